@@ -1,0 +1,319 @@
+// Package cli is Chelal's command line: it parses the sub-command and its flags and hands
+// over to the core. main.go only calls Main.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"chelal/internal/config"
+	"chelal/internal/db"
+	"chelal/internal/server"
+)
+
+// Env is what a run of the command line sees of the world.
+type Env struct {
+	Args    []string // without the program name
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  config.Getenv
+	Version string
+}
+
+// Exit codes.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+const usage = `Chelal: clinic management on one computer, served to the clinic's LAN.
+
+Usage:
+  chelal                      the desktop app (not in this build yet: use serve)
+  chelal serve [flags]        start PostgreSQL, migrate, serve the clinic UI and API
+  chelal migrate up           apply every pending migration
+  chelal migrate down N       roll back N migrations
+  chelal migrate to V         migrate up or down to version V (0 = empty)
+  chelal migrate status       show the applied and the newest version
+  chelal version              print the version
+  chelal help [command]       this text, or a command's flags
+
+Flags of serve and migrate:
+  --data-dir DIR              data folder (overrides CHELAL_DATA_DIR)
+Flags of serve:
+  --addr HOST:PORT            listen address (default 127.0.0.1:7300; 0.0.0.0:7300 serves the LAN)
+
+`
+
+// Main runs one command line and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	args := env.Args
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, "chelal: this build has no desktop window yet; run `chelal serve` and open the address it prints (see `chelal help`)")
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = runServe(ctx, env, args[1:])
+	case "migrate":
+		err = runMigrate(ctx, env, args[1:])
+	case "version", "--version", "-v":
+		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
+		return exitOK
+	case "help", "--help", "-h", "-help":
+		fmt.Fprint(env.Stdout, usage+config.EnvHelp)
+		return exitOK
+	default:
+		fmt.Fprintf(env.Stderr, "chelal: unknown command %q\n\n%s", args[0], usage)
+		return exitUsage
+	}
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(env.Stderr, "chelal:", err)
+		return exitUsage
+	default:
+		fmt.Fprintln(env.Stderr, "chelal:", err)
+		return exitError
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func usageErr(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
+}
+
+// common holds the flags every database command takes.
+type common struct {
+	dataDir string
+}
+
+func newFlags(env Env, name string, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet("chelal "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&c.dataDir, "data-dir", "", "data folder (default: CHELAL_DATA_DIR or the per-user folder)")
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage of chelal %s:\n", name)
+		fs.PrintDefaults()
+		fmt.Fprint(env.Stderr, "\n"+config.EnvHelp)
+	}
+	return fs
+}
+
+func newLogger(env Env) *slog.Logger {
+	level := slog.LevelInfo
+	switch strings.ToLower(env.Getenv("CHELAL_LOG_LEVEL")) {
+	case "debug":
+		level = slog.LevelDebug
+	case "warn":
+		level = slog.LevelWarn
+	case "error":
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// openDB opens the external database or starts the embedded one, and migrates it up when
+// migrate is true.
+func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bool) (*db.DB, error) {
+	ext, err := config.ExternalDatabaseURL(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	dataDir := c.dataDir
+	if dataDir == "" {
+		if dataDir, err = config.DataDir(env.Getenv); err != nil {
+			return nil, err
+		}
+	}
+	if ext != "" {
+		log.Info("using the external PostgreSQL from the environment")
+	} else {
+		log.Info("using the embedded PostgreSQL", "data_dir", dataDir)
+	}
+	d, err := db.Open(ctx, db.OpenOptions{ExternalURL: ext, DataDir: dataDir, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	if migrate {
+		started := time.Now()
+		if err := db.Migrate(ctx, d.DSN(), log); err != nil {
+			return nil, errors.Join(err, d.Close())
+		}
+		log.Info("schema up to date", "took", time.Since(started).Round(time.Millisecond))
+	}
+	return d, nil
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	var c common
+	fs := newFlags(env, "serve", &c)
+	addr := fs.String("addr", orDefault(env.Getenv("CHELAL_ADDR"), config.DefaultAddr), "listen address; 0.0.0.0:7300 serves the clinic's LAN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("serve takes no arguments, got %q", fs.Args())
+	}
+	log := newLogger(env)
+	started := time.Now()
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	// Take the address first: a port in use is reported before PostgreSQL is started.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another Chelal or program using it? choose another with --addr): %w", *addr, err)
+	}
+	defer ln.Close()
+
+	d, err := openDB(ctx, env, c, log, true)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := d.Close(); err != nil {
+			log.Error("close database", "err", err)
+		}
+	}()
+
+	h := server.New(server.Deps{DB: d, Log: log, Version: env.Version})
+	srv := server.NewHTTPServer(*addr, h, log)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("Chelal is ready", "url", "http://"+displayAddr(ln.Addr()), "took", time.Since(started).Round(time.Millisecond))
+
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+	}
+	log.Info("stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return nil
+}
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	var c common
+	fs := newFlags(env, "migrate", &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) == 0 {
+		return usageErr("migrate needs up, down N, to V or status")
+	}
+	var op func(*db.Migrator) error
+	switch rest[0] {
+	case "up":
+		if len(rest) != 1 {
+			return usageErr("migrate up takes no argument")
+		}
+		op = func(m *db.Migrator) error { return m.Up(ctx) }
+	case "down":
+		n, err := intArg(rest, "migrate down N")
+		if err != nil {
+			return err
+		}
+		if n < 1 {
+			return usageErr("migrate down N: N must be at least 1")
+		}
+		op = func(m *db.Migrator) error { return m.Steps(ctx, -n) }
+	case "to":
+		v, err := intArg(rest, "migrate to V")
+		if err != nil {
+			return err
+		}
+		if v < 0 {
+			return usageErr("migrate to V: V must be 0 or more")
+		}
+		op = func(m *db.Migrator) error { return m.To(ctx, uint(v)) }
+	case "status":
+		if len(rest) != 1 {
+			return usageErr("migrate status takes no argument")
+		}
+		op = func(*db.Migrator) error { return nil }
+	default:
+		return usageErr("unknown migrate action %q (up, down N, to V, status)", rest[0])
+	}
+
+	log := newLogger(env)
+	d, err := openDB(ctx, env, c, log, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	m, err := db.NewMigrator(d.DSN(), log)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	if err := op(m); err != nil {
+		return err
+	}
+	st, err := m.Status(ctx)
+	if err != nil {
+		return err
+	}
+	dirty := ""
+	if st.Dirty {
+		dirty = " (dirty: an interrupted migration; `chelal migrate up` retries it)"
+	}
+	fmt.Fprintf(env.Stdout, "schema version %04d of %04d%s\n", st.Version, st.Latest, dirty)
+	return nil
+}
+
+func intArg(rest []string, what string) (int, error) {
+	if len(rest) != 2 {
+		return 0, usageErr("%s needs exactly one number", what)
+	}
+	n, err := strconv.Atoi(rest[1])
+	if err != nil {
+		return 0, usageErr("%s: %q is not a number", what, rest[1])
+	}
+	return n, nil
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if ok && tcp.IP.IsUnspecified() {
+		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+	}
+	return a.String()
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,90 @@
+// Package config resolves Chelal's settings from flags and the environment: where the data
+// lives, which PostgreSQL to use, and where to listen.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+)
+
+// DefaultAddr is where `chelal serve` listens unless told otherwise: loopback only. Serving
+// the LAN is a deliberate choice (--addr 0.0.0.0:7300).
+const DefaultAddr = "127.0.0.1:7300"
+
+// EnvHelp documents every environment variable Chelal reads, for --help and the README.
+const EnvHelp = `Environment:
+  CHELAL_DATA_DIR     data folder (default: ` + "`~/.local/share/chelal`" + ` on Linux; the OS's app-data folder elsewhere)
+  CHELAL_ADDR         address for serve (default 127.0.0.1:7300)
+  CHELAL_LOG_LEVEL    debug, info (default), warn, error
+  DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
+                      e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require
+  DATABASE_HOST, DATABASE_PORT (5432), DATABASE_NAME (chelal), DATABASE_USER (chelal),
+  DATABASE_PASSWORD   the same, as separate settings (used when DATABASE_URL is not set
+                      and DATABASE_HOST is)
+`
+
+// Getenv reads one environment variable (os.Getenv in production, a map in tests).
+type Getenv func(string) string
+
+// DataDir returns the data folder: CHELAL_DATA_DIR if set, else the per-user default.
+func DataDir(getenv Getenv) (string, error) {
+	if d := getenv("CHELAL_DATA_DIR"); d != "" {
+		return filepath.Abs(d)
+	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" || runtime.GOOS == "openbsd" {
+		if x := getenv("XDG_DATA_HOME"); filepath.IsAbs(x) {
+			return filepath.Join(x, "chelal"), nil
+		}
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("find the home folder (set CHELAL_DATA_DIR): %w", err)
+		}
+		return filepath.Join(home, ".local", "share", "chelal"), nil
+	}
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("find the app-data folder (set CHELAL_DATA_DIR): %w", err)
+	}
+	return filepath.Join(base, "Chelal"), nil
+}
+
+// ExternalDatabaseURL returns the external server's connection string, or "" to use the
+// embedded PostgreSQL. DATABASE_URL wins; otherwise DATABASE_HOST (and its siblings from the
+// original Chelal's settings) build one.
+func ExternalDatabaseURL(getenv Getenv) (string, error) {
+	if u := getenv("DATABASE_URL"); u != "" {
+		parsed, err := url.Parse(u)
+		if err != nil || (parsed.Scheme != "postgres" && parsed.Scheme != "postgresql") {
+			return "", errors.New("DATABASE_URL must look like postgres://user:password@host:5432/dbname")
+		}
+		return u, nil
+	}
+	host := getenv("DATABASE_HOST")
+	if host == "" {
+		return "", nil
+	}
+	port := or(getenv("DATABASE_PORT"), "5432")
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return "", fmt.Errorf("DATABASE_PORT %q is not a port number", port)
+	}
+	u := url.URL{
+		Scheme: "postgres",
+		User:   url.UserPassword(or(getenv("DATABASE_USER"), "chelal"), getenv("DATABASE_PASSWORD")),
+		Host:   net.JoinHostPort(host, port),
+		Path:   "/" + or(getenv("DATABASE_NAME"), "chelal"),
+	}
+	return u.String(), nil
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

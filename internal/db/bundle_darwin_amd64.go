@@ -1,0 +1,11 @@
+package db
+
+import "embed"
+
+// bundle holds the PostgreSQL archive made by build/bundle-postgres.sh for this platform.
+// A fresh clone has only the .gitkeep here: it compiles, and Start says how to add the archive.
+//
+//go:embed all:pgbundle/darwin-amd64
+var bundle embed.FS
+
+const bundleDir = "pgbundle/darwin-amd64"

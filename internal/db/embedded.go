@@ -1,0 +1,525 @@
+package db
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	embeddedpostgres "github.com/fergusstrange/embedded-postgres"
+	"github.com/gofrs/flock"
+	"github.com/xi2/xz"
+)
+
+// PostgresVersion is the version of the bundled PostgreSQL; it must match the archive made by
+// build/bundle-postgres.sh (the library looks binaries up by this string).
+const PostgresVersion = "18.4.0"
+
+// PostgresMajor is the major version a data dir must have to be started by the bundled server.
+const PostgresMajor = "18"
+
+const (
+	embeddedUser     = "chelal"
+	embeddedDatabase = "chelal"
+	completeMarker   = ".chelal-extracted"
+)
+
+// Errors of the embedded server that callers may want to tell apart.
+var (
+	ErrNoBundle     = errors.New("this build of Chelal carries no PostgreSQL (run build/bundle-postgres.sh before go build, or use `make build`); set DATABASE_URL to use an external server")
+	ErrRunAsRoot    = errors.New("the embedded PostgreSQL refuses to run as root: start Chelal as an ordinary user (a LAN server install runs as a dedicated system user), or set DATABASE_URL to use an external PostgreSQL")
+	ErrLocked       = errors.New("another Chelal is already running on this data dir")
+	ErrMajorVersion = errors.New("the data dir belongs to another PostgreSQL major version")
+)
+
+// EmbeddedOptions configures the bundled PostgreSQL server.
+type EmbeddedOptions struct {
+	// Dir is the folder the server owns (<data dir>/pg). Binaries, the cluster, the socket,
+	// the password and the logs all live under it.
+	Dir string
+	// Logger receives lifecycle messages. Nil means slog.Default().
+	Logger *slog.Logger
+	// BinariesDir is where the bundled binaries are unpacked (default: Dir). Several servers
+	// may share one (test clusters do); extraction takes a file lock.
+	BinariesDir string
+	// Ephemeral trades durability for speed (fsync off): for test clusters on /dev/shm only.
+	Ephemeral bool
+	// Parameters are extra server settings (name -> value), e.g. archive_mode.
+	Parameters map[string]string
+}
+
+// Embedded is a running bundled PostgreSQL server. Stop it with Stop.
+type Embedded struct {
+	opts     EmbeddedOptions
+	log      *slog.Logger
+	lock     *flock.Flock
+	pg       *embeddedpostgres.EmbeddedPostgres
+	port     int
+	password string
+	binDir   string
+}
+
+// layout names the folders under EmbeddedOptions.Dir. The data dir is deliberately outside
+// the runtime dir: the library wipes the runtime dir on every start (pitfall 1).
+type layout struct {
+	root, data, run, tmp, passwordFile, lockFile string
+}
+
+func newLayout(dir string) layout {
+	return layout{
+		root:         dir,
+		data:         filepath.Join(dir, "data"),
+		run:          filepath.Join(dir, "run"),
+		tmp:          filepath.Join(dir, "tmp"),
+		passwordFile: filepath.Join(dir, "password"),
+		lockFile:     filepath.Join(dir, "chelal.lock"),
+	}
+}
+
+// StartEmbedded extracts the bundled binaries if needed and starts PostgreSQL on a free
+// loopback port. It never deletes a data dir: a cluster of another major version, or a
+// folder that is not a cluster, is refused with an error.
+func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (*Embedded, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	e := &Embedded{opts: opts, log: opts.Logger}
+	if err := e.start(ctx); err != nil {
+		if e.lock != nil {
+			_ = e.lock.Unlock()
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Embedded) start(ctx context.Context) error {
+	if os.Geteuid() == 0 {
+		return ErrRunAsRoot
+	}
+	archive, sum, err := bundledArchive()
+	if err != nil {
+		return err
+	}
+	l := newLayout(e.opts.Dir)
+	if err := ensureWritableDir(l.root); err != nil {
+		return err
+	}
+	e.lock = flock.New(l.lockFile)
+	locked, err := e.lock.TryLock()
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", l.lockFile, err)
+	}
+	if !locked {
+		e.lock = nil
+		return fmt.Errorf("%w (%s)", ErrLocked, l.root)
+	}
+	if err := checkDataDir(l.data); err != nil {
+		return err
+	}
+	binRoot := e.opts.BinariesDir
+	if binRoot == "" {
+		binRoot = l.root
+	}
+	e.binDir = filepath.Join(binRoot, "bin-"+PostgresVersion+"-"+sum[:8])
+	if err := extractOnce(archive, e.binDir, e.log); err != nil {
+		return err
+	}
+	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
+		return err
+	}
+	if err := e.recoverStale(ctx, l); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(l.tmp, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", l.tmp, err)
+	}
+	rotateLibraryLogs(l.tmp)
+	// The library writes its log to os.CreateTemp("") and never removes it (pitfall 5);
+	// the running server keeps writing to that file. TMPDIR is process-wide, so this is
+	// the one place Chelal sets it, to a folder of its own.
+	if err := os.Setenv("TMPDIR", l.tmp); err != nil {
+		return fmt.Errorf("set TMPDIR: %w", err)
+	}
+
+	fresh := !fileExists(filepath.Join(l.data, "PG_VERSION"))
+	params := map[string]string{
+		"listen_addresses":                 "127.0.0.1",
+		"unix_socket_directories":          l.run,
+		"client_connection_check_interval": "1s",
+	}
+	if e.opts.Ephemeral {
+		params["fsync"] = "off"
+		params["synchronous_commit"] = "off"
+		params["full_page_writes"] = "off"
+	}
+	for k, v := range e.opts.Parameters {
+		params[k] = v
+	}
+
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		if e.port, err = freePort(); err != nil {
+			return err
+		}
+		cfg := embeddedpostgres.DefaultConfig().
+			Version(embeddedpostgres.PostgresVersion(PostgresVersion)).
+			Port(uint32(e.port)).
+			Username(embeddedUser).
+			Password(e.password).
+			Database(embeddedDatabase).
+			CachePath(filepath.Join(l.root, "cache")).
+			BinariesPath(e.binDir).
+			RuntimePath(l.run).
+			DataPath(l.data).
+			Locale("C.UTF-8").
+			Encoding("UTF8").
+			BinaryRepositoryURL("http://no-network.invalid/").
+			StartTimeout(60 * time.Second).
+			StartParameters(params).
+			Logger(io.Discard)
+		e.pg = embeddedpostgres.NewDatabase(cfg)
+		started := time.Now()
+		if lastErr = e.pg.Start(); lastErr == nil {
+			e.log.Info("embedded postgres started", "port", e.port, "dir", l.root, "initdb", fresh, "took", time.Since(started).Round(time.Millisecond))
+			break
+		}
+		if !strings.Contains(lastErr.Error(), "already listening on port") && !strings.Contains(lastErr.Error(), "Address already in use") {
+			break
+		}
+		e.log.Warn("embedded postgres port taken, trying another", "port", e.port)
+	}
+	if lastErr != nil {
+		return fmt.Errorf("start embedded postgres in %s: %w", l.data, lastErr)
+	}
+	if fresh {
+		if err := e.hardenFreshCluster(ctx, l); err != nil {
+			_ = e.Stop()
+			return err
+		}
+	}
+	return nil
+}
+
+// DSN is the connection string of the running server (loopback, password auth).
+func (e *Embedded) DSN() string {
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", embeddedUser, e.password, e.port, embeddedDatabase)
+}
+
+// Port is the loopback TCP port the server listens on.
+func (e *Embedded) Port() int { return e.port }
+
+// Stop shuts the server down cleanly (a checkpoint is written) and releases the data dir.
+func (e *Embedded) Stop() error {
+	if e == nil || e.pg == nil {
+		return nil
+	}
+	started := time.Now()
+	err := e.pg.Stop()
+	if err != nil && !errors.Is(err, embeddedpostgres.ErrServerNotStarted) {
+		err = fmt.Errorf("stop embedded postgres: %w", err)
+	} else {
+		err = nil
+		e.log.Info("embedded postgres stopped", "took", time.Since(started).Round(time.Millisecond))
+	}
+	if e.lock != nil {
+		_ = e.lock.Unlock()
+	}
+	return err
+}
+
+// hardenFreshCluster replaces the cleartext "password" method that the library's initdb call
+// writes into pg_hba.conf with scram-sha-256 (the password itself is stored as SCRAM).
+func (e *Embedded) hardenFreshCluster(ctx context.Context, l layout) error {
+	hba := filepath.Join(l.data, "pg_hba.conf")
+	b, err := os.ReadFile(hba)
+	if err != nil {
+		return fmt.Errorf("read pg_hba.conf: %w", err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		fields := strings.Fields(line)
+		if len(fields) > 0 && !strings.HasPrefix(fields[0], "#") && fields[len(fields)-1] == "password" {
+			line = strings.TrimSuffix(strings.TrimRight(line, " \t"), "password") + "scram-sha-256"
+		}
+		out = append(out, line)
+	}
+	if err := writeFileSync(hba, []byte(strings.Join(out, "\n")), 0o600); err != nil {
+		return err
+	}
+	return e.ctl(ctx, "reload")
+}
+
+// recoverStale handles a postmaster.pid left by a crash (pitfall 3): a live postgres of this
+// data dir (orphaned by a killed Chelal) is stopped; a dead or foreign PID's lock file is removed.
+func (e *Embedded) recoverStale(ctx context.Context, l layout) error {
+	pidFile := filepath.Join(l.data, "postmaster.pid")
+	b, err := os.ReadFile(pidFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", pidFile, err)
+	}
+	lines := strings.Split(string(b), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if pid > 0 && postgresAlive(pid, l.data) {
+		e.log.Warn("a postgres left running by an earlier Chelal is being stopped", "pid", pid)
+		if err := e.ctl(ctx, "stop", "-m", "fast", "-t", "30"); err != nil {
+			e.log.Warn("fast stop failed, stopping immediately", "err", err)
+			if err := e.ctl(ctx, "stop", "-m", "immediate", "-t", "30"); err != nil {
+				return fmt.Errorf("stop orphaned postgres (pid %d): %w", pid, err)
+			}
+		}
+		return nil
+	}
+	e.log.Warn("removing a stale postmaster.pid (its server is gone)", "pid", pid)
+	if err := os.Remove(pidFile); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove stale %s: %w", pidFile, err)
+	}
+	return nil
+}
+
+func (e *Embedded) ctl(ctx context.Context, args ...string) error {
+	l := newLayout(e.opts.Dir)
+	full := append([]string{args[0], "-w", "-D", l.data}, args[1:]...)
+	cmd := exec.CommandContext(ctx, filepath.Join(e.binDir, "bin", "pg_ctl"), full...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("pg_ctl %s: %w: %s", args[0], err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// checkDataDir refuses what the library would silently wipe (pitfall 2): a cluster of another
+// major version, or a non-empty folder that is not a cluster at all.
+func checkDataDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && len(entries) == 0) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("read data dir %s: %w", dir, err)
+	}
+	v, err := os.ReadFile(filepath.Join(dir, "PG_VERSION"))
+	if err != nil {
+		return fmt.Errorf("%s is not empty and holds no PostgreSQL cluster (no PG_VERSION); Chelal will not touch it: move it away or point CHELAL_DATA_DIR elsewhere", dir)
+	}
+	if got := strings.TrimSpace(string(v)); got != PostgresMajor {
+		return fmt.Errorf("%w: %s holds a PostgreSQL %s cluster and this Chelal bundles PostgreSQL %s; nothing was changed. Restore a Chelal backup into a new data dir, or run the Chelal that wrote it", ErrMajorVersion, dir, got, PostgresMajor)
+	}
+	return nil
+}
+
+// ensureWritableDir creates dir (0700) and proves it can be written.
+func ensureWritableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data dir %s cannot be created: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data dir %s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}
+
+// bundledArchive returns the embedded archive and its sha256 (hex).
+func bundledArchive() ([]byte, string, error) {
+	archive, err := fs.ReadFile(bundle, path.Join(bundleDir, "postgres.txz"))
+	if err != nil {
+		return nil, "", ErrNoBundle
+	}
+	sum, err := fs.ReadFile(bundle, path.Join(bundleDir, "postgres.txz.sha256"))
+	if err != nil || len(bytes.TrimSpace(sum)) < 8 {
+		return nil, "", fmt.Errorf("bundled postgres.txz.sha256 missing: %w", ErrNoBundle)
+	}
+	return archive, string(bytes.TrimSpace(sum)), nil
+}
+
+// extractOnce unpacks the archive into dir unless a completion marker says it is already there
+// (pitfall 6: the library only looks for bin/pg_ctl, which a half-done extraction also has).
+// It extracts into a temporary sibling and renames it, so dir is either complete or absent,
+// under a file lock so that processes sharing dir never extract over each other.
+func extractOnce(archive []byte, dir string, log *slog.Logger) error {
+	if fileExists(filepath.Join(dir, completeMarker)) {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	}
+	lk := flock.New(dir + ".lock")
+	if err := lk.Lock(); err != nil {
+		return fmt.Errorf("lock %s: %w", dir+".lock", err)
+	}
+	defer func() { _ = lk.Unlock() }()
+	if fileExists(filepath.Join(dir, completeMarker)) {
+		return nil // another process finished it while this one waited
+	}
+	started := time.Now()
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("remove incomplete %s: %w", dir, err)
+	}
+	tmp := dir + ".partial"
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("remove %s: %w", tmp, err)
+	}
+	if err := untarXz(archive, tmp); err != nil {
+		return fmt.Errorf("extract postgres binaries: %w", err)
+	}
+	if err := writeFileSync(filepath.Join(tmp, completeMarker), []byte(PostgresVersion+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("install postgres binaries: %w", err)
+	}
+	log.Info("postgres binaries extracted", "dir", dir, "took", time.Since(started).Round(time.Millisecond))
+	return nil
+}
+
+func untarXz(archive []byte, dest string) error {
+	xr, err := xz.NewReader(bytes.NewReader(archive), 0)
+	if err != nil {
+		return err
+	}
+	tr := tar.NewReader(xr)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := filepath.Clean(h.Name)
+		if !filepath.IsLocal(name) {
+			return fmt.Errorf("archive entry %q escapes the target folder", h.Name)
+		}
+		target := filepath.Join(dest, name)
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			if filepath.IsAbs(h.Linkname) || !filepath.IsLocal(filepath.Join(filepath.Dir(name), h.Linkname)) {
+				return fmt.Errorf("archive symlink %q -> %q leaves the target folder", h.Name, h.Linkname)
+			}
+			if err := os.Symlink(h.Linkname, target); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(h.Mode)&0o755)
+			if err != nil {
+				return err
+			}
+			if _, err := io.Copy(f, tr); err != nil {
+				_ = f.Close()
+				return err
+			}
+			if err := f.Close(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// loadOrCreatePassword returns the superuser password kept in file (0600). A new one is made
+// only for a cluster that does not exist yet.
+func loadOrCreatePassword(file, dataDir string) (string, error) {
+	b, err := os.ReadFile(file)
+	if err == nil && len(bytes.TrimSpace(b)) > 0 {
+		if err := os.Chmod(file, 0o600); err != nil {
+			return "", fmt.Errorf("protect %s: %w", file, err)
+		}
+		return string(bytes.TrimSpace(b)), nil
+	}
+	if fileExists(filepath.Join(dataDir, "PG_VERSION")) {
+		return "", fmt.Errorf("the database password file %s is missing but the cluster in %s exists; restore the file from a copy of the data dir", file, dataDir)
+	}
+	raw := make([]byte, 24)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate password: %w", err)
+	}
+	pw := hex.EncodeToString(raw)
+	if err := writeFileSync(file, []byte(pw+"\n"), 0o600); err != nil {
+		return "", err
+	}
+	return pw, nil
+}
+
+// rotateLibraryLogs keeps the newest server log of the previous run as postgres.previous.log
+// and removes the older ones the library leaves behind.
+func rotateLibraryLogs(tmp string) {
+	logs, _ := filepath.Glob(filepath.Join(tmp, "embedded_postgres_log*"))
+	var newest string
+	var newestTime time.Time
+	for _, f := range logs {
+		if st, err := os.Stat(f); err == nil && st.ModTime().After(newestTime) {
+			newest, newestTime = f, st.ModTime()
+		}
+	}
+	for _, f := range logs {
+		if f == newest {
+			_ = os.Rename(f, filepath.Join(tmp, "postgres.previous.log"))
+			continue
+		}
+		_ = os.Remove(f)
+	}
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func writeFileSync(name string, data []byte, perm fs.FileMode) error {
+	tmp := name + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		_ = f.Close()
+		return fmt.Errorf("sync %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return fmt.Errorf("rename %s: %w", name, err)
+	}
+	return nil
+}
+
+func fileExists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}

@@ -1,0 +1,166 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+
+	"github.com/golang-migrate/migrate/v4"
+	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx" for golang-migrate
+
+	"chelal/migrations"
+)
+
+// MigrationStatus is the schema's state: the applied version and every known migration.
+type MigrationStatus struct {
+	Version uint   // 0: nothing applied
+	Dirty   bool   // a migration failed half-way and was not cleaned up
+	Latest  uint   // the newest migration this build knows
+	All     []uint // every migration version this build knows, oldest first
+}
+
+// Migrator applies the embedded migrations to one database.
+type Migrator struct {
+	m   *migrate.Migrate
+	src source.Driver
+	sql *sql.DB
+	log *slog.Logger
+}
+
+// NewMigrator opens a migrator on the database at dsn.
+func NewMigrator(dsn string, log *slog.Logger) (*Migrator, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	sqlDB, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: open: %w", err)
+	}
+	drv, err := pgxmigrate.WithInstance(sqlDB, &pgxmigrate.Config{})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", drv)
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return &Migrator{m: m, src: src, sql: sqlDB, log: log}, nil
+}
+
+// Close releases the migrator's connection.
+func (mg *Migrator) Close() error {
+	srcErr, dbErr := mg.m.Close()
+	return errors.Join(srcErr, dbErr)
+}
+
+// Up applies every pending migration. A migration left dirty by a crash (its transaction was
+// rolled back by the server when the connection died) is forced back one step and retried once.
+func (mg *Migrator) Up(ctx context.Context) error {
+	if err := mg.recoverDirty(); err != nil {
+		return err
+	}
+	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate up: %w", err)
+	}
+	return nil
+}
+
+// To migrates up or down to version (0 = empty schema).
+func (mg *Migrator) To(ctx context.Context, version uint) error {
+	if err := mg.recoverDirty(); err != nil {
+		return err
+	}
+	var err error
+	if version == 0 {
+		err = mg.m.Down()
+	} else {
+		err = mg.m.Migrate(version)
+	}
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate to %d: %w", version, err)
+	}
+	return nil
+}
+
+// Steps applies n migrations up (n > 0) or rolls back -n (n < 0).
+func (mg *Migrator) Steps(ctx context.Context, n int) error {
+	if err := mg.recoverDirty(); err != nil {
+		return err
+	}
+	if err := mg.m.Steps(n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("migrate %d steps: %w", n, err)
+	}
+	return nil
+}
+
+// Status reports the applied version and the known migrations.
+func (mg *Migrator) Status(ctx context.Context) (MigrationStatus, error) {
+	var st MigrationStatus
+	v, dirty, err := mg.m.Version()
+	if err != nil && !errors.Is(err, migrate.ErrNilVersion) {
+		return st, fmt.Errorf("migration status: %w", err)
+	}
+	st.Version, st.Dirty = v, dirty
+	st.All, err = knownVersions(mg.src)
+	if err != nil {
+		return st, err
+	}
+	if len(st.All) > 0 {
+		st.Latest = st.All[len(st.All)-1]
+	}
+	return st, nil
+}
+
+func (mg *Migrator) recoverDirty() error {
+	v, dirty, err := mg.m.Version()
+	if err != nil || !dirty {
+		return nil
+	}
+	prev := -1 // golang-migrate's "no version"
+	if p, err := mg.src.Prev(v); err == nil {
+		prev = int(p)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	mg.log.Warn("schema was left dirty by an interrupted migration; retrying it", "version", v)
+	if err := mg.m.Force(prev); err != nil {
+		return fmt.Errorf("migrations: force %d: %w", prev, err)
+	}
+	return nil
+}
+
+func knownVersions(src source.Driver) ([]uint, error) {
+	var all []uint
+	v, err := src.First()
+	for err == nil {
+		all = append(all, v)
+		v, err = src.Next(v)
+	}
+	if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return all, nil
+}
+
+// Migrate applies every pending migration to the database at dsn.
+func Migrate(ctx context.Context, dsn string, log *slog.Logger) error {
+	mg, err := NewMigrator(dsn, log)
+	if err != nil {
+		return err
+	}
+	defer mg.Close()
+	return mg.Up(ctx)
+}

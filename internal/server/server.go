@@ -1,0 +1,177 @@
+// Package server is Chelal's HTTP layer: the one table of routes with their permissions, the
+// middleware every request passes through (request id, client IP, access log, security
+// headers, panic recovery, body limits), RFC 9457 problem answers mapped from the domains'
+// error kinds (internal/apperr), strict JSON decoding, and the OpenAPI document generated
+// from the routes. The desktop webview, LAN browsers and tests all use the one handler New
+// returns. Domain packages never import this package.
+package server
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+)
+
+// Deps is what the HTTP layer needs from the rest of the program.
+type Deps struct {
+	DB      *db.DB       // the database; may be nil only in tests that do not call /health
+	Log     *slog.Logger // nil: discard
+	Version string       // Chelal's version, reported by /health and the OpenAPI document
+	// TrustedProxies are the peers whose X-Forwarded-For is believed (a reverse proxy in
+	// front of scaled-out servers). Empty, the default: the peer's address is the client's.
+	TrustedProxies []netip.Prefix
+}
+
+// server holds the dependencies handlers use.
+type server struct {
+	db      *db.DB
+	log     *slog.Logger
+	version string
+
+	mux      *http.ServeMux
+	table    []route
+	fallback http.Handler // non-API paths: the UI (later), a 404 problem for now
+	openapi  []byte       // the OpenAPI document, generated once from table
+	handler  http.Handler // everything above behind the middleware
+}
+
+// New returns the whole API (and, later, the UI) as one handler. It panics when the routes
+// table is wrong (a route without a permission, a duplicate, an undescribable body type):
+// such a server must not start, and a test catches it first.
+func New(d Deps) http.Handler {
+	return newServer(d, nil).handler
+}
+
+// newServer builds the server from the production routes plus, in tests, the routes extra
+// returns (so tests can exercise helpers through routes that production never serves).
+func newServer(d Deps, extra func(s *server) []route) *server {
+	s := &server{db: d.DB, log: d.Log, version: d.Version}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	s.table = s.routes()
+	if extra != nil {
+		s.table = append(s.table, extra(s)...)
+	}
+	s.mux = http.NewServeMux()
+	seenOp := map[string]string{}
+	for _, rt := range s.table {
+		if err := rt.check(); err != nil {
+			panic("server: " + err.Error())
+		}
+		if prev, dup := seenOp[rt.op]; dup {
+			panic(fmt.Sprintf("server: operationId %q is used by %s and %s %s", rt.op, prev, rt.method, rt.path))
+		}
+		seenOp[rt.op] = rt.method + " " + rt.path
+		s.mux.Handle(rt.method+" "+rt.path, limitBody(rt.bodyLimit(), s.authorize(rt)))
+	}
+	doc, err := buildOpenAPI(s.version, s.table)
+	if err != nil {
+		panic("server: " + err.Error())
+	}
+	s.openapi = doc
+	// The UI plugs in here: if d.Frontend != nil { s.fallback = spaHandler(d.Frontend) }.
+	s.fallback = limitBody(DefaultMaxBodyBytes, http.HandlerFunc(s.noRoute))
+
+	var h http.Handler = http.HandlerFunc(s.dispatch)
+	h = withRecovery(s.log, h)
+	h = withSecurityHeaders(h)
+	h = withAccessLog(s.log, h)
+	h = withClientIP(d.TrustedProxies, h)
+	s.handler = withRequestID(h)
+	return s
+}
+
+// authorize wraps a route's handler in its permission check. Until the auth feature exists,
+// only public routes are served and every other permission is refused (fail closed).
+func (s *server) authorize(rt route) http.Handler {
+	if rt.perm == PermPublic {
+		return rt.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.ErrUnauthorized)
+	})
+}
+
+// dispatch sends r to its route, non-API paths to the UI, and answers an API path that no
+// route serves with a 404 or 405 problem.
+func (s *server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	switch {
+	case pattern != "":
+		s.mux.ServeHTTP(w, r) // sets the path values h would miss
+	case !isAPI(r.URL.Path):
+		s.fallback.ServeHTTP(w, r)
+	default:
+		// ServeMux's own answer: 404, 405 with Allow, or a redirect to the cleaned path.
+		// Keep a redirect; turn the errors into problems.
+		rec := &headerRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusNotFound:
+			s.noRoute(w, r)
+		case http.StatusMethodNotAllowed:
+			allow := rec.header.Get("Allow")
+			w.Header().Set("Allow", allow)
+			writeProblem(w, newProblem(r, probMethodNotAllowed,
+				fmt.Sprintf("%s is not allowed on %s; allowed: %s.", r.Method, r.URL.EscapedPath(), allow)))
+		default:
+			h.ServeHTTP(w, r)
+		}
+	}
+}
+
+// noRoute answers a path nothing serves.
+func (s *server) noRoute(w http.ResponseWriter, r *http.Request) {
+	writeProblem(w, newProblem(r, kindProblems[apperr.ErrNotFound],
+		fmt.Sprintf("Nothing is served at %s %s.", r.Method, r.URL.EscapedPath())))
+}
+
+// headerRecorder keeps the status and headers of an answer and discards its body.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (h *headerRecorder) Header() http.Header { return h.header }
+
+func (h *headerRecorder) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *headerRecorder) Write(b []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return len(b), nil
+}
+
+// NewHTTPServer returns an http.Server for h on addr with timeouts and limits fit for a LAN
+// server, its own errors going to log. Long-lived answers (server-sent events) must extend
+// their write deadline with http.ResponseController.
+func NewHTTPServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
