@@ -232,6 +232,40 @@ func TestFaults(t *testing.T) {
 		}
 	})
 
+	t.Run("silent DATABASE_URL", func(t *testing.T) {
+		t.Parallel()
+		// A server that accepts the connection and never answers (a hung host, a firewall that
+		// swallows packets): Chelal must give up by itself within its 10 s budget.
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			var held []net.Conn
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					for _, c := range held {
+						c.Close()
+					}
+					return
+				}
+				held = append(held, c)
+			}
+		}()
+		started := time.Now()
+		out, code := runChelal(t, true, []string{"DATABASE_URL=postgres://chelal:x@" + ln.Addr().String() + "/chelal?sslmode=disable"}, "serve", "--addr", freeAddr(t))
+		took := time.Since(started)
+		if code == 0 || !strings.Contains(out, "connect to database") {
+			t.Fatalf("exit %d, output:\n%s", code, out)
+		}
+		if took < 9*time.Second || took > 15*time.Second {
+			t.Fatalf("gave up after %s; want about 10 s (the connect timeout)", took)
+		}
+		t.Logf("a silent database server was given up after %s", took.Round(time.Millisecond))
+	})
+
 	t.Run("refused DATABASE_HOST", func(t *testing.T) {
 		t.Parallel()
 		out, code := runChelal(t, true, []string{"DATABASE_HOST=127.0.0.1", "DATABASE_PORT=1", "DATABASE_PASSWORD=pw"}, "serve", "--addr", freeAddr(t))

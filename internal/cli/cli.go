@@ -89,6 +89,8 @@ func Main(ctx context.Context, env Env) int {
 		return exitOK
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK
+	case errors.Is(err, errFlags):
+		return exitUsage // the flag set has printed the problem and the usage
 	case errors.Is(err, errUsage):
 		fmt.Fprintln(env.Stderr, "chelal:", err)
 		return exitUsage
@@ -98,7 +100,19 @@ func Main(ctx context.Context, env Env) int {
 	}
 }
 
-var errUsage = errors.New("usage")
+var (
+	errUsage = errors.New("usage")
+	errFlags = errors.New("bad flags")
+)
+
+// parseFlags parses args; an error other than -help is reported once, by the flag set.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		return errFlags
+	}
+	return err
+}
 
 func usageErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
@@ -170,7 +184,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var c common
 	fs := newFlags(env, "serve", &c)
 	addr := fs.String("addr", orDefault(env.Getenv("CHELAL_ADDR"), config.DefaultAddr), "listen address; 0.0.0.0:7300 serves the clinic's LAN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -225,7 +239,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 func runMigrate(ctx context.Context, env Env, args []string) error {
 	var c common
 	fs := newFlags(env, "migrate", &c)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	rest := fs.Args()
