@@ -58,8 +58,8 @@ func run(bin string, runs int) error {
 		return err
 	}
 	time.Sleep(3 * time.Second) // let it settle to idle
-	pss, procs := memory(p.Process.Pid, dir)
-	fmt.Printf("idle PSS, Chelal + PostgreSQL: %.1f MB over %d processes\n", float64(pss)/1024, procs)
+	pss, goPss, procs := memory(p.Process.Pid, dir)
+	fmt.Printf("idle PSS, Chelal + PostgreSQL: %.1f MB over %d processes (Chelal itself %.1f MB)\n", float64(pss)/1024, procs, float64(goPss)/1024)
 	stop1, err := stop(p)
 	if err != nil {
 		return err
@@ -129,8 +129,9 @@ func stop(cmd *exec.Cmd) (time.Duration, error) {
 	return time.Since(began), nil
 }
 
-// memory sums the PSS (KiB) of the Chelal process and every postgres process of its data dir.
-func memory(chelalPid int, dir string) (int, int) {
+// memory sums the PSS (KiB) of the Chelal process and every postgres process of its data dir;
+// it also returns Chelal's own share and the number of processes.
+func memory(chelalPid int, dir string) (int, int, int) {
 	pids := []int{}
 	entries, _ := os.ReadDir("/proc")
 	postmaster := 0
@@ -146,7 +147,7 @@ func memory(chelalPid int, dir string) (int, int) {
 			pids = append(pids, pid)
 		}
 	}
-	total := 0
+	total, own := 0, 0
 	for _, pid := range pids {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
 		if err != nil {
@@ -156,10 +157,13 @@ func memory(chelalPid int, dir string) (int, int) {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
 				kb, _ := strconv.Atoi(f[1])
 				total += kb
+				if pid == chelalPid {
+					own += kb
+				}
 			}
 		}
 	}
-	return total, len(pids)
+	return total, own, len(pids)
 }
 
 func parent(pid int) int {

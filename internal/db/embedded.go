@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -111,7 +112,7 @@ func (e *Embedded) start(ctx context.Context) error {
 	if os.Geteuid() == 0 {
 		return ErrRunAsRoot
 	}
-	archive, sum, err := bundledArchive()
+	sum, err := bundledSum()
 	if err != nil {
 		return err
 	}
@@ -136,7 +137,7 @@ func (e *Embedded) start(ctx context.Context) error {
 		binRoot = l.root
 	}
 	e.binDir = filepath.Join(binRoot, "bin-"+PostgresVersion+"-"+sum[:8])
-	if err := extractOnce(archive, e.binDir, e.log); err != nil {
+	if err := extractOnce(openBundledArchive, e.binDir, e.log); err != nil {
 		return err
 	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
@@ -339,24 +340,29 @@ func ensureWritableDir(dir string) error {
 	return os.Remove(name)
 }
 
-// bundledArchive returns the embedded archive and its sha256 (hex).
-func bundledArchive() ([]byte, string, error) {
-	archive, err := fs.ReadFile(bundle, path.Join(bundleDir, "postgres.txz"))
-	if err != nil {
-		return nil, "", ErrNoBundle
+// bundledSum returns the sha256 (hex) of the embedded archive, written beside it by the
+// bundle script, so that a start does not read (or hash) the 15 MB archive.
+func bundledSum() (string, error) {
+	if _, err := fs.Stat(bundle, path.Join(bundleDir, "postgres.txz")); err != nil {
+		return "", ErrNoBundle
 	}
 	sum, err := fs.ReadFile(bundle, path.Join(bundleDir, "postgres.txz.sha256"))
 	if err != nil || len(bytes.TrimSpace(sum)) < 8 {
-		return nil, "", fmt.Errorf("bundled postgres.txz.sha256 missing: %w", ErrNoBundle)
+		return "", fmt.Errorf("bundled postgres.txz.sha256 missing: %w", ErrNoBundle)
 	}
-	return archive, string(bytes.TrimSpace(sum)), nil
+	return string(bytes.TrimSpace(sum)), nil
+}
+
+// openBundledArchive streams the embedded archive (no copy of it is made in memory).
+func openBundledArchive() (io.ReadCloser, error) {
+	return bundle.Open(path.Join(bundleDir, "postgres.txz"))
 }
 
 // extractOnce unpacks the archive into dir unless a completion marker says it is already there
 // (pitfall 6: the library only looks for bin/pg_ctl, which a half-done extraction also has).
 // It extracts into a temporary sibling and renames it, so dir is either complete or absent,
 // under a file lock so that processes sharing dir never extract over each other.
-func extractOnce(archive []byte, dir string, log *slog.Logger) error {
+func extractOnce(open func() (io.ReadCloser, error), dir string, log *slog.Logger) error {
 	if fileExists(filepath.Join(dir, completeMarker)) {
 		return nil
 	}
@@ -379,7 +385,13 @@ func extractOnce(archive []byte, dir string, log *slog.Logger) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("remove %s: %w", tmp, err)
 	}
-	if err := untarXz(archive, tmp); err != nil {
+	archive, err := open()
+	if err != nil {
+		return fmt.Errorf("open bundled postgres: %w", err)
+	}
+	err = untarXz(archive, tmp)
+	_ = archive.Close()
+	if err != nil {
 		return fmt.Errorf("extract postgres binaries: %w", err)
 	}
 	if err := writeFileSync(filepath.Join(tmp, completeMarker), []byte(PostgresVersion+"\n"), 0o600); err != nil {
@@ -389,11 +401,14 @@ func extractOnce(archive []byte, dir string, log *slog.Logger) error {
 		return fmt.Errorf("install postgres binaries: %w", err)
 	}
 	log.Info("postgres binaries extracted", "dir", dir, "took", time.Since(started).Round(time.Millisecond))
+	// The xz decoder's dictionary is garbage now; give it back rather than keep it for the
+	// life of a process that mostly idles.
+	debug.FreeOSMemory()
 	return nil
 }
 
-func untarXz(archive []byte, dest string) error {
-	xr, err := xz.NewReader(bytes.NewReader(archive), 0)
+func untarXz(archive io.Reader, dest string) error {
+	xr, err := xz.NewReader(archive, 0)
 	if err != nil {
 		return err
 	}
