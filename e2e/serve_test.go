@@ -320,11 +320,11 @@ func TestMigrateCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "schema version 0000 of 0006"},
-		{[]string{"migrate", "up"}, "schema version 0006 of 0006"},
-		{[]string{"migrate", "down", "2"}, "schema version 0004 of 0006"},
-		{[]string{"migrate", "to", "0"}, "schema version 0000 of 0006"},
-		{[]string{"migrate", "up"}, "schema version 0006 of 0006"},
+		{[]string{"migrate", "status"}, "schema version 0000 of 0007"},
+		{[]string{"migrate", "up"}, "schema version 0006 of 0007"},
+		{[]string{"migrate", "down", "2"}, "schema version 0004 of 0007"},
+		{[]string{"migrate", "to", "0"}, "schema version 0000 of 0007"},
+		{[]string{"migrate", "up"}, "schema version 0006 of 0007"},
 	}
 	for _, s := range steps {
 		out, code := runChelal(t, false, env, s.args...)

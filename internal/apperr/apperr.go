@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Kind is a category of failure. A Kind is itself an error, so a domain may return one bare,
@@ -74,6 +75,8 @@ type Error struct {
 	Message string       // safe for users; empty: a generic text for the kind
 	Fields  []FieldError // per-field problems, mostly with ErrInvalid
 	Err     error        // the cause; never shown to users
+	// RetryAfter, with ErrTooManyRequests or ErrUnavailable, says when trying again may work.
+	RetryAfter time.Duration
 }
 
 // New returns an error of kind with a message for the user.
@@ -171,6 +174,15 @@ func CodeOf(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // FieldsOf returns the field errors of the first *Error in err's chain, or nil.

@@ -13,11 +13,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"chelal/internal/auth"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/server"
@@ -26,6 +29,7 @@ import (
 // Env is what a run of the command line sees of the world.
 type Env struct {
 	Args    []string // without the program name
+	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Getenv  config.Getenv
@@ -48,6 +52,10 @@ Usage:
   chelal migrate down N       roll back N migrations
   chelal migrate to V         migrate up or down to version V (0 = empty)
   chelal migrate status       show the applied and the newest version
+  chelal admin create --username U --email E [--first-name F --last-name L]
+                              create an administrator (the password is asked, or read from stdin)
+  chelal admin reset-password USER
+                              set a user's new password from this terminal (audited)
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
 
@@ -74,6 +82,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runServe(ctx, env, args[1:])
 	case "migrate":
 		err = runMigrate(ctx, env, args[1:])
+	case "admin":
+		err = runAdmin(ctx, env, args[1:])
 	case "version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
 		return exitOK
@@ -149,16 +159,17 @@ func newLogger(env Env) *slog.Logger {
 }
 
 // openDB opens the external database or starts the embedded one, and migrates it up when
-// migrate is true.
-func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bool) (*db.DB, error) {
+// migrate is true. It also returns the data dir (which holds keys and files even when the
+// database is external).
+func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bool) (*db.DB, string, error) {
 	ext, err := config.ExternalDatabaseURL(env.Getenv)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	dataDir := c.dataDir
 	if dataDir == "" {
 		if dataDir, err = config.DataDir(env.Getenv); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
 	if ext != "" {
@@ -168,16 +179,34 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	}
 	d, err := db.Open(ctx, db.OpenOptions{ExternalURL: ext, DataDir: dataDir, Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if migrate {
 		started := time.Now()
 		if err := db.Migrate(ctx, d.DSN(), log); err != nil {
-			return nil, errors.Join(err, d.Close())
+			return nil, "", errors.Join(err, d.Close())
 		}
 		log.Info("schema up to date", "took", time.Since(started).Round(time.Millisecond))
 	}
-	return d, nil
+	return d, dataDir, nil
+}
+
+// newAuth builds the auth service: the 2FA key and profile images live in the data dir.
+func newAuth(env Env, d *db.DB, dataDir string) (*auth.Service, error) {
+	box, err := auth.LoadOrCreateKey(filepath.Join(dataDir, "secret.key"))
+	if err != nil {
+		return nil, err
+	}
+	cfg := auth.Config{ProfileImageDir: filepath.Join(dataDir, "media", "profile")}
+	if v := env.Getenv("CHELAL_SESSION_IDLE_MINUTES"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 24*60 {
+			return nil, fmt.Errorf("CHELAL_SESSION_IDLE_MINUTES %q must be a number of minutes from 1 to 1440", v)
+		}
+		cfg.IdleTimeout = time.Duration(n) * time.Minute
+	}
+	// Each hash holds 19 MiB: as many at once as there are cores, the rest wait.
+	return auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), runtime.NumCPU()), box, cfg), nil
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -203,7 +232,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer ln.Close()
 
-	d, err := openDB(ctx, env, c, log, true)
+	d, dataDir, err := openDB(ctx, env, c, log, true)
 	if err != nil {
 		return err
 	}
@@ -212,8 +241,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
+	authSvc, err := newAuth(env, d, dataDir)
+	if err != nil {
+		return err
+	}
 
-	h := server.New(server.Deps{DB: d, Log: log, Version: env.Version})
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -281,7 +314,7 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	}
 
 	log := newLogger(env)
-	d, err := openDB(ctx, env, c, log, false)
+	d, _, err := openDB(ctx, env, c, log, false)
 	if err != nil {
 		return err
 	}

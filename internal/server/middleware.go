@@ -251,6 +251,9 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 		if isAPI(r.URL.Path) {
 			h.Set("Cache-Control", "no-store")
 		}
+		if r.TLS != nil {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

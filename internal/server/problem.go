@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"chelal/internal/apperr"
 )
@@ -154,6 +155,9 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 // shown. Handlers call it for every failure.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p, unexpected := problemFor(r, err)
+	if d := apperr.RetryAfterOf(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
+	}
 	if unexpected {
 		level := slog.LevelError
 		if r.Context().Err() != nil { // the client went away; not a server fault

@@ -5,18 +5,20 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"chelal/internal/audit"
+	"chelal/internal/auth"
 )
 
-// Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or the name
-// of a permission that roles grant (e.g. "patients.read"). Every route has one; New panics
+// Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
+// permission that roles grant (auth.PermPatientsRead, ...). Every route has one; New panics
 // on a route without.
-type Perm string
+type Perm = auth.Permission
 
-// Permissions every deployment has. Domain permissions are further Perm values named
-// "<area>.<action>".
+// The pseudo-permissions, for brevity in the routes table.
 const (
-	PermPublic        Perm = "public"        // anyone, logged in or not
-	PermAuthenticated Perm = "authenticated" // any logged-in user
+	PermPublic        = auth.PermPublic        // anyone, logged in or not
+	PermAuthenticated = auth.PermAuthenticated // any logged-in user
 )
 
 // route is one row of the API table: what it answers, who may call it, how the OpenAPI
@@ -61,7 +63,74 @@ func (s *server) routes() []route {
 			op: "getOpenAPI", tag: "system", summary: "This API's OpenAPI 3.1 document",
 			out: map[string]any{}, handler: s.openAPI,
 		},
+
+		// First run, login, the caller's own account.
+		{method: "GET", path: "/api/v1/setup", perm: PermPublic, op: "getSetup", tag: "auth",
+			summary: "Whether the first-run setup is still needed", out: setupStatus{}, handler: s.getSetup},
+		{method: "POST", path: "/api/v1/setup", perm: PermPublic, op: "postSetup", tag: "auth",
+			summary: "Name the clinic and create the first administrator (once)", in: auth.SetupParams{}, out: userEnvelope{},
+			status: http.StatusCreated, errs: []int{409}, handler: s.postSetup},
+		{method: "POST", path: "/api/v1/auth/login", perm: PermPublic, op: "login", tag: "auth",
+			summary: "Log in; sets the session cookie and returns the CSRF token", in: auth.LoginParams{}, out: sessionInfo{},
+			errs: []int{401, 429}, handler: s.login},
+		{method: "POST", path: "/api/v1/auth/logout", perm: PermAuthenticated, op: "logout", tag: "auth",
+			summary: "End the session", status: http.StatusNoContent, handler: s.logout},
+		{method: "GET", path: "/api/v1/auth/me", perm: PermAuthenticated, op: "getMe", tag: "auth",
+			summary: "The logged-in user, their permissions and the CSRF token", out: sessionInfo{}, handler: s.me},
+		{method: "PATCH", path: "/api/v1/auth/me", perm: PermAuthenticated, op: "updateMe", tag: "auth",
+			summary: "Change one's own language and preferences", in: auth.ProfileParams{}, out: userEnvelope{},
+			errs: []int{409}, handler: s.updateMe},
+		{method: "POST", path: "/api/v1/auth/password", perm: PermAuthenticated, op: "changePassword", tag: "auth",
+			summary: "Change one's own password (ends one's other sessions)", in: auth.ChangePasswordParams{},
+			status: http.StatusNoContent, handler: s.changePassword},
+		{method: "POST", path: "/api/v1/auth/2fa/setup", perm: PermAuthenticated, op: "setupTwoFactor", tag: "auth",
+			summary: "Start TOTP enrolment: secret, otpauth URL and QR code", out: auth.TwoFactorEnrolment{},
+			errs: []int{409}, handler: s.setupTwoFactor},
+		{method: "POST", path: "/api/v1/auth/2fa/enable", perm: PermAuthenticated, op: "enableTwoFactor", tag: "auth",
+			summary: "Confirm enrolment with a code; returns the recovery codes once", in: enableTwoFactorInput{},
+			out: recoveryCodes{}, errs: []int{409}, handler: s.enableTwoFactor},
+		{method: "POST", path: "/api/v1/auth/2fa/disable", perm: PermAuthenticated, op: "disableTwoFactor", tag: "auth",
+			summary: "Turn 2FA off with the password and a code", in: auth.DisableTwoFactorParams{},
+			status: http.StatusNoContent, errs: []int{409}, handler: s.disableTwoFactor},
+		{method: "PUT", path: "/api/v1/auth/me/profile-image", perm: PermAuthenticated, op: "putProfileImage", tag: "auth",
+			summary: "Set one's profile image (body: image/png or image/jpeg, 2 MiB at most)", out: userEnvelope{},
+			errs: []int{413, 415, 422}, maxBody: 2 << 20, handler: s.putProfileImage},
+
+		// Users and roles: administrators.
+		{method: "GET", path: "/api/v1/roles", perm: auth.PermRolesRead, op: "listRoles", tag: "users",
+			summary: "Roles and the permissions each grants", out: rolesList{}, handler: s.listRoles},
+		{method: "GET", path: "/api/v1/users", perm: auth.PermUsersRead, op: "listUsers", tag: "users",
+			summary: "Users, by id", query: pageParams, out: auth.UserPage{}, errs: []int{422}, handler: s.listUsers},
+		{method: "POST", path: "/api/v1/users", perm: auth.PermUsersWrite, op: "createUser", tag: "users",
+			summary: "Create a user", in: auth.CreateUserParams{}, out: userEnvelope{}, status: http.StatusCreated,
+			errs: []int{409}, handler: s.createUser},
+		{method: "GET", path: "/api/v1/users/{id}", perm: auth.PermUsersRead, op: "getUser", tag: "users",
+			summary: "One user", out: userEnvelope{}, errs: []int{404}, handler: s.getUser},
+		{method: "PATCH", path: "/api/v1/users/{id}", perm: auth.PermUsersWrite, op: "updateUser", tag: "users",
+			summary: "Edit a user (If-Match: version); is_active=false deactivates and ends their sessions",
+			in:      auth.UpdateUserParams{}, out: userEnvelope{}, errs: []int{404, 409}, handler: s.updateUser},
+		{method: "POST", path: "/api/v1/users/{id}/2fa/reset", perm: auth.PermUsersWrite, op: "resetUserTwoFactor", tag: "users",
+			summary: "Turn a user's 2FA off (lost phone)", out: userEnvelope{}, errs: []int{404}, handler: s.resetUserTwoFactor},
+		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
+			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
+
+		// The audit trail: administrators.
+		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",
+			summary: "Audit rows, newest first", query: append([]param{
+				{name: "model_name", typ: "string", doc: "table, e.g. core_patient"},
+				{name: "object_id", typ: "integer", doc: "row id"},
+				{name: "user_id", typ: "integer", doc: "acting user"},
+				{name: "action", typ: "string", doc: "create, update, delete, login, login_failed, view, ..."},
+				{name: "from", typ: "string", doc: "from this time (RFC 3339) or date (YYYY-MM-DD), inclusive"},
+				{name: "to", typ: "string", doc: "until this time, exclusive, or through this date"},
+			}, pageParams...), out: audit.Page{}, errs: []int{422}, handler: s.listAudit},
 	}
+}
+
+// pageParams are the query parameters of every list.
+var pageParams = []param{
+	{name: "limit", typ: "integer", doc: "page size, 1-200 (default 50)"},
+	{name: "cursor", typ: "string", doc: "next_cursor of the previous page"},
 }
 
 var (

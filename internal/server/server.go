@@ -15,14 +15,16 @@ import (
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/auth"
 	"chelal/internal/db"
 )
 
 // Deps is what the HTTP layer needs from the rest of the program.
 type Deps struct {
-	DB      *db.DB       // the database; may be nil only in tests that do not call /health
-	Log     *slog.Logger // nil: discard
-	Version string       // Chelal's version, reported by /health and the OpenAPI document
+	DB      *db.DB        // the database; may be nil only in tests that do not call /health
+	Auth    *auth.Service // identity and access; nil: only public routes are served
+	Log     *slog.Logger  // nil: discard
+	Version string        // Chelal's version, reported by /health and the OpenAPI document
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (a reverse proxy in
 	// front of scaled-out servers). Empty, the default: the peer's address is the client's.
 	TrustedProxies []netip.Prefix
@@ -31,6 +33,7 @@ type Deps struct {
 // server holds the dependencies handlers use.
 type server struct {
 	db      *db.DB
+	auth    *auth.Service
 	log     *slog.Logger
 	version string
 
@@ -51,7 +54,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, log: d.Log, version: d.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -84,22 +87,12 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = withRecovery(s.log, h)
+	h = withSameOrigin(h)
 	h = withSecurityHeaders(h)
 	h = withAccessLog(s.log, h)
 	h = withClientIP(d.TrustedProxies, h)
 	s.handler = withRequestID(h)
 	return s
-}
-
-// authorize wraps a route's handler in its permission check. Until the auth feature exists,
-// only public routes are served and every other permission is refused (fail closed).
-func (s *server) authorize(rt route) http.Handler {
-	if rt.perm == PermPublic {
-		return rt.handler
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, apperr.ErrUnauthorized)
-	})
 }
 
 // dispatch sends r to its route, non-API paths to the UI, and answers an API path that no

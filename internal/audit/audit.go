@@ -1,0 +1,203 @@
+// Package audit is Chelal's audit trail: the rows the database triggers write for every change,
+// the rows the application adds for what triggers cannot see (logins, logouts, denied requests,
+// each opening of a patient's chart), and the administrators' query over both.
+package audit
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+)
+
+// Actions the application records (the triggers record create, update and delete).
+const (
+	ActionLogin         = "login"
+	ActionLoginFailed   = "login_failed"
+	ActionLoginLocked   = "login_locked"
+	ActionLogout        = "logout"
+	ActionAccessDenied  = "access_denied"
+	ActionView          = "view"
+	ActionPasswordReset = "password_reset"
+)
+
+// Execer is what Record needs: a transaction (so the row commits or vanishes with the change
+// it records) or a pool.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// Entry is one application audit row. The acting user and client IP are not fields: they come
+// from the transaction settings db.InTx sets, exactly as for the trigger's rows.
+type Entry struct {
+	Action    string
+	ModelName string         // the table concerned, e.g. "auth_user", "core_patient"
+	ObjectID  int64          // the row concerned; 0 when there is none (an unknown username)
+	Changes   map[string]any // what to remember; never secrets
+}
+
+// Record writes e in the transaction tx (run it inside db.InTx so the actor is set).
+func Record(ctx context.Context, tx Execer, e Entry) error {
+	changes := e.Changes
+	if changes == nil {
+		changes = map[string]any{}
+	}
+	body, err := json.Marshal(changes)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	_, err = tx.Exec(ctx, `
+		INSERT INTO core_auditlog (user_id, action, model_name, object_id, changes, ip_address)
+		VALUES (NULLIF(current_setting('chelal.user_id', true), '')::integer, $1, $2, $3, $4,
+		        NULLIF(current_setting('chelal.client_ip', true), '')::inet)`,
+		e.Action, e.ModelName, e.ObjectID, body)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Row is one audit row as the API shows it.
+type Row struct {
+	ID        int64           `json:"id"`
+	UserID    *int64          `json:"user_id"`
+	Username  *string         `json:"username"`
+	Action    string          `json:"action"`
+	ModelName string          `json:"model_name"`
+	ObjectID  int64           `json:"object_id"`
+	Changes   json.RawMessage `json:"changes"`
+	Timestamp time.Time       `json:"timestamp"`
+	IPAddress *string         `json:"ip_address"`
+}
+
+// Filter selects audit rows; zero fields do not filter.
+type Filter struct {
+	ModelName string
+	ObjectID  int64
+	UserID    int64
+	Action    string
+	From, To  time.Time // From inclusive, To exclusive
+	Limit     int
+	Cursor    string // from a previous page's NextCursor
+}
+
+// Page is one page of rows, newest first.
+type Page struct {
+	Items      []Row   `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// Querier runs queries (a pool or a transaction).
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
+// so a page is stable while new rows arrive).
+func List(ctx context.Context, q Querier, f Filter) (Page, error) {
+	limit, err := PageLimit(f.Limit)
+	if err != nil {
+		return Page{}, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.ModelName != "" {
+		add("a.model_name = $%d", f.ModelName)
+	}
+	if f.ObjectID != 0 {
+		add("a.object_id = $%d", f.ObjectID)
+	}
+	if f.UserID != 0 {
+		add("a.user_id = $%d", f.UserID)
+	}
+	if f.Action != "" {
+		add("a.action = $%d", f.Action)
+	}
+	if !f.From.IsZero() {
+		add(`a."timestamp" >= $%d`, f.From)
+	}
+	if !f.To.IsZero() {
+		add(`a."timestamp" < $%d`, f.To)
+	}
+	if f.Cursor != "" {
+		after, err := DecodeCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		add("a.id < $%d", after)
+	}
+	sql := `SELECT a.id, a.user_id, u.username, a.action, a.model_name, a.object_id, a.changes,
+	               a."timestamp", host(a.ip_address)
+	          FROM core_auditlog a LEFT JOIN auth_user u ON u.id = a.user_id`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit+1)
+	sql += fmt.Sprintf(" ORDER BY a.id DESC LIMIT $%d", len(args))
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list audit: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
+		var a Row
+		err := r.Scan(&a.ID, &a.UserID, &a.Username, &a.Action, &a.ModelName, &a.ObjectID, &a.Changes, &a.Timestamp, &a.IPAddress)
+		a.Timestamp = a.Timestamp.UTC()
+		return a, err
+	})
+	if err != nil {
+		return Page{}, fmt.Errorf("list audit: %w", err)
+	}
+	page := Page{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		c := EncodeCursor(items[limit-1].ID)
+		page.NextCursor = &c
+	}
+	return page, nil
+}
+
+// Pagination limits of every list (API.md).
+const (
+	DefaultPageLimit = 50
+	MaxPageLimit     = 200
+)
+
+// PageLimit returns the page size for a requested limit (0: the default).
+func PageLimit(limit int) (int, error) {
+	switch {
+	case limit == 0:
+		return DefaultPageLimit, nil
+	case limit < 0 || limit > MaxPageLimit:
+		return 0, apperr.Invalid(apperr.FieldError{Field: "limit", Code: apperr.CodeOutOfRange,
+			Message: fmt.Sprintf("limit must be between 1 and %d.", MaxPageLimit)})
+	}
+	return limit, nil
+}
+
+// EncodeCursor makes an opaque cursor of a row id.
+func EncodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor.
+func DecodeCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil {
+		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, apperr.Invalid(apperr.FieldError{Field: "cursor", Code: apperr.CodeInvalid, Message: "cursor is not one this server gave out."})
+}

@@ -1,0 +1,47 @@
+package auth
+
+// Permission is what a request needs: PermPublic, PermAuthenticated, or a permission that
+// roles grant ("<area>.<action>", stored in core_rolepermission; DESIGN.md's role table is the
+// default, seeded by migration 0007).
+type Permission string
+
+// Pseudo-permissions no role grants.
+const (
+	PermPublic        Permission = "public"        // anyone, logged in or not
+	PermAuthenticated Permission = "authenticated" // any logged-in user, whatever the role
+)
+
+// Permissions roles grant.
+const (
+	PermUsersRead          Permission = "users.read"
+	PermUsersWrite         Permission = "users.write"
+	PermRolesRead          Permission = "roles.read"
+	PermAuditRead          Permission = "audit.read"
+	PermServicesWrite      Permission = "services.write"
+	PermBackupsManage      Permission = "backups.manage"
+	PermPatientsRead       Permission = "patients.read"
+	PermPatientsWrite      Permission = "patients.write"
+	PermAppointmentsRead   Permission = "appointments.read"
+	PermAppointmentsWrite  Permission = "appointments.write"
+	PermEncountersRead     Permission = "encounters.read"
+	PermEncountersWrite    Permission = "encounters.write"
+	PermVitalsRead         Permission = "vitals.read"
+	PermVitalsWrite        Permission = "vitals.write"
+	PermPrescriptionsRead  Permission = "prescriptions.read"
+	PermPrescriptionsWrite Permission = "prescriptions.write"
+	PermPharmacyRead       Permission = "pharmacy.read"
+	PermPharmacyWrite      Permission = "pharmacy.write"
+	PermBillingRead        Permission = "billing.read"
+	PermBillingWrite       Permission = "billing.write"
+	PermReportsRead        Permission = "reports.read"
+)
+
+// The six roles every clinic has (seeded by migration 0001).
+const (
+	RoleAdmin        = "admin"
+	RoleDoctor       = "doctor"
+	RoleNurse        = "nurse"
+	RoleReceptionist = "receptionist"
+	RolePharmacist   = "pharmacist"
+	RoleCashier      = "cashier"
+)

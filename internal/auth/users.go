@@ -1,0 +1,441 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/audit"
+	"chelal/internal/db"
+)
+
+// User is a person who logs in. The password hash and the 2FA secret never leave this package.
+type User struct {
+	ID                 int64          `json:"id"`
+	Username           string         `json:"username"`
+	Email              string         `json:"email"`
+	FirstName          string         `json:"first_name"`
+	LastName           string         `json:"last_name"`
+	IsActive           bool           `json:"is_active"`
+	DateJoined         time.Time      `json:"date_joined"`
+	RoleID             *int64         `json:"role_id"`
+	Role               *string        `json:"role"`
+	LanguagePreference string         `json:"language_preference"`
+	Preferences        map[string]any `json:"preferences"`
+	HasProfileImage    bool           `json:"has_profile_image"`
+	TwoFactorEnabled   bool           `json:"two_factor_enabled"`
+	Version            int64          `json:"version"`
+	UpdatedAt          time.Time      `json:"updated_at"`
+}
+
+// userColumns selects a User from auth_user u LEFT JOIN core_role r, in scanUser's order.
+const userColumns = `u.id, u.username, u.email, coalesce(u.first_name, ''), coalesce(u.last_name, ''),
+	       u.is_active, u.date_joined, u.role_id, r.name, u.language_preference, u.preferences,
+	       u.profile_image IS NOT NULL, u.two_factor_enabled, u.version, u.updated_at`
+
+const userSelect = `SELECT ` + userColumns + ` FROM auth_user u LEFT JOIN core_role r ON r.id = u.role_id`
+
+// scanUser scans a row whose first columns are extra (scanned into extra's pointers) followed
+// by userColumns.
+func scanUser(row pgx.Row, extra ...any) (User, error) {
+	var u User
+	dest := append(extra, &u.ID, &u.Username, &u.Email, &u.FirstName, &u.LastName, &u.IsActive, &u.DateJoined,
+		&u.RoleID, &u.Role, &u.LanguagePreference, &u.Preferences, &u.HasProfileImage, &u.TwoFactorEnabled,
+		&u.Version, &u.UpdatedAt)
+	err := row.Scan(dest...)
+	u.DateJoined, u.UpdatedAt = u.DateJoined.UTC(), u.UpdatedAt.UTC()
+	if u.Preferences == nil {
+		u.Preferences = map[string]any{}
+	}
+	return u, err
+}
+
+type queryRower interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+func getUser(ctx context.Context, q queryRower, id int64) (User, error) {
+	u, err := scanUser(q.QueryRow(ctx, userSelect+` WHERE u.id = $1`, id))
+	if err == pgx.ErrNoRows {
+		return User{}, apperr.ErrNotFound
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("get user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+// GetUser returns the user with id, or apperr.ErrNotFound.
+func (s *Service) GetUser(ctx context.Context, id int64) (User, error) {
+	return getUser(ctx, s.db.Pool, id)
+}
+
+// UserPage is one page of users, by id.
+type UserPage struct {
+	Items      []User  `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// ListUsers returns users by id, a page at a time.
+func (s *Service) ListUsers(ctx context.Context, limit int, cursor string) (UserPage, error) {
+	limit, err := audit.PageLimit(limit)
+	if err != nil {
+		return UserPage{}, err
+	}
+	var after int64
+	if cursor != "" {
+		if after, err = audit.DecodeCursor(cursor); err != nil {
+			return UserPage{}, err
+		}
+	}
+	rows, err := s.db.Pool.Query(ctx, userSelect+` WHERE u.id > $1 ORDER BY u.id LIMIT $2`, after, limit+1)
+	if err != nil {
+		return UserPage{}, fmt.Errorf("list users: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
+	if err != nil {
+		return UserPage{}, fmt.Errorf("list users: %w", err)
+	}
+	page := UserPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		c := audit.EncodeCursor(items[limit-1].ID)
+		page.NextCursor = &c
+	}
+	return page, nil
+}
+
+// Role is a role with the permissions it grants.
+type Role struct {
+	ID          int64        `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	Permissions []Permission `json:"permissions"`
+	Version     int64        `json:"version"`
+}
+
+// ListRoles returns every role with its permissions, by name.
+func (s *Service) ListRoles(ctx context.Context) ([]Role, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT r.id, r.name, coalesce(r.description, ''),
+		       coalesce(array_agg(p.permission ORDER BY p.permission) FILTER (WHERE p.permission IS NOT NULL), '{}'),
+		       r.version
+		  FROM core_role r LEFT JOIN core_rolepermission p ON p.role_id = r.id
+		 GROUP BY r.id ORDER BY r.name`)
+	if err != nil {
+		return nil, fmt.Errorf("list roles: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Role, error) {
+		var role Role
+		var perms []string
+		err := r.Scan(&role.ID, &role.Name, &role.Description, &perms, &role.Version)
+		for _, p := range perms {
+			role.Permissions = append(role.Permissions, Permission(p))
+		}
+		return role, err
+	})
+}
+
+// RoleID returns the id of the role called name, or apperr.ErrNotFound.
+func (s *Service) RoleID(ctx context.Context, name string) (int64, error) {
+	var id int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT id FROM core_role WHERE name = $1`, name).Scan(&id)
+	if err == pgx.ErrNoRows {
+		return 0, apperr.ErrNotFound
+	}
+	return id, err
+}
+
+var (
+	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+-]+$`)
+	languages       = map[string]bool{"en": true, "fr": true, "sw": true}
+)
+
+// CreateUserParams is a new user, as an administrator (or the first-run setup) enters it.
+type CreateUserParams struct {
+	Username           string `json:"username"`
+	Email              string `json:"email"`
+	Password           string `json:"password"`
+	FirstName          string `json:"first_name"`
+	LastName           string `json:"last_name"`
+	RoleID             int64  `json:"role_id"`
+	LanguagePreference string `json:"language_preference,omitempty"`
+}
+
+func (p *CreateUserParams) normalize() {
+	p.Username = strings.TrimSpace(p.Username)
+	p.Email = strings.TrimSpace(p.Email)
+	p.FirstName = strings.TrimSpace(p.FirstName)
+	p.LastName = strings.TrimSpace(p.LastName)
+	if p.LanguagePreference == "" {
+		p.LanguagePreference = "en"
+	}
+}
+
+// Validate reports every bad field at once.
+func (p CreateUserParams) Validate() error {
+	var f apperr.Fields
+	validateUsername(&f, p.Username)
+	validateEmail(&f, p.Email)
+	validateName(&f, "first_name", p.FirstName)
+	validateName(&f, "last_name", p.LastName)
+	validateLanguage(&f, p.LanguagePreference)
+	if p.RoleID <= 0 {
+		f.Add("role_id", apperr.CodeRequired, "Choose a role.")
+	}
+	if err := ValidatePassword(p.Password, p.Username); err != nil {
+		f = append(f, apperr.FieldsOf(err)...)
+	}
+	return f.Err()
+}
+
+func validateUsername(f *apperr.Fields, v string) {
+	switch {
+	case v == "":
+		f.Add("username", apperr.CodeRequired, "Username is required.")
+	case utf8.RuneCountInString(v) > 150:
+		f.Add("username", apperr.CodeTooLong, "Username is at most 150 characters.")
+	case !usernamePattern.MatchString(v):
+		f.Add("username", apperr.CodeInvalid, "Username may contain letters, digits and . @ + - _ only.")
+	}
+}
+
+func validateEmail(f *apperr.Fields, v string) {
+	switch {
+	case v == "":
+		f.Add("email", apperr.CodeRequired, "Email is required.")
+	case len(v) > 254:
+		f.Add("email", apperr.CodeTooLong, "Email is at most 254 characters.")
+	default:
+		a, err := mail.ParseAddress(v)
+		if err != nil || a.Address != v {
+			f.Add("email", apperr.CodeInvalid, "Enter an email address such as name@clinic.org.")
+		}
+	}
+}
+
+func validateName(f *apperr.Fields, field, v string) {
+	if utf8.RuneCountInString(v) > 150 {
+		f.Add(field, apperr.CodeTooLong, "At most 150 characters.")
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		f.Add(field, apperr.CodeInvalid, "Control characters are not allowed.")
+	}
+}
+
+func validateLanguage(f *apperr.Fields, v string) {
+	if !languages[v] {
+		f.Add("language_preference", apperr.CodeInvalid, "Language must be en, fr or sw.")
+	}
+}
+
+// CreateUser creates a user on behalf of actor (an administrator).
+func (s *Service) CreateUser(ctx context.Context, actor db.Actor, p CreateUserParams) (User, error) {
+	p.normalize()
+	if err := p.Validate(); err != nil {
+		return User{}, err
+	}
+	hash, err := s.hasher.Hash(ctx, p.Password)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		u, err = insertUser(ctx, tx, p, hash)
+		return err
+	})
+	return u, err
+}
+
+func insertUser(ctx context.Context, tx pgx.Tx, p CreateUserParams, hash string) (User, error) {
+	var roleOK bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_role WHERE id = $1)`, p.RoleID).Scan(&roleOK); err != nil {
+		return User{}, err
+	}
+	if !roleOK {
+		return User{}, apperr.Invalid(apperr.FieldError{Field: "role_id", Code: apperr.CodeInvalid, Message: "No such role."})
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO auth_user (username, email, password, first_name, last_name, role_id, language_preference)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		p.Username, p.Email, hash, p.FirstName, p.LastName, p.RoleID, p.LanguagePreference).Scan(&id)
+	if err != nil {
+		return User{}, mapUserWriteError(fmt.Errorf("create user: %w", err))
+	}
+	return getUser(ctx, tx, id)
+}
+
+// UpdateUserParams is an administrator's edit of a user; nil fields are left alone.
+type UpdateUserParams struct {
+	Version            int64   `json:"version"`
+	Email              *string `json:"email,omitempty"`
+	FirstName          *string `json:"first_name,omitempty"`
+	LastName           *string `json:"last_name,omitempty"`
+	RoleID             *int64  `json:"role_id,omitempty"`
+	IsActive           *bool   `json:"is_active,omitempty"`
+	LanguagePreference *string `json:"language_preference,omitempty"`
+}
+
+// Validate reports every bad field at once.
+func (p UpdateUserParams) Validate() error {
+	var f apperr.Fields
+	if p.Version <= 0 {
+		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
+	}
+	if p.Email != nil {
+		validateEmail(&f, strings.TrimSpace(*p.Email))
+	}
+	if p.FirstName != nil {
+		validateName(&f, "first_name", *p.FirstName)
+	}
+	if p.LastName != nil {
+		validateName(&f, "last_name", *p.LastName)
+	}
+	if p.RoleID != nil && *p.RoleID <= 0 {
+		f.Add("role_id", apperr.CodeInvalid, "No such role.")
+	}
+	if p.LanguagePreference != nil {
+		validateLanguage(&f, *p.LanguagePreference)
+	}
+	return f.Err()
+}
+
+// UpdateUser applies an administrator's edit. A stale version is refused (409) and changes
+// nothing. Deactivating a user or changing their role ends their sessions at once, and the
+// last active administrator can be neither deactivated nor demoted.
+func (s *Service) UpdateUser(ctx context.Context, actor db.Actor, id int64, p UpdateUserParams) (User, error) {
+	if err := p.Validate(); err != nil {
+		return User{}, err
+	}
+	trim := func(v *string) *string {
+		if v == nil {
+			return nil
+		}
+		t := strings.TrimSpace(*v)
+		return &t
+	}
+	var u User
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		before, err := getUser(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if p.RoleID != nil {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_role WHERE id = $1)`, *p.RoleID).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.Invalid(apperr.FieldError{Field: "role_id", Code: apperr.CodeInvalid, Message: "No such role."})
+			}
+		}
+		tag, err := tx.Exec(ctx, `
+			UPDATE auth_user SET
+			       email = coalesce($3, email),
+			       first_name = coalesce($4, first_name),
+			       last_name = coalesce($5, last_name),
+			       role_id = coalesce($6, role_id),
+			       is_active = coalesce($7, is_active),
+			       language_preference = coalesce($8, language_preference)
+			 WHERE id = $1 AND version = $2`,
+			id, p.Version, trim(p.Email), trim(p.FirstName), trim(p.LastName), p.RoleID, p.IsActive, p.LanguagePreference)
+		if err != nil {
+			return mapUserWriteError(fmt.Errorf("update user: %w", err))
+		}
+		if tag.RowsAffected() == 0 {
+			return stale(ctx, tx, "auth_user", id)
+		}
+		if u, err = getUser(ctx, tx, id); err != nil {
+			return err
+		}
+		roleChanged := !equalPtr(before.RoleID, u.RoleID)
+		if roleChanged || (before.IsActive && !u.IsActive) {
+			if err := requireAnAdmin(ctx, tx); err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `DELETE FROM core_session WHERE user_id = $1`, id); err != nil {
+				return fmt.Errorf("end sessions: %w", err)
+			}
+		}
+		return nil
+	})
+	return u, err
+}
+
+func requireAnAdmin(ctx context.Context, tx pgx.Tx) error {
+	var n int
+	err := tx.QueryRow(ctx, `
+		SELECT count(*) FROM auth_user u JOIN core_role r ON r.id = u.role_id
+		 WHERE r.name = $1 AND u.is_active`, RoleAdmin).Scan(&n)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return apperr.New(apperr.ErrConflict, "Chelal needs at least one active administrator; make another user an administrator first.").WithCode("last-admin")
+	}
+	return nil
+}
+
+func equalPtr[T comparable](a, b *T) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
+}
+
+// ProfileParams is what users change of their own account.
+type ProfileParams struct {
+	Version            int64           `json:"version"`
+	LanguagePreference *string         `json:"language_preference,omitempty"`
+	Preferences        *map[string]any `json:"preferences,omitempty"`
+}
+
+// maxPreferencesBytes caps the preferences document: UI settings, not a file store.
+const maxPreferencesBytes = 16 << 10
+
+// UpdateProfile changes the caller's own language and preferences.
+func (s *Service) UpdateProfile(ctx context.Context, actor db.Actor, userID int64, p ProfileParams) (User, error) {
+	var f apperr.Fields
+	if p.Version <= 0 {
+		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
+	}
+	if p.LanguagePreference != nil {
+		validateLanguage(&f, *p.LanguagePreference)
+	}
+	var prefs []byte
+	if p.Preferences != nil {
+		if *p.Preferences == nil {
+			f.Add("preferences", apperr.CodeInvalid, "Preferences must be an object.")
+		} else {
+			prefs, _ = json.Marshal(*p.Preferences)
+			if len(prefs) > maxPreferencesBytes {
+				f.Add("preferences", apperr.CodeTooLong, "Preferences are at most 16 KiB.")
+			}
+		}
+	}
+	if err := f.Err(); err != nil {
+		return User{}, err
+	}
+	var u User
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `
+			UPDATE auth_user SET language_preference = coalesce($3, language_preference),
+			                     preferences = coalesce($4::jsonb, preferences)
+			 WHERE id = $1 AND version = $2`, userID, p.Version, p.LanguagePreference, prefs)
+		if err != nil {
+			return fmt.Errorf("update profile: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return stale(ctx, tx, "auth_user", userID)
+		}
+		u, err = getUser(ctx, tx, userID)
+		return err
+	})
+	return u, err
+}

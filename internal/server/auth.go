@@ -1,0 +1,193 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"chelal/internal/apperr"
+	"chelal/internal/auth"
+	"chelal/internal/db"
+)
+
+// SessionCookie is the name of the cookie that carries the session token.
+const SessionCookie = "chelal_session"
+
+// CSRFHeader carries the session's CSRF token on every unsafe request.
+const CSRFHeader = "X-CSRF-Token"
+
+type principalKey struct{}
+
+// principalOf returns the logged-in user of a request that passed authorize (nil on public routes).
+func principalOf(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(principalKey{}).(*auth.Principal)
+	return p
+}
+
+func unsafeMethod(m string) bool {
+	return m != http.MethodGet && m != http.MethodHead && m != http.MethodOptions
+}
+
+// authorize wraps a route's handler in its permission check, done here, on the server, for
+// every route: public routes pass; any other needs a live session (401), the session's CSRF
+// token on unsafe methods (403), and the route's permission (403, recorded in the audit log).
+func (s *server) authorize(rt route) http.Handler {
+	if rt.perm == PermPublic {
+		return rt.handler
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.auth == nil {
+			s.writeError(w, r, apperr.ErrUnauthorized)
+			return
+		}
+		c, err := r.Cookie(SessionCookie)
+		if err != nil {
+			s.writeError(w, r, apperr.ErrUnauthorized)
+			return
+		}
+		p, err := s.auth.Authenticate(r.Context(), c.Value)
+		if err != nil {
+			if apperr.KindOf(err) == apperr.ErrUnauthorized {
+				clearSessionCookie(w, r)
+				err = apperr.New(apperr.ErrUnauthorized, "Your session has ended; log in again.").WithCode("session-expired")
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		if unsafeMethod(r.Method) && !p.CheckCSRF(r.Header.Get(CSRFHeader)) {
+			s.writeError(w, r, apperr.New(apperr.ErrForbidden, "The request lacks this session's "+CSRFHeader+" header.").WithCode("csrf"))
+			return
+		}
+		if !p.Can(rt.perm) {
+			if err := s.auth.RecordDenied(r.Context(), p.Actor(ClientIP(r)), r.Method, r.URL.Path, rt.perm); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			s.writeError(w, r, apperr.New(apperr.ErrForbidden, "Your role does not allow this."))
+			return
+		}
+		rt.handler(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// withSameOrigin refuses an unsafe API request whose Origin header names another site: a
+// page elsewhere must not post to Chelal in a user's name (defence in depth beside SameSite
+// cookies, the CSRF token and the JSON-only bodies).
+func withSameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if origin := r.Header.Get("Origin"); origin != "" && unsafeMethod(r.Method) && isAPI(r.URL.Path) {
+			u, err := url.Parse(origin)
+			if err != nil || !strings.EqualFold(u.Host, r.Host) {
+				writeProblem(w, newProblem(r, kindProblems[apperr.ErrForbidden], "Requests from another site are refused."))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    token,
+		Path:     "/",
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     SessionCookie,
+		Value:    "",
+		Path:     "/",
+		MaxAge:   -1,
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// pathID reads the {id} of a route; a malformed id answers 404 like an unknown one.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, apperr.ErrNotFound
+	}
+	return id, nil
+}
+
+// ifMatchVersion returns the version of an If-Match header ("3", W/"3" or 3), or 0 when absent.
+func ifMatchVersion(r *http.Request) (int64, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" {
+		return 0, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || v <= 0 {
+		return 0, apperr.Invalid(apperr.FieldError{Field: "If-Match", Code: apperr.CodeInvalid, Message: "If-Match must be the record's version number."})
+	}
+	return v, nil
+}
+
+// queryInt reads an optional integer query parameter.
+func queryInt(r *http.Request, name string) (int64, error) {
+	v := r.URL.Query().Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be a whole number."})
+	}
+	return n, nil
+}
+
+// actorOf is the author of a request's changes: its user (when logged in) and client IP.
+func actorOf(r *http.Request) db.Actor {
+	if p := principalOf(r.Context()); p != nil {
+		return p.Actor(ClientIP(r))
+	}
+	return db.Actor{IP: ClientIP(r)}
+}
+
+// useIfMatch puts the If-Match version into *version; a body version that disagrees with
+// the header is refused.
+func useIfMatch(r *http.Request, version *int64) error {
+	v, err := ifMatchVersion(r)
+	if err != nil || v == 0 {
+		return err
+	}
+	if *version != 0 && *version != v {
+		return apperr.Invalid(apperr.FieldError{Field: "version", Code: apperr.CodeInvalid, Message: "The body's version and If-Match disagree."})
+	}
+	*version = v
+	return nil
+}
+
+func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }
+
+// parseTimeParam reads a query time: RFC 3339, or a date (YYYY-MM-DD, UTC midnight; with
+// endOfDay, the next midnight, so "to=2026-11-27" includes that whole day). "" is the zero time.
+func parseTimeParam(v string, endOfDay bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := time.Parse(time.DateOnly, v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if endOfDay {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
