@@ -23,6 +23,7 @@ import (
 	"chelal/internal/auth"
 	"chelal/internal/config"
 	"chelal/internal/db"
+	"chelal/internal/patients"
 	"chelal/internal/server"
 )
 
@@ -246,7 +247,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Log: log, Version: env.Version})
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -8,6 +8,7 @@ import (
 
 	"chelal/internal/audit"
 	"chelal/internal/auth"
+	"chelal/internal/patients"
 )
 
 // Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
@@ -113,6 +114,11 @@ func (s *server) routes() []route {
 			summary: "Turn a user's 2FA off (lost phone)", out: userEnvelope{}, errs: []int{404}, handler: s.resetUserTwoFactor},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
 			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
+
+		// Patients.
+		{method: "GET", path: "/api/v1/patients/{id}", perm: auth.PermPatientsRead, op: "getPatient", tag: "patients",
+			summary: "A patient's chart (the opening is recorded in the audit log)", out: patients.Patient{},
+			errs: []int{404}, handler: s.getPatient},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",

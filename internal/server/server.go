@@ -17,14 +17,16 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/auth"
 	"chelal/internal/db"
+	"chelal/internal/patients"
 )
 
 // Deps is what the HTTP layer needs from the rest of the program.
 type Deps struct {
-	DB      *db.DB        // the database; may be nil only in tests that do not call /health
-	Auth    *auth.Service // identity and access; nil: only public routes are served
-	Log     *slog.Logger  // nil: discard
-	Version string        // Chelal's version, reported by /health and the OpenAPI document
+	DB       *db.DB        // the database; may be nil only in tests that do not call /health
+	Auth     *auth.Service // identity and access; nil: only public routes are served
+	Patients *patients.Service
+	Log      *slog.Logger // nil: discard
+	Version  string       // Chelal's version, reported by /health and the OpenAPI document
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (a reverse proxy in
 	// front of scaled-out servers). Empty, the default: the peer's address is the client's.
 	TrustedProxies []netip.Prefix
@@ -32,10 +34,11 @@ type Deps struct {
 
 // server holds the dependencies handlers use.
 type server struct {
-	db      *db.DB
-	auth    *auth.Service
-	log     *slog.Logger
-	version string
+	db       *db.DB
+	auth     *auth.Service
+	patients *patients.Service
+	log      *slog.Logger
+	version  string
 
 	mux      *http.ServeMux
 	table    []route
@@ -54,7 +57,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, log: d.Log, version: d.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"chelal/internal/auth"
+)
+
+var allRoles = []string{auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier}
+
+// whoMay is the expected access to every route: "public", "any" (any logged-in user) or the
+// roles allowed. It is written from DESIGN.md's role table, independently of the routes
+// table: a route missing here fails TestEveryRouteIsGuarded, so no route can be added
+// without saying who may call it.
+var whoMay = map[string][]string{
+	"GET /api/v1/health":                   {"public"},
+	"GET /api/v1/openapi.json":             {"public"},
+	"GET /api/v1/setup":                    {"public"},
+	"POST /api/v1/setup":                   {"public"},
+	"POST /api/v1/auth/login":              {"public"},
+	"POST /api/v1/auth/logout":             {"any"},
+	"GET /api/v1/auth/me":                  {"any"},
+	"PATCH /api/v1/auth/me":                {"any"},
+	"POST /api/v1/auth/password":           {"any"},
+	"POST /api/v1/auth/2fa/setup":          {"any"},
+	"POST /api/v1/auth/2fa/enable":         {"any"},
+	"POST /api/v1/auth/2fa/disable":        {"any"},
+	"PUT /api/v1/auth/me/profile-image":    {"any"},
+	"GET /api/v1/users/{id}/profile-image": {"any"},
+	"GET /api/v1/roles":                    {auth.RoleAdmin},
+	"GET /api/v1/users":                    {auth.RoleAdmin},
+	"POST /api/v1/users":                   {auth.RoleAdmin},
+	"GET /api/v1/users/{id}":               {auth.RoleAdmin},
+	"PATCH /api/v1/users/{id}":             {auth.RoleAdmin},
+	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
+	"GET /api/v1/audit":                    {auth.RoleAdmin},
+	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
+}
+
+// roleTable is DESIGN.md's role table as permissions; migration 0007 must seed exactly this.
+var roleTable = map[auth.Permission][]string{
+	auth.PermUsersRead:          {"admin"},
+	auth.PermUsersWrite:         {"admin"},
+	auth.PermRolesRead:          {"admin"},
+	auth.PermAuditRead:          {"admin"},
+	auth.PermServicesWrite:      {"admin"},
+	auth.PermBackupsManage:      {"admin"},
+	auth.PermPatientsRead:       {"admin", "doctor", "nurse", "receptionist", "pharmacist", "cashier"},
+	auth.PermPatientsWrite:      {"admin", "doctor", "nurse", "receptionist"},
+	auth.PermAppointmentsRead:   {"admin", "doctor", "nurse", "receptionist"},
+	auth.PermAppointmentsWrite:  {"admin", "doctor", "nurse", "receptionist"},
+	auth.PermEncountersRead:     {"admin", "doctor", "nurse"},
+	auth.PermEncountersWrite:    {"admin", "doctor"},
+	auth.PermVitalsRead:         {"admin", "doctor", "nurse"},
+	auth.PermVitalsWrite:        {"admin", "doctor", "nurse"},
+	auth.PermPrescriptionsRead:  {"admin", "doctor", "nurse", "pharmacist"},
+	auth.PermPrescriptionsWrite: {"admin", "doctor"},
+	auth.PermPharmacyRead:       {"admin", "doctor", "pharmacist"},
+	auth.PermPharmacyWrite:      {"admin", "pharmacist"},
+	auth.PermBillingRead:        {"admin", "doctor", "receptionist", "cashier"},
+	auth.PermBillingWrite:       {"admin", "receptionist", "cashier"},
+	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
+}
+
+func TestSeededPermissionsAreTheRoleTable(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	roles, err := a.auth.ListRoles(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[auth.Permission][]string{}
+	for _, r := range roles {
+		for _, p := range r.Permissions {
+			got[p] = append(got[p], r.Name)
+		}
+	}
+	for perm, want := range roleTable {
+		g := slices.Clone(got[perm])
+		w := slices.Clone(want)
+		slices.Sort(g)
+		slices.Sort(w)
+		if !slices.Equal(g, w) {
+			t.Errorf("%s: seeded for %v, DESIGN.md says %v", perm, g, w)
+		}
+		delete(got, perm)
+	}
+	for perm, roles := range got {
+		t.Errorf("%s is seeded (for %v) but is not in DESIGN.md's role table", perm, roles)
+	}
+}
+
+// TestEveryRouteIsGuarded walks every route of the production table with each role and with
+// no session, and checks allowed/denied against whoMay.
+func TestEveryRouteIsGuarded(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	ids := map[string]int64{}
+	for _, role := range allRoles {
+		ids[role] = a.newUser("walker-"+role, role)
+	}
+	target := ids[auth.RoleNurse]
+	routes := newServer(Deps{Auth: a.auth}, nil).table
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		key := rt.method + " " + rt.path
+		seen[key] = true
+		allowed, ok := whoMay[key]
+		if !ok {
+			t.Errorf("route %s is not in whoMay: say who may call it", key)
+			continue
+		}
+		path := strings.ReplaceAll(rt.path, "{id}", strconv.FormatInt(target, 10))
+		if rt.path == "/api/v1/patients/{id}" {
+			path = "/api/v1/patients/999999" // allowed roles get 404, others 403
+		}
+		var body any
+		if rt.method != "GET" {
+			body = "{}"
+		}
+
+		// No session: public routes answer, every other says 401.
+		w := a.anonymous("10.0.0.1").do(rt.method, path, body)
+		if allowed[0] == "public" {
+			if w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden {
+				t.Errorf("%s without a session: %d, want it served (public): %s", key, w.Code, w.Body)
+			}
+			continue
+		} else if w.Code != http.StatusUnauthorized {
+			t.Errorf("%s without a session: %d, want 401: %s", key, w.Code, w.Body)
+		}
+
+		for _, role := range allRoles {
+			c := a.login("walker-"+role, "10.0.0.2") // a fresh session: some routes end theirs
+			w := c.do(rt.method, path, body)
+			may := allowed[0] == "any" || slices.Contains(allowed, role)
+			switch {
+			case may && (w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden):
+				t.Errorf("%s as %s: %d, want allowed: %s", key, role, w.Code, w.Body)
+			case !may && w.Code != http.StatusForbidden:
+				t.Errorf("%s as %s: %d, want 403: %s", key, role, w.Code, w.Body)
+			}
+		}
+	}
+	for key := range whoMay {
+		if !seen[key] {
+			t.Errorf("whoMay lists %s, which is not a route", key)
+		}
+	}
+	// Every refusal was recorded.
+	var denied int
+	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_auditlog WHERE action = 'access_denied' AND user_id IS NOT NULL AND ip_address = '10.0.0.2'`).Scan(&denied); err != nil {
+		t.Fatal(err)
+	}
+	if denied == 0 {
+		t.Error("no access_denied audit rows were written")
+	}
+}
+
+func TestDeniedRequestIsAuditedWithUserAndIP(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	id := a.newUser("nosy", auth.RoleCashier)
+	c := a.login("nosy", "192.168.4.20")
+	w := c.do("GET", "/api/v1/users", nil)
+	expect(t, w, http.StatusForbidden)
+	var n int
+	err := a.db.Pool.QueryRow(context.Background(), `
+		SELECT count(*) FROM core_auditlog
+		 WHERE action = 'access_denied' AND user_id = $1 AND ip_address = '192.168.4.20'
+		   AND changes->>'path' = '/api/v1/users' AND changes->>'permission' = 'users.read'`, id).Scan(&n)
+	if err != nil || n != 1 {
+		t.Fatalf("access_denied rows: %d (%v), want 1", n, err)
+	}
+}

@@ -1,0 +1,196 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"chelal/internal/auth"
+	"chelal/internal/db"
+	"chelal/internal/db/dbtest"
+	"chelal/internal/patients"
+)
+
+// testPassword satisfies the password policy; every test user has it.
+const testPassword = "correct horse battery"
+
+// api is a whole Chelal API on its own fresh database, for one test.
+type api struct {
+	t     *testing.T
+	h     http.Handler
+	db    *db.DB
+	auth  *auth.Service
+	roles map[string]int64
+}
+
+// newAPI builds the API with cheap password hashing (the real parameters are tested in
+// internal/auth; here they would only slow the scenarios down).
+func newAPI(t *testing.T, cfg auth.Config) *api {
+	t.Helper()
+	d := dbtest.New(t)
+	box, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ProfileImageDir == "" {
+		cfg.ProfileImageDir = t.TempDir()
+	}
+	hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
+	svc := auth.NewService(d, hasher, box, cfg)
+	a := &api{t: t, db: d, auth: svc, roles: map[string]int64{}}
+	a.h = New(Deps{DB: d, Auth: svc, Patients: patients.NewService(d)})
+	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var id int64
+		if err := rows.Scan(&name, &id); err != nil {
+			t.Fatal(err)
+		}
+		a.roles[name] = id
+	}
+	return a
+}
+
+// newUser creates a user of role (by the system, not through the API) and returns its id.
+func (a *api) newUser(username, role string) int64 {
+	a.t.Helper()
+	u, err := a.auth.CreateUser(context.Background(), db.Actor{}, auth.CreateUserParams{
+		Username: username, Email: username + "@clinic.test", Password: testPassword,
+		FirstName: "Test", LastName: role, RoleID: a.roles[role],
+	})
+	if err != nil {
+		a.t.Fatalf("create %s: %v", username, err)
+	}
+	return u.ID
+}
+
+// client is one browser: its session cookie, CSRF token and address.
+type client struct {
+	a      *api
+	cookie string
+	csrf   string
+	ip     string
+	userID int64
+}
+
+// anonymous is a client with no session, from ip.
+func (a *api) anonymous(ip string) *client { return &client{a: a, ip: ip} }
+
+// login logs username in from ip and fails the test if that does not work.
+func (a *api) login(username, ip string) *client {
+	a.t.Helper()
+	c := a.anonymous(ip)
+	w := c.do("POST", "/api/v1/auth/login", map[string]any{"username": username, "password": testPassword})
+	if w.Code != http.StatusOK {
+		a.t.Fatalf("login %s: %d %s", username, w.Code, w.Body)
+	}
+	c.takeSession(w)
+	return c
+}
+
+// takeSession keeps the session cookie and CSRF token a login answered with.
+func (c *client) takeSession(w *httptest.ResponseRecorder) {
+	c.a.t.Helper()
+	for _, ck := range w.Result().Cookies() {
+		if ck.Name == SessionCookie {
+			c.cookie = ck.Value
+		}
+	}
+	var body struct {
+		CSRFToken string `json:"csrf_token"`
+		User      struct {
+			ID int64 `json:"id"`
+		} `json:"user"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		c.a.t.Fatalf("login answer: %v: %s", err, w.Body)
+	}
+	if c.cookie == "" || body.CSRFToken == "" {
+		c.a.t.Fatalf("login gave no session cookie or CSRF token: %v %s", w.Header(), w.Body)
+	}
+	c.csrf, c.userID = body.CSRFToken, body.User.ID
+}
+
+// do sends a request; body is JSON-encoded unless it is a string (sent as is) or nil. The
+// session's CSRF token is sent on unsafe methods unless a header overrides it.
+func (c *client) do(method, target string, body any, header ...string) *httptest.ResponseRecorder {
+	c.a.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			c.a.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	r := httptest.NewRequest(method, target, rd)
+	r.RemoteAddr = c.ip + ":40000"
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if c.cookie != "" {
+		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
+	}
+	if c.csrf != "" && unsafeMethod(method) {
+		r.Header.Set(CSRFHeader, c.csrf)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "" {
+			r.Header.Del(header[i])
+		} else {
+			r.Header.Set(header[i], header[i+1])
+		}
+	}
+	w := httptest.NewRecorder()
+	c.a.h.ServeHTTP(w, r)
+	return w
+}
+
+// expect fails the test unless w has status; it returns the decoded JSON body (if any).
+func expect(t *testing.T, w *httptest.ResponseRecorder, status int) map[string]any {
+	t.Helper()
+	if w.Code != status {
+		t.Fatalf("status %d, want %d: %s", w.Code, status, w.Body)
+	}
+	if w.Body.Len() == 0 || !strings.Contains(w.Header().Get("Content-Type"), "json") {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
+		t.Fatalf("body is not JSON: %v: %s", err, w.Body)
+	}
+	return m
+}
+
+// problemType returns the last segment of a problem answer's type.
+func problemType(t *testing.T, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	m := expect(t, w, w.Code)
+	typ, _ := m["type"].(string)
+	return typ[strings.LastIndexByte(typ, '/')+1:]
+}
+
+// version reads the version of the user in an answer {"user": {...}}.
+func userVersion(t *testing.T, m map[string]any) int64 {
+	t.Helper()
+	u, ok := m["user"].(map[string]any)
+	if !ok {
+		t.Fatalf("no user in %v", m)
+	}
+	return int64(u["version"].(float64))
+}
