@@ -321,10 +321,10 @@ func TestMigrateCommand(t *testing.T) {
 		want string
 	}{
 		{[]string{"migrate", "status"}, "schema version 0000 of 0007"},
-		{[]string{"migrate", "up"}, "schema version 0006 of 0007"},
-		{[]string{"migrate", "down", "2"}, "schema version 0004 of 0007"},
+		{[]string{"migrate", "up"}, "schema version 0007 of 0007"},
+		{[]string{"migrate", "down", "2"}, "schema version 0005 of 0007"},
 		{[]string{"migrate", "to", "0"}, "schema version 0000 of 0007"},
-		{[]string{"migrate", "up"}, "schema version 0006 of 0007"},
+		{[]string{"migrate", "up"}, "schema version 0007 of 0007"},
 	}
 	for _, s := range steps {
 		out, code := runChelal(t, false, env, s.args...)
@@ -345,7 +345,14 @@ func TestMigrateCommand(t *testing.T) {
 // runChelal runs one chelal command to completion (60 s at most).
 func runChelal(t *testing.T, asRoot bool, env []string, args ...string) (string, int) {
 	t.Helper()
+	return runChelalInput(t, asRoot, env, "", args...)
+}
+
+// runChelalInput is runChelal with stdin.
+func runChelalInput(t *testing.T, asRoot bool, env []string, stdin string, args ...string) (string, int) {
+	t.Helper()
 	cmd := command(asRoot, env, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
