@@ -65,7 +65,7 @@ test-e2e:
 	$(if $(ROOT),,sudo -E env PATH="$$PATH") $(GO) test $(GOTEST_FLAGS) -v ./e2e/
 
 bench: build
-	$(GO) run ./bench/startup -bin $(BIN)
+	$(GO) run ./bench/serve -bin $(BIN)
 
 clean:
 	rm -rf bin build/.cache

@@ -1,8 +1,9 @@
-// Command startup measures what a clinic feels of Chelal's start: first start on an empty data
-// dir (unpack + initdb + migrate) to a healthy /api/v1/health, warm start to healthy, stop time
-// after SIGTERM, the binary's size, and the idle memory (PSS) of Chelal and its PostgreSQL.
+// Command serve measures a real `chelal serve` as a clinic feels it: first start on an empty
+// data dir (unpack + initdb + migrate) to a healthy /api/v1/health, warm start to healthy, stop
+// time after SIGTERM, the binary's size, the idle memory (PSS) of Chelal and its PostgreSQL, and
+// logins (argon2id-bound): latency one at a time and under concurrency, and memory meanwhile.
 //
-//	go run ./bench/startup -bin bin/chelal -runs 5
+//	go run ./bench/serve -bin bin/chelal -runs 5
 //
 // As root, Chelal is run as nobody (PostgreSQL refuses root).
 package main
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -28,7 +30,7 @@ func main() {
 	runs := flag.Int("runs", 5, "warm starts to measure")
 	flag.Parse()
 	if err := run(*bin, *runs); err != nil {
-		fmt.Fprintln(os.Stderr, "startup:", err)
+		fmt.Fprintln(os.Stderr, "bench/serve:", err)
 		os.Exit(1)
 	}
 }
@@ -81,6 +83,94 @@ func run(bin string, runs int) error {
 	stops = append(stops, stop1)
 	fmt.Printf("warm start to healthy over %d runs: %s\n", runs, summary(warm))
 	fmt.Printf("stop (SIGTERM to exit) over %d runs: %s\n", len(stops), summary(stops))
+	return benchLogin(abs, dir)
+}
+
+// benchLogin creates an administrator and measures POST /api/v1/auth/login.
+func benchLogin(bin, dir string) error {
+	const user, password = "benchadmin", "bench password 1234"
+	args := []string{bin, "admin", "create", "--username", user, "--email", "bench@clinic.test"}
+	if os.Geteuid() == 0 {
+		args = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, args...)
+	}
+	create := exec.Command(args[0], args[1:]...)
+	create.Env = []string{"PATH=/usr/bin:/bin", "CHELAL_DATA_DIR=" + dir, "CHELAL_LOG_LEVEL=warn"}
+	create.Stdin = strings.NewReader(password + "\n")
+	if out, err := create.CombinedOutput(); err != nil {
+		return fmt.Errorf("admin create: %v: %s", err, out)
+	}
+	_, p, err := start(bin, dir)
+	if err != nil {
+		return err
+	}
+	defer stop(p)
+	addr := p.Args[len(p.Args)-1]
+	body := fmt.Sprintf(`{"username":%q,"password":%q}`, user, password)
+	loginOnce := func() (time.Duration, error) {
+		began := time.Now()
+		resp, err := http.Post("http://"+addr+"/api/v1/auth/login", "application/json", strings.NewReader(body))
+		if err != nil {
+			return 0, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("login answered %d", resp.StatusCode)
+		}
+		return time.Since(began), nil
+	}
+	_, idleGo, _ := memory(p.Process.Pid, dir)
+	var seq []time.Duration
+	for i := 0; i < 30; i++ {
+		d, err := loginOnce()
+		if err != nil {
+			return err
+		}
+		seq = append(seq, d)
+	}
+	fmt.Printf("login, one at a time, 30 logins: %s\n", summary(seq))
+
+	const clients, each = 16, 5
+	var mu sync.Mutex
+	var par []time.Duration
+	var firstErr error
+	peak := 0
+	done := make(chan struct{})
+	go func() { // sample Chelal's PSS while the logins run
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if _, g, _ := memory(p.Process.Pid, dir); g > peak {
+					peak = g
+				}
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				d, err := loginOnce()
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				par = append(par, d)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(done)
+	if firstErr != nil {
+		return firstErr
+	}
+	fmt.Printf("login, %d clients at once, %d logins: %s\n", clients, len(par), summary(par))
+	fmt.Printf("Chelal PSS during concurrent logins: peak %.1f MB (idle %.1f MB); argon2id holds 19 MiB per login in flight, at most one per core\n",
+		float64(peak)/1024, float64(idleGo)/1024)
 	return nil
 }
 
