@@ -528,3 +528,45 @@ func TestBadLoginInput(t *testing.T) {
 	}
 	expect(t, anon.do("POST", "/api/v1/auth/login", `{"username":"a","password":"b"}`, "Content-Type", "text/plain"), 415)
 }
+
+func TestWeakerHashIsUpgradedAtLogin(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	ctx := context.Background()
+	id := a.newUser("veteran", auth.RoleNurse)
+	// A hash made with older, weaker parameters (as a later release raising them would find).
+	weak, err := auth.NewHasher(auth.PasswordParams{Memory: 32, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(ctx, testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.Pool.Exec(ctx, `UPDATE auth_user SET password = $2 WHERE id = $1`, id, weak); err != nil {
+		t.Fatal(err)
+	}
+	a.login("veteran", "10.0.0.1")
+	var stored string
+	if err := a.db.Pool.QueryRow(ctx, `SELECT password FROM auth_user WHERE id = $1`, id).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if stored == weak || !strings.HasPrefix(stored, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hash after login %q: want it re-made with the current parameters", stored)
+	}
+	a.login("veteran", "10.0.0.1") // and the new hash works
+}
+
+func TestRoleChangeEndsSessions(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	a.newUser("boss", auth.RoleAdmin)
+	id := a.newUser("promoted", auth.RoleNurse)
+	admin := a.login("boss", "10.0.0.1")
+	c := a.login("promoted", "10.0.0.2")
+	path := "/api/v1/users/" + strconv.FormatInt(id, 10)
+	v := userVersion(t, expect(t, admin.do("GET", path, nil), 200))
+	expect(t, admin.do("PATCH", path, map[string]any{"role_id": a.roles["doctor"], "version": v}), 200)
+	expect(t, c.do("GET", "/api/v1/auth/me", nil), 401)
+	again := a.login("promoted", "10.0.0.2")
+	me := expect(t, again.do("GET", "/api/v1/auth/me", nil), 200)
+	if me["user"].(map[string]any)["role"] != "doctor" {
+		t.Fatalf("after the role change: %v", me["user"])
+	}
+}

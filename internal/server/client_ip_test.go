@@ -25,8 +25,8 @@ func TestClientIP(t *testing.T) {
 		{"forged hop ignored", "10.1.2.3:5555", "clinic", "garbage, 203.0.113.9", proxies, "203.0.113.9"},
 		{"unparsable nearest hop", "10.1.2.3:5555", "clinic", "203.0.113.9, garbage", proxies, "10.1.2.3"},
 		{"trusted proxy without header", "10.1.2.3:5555", "clinic", "", proxies, "10.1.2.3"},
-		{"desktop webview", "192.0.2.1:1234", "wails", "", nil, ""},
-		{"desktop webview (WebView2)", "192.0.2.1:1234", "wails.localhost", "", nil, ""},
+		{"desktop webview", "192.0.2.1:1234", "wails", "", nil, "127.0.0.1"},
+		{"desktop webview (WebView2)", "192.0.2.1:1234", "wails.localhost", "", nil, "127.0.0.1"},
 		{"same address, another host", "192.0.2.1:1234", "clinic", "", nil, "192.0.2.1"},
 		{"bad remote address", "pipe", "clinic", "", nil, ""},
 	}

@@ -65,8 +65,8 @@ func withRequestID(next http.Handler) http.Handler {
 
 // The desktop webview does not come over the network: Wails hands its requests to the
 // handler with this made-up remote address (the httptest default, in TEST-NET-1) and Host
-// "wails" (WebKitGTK, macOS) or "wails.localhost" (WebView2). ClientIP reports such a request
-// as having no IP, like the terminal: db.Actor's invalid IP, stored as NULL in the audit log.
+// "wails" (WebKitGTK, macOS) or "wails.localhost" (WebView2). Its real client is the person at
+// this very machine, so ClientIP reports it as loopback (127.0.0.1), never as the fake address.
 const (
 	webviewRemoteAddr = "192.0.2.1:1234"
 )
@@ -84,8 +84,8 @@ func isWebview(r *http.Request) bool {
 
 // ClientIP returns the address of the client that made r: the peer's address, or, when the
 // peer is one of Deps.TrustedProxies, the nearest untrusted address of X-Forwarded-For.
-// It returns the zero netip.Addr (IsValid false) for the desktop webview and when the address
-// cannot be parsed; later code treats that as "no IP" (db.Actor.IP). The server computes it
+// It returns 127.0.0.1 for the desktop webview (the user at this machine), and the zero
+// netip.Addr (IsValid false: "no IP", db.Actor.IP) when the address cannot be parsed. The server computes it
 // once per request; outside the server's middleware it falls back to the peer's address.
 func ClientIP(r *http.Request) netip.Addr {
 	if ip, ok := r.Context().Value(clientIPKey).(netip.Addr); ok {
@@ -97,7 +97,7 @@ func ClientIP(r *http.Request) netip.Addr {
 // clientIP works out the client's address, trusting X-Forwarded-For only from trusted peers.
 func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
 	if isWebview(r) {
-		return netip.Addr{}
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1})
 	}
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	var peer netip.Addr
