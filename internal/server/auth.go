@@ -171,7 +171,11 @@ func useIfMatch(r *http.Request, version *int64) error {
 	return nil
 }
 
-func asMaxBytes(err error, target **http.MaxBytesError) bool { return errors.As(err, target) }
+// asMaxBytes says whether err is a body that went over its limit.
+func asMaxBytes(err error) (*http.MaxBytesError, bool) {
+	var tooBig *http.MaxBytesError
+	return tooBig, errors.As(err, &tooBig)
+}
 
 // parseTimeParam reads a query time: RFC 3339, or a date (YYYY-MM-DD, UTC midnight; with
 // endOfDay, the next midnight, so "to=2026-11-27" includes that whole day). "" is the zero time.

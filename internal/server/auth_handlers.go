@@ -33,29 +33,23 @@ type recoveryCodes struct {
 	RecoveryCodes []string `json:"recovery_codes"`
 }
 
-func (s *server) getSetup(w http.ResponseWriter, r *http.Request) {
+type rolesList struct {
+	Items []auth.Role `json:"items"`
+}
+
+// userAnswer wraps a user-returning call for handle.
+func userAnswer(u auth.User, err error) (userEnvelope, error) { return userEnvelope{User: u}, err }
+
+func (s *server) getSetup(r *http.Request, _ none) (setupStatus, error) {
 	needed, err := s.auth.SetupNeeded(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, setupStatus{Needed: needed})
+	return setupStatus{Needed: needed}, err
 }
 
-func (s *server) postSetup(w http.ResponseWriter, r *http.Request) {
-	var in auth.SetupParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.auth.Setup(r.Context(), actorOf(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, userEnvelope{User: u})
+func (s *server) postSetup(r *http.Request, in auth.SetupParams) (userEnvelope, error) {
+	return userAnswer(s.auth.Setup(r.Context(), actorOf(r), in))
 }
 
+// login needs the response writer for the cookie, so it is a plain handler.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	var in auth.LoginParams
 	if err := decodeJSON(r, &in); err != nil {
@@ -67,13 +61,13 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// A new token at every login (the old cookie, if any, is simply replaced).
-	setSessionCookie(w, r, sess.Token)
 	p, err := s.auth.Authenticate(r.Context(), sess.Token)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	// A new token at every login; an old cookie is simply replaced.
+	setSessionCookie(w, r, sess.Token)
 	s.writeJSON(w, r, http.StatusOK, sessionInfo{User: u, CSRFToken: sess.CSRFToken, Permissions: p.Permissions})
 }
 
@@ -86,79 +80,37 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *server) me(w http.ResponseWriter, r *http.Request) {
+func (s *server) me(r *http.Request, _ none) (sessionInfo, error) {
 	p := principalOf(r.Context())
-	s.writeJSON(w, r, http.StatusOK, sessionInfo{User: p.User, CSRFToken: p.CSRFToken(), Permissions: p.Permissions})
+	return sessionInfo{User: p.User, CSRFToken: p.CSRFToken(), Permissions: p.Permissions}, nil
 }
 
-func (s *server) updateMe(w http.ResponseWriter, r *http.Request) {
-	p := principalOf(r.Context())
-	var in auth.ProfileParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *server) updateMe(r *http.Request, in auth.ProfileParams) (userEnvelope, error) {
 	if err := useIfMatch(r, &in.Version); err != nil {
-		s.writeError(w, r, err)
-		return
+		return userEnvelope{}, err
 	}
-	u, err := s.auth.UpdateProfile(r.Context(), p.Actor(ClientIP(r)), p.User.ID, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, userEnvelope{User: u})
+	p := principalOf(r.Context())
+	return userAnswer(s.auth.UpdateProfile(r.Context(), p.Actor(ClientIP(r)), p.User.ID, in))
 }
 
-func (s *server) changePassword(w http.ResponseWriter, r *http.Request) {
-	var in auth.ChangePasswordParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.auth.ChangePassword(r.Context(), principalOf(r.Context()), ClientIP(r), in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+func (s *server) changePassword(r *http.Request, in auth.ChangePasswordParams) (none, error) {
+	return none{}, s.auth.ChangePassword(r.Context(), principalOf(r.Context()), ClientIP(r), in)
 }
 
-func (s *server) setupTwoFactor(w http.ResponseWriter, r *http.Request) {
-	e, err := s.auth.BeginTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, e)
+func (s *server) setupTwoFactor(r *http.Request, _ none) (auth.TwoFactorEnrolment, error) {
+	return s.auth.BeginTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r))
 }
 
-func (s *server) enableTwoFactor(w http.ResponseWriter, r *http.Request) {
-	var in enableTwoFactorInput
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *server) enableTwoFactor(r *http.Request, in enableTwoFactorInput) (recoveryCodes, error) {
 	codes, err := s.auth.EnableTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r), in.Code)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, recoveryCodes{RecoveryCodes: codes})
+	return recoveryCodes{RecoveryCodes: codes}, err
 }
 
-func (s *server) disableTwoFactor(w http.ResponseWriter, r *http.Request) {
-	var in auth.DisableTwoFactorParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.auth.DisableTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r), in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+func (s *server) disableTwoFactor(r *http.Request, in auth.DisableTwoFactorParams) (none, error) {
+	return none{}, s.auth.DisableTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r), in)
 }
 
+// putProfileImage takes a raw image body, not JSON.
 func (s *server) putProfileImage(w http.ResponseWriter, r *http.Request) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "image/png" && mt != "image/jpeg" {
@@ -167,16 +119,14 @@ func (s *server) putProfileImage(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if asMaxBytes(err, &tooBig) {
+		if tooBig, ok := asMaxBytes(err); ok {
 			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
 			return
 		}
 		s.writeError(w, r, err)
 		return
 	}
-	p := principalOf(r.Context())
-	u, err := s.auth.SetProfileImage(r.Context(), p, ClientIP(r), data)
+	u, err := s.auth.SetProfileImage(r.Context(), principalOf(r.Context()), ClientIP(r), data)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -184,6 +134,7 @@ func (s *server) putProfileImage(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, userEnvelope{User: u})
 }
 
+// getProfileImage answers the image itself, not JSON.
 func (s *server) getProfileImage(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
 	if err != nil {
@@ -202,108 +153,57 @@ func (s *server) getProfileImage(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(data)
 }
 
-func (s *server) listRoles(w http.ResponseWriter, r *http.Request) {
+func (s *server) listRoles(r *http.Request, _ none) (rolesList, error) {
 	roles, err := s.auth.ListRoles(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, rolesList{Items: roles})
+	return rolesList{Items: roles}, err
 }
 
-type rolesList struct {
-	Items []auth.Role `json:"items"`
-}
-
-func (s *server) listUsers(w http.ResponseWriter, r *http.Request) {
+func (s *server) listUsers(r *http.Request, _ none) (auth.UserPage, error) {
 	limit, err := queryInt(r, "limit")
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return auth.UserPage{}, err
 	}
-	page, err := s.auth.ListUsers(r.Context(), int(limit), r.URL.Query().Get("cursor"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, page)
+	return s.auth.ListUsers(r.Context(), int(limit), r.URL.Query().Get("cursor"))
 }
 
-func (s *server) createUser(w http.ResponseWriter, r *http.Request) {
-	var in auth.CreateUserParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	u, err := s.auth.CreateUser(r.Context(), actorOf(r), in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusCreated, userEnvelope{User: u})
+func (s *server) createUser(r *http.Request, in auth.CreateUserParams) (userEnvelope, error) {
+	return userAnswer(s.auth.CreateUser(r.Context(), actorOf(r), in))
 }
 
-func (s *server) getUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) getUser(r *http.Request, _ none) (userEnvelope, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return userEnvelope{}, err
 	}
-	u, err := s.auth.GetUser(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, userEnvelope{User: u})
+	return userAnswer(s.auth.GetUser(r.Context(), id))
 }
 
-func (s *server) updateUser(w http.ResponseWriter, r *http.Request) {
+func (s *server) updateUser(r *http.Request, in auth.UpdateUserParams) (userEnvelope, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in auth.UpdateUserParams
-	if err := decodeJSON(r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
+		return userEnvelope{}, err
 	}
 	if err := useIfMatch(r, &in.Version); err != nil {
-		s.writeError(w, r, err)
-		return
+		return userEnvelope{}, err
 	}
-	u, err := s.auth.UpdateUser(r.Context(), actorOf(r), id, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, userEnvelope{User: u})
+	return userAnswer(s.auth.UpdateUser(r.Context(), actorOf(r), id, in))
 }
 
-func (s *server) resetUserTwoFactor(w http.ResponseWriter, r *http.Request) {
+func (s *server) resetUserTwoFactor(r *http.Request, _ none) (userEnvelope, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return userEnvelope{}, err
 	}
-	u, err := s.auth.ResetTwoFactor(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, userEnvelope{User: u})
+	return userAnswer(s.auth.ResetTwoFactor(r.Context(), actorOf(r), id))
 }
 
-func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
+func (s *server) listAudit(r *http.Request, _ none) (audit.Page, error) {
 	q := r.URL.Query()
 	var f audit.Filter
-	var err error
 	var fields apperr.Fields
 	intParam := func(name string) int64 {
-		v, e := queryInt(r, name)
-		if e != nil {
-			fields = append(fields, apperr.FieldsOf(e)...)
-		}
+		v, err := queryInt(r, name)
+		fields = append(fields, apperr.FieldsOf(err)...)
 		return v
 	}
 	f.ObjectID = intParam("object_id")
@@ -316,6 +216,7 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
 	if len(f.Action) > 100 {
 		fields.Add("action", apperr.CodeTooLong, "action is at most 100 characters.")
 	}
+	var err error
 	if f.From, err = parseTimeParam(q.Get("from"), false); err != nil {
 		fields.Add("from", apperr.CodeInvalid, "from must be a date (YYYY-MM-DD) or an RFC 3339 time.")
 	}
@@ -323,13 +224,7 @@ func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
 		fields.Add("to", apperr.CodeInvalid, "to must be a date (YYYY-MM-DD) or an RFC 3339 time.")
 	}
 	if err := fields.Err(); err != nil {
-		s.writeError(w, r, err)
-		return
+		return audit.Page{}, err
 	}
-	page, err := audit.List(r.Context(), s.db.Pool, f)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, page)
+	return audit.List(r.Context(), s.db.Pool, f)
 }

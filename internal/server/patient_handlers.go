@@ -1,17 +1,15 @@
 package server
 
-import "net/http"
+import (
+	"net/http"
 
-func (s *server) getPatient(w http.ResponseWriter, r *http.Request) {
+	"chelal/internal/patients"
+)
+
+func (s *server) getPatient(r *http.Request, _ none) (patients.Patient, error) {
 	id, err := pathID(r)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return patients.Patient{}, err
 	}
-	p, err := s.patients.Open(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.writeJSON(w, r, http.StatusOK, p)
+	return s.patients.Open(r.Context(), actorOf(r), id)
 }

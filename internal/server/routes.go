@@ -39,6 +39,7 @@ type route struct {
 	alt     map[int]any // other statuses answered with a JSON body that is not a problem
 	errs    []int       // problem statuses the route may answer besides those its shape implies
 	maxBody int64       // body limit in bytes; 0 means DefaultMaxBodyBytes
+	json    jsonHandler // a JSON route's handler (see handle); or:
 	handler http.HandlerFunc
 }
 
@@ -67,58 +68,58 @@ func (s *server) routes() []route {
 
 		// First run, login, the caller's own account.
 		{method: "GET", path: "/api/v1/setup", perm: PermPublic, op: "getSetup", tag: "auth",
-			summary: "Whether the first-run setup is still needed", out: setupStatus{}, handler: s.getSetup},
+			summary: "Whether the first-run setup is still needed", out: setupStatus{}, json: handle(s, s.getSetup)},
 		{method: "POST", path: "/api/v1/setup", perm: PermPublic, op: "postSetup", tag: "auth",
 			summary: "Name the clinic and create the first administrator (once)", in: auth.SetupParams{}, out: userEnvelope{},
-			status: http.StatusCreated, errs: []int{409}, handler: s.postSetup},
+			status: http.StatusCreated, errs: []int{409}, json: handle(s, s.postSetup)},
 		{method: "POST", path: "/api/v1/auth/login", perm: PermPublic, op: "login", tag: "auth",
 			summary: "Log in; sets the session cookie and returns the CSRF token", in: auth.LoginParams{}, out: sessionInfo{},
 			errs: []int{401, 429}, handler: s.login},
 		{method: "POST", path: "/api/v1/auth/logout", perm: PermAuthenticated, op: "logout", tag: "auth",
 			summary: "End the session", status: http.StatusNoContent, handler: s.logout},
 		{method: "GET", path: "/api/v1/auth/me", perm: PermAuthenticated, op: "getMe", tag: "auth",
-			summary: "The logged-in user, their permissions and the CSRF token", out: sessionInfo{}, handler: s.me},
+			summary: "The logged-in user, their permissions and the CSRF token", out: sessionInfo{}, json: handle(s, s.me)},
 		{method: "PATCH", path: "/api/v1/auth/me", perm: PermAuthenticated, op: "updateMe", tag: "auth",
 			summary: "Change one's own language and preferences", in: auth.ProfileParams{}, out: userEnvelope{},
-			errs: []int{409}, handler: s.updateMe},
+			errs: []int{409}, json: handle(s, s.updateMe)},
 		{method: "POST", path: "/api/v1/auth/password", perm: PermAuthenticated, op: "changePassword", tag: "auth",
 			summary: "Change one's own password (ends one's other sessions)", in: auth.ChangePasswordParams{},
-			status: http.StatusNoContent, handler: s.changePassword},
+			status: http.StatusNoContent, json: handle(s, s.changePassword)},
 		{method: "POST", path: "/api/v1/auth/2fa/setup", perm: PermAuthenticated, op: "setupTwoFactor", tag: "auth",
 			summary: "Start TOTP enrolment: secret, otpauth URL and QR code", out: auth.TwoFactorEnrolment{},
-			errs: []int{409}, handler: s.setupTwoFactor},
+			errs: []int{409}, json: handle(s, s.setupTwoFactor)},
 		{method: "POST", path: "/api/v1/auth/2fa/enable", perm: PermAuthenticated, op: "enableTwoFactor", tag: "auth",
 			summary: "Confirm enrolment with a code; returns the recovery codes once", in: enableTwoFactorInput{},
-			out: recoveryCodes{}, errs: []int{409}, handler: s.enableTwoFactor},
+			out: recoveryCodes{}, errs: []int{409}, json: handle(s, s.enableTwoFactor)},
 		{method: "POST", path: "/api/v1/auth/2fa/disable", perm: PermAuthenticated, op: "disableTwoFactor", tag: "auth",
 			summary: "Turn 2FA off with the password and a code", in: auth.DisableTwoFactorParams{},
-			status: http.StatusNoContent, errs: []int{409}, handler: s.disableTwoFactor},
+			status: http.StatusNoContent, errs: []int{409}, json: handle(s, s.disableTwoFactor)},
 		{method: "PUT", path: "/api/v1/auth/me/profile-image", perm: PermAuthenticated, op: "putProfileImage", tag: "auth",
 			summary: "Set one's profile image (body: image/png or image/jpeg, 2 MiB at most)", out: userEnvelope{},
 			errs: []int{413, 415, 422}, maxBody: 2 << 20, handler: s.putProfileImage},
 
 		// Users and roles: administrators.
 		{method: "GET", path: "/api/v1/roles", perm: auth.PermRolesRead, op: "listRoles", tag: "users",
-			summary: "Roles and the permissions each grants", out: rolesList{}, handler: s.listRoles},
+			summary: "Roles and the permissions each grants", out: rolesList{}, json: handle(s, s.listRoles)},
 		{method: "GET", path: "/api/v1/users", perm: auth.PermUsersRead, op: "listUsers", tag: "users",
-			summary: "Users, by id", query: pageParams, out: auth.UserPage{}, errs: []int{422}, handler: s.listUsers},
+			summary: "Users, by id", query: pageParams, out: auth.UserPage{}, errs: []int{422}, json: handle(s, s.listUsers)},
 		{method: "POST", path: "/api/v1/users", perm: auth.PermUsersWrite, op: "createUser", tag: "users",
 			summary: "Create a user", in: auth.CreateUserParams{}, out: userEnvelope{}, status: http.StatusCreated,
-			errs: []int{409}, handler: s.createUser},
+			errs: []int{409}, json: handle(s, s.createUser)},
 		{method: "GET", path: "/api/v1/users/{id}", perm: auth.PermUsersRead, op: "getUser", tag: "users",
-			summary: "One user", out: userEnvelope{}, errs: []int{404}, handler: s.getUser},
+			summary: "One user", out: userEnvelope{}, errs: []int{404}, json: handle(s, s.getUser)},
 		{method: "PATCH", path: "/api/v1/users/{id}", perm: auth.PermUsersWrite, op: "updateUser", tag: "users",
 			summary: "Edit a user (If-Match: version); is_active=false deactivates and ends their sessions",
-			in:      auth.UpdateUserParams{}, out: userEnvelope{}, errs: []int{404, 409}, handler: s.updateUser},
+			in:      auth.UpdateUserParams{}, out: userEnvelope{}, errs: []int{404, 409}, json: handle(s, s.updateUser)},
 		{method: "POST", path: "/api/v1/users/{id}/2fa/reset", perm: auth.PermUsersWrite, op: "resetUserTwoFactor", tag: "users",
-			summary: "Turn a user's 2FA off (lost phone)", out: userEnvelope{}, errs: []int{404}, handler: s.resetUserTwoFactor},
+			summary: "Turn a user's 2FA off (lost phone)", out: userEnvelope{}, errs: []int{404}, json: handle(s, s.resetUserTwoFactor)},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
 			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
 
 		// Patients.
 		{method: "GET", path: "/api/v1/patients/{id}", perm: auth.PermPatientsRead, op: "getPatient", tag: "patients",
 			summary: "A patient's chart (the opening is recorded in the audit log)", out: patients.Patient{},
-			errs: []int{404}, handler: s.getPatient},
+			errs: []int{404}, json: handle(s, s.getPatient)},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",
@@ -129,7 +130,7 @@ func (s *server) routes() []route {
 				{name: "action", typ: "string", doc: "create, update, delete, login, login_failed, view, ..."},
 				{name: "from", typ: "string", doc: "from this time (RFC 3339) or date (YYYY-MM-DD), inclusive"},
 				{name: "to", typ: "string", doc: "until this time, exclusive, or through this date"},
-			}, pageParams...), out: audit.Page{}, errs: []int{422}, handler: s.listAudit},
+			}, pageParams...), out: audit.Page{}, errs: []int{422}, json: handle(s, s.listAudit)},
 	}
 }
 
@@ -154,8 +155,8 @@ func (rt route) check() error {
 		return fmt.Errorf("route %s: method %q is not one of GET, POST, PUT, PATCH, DELETE", name, rt.method)
 	case !strings.HasPrefix(rt.path, "/api/"):
 		return fmt.Errorf("route %s: the table holds API routes only (paths under /api/)", name)
-	case rt.handler == nil:
-		return fmt.Errorf("route %s has no handler", name)
+	case (rt.handler == nil) == (rt.json == nil):
+		return fmt.Errorf("route %s has no handler (or two): set handler or json", name)
 	case !validOp.MatchString(rt.op):
 		return fmt.Errorf("route %s: operationId %q must be lowerCamelCase", name, rt.op)
 	case rt.summary == "":

@@ -70,9 +70,13 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	}
 	s.mux = http.NewServeMux()
 	seenOp := map[string]string{}
-	for _, rt := range s.table {
+	for i, rt := range s.table {
 		if err := rt.check(); err != nil {
 			panic("server: " + err.Error())
+		}
+		if rt.json != nil {
+			rt.handler = rt.json(rt.successStatus())
+			s.table[i] = rt
 		}
 		if prev, dup := seenOp[rt.op]; dup {
 			panic(fmt.Sprintf("server: operationId %q is used by %s and %s %s", rt.op, prev, rt.method, rt.path))

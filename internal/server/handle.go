@@ -1,0 +1,36 @@
+package server
+
+import "net/http"
+
+// none is the In of a route without a request body, and the Out of one without an answer body.
+type none struct{}
+
+// jsonHandler makes a route's handler once the route's success status is known.
+type jsonHandler func(status int) http.HandlerFunc
+
+// handle makes the handler of a JSON route from what the route does: decode the body into In
+// (skipped when In is none), call fn, and answer Out with the route's success status (no body
+// when Out is none). Every failure, from decoding to the domain, goes through writeError.
+func handle[In, Out any](s *server, fn func(r *http.Request, in In) (Out, error)) jsonHandler {
+	return func(status int) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			var in In
+			if _, noBody := any(in).(none); !noBody {
+				if err := decodeJSON(r, &in); err != nil {
+					s.writeError(w, r, err)
+					return
+				}
+			}
+			out, err := fn(r, in)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			if _, noBody := any(out).(none); noBody {
+				w.WriteHeader(status)
+				return
+			}
+			s.writeJSON(w, r, status, out)
+		}
+	}
+}
