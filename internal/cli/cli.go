@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"chelal/frontend"
 	"chelal/internal/auth"
 	"chelal/internal/config"
 	"chelal/internal/db"
@@ -57,6 +58,7 @@ Usage:
                               create an administrator (the password is asked, or read from stdin)
   chelal admin reset-password USER
                               set a user's new password from this terminal (audited)
+  chelal openapi              print the API's OpenAPI 3.1 document
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
 
@@ -85,6 +87,13 @@ func Main(ctx context.Context, env Env) int {
 		err = runMigrate(ctx, env, args[1:])
 	case "admin":
 		err = runAdmin(ctx, env, args[1:])
+	case "openapi":
+		// The API's OpenAPI document, for generating clients (frontend/src/api).
+		_, err := env.Stdout.Write(server.OpenAPIDocument(env.Version))
+		if err != nil {
+			return exitError
+		}
+		return exitOK
 	case "version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
 		return exitOK
@@ -247,7 +256,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Log: log, Version: env.Version})
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -437,3 +437,9 @@ func checkRefs(v any, defs map[string]any) error {
 	}
 	return nil
 }
+
+// OpenAPIDocument returns the OpenAPI document of every route, as GET /api/v1/openapi.json
+// serves it, without a database: the frontend's typed client is generated from it.
+func OpenAPIDocument(version string) []byte {
+	return newServer(Deps{Version: version}, nil).openapi
+}

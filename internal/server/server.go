@@ -9,6 +9,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -25,6 +26,9 @@ type Deps struct {
 	DB       *db.DB        // the database; may be nil only in tests that do not call /health
 	Auth     *auth.Service // identity and access; nil: only public routes are served
 	Patients *patients.Service
+	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
+	// Nil, or without index.html (a fresh clone): non-API paths answer 404.
+	Frontend fs.FS
 	Log      *slog.Logger // nil: discard
 	Version  string       // Chelal's version, reported by /health and the OpenAPI document
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (a reverse proxy in
@@ -89,8 +93,10 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 		panic("server: " + err.Error())
 	}
 	s.openapi = doc
-	// The UI plugs in here: if d.Frontend != nil { s.fallback = spaHandler(d.Frontend) }.
 	s.fallback = limitBody(DefaultMaxBodyBytes, http.HandlerFunc(s.noRoute))
+	if ui := newSPA(s, d.Frontend); ui != nil {
+		s.fallback = limitBody(DefaultMaxBodyBytes, ui)
+	}
 
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = withRecovery(s.log, h)
