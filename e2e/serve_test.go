@@ -321,11 +321,11 @@ func TestMigrateCommand(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"migrate", "status"}, "schema version 0000 of 0007"},
-		{[]string{"migrate", "up"}, "schema version 0007 of 0007"},
-		{[]string{"migrate", "down", "2"}, "schema version 0005 of 0007"},
-		{[]string{"migrate", "to", "0"}, "schema version 0000 of 0007"},
-		{[]string{"migrate", "up"}, "schema version 0007 of 0007"},
+		{[]string{"migrate", "status"}, "schema version 0000 of 0008"},
+		{[]string{"migrate", "up"}, "schema version 0008 of 0008"},
+		{[]string{"migrate", "down", "2"}, "schema version 0006 of 0008"},
+		{[]string{"migrate", "to", "0"}, "schema version 0000 of 0008"},
+		{[]string{"migrate", "up"}, "schema version 0008 of 0008"},
 	}
 	for _, s := range steps {
 		out, code := runChelal(t, false, env, s.args...)

@@ -821,7 +821,7 @@ func TestConstraintViolations(t *testing.T) {
 
 	// The valid counterparts are accepted: a cancelled slot can be booked again, one session per
 	// appointment, a bill paid exactly in full.
-	mustExec(t, d, `UPDATE core_appointment SET status = 'cancelled' WHERE id = $1`, f.appointment)
+	mustExec(t, d, `UPDATE core_appointment SET status = 'cancelled', cancel_reason = 'patient called' WHERE id = $1`, f.appointment)
 	mustExec(t, d, `INSERT INTO core_appointment (patient_id, doctor_id, date, time) VALUES ($1, $2, '2026-03-02', '09:30')`, f.patient, f.user)
 	mustExec(t, d, `INSERT INTO core_telemedicinesession (appointment_id) VALUES ($1)`, f.appointment)
 	if _, err := d.Pool.Exec(ctx, `INSERT INTO core_telemedicinesession (appointment_id) VALUES ($1)`, f.appointment); !isSQLState(err, uniqueViolation) {
