@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"chelal/frontend"
+	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/config"
 	"chelal/internal/db"
@@ -256,7 +257,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

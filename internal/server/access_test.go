@@ -40,6 +40,16 @@ var whoMay = map[string][]string{
 	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
+	"GET /api/v1/patients":                 allRoles,
+	"GET /api/v1/patients/duplicates":      allRoles,
+	"GET /api/v1/patients/{id}/timeline":   allRoles,
+	"POST /api/v1/patients":                {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/patients/{id}":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/doctors":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments":             {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"POST /api/v1/appointments":            {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments/{id}":        {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/appointments/{id}":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
 }
 
 // roleTable is DESIGN.md's role table as permissions; migration 0007 must seed exactly this.
@@ -116,8 +126,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			continue
 		}
 		path := strings.ReplaceAll(rt.path, "{id}", strconv.FormatInt(target, 10))
-		if rt.path == "/api/v1/patients/{id}" {
-			path = "/api/v1/patients/999999" // allowed roles get 404, others 403
+		if strings.HasPrefix(rt.path, "/api/v1/patients/{id}") || strings.HasPrefix(rt.path, "/api/v1/appointments/{id}") {
+			path = strings.ReplaceAll(rt.path, "{id}", "999999") // allowed roles get 404, others 403
 		}
 		var body any
 		if rt.method != "GET" {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
@@ -43,7 +44,7 @@ func newAPI(t *testing.T, cfg auth.Config) *api {
 	hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
 	svc := auth.NewService(d, hasher, box, cfg)
 	a := &api{t: t, db: d, auth: svc, roles: map[string]int64{}}
-	a.h = New(Deps{DB: d, Auth: svc, Patients: patients.NewService(d)})
+	a.h = New(Deps{DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d)})
 	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
 	if err != nil {
 		t.Fatal(err)

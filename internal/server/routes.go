@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 
+	"chelal/internal/appointments"
 	"chelal/internal/audit"
 	"chelal/internal/auth"
 	"chelal/internal/patients"
@@ -33,7 +34,7 @@ type route struct {
 	summary string // one line for the OpenAPI document
 
 	query   []param     // query parameters, for the OpenAPI document
-	in      any         // the request body's Go value (e.g. patients.CreateParams{}); nil: no body
+	in      any         // the request body's Go value (e.g. patients.RegisterParams{}); nil: no body
 	out     any         // the success body's Go value; nil: no body
 	status  int         // the success status; 0 means 200
 	alt     map[int]any // other statuses answered with a JSON body that is not a problem
@@ -117,9 +118,47 @@ func (s *server) routes() []route {
 			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
 
 		// Patients.
+		{method: "GET", path: "/api/v1/patients", perm: auth.PermPatientsRead, op: "searchPatients", tag: "patients",
+			summary: "Find patients by name (either order, partial, accents and a typo forgiven), record number or phone",
+			query:   []param{{name: "q", typ: "string", doc: "what was typed"}, {name: "limit", typ: "integer", doc: "1-50 (default 20)"}},
+			out:     patients.SearchResult{}, errs: []int{422}, json: handle(s, s.searchPatients)},
+		{method: "POST", path: "/api/v1/patients", perm: auth.PermPatientsWrite, op: "createPatient", tag: "patients",
+			summary: "Register a patient (409 possible-duplicate unless confirm_duplicate)", in: patients.RegisterParams{},
+			out: patients.Patient{}, status: http.StatusCreated, errs: []int{409}, json: handle(s, s.createPatient)},
+		{method: "GET", path: "/api/v1/patients/duplicates", perm: auth.PermPatientsRead, op: "patientDuplicates", tag: "patients",
+			summary: "Likely duplicates of a patient about to be registered",
+			query: []param{{name: "first_name", typ: "string"}, {name: "last_name", typ: "string"},
+				{name: "date_of_birth", typ: "string", doc: "YYYY-MM-DD"}, {name: "contact_info", typ: "string"}},
+			out: patientList{}, errs: []int{422}, json: handle(s, s.patientDuplicates)},
 		{method: "GET", path: "/api/v1/patients/{id}", perm: auth.PermPatientsRead, op: "getPatient", tag: "patients",
 			summary: "A patient's chart (the opening is recorded in the audit log)", out: patients.Patient{},
 			errs: []int{404}, json: handle(s, s.getPatient)},
+		{method: "PATCH", path: "/api/v1/patients/{id}", perm: auth.PermPatientsWrite, op: "updatePatient", tag: "patients",
+			summary: "Edit a patient's demographics (If-Match: version; stale -> 409)", in: patients.EditParams{},
+			out: patients.Patient{}, errs: []int{404, 409}, json: handle(s, s.updatePatient)},
+		{method: "GET", path: "/api/v1/patients/{id}/timeline", perm: auth.PermPatientsRead, op: "patientTimeline", tag: "patients",
+			summary: "A patient's history, newest first (only the kinds the user may see)", out: patients.Timeline{},
+			errs: []int{404}, json: handle(s, s.patientTimeline)},
+
+		// Appointments.
+		{method: "GET", path: "/api/v1/doctors", perm: auth.PermAppointmentsRead, op: "listDoctors", tag: "appointments",
+			summary: "Active doctors who can be booked", out: doctorList{}, json: handle(s, s.listDoctors)},
+		{method: "GET", path: "/api/v1/appointments", perm: auth.PermAppointmentsRead, op: "listAppointments", tag: "appointments",
+			summary: "Appointments of a date (or range), doctor, patient or status; checked_in comes in arrival order",
+			query: []param{{name: "date", typ: "string", doc: "YYYY-MM-DD"}, {name: "from", typ: "string"}, {name: "to", typ: "string"},
+				{name: "doctor_id", typ: "integer"}, {name: "patient_id", typ: "integer"}, {name: "status", typ: "string"},
+				{name: "limit", typ: "integer", doc: "1-500"}},
+			out: appointments.List{}, errs: []int{422}, json: handle(s, s.listAppointments)},
+		{method: "POST", path: "/api/v1/appointments", perm: auth.PermAppointmentsWrite, op: "createAppointment", tag: "appointments",
+			summary: "Book an appointment, or check a walk-in in (walk_in: true); a taken slot -> 409",
+			in:      appointments.BookParams{}, out: appointments.Appointment{}, status: http.StatusCreated, errs: []int{409},
+			json: handle(s, s.createAppointment)},
+		{method: "GET", path: "/api/v1/appointments/{id}", perm: auth.PermAppointmentsRead, op: "getAppointment", tag: "appointments",
+			summary: "One appointment", out: appointments.Appointment{}, errs: []int{404}, json: handle(s, s.getAppointment)},
+		{method: "PATCH", path: "/api/v1/appointments/{id}", perm: auth.PermAppointmentsWrite, op: "updateAppointment", tag: "appointments",
+			summary: "Move an appointment: status (legal transitions only), reschedule, cancel with a reason",
+			in:      appointments.MoveParams{}, out: appointments.Appointment{}, errs: []int{404, 409},
+			json: handle(s, s.updateAppointment)},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -23,9 +24,10 @@ import (
 
 // Deps is what the HTTP layer needs from the rest of the program.
 type Deps struct {
-	DB       *db.DB        // the database; may be nil only in tests that do not call /health
-	Auth     *auth.Service // identity and access; nil: only public routes are served
-	Patients *patients.Service
+	DB           *db.DB        // the database; may be nil only in tests that do not call /health
+	Auth         *auth.Service // identity and access; nil: only public routes are served
+	Patients     *patients.Service
+	Appointments *appointments.Service
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
 	// Nil, or without index.html (a fresh clone): non-API paths answer 404.
 	Frontend fs.FS
@@ -38,11 +40,12 @@ type Deps struct {
 
 // server holds the dependencies handlers use.
 type server struct {
-	db       *db.DB
-	auth     *auth.Service
-	patients *patients.Service
-	log      *slog.Logger
-	version  string
+	db           *db.DB
+	auth         *auth.Service
+	patients     *patients.Service
+	appointments *appointments.Service
+	log          *slog.Logger
+	version      string
 
 	mux      *http.ServeMux
 	table    []route
@@ -61,7 +64,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, log: d.Log, version: d.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

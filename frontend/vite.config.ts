@@ -1,0 +1,33 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vitest/config';
+
+// The Go server serves dist/ (embedded at build time) and the API on the same origin, under a
+// strict CSP: no inline script, nothing remote. `npm run dev` proxies /api to a running
+// `chelal serve` (CHELAL_URL, default http://127.0.0.1:7300).
+export default defineConfig({
+  plugins: [react()],
+  build: {
+    outDir: 'dist',
+    // dist/ is emptied at each build; public/.gitkeep puts back dist/.gitkeep, which the Go
+    // embed needs in a fresh clone
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    modulePreload: { polyfill: false },
+    chunkSizeWarningLimit: 1200,
+    rolldownOptions: {
+      output: {
+        // one long-cached chunk for the libraries, which change less often than the screens
+        codeSplitting: {
+          groups: [{ name: 'vendor', test: /node_modules/ }],
+        },
+      },
+    },
+  },
+  server: {
+    proxy: { '/api': process.env.CHELAL_URL ?? 'http://127.0.0.1:7300' },
+  },
+  test: {
+    environment: 'node',
+    include: ['src/**/*.test.ts'],
+  },
+});

@@ -1,0 +1,460 @@
+// Package appointments owns the clinic's schedule: booking a patient with a doctor, the legal
+// moves of an appointment (check-in, consultation, completion, cancellation, no-show), and the
+// reception queue. One doctor cannot have two live appointments at the same date and time: the
+// database refuses it (a partial unique index), so no race between two desks can double-book.
+package appointments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+	"chelal/internal/patients"
+	"chelal/internal/settings"
+)
+
+// Statuses of an appointment.
+const (
+	StatusScheduled  = "scheduled"
+	StatusCheckedIn  = "checked_in"
+	StatusInProgress = "in_progress"
+	StatusCompleted  = "completed"
+	StatusCancelled  = "cancelled"
+	StatusNoShow     = "no_show"
+)
+
+// Statuses are every status, in the order of an appointment's life.
+var Statuses = []string{StatusScheduled, StatusCheckedIn, StatusInProgress, StatusCompleted, StatusCancelled, StatusNoShow}
+
+// transitions lists the legal moves from each status; the others end an appointment.
+var transitions = map[string][]string{
+	StatusScheduled:  {StatusCheckedIn, StatusCancelled, StatusNoShow},
+	StatusCheckedIn:  {StatusInProgress, StatusCancelled, StatusNoShow},
+	StatusInProgress: {StatusCompleted},
+}
+
+// CanMove says whether an appointment may go from one status to another.
+func CanMove(from, to string) bool { return slices.Contains(transitions[from], to) }
+
+// Appointment is a booking, with the names a schedule shows.
+type Appointment struct {
+	ID              int64      `json:"id"`
+	PatientID       int64      `json:"patient_id"`
+	PatientName     string     `json:"patient_name"`
+	PatientUniqueID string     `json:"patient_unique_id"`
+	DoctorID        int64      `json:"doctor_id"`
+	DoctorName      string     `json:"doctor_name"`
+	Date            string     `json:"date"` // YYYY-MM-DD, the clinic's local date
+	Time            string     `json:"time"` // HH:MM, the clinic's local time
+	Status          string     `json:"status"`
+	Reason          string     `json:"reason"`
+	CancelReason    string     `json:"cancel_reason"`
+	CheckedInAt     *time.Time `json:"checked_in_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	Version         int64      `json:"version"`
+}
+
+const selectAppointment = `
+	SELECT a.id, a.patient_id, p.first_name || ' ' || p.last_name, p.unique_id, a.doctor_id,
+	       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), a.date::text,
+	       to_char(a.time, 'HH24:MI'), a.status, coalesce(a.reason, ''), coalesce(a.cancel_reason, ''),
+	       a.checked_in_at, a.created_at, a.updated_at, a.version
+	  FROM core_appointment a
+	  JOIN core_patient p ON p.id = a.patient_id
+	  JOIN auth_user u ON u.id = a.doctor_id`
+
+func scanAppointment(r pgx.Row) (Appointment, error) {
+	var a Appointment
+	err := r.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.PatientUniqueID, &a.DoctorID, &a.DoctorName, &a.Date,
+		&a.Time, &a.Status, &a.Reason, &a.CancelReason, &a.CheckedInAt, &a.CreatedAt, &a.UpdatedAt, &a.Version)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if a.CheckedInAt != nil {
+		t := a.CheckedInAt.UTC()
+		a.CheckedInAt = &t
+	}
+	return a, err
+}
+
+// Service books and moves appointments.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+}
+
+// NewService returns the appointments service.
+func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
+
+// BookParams is a booking. A walk-in is checked in at once, now; its date and time are not
+// given.
+type BookParams struct {
+	PatientID int64  `json:"patient_id"`
+	DoctorID  int64  `json:"doctor_id"`
+	Date      string `json:"date,omitempty"`
+	Time      string `json:"time,omitempty"`
+	Reason    string `json:"reason,omitempty"`
+	WalkIn    bool   `json:"walk_in,omitempty"`
+}
+
+// clock is the clinic's "now" and its slot length.
+type clock struct {
+	now  time.Time // in the clinic's zone
+	slot int       // minutes
+}
+
+func (s *Service) clock(ctx context.Context, q settings.Querier) (clock, error) {
+	loc, err := patients.ClinicLocation(ctx, q)
+	if err != nil {
+		return clock{}, err
+	}
+	slot, err := settings.Get(ctx, q, settings.SlotMinutes, 15)
+	if err != nil {
+		return clock{}, err
+	}
+	if slot < 1 || slot > 240 {
+		slot = 15
+	}
+	return clock{now: s.now().In(loc), slot: slot}, nil
+}
+
+// checkSlot validates a date and time for a booking: well-formed, on a slot boundary, not in
+// the past. It adds field errors to f.
+func (c clock) checkSlot(f *apperr.Fields, date, tm string) {
+	d, derr := time.Parse(time.DateOnly, date)
+	t, terr := time.Parse("15:04", tm)
+	if date == "" {
+		f.Add("date", apperr.CodeRequired, "Choose a date.")
+	} else if derr != nil {
+		f.Add("date", apperr.CodeInvalid, "The date must be YYYY-MM-DD.")
+	}
+	if tm == "" {
+		f.Add("time", apperr.CodeRequired, "Choose a time.")
+	} else if terr != nil {
+		f.Add("time", apperr.CodeInvalid, "The time must be HH:MM.")
+	} else if (t.Hour()*60+t.Minute())%c.slot != 0 {
+		f.Add("time", apperr.CodeInvalid, fmt.Sprintf("Appointments start on %d-minute slots.", c.slot))
+	}
+	if derr != nil || terr != nil {
+		return
+	}
+	at := time.Date(d.Year(), d.Month(), d.Day(), t.Hour(), t.Minute(), 0, 0, c.now.Location())
+	if at.Before(c.now) {
+		f.Add("date", apperr.CodeOutOfRange, "That time has passed; book a time to come (a patient who is here now is a walk-in).")
+	} else if at.After(c.now.AddDate(2, 0, 0)) {
+		f.Add("date", apperr.CodeOutOfRange, "Book at most two years ahead.")
+	}
+}
+
+func checkReason(f *apperr.Fields, field, v string) {
+	if utf8.RuneCountInString(v) > 1000 {
+		f.Add(field, apperr.CodeTooLong, "At most 1000 characters.")
+	}
+}
+
+// Create books an appointment (or checks a walk-in in). Double booking a doctor's slot is an
+// apperr.ErrConflict, decided by the database.
+func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (Appointment, error) {
+	p.Reason = strings.TrimSpace(p.Reason)
+	c, err := s.clock(ctx, s.db.Pool)
+	if err != nil {
+		return Appointment{}, err
+	}
+	var f apperr.Fields
+	if p.PatientID <= 0 {
+		f.Add("patient_id", apperr.CodeRequired, "Choose the patient.")
+	}
+	if p.DoctorID <= 0 {
+		f.Add("doctor_id", apperr.CodeRequired, "Choose the doctor.")
+	}
+	checkReason(&f, "reason", p.Reason)
+	status, date, tm := StatusScheduled, p.Date, p.Time
+	if p.WalkIn {
+		if p.Date != "" || p.Time != "" {
+			f.Add("walk_in", apperr.CodeInvalid, "A walk-in is checked in now; leave date and time out.")
+		}
+		status, date, tm = StatusCheckedIn, c.now.Format(time.DateOnly), c.now.Format("15:04:05")
+	} else {
+		c.checkSlot(&f, p.Date, p.Time)
+	}
+	if err := f.Err(); err != nil {
+		return Appointment{}, err
+	}
+	var out Appointment
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		if err := checkPeople(ctx, tx, p.PatientID, p.DoctorID); err != nil {
+			return err
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, reason, checked_in_at)
+			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), CASE WHEN $5 = 'checked_in' THEN now() END)
+			RETURNING id`, p.PatientID, p.DoctorID, date, tm, status, p.Reason).Scan(&id)
+		if err != nil {
+			return mapWriteError(err)
+		}
+		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// checkPeople makes sure the patient exists and the doctor is an active user with the doctor role.
+func checkPeople(ctx context.Context, tx pgx.Tx, patientID, doctorID int64) error {
+	var f apperr.Fields
+	ok, err := patients.Exists(ctx, tx, patientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		f.Add("patient_id", apperr.CodeInvalid, "There is no such patient.")
+	}
+	var role *string
+	var active bool
+	err = tx.QueryRow(ctx, `SELECT r.name, u.is_active FROM auth_user u LEFT JOIN core_role r ON r.id = u.role_id WHERE u.id = $1`, doctorID).Scan(&role, &active)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		f.Add("doctor_id", apperr.CodeInvalid, "There is no such doctor.")
+	case err != nil:
+		return err
+	case role == nil || *role != "doctor":
+		f.Add("doctor_id", apperr.CodeInvalid, "This user is not a doctor.")
+	case !active:
+		f.Add("doctor_id", apperr.CodeInvalid, "This doctor's account is deactivated.")
+	}
+	return f.Err()
+}
+
+func mapWriteError(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "core_appointment_doctor_slot_key" {
+		return apperr.New(apperr.ErrConflict, "The doctor already has an appointment at that date and time; choose another slot.").WithCode("slot-taken")
+	}
+	return fmt.Errorf("save appointment: %w", err)
+}
+
+// MoveParams moves an appointment: a new status (with a reason when cancelling), or a new
+// date and time (rescheduling a scheduled appointment), or a new reason.
+type MoveParams struct {
+	Version      int64   `json:"version"`
+	Status       *string `json:"status,omitempty"`
+	Date         *string `json:"date,omitempty"`
+	Time         *string `json:"time,omitempty"`
+	Reason       *string `json:"reason,omitempty"`
+	CancelReason *string `json:"cancel_reason,omitempty"`
+}
+
+// Update applies a move made on version. A stale version is a conflict; an illegal move is
+// apperr.ErrInvalid (422).
+func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MoveParams) (Appointment, error) {
+	var f apperr.Fields
+	if u.Version <= 0 {
+		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
+	}
+	if u.Reason != nil {
+		checkReason(&f, "reason", *u.Reason)
+	}
+	if u.CancelReason != nil {
+		checkReason(&f, "cancel_reason", *u.CancelReason)
+	}
+	if err := f.Err(); err != nil {
+		return Appointment{}, err
+	}
+	c, err := s.clock(ctx, s.db.Pool)
+	if err != nil {
+		return Appointment{}, err
+	}
+	var out Appointment
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1 FOR UPDATE OF a`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Version != u.Version {
+			return apperr.New(apperr.ErrConflict, "Someone else changed this appointment meanwhile; reload it.").WithCode("stale-version")
+		}
+		status, date, tm, reason, cancel := cur.Status, cur.Date, cur.Time, cur.Reason, cur.CancelReason
+		var f apperr.Fields
+		if u.Status != nil && *u.Status != cur.Status {
+			if !CanMove(cur.Status, *u.Status) {
+				f.Add("status", apperr.CodeInvalid, fmt.Sprintf("An appointment that is %s cannot become %s.", cur.Status, *u.Status))
+			}
+			status = *u.Status
+		}
+		if u.Date != nil || u.Time != nil {
+			if u.Date != nil {
+				date = *u.Date
+			}
+			if u.Time != nil {
+				tm = *u.Time
+			}
+			if date != cur.Date || tm != cur.Time {
+				if cur.Status != StatusScheduled || status != StatusScheduled {
+					f.Add("date", apperr.CodeInvalid, "Only a scheduled appointment can be moved to another time.")
+				} else {
+					c.checkSlot(&f, date, tm)
+				}
+			}
+		}
+		if u.Reason != nil {
+			reason = strings.TrimSpace(*u.Reason)
+		}
+		if u.CancelReason != nil {
+			cancel = strings.TrimSpace(*u.CancelReason)
+		}
+		if status == StatusCancelled && cur.Status != StatusCancelled && cancel == "" {
+			f.Add("cancel_reason", apperr.CodeRequired, "Say why the appointment is cancelled.")
+		}
+		if err := f.Err(); err != nil {
+			return err
+		}
+		// The time keeps its seconds (walk-ins) unless it was moved.
+		timeExpr := "time"
+		if tm != cur.Time {
+			timeExpr = "$4::time"
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE core_appointment SET status = $2, date = $3, time = `+timeExpr+`, reason = nullif($5, ''),
+			       cancel_reason = nullif($6, ''),
+			       checked_in_at = CASE WHEN $2 = 'checked_in' AND checked_in_at IS NULL THEN now() ELSE checked_in_at END
+			 WHERE id = $1`, id, status, date, tm, reason, cancel)
+		if err != nil {
+			return mapWriteError(err)
+		}
+		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// Get returns one appointment, or apperr.ErrNotFound.
+func (s *Service) Get(ctx context.Context, id int64) (Appointment, error) {
+	a, err := scanAppointment(s.db.Pool.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return a, apperr.ErrNotFound
+	}
+	return a, err
+}
+
+// Filter selects appointments: one date or a range of at most 31 days, a doctor, a patient,
+// a status. The checked-in come in arrival order (the reception queue); the rest by time.
+type Filter struct {
+	Date, From, To string
+	DoctorID       int64
+	PatientID      int64
+	Status         string
+	Limit          int
+}
+
+// List is the appointments of a filter.
+type List struct {
+	Items []Appointment `json:"items"`
+}
+
+// MaxListLimit caps a list of appointments.
+const MaxListLimit = 500
+
+// List returns the appointments matching f.
+func (s *Service) List(ctx context.Context, f Filter) (List, error) {
+	var fe apperr.Fields
+	parse := func(field, v string) (time.Time, bool) {
+		if v == "" {
+			return time.Time{}, false
+		}
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			fe.Add(field, apperr.CodeInvalid, "Use a date, YYYY-MM-DD.")
+			return time.Time{}, false
+		}
+		return d, true
+	}
+	date, hasDate := parse("date", f.Date)
+	from, hasFrom := parse("from", f.From)
+	to, hasTo := parse("to", f.To)
+	if hasDate {
+		from, to, hasFrom, hasTo = date, date, true, true
+	}
+	if hasFrom != hasTo {
+		fe.Add("to", apperr.CodeRequired, "Give both from and to.")
+	} else if hasFrom && (to.Before(from) || to.Sub(from) > 31*24*time.Hour) {
+		fe.Add("to", apperr.CodeOutOfRange, "to must be on or after from, at most 31 days later.")
+	}
+	if !hasFrom && f.PatientID == 0 {
+		fe.Add("date", apperr.CodeRequired, "Give a date (or from and to), or a patient.")
+	}
+	if f.Status != "" && !slices.Contains(Statuses, f.Status) {
+		fe.Add("status", apperr.CodeInvalid, "Unknown status.")
+	}
+	switch {
+	case f.Limit == 0:
+		f.Limit = MaxListLimit
+	case f.Limit < 0 || f.Limit > MaxListLimit:
+		fe.Add("limit", apperr.CodeOutOfRange, fmt.Sprintf("limit must be between 1 and %d.", MaxListLimit))
+	}
+	if err := fe.Err(); err != nil {
+		return List{}, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if hasFrom {
+		add("a.date >= $%d", from.Format(time.DateOnly))
+		add("a.date <= $%d", to.Format(time.DateOnly))
+	}
+	if f.DoctorID != 0 {
+		add("a.doctor_id = $%d", f.DoctorID)
+	}
+	if f.PatientID != 0 {
+		add("a.patient_id = $%d", f.PatientID)
+	}
+	if f.Status != "" {
+		add("a.status = $%d", f.Status)
+	}
+	order := " ORDER BY a.date, a.time, a.id"
+	if f.Status == StatusCheckedIn {
+		order = " ORDER BY a.checked_in_at, a.id"
+	}
+	args = append(args, f.Limit)
+	rows, err := s.db.Pool.Query(ctx, selectAppointment+" WHERE "+strings.Join(where, " AND ")+order+fmt.Sprintf(" LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return List{}, fmt.Errorf("list appointments: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) })
+	if err != nil {
+		return List{}, fmt.Errorf("list appointments: %w", err)
+	}
+	return List{Items: items}, nil
+}
+
+// Doctor is a doctor who can be booked.
+type Doctor struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Doctors lists the active doctors, by name.
+func (s *Service) Doctors(ctx context.Context) ([]Doctor, error) {
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT u.id, trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, ''))
+		  FROM auth_user u JOIN core_role r ON r.id = u.role_id
+		 WHERE r.name = 'doctor' AND u.is_active
+		 ORDER BY u.last_name, u.first_name, u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("doctors: %w", err)
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Doctor])
+}

@@ -1,0 +1,192 @@
+package patients
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/settings"
+)
+
+// Match is a search result: the patient and how well they match (1 is an exact record number).
+type Match struct {
+	Patient
+	Score float64 `json:"score"`
+}
+
+// SearchResult is the answer to a search, best matches first. Warning says why a typed
+// record number cannot be right (a wrong check digit, another clinic's prefix).
+type SearchResult struct {
+	Items   []Match `json:"items"`
+	Warning string  `json:"warning,omitempty"`
+}
+
+// MaxSearchLimit caps how many matches a search returns.
+const MaxSearchLimit = 50
+
+var partialMRN = regexp.MustCompile(`^[A-Za-z]{1,10}-?[0-9]{3,}(-[0-9]?)?$`)
+
+// likeEscape escapes LIKE's wildcards in user input.
+var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// Search finds patients from one box: names in either order, partial, without accents and with
+// a typo (pg_trgm over unaccented lower-case names); a record number typed with or without
+// dashes (exact, or its digits in part); or a phone number however it is spaced. Best matches
+// come first. A well-formed record number with a wrong check digit is searched in part, with a
+// warning that says so.
+func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult, error) {
+	q = strings.TrimSpace(q)
+	switch {
+	case limit == 0:
+		limit = 20
+	case limit < 1 || limit > MaxSearchLimit:
+		return SearchResult{}, apperr.Invalid(apperr.FieldError{Field: "limit", Code: apperr.CodeOutOfRange, Message: fmt.Sprintf("limit must be between 1 and %d.", MaxSearchLimit)})
+	}
+	if utf8.RuneCountInString(q) > 100 {
+		return SearchResult{}, apperr.Invalid(apperr.FieldError{Field: "q", Code: apperr.CodeTooLong, Message: "Search at most 100 characters."})
+	}
+	res := SearchResult{Items: []Match{}}
+	if utf8.RuneCountInString(q) < 2 {
+		return res, nil
+	}
+	prefix, err := settings.Get(ctx, s.db.Pool, settings.MRNPrefix, "CHL")
+	if err != nil {
+		return res, err
+	}
+	mrn, isMRN, err := ParseMRN(q, prefix)
+	if err != nil {
+		res.Warning = apperr.FieldsOf(err)[0].Message
+		isMRN = false
+	}
+	var digits string
+	for _, r := range q {
+		if r >= '0' && r <= '9' {
+			digits += string(r)
+		}
+	}
+	hasLetters := strings.ContainsFunc(q, unicode.IsLetter)
+	// A record number in part: its prefix and some digits ("CHL-0001", "chl000123").
+	mrnLike := isMRN || err != nil || partialMRN.MatchString(q)
+
+	// Each branch uses its own index; the union keeps the best score per patient.
+	var branches []string
+	args := []any{}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if isMRN {
+		branches = append(branches, `SELECT p.id, 1.0::float8 AS score FROM core_patient p WHERE p.unique_id = `+arg(mrn))
+	}
+	if len(digits) >= 3 && (mrnLike || !hasLetters) {
+		// Digits match a record number (or, without letters, a phone number); a longer share of
+		// the number ranks higher.
+		d, n := arg("%"+digits+"%"), arg(len(digits))
+		branches = append(branches,
+			`SELECT p.id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(chelal_digits(p.unique_id)), 1) AS score
+			   FROM core_patient p WHERE chelal_digits(p.unique_id) LIKE `+d)
+		if !hasLetters {
+			branches = append(branches,
+				`SELECT p.id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(chelal_digits(p.contact_info)), 1) AS score
+				   FROM core_patient p WHERE chelal_digits(p.contact_info) LIKE `+d)
+		}
+	}
+	if hasLetters && !mrnLike {
+		name := arg(strings.ToLower(q))
+		branches = append(branches, `
+			SELECT p.id, greatest(similarity(chelal_patient_name(p.first_name, p.last_name), t.q),
+			                      word_similarity(t.q, chelal_patient_name(p.first_name, p.last_name))) AS score
+			  FROM core_patient p, (SELECT chelal_unaccent(`+name+`) AS q) t
+			 WHERE chelal_patient_name(p.first_name, p.last_name) % t.q
+			    OR chelal_patient_name(p.first_name, p.last_name) LIKE '%' || `+arg(likeEscape.Replace(strings.ToLower(q)))+` || '%'`)
+	}
+	if len(branches) == 0 {
+		return res, nil
+	}
+	sql := `
+		WITH hits AS (` + strings.Join(branches, " UNION ALL ") + `),
+		     best AS (SELECT id, max(score) AS score FROM hits GROUP BY id ORDER BY max(score) DESC, id LIMIT ` + arg(limit) + `)
+		SELECT ` + patientColumns + `, b.score
+		  FROM best b JOIN core_patient p ON p.id = b.id
+		 ORDER BY b.score DESC, p.last_name, p.first_name, p.id`
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return res, fmt.Errorf("search patients: %w", err)
+	}
+	res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
+		var m Match
+		var err error
+		m.Patient, err = scanPatient(r, &m.Score)
+		return m, err
+	})
+	if err != nil {
+		return res, fmt.Errorf("search patients: %w", err)
+	}
+	return res, nil
+}
+
+// DuplicateQuery describes a patient about to be registered.
+type DuplicateQuery struct {
+	FirstName, LastName, DateOfBirth, ContactInfo string
+}
+
+// Duplicates returns likely duplicates of a patient about to be registered: a similar name with
+// the same date of birth, or the same phone number.
+func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) ([]Patient, error) {
+	var f apperr.Fields
+	if strings.TrimSpace(q.FirstName) == "" && strings.TrimSpace(q.LastName) == "" && strings.TrimSpace(q.ContactInfo) == "" {
+		f.Add("last_name", apperr.CodeRequired, "Give a name or a phone number to compare.")
+	}
+	if len(q.FirstName) > 400 || len(q.LastName) > 400 || len(q.ContactInfo) > 1000 {
+		f.Add("last_name", apperr.CodeTooLong, "Too long.")
+	}
+	if q.DateOfBirth != "" && !isDate(q.DateOfBirth) {
+		f.Add("date_of_birth", apperr.CodeInvalid, "Date of birth must be a date (YYYY-MM-DD).")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	return duplicates(ctx, s.db.Pool, q)
+}
+
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, error) {
+	name := strings.ToLower(strings.TrimSpace(d.FirstName) + " " + strings.TrimSpace(d.LastName))
+	phone := ""
+	for _, r := range d.ContactInfo {
+		if r >= '0' && r <= '9' {
+			phone += string(r)
+		}
+	}
+	var dob any
+	if d.DateOfBirth != "" {
+		dob = d.DateOfBirth
+	}
+	rows, err := q.Query(ctx, `
+		SELECT `+patientColumns+`
+		  FROM core_patient p
+		 WHERE ($2::date IS NOT NULL AND p.date_of_birth = $2::date
+		        AND similarity(chelal_patient_name(p.first_name, p.last_name), chelal_unaccent($1)) >= 0.45)
+		    OR (length($3) >= 7 AND chelal_digits(p.contact_info) = $3)
+		 ORDER BY p.id
+		 LIMIT 10`, name, dob, phone)
+	if err != nil {
+		return nil, fmt.Errorf("duplicates: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Patient, error) { return scanPatient(r) })
+}
+
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
+}

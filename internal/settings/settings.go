@@ -1,0 +1,42 @@
+// Package settings reads the clinic's settings (core_setting: one JSON value per key), with a
+// default for each key that has never been set.
+package settings
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Keys of the clinic's settings, with their defaults beside the code that reads them.
+const (
+	ClinicName  = "clinic_name"  // string
+	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
+	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
+	TimeZone    = "timezone"     // IANA name; default the machine's
+)
+
+// Querier runs a query returning one row (a pool or a transaction).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Get reads key into a T, or returns def when the key was never set.
+func Get[T any](ctx context.Context, q Querier, key string, def T) (T, error) {
+	var raw []byte
+	err := q.QueryRow(ctx, `SELECT value FROM core_setting WHERE key = $1`, key).Scan(&raw)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return def, nil
+	}
+	if err != nil {
+		return def, fmt.Errorf("setting %s: %w", key, err)
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return def, fmt.Errorf("setting %s: %w", key, err)
+	}
+	return v, nil
+}
