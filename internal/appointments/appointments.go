@@ -196,7 +196,7 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 		var id int64
 		err := tx.QueryRow(ctx, `
 			INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, reason, checked_in_at)
-			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), CASE WHEN $5 = 'checked_in' THEN now() END)
+			VALUES ($1, $2, $3, $4, $5::text, nullif($6, ''), CASE WHEN $5::text = 'checked_in' THEN now() END)
 			RETURNING id`, p.PatientID, p.DoctorID, date, tm, status, p.Reason).Scan(&id)
 		if err != nil {
 			return mapWriteError(err)
@@ -320,15 +320,12 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 			return err
 		}
 		// The time keeps its seconds (walk-ins) unless it was moved.
-		timeExpr := "time"
-		if tm != cur.Time {
-			timeExpr = "$4::time"
-		}
 		_, err = tx.Exec(ctx, `
-			UPDATE core_appointment SET status = $2, date = $3, time = `+timeExpr+`, reason = nullif($5, ''),
+			UPDATE core_appointment SET status = $2::text, date = $3,
+			       time = CASE WHEN $7 THEN $4::time ELSE time END, reason = nullif($5, ''),
 			       cancel_reason = nullif($6, ''),
-			       checked_in_at = CASE WHEN $2 = 'checked_in' AND checked_in_at IS NULL THEN now() ELSE checked_in_at END
-			 WHERE id = $1`, id, status, date, tm, reason, cancel)
+			       checked_in_at = CASE WHEN $2::text = 'checked_in' AND checked_in_at IS NULL THEN now() ELSE checked_in_at END
+			 WHERE id = $1`, id, status, date, tm, reason, cancel, tm != cur.Time)
 		if err != nil {
 			return mapWriteError(err)
 		}

@@ -105,7 +105,7 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 			                      word_similarity(t.q, chelal_patient_name(p.first_name, p.last_name))) AS score
 			  FROM core_patient p, (SELECT chelal_unaccent(`+name+`) AS q) t
 			 WHERE chelal_patient_name(p.first_name, p.last_name) % t.q
-			    OR chelal_patient_name(p.first_name, p.last_name) LIKE '%' || `+arg(likeEscape.Replace(strings.ToLower(q)))+` || '%'`)
+			    OR chelal_patient_name(p.first_name, p.last_name) LIKE '%' || chelal_unaccent(`+arg(likeEscape.Replace(strings.ToLower(q)))+`) || '%'`)
 	}
 	if len(branches) == 0 {
 		return res, nil

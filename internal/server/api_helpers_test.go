@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -44,7 +45,9 @@ func newAPI(t *testing.T, cfg auth.Config) *api {
 	hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
 	svc := auth.NewService(d, hasher, box, cfg)
 	a := &api{t: t, db: d, auth: svc, roles: map[string]int64{}}
-	a.h = New(Deps{DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d)})
+	// Unexpected errors (500s) are logged into the test's output.
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
+	a.h = New(Deps{Log: log, DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d)})
 	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +62,14 @@ func newAPI(t *testing.T, cfg auth.Config) *api {
 		a.roles[name] = id
 	}
 	return a
+}
+
+// testWriter sends log lines to the test's output.
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // newUser creates a user of role (by the system, not through the API) and returns its id.

@@ -25,6 +25,8 @@ export class ApiError extends Error {
   readonly fieldErrors: Record<string, string>;
   /** Seconds to wait, from Retry-After (429). */
   readonly retryAfter: number | undefined;
+  /** The server's request id, for support. */
+  readonly requestId: string;
 
   constructor(status: number, problem: Partial<Problem>, retryAfter?: number) {
     super(problem.detail || problem.title || `HTTP ${status}`);
@@ -36,6 +38,7 @@ export class ApiError extends Error {
     this.detail = problem.detail ?? '';
     this.fields = Array.isArray(problem.errors) ? problem.errors : [];
     this.retryAfter = retryAfter;
+    this.requestId = problem.request_id ?? '';
     const byField: Record<string, string> = {};
     for (const fe of this.fields) {
       if (fe && typeof fe.field === 'string' && !(fe.field in byField)) byField[fe.field] = fe.message;

@@ -1,0 +1,98 @@
+// IdleLogoff: logs the user off after IDLE_TIMEOUT_MS without keyboard or pointer activity,
+// with a warning a minute before. Activity in any tab of this browser counts (shared through
+// localStorage), so a second, idle tab does not end the session of the first.
+import { Button, Group, Modal, Text } from '@mantine/core';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api } from '../api';
+import { toApiError } from '../api/client';
+import { idlePhase, needsKeepalive, secondsLeft, type IdlePhase } from './idle';
+import { sessionEnded, useLogout } from './session';
+
+const SHARED_KEY = 'chelal.lastActivity';
+const EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
+
+function sharedActivity(): number {
+  try {
+    return Number(localStorage.getItem(SHARED_KEY)) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function IdleLogoff() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const logout = useLogout();
+  const last = useRef(Date.now());
+  const [phase, setPhase] = useState<IdlePhase>('active');
+  const [left, setLeft] = useState(60);
+
+  useEffect(() => {
+    let shared = 0;
+    const mark = () => {
+      const now = Date.now();
+      last.current = now;
+      if (now - shared > 5000) {
+        shared = now;
+        try {
+          localStorage.setItem(SHARED_KEY, String(now));
+        } catch {
+          // this tab's own clock still works
+        }
+      }
+    };
+    mark();
+    for (const e of EVENTS) window.addEventListener(e, mark, { passive: true, capture: true });
+    const timer = window.setInterval(() => {
+      const now = Date.now();
+      const lastActivity = Math.max(last.current, sharedActivity());
+      const p = idlePhase(now, lastActivity);
+      setPhase(p);
+      if (p === 'warning') setLeft(secondsLeft(now, lastActivity));
+      if (p === 'expired') {
+        window.clearInterval(timer);
+        void logout('idle');
+      } else if (needsKeepalive(now, lastActivity, api.lastAnswerAt())) {
+        api.client
+          .GET('/api/v1/auth/me')
+          .then(({ response, error }) => {
+            if (response.status === 401) sessionEnded(qc, toApiError(response, error));
+          })
+          .catch(() => {
+            // offline: the banner says so
+          });
+      }
+    }, 1000);
+    return () => {
+      window.clearInterval(timer);
+      for (const e of EVENTS) window.removeEventListener(e, mark, { capture: true });
+    };
+  }, [logout, qc]);
+
+  return (
+    <Modal
+      opened={phase === 'warning'}
+      onClose={() => {
+        last.current = Date.now();
+        setPhase('active');
+      }}
+      title={t('idle.title')}
+      centered
+      zIndex={400}
+    >
+      <Text mb="md" role="alert">
+        {t('idle.message', { seconds: left })}
+      </Text>
+      <Group justify="flex-end">
+        <Button variant="default" onClick={() => void logout('user')}>
+          {t('idle.logoffNow')}
+        </Button>
+        <Button data-autofocus onClick={() => setPhase('active')}>
+          {t('idle.stay')}
+        </Button>
+      </Group>
+    </Modal>
+  );
+}
