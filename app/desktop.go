@@ -147,6 +147,10 @@ func Run(ctx context.Context, o Options) error {
 			closer, startErr = c, err
 			mu.Unlock()
 			if err != nil {
+				if startCtx.Err() != nil {
+					log.Info("start cancelled: the window closed", "err", err)
+					return
+				}
 				log.Error("Chelal could not start", "err", err)
 				g.setFailed(err)
 				return
@@ -165,8 +169,8 @@ func Run(ctx context.Context, o Options) error {
 		Height:           800,
 		MinWidth:         800,
 		MinHeight:        560,
-		BackgroundColour: &options.RGBA{R: 244, G: 247, B: 248, A: 255}, // the splash's background
-		AssetServer:      &assetserver.Options{Handler: g},
+		BackgroundColour: &options.RGBA{R: 244, G: 247, B: 248, A: 255},       // the splash's background
+		AssetServer:      &assetserver.Options{Handler: newWebviewCookies(g)}, // the LAN gets g itself
 		OnStartup:        onStartup,
 		Bind:             []interface{}{d},
 		SingleInstanceLock: &options.SingleInstanceLock{
@@ -205,7 +209,6 @@ func Run(ctx context.Context, o Options) error {
 		log.Error("the database did not finish starting within 2 minutes of the window closing; exiting without stopping it")
 		return errors.Join(runErr, errors.New("start did not finish"))
 	}
-	log.Info("stopping")
 	var errs []error
 	if runErr != nil {
 		errs = append(errs, runErr)
@@ -224,7 +227,6 @@ func Run(ctx context.Context, o Options) error {
 	if sErr != nil && !(errors.Is(sErr, context.Canceled) && startCtx.Err() != nil) {
 		errs = append(errs, sErr)
 	}
-	log.Info("stopped")
 	return errors.Join(errs...)
 }
 

@@ -1,15 +1,26 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+// dist/ is emptied at each build; the Go embed needs dist/.gitkeep in a fresh clone (the file
+// is tracked), so the build puts it back.
+const keepDist: Plugin = {
+  name: 'chelal-keep-dist',
+  apply: 'build',
+  closeBundle() {
+    writeFileSync(resolve(import.meta.dirname, 'dist', '.gitkeep'), '');
+  },
+};
 
 // The Go server serves dist/ (embedded at build time) and the API on the same origin, under a
 // strict CSP: no inline script, nothing remote. `npm run dev` proxies /api to a running
 // `chelal serve` (CHELAL_URL, default http://127.0.0.1:7300).
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), keepDist],
   build: {
     outDir: 'dist',
-    // dist/ is emptied at each build; public/.gitkeep puts back dist/.gitkeep, which the Go
-    // embed needs in a fresh clone
     emptyOutDir: true,
     assetsDir: 'assets',
     modulePreload: { polyfill: false },

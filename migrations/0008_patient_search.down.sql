@@ -8,9 +8,9 @@ ALTER TABLE core_appointment
     DROP COLUMN IF EXISTS cancel_reason,
     DROP COLUMN IF EXISTS reason;
 DROP INDEX IF EXISTS idx_patient_dob;
-DROP INDEX IF EXISTS idx_patient_contact_digits;
-DROP INDEX IF EXISTS idx_patient_unique_digits;
-DROP INDEX IF EXISTS idx_patient_search_name;
+DROP TRIGGER IF EXISTS chelal_patient_search ON core_patient;
+DROP FUNCTION IF EXISTS chelal_patient_search_sync();
+DROP TABLE IF EXISTS core_patientsearch;
 DROP FUNCTION IF EXISTS chelal_digits(text);
 DROP FUNCTION IF EXISTS chelal_patient_name(text, text);
 DROP SEQUENCE IF EXISTS core_patient_mrn_seq;

@@ -12,18 +12,42 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$ SELECT public.unaccent('public
 -- into a duplicate.
 CREATE SEQUENCE core_patient_mrn_seq AS bigint START 1;
 
--- Search expressions, indexed (expression indexes rather than generated columns: the row and
--- its audit trail hold only what people entered): names lower-cased without accents, and the
--- digits of the record number and of the contact information (phone numbers typed with
--- spaces, dashes or a +). Queries must use exactly these expressions (patients.searchName...).
+-- What search compares, computed once per change rather than once per candidate row at every
+-- search (unaccent is too slow for that at a million patients), in a table of its own so that
+-- the patient row and its audit trail hold only what people entered: the name lower-cased
+-- without accents, and the digits of the record number and of the contact information (phone
+-- numbers typed with spaces, dashes or a +). A trigger keeps it in step with core_patient.
 CREATE FUNCTION chelal_patient_name(first_name text, last_name text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT public.chelal_unaccent(pg_catalog.lower(first_name || ' ' || last_name)) $$;
 CREATE FUNCTION chelal_digits(t text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT pg_catalog.regexp_replace(coalesce(t, ''), '[^0-9]', '', 'g') $$;
 
-CREATE INDEX idx_patient_search_name ON core_patient USING gin (chelal_patient_name(first_name, last_name) public.gin_trgm_ops);
-CREATE INDEX idx_patient_unique_digits ON core_patient USING gin (chelal_digits(unique_id) gin_trgm_ops);
-CREATE INDEX idx_patient_contact_digits ON core_patient USING gin (chelal_digits(contact_info) gin_trgm_ops);
+CREATE TABLE core_patientsearch (
+    -- CASCADE: derived data of the patient row, with no meaning of its own.
+    patient_id   integer PRIMARY KEY REFERENCES core_patient (id) ON DELETE CASCADE,
+    name         text NOT NULL, -- "first last"
+    id_digits    text NOT NULL,
+    phone_digits text NOT NULL
+);
+CREATE INDEX idx_patientsearch_name ON core_patientsearch USING gin (name gin_trgm_ops);
+CREATE INDEX idx_patientsearch_id_digits ON core_patientsearch USING gin (id_digits gin_trgm_ops);
+CREATE INDEX idx_patientsearch_phone_digits ON core_patientsearch USING gin (phone_digits gin_trgm_ops);
+
+CREATE FUNCTION chelal_patient_search_sync() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO core_patientsearch (patient_id, name, id_digits, phone_digits)
+    VALUES (NEW.id, chelal_patient_name(NEW.first_name, NEW.last_name), chelal_digits(NEW.unique_id), chelal_digits(NEW.contact_info))
+    ON CONFLICT (patient_id) DO UPDATE
+       SET name = EXCLUDED.name, id_digits = EXCLUDED.id_digits, phone_digits = EXCLUDED.phone_digits;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER chelal_patient_search AFTER INSERT OR UPDATE OF first_name, last_name, unique_id, contact_info
+    ON core_patient FOR EACH ROW EXECUTE FUNCTION chelal_patient_search_sync();
+INSERT INTO core_patientsearch (patient_id, name, id_digits, phone_digits)
+SELECT id, chelal_patient_name(first_name, last_name), chelal_digits(unique_id), chelal_digits(contact_info) FROM core_patient;
+
 -- Duplicate check at registration: same date of birth.
 CREATE INDEX idx_patient_dob ON core_patient (date_of_birth);
 

@@ -85,27 +85,29 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 	if isMRN {
 		branches = append(branches, `SELECT p.id, 1.0::float8 AS score FROM core_patient p WHERE p.unique_id = `+arg(mrn))
 	}
+	// The branches read core_patientsearch (s), whose columns are computed at each change.
 	if len(digits) >= 3 && (mrnLike || !hasLetters) {
 		// Digits match a record number (or, without letters, a phone number); a longer share of
 		// the number ranks higher.
 		d, n := arg("%"+digits+"%"), arg(len(digits))
 		branches = append(branches,
-			`SELECT p.id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(chelal_digits(p.unique_id)), 1) AS score
-			   FROM core_patient p WHERE chelal_digits(p.unique_id) LIKE `+d)
+			`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.id_digits), 1) AS score
+			   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
 		if !hasLetters {
 			branches = append(branches,
-				`SELECT p.id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(chelal_digits(p.contact_info)), 1) AS score
-				   FROM core_patient p WHERE chelal_digits(p.contact_info) LIKE `+d)
+				`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
+				   FROM core_patientsearch s WHERE s.phone_digits LIKE `+d)
 		}
 	}
 	if hasLetters && !mrnLike {
+		// The whole name, in either order and with a typo (trigram similarity), or part of it
+		// as typed so far ("amél", "nyamb").
 		name := arg(strings.ToLower(q))
 		branches = append(branches, `
-			SELECT p.id, greatest(similarity(chelal_patient_name(p.first_name, p.last_name), t.q),
-			                      word_similarity(t.q, chelal_patient_name(p.first_name, p.last_name))) AS score
-			  FROM core_patient p, (SELECT chelal_unaccent(`+name+`) AS q) t
-			 WHERE chelal_patient_name(p.first_name, p.last_name) % t.q
-			    OR chelal_patient_name(p.first_name, p.last_name) LIKE '%' || chelal_unaccent(`+arg(likeEscape.Replace(strings.ToLower(q)))+`) || '%'`)
+			SELECT s.patient_id AS id, greatest(similarity(s.name, t.q), word_similarity(t.q, s.name)) AS score
+			  FROM core_patientsearch s, (SELECT chelal_unaccent(`+name+`) AS q) t
+			 WHERE s.name % t.q
+			    OR s.name LIKE '%' || chelal_unaccent(`+arg(likeEscape.Replace(strings.ToLower(q)))+`) || '%'`)
 	}
 	if len(branches) == 0 {
 		return res, nil
@@ -116,15 +118,24 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 		SELECT ` + patientColumns + `, b.score
 		  FROM best b JOIN core_patient p ON p.id = b.id
 		 ORDER BY b.score DESC, p.last_name, p.first_name, p.id`
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
-	if err != nil {
-		return res, fmt.Errorf("search patients: %w", err)
-	}
-	res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
-		var m Match
-		var err error
-		m.Patient, err = scanPatient(r, &m.Score)
-		return m, err
+	// A read-only transaction only to scope the trigram threshold: at pg_trgm's default (0.3) a
+	// common first name alone makes thousands of candidates at a million patients; at 0.45 a
+	// typo or reversed names still match.
+	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.similarity_threshold = 0.45`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, sql, args...)
+		if err != nil {
+			return err
+		}
+		res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
+			var m Match
+			var err error
+			m.Patient, err = scanPatient(r, &m.Score)
+			return m, err
+		})
+		return err
 	})
 	if err != nil {
 		return res, fmt.Errorf("search patients: %w", err)
@@ -174,10 +185,10 @@ func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, er
 	}
 	rows, err := q.Query(ctx, `
 		SELECT `+patientColumns+`
-		  FROM core_patient p
+		  FROM core_patient p JOIN core_patientsearch s ON s.patient_id = p.id
 		 WHERE ($2::date IS NOT NULL AND p.date_of_birth = $2::date
-		        AND similarity(chelal_patient_name(p.first_name, p.last_name), chelal_unaccent($1)) >= 0.45)
-		    OR (length($3) >= 7 AND chelal_digits(p.contact_info) = $3)
+		        AND similarity(s.name, chelal_unaccent($1)) >= 0.45)
+		    OR (length($3) >= 7 AND s.phone_digits = $3)
 		 ORDER BY p.id
 		 LIMIT 10`, name, dob, phone)
 	if err != nil {

@@ -9,6 +9,7 @@ import type { SessionInfo, User } from '../api/types';
 import { clearAllDrafts } from '../forms/drafts';
 import { i18n } from '../i18n';
 import { isLanguage } from '../i18n/languages';
+import { IDLE_TIMEOUT_MS } from './idle';
 
 export const ME_KEY = ['me'] as const;
 export const SETUP_KEY = ['setup'] as const;
@@ -79,7 +80,7 @@ export function useLogout() {
       if (reason === 'user') clearAllDrafts(window.sessionStorage);
       signedOut(qc);
       if (reason === 'idle') {
-        notifications.show({ id: 'session-ended', color: 'yellow', autoClose: false, message: i18n.t('session.loggedOffIdle') });
+        notifications.show({ id: 'session-ended', color: 'yellow', autoClose: false, message: i18n.t('session.loggedOffIdle', { minutes: IDLE_TIMEOUT_MS / 60_000 }) });
       }
     },
     [qc],

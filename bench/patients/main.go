@@ -1,0 +1,383 @@
+// Command patients measures the front desk's work at scale: it loads N synthetic patients
+// (default 1,000,000) with realistic East African names, dates of birth and phone numbers,
+// plus appointments, into a fresh embedded PostgreSQL (COPY), then runs name, record-number
+// and phone searches and bookings over HTTP with C concurrent clients, and the same searches
+// straight through the patients service (no HTTP) on the same database, and prints p50, p95,
+// p99, requests per second and the API/direct ratio.
+//
+//	make bench-patients                      # 1,000,000 patients, 50 clients
+//	bin/bench-patients -n 100000 -c 50 -d 20s
+//
+// PostgreSQL refuses root: as root, run it as nobody (the Makefile target does).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/appointments"
+	"chelal/internal/auth"
+	"chelal/internal/db"
+	"chelal/internal/patients"
+	"chelal/internal/server"
+)
+
+func main() {
+	n := flag.Int("n", 1_000_000, "patients to load")
+	c := flag.Int("c", 50, "concurrent clients")
+	d := flag.Duration("d", 15*time.Second, "duration of each load phase")
+	dir := flag.String("dir", "", "data folder (default: a temporary one, removed afterwards)")
+	flag.Parse()
+	if err := run(*n, *c, *d, *dir); err != nil {
+		fmt.Fprintln(os.Stderr, "bench/patients:", err)
+		os.Exit(1)
+	}
+}
+
+var (
+	firstNames = strings.Fields(`Amina Baraka Wanjiru Otieno Achieng Kamau Njeri Mwangi Akinyi Kiprono Chebet Wafula
+		Nafula Mutua Mumbua Halima Hassan Juma Neema Imani Zawadi Faraji Rehema Bakari Amani Makena Kioko Nyokabi
+		Wambui Kariuki Atieno Ochieng Auma Odhiambo Jepchirchir Kipchoge Naliaka Wekesa Nekesa Ruto Jelagat Kibet
+		Amélie Grace Joseph Mary John Esther Peter Ruth Daniel Sarah David Faith Samuel Mercy Moses Joy Paul Hope
+		Ibrahim Fatuma Omar Aisha Salim Mwanaisha Rashid Khadija Yusuf Zainabu Idrisa Saida Abdallah Mariamu`)
+	syllables = strings.Fields(`ka mu wa ngi ri to ki ma na ja ba si o ny ra mbu ge nde ko ha la ru che ye we ti`)
+	genders   = []string{"male", "female"}
+)
+
+func lastName(r *rand.Rand) string {
+	var b strings.Builder
+	for i := 0; i < 2+r.IntN(2); i++ {
+		b.WriteString(syllables[r.IntN(len(syllables))])
+	}
+	s := b.String()
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func run(n, clients int, dur time.Duration, dir string) error {
+	ctx := context.Background()
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "chelal-bench-patients-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d, err := db.Open(ctx, db.OpenOptions{DataDir: dir, Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := db.Migrate(ctx, d.DSN(), quiet); err != nil {
+		return err
+	}
+
+	began := time.Now()
+	if err := load(ctx, d, n); err != nil {
+		return err
+	}
+	var size string
+	_ = d.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
+	fmt.Printf("loaded %d patients and %d appointments in %s (COPY, indexes, ANALYZE); database size %s\n",
+		n, n/10, time.Since(began).Round(time.Millisecond), size)
+
+	// The API on a loopback listener, as a LAN server runs it.
+	box, err := auth.NewSecretBox(bytes.Repeat([]byte{1}, 32))
+	if err != nil {
+		return err
+	}
+	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
+	patientsSvc := patients.NewService(d)
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patientsSvc, Appointments: appointments.NewService(d), Log: quiet})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := server.NewHTTPServer(ln.Addr().String(), h, quiet)
+	go srv.Serve(ln)
+	defer srv.Close()
+	base := "http://" + ln.Addr().String()
+	if _, err := authSvc.CreateAdmin(ctx, auth.CreateUserParams{Username: "bench", Email: "bench@clinic.test", Password: "bench password 123"}); err != nil {
+		return err
+	}
+	sess, err := loginHTTP(base, "bench", "bench password 123")
+	if err != nil {
+		return err
+	}
+
+	// Queries drawn from the loaded data: names (a quarter with a typo, some reversed), record
+	// numbers, phones typed with spaces.
+	sample, err := sampleQueries(ctx, d, 2000)
+	if err != nil {
+		return err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	for _, kind := range []string{"name", "id", "phone"} {
+		qs := sample[kind]
+		api := measure(clients, dur, func(r *rand.Rand) error {
+			return sess.get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
+		})
+		direct := measure(clients, dur, func(r *rand.Rand) error {
+			_, err := patientsSvc.Search(ctx, qs[r.IntN(len(qs))], 0)
+			return err
+		})
+		fmt.Printf("search %-5s over HTTP: %s\n", kind, api)
+		fmt.Printf("search %-5s direct:    %s   API/direct p50 ratio %.2f\n", kind, direct, api.p50.Seconds()/direct.p50.Seconds())
+	}
+
+	// Bookings: each request a new slot of one of the doctors (2 years of 15-minute slots).
+	var doctorIDs []int64
+	for i := 0; i < 20; i++ {
+		id, err := authSvc.RoleID(ctx, auth.RoleDoctor)
+		if err != nil {
+			return err
+		}
+		u, err := authSvc.CreateUser(ctx, db.Actor{}, auth.CreateUserParams{Username: fmt.Sprintf("drbench%d", i), Email: fmt.Sprintf("dr%d@clinic.test", i),
+			Password: "bench password 123", RoleID: id})
+		if err != nil {
+			return err
+		}
+		doctorIDs = append(doctorIDs, u.ID)
+	}
+	var slot atomic.Int64
+	start := time.Now().AddDate(0, 0, 1).Truncate(24 * time.Hour)
+	book := measure(clients, dur, func(r *rand.Rand) error {
+		k := slot.Add(1)
+		doc := doctorIDs[k%int64(len(doctorIDs))]
+		at := start.Add(time.Duration(k/int64(len(doctorIDs))) * 15 * time.Minute)
+		body := fmt.Sprintf(`{"patient_id":%d,"doctor_id":%d,"date":%q,"time":%q}`, 1+r.IntN(n), doc, at.Format(time.DateOnly), at.Format("15:04"))
+		return sess.post(client, base+"/api/v1/appointments", body, http.StatusCreated)
+	})
+	fmt.Printf("booking over HTTP:  %s\n", book)
+	return nil
+}
+
+// load fills the database with n patients and n/10 appointments, quickly: COPY with the
+// search indexes dropped, then rebuilt.
+func load(ctx context.Context, d *db.DB, n int) error {
+	conn, err := d.Pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	indexes := []string{"idx_patientsearch_name", "idx_patientsearch_id_digits", "idx_patientsearch_phone_digits"}
+	var defs []string
+	for _, ix := range indexes {
+		var def string
+		if err := conn.QueryRow(ctx, `SELECT pg_get_indexdef($1::regclass)`, ix).Scan(&def); err != nil {
+			return err
+		}
+		defs = append(defs, def)
+		if _, err := conn.Exec(ctx, `DROP INDEX `+ix); err != nil {
+			return err
+		}
+	}
+	// Bulk load bypasses the audit trigger: these are synthetic rows, not people's changes.
+	if _, err := conn.Exec(ctx, `ALTER TABLE core_patient DISABLE TRIGGER chelal_audit`); err != nil {
+		return err
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	rows := make(chan []any, 1024)
+	go func() {
+		defer close(rows)
+		for i := 1; i <= n; i++ {
+			dob := time.Date(1940+r.IntN(84), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC)
+			phone := fmt.Sprintf("07%02d %03d %03d", r.IntN(100), r.IntN(1000), r.IntN(1000))
+			rows <- []any{patients.FormatMRN("CHL", int64(i)), firstNames[r.IntN(len(firstNames))], lastName(r), dob, genders[r.IntN(2)], phone}
+		}
+	}()
+	src := pgx.CopyFromFunc(func() ([]any, error) {
+		row, ok := <-rows
+		if !ok {
+			return nil, nil
+		}
+		return row, nil
+	})
+	if _, err := conn.Conn().CopyFrom(ctx, pgx.Identifier{"core_patient"}, []string{"unique_id", "first_name", "last_name", "date_of_birth", "gender", "contact_info"}, src); err != nil {
+		return fmt.Errorf("copy patients: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `SELECT setval('core_patient_mrn_seq', $1)`, n); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE core_patient ENABLE TRIGGER chelal_audit`); err != nil {
+		return err
+	}
+	// Appointments of the last year for a tenth of the patients, with one doctor.
+	var doc int64
+	if err := conn.QueryRow(ctx, `INSERT INTO auth_user (username, email, password, role_id)
+		SELECT 'drhistory', 'history@clinic.test', 'x', id FROM core_role WHERE name = 'doctor' RETURNING id`).Scan(&doc); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE core_appointment DISABLE TRIGGER chelal_audit`); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `
+		INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, checked_in_at)
+		SELECT g, $1, DATE '2025-01-01' + (g / 40), TIME '08:00' + ((g % 40) * interval '15 minutes'), 'completed', now()
+		  FROM generate_series(1, $2::int) g`, doc, n/10); err != nil {
+		return fmt.Errorf("appointments: %w", err)
+	}
+	if _, err := conn.Exec(ctx, `ALTER TABLE core_appointment ENABLE TRIGGER chelal_audit`); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '256MB'`); err != nil {
+		return err
+	}
+	for _, def := range defs {
+		if _, err := conn.Exec(ctx, def); err != nil {
+			return fmt.Errorf("rebuild index: %w", err)
+		}
+	}
+	_, err = conn.Exec(ctx, `ANALYZE`)
+	return err
+}
+
+func sampleQueries(ctx context.Context, d *db.DB, k int) (map[string][]string, error) {
+	rows, err := d.Pool.Query(ctx, `SELECT first_name, last_name, unique_id, contact_info FROM core_patient TABLESAMPLE SYSTEM (1) LIMIT $1`, k)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	r := rand.New(rand.NewPCG(3, 4))
+	for rows.Next() {
+		var first, last, id, phone string
+		if err := rows.Scan(&first, &last, &id, &phone); err != nil {
+			return nil, err
+		}
+		name := first + " " + last
+		switch r.IntN(4) {
+		case 0: // a typo: one letter dropped
+			i := 1 + r.IntN(len(last)-1)
+			name = first + " " + last[:i] + last[i+1:]
+		case 1: // reversed
+			name = last + " " + first
+		}
+		out["name"] = append(out["name"], name)
+		out["id"] = append(out["id"], strings.ReplaceAll(id, "-", ""))
+		out["phone"] = append(out["phone"], phone)
+	}
+	return out, rows.Err()
+}
+
+type result struct {
+	n             int
+	errs          int
+	p50, p95, p99 time.Duration
+	rps           float64
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("%6d requests, %4.0f/s, p50 %6.2f ms, p95 %6.2f ms, p99 %6.2f ms, errors %d",
+		r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99), r.errs)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// measure runs op from clients goroutines for dur and summarises the latencies.
+func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs atomic.Int64
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(i), 9))
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				began := time.Now()
+				if err := op(r); err != nil {
+					errs.Add(1)
+					continue
+				}
+				mine = append(mine, time.Since(began))
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
+	}
+	return result{n: len(lat), errs: int(errs.Load()), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99), rps: float64(len(lat)) / dur.Seconds()}
+}
+
+type session struct {
+	cookie *http.Cookie
+	csrf   string
+}
+
+func loginHTTP(base, user, password string) (*session, error) {
+	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
+	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out struct {
+		CSRFToken string `json:"csrf_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
+		return nil, fmt.Errorf("login: %d %v", resp.StatusCode, err)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == server.SessionCookie {
+			return &session{cookie: c, csrf: out.CSRFToken}, nil
+		}
+	}
+	return nil, fmt.Errorf("login: no session cookie")
+}
+
+func (s *session) get(c *http.Client, u string) error {
+	req, _ := http.NewRequest("GET", u, nil)
+	req.AddCookie(s.cookie)
+	return do(c, req, http.StatusOK)
+}
+
+func (s *session) post(c *http.Client, u, body string, want int) error {
+	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
+	req.AddCookie(s.cookie)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(server.CSRFHeader, s.csrf)
+	return do(c, req, want)
+}
+
+func do(c *http.Client, req *http.Request, want int) error {
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: %d", req.Method, req.URL.Path, resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+// App: providers (Mantine, dates, notifications, TanStack Query, router) and the top-level
+// choice between the setup wizard, the login screen and the shell.
+import { Alert, Button, Center, Loader, MantineProvider, Stack, createTheme } from '@mantine/core';
+import { DatesProvider } from '@mantine/dates';
+import { Notifications } from '@mantine/notifications';
+import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
+import { useEffect, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { BrowserRouter } from 'react-router';
+import { ApiError, connectivity, NetworkError, onUnauthorized } from './api';
+import { LoginPage } from './auth/LoginPage';
+import { applyUserLanguage, sessionEnded, SessionProvider, useMe, useSetupStatus } from './auth/session';
+import { SetupWizard } from './auth/SetupWizard';
+import { problemMessage } from './forms/errors';
+import { OfflineBanner } from './shell/OfflineBanner';
+import { Shell } from './shell/Shell';
+
+const theme = createTheme({
+  primaryColor: 'teal',
+  defaultRadius: 'md',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Ubuntu, Cantarell, "Helvetica Neue", Arial, sans-serif',
+});
+
+export const queryClient = new QueryClient({
+  defaultOptions: {
+    queries: {
+      staleTime: 30_000,
+      // a request the server refused will be refused again; an unreachable server is
+      // watched by the connectivity poll, which refetches everything on recovery
+      retry: (count, err) => !(err instanceof NetworkError) && !(err instanceof ApiError && err.status < 500) && count < 2,
+    },
+    mutations: { retry: false },
+  },
+});
+
+connectivity.onRecovered(() => void queryClient.invalidateQueries());
+onUnauthorized((err) => sessionEnded(queryClient, err));
+
+function Localized({ children }: { children: ReactNode }) {
+  const { i18n } = useTranslation();
+  return <DatesProvider settings={{ locale: i18n.language, firstDayOfWeek: 1 }}>{children}</DatesProvider>;
+}
+
+function Root() {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const setup = useSetupStatus();
+  const me = useMe();
+  const user = me.data?.user;
+
+  // The user's language applies when the session is known (at login, after a reload).
+  useEffect(() => {
+    if (user) applyUserLanguage(user);
+  }, [user?.id, user?.language_preference]);
+
+  if (setup.isPending || (me.isPending && !setup.data?.needed)) {
+    return (
+      <Center mih="100vh">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
+  }
+  if (setup.data?.needed) return <SetupWizard />;
+  if (setup.isError || me.isError) {
+    return (
+      <Center mih="100vh" p="md">
+        <Stack maw={480}>
+          <Alert color="red" title={t('problems.startTitle')}>
+            {problemMessage(setup.error ?? me.error, t, i18n.language)}
+          </Alert>
+          <Button onClick={() => void qc.invalidateQueries()}>{t('common.retry')}</Button>
+        </Stack>
+      </Center>
+    );
+  }
+  if (!me.data) return <LoginPage />;
+  return (
+    <SessionProvider info={me.data}>
+      <Shell />
+    </SessionProvider>
+  );
+}
+
+export function App() {
+  return (
+    <MantineProvider theme={theme} defaultColorScheme="light">
+      <Localized>
+        <Notifications position="top-right" />
+        <QueryClientProvider client={queryClient}>
+          <BrowserRouter>
+            <Root />
+            <OfflineBanner />
+          </BrowserRouter>
+        </QueryClientProvider>
+      </Localized>
+    </MantineProvider>
+  );
+}

@@ -1,0 +1,6 @@
+// The appointments area. Its screens arrive with a later release; until then, its empty state.
+import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+
+export function AppointmentsPage() {
+  return <AreaPlaceholder area="appointments" />;
+}

@@ -1,0 +1,125 @@
+// SetupWizard: the first run. Names the clinic and creates the first administrator in three
+// steps (clinic, administrator, password), then logs them in. Shown while GET /setup says
+// it is needed. Typed input (not the password) is kept as a draft.
+import { Alert, Button, Group, PasswordInput, Stack, Stepper, Text, TextInput } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap } from '../api';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useServerErrors } from '../forms/useServerErrors';
+import { isEmail, MIN_PASSWORD } from '../forms/validation';
+import { AuthFrame } from './AuthFrame';
+import { SETUP_KEY, signedIn } from './session';
+
+const STEP_FIELDS = [['clinic_name'], ['first_name', 'last_name', 'username', 'email'], ['password', 'confirm_password']] as const;
+
+export function SetupWizard() {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  useDocumentTitle(`${t('setup.title')} · Chelal`);
+  const [active, setActive] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const { form, discardDraft } = usePersistentForm({
+    id: 'setup',
+    owner: 'setup',
+    initialValues: { clinic_name: '', first_name: '', last_name: '', username: '', email: '', password: '', confirm_password: '' },
+    validate: (v) => {
+      const e: Record<string, string | null> = {};
+      if (active === 0) e.clinic_name = v.clinic_name.trim() ? null : t('validation.required');
+      if (active === 1) {
+        e.first_name = v.first_name.trim() ? null : t('validation.required');
+        e.last_name = v.last_name.trim() ? null : t('validation.required');
+        e.username = v.username.trim() ? null : t('validation.required');
+        e.email = isEmail(v.email) ? null : t('validation.email');
+      }
+      if (active === 2) {
+        e.password = v.password.length >= MIN_PASSWORD ? null : t('validation.passwordLength', { min: MIN_PASSWORD });
+        e.confirm_password = v.confirm_password === v.password ? null : t('validation.passwordMatch');
+      }
+      return e;
+    },
+  });
+  const errors = useServerErrors(form);
+
+  async function next(values: typeof form.values) {
+    if (active < 2) {
+      setActive(active + 1);
+      return;
+    }
+    setBusy(true);
+    errors.clear();
+    try {
+      const { confirm_password: _confirm, ...body } = values;
+      void _confirm;
+      await unwrap(api.client.POST('/api/v1/setup', { body: { ...body, username: body.username.trim(), email: body.email.trim() } }));
+      discardDraft();
+      const info = await unwrap(api.client.POST('/api/v1/auth/login', { body: { username: body.username.trim(), password: body.password } }));
+      qc.setQueryData(SETUP_KEY, { needed: false });
+      signedIn(qc, info);
+    } catch (err) {
+      const placed = errors.handle(err);
+      const first = STEP_FIELDS.findIndex((fields) => fields.some((f) => f in placed));
+      if (first >= 0) setActive(first);
+      // set up already (by someone else, or the login after it failed): the login screen follows
+      void qc.invalidateQueries({ queryKey: SETUP_KEY });
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <AuthFrame title={t('setup.title')} subtitle={t('setup.subtitle')} width={560}>
+      <form onSubmit={form.onSubmit(next)} noValidate data-testid="setup-form">
+        <Stack>
+          <Stepper active={active} onStepClick={(s) => s < active && setActive(s)} size="sm" allowNextStepsSelect={false}>
+            <Stepper.Step label={t('setup.stepClinic')}>
+              <Stack mt="md">
+                <Text size="sm">{t('setup.clinicHelp')}</Text>
+                <TextInput label={t('fields.clinic_name')} required autoFocus name="clinic_name" {...form.getInputProps('clinic_name')} />
+              </Stack>
+            </Stepper.Step>
+            <Stepper.Step label={t('setup.stepAdmin')}>
+              <Stack mt="md">
+                <Text size="sm">{t('setup.adminHelp')}</Text>
+                <Group grow align="flex-start">
+                  <TextInput label={t('fields.first_name')} required autoFocus name="first_name" autoComplete="given-name" {...form.getInputProps('first_name')} />
+                  <TextInput label={t('fields.last_name')} required name="last_name" autoComplete="family-name" {...form.getInputProps('last_name')} />
+                </Group>
+                <TextInput label={t('fields.username')} required name="username" autoComplete="username" {...form.getInputProps('username')} />
+                <TextInput label={t('fields.email')} required type="email" name="email" autoComplete="email" {...form.getInputProps('email')} />
+              </Stack>
+            </Stepper.Step>
+            <Stepper.Step label={t('setup.stepPassword')}>
+              <Stack mt="md">
+                <Text size="sm">{t('setup.passwordHelp', { min: MIN_PASSWORD })}</Text>
+                <PasswordInput label={t('fields.password')} required autoFocus name="password" autoComplete="new-password" {...form.getInputProps('password')} />
+                <PasswordInput
+                  label={t('fields.confirm_password')}
+                  required
+                  name="confirm_password"
+                  autoComplete="new-password"
+                  {...form.getInputProps('confirm_password')}
+                />
+              </Stack>
+            </Stepper.Step>
+          </Stepper>
+          {errors.message && (
+            <Alert color="red" role="alert">
+              {errors.message}
+            </Alert>
+          )}
+          <Group justify="space-between">
+            <Button variant="default" onClick={() => setActive(active - 1)} disabled={active === 0 || busy}>
+              {t('common.back')}
+            </Button>
+            <Button type="submit" loading={busy} data-testid="setup-next">
+              {active < 2 ? t('common.next') : t('setup.finish')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </AuthFrame>
+  );
+}

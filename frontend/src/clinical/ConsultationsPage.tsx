@@ -1,0 +1,6 @@
+// The consultations area. Its screens arrive with a later release; until then, its empty state.
+import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+
+export function ConsultationsPage() {
+  return <AreaPlaceholder area="consultations" />;
+}

@@ -1,0 +1,6 @@
+// The prescriptions area. Its screens arrive with a later release; until then, its empty state.
+import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+
+export function PrescriptionsPage() {
+  return <AreaPlaceholder area="prescriptions" />;
+}

@@ -1,0 +1,6 @@
+// The pharmacy area. Its screens arrive with a later release; until then, its empty state.
+import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+
+export function PharmacyPage() {
+  return <AreaPlaceholder area="pharmacy" />;
+}

@@ -1,0 +1,80 @@
+// "This computer": the desktop app's LAN sharing (on/off, the address and its QR code for the
+// clinic's other workstations) and its data folder. Shown only in the desktop window.
+import { Alert, Anchor, Button, Card, Group, Image, List, Stack, Switch, Text, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
+import { IconFolderOpen } from '@tabler/icons-react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { desktop, type LANStatus } from './desktop';
+
+const LAN_KEY = ['desktop', 'lan'] as const;
+
+export function ThisComputerPage() {
+  const { t } = useTranslation();
+  useDocumentTitle(`${t('desktop.title')} · Chelal`);
+  const d = desktop();
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  const status = useQuery({ queryKey: LAN_KEY, queryFn: () => d!.LANStatus(), enabled: d !== null });
+
+  if (!d) return <Alert color="gray">{t('desktop.onlyDesktop')}</Alert>;
+
+  async function toggle(on: boolean) {
+    setBusy(true);
+    setFailed(false);
+    try {
+      const next = await d!.SetLANSharing(on);
+      qc.setQueryData<LANStatus>(LAN_KEY, next);
+    } catch {
+      setFailed(true);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const lan = status.data;
+  return (
+    <Stack maw={720}>
+      <Title order={2}>{t('desktop.title')}</Title>
+      <Card withBorder>
+        <Stack>
+          <Switch
+            label={t('desktop.lanSharing')}
+            description={t('desktop.lanSharingHint')}
+            checked={lan?.enabled ?? false}
+            disabled={busy || !lan}
+            onChange={(e) => void toggle(e.currentTarget.checked)}
+          />
+          {(failed || status.isError) && <Alert color="red">{t('desktop.lanFailed')}</Alert>}
+          {lan?.enabled && (
+            <Group align="flex-start">
+              {lan.qr_png_data_url && <Image src={lan.qr_png_data_url} alt={t('desktop.qrAlt')} w={180} h={180} />}
+              <Stack gap={4}>
+                <Text fw={500}>{t('desktop.addresses')}</Text>
+                <List>
+                  {lan.addresses.map((a) => (
+                    <List.Item key={a}>
+                      <Anchor href={a} target="_blank" rel="noreferrer">
+                        {a}
+                      </Anchor>
+                    </List.Item>
+                  ))}
+                </List>
+              </Stack>
+            </Group>
+          )}
+        </Stack>
+      </Card>
+      <Card withBorder>
+        <Group justify="space-between">
+          <Text>{t('desktop.dataFolderHint')}</Text>
+          <Button leftSection={<IconFolderOpen size={18} />} variant="default" onClick={() => void d.OpenDataFolder()}>
+            {t('desktop.openDataFolder')}
+          </Button>
+        </Group>
+      </Card>
+    </Stack>
+  );
+}

@@ -1,0 +1,6 @@
+// The reports area. Its screens arrive with a later release; until then, its empty state.
+import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+
+export function ReportsPage() {
+  return <AreaPlaceholder area="reports" />;
+}

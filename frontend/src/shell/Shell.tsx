@@ -1,0 +1,87 @@
+// Shell: the frame every screen lives in: header (search, language, the user), role-aware
+// navigation, the routes, and the automatic logoff.
+import { AppShell, Burger, Group, Text, ThemeIcon } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { IconFirstAidKit } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { Link, Route, Routes } from 'react-router';
+import { AppointmentsPage } from '../appointments/AppointmentsPage';
+import { AuditPage } from '../audit/AuditPage';
+import { IdleLogoff } from '../auth/IdleLogoff';
+import { useSession } from '../auth/session';
+import { BackupsPage } from '../backups/BackupsPage';
+import { BillingPage } from '../billing/BillingPage';
+import { ConsultationsPage } from '../clinical/ConsultationsPage';
+import { PrescriptionsPage } from '../clinical/PrescriptionsPage';
+import { VitalsPage } from '../clinical/VitalsPage';
+import { HomePage } from '../home/HomePage';
+import { PatientsPage } from '../patients/PatientsPage';
+import { PharmacyPage } from '../pharmacy/PharmacyPage';
+import { ThisComputerPage } from '../platform/ThisComputerPage';
+import { ProfilePage } from '../profile/ProfilePage';
+import { ReportsPage } from '../reports/ReportsPage';
+import { UsersPage } from '../users/UsersPage';
+import { HeaderSearch } from './HeaderSearch';
+import { LanguageMenu } from './LanguageMenu';
+import { Navigation } from './Navigation';
+import { NotFound } from './NotFound';
+import { RequireArea } from './RequireArea';
+import { UserMenu } from './UserMenu';
+
+export function Shell() {
+  const { t } = useTranslation();
+  const { can } = useSession();
+  const [opened, { toggle, close }] = useDisclosure();
+  return (
+    <AppShell header={{ height: 60 }} navbar={{ width: 250, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <a className="skip-link" href="#main">
+        {t('nav.skip')}
+      </a>
+      <AppShell.Header className="no-print">
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
+            <Link to="/" className="brand" aria-label={t('nav.home')}>
+              <Group gap={6} wrap="nowrap">
+                <ThemeIcon radius="md" size="md" aria-hidden>
+                  <IconFirstAidKit size={18} />
+                </ThemeIcon>
+                <Text fw={700} visibleFrom="xs">
+                  Chelal
+                </Text>
+              </Group>
+            </Link>
+            {can('patients.read') && <HeaderSearch />}
+          </Group>
+          <Group gap="xs" wrap="nowrap">
+            <LanguageMenu />
+            <UserMenu />
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs" className="no-print">
+        <Navigation onNavigate={close} />
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        <Routes>
+          <Route index element={<HomePage />} />
+          <Route path="patients/*" element={<RequireArea area="patients"><PatientsPage /></RequireArea>} />
+          <Route path="appointments/*" element={<RequireArea area="appointments"><AppointmentsPage /></RequireArea>} />
+          <Route path="consultations/*" element={<RequireArea area="consultations"><ConsultationsPage /></RequireArea>} />
+          <Route path="vitals/*" element={<RequireArea area="vitals"><VitalsPage /></RequireArea>} />
+          <Route path="prescriptions/*" element={<RequireArea area="prescriptions"><PrescriptionsPage /></RequireArea>} />
+          <Route path="pharmacy/*" element={<RequireArea area="pharmacy"><PharmacyPage /></RequireArea>} />
+          <Route path="billing/*" element={<RequireArea area="billing"><BillingPage /></RequireArea>} />
+          <Route path="reports/*" element={<RequireArea area="reports"><ReportsPage /></RequireArea>} />
+          <Route path="users/*" element={<RequireArea area="users"><UsersPage /></RequireArea>} />
+          <Route path="audit/*" element={<RequireArea area="audit"><AuditPage /></RequireArea>} />
+          <Route path="backups/*" element={<RequireArea area="backups"><BackupsPage /></RequireArea>} />
+          <Route path="profile" element={<ProfilePage />} />
+          <Route path="this-computer" element={<ThisComputerPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </AppShell.Main>
+      <IdleLogoff />
+    </AppShell>
+  );
+}

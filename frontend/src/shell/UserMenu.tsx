@@ -1,0 +1,48 @@
+import { Avatar, Group, Menu, Text, UnstyledButton } from '@mantine/core';
+import { IconChevronDown, IconLogout, IconUserCircle } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { useLogout, useSession } from '../auth/session';
+import { roleLabel } from './roleLabel';
+
+export function UserMenu() {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const logout = useLogout();
+  const name = `${user.first_name} ${user.last_name}`.trim() || user.username;
+  return (
+    <Menu position="bottom-end" withinPortal>
+      <Menu.Target>
+        <UnstyledButton aria-label={t('userMenu.label', { name })} data-testid="user-menu">
+          <Group gap="xs" wrap="nowrap">
+            <Avatar
+              src={user.has_profile_image ? `/api/v1/users/${user.id}/profile-image?v=${user.version}` : null}
+              alt=""
+              radius="xl"
+              size="sm"
+            >
+              {(user.first_name[0] ?? user.username[0] ?? '?').toUpperCase()}
+            </Avatar>
+            <div className="user-menu-text">
+              <Text size="sm" fw={500} lh={1.2} data-testid="user-name">
+                {name}
+              </Text>
+              <Text size="xs" c="dimmed" lh={1.2} data-testid="user-role">
+                {roleLabel(user.role, t)}
+              </Text>
+            </div>
+            <IconChevronDown size={14} aria-hidden />
+          </Group>
+        </UnstyledButton>
+      </Menu.Target>
+      <Menu.Dropdown>
+        <Menu.Item component={Link} to="/profile" leftSection={<IconUserCircle size={16} />}>
+          {t('nav.profile')}
+        </Menu.Item>
+        <Menu.Item leftSection={<IconLogout size={16} />} onClick={() => void logout('user')} data-testid="logout">
+          {t('nav.logout')}
+        </Menu.Item>
+      </Menu.Dropdown>
+    </Menu>
+  );
+}
