@@ -267,7 +267,11 @@ func embeddedDSN(t *testing.T, dataDir string) string {
 	if len(lines) < 4 {
 		t.Fatalf("postmaster.pid has %d lines", len(lines))
 	}
-	return fmt.Sprintf("postgres://chelal:%s@127.0.0.1:%s/chelal?sslmode=disable", strings.TrimSpace(string(pw)), strings.TrimSpace(lines[3]))
+	database := "chelal"
+	if b, err := os.ReadFile(filepath.Join(dataDir, "pg", "database")); err == nil { // switched by a restore
+		database = strings.TrimSpace(string(b))
+	}
+	return fmt.Sprintf("postgres://chelal:%s@127.0.0.1:%s/%s?sslmode=disable", strings.TrimSpace(string(pw)), strings.TrimSpace(lines[3]), database)
 }
 
 func connect(t *testing.T, dsn string) *pgx.Conn {

@@ -59,6 +59,11 @@ Usage:
                               create an administrator (the password is asked, or read from stdin)
   chelal admin reset-password USER
                               set a user's new password from this terminal (audited)
+  chelal backup [--out DIR]   write a backup (default <data dir>/backups) and verify it by restoring it
+  chelal verify-backup FILE   restore FILE into a scratch database and compare it with its manifest
+  chelal restore FILE         restore FILE into a new database, check it, and switch Chelal to it
+                              (with DATABASE_URL: into that database, which must be empty)
+                              backups are encrypted with --passphrase-file F or CHELAL_BACKUP_PASSPHRASE
   chelal openapi              print the API's OpenAPI 3.1 document
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
@@ -88,6 +93,12 @@ func Main(ctx context.Context, env Env) int {
 		err = runMigrate(ctx, env, args[1:])
 	case "admin":
 		err = runAdmin(ctx, env, args[1:])
+	case "backup":
+		err = runBackup(ctx, env, args[1:])
+	case "verify-backup":
+		err = runVerifyBackup(ctx, env, args[1:])
+	case "restore":
+		err = runRestore(ctx, env, args[1:])
 	case "openapi":
 		// The API's OpenAPI document, for generating clients (frontend/src/api).
 		_, err := env.Stdout.Write(server.OpenAPIDocument(env.Version))

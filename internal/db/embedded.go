@@ -216,10 +216,35 @@ func (e *Embedded) start(ctx context.Context) error {
 	return nil
 }
 
-// DSN is the connection string of the running server (loopback, password auth).
+// DSN is the connection string of the running server's Chelal database (loopback, password
+// auth): the database named in <dir>/database (written by a restore), or "chelal".
 func (e *Embedded) DSN() string {
-	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", embeddedUser, e.password, e.port, embeddedDatabase)
+	return e.DSNFor(CurrentDatabase(e.opts.Dir))
 }
+
+// DSNFor is the connection string of another database on the running server.
+func (e *Embedded) DSNFor(database string) string {
+	return fmt.Sprintf("postgres://%s:%s@127.0.0.1:%d/%s?sslmode=disable", embeddedUser, e.password, e.port, database)
+}
+
+// CurrentDatabase is the database Chelal uses on the embedded server of dir: the name a restore
+// switched to (<dir>/database), or "chelal".
+func CurrentDatabase(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "database"))
+	if name := strings.TrimSpace(string(b)); err == nil && name != "" {
+		return name
+	}
+	return embeddedDatabase
+}
+
+// SwitchDatabase makes Chelal use another database of the embedded server from its next start
+// (written atomically: a crash leaves the old choice or the new one, nothing in between).
+func (e *Embedded) SwitchDatabase(database string) error {
+	return writeFileSync(filepath.Join(e.opts.Dir, "database"), []byte(database+"\n"), 0o600)
+}
+
+// Dir is the folder the server owns (<data dir>/pg).
+func (e *Embedded) Dir() string { return e.opts.Dir }
 
 // Port is the loopback TCP port the server listens on.
 func (e *Embedded) Port() int { return e.port }

@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/backup"
+	"chelal/internal/db"
+)
+
+// backupFlags are the flags of backup, verify-backup and restore.
+type backupFlags struct {
+	common
+	passphraseFile string
+}
+
+func newBackupFlags(env Env, name string, b *backupFlags) *flag.FlagSet {
+	fs := newFlags(env, name, &b.common)
+	fs.StringVar(&b.passphraseFile, "passphrase-file", "", "file holding the backup passphrase (or set CHELAL_BACKUP_PASSPHRASE)")
+	return fs
+}
+
+func (b backupFlags) passphrase(env Env) (string, error) {
+	if b.passphraseFile != "" {
+		raw, err := os.ReadFile(b.passphraseFile)
+		if err != nil {
+			return "", fmt.Errorf("passphrase file: %w", err)
+		}
+		return strings.TrimRight(string(raw), "\r\n"), nil
+	}
+	return env.Getenv("CHELAL_BACKUP_PASSPHRASE"), nil
+}
+
+func latestSchema(ctx context.Context, d *db.DB) (uint, error) {
+	mg, err := db.NewMigrator(d.DSN(), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer mg.Close()
+	st, err := mg.Status(ctx)
+	return st.Latest, err
+}
+
+// verification is written beside a backup once it has been restored and compared: a backup
+// is "good" only with one whose OK is true.
+type verification struct {
+	OK         bool      `json:"ok"`
+	VerifiedAt time.Time `json:"verified_at"`
+	Error      string    `json:"error,omitempty"`
+	Tables     int       `json:"tables"`
+	Rows       int64     `json:"rows"`
+}
+
+func recordVerification(path string, res backup.Result, verr error) error {
+	v := verification{OK: verr == nil, VerifiedAt: time.Now().UTC(), Tables: len(res.Manifest.Tables)}
+	for _, t := range res.Manifest.Tables {
+		v.Rows += t.Rows
+	}
+	if verr != nil {
+		v.Error = verr.Error()
+	}
+	b, _ := json.MarshalIndent(v, "", "  ")
+	return os.WriteFile(path+".verified.json", append(b, '\n'), 0o600)
+}
+
+// runBackup is `chelal backup [--out DIR]`: write a backup, then prove it by restoring it into
+// a scratch database.
+func runBackup(ctx context.Context, env Env, args []string) error {
+	var b backupFlags
+	fs := newBackupFlags(env, "backup", &b)
+	out := fs.String("out", "", "folder for the backup (default <data dir>/backups)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageErr("backup takes no arguments")
+	}
+	pass, err := b.passphrase(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env)
+	d, dataDir, err := openDB(ctx, env, b.common, log, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	dir := *out
+	if dir == "" {
+		dir = filepath.Join(dataDir, "backups")
+	}
+	began := time.Now()
+	path, m, err := backup.Create(ctx, d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: pass,
+		Progress: func(table string, done, total int) {
+			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
+		}})
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		return err
+	}
+	var rows int64
+	for _, t := range m.Tables {
+		rows += t.Rows
+	}
+	st, _ := os.Stat(path)
+	fmt.Fprintf(env.Stdout, "backup written: %s (%d tables, %d rows, %.1f MB, %s)\n", path, len(m.Tables), rows, float64(st.Size())/1e6, time.Since(began).Round(time.Millisecond))
+	latest, err := latestSchema(ctx, d)
+	if err != nil {
+		return err
+	}
+	began = time.Now()
+	res, verr := backup.Verify(ctx, d, path, pass, latest, log)
+	if err := recordVerification(path, res, verr); err != nil {
+		return err
+	}
+	if verr != nil {
+		return fmt.Errorf("the backup was written but FAILED its verification, do not rely on it: %w", verr)
+	}
+	fmt.Fprintf(env.Stdout, "verified: restored into a scratch database, every table matches its count and checksum (%s)\n", time.Since(began).Round(time.Millisecond))
+	return nil
+}
+
+// runVerifyBackup is `chelal verify-backup FILE`.
+func runVerifyBackup(ctx context.Context, env Env, args []string) error {
+	var b backupFlags
+	fs := newBackupFlags(env, "verify-backup", &b)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("verify-backup needs exactly one backup file")
+	}
+	path := fs.Arg(0)
+	pass, err := b.passphrase(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(env)
+	d, _, err := openDB(ctx, env, b.common, log, true)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	latest, err := latestSchema(ctx, d)
+	if err != nil {
+		return err
+	}
+	res, verr := backup.Verify(ctx, d, path, pass, latest, log)
+	if err := recordVerification(path, res, verr); err != nil {
+		log.Warn("could not record the verification beside the backup", "err", err)
+	}
+	if verr != nil {
+		return fmt.Errorf("%s is NOT a good backup: %w", path, verr)
+	}
+	fmt.Fprintf(env.Stdout, "%s is good: written %s by Chelal %s (schema %d), %d tables restored and compared\n",
+		path, res.Header.CreatedAt.Format(time.RFC3339), res.Header.ChelalVersion, res.Header.SchemaVersion, len(res.Manifest.Tables))
+	return nil
+}
+
+// runRestore is `chelal restore FILE`. On the embedded server it restores into a new
+// database, checks it, migrates it up and only then switches Chelal to it; the previous
+// database is kept. With DATABASE_URL it restores into that database, which must be empty
+// (how a clinic moves to a bigger server or a newer PostgreSQL).
+func runRestore(ctx context.Context, env Env, args []string) error {
+	var b backupFlags
+	fs := newBackupFlags(env, "restore", &b)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageErr("restore needs exactly one backup file")
+	}
+	path := fs.Arg(0)
+	pass, err := b.passphrase(env)
+	if err != nil {
+		return err
+	}
+	if _, err := backup.ReadHeader(path, pass); err != nil {
+		return fmt.Errorf("%s cannot be restored: %w", path, err)
+	}
+	log := newLogger(env)
+	d, _, err := openDB(ctx, env, b.common, log, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	latest, err := latestSchema(ctx, d)
+	if err != nil {
+		return err
+	}
+	progress := func(table string, rows int64, done, total int) {
+		fmt.Fprintf(env.Stderr, "\rrestoring [%-30s] %2d/%d %-28s %9d rows", strings.Repeat("#", done*30/max(total, 1)), done, total, table, rows)
+	}
+	opts := backup.RestoreOptions{Passphrase: pass, LatestSchema: latest, Log: log, Progress: progress}
+
+	e := d.Embedded()
+	if e == nil { // an external server: into the (empty) database of DATABASE_URL
+		opts.MigrateUp = true
+		h, _, err := backup.Restore(ctx, path, d.DSN(), opts)
+		fmt.Fprintln(env.Stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "restored %s (schema %d) into the external database\n", path, h.SchemaVersion)
+		return nil
+	}
+	name := "chelal_" + time.Now().UTC().Format("20060102_150405")
+	if _, err := d.Pool.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("restore: create database %s: %w", name, err)
+	}
+	dsn := e.DSNFor(name)
+	fail := func(err error) error {
+		_, _ = d.Pool.Exec(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+		return fmt.Errorf("restore failed; Chelal still uses its current database: %w", err)
+	}
+	h, m, err := backup.Restore(ctx, path, dsn, opts)
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		return fail(err)
+	}
+	restored, err := db.Connect(ctx, dsn)
+	if err != nil {
+		return fail(err)
+	}
+	sums, err := backup.Checksums(ctx, restored)
+	restored.Close()
+	if err != nil {
+		return fail(err)
+	}
+	for _, t := range m.Tables {
+		if sums[t.Name] != t {
+			return fail(fmt.Errorf("table %s differs from the backup after loading", t.Name))
+		}
+	}
+	if err := db.Migrate(ctx, dsn, log); err != nil {
+		return fail(err)
+	}
+	previous := db.CurrentDatabase(e.Dir())
+	if err := e.SwitchDatabase(name); err != nil {
+		return fail(err)
+	}
+	fmt.Fprintf(env.Stdout, "restored %s (written %s, schema %d) into database %s; Chelal uses it from its next start.\nThe previous database %q is kept; remove it once you are sure.\n",
+		path, h.CreatedAt.Format(time.RFC3339), h.SchemaVersion, name, previous)
+	return nil
+}
