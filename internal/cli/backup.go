@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -49,28 +48,6 @@ func latestSchema(ctx context.Context, d *db.DB) (uint, error) {
 	return st.Latest, err
 }
 
-// verification is written beside a backup once it has been restored and compared: a backup
-// is "good" only with one whose OK is true.
-type verification struct {
-	OK         bool      `json:"ok"`
-	VerifiedAt time.Time `json:"verified_at"`
-	Error      string    `json:"error,omitempty"`
-	Tables     int       `json:"tables"`
-	Rows       int64     `json:"rows"`
-}
-
-func recordVerification(path string, res backup.Result, verr error) error {
-	v := verification{OK: verr == nil, VerifiedAt: time.Now().UTC(), Tables: len(res.Manifest.Tables)}
-	for _, t := range res.Manifest.Tables {
-		v.Rows += t.Rows
-	}
-	if verr != nil {
-		v.Error = verr.Error()
-	}
-	b, _ := json.MarshalIndent(v, "", "  ")
-	return os.WriteFile(path+".verified.json", append(b, '\n'), 0o600)
-}
-
 // runBackup is `chelal backup [--out DIR]`: write a backup, then prove it by restoring it into
 // a scratch database.
 func runBackup(ctx context.Context, env Env, args []string) error {
@@ -97,34 +74,21 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	if dir == "" {
 		dir = filepath.Join(dataDir, "backups")
 	}
-	began := time.Now()
-	path, m, err := backup.Create(ctx, d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: pass,
-		Progress: func(table string, done, total int) {
-			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
-		}})
-	fmt.Fprintln(env.Stderr)
-	if err != nil {
-		return err
-	}
-	var rows int64
-	for _, t := range m.Tables {
-		rows += t.Rows
-	}
-	st, _ := os.Stat(path)
-	fmt.Fprintf(env.Stdout, "backup written: %s (%d tables, %d rows, %.1f MB, %s)\n", path, len(m.Tables), rows, float64(st.Size())/1e6, time.Since(began).Round(time.Millisecond))
 	latest, err := latestSchema(ctx, d)
 	if err != nil {
 		return err
 	}
-	began = time.Now()
-	res, verr := backup.Verify(ctx, d, path, pass, latest, log)
-	if err := recordVerification(path, res, verr); err != nil {
+	began := time.Now()
+	info, err := backup.CreateVerified(ctx, d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: pass,
+		Progress: func(table string, done, total int) {
+			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
+		}}, latest, log)
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
 		return err
 	}
-	if verr != nil {
-		return fmt.Errorf("the backup was written but FAILED its verification, do not rely on it: %w", verr)
-	}
-	fmt.Fprintf(env.Stdout, "verified: restored into a scratch database, every table matches its count and checksum (%s)\n", time.Since(began).Round(time.Millisecond))
+	fmt.Fprintf(env.Stdout, "backup written: %s (%d tables, %d rows, %.1f MB)\nverified: restored into a scratch database, every table matches its count and checksum (%s in all)\n",
+		filepath.Join(dir, info.File), info.Verification.Tables, info.Verification.Rows, float64(info.Size)/1e6, time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
@@ -154,7 +118,7 @@ func runVerifyBackup(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	res, verr := backup.Verify(ctx, d, path, pass, latest, log)
-	if err := recordVerification(path, res, verr); err != nil {
+	if _, err := backup.Record(path, res, verr); err != nil {
 		log.Warn("could not record the verification beside the backup", "err", err)
 	}
 	if verr != nil {

@@ -268,7 +268,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
+	pass := env.Getenv("CHELAL_BACKUP_PASSPHRASE")
+	backups := server.BackupConfig{Dir: filepath.Join(dataDir, "backups"), Passphrase: pass}
+	h := server.New(server.Deps{Backups: backups, DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

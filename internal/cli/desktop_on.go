@@ -14,6 +14,7 @@ import (
 
 	"chelal/app"
 	"chelal/frontend"
+	"chelal/internal/appointments"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -85,7 +86,8 @@ func startDesktopCore(ctx context.Context, env Env, dataDir string, progress fun
 	if err != nil {
 		return nil, nil, errors.Join(err, d.Close())
 	}
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
+	// The same Deps as runServe's (keep the two in step, or share one helper).
+	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	log.Info("database ready", "took", time.Since(started).Round(time.Millisecond))
 	return h, d, nil
 }

@@ -9,6 +9,7 @@ import (
 	"chelal/internal/appointments"
 	"chelal/internal/audit"
 	"chelal/internal/auth"
+	"chelal/internal/backup"
 	"chelal/internal/patients"
 )
 
@@ -159,6 +160,14 @@ func (s *server) routes() []route {
 			summary: "Move an appointment: status (legal transitions only), reschedule, cancel with a reason",
 			in:      appointments.MoveParams{}, out: appointments.Appointment{}, errs: []int{404, 409},
 			json: handle(s, s.updateAppointment)},
+
+		// Backups: administrators.
+		{method: "GET", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "listBackups", tag: "backups",
+			summary: "Backups in the backup folder, newest first, with their verification", out: backupList{},
+			json: handle(s, s.listBackups)},
+		{method: "POST", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "createBackup", tag: "backups",
+			summary: "Write a backup now and verify it by restoring it into a scratch database", out: backup.Info{},
+			status: http.StatusCreated, errs: []int{409, 503}, handler: s.createBackup},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync"
 	"time"
 
 	"chelal/internal/apperr"
@@ -28,6 +29,8 @@ type Deps struct {
 	Auth         *auth.Service // identity and access; nil: only public routes are served
 	Patients     *patients.Service
 	Appointments *appointments.Service
+	// Backups says where backups are written (administrators' POST /api/v1/backups).
+	Backups BackupConfig
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
 	// Nil, or without index.html (a fresh clone): non-API paths answer 404.
 	Frontend fs.FS
@@ -38,11 +41,19 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 }
 
+// BackupConfig is where and how the server writes backups.
+type BackupConfig struct {
+	Dir        string // "" : backups are not available through the API
+	Passphrase string // "" : not encrypted
+}
+
 // server holds the dependencies handlers use.
 type server struct {
 	db           *db.DB
 	auth         *auth.Service
 	patients     *patients.Service
+	backups      BackupConfig
+	backupMu     sync.Mutex
 	appointments *appointments.Service
 	log          *slog.Logger
 	version      string
@@ -64,7 +75,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, log: d.Log, version: d.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
