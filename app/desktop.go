@@ -114,8 +114,6 @@ func Run(ctx context.Context, o Options) error {
 	lan := newLANSharing(g, log, &settingsFile{path: filepath.Join(dataDir, SettingsFileName), log: log}, o.LANAddr)
 	d := &Desktop{lan: lan, dataDir: dataDir}
 
-	startCtx, cancelStart := context.WithCancel(ctx)
-	defer cancelStart()
 	var (
 		mu       sync.Mutex
 		closing  bool
@@ -142,22 +140,21 @@ func Run(ctx context.Context, o Options) error {
 		}()
 		go func() {
 			defer starting.Done()
-			h, c, err := o.Start(startCtx, g.setNote)
+			// Start is not cancelled when the window closes: stopping initdb or a migration
+			// half-way does more harm than waiting a few seconds for it to finish.
+			h, c, err := o.Start(ctx, g.setNote)
 			mu.Lock()
 			closer, startErr = c, err
+			closed := closing
 			mu.Unlock()
 			if err != nil {
-				if startCtx.Err() != nil {
-					log.Info("start cancelled: the window closed", "err", err)
-					return
-				}
 				log.Error("Chelal could not start", "err", err)
 				g.setFailed(err)
 				return
 			}
 			g.setReady(h)
 			log.Info("Chelal is ready", "took", time.Since(launched).Round(time.Millisecond))
-			if startCtx.Err() == nil {
+			if !closed {
 				lan.restore()
 			}
 		}()
@@ -196,11 +193,10 @@ func Run(ctx context.Context, o Options) error {
 	})
 	close(runDone)
 
-	// The window is closed: stop whatever is starting, wait for it, then release everything.
+	// The window is closed: wait for a start in progress, then release everything.
 	mu.Lock()
 	closing = true
 	mu.Unlock()
-	cancelStart()
 	waited := make(chan struct{})
 	go func() { starting.Wait(); close(waited) }()
 	select {
@@ -224,7 +220,7 @@ func Run(ctx context.Context, o Options) error {
 			errs = append(errs, fmt.Errorf("close: %w", err))
 		}
 	}
-	if sErr != nil && !(errors.Is(sErr, context.Canceled) && startCtx.Err() != nil) {
+	if sErr != nil {
 		errs = append(errs, sErr)
 	}
 	return errors.Join(errs...)

@@ -49,7 +49,7 @@ const (
 const usage = `Chelal: clinic management on one computer, served to the clinic's LAN.
 
 Usage:
-  chelal                      the desktop app (not in this build yet: use serve)
+  chelal                      open the desktop window (desktop build; otherwise use serve)
   chelal serve [flags]        start PostgreSQL, migrate, serve the clinic UI and API
   chelal migrate up           apply every pending migration
   chelal migrate down N       roll back N migrations
@@ -82,11 +82,16 @@ func Main(ctx context.Context, env Env) int {
 	}
 	args := env.Args
 	if len(args) == 0 {
-		fmt.Fprintln(env.Stderr, "chelal: this build has no desktop window yet; run `chelal serve` and open the address it prints (see `chelal help`)")
-		return exitUsage
+		args = []string{"desktop"}
 	}
 	var err error
 	switch args[0] {
+	case "desktop":
+		if len(args) > 1 {
+			err = usageErr("the desktop takes no arguments (set CHELAL_DATA_DIR to choose the data folder)")
+		} else {
+			err = runDesktop(ctx, env)
+		}
 	case "serve":
 		err = runServe(ctx, env, args[1:])
 	case "migrate":
@@ -213,6 +218,24 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	return d, dataDir, nil
 }
 
+// newHandler builds the one handler of the API and the UI, for serve and for the desktop window.
+func newHandler(env Env, d *db.DB, dataDir string, log *slog.Logger) (http.Handler, error) {
+	authSvc, err := newAuth(env, d, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	return server.New(server.Deps{
+		DB:           d,
+		Auth:         authSvc,
+		Patients:     patients.NewService(d),
+		Appointments: appointments.NewService(d),
+		Backups:      server.BackupConfig{Dir: filepath.Join(dataDir, "backups"), Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")},
+		Frontend:     frontend.Dist(),
+		Log:          log,
+		Version:      env.Version,
+	}), nil
+}
+
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.
 func newAuth(env Env, d *db.DB, dataDir string) (*auth.Service, error) {
 	box, err := auth.LoadOrCreateKey(filepath.Join(dataDir, "secret.key"))
@@ -263,14 +286,10 @@ func runServe(ctx context.Context, env Env, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	authSvc, err := newAuth(env, d, dataDir)
+	h, err := newHandler(env, d, dataDir, log)
 	if err != nil {
 		return err
 	}
-
-	pass := env.Getenv("CHELAL_BACKUP_PASSPHRASE")
-	backups := server.BackupConfig{Dir: filepath.Join(dataDir, "backups"), Passphrase: pass}
-	h := server.New(server.Deps{Backups: backups, DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

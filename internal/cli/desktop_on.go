@@ -13,12 +13,8 @@ import (
 	"time"
 
 	"chelal/app"
-	"chelal/frontend"
-	"chelal/internal/appointments"
 	"chelal/internal/config"
 	"chelal/internal/db"
-	"chelal/internal/patients"
-	"chelal/internal/server"
 )
 
 // desktopUsageError is a usage error (exit code 2) printed without the "usage:" prefix.
@@ -82,12 +78,10 @@ func startDesktopCore(ctx context.Context, env Env, dataDir string, progress fun
 		return nil, nil, errors.Join(err, d.Close())
 	}
 	progress("Opening Chelal…")
-	authSvc, err := newAuth(env, d, dataDir)
+	h, err := newHandler(env, d, dataDir, log)
 	if err != nil {
 		return nil, nil, errors.Join(err, d.Close())
 	}
-	// The same Deps as runServe's (keep the two in step, or share one helper).
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Frontend: frontend.Dist(), Log: log, Version: env.Version})
 	log.Info("database ready", "took", time.Since(started).Round(time.Millisecond))
 	return h, d, nil
 }

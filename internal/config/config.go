@@ -23,6 +23,8 @@ const EnvHelp = `Environment:
   CHELAL_ADDR         address for serve (default 127.0.0.1:7300)
   CHELAL_LOG_LEVEL    debug, info (default), warn, error
   CHELAL_SESSION_IDLE_MINUTES  automatic logoff after this many idle minutes (default 15)
+  CHELAL_BACKUP_PASSPHRASE     encrypt backups with this passphrase (and decrypt them to restore)
+  CHELAL_LAN_ADDR     desktop: share the clinic UI on HOST:PORT at launch (tests)
   DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
                       e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require
   DATABASE_HOST, DATABASE_PORT (5432), DATABASE_NAME (chelal), DATABASE_USER (chelal),
