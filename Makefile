@@ -10,29 +10,43 @@ GOARCH     := $(shell $(GO) env GOARCH)
 NPM_PLATFORM := $(subst amd64,x64,$(GOOS)-$(GOARCH))
 PGBUNDLE   := internal/db/pgbundle/$(GOOS)-$(GOARCH)/postgres.txz
 BIN        := bin/chelal
+DESKTOP_BIN  := bin/chelal-desktop
+DESKTOP_TAGS := desktop,production,webkit2_41
 ADDR       ?= 127.0.0.1:7300
 # PostgreSQL refuses to run as root: as root, the server and the tests run as nobody.
 ROOT       := $(shell [ "$$(id -u)" = 0 ] && echo yes)
 ASNOBODY   := $(if $(ROOT),setpriv --reuid=65534 --regid=65534 --clear-groups,)
+SUDO       := $(if $(ROOT),,sudo)
 RUN_DATA   ?= $(if $(ROOT),/var/tmp/chelal-data,)
 GOTEST_FLAGS ?= -count=1 -timeout 20m
 
-.PHONY: run serve build bundle deps test test-unit test-pg15 test-e2e lint bench clean help
+.PHONY: help run serve build desktop bundle deps frontend frontend-deps api \
+        test lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop \
+        bench bench-patients clean
 
 help:
-	@echo "make run    build Chelal and start it (serve on $(ADDR), embedded PostgreSQL)"
-	@echo "make test   run every test (unit + integration on real PostgreSQL + process tests)"
-	@echo "make build  build bin/chelal (server build, PostgreSQL embedded)"
-	@echo "make bench  measure start-up, stop, size and memory"
+	@echo "make run      build Chelal and start it: the desktop window where there is a display,"
+	@echo "              otherwise the LAN server on $(ADDR) (embedded PostgreSQL either way)"
+	@echo "make test     run every test (Go on real PostgreSQL, process, browser and desktop tests)"
+	@echo "make build    bin/chelal: the static server build (no cgo), UI and PostgreSQL embedded"
+	@echo "make desktop  bin/chelal-desktop: the desktop build (Wails, GTK/WebKit)"
+	@echo "make bench    start, stop, memory and login figures; make bench-patients: search at scale"
 
-run: build
+# run opens the desktop window when a display exists, else serves on $(ADDR).
+run:
+	@if [ -n "$${DISPLAY}$${WAYLAND_DISPLAY}" ]; then $(MAKE) --no-print-directory run-desktop; \
+	 else $(MAKE) --no-print-directory serve; fi
+
+serve: build
 	@if [ -n "$(RUN_DATA)" ]; then mkdir -p "$(RUN_DATA)" && chown 65534:65534 "$(RUN_DATA)" && \
 	  echo "make run: running as root, so Chelal runs as nobody with its data in $(RUN_DATA)"; fi
 	$(if $(RUN_DATA),CHELAL_DATA_DIR=$(RUN_DATA)) $(ASNOBODY) ./$(BIN) serve --addr $(ADDR)
 
-serve: run
+run-desktop: desktop
+	@if [ -n "$(RUN_DATA)" ]; then mkdir -p "$(RUN_DATA)" && chown 65534:65534 "$(RUN_DATA)"; fi
+	$(if $(RUN_DATA),CHELAL_DATA_DIR=$(RUN_DATA)) $(ASNOBODY) ./$(DESKTOP_BIN)
 
-# deps installs the Debian packages the build and the tests need, when missing.
+# deps installs the Debian packages the builds and the tests need, when missing.
 deps:
 	@build/deps.sh
 
@@ -41,19 +55,42 @@ $(PGBUNDLE): build/bundle-postgres.sh
 
 bundle: deps $(PGBUNDLE)
 
-build: bundle
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
+frontend-deps: frontend/node_modules/.package-lock.json
+
+# The UI, built into frontend/dist and embedded by the Go builds.
+frontend: frontend-deps
+	cd frontend && npm run build
+	@echo "frontend bundle (JS+CSS, gzip): $$(cat frontend/dist/assets/*.js frontend/dist/assets/*.css | gzip -9 | wc -c | awk '{printf "%.0f kB", $$1/1024}')"
+
+# api regenerates the frontend's typed client from the server's OpenAPI document.
+api: frontend-deps
+	cd frontend && npm run gen:api
+
+build: bundle frontend
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) .
 	@ls -l $(BIN) | awk '{printf "built %s (%.1f MB)\n", $$9, $$5/1048576}'
+
+desktop: bundle frontend
+	@build/deps.sh desktop
+	CGO_ENABLED=1 $(GO) build -tags $(DESKTOP_TAGS) -trimpath -ldflags "$(LDFLAGS)" -o $(DESKTOP_BIN) .
+	@ls -l $(DESKTOP_BIN) | awk '{printf "built %s (%.1f MB)\n", $$9, $$5/1048576}'
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: bundle lint test-unit test-pg15 test-e2e
+test: build lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop
 
-# Unit and integration tests: each package starts its own PostgreSQL cluster on /dev/shm.
+# Go tests: each package starts its own PostgreSQL cluster on /dev/shm.
 test-unit:
 	$(GO) test $(GOTEST_FLAGS) $(if $(ASNOBODY),-exec '$(ASNOBODY)') $$($(GO) list ./... | grep -v /e2e)
+
+# Frontend unit tests (Vitest), and the typed API client must match the server's routes.
+test-frontend: frontend-deps
+	cd frontend && npm test && npm run check:api
 
 # The database tests again on PostgreSQL 15, the oldest external server supported.
 test-pg15:
@@ -64,8 +101,26 @@ test-pg15:
 test-e2e:
 	$(if $(ROOT),,sudo -E env PATH="$$PATH") $(GO) test $(GOTEST_FLAGS) -v ./e2e/
 
+# Browser tests: Debian's Chromium (playwright-core) against `chelal serve` on loopback.
+test-browser: build frontend-deps
+	@build/deps.sh browser
+	cd frontend && CHELAL_BIN=$(CURDIR)/$(BIN) npm run e2e
+
+# The desktop build under Xvfb: window not blank, LAN listener answers, clean exit.
+test-desktop: desktop
+	SMOKE_SHOT=$(CURDIR)/bin/desktop-smoke.png build/desktop/smoke.sh $(DESKTOP_BIN)
+
 bench: build
 	$(GO) run ./bench/serve -bin $(BIN)
 
+# bench-patients loads N patients (default 1,000,000) and measures search and booking.
+N ?= 1000000
+C ?= 50
+bench-patients: bundle
+	$(GO) build -o bin/bench-patients ./bench/patients
+	@mkdir -p /var/tmp/chelal-bench && cp bin/bench-patients /var/tmp/chelal-bench/ && \
+	  $(if $(ROOT),chown -R 65534:65534 /var/tmp/chelal-bench,true)
+	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C)
+
 clean:
-	rm -rf bin build/.cache
+	rm -rf bin build/.cache frontend/dist/assets frontend/dist/index.html

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# deps.sh: install, on Debian, what building and testing Chelal needs and the machine lacks.
+# deps.sh [desktop|browser|all]: install, on Debian, what building and testing Chelal needs and
+# the machine lacks. No argument: the server build and the Go tests. desktop: the Wails build
+# and its Xvfb smoke test. browser: Debian's Chromium for the browser tests.
 set -euo pipefail
+want=(xz-utils util-linux iproute2 git npm nodejs make ca-certificates)
+case "${1:-}" in
+  desktop) want=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps) ;;
+  browser) want=(chromium fonts-liberation) ;;
+  all) want+=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps chromium fonts-liberation) ;;
+  "") ;;
+  *) echo "deps: unknown set '$1' (desktop, browser, all)" >&2; exit 2 ;;
+esac
 need=()
-command -v xz >/dev/null        || need+=(xz-utils)
-command -v setpriv >/dev/null   || need+=(util-linux)
-command -v unshare >/dev/null   || need+=(util-linux)
-command -v ip >/dev/null        || need+=(iproute2)
-command -v git >/dev/null       || need+=(git)
-command -v npm >/dev/null       || need+=(npm)
-command -v node >/dev/null      || need+=(nodejs)
-command -v make >/dev/null      || need+=(make)
+for p in "${want[@]}"; do
+  # A tool already on the machine counts (node and npm may come from elsewhere than apt).
+  case "$p" in
+    nodejs) command -v node >/dev/null && continue ;;
+    npm) command -v npm >/dev/null && continue ;;
+    git|make) command -v "$p" >/dev/null && continue ;;
+  esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
+done
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
   echo "deps: installing ${need[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 if ! command -v go >/dev/null; then
   echo "deps: Go 1.24 or newer is required (https://go.dev/doc/install; /usr/local/go/bin on PATH)" >&2
