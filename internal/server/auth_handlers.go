@@ -23,6 +23,12 @@ type sessionInfo struct {
 	User        auth.User         `json:"user"`
 	CSRFToken   string            `json:"csrf_token"`
 	Permissions []auth.Permission `json:"permissions"`
+	// SessionIdleSeconds is the server's idle timeout: the UI warns a minute before and logs off.
+	SessionIdleSeconds int `json:"session_idle_seconds"`
+}
+
+func (s *server) sessionInfo(u auth.User, csrf string, perms []auth.Permission) sessionInfo {
+	return sessionInfo{User: u, CSRFToken: csrf, Permissions: perms, SessionIdleSeconds: int(s.auth.Config().IdleTimeout.Seconds())}
 }
 
 type enableTwoFactorInput struct {
@@ -68,7 +74,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// A new token at every login; an old cookie is simply replaced.
 	setSessionCookie(w, r, sess.Token)
-	s.writeJSON(w, r, http.StatusOK, sessionInfo{User: u, CSRFToken: sess.CSRFToken, Permissions: p.Permissions})
+	s.writeJSON(w, r, http.StatusOK, s.sessionInfo(u, sess.CSRFToken, p.Permissions))
 }
 
 func (s *server) logout(w http.ResponseWriter, r *http.Request) {
@@ -82,7 +88,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) me(r *http.Request, _ none) (sessionInfo, error) {
 	p := principalOf(r.Context())
-	return sessionInfo{User: p.User, CSRFToken: p.CSRFToken(), Permissions: p.Permissions}, nil
+	return s.sessionInfo(p.User, p.CSRFToken(), p.Permissions), nil
 }
 
 func (s *server) updateMe(r *http.Request, in auth.ProfileParams) (userEnvelope, error) {

@@ -22,6 +22,9 @@ async function fetchMe(): Promise<SessionInfo | null> {
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) {
       api.setCsrfToken(null);
+      if (err.code === 'session-expired') {
+        notifications.show({ id: 'session-ended', color: 'yellow', autoClose: false, message: i18n.t('session.expired') });
+      }
       return null;
     }
     throw err;
@@ -57,10 +60,10 @@ export function signedIn(qc: QueryClient, info: SessionInfo) {
 /** signedOut forgets everything the session showed; the login screen follows. */
 export function signedOut(qc: QueryClient) {
   api.setCsrfToken(null);
-  const setup = qc.getQueryData(SETUP_KEY);
-  qc.clear();
-  if (setup) qc.setQueryData(SETUP_KEY, setup);
+  // The session query stays (its observer shows the login screen); every other one goes.
+  void qc.cancelQueries({ queryKey: ME_KEY });
   qc.setQueryData(ME_KEY, null);
+  qc.removeQueries({ predicate: (q) => q.queryKey[0] !== ME_KEY[0] && q.queryKey[0] !== SETUP_KEY[0] });
 }
 
 export type LogoutReason = 'user' | 'idle';

@@ -1,4 +1,4 @@
-import { Button, Menu } from '@mantine/core';
+import { Box, Button, Menu } from '@mantine/core';
 import { IconCheck, IconLanguage } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { useChangeLanguage } from '../auth/language';
@@ -19,7 +19,9 @@ export function LanguageMenu() {
           aria-label={t('language.choose')}
           data-testid="language-menu"
         >
-          {ENDONYMS[current]}
+          <Box component="span" visibleFrom="sm">
+            {ENDONYMS[current]}
+          </Box>
         </Button>
       </Menu.Target>
       <Menu.Dropdown>

@@ -121,7 +121,7 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
           </Text>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initial); }} />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label={t('fields.first_name')} required data-autofocus name="first_name" {...form.getInputProps('first_name')} />
+            <TextInput label={t('fields.first_name')} required autoFocus data-autofocus name="first_name" {...form.getInputProps('first_name')} />
             <TextInput label={t('fields.last_name')} required name="last_name" {...form.getInputProps('last_name')} />
             <TextInput label={t('fields.email')} required type="email" name="email" {...form.getInputProps('email')} />
             <RoleSelect label={t('fields.role')} name="role_id" {...form.getInputProps('role_id')} />

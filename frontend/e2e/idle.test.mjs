@@ -1,0 +1,53 @@
+// Automatic logoff: a minute's warning before the idle timeout (15 minutes), then back to the
+// login screen. The page's clock is driven by the test; the server's session is real.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+
+let chelal;
+let browser;
+
+before(async () => {
+  chelal = await Chelal.create();
+  await chelal.start();
+  await chelal.setup();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await cleanup();
+});
+
+test('warning a minute before the idle timeout, activity keeps the session, then logoff', { timeout: 120_000 }, async () => {
+  const page = await newPage(browser);
+  await scenario('idle', page, async () => {
+    await page.clock.install();
+    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    const warning = page.getByRole('dialog', { name: 'Are you still there?' });
+
+    await page.clock.runFor('13:50');
+    assert.equal(await warning.count(), 0, 'no warning before the last minute');
+    await page.clock.runFor('00:15');
+    await warning.waitFor();
+    assert.match(await warning.innerText(), /logged off in \d+ seconds/);
+
+    // "Stay logged in" (Enter: it has the focus) restarts the clock
+    await page.keyboard.press('Enter');
+    await warning.waitFor({ state: 'detached' });
+    await page.clock.runFor('14:05');
+    await warning.waitFor();
+
+    // nobody there: logged off at 15 minutes, the drafts kept, the reason shown
+    await page.clock.runFor('01:00');
+    await page.locator('[data-testid=login-form]').waitFor();
+    await page.getByText('You were logged off after 15 minutes without activity.', { exact: false }).waitFor();
+
+    // the session really ended on the server
+    const cookies = await page.context().cookies();
+    const res = await fetch(chelal.url + '/api/v1/auth/me', { headers: { Cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } });
+    assert.equal(res.status, 401);
+    assert.deepEqual(page.jsErrors, []);
+  });
+  await page.context().close();
+});

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { formatDate, formatDateTime, formatMoney } from './format';
+import { pickLanguage } from './languages';
+
+// Intl output uses narrow no-break spaces in some locales; compare with plain spaces.
+const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
+
+describe('money', () => {
+  it('is formatted from the decimal string, by language', () => {
+    expect(formatMoney('1250.00', 'en')).toBe('1,250.00');
+    expect(plain(formatMoney('1250.00', 'fr'))).toBe('1 250,00');
+    expect(formatMoney('1250.5', 'sw')).toBe('1,250.50');
+  });
+
+  it('keeps every digit of large amounts (no float rounding)', () => {
+    expect(formatMoney('9999999999.99', 'en')).toBe('9,999,999,999.99');
+    expect(formatMoney('0.10', 'en')).toBe('0.10');
+  });
+
+  it('shows a currency when given', () => {
+    expect(plain(formatMoney('1250.00', 'en', 'KES'))).toMatch(/KES\s?1,250\.00|Ksh\s?1,250\.00/);
+    expect(plain(formatMoney('1250.00', 'fr', 'EUR'))).toBe('1 250,00 €');
+  });
+
+  it('returns what is not a number as it is', () => {
+    expect(formatMoney('n/a', 'en')).toBe('n/a');
+  });
+});
+
+describe('dates', () => {
+  it('are formatted by language', () => {
+    expect(formatDate('2026-03-05', 'en')).toBe('5 Mar 2026');
+    expect(formatDate('2026-03-05', 'fr')).toBe('5 mars 2026');
+    expect(formatDate('2026-03-05', 'sw')).toMatch(/5 Mac 2026/);
+  });
+
+  it('with time of day', () => {
+    expect(formatDateTime(new Date(2026, 2, 5, 14, 30), 'en')).toBe('5 Mar 2026, 14:30');
+    expect(formatDateTime(new Date(2026, 2, 5, 14, 30), 'fr')).toMatch(/^5 mars 2026.*14:30$/);
+  });
+
+  it('return an unparseable value as it is', () => {
+    expect(formatDate('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('pickLanguage', () => {
+  it('takes the first supported language', () => {
+    expect(pickLanguage([null, 'de-DE', 'fr-CA', 'sw'])).toBe('fr');
+    expect(pickLanguage(['sw_TZ'])).toBe('sw');
+    expect(pickLanguage(['de', undefined])).toBe('en');
+  });
+});
