@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,41 +50,75 @@ func latestSchema(ctx context.Context, d *db.DB) (uint, error) {
 	return st.Latest, err
 }
 
+// backupRun is what backup, verify-backup and restore share once their arguments are read:
+// the open database, the passphrase, the newest schema this Chelal knows.
+type backupRun struct {
+	d       *db.DB
+	dataDir string
+	file    string // the backup file argument, for verify-backup and restore
+	pass    string
+	latest  uint
+	log     *slog.Logger
+}
+
+// startBackupRun parses the command's flags (extra adds its own) and opens the database.
+// wantFile says whether the command takes one backup file argument. Close the run's d.
+func startBackupRun(ctx context.Context, env Env, name string, args []string, wantFile, migrate bool, extra func(*flag.FlagSet)) (*backupRun, error) {
+	var b backupFlags
+	fs := newBackupFlags(env, name, &b)
+	if extra != nil {
+		extra(fs)
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return nil, err
+	}
+	r := &backupRun{log: newLogger(env)}
+	switch {
+	case wantFile && fs.NArg() != 1:
+		return nil, usageErr("%s needs exactly one backup file", name)
+	case !wantFile && fs.NArg() != 0:
+		return nil, usageErr("%s takes no arguments", name)
+	case wantFile:
+		r.file = fs.Arg(0)
+	}
+	var err error
+	if r.pass, err = b.passphrase(env); err != nil {
+		return nil, err
+	}
+	if r.file != "" {
+		if _, err := backup.ReadHeader(r.file, r.pass); err != nil {
+			return nil, fmt.Errorf("%s cannot be used: %w", r.file, err)
+		}
+	}
+	if r.d, r.dataDir, err = openDB(ctx, env, b.common, r.log, migrate); err != nil {
+		return nil, err
+	}
+	if r.latest, err = latestSchema(ctx, r.d); err != nil {
+		return nil, errors.Join(err, r.d.Close())
+	}
+	return r, nil
+}
+
 // runBackup is `chelal backup [--out DIR]`: write a backup, then prove it by restoring it into
 // a scratch database.
 func runBackup(ctx context.Context, env Env, args []string) error {
-	var b backupFlags
-	fs := newBackupFlags(env, "backup", &b)
-	out := fs.String("out", "", "folder for the backup (default <data dir>/backups)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 0 {
-		return usageErr("backup takes no arguments")
-	}
-	pass, err := b.passphrase(env)
+	var out *string
+	r, err := startBackupRun(ctx, env, "backup", args, false, true, func(fs *flag.FlagSet) {
+		out = fs.String("out", "", "folder for the backup (default <data dir>/backups)")
+	})
 	if err != nil {
 		return err
 	}
-	log := newLogger(env)
-	d, dataDir, err := openDB(ctx, env, b.common, log, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
+	defer r.d.Close()
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join(dataDir, "backups")
-	}
-	latest, err := latestSchema(ctx, d)
-	if err != nil {
-		return err
+		dir = filepath.Join(r.dataDir, "backups")
 	}
 	began := time.Now()
-	info, err := backup.CreateVerified(ctx, d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: pass,
+	info, err := backup.CreateVerified(ctx, r.d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: r.pass,
 		Progress: func(table string, done, total int) {
 			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
-		}}, latest, log)
+		}}, r.latest, r.log)
 	fmt.Fprintln(env.Stderr)
 	if err != nil {
 		return err
@@ -94,32 +130,15 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 
 // runVerifyBackup is `chelal verify-backup FILE`.
 func runVerifyBackup(ctx context.Context, env Env, args []string) error {
-	var b backupFlags
-	fs := newBackupFlags(env, "verify-backup", &b)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageErr("verify-backup needs exactly one backup file")
-	}
-	path := fs.Arg(0)
-	pass, err := b.passphrase(env)
+	r, err := startBackupRun(ctx, env, "verify-backup", args, true, true, nil)
 	if err != nil {
 		return err
 	}
-	log := newLogger(env)
-	d, _, err := openDB(ctx, env, b.common, log, true)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	latest, err := latestSchema(ctx, d)
-	if err != nil {
-		return err
-	}
-	res, verr := backup.Verify(ctx, d, path, pass, latest, log)
+	defer r.d.Close()
+	path := r.file
+	res, verr := backup.Verify(ctx, r.d, path, r.pass, r.latest, r.log)
 	if _, err := backup.Record(path, res, verr); err != nil {
-		log.Warn("could not record the verification beside the backup", "err", err)
+		r.log.Warn("could not record the verification beside the backup", "err", err)
 	}
 	if verr != nil {
 		return fmt.Errorf("%s is NOT a good backup: %w", path, verr)
@@ -134,36 +153,16 @@ func runVerifyBackup(ctx context.Context, env Env, args []string) error {
 // database is kept. With DATABASE_URL it restores into that database, which must be empty
 // (how a clinic moves to a bigger server or a newer PostgreSQL).
 func runRestore(ctx context.Context, env Env, args []string) error {
-	var b backupFlags
-	fs := newBackupFlags(env, "restore", &b)
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	if fs.NArg() != 1 {
-		return usageErr("restore needs exactly one backup file")
-	}
-	path := fs.Arg(0)
-	pass, err := b.passphrase(env)
+	r, err := startBackupRun(ctx, env, "restore", args, true, false, nil)
 	if err != nil {
 		return err
 	}
-	if _, err := backup.ReadHeader(path, pass); err != nil {
-		return fmt.Errorf("%s cannot be restored: %w", path, err)
-	}
-	log := newLogger(env)
-	d, _, err := openDB(ctx, env, b.common, log, false)
-	if err != nil {
-		return err
-	}
+	d, path, log := r.d, r.file, r.log
 	defer d.Close()
-	latest, err := latestSchema(ctx, d)
-	if err != nil {
-		return err
-	}
 	progress := func(table string, rows int64, done, total int) {
 		fmt.Fprintf(env.Stderr, "\rrestoring [%-30s] %2d/%d %-28s %9d rows", strings.Repeat("#", done*30/max(total, 1)), done, total, table, rows)
 	}
-	opts := backup.RestoreOptions{Passphrase: pass, LatestSchema: latest, Log: log, Progress: progress}
+	opts := backup.RestoreOptions{Passphrase: r.pass, LatestSchema: r.latest, Log: log, Progress: progress}
 
 	e := d.Embedded()
 	if e == nil { // an external server: into the (empty) database of DATABASE_URL
