@@ -34,6 +34,8 @@ type Options struct {
 	Passphrase string
 	// Progress, when set, is told each table as it is written.
 	Progress func(table string, done, total int)
+	// Now names the file (default time.Now): schedules and their tests share one clock.
+	Now func() time.Time
 }
 
 // Create writes a backup of d into dir under a new name and returns its path. The file is
@@ -43,7 +45,11 @@ func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manif
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", Manifest{}, fmt.Errorf("backup folder %s: %w", dir, err)
 	}
-	name := fmt.Sprintf("chelal-%s-%s%s", time.Now().UTC().Format("20060102-150405"), uuid.NewString()[:8], Extension)
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	name := fmt.Sprintf("chelal-%s-%s%s", now().UTC().Format("20060102-150405"), uuid.NewString()[:8], Extension)
 	final := filepath.Join(dir, name)
 	tmp := final + ".partial"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)

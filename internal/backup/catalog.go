@@ -8,8 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
-	"strings"
 	"time"
 
 	"chelal/internal/db"
@@ -69,13 +69,23 @@ type Info struct {
 	Verification *Verification `json:"verification"` // nil: never verified
 }
 
+// stat describes a backup file; its time is the one in its name (copies keep it), or the
+// file's modification time for a file renamed by hand.
 func stat(path string) (Info, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{File: filepath.Base(path), Size: st.Size(), CreatedAt: st.ModTime().UTC()}, nil
+	info := Info{File: filepath.Base(path), Size: st.Size(), CreatedAt: st.ModTime().UTC()}
+	if m := nameTime.FindStringSubmatch(info.File); m != nil {
+		if t, err := time.Parse("20060102-150405", m[1]); err == nil {
+			info.CreatedAt = t
+		}
+	}
+	return info, nil
 }
+
+var nameTime = regexp.MustCompile(`^chelal-(\d{8}-\d{6})-`)
 
 // List returns the backups of dir, newest first, with their verifications.
 func List(dir string) ([]Info, error) {
@@ -100,6 +110,6 @@ func List(dir string) ([]Info, error) {
 		}
 		out = append(out, info)
 	}
-	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].File, out[j].File) > 0 })
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, nil
 }

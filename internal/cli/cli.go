@@ -23,6 +23,7 @@ import (
 	"chelal/frontend"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/backup"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -218,22 +219,51 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	return d, dataDir, nil
 }
 
-// newHandler builds the one handler of the API and the UI, for serve and for the desktop window.
-func newHandler(env Env, d *db.DB, dataDir string, log *slog.Logger) (http.Handler, error) {
+// core is what serve and the desktop window run: the one handler of the API and the UI, and
+// the background work (scheduled backups) that Run does until its context ends.
+type core struct {
+	handler  http.Handler
+	schedule *backup.Schedule // nil: scheduled backups are off
+}
+
+// Run does the core's background work until ctx ends.
+func (c core) Run(ctx context.Context) {
+	if c.schedule != nil {
+		c.schedule.Run(ctx)
+	}
+}
+
+// newCore builds the core for the database d and the data dir.
+func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.Logger) (core, error) {
 	authSvc, err := newAuth(env, d, dataDir)
 	if err != nil {
-		return nil, err
+		return core{}, err
 	}
-	return server.New(server.Deps{
+	backups := server.BackupConfig{Dir: orDefault(env.Getenv("CHELAL_BACKUP_DIR"), filepath.Join(dataDir, "backups")),
+		Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
+	c := core{handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
 		Patients:     patients.NewService(d),
 		Appointments: appointments.NewService(d),
-		Backups:      server.BackupConfig{Dir: filepath.Join(dataDir, "backups"), Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")},
+		Backups:      backups,
 		Frontend:     frontend.Dist(),
 		Log:          log,
 		Version:      env.Version,
-	}), nil
+	})}
+	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
+		latest, err := latestSchema(ctx, d)
+		if err != nil {
+			return core{}, err
+		}
+		loc, err := patients.ClinicLocation(ctx, d.Pool)
+		if err != nil {
+			return core{}, err
+		}
+		c.schedule = &backup.Schedule{DB: d, Dir: backups.Dir, Passphrase: backups.Passphrase, Version: env.Version,
+			Log: log, LatestSchema: latest, Location: loc}
+	}
+	return c, nil
 }
 
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.
@@ -286,10 +316,15 @@ func runServe(ctx context.Context, env Env, args []string) error {
 			log.Error("close database", "err", err)
 		}
 	}()
-	h, err := newHandler(env, d, dataDir, log)
+	cr, err := newCore(ctx, env, d, dataDir, log)
 	if err != nil {
 		return err
 	}
+	h := cr.handler
+	bgCtx, stopBackground := context.WithCancel(ctx)
+	background := make(chan struct{})
+	go func() { defer close(background); cr.Run(bgCtx) }()
+	defer func() { stopBackground(); <-background }()
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

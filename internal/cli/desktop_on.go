@@ -78,13 +78,23 @@ func startDesktopCore(ctx context.Context, env Env, dataDir string, progress fun
 		return nil, nil, errors.Join(err, d.Close())
 	}
 	progress("Opening Chelal…")
-	h, err := newHandler(env, d, dataDir, log)
+	c, err := newCore(ctx, env, d, dataDir, log)
 	if err != nil {
 		return nil, nil, errors.Join(err, d.Close())
 	}
+	h := c.handler
+	// Background work (scheduled backups) stops before the database closes.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	background := make(chan struct{})
+	go func() { defer close(background); c.Run(bgCtx) }()
+	closer := closerFunc(func() error { stopBackground(); <-background; return d.Close() })
 	log.Info("database ready", "took", time.Since(started).Round(time.Millisecond))
-	return h, d, nil
+	return h, closer, nil
 }
+
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
 
 func desktopFileExists(name string) bool {
 	_, err := os.Stat(name)

@@ -24,6 +24,9 @@ const EnvHelp = `Environment:
   CHELAL_LOG_LEVEL    debug, info (default), warn, error
   CHELAL_SESSION_IDLE_MINUTES  automatic logoff after this many idle minutes (default 15)
   CHELAL_BACKUP_PASSPHRASE     encrypt backups with this passphrase (and decrypt them to restore)
+  CHELAL_BACKUP_DIR            where scheduled and API backups go (default <data dir>/backups;
+                               a second disk or a USB drive is better)
+  CHELAL_BACKUP_SCHEDULE       off: no scheduled backups (default: daily from 12:30, hourly 08-18)
   CHELAL_LAN_ADDR     desktop: share the clinic UI on HOST:PORT at launch (tests)
   DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
                       e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require

@@ -1,0 +1,170 @@
+package backup
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"chelal/internal/db"
+	"chelal/internal/notify"
+)
+
+// Schedule is when backups run by themselves: one a day from DailyAt (or at the first start
+// after it: a clinic whose computer was off at that hour gets its backup when it comes back),
+// and one an hour during business hours. Every scheduled backup is verified and the folder
+// pruned by Retention. A failure, or a day without a good backup, notifies the administrators.
+type Schedule struct {
+	DB         *db.DB
+	Dir        string
+	Passphrase string
+	Version    string
+	Log        *slog.Logger
+
+	DailyAt         time.Duration // since midnight, clinic time; default 12:30
+	HoursFrom       int           // business hours, clinic time: hourly backups from ...
+	HoursTo         int           // ... to this hour (exclusive); default 8-18
+	Retention       Retention
+	RetryAfter      time.Duration // after a failure; default 15 minutes
+	Location        *time.Location
+	Now             func() time.Time
+	LatestSchema    uint
+	StartDelay      time.Duration
+	lastAttempt     time.Time
+	lastOverdueNote time.Time
+	mu              sync.Mutex
+}
+
+func (s *Schedule) defaults() {
+	if s.DailyAt == 0 {
+		s.DailyAt = 12*time.Hour + 30*time.Minute
+	}
+	if s.HoursFrom == 0 && s.HoursTo == 0 {
+		s.HoursFrom, s.HoursTo = 8, 18
+	}
+	if s.Retention == (Retention{}) {
+		s.Retention = DefaultRetention
+	}
+	if s.RetryAfter == 0 {
+		s.RetryAfter = 15 * time.Minute
+	}
+	if s.Location == nil {
+		s.Location = time.Local
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+}
+
+// Run checks every minute whether a backup is due, until ctx ends. The first check waits
+// StartDelay (default two minutes), so that a start is not slowed by a backup.
+func (s *Schedule) Run(ctx context.Context) {
+	s.defaults()
+	delay := s.StartDelay
+	if delay == 0 {
+		delay = 2 * time.Minute
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(delay):
+	}
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.Log.Error("scheduled backup", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// scheduleLock keeps several Chelal instances on one database from backing up at once.
+const scheduleLock = 0x4348454c41 // "CHELA"
+
+// Tick runs a backup if one is due and says whether it did. Only the instance holding the
+// schedule's advisory lock acts.
+func (s *Schedule) Tick(ctx context.Context) (bool, error) {
+	s.defaults()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conn, err := s.DB.Pool.Acquire(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Release()
+	var locked bool
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, scheduleLock).Scan(&locked); err != nil || !locked {
+		return false, err
+	}
+	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, scheduleLock) }()
+
+	now := s.Now().In(s.Location)
+	backups, err := List(s.Dir)
+	if err != nil {
+		return false, err
+	}
+	var lastGood time.Time
+	for _, b := range backups {
+		if b.Verification != nil && b.Verification.OK && b.CreatedAt.After(lastGood) {
+			lastGood = b.CreatedAt
+		}
+	}
+	s.noteOverdue(ctx, now, lastGood)
+	if !s.due(now, lastGood) || now.Sub(s.lastAttempt) < s.RetryAfter {
+		return false, nil
+	}
+	s.lastAttempt = now
+	info, err := CreateVerified(ctx, s.DB, s.Dir, Options{ChelalVersion: s.Version, Passphrase: s.Passphrase, Now: s.Now}, s.LatestSchema, s.Log)
+	if err != nil {
+		if ctx.Err() != nil { // Chelal is stopping: not a failure of the backup folder
+			return true, err
+		}
+		s.notify(ctx, "backup_failed", "Backup failed", fmt.Sprintf("The scheduled backup into %s failed: %v. Check the backup folder (disk full? USB drive missing?); Chelal tries again in %d minutes.", s.Dir, err, int(s.RetryAfter.Minutes())))
+		return true, err
+	}
+	s.Log.Info("scheduled backup written and verified", "file", info.File, "size", info.Size)
+	if removed, err := Prune(s.Dir, s.Retention, now); err != nil {
+		s.Log.Warn("prune backups", "err", err)
+	} else if len(removed) > 0 {
+		s.Log.Info("old backups removed", "count", len(removed))
+	}
+	return true, nil
+}
+
+// due says whether a backup should run now, given the last good one.
+func (s *Schedule) due(now, lastGood time.Time) bool {
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	if now.Sub(midnight) >= s.DailyAt && lastGood.Before(midnight.Add(s.DailyAt)) {
+		return true // today's daily backup has not been taken yet
+	}
+	inHours := now.Hour() >= s.HoursFrom && now.Hour() < s.HoursTo
+	return inHours && now.Sub(lastGood) >= time.Hour
+}
+
+// noteOverdue tells the administrators, once a day, when no good backup is younger than a day.
+func (s *Schedule) noteOverdue(ctx context.Context, now, lastGood time.Time) {
+	if now.Sub(lastGood) < 26*time.Hour || now.Sub(s.lastOverdueNote) < 24*time.Hour {
+		return
+	}
+	s.lastOverdueNote = now
+	msg := "Chelal has no verified backup yet."
+	if !lastGood.IsZero() {
+		msg = fmt.Sprintf("The last verified backup is from %s: scheduled backups were missed.", lastGood.In(s.Location).Format("2006-01-02 15:04"))
+	}
+	s.notify(ctx, "backup_overdue", "No recent backup", msg)
+}
+
+func (s *Schedule) notify(ctx context.Context, kind, title, message string) {
+	if _, err := notify.Role(context.WithoutCancel(ctx), s.DB.Pool, "admin", kind, title, message); err != nil {
+		s.Log.Error("notify administrators", "err", err)
+	}
+}
