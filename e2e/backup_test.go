@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -90,6 +91,82 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	var dbs int
 	if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname = 'chelal'`).Scan(&dbs); err != nil || dbs != 1 {
 		t.Fatalf("the previous database was not kept (%d, %v)", dbs, err)
+	}
+	_ = conn.Close(ctx)
+	c.stop(t)
+}
+
+// TestBackupFaults: a disk that fills up during a backup, and a backup killed half-way, leave
+// no file that claims to be a backup, and the clinic's data untouched.
+func TestBackupFaults(t *testing.T) {
+	t.Parallel()
+	data := newDataDir(t)
+	env := []string{"CHELAL_DATA_DIR=" + data}
+	c := startServe(t, data)
+	conn := connect(t, embeddedDSN(t, data))
+	ctx := context.Background()
+	// Enough rows that the compressed backup cannot fit in 64 KiB.
+	if _, err := conn.Exec(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, known_allergies)
+		SELECT 'CHL-' || lpad(g::text, 6, '0') || '-0', md5(g::text), md5((g * 7)::text), DATE '1950-01-01' + g % 20000, 'other', md5((g * 13)::text)
+		  FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close(ctx)
+	c.stop(t)
+
+	// A full disk: a 64 KiB file system as the backup folder.
+	tiny, err := os.MkdirTemp(workDir, "tiny-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs", tiny).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small file system: %v: %s", err, out)
+	}
+	defer exec.Command("umount", tiny).Run()
+	out, code := runChelal(t, false, env, "backup", "--out", tiny)
+	if code == 0 || !strings.Contains(out, "no space left") {
+		t.Fatalf("backup onto a full disk: exit %d\n%s", code, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tiny, "*")); len(left) != 0 {
+		t.Fatalf("a failed backup left files: %v", left)
+	}
+
+	// Killed half-way: whatever is left is not named as a backup.
+	dir := filepath.Join(data, "backups")
+	kill := command(false, env, "backup")
+	if err := kill.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(400 * time.Millisecond)
+	_ = syscall.Kill(-kill.Process.Pid, syscall.SIGKILL)
+	_ = kill.Wait()
+	if good, _ := filepath.Glob(filepath.Join(dir, "*.chelal-backup")); len(good) > 0 {
+		for _, g := range good {
+			if _, err := os.Stat(g + ".verified.json"); err == nil {
+				continue // it finished (and was verified) before the kill
+			}
+			t.Fatalf("a killed backup left %s without a verification", g)
+		}
+	}
+	// What the kill left behind goes with the next backup, once it is clearly dead.
+	partials, _ := filepath.Glob(filepath.Join(dir, "*.partial"))
+	old := time.Now().Add(-time.Hour)
+	for _, p := range partials {
+		_ = os.Chtimes(p, old, old)
+	}
+	// The data is untouched and the next backup works.
+	out, code = runChelal(t, false, env, "backup")
+	if code != 0 || !strings.Contains(out, "verified:") {
+		t.Fatalf("backup after the faults: exit %d\n%s", code, out)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.partial")); len(left) != 0 {
+		t.Fatalf("stale partial backups left: %v", left)
+	}
+	c = startServe(t, data)
+	conn = connect(t, embeddedDSN(t, data))
+	var n int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_patient`).Scan(&n); err != nil || n != 20000 {
+		t.Fatalf("patients after the faults: %d (%v)", n, err)
 	}
 	_ = conn.Close(ctx)
 	c.stop(t)

@@ -45,6 +45,7 @@ func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manif
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", Manifest{}, fmt.Errorf("backup folder %s: %w", dir, err)
 	}
+	removeStalePartials(dir)
 	now := time.Now
 	if o.Now != nil {
 		now = o.Now
@@ -98,6 +99,17 @@ func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manif
 		_ = dirf.Close()
 	}
 	return final, m, nil
+}
+
+// removeStalePartials deletes what backups killed half-way left behind. A backup being written
+// touches its file all the time; one untouched for ten minutes is dead.
+func removeStalePartials(dir string) {
+	partials, _ := filepath.Glob(filepath.Join(dir, "*"+Extension+".partial"))
+	for _, p := range partials {
+		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > 10*time.Minute {
+			_ = os.Remove(p)
+		}
+	}
 }
 
 type nopCloser struct{ io.Writer }
