@@ -24,6 +24,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ import (
 
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/backup"
 	"chelal/internal/db"
 	"chelal/internal/patients"
 	"chelal/internal/server"
@@ -167,6 +169,49 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		return sess.post(client, base+"/api/v1/appointments", body, http.StatusCreated)
 	})
 	fmt.Printf("booking over HTTP:  %s\n", book)
+	return benchBackup(ctx, d, dir, clients, dur, func(r *rand.Rand) error {
+		qs := sample["id"]
+		return sess.get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
+	})
+}
+
+// benchBackup times a backup and its restore, and what API clients feel meanwhile.
+func benchBackup(ctx context.Context, d *db.DB, dir string, clients int, dur time.Duration, op func(*rand.Rand) error) error {
+	out := filepath.Join(dir, "bench-backups")
+	var path string
+	var took time.Duration
+	var berr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		began := time.Now()
+		path, _, berr = backup.Create(ctx, d, out, backup.Options{ChelalVersion: "bench"})
+		took = time.Since(began)
+	}()
+	during := measure(clients, dur, op)
+	<-done
+	if berr != nil {
+		return berr
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("backup: %s, %.1f MB (gzip)\n", took.Round(time.Millisecond), float64(st.Size())/1e6)
+	fmt.Printf("id search over HTTP while the backup runs: %s\n", during)
+	if _, err := d.Pool.Exec(ctx, `CREATE DATABASE bench_restore`); err != nil {
+		return err
+	}
+	u, err := url.Parse(d.DSN())
+	if err != nil {
+		return err
+	}
+	u.Path = "/bench_restore"
+	began := time.Now()
+	if _, _, err := backup.Restore(ctx, path, u.String(), backup.RestoreOptions{}); err != nil {
+		return err
+	}
+	fmt.Printf("restore (load, checksums, one transaction): %s\n", time.Since(began).Round(time.Millisecond))
 	return nil
 }
 
