@@ -100,14 +100,25 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 		}
 	}
 	if hasLetters && !mrnLike {
-		// The whole name, in either order and with a typo (trigram similarity), or part of it
-		// as typed so far ("amél", "nyamb").
-		name := arg(strings.ToLower(q))
-		branches = append(branches, `
-			SELECT s.patient_id AS id, greatest(similarity(s.name, t.q), word_similarity(t.q, s.name)) AS score
-			  FROM core_patientsearch s, (SELECT chelal_unaccent(`+name+`) AS q) t
-			 WHERE s.name % t.q
-			    OR s.name LIKE '%' || chelal_unaccent(`+arg(likeEscape.Replace(strings.ToLower(q)))+`) || '%'`)
+		// Every word typed must match a word of the name: closely (strict word similarity:
+		// a typo, accents ignored) or as part of it (typing in progress). Words in any order.
+		// Each word is its own indexed condition, so a common first name (thousands of
+		// patients) is intersected with the other words inside the index, not row by row.
+		var conds, scores []string
+		for _, w := range strings.Fields(strings.ToLower(q)) {
+			if utf8.RuneCountInString(w) < 3 || len(conds) == 4 {
+				continue // too short for the trigram index; the other words decide
+			}
+			word, like := arg(w), arg("%"+likeEscape.Replace(w)+"%")
+			conds = append(conds, `(chelal_unaccent(`+word+`) <<% s.name OR s.name LIKE chelal_unaccent(`+like+`))`)
+			scores = append(scores, `strict_word_similarity(chelal_unaccent(`+word+`), s.name)`)
+		}
+		if len(conds) > 0 {
+			branches = append(branches, `
+				SELECT s.patient_id AS id, ((`+strings.Join(scores, " + ")+`) / `+fmt.Sprint(len(scores))+`)::float8 AS score
+				  FROM core_patientsearch s
+				 WHERE `+strings.Join(conds, " AND "))
+		}
 	}
 	if len(branches) == 0 {
 		return res, nil
@@ -118,11 +129,10 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 		SELECT ` + patientColumns + `, b.score
 		  FROM best b JOIN core_patient p ON p.id = b.id
 		 ORDER BY b.score DESC, p.last_name, p.first_name, p.id`
-	// A read-only transaction only to scope the trigram threshold: at pg_trgm's default (0.3) a
-	// common first name alone makes thousands of candidates at a million patients; at 0.45 a
-	// typo or reversed names still match.
+	// A read-only transaction only to scope the threshold of a word's match (pg_trgm's strict
+	// word similarity): 0.5 takes a typo or two in a name, not an unrelated name.
 	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.similarity_threshold = 0.45`); err != nil {
+		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.5`); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, sql, args...)
