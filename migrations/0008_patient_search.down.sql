@@ -10,7 +10,7 @@ ALTER TABLE core_appointment
 DROP INDEX IF EXISTS idx_patient_dob;
 DROP TRIGGER IF EXISTS chelal_patient_search ON core_patient;
 DROP FUNCTION IF EXISTS chelal_patient_search_sync();
-DROP TABLE IF EXISTS core_patientsearch;
+DROP TABLE IF EXISTS core_patientsearch; -- and its indexes
 DROP FUNCTION IF EXISTS chelal_digits(text);
 DROP FUNCTION IF EXISTS chelal_patient_name(text, text);
 DROP SEQUENCE IF EXISTS core_patient_mrn_seq;

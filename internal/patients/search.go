@@ -94,9 +94,16 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 			`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.id_digits), 1) AS score
 			   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
 		if !hasLetters {
-			branches = append(branches,
-				`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
-				   FROM core_patientsearch s WHERE s.phone_digits LIKE `+d)
+			if tail := strings.TrimLeft(digits, "0"); len(tail) >= 6 {
+				// The end of a phone number (typed whole, or without its 0 or country code).
+				branches = append(branches,
+					`SELECT s.patient_id AS id, 0.6 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
+					   FROM core_patientsearch s WHERE reverse(s.phone_digits) LIKE `+arg(reverse(tail)+"%"))
+			} else {
+				branches = append(branches,
+					`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
+					   FROM core_patientsearch s WHERE s.phone_digits LIKE `+d)
+			}
 		}
 	}
 	if hasLetters && !mrnLike {
@@ -210,4 +217,12 @@ func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, er
 func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
+}
+
+func reverse(s string) string {
+	b := []byte(s) // ASCII digits only
+	for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
+		b[i], b[j] = b[j], b[i]
+	}
+	return string(b)
 }
