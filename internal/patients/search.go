@@ -137,9 +137,10 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 		  FROM best b JOIN core_patient p ON p.id = b.id
 		 ORDER BY b.score DESC, p.last_name, p.first_name, p.id`
 	// A read-only transaction only to scope the threshold of a word's match (pg_trgm's strict
-	// word similarity): 0.5 takes a typo or two in a name, not an unrelated name.
+	// word similarity): 0.3 takes a missing, wrong or swapped letter in each word; all the words
+	// must match, which keeps unrelated names out.
 	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.5`); err != nil {
+		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.3`); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, sql, args...)
