@@ -44,7 +44,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Chelal is one `chelal serve` on 127.0.0.1:port with its own data dir. */
 export class Chelal {
-  static async create() {
+  /** create prepares a Chelal; env adds settings (e.g. CHELAL_SESSION_IDLE_MINUTES). */
+  static async create({ env = {} } = {}) {
     if (!existsSync(CHELAL_BIN)) {
       throw new Error(`no Chelal binary at ${CHELAL_BIN}: build it (make build, or CGO_ENABLED=0 go build -o bin/chelal .) or set CHELAL_BIN`);
     }
@@ -56,10 +57,11 @@ export class Chelal {
     const data = join(work, 'data');
     mkdirSync(data, { mode: 0o700 });
     if (isRoot) chownSync(data, NOBODY, NOBODY);
-    return new Chelal(bin, data, await freePort());
+    return new Chelal(bin, data, await freePort(), env);
   }
 
-  constructor(bin, dataDir, port) {
+  constructor(bin, dataDir, port, env = {}) {
+    this.extraEnv = env;
     this.bin = bin;
     this.dataDir = dataDir;
     this.port = port;
@@ -71,7 +73,7 @@ export class Chelal {
   /** start launches serve (again, on the same data dir and port) and waits until /health is 200. */
   async start(timeoutMs = 90_000) {
     const args = ['serve', '--addr', `127.0.0.1:${this.port}`];
-    const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', CHELAL_DATA_DIR: this.dataDir };
+    const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', CHELAL_DATA_DIR: this.dataDir, ...this.extraEnv };
     const [cmd, argv] = isRoot
       ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', this.bin, ...args]]
       : [this.bin, args];

@@ -1,16 +1,19 @@
-// Automatic logoff: a minute's warning before the idle timeout (15 minutes), then back to the
-// login screen. The page's clock is driven by the test; the server's session is real.
+// Automatic logoff: a minute's warning before the idle timeout (15 minutes, or the server's
+// session_idle_seconds), then back to the login screen. The page's clock is driven by the
+// test; the server's session is real.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
 
 let chelal;
+let short; // a server whose sessions end after 5 idle minutes
 let browser;
 
 before(async () => {
   chelal = await Chelal.create();
-  await chelal.start();
-  await chelal.setup();
+  short = await Chelal.create({ env: { CHELAL_SESSION_IDLE_MINUTES: '5' } });
+  await Promise.all([chelal.start(), short.start()]);
+  await Promise.all([chelal.setup(), short.setup()]);
   browser = await launchBrowser();
 });
 
@@ -47,6 +50,24 @@ test('warning a minute before the idle timeout, activity keeps the session, then
     const cookies = await page.context().cookies();
     const res = await fetch(chelal.url + '/api/v1/auth/me', { headers: { Cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') } });
     assert.equal(res.status, 401);
+    assert.deepEqual(page.jsErrors, []);
+  });
+  await page.context().close();
+});
+
+test('the logoff follows the server\'s idle timeout (session_idle_seconds)', { timeout: 120_000 }, async () => {
+  const page = await newPage(browser);
+  await scenario('idle-short', page, async () => {
+    await page.clock.install();
+    await loginUI(page, short.url, ADMIN.username, ADMIN.password);
+    const warning = page.getByRole('dialog', { name: 'Are you still there?' });
+    await page.clock.runFor('03:50');
+    assert.equal(await warning.count(), 0, 'no warning before the last minute');
+    await page.clock.runFor('00:15');
+    await warning.waitFor();
+    await page.clock.runFor('01:00');
+    await page.locator('[data-testid=login-form]').waitFor();
+    await page.getByText('You were logged off after 5 minutes without activity.', { exact: false }).waitFor();
     assert.deepEqual(page.jsErrors, []);
   });
   await page.context().close();

@@ -1,5 +1,5 @@
-// IdleLogoff: logs the user off after IDLE_TIMEOUT_MS without keyboard or pointer activity,
-// with a warning a minute before. Activity in any tab of this browser counts (shared through
+// IdleLogoff: logs the user off after the server's idle timeout (session_idle_seconds) without
+// keyboard or pointer activity, with a warning a minute before. Activity in any tab of this browser counts (shared through
 // localStorage), so a second, idle tab does not end the session of the first.
 import { Button, Group, Modal, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
@@ -7,8 +7,8 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
 import { toApiError } from '../api/client';
-import { idlePhase, needsKeepalive, secondsLeft, type IdlePhase } from './idle';
-import { sessionEnded, useLogout } from './session';
+import { idlePhase, idleTimeoutMs, needsKeepalive, secondsLeft, warningMs, type IdlePhase } from './idle';
+import { sessionEnded, useLogout, useMe } from './session';
 
 const SHARED_KEY = 'chelal.lastActivity';
 const EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
@@ -25,6 +25,7 @@ export function IdleLogoff() {
   const { t } = useTranslation();
   const qc = useQueryClient();
   const logout = useLogout();
+  const timeout = idleTimeoutMs(useMe().data?.session_idle_seconds);
   const last = useRef(Date.now());
   const [phase, setPhase] = useState<IdlePhase>('active');
   const [left, setLeft] = useState(60);
@@ -48,9 +49,9 @@ export function IdleLogoff() {
     const timer = window.setInterval(() => {
       const now = Date.now();
       const lastActivity = Math.max(last.current, sharedActivity());
-      const p = idlePhase(now, lastActivity);
+      const p = idlePhase(now, lastActivity, timeout, warningMs(timeout));
       setPhase(p);
-      if (p === 'warning') setLeft(secondsLeft(now, lastActivity));
+      if (p === 'warning') setLeft(secondsLeft(now, lastActivity, timeout));
       if (p === 'expired') {
         window.clearInterval(timer);
         void logout('idle');
@@ -69,7 +70,7 @@ export function IdleLogoff() {
       window.clearInterval(timer);
       for (const e of EVENTS) window.removeEventListener(e, mark, { capture: true });
     };
-  }, [logout, qc]);
+  }, [logout, qc, timeout]);
 
   return (
     <Modal

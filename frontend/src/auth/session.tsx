@@ -9,7 +9,7 @@ import type { SessionInfo, User } from '../api/types';
 import { clearAllDrafts } from '../forms/drafts';
 import { i18n } from '../i18n';
 import { isLanguage } from '../i18n/languages';
-import { IDLE_TIMEOUT_MS } from './idle';
+import { idleMinutes, idleTimeoutMs } from './idle';
 
 export const ME_KEY = ['me'] as const;
 export const SETUP_KEY = ['setup'] as const;
@@ -81,9 +81,10 @@ export function useLogout() {
       // Logging out by hand hands the computer over: nothing typed stays behind. An automatic
       // logoff keeps the drafts for the same user's next login.
       if (reason === 'user') clearAllDrafts(window.sessionStorage);
+      const minutes = idleMinutes(idleTimeoutMs(qc.getQueryData<SessionInfo | null>(ME_KEY)?.session_idle_seconds));
       signedOut(qc);
       if (reason === 'idle') {
-        notifications.show({ id: 'session-ended', color: 'yellow', autoClose: false, message: i18n.t('session.loggedOffIdle', { minutes: IDLE_TIMEOUT_MS / 60_000 }) });
+        notifications.show({ id: 'session-ended', color: 'yellow', autoClose: false, message: i18n.t('session.loggedOffIdle', { minutes }) });
       }
     },
     [qc],

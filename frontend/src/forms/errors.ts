@@ -29,6 +29,8 @@ const PROBLEM_CODES = [
   'unsupported-media-type',
   'bad-request',
   'unauthorized',
+  'slot-taken',
+  'possible-duplicate',
 ] as const;
 type ProblemCode = (typeof PROBLEM_CODES)[number];
 

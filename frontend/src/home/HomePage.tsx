@@ -1,9 +1,10 @@
-// HomePage: the start screen of each role: a greeting and the role's work areas. Later
-// releases put each role's day here (the queue, today's appointments, alerts).
+// HomePage: the start screen of each role: a greeting, the day at the reception (the queue and
+// the next appointments) for those who work the schedule, and the role's work areas.
 import { Card, Group, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
+import { TodayCards } from '../appointments/TodayCards';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { AREA_ICONS } from '../shell/areaIcons';
@@ -12,7 +13,7 @@ import { roleLabel } from '../shell/roleLabel';
 
 export function HomePage() {
   const { t, i18n } = useTranslation();
-  const { user, permissions } = useSession();
+  const { user, permissions, can } = useSession();
   useDocumentTitle(`${t('nav.home')} · Chelal`);
   const areas = visibleAreas(permissions);
   return (
@@ -23,6 +24,7 @@ export function HomePage() {
           {t('home.today', { date: formatDate(new Date(), i18n.language) })} · {roleLabel(user.role, t)}
         </Text>
       </div>
+      {can('appointments.read') && <TodayCards />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>
       ) : (
@@ -52,9 +54,11 @@ export function HomePage() {
           </SimpleGrid>
         </>
       )}
-      <Text size="sm" c="dimmed">
-        {t('home.emptyNote')}
-      </Text>
+      {!can('appointments.read') && (
+        <Text size="sm" c="dimmed">
+          {t('home.emptyNote')}
+        </Text>
+      )}
     </Stack>
   );
 }

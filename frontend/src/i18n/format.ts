@@ -36,3 +36,21 @@ export function formatMoney(amount: string, lang: string, currency?: string): st
   });
   return nf.format(amount.trim() as Intl.StringNumericLiteral);
 }
+
+/** formatTime: the time of day of a date-time, in the browser's time zone ("09:41"). */
+export function formatTime(value: string | Date, lang: string): string {
+  const d = toDate(value);
+  return d ? new Intl.DateTimeFormat(locale(lang), { hour: '2-digit', minute: '2-digit', hour12: false }).format(d) : String(value);
+}
+
+/** formatDay: a calendar day with its weekday, short ("Mon 2 Mar"), for schedule columns. */
+export function formatDay(value: string | Date, lang: string): string {
+  const d = toDate(value);
+  return d ? new Intl.DateTimeFormat(locale(lang), { weekday: 'short', day: 'numeric', month: 'short' }).format(d) : String(value);
+}
+
+/** formatLongDay: a day with its weekday in full ("Monday 2 March 2026"), for headings. */
+export function formatLongDay(value: string | Date, lang: string): string {
+  const d = toDate(value);
+  return d ? new Intl.DateTimeFormat(locale(lang), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(d) : String(value);
+}

@@ -1,14 +1,20 @@
 // HeaderSearch: the patient search box in the header. `/` or Ctrl+K (Cmd+K) focuses it from
-// anywhere; Enter opens the patients area with the query (the search itself arrives with
-// the patients screens).
-import { Kbd, TextInput } from '@mantine/core';
+// anywhere; the best matches show under it while typing; Enter opens the highlighted match
+// (the first unless the arrows moved), or the patients page with the query when nothing
+// matches (yet).
+import { Kbd, Paper, Popover, TextInput, UnstyledButton } from '@mantine/core';
 import { useWindowEvent } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
+import { PatientLine } from '../patients/PatientPicker';
+import { usePatientSearch } from '../patients/queries';
 
-function editable(target: EventTarget | null): boolean {
+const SHOWN = 6;
+
+/** editable: the key went to a field (a shortcut key must not fire there). */
+export function editable(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
@@ -18,6 +24,17 @@ export function HeaderSearch() {
   const navigate = useNavigate();
   const ref = useRef<HTMLInputElement>(null);
   const [q, setQ] = useState('');
+  const [focused, setFocused] = useState(false);
+  const [active, setActive] = useState(0);
+  const search = usePatientSearch(q, SHOWN);
+  const items = q.trim() && search.settled ? (search.data?.items ?? []) : [];
+  useEffect(() => setActive(0), [search.data]);
+
+  const open = (id: number) => {
+    setQ('');
+    ref.current?.blur();
+    navigate(`/patients/${id}`);
+  };
 
   useWindowEvent('keydown', (e) => {
     const ctrlK = (e.ctrlKey || e.metaKey) && !e.altKey && e.key.toLowerCase() === 'k';
@@ -34,24 +51,60 @@ export function HeaderSearch() {
       role="search"
       onSubmit={(e) => {
         e.preventDefault();
-        navigate(`/patients${q.trim() ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
+        const first = items[active];
+        if (first) open(first.id);
+        else navigate(`/patients${q.trim() ? `?q=${encodeURIComponent(q.trim())}` : ''}`);
       }}
     >
-      <TextInput
-        ref={ref}
-        value={q}
-        onChange={(e) => setQ(e.currentTarget.value)}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') e.currentTarget.blur();
-        }}
-        placeholder={t('search.placeholder')}
-        aria-label={t('search.label')}
-        leftSection={<IconSearch size={16} aria-hidden />}
-        rightSection={<Kbd size="xs">/</Kbd>}
-        rightSectionPointerEvents="none"
-        w={{ base: 160, sm: 280 }}
-        data-testid="patient-search"
-      />
+      <Popover opened={focused && items.length > 0} position="bottom-start" width={420} shadow="md" trapFocus={false} returnFocus={false}>
+        <Popover.Target>
+          <TextInput
+            ref={ref}
+            value={q}
+            onChange={(e) => setQ(e.currentTarget.value)}
+            onFocus={() => setFocused(true)}
+            onBlur={() => setFocused(false)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') e.currentTarget.blur();
+              else if (e.key === 'ArrowDown') {
+                e.preventDefault();
+                setActive((i) => Math.min(i + 1, items.length - 1));
+              } else if (e.key === 'ArrowUp') {
+                e.preventDefault();
+                setActive((i) => Math.max(i - 1, 0));
+              }
+            }}
+            placeholder={t('search.placeholder')}
+            aria-label={t('search.label')}
+            leftSection={<IconSearch size={16} aria-hidden />}
+            rightSection={<Kbd size="xs">/</Kbd>}
+            rightSectionPointerEvents="none"
+            w={{ base: 160, sm: 280 }}
+            autoComplete="off"
+            data-testid="patient-search"
+          />
+        </Popover.Target>
+        <Popover.Dropdown p={4}>
+          <Paper role="listbox" aria-label={t('patients.results')} data-testid="header-results">
+            {items.map((p, i) => (
+              <UnstyledButton
+                key={p.id}
+                role="option"
+                aria-selected={i === active}
+                tabIndex={-1}
+                className="patient-option"
+                data-active={i === active || undefined}
+                data-unique-id={p.unique_id}
+                onMouseDown={(e) => e.preventDefault()}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => open(p.id)}
+              >
+                <PatientLine patient={p} />
+              </UnstyledButton>
+            ))}
+          </Paper>
+        </Popover.Dropdown>
+      </Popover>
     </form>
   );
 }

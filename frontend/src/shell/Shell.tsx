@@ -65,7 +65,9 @@ export function Shell() {
       <AppShell.Main id="main" tabIndex={-1}>
         <Routes>
           <Route index element={<HomePage />} />
-          <Route path="patients/*" element={<RequireArea area="patients"><PatientsPage /></RequireArea>} />
+          {/* the patients area is the registering roles' work, but everyone who may read a
+              patient (pharmacists, cashiers) opens charts from the header search */}
+          <Route path="patients/*" element={can('patients.read') ? <PatientsPage /> : <RequireArea area="patients"><PatientsPage /></RequireArea>} />
           <Route path="appointments/*" element={<RequireArea area="appointments"><AppointmentsPage /></RequireArea>} />
           <Route path="consultations/*" element={<RequireArea area="consultations"><ConsultationsPage /></RequireArea>} />
           <Route path="vitals/*" element={<RequireArea area="vitals"><VitalsPage /></RequireArea>} />

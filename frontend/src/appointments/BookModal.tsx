@@ -1,0 +1,204 @@
+// BookModal: books an appointment: the patient (given, or picked with the patient search), the
+// doctor, the day and a free 15-minute slot. With no slot given it proposes the doctor's first
+// free slot from now on, so from a chart `b` then Enter books. A slot taken meanwhile by
+// another desk is refused by the server with a clear message, and the next free slot is offered.
+import { Alert, Button, Group, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { notifications } from '@mantine/notifications';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, ApiError, unwrap } from '../api';
+import type { Appointment, Patient } from '../api/types';
+import { useSession } from '../auth/session';
+import { useServerErrors } from '../forms/useServerErrors';
+import { formatLongDay } from '../i18n/format';
+import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { invalidateSchedule, lastDoctor, rememberDoctor, useAppointments, useDoctors } from './queries';
+import { addDays, firstFreeSlot, isoDate, isPast, slotTimes, takenSlots } from './schedule';
+
+export interface BookModalProps {
+  patient?: Patient;
+  doctorId?: number;
+  date?: string;
+  time?: string;
+  onClose: () => void;
+  onBooked?: (a: Appointment) => void;
+}
+
+const SEARCH_DAYS = 14;
+
+export function BookModal({ patient: given, doctorId, date, time, onClose, onBooked }: BookModalProps) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const { can } = useSession();
+  const doctors = useDoctors();
+  const [patient, setPatient] = useState<Patient | undefined>(given);
+  const [q, setQ] = useState('');
+  // true while the slot is the proposed "first free" one (not chosen by hand)
+  const [auto, setAuto] = useState(!date || !time);
+  const [busy, setBusy] = useState(false);
+  const today = isoDate(new Date());
+  const form = useForm({
+    mode: 'controlled',
+    initialValues: { doctor_id: doctorId ? String(doctorId) : '', date: date ?? today, time: time ?? '', reason: '', patient_id: given?.id ?? 0 },
+  });
+  const errors = useServerErrors(form);
+  const doctor = Number(form.values.doctor_id);
+
+  // the default doctor: the one given, else the one this desk booked with last, else the first
+  useEffect(() => {
+    const list = doctors.data ?? [];
+    if (form.values.doctor_id || list.length === 0) return;
+    const last = lastDoctor();
+    form.setFieldValue('doctor_id', String((list.find((d) => d.id === last) ?? list[0]!).id));
+  }, [doctors.data]);
+
+  const range = useAppointments({ doctor_id: doctor, from: today, to: addDays(today, SEARCH_DAYS - 1) }, { enabled: doctor > 0 && auto });
+  const day = useAppointments({ doctor_id: doctor, date: form.values.date }, { enabled: doctor > 0 && /^\d{4}-\d{2}-\d{2}$/.test(form.values.date) });
+
+  // propose the first free slot of the chosen doctor
+  useEffect(() => {
+    if (!auto || !range.data) return;
+    const free = firstFreeSlot(takenSlots(range.data), new Date(), SEARCH_DAYS);
+    if (free) form.setValues({ date: free.date, time: free.time });
+  }, [auto, range.data, doctor]);
+
+  const times = useMemo(() => {
+    const taken = takenSlots(day.data ?? []);
+    const now = new Date();
+    return slotTimes().filter((s) => s === form.values.time || (!taken.has(`${form.values.date} ${s}`) && !isPast(form.values.date, s, now)));
+  }, [day.data, form.values.date, form.values.time]);
+
+  async function submit(v: typeof form.values) {
+    if (!patient) {
+      errors.setMessage(t('appointments.choosePatient'));
+      return;
+    }
+    setBusy(true);
+    errors.clear();
+    try {
+      const a = await unwrap(
+        api.client.POST('/api/v1/appointments', {
+          body: { patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}) },
+        }),
+      );
+      rememberDoctor(a.doctor_id);
+      await invalidateSchedule(qc);
+      notifications.show({
+        color: 'teal',
+        message: t('appointments.booked', { patient: a.patient_name, doctor: a.doctor_name, day: formatLongDay(a.date, i18n.language), time: a.time }),
+      });
+      onBooked?.(a);
+      onClose();
+    } catch (err) {
+      errors.handle(err);
+      if (err instanceof ApiError && err.code === 'slot-taken') await invalidateSchedule(qc);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={t('appointments.book')} size="lg">
+      {!patient ? (
+        <PatientPicker value={q} onChange={setQ} onPick={(p) => setPatient(p)} autoFocus label={t('appointments.patient')} testId="book-patient"
+          noneAction={
+            can('patients.write') && (
+              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
+                {t('patients.register')}
+              </Button>
+            )
+          }
+        />
+      ) : (
+        <form
+          onSubmit={form.onSubmit(submit)}
+          noValidate
+          data-testid="book-form"
+          onKeyDown={(e) => {
+            // Enter on a select books too: doctor, then Enter
+            if (e.key === 'Enter' && e.target instanceof HTMLSelectElement) {
+              e.preventDefault();
+              form.onSubmit(submit)();
+            }
+          }}
+        >
+          <Stack>
+            <div>
+              <Text size="sm" fw={500}>
+                {t('appointments.patient')}
+              </Text>
+              <Group justify="space-between" wrap="nowrap" data-testid="book-patient-chosen">
+                <div style={{ flex: 1 }}>
+                  <PatientLine patient={patient} />
+                </div>
+                {!given && (
+                  <Button variant="subtle" size="compact-sm" onClick={() => setPatient(undefined)}>
+                    {t('appointments.changePatient')}
+                  </Button>
+                )}
+              </Group>
+            </div>
+            <NativeSelect
+              label={t('appointments.doctor')}
+              name="doctor_id"
+              data-autofocus
+              autoFocus
+              data={(doctors.data ?? []).map((d) => ({ value: String(d.id), label: d.name }))}
+              {...form.getInputProps('doctor_id')}
+              onChange={(e) => {
+                form.setFieldValue('doctor_id', e.currentTarget.value);
+                if (!date || !time) setAuto(true);
+              }}
+            />
+            {doctors.isSuccess && doctors.data.length === 0 && <Alert color="yellow">{t('appointments.noDoctors')}</Alert>}
+            <SimpleGrid cols={2}>
+              <TextInput
+                label={t('appointments.date')}
+                type="date"
+                name="date"
+                min={today}
+                {...form.getInputProps('date')}
+                onChange={(e) => {
+                  setAuto(false);
+                  form.setValues({ date: e.currentTarget.value, time: '' });
+                }}
+              />
+              <NativeSelect
+                label={t('appointments.time')}
+                name="time"
+                data={[{ value: '', label: times.length ? t('appointments.chooseTime') : t('appointments.noFreeTime'), disabled: true }, ...times.map((s) => ({ value: s, label: s }))]}
+                {...form.getInputProps('time')}
+                onChange={(e) => {
+                  setAuto(false);
+                  form.setFieldValue('time', e.currentTarget.value);
+                }}
+              />
+            </SimpleGrid>
+            {auto && form.values.time && (
+              <Text size="sm" c="dimmed" data-testid="first-free">
+                {t('appointments.firstFree', { day: formatLongDay(form.values.date, i18n.language), time: form.values.time })}
+              </Text>
+            )}
+            <TextInput label={t('appointments.reason')} name="reason" {...form.getInputProps('reason')} />
+            {errors.message && (
+              <Alert color="red" role="alert" data-testid="book-error">
+                {errors.message}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>
+                {t('common.cancel')}
+              </Button>
+              <Button type="submit" loading={busy} disabled={!form.values.time || !doctor} data-testid="book-submit">
+                {t('appointments.bookSubmit')}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}

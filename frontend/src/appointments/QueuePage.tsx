@@ -1,0 +1,203 @@
+// QueuePage (/appointments/queue): today's checked-in patients in arrival order with their
+// wait, refreshed every 15 seconds, and the walk-in check-in: find the patient, choose the
+// doctor, check in now.
+import { Alert, Anchor, Badge, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
+import { useInterval } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconUserCheck } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, unwrap } from '../api';
+import type { Patient } from '../api/types';
+import { useSession } from '../auth/session';
+import { problemMessage } from '../forms/errors';
+import { formatTime } from '../i18n/format';
+import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { AppointmentActions } from './AppointmentActions';
+import { invalidateSchedule, lastDoctor, QUEUE_REFRESH_MS, rememberDoctor, useAppointments, useDoctors } from './queries';
+import { isoDate, waitMinutes } from './schedule';
+
+/** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
+export function useQueue() {
+  return useAppointments({ date: isoDate(new Date()), status: 'checked_in' }, { refetchInterval: QUEUE_REFRESH_MS });
+}
+
+/** useNow ticks every 30 seconds (wait times). */
+function useNow() {
+  const [now, setNow] = useState(() => new Date());
+  const interval = useInterval(() => setNow(new Date()), 30_000);
+  useEffect(() => {
+    interval.start();
+    return interval.stop;
+  }, []);
+  return now;
+}
+
+export function QueuePage() {
+  const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const queue = useQueue();
+  const now = useNow();
+  const [walkIn, setWalkIn] = useState(false);
+  const rows = queue.data ?? [];
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text c="dimmed" data-testid="queue-size">
+          {t('queue.waiting', { n: rows.length })}
+        </Text>
+        {can('appointments.write') && (
+          <Button leftSection={<IconUserCheck size={18} />} onClick={() => setWalkIn(true)} data-testid="walk-in">
+            {t('queue.walkIn')}
+          </Button>
+        )}
+      </Group>
+      {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
+      <Table striped verticalSpacing="xs" data-testid="queue">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>#</Table.Th>
+            <Table.Th>{t('queue.arrived')}</Table.Th>
+            <Table.Th>{t('appointments.patient')}</Table.Th>
+            <Table.Th>{t('appointments.doctor')}</Table.Th>
+            <Table.Th>{t('queue.wait')}</Table.Th>
+            <Table.Th className="no-print">
+              <span className="visually-hidden">{t('common.actions')}</span>
+            </Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((a, i) => {
+            const wait = waitMinutes(a.checked_in_at, now);
+            return (
+              <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id}>
+                <Table.Td>{i + 1}</Table.Td>
+                <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
+                <Table.Td>
+                  <Anchor component={Link} to={`/patients/${a.patient_id}`} fw={600}>
+                    {a.patient_name}
+                  </Anchor>
+                  <Text size="xs" c="dimmed" ff="monospace">
+                    {a.patient_unique_id}
+                  </Text>
+                </Table.Td>
+                <Table.Td>{a.doctor_name}</Table.Td>
+                <Table.Td>
+                  <Badge color={wait >= 60 ? 'red' : wait >= 30 ? 'orange' : 'gray'} variant="light">
+                    {t('queue.minutes', { n: wait })}
+                  </Badge>
+                </Table.Td>
+                <Table.Td className="no-print">
+                  <AppointmentActions appointment={a} />
+                </Table.Td>
+              </Table.Tr>
+            );
+          })}
+        </Table.Tbody>
+      </Table>
+      {queue.isSuccess && rows.length === 0 && <Text c="dimmed">{t('queue.empty')}</Text>}
+      {walkIn && <WalkInModal onClose={() => setWalkIn(false)} />}
+    </Stack>
+  );
+}
+
+function WalkInModal({ onClose }: { onClose: () => void }) {
+  const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const qc = useQueryClient();
+  const doctors = useDoctors();
+  const [q, setQ] = useState('');
+  const [patient, setPatient] = useState<Patient | null>(null);
+  const [doctor, setDoctor] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const list = doctors.data ?? [];
+    if (doctor || list.length === 0) return;
+    setDoctor(String((list.find((d) => d.id === lastDoctor()) ?? list[0]!).id));
+  }, [doctors.data]);
+
+  async function checkIn() {
+    if (!patient || !doctor) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const a = await unwrap(api.client.POST('/api/v1/appointments', { body: { patient_id: patient.id, doctor_id: Number(doctor), walk_in: true } }));
+      rememberDoctor(a.doctor_id);
+      await invalidateSchedule(qc);
+      notifications.show({ color: 'teal', message: t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name }) });
+      onClose();
+    } catch (err) {
+      setError(problemMessage(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={t('queue.walkIn')} size="lg">
+      {!patient ? (
+        <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-patient"
+          noneAction={
+            can('patients.write') && (
+              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
+                {t('patients.register')}
+              </Button>
+            )
+          }
+        />
+      ) : (
+        <form
+          data-testid="walk-in-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void checkIn();
+          }}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && e.target instanceof HTMLSelectElement) {
+              e.preventDefault();
+              void checkIn();
+            }
+          }}
+        >
+          <Stack>
+            <Group justify="space-between" wrap="nowrap">
+              <div style={{ flex: 1 }}>
+                <PatientLine patient={patient} />
+              </div>
+              <Button variant="subtle" size="compact-sm" onClick={() => setPatient(null)}>
+                {t('appointments.changePatient')}
+              </Button>
+            </Group>
+            <NativeSelect
+              label={t('appointments.doctor')}
+              data-autofocus
+              autoFocus
+              name="doctor_id"
+              value={doctor}
+              onChange={(e) => setDoctor(e.currentTarget.value)}
+              data={(doctors.data ?? []).map((d) => ({ value: String(d.id), label: d.name }))}
+            />
+            {error && (
+              <Alert color="red" role="alert">
+                {error}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={onClose}>
+                {t('common.cancel')}
+              </Button>
+              <Button type="submit" loading={busy} disabled={!doctor} data-testid="check-in-now">
+                {t('queue.checkInNow')}
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}

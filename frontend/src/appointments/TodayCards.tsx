@@ -1,0 +1,65 @@
+// TodayCards: the reception's day on the home page: how many patients wait now (the queue,
+// kept fresh) and the next appointments of the day.
+import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { StatusBadge } from './AppointmentActions';
+import { QUEUE_REFRESH_MS, useAppointments } from './queries';
+import { useQueue } from './QueuePage';
+import { isoDate, minutesOf } from './schedule';
+
+const NEXT_SHOWN = 6;
+
+export function TodayCards() {
+  const { t } = useTranslation();
+  const queue = useQueue();
+  const today = useAppointments({ date: isoDate(new Date()), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
+  const now = new Date();
+  const nowMinutes = now.getHours() * 60 + now.getMinutes();
+  // the slot that began less than 15 minutes ago is still "next"
+  const next = (today.data ?? []).filter((a) => minutesOf(a.time) > nowMinutes - 15).sort((x, y) => x.time.localeCompare(y.time)).slice(0, NEXT_SHOWN);
+  return (
+    <SimpleGrid cols={{ base: 1, md: 2 }} data-testid="home-today">
+      <Card withBorder padding="lg">
+        <Stack gap="xs">
+          <Title order={4}>{t('home.queueTitle')}</Title>
+          <Text size="xl" fw={700} data-testid="home-queue-size">
+            {t('home.queueSize', { n: queue.data?.length ?? 0 })}
+          </Text>
+          <Group>
+            <Button component={Link} to="/appointments/queue" variant="light">
+              {t('home.openQueue')}
+            </Button>
+          </Group>
+        </Stack>
+      </Card>
+      <Card withBorder padding="lg">
+        <Stack gap="xs">
+          <Title order={4}>{t('home.nextTitle')}</Title>
+          {today.isSuccess && next.length === 0 && <Text c="dimmed">{t('home.noNext')}</Text>}
+          {next.map((a) => (
+            <Group key={a.id} justify="space-between" wrap="nowrap" data-appointment={a.id}>
+              <Group gap="xs" wrap="nowrap">
+                <Badge variant="outline">{a.time}</Badge>
+                <Anchor component={Link} to={`/patients/${a.patient_id}`}>
+                  {a.patient_name}
+                </Anchor>
+              </Group>
+              <Group gap="xs" wrap="nowrap">
+                <Text size="sm" c="dimmed">
+                  {a.doctor_name}
+                </Text>
+                <StatusBadge status={a.status} />
+              </Group>
+            </Group>
+          ))}
+          <Group>
+            <Button component={Link} to="/appointments" variant="subtle">
+              {t('home.openSchedule')}
+            </Button>
+          </Group>
+        </Stack>
+      </Card>
+    </SimpleGrid>
+  );
+}

@@ -1,0 +1,156 @@
+// PatientEditModal (/patients/12/edit): edits the demographics on the version that was
+// opened. When someone else saved the patient meanwhile the server refuses (stale-version);
+// then both versions are shown side by side, and the user either applies their changes on top
+// of the current version or takes the current one.
+import { Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useNavigate } from 'react-router';
+import { api, ApiError, unwrap } from '../api';
+import type { Patient } from '../api/types';
+import { isoDate } from '../appointments/schedule';
+import { useSession } from '../auth/session';
+import { DraftNotice } from '../forms/DraftNotice';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useServerErrors } from '../forms/useServerErrors';
+import { changedFields, PATIENT_FIELDS, PatientFields, pickFields, usePatientValidation } from './fields';
+import { patientKey, PATIENTS_KEY, timelineKey } from './queries';
+
+export function PatientEditModal({ patient }: { patient: Patient }) {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const today = isoDate(new Date());
+  const [busy, setBusy] = useState(false);
+  // the version being edited (its values are what "changed" is measured against)
+  const [base, setBase] = useState<Patient>(patient);
+  const [theirs, setTheirs] = useState<Patient | null>(null);
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: `patient-edit-${patient.id}`,
+    owner: user.id,
+    initialValues: { ...pickFields(patient), version: patient.version },
+    validate: usePatientValidation(today),
+  });
+  const errors = useServerErrors(form);
+  const close = () => navigate(`/patients/${patient.id}`);
+
+  async function submit(v: typeof form.values) {
+    setBusy(true);
+    errors.clear();
+    try {
+      const changes = changedFields(v, pickFields(base));
+      const p = await unwrap(api.client.PATCH('/api/v1/patients/{id}', { params: { path: { id: patient.id } }, body: { version: v.version, ...changes } }));
+      discardDraft();
+      qc.setQueryData(patientKey(p.id), p);
+      void qc.invalidateQueries({ queryKey: PATIENTS_KEY, predicate: (q) => q.queryKey[1] === 'search' });
+      void qc.invalidateQueries({ queryKey: timelineKey(p.id) });
+      notifications.show({ color: 'teal', message: t('patients.saved') });
+      close();
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'stale-version') {
+        try {
+          setTheirs(await unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })));
+        } catch (loadErr) {
+          errors.handle(loadErr);
+        }
+      } else {
+        errors.handle(err);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  // keep my changes, now on top of their version
+  function applyMine() {
+    if (!theirs) return;
+    const mine = changedFields(form.getValues(), pickFields(base));
+    form.setValues({ ...pickFields(theirs), ...mine, version: theirs.version });
+    setBase(theirs);
+    setTheirs(null);
+  }
+
+  function takeTheirs() {
+    if (!theirs) return;
+    qc.setQueryData(patientKey(theirs.id), theirs);
+    form.setValues({ ...pickFields(theirs), version: theirs.version });
+    setBase(theirs);
+    setTheirs(null);
+  }
+
+  const mine = form.values;
+  return (
+    <Modal opened onClose={close} title={t('patients.edit')} size="lg">
+      {theirs ? (
+        <Stack data-testid="patient-conflict">
+          <Alert color="orange" title={t('patients.conflictTitle')}>
+            {t('patients.conflictText')}
+          </Alert>
+          <Table withTableBorder>
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th />
+                <Table.Th>{t('patients.yourVersion')}</Table.Th>
+                <Table.Th>{t('patients.currentVersion')}</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {PATIENT_FIELDS.map((f) => {
+                const differs = mine[f].trim() !== (theirs[f] ?? '').trim();
+                return (
+                  <Table.Tr key={f} data-field={f} data-differs={differs || undefined}>
+                    <Table.Td fw={500}>{t(`fields.${f}`)}</Table.Td>
+                    <Table.Td fw={differs ? 700 : undefined}>{f === 'gender' ? t(`gender.${mine[f] as 'male'}`) : mine[f]}</Table.Td>
+                    <Table.Td fw={differs ? 700 : undefined}>{f === 'gender' ? t(`gender.${theirs[f] as 'male'}`) : theirs[f]}</Table.Td>
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={takeTheirs} data-testid="take-theirs">
+              {t('patients.takeTheirs')}
+            </Button>
+            <Button onClick={applyMine} data-testid="apply-mine">
+              {t('patients.applyMine')}
+            </Button>
+          </Group>
+        </Stack>
+      ) : (
+        <form onSubmit={form.onSubmit(submit)} noValidate data-testid="patient-edit-form">
+          <Stack>
+            <DraftNotice
+              restored={restored}
+              onDiscard={() => {
+                discardDraft();
+                form.setValues({ ...pickFields(patient), version: patient.version });
+              }}
+            />
+            <PatientFields form={form} today={today} />
+            {errors.message && (
+              <Alert color="red" role="alert">
+                {errors.message}
+              </Alert>
+            )}
+            <Group justify="space-between">
+              <Text size="xs" c="dimmed">
+                {t('patients.version', { version: mine.version })}
+              </Text>
+              <Group>
+                <Button variant="default" onClick={close}>
+                  {t('common.cancel')}
+                </Button>
+                <Button type="submit" loading={busy}>
+                  {t('common.save')}
+                </Button>
+              </Group>
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}

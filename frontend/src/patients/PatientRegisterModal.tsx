@@ -1,0 +1,126 @@
+// PatientRegisterModal (/patients/new): the registration form. While it is filled, likely
+// duplicates (similar name and the same birth date, or the same phone) are looked up and shown
+// with their record numbers; saving a new record anyway takes an explicit "This is a new
+// patient". The draft survives a reload or a lost connection.
+import { Alert, Anchor, Button, Checkbox, Group, List, Modal, Stack, Text } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconUsers } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { api, ApiError, unwrap } from '../api';
+import { isoDate } from '../appointments/schedule';
+import { useSession } from '../auth/session';
+import { DraftNotice } from '../forms/DraftNotice';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useServerErrors } from '../forms/useServerErrors';
+import { formatDate } from '../i18n/format';
+import { BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation } from './fields';
+import { PATIENTS_KEY, useDuplicates } from './queries';
+
+export function PatientRegisterModal() {
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
+  const navigate = useNavigate();
+  const qc = useQueryClient();
+  const today = isoDate(new Date());
+  const [busy, setBusy] = useState(false);
+  const [confirmError, setConfirmError] = useState(false);
+  // from a search that found nobody: what was typed is a good start
+  const [params] = useSearchParams();
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: 'patient-register',
+    owner: user.id,
+    initialValues: { ...BLANK_PATIENT, ...namesFromQuery(params.get('q') ?? ''), confirm_duplicate: false },
+    validate: usePatientValidation(today),
+  });
+  const errors = useServerErrors(form);
+  const v = form.values;
+  const dups = useDuplicates({ first_name: v.first_name, last_name: v.last_name, date_of_birth: v.date_of_birth, contact_info: v.contact_info });
+  const likely = dups.data ?? [];
+  const close = () => navigate('/patients');
+
+  async function submit(values: typeof form.values) {
+    if (likely.length > 0 && !values.confirm_duplicate) {
+      setConfirmError(true);
+      return;
+    }
+    setBusy(true);
+    errors.clear();
+    try {
+      const p = await unwrap(api.client.POST('/api/v1/patients', { body: values }));
+      discardDraft();
+      await qc.invalidateQueries({ queryKey: PATIENTS_KEY });
+      notifications.show({ color: 'teal', message: t('patients.registered', { name: `${p.first_name} ${p.last_name}`, id: p.unique_id }) });
+      navigate(`/patients/${p.id}`);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'possible-duplicate') {
+        // someone registered a similar patient meanwhile: show them, ask again
+        await dups.refetch();
+        setConfirmError(true);
+      } else {
+        errors.handle(err);
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={close} title={t('patients.register')} size="lg">
+      <form onSubmit={form.onSubmit(submit)} noValidate data-testid="patient-register-form">
+        <Stack>
+          <DraftNotice
+            restored={restored}
+            onDiscard={() => {
+              discardDraft();
+              form.reset();
+            }}
+          />
+          <PatientFields form={form} today={today} />
+          {likely.length > 0 && (
+            <Alert color="yellow" icon={<IconUsers size={18} />} title={t('patients.duplicatesTitle')} data-testid="duplicates">
+              <Stack gap="xs">
+                <Text size="sm">{t('patients.duplicatesText')}</Text>
+                <List size="sm" spacing={4}>
+                  {likely.map((p) => (
+                    <List.Item key={p.id} data-unique-id={p.unique_id}>
+                      <Anchor component={Link} to={`/patients/${p.id}`} fw={600}>
+                        {p.first_name} {p.last_name}
+                      </Anchor>{' '}
+                      <Text span ff="monospace">
+                        {p.unique_id}
+                      </Text>{' '}
+                      · {t('patients.born', { date: formatDate(p.date_of_birth, i18n.language) })}
+                      {p.contact_info ? ` · ${p.contact_info}` : ''}
+                    </List.Item>
+                  ))}
+                </List>
+                <Checkbox
+                  label={t('patients.confirmNew')}
+                  name="confirm_duplicate"
+                  {...form.getInputProps('confirm_duplicate', { type: 'checkbox' })}
+                  error={confirmError && !v.confirm_duplicate ? t('patients.confirmNewRequired') : undefined}
+                />
+              </Stack>
+            </Alert>
+          )}
+          {errors.message && (
+            <Alert color="red" role="alert">
+              {errors.message}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={close}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy}>
+              {t('patients.registerSubmit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { ageYears, birthDateProblem, changedFields, namesFromQuery } from './fields';
+
+describe('birth date', () => {
+  const today = '2026-03-02';
+  it('accepts a real past day up to 130 years ago', () => {
+    expect(birthDateProblem('1990-05-12', today)).toBeNull();
+    expect(birthDateProblem(today, today)).toBeNull();
+    expect(birthDateProblem('1896-03-02', today)).toBeNull();
+  });
+  it('refuses empty, malformed, future and too old dates', () => {
+    expect(birthDateProblem('', today)).toBe('required');
+    expect(birthDateProblem('1990-02-30', today)).toBe('invalid');
+    expect(birthDateProblem('12/05/1990', today)).toBe('invalid');
+    expect(birthDateProblem('2026-03-03', today)).toBe('future');
+    expect(birthDateProblem('1896-03-01', today)).toBe('tooOld');
+  });
+  it('counts age in whole years', () => {
+    expect(ageYears('1990-03-02', today)).toBe(36);
+    expect(ageYears('1990-03-03', today)).toBe(35);
+    expect(ageYears('2025-12-31', today)).toBe(0);
+  });
+});
+
+describe('changedFields', () => {
+  const base = { first_name: 'Amina', last_name: 'Wanjiru', date_of_birth: '1990-05-12', gender: 'female', contact_info: '0712', address: 'Moshi', known_allergies: '' };
+  it('sends only what the user changed (so a re-applied edit keeps the other desk\'s fields)', () => {
+    expect(changedFields(base, base)).toEqual({});
+    expect(changedFields({ ...base, address: 'Arusha', first_name: ' Amina ' }, base)).toEqual({ address: 'Arusha' });
+    expect(changedFields({ ...base, known_allergies: 'Penicillin' }, base)).toEqual({ known_allergies: 'Penicillin' });
+  });
+});
+
+describe('namesFromQuery', () => {
+  it('starts a registration from what the search was given', () => {
+    expect(namesFromQuery('  Amina   Wanjiru ')).toEqual({ first_name: 'Amina', last_name: 'Wanjiru' });
+    expect(namesFromQuery('Amina Njeri Wanjiru')).toEqual({ first_name: 'Amina', last_name: 'Njeri Wanjiru' });
+    expect(namesFromQuery('Zuhura')).toEqual({ first_name: 'Zuhura', last_name: '' });
+    expect(namesFromQuery('0712 345 678')).toEqual({ contact_info: '0712 345 678' });
+    expect(namesFromQuery('CHL-000123-7')).toEqual({});
+    expect(namesFromQuery('12')).toEqual({});
+    expect(namesFromQuery('')).toEqual({});
+  });
+});

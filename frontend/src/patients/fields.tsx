@@ -1,0 +1,131 @@
+// The patient's fields, shared by the register and edit forms, and their checks in the
+// browser (the server checks them again and answers beside the fields).
+import { NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import type { UseFormReturnType } from '@mantine/form';
+import { useTranslation } from 'react-i18next';
+import type { Patient } from '../api/types';
+import { isIsoDate } from '../appointments/schedule';
+import { GENDERS } from './PatientPicker';
+
+export interface PatientValues {
+  [key: string]: unknown;
+  first_name: string;
+  last_name: string;
+  date_of_birth: string;
+  gender: string;
+  contact_info: string;
+  address: string;
+  known_allergies: string;
+}
+
+export const PATIENT_FIELDS = ['first_name', 'last_name', 'date_of_birth', 'gender', 'contact_info', 'address', 'known_allergies'] as const;
+
+export type Field = (typeof PATIENT_FIELDS)[number];
+
+/** changedFields: the fields whose value differs from the version they were edited on. */
+export function changedFields(values: Record<Field, string>, base: Record<Field, string>): Partial<Record<Field, string>> {
+  const out: Partial<Record<Field, string>> = {};
+  for (const f of PATIENT_FIELDS) if (values[f].trim() !== base[f].trim()) out[f] = values[f];
+  return out;
+}
+
+export function pickFields(p: Patient): Record<Field, string> {
+  return Object.fromEntries(PATIENT_FIELDS.map((f) => [f, p[f] ?? ''])) as Record<Field, string>;
+}
+
+export const BLANK_PATIENT: PatientValues = {
+  first_name: '',
+  last_name: '',
+  date_of_birth: '',
+  gender: 'unknown',
+  contact_info: '',
+  address: '',
+  known_allergies: '',
+};
+
+/** The server's limits, in characters. */
+export const NAME_MAX = 100;
+export const CONTACT_MAX = 255;
+export const ALLERGIES_MAX = 4000;
+export const MAX_AGE_YEARS = 130;
+
+/**
+ * namesFromQuery: a search that found nobody, as the start of a registration: "Amina Wanjiru"
+ * gives the first and last names, a phone number the contact; a record number gives nothing.
+ */
+export function namesFromQuery(q: string): Partial<PatientValues> {
+  const text = q.trim().replace(/\s+/g, ' ');
+  if (!text) return {};
+  if (/^[\d\s+()-]+$/.test(text)) return text.replace(/\D/g, '').length >= 6 ? { contact_info: text } : {};
+  if (/\d/.test(text)) return {}; // a record number
+  const [first, ...rest] = text.split(' ');
+  return { first_name: first!, last_name: rest.join(' ') };
+}
+
+export type BirthDateProblem = 'required' | 'invalid' | 'future' | 'tooOld';
+
+/** birthDateProblem: a birth date is a real day, not in the future, not over 130 years ago. */
+export function birthDateProblem(v: string, today: string): BirthDateProblem | null {
+  if (!v) return 'required';
+  if (!isIsoDate(v)) return 'invalid';
+  if (v > today) return 'future';
+  const [y, m, d] = today.split('-');
+  if (v < `${String(Number(y) - MAX_AGE_YEARS).padStart(4, '0')}-${m}-${d}`) return 'tooOld';
+  return null;
+}
+
+/** ageYears on a given day (both YYYY-MM-DD). */
+export function ageYears(dob: string, today: string): number {
+  const [y1, m1, d1] = dob.split('-').map(Number);
+  const [y2, m2, d2] = today.split('-').map(Number);
+  let age = y2! - y1!;
+  if (m2! < m1! || (m2 === m1 && d2! < d1!)) age--;
+  return age;
+}
+
+export function usePatientValidation(today: string) {
+  const { t } = useTranslation();
+  const chars = (v: string) => [...v.trim()].length;
+  const name = (v: string) => (!v.trim() ? t('validation.required') : chars(v) > NAME_MAX ? t('validation.tooLong', { max: NAME_MAX }) : null);
+  const text = (max: number) => (v: string) => (chars(v) > max ? t('validation.tooLong', { max }) : null);
+  return {
+    first_name: name,
+    last_name: name,
+    date_of_birth: (v: string) => {
+      const p = birthDateProblem(v, today);
+      return p ? t(`validation.birth.${p}`, { years: MAX_AGE_YEARS }) : null;
+    },
+    contact_info: text(CONTACT_MAX),
+    address: text(CONTACT_MAX),
+    known_allergies: text(ALLERGIES_MAX),
+  };
+}
+
+export function PatientFields<T extends PatientValues>({ form, today, autoFocus = true }: { form: UseFormReturnType<T>; today: string; autoFocus?: boolean }) {
+  const { t } = useTranslation();
+  return (
+    <Stack>
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={t('fields.first_name')} required data-autofocus={autoFocus || undefined} name="first_name" autoComplete="off" {...form.getInputProps('first_name')} />
+        <TextInput label={t('fields.last_name')} required name="last_name" autoComplete="off" {...form.getInputProps('last_name')} />
+        <TextInput label={t('fields.date_of_birth')} required type="date" name="date_of_birth" max={today} {...form.getInputProps('date_of_birth')} />
+        <NativeSelect
+          label={t('fields.gender')}
+          name="gender"
+          data={GENDERS.map((g) => ({ value: g, label: t(`gender.${g}`) }))}
+          {...form.getInputProps('gender')}
+        />
+        <TextInput label={t('fields.contact_info')} description={t('patients.contactHint')} name="contact_info" autoComplete="off" {...form.getInputProps('contact_info')} />
+        <TextInput label={t('fields.address')} name="address" autoComplete="off" {...form.getInputProps('address')} />
+      </SimpleGrid>
+      <Textarea
+        label={t('fields.known_allergies')}
+        description={t('patients.allergiesHint')}
+        name="known_allergies"
+        autosize
+        minRows={2}
+        {...form.getInputProps('known_allergies')}
+      />
+    </Stack>
+  );
+}
