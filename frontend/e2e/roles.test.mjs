@@ -116,6 +116,8 @@ test('first run, an administrator creates a receptionist who sees only reception
     await page.keyboard.type('Otieno');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/patients\?q=Otieno$/);
+    // The patients page focuses its own search box when it opens; Ctrl+K then goes to the header's.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'patient-search-page-input');
     await page.keyboard.press('Control+k');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'patient-search');
 
