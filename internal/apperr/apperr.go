@@ -210,3 +210,17 @@ func (f Fields) Err() error {
 	}
 	return Invalid(f...)
 }
+
+// CheckVersion adds a field error to f when an edit does not say which version it was made on
+// (every update carries it, as If-Match or in the body: a stale one is refused, never merged).
+func CheckVersion(f *Fields, version int64) {
+	if version <= 0 {
+		f.Add("version", CodeRequired, "Send the version you edited (If-Match or version).")
+	}
+}
+
+// Stale is the conflict of an edit made on an old version of a record (code stale-version):
+// nothing was changed; the user reloads and applies the change again.
+func Stale(what string) *Error {
+	return New(ErrConflict, "Someone else changed this "+what+" meanwhile; reload it to see their version, then apply your change again.").WithCode("stale-version")
+}

@@ -256,9 +256,7 @@ type MoveParams struct {
 // apperr.ErrInvalid (422).
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MoveParams) (Appointment, error) {
 	var f apperr.Fields
-	if u.Version <= 0 {
-		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
-	}
+	apperr.CheckVersion(&f, u.Version)
 	if u.Reason != nil {
 		checkReason(&f, "reason", *u.Reason)
 	}
@@ -282,7 +280,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 			return err
 		}
 		if cur.Version != u.Version {
-			return apperr.New(apperr.ErrConflict, "Someone else changed this appointment meanwhile; reload it.").WithCode("stale-version")
+			return apperr.Stale("appointment")
 		}
 		status, date, tm, reason, cancel := cur.Status, cur.Date, cur.Time, cur.Reason, cur.CancelReason
 		var f apperr.Fields

@@ -106,5 +106,5 @@ func stale(ctx context.Context, tx pgx.Tx, table string, id int64) error {
 	if !exists {
 		return apperr.ErrNotFound
 	}
-	return apperr.New(apperr.ErrConflict, "Someone else changed this record meanwhile; reload it and apply your change again.").WithCode("stale-version")
+	return apperr.Stale("record")
 }

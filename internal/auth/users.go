@@ -288,9 +288,7 @@ type UpdateUserParams struct {
 // Validate reports every bad field at once.
 func (p UpdateUserParams) Validate() error {
 	var f apperr.Fields
-	if p.Version <= 0 {
-		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
-	}
+	apperr.CheckVersion(&f, p.Version)
 	if p.Email != nil {
 		validateEmail(&f, strings.TrimSpace(*p.Email))
 	}
@@ -402,9 +400,7 @@ const maxPreferencesBytes = 16 << 10
 // UpdateProfile changes the caller's own language and preferences.
 func (s *Service) UpdateProfile(ctx context.Context, actor db.Actor, userID int64, p ProfileParams) (User, error) {
 	var f apperr.Fields
-	if p.Version <= 0 {
-		f.Add("version", apperr.CodeRequired, "Send the version you edited (If-Match or version).")
-	}
+	apperr.CheckVersion(&f, p.Version)
 	if p.LanguagePreference != nil {
 		validateLanguage(&f, *p.LanguagePreference)
 	}

@@ -221,7 +221,9 @@ type EditParams struct {
 // (stale-version) and changes nothing.
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditParams) (Patient, error) {
 	if u.Version <= 0 {
-		return Patient{}, apperr.Invalid(apperr.FieldError{Field: "version", Code: apperr.CodeRequired, Message: "Send the version you edited (If-Match or version)."})
+		var f apperr.Fields
+		apperr.CheckVersion(&f, u.Version)
+		return Patient{}, f.Err()
 	}
 	today, err := s.today(ctx, s.db.Pool)
 	if err != nil {
@@ -237,7 +239,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 			return err
 		}
 		if cur.Version != u.Version {
-			return apperr.New(apperr.ErrConflict, "Someone else changed this patient meanwhile; reload to see their version, then apply your change again.").WithCode("stale-version")
+			return apperr.Stale("patient")
 		}
 		p := Demographics{FirstName: cur.FirstName, LastName: cur.LastName, DateOfBirth: cur.DateOfBirth, Gender: cur.Gender,
 			ContactInfo: cur.ContactInfo, Address: cur.Address, KnownAllergies: cur.KnownAllergies}
