@@ -138,6 +138,14 @@ func (g *schemaGen) operation(rt route, problemRef map[string]any) (map[string]a
 			"content":  map[string]any{"application/json": map[string]any{"schema": sch}},
 		}
 	}
+	if len(rt.rawIn) > 0 {
+		problems = append(problems, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType, http.StatusUnprocessableEntity)
+		content := map[string]any{}
+		for _, ct := range rt.rawIn {
+			content[ct] = map[string]any{"schema": map[string]any{"type": "string", "contentMediaType": ct}}
+		}
+		op["requestBody"] = map[string]any{"required": true, "content": content}
+	}
 	if rt.perm != PermPublic {
 		problems = append(problems, http.StatusUnauthorized, http.StatusForbidden)
 	}

@@ -35,7 +35,8 @@ type route struct {
 	summary string // one line for the OpenAPI document
 
 	query   []param     // query parameters, for the OpenAPI document
-	in      any         // the request body's Go value (e.g. patients.RegisterParams{}); nil: no body
+	in      any         // the request body's Go value (e.g. patients.RegisterParams{}); nil: no JSON body
+	rawIn   []string    // content types of a body that is not JSON (an image upload)
 	out     any         // the success body's Go value; nil: no body
 	status  int         // the success status; 0 means 200
 	alt     map[int]any // other statuses answered with a JSON body that is not a problem
@@ -98,7 +99,8 @@ func (s *server) routes() []route {
 			status: http.StatusNoContent, errs: []int{409}, json: handle(s, s.disableTwoFactor)},
 		{method: "PUT", path: "/api/v1/auth/me/profile-image", perm: PermAuthenticated, op: "putProfileImage", tag: "auth",
 			summary: "Set one's profile image (body: image/png or image/jpeg, 2 MiB at most)", out: userEnvelope{},
-			errs: []int{413, 415, 422}, maxBody: 2 << 20, handler: s.putProfileImage},
+			rawIn: []string{"image/png", "image/jpeg"},
+			errs:  []int{413, 415, 422}, maxBody: 2 << 20, handler: s.putProfileImage},
 
 		// Users and roles: administrators.
 		{method: "GET", path: "/api/v1/roles", perm: auth.PermRolesRead, op: "listRoles", tag: "users",
