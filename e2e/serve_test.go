@@ -165,6 +165,32 @@ func TestExternalDatabase(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&health); err != nil || health["database"] != "ok" {
 		t.Fatalf("health: %v %v", health, err)
 	}
+
+	// Two Chelals on one database: a session opened on one is accepted by the other.
+	out, code := runChelalInput(t, false, []string{"CHELAL_DATA_DIR=" + other, "DATABASE_URL=" + dsn}, "shared password 123\n",
+		"admin", "create", "--username", "shared", "--email", "shared@clinic.test")
+	if code != 0 {
+		t.Fatalf("admin create on the external database: exit %d\n%s", code, out)
+	}
+	body := strings.NewReader(`{"username":"shared","password":"shared password 123"}`)
+	loginResp, err := http.Post("http://"+host.addr+"/api/v1/auth/login", "application/json", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loginResp.Body.Close()
+	if loginResp.StatusCode != http.StatusOK || len(loginResp.Cookies()) == 0 {
+		t.Fatalf("login on the first instance: %d", loginResp.StatusCode)
+	}
+	req, _ := http.NewRequest("GET", "http://"+c.addr+"/api/v1/auth/me", nil)
+	req.AddCookie(loginResp.Cookies()[0])
+	me, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me.Body.Close()
+	if me.StatusCode != http.StatusOK {
+		t.Fatalf("the second instance refused the first one's session: %d", me.StatusCode)
+	}
 	c.stop(t)
 	host.stop(t)
 }
