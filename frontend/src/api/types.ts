@@ -18,3 +18,5 @@ export type Doctor = S['Doctor'];
 export type Appointment = S['Appointment'];
 export type BookParams = S['BookParams'];
 export type MoveParams = S['MoveParams'];
+export type Backup = S['Info'];
+export type BackupVerification = S['Verification'];

@@ -1,6 +1,139 @@
-// The backups area. Its screens arrive with a later release; until then, its empty state.
-import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+// BackupsPage: the backups in the server's backup folder (newest first) with the result of
+// their verification (each backup is restored into a scratch database), "Back up now", and
+// how the schedule and a restore work. Restoring is done from the server's terminal only.
+import { Alert, Badge, Button, Card, Code, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconDatabaseExport } from '@tabler/icons-react';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, unwrap } from '../api';
+import type { Backup } from '../api/types';
+import { problemMessage } from '../forms/errors';
+import { formatDateTime } from '../i18n/format';
+import { formatMegabytes } from './age';
+import { BACKUPS_KEY, useBackups } from './queries';
+
+export function VerificationBadge({ backup }: { backup: Backup }) {
+  const { t, i18n } = useTranslation();
+  const v = backup.verification;
+  if (!v) {
+    return (
+      <Badge color="gray" variant="light" data-verification="none">
+        {t('backups.notVerified')}
+      </Badge>
+    );
+  }
+  if (v.ok) {
+    return (
+      <Stack gap={2} data-verification="ok">
+        <Badge color="green">{t('backups.verified')}</Badge>
+        <Text size="xs" c="dimmed">
+          {t('backups.verifiedDetail', { date: formatDateTime(v.verified_at, i18n.language), tables: v.tables, rows: v.rows })}
+        </Text>
+      </Stack>
+    );
+  }
+  return (
+    <Stack gap={2} data-verification="failed">
+      <Badge color="red">{t('backups.failed')}</Badge>
+      <Text size="xs" c="red">
+        {v.error || formatDateTime(v.verified_at, i18n.language)}
+      </Text>
+    </Stack>
+  );
+}
 
 export function BackupsPage() {
-  return <AreaPlaceholder area="backups" />;
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  useDocumentTitle(`${t('areas.backups')} · Chelal`);
+  const backups = useBackups();
+  const rows = backups.data ?? [];
+
+  const backUp = useMutation({
+    mutationFn: () => unwrap(api.client.POST('/api/v1/backups')),
+    onSuccess: (b) => {
+      if (b.verification?.ok) {
+        notifications.show({ color: 'teal', message: t('backups.done', { file: b.file }) });
+      } else {
+        notifications.show({ color: 'red', autoClose: false, message: t('backups.doneFailed', { file: b.file, error: b.verification?.error ?? '-' }) });
+      }
+    },
+    onError: (err) => {
+      const running = err instanceof ApiError && err.status === 409 && err.type.endsWith('backup-running');
+      notifications.show({ color: running ? 'orange' : 'red', message: running ? t('backups.alreadyRunning') : problemMessage(err, t, i18n.language) });
+    },
+    onSettled: () => qc.invalidateQueries({ queryKey: BACKUPS_KEY }),
+  });
+
+  return (
+    <Stack data-area-page="backups">
+      <Group justify="space-between">
+        <Title order={2}>{t('areas.backups')}</Title>
+        <Button
+          leftSection={<IconDatabaseExport size={18} />}
+          loading={backUp.isPending}
+          disabled={backUp.isPending}
+          onClick={() => backUp.mutate()}
+          className="no-print"
+          data-testid="backup-now"
+        >
+          {t('backups.now')}
+        </Button>
+      </Group>
+      <Text>{t('backups.schedule')}</Text>
+      {backUp.isPending && (
+        <Alert color="blue" data-testid="backup-running">
+          <Group gap="sm" wrap="nowrap">
+            <Loader size="sm" aria-hidden />
+            <Text size="sm">{t('backups.running')}</Text>
+          </Group>
+        </Alert>
+      )}
+      {backups.isError && <Alert color="red">{problemMessage(backups.error, t, i18n.language)}</Alert>}
+      <Table.ScrollContainer minWidth={720}>
+        <Table striped verticalSpacing="xs" data-testid="backups-table">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('backups.created')}</Table.Th>
+              <Table.Th>{t('backups.file')}</Table.Th>
+              <Table.Th ta="right">{t('backups.size')}</Table.Th>
+              <Table.Th>{t('backups.verification')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {rows.map((b) => (
+              <Table.Tr key={b.file} data-file={b.file}>
+                <Table.Td>{formatDateTime(b.created_at, i18n.language)}</Table.Td>
+                <Table.Td>
+                  <Text size="sm" ff="monospace">
+                    {b.file}
+                  </Text>
+                </Table.Td>
+                <Table.Td ta="right">{t('backups.sizeMb', { size: formatMegabytes(b.size, i18n.language) })}</Table.Td>
+                <Table.Td>
+                  <VerificationBadge backup={b} />
+                </Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      {backups.isPending && <Loader aria-label={t('common.loading')} />}
+      {backups.isSuccess && rows.length === 0 && (
+        <Text c="dimmed" data-testid="backups-none">
+          {t('backups.none')}
+        </Text>
+      )}
+      <Card withBorder padding="lg" data-testid="backups-restore">
+        <Stack gap="xs">
+          <Title order={4}>{t('backups.restoreTitle')}</Title>
+          <Text size="sm">{t('backups.restoreText')}</Text>
+          <Code block>chelal restore FILE</Code>
+          <Text size="sm">{t('backups.restoreNote')}</Text>
+        </Stack>
+      </Card>
+    </Stack>
+  );
 }

@@ -1,10 +1,12 @@
 // HomePage: the start screen of each role: a greeting, the day at the reception (the queue and
-// the next appointments) for those who work the schedule, and the role's work areas.
+// the next appointments) for those who work the schedule, the age of the last verified backup
+// for administrators, and the role's work areas.
 import { Card, Group, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { TodayCards } from '../appointments/TodayCards';
+import { LastBackupLine } from '../backups/LastBackupLine';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { AREA_ICONS } from '../shell/areaIcons';
@@ -24,6 +26,7 @@ export function HomePage() {
           {t('home.today', { date: formatDate(new Date(), i18n.language) })} · {roleLabel(user.role, t)}
         </Text>
       </div>
+      {can('backups.manage') && <LastBackupLine />}
       {can('appointments.read') && <TodayCards />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>
