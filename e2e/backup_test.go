@@ -174,6 +174,36 @@ func TestBackupFaults(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, "*.partial")); len(left) != 0 {
 		t.Fatalf("stale partial backups left: %v", left)
 	}
+
+	// A restore killed while it loads the tables (at its first progress line): Chelal stays on
+	// its current database, which still holds everything.
+	backups, _ := filepath.Glob(filepath.Join(dir, "*.chelal-backup"))
+	if len(backups) == 0 {
+		t.Fatal("no backup to restore")
+	}
+	restore := command(false, env, "restore", backups[len(backups)-1])
+	stderr, err := restore.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := restore.Start(); err != nil {
+		t.Fatal(err)
+	}
+	progress := make([]byte, 0, 4096)
+	buf := make([]byte, 512)
+	for !strings.Contains(string(progress), "restoring [") {
+		n, err := stderr.Read(buf)
+		if err != nil {
+			t.Fatalf("restore ended before loading: %v\n%s", err, progress)
+		}
+		progress = append(progress, buf[:n]...)
+	}
+	_ = syscall.Kill(-restore.Process.Pid, syscall.SIGKILL)
+	_ = restore.Wait()
+	if _, err := os.Stat(filepath.Join(data, "pg", "database")); err == nil {
+		t.Fatal("a restore killed while loading switched Chelal to its database")
+	}
+
 	c = startServe(t, data)
 	conn = connect(t, embeddedDSN(t, data))
 	var n int
