@@ -20,13 +20,15 @@ import (
 
 // Actions the application records (the triggers record create, update and delete).
 const (
-	ActionLogin         = "login"
-	ActionLoginFailed   = "login_failed"
-	ActionLoginLocked   = "login_locked"
-	ActionLogout        = "logout"
-	ActionAccessDenied  = "access_denied"
-	ActionView          = "view"
-	ActionPasswordReset = "password_reset"
+	ActionLogin       = "login"
+	ActionLoginFailed = "login_failed"
+	ActionLoginLocked = "login_locked"
+	// ActionLoginOTPRequired: the password was right and the second factor is still to come.
+	ActionLoginOTPRequired = "login_otp_required"
+	ActionLogout           = "logout"
+	ActionAccessDenied     = "access_denied"
+	ActionView             = "view"
+	ActionPasswordReset    = "password_reset"
 )
 
 // Execer is what Record needs: a transaction (so the row commits or vanishes with the change

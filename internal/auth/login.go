@@ -105,9 +105,11 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 		}
 		if twoFA {
 			if p.OTP == "" {
-				// The password was right; the second factor is still missing. Not a failure.
+				// The password was right; the second factor is still missing. Not a failure, but
+				// an attempt all the same, so it is recorded.
 				outcome = apperr.New(apperr.ErrUnauthorized, "Enter the code from your authenticator app.").WithCode("otp-required")
-				return nil
+				return audit.Record(ctx, tx, audit.Entry{Action: audit.ActionLoginOTPRequired, ModelName: "auth_user", ObjectID: id,
+					Changes: map[string]any{"username": name}})
 			}
 			if sealed == nil {
 				return fmt.Errorf("user %d has 2FA enabled without a secret", id)

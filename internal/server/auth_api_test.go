@@ -342,6 +342,10 @@ func TestTwoFactor(t *testing.T) {
 	if st, typ := login(""); st != 401 || typ != "otp-required" {
 		t.Fatalf("login without otp: %d %s, want 401 otp-required", st, typ)
 	}
+	var halfway int
+	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_auditlog WHERE action = 'login_otp_required' AND ip_address = '10.0.0.2'`).Scan(&halfway); err != nil || halfway != 1 {
+		t.Fatalf("the attempt that still needs its code: %d audit rows (%v), want 1", halfway, err)
+	}
 	// The code used to enable is spent: replay refused.
 	if st, typ := login(code(now)); st != 401 || typ != "otp-invalid" {
 		t.Fatalf("replayed code: %d %s, want 401 otp-invalid", st, typ)
