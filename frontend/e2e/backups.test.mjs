@@ -2,28 +2,15 @@
 // now", sees the new backup verified in the list (its restore into a scratch database passed),
 // and the home page then says how old the last verified backup is, linking to Backups.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+import { test } from 'node:test';
+import { ADMIN, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
-let chelal;
-let browser;
-
-before(async () => {
-  chelal = await Chelal.create();
-  await chelal.start();
-  await chelal.setup();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await cleanup();
-});
+const clinic = withClinic();
 
 test('an administrator backs up now, sees it verified, and the home page shows its age', { timeout: 240_000 }, async () => {
-  const page = await newPage(browser);
+  const page = await newPage(clinic.browser);
   await scenario('backups', page, async () => {
-    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
 
     // Home: no verified backup yet, in orange, linking to Backups.
     const line = page.locator('[data-testid=home-last-backup]');

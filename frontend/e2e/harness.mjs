@@ -1,6 +1,7 @@
 // The browser tests' harness: a fresh `chelal serve` per test file (loopback, free port, temp
 // data dir, run as nobody when we are root), Debian's Chromium through playwright-core, a
 // screenshot when a scenario fails, TOTP codes, and clean-up of every process started.
+import { after, before } from 'node:test';
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -216,6 +217,26 @@ process.once('exit', () => {
   }
 });
 for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => process.exit(130));
+
+/**
+ * withClinic registers the node:test hooks most files need: before the tests, a fresh Chelal
+ * set up with ADMIN and a browser; after them, both closed. The returned object is filled in by
+ * the time the tests run: `const clinic = withClinic(); ... clinic.chelal.url`.
+ */
+export function withClinic() {
+  const clinic = { chelal: undefined, browser: undefined, admin: undefined };
+  before(async () => {
+    clinic.chelal = await Chelal.create();
+    await clinic.chelal.start();
+    clinic.admin = await clinic.chelal.setup();
+    clinic.browser = await launchBrowser();
+  });
+  after(async () => {
+    await clinic.browser?.close();
+    await cleanup();
+  });
+  return clinic;
+}
 
 export async function launchBrowser() {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);

@@ -1,28 +1,15 @@
 // A killed server: the offline banner shows, the typed input (never the password) is kept,
 // and after the server is started again a reload puts it back in the form.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+import { test } from 'node:test';
+import { ADMIN, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
-let chelal;
-let browser;
-
-before(async () => {
-  chelal = await Chelal.create();
-  await chelal.start();
-  await chelal.setup();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await cleanup();
-});
+const clinic = withClinic();
 
 test('offline banner, and typed input survives a reload after the server returns', { timeout: 180_000 }, async () => {
-  const page = await newPage(browser);
+  const page = await newPage(clinic.browser);
   await scenario('offline', page, async () => {
-    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
     await page.locator('[data-testid=main-nav] [data-area=users]').click();
     await page.locator('[data-testid=new-user]').click();
     await page.waitForURL(/\/users\/new$/);
@@ -35,7 +22,7 @@ test('offline banner, and typed input survives a reload after the server returns
     await form.locator('input[name=password]').fill('siri-kubwa-sana-1');
 
     // power cut
-    await chelal.kill();
+    await clinic.chelal.kill();
     await page.keyboard.press('Enter'); // the save fails: no answer
     const banner = page.locator('[data-testid=offline-banner]');
     await banner.waitFor();
@@ -50,7 +37,7 @@ test('offline banner, and typed input survives a reload after the server returns
     assert.doesNotMatch(local, /siri-kubwa/);
 
     // the server comes back on the same data and port: the banner goes by itself
-    await chelal.start();
+    await clinic.chelal.start();
     await banner.waitFor({ state: 'detached', timeout: 20_000 });
 
     // a reload (the session survived: it is in the database) brings the form back as typed
@@ -69,7 +56,7 @@ test('offline banner, and typed input survives a reload after the server returns
     await page.keyboard.press('Enter');
     await form.waitFor({ state: 'detached' });
     await page.locator('[data-testid=users-table] tr[data-username=baraka]').waitFor();
-    assert.equal(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('chelal.draft.')).length), 0);
+    assert.equal(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('clinic.chelal.draft.')).length), 0);
   });
   await page.context().close();
 });

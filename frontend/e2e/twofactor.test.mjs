@@ -1,29 +1,16 @@
 // Two-factor authentication: enrolment in the profile (QR code and secret, confirmed with a
 // code, recovery codes shown once), then a login that asks for the code.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ADMIN, Chelal, cleanup, currentStep, launchBrowser, loginUI, logoutUI, newPage, scenario, totp } from './harness.mjs';
+import { test } from 'node:test';
+import { ADMIN, currentStep, loginUI, logoutUI, newPage, scenario, totp, withClinic } from './harness.mjs';
 
-let chelal;
-let browser;
+const clinic = withClinic();
 let adminCodes = []; // the administrator's unused recovery codes, after the first test
 
-before(async () => {
-  chelal = await Chelal.create();
-  await chelal.start();
-  await chelal.setup();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await cleanup();
-});
-
 test('enrol in 2FA, then log in with a generated code and with a recovery code', { timeout: 180_000 }, async () => {
-  const page = await newPage(browser);
+  const page = await newPage(clinic.browser);
   await scenario('twofactor', page, async () => {
-    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
     await page.locator('[data-testid=main-nav] [data-area=profile]').click();
     const card = page.locator('[data-testid=two-factor-card]');
     await card.locator('[data-testid=two-factor-start]').click();
@@ -78,10 +65,10 @@ test('enrol in 2FA, then log in with a generated code and with a recovery code',
 
 test('an administrator changes a role, resets a lost 2FA and deactivates a user', { timeout: 120_000 }, async () => {
   assert.ok(adminCodes.length >= 2, 'the administrator enrolled in 2FA in the test above');
-  const page = await newPage(browser);
+  const page = await newPage(clinic.browser);
   await scenario('user-admin', page, async () => {
     // the administrator has 2FA on after the first test: log in through the UI with a code
-    await page.goto(chelal.url + '/');
+    await page.goto(clinic.chelal.url + '/');
     await page.locator('[data-testid=login-form] input[name=username]').fill(ADMIN.username);
     await page.locator('[data-testid=login-form] input[name=password]').fill(ADMIN.password);
     await page.keyboard.press('Enter');
@@ -94,20 +81,20 @@ test('an administrator changes a role, resets a lost 2FA and deactivates a user'
     await page.locator('[data-testid=main-nav]').waitFor();
 
     // a doctor with 2FA on, set up through the API
-    const api = await chelal.login(ADMIN.username, ADMIN.password, adminCodes.shift());
-    const doctorRole = await chelal.roleId(api, 'doctor');
-    const nurseRole = await chelal.roleId(api, 'nurse');
-    const { json: created } = await chelal.api(
+    const api = await clinic.chelal.login(ADMIN.username, ADMIN.password, adminCodes.shift());
+    const doctorRole = await clinic.chelal.roleId(api, 'doctor');
+    const nurseRole = await clinic.chelal.roleId(api, 'nurse');
+    const { json: created } = await clinic.chelal.api(
       'POST',
       '/api/v1/users',
       { username: 'daktari', password: 'daktari-mzuri-2026', first_name: 'Juma', last_name: 'Hassan', email: 'juma@clinic.test', role_id: doctorRole },
       api,
     );
-    const doc = await chelal.login('daktari', 'daktari-mzuri-2026');
-    const { json: enrol } = await chelal.api('POST', '/api/v1/auth/2fa/setup', undefined, doc);
-    await chelal.api('POST', '/api/v1/auth/2fa/enable', { code: totp(enrol.secret) }, doc);
+    const doc = await clinic.chelal.login('daktari', 'daktari-mzuri-2026');
+    const { json: enrol } = await clinic.chelal.api('POST', '/api/v1/auth/2fa/setup', undefined, doc);
+    await clinic.chelal.api('POST', '/api/v1/auth/2fa/enable', { code: totp(enrol.secret) }, doc);
 
-    await page.goto(chelal.url + `/users/${created.user.id}`);
+    await page.goto(clinic.chelal.url + `/users/${created.user.id}`);
     const form = page.locator('[data-testid=user-edit-form]');
     await form.waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'first_name', 'the first field has the focus');
@@ -124,11 +111,11 @@ test('an administrator changes a role, resets a lost 2FA and deactivates a user'
     await row.getByText('Deactivated').waitFor();
     assert.match(await row.innerText(), /Nurse/);
 
-    const { json: after } = await chelal.api('GET', `/api/v1/users/${created.user.id}`, undefined, api);
+    const { json: after } = await clinic.chelal.api('GET', `/api/v1/users/${created.user.id}`, undefined, api);
     assert.equal(after.user.two_factor_enabled, false);
     assert.equal(after.user.role_id, nurseRole);
     assert.equal(after.user.is_active, false);
-    await assert.rejects(chelal.login('daktari', 'daktari-mzuri-2026'), /401|403/);
+    await assert.rejects(clinic.chelal.login('daktari', 'daktari-mzuri-2026'), /401|403/);
     assert.deepEqual(page.jsErrors, []);
   });
   await page.context().close();
