@@ -77,6 +77,9 @@ type Error struct {
 	Err     error        // the cause; never shown to users
 	// RetryAfter, with ErrTooManyRequests or ErrUnavailable, says when trying again may work.
 	RetryAfter time.Duration
+	// Details is data the client needs to act on the error (the allergy warnings a doctor must
+	// confirm, the stock still available); the HTTP layer answers it as the problem's "details".
+	Details any
 }
 
 // New returns an error of kind with a message for the user.
@@ -105,6 +108,21 @@ func Invalid(fields ...FieldError) *Error {
 func (e *Error) WithCode(code string) *Error {
 	e.Code = code
 	return e
+}
+
+// WithDetails attaches data for the client (see Error.Details) and returns e.
+func (e *Error) WithDetails(details any) *Error {
+	e.Details = details
+	return e
+}
+
+// DetailsOf returns the Details of the first *Error in err's chain, or nil.
+func DetailsOf(err error) any {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Details
+	}
+	return nil
 }
 
 // Error describes e for logs: kind, message, fields and cause.

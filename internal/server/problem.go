@@ -38,6 +38,9 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty"`
 	// Errors lists what is wrong with each input field, for validation failures.
 	Errors []apperr.FieldError `json:"errors,omitempty" doc:"What is wrong with each input field (validation failures only)."`
+	// Details is what the client needs to act on this problem, by problem type: the allergy
+	// warnings to confirm (allergy-warning), the stock still available (insufficient-stock).
+	Details any `json:"details,omitempty" doc:"Data to act on the problem, depending on its type (e.g. allergy warnings)."`
 }
 
 // Error describes the problem for logs.
@@ -129,6 +132,7 @@ func problemFor(r *http.Request, err error) (p *Problem, unexpected bool) {
 		p.Type = ProblemTypeBase + code
 	}
 	p.Errors = apperr.FieldsOf(err)
+	p.Details = apperr.DetailsOf(err)
 	return p, pk.status >= 500
 }
 
