@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -169,6 +170,29 @@ func useIfMatch(r *http.Request, version *int64) error {
 	}
 	*version = v
 	return nil
+}
+
+// MaxIdempotencyKey is the longest Idempotency-Key header accepted.
+const MaxIdempotencyKey = 100
+
+// idempotencyKey reads the optional Idempotency-Key header of a retried write (a payment, a
+// dispense): 1-100 visible ASCII characters, or "" when absent. The domain stores it with the
+// record it creates, under a unique index, so a retry finds the first answer's record instead
+// of writing a second one.
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if k == "" {
+		return "", nil
+	}
+	ok := len(k) <= MaxIdempotencyKey
+	for i := 0; ok && i < len(k); i++ {
+		ok = k[i] > ' ' && k[i] < 0x7f
+	}
+	if !ok {
+		return "", apperr.Invalid(apperr.FieldError{Field: "Idempotency-Key", Code: apperr.CodeInvalid,
+			Message: fmt.Sprintf("Idempotency-Key must be 1-%d visible ASCII characters (a UUID, say).", MaxIdempotencyKey)})
+	}
+	return k, nil
 }
 
 // asMaxBytes says whether err is a body that went over its limit.
