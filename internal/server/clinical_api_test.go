@@ -372,6 +372,15 @@ func TestAllergyWarning(t *testing.T) {
 	}
 	// A medication unrelated to the allergy: no warning.
 	expect(t, c.doc.do("POST", path, map[string]any{"medication_name": "Paracetamol", "dosage": "1 g", "frequency": "tds", "quantity": 12}), 201)
+
+	// The printable prescription: a PDF for the pharmacist too, none for the receptionist.
+	pdfPath := fmt.Sprintf("/api/v1/encounters/%d/prescription.pdf", idOf(e))
+	pdf := c.pha.do("GET", pdfPath, nil)
+	if pdf.Code != 200 || pdf.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf.Body.String(), "%PDF-") {
+		t.Fatalf("prescription pdf: %d %s %.20q", pdf.Code, pdf.Header().Get("Content-Type"), pdf.Body.String())
+	}
+	expect(t, c.desk.do("GET", pdfPath, nil), 403)
+	expect(t, c.pha.do("GET", "/api/v1/encounters/999999/prescription.pdf", nil), 404)
 }
 
 // TestWalkInEncounterAndVitalsUnits: a doctor's walk-in encounter; the clinic types °F and lb,

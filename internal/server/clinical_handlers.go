@@ -2,7 +2,9 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"chelal/internal/apperr"
 	"chelal/internal/auth"
@@ -126,4 +128,23 @@ func (s *server) prescribe(r *http.Request, in clinical.PrescribeParams) (clinic
 		return clinical.Prescription{}, err
 	}
 	return s.clinical.Prescribe(r.Context(), actorOf(r), id, in)
+}
+
+// prescriptionPDF answers an encounter's prescriptions as a PDF download.
+func (s *server) prescriptionPDF(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pdf, err := s.clinical.PrescriptionPDF(r.Context(), actorOf(r), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="prescription-%d.pdf"`, id))
+	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, _ = w.Write(pdf)
 }
