@@ -314,6 +314,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/encounters/{id}/prescription.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The encounter's prescriptions as a printable PDF (application/pdf) */
+        get: operations["prescriptionPdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/encounters/{id}/prescriptions": {
         parameters: {
             query?: never;
@@ -617,7 +634,22 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        ArchiveUsage: {
+            /** Format: int64 */
+            base_backups: number;
+            /** Format: int64 */
+            base_bytes: number;
+            /** Format: date-time */
+            newest_base: string | null;
+            /** Format: date-time */
+            oldest_base: string | null;
+            /** Format: int64 */
+            wal_bytes: number;
+            /** Format: int64 */
+            wal_files: number;
+        };
         BackupList: {
+            archive: components["schemas"]["ArchiveUsage"];
             items: components["schemas"]["Info"][];
         };
         BookParams: {
@@ -2906,6 +2938,62 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    prescriptionPdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
