@@ -39,7 +39,7 @@ func TestPointInTimeRecoveryCommand(t *testing.T) {
 	c.stop(t)
 
 	out, code := runChelal(t, false, env, "backup", "--base")
-	if code != 0 || !strings.Contains(out, "base backup written") {
+	if code != 0 || !strings.Contains(out, "base backup written") || !strings.Contains(out, "base backup verified") {
 		t.Fatalf("backup --base: exit %d\n%s", code, out)
 	}
 	if bases, _ := filepath.Glob(filepath.Join(data, "backups", "base", "base-*.tar.gz")); len(bases) != 1 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -209,6 +210,14 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 		return err
 	}
 	s.Log.Info("base backup written", "file", info.File, "bytes", info.Bytes)
+	if check, err := s.DB.VerifyBaseBackup(ctx, filepath.Join(BaseDir(s.Dir), info.File), WALDir(s.Dir)); err != nil {
+		if ctx.Err() == nil {
+			s.notify(ctx, "backup_failed", "Base backup failed its check", fmt.Sprintf("The base backup %s could not be replayed in a scratch database: %v. Point-in-time recovery may not work; Chelal takes another tomorrow.", info.File, err))
+		}
+		return err
+	} else {
+		s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
+	}
 	if n, err := PruneArchive(s.Dir, s.BaseRetention, now); err != nil {
 		s.Log.Warn("prune the WAL archive", "err", err)
 	} else if n > 0 {

@@ -107,7 +107,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	var base *bool
 	r, err := startBackupRun(ctx, env, "backup", args, false, true, func(fs *flag.FlagSet) {
 		out = fs.String("out", "", "folder for the backup (default CHELAL_BACKUP_DIR or <data dir>/backups)")
-		base = fs.Bool("base", false, "also take a base backup for point-in-time recovery (into <folder>/base)")
+		base = fs.Bool("base", false, "also take a base backup for point-in-time recovery (beside the WAL archive: <backup folder>/base)")
 	})
 	if err != nil {
 		return err
@@ -119,12 +119,19 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	}
 	began := time.Now()
 	if *base {
+		// Beside the WAL archive, wherever --out puts the logical backup.
+		dir := backupDir(env, r.dataDir)
 		info, err := r.d.BaseBackup(ctx, backup.BaseDir(dir))
 		if err != nil {
 			return fmt.Errorf("base backup: %w", err)
 		}
 		fmt.Fprintf(env.Stdout, "base backup written: %s (%.1f MB); point-in-time recovery can reach any moment from %s on\n",
 			filepath.Join(backup.BaseDir(dir), info.File), float64(info.Bytes)/1e6, info.FinishedAt.Local().Format("2006-01-02 15:04:05"))
+		check, err := r.d.VerifyBaseBackup(ctx, filepath.Join(backup.BaseDir(dir), info.File), backup.WALDir(dir))
+		if err != nil {
+			return fmt.Errorf("the base backup %s failed its check: %w", info.File, err)
+		}
+		fmt.Fprintf(env.Stdout, "base backup verified: replayed in a scratch cluster, %d tables, %d patients\n", check.Tables, check.Patients)
 	}
 	info, err := backup.CreateVerified(ctx, r.d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: r.pass,
 		Progress: func(table string, done, total int) {

@@ -3,7 +3,6 @@ package db
 import (
 	"archive/tar"
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -62,9 +61,6 @@ type EmbeddedOptions struct {
 	Ephemeral bool
 	// Parameters are extra server settings (name -> value), e.g. archive_mode.
 	Parameters map[string]string
-	// StartTimeout bounds the start (default 60 s); a point-in-time recovery replays WAL
-	// before it is ready and needs longer.
-	StartTimeout time.Duration
 }
 
 // Embedded is a running bundled PostgreSQL server. Stop it with Stop.
@@ -136,12 +132,7 @@ func (e *Embedded) start(ctx context.Context) error {
 	if err := checkDataDir(l.data); err != nil {
 		return err
 	}
-	binRoot := e.opts.BinariesDir
-	if binRoot == "" {
-		binRoot = l.root
-	}
-	e.binDir = filepath.Join(binRoot, "bin-"+PostgresVersion+"-"+sum[:8])
-	if err := extractOnce(openBundledArchive, e.binDir, e.log); err != nil {
+	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
 		return err
 	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
@@ -194,7 +185,7 @@ func (e *Embedded) start(ctx context.Context) error {
 			Locale("C.UTF-8").
 			Encoding("UTF8").
 			BinaryRepositoryURL("http://no-network.invalid/").
-			StartTimeout(cmp.Or(e.opts.StartTimeout, 60*time.Second)).
+			StartTimeout(60 * time.Second).
 			StartParameters(params).
 			Logger(io.Discard)
 		e.pg = embeddedpostgres.NewDatabase(cfg)
@@ -218,6 +209,17 @@ func (e *Embedded) start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// binaries unpacks the bundled PostgreSQL (once, under a file lock) for the server of opts and
+// returns its folder. sum is the bundle's checksum (bundledSum).
+func binaries(opts EmbeddedOptions, sum string, log *slog.Logger) (string, error) {
+	root := opts.BinariesDir
+	if root == "" {
+		root = opts.Dir
+	}
+	dir := filepath.Join(root, "bin-"+PostgresVersion+"-"+sum[:8])
+	return dir, extractOnce(openBundledArchive, dir, log)
 }
 
 // DSN is the connection string of the running server's Chelal database (loopback, password

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,9 @@ func TestPointInTimeRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	insert(d, "before the base backup")
+	if _, err := d.Pool.Exec(ctx, `CREATE TABLE core_patient (id int); INSERT INTO core_patient VALUES (1), (2)`); err != nil {
+		t.Fatal(err)
+	}
 	base, err := d.BaseBackup(ctx, bases)
 	if err != nil {
 		t.Fatal(err)
@@ -71,6 +75,32 @@ func TestPointInTimeRecovery(t *testing.T) {
 	if base.StartWAL == "" || base.Bytes == 0 || !base.FinishedAt.After(base.StartedAt) {
 		t.Fatalf("base backup: %+v", base)
 	}
+	// Verified: replayed in a scratch cluster and read back.
+	check, err := db.VerifyBase(ctx, db.EmbeddedOptions{Dir: filepath.Join(data, "pg")}, filepath.Join(bases, base.File), wal, filepath.Join(root, "verify"))
+	if err != nil || !check.OK || check.Database != "chelal" || check.Patients != 2 {
+		t.Fatalf("verification %+v: %v", check, err)
+	}
+	if info, _ := db.ReadBaseBackupInfo(filepath.Join(bases, base.File)); info.Verification == nil || !info.Verification.OK {
+		t.Errorf("the verification was not recorded: %+v", info.Verification)
+	}
+	if _, err := os.Stat(filepath.Join(root, "verify")); !os.IsNotExist(err) {
+		t.Errorf("the scratch cluster was left behind: %v", err)
+	}
+	// A damaged copy fails its verification, and says so beside it.
+	whole, _ := os.ReadFile(filepath.Join(bases, base.File))
+	damaged := filepath.Join(bases, "base-damaged.tar.gz")
+	_ = os.WriteFile(damaged, whole[:len(whole)/2], 0o600)
+	desc, _ := os.ReadFile(filepath.Join(bases, strings.TrimSuffix(base.File, ".tar.gz")+".json"))
+	_ = os.WriteFile(filepath.Join(bases, "base-damaged.json"), desc, 0o600)
+	if check, err := db.VerifyBase(ctx, db.EmbeddedOptions{Dir: filepath.Join(data, "pg")}, damaged, wal, filepath.Join(root, "verify")); err == nil || check.OK {
+		t.Errorf("a truncated base backup verified: %+v", check)
+	}
+	if info, _ := db.ReadBaseBackupInfo(damaged); info.Verification == nil || info.Verification.OK {
+		t.Errorf("the failed verification was not recorded: %+v", info.Verification)
+	}
+	_ = os.Remove(damaged)
+	_ = os.Remove(filepath.Join(bases, "base-damaged.json"))
+
 	insert(d, "kept")
 	time.Sleep(50 * time.Millisecond)
 	target := insert(d, "kept too").Add(10 * time.Millisecond)
@@ -117,8 +147,27 @@ func TestPointInTimeRecovery(t *testing.T) {
 		t.Fatalf("a target past the archive: %v, want ErrTargetNotReached", err)
 	}
 	d = open()
-	defer d.Close()
 	if got := rows(d); len(got) != 4 || got[3] != "written after the recovery" {
 		t.Fatalf("after a failed recovery the rows are %q", got)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A new computer: an empty data dir, the backup folder only. The recovered cluster gets a
+	// password of its own (the old one never left the old computer).
+	fresh := filepath.Join(root, "new-computer")
+	previous, err = db.RecoverTo(ctx, db.RecoverOptions{Embedded: db.EmbeddedOptions{Dir: filepath.Join(fresh, "pg")},
+		Base: filepath.Join(bases, base.File), WALDir: wal})
+	if err != nil || previous != "" {
+		t.Fatalf("recovery onto a new computer: %q %v", previous, err)
+	}
+	d, err = db.Open(ctx, db.OpenOptions{DataDir: fresh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if got := rows(d); len(got) < 3 || got[0] != "before the base backup" {
+		t.Fatalf("on the new computer: %q", got)
 	}
 }
