@@ -16,6 +16,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 	"github.com/jackc/pgx/v5"
@@ -329,4 +330,57 @@ func withDatabase(dsn, name string) (string, error) {
 	}
 	u.Path = "/" + name
 	return u.String(), nil
+}
+
+// Restored is a restore into a new database of the embedded server.
+type Restored struct {
+	Header   Header `json:"header"`
+	Database string `json:"database"` // the new database Chelal uses from its next start
+	Previous string `json:"previous"` // the database it used, kept until an administrator removes it
+}
+
+// RestoreEmbedded restores a backup into a new database of d's embedded server, checks every
+// table against the manifest again, migrates it up, and only then makes Chelal use it from its
+// next start. On any failure the new database is dropped and Chelal stays on its current one.
+func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOptions) (Restored, error) {
+	e := d.Embedded()
+	if e == nil {
+		return Restored{}, errors.New("restoring into a new database needs the embedded server; with an external server, restore into an empty database with `chelal restore` and DATABASE_URL")
+	}
+	name := "chelal_" + time.Now().UTC().Format("20060102_150405")
+	if _, err := d.Pool.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return Restored{}, fmt.Errorf("restore: create database %s: %w", name, err)
+	}
+	dsn := e.DSNFor(name)
+	fail := func(err error) (Restored, error) {
+		_, _ = d.Pool.Exec(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
+		return Restored{}, fmt.Errorf("restore failed; Chelal still uses its current database: %w", err)
+	}
+	o.MigrateUp = false // after the check below
+	h, m, err := Restore(ctx, path, dsn, o)
+	if err != nil {
+		return fail(err)
+	}
+	restored, err := db.Connect(ctx, dsn)
+	if err != nil {
+		return fail(err)
+	}
+	sums, err := Checksums(ctx, restored)
+	restored.Close()
+	if err != nil {
+		return fail(err)
+	}
+	for _, t := range m.Tables {
+		if sums[t.Name] != t {
+			return fail(fmt.Errorf("table %s differs from the backup after loading", t.Name))
+		}
+	}
+	if err := db.Migrate(ctx, dsn, o.Log); err != nil {
+		return fail(err)
+	}
+	previous := db.CurrentDatabase(e.Dir())
+	if err := e.SwitchDatabase(name); err != nil {
+		return fail(err)
+	}
+	return Restored{Header: h, Database: name, Previous: previous}, nil
 }

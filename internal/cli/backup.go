@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"chelal/internal/backup"
 	"chelal/internal/config"
 	"chelal/internal/db"
@@ -187,8 +185,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	}
 	opts := backup.RestoreOptions{Passphrase: r.pass, LatestSchema: r.latest, Log: log, Progress: progress}
 
-	e := d.Embedded()
-	if e == nil { // an external server: into the (empty) database of DATABASE_URL
+	if d.Embedded() == nil { // an external server: into the (empty) database of DATABASE_URL
 		opts.MigrateUp = true
 		h, _, err := backup.Restore(ctx, path, d.DSN(), opts)
 		fmt.Fprintln(env.Stderr)
@@ -198,43 +195,13 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "restored %s (schema %d) into the external database\n", path, h.SchemaVersion)
 		return nil
 	}
-	name := "chelal_" + time.Now().UTC().Format("20060102_150405")
-	if _, err := d.Pool.Exec(ctx, `CREATE DATABASE `+pgx.Identifier{name}.Sanitize()); err != nil {
-		return fmt.Errorf("restore: create database %s: %w", name, err)
-	}
-	dsn := e.DSNFor(name)
-	fail := func(err error) error {
-		_, _ = d.Pool.Exec(context.WithoutCancel(ctx), `DROP DATABASE IF EXISTS `+pgx.Identifier{name}.Sanitize()+` WITH (FORCE)`)
-		return fmt.Errorf("restore failed; Chelal still uses its current database: %w", err)
-	}
-	h, m, err := backup.Restore(ctx, path, dsn, opts)
+	res, err := backup.RestoreEmbedded(ctx, d, path, opts)
 	fmt.Fprintln(env.Stderr)
 	if err != nil {
-		return fail(err)
-	}
-	restored, err := db.Connect(ctx, dsn)
-	if err != nil {
-		return fail(err)
-	}
-	sums, err := backup.Checksums(ctx, restored)
-	restored.Close()
-	if err != nil {
-		return fail(err)
-	}
-	for _, t := range m.Tables {
-		if sums[t.Name] != t {
-			return fail(fmt.Errorf("table %s differs from the backup after loading", t.Name))
-		}
-	}
-	if err := db.Migrate(ctx, dsn, log); err != nil {
-		return fail(err)
-	}
-	previous := db.CurrentDatabase(e.Dir())
-	if err := e.SwitchDatabase(name); err != nil {
-		return fail(err)
+		return err
 	}
 	fmt.Fprintf(env.Stdout, "restored %s (written %s, schema %d) into database %s; Chelal uses it from its next start.\nThe previous database %q is kept; remove it once you are sure.\n",
-		path, h.CreatedAt.Format(time.RFC3339), h.SchemaVersion, name, previous)
+		path, res.Header.CreatedAt.Format(time.RFC3339), res.Header.SchemaVersion, res.Database, res.Previous)
 	return nil
 }
 

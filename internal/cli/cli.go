@@ -255,7 +255,7 @@ func (c core) Run(ctx context.Context) {
 }
 
 // newCore builds the core for the database d and the data dir.
-func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.Logger) (core, error) {
+func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.Logger, afterRestore func()) (core, error) {
 	authSvc, err := newAuth(env, d, dataDir)
 	if err != nil {
 		return core{}, err
@@ -268,6 +268,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		Patients:     patients.NewService(d),
 		Appointments: appointments.NewService(d),
 		Backups:      backups,
+		AfterRestore: afterRestore,
 		Frontend:     frontend.Dist(),
 		Log:          log,
 		Version:      env.Version,
@@ -328,24 +329,16 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer ln.Close()
 
-	d, dataDir, err := openDB(ctx, env, c, log, true)
+	live, err := startLive(ctx, env, c, log)
 	if err != nil {
 		return err
 	}
 	defer func() {
-		if err := d.Close(); err != nil {
+		if err := live.Close(); err != nil {
 			log.Error("close database", "err", err)
 		}
 	}()
-	cr, err := newCore(ctx, env, d, dataDir, log)
-	if err != nil {
-		return err
-	}
-	h := cr.handler
-	bgCtx, stopBackground := context.WithCancel(ctx)
-	background := make(chan struct{})
-	go func() { defer close(background); cr.Run(bgCtx) }()
-	defer func() { stopBackground(); <-background }()
+	h := http.Handler(live)
 	srv := server.NewHTTPServer(*addr, h, log)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

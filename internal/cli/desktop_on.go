@@ -64,7 +64,7 @@ func startDesktopCore(ctx context.Context, env Env, dataDir string, progress fun
 	default:
 		progress("Starting the clinic's database…")
 	}
-	d, _, err := openDB(ctx, env, common{dataDir: dataDir}, log, false)
+	live, err := startLive(ctx, env, common{dataDir: dataDir}, log)
 	switch {
 	case errors.Is(err, db.ErrLocked):
 		return nil, nil, fmt.Errorf("Chelal is already open on this computer (data folder %s): use the window that is open, or close it and start Chelal again", dataDir)
@@ -73,28 +73,10 @@ func startDesktopCore(ctx context.Context, env Env, dataDir string, progress fun
 	case err != nil:
 		return nil, nil, err
 	}
-	progress("Updating the clinic's database…")
-	if err := db.Migrate(ctx, d.DSN(), log); err != nil {
-		return nil, nil, errors.Join(err, d.Close())
-	}
-	progress("Opening Chelal…")
-	c, err := newCore(ctx, env, d, dataDir, log)
-	if err != nil {
-		return nil, nil, errors.Join(err, d.Close())
-	}
-	h := c.handler
-	// Background work (scheduled backups) stops before the database closes.
-	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
-	background := make(chan struct{})
-	go func() { defer close(background); c.Run(bgCtx) }()
-	closer := closerFunc(func() error { stopBackground(); <-background; return d.Close() })
+	h, closer := http.Handler(live), io.Closer(live)
 	log.Info("database ready", "took", time.Since(started).Round(time.Millisecond))
 	return h, closer, nil
 }
-
-type closerFunc func() error
-
-func (f closerFunc) Close() error { return f() }
 
 func desktopFileExists(name string) bool {
 	_, err := os.Stat(name)

@@ -84,3 +84,18 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 		t.Error("a folder fixed by CHELAL_BACKUP_DIR moved")
 	}
 }
+
+// TestRestoreNeedsTheEmbeddedServer: with an external server the UI cannot restore (the
+// terminal does, into an empty database), and says so.
+func TestRestoreNeedsTheEmbeddedServer(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	a.newUser("boss", auth.RoleAdmin)
+	admin := a.login("boss", "10.0.0.1")
+	if got := expect(t, admin.do("GET", "/api/v1/backups/restore", nil), 200); got["state"] != "idle" {
+		t.Errorf("status before any restore: %v", got)
+	}
+	if problemType(t, admin.do("POST", "/api/v1/backups/restore", map[string]any{"file": "x.chelal-backup"})) != "restore-unavailable" {
+		t.Error("a restore on an external server was not refused")
+	}
+}

@@ -220,6 +220,11 @@ func (s *server) routes() []route {
 			summary: "Write a backup now and verify it by restoring it into a scratch database", out: backup.Info{},
 			status: http.StatusCreated, errs: []int{409, 503}, handler: s.createBackup},
 
+		{method: "GET", path: "/api/v1/backups/restore", perm: auth.PermBackupsManage, op: "getRestore", tag: "backups",
+			summary: "The progress and outcome of the restore started from the UI", out: RestoreStatus{}, json: handle(s, s.getRestore)},
+		{method: "POST", path: "/api/v1/backups/restore", perm: auth.PermBackupsManage, op: "startRestore", tag: "backups",
+			summary: "Restore a backup into a new database (checked, migrated), then restart Chelal on it; the old database is kept",
+			in:      restoreParams{}, out: RestoreStatus{}, status: http.StatusAccepted, errs: []int{409}, json: handle(s, s.startRestore)},
 		{method: "GET", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "getBackupFolder", tag: "backups",
 			summary: "Where backups and the WAL archive go", out: backupFolder{}, json: handle(s, s.getBackupFolder)},
 		{method: "PUT", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "setBackupFolder", tag: "backups",

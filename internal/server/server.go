@@ -34,6 +34,9 @@ type Deps struct {
 	Clinical     *clinical.Service // nil: one without hooks, on DB
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
+	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
+	// restored database: it restarts Chelal's core on it (serve and the desktop do).
+	AfterRestore func()
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
 	// Nil, or without index.html (a fresh clone): non-API paths answer 404.
 	Frontend fs.FS
@@ -65,7 +68,9 @@ type server struct {
 	auth         *auth.Service
 	patients     *patients.Service
 	backups      BackupConfig
-	backupMu     sync.Mutex
+	backupMu     sync.Mutex // one backup or restore at a time
+	restore      restoreJob
+	afterRestore func()
 	appointments *appointments.Service
 	clinical     *clinical.Service
 	log          *slog.Logger
@@ -88,7 +93,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, afterRestore: d.AfterRestore, log: d.Log, version: d.Version}
 	if s.clinical == nil && d.DB != nil {
 		s.clinical = clinical.NewService(d.DB)
 	}
