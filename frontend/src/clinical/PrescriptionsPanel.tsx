@@ -16,16 +16,8 @@ import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
+import { allergyWarnings } from './allergy';
 import { clinicalProblem, prescriptionsKey, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription } from './queries';
-
-/** allergyWarnings reads the warnings of a refused prescription (409 allergy-warning), or null. */
-export function allergyWarnings(err: unknown, body: unknown): string[] | null {
-  if (!(err instanceof ApiError) || err.code !== 'allergy-warning') return null;
-  const details = body && typeof body === 'object' ? (body as { details?: unknown }).details : undefined;
-  const list = details && typeof details === 'object' ? (details as { warnings?: unknown }).warnings : undefined;
-  const warnings = Array.isArray(list) ? list.filter((w): w is string => typeof w === 'string' && w.trim() !== '') : [];
-  return warnings.length ? warnings : [err.detail || err.title];
-}
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();

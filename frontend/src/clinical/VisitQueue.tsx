@@ -44,7 +44,7 @@ export function VisitQueueTable({
           <Table.Th>{t('queue.arrived')}</Table.Th>
           <Table.Th>{t('appointments.patient')}</Table.Th>
           {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
-          <Table.Th>{t('queue.wait')}</Table.Th>
+          <Table.Th>{rows.every((a) => a.status === 'checked_in') ? t('queue.wait') : t('consult.visitStatus')}</Table.Th>
           <Table.Th>
             <span className="visually-hidden">{t('common.actions')}</span>
           </Table.Th>

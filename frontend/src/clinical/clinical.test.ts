@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../api/client';
+import { allergyWarnings } from './allergy';
 import { draftConflict, idleState, notesBlocked, pendingEdit, sameTexts } from './autosave';
 import {
   checkVitals,
@@ -132,5 +134,29 @@ describe('the notes autosave', () => {
     expect(draftConflict(saved, { notes: 'Fever and cough', diagnosis: '', base_version: 3 })).toBe(false);
     expect(draftConflict(saved, { notes: 'Fever', diagnosis: '', base_version: 2 })).toBe(false);
     expect(draftConflict(saved, { notes: 'Fever and cough', diagnosis: '', base_version: 0 })).toBe(false);
+  });
+});
+
+describe('the allergy warning', () => {
+  const problem = {
+    type: 'https://chelal.example/problems/allergy-warning',
+    title: 'Conflict',
+    status: 409,
+    detail: 'This medication matches the patient\'s known allergies: x. Confirm with a reason to prescribe it anyway.',
+  };
+
+  it('lists the warnings of the problem details', () => {
+    const body = { ...problem, details: { warnings: ['Phenoxymethylpenicillin matches the allergy "Penicillin".', ''] } };
+    expect(allergyWarnings(new ApiError(409, body), body)).toEqual(['Phenoxymethylpenicillin matches the allergy "Penicillin".']);
+  });
+
+  it('falls back to the detail when the details are missing or odd', () => {
+    expect(allergyWarnings(new ApiError(409, problem), { ...problem, details: { warnings: 'x' } })).toEqual([problem.detail]);
+  });
+
+  it('is null for any other problem', () => {
+    const stale = { ...problem, type: 'https://chelal.example/problems/stale-version' };
+    expect(allergyWarnings(new ApiError(409, stale), stale)).toBeNull();
+    expect(allergyWarnings(new Error('x'), null)).toBeNull();
   });
 });
