@@ -283,7 +283,34 @@ CREATE TRIGGER chelal_append_only BEFORE UPDATE OR DELETE ON core_inventorymovem
 CREATE TRIGGER chelal_append_only BEFORE UPDATE OR DELETE ON core_dispense
     FOR EACH ROW EXECUTE FUNCTION chelal_append_only();
 
-CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_stockbatch FOR EACH ROW EXECUTE FUNCTION chelal_touch();
+-- chelal_touch_except is chelal_touch ignoring the columns named in its arguments: a
+-- medication's version tracks its catalog fields, not the stock the ledger moves, so a
+-- dispense does not make the form an administrator is editing stale.
+CREATE FUNCTION chelal_touch_except() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    ignored text[] := ARRAY['version', 'updated_at'] || TG_ARGV;
+BEGIN
+    IF (to_jsonb(NEW) - ignored) = (to_jsonb(OLD) - ignored) THEN
+        NEW.version := OLD.version;
+        IF to_jsonb(NEW) - 'version' - 'updated_at' = to_jsonb(OLD) - 'version' - 'updated_at' THEN
+            NEW.updated_at := OLD.updated_at;
+        END IF;
+        RETURN NEW;
+    END IF;
+    NEW.updated_at := now();
+    NEW.version := OLD.version + 1;
+    RETURN NEW;
+END
+$$;
+DROP TRIGGER chelal_touch ON core_medicationitem;
+CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_medicationitem
+    FOR EACH ROW EXECUTE FUNCTION chelal_touch_except('stock_quantity', 'expiry_date');
+DROP TRIGGER chelal_touch ON core_inventoryitem;
+CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_inventoryitem
+    FOR EACH ROW EXECUTE FUNCTION chelal_touch_except('quantity');
+CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_stockbatch
+    FOR EACH ROW EXECUTE FUNCTION chelal_touch_except('quantity_left');
 
 CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_stockbatch FOR EACH ROW EXECUTE FUNCTION chelal_audit();
 CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_dispense FOR EACH ROW EXECUTE FUNCTION chelal_audit();

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/pharmacy"
 	"chelal/internal/server"
 )
 
@@ -224,13 +226,21 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 type core struct {
 	handler  http.Handler
 	schedule *backup.Schedule // nil: scheduled backups are off
+	pharmacy *pharmacy.Service
+	log      *slog.Logger
 }
 
 // Run does the core's background work until ctx ends.
 func (c core) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if c.pharmacy != nil {
+		// Expiry warnings: at start, then hourly (each batch is notified once).
+		wg.Go(func() { c.pharmacy.Run(ctx, time.Hour, c.log) })
+	}
 	if c.schedule != nil {
 		c.schedule.Run(ctx)
 	}
+	wg.Wait()
 }
 
 // newCore builds the core for the database d and the data dir.
@@ -241,11 +251,13 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	}
 	backups := server.BackupConfig{Dir: orDefault(env.Getenv("CHELAL_BACKUP_DIR"), filepath.Join(dataDir, "backups")),
 		Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
-	c := core{handler: server.New(server.Deps{
+	pharmacySvc := pharmacy.NewService(d)
+	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
 		Patients:     patients.NewService(d),
 		Appointments: appointments.NewService(d),
+		Pharmacy:     pharmacySvc,
 		Backups:      backups,
 		Frontend:     frontend.Dist(),
 		Log:          log,

@@ -80,3 +80,24 @@ func TestStockLedgerCannotBeBroken(t *testing.T) {
 		t.Fatalf("stock after an edit: %d", got)
 	}
 }
+
+// A medication's version follows its catalog fields, not the stock the ledger moves.
+func TestStockMovementsKeepTheCatalogVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	f := insertFixtures(t, d)
+	var batch, before, after, edited int64
+	if err := d.Pool.QueryRow(ctx, `INSERT INTO core_stockbatch (medication_id, batch_number, expiry_date, quantity_received, unit_cost)
+		VALUES ($1, 'B1', current_date + 365, 10, '1.00') RETURNING id`, f.medication).Scan(&batch); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.Pool.QueryRow(ctx, `SELECT version FROM core_medicationitem WHERE id = $1`, f.medication).Scan(&before)
+	mustExec(t, d, `INSERT INTO core_stockmovement (medication_id, batch_id, kind, quantity_change) VALUES ($1, $2, 'receive', 10)`, f.medication, batch)
+	_ = d.Pool.QueryRow(ctx, `SELECT version FROM core_medicationitem WHERE id = $1`, f.medication).Scan(&after)
+	mustExec(t, d, `UPDATE core_medicationitem SET unit_price = 13 WHERE id = $1`, f.medication)
+	_ = d.Pool.QueryRow(ctx, `SELECT version FROM core_medicationitem WHERE id = $1`, f.medication).Scan(&edited)
+	if before != after || edited != before+1 {
+		t.Fatalf("versions: %d before a receipt, %d after it, %d after a price edit; want v, v, v+1", before, after, edited)
+	}
+}

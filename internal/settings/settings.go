@@ -17,6 +17,10 @@ const (
 	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
+
+	// ExpiryWarningDays is how many days before a batch expires the pharmacy is warned
+	// (integer, 1-730; default 90).
+	ExpiryWarningDays = "pharmacy_expiry_warning_days"
 )
 
 // Querier runs a query returning one row (a pool or a transaction).
