@@ -121,7 +121,7 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 			rows, err := tx.Query(ctx, `
 				INSERT INTO core_stockalert (batch_id, kind)
 				SELECT b.id, $3 FROM core_stockbatch b
-				 WHERE b.quantity_left > 0 AND `+k.cond+`
+				 WHERE b.quantity_left > 0 AND `+k.cond+` AND $2::date IS NOT NULL
 				ON CONFLICT (batch_id, kind) DO NOTHING
 				RETURNING batch_id`, d.todayText(), d.warnText(), k.kind)
 			if err != nil {
