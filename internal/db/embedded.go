@@ -3,6 +3,7 @@ package db
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -61,6 +62,9 @@ type EmbeddedOptions struct {
 	Ephemeral bool
 	// Parameters are extra server settings (name -> value), e.g. archive_mode.
 	Parameters map[string]string
+	// StartTimeout bounds the start (default 60 s); a point-in-time recovery replays WAL
+	// before it is ready and needs longer.
+	StartTimeout time.Duration
 }
 
 // Embedded is a running bundled PostgreSQL server. Stop it with Stop.
@@ -190,7 +194,7 @@ func (e *Embedded) start(ctx context.Context) error {
 			Locale("C.UTF-8").
 			Encoding("UTF8").
 			BinaryRepositoryURL("http://no-network.invalid/").
-			StartTimeout(60 * time.Second).
+			StartTimeout(cmp.Or(e.opts.StartTimeout, 60*time.Second)).
 			StartParameters(params).
 			Logger(io.Discard)
 		e.pg = embeddedpostgres.NewDatabase(cfg)
@@ -437,7 +441,12 @@ func untarXz(archive io.Reader, dest string) error {
 	if err != nil {
 		return err
 	}
-	tr := tar.NewReader(xr)
+	return untar(tar.NewReader(xr), dest, 0o755)
+}
+
+// untar writes the entries of tr under dest, refusing any that would land outside it. Folders
+// get dirMode; files keep their mode within it.
+func untar(tr *tar.Reader, dest string, dirMode fs.FileMode) error {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -451,12 +460,12 @@ func untarXz(archive io.Reader, dest string) error {
 			return fmt.Errorf("archive entry %q escapes the target folder", h.Name)
 		}
 		target := filepath.Join(dest, name)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(target), dirMode); err != nil {
 			return err
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
+			if err := os.MkdirAll(target, dirMode); err != nil {
 				return err
 			}
 		case tar.TypeSymlink:
@@ -467,7 +476,7 @@ func untarXz(archive io.Reader, dest string) error {
 				return err
 			}
 		case tar.TypeReg:
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(h.Mode)&0o755)
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(h.Mode)&dirMode)
 			if err != nil {
 				return err
 			}

@@ -73,6 +73,20 @@ var whoMay = map[string][]string{
 	"POST /api/v1/prescriptions/{id}/dispense":        pharmacyWriters,
 	"GET /api/v1/pharmacy/queue":                      pharmacyReaders,
 	"GET /api/v1/pharmacy/alerts":                     pharmacyReaders,
+	// The consultation: never receptionists, cashiers (nor pharmacists, but for prescriptions).
+	"GET /api/v1/encounters":                       {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters":                      {"admin", "doctor"},
+	"GET /api/v1/encounters/{id}":                  {"admin", "doctor", "nurse"},
+	"PATCH /api/v1/encounters/{id}":                {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/close":           {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/addenda":         {"admin", "doctor"},
+	"POST /api/v1/appointments/{id}/encounter":     {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/vitals":           {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters/{id}/vitals":          {"admin", "doctor", "nurse"},
+	"GET /api/v1/patients/{id}/vitals":             {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/prescriptions":    {"admin", "doctor", "nurse", "pharmacist"},
+	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
+	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
 }
 
 // The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).
@@ -155,7 +169,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			continue
 		}
 		path := strings.ReplaceAll(rt.path, "{id}", strconv.FormatInt(target, 10))
-		if strings.HasPrefix(rt.path, "/api/v1/patients/{id}") || strings.HasPrefix(rt.path, "/api/v1/appointments/{id}") {
+		if strings.HasPrefix(rt.path, "/api/v1/patients/{id}") || strings.HasPrefix(rt.path, "/api/v1/appointments/{id}") ||
+			strings.HasPrefix(rt.path, "/api/v1/encounters/{id}") {
 			path = strings.ReplaceAll(rt.path, "{id}", "999999") // allowed roles get 404, others 403
 		}
 		var body any

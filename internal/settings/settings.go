@@ -21,6 +21,10 @@ const (
 	// ExpiryWarningDays is how many days before a batch expires the pharmacy is warned
 	// (integer, 1-730; default 90).
 	ExpiryWarningDays = "pharmacy_expiry_warning_days"
+	// TemperatureUnit and WeightUnit are the units nurses type vitals in ("C" or "F", "kg" or
+	// "lb"); vitals are stored in °C and kg whatever they are.
+	TemperatureUnit = "temperature_unit"
+	WeightUnit      = "weight_unit"
 )
 
 // Querier runs a query returning one row (a pool or a transaction).
