@@ -22,7 +22,7 @@ GOTEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: help run serve build desktop bundle deps frontend frontend-deps api \
         test lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop \
-        bench bench-patients clean
+        bench bench-patients bench-dispense clean
 
 help:
 	@echo "make run      build Chelal and start it: the desktop window where there is a display,"
@@ -121,6 +121,14 @@ bench-patients: bundle
 	@mkdir -p /var/tmp/chelal-bench && cp bin/bench-patients /var/tmp/chelal-bench/ && \
 	  $(if $(ROOT),chown -R 65534:65534 /var/tmp/chelal-bench,true)
 	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C)
+
+# bench-dispense: C clients (default 50) dispense 20 medications at once; p50/p95 and the
+# proof that no balance went negative and every stock equals its ledger.
+bench-dispense: bundle
+	$(GO) build -o bin/bench-dispense ./bench/dispense
+	@mkdir -p /var/tmp/chelal-bench && cp bin/bench-dispense /var/tmp/chelal-bench/ && \
+	  $(if $(ROOT),chown -R 65534:65534 /var/tmp/chelal-bench,true)
+	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-dispense -c $(C)
 
 clean:
 	rm -rf bin build/.cache frontend/dist/assets frontend/dist/index.html

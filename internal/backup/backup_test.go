@@ -37,8 +37,16 @@ func populate(t *testing.T, d *db.DB) {
 			 VALUES (1, 120, 80, 72, 16, 37.2, 98.5, 170.0, 65.0, 22.49)`,
 			`INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency) VALUES (1, 'Artemether', '80 mg', 'twice daily')`,
 			`INSERT INTO core_medicationcategory (name) VALUES ('Antimalarials')`,
-			`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price, stock_quantity, expiry_date) VALUES ('Coartem', 1, '20/120 mg', 'tablet', 12.50, 300, '2027-06-30')`,
-			`INSERT INTO core_inventoryitem (name, quantity, unit) VALUES ('Gloves', 500, 'pair')`,
+			`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price) VALUES ('Coartem', 1, '20/120 mg', 'tablet', 12.50)`,
+			// Stock through its ledger: a batch received, then part of it dispensed.
+			`INSERT INTO core_stockbatch (medication_id, batch_number, expiry_date, quantity_received, unit_cost) VALUES (1, 'LOT-7', '2027-06-30', 300, 8.75)`,
+			`INSERT INTO core_stockmovement (medication_id, batch_id, kind, quantity_change, balance_after, batch_balance_after) VALUES (1, 1, 'receive', 300, 0, 0)`,
+			`UPDATE core_prescription SET medication_id = 1, quantity = 12 WHERE id = 1`,
+			`INSERT INTO core_dispense (prescription_id, medication_id, quantity, dispensed_total, unit_price) VALUES (1, 1, 12, 12, 12.50)`,
+			`INSERT INTO core_stockmovement (medication_id, batch_id, kind, quantity_change, balance_after, batch_balance_after, dispense_id) VALUES (1, 1, 'dispense', -12, 0, 0, 1)`,
+			`UPDATE core_prescription SET dispensed_quantity = 12 WHERE id = 1`,
+			`INSERT INTO core_inventoryitem (name, unit) VALUES ('Gloves', 'pair')`,
+			`INSERT INTO core_inventorymovement (item_id, quantity_change, balance_after, reason) VALUES (1, 500, 0, 'opening stock')`,
 			`INSERT INTO core_servicecatalog (name, code, category, price) VALUES ('Consultation', 'CONS', 'consultation', 500.00)`,
 			`INSERT INTO core_bill (patient_id, total_amount, paid_amount, status, due_date) VALUES (1, 1250.00, 250.00, 'partially_paid', '2026-12-31')`,
 			`INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price) VALUES (1, 1, 1, 1250.00, 1250.00)`,
@@ -79,7 +87,7 @@ func TestRoundTripRestoresEveryTableExactly(t *testing.T) {
 	for _, ts := range m.Tables {
 		rows[ts.Name] = ts.Rows
 	}
-	for _, table := range []string{"core_patient", "core_encounter", "core_vitals", "core_prescription", "core_bill", "core_payment", "core_auditlog", "auth_user", "core_medicationitem", "core_patientsearch"} {
+	for _, table := range []string{"core_patient", "core_encounter", "core_vitals", "core_prescription", "core_bill", "core_payment", "core_auditlog", "auth_user", "core_medicationitem", "core_patientsearch", "core_stockbatch", "core_stockmovement", "core_dispense", "core_inventorymovement"} {
 		if rows[table] == 0 {
 			t.Errorf("manifest: %s has no rows", table)
 		}

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ import (
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/pharmacy"
 	"chelal/internal/server"
 )
 
@@ -245,13 +247,21 @@ func archiving(env Env) bool { return env.Getenv("CHELAL_PITR") != "off" }
 type core struct {
 	handler  http.Handler
 	schedule *backup.Schedule // nil: scheduled backups are off
+	pharmacy *pharmacy.Service
+	log      *slog.Logger
 }
 
 // Run does the core's background work until ctx ends.
 func (c core) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	if c.pharmacy != nil {
+		// Expiry warnings: at start, then hourly (each batch is notified once).
+		wg.Go(func() { c.pharmacy.Run(ctx, time.Hour, c.log) })
+	}
 	if c.schedule != nil {
 		c.schedule.Run(ctx)
 	}
+	wg.Wait()
 }
 
 // newCore builds the core for the database d and the data dir.
@@ -262,11 +272,13 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	}
 	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
 	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
-	c := core{handler: server.New(server.Deps{
+	pharmacySvc := pharmacy.NewService(d)
+	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
 		Patients:     patients.NewService(d),
 		Appointments: appointments.NewService(d),
+		Pharmacy:     pharmacySvc,
 		Backups:      backups,
 		AfterRestore: afterRestore,
 		Frontend:     frontend.Dist(),

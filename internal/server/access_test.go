@@ -39,6 +39,40 @@ var whoMay = map[string][]string{
 	"PATCH /api/v1/users/{id}":             {auth.RoleAdmin},
 	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
+	"GET /api/v1/backups":                  {auth.RoleAdmin},
+	"POST /api/v1/backups":                 {auth.RoleAdmin},
+	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
+	"GET /api/v1/patients":                 allRoles,
+	"GET /api/v1/patients/duplicates":      allRoles,
+	"GET /api/v1/patients/{id}/timeline":   allRoles,
+	"POST /api/v1/patients":                {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/patients/{id}":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/doctors":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments":             {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"POST /api/v1/appointments":            {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments/{id}":        {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/appointments/{id}":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	// Pharmacy: dispensing, stock, medications rw admin+pharmacist, r doctor.
+	"GET /api/v1/medication-categories":               pharmacyReaders,
+	"POST /api/v1/medication-categories":              pharmacyWriters,
+	"PATCH /api/v1/medication-categories/{id}":        pharmacyWriters,
+	"GET /api/v1/medications":                         pharmacyReaders,
+	"POST /api/v1/medications":                        pharmacyWriters,
+	"GET /api/v1/medications/{id}":                    pharmacyReaders,
+	"PATCH /api/v1/medications/{id}":                  pharmacyWriters,
+	"POST /api/v1/medications/{id}/batches":           pharmacyWriters,
+	"GET /api/v1/medications/{id}/stock-adjustments":  pharmacyReaders,
+	"POST /api/v1/medications/{id}/stock-adjustments": pharmacyWriters,
+	"POST /api/v1/stock-batches/{id}/write-off":       pharmacyWriters,
+	"GET /api/v1/inventory-items":                     pharmacyReaders,
+	"POST /api/v1/inventory-items":                    pharmacyWriters,
+	"GET /api/v1/inventory-items/{id}":                pharmacyReaders,
+	"PATCH /api/v1/inventory-items/{id}":              pharmacyWriters,
+	"GET /api/v1/inventory-items/{id}/adjustments":    pharmacyReaders,
+	"POST /api/v1/inventory-items/{id}/adjustments":   pharmacyWriters,
+	"POST /api/v1/prescriptions/{id}/dispense":        pharmacyWriters,
+	"GET /api/v1/pharmacy/queue":                      pharmacyReaders,
+	"GET /api/v1/pharmacy/alerts":                     pharmacyReaders,
 	// The consultation: never receptionists, cashiers (nor pharmacists, but for prescriptions).
 	"GET /api/v1/encounters":                       {"admin", "doctor", "nurse"},
 	"POST /api/v1/encounters":                      {"admin", "doctor"},
@@ -57,20 +91,13 @@ var whoMay = map[string][]string{
 	"PUT /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"GET /api/v1/backups/restore":                  {auth.RoleAdmin},
 	"POST /api/v1/backups/restore":                 {auth.RoleAdmin},
-	"GET /api/v1/backups":                          {auth.RoleAdmin},
-	"POST /api/v1/backups":                         {auth.RoleAdmin},
-	"GET /api/v1/patients/{id}":                    allRoles, // demographics: r for every role
-	"GET /api/v1/patients":                         allRoles,
-	"GET /api/v1/patients/duplicates":              allRoles,
-	"GET /api/v1/patients/{id}/timeline":           allRoles,
-	"POST /api/v1/patients":                        {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"PATCH /api/v1/patients/{id}":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/doctors":                          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/appointments":                     {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"POST /api/v1/appointments":                    {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/appointments/{id}":                {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"PATCH /api/v1/appointments/{id}":              {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
 }
+
+// The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).
+var (
+	pharmacyReaders = []string{auth.RoleAdmin, auth.RoleDoctor, auth.RolePharmacist}
+	pharmacyWriters = []string{auth.RoleAdmin, auth.RolePharmacist}
+)
 
 // roleTable is DESIGN.md's role table as permissions; migration 0007 must seed exactly this.
 var roleTable = map[auth.Permission][]string{

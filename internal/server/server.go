@@ -23,6 +23,7 @@ import (
 	"chelal/internal/clinical"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/pharmacy"
 )
 
 // Deps is what the HTTP layer needs from the rest of the program.
@@ -31,6 +32,7 @@ type Deps struct {
 	Auth         *auth.Service // identity and access; nil: only public routes are served
 	Patients     *patients.Service
 	Appointments *appointments.Service
+	Pharmacy     *pharmacy.Service
 	Clinical     *clinical.Service // nil: one without hooks, on DB
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
@@ -72,6 +74,7 @@ type server struct {
 	restore      restoreJob
 	afterRestore func()
 	appointments *appointments.Service
+	pharmacy     *pharmacy.Service
 	clinical     *clinical.Service
 	log          *slog.Logger
 	version      string
@@ -93,7 +96,7 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, afterRestore: d.AfterRestore, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, pharmacy: d.Pharmacy, afterRestore: d.AfterRestore, log: d.Log, version: d.Version}
 	if s.clinical == nil && d.DB != nil {
 		s.clinical = clinical.NewService(d.DB)
 	}

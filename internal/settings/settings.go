@@ -17,6 +17,10 @@ const (
 	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
+
+	// ExpiryWarningDays is how many days before a batch expires the pharmacy is warned
+	// (integer, 1-730; default 90).
+	ExpiryWarningDays = "pharmacy_expiry_warning_days"
 	// TemperatureUnit and WeightUnit are the units nurses type vitals in ("C" or "F", "kg" or
 	// "lb"); vitals are stored in °C and kg whatever they are.
 	TemperatureUnit = "temperature_unit"

@@ -31,11 +31,18 @@ const PROBLEM_CODES = [
   'unauthorized',
   'slot-taken',
   'possible-duplicate',
+  'insufficient-stock',
+  'already-dispensed',
+  'idempotency-key-reused',
+  'not-expired',
+  'inactive',
+  'duplicate-name',
+  'batch-empty',
 ] as const;
 type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 // Kinds whose detail is specific to the case: in English the server's detail says more.
-const GENERIC: ReadonlySet<string> = new Set(['invalid', 'conflict', 'not-found', 'forbidden', 'bad-request', 'unavailable']);
+const GENERIC: ReadonlySet<string> = new Set(['invalid', 'conflict', 'not-found', 'forbidden', 'bad-request', 'unavailable', 'insufficient-stock']);
 
 const FIELD_CODES = ['required', 'too_long', 'too_short', 'invalid_type', 'duplicate', 'out_of_range', 'unknown_field'] as const;
 type FieldCode = (typeof FIELD_CODES)[number];

@@ -1,0 +1,81 @@
+// The pharmacy's server state: the catalog with stock, one medication with its batches, its
+// ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories.
+import { useQuery, type QueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '../api';
+
+export const PHARMACY_KEY = ['pharmacy'] as const;
+export const QUEUE_REFRESH_MS = 15_000;
+
+export interface MedicationFilter {
+  q?: string;
+  category_id?: number;
+  stock?: '' | 'low' | 'expiring' | 'expired';
+  include_inactive?: boolean;
+}
+
+function clean<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== '' && v !== 0 && v !== false)) as Partial<T>;
+}
+
+export function useMedications(filter: MedicationFilter) {
+  const query = clean(filter);
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'medications', query],
+    queryFn: async () => (await unwrap(api.client.GET('/api/v1/medications', { params: { query: { ...query, limit: 200 } } }))).items,
+    staleTime: 10_000,
+  });
+}
+
+export function useMedication(id: number) {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'medication', id],
+    queryFn: () => unwrap(api.client.GET('/api/v1/medications/{id}', { params: { path: { id } } })),
+    enabled: id > 0,
+  });
+}
+
+export function useMovements(id: number) {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'movements', id],
+    queryFn: async () => (await unwrap(api.client.GET('/api/v1/medications/{id}/stock-adjustments', { params: { path: { id }, query: { limit: 200 } } }))).items,
+    enabled: id > 0,
+  });
+}
+
+export function useCategories(includeInactive = false) {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'categories', includeInactive],
+    queryFn: async () =>
+      (await unwrap(api.client.GET('/api/v1/medication-categories', { params: { query: { limit: 200, ...(includeInactive ? { include_inactive: true } : {}) } } }))).items,
+    staleTime: 60_000,
+  });
+}
+
+export function useAlerts() {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'alerts'],
+    queryFn: () => unwrap(api.client.GET('/api/v1/pharmacy/alerts')),
+    refetchInterval: 60_000,
+  });
+}
+
+export function useDispenseQueue() {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'queue'],
+    queryFn: async () => (await unwrap(api.client.GET('/api/v1/pharmacy/queue', { params: { query: { limit: 200 } } }))).items,
+    refetchInterval: QUEUE_REFRESH_MS,
+  });
+}
+
+export function useInventory(includeInactive: boolean) {
+  return useQuery({
+    queryKey: [...PHARMACY_KEY, 'inventory', includeInactive],
+    queryFn: async () =>
+      (await unwrap(api.client.GET('/api/v1/inventory-items', { params: { query: { limit: 200, ...(includeInactive ? { include_inactive: true } : {}) } } }))).items,
+  });
+}
+
+/** invalidatePharmacy refreshes every pharmacy list after a change. */
+export function invalidatePharmacy(qc: QueryClient) {
+  return qc.invalidateQueries({ queryKey: PHARMACY_KEY });
+}

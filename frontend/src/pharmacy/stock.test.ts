@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { defaultDispense, isoToday, moneyProblem, quantityProblem, stockFlags } from './stock';
+
+const base = { is_active: true, available_quantity: 50, reorder_level: 10, expired_quantity: 0, expiring_soon: false };
+
+describe('stockFlags', () => {
+  it('flags nothing for stock well above the reorder level', () => {
+    expect(stockFlags(base)).toEqual([]);
+  });
+  it('flags low at and under the reorder level, not above', () => {
+    expect(stockFlags({ ...base, available_quantity: 10 })).toEqual(['low']);
+    expect(stockFlags({ ...base, available_quantity: 0 })).toEqual(['low']);
+    expect(stockFlags({ ...base, available_quantity: 11 })).toEqual([]);
+  });
+  it('puts expired stock first and ignores low stock of a deactivated item', () => {
+    expect(stockFlags({ ...base, available_quantity: 1, expired_quantity: 4, expiring_soon: true })).toEqual(['expired', 'low', 'expiring']);
+    expect(stockFlags({ ...base, is_active: false, available_quantity: 0 })).toEqual([]);
+  });
+});
+
+describe('moneyProblem', () => {
+  it('accepts amounts with up to two decimals', () => {
+    for (const v of ['0', '12', '12.5', '12.50', ' 3.00 ', '9999999999.99']) expect(moneyProblem(v), v).toBeNull();
+  });
+  it('names what is wrong', () => {
+    expect(moneyProblem('')).toBe('required');
+    expect(moneyProblem('-1.00')).toBe('negative');
+    expect(moneyProblem('1.005')).toBe('decimals');
+    expect(moneyProblem('1,50')).toBe('format');
+    expect(moneyProblem('01.00')).toBe('format');
+    expect(moneyProblem('12345678901')).toBe('format');
+  });
+});
+
+describe('quantityProblem', () => {
+  it('wants a whole number of units', () => {
+    expect(quantityProblem(3)).toBeNull();
+    expect(quantityProblem('')).toBe('required');
+    expect(quantityProblem(0)).toBe('required');
+    expect(quantityProblem(1.5)).toBe('whole');
+    expect(quantityProblem(-2)).toBe('positive');
+    expect(quantityProblem(-2, true)).toBeNull();
+  });
+});
+
+describe('defaultDispense', () => {
+  it('proposes what remains, within the stock in date', () => {
+    expect(defaultDispense(10, 50)).toBe(10);
+    expect(defaultDispense(10, 4)).toBe(4);
+    expect(defaultDispense(10, 0)).toBe(0);
+    expect(defaultDispense(7, null)).toBe(7);
+  });
+});
+
+describe('isoToday', () => {
+  it('is the local date', () => {
+    expect(isoToday(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
+  });
+});

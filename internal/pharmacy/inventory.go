@@ -1,0 +1,282 @@
+package pharmacy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+)
+
+// InventoryItem is a non-drug supply (gloves, syringes, gauze).
+type InventoryItem struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	Quantity    int64     `json:"quantity"`
+	Unit        string    `json:"unit"`
+	IsActive    bool      `json:"is_active"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`
+}
+
+// InventoryPage is a page of inventory items, by name.
+type InventoryPage struct {
+	Items      []InventoryItem `json:"items"`
+	NextCursor *string         `json:"next_cursor"`
+}
+
+const selectInventory = `SELECT id, name, coalesce(description, ''), quantity, unit, is_active, updated_at, version FROM core_inventoryitem`
+
+func scanInventory(r pgx.Row) (InventoryItem, error) {
+	var i InventoryItem
+	err := r.Scan(&i.ID, &i.Name, &i.Description, &i.Quantity, &i.Unit, &i.IsActive, &i.UpdatedAt, &i.Version)
+	i.UpdatedAt = i.UpdatedAt.UTC()
+	return i, err
+}
+
+// InventoryItems lists supplies by name.
+func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive bool, limit int, cursor string) (InventoryPage, error) {
+	var f apperr.Fields
+	q = strings.TrimSpace(q)
+	checkText(&f, "q", q, false, maxName)
+	limit = checkLimit(&f, limit)
+	after := decodeCursor(&f, cursor)
+	if err := f.Err(); err != nil {
+		return InventoryPage{}, err
+	}
+	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
+	rows, err := s.db.Pool.Query(ctx, selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
+		after, includeInactive, like, limit+1)
+	if err != nil {
+		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryItem, error) { return scanInventory(r) })
+	if err != nil {
+		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
+	}
+	page := InventoryPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = encodeCursor(items[limit-1].Name)
+	}
+	return page, nil
+}
+
+// InventoryItem returns one supply, or apperr.ErrNotFound.
+func (s *Service) InventoryItem(ctx context.Context, id int64) (InventoryItem, error) {
+	i, err := scanInventory(s.db.Pool.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return i, apperr.ErrNotFound
+	}
+	return i, err
+}
+
+// InventoryParams creates a supply, with no stock (stock comes through adjustments).
+type InventoryParams struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Unit        string `json:"unit,omitempty" doc:"Defaults to \"piece\"."`
+}
+
+// InventoryEdit edits a supply made on Version; absent fields stay.
+type InventoryEdit struct {
+	Version     int64   `json:"version,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Unit        *string `json:"unit,omitempty"`
+	IsActive    *bool   `json:"is_active,omitempty"`
+}
+
+// CreateInventoryItem adds a supply.
+func (s *Service) CreateInventoryItem(ctx context.Context, actor db.Actor, p InventoryParams) (InventoryItem, error) {
+	p.Name, p.Description, p.Unit = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description), strings.TrimSpace(p.Unit)
+	if p.Unit == "" {
+		p.Unit = "piece"
+	}
+	var f apperr.Fields
+	checkText(&f, "name", p.Name, true, maxName)
+	checkText(&f, "description", p.Description, false, maxDescription)
+	checkText(&f, "unit", p.Unit, true, maxUnit)
+	if err := f.Err(); err != nil {
+		return InventoryItem{}, err
+	}
+	var out InventoryItem
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO core_inventoryitem (name, description, unit) VALUES ($1, nullif($2, ''), $3) RETURNING id`,
+			p.Name, p.Description, p.Unit).Scan(&id); err != nil {
+			return mapWriteError(err, "inventory item")
+		}
+		var err error
+		out, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// UpdateInventoryItem edits a supply; a stale version is a conflict.
+func (s *Service) UpdateInventoryItem(ctx context.Context, actor db.Actor, id int64, e InventoryEdit) (InventoryItem, error) {
+	trimPtr(e.Name)
+	trimPtr(e.Description)
+	trimPtr(e.Unit)
+	var f apperr.Fields
+	apperr.CheckVersion(&f, e.Version)
+	if e.Name != nil {
+		checkText(&f, "name", *e.Name, true, maxName)
+	}
+	if e.Description != nil {
+		checkText(&f, "description", *e.Description, false, maxDescription)
+	}
+	if e.Unit != nil {
+		checkText(&f, "unit", *e.Unit, true, maxUnit)
+	}
+	if err := f.Err(); err != nil {
+		return InventoryItem{}, err
+	}
+	var out InventoryItem
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Version != e.Version {
+			return apperr.Stale("inventory item")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE core_inventoryitem SET name = coalesce($2, name),
+			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
+			unit = coalesce($4, unit), is_active = coalesce($5, is_active) WHERE id = $1`,
+			id, e.Name, e.Description, e.Unit, e.IsActive); err != nil {
+			return mapWriteError(err, "inventory item")
+		}
+		out, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// InventoryMovement is one row of a supply's ledger.
+type InventoryMovement struct {
+	ID             int64     `json:"id"`
+	ItemID         int64     `json:"item_id"`
+	QuantityChange int64     `json:"quantity_change"`
+	BalanceAfter   int64     `json:"balance_after"`
+	Reason         string    `json:"reason"`
+	CreatedBy      *int64    `json:"created_by"`
+	CreatedByName  string    `json:"created_by_name"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// InventoryMovementPage is a page of a supply's ledger, newest first.
+type InventoryMovementPage struct {
+	Items      []InventoryMovement `json:"items"`
+	NextCursor *string             `json:"next_cursor"`
+}
+
+const selectInventoryMovement = `
+	SELECT v.id, v.item_id, v.quantity_change, v.balance_after, v.reason, v.created_by,
+	       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), v.created_at
+	  FROM core_inventorymovement v LEFT JOIN auth_user u ON u.id = v.created_by`
+
+func scanInventoryMovement(r pgx.Row) (InventoryMovement, error) {
+	var m InventoryMovement
+	err := r.Scan(&m.ID, &m.ItemID, &m.QuantityChange, &m.BalanceAfter, &m.Reason, &m.CreatedBy, &m.CreatedByName, &m.CreatedAt)
+	m.CreatedAt = m.CreatedAt.UTC()
+	return m, err
+}
+
+// InventoryAdjustParams changes a supply's quantity: received (+), used or lost (-), always
+// with a reason.
+type InventoryAdjustParams struct {
+	QuantityChange int64  `json:"quantity_change"`
+	Reason         string `json:"reason"`
+}
+
+// InventoryChange is an adjusted supply and its ledger row.
+type InventoryChange struct {
+	Item     InventoryItem     `json:"item"`
+	Movement InventoryMovement `json:"movement"`
+}
+
+// AdjustInventory writes a movement of a supply; it never goes below zero.
+func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64, p InventoryAdjustParams) (InventoryChange, error) {
+	p.Reason = strings.TrimSpace(p.Reason)
+	var f apperr.Fields
+	switch {
+	case p.QuantityChange == 0:
+		f.Add("quantity_change", apperr.CodeRequired, "Give a change other than zero (negative to remove stock).")
+	case p.QuantityChange > MaxQuantity || p.QuantityChange < -MaxQuantity:
+		f.Add("quantity_change", apperr.CodeOutOfRange, fmt.Sprintf("At most %d units at once.", MaxQuantity))
+	}
+	checkText(&f, "reason", p.Reason, true, maxReason)
+	if err := f.Err(); err != nil {
+		return InventoryChange{}, err
+	}
+	var out InventoryChange
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var qty int64
+		err := tx.QueryRow(ctx, `SELECT quantity FROM core_inventoryitem WHERE id = $1 FOR UPDATE`, id).Scan(&qty)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if qty+p.QuantityChange < 0 {
+			return insufficient(qty, -p.QuantityChange, "stock")
+		}
+		var mid int64
+		if err := tx.QueryRow(ctx, `INSERT INTO core_inventorymovement (item_id, quantity_change, reason, created_by)
+			VALUES ($1, $2, $3, $4) RETURNING id`, id, p.QuantityChange, p.Reason, actorID(actor)).Scan(&mid); err != nil {
+			var pg *pgconn.PgError
+			if errors.As(err, &pg) && pg.Code == "23514" {
+				return apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock")
+			}
+			return fmt.Errorf("write inventory movement: %w", err)
+		}
+		if out.Item, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id)); err != nil {
+			return err
+		}
+		out.Movement, err = scanInventoryMovement(tx.QueryRow(ctx, selectInventoryMovement+` WHERE v.id = $1`, mid))
+		return err
+	})
+	return out, err
+}
+
+// InventoryMovements is a supply's ledger, newest first.
+func (s *Service) InventoryMovements(ctx context.Context, id int64, limit int, cursor string) (InventoryMovementPage, error) {
+	var f apperr.Fields
+	limit = checkLimit(&f, limit)
+	before := decodeIDCursor(&f, cursor)
+	if err := f.Err(); err != nil {
+		return InventoryMovementPage{}, err
+	}
+	if _, err := s.InventoryItem(ctx, id); err != nil {
+		return InventoryMovementPage{}, err
+	}
+	rows, err := s.db.Pool.Query(ctx, selectInventoryMovement+` WHERE v.item_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`,
+		id, before, limit+1)
+	if err != nil {
+		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryMovement, error) { return scanInventoryMovement(r) })
+	if err != nil {
+		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
+	}
+	page := InventoryMovementPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = encodeCursor(strconv.FormatInt(items[limit-1].ID, 10))
+	}
+	return page, nil
+}

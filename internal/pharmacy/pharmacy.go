@@ -1,0 +1,346 @@
+// Package pharmacy owns the clinic's medicines and supplies: the catalog (categories,
+// medications, inventory items), stock that arrives in batches with their own expiry dates,
+// the stock ledger every change of quantity goes through, dispensing prescriptions (first
+// expiring first, never an expired batch), and the alerts a pharmacist acts on (low stock,
+// batches about to expire, expired stock still on the shelf).
+//
+// The database keeps the numbers right: a medication's stock_quantity and each batch's
+// quantity_left are written by triggers from the append-only ledger (core_stockmovement),
+// a CHECK keeps them at zero or more, and every change locks the medication row first, so
+// concurrent dispenses of the last units cannot both succeed.
+package pharmacy
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+	"chelal/internal/patients"
+	"chelal/internal/settings"
+)
+
+// Dispensed is what the billing domain needs to charge a dispense: handed to
+// Service.OnDispense inside the dispense's transaction.
+type Dispensed struct {
+	DispenseID     int64
+	PatientID      int64
+	PrescriptionID int64
+	MovementIDs    []int64 // the ledger rows, one per batch taken from
+	MedicationID   int64
+	MedicationName string
+	Quantity       int64
+	UnitPrice      string // NUMERIC(12,2) as text, e.g. "12.50"
+}
+
+// Service is the pharmacy.
+type Service struct {
+	db  *db.DB
+	now func() time.Time
+	// OnDispense, when set, runs inside every dispense's transaction after the stock and
+	// the prescription were updated; an error rolls the whole dispense back. Billing uses it
+	// to add the medication to the patient's bill in the same transaction.
+	OnDispense func(ctx context.Context, tx pgx.Tx, d Dispensed) error
+}
+
+// NewService returns the pharmacy service.
+func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
+
+// DefaultExpiryWarningDays is the default of settings.ExpiryWarningDays.
+const DefaultExpiryWarningDays = 90
+
+// Limits of the inputs.
+const (
+	MaxQuantity     = 10_000_000 // units in one movement
+	maxName         = 255
+	maxCategoryName = 100
+	maxShort        = 100 // strength, form, batch number
+	maxUnit         = 50
+	maxDescription  = 2000
+	maxReason       = 500
+	// MaxListLimit caps a page of a list; DefaultListLimit is a page when none is asked.
+	MaxListLimit     = 200
+	DefaultListLimit = 50
+)
+
+// day is the clinic's calendar: today and the last day of the expiry warning window.
+type day struct {
+	today, warnUntil time.Time // dates at UTC midnight
+	warnDays         int
+}
+
+func (d day) todayText() string { return d.today.Format(time.DateOnly) }
+func (d day) warnText() string  { return d.warnUntil.Format(time.DateOnly) }
+
+// clinicDay reads the clinic's date and the expiry warning setting.
+func (s *Service) clinicDay(ctx context.Context, q settings.Querier) (day, error) {
+	loc, err := patients.ClinicLocation(ctx, q)
+	if err != nil {
+		return day{}, err
+	}
+	n, err := settings.Get(ctx, q, settings.ExpiryWarningDays, DefaultExpiryWarningDays)
+	if err != nil {
+		return day{}, err
+	}
+	if n < 1 || n > 730 {
+		n = DefaultExpiryWarningDays
+	}
+	y, m, dd := s.now().In(loc).Date()
+	today := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
+	return day{today: today, warnUntil: today.AddDate(0, 0, n), warnDays: n}, nil
+}
+
+// checkText adds a field error for a bad text: required and empty, too long, or holding
+// control characters.
+func checkText(f *apperr.Fields, field, v string, required bool, max int) {
+	switch {
+	case v == "" && required:
+		f.Add(field, apperr.CodeRequired, "This field is required.")
+	case utf8.RuneCountInString(v) > max:
+		f.Add(field, apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", max))
+	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
+		f.Add(field, apperr.CodeInvalid, "Control characters are not allowed.")
+	}
+}
+
+var moneyPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$`)
+
+// checkMoney adds a field error unless v is an amount of money: a decimal string, not
+// negative, at most two decimals, below 10,000,000,000.
+func checkMoney(f *apperr.Fields, field, v string) {
+	switch {
+	case v == "":
+		f.Add(field, apperr.CodeRequired, "Give an amount, e.g. \"12.50\".")
+	case strings.HasPrefix(v, "-"):
+		f.Add(field, apperr.CodeOutOfRange, "An amount cannot be negative.")
+	case regexp.MustCompile(`^[0-9]+\.[0-9]{3,}$`).MatchString(v):
+		f.Add(field, apperr.CodeInvalid, "An amount has at most two decimals.")
+	case !moneyPattern.MatchString(v):
+		f.Add(field, apperr.CodeInvalid, "An amount is written like \"12.50\" (a JSON string, at most two decimals).")
+	}
+}
+
+// checkQuantity adds a field error unless n is a whole number of units from 1 to MaxQuantity.
+func checkQuantity(f *apperr.Fields, field string, n int64) {
+	switch {
+	case n == 0:
+		f.Add(field, apperr.CodeRequired, "Give a quantity of at least 1.")
+	case n < 0:
+		f.Add(field, apperr.CodeOutOfRange, "A quantity cannot be negative.")
+	case n > MaxQuantity:
+		f.Add(field, apperr.CodeOutOfRange, fmt.Sprintf("At most %d units at once.", MaxQuantity))
+	}
+}
+
+// checkLimit validates a page size; 0 means the default.
+func checkLimit(f *apperr.Fields, limit int) int {
+	switch {
+	case limit == 0:
+		return DefaultListLimit
+	case limit < 0 || limit > MaxListLimit:
+		f.Add("limit", apperr.CodeOutOfRange, fmt.Sprintf("limit must be between 1 and %d.", MaxListLimit))
+	}
+	return limit
+}
+
+// Cursors are opaque to clients: the last row's sort key, base64url.
+func encodeCursor(key string) *string {
+	c := base64.RawURLEncoding.EncodeToString([]byte(key))
+	return &c
+}
+
+func decodeCursor(f *apperr.Fields, c string) string {
+	if c == "" {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) == 0 || len(b) > 1024 {
+		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
+		return ""
+	}
+	return string(b)
+}
+
+// decodeIDCursor reads a cursor holding a row id.
+func decodeIDCursor(f *apperr.Fields, c string) int64 {
+	k := decodeCursor(f, c)
+	if k == "" {
+		return 0
+	}
+	id, err := strconv.ParseInt(k, 10, 64)
+	if err != nil || id <= 0 {
+		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
+		return 0
+	}
+	return id
+}
+
+// mapWriteError turns the constraint violations a catalog write can meet into field errors.
+func mapWriteError(err error, what string) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return fmt.Errorf("save %s: %w", what, err)
+	}
+	switch {
+	case pg.Code == "23505" && strings.HasSuffix(pg.ConstraintName, "_name_key"):
+		return &apperr.Error{Kind: apperr.ErrConflict, Code: "duplicate-name", Message: "Another " + what + " already has this name.",
+			Fields: []apperr.FieldError{{Field: "name", Code: apperr.CodeDuplicate, Message: "This name is taken."}}}
+	case pg.Code == "23503" && strings.Contains(pg.ConstraintName, "category"):
+		return apperr.Invalid(apperr.FieldError{Field: "category_id", Code: apperr.CodeInvalid, Message: "There is no such category."})
+	case pg.Code == "23514":
+		return apperr.Wrap(apperr.ErrInvalid, err, "A value is out of range.")
+	}
+	return fmt.Errorf("save %s: %w", what, err)
+}
+
+// actorID is the acting user for a created_by column: NULL for the system.
+func actorID(a db.Actor) *int64 {
+	if a.UserID == 0 {
+		return nil
+	}
+	return &a.UserID
+}
+
+// Category is a group of medications (antibiotics, analgesics, ...).
+type Category struct {
+	ID              int64     `json:"id"`
+	Name            string    `json:"name"`
+	Description     string    `json:"description"`
+	IsActive        bool      `json:"is_active"`
+	MedicationCount int64     `json:"medication_count"`
+	UpdatedAt       time.Time `json:"updated_at"`
+	Version         int64     `json:"version"`
+}
+
+// CategoryPage is a page of categories, by name.
+type CategoryPage struct {
+	Items      []Category `json:"items"`
+	NextCursor *string    `json:"next_cursor"`
+}
+
+// CategoryParams creates a category.
+type CategoryParams struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// CategoryEdit edits a category made on Version; absent fields stay.
+type CategoryEdit struct {
+	Version     int64   `json:"version,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+	IsActive    *bool   `json:"is_active,omitempty"`
+}
+
+const selectCategory = `
+	SELECT c.id, c.name, coalesce(c.description, ''), c.is_active,
+	       (SELECT count(*) FROM core_medicationitem m WHERE m.category_id = c.id), c.updated_at, c.version
+	  FROM core_medicationcategory c`
+
+func scanCategory(r pgx.Row) (Category, error) {
+	var c Category
+	err := r.Scan(&c.ID, &c.Name, &c.Description, &c.IsActive, &c.MedicationCount, &c.UpdatedAt, &c.Version)
+	c.UpdatedAt = c.UpdatedAt.UTC()
+	return c, err
+}
+
+// Categories lists categories by name (inactive ones too when asked).
+func (s *Service) Categories(ctx context.Context, includeInactive bool, limit int, cursor string) (CategoryPage, error) {
+	var f apperr.Fields
+	limit = checkLimit(&f, limit)
+	after := decodeCursor(&f, cursor)
+	if err := f.Err(); err != nil {
+		return CategoryPage{}, err
+	}
+	rows, err := s.db.Pool.Query(ctx, selectCategory+` WHERE ($1 OR c.is_active) AND c.name > $2 ORDER BY c.name LIMIT $3`,
+		includeInactive, after, limit+1)
+	if err != nil {
+		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) { return scanCategory(r) })
+	if err != nil {
+		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
+	}
+	page := CategoryPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.NextCursor = encodeCursor(items[limit-1].Name)
+	}
+	return page, nil
+}
+
+func (p *CategoryParams) validate() error {
+	p.Name, p.Description = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description)
+	var f apperr.Fields
+	checkText(&f, "name", p.Name, true, maxCategoryName)
+	checkText(&f, "description", p.Description, false, maxDescription)
+	return f.Err()
+}
+
+// CreateCategory adds a category; a taken name is a conflict.
+func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p CategoryParams) (Category, error) {
+	if err := p.validate(); err != nil {
+		return Category{}, err
+	}
+	var out Category
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, nullif($2, '')) RETURNING id`,
+			p.Name, p.Description).Scan(&id); err != nil {
+			return mapWriteError(err, "category")
+		}
+		var err error
+		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// UpdateCategory edits a category; a stale version is a conflict.
+func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, e CategoryEdit) (Category, error) {
+	var f apperr.Fields
+	apperr.CheckVersion(&f, e.Version)
+	if e.Name != nil {
+		*e.Name = strings.TrimSpace(*e.Name)
+		checkText(&f, "name", *e.Name, true, maxCategoryName)
+	}
+	if e.Description != nil {
+		*e.Description = strings.TrimSpace(*e.Description)
+		checkText(&f, "description", *e.Description, false, maxDescription)
+	}
+	if err := f.Err(); err != nil {
+		return Category{}, err
+	}
+	var out Category
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1 FOR UPDATE OF c`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if cur.Version != e.Version {
+			return apperr.Stale("category")
+		}
+		_, err = tx.Exec(ctx, `UPDATE core_medicationcategory SET name = coalesce($2, name),
+			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
+			is_active = coalesce($4, is_active) WHERE id = $1`, id, e.Name, e.Description, e.IsActive)
+		if err != nil {
+			return mapWriteError(err, "category")
+		}
+		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
+		return err
+	})
+	return out, err
+}
