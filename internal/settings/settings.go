@@ -17,6 +17,11 @@ const (
 	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
+
+	// Billing's automatic lines (internal/billing.ChargeInTx).
+	BillingAutoConsultation = "billing_auto_consultation" // bool: closing an encounter charges the consultation fee; default true
+	BillingConsultationCode = "billing_consultation_code" // string: the catalog code of that fee; default "CONSULT"
+	BillingAutoDispense     = "billing_auto_dispense"     // bool: dispensing charges the medication; default true
 )
 
 // Querier runs a query returning one row (a pool or a transaction).
