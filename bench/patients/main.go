@@ -169,6 +169,38 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		return sess.post(client, base+"/api/v1/appointments", body, http.StatusCreated)
 	})
 	fmt.Printf("booking over HTTP:  %s\n", book)
+
+	// The consultation: walk-in encounters on random patients, then vitals and prescriptions
+	// on them (each write one transaction with its audit rows).
+	var (
+		encMu sync.Mutex
+		encs  []int64
+	)
+	enc := measure(clients, dur, func(r *rand.Rand) error {
+		body := fmt.Sprintf(`{"patient_id":%d,"notes":"Cough and fever for %d days; chest clear."}`, 1+r.IntN(n), 1+r.IntN(9))
+		id, err := sess.postID(client, base+"/api/v1/encounters", body)
+		if err == nil {
+			encMu.Lock()
+			encs = append(encs, id)
+			encMu.Unlock()
+		}
+		return err
+	})
+	fmt.Printf("encounter over HTTP: %s\n", enc)
+	if len(encs) == 0 {
+		return fmt.Errorf("no encounter was created")
+	}
+	vit := measure(clients, dur, func(r *rand.Rand) error {
+		body := fmt.Sprintf(`{"systolic_bp":%d,"diastolic_bp":%d,"heart_rate":%d,"respiratory_rate":16,"temperature":%.1f,"oxygen_saturation":97,"height":168,"weight":%d}`,
+			100+r.IntN(60), 60+r.IntN(30), 55+r.IntN(60), 36+r.Float64()*2, 50+r.IntN(40))
+		return sess.post(client, fmt.Sprintf("%s/api/v1/encounters/%d/vitals", base, encs[r.IntN(len(encs))]), body, http.StatusCreated)
+	})
+	fmt.Printf("vitals over HTTP:    %s\n", vit)
+	rx := measure(clients, dur, func(r *rand.Rand) error {
+		body := `{"medication_name":"Paracetamol 500 mg","dosage":"1 g","frequency":"three times a day","duration":"3 days","quantity":18}`
+		return sess.post(client, fmt.Sprintf("%s/api/v1/encounters/%d/prescriptions", base, encs[r.IntN(len(encs))]), body, http.StatusCreated)
+	})
+	fmt.Printf("prescription over HTTP: %s\n", rx)
 	return benchBackup(ctx, d, dir, clients, dur, func(r *rand.Rand) error {
 		qs := sample["id"]
 		return sess.get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
@@ -412,6 +444,27 @@ func (s *session) post(c *http.Client, u, body string, want int) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(server.CSRFHeader, s.csrf)
 	return do(c, req, want)
+}
+
+// postID posts body and returns the id of the record created (201).
+func (s *session) postID(c *http.Client, u, body string) (int64, error) {
+	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
+	req.AddCookie(s.cookie)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(server.CSRFHeader, s.csrf)
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return 0, fmt.Errorf("POST %s: %d", req.URL.Path, resp.StatusCode)
+	}
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	return out.ID, json.NewDecoder(resp.Body).Decode(&out)
 }
 
 func do(c *http.Client, req *http.Request, want int) error {

@@ -17,7 +17,7 @@ type Units struct {
 }
 
 // VitalsInput is a reading as typed, in the clinic's units. Height is always in cm. A BMI from
-// the client is never taken: there is no field for it.
+// the client is never taken (ClientBMI is ignored).
 type VitalsInput struct {
 	SystolicBP       *int     `json:"systolic_bp"`
 	DiastolicBP      *int     `json:"diastolic_bp"`
@@ -27,6 +27,9 @@ type VitalsInput struct {
 	OxygenSaturation *float64 `json:"oxygen_saturation"`
 	Height           *float64 `json:"height,omitempty"`
 	Weight           *float64 `json:"weight,omitempty"`
+	// ClientBMI is accepted so that a client sending a BMI is not refused, and never used:
+	// the server computes the BMI from height and weight.
+	ClientBMI *float64 `json:"bmi,omitempty" doc:"Ignored: the server computes the BMI from height and weight."`
 }
 
 // Vitals is a reading in canonical units (°C, kg, cm), rounded as stored, with its BMI.

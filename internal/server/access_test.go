@@ -39,19 +39,33 @@ var whoMay = map[string][]string{
 	"PATCH /api/v1/users/{id}":             {auth.RoleAdmin},
 	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
-	"GET /api/v1/backups":                  {auth.RoleAdmin},
-	"POST /api/v1/backups":                 {auth.RoleAdmin},
-	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
-	"GET /api/v1/patients":                 allRoles,
-	"GET /api/v1/patients/duplicates":      allRoles,
-	"GET /api/v1/patients/{id}/timeline":   allRoles,
-	"POST /api/v1/patients":                {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"PATCH /api/v1/patients/{id}":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/doctors":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/appointments":             {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"POST /api/v1/appointments":            {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"GET /api/v1/appointments/{id}":        {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
-	"PATCH /api/v1/appointments/{id}":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	// The consultation: never receptionists, cashiers (nor pharmacists, but for prescriptions).
+	"GET /api/v1/encounters":                       {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters":                      {"admin", "doctor"},
+	"GET /api/v1/encounters/{id}":                  {"admin", "doctor", "nurse"},
+	"PATCH /api/v1/encounters/{id}":                {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/close":           {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/addenda":         {"admin", "doctor"},
+	"POST /api/v1/appointments/{id}/encounter":     {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/vitals":           {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters/{id}/vitals":          {"admin", "doctor", "nurse"},
+	"GET /api/v1/patients/{id}/vitals":             {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/prescriptions":    {"admin", "doctor", "nurse", "pharmacist"},
+	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
+	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
+	"GET /api/v1/backups":                          {auth.RoleAdmin},
+	"POST /api/v1/backups":                         {auth.RoleAdmin},
+	"GET /api/v1/patients/{id}":                    allRoles, // demographics: r for every role
+	"GET /api/v1/patients":                         allRoles,
+	"GET /api/v1/patients/duplicates":              allRoles,
+	"GET /api/v1/patients/{id}/timeline":           allRoles,
+	"POST /api/v1/patients":                        {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/patients/{id}":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/doctors":                          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments":                     {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"POST /api/v1/appointments":                    {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"GET /api/v1/appointments/{id}":                {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
+	"PATCH /api/v1/appointments/{id}":              {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
 }
 
 // roleTable is DESIGN.md's role table as permissions; migration 0007 must seed exactly this.
@@ -128,7 +142,8 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 			continue
 		}
 		path := strings.ReplaceAll(rt.path, "{id}", strconv.FormatInt(target, 10))
-		if strings.HasPrefix(rt.path, "/api/v1/patients/{id}") || strings.HasPrefix(rt.path, "/api/v1/appointments/{id}") {
+		if strings.HasPrefix(rt.path, "/api/v1/patients/{id}") || strings.HasPrefix(rt.path, "/api/v1/appointments/{id}") ||
+			strings.HasPrefix(rt.path, "/api/v1/encounters/{id}") {
 			path = strings.ReplaceAll(rt.path, "{id}", "999999") // allowed roles get 404, others 403
 		}
 		var body any

@@ -10,6 +10,7 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
+	"chelal/internal/clinical"
 	"chelal/internal/patients"
 )
 
@@ -162,6 +163,54 @@ func (s *server) routes() []route {
 			summary: "Move an appointment: status (legal transitions only), reschedule, cancel with a reason",
 			in:      appointments.MoveParams{}, out: appointments.Appointment{}, errs: []int{404, 409},
 			json: handle(s, s.updateAppointment)},
+
+		// The consultation: encounters, vitals, prescriptions. Receptionists and cashiers have
+		// none of these permissions: notes and diagnoses never reach them.
+		{method: "GET", path: "/api/v1/encounters", perm: auth.PermEncountersRead, op: "listEncounters", tag: "clinical",
+			summary: "Encounters of a patient, doctor or appointment, newest first",
+			query: append([]param{{name: "patient_id", typ: "integer"}, {name: "doctor_id", typ: "integer"},
+				{name: "appointment_id", typ: "integer"}, {name: "status", typ: "string", doc: "open or closed"}}, pageParams...),
+			out: clinical.EncounterPage{}, errs: []int{422}, json: handle(s, s.listEncounters)},
+		{method: "POST", path: "/api/v1/encounters", perm: auth.PermEncountersWrite, op: "startEncounter", tag: "clinical",
+			summary: "Start an encounter from a checked-in appointment (it moves to in_progress) or for a walk-in; notes required",
+			in:      clinical.StartEncounter{}, out: clinical.Encounter{}, status: http.StatusCreated, errs: []int{409},
+			json: handle(s, s.startEncounter)},
+		{method: "GET", path: "/api/v1/encounters/{id}", perm: auth.PermEncountersRead, op: "getEncounter", tag: "clinical",
+			summary: "An encounter with its addenda (the reading is recorded in the audit log)", out: clinical.Encounter{},
+			errs: []int{404}, json: handle(s, s.getEncounter)},
+		{method: "PATCH", path: "/api/v1/encounters/{id}", perm: auth.PermEncountersWrite, op: "updateEncounter", tag: "clinical",
+			summary: "Edit an open encounter's notes or diagnosis, by its doctor (If-Match: version; closed or stale -> 409)",
+			in:      clinical.EncounterEdit{}, out: clinical.Encounter{}, errs: []int{403, 404, 409}, json: handle(s, s.updateEncounter)},
+		{method: "POST", path: "/api/v1/encounters/{id}/close", perm: auth.PermEncountersWrite, op: "closeEncounter", tag: "clinical",
+			summary: "Close an encounter for good (If-Match: version); its appointment becomes completed",
+			in:      clinical.CloseEncounter{}, out: clinical.Encounter{}, errs: []int{403, 404, 409}, json: handle(s, s.closeEncounter)},
+		{method: "POST", path: "/api/v1/encounters/{id}/addenda", perm: auth.PermEncountersWrite, op: "addEncounterAddendum", tag: "clinical",
+			summary: "Add a dated, signed note to a closed encounter (the original notes never change)",
+			in:      clinical.AddendumParams{}, out: clinical.Encounter{}, status: http.StatusCreated, errs: []int{404, 409},
+			json: handle(s, s.addAddendum)},
+		{method: "POST", path: "/api/v1/appointments/{id}/encounter", perm: auth.PermVitalsWrite, op: "openVisitEncounter", tag: "clinical",
+			summary: "The encounter of a checked-in appointment, opened if needed (a nurse's triage; a doctor taking the patient puts it in progress)",
+			out:     clinical.Encounter{}, errs: []int{404, 409}, json: handle(s, s.openVisit)},
+		{method: "GET", path: "/api/v1/encounters/{id}/vitals", perm: auth.PermVitalsRead, op: "listEncounterVitals", tag: "clinical",
+			summary: "An encounter's vitals, oldest first, with flags outside the normal adult range", out: clinical.VitalsList{},
+			errs: []int{404}, json: handle(s, s.listEncounterVitals)},
+		{method: "POST", path: "/api/v1/encounters/{id}/vitals", perm: auth.PermVitalsWrite, op: "recordVitals", tag: "clinical",
+			summary: "Record vitals in the clinic's units (stored as °C and kg); bmi computed by the server; out of physiological limits -> 422",
+			in:      clinical.VitalsInput{}, out: clinical.VitalsRecord{}, status: http.StatusCreated, errs: []int{404, 409},
+			json: handle(s, s.recordVitals)},
+		{method: "GET", path: "/api/v1/patients/{id}/vitals", perm: auth.PermVitalsRead, op: "listPatientVitals", tag: "clinical",
+			summary: "A patient's vitals over time, oldest first (the trend charts)", out: clinical.VitalsList{},
+			errs: []int{404}, json: handle(s, s.listPatientVitals)},
+		{method: "GET", path: "/api/v1/encounters/{id}/prescriptions", perm: auth.PermPrescriptionsRead, op: "listPrescriptions", tag: "clinical",
+			summary: "An encounter's prescriptions", out: clinical.PrescriptionList{}, errs: []int{404},
+			json: handle(s, s.listPrescriptions)},
+		{method: "GET", path: "/api/v1/encounters/{id}/prescription.pdf", perm: auth.PermPrescriptionsRead, op: "prescriptionPdf", tag: "clinical",
+			summary: "The encounter's prescriptions as a printable PDF (application/pdf)", errs: []int{404},
+			handler: s.prescriptionPDF},
+		{method: "POST", path: "/api/v1/encounters/{id}/prescriptions", perm: auth.PermPrescriptionsWrite, op: "prescribe", tag: "clinical",
+			summary: "Prescribe on an open encounter; an allergy match -> 409 allergy-warning unless confirmed with a reason",
+			in:      clinical.PrescribeParams{}, out: clinical.Prescription{}, status: http.StatusCreated, errs: []int{403, 404, 409},
+			json: handle(s, s.prescribe)},
 
 		// Backups: administrators.
 		{method: "GET", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "listBackups", tag: "backups",

@@ -19,6 +19,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/clinical"
 	"chelal/internal/db"
 	"chelal/internal/patients"
 )
@@ -29,6 +30,7 @@ type Deps struct {
 	Auth         *auth.Service // identity and access; nil: only public routes are served
 	Patients     *patients.Service
 	Appointments *appointments.Service
+	Clinical     *clinical.Service // nil: one without hooks, on DB
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
@@ -55,6 +57,7 @@ type server struct {
 	backups      BackupConfig
 	backupMu     sync.Mutex
 	appointments *appointments.Service
+	clinical     *clinical.Service
 	log          *slog.Logger
 	version      string
 
@@ -75,7 +78,10 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, log: d.Log, version: d.Version}
+	if s.clinical == nil && d.DB != nil {
+		s.clinical = clinical.NewService(d.DB)
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

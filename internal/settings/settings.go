@@ -17,6 +17,10 @@ const (
 	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
+	// TemperatureUnit and WeightUnit are the units nurses type vitals in ("C" or "F", "kg" or
+	// "lb"); vitals are stored in °C and kg whatever they are.
+	TemperatureUnit = "temperature_unit"
+	WeightUnit      = "weight_unit"
 
 	// Billing's automatic lines (internal/billing.ChargeInTx).
 	BillingAutoConsultation = "billing_auto_consultation" // bool: closing an encounter charges the consultation fee; default true

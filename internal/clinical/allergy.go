@@ -1,0 +1,90 @@
+package clinical
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+)
+
+// fold lowers s and strips its accents, so "Pénicilline" and "penicilline" compare equal.
+func fold(s string) string {
+	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		return strings.ToLower(s)
+	}
+	return out
+}
+
+// noAllergy are what a receptionist types when the patient has none.
+var noAllergy = map[string]bool{
+	"none": true, "nil": true, "nka": true, "nkda": true, "no known allergies": true,
+	"no known drug allergies": true, "no allergies": true, "unknown": true, "n/a": true,
+}
+
+// allergyTerms splits a patient's free-text allergies into the substances named: "Penicillin;
+// sulfa drugs (rash)" gives [penicillin] and [sulfa drugs, sulfa] (each entry with its first
+// word as a fallback). Words shorter than three letters and "none"-like entries are dropped.
+func allergyTerms(known string) [][]string {
+	var terms [][]string
+	split := strings.FieldsFunc(fold(known), func(r rune) bool {
+		return r == ',' || r == ';' || r == '\n' || r == '\r' || r == '/' || r == '|' || r == '(' || r == ')'
+	})
+	for _, part := range split {
+		part = strings.TrimSpace(part)
+		for _, p := range []string{"allergic to ", "allergy to ", "allergies: ", "allergy: "} {
+			part = strings.TrimPrefix(part, p)
+		}
+		part = strings.TrimSuffix(strings.TrimSuffix(part, " allergy"), " allergies")
+		part = strings.Trim(part, " .:-")
+		if len([]rune(part)) < 3 || noAllergy[part] {
+			continue
+		}
+		t := []string{part}
+		if first, _, ok := strings.Cut(part, " "); ok && len([]rune(first)) >= 4 {
+			t = append(t, first)
+		}
+		terms = append(terms, t)
+	}
+	return terms
+}
+
+// singular drops a plural s: "penicillins" -> "penicillin", "nsaids" -> "nsaid".
+func singular(s string) string {
+	if len(s) > 4 && strings.HasSuffix(s, "s") && !strings.HasSuffix(s, "ss") {
+		return s[:len(s)-1]
+	}
+	return s
+}
+
+// AllergyWarnings lists how a medication (its name, and its catalog category when known) matches
+// the patient's known allergies, one warning per allergy entry: a term contained in the name or
+// category ("penicillin" in the category "Penicillins"), or the category contained in a term.
+// Empty when nothing matches.
+func AllergyWarnings(knownAllergies, medication, category string) []string {
+	name, cat := fold(medication), fold(category)
+	var out []string
+	for _, entry := range allergyTerms(knownAllergies) {
+		for _, term := range entry {
+			t := singular(term)
+			var what string
+			switch {
+			case strings.Contains(name, t):
+				what = fmt.Sprintf("The patient is allergic to %q, which matches the medication %s.", entry[0], medication)
+			case cat != "" && strings.Contains(cat, t):
+				what = fmt.Sprintf("The patient is allergic to %q, which matches %s's category %s.", entry[0], medication, category)
+			case len(cat) >= 4 && strings.Contains(term, singular(cat)):
+				what = fmt.Sprintf("The patient is allergic to %q, which names %s's category %s.", entry[0], medication, category)
+			default:
+				continue
+			}
+			out = append(out, what)
+			break
+		}
+	}
+	return out
+}

@@ -1,0 +1,547 @@
+package clinical
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/appointments"
+	"chelal/internal/audit"
+	"chelal/internal/db"
+	"chelal/internal/patients"
+)
+
+// Encounter statuses: open while its doctor writes it, closed for good afterwards.
+const (
+	StatusOpen   = "open"
+	StatusClosed = "closed"
+)
+
+// Limits of the clinical texts (the database checks them too).
+const (
+	MaxNotes     = 20000
+	MaxDiagnosis = 2000
+)
+
+// Encounter is a consultation, with the names a page shows and its addenda.
+type Encounter struct {
+	ID              int64      `json:"id"`
+	PatientID       int64      `json:"patient_id"`
+	PatientName     string     `json:"patient_name"`
+	PatientUniqueID string     `json:"patient_unique_id"`
+	KnownAllergies  string     `json:"known_allergies"`
+	AppointmentID   *int64     `json:"appointment_id"`
+	DoctorID        int64      `json:"doctor_id"`
+	DoctorName      string     `json:"doctor_name"`
+	Notes           string     `json:"notes"`
+	Diagnosis       string     `json:"diagnosis"`
+	Status          string     `json:"status" enum:"open,closed"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	ClosedAt        *time.Time `json:"closed_at"`
+	Version         int64      `json:"version"`
+	Addenda         []Addendum `json:"addenda"`
+}
+
+// Addendum is a dated, signed note added to a closed encounter.
+type Addendum struct {
+	ID         int64     `json:"id"`
+	AuthorID   int64     `json:"author_id"`
+	AuthorName string    `json:"author_name"`
+	Text       string    `json:"text"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+const selectEncounter = `
+	SELECT e.id, e.patient_id, p.first_name || ' ' || p.last_name, p.unique_id, coalesce(p.known_allergies, ''),
+	       e.appointment_id, e.doctor_id, trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')),
+	       e.notes, coalesce(e.diagnosis, ''), e.status, e.created_at, e.updated_at, e.closed_at, e.version
+	  FROM core_encounter e
+	  JOIN core_patient p ON p.id = e.patient_id
+	  JOIN auth_user u ON u.id = e.doctor_id`
+
+func scanEncounter(r pgx.Row) (Encounter, error) {
+	var e Encounter
+	err := r.Scan(&e.ID, &e.PatientID, &e.PatientName, &e.PatientUniqueID, &e.KnownAllergies, &e.AppointmentID,
+		&e.DoctorID, &e.DoctorName, &e.Notes, &e.Diagnosis, &e.Status, &e.CreatedAt, &e.UpdatedAt, &e.ClosedAt, &e.Version)
+	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+	if e.ClosedAt != nil {
+		t := e.ClosedAt.UTC()
+		e.ClosedAt = &t
+	}
+	e.Addenda = []Addendum{}
+	return e, err
+}
+
+// OnClose is called inside the transaction that closes an encounter (the billing domain adds
+// the consultation fee there), so the fee and the closing commit together or not at all.
+type OnClose func(ctx context.Context, tx pgx.Tx, e Encounter) error
+
+// Service keeps encounters, vitals and prescriptions.
+type Service struct {
+	db      *db.DB
+	now     func() time.Time
+	onClose []OnClose
+}
+
+// NewService returns the clinical service.
+func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
+
+// AfterClose registers f to run in each closing transaction.
+func (s *Service) AfterClose(f OnClose) { s.onClose = append(s.onClose, f) }
+
+// getForUpdate locks and returns an encounter, or apperr.ErrNotFound.
+func getForUpdate(ctx context.Context, tx pgx.Tx, id int64) (Encounter, error) {
+	e, err := scanEncounter(tx.QueryRow(ctx, selectEncounter+` WHERE e.id = $1 FOR UPDATE OF e`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, apperr.ErrNotFound
+	}
+	return e, err
+}
+
+// closedError is the answer to a change of a closed encounter.
+func closedError() error {
+	return apperr.New(apperr.ErrConflict, "This encounter is closed: its notes can no longer change; add an addendum instead.").WithCode("encounter-closed")
+}
+
+func checkTexts(f *apperr.Fields, notes, diagnosis *string, notesRequired bool) {
+	if notes != nil {
+		*notes = strings.TrimSpace(*notes)
+		switch {
+		case *notes == "" && notesRequired:
+			f.Add("notes", apperr.CodeRequired, "Write the consultation notes.")
+		case utf8.RuneCountInString(*notes) > MaxNotes:
+			f.Add("notes", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxNotes))
+		}
+	} else if notesRequired {
+		f.Add("notes", apperr.CodeRequired, "Write the consultation notes.")
+	}
+	if diagnosis != nil {
+		*diagnosis = strings.TrimSpace(*diagnosis)
+		if utf8.RuneCountInString(*diagnosis) > MaxDiagnosis {
+			f.Add("diagnosis", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxDiagnosis))
+		}
+	}
+}
+
+// StartEncounter starts an encounter: from a checked-in appointment, or for a walk-in patient.
+type StartEncounter struct {
+	AppointmentID *int64  `json:"appointment_id,omitempty"`
+	PatientID     *int64  `json:"patient_id,omitempty"`
+	Notes         *string `json:"notes"`
+	Diagnosis     *string `json:"diagnosis,omitempty"`
+}
+
+// Start opens an encounter written by the actor (a doctor): notes are required. From an
+// appointment, the appointment moves to in_progress; if the nurse's triage already opened the
+// visit's encounter and no doctor has written it yet, the actor takes it over.
+func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (Encounter, error) {
+	var f apperr.Fields
+	checkTexts(&f, p.Notes, p.Diagnosis, true)
+	switch {
+	case p.AppointmentID == nil && p.PatientID == nil:
+		f.Add("appointment_id", apperr.CodeRequired, "Give the appointment, or the patient of a walk-in.")
+	case p.AppointmentID != nil && p.PatientID != nil:
+		f.Add("patient_id", apperr.CodeInvalid, "Give the appointment or the patient, not both.")
+	case p.AppointmentID != nil && *p.AppointmentID <= 0:
+		f.Add("appointment_id", apperr.CodeInvalid, "There is no such appointment.")
+	case p.PatientID != nil && *p.PatientID <= 0:
+		f.Add("patient_id", apperr.CodeInvalid, "There is no such patient.")
+	}
+	if err := f.Err(); err != nil {
+		return Encounter{}, err
+	}
+	diagnosis := ""
+	if p.Diagnosis != nil {
+		diagnosis = *p.Diagnosis
+	}
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var id int64
+		if p.AppointmentID != nil {
+			enc, created, err := visitEncounter(ctx, tx, *p.AppointmentID, actor.UserID)
+			if err != nil {
+				return err
+			}
+			if !created && (enc.Notes != "" || enc.Status != StatusOpen) {
+				return apperr.New(apperr.ErrConflict, "This visit's encounter is already started; open it instead.").
+					WithCode("encounter-exists").WithDetails(map[string]int64{"encounter_id": enc.ID})
+			}
+			if _, err := tx.Exec(ctx, `UPDATE core_encounter SET doctor_id = $2, notes = $3, diagnosis = nullif($4, '') WHERE id = $1`,
+				enc.ID, actor.UserID, *p.Notes, diagnosis); err != nil {
+				return fmt.Errorf("start encounter: %w", err)
+			}
+			id = enc.ID
+		} else {
+			ok, err := patients.Exists(ctx, tx, *p.PatientID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return apperr.Invalid(apperr.FieldError{Field: "patient_id", Code: apperr.CodeInvalid, Message: "There is no such patient."})
+			}
+			err = tx.QueryRow(ctx, `INSERT INTO core_encounter (patient_id, doctor_id, notes, diagnosis)
+				VALUES ($1, $2, $3, nullif($4, '')) RETURNING id`, *p.PatientID, actor.UserID, *p.Notes, diagnosis).Scan(&id)
+			if err != nil {
+				return fmt.Errorf("start encounter: %w", err)
+			}
+		}
+		var err error
+		out, err = s.load(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// visitEncounter returns the encounter of a checked-in (or in-progress) appointment, creating
+// it (empty notes, the appointment's doctor) when there is none yet, and moves a checked-in
+// appointment to in_progress when byDoctor is not zero. The appointment row is locked first,
+// so a nurse and a doctor opening the same visit meet in one encounter.
+func visitEncounter(ctx context.Context, tx pgx.Tx, appointmentID, byDoctor int64) (Encounter, bool, error) {
+	var patientID, doctorID int64
+	var status string
+	err := tx.QueryRow(ctx, `SELECT patient_id, doctor_id, status FROM core_appointment WHERE id = $1 FOR UPDATE`, appointmentID).
+		Scan(&patientID, &doctorID, &status)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Encounter{}, false, apperr.ErrNotFound
+	}
+	if err != nil {
+		return Encounter{}, false, fmt.Errorf("visit: %w", err)
+	}
+	enc, err := scanEncounter(tx.QueryRow(ctx, selectEncounter+` WHERE e.appointment_id = $1 FOR UPDATE OF e`, appointmentID))
+	created := false
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		if status != appointments.StatusCheckedIn && status != appointments.StatusInProgress {
+			return Encounter{}, false, apperr.Errorf(apperr.ErrConflict,
+				"The appointment is %s; check the patient in first.", strings.ReplaceAll(status, "_", " ")).WithCode("not-checked-in")
+		}
+		var id int64
+		if err := tx.QueryRow(ctx, `INSERT INTO core_encounter (patient_id, appointment_id, doctor_id, notes)
+			VALUES ($1, $2, $3, '') RETURNING id`, patientID, appointmentID, doctorID).Scan(&id); err != nil {
+			return Encounter{}, false, fmt.Errorf("open encounter: %w", err)
+		}
+		if enc, err = scanEncounter(tx.QueryRow(ctx, selectEncounter+` WHERE e.id = $1`, id)); err != nil {
+			return Encounter{}, false, err
+		}
+		created = true
+	case err != nil:
+		return Encounter{}, false, fmt.Errorf("visit: %w", err)
+	}
+	if byDoctor != 0 && status == appointments.StatusCheckedIn && enc.Status == StatusOpen {
+		if _, err := tx.Exec(ctx, `UPDATE core_appointment SET status = 'in_progress' WHERE id = $1`, appointmentID); err != nil {
+			return Encounter{}, false, fmt.Errorf("appointment in progress: %w", err)
+		}
+	}
+	return enc, created, nil
+}
+
+// OpenVisit returns the encounter of a checked-in appointment, opening it if needed: a nurse
+// does it to record vitals before the doctor (the appointment stays checked in), a doctor when
+// taking the patient from the queue (the appointment moves to in_progress). created says
+// whether it is new.
+func (s *Service) OpenVisit(ctx context.Context, actor db.Actor, appointmentID int64, asDoctor bool) (out Encounter, created bool, err error) {
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		by := int64(0)
+		if asDoctor {
+			by = actor.UserID
+		}
+		enc, c, err := visitEncounter(ctx, tx, appointmentID, by)
+		if err != nil {
+			return err
+		}
+		created = c
+		out, err = s.load(ctx, tx, enc.ID)
+		return err
+	})
+	return out, created, err
+}
+
+// EncounterEdit edits an open encounter's notes or diagnosis, made on Version.
+type EncounterEdit struct {
+	Version   int64   `json:"version"`
+	Notes     *string `json:"notes,omitempty"`
+	Diagnosis *string `json:"diagnosis,omitempty"`
+}
+
+// Update edits an open encounter. Only its doctor may (a doctor may take over a visit nobody
+// has written yet); a closed encounter is a conflict; so is a stale version.
+func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p EncounterEdit) (Encounter, error) {
+	var f apperr.Fields
+	apperr.CheckVersion(&f, p.Version)
+	checkTexts(&f, p.Notes, p.Diagnosis, false)
+	if p.Notes != nil && *p.Notes == "" {
+		f.Add("notes", apperr.CodeRequired, "The notes cannot be emptied.")
+	}
+	if err := f.Err(); err != nil {
+		return Encounter{}, err
+	}
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := getForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status == StatusClosed {
+			return closedError()
+		}
+		if cur.Version != p.Version {
+			return apperr.Stale("encounter")
+		}
+		if err := mayWrite(cur, actor.UserID); err != nil {
+			return err
+		}
+		notes, diagnosis := cur.Notes, cur.Diagnosis
+		if p.Notes != nil {
+			notes = *p.Notes
+		}
+		if p.Diagnosis != nil {
+			diagnosis = *p.Diagnosis
+		}
+		if _, err := tx.Exec(ctx, `UPDATE core_encounter SET doctor_id = $2, notes = $3, diagnosis = nullif($4, '') WHERE id = $1`,
+			id, actor.UserID, notes, diagnosis); err != nil {
+			return fmt.Errorf("edit encounter: %w", err)
+		}
+		if cur.AppointmentID != nil {
+			if _, err := tx.Exec(ctx, `UPDATE core_appointment SET status = 'in_progress' WHERE id = $1 AND status = 'checked_in'`, *cur.AppointmentID); err != nil {
+				return fmt.Errorf("appointment in progress: %w", err)
+			}
+		}
+		out, err = s.load(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// mayWrite says whether user may write encounter e: its doctor, or anyone with the permission
+// while nobody has written it (the triage opened it under the booked doctor's name).
+func mayWrite(e Encounter, user int64) error {
+	if e.DoctorID == user || e.Notes == "" {
+		return nil
+	}
+	return apperr.New(apperr.ErrForbidden, "Only the encounter's doctor can change it.").WithCode("not-your-encounter")
+}
+
+// CloseEncounter closes an encounter made on Version.
+type CloseEncounter struct {
+	Version int64 `json:"version"`
+}
+
+// Close seals an encounter: it needs notes; its appointment becomes completed; the OnClose
+// hooks (the consultation fee) run in the same transaction.
+func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEncounter) (Encounter, error) {
+	var f apperr.Fields
+	apperr.CheckVersion(&f, p.Version)
+	if err := f.Err(); err != nil {
+		return Encounter{}, err
+	}
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := getForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status == StatusClosed {
+			return closedError()
+		}
+		if cur.Version != p.Version {
+			return apperr.Stale("encounter")
+		}
+		if err := mayWrite(cur, actor.UserID); err != nil {
+			return err
+		}
+		if strings.TrimSpace(cur.Notes) == "" {
+			return apperr.Invalid(apperr.FieldError{Field: "notes", Code: apperr.CodeRequired, Message: "Write the consultation notes before closing."})
+		}
+		if _, err := tx.Exec(ctx, `UPDATE core_encounter SET status = 'closed', closed_at = now(), doctor_id = $2 WHERE id = $1`, id, actor.UserID); err != nil {
+			return fmt.Errorf("close encounter: %w", err)
+		}
+		if cur.AppointmentID != nil {
+			// checked_in -> in_progress -> completed: the legal path, in one step.
+			if _, err := tx.Exec(ctx, `UPDATE core_appointment SET status = 'completed'
+				WHERE id = $1 AND status IN ('checked_in', 'in_progress')`, *cur.AppointmentID); err != nil {
+				return fmt.Errorf("complete appointment: %w", err)
+			}
+		}
+		if out, err = s.load(ctx, tx, id); err != nil {
+			return err
+		}
+		for _, h := range s.onClose {
+			if err := h(ctx, tx, out); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AddendumParams is a note added to a closed encounter.
+type AddendumParams struct {
+	Text string `json:"text"`
+}
+
+// AddAddendum adds a dated note signed by the actor to a closed encounter (an open one is
+// edited instead). The original notes never change.
+func (s *Service) AddAddendum(ctx context.Context, actor db.Actor, id int64, p AddendumParams) (Encounter, error) {
+	text := strings.TrimSpace(p.Text)
+	var f apperr.Fields
+	switch {
+	case text == "":
+		f.Add("text", apperr.CodeRequired, "Write the addendum.")
+	case utf8.RuneCountInString(text) > MaxNotes:
+		f.Add("text", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxNotes))
+	}
+	if err := f.Err(); err != nil {
+		return Encounter{}, err
+	}
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := getForUpdate(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status != StatusClosed {
+			return apperr.New(apperr.ErrConflict, "The encounter is still open: edit its notes instead of adding an addendum.").WithCode("encounter-open")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO core_encounteraddendum (encounter_id, author_id, text) VALUES ($1, $2, $3)`,
+			id, actor.UserID, text); err != nil {
+			return fmt.Errorf("addendum: %w", err)
+		}
+		out, err = s.load(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Querier runs queries (a pool or a transaction).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// load reads an encounter with its addenda.
+func (s *Service) load(ctx context.Context, q Querier, id int64) (Encounter, error) {
+	e, err := scanEncounter(q.QueryRow(ctx, selectEncounter+` WHERE e.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return e, apperr.ErrNotFound
+	}
+	if err != nil {
+		return e, fmt.Errorf("encounter: %w", err)
+	}
+	rows, err := q.Query(ctx, `
+		SELECT a.id, a.author_id, trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), a.text, a.created_at
+		  FROM core_encounteraddendum a JOIN auth_user u ON u.id = a.author_id
+		 WHERE a.encounter_id = $1 ORDER BY a.created_at, a.id`, id)
+	if err != nil {
+		return e, fmt.Errorf("addenda: %w", err)
+	}
+	e.Addenda, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Addendum, error) {
+		var a Addendum
+		err := r.Scan(&a.ID, &a.AuthorID, &a.AuthorName, &a.Text, &a.CreatedAt)
+		a.CreatedAt = a.CreatedAt.UTC()
+		return a, err
+	})
+	if e.Addenda == nil {
+		e.Addenda = []Addendum{}
+	}
+	return e, err
+}
+
+// Get returns an encounter; reading it is recorded in the audit log (it is the patient's chart).
+func (s *Service) Get(ctx context.Context, actor db.Actor, id int64) (Encounter, error) {
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if out, err = s.load(ctx, tx, id); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, audit.Entry{Action: audit.ActionView, ModelName: "core_encounter", ObjectID: id})
+	})
+	return out, err
+}
+
+// EncounterFilter selects encounters.
+type EncounterFilter struct {
+	PatientID     int64
+	DoctorID      int64
+	AppointmentID int64
+	Status        string
+	Limit         int
+	Cursor        string
+}
+
+// EncounterPage is a page of encounters, newest first.
+type EncounterPage struct {
+	Items      []Encounter `json:"items"`
+	NextCursor *string     `json:"next_cursor"`
+}
+
+// List returns encounters newest first, a page at a time. It needs a patient, a doctor or an
+// appointment: nobody lists every encounter of the clinic at once.
+func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, error) {
+	limit, err := audit.PageLimit(f.Limit)
+	if err != nil {
+		return EncounterPage{}, err
+	}
+	var fe apperr.Fields
+	var after int64
+	if f.Cursor != "" {
+		if after, err = audit.DecodeCursor(f.Cursor); err != nil {
+			fe.Add("cursor", apperr.CodeInvalid, "This cursor is not one this server gave.")
+		}
+	}
+	if f.PatientID == 0 && f.DoctorID == 0 && f.AppointmentID == 0 {
+		fe.Add("patient_id", apperr.CodeRequired, "Give a patient_id, doctor_id or appointment_id.")
+	}
+	if f.Status != "" && f.Status != StatusOpen && f.Status != StatusClosed {
+		fe.Add("status", apperr.CodeInvalid, "Status is open or closed.")
+	}
+	if err := fe.Err(); err != nil {
+		return EncounterPage{}, err
+	}
+	where := []string{"TRUE"}
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.PatientID != 0 {
+		add("e.patient_id = $%d", f.PatientID)
+	}
+	if f.DoctorID != 0 {
+		add("e.doctor_id = $%d", f.DoctorID)
+	}
+	if f.AppointmentID != 0 {
+		add("e.appointment_id = $%d", f.AppointmentID)
+	}
+	if f.Status != "" {
+		add("e.status = $%d", f.Status)
+	}
+	if after != 0 {
+		add("e.id < $%d", after)
+	}
+	args = append(args, limit+1)
+	rows, err := s.db.Pool.Query(ctx, selectEncounter+" WHERE "+strings.Join(where, " AND ")+
+		fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args)), args...)
+	if err != nil {
+		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) })
+	if err != nil {
+		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
+	}
+	page := EncounterPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		c := audit.EncodeCursor(page.Items[limit-1].ID)
+		page.NextCursor = &c
+	}
+	return page, nil
+}

@@ -1,0 +1,343 @@
+package clinical
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+	"chelal/internal/settings"
+)
+
+// VitalsRecord is a stored reading: canonical units, the BMI the server computed, the flags of
+// values outside the normal adult range, and who took it.
+type VitalsRecord struct {
+	ID          int64 `json:"id"`
+	EncounterID int64 `json:"encounter_id"`
+	PatientID   int64 `json:"patient_id"`
+	Vitals
+	Flags          []Flag    `json:"flags"`
+	RecordedAt     time.Time `json:"recorded_at"`
+	RecordedBy     *int64    `json:"recorded_by"`
+	RecordedByName string    `json:"recorded_by_name"`
+	Version        int64     `json:"version"`
+}
+
+const selectVitals = `
+	SELECT v.id, v.encounter_id, e.patient_id, v.systolic_bp, v.diastolic_bp, v.heart_rate, v.respiratory_rate,
+	       v.temperature::float8, v.oxygen_saturation::float8, v.height::float8, v.weight::float8, v.bmi::float8,
+	       v.recorded_at, v.recorded_by, coalesce(trim(u.first_name || ' ' || u.last_name), ''), v.version
+	  FROM core_vitals v
+	  JOIN core_encounter e ON e.id = v.encounter_id
+	  LEFT JOIN auth_user u ON u.id = v.recorded_by`
+
+func scanVitals(r pgx.Row) (VitalsRecord, error) {
+	var v VitalsRecord
+	err := r.Scan(&v.ID, &v.EncounterID, &v.PatientID, &v.SystolicBP, &v.DiastolicBP, &v.HeartRate, &v.RespiratoryRate,
+		&v.Temperature, &v.OxygenSaturation, &v.Height, &v.Weight, &v.BMI, &v.RecordedAt, &v.RecordedBy, &v.RecordedByName, &v.Version)
+	v.RecordedAt = v.RecordedAt.UTC()
+	v.Flags = flags(v.Vitals)
+	if v.Flags == nil {
+		v.Flags = []Flag{}
+	}
+	return v, err
+}
+
+// ClinicUnits reads the clinic's vitals units.
+func ClinicUnits(ctx context.Context, q settings.Querier) (Units, error) {
+	t, err := settings.Get(ctx, q, settings.TemperatureUnit, "C")
+	if err != nil {
+		return Units{}, err
+	}
+	w, err := settings.Get(ctx, q, settings.WeightUnit, "kg")
+	if err != nil {
+		return Units{}, err
+	}
+	if t != "F" {
+		t = "C"
+	}
+	if w != "lb" {
+		w = "kg"
+	}
+	return Units{Temperature: t, Weight: w}, nil
+}
+
+// lockOpen locks an encounter that must still be open for a change of its content.
+func lockOpen(ctx context.Context, tx pgx.Tx, id int64) (Encounter, error) {
+	e, err := getForUpdate(ctx, tx, id)
+	if err != nil {
+		return e, err
+	}
+	if e.Status == StatusClosed {
+		return e, apperr.New(apperr.ErrConflict, "This encounter is closed; nothing can be added to it but an addendum.").WithCode("encounter-closed")
+	}
+	return e, nil
+}
+
+// RecordVitals stores a reading taken in the clinic's units on an open encounter.
+func (s *Service) RecordVitals(ctx context.Context, actor db.Actor, encounterID int64, in VitalsInput) (VitalsRecord, error) {
+	units, err := ClinicUnits(ctx, s.db.Pool)
+	if err != nil {
+		return VitalsRecord{}, err
+	}
+	v, _, err := in.Normalize(units)
+	if err != nil {
+		return VitalsRecord{}, err
+	}
+	var out VitalsRecord
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := lockOpen(ctx, tx, encounterID); err != nil {
+			return err
+		}
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO core_vitals (encounter_id, systolic_bp, diastolic_bp, heart_rate, respiratory_rate, temperature,
+			                         oxygen_saturation, height, weight, bmi, recorded_by)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, 0)) RETURNING id`,
+			encounterID, v.SystolicBP, v.DiastolicBP, v.HeartRate, v.RespiratoryRate, v.Temperature, v.OxygenSaturation,
+			v.Height, v.Weight, v.BMI, actor.UserID).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("record vitals: %w", err)
+		}
+		out, err = scanVitals(tx.QueryRow(ctx, selectVitals+` WHERE v.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// VitalsList is readings, oldest first (the order of a chart).
+type VitalsList struct {
+	Items []VitalsRecord `json:"items"`
+	Units Units          `json:"units"`
+}
+
+// MaxVitals caps a patient's vitals history in one answer.
+const MaxVitals = 1000
+
+// ListVitals returns an encounter's readings, or a patient's (encounterID 0), oldest first,
+// the most recent MaxVitals at most. An unknown encounter or patient is apperr.ErrNotFound.
+func (s *Service) ListVitals(ctx context.Context, encounterID, patientID int64) (VitalsList, error) {
+	out := VitalsList{Items: []VitalsRecord{}}
+	var exists bool
+	var where string
+	var arg int64
+	if encounterID != 0 {
+		where, arg = "v.encounter_id = $1", encounterID
+		if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_encounter WHERE id = $1)`, encounterID).Scan(&exists); err != nil {
+			return out, err
+		}
+	} else {
+		where, arg = "e.patient_id = $1", patientID
+		if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_patient WHERE id = $1)`, patientID).Scan(&exists); err != nil {
+			return out, err
+		}
+	}
+	if !exists {
+		return out, apperr.ErrNotFound
+	}
+	var err error
+	if out.Units, err = ClinicUnits(ctx, s.db.Pool); err != nil {
+		return out, err
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT * FROM (`+selectVitals+` WHERE `+where+
+		` ORDER BY v.recorded_at DESC, v.id DESC LIMIT $2) x ORDER BY recorded_at, id`, arg, MaxVitals)
+	if err != nil {
+		return out, fmt.Errorf("vitals: %w", err)
+	}
+	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (VitalsRecord, error) { return scanVitals(r) })
+	if out.Items == nil {
+		out.Items = []VitalsRecord{}
+	}
+	return out, err
+}
+
+// Prescription is one medication prescribed in an encounter.
+type Prescription struct {
+	ID                    int64     `json:"id"`
+	EncounterID           int64     `json:"encounter_id"`
+	PatientID             int64     `json:"patient_id"`
+	MedicationID          *int64    `json:"medication_id"`
+	MedicationName        string    `json:"medication_name"`
+	Strength              string    `json:"strength"`
+	Form                  string    `json:"form"`
+	IsFreeText            bool      `json:"is_free_text"`
+	Dosage                string    `json:"dosage"`
+	Frequency             string    `json:"frequency"`
+	Duration              string    `json:"duration"`
+	Quantity              int       `json:"quantity"`
+	DispensedQuantity     int       `json:"dispensed_quantity"`
+	Instructions          string    `json:"instructions"`
+	AllergyWarning        string    `json:"allergy_warning"`
+	AllergyOverrideReason string    `json:"allergy_override_reason"`
+	Warnings              []string  `json:"warnings"`
+	CreatedAt             time.Time `json:"created_at"`
+	Version               int64     `json:"version"`
+}
+
+const selectPrescription = `
+	SELECT pr.id, pr.encounter_id, e.patient_id, pr.medication_id, pr.medication_name, coalesce(m.strength, ''),
+	       coalesce(m.form, ''), pr.dosage, pr.frequency, pr.duration, pr.quantity, pr.dispensed_quantity,
+	       pr.instructions, coalesce(pr.allergy_warning, ''), coalesce(pr.allergy_override_reason, ''), pr.created_at, pr.version
+	  FROM core_prescription pr
+	  JOIN core_encounter e ON e.id = pr.encounter_id
+	  LEFT JOIN core_medicationitem m ON m.id = pr.medication_id`
+
+func scanPrescription(r pgx.Row) (Prescription, error) {
+	var p Prescription
+	err := r.Scan(&p.ID, &p.EncounterID, &p.PatientID, &p.MedicationID, &p.MedicationName, &p.Strength, &p.Form,
+		&p.Dosage, &p.Frequency, &p.Duration, &p.Quantity, &p.DispensedQuantity, &p.Instructions, &p.AllergyWarning,
+		&p.AllergyOverrideReason, &p.CreatedAt, &p.Version)
+	p.CreatedAt = p.CreatedAt.UTC()
+	p.IsFreeText = p.MedicationID == nil
+	p.Warnings = []string{}
+	if p.AllergyWarning != "" {
+		p.Warnings = strings.Split(p.AllergyWarning, "\n")
+	}
+	return p, err
+}
+
+// PrescribeParams is a prescription. MedicationID picks the pharmacy catalog's medication (its
+// name is then the catalog's); without it, MedicationName is free text. When the medication
+// matches the patient's allergies, the doctor must confirm with a reason.
+type PrescribeParams struct {
+	MedicationID          *int64 `json:"medication_id,omitempty"`
+	MedicationName        string `json:"medication_name,omitempty"`
+	Dosage                string `json:"dosage"`
+	Frequency             string `json:"frequency"`
+	Duration              string `json:"duration,omitempty"`
+	Quantity              *int   `json:"quantity"`
+	Instructions          string `json:"instructions,omitempty"`
+	ConfirmAllergy        bool   `json:"confirm_allergy,omitempty"`
+	AllergyOverrideReason string `json:"allergy_override_reason,omitempty"`
+}
+
+// AllergyDetails is the problem's details of an allergy warning: what matched.
+type AllergyDetails struct {
+	Warnings []string `json:"warnings"`
+}
+
+func (p *PrescribeParams) check() error {
+	var f apperr.Fields
+	text := func(field string, v *string, max int, required bool, what string) {
+		*v = strings.TrimSpace(*v)
+		switch {
+		case *v == "" && required:
+			f.Add(field, apperr.CodeRequired, what)
+		case utf8.RuneCountInString(*v) > max:
+			f.Add(field, apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", max))
+		}
+	}
+	text("medication_name", &p.MedicationName, 255, p.MedicationID == nil, "Choose a medication from the catalog or type its name.")
+	text("dosage", &p.Dosage, 100, true, "Give the dose, e.g. 500 mg.")
+	text("frequency", &p.Frequency, 100, true, "Give how often, e.g. three times a day.")
+	text("duration", &p.Duration, 100, false, "")
+	text("instructions", &p.Instructions, 2000, false, "")
+	text("allergy_override_reason", &p.AllergyOverrideReason, 1000, p.ConfirmAllergy, "Say why you prescribe it despite the allergy.")
+	if p.MedicationID != nil && *p.MedicationID <= 0 {
+		f.Add("medication_id", apperr.CodeInvalid, "There is no such medication.")
+	}
+	switch {
+	case p.Quantity == nil:
+		f.Add("quantity", apperr.CodeRequired, "Give the quantity to dispense.")
+	case *p.Quantity <= 0 || *p.Quantity > 100000:
+		f.Add("quantity", apperr.CodeOutOfRange, "The quantity is a whole number from 1 to 100000.")
+	}
+	return f.Err()
+}
+
+// Prescribe adds a prescription to an open encounter, by its doctor. A match with the patient's
+// known allergies is refused (409 allergy-warning, with the warnings as details) unless the
+// doctor confirms with a reason, which is then kept with the prescription.
+func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int64, p PrescribeParams) (Prescription, error) {
+	if err := p.check(); err != nil {
+		return Prescription{}, err
+	}
+	var out Prescription
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		enc, err := lockOpen(ctx, tx, encounterID)
+		if err != nil {
+			return err
+		}
+		if err := mayWrite(enc, actor.UserID); err != nil {
+			return err
+		}
+		name, category := p.MedicationName, ""
+		medID := p.MedicationID
+		if medID != nil {
+			err := tx.QueryRow(ctx, `SELECT m.name, c.name FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
+				WHERE m.id = $1`, *medID).Scan(&name, &category)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeInvalid, Message: "There is no such medication in the catalog."})
+			}
+			if err != nil {
+				return fmt.Errorf("medication: %w", err)
+			}
+		} else {
+			// A typed name that is the catalog's is the catalog's medication.
+			var id int64
+			err := tx.QueryRow(ctx, `SELECT m.id, m.name, c.name FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
+				WHERE lower(m.name) = lower($1)`, name).Scan(&id, &name, &category)
+			switch {
+			case err == nil:
+				medID = &id
+			case !errors.Is(err, pgx.ErrNoRows):
+				return fmt.Errorf("medication: %w", err)
+			}
+		}
+		warnings := AllergyWarnings(enc.KnownAllergies, name, category)
+		if len(warnings) > 0 && !p.ConfirmAllergy {
+			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
+				" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithDetails(AllergyDetails{Warnings: warnings})
+		}
+		var warning, reason *string
+		if len(warnings) > 0 {
+			w := strings.Join(warnings, "\n")
+			warning, reason = &w, &p.AllergyOverrideReason
+		}
+		var id int64
+		err = tx.QueryRow(ctx, `
+			INSERT INTO core_prescription (encounter_id, medication_id, medication_name, dosage, frequency, duration,
+			                               quantity, instructions, allergy_warning, allergy_override_reason)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+			encounterID, medID, name, p.Dosage, p.Frequency, p.Duration, *p.Quantity, p.Instructions, warning, reason).Scan(&id)
+		if err != nil {
+			return fmt.Errorf("prescribe: %w", err)
+		}
+		out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// PrescriptionList is an encounter's prescriptions, in the order written.
+type PrescriptionList struct {
+	Items []Prescription `json:"items"`
+}
+
+// ListPrescriptions returns an encounter's prescriptions; an unknown encounter is
+// apperr.ErrNotFound.
+func (s *Service) ListPrescriptions(ctx context.Context, encounterID int64) (PrescriptionList, error) {
+	out := PrescriptionList{Items: []Prescription{}}
+	var exists bool
+	if err := s.db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_encounter WHERE id = $1)`, encounterID).Scan(&exists); err != nil {
+		return out, err
+	}
+	if !exists {
+		return out, apperr.ErrNotFound
+	}
+	rows, err := s.db.Pool.Query(ctx, selectPrescription+` WHERE pr.encounter_id = $1 ORDER BY pr.id`, encounterID)
+	if err != nil {
+		return out, fmt.Errorf("prescriptions: %w", err)
+	}
+	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Prescription, error) { return scanPrescription(r) })
+	if out.Items == nil {
+		out.Items = []Prescription{}
+	}
+	return out, err
+}
