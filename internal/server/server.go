@@ -19,6 +19,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -31,6 +32,7 @@ type Deps struct {
 	Patients     *patients.Service
 	Appointments *appointments.Service
 	Clinical     *clinical.Service // nil: one without hooks, on DB
+	Billing      *billing.Service  // nil: one on DB
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
@@ -58,6 +60,7 @@ type server struct {
 	backupMu     sync.Mutex
 	appointments *appointments.Service
 	clinical     *clinical.Service
+	billing      *billing.Service
 	log          *slog.Logger
 	version      string
 
@@ -81,6 +84,9 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, log: d.Log, version: d.Version}
 	if s.clinical == nil && d.DB != nil {
 		s.clinical = clinical.NewService(d.DB)
+	}
+	if s.billing = d.Billing; s.billing == nil && d.DB != nil {
+		s.billing = billing.NewService(d.DB)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
