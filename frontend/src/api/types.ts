@@ -20,3 +20,15 @@ export type BookParams = S['BookParams'];
 export type MoveParams = S['MoveParams'];
 export type Backup = S['Info'];
 export type BackupVerification = S['Verification'];
+// Billing.
+export type CatalogService = S['CatalogService'];
+export type ServiceParams = S['ServiceParams'];
+export type ServiceEdit = S['ServiceEdit'];
+export type Bill = S['Bill'];
+export type BillDetail = S['BillDetail'];
+export type BillItem = S['Item'];
+export type ItemParams = S['ItemParams'];
+export type Payment = S['Payment'];
+export type PaymentParams = S['PaymentParams'];
+export type Receipt = S['Receipt'];
+export type DailyReport = S['DailyReport'];
