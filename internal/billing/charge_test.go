@@ -230,3 +230,18 @@ func TestCSVSafe(t *testing.T) {
 		}
 	}
 }
+
+func TestParseMoney(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"12.5": "12.50", "-3.00": "-3.00", "0": "0.00", "9999999999.99": "9999999999.99"} {
+		m, err := billing.ParseMoney(in)
+		if err != nil || m.String() != want {
+			t.Errorf("ParseMoney(%q) = %s, %v; want %s", in, m, err, want)
+		}
+	}
+	for _, in := range []string{"1.005", "abc", "", "10000000000.00"} {
+		if _, err := billing.ParseMoney(in); err == nil {
+			t.Errorf("ParseMoney(%q) accepted", in)
+		}
+	}
+}

@@ -121,3 +121,17 @@ func parseAmount(f *apperr.Fields, field, s string, positive bool) (Money, bool)
 	}
 	return m, true
 }
+
+// ParseMoney reads an amount as the database writes it (NUMERIC as text: "12.50", "-3.00"),
+// for another domain that hands a price to ChargeInTx. It refuses more than two decimals and
+// amounts beyond NUMERIC(12,2).
+func ParseMoney(s string) (Money, error) {
+	d, err := decimal.NewFromString(strings.TrimSpace(s))
+	if err != nil {
+		return Money{}, fmt.Errorf("money %q: %w", s, err)
+	}
+	if !d.Equal(d.Round(2)) || d.Abs().Cmp(MaxMoney.d) > 0 {
+		return Money{}, fmt.Errorf("money %q: not an amount of NUMERIC(12,2)", s)
+	}
+	return Money{d}, nil
+}

@@ -98,7 +98,7 @@ export function BillPage() {
         {writable && nothingPaid && <AddServiceForm bill={b} />}
       </Card>
 
-      {writable && owed && <PaymentForm bill={b} />}
+      {writable && owed && <PaymentForm key={b.version} bill={b} />}
 
       <Card withBorder>
         <Title order={4} mb="xs">
