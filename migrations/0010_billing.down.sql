@@ -48,6 +48,7 @@ ALTER TABLE core_billitem
     ADD CONSTRAINT core_billitem_unit_price_check CHECK (unit_price >= 0),
     ADD CONSTRAINT core_billitem_total_price_check CHECK (total_price >= 0);
 
+DROP INDEX IF EXISTS idx_patient_created_at;
 DROP INDEX IF EXISTS idx_bill_created_at;
 DROP INDEX IF EXISTS idx_bill_open;
 DROP INDEX IF EXISTS idx_bill_cancelled_by;

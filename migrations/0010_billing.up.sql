@@ -32,9 +32,11 @@ ALTER TABLE core_bill
                          ELSE 'paid' END);
 CREATE INDEX idx_bill_created_by ON core_bill (created_by);
 CREATE INDEX idx_bill_cancelled_by ON core_bill (cancelled_by);
--- The cashier's list: bills still owed, newest first.
-CREATE INDEX idx_bill_open ON core_bill (created_at DESC) WHERE status IN ('pending', 'partially_paid');
+-- The cashier's list: bills still owed, newest (highest id) first.
+CREATE INDEX idx_bill_open ON core_bill (id) WHERE status IN ('pending', 'partially_paid');
+-- The daily report: bills opened and patients registered on a day.
 CREATE INDEX idx_bill_created_at ON core_bill (created_at);
+CREATE INDEX idx_patient_created_at ON core_patient (created_at);
 
 -- Bill items -----------------------------------------------------------------------------
 
