@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -22,16 +23,22 @@ type Schedule struct {
 	Version    string
 	Log        *slog.Logger
 
-	DailyAt         time.Duration // since midnight, clinic time; default 12:30
-	HoursFrom       int           // business hours, clinic time: hourly backups from ...
-	HoursTo         int           // ... to this hour (exclusive); default 8-18
-	Retention       Retention
+	DailyAt   time.Duration // since midnight, clinic time; default 12:30
+	HoursFrom int           // business hours, clinic time: hourly backups from ...
+	HoursTo   int           // ... to this hour (exclusive); default 8-18
+	Retention Retention
+	// BaseBackups: the embedded server archives its WAL into Dir/wal; take a base backup a day
+	// (after the daily backup), keep BaseRetention of them, and warn when archiving fails.
+	BaseBackups     bool
+	BaseRetention   time.Duration // default 8 days
 	RetryAfter      time.Duration // after a failure; default 15 minutes
 	Location        *time.Location
 	Now             func() time.Time
 	LatestSchema    uint
 	StartDelay      time.Duration
 	lastAttempt     time.Time
+	lastBaseAttempt time.Time
+	lastArchiveNote time.Time
 	lastOverdueNote time.Time
 	mu              sync.Mutex
 }
@@ -45,6 +52,9 @@ func (s *Schedule) defaults() {
 	}
 	if s.Retention == (Retention{}) {
 		s.Retention = DefaultRetention
+	}
+	if s.BaseRetention == 0 {
+		s.BaseRetention = 8 * 24 * time.Hour
 	}
 	if s.RetryAfter == 0 {
 		s.RetryAfter = 15 * time.Minute
@@ -119,7 +129,13 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		}
 	}
 	s.noteOverdue(ctx, now, lastGood)
+	if s.BaseBackups {
+		s.checkArchiver(ctx, now)
+	}
 	if !s.due(now, lastGood) || now.Sub(s.lastAttempt) < s.RetryAfter {
+		if s.BaseBackups && s.baseDue(now) && now.Sub(s.lastBaseAttempt) >= s.RetryAfter {
+			return true, s.baseBackup(ctx, now)
+		}
 		return false, nil
 	}
 	s.lastAttempt = now
@@ -167,4 +183,71 @@ func (s *Schedule) notify(ctx context.Context, kind, title, message string) {
 	if _, err := notify.Role(context.WithoutCancel(ctx), s.DB.Pool, "admin", kind, title, message); err != nil {
 		s.Log.Error("notify administrators", "err", err)
 	}
+}
+
+// baseDue says whether today's base backup is still to take: after the daily time, none
+// finished since.
+func (s *Schedule) baseDue(now time.Time) bool {
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	if now.Sub(midnight) < s.DailyAt {
+		return false
+	}
+	bases, err := BaseBackups(s.Dir)
+	if err != nil {
+		return true
+	}
+	return len(bases) == 0 || bases[len(bases)-1].FinishedAt.Before(midnight.Add(s.DailyAt))
+}
+
+// baseBackup takes the day's base backup and prunes the archive.
+func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
+	s.lastBaseAttempt = now
+	info, err := s.DB.BaseBackup(ctx, BaseDir(s.Dir))
+	if err != nil {
+		if ctx.Err() == nil {
+			s.notify(ctx, "backup_failed", "Base backup failed", fmt.Sprintf("The daily base backup for point-in-time recovery into %s failed: %v. Chelal tries again in %d minutes.", BaseDir(s.Dir), err, int(s.RetryAfter.Minutes())))
+		}
+		return err
+	}
+	s.Log.Info("base backup written", "file", info.File, "bytes", info.Bytes)
+	if check, err := s.DB.VerifyBaseBackup(ctx, filepath.Join(BaseDir(s.Dir), info.File), WALDir(s.Dir)); err != nil {
+		if ctx.Err() == nil {
+			s.notify(ctx, "backup_failed", "Base backup failed its check", fmt.Sprintf("The base backup %s could not be replayed in a scratch database: %v. Point-in-time recovery may not work; Chelal takes another tomorrow.", info.File, err))
+		}
+		return err
+	} else {
+		s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
+	}
+	if n, err := PruneArchive(s.Dir, s.BaseRetention, now); err != nil {
+		s.Log.Warn("prune the WAL archive", "err", err)
+	} else if n > 0 {
+		s.Log.Info("old base backups and WAL removed", "files", n)
+	}
+	return nil
+}
+
+// checkArchiver tells the administrators (at most every six hours) when WAL archiving has been
+// failing for over half an hour: point-in-time recovery stops at the last archived segment,
+// and the server's disk keeps the rest until the archive folder works again.
+func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
+	var failed, archived, reset *time.Time
+	var lastFailedWAL string
+	err := s.DB.Pool.QueryRow(ctx, `SELECT last_failed_time, last_archived_time, stats_reset, coalesce(last_failed_wal, '') FROM pg_stat_archiver`).
+		Scan(&failed, &archived, &reset, &lastFailedWAL)
+	if err != nil || failed == nil || (archived != nil && archived.After(*failed)) {
+		return
+	}
+	// Failing since the last success (or since the statistics began).
+	since := *failed
+	if archived != nil {
+		since = *archived
+	} else if reset != nil {
+		since = *reset
+	}
+	if now.Sub(since) < 30*time.Minute || now.Sub(s.lastArchiveNote) < 6*time.Hour {
+		return
+	}
+	s.lastArchiveNote = now
+	s.notify(ctx, "wal_archive_failing", "WAL archiving is failing",
+		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.Dir), lastFailedWAL))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/backup"
+	"chelal/internal/config"
 	"chelal/internal/db"
 )
 
@@ -103,8 +104,10 @@ func startBackupRun(ctx context.Context, env Env, name string, args []string, wa
 // a scratch database.
 func runBackup(ctx context.Context, env Env, args []string) error {
 	var out *string
+	var base *bool
 	r, err := startBackupRun(ctx, env, "backup", args, false, true, func(fs *flag.FlagSet) {
-		out = fs.String("out", "", "folder for the backup (default <data dir>/backups)")
+		out = fs.String("out", "", "folder for the backup (default CHELAL_BACKUP_DIR or <data dir>/backups)")
+		base = fs.Bool("base", false, "also take a base backup for point-in-time recovery (beside the WAL archive: <backup folder>/base)")
 	})
 	if err != nil {
 		return err
@@ -112,9 +115,24 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	defer r.d.Close()
 	dir := *out
 	if dir == "" {
-		dir = filepath.Join(r.dataDir, "backups")
+		dir = backupDir(env, r.dataDir)
 	}
 	began := time.Now()
+	if *base {
+		// Beside the WAL archive, wherever --out puts the logical backup.
+		dir := backupDir(env, r.dataDir)
+		info, err := r.d.BaseBackup(ctx, backup.BaseDir(dir))
+		if err != nil {
+			return fmt.Errorf("base backup: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "base backup written: %s (%.1f MB); point-in-time recovery can reach any moment from %s on\n",
+			filepath.Join(backup.BaseDir(dir), info.File), float64(info.Bytes)/1e6, info.FinishedAt.Local().Format("2006-01-02 15:04:05"))
+		check, err := r.d.VerifyBaseBackup(ctx, filepath.Join(backup.BaseDir(dir), info.File), backup.WALDir(dir))
+		if err != nil {
+			return fmt.Errorf("the base backup %s failed its check: %w", info.File, err)
+		}
+		fmt.Fprintf(env.Stdout, "base backup verified: replayed in a scratch cluster, %d tables, %d patients\n", check.Tables, check.Patients)
+	}
 	info, err := backup.CreateVerified(ctx, r.d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: r.pass,
 		Progress: func(table string, done, total int) {
 			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
@@ -153,6 +171,11 @@ func runVerifyBackup(ctx context.Context, env Env, args []string) error {
 // database is kept. With DATABASE_URL it restores into that database, which must be empty
 // (how a clinic moves to a bigger server or a newer PostgreSQL).
 func runRestore(ctx context.Context, env Env, args []string) error {
+	for _, a := range args {
+		if a == "--to" || a == "-to" || strings.HasPrefix(a, "--to=") || strings.HasPrefix(a, "-to=") {
+			return runRecover(ctx, env, args)
+		}
+	}
 	r, err := startBackupRun(ctx, env, "restore", args, true, false, nil)
 	if err != nil {
 		return err
@@ -213,4 +236,85 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "restored %s (written %s, schema %d) into database %s; Chelal uses it from its next start.\nThe previous database %q is kept; remove it once you are sure.\n",
 		path, h.CreatedAt.Format(time.RFC3339), h.SchemaVersion, name, previous)
 	return nil
+}
+
+// targetLayouts are the ways a recovery target may be typed (the machine's local time unless
+// an offset is given).
+var targetLayouts = []string{time.RFC3339Nano, "2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04"}
+
+// parseTarget reads --to: a time, or "latest" for everything the archive holds.
+func parseTarget(v string, loc *time.Location) (time.Time, error) {
+	if v == "latest" {
+		return time.Time{}, nil
+	}
+	for _, l := range targetLayouts {
+		if t, err := time.ParseInLocation(l, strings.TrimSpace(v), loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, usageErr("--to %q: give a time like \"2026-11-27 14:05\" (local time) or \"latest\"", v)
+}
+
+// runRecover is `chelal restore --to TIME`: point-in-time recovery of the embedded server from
+// the newest base backup before TIME and the WAL archive. The cluster it replaces is kept.
+func runRecover(ctx context.Context, env Env, args []string) error {
+	var c common
+	fs := newFlags(env, "restore", &c)
+	to := fs.String("to", "", `the moment to go back to, e.g. "2026-11-27 14:05" (local time), or "latest"`)
+	from := fs.String("backup-dir", "", "the backup folder holding base/ and wal/ (default CHELAL_BACKUP_DIR or <data dir>/backups)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usageErr("restore --to takes no backup file: it uses the base backups and the WAL archive")
+	}
+	if ext, err := config.ExternalDatabaseURL(env.Getenv); err != nil {
+		return err
+	} else if ext != "" {
+		return errors.New("point-in-time recovery works on the embedded server only; an external PostgreSQL is recovered with its own tools")
+	}
+	target, err := parseTarget(*to, time.Local)
+	if err != nil {
+		return err
+	}
+	dataDir := c.dataDir
+	if dataDir == "" {
+		if dataDir, err = config.DataDir(env.Getenv); err != nil {
+			return err
+		}
+	}
+	dir := *from
+	if dir == "" {
+		dir = backupDir(env, dataDir)
+	}
+	base, info, err := backup.ChooseBase(dir, target)
+	if err != nil {
+		return err
+	}
+	if target.IsZero() {
+		fmt.Fprintf(env.Stderr, "recovering everything the archive holds, from the base backup of %s\n", info.FinishedAt.Local().Format("2006-01-02 15:04:05"))
+	} else {
+		fmt.Fprintf(env.Stderr, "recovering to %s (%s UTC) from the base backup of %s\n", target.Format("2006-01-02 15:04:05 MST"),
+			target.UTC().Format("2006-01-02 15:04:05"), info.FinishedAt.Local().Format("2006-01-02 15:04:05"))
+	}
+	log := newLogger(env)
+	opts := db.EmbeddedOptions{Dir: filepath.Join(dataDir, "pg"), Logger: log}
+	if archiving(env) {
+		opts.Parameters = db.ArchiveParameters(backup.WALDir(dir))
+	}
+	previous, err := db.RecoverTo(ctx, db.RecoverOptions{Embedded: opts, Base: base, WALDir: backup.WALDir(dir), Target: target,
+		Progress: func(msg string) { fmt.Fprintln(env.Stderr, msg) }})
+	if err != nil {
+		return fmt.Errorf("point-in-time recovery failed; Chelal still has its data as before: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "recovered to %s; Chelal uses the recovered data from its next start.\nThe data as it was before is kept in %s; remove it once you are sure.\n",
+		describeTarget(target), previous)
+	return nil
+}
+
+func describeTarget(t time.Time) string {
+	if t.IsZero() {
+		return "the end of the WAL archive"
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
 }

@@ -205,7 +205,18 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	} else {
 		log.Info("using the embedded PostgreSQL", "data_dir", dataDir)
 	}
-	d, err := db.Open(ctx, db.OpenOptions{ExternalURL: ext, DataDir: dataDir, Logger: log})
+	var params map[string]string
+	if ext == "" && archiving(env) {
+		// Every start of the embedded server archives its WAL, whatever the command: a start
+		// without would leave a hole that no recovery could cross. A missing folder (a USB
+		// drive unplugged) only delays archiving: PostgreSQL keeps the WAL until it is back.
+		wal := backup.WALDir(backupDir(env, dataDir))
+		if err := os.MkdirAll(wal, 0o700); err != nil {
+			log.Warn("the WAL archive folder is not available; WAL is kept until it is", "dir", wal, "err", err)
+		}
+		params = db.ArchiveParameters(wal)
+	}
+	d, err := db.Open(ctx, db.OpenOptions{ExternalURL: ext, DataDir: dataDir, Logger: log, Parameters: params})
 	if err != nil {
 		return nil, "", err
 	}
@@ -218,6 +229,15 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	}
 	return d, dataDir, nil
 }
+
+// backupDir is where backups and the WAL archive go: CHELAL_BACKUP_DIR, or <data dir>/backups.
+func backupDir(env Env, dataDir string) string {
+	return orDefault(env.Getenv("CHELAL_BACKUP_DIR"), filepath.Join(dataDir, "backups"))
+}
+
+// archiving says whether the embedded server archives its WAL for point-in-time recovery
+// (CHELAL_PITR=off turns it off).
+func archiving(env Env) bool { return env.Getenv("CHELAL_PITR") != "off" }
 
 // core is what serve and the desktop window run: the one handler of the API and the UI, and
 // the background work (scheduled backups) that Run does until its context ends.
@@ -239,7 +259,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	if err != nil {
 		return core{}, err
 	}
-	backups := server.BackupConfig{Dir: orDefault(env.Getenv("CHELAL_BACKUP_DIR"), filepath.Join(dataDir, "backups")),
+	backups := server.BackupConfig{Dir: backupDir(env, dataDir),
 		Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
 	c := core{handler: server.New(server.Deps{
 		DB:           d,
@@ -261,7 +281,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 			return core{}, err
 		}
 		c.schedule = &backup.Schedule{DB: d, Dir: backups.Dir, Passphrase: backups.Passphrase, Version: env.Version,
-			Log: log, LatestSchema: latest, Location: loc}
+			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env)}
 	}
 	return c, nil
 }

@@ -132,12 +132,7 @@ func (e *Embedded) start(ctx context.Context) error {
 	if err := checkDataDir(l.data); err != nil {
 		return err
 	}
-	binRoot := e.opts.BinariesDir
-	if binRoot == "" {
-		binRoot = l.root
-	}
-	e.binDir = filepath.Join(binRoot, "bin-"+PostgresVersion+"-"+sum[:8])
-	if err := extractOnce(openBundledArchive, e.binDir, e.log); err != nil {
+	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
 		return err
 	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
@@ -214,6 +209,17 @@ func (e *Embedded) start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// binaries unpacks the bundled PostgreSQL (once, under a file lock) for the server of opts and
+// returns its folder. sum is the bundle's checksum (bundledSum).
+func binaries(opts EmbeddedOptions, sum string, log *slog.Logger) (string, error) {
+	root := opts.BinariesDir
+	if root == "" {
+		root = opts.Dir
+	}
+	dir := filepath.Join(root, "bin-"+PostgresVersion+"-"+sum[:8])
+	return dir, extractOnce(openBundledArchive, dir, log)
 }
 
 // DSN is the connection string of the running server's Chelal database (loopback, password
@@ -437,7 +443,12 @@ func untarXz(archive io.Reader, dest string) error {
 	if err != nil {
 		return err
 	}
-	tr := tar.NewReader(xr)
+	return untar(tar.NewReader(xr), dest, 0o755)
+}
+
+// untar writes the entries of tr under dest, refusing any that would land outside it. Folders
+// get dirMode; files keep their mode within it.
+func untar(tr *tar.Reader, dest string, dirMode fs.FileMode) error {
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -451,12 +462,12 @@ func untarXz(archive io.Reader, dest string) error {
 			return fmt.Errorf("archive entry %q escapes the target folder", h.Name)
 		}
 		target := filepath.Join(dest, name)
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(target), dirMode); err != nil {
 			return err
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o755); err != nil {
+			if err := os.MkdirAll(target, dirMode); err != nil {
 				return err
 			}
 		case tar.TypeSymlink:
@@ -467,7 +478,7 @@ func untarXz(archive io.Reader, dest string) error {
 				return err
 			}
 		case tar.TypeReg:
-			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(h.Mode)&0o755)
+			f, err := os.OpenFile(target, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fs.FileMode(h.Mode)&dirMode)
 			if err != nil {
 				return err
 			}

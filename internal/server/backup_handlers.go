@@ -10,6 +10,9 @@ import (
 
 type backupList struct {
 	Items []backup.Info `json:"items"`
+	// Archive is the point-in-time archive of the backup folder (WAL and base backups): how
+	// big, and how far back a recovery can go.
+	Archive backup.ArchiveUsage `json:"archive"`
 }
 
 func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
@@ -17,7 +20,11 @@ func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
 		return backupList{Items: []backup.Info{}}, nil
 	}
 	items, err := backup.List(s.backups.Dir)
-	return backupList{Items: items}, err
+	if err != nil {
+		return backupList{}, err
+	}
+	usage, err := backup.Usage(s.backups.Dir)
+	return backupList{Items: items, Archive: usage}, err
 }
 
 // createBackup writes and verifies a backup now. It can take minutes on a large database, so

@@ -812,7 +812,22 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        ArchiveUsage: {
+            /** Format: int64 */
+            base_backups: number;
+            /** Format: int64 */
+            base_bytes: number;
+            /** Format: date-time */
+            newest_base: string | null;
+            /** Format: date-time */
+            oldest_base: string | null;
+            /** Format: int64 */
+            wal_bytes: number;
+            /** Format: int64 */
+            wal_files: number;
+        };
         BackupList: {
+            archive: components["schemas"]["ArchiveUsage"];
             items: components["schemas"]["Info"][];
         };
         Bill: {

@@ -1,6 +1,83 @@
-// The vitals area. Its screens arrive with a later release; until then, its empty state.
-import { AreaPlaceholder } from '../shell/AreaPlaceholder';
+// The vitals area (nurses): today's checked-in patients (and those already with the doctor),
+// picking one opens the visit's encounter (/vitals/visit/<appointment>, which leaves the visit
+// waiting for the doctor) and its vitals form (/vitals/<encounter>).
+import { Alert, Anchor, Button, Card, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
+import { IconActivityHeartbeat, IconArrowLeft } from '@tabler/icons-react';
+import { useTranslation } from 'react-i18next';
+import { Link, Route, Routes, useParams } from 'react-router';
+import { EncounterVitals } from './ConsultationPage';
+import { PatientBanner } from './PatientBanner';
+import { clinicalProblem, useEncounter, useVisitQueue } from './queries';
+import { OpenVisit, QueueSection, VisitQueueTable } from './VisitQueue';
 
 export function VitalsPage() {
-  return <AreaPlaceholder area="vitals" />;
+  return (
+    <Routes>
+      <Route index element={<NurseQueue />} />
+      <Route path="visit/:appointmentId" element={<OpenVisit to={(id) => `/vitals/${id}`} back="/vitals" />} />
+      <Route path=":encounterId" element={<VitalsVisit />} />
+    </Routes>
+  );
+}
+
+function NurseQueue() {
+  const { t } = useTranslation();
+  useDocumentTitle(`${t('areas.vitals')} · Chelal`);
+  const { waiting, inProgress } = useVisitQueue(0);
+  const action = (a: { id: number }) => (
+    <Button component={Link} to={`/vitals/visit/${a.id}`} size="md" variant="light" leftSection={<IconActivityHeartbeat size={18} />} data-testid={`take-vitals-${a.id}`}>
+      {t('vitals.take')}
+    </Button>
+  );
+  return (
+    <Stack>
+      <Title order={2}>{t('areas.vitals')}</Title>
+      <Text c="dimmed">{t('vitals.pageHint')}</Text>
+      <QueueSection title={t('consult.waiting')} query={waiting} empty={t('queue.empty')}>
+        <VisitQueueTable rows={waiting.data ?? []} showDoctor testId="vitals-queue" action={action} />
+      </QueueSection>
+      <QueueSection title={t('consult.inProgress')} query={inProgress} empty={t('consult.noneInProgress')}>
+        <VisitQueueTable rows={inProgress.data ?? []} showDoctor testId="vitals-in-progress" action={action} />
+      </QueueSection>
+    </Stack>
+  );
+}
+
+function VitalsVisit() {
+  const { t, i18n } = useTranslation();
+  const id = Number(useParams().encounterId);
+  const enc = useEncounter(Number.isInteger(id) ? id : 0);
+  const e = enc.data;
+  useDocumentTitle(`${t('areas.vitals')} · ${e?.patient_name ?? ''} · Chelal`);
+  if (enc.isPending) {
+    return (
+      <Center p="xl">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
+  }
+  if (!e) {
+    return (
+      <Stack>
+        <Alert color="red">{clinicalProblem(enc.error, t, i18n.language)}</Alert>
+        <Anchor component={Link} to="/vitals">
+          {t('vitals.backToList')}
+        </Anchor>
+      </Stack>
+    );
+  }
+  return (
+    <Stack data-testid="vitals-visit" data-encounter={e.id}>
+      <Group className="no-print">
+        <Button component={Link} to="/vitals" variant="subtle" leftSection={<IconArrowLeft size={16} />}>
+          {t('vitals.backToList')}
+        </Button>
+      </Group>
+      <PatientBanner encounter={e} />
+      <Card withBorder>
+        <EncounterVitals encounter={e} />
+      </Card>
+    </Stack>
+  );
 }

@@ -6,7 +6,7 @@ import { useDocumentTitle, useWindowEvent } from '@mantine/hooks';
 import { IconAlertTriangle, IconArrowLeft, IconCalendarPlus, IconId, IconPencil } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
-import type { Patient } from '../api/types';
+import type { Patient, TimelineEntry } from '../api/types';
 import { AppointmentActions, StatusBadge } from '../appointments/AppointmentActions';
 import { BookModal } from '../appointments/BookModal';
 import { useAppointments } from '../appointments/queries';
@@ -20,6 +20,7 @@ import { PatientCard } from './PatientCard';
 import { PatientEditModal } from './PatientEditModal';
 import { genderKey } from './PatientPicker';
 import { usePatient, useTimeline } from './queries';
+import { VitalsTrends } from './VitalsTrends';
 
 export function PatientChart() {
   const { t, i18n } = useTranslation();
@@ -148,6 +149,8 @@ function Chart({ patient: p }: { patient: Patient }) {
         {can('appointments.read') && <NextAppointments patient={p} />}
       </SimpleGrid>
 
+      {can('vitals.read') && <VitalsTrends patientId={p.id} />}
+
       <PatientTimeline id={p.id} />
 
       <Routes>
@@ -195,6 +198,8 @@ function NextAppointments({ patient: p }: { patient: Patient }) {
 
 function PatientTimeline({ id }: { id: number }) {
   const { t, i18n } = useTranslation();
+  const { can } = useSession();
+  const canOpenEncounter = can('encounters.write');
   const timeline = useTimeline(id);
   return (
     <Card withBorder data-testid="timeline">
@@ -206,17 +211,36 @@ function PatientTimeline({ id }: { id: number }) {
       {timeline.isSuccess && timeline.data.length > 0 && (
         <Timeline bulletSize={14} lineWidth={2}>
           {timeline.data.map((e) => (
-            <Timeline.Item key={`${e.kind}-${e.id}`} title={`${kindLabel(e.kind, t)} · ${e.kind === 'appointment' ? statusText(e.title, t) : e.title}`} data-kind={e.kind}>
+            <Timeline.Item key={`${e.kind}-${e.id}`} title={entryTitle(e, t)} data-kind={e.kind} data-id={e.id}>
               <Text size="sm" c="dimmed">
                 {formatDateTime(e.at, i18n.language)}
+                {e.kind === 'encounter' && canOpenEncounter && (
+                  <>
+                    {' · '}
+                    <Anchor component={Link} to={`/consultations/${e.id}`} size="sm" data-testid={`open-encounter-${e.id}`}>
+                      {t('consult.open')}
+                    </Anchor>
+                  </>
+                )}
               </Text>
-              {e.details && <Text size="sm">{e.details}</Text>}
+              {/* a consultation's notes can be long: their beginning, the consultation has the rest */}
+              {e.details && (
+                <Text size="sm" lineClamp={e.kind === 'encounter' ? 3 : undefined} style={{ whiteSpace: 'pre-wrap' }}>
+                  {e.details}
+                </Text>
+              )}
             </Timeline.Item>
           ))}
         </Timeline>
       )}
     </Card>
   );
+}
+
+/** entryTitle: the kind, and what the entry is (a consultation without a diagnosis says so). */
+function entryTitle(e: TimelineEntry, t: ReturnType<typeof useTranslation>['t']): string {
+  const what = e.kind === 'appointment' ? statusText(e.title, t) : e.kind === 'encounter' && !e.title.trim() ? t('consult.noDiagnosis') : e.title;
+  return `${kindLabel(e.kind, t)} · ${what}`;
 }
 
 const KINDS = ['appointment', 'encounter', 'vitals', 'prescription', 'bill'] as const;

@@ -1,0 +1,323 @@
+// PrescriptionsPanel: an encounter's prescriptions, and while it is open the doctor's form.
+// The medication is picked from the pharmacy catalog when this server has one, or typed (free
+// text, marked so). When it matches the patient's known allergies the server refuses it with
+// the warnings; they are shown, and prescribing anyway needs a reason, which is recorded.
+import { Alert, Badge, Button, Group, List, Modal, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconAlertTriangle, IconFileTypePdf, IconPill, IconPrinter } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, ApiError } from '../api';
+import { toApiError } from '../api/client';
+import { useSession } from '../auth/session';
+import { DraftNotice } from '../forms/DraftNotice';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useServerErrors } from '../forms/useServerErrors';
+import { clinicalProblem, prescriptionsKey, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription } from './queries';
+
+/** allergyWarnings reads the warnings of a refused prescription (409 allergy-warning), or null. */
+export function allergyWarnings(err: unknown, body: unknown): string[] | null {
+  if (!(err instanceof ApiError) || err.code !== 'allergy-warning') return null;
+  const details = body && typeof body === 'object' ? (body as { details?: unknown }).details : undefined;
+  const list = details && typeof details === 'object' ? (details as { warnings?: unknown }).warnings : undefined;
+  const warnings = Array.isArray(list) ? list.filter((w): w is string => typeof w === 'string' && w.trim() !== '') : [];
+  return warnings.length ? warnings : [err.detail || err.title];
+}
+
+export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
+  const { t, i18n } = useTranslation();
+  const list = usePrescriptions(e.id);
+  const items = list.data ?? [];
+  return (
+    <Stack data-testid="prescriptions">
+      <Group justify="space-between">
+        <Title order={4}>{t('rx.title')}</Title>
+        {items.length > 0 && (
+          <Group gap="xs" className="no-print">
+            <Button component={Link} to={`/consultations/${e.id}/prescription`} variant="light" leftSection={<IconPrinter size={18} />} data-testid="print-prescription">
+              {t('rx.print')}
+            </Button>
+            <Button component="a" href={`/api/v1/encounters/${e.id}/prescription.pdf`} download variant="default" leftSection={<IconFileTypePdf size={18} />} data-testid="prescription-pdf">
+              {t('rx.pdf')}
+            </Button>
+          </Group>
+        )}
+      </Group>
+      {list.isError && <Alert color="red">{clinicalProblem(list.error, t, i18n.language)}</Alert>}
+      {list.isSuccess && items.length === 0 && <Text c="dimmed">{t('rx.none')}</Text>}
+      {items.length > 0 && <PrescriptionTable items={items} />}
+      {canPrescribe && <PrescribeForm encounter={e} />}
+    </Stack>
+  );
+}
+
+export function PrescriptionTable({ items }: { items: readonly Prescription[] }) {
+  const { t } = useTranslation();
+  return (
+    <Table.ScrollContainer minWidth={640}>
+      <Table striped verticalSpacing="xs" data-testid="prescription-list">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('rx.medication')}</Table.Th>
+            <Table.Th>{t('rx.dosage')}</Table.Th>
+            <Table.Th>{t('rx.frequency')}</Table.Th>
+            <Table.Th>{t('rx.duration')}</Table.Th>
+            <Table.Th>{t('rx.quantity')}</Table.Th>
+            <Table.Th>{t('rx.instructions')}</Table.Th>
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {items.map((p) => (
+            <Table.Tr key={p.id} data-prescription={p.id} data-free-text={p.is_free_text || undefined}>
+              <Table.Td>
+                <Text fw={600}>{medicationLabel(p)}</Text>
+                {p.is_free_text && (
+                  <Badge size="xs" variant="outline" color="gray">
+                    {t('rx.freeText')}
+                  </Badge>
+                )}
+                {p.warnings.length > 0 && (
+                  <Text size="xs" c="red.8" data-testid="allergy-override">
+                    <IconAlertTriangle size={12} /> {t('rx.overridden', { reason: p.allergy_override_reason })}
+                  </Text>
+                )}
+              </Table.Td>
+              <Table.Td>{p.dosage}</Table.Td>
+              <Table.Td>{p.frequency}</Table.Td>
+              <Table.Td>{p.duration || '—'}</Table.Td>
+              <Table.Td>{p.quantity}</Table.Td>
+              <Table.Td>{p.instructions || '—'}</Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Table.ScrollContainer>
+  );
+}
+
+/** medicationLabel: the name, with the catalog's strength and form when known. */
+export function medicationLabel(p: Pick<Prescription, 'medication_name' | 'strength' | 'form'>): string {
+  return [p.medication_name, p.strength, p.form].filter((s) => s && s.trim()).join(' ');
+}
+
+type RxValues = {
+  medication_name: string;
+  medication_id: number | null;
+  dosage: string;
+  frequency: string;
+  duration: string;
+  quantity: string;
+  instructions: string;
+};
+
+const EMPTY_RX: RxValues = { medication_name: '', medication_id: null, dosage: '', frequency: '', duration: '', quantity: '', instructions: '' };
+
+function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [warnings, setWarnings] = useState<string[] | null>(null);
+  const { form, restored, discardDraft } = usePersistentForm<RxValues>({
+    id: `prescription-${e.id}`,
+    owner: user.id,
+    initialValues: EMPTY_RX,
+    validate: {
+      medication_name: (v) => (v.trim() ? null : t('validation.required')),
+      dosage: (v) => (v.trim() ? null : t('validation.required')),
+      frequency: (v) => (v.trim() ? null : t('validation.required')),
+      quantity: (v) => (/^\s*\d+\s*$/.test(v) && Number(v) > 0 ? null : t('rx.quantityHint')),
+    },
+  });
+  const errors = useServerErrors(form);
+  const [medQuery] = useDebouncedValue(form.values.medication_id ? '' : form.values.medication_name, 250);
+  const catalog = useMedicationCatalog(medQuery);
+
+  function body(v: RxValues): PrescribeParams {
+    return {
+      ...(v.medication_id ? { medication_id: v.medication_id } : { medication_name: v.medication_name.trim() }),
+      dosage: v.dosage.trim(),
+      frequency: v.frequency.trim(),
+      duration: v.duration.trim(),
+      quantity: Number(v.quantity),
+      instructions: v.instructions.trim(),
+    };
+  }
+
+  /** send prescribes; a reason confirms an allergy warning. Returns the warnings when refused for one. */
+  async function send(v: RxValues, reason?: string): Promise<string[] | null> {
+    const { data, error, response } = await api.client.POST('/api/v1/encounters/{id}/prescriptions', {
+      params: { path: { id: e.id } },
+      body: { ...body(v), ...(reason !== undefined ? { confirm_allergy: true, allergy_override_reason: reason } : {}) },
+    });
+    if (!response.ok) {
+      const err = toApiError(response, error);
+      const w = allergyWarnings(err, error);
+      if (w) return w;
+      throw err;
+    }
+    discardDraft();
+    form.setValues(EMPTY_RX);
+    form.resetDirty(EMPTY_RX);
+    await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
+    void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
+    notifications.show({ color: 'teal', message: t('rx.saved', { name: data?.medication_name ?? v.medication_name }) });
+    return null;
+  }
+
+  async function submit(v: RxValues) {
+    setBusy(true);
+    errors.clear();
+    try {
+      const w = await send(v);
+      if (w) setWarnings(w);
+    } catch (err) {
+      errors.handle(err);
+      if (err instanceof ApiError && err.fields.length === 0) errors.setMessage(clinicalProblem(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function pick(m: CatalogMedication) {
+    form.setValues({ medication_name: m.name, medication_id: m.id });
+  }
+
+  const suggestions = form.values.medication_id ? [] : (catalog.data ?? []);
+  return (
+    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="prescribe-form">
+      <Stack gap="sm">
+        <Title order={5}>{t('rx.new')}</Title>
+        <DraftNotice restored={restored} onDiscard={() => form.setValues(EMPTY_RX)} />
+        <TextInput
+          size="md"
+          name="medication_name"
+          label={t('rx.medication')}
+          description={form.values.medication_id ? t('rx.fromCatalog') : t('rx.medicationHint')}
+          required
+          autoComplete="off"
+          leftSection={<IconPill size={18} />}
+          {...form.getInputProps('medication_name')}
+          onChange={(ev) => form.setValues({ medication_name: ev.currentTarget.value, medication_id: null })}
+        />
+        {suggestions.length > 0 && (
+          <Group gap="xs" data-testid="catalog-suggestions">
+            {suggestions.map((m) => (
+              <Button key={m.id} size="compact-sm" variant="light" onClick={() => pick(m)} data-medication={m.id}>
+                {medicationLabel({ medication_name: m.name, strength: m.strength ?? '', form: m.form ?? '' })}
+              </Button>
+            ))}
+          </Group>
+        )}
+        <SimpleGrid cols={{ base: 1, sm: 2 }}>
+          <TextInput size="md" name="dosage" label={t('rx.dosage')} placeholder={t('rx.dosageExample')} required {...form.getInputProps('dosage')} />
+          <TextInput size="md" name="frequency" label={t('rx.frequency')} placeholder={t('rx.frequencyExample')} required {...form.getInputProps('frequency')} />
+          <TextInput size="md" name="duration" label={t('rx.duration')} placeholder={t('rx.durationExample')} {...form.getInputProps('duration')} />
+          <TextInput size="md" name="quantity" label={t('rx.quantity')} inputMode="numeric" required {...form.getInputProps('quantity')} />
+        </SimpleGrid>
+        <Textarea size="md" name="instructions" label={t('rx.instructions')} autosize minRows={1} {...form.getInputProps('instructions')} />
+        {errors.message && (
+          <Alert color="red" role="alert">
+            {errors.message}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button type="submit" size="md" loading={busy} data-testid="prescribe-submit">
+            {t('rx.prescribe')}
+          </Button>
+        </Group>
+      </Stack>
+      {warnings && (
+        <AllergyConfirm
+          warnings={warnings}
+          medication={form.values.medication_name}
+          allergies={e.known_allergies}
+          onCancel={() => setWarnings(null)}
+          onConfirm={async (reason) => {
+            const again = await send(form.getValues(), reason);
+            if (again) setWarnings(again);
+            else setWarnings(null);
+          }}
+        />
+      )}
+    </form>
+  );
+}
+
+function AllergyConfirm({
+  warnings,
+  medication,
+  allergies,
+  onCancel,
+  onConfirm,
+}: {
+  warnings: string[];
+  medication: string;
+  allergies: string;
+  onCancel: () => void;
+  onConfirm: (reason: string) => Promise<void>;
+}) {
+  const { t, i18n } = useTranslation();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function confirm() {
+    if (!reason.trim()) {
+      setError(t('rx.reasonRequired'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setMessage(null);
+    try {
+      await onConfirm(reason.trim());
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldErrors.allergy_override_reason) setError(err.fieldErrors.allergy_override_reason);
+      else setMessage(clinicalProblem(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Modal opened onClose={onCancel} title={t('rx.allergyTitle', { name: medication })} size="lg" data-testid="allergy-dialog">
+      <Stack data-testid="allergy-warning">
+        <Alert color="red" variant="filled" icon={<IconAlertTriangle size={22} />} title={t('rx.allergyIntro', { allergies })}>
+          <List spacing={4} data-testid="allergy-warnings">
+            {warnings.map((w) => (
+              <List.Item key={w}>{w}</List.Item>
+            ))}
+          </List>
+        </Alert>
+        <Textarea
+          label={t('rx.reason')}
+          description={t('rx.reasonHint')}
+          name="allergy_override_reason"
+          required
+          autosize
+          minRows={2}
+          data-autofocus
+          value={reason}
+          error={error}
+          onChange={(ev) => setReason(ev.currentTarget.value)}
+        />
+        {message && (
+          <Alert color="red" role="alert">
+            {message}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button variant="default" size="md" onClick={onCancel} data-testid="allergy-cancel">
+            {t('rx.dontPrescribe')}
+          </Button>
+          <Button color="red" size="md" loading={busy} onClick={() => void confirm()} data-testid="allergy-confirm">
+            {t('rx.prescribeAnyway')}
+          </Button>
+        </Group>
+      </Stack>
+    </Modal>
+  );
+}

@@ -1,0 +1,140 @@
+// The visits waiting for the doctor or the nurse (today's checked-in appointments, in arrival
+// order, then those in consultation), and the step that opens a visit's encounter from one.
+import { Alert, Anchor, Badge, Button, Center, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { useInterval } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, Navigate, useParams } from 'react-router';
+import type { Appointment } from '../api/types';
+import { StatusBadge } from '../appointments/AppointmentActions';
+import { invalidateSchedule } from '../appointments/queries';
+import { waitMinutes } from '../appointments/schedule';
+import { formatTime } from '../i18n/format';
+import { clinicalProblem, encounterKey, openVisit } from './queries';
+
+function useNow() {
+  const [now, setNow] = useState(() => new Date());
+  const interval = useInterval(() => setNow(new Date()), 30_000);
+  useEffect(() => {
+    interval.start();
+    return interval.stop;
+  }, []);
+  return now;
+}
+
+export function VisitQueueTable({
+  rows,
+  action,
+  showDoctor,
+  testId,
+}: {
+  rows: readonly Appointment[];
+  action: (a: Appointment, index: number) => ReactNode;
+  showDoctor: boolean;
+  testId: string;
+}) {
+  const { t, i18n } = useTranslation();
+  const now = useNow();
+  return (
+    <Table striped verticalSpacing="sm" data-testid={testId}>
+      <Table.Thead>
+        <Table.Tr>
+          <Table.Th>#</Table.Th>
+          <Table.Th>{t('queue.arrived')}</Table.Th>
+          <Table.Th>{t('appointments.patient')}</Table.Th>
+          {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
+          <Table.Th>{t('queue.wait')}</Table.Th>
+          <Table.Th>
+            <span className="visually-hidden">{t('common.actions')}</span>
+          </Table.Th>
+        </Table.Tr>
+      </Table.Thead>
+      <Table.Tbody>
+        {rows.map((a, i) => {
+          const wait = waitMinutes(a.checked_in_at, now);
+          return (
+            <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id} data-status={a.status}>
+              <Table.Td>{i + 1}</Table.Td>
+              <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
+              <Table.Td>
+                <Anchor component={Link} to={`/patients/${a.patient_id}`} fw={600}>
+                  {a.patient_name}
+                </Anchor>
+                <Text size="xs" c="dimmed" ff="monospace">
+                  {a.patient_unique_id}
+                  {a.reason ? ` · ${a.reason}` : ''}
+                </Text>
+              </Table.Td>
+              {showDoctor && <Table.Td>{a.doctor_name}</Table.Td>}
+              <Table.Td>
+                {a.status === 'checked_in' ? (
+                  <Badge color={wait >= 60 ? 'red' : wait >= 30 ? 'orange' : 'gray'} variant="light">
+                    {t('queue.minutes', { n: wait })}
+                  </Badge>
+                ) : (
+                  <StatusBadge status={a.status} />
+                )}
+              </Table.Td>
+              <Table.Td ta="right">{action(a, i)}</Table.Td>
+            </Table.Tr>
+          );
+        })}
+      </Table.Tbody>
+    </Table>
+  );
+}
+
+/** QueueSection: a titled list, its loading, error and empty states. */
+export function QueueSection({ title, query, empty, children }: { title: string; query: { isError: boolean; error: unknown; isSuccess: boolean; data?: readonly unknown[] }; empty: string; children: ReactNode }) {
+  const { t, i18n } = useTranslation();
+  return (
+    <Stack gap="xs">
+      <Title order={4}>{title}</Title>
+      {query.isError && <Alert color="red">{clinicalProblem(query.error, t, i18n.language)}</Alert>}
+      {query.isSuccess && (query.data?.length ?? 0) === 0 ? <Text c="dimmed">{empty}</Text> : children}
+    </Stack>
+  );
+}
+
+/**
+ * OpenVisit (…/visit/12): opens the encounter of appointment 12 (a doctor's opening puts the
+ * visit in progress) and goes on to `to(encounterId)`; a refusal (not checked in) is said.
+ */
+export function OpenVisit({ to, back }: { to: (encounterId: number) => string; back: string }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const appointmentId = Number(useParams().appointmentId);
+  const [target, setTarget] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current || !(appointmentId > 0)) return;
+    started.current = true;
+    openVisit(appointmentId)
+      .then(async (e) => {
+        qc.setQueryData(encounterKey(e.id), e);
+        await invalidateSchedule(qc);
+        setTarget(to(e.id));
+      })
+      .catch(setError);
+  }, [appointmentId]);
+  if (target) return <Navigate to={target} replace />;
+  if (error || !(appointmentId > 0)) {
+    return (
+      <Stack>
+        <Alert color="red" data-testid="open-visit-error">
+          {clinicalProblem(error, t, i18n.language)}
+        </Alert>
+        <Button component={Link} to={back} variant="default" w="fit-content">
+          {t('common.back')}
+        </Button>
+      </Stack>
+    );
+  }
+  return (
+    <Center p="xl">
+      <Loader aria-label={t('common.loading')} />
+    </Center>
+  );
+}

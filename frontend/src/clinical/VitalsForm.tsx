@@ -1,0 +1,135 @@
+// VitalsForm: a reading typed in the clinic's units (labelled so), kept as a draft while typed.
+// Missing or non-numeric values are said beside their fields before sending; the limits are
+// the server's: a value no living person has comes back as a field error, shown beside it. A
+// saved reading shows its flags (values outside the normal adult range) at once.
+import { Alert, Button, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconDeviceFloppy } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError, api, unwrap } from '../api';
+import { useSession } from '../auth/session';
+import { DraftNotice } from '../forms/DraftNotice';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useServerErrors } from '../forms/useServerErrors';
+import { afterVitals, clinicalProblem } from './queries';
+import {
+  checkVitals,
+  EMPTY_VITALS,
+  REQUIRED_FIELDS,
+  TEMPERATURE_SYMBOL,
+  unitLimits,
+  vitalsBody,
+  VITALS_FIELDS,
+  type ClinicUnits,
+  type VitalsField,
+  type VitalsFormValues,
+  type VitalsRecord,
+} from './vitals';
+import { FlagList } from './VitalsTable';
+
+export function VitalsForm({ encounterId, patientId, units, onSaved }: { encounterId: number; patientId: number; units: ClinicUnits; onSaved?: (r: VitalsRecord) => void }) {
+  const { t, i18n } = useTranslation();
+  const { user } = useSession();
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState<VitalsRecord | null>(null);
+  const { form, restored, discardDraft } = usePersistentForm<VitalsFormValues>({
+    id: `vitals-${encounterId}`,
+    owner: user.id,
+    initialValues: EMPTY_VITALS,
+    validate: (values) => {
+      const problems = checkVitals(values);
+      return Object.fromEntries(
+        Object.entries(problems).map(([f, p]) => [f, p === 'required' ? t('validation.required') : p === 'integer' ? t('vitals.wholeNumber') : t('vitals.notANumber')]),
+      );
+    },
+  });
+  const errors = useServerErrors(form);
+
+  const unitOf: Record<VitalsField, string> = {
+    systolic_bp: 'mmHg',
+    diastolic_bp: 'mmHg',
+    heart_rate: '/min',
+    respiratory_rate: '/min',
+    temperature: TEMPERATURE_SYMBOL[units.temperature],
+    oxygen_saturation: '%',
+    height: 'cm',
+    weight: units.weight,
+  };
+
+  async function submit(values: VitalsFormValues) {
+    setBusy(true);
+    errors.clear();
+    try {
+      const r = await unwrap(api.client.POST('/api/v1/encounters/{id}/vitals', { params: { path: { id: encounterId } }, body: vitalsBody(values) }));
+      discardDraft();
+      form.setValues(EMPTY_VITALS);
+      form.resetDirty(EMPTY_VITALS);
+      discardDraft();
+      setSaved(r);
+      notifications.show({ color: r.flags.length ? 'orange' : 'teal', message: t('vitals.saved') });
+      await afterVitals(qc, encounterId, patientId);
+      onSaved?.(r);
+    } catch (err) {
+      errors.handle(err);
+      // The server's limits of temperature and weight are in °C and kg: say them in the units typed.
+      if (err instanceof ApiError) {
+        for (const fe of err.fields) {
+          if ((fe.field === 'temperature' && units.temperature !== 'C') || (fe.field === 'weight' && units.weight !== 'kg')) {
+            if (fe.code === 'out_of_range') {
+              const [min, max] = unitLimits(fe.field, units);
+              form.setFieldError(fe.field, t('vitals.outOfRange', { min, max, unit: unitOf[fe.field] }));
+            }
+          }
+        }
+        if (err.fields.length === 0) errors.setMessage(clinicalProblem(err, t, i18n.language));
+      }
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="vitals-form">
+      <Stack>
+        <Title order={4}>{t('vitals.record')}</Title>
+        <DraftNotice restored={restored} onDiscard={() => form.setValues(EMPTY_VITALS)} />
+        <SimpleGrid cols={{ base: 2, sm: 4 }}>
+          {VITALS_FIELDS.map((f, i) => (
+            <TextInput
+              key={f}
+              size="md"
+              name={f}
+              label={`${t(`vitals.fields.${f}`)} (${unitOf[f]})`}
+              required={REQUIRED_FIELDS.includes(f)}
+              inputMode={f === 'systolic_bp' || f === 'diastolic_bp' || f === 'heart_rate' || f === 'respiratory_rate' ? 'numeric' : 'decimal'}
+              autoComplete="off"
+              data-autofocus={i === 0 || undefined}
+              {...form.getInputProps(f)}
+            />
+          ))}
+        </SimpleGrid>
+        <Text size="sm" c="dimmed">
+          {t('vitals.bmiHint')}
+        </Text>
+        {errors.message && (
+          <Alert color="red" role="alert">
+            {errors.message}
+          </Alert>
+        )}
+        <Group justify="flex-end">
+          <Button type="submit" size="md" loading={busy} leftSection={<IconDeviceFloppy size={18} />} data-testid="vitals-submit">
+            {t('vitals.save')}
+          </Button>
+        </Group>
+        {saved && (
+          <Alert color={saved.flags.length ? 'orange' : 'teal'} title={t('vitals.savedTitle', { bmi: saved.bmi ?? '—' })} data-testid="vitals-saved" data-vitals={saved.id}>
+            <FlagList flags={saved.flags} />
+          </Alert>
+        )}
+      </Stack>
+    </form>
+  );
+}

@@ -1,0 +1,102 @@
+package backup
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"chelal/internal/db"
+)
+
+// fakeBase writes a base backup's files (content does not matter here) finished at t.
+func fakeBase(t *testing.T, dir string, t0 time.Time, startWAL string) {
+	t.Helper()
+	name := "base-" + t0.UTC().Format("20060102T150405Z")
+	info := db.BaseBackupInfo{File: name + ".tar.gz", StartedAt: t0.Add(-time.Minute), FinishedAt: t0, StartWAL: startWAL, Bytes: 100}
+	if err := os.MkdirAll(BaseDir(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(info)
+	if err := os.WriteFile(filepath.Join(BaseDir(dir), name+".json"), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(BaseDir(dir), info.File), make([]byte, 100), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestChooseAndPruneBaseBackups(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC)
+	if _, _, err := ChooseBase(dir, now); err == nil {
+		t.Fatal("a recovery without base backups was accepted")
+	}
+	days := []time.Duration{10 * 24 * time.Hour, 9 * 24 * time.Hour, 2 * 24 * time.Hour, time.Hour}
+	wals := []string{"000000010000000000000002", "000000010000000000000005", "000000010000000000000009", "00000001000000000000000C"}
+	for i, ago := range days {
+		fakeBase(t, dir, now.Add(-ago), wals[i])
+	}
+	// A half-written one (no description) is ignored.
+	_ = os.WriteFile(filepath.Join(BaseDir(dir), "base-20261127T135900Z.tar.gz"), nil, 0o600)
+
+	_, info, err := ChooseBase(dir, now.Add(-30*time.Hour))
+	if err != nil || info.StartWAL != wals[2] {
+		t.Errorf("target 30 h ago chose %+v (%v), want the base of 2 days ago", info, err)
+	}
+	if _, info, _ := ChooseBase(dir, time.Time{}); info.StartWAL != wals[3] {
+		t.Errorf("the latest target chose %+v", info)
+	}
+	if _, _, err := ChooseBase(dir, now.Add(-11*24*time.Hour)); !errors.Is(err, db.ErrBeforeBase) {
+		t.Errorf("a target before every base: %v", err)
+	}
+
+	if err := os.MkdirAll(WALDir(dir), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var segs []string
+	for i := 1; i <= 13; i++ {
+		segs = append(segs, "0000000100000000000000"+[]string{"01", "02", "03", "04", "05", "06", "07", "08", "09", "0A", "0B", "0C", "0D"}[i-1])
+	}
+	segs = append(segs, "000000010000000000000005.00000028.backup", "00000002.history", "000000020000000000000003")
+	for _, s := range segs {
+		if err := os.WriteFile(filepath.Join(WALDir(dir), s), []byte("wal"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := Usage(dir)
+	if err != nil || u.WALFiles != len(segs) || u.BaseBackups != 4 || u.BaseBytes != 400 {
+		t.Errorf("usage %+v (%v)", u, err)
+	}
+	removed, err := PruneArchive(dir, 8*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bases, _ := BaseBackups(dir)
+	if len(bases) != 2 || bases[0].StartWAL != wals[2] {
+		t.Fatalf("kept bases %+v", bases)
+	}
+	left, _ := os.ReadDir(WALDir(dir))
+	var names []string
+	for _, e := range left {
+		names = append(names, e.Name())
+	}
+	want := []string{"000000010000000000000009", "00000001000000000000000A", "00000001000000000000000B", "00000001000000000000000C",
+		"00000001000000000000000D", "00000002.history", "000000020000000000000003"}
+	if !slices.Equal(names, want) {
+		t.Errorf("WAL left %q, want %q", names, want)
+	}
+	if removed != 4+9 { // two bases (tar + json each) and nine segment files
+		t.Errorf("removed %d files", removed)
+	}
+	// Everything old: the newest base backup is kept whatever its age.
+	if _, err := PruneArchive(dir, time.Minute, now.Add(30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if bases, _ := BaseBackups(dir); len(bases) != 1 || bases[0].StartWAL != wals[3] {
+		t.Errorf("after a month without base backups: %+v", bases)
+	}
+}
