@@ -71,6 +71,16 @@ func (d *Desktop) ChooseOpenFile(title string) (string, error) {
 	return runtime.OpenFileDialog(ctx, runtime.OpenDialogOptions{Title: title})
 }
 
+// ChooseFolder asks for a folder (the backup folder: a second disk, a USB drive) with the
+// system's own dialog; "" when the user cancels.
+func (d *Desktop) ChooseFolder(title string) (string, error) {
+	ctx, err := d.runtimeContext()
+	if err != nil {
+		return "", err
+	}
+	return runtime.OpenDirectoryDialog(ctx, runtime.OpenDialogOptions{Title: title, CanCreateDirectories: true})
+}
+
 func (d *Desktop) runtimeContext() (context.Context, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -102,6 +102,18 @@ test('vitals by the nurse, consultation, allergy warning, close, print, trend', 
     assert.equal(enc.notes, 'Fever for 3 days, headache, no cough.');
     assert.equal(enc.diagnosis, 'Tonsillitis');
 
+    // Saved meanwhile from another computer: the next autosave is refused as stale, both
+    // versions are shown, and the doctor keeps theirs, which is then saved on top.
+    const elsewhere = await chelal.login(DOCTOR.username, DOCTOR.password);
+    await chelal.api('PATCH', `/api/v1/encounters/${encounterId}`, { version: enc.version, diagnosis: 'Tonsillitis (other desk)' }, elsewhere);
+    await page.locator('textarea[name=diagnosis]').fill('Acute tonsillitis');
+    const conflict = page.locator('[data-testid=notes-conflict]');
+    await conflict.waitFor({ timeout: 20_000 });
+    assert.match(await conflict.locator('tr[data-field=diagnosis]').innerText(), /Acute tonsillitis[\s\S]*Tonsillitis \(other desk\)/);
+    await conflict.locator('[data-testid=keep-mine]').click();
+    await page.locator('[data-testid=autosave-state][data-state=saved]').waitFor({ timeout: 20_000 });
+    assert.equal((await chelal.api('GET', `/api/v1/encounters/${encounterId}`, undefined, admin)).json.diagnosis, 'Acute tonsillitis');
+
     // Prescribe a penicillin: the warning, a reason required, then recorded.
     const rx = page.locator('[data-testid=prescribe-form]');
     await rx.locator('input[name=medication_name]').fill('Phenoxymethylpenicillin');
@@ -171,7 +183,7 @@ test('vitals by the nurse, consultation, allergy warning, close, print, trend', 
     assert.match(await history.first().locator('[data-field=bp]').innerText(), /152\s*\/\s*80/);
     const timeline = page.locator('[data-testid=timeline]');
     for (const kind of ['encounter', 'vitals', 'prescription']) await timeline.locator(`[data-kind=${kind}]`).first().waitFor();
-    assert.match(await timeline.locator('[data-kind=encounter]').innerText(), /Tonsillitis/);
+    assert.match(await timeline.locator('[data-kind=encounter]').innerText(), /Acute tonsillitis/);
 
     assert.deepEqual(page.jsErrors, [], 'no script errors and no CSP violations');
   });

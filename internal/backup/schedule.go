@@ -18,7 +18,8 @@ import (
 // pruned by Retention. A failure, or a day without a good backup, notifies the administrators.
 type Schedule struct {
 	DB         *db.DB
-	Dir        string
+	Dir        string  // the backup folder, unless Folder is set
+	Folder     *Folder // the backup folder, which an administrator may move meanwhile
 	Passphrase string
 	Version    string
 	Log        *slog.Logger
@@ -118,7 +119,7 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 	defer func() { _, _ = conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, scheduleLock) }()
 
 	now := s.Now().In(s.Location)
-	backups, err := List(s.Dir)
+	backups, err := List(s.dir())
 	if err != nil {
 		return false, err
 	}
@@ -133,22 +134,22 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		s.checkArchiver(ctx, now)
 	}
 	if !s.due(now, lastGood) || now.Sub(s.lastAttempt) < s.RetryAfter {
-		if s.BaseBackups && s.baseDue(now) && now.Sub(s.lastBaseAttempt) >= s.RetryAfter {
+		if s.BaseBackups && now.Sub(s.lastBaseAttempt) >= s.RetryAfter && s.baseDue(ctx, now) {
 			return true, s.baseBackup(ctx, now)
 		}
 		return false, nil
 	}
 	s.lastAttempt = now
-	info, err := CreateVerified(ctx, s.DB, s.Dir, Options{ChelalVersion: s.Version, Passphrase: s.Passphrase, Now: s.Now}, s.LatestSchema, s.Log)
+	info, err := CreateVerified(ctx, s.DB, s.dir(), Options{ChelalVersion: s.Version, Passphrase: s.Passphrase, Now: s.Now}, s.LatestSchema, s.Log)
 	if err != nil {
 		if ctx.Err() != nil { // Chelal is stopping: not a failure of the backup folder
 			return true, err
 		}
-		s.notify(ctx, "backup_failed", "Backup failed", fmt.Sprintf("The scheduled backup into %s failed: %v. Check the backup folder (disk full? USB drive missing?); Chelal tries again in %d minutes.", s.Dir, err, int(s.RetryAfter.Minutes())))
+		s.notify(ctx, "backup_failed", "Backup failed", fmt.Sprintf("The scheduled backup into %s failed: %v. Check the backup folder (disk full? USB drive missing?); Chelal tries again in %d minutes.", s.dir(), err, int(s.RetryAfter.Minutes())))
 		return true, err
 	}
 	s.Log.Info("scheduled backup written and verified", "file", info.File, "size", info.Size)
-	if removed, err := Prune(s.Dir, s.Retention, now); err != nil {
+	if removed, err := Prune(s.dir(), s.Retention, now); err != nil {
 		s.Log.Warn("prune backups", "err", err)
 	} else if len(removed) > 0 {
 		s.Log.Info("old backups removed", "count", len(removed))
@@ -185,40 +186,56 @@ func (s *Schedule) notify(ctx context.Context, kind, title, message string) {
 	}
 }
 
-// baseDue says whether today's base backup is still to take: after the daily time, none
-// finished since.
-func (s *Schedule) baseDue(now time.Time) bool {
-	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	if now.Sub(midnight) < s.DailyAt {
-		return false
+// dir is the backup folder now.
+func (s *Schedule) dir() string {
+	if s.Folder != nil {
+		return s.Folder.Dir()
 	}
-	bases, err := BaseBackups(s.Dir)
-	if err != nil {
-		return true
-	}
-	return len(bases) == 0 || bases[len(bases)-1].FinishedAt.Before(midnight.Add(s.DailyAt))
+	return s.Dir
 }
 
-// baseBackup takes the day's base backup and prunes the archive.
+// archiveDir is the backup folder whose wal/ the server archives into now: base backups go
+// beside it. (A folder moved while Chelal runs takes the WAL archive from the next start.)
+func (s *Schedule) archiveDir(ctx context.Context) string {
+	var wal string
+	if err := s.DB.Pool.QueryRow(ctx, `SELECT current_setting('basic_archive.archive_directory', true)`).Scan(&wal); err != nil || wal == "" {
+		return s.dir()
+	}
+	return filepath.Dir(wal)
+}
+
+// baseDue says whether a base backup is to take: none in the archive's folder yet (a new
+// install, a new folder), or today's still to take after the daily time.
+func (s *Schedule) baseDue(ctx context.Context, now time.Time) bool {
+	bases, err := BaseBackups(s.archiveDir(ctx))
+	if err != nil || len(bases) == 0 {
+		return true
+	}
+	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	return now.Sub(midnight) >= s.DailyAt && bases[len(bases)-1].FinishedAt.Before(midnight.Add(s.DailyAt))
+}
+
+// baseBackup takes a base backup, verifies it and prunes the archive.
 func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 	s.lastBaseAttempt = now
-	info, err := s.DB.BaseBackup(ctx, BaseDir(s.Dir))
+	dir := s.archiveDir(ctx)
+	info, err := s.DB.BaseBackup(ctx, BaseDir(dir))
 	if err != nil {
 		if ctx.Err() == nil {
-			s.notify(ctx, "backup_failed", "Base backup failed", fmt.Sprintf("The daily base backup for point-in-time recovery into %s failed: %v. Chelal tries again in %d minutes.", BaseDir(s.Dir), err, int(s.RetryAfter.Minutes())))
+			s.notify(ctx, "backup_failed", "Base backup failed", fmt.Sprintf("The daily base backup for point-in-time recovery into %s failed: %v. Chelal tries again in %d minutes.", BaseDir(dir), err, int(s.RetryAfter.Minutes())))
 		}
 		return err
 	}
 	s.Log.Info("base backup written", "file", info.File, "bytes", info.Bytes)
-	if check, err := s.DB.VerifyBaseBackup(ctx, filepath.Join(BaseDir(s.Dir), info.File), WALDir(s.Dir)); err != nil {
+	check, err := s.DB.VerifyBaseBackup(ctx, filepath.Join(BaseDir(dir), info.File), WALDir(dir))
+	if err != nil {
 		if ctx.Err() == nil {
 			s.notify(ctx, "backup_failed", "Base backup failed its check", fmt.Sprintf("The base backup %s could not be replayed in a scratch database: %v. Point-in-time recovery may not work; Chelal takes another tomorrow.", info.File, err))
 		}
 		return err
-	} else {
-		s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
 	}
-	if n, err := PruneArchive(s.Dir, s.BaseRetention, now); err != nil {
+	s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
+	if n, err := PruneArchive(dir, s.BaseRetention, now); err != nil {
 		s.Log.Warn("prune the WAL archive", "err", err)
 	} else if n > 0 {
 		s.Log.Info("old base backups and WAL removed", "files", n)
@@ -249,5 +266,5 @@ func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
 	}
 	s.lastArchiveNote = now
 	s.notify(ctx, "wal_archive_failing", "WAL archiving is failing",
-		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.Dir), lastFailedWAL))
+		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.archiveDir(ctx)), lastFailedWAL))
 }

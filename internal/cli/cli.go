@@ -230,9 +230,10 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	return d, dataDir, nil
 }
 
-// backupDir is where backups and the WAL archive go: CHELAL_BACKUP_DIR, or <data dir>/backups.
+// backupDir is where backups and the WAL archive go: CHELAL_BACKUP_DIR, or the folder an
+// administrator chose, or <data dir>/backups.
 func backupDir(env Env, dataDir string) string {
-	return orDefault(env.Getenv("CHELAL_BACKUP_DIR"), filepath.Join(dataDir, "backups"))
+	return backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR")).Dir()
 }
 
 // archiving says whether the embedded server archives its WAL for point-in-time recovery
@@ -259,8 +260,8 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	if err != nil {
 		return core{}, err
 	}
-	backups := server.BackupConfig{Dir: backupDir(env, dataDir),
-		Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
+	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
+	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
 	c := core{handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
@@ -280,7 +281,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		if err != nil {
 			return core{}, err
 		}
-		c.schedule = &backup.Schedule{DB: d, Dir: backups.Dir, Passphrase: backups.Passphrase, Version: env.Version,
+		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
 			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env)}
 	}
 	return c, nil

@@ -53,6 +53,8 @@ var whoMay = map[string][]string{
 	"GET /api/v1/encounters/{id}/prescriptions":    {"admin", "doctor", "nurse", "pharmacist"},
 	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
 	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
+	"GET /api/v1/backups/folder":                   {auth.RoleAdmin},
+	"PUT /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"GET /api/v1/backups":                          {auth.RoleAdmin},
 	"POST /api/v1/backups":                         {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":                    allRoles, // demographics: r for every role

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/backup"
 	"chelal/internal/patients"
 )
 
@@ -30,4 +34,53 @@ func TestBackupsThroughTheAPI(t *testing.T) {
 		t.Fatalf("list: %v", items)
 	}
 	expect(t, a.login("doc", "10.0.0.2").do("POST", "/api/v1/backups", nil), 403)
+}
+
+// TestBackupFolderThroughTheAPI: an administrator moves the backup folder; the choice is kept
+// for the next start; a relative, unwritable or blank folder is refused and changes nothing;
+// a folder fixed by the environment cannot move.
+func TestBackupFolderThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	data := t.TempDir()
+	folder := backup.LoadFolder(data, "")
+	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: folder}})
+	a.newUser("boss", auth.RoleAdmin)
+	admin := a.login("boss", "10.0.0.1")
+	got := expect(t, admin.do("GET", "/api/v1/backups/folder", nil), 200)
+	if got["dir"] != filepath.Join(data, "backups") || got["fixed_by"] != "" {
+		t.Fatalf("default folder: %v", got)
+	}
+	usb := filepath.Join(t.TempDir(), "usb", "chelal-backups")
+	got = expect(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb}), 200)
+	if got["dir"] != usb {
+		t.Fatalf("moved: %v", got)
+	}
+	if st, err := os.Stat(usb); err != nil || !st.IsDir() {
+		t.Fatalf("the folder was not created: %v", err)
+	}
+	if d := backup.LoadFolder(data, "").Dir(); d != usb {
+		t.Errorf("the choice was not kept for the next start: %q", d)
+	}
+	blocker := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []any{"relative/path", "", "   ", filepath.Join(blocker, "sub"), strings.Repeat("/x", 600), 42} {
+		w := admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": bad})
+		if w.Code != 422 {
+			t.Errorf("folder %q: %d %s", bad, w.Code, w.Body)
+		}
+	}
+	if d := folder.Dir(); d != usb {
+		t.Errorf("a refused folder changed the folder to %q", d)
+	}
+	expect(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb}, CSRFHeader, ""), 403)
+
+	fixed := backup.LoadFolder(data, "/srv/backups")
+	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: fixed}})
+	admin = a.login("boss", "10.0.0.1")
+	if problemType(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb})) != "backup-folder-fixed" {
+		t.Error("a folder fixed by CHELAL_BACKUP_DIR moved")
+	}
 }

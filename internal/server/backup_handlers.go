@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"chelal/internal/apperr"
@@ -16,21 +17,21 @@ type backupList struct {
 }
 
 func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
-	if s.backups.Dir == "" {
+	if s.backups.dir() == "" {
 		return backupList{Items: []backup.Info{}}, nil
 	}
-	items, err := backup.List(s.backups.Dir)
+	items, err := backup.List(s.backups.dir())
 	if err != nil {
 		return backupList{}, err
 	}
-	usage, err := backup.Usage(s.backups.Dir)
+	usage, err := backup.Usage(s.backups.dir())
 	return backupList{Items: items, Archive: usage}, err
 }
 
 // createBackup writes and verifies a backup now. It can take minutes on a large database, so
 // it extends its own write deadline; one runs at a time.
 func (s *server) createBackup(w http.ResponseWriter, r *http.Request) {
-	if s.backups.Dir == "" {
+	if s.backups.dir() == "" {
 		s.writeError(w, r, apperr.New(apperr.ErrUnavailable, "No backup folder is configured on this server."))
 		return
 	}
@@ -40,11 +41,59 @@ func (s *server) createBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.backupMu.Unlock()
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Hour))
-	info, err := backup.CreateVerified(r.Context(), s.db, s.backups.Dir,
+	info, err := backup.CreateVerified(r.Context(), s.db, s.backups.dir(),
 		backup.Options{ChelalVersion: s.version, Passphrase: s.backups.Passphrase}, 0, s.log)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	s.writeJSON(w, r, http.StatusCreated, info)
+}
+
+// backupFolder is where backups go, and whether an administrator may move it.
+type backupFolder struct {
+	Dir string `json:"dir"`
+	// FixedBy names the environment variable that fixes the folder on this server ("" : it
+	// can be chosen here).
+	FixedBy string `json:"fixed_by"`
+	// ArchiveDir is the folder PostgreSQL archives its WAL into now ("" : no WAL archive, e.g.
+	// an external server). It follows a moved folder from Chelal's next start.
+	ArchiveDir    string `json:"archive_dir"`
+	RestartNeeded bool   `json:"restart_needed" doc:"The WAL archive still goes to the previous folder until Chelal restarts."`
+}
+
+// backupFolderParams moves the backup folder.
+type backupFolderParams struct {
+	Dir string `json:"dir"`
+}
+
+func (s *server) folderInfo(r *http.Request) (backupFolder, error) {
+	out := backupFolder{Dir: s.backups.dir()}
+	if s.backups.Folder != nil {
+		out.FixedBy = s.backups.Folder.FixedBy()
+	}
+	var wal string
+	if err := s.db.Pool.QueryRow(r.Context(), `SELECT coalesce(current_setting('basic_archive.archive_directory', true), '')`).Scan(&wal); err != nil {
+		return out, err
+	}
+	if wal != "" {
+		out.ArchiveDir = filepath.Dir(wal)
+		out.RestartNeeded = filepath.Clean(out.ArchiveDir) != filepath.Clean(out.Dir)
+	}
+	return out, nil
+}
+
+func (s *server) getBackupFolder(r *http.Request, _ none) (backupFolder, error) {
+	return s.folderInfo(r)
+}
+
+func (s *server) setBackupFolder(r *http.Request, in backupFolderParams) (backupFolder, error) {
+	if s.backups.Folder == nil {
+		return backupFolder{}, apperr.New(apperr.ErrConflict, "The backup folder of this server is fixed by its configuration.").WithCode("backup-folder-fixed")
+	}
+	if err := s.backups.Folder.Set(in.Dir); err != nil {
+		return backupFolder{}, err
+	}
+	s.log.Info("backup folder moved", "dir", s.backups.Folder.Dir(), "by", actorOf(r).UserID)
+	return s.folderInfo(r)
 }

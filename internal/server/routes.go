@@ -273,6 +273,12 @@ func (s *server) routes() []route {
 			summary: "Write a backup now and verify it by restoring it into a scratch database", out: backup.Info{},
 			status: http.StatusCreated, errs: []int{409, 503}, handler: s.createBackup},
 
+		{method: "GET", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "getBackupFolder", tag: "backups",
+			summary: "Where backups and the WAL archive go", out: backupFolder{}, json: handle(s, s.getBackupFolder)},
+		{method: "PUT", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "setBackupFolder", tag: "backups",
+			summary: "Move backups to another folder (a second disk, a USB drive): it must be writable; existing backups stay",
+			in:      backupFolderParams{}, out: backupFolder{}, errs: []int{409}, json: handle(s, s.setBackupFolder)},
+
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",
 			summary: "Audit rows, newest first", query: append([]param{

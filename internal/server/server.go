@@ -19,6 +19,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
+	"chelal/internal/backup"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
@@ -47,8 +48,17 @@ type Deps struct {
 
 // BackupConfig is where and how the server writes backups.
 type BackupConfig struct {
-	Dir        string // "" : backups are not available through the API
-	Passphrase string // "" : not encrypted
+	Dir        string         // "" : backups are not available through the API (unless Folder)
+	Folder     *backup.Folder // the backup folder an administrator may move; overrides Dir
+	Passphrase string         // "" : not encrypted
+}
+
+// dir is the backup folder now ("" : none).
+func (c BackupConfig) dir() string {
+	if c.Folder != nil {
+		return c.Folder.Dir()
+	}
+	return c.Dir
 }
 
 // server holds the dependencies handlers use.

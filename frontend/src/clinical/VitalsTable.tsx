@@ -5,7 +5,7 @@ import { IconArrowDown, IconArrowUp } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime } from '../i18n/format';
+import { formatDateTime, formatTime } from '../i18n/format';
 import './clinical.css';
 import { displayVitals, flagLevel, flagOf, TEMPERATURE_SYMBOL, type ClinicUnits, type VitalsFlag, type VitalsRecord } from './vitals';
 
@@ -21,6 +21,12 @@ const COLUMNS: Column[] = [
   { key: 'weight', fields: ['weight'], unit: (u) => u.weight },
   { key: 'bmi', fields: ['bmi'], unit: () => 'kg/m²' },
 ];
+
+/** sameDay: whether an instant falls on the local calendar day of `day` (today's readings show their time only). */
+function sameDay(iso: string, day: Date): boolean {
+  const d = new Date(iso);
+  return d.getFullYear() === day.getFullYear() && d.getMonth() === day.getMonth() && d.getDate() === day.getDate();
+}
 
 /** flagText is a flag in words: the server's reason in English, the level otherwise. */
 export function flagText(flag: VitalsFlag, t: TFunction, lang: string): string {
@@ -48,6 +54,7 @@ export function FlagMark({ flag, children }: { flag: VitalsFlag | undefined; chi
 export function VitalsTable({ items, units, newestFirst = false, testId = 'vitals-table' }: { items: readonly VitalsRecord[]; units: ClinicUnits; newestFirst?: boolean; testId?: string }) {
   const { t, i18n } = useTranslation();
   const rows = newestFirst ? [...items].reverse() : items;
+  const today = new Date();
   return (
     <Table.ScrollContainer minWidth={720}>
       <Table striped className="vitals-table" data-testid={testId} verticalSpacing="xs">
@@ -57,9 +64,8 @@ export function VitalsTable({ items, units, newestFirst = false, testId = 'vital
             {COLUMNS.map((c) => (
               <Table.Th key={c.key}>
                 {t(`vitals.columns.${c.key as 'bp'}`)}
-                <Text span size="xs" c="dimmed">
-                  {' '}
-                  ({c.unit(units)})
+                <Text size="xs" c="dimmed" fw={400}>
+                  {c.unit(units)}
                 </Text>
               </Table.Th>
             ))}
@@ -79,7 +85,7 @@ export function VitalsTable({ items, units, newestFirst = false, testId = 'vital
             };
             return (
               <Table.Tr key={r.id} data-vitals={r.id} data-flags={r.flags.map((f) => f.field).join(' ') || undefined}>
-                <Table.Td>{formatDateTime(r.recorded_at, i18n.language)}</Table.Td>
+                <Table.Td>{sameDay(r.recorded_at, today) ? formatTime(r.recorded_at, i18n.language) : formatDateTime(r.recorded_at, i18n.language)}</Table.Td>
                 {COLUMNS.map((c) => (
                   <Table.Td key={c.key} data-field={c.key}>
                     {c.key === 'bp' ? (

@@ -14,8 +14,8 @@ export default function TrendChart({ points, series, unit }: { points: TrendPoin
       connectNulls
       withLegend={series.length > 1}
       withDots
-      unit={` ${unit}`}
-      yAxisProps={{ domain: ['auto', 'auto'] }}
+      valueFormatter={(v) => `${v} ${unit}`}
+      yAxisProps={{ domain: ['auto', 'auto'], width: 48, tickFormatter: (v: number) => String(v) }}
       xAxisProps={{ tick: false }}
       tooltipAnimationDuration={0}
       lineProps={{ isAnimationActive: false }}

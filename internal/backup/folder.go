@@ -1,0 +1,126 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"chelal/internal/apperr"
+)
+
+// Folder is where backups, base backups and the WAL archive go. An administrator may move it
+// while Chelal runs (to a second disk, a USB drive); the choice is kept in a file of the data
+// dir, so every command finds it. CHELAL_BACKUP_DIR, when set, fixes it.
+type Folder struct {
+	mu    sync.RWMutex
+	dir   string
+	file  string // where the choice is kept; "" : nowhere (tests)
+	fixed string // the environment variable that fixes it; "" : it may move
+}
+
+// FolderChoiceFile is the file of the data dir that keeps the chosen backup folder.
+const FolderChoiceFile = "backup-folder"
+
+// LoadFolder returns the backup folder of a data dir: envDir (CHELAL_BACKUP_DIR) when set, else
+// the folder an administrator chose, else <data dir>/backups.
+func LoadFolder(dataDir, envDir string) *Folder {
+	f := &Folder{dir: filepath.Join(dataDir, "backups"), file: filepath.Join(dataDir, FolderChoiceFile)}
+	if envDir != "" {
+		f.dir, f.fixed = envDir, "CHELAL_BACKUP_DIR"
+		return f
+	}
+	if b, err := os.ReadFile(f.file); err == nil {
+		if d := strings.TrimSpace(string(b)); filepath.IsAbs(d) {
+			f.dir = d
+		}
+	}
+	return f
+}
+
+// NewFolder returns a folder that is not kept anywhere (tests, a one-off command).
+func NewFolder(dir string) *Folder { return &Folder{dir: dir} }
+
+// Dir is the folder now.
+func (f *Folder) Dir() string {
+	f.mu.RLock()
+	defer f.mu.RUnlock()
+	return f.dir
+}
+
+// FixedBy names the environment variable that fixes the folder, or "".
+func (f *Folder) FixedBy() string { return f.fixed }
+
+// Set moves backups to dir from now on: an absolute path, created if needed, where a file can
+// be written and synced. Existing backups stay where they are.
+func (f *Folder) Set(dir string) error {
+	if f.fixed != "" {
+		return apperr.Errorf(apperr.ErrConflict, "The backup folder is set by %s on this server; change it there.", f.fixed).WithCode("backup-folder-fixed")
+	}
+	dir = strings.TrimSpace(dir)
+	var fe apperr.Fields
+	switch {
+	case dir == "":
+		fe.Add("dir", apperr.CodeRequired, "Choose a folder.")
+	case len(dir) > 1000:
+		fe.Add("dir", apperr.CodeTooLong, "The path is too long.")
+	case !filepath.IsAbs(dir):
+		fe.Add("dir", apperr.CodeInvalid, "Give the folder's full path (e.g. /media/usb/chelal-backups or D:\\Backups).")
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	dir = filepath.Clean(dir)
+	if err := probeFolder(dir); err != nil {
+		return apperr.Invalid(apperr.FieldError{Field: "dir", Code: apperr.CodeInvalid,
+			Message: fmt.Sprintf("Chelal cannot write into this folder: %v. Is the drive plugged in and writable?", err)})
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.file != "" {
+		if err := writeSync(f.file, []byte(dir+"\n")); err != nil {
+			return fmt.Errorf("keep the backup folder choice: %w", err)
+		}
+	}
+	f.dir = dir
+	return nil
+}
+
+// probeFolder creates dir if needed and proves a file can be written, synced and removed there.
+func probeFolder(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	p, err := os.CreateTemp(dir, ".chelal-probe-*")
+	if err != nil {
+		return err
+	}
+	_, werr := p.Write([]byte("chelal"))
+	serr := p.Sync()
+	cerr := p.Close()
+	rerr := os.Remove(p.Name())
+	if errors.Is(rerr, fs.ErrNotExist) {
+		rerr = nil
+	}
+	return errors.Join(werr, serr, cerr, rerr)
+}
+
+// writeSync writes a small file atomically (temporary name, sync, rename).
+func writeSync(name string, data []byte) error {
+	tmp := name + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		_ = f.Close()
+		return err
+	}
+	if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		return err
+	}
+	return os.Rename(tmp, name)
+}
