@@ -107,9 +107,9 @@ test('first run, an administrator creates a receptionist who sees only reception
     await page.goto(chelal.url + '/users');
     await page.getByText('Your role does not give access to this area.').waitFor();
 
-    // An area of theirs shows its empty state; `/` focuses the patient search.
+    // An area of theirs opens (billing: the cashier's view); `/` focuses the patient search.
     await page.locator('[data-testid=main-nav] [data-area=billing]').click();
-    await page.getByText('This area arrives with a later release of Chelal.').waitFor();
+    await page.locator('[data-testid=cashier-view]').waitFor();
     await page.locator('h2').first().click();
     await page.keyboard.press('/');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'patient-search');

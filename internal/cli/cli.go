@@ -25,6 +25,8 @@ import (
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
+	"chelal/internal/billing"
+	"chelal/internal/clinical"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -272,13 +274,16 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	}
 	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
 	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
-	pharmacySvc := pharmacy.NewService(d)
+	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
+	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
 		Patients:     patients.NewService(d),
 		Appointments: appointments.NewService(d),
+		Clinical:     clinicalSvc,
 		Pharmacy:     pharmacySvc,
+		Billing:      billingSvc,
 		Backups:      backups,
 		AfterRestore: afterRestore,
 		Frontend:     frontend.Dist(),

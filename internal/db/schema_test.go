@@ -336,7 +336,7 @@ var schemaSpec = map[string][]colSpec{
 	"core_billitem": {
 		idCol(),
 		{"bill_id", "integer", "", req, ""},
-		{"service_catalog_id", "integer", "", req, ""},
+		{"service_catalog_id", "integer", "", opt, ""}, // 0010: medication lines and credits have none
 		{"quantity", "integer", "", req, "1"},
 		{"unit_price", "numeric", "12,2", req, ""},
 		{"total_price", "numeric", "12,2", req, ""},
@@ -584,6 +584,10 @@ func TestSchemaForeignKeys(t *testing.T) {
 		"core_billitem.bill_id":                   "RESTRICT",
 		"core_billitem.service_catalog_id":        "RESTRICT",
 		"core_payment.bill_id":                    "RESTRICT",
+		"core_bill.created_by":                    "RESTRICT",
+		"core_bill.cancelled_by":                  "RESTRICT",
+		"core_billitem.created_by":                "RESTRICT",
+		"core_payment.received_by":                "RESTRICT",
 		"core_notification.user_id":               "CASCADE",
 		"core_telemedicinesession.appointment_id": "RESTRICT",
 	}
@@ -693,8 +697,11 @@ func insertFixtures(t *testing.T, d *db.DB) fixtures {
 			&f.medication, func() []any { return []any{f.category} }},
 		{`INSERT INTO core_servicecatalog (name, code, category, price) VALUES ('Consultation', 'CONS', 'consultation', '1500.00') RETURNING id`,
 			&f.service, func() []any { return nil }},
-		{`INSERT INTO core_bill (patient_id, total_amount, due_date) VALUES ($1, '1500.00', '2026-03-31') RETURNING id`,
+		// A bill's total is the sum of its items (0010): it opens at 0 and its item adds 1500.00.
+		{`INSERT INTO core_bill (patient_id, total_amount, due_date) VALUES ($1, '0.00', '2026-03-31') RETURNING id`,
 			&f.bill, func() []any { return []any{f.patient} }},
+		{`INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price) VALUES ($1, $2, 1, '1500.00', '1500.00') RETURNING bill_id`,
+			&f.bill, func() []any { return []any{f.bill, f.service} }},
 	}
 	for _, s := range steps {
 		if err := d.Pool.QueryRow(ctx, s.sql, s.args()...).Scan(s.dest); err != nil {
@@ -727,7 +734,7 @@ func TestConstraintViolations(t *testing.T) {
 			`INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price) VALUES ($1, $2, 0, '10.00', '0.00')`,
 			[]any{f.bill, f.service}, checkViolation, "core_billitem_quantity_check"},
 		{"negative bill item price",
-			`INSERT INTO core_billitem (bill_id, service_catalog_id, unit_price, total_price) VALUES ($1, $2, '-10.00', '10.00')`,
+			`INSERT INTO core_billitem (bill_id, service_catalog_id, unit_price, total_price) VALUES ($1, $2, '-10.00', '-10.00')`,
 			[]any{f.bill, f.service}, checkViolation, "core_billitem_unit_price_check"},
 		{"negative payment amount",
 			`INSERT INTO core_payment (bill_id, amount, payment_method) VALUES ($1, '-5.00', 'cash')`,
@@ -827,7 +834,12 @@ func TestConstraintViolations(t *testing.T) {
 	if _, err := d.Pool.Exec(ctx, `INSERT INTO core_telemedicinesession (appointment_id) VALUES ($1)`, f.appointment); !isSQLState(err, uniqueViolation) {
 		t.Errorf("second session for one appointment: %v, want unique violation", err)
 	}
-	mustExec(t, d, `UPDATE core_bill SET paid_amount = total_amount, status = 'paid' WHERE id = $1`, f.bill)
+	// Paid through a payment: paid_amount follows the payments and the status the amounts (0010).
+	mustExec(t, d, `INSERT INTO core_payment (bill_id, amount, payment_method) VALUES ($1, '1500.00', 'cash')`, f.bill)
+	var status string
+	if err := d.Pool.QueryRow(ctx, `SELECT status FROM core_bill WHERE id = $1 AND paid_amount = total_amount`, f.bill).Scan(&status); err != nil || status != "paid" {
+		t.Errorf("bill paid in full: status %q (%v), want paid", status, err)
+	}
 }
 
 func mustExec(t *testing.T, d *db.DB, sql string, args ...any) {

@@ -91,6 +91,23 @@ var whoMay = map[string][]string{
 	"PUT /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"GET /api/v1/backups/restore":                  {auth.RoleAdmin},
 	"POST /api/v1/backups/restore":                 {auth.RoleAdmin},
+
+	// Billing: bills r for doctors, rw for receptionists and cashiers; prices for administrators only.
+	"GET /api/v1/services":               {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"POST /api/v1/services":              {auth.RoleAdmin},
+	"GET /api/v1/services/{id}":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"PATCH /api/v1/services/{id}":        {auth.RoleAdmin},
+	"GET /api/v1/bills":                  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"POST /api/v1/bills":                 {auth.RoleAdmin, auth.RoleReceptionist, auth.RoleCashier},
+	"GET /api/v1/bills/{id}":             {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"PATCH /api/v1/bills/{id}":           {auth.RoleAdmin, auth.RoleReceptionist, auth.RoleCashier},
+	"POST /api/v1/bills/{id}/items":      {auth.RoleAdmin, auth.RoleReceptionist, auth.RoleCashier},
+	"GET /api/v1/bills/{id}/payments":    {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"POST /api/v1/bills/{id}/payments":   {auth.RoleAdmin, auth.RoleReceptionist, auth.RoleCashier},
+	"GET /api/v1/bills/{id}/receipt":     {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"GET /api/v1/bills/{id}/receipt.pdf": {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
+	"GET /api/v1/reports/daily":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
+	"GET /api/v1/reports/daily.csv":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
 }
 
 // The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).

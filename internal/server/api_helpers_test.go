@@ -16,7 +16,6 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
 	"chelal/internal/patients"
-	"chelal/internal/pharmacy"
 )
 
 // testPassword satisfies the password policy; every test user has it.
@@ -48,8 +47,7 @@ func newAPI(t *testing.T, cfg auth.Config) *api {
 	a := &api{t: t, db: d, auth: svc, roles: map[string]int64{}}
 	// Unexpected errors (500s) are logged into the test's output.
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	a.h = New(Deps{Log: log, DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d),
-		Pharmacy: pharmacy.NewService(d)})
+	a.h = New(Deps{Log: log, DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d)})
 	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
 	if err != nil {
 		t.Fatal(err)

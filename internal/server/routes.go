@@ -10,6 +10,7 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
+	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -276,6 +277,58 @@ func (s *server) routes() []route {
 			summary: "Prescribe on an open encounter; an allergy match -> 409 allergy-warning unless confirmed with a reason",
 			in:      clinical.PrescribeParams{}, out: clinical.Prescription{}, status: http.StatusCreated, errs: []int{403, 404, 409},
 			json: handle(s, s.prescribe)},
+
+		// Billing: the service catalog (prices: administrators), bills, payments, receipts and the
+		// day's report. Doctors read bills; receptionists and cashiers take payments.
+		{method: "GET", path: "/api/v1/services", perm: auth.PermBillingRead, op: "listServices", tag: "billing",
+			summary: "The service catalog, by id", query: append([]param{{name: "q", typ: "string", doc: "name or code"},
+				{name: "category", typ: "string"}, {name: "active", typ: "boolean", doc: "true: active services only"}}, pageParams...),
+			out: billing.ServicePage{}, errs: []int{422}, json: handle(s, s.listServices)},
+		{method: "POST", path: "/api/v1/services", perm: auth.PermServicesWrite, op: "createService", tag: "billing",
+			summary: "Add a service with its price to the catalog", in: billing.ServiceParams{}, out: billing.CatalogService{},
+			status: http.StatusCreated, json: handle(s, s.createService)},
+		{method: "GET", path: "/api/v1/services/{id}", perm: auth.PermBillingRead, op: "getService", tag: "billing",
+			summary: "One catalog service", out: billing.CatalogService{}, errs: []int{404}, json: handle(s, s.getService)},
+		{method: "PATCH", path: "/api/v1/services/{id}", perm: auth.PermServicesWrite, op: "updateService", tag: "billing",
+			summary: "Edit a catalog service (If-Match: version); bills keep the prices they were charged at",
+			in:      billing.ServiceEdit{}, out: billing.CatalogService{}, errs: []int{404, 409}, json: handle(s, s.updateService)},
+		{method: "GET", path: "/api/v1/bills", perm: auth.PermBillingRead, op: "listBills", tag: "billing",
+			summary: "Bills, newest first: of a patient, a status (open: pending or partially paid), a patient's name or record number",
+			query: append([]param{{name: "patient_id", typ: "integer"}, {name: "status", typ: "string", doc: "pending, partially_paid, paid, cancelled or open"},
+				{name: "q", typ: "string", doc: "patient name or record number"}}, pageParams...),
+			out: billing.BillPage{}, errs: []int{422}, json: handle(s, s.listBills)},
+		{method: "POST", path: "/api/v1/bills", perm: auth.PermBillingWrite, op: "createBill", tag: "billing",
+			summary: "Open a bill with lines from the catalog; the server prices them and computes the total",
+			in:      billing.CreateBillParams{}, out: billing.BillDetail{}, status: http.StatusCreated, json: handle(s, s.createBill)},
+		{method: "GET", path: "/api/v1/bills/{id}", perm: auth.PermBillingRead, op: "getBill", tag: "billing",
+			summary: "A bill with its lines and payments", out: billing.BillDetail{}, errs: []int{404}, json: handle(s, s.getBill)},
+		{method: "PATCH", path: "/api/v1/bills/{id}", perm: auth.PermBillingWrite, op: "updateBill", tag: "billing",
+			summary: "Change the due date, or cancel with a reason while nothing is paid (If-Match: version)",
+			in:      billing.BillEdit{}, out: billing.BillDetail{}, errs: []int{404, 409}, json: handle(s, s.updateBill)},
+		{method: "POST", path: "/api/v1/bills/{id}/items", perm: auth.PermBillingWrite, op: "addBillItems", tag: "billing",
+			summary: "Add lines: catalog services while nothing is paid, credits (at most the balance) at any time",
+			in:      billing.AddItemsParams{}, out: billing.BillDetail{}, status: http.StatusCreated, errs: []int{404, 409},
+			json: handle(s, s.addBillItems)},
+		{method: "GET", path: "/api/v1/bills/{id}/payments", perm: auth.PermBillingRead, op: "listPayments", tag: "billing",
+			summary: "A bill's payments, oldest first", out: billing.PaymentList{}, errs: []int{404}, json: handle(s, s.listPayments)},
+		{method: "POST", path: "/api/v1/bills/{id}/payments", perm: auth.PermBillingWrite, op: "createPayment", tag: "billing",
+			summary: "Take a payment (at most the balance; Idempotency-Key: a retry returns the same payment)",
+			in:      billing.PaymentParams{}, out: billing.Payment{}, status: http.StatusCreated, errs: []int{404, 409},
+			json: handle(s, s.createPayment)},
+		{method: "GET", path: "/api/v1/bills/{id}/receipt", perm: auth.PermBillingRead, op: "getReceipt", tag: "billing",
+			summary: "What a printed receipt shows (the latest payment's, or payment_id's)",
+			query:   []param{{name: "payment_id", typ: "integer"}}, out: billing.Receipt{}, errs: []int{404, 422}, json: handle(s, s.billReceipt)},
+		{method: "GET", path: "/api/v1/bills/{id}/receipt.pdf", perm: auth.PermBillingRead, op: "getReceiptPDF", tag: "billing",
+			summary: "The receipt as a PDF (A4, or size=80mm for a thermal roll)",
+			query:   []param{{name: "payment_id", typ: "integer"}, {name: "size", typ: "string", doc: "a4 (default) or 80mm"}},
+			errs:    []int{404, 422}, handler: s.billReceiptPDF},
+		{method: "GET", path: "/api/v1/reports/daily", perm: auth.PermReportsRead, op: "getDailyReport", tag: "reports",
+			summary: "One day in the clinic's time zone: visits, new patients, revenue by method and cashier, billed, owed, dispensed",
+			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, out: billing.DailyReport{}, errs: []int{422},
+			json: handle(s, s.dailyReport)},
+		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
+			summary: "The daily report as CSV (formula-like cells escaped)",
+			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
 
 		// Backups: administrators.
 		{method: "GET", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "listBackups", tag: "backups",

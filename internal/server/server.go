@@ -20,6 +20,7 @@ import (
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
+	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
 	"chelal/internal/patients"
@@ -32,8 +33,11 @@ type Deps struct {
 	Auth         *auth.Service // identity and access; nil: only public routes are served
 	Patients     *patients.Service
 	Appointments *appointments.Service
-	Pharmacy     *pharmacy.Service
-	Clinical     *clinical.Service // nil: one without hooks, on DB
+	// The domains that bill each other (the caller wires them: billing.Wire). All three nil:
+	// new ones on DB, wired; one nil: a new one on DB, unwired.
+	Pharmacy *pharmacy.Service
+	Clinical *clinical.Service
+	Billing  *billing.Service
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -76,6 +80,7 @@ type server struct {
 	appointments *appointments.Service
 	pharmacy     *pharmacy.Service
 	clinical     *clinical.Service
+	billing      *billing.Service
 	log          *slog.Logger
 	version      string
 
@@ -97,11 +102,25 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, pharmacy: d.Pharmacy, afterRestore: d.AfterRestore, log: d.Log, version: d.Version}
-	if s.clinical == nil && d.DB != nil {
-		s.clinical = clinical.NewService(d.DB)
-	}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	s.billing = d.Billing
+	if d.DB != nil && s.clinical == nil && s.pharmacy == nil && s.billing == nil {
+		// The three domains that bill each other, wired as Chelal wires them (tests).
+		s.billing, s.clinical, s.pharmacy = billing.NewService(d.DB), clinical.NewService(d.DB), pharmacy.NewService(d.DB)
+		s.billing.Wire(s.clinical, s.pharmacy, s.log)
+	}
+	if d.DB != nil {
+		if s.clinical == nil {
+			s.clinical = clinical.NewService(d.DB)
+		}
+		if s.pharmacy == nil {
+			s.pharmacy = pharmacy.NewService(d.DB)
+		}
+		if s.billing == nil {
+			s.billing = billing.NewService(d.DB)
+		}
 	}
 	if s.version == "" {
 		s.version = "dev"

@@ -25,6 +25,11 @@ const (
 	// "lb"); vitals are stored in °C and kg whatever they are.
 	TemperatureUnit = "temperature_unit"
 	WeightUnit      = "weight_unit"
+
+	// Billing's automatic lines (internal/billing.ChargeInTx).
+	BillingAutoConsultation = "billing_auto_consultation" // bool: closing an encounter charges the consultation fee; default true
+	BillingConsultationCode = "billing_consultation_code" // string: the catalog code of that fee; default "CONSULT"
+	BillingAutoDispense     = "billing_auto_dispense"     // bool: dispensing charges the medication; default true
 )
 
 // Querier runs a query returning one row (a pool or a transaction).

@@ -263,6 +263,111 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bills": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Bills, newest first: of a patient, a status (open: pending or partially paid), a patient's name or record number */
+        get: operations["listBills"];
+        put?: never;
+        /** Open a bill with lines from the catalog; the server prices them and computes the total */
+        post: operations["createBill"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bills/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bill with its lines and payments */
+        get: operations["getBill"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change the due date, or cancel with a reason while nothing is paid (If-Match: version) */
+        patch: operations["updateBill"];
+        trace?: never;
+    };
+    "/api/v1/bills/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add lines: catalog services while nothing is paid, credits (at most the balance) at any time */
+        post: operations["addBillItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bills/{id}/payments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bill's payments, oldest first */
+        get: operations["listPayments"];
+        put?: never;
+        /** Take a payment (at most the balance; Idempotency-Key: a retry returns the same payment) */
+        post: operations["createPayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bills/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a printed receipt shows (the latest payment's, or payment_id's) */
+        get: operations["getReceipt"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bills/{id}/receipt.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The receipt as a PDF (A4, or size=80mm for a thermal roll) */
+        get: operations["getReceiptPDF"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/doctors": {
         parameters: {
             query?: never;
@@ -735,6 +840,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/daily": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One day in the clinic's time zone: visits, new patients, revenue by method and cashier, billed, owed, dispensed */
+        get: operations["getDailyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/daily.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The daily report as CSV (formula-like cells escaped) */
+        get: operations["getDailyReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/roles": {
         parameters: {
             query?: never;
@@ -750,6 +889,42 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The service catalog, by id */
+        get: operations["listServices"];
+        put?: never;
+        /** Add a service with its price to the catalog */
+        post: operations["createService"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/services/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One catalog service */
+        get: operations["getService"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Edit a catalog service (If-Match: version); bills keep the prices they were charged at */
+        patch: operations["updateService"];
         trace?: never;
     };
     "/api/v1/setup": {
@@ -874,6 +1049,9 @@ export interface components {
         AddendumParams: {
             text: string;
         };
+        AddItemsParams: {
+            items: components["schemas"]["ItemParams"][];
+        };
         AdjustParams: {
             /** Format: int64 */
             batch_id?: number;
@@ -982,6 +1160,102 @@ export interface components {
             /** Format: int64 */
             quantity_left: number;
         };
+        Bill: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            balance: string;
+            cancel_reason: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by: number | null;
+            created_by_name: string;
+            due_date: string;
+            /** Format: int64 */
+            id: number;
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            paid_amount: string;
+            /** Format: int64 */
+            patient_id: number;
+            patient_name: string;
+            patient_unique_id: string;
+            /** @enum {string} */
+            status: "pending" | "partially_paid" | "paid" | "cancelled";
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            total_amount: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        BillDetail: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            balance: string;
+            cancel_reason: string;
+            /** Format: date-time */
+            cancelled_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by: number | null;
+            created_by_name: string;
+            due_date: string;
+            /** Format: int64 */
+            id: number;
+            items: components["schemas"]["Item"][];
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            paid_amount: string;
+            /** Format: int64 */
+            patient_id: number;
+            patient_name: string;
+            patient_unique_id: string;
+            payments: components["schemas"]["Payment"][];
+            /** @enum {string} */
+            status: "pending" | "partially_paid" | "paid" | "cancelled";
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            total_amount: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
+        };
+        BillEdit: {
+            cancel_reason?: string | null;
+            due_date?: string | null;
+            /**
+             * @description only cancelled: the other statuses follow the payments
+             * @enum {string|null}
+             */
+            status?: "cancelled" | null;
+            /**
+             * Format: int64
+             * @description or If-Match
+             */
+            version?: number;
+        };
+        BillPage: {
+            items: components["schemas"]["Bill"][];
+            next_cursor: string | null;
+        };
         BookParams: {
             date?: string;
             /** Format: int64 */
@@ -991,6 +1265,27 @@ export interface components {
             reason?: string;
             time?: string;
             walk_in?: boolean;
+        };
+        CatalogService: {
+            /** @enum {string} */
+            category: "consultation" | "procedure" | "lab" | "pharmacy" | "other";
+            code: string;
+            /** Format: date-time */
+            created_at: string;
+            description: string;
+            /** Format: int64 */
+            id: number;
+            is_active: boolean;
+            name: string;
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            price: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** Format: int64 */
+            version: number;
         };
         Category: {
             description: string;
@@ -1028,6 +1323,13 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
+        CreateBillParams: {
+            /** @description YYYY-MM-DD; default today */
+            due_date?: string;
+            items: components["schemas"]["ItemParams"][];
+            /** Format: int64 */
+            patient_id: number;
+        };
         CreateUserParams: {
             email: string;
             first_name: string;
@@ -1037,6 +1339,17 @@ export interface components {
             /** Format: int64 */
             role_id: number;
             username: string;
+        };
+        DailyReport: {
+            billed: components["schemas"]["ReportBilled"];
+            date: string;
+            dispensed: components["schemas"]["DispensedLine"][];
+            /** Format: int64 */
+            new_patients: number;
+            outstanding: components["schemas"]["ReportOwed"];
+            revenue: components["schemas"]["ReportRevenue"];
+            time_zone: string;
+            visits: components["schemas"]["ReportVisits"];
         };
         DisableTwoFactorParams: {
             code: string;
@@ -1077,6 +1390,16 @@ export interface components {
             expiry_date: string;
             /** Format: int64 */
             movement_id: number;
+            /** Format: int64 */
+            quantity: number;
+        };
+        DispensedLine: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            description: string;
             /** Format: int64 */
             quantity: number;
         };
@@ -1238,6 +1561,59 @@ export interface components {
             /** @description Defaults to "piece". */
             unit?: string;
         };
+        Item: {
+            /** Format: int64 */
+            bill_id: number;
+            /** Format: date-time */
+            created_at: string;
+            created_by_name: string;
+            /** @description the service's name, or the line's own description */
+            description: string;
+            /** Format: int64 */
+            id: number;
+            /** @enum {string} */
+            kind: "service" | "consultation" | "medication" | "credit";
+            /** Format: int64 */
+            quantity: number;
+            /** Format: int64 */
+            service_catalog_id: number | null;
+            service_code: string;
+            /** @description encounter or dispense, for an automatic line */
+            source: string | null;
+            /** Format: int64 */
+            source_id: number | null;
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            total_price: string;
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            unit_price: string;
+        };
+        ItemParams: {
+            /** @description kind credit: the amount taken off, a positive string with two decimals at most */
+            amount?: string;
+            /** @description a note on the line; required for a credit (why) */
+            description?: string;
+            /**
+             * @description service (default) or credit
+             * @enum {string}
+             */
+            kind?: "service" | "credit";
+            /**
+             * Format: int64
+             * @description default 1
+             */
+            quantity?: number;
+            /**
+             * Format: int64
+             * @description the catalog service (kind service)
+             */
+            service_id?: number;
+        };
         List: {
             items: components["schemas"]["Appointment"][];
         };
@@ -1378,6 +1754,16 @@ export interface components {
             /** @description Money: a decimal string, e.g. "12.50". */
             unit_price: string;
         };
+        MethodTotal: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            method: string;
+            /** Format: int64 */
+            payments: number;
+        };
         Movement: {
             /** Format: int64 */
             balance_after: number;
@@ -1442,6 +1828,39 @@ export interface components {
         };
         PatientList: {
             items: components["schemas"]["Patient"][];
+        };
+        Payment: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            /** Format: int64 */
+            bill_id: number;
+            /** Format: int64 */
+            id: number;
+            notes: string;
+            /** Format: date-time */
+            payment_date: string;
+            /** @enum {string} */
+            payment_method: "cash" | "mobile_money" | "card" | "insurance" | "other";
+            /** @description the receipt's number, e.g. R-000042 */
+            receipt_number: string;
+            /** Format: int64 */
+            received_by: number | null;
+            received_by_name: string;
+            transaction_id: string;
+        };
+        PaymentList: {
+            items: components["schemas"]["Payment"][];
+        };
+        PaymentParams: {
+            /** @description a string with at most two decimals: "500.00" */
+            amount: string;
+            notes?: string;
+            /** @enum {string} */
+            payment_method: "cash" | "mobile_money" | "card" | "insurance" | "other";
+            transaction_id?: string;
         };
         PrescribeParams: {
             allergy_override_reason?: string;
@@ -1553,6 +1972,15 @@ export interface components {
             items: components["schemas"]["QueueEntry"][];
             next_cursor: string | null;
         };
+        Receipt: {
+            bill: components["schemas"]["BillDetail"];
+            cashier: string;
+            clinic_name: string;
+            /** Format: date-time */
+            printed_at: string;
+            /** @description the acknowledged payment's number; empty when the bill has no payment */
+            receipt_number: string;
+        };
         ReceiveParams: {
             batch_number: string;
             /** @description YYYY-MM-DD; not in the past. */
@@ -1574,6 +2002,44 @@ export interface components {
             gender: string;
             known_allergies: string;
             last_name: string;
+        };
+        ReportBilled: {
+            /**
+             * @description lines charged that day, credits deducted
+             * @example 1250.00
+             */
+            amount: string;
+            /**
+             * Format: int64
+             * @description bills opened that day
+             */
+            bills: number;
+        };
+        ReportOwed: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            /** Format: int64 */
+            bills: number;
+        };
+        ReportRevenue: {
+            by_cashier: components["schemas"]["UserTotal"][];
+            by_method: components["schemas"]["MethodTotal"][];
+            /** Format: int64 */
+            payments: number;
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            total: string;
+        };
+        ReportVisits: {
+            /** Format: int64 */
+            appointments: number;
+            /** Format: int64 */
+            encounters: number;
         };
         RestoreParams: {
             file: string;
@@ -1629,6 +2095,35 @@ export interface components {
         SearchResult: {
             items: components["schemas"]["Match"][];
             warning?: string;
+        };
+        ServiceEdit: {
+            /** @enum {string|null} */
+            category?: "consultation" | "procedure" | "lab" | "pharmacy" | "other" | null;
+            code?: string | null;
+            description?: string | null;
+            is_active?: boolean | null;
+            name?: string | null;
+            price?: string | null;
+            /**
+             * Format: int64
+             * @description or If-Match
+             */
+            version?: number;
+        };
+        ServicePage: {
+            items: components["schemas"]["CatalogService"][];
+            next_cursor: string | null;
+        };
+        ServiceParams: {
+            /** @enum {string} */
+            category: "consultation" | "procedure" | "lab" | "pharmacy" | "other";
+            code: string;
+            description?: string;
+            /** @description default true */
+            is_active?: boolean | null;
+            name: string;
+            /** @description an amount with at most two decimals, as a string: "1500.00" */
+            price: string;
         };
         SessionInfo: {
             csrf_token: string;
@@ -1723,6 +2218,18 @@ export interface components {
         UserPage: {
             items: components["schemas"]["User"][];
             next_cursor: string | null;
+        };
+        UserTotal: {
+            /**
+             * @description an amount, exact to the cent, as a string with two decimals
+             * @example 1250.00
+             */
+            amount: string;
+            name: string;
+            /** Format: int64 */
+            payments: number;
+            /** Format: int64 */
+            user_id: number | null;
         };
         Verification: {
             error?: string;
@@ -3319,6 +3826,734 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listBills: {
+        parameters: {
+            query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+                patient_id?: number;
+                /** @description patient name or record number */
+                q?: string;
+                /** @description pending, partially_paid, paid, cancelled or open */
+                status?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateBillParams"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDetail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateBill: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BillEdit"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addBillItems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddItemsParams"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPayments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PaymentParams"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Payment"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReceipt: {
+        parameters: {
+            query?: {
+                payment_id?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receipt"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReceiptPDF: {
+        parameters: {
+            query?: {
+                payment_id?: number;
+                /** @description a4 (default) or 80mm */
+                size?: string;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6490,6 +7725,122 @@ export interface operations {
             };
         };
     };
+    getDailyReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (default today) */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DailyReport"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDailyReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD (default today) */
+                date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listRoles: {
         parameters: {
             query?: never;
@@ -6519,6 +7870,324 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listServices: {
+        parameters: {
+            query?: {
+                /** @description true: active services only */
+                active?: boolean;
+                category?: string;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description page size, 1-200 (default 50) */
+                limit?: number;
+                /** @description name or code */
+                q?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServicePage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceParams"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogService"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogService"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateService: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ServiceEdit"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogService"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -29,3 +29,15 @@ export type PharmacyAlerts = S['Alerts'];
 export type DispenseQueueEntry = S['QueueEntry'];
 export type Dispense = S['Dispense'];
 export type InventoryItem = S['InventoryItem'];
+// Billing.
+export type CatalogService = S['CatalogService'];
+export type ServiceParams = S['ServiceParams'];
+export type ServiceEdit = S['ServiceEdit'];
+export type Bill = S['Bill'];
+export type BillDetail = S['BillDetail'];
+export type BillItem = S['Item'];
+export type ItemParams = S['ItemParams'];
+export type Payment = S['Payment'];
+export type PaymentParams = S['PaymentParams'];
+export type Receipt = S['Receipt'];
+export type DailyReport = S['DailyReport'];

@@ -1,0 +1,435 @@
+// BillPage: one bill: its lines and payments; adding catalog services while nothing is paid,
+// a credit (a correction, never an edit of history) at any time, taking a payment (at most the
+// balance, each attempt with its own Idempotency-Key so a retry never pays twice), cancelling
+// with a reason while nothing is paid, and the receipt (printed or as PDF).
+import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { useDocumentTitle } from '@mantine/hooks';
+import { notifications } from '@mantine/notifications';
+import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useParams } from 'react-router';
+import { api, ApiError, unwrap } from '../api';
+import type { BillDetail } from '../api/types';
+import { useSession } from '../auth/session';
+import { problemMessage } from '../forms/errors';
+import { formatDateTime, formatMoney } from '../i18n/format';
+import { StatusBadge } from './BillingPage';
+import { amountProblem, compareAmounts, normalizeAmount } from './money';
+import { METHODS, newIdempotencyKey, useBill, useInvalidateBilling, useServices } from './queries';
+
+export function BillPage() {
+  const { t, i18n } = useTranslation();
+  const id = Number(useParams().id);
+  const bill = useBill(id);
+  useDocumentTitle(`${t('billing.bill')} #${id} · Chelal`);
+  const { can } = useSession();
+  const b = bill.data;
+
+  if (bill.isError) {
+    return (
+      <Stack>
+        <BackLink />
+        <Alert color="red">{problemMessage(bill.error, t, i18n.language)}</Alert>
+      </Stack>
+    );
+  }
+  if (!b) return <Text>{t('common.loading')}</Text>;
+  const writable = can('billing.write') && b.status !== 'cancelled';
+  const owed = compareAmounts(b.balance, '0') > 0;
+  const nothingPaid = compareAmounts(b.paid_amount, '0') === 0;
+
+  return (
+    <Stack data-testid="bill-page" data-bill-id={b.id} data-status={b.status} data-balance={b.balance}>
+      <BackLink />
+      <Group justify="space-between" align="start">
+        <Stack gap={2}>
+          <Title order={2}>
+            {t('billing.bill')} #{b.id} · {b.patient_name}
+          </Title>
+          <Text c="dimmed" size="sm">
+            {b.patient_unique_id} · {t('billing.openedBy', { when: formatDateTime(b.created_at, i18n.language), who: b.created_by_name || '—' })}
+          </Text>
+        </Stack>
+        <StatusBadge status={b.status} />
+      </Group>
+      {b.status === 'cancelled' && (
+        <Alert color="gray" title={t('billing.cancelledTitle')}>
+          {b.cancel_reason}
+        </Alert>
+      )}
+      <SimpleGrid cols={{ base: 1, sm: 3 }}>
+        <Figure label={t('billing.total')} amount={b.total_amount} testId="bill-total" />
+        <Figure label={t('billing.paid')} amount={b.paid_amount} testId="bill-paid" />
+        <Figure label={t('billing.balance')} amount={b.balance} testId="bill-balance" strong />
+      </SimpleGrid>
+
+      <Card withBorder>
+        <Title order={4} mb="xs">
+          {t('billing.lines')}
+        </Title>
+        <Table verticalSpacing="xs" data-testid="bill-items">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>{t('billing.item')}</Table.Th>
+              <Table.Th ta="right">{t('billing.quantity')}</Table.Th>
+              <Table.Th ta="right">{t('billing.unitPrice')}</Table.Th>
+              <Table.Th ta="right">{t('billing.lineTotal')}</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {b.items.map((it) => (
+              <Table.Tr key={it.id} data-kind={it.kind}>
+                <Table.Td>
+                  {it.description}
+                  {it.kind !== 'service' && (
+                    <Badge ml="xs" size="xs" variant="light" color={it.kind === 'credit' ? 'grape' : 'blue'}>
+                      {t(`billing.kinds.${it.kind}`, { defaultValue: it.kind })}
+                    </Badge>
+                  )}
+                </Table.Td>
+                <Table.Td ta="right">{it.quantity}</Table.Td>
+                <Table.Td ta="right">{formatMoney(it.unit_price, i18n.language)}</Table.Td>
+                <Table.Td ta="right">{formatMoney(it.total_price, i18n.language)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+        {writable && nothingPaid && <AddServiceForm bill={b} />}
+      </Card>
+
+      {writable && owed && <PaymentForm key={b.version} bill={b} />}
+
+      <Card withBorder>
+        <Title order={4} mb="xs">
+          {t('billing.payments')}
+        </Title>
+        {b.payments.length === 0 ? (
+          <Text c="dimmed">{t('billing.noPayments')}</Text>
+        ) : (
+          <Table verticalSpacing="xs" data-testid="bill-payments">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('billing.receiptNumber')}</Table.Th>
+                <Table.Th>{t('billing.when')}</Table.Th>
+                <Table.Th>{t('billing.method')}</Table.Th>
+                <Table.Th>{t('billing.cashier')}</Table.Th>
+                <Table.Th ta="right">{t('billing.amount')}</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {b.payments.map((p) => (
+                <Table.Tr key={p.id} data-testid="payment-row">
+                  <Table.Td>{p.receipt_number}</Table.Td>
+                  <Table.Td>{formatDateTime(p.payment_date, i18n.language)}</Table.Td>
+                  <Table.Td>
+                    {t(`billing.methods.${p.payment_method}`)}
+                    {p.transaction_id && (
+                      <Text span size="xs" c="dimmed" ml={4}>
+                        {p.transaction_id}
+                      </Text>
+                    )}
+                  </Table.Td>
+                  <Table.Td>{p.received_by_name}</Table.Td>
+                  <Table.Td ta="right">{formatMoney(p.amount, i18n.language)}</Table.Td>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/billing/${b.id}/receipt?payment=${p.id}`} size="sm">
+                      {t('billing.receipt')}
+                    </Anchor>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Card>
+
+      <Group className="no-print">
+        <Button component={Link} to={`/billing/${b.id}/receipt`} leftSection={<IconPrinter size={18} />} data-testid="print-receipt">
+          {t('billing.printReceipt')}
+        </Button>
+        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />} data-testid="receipt-pdf">
+          {t('billing.pdfA4')}
+        </Button>
+        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf?size=80mm`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />}>
+          {t('billing.pdf80')}
+        </Button>
+        {writable && owed && <CreditButton bill={b} />}
+        {writable && nothingPaid && <CancelButton bill={b} />}
+      </Group>
+    </Stack>
+  );
+}
+
+function BackLink() {
+  const { t } = useTranslation();
+  return (
+    <Anchor component={Link} to="/billing" className="no-print" size="sm">
+      <Group gap={4}>
+        <IconArrowLeft size={16} />
+        {t('billing.backToBills')}
+      </Group>
+    </Anchor>
+  );
+}
+
+function Figure({ label, amount, testId, strong = false }: { label: string; amount: string; testId: string; strong?: boolean }) {
+  const { i18n } = useTranslation();
+  return (
+    <Card withBorder padding="sm">
+      <Text size="sm" c="dimmed">
+        {label}
+      </Text>
+      <Text size="xl" fw={strong ? 700 : 500} data-testid={testId} data-amount={amount}>
+        {formatMoney(amount, i18n.language)}
+      </Text>
+    </Card>
+  );
+}
+
+function AddServiceForm({ bill }: { bill: BillDetail }) {
+  const { t, i18n } = useTranslation();
+  const services = useServices(true);
+  const invalidate = useInvalidateBilling();
+  const [pick, setPick] = useState<string | null>(null);
+  const [qty, setQty] = useState<number | string>(1);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function add() {
+    setBusy(true);
+    setError(null);
+    try {
+      await unwrap(api.client.POST('/api/v1/bills/{id}/items', { params: { path: { id: bill.id } }, body: { items: [{ service_id: Number(pick), quantity: Number(qty) || 1 }] } }));
+      setPick(null);
+      setQty(1);
+    } catch (err) {
+      setError(problemMessage(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+      await invalidate();
+    }
+  }
+
+  return (
+    <Stack mt="sm" className="no-print" data-testid="add-service">
+      <Group align="end">
+        <Select
+          label={t('billing.addService')}
+          data={(services.data ?? []).map((s) => ({ value: String(s.id), label: `${s.name} · ${formatMoney(s.price, i18n.language)}` }))}
+          value={pick}
+          onChange={setPick}
+          searchable
+          flex={1}
+          data-testid="add-service-select"
+        />
+        <NumberInput label={t('billing.quantity')} value={qty} onChange={setQty} min={1} max={100000} allowDecimal={false} w={100} />
+        <Button onClick={() => void add()} disabled={!pick} loading={busy} data-testid="add-service-submit">
+          {t('billing.addLine')}
+        </Button>
+      </Group>
+      {error && <Alert color="red">{error}</Alert>}
+    </Stack>
+  );
+}
+
+function PaymentForm({ bill }: { bill: BillDetail }) {
+  const { t, i18n } = useTranslation();
+  const invalidate = useInvalidateBilling();
+  const [amount, setAmount] = useState(bill.balance);
+  const [method, setMethod] = useState<string>('cash');
+  const [txn, setTxn] = useState('');
+  const [notes, setNotes] = useState('');
+  // One key per payment attempt: a resubmission after a lost answer reuses it.
+  const [key, setKey] = useState(newIdempotencyKey);
+  const [fieldError, setFieldError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function pay() {
+    setError(null);
+    const problem = amountProblem(amount);
+    if (problem) {
+      setFieldError(t(`billing.amountProblems.${problem}`));
+      return;
+    }
+    if (compareAmounts(amount, bill.balance) > 0) {
+      setFieldError(t('billing.overBalance', { balance: formatMoney(bill.balance, i18n.language) }));
+      return;
+    }
+    setFieldError(null);
+    setBusy(true);
+    try {
+      const p = await unwrap(
+        api.client.POST('/api/v1/bills/{id}/payments', {
+          params: { path: { id: bill.id } },
+          headers: { 'Idempotency-Key': key },
+          body: { amount: normalizeAmount(amount), payment_method: method as 'cash', ...(txn.trim() ? { transaction_id: txn.trim() } : {}), ...(notes.trim() ? { notes: notes.trim() } : {}) },
+        }),
+      );
+      notifications.show({ color: 'teal', message: t('billing.paymentTaken', { amount: formatMoney(p.amount, i18n.language), receipt: p.receipt_number }) });
+      setKey(newIdempotencyKey());
+      setTxn('');
+      setNotes('');
+      await invalidate();
+    } catch (err) {
+      if (err instanceof ApiError && err.fields.some((f) => f.field === 'amount')) setFieldError(problemMessage(err, t, i18n.language));
+      else setError(problemMessage(err, t, i18n.language));
+      await invalidate();
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Card withBorder className="no-print" data-testid="payment-form">
+      <Title order={4} mb="xs">
+        {t('billing.takePayment')}
+      </Title>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void pay();
+        }}
+        noValidate
+      >
+        <Group align="start">
+          <TextInput
+            label={t('billing.amount')}
+            value={amount}
+            onChange={(e) => {
+              setAmount(e.currentTarget.value);
+              setKey(newIdempotencyKey()); // a different payment
+            }}
+            error={fieldError}
+            inputMode="decimal"
+            name="amount"
+            w={160}
+            data-testid="payment-amount"
+          />
+          <NativeSelect
+            label={t('billing.method')}
+            value={method}
+            onChange={(e) => {
+              setMethod(e.currentTarget.value);
+              setKey(newIdempotencyKey());
+            }}
+            data={METHODS.map((m) => ({ value: m, label: t(`billing.methods.${m}`) }))}
+            name="payment_method"
+            data-testid="payment-method"
+          />
+          {method !== 'cash' && <TextInput label={t('billing.transactionId')} value={txn} onChange={(e) => setTxn(e.currentTarget.value)} maxLength={100} name="transaction_id" />}
+          <TextInput label={t('billing.notes')} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} maxLength={1000} flex={1} />
+        </Group>
+        <Group mt="sm">
+          <Button type="submit" loading={busy} data-testid="payment-submit">
+            {t('billing.pay')}
+          </Button>
+          <Text size="sm" c="dimmed">
+            {t('billing.balanceIs', { balance: formatMoney(bill.balance, i18n.language) })}
+          </Text>
+        </Group>
+        {error && (
+          <Alert color="red" mt="sm">
+            {error}
+          </Alert>
+        )}
+      </form>
+    </Card>
+  );
+}
+
+function CreditButton({ bill }: { bill: BillDetail }) {
+  const { t, i18n } = useTranslation();
+  const invalidate = useInvalidateBilling();
+  const [open, setOpen] = useState(false);
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function credit() {
+    const problem = amountProblem(amount);
+    if (problem) return setError(t(`billing.amountProblems.${problem}`));
+    if (!reason.trim()) return setError(t('billing.creditReasonRequired'));
+    setBusy(true);
+    setError(null);
+    try {
+      await unwrap(api.client.POST('/api/v1/bills/{id}/items', { params: { path: { id: bill.id } }, body: { items: [{ kind: 'credit', amount: normalizeAmount(amount), description: reason.trim() }] } }));
+      setOpen(false);
+      setAmount('');
+      setReason('');
+    } catch (err) {
+      setError(problemMessage(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+      await invalidate();
+    }
+  }
+
+  return (
+    <>
+      <Button variant="default" onClick={() => setOpen(true)} data-testid="credit-open">
+        {t('billing.addCredit')}
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={t('billing.addCredit')}>
+        <Stack>
+          <Text size="sm" c="dimmed">
+            {t('billing.creditHint', { balance: formatMoney(bill.balance, i18n.language) })}
+          </Text>
+          <TextInput label={t('billing.amount')} value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" data-autofocus />
+          <Textarea label={t('billing.creditReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={500} />
+          {error && <Alert color="red">{error}</Alert>}
+          <Group justify="flex-end">
+            <Button onClick={() => void credit()} loading={busy}>
+              {t('billing.addCredit')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+
+function CancelButton({ bill }: { bill: BillDetail }) {
+  const { t, i18n } = useTranslation();
+  const invalidate = useInvalidateBilling();
+  const [open, setOpen] = useState(false);
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function cancel() {
+    setBusy(true);
+    setError(null);
+    try {
+      await unwrap(api.client.PATCH('/api/v1/bills/{id}', { params: { path: { id: bill.id } }, body: { version: bill.version, status: 'cancelled', cancel_reason: reason.trim() } }));
+      setOpen(false);
+    } catch (err) {
+      setError(problemMessage(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+      await invalidate();
+    }
+  }
+
+  return (
+    <>
+      <Button variant="subtle" color="red" onClick={() => setOpen(true)} data-testid="cancel-bill">
+        {t('billing.cancelBill')}
+      </Button>
+      <Modal opened={open} onClose={() => setOpen(false)} title={t('billing.cancelBill')}>
+        <Stack>
+          <Textarea label={t('billing.cancelReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={1000} data-autofocus />
+          {error && <Alert color="red">{error}</Alert>}
+          <Group justify="flex-end">
+            <Button color="red" onClick={() => void cancel()} loading={busy} disabled={!reason.trim()}>
+              {t('billing.cancelBill')}
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}

@@ -1,0 +1,160 @@
+// CatalogPage: the clinic's services and prices. Everyone in billing reads it; only an
+// administrator (services.write) adds a service or changes a price. A price change never
+// touches bills already made: their lines keep the price they were charged at.
+import { Alert, Anchor, Badge, Button, Checkbox, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useForm } from '@mantine/form';
+import { useDocumentTitle } from '@mantine/hooks';
+import { IconArrowLeft, IconPlus } from '@tabler/icons-react';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { api, unwrap } from '../api';
+import type { CatalogService } from '../api/types';
+import { useSession } from '../auth/session';
+import { problemMessage } from '../forms/errors';
+import { useServerErrors } from '../forms/useServerErrors';
+import { formatMoney } from '../i18n/format';
+import { amountProblem, normalizeAmount } from './money';
+import { CATEGORIES, SERVICES_KEY, useServices } from './queries';
+
+export function CatalogPage() {
+  const { t, i18n } = useTranslation();
+  useDocumentTitle(`${t('billing.catalog.title')} · Chelal`);
+  const { can } = useSession();
+  const services = useServices(false);
+  const [editing, setEditing] = useState<CatalogService | 'new' | null>(null);
+  const admin = can('services.write');
+
+  return (
+    <Stack data-testid="catalog-page">
+      <Anchor component={Link} to="/billing" size="sm" className="no-print">
+        <Group gap={4}>
+          <IconArrowLeft size={16} />
+          {t('billing.backToBills')}
+        </Group>
+      </Anchor>
+      <Group justify="space-between">
+        <Title order={2}>{t('billing.catalog.title')}</Title>
+        {admin && (
+          <Button leftSection={<IconPlus size={18} />} onClick={() => setEditing('new')} className="no-print" data-testid="new-service">
+            {t('billing.catalog.add')}
+          </Button>
+        )}
+      </Group>
+      {!admin && <Text c="dimmed">{t('billing.catalog.readOnly')}</Text>}
+      {services.isError && <Alert color="red">{problemMessage(services.error, t, i18n.language)}</Alert>}
+      <Table striped verticalSpacing="xs" data-testid="services">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>{t('billing.catalog.code')}</Table.Th>
+            <Table.Th>{t('billing.catalog.name')}</Table.Th>
+            <Table.Th>{t('billing.catalog.category')}</Table.Th>
+            <Table.Th ta="right">{t('billing.catalog.price')}</Table.Th>
+            <Table.Th />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {(services.data ?? []).map((s) => (
+            <Table.Tr key={s.id} data-code={s.code}>
+              <Table.Td>{s.code}</Table.Td>
+              <Table.Td>
+                {s.name}
+                {!s.is_active && (
+                  <Badge ml="xs" color="gray" size="xs">
+                    {t('billing.catalog.inactive')}
+                  </Badge>
+                )}
+              </Table.Td>
+              <Table.Td>{t(`billing.categories.${s.category}`)}</Table.Td>
+              <Table.Td ta="right">{formatMoney(s.price, i18n.language)}</Table.Td>
+              <Table.Td>
+                {admin && (
+                  <Button size="compact-sm" variant="subtle" onClick={() => setEditing(s)}>
+                    {t('common.edit')}
+                  </Button>
+                )}
+              </Table.Td>
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {editing && <ServiceModal service={editing === 'new' ? undefined : editing} onClose={() => setEditing(null)} />}
+    </Stack>
+  );
+}
+
+function ServiceModal({ service, onClose }: { service?: CatalogService; onClose: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    mode: 'controlled',
+    initialValues: {
+      name: service?.name ?? '',
+      code: service?.code ?? '',
+      category: service?.category ?? 'consultation',
+      price: service?.price ?? '',
+      is_active: service?.is_active ?? true,
+      description: service?.description ?? '',
+    },
+    validate: {
+      name: (v) => (v.trim() ? null : t('billing.catalog.nameRequired')),
+      code: (v) => (v.trim() ? null : t('billing.catalog.codeRequired')),
+      price: (v) => {
+        const p = amountProblem(v, { allowZero: true });
+        return p ? t(`billing.amountProblems.${p}`) : null;
+      },
+    },
+  });
+  const errors = useServerErrors(form);
+
+  async function save(v: typeof form.values) {
+    setBusy(true);
+    errors.clear();
+    const body = { ...v, name: v.name.trim(), code: v.code.trim(), price: normalizeAmount(v.price), category: v.category as CatalogService['category'] };
+    try {
+      if (service) {
+        await unwrap(api.client.PATCH('/api/v1/services/{id}', { params: { path: { id: service.id } }, body: { ...body, version: service.version } }));
+      } else {
+        await unwrap(api.client.POST('/api/v1/services', { body }));
+      }
+      await qc.invalidateQueries({ queryKey: SERVICES_KEY });
+      onClose();
+    } catch (err) {
+      errors.handle(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={service ? t('billing.catalog.edit') : t('billing.catalog.add')}>
+      <form onSubmit={form.onSubmit(save)} noValidate data-testid="service-form">
+        <Stack>
+          <TextInput label={t('billing.catalog.name')} {...form.getInputProps('name')} name="name" maxLength={255} data-autofocus />
+          <TextInput label={t('billing.catalog.code')} {...form.getInputProps('code')} name="code" maxLength={50} />
+          <NativeSelect
+            label={t('billing.catalog.category')}
+            {...form.getInputProps('category')}
+            data={CATEGORIES.map((c) => ({ value: c, label: t(`billing.categories.${c}`) }))}
+            name="category"
+          />
+          <TextInput label={t('billing.catalog.price')} {...form.getInputProps('price')} name="price" inputMode="decimal" />
+          {service && <Text size="xs" c="dimmed">{t('billing.catalog.priceNote')}</Text>}
+          <TextInput label={t('billing.catalog.description')} {...form.getInputProps('description')} name="description" maxLength={2000} />
+          <Checkbox label={t('billing.catalog.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} name="is_active" />
+          {errors.message && <Alert color="red">{errors.message}</Alert>}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy} data-testid="service-save">
+              {t('common.save')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,83 @@
+// The billing area's server state: the catalog, bills (the cashier's open bills, a search), one
+// bill with its lines and payments, a receipt, and the changes (lines, payments, cancel).
+import { keepPreviousData, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { api, unwrap } from '../api';
+
+export const BILLS_KEY = ['bills'] as const;
+export const SERVICES_KEY = ['services'] as const;
+export const REPORT_KEY = ['reports', 'daily'] as const;
+
+export function useServices(activeOnly = false) {
+  return useQuery({
+    queryKey: [...SERVICES_KEY, { activeOnly }],
+    queryFn: async () => {
+      // The catalog is small; read it whole, 200 at a time.
+      const items = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await unwrap(api.client.GET('/api/v1/services', { params: { query: { limit: 200, ...(activeOnly ? { active: true } : {}), ...(cursor ? { cursor } : {}) } } }));
+        items.push(...page.items);
+        if (!page.next_cursor) return items;
+        cursor = page.next_cursor;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+export interface BillQuery {
+  status?: string;
+  q?: string;
+  patient_id?: number;
+}
+
+export function useBills(filter: BillQuery) {
+  const query = Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined && v !== '' && v !== 0));
+  return useQuery({
+    queryKey: [...BILLS_KEY, 'list', query],
+    queryFn: async () => unwrap(api.client.GET('/api/v1/bills', { params: { query: { ...query, limit: 100 } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: 20_000,
+    staleTime: 5_000,
+  });
+}
+
+export function useBill(id: number) {
+  return useQuery({
+    queryKey: [...BILLS_KEY, 'one', id],
+    queryFn: async () => unwrap(api.client.GET('/api/v1/bills/{id}', { params: { path: { id } } })),
+    enabled: id > 0,
+  });
+}
+
+export function useReceipt(id: number, paymentId?: number) {
+  return useQuery({
+    queryKey: [...BILLS_KEY, 'receipt', id, paymentId ?? 0],
+    queryFn: async () => unwrap(api.client.GET('/api/v1/bills/{id}/receipt', { params: { path: { id }, query: paymentId ? { payment_id: paymentId } : {} } })),
+    enabled: id > 0,
+  });
+}
+
+/** invalidateBilling refreshes every bill, receipt and the report after a change. */
+export function invalidateBilling(qc: QueryClient) {
+  return Promise.all([qc.invalidateQueries({ queryKey: BILLS_KEY }), qc.invalidateQueries({ queryKey: REPORT_KEY })]);
+}
+
+export function useInvalidateBilling() {
+  const qc = useQueryClient();
+  return () => invalidateBilling(qc);
+}
+
+/**
+ * newIdempotencyKey names one payment attempt: a retry of the same attempt reuses it. (LAN
+ * browsers over plain http are not a secure context and lack crypto.randomUUID.)
+ */
+export function newIdempotencyKey(): string {
+  const c: Crypto = globalThis.crypto;
+  if (typeof c.randomUUID === 'function' && globalThis.isSecureContext) return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export const METHODS = ['cash', 'mobile_money', 'card', 'insurance', 'other'] as const;
+export const CATEGORIES = ['consultation', 'procedure', 'lab', 'pharmacy', 'other'] as const;

@@ -1,0 +1,261 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+	"chelal/internal/audit"
+	"chelal/internal/db"
+)
+
+// Categories of the service catalog.
+var Categories = []string{"consultation", "procedure", "lab", "pharmacy", "other"}
+
+// CatalogService is one priced service of the clinic's catalog. Changing its price never
+// changes a bill: a bill item keeps the unit price it was charged at.
+type CatalogService struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	Code        string    `json:"code"`
+	Category    string    `json:"category" enum:"consultation,procedure,lab,pharmacy,other"`
+	Price       Money     `json:"price"`
+	IsActive    bool      `json:"is_active"`
+	Description string    `json:"description"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+	Version     int64     `json:"version"`
+}
+
+const selectService = `
+	SELECT id, name, code, category, price::text, is_active, coalesce(description, ''), created_at, updated_at, version
+	  FROM core_servicecatalog`
+
+func scanService(r pgx.Row) (CatalogService, error) {
+	var c CatalogService
+	err := r.Scan(&c.ID, &c.Name, &c.Code, &c.Category, &c.Price, &c.IsActive, &c.Description, &c.CreatedAt, &c.UpdatedAt, &c.Version)
+	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	return c, err
+}
+
+// ServiceParams adds a service to the catalog. Price is a string with at most two decimals.
+type ServiceParams struct {
+	Name        string `json:"name"`
+	Code        string `json:"code"`
+	Category    string `json:"category" enum:"consultation,procedure,lab,pharmacy,other"`
+	Price       string `json:"price" doc:"an amount with at most two decimals, as a string: \"1500.00\""`
+	IsActive    *bool  `json:"is_active,omitempty" doc:"default true"`
+	Description string `json:"description,omitempty"`
+}
+
+// ServiceEdit changes a catalog service made on Version; absent fields stay.
+type ServiceEdit struct {
+	Version     int64   `json:"version,omitempty" doc:"or If-Match"`
+	Name        *string `json:"name,omitempty"`
+	Code        *string `json:"code,omitempty"`
+	Category    *string `json:"category,omitempty" enum:"consultation,procedure,lab,pharmacy,other"`
+	Price       *string `json:"price,omitempty"`
+	IsActive    *bool   `json:"is_active,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// serviceFields is a service's values once checked.
+type serviceFields struct {
+	name, code, category, description string
+	price                             Money
+	active                            bool
+}
+
+func (v *serviceFields) check(f *apperr.Fields, price string) {
+	v.name, v.code, v.description = strings.TrimSpace(v.name), strings.ToUpper(strings.TrimSpace(v.code)), strings.TrimSpace(v.description)
+	switch n := utf8.RuneCountInString(v.name); {
+	case n == 0:
+		f.Add("name", apperr.CodeRequired, "Name the service.")
+	case n > 255:
+		f.Add("name", apperr.CodeTooLong, "At most 255 characters.")
+	}
+	switch {
+	case v.code == "":
+		f.Add("code", apperr.CodeRequired, "Give the service a short code, like CONSULT.")
+	case len(v.code) > 50 || strings.ContainsFunc(v.code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}):
+		f.Add("code", apperr.CodeInvalid, "A code is 1-50 letters, digits, '-', '_' or '.'.")
+	}
+	if !slices.Contains(Categories, v.category) {
+		f.Add("category", apperr.CodeInvalid, "Choose a category: "+strings.Join(Categories, ", ")+".")
+	}
+	if utf8.RuneCountInString(v.description) > 2000 {
+		f.Add("description", apperr.CodeTooLong, "At most 2000 characters.")
+	}
+	if m, ok := parseAmount(f, "price", price, false); ok {
+		v.price = m
+	}
+}
+
+func mapServiceError(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "23505" {
+		return apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeDuplicate, Message: "Another service already has this code."})
+	}
+	return fmt.Errorf("save service: %w", err)
+}
+
+// CreateService adds a service to the catalog. A code already used is a field error.
+func (s *Service) CreateService(ctx context.Context, actor db.Actor, p ServiceParams) (CatalogService, error) {
+	v := serviceFields{name: p.Name, code: p.Code, category: p.Category, description: p.Description, active: p.IsActive == nil || *p.IsActive}
+	var f apperr.Fields
+	v.check(&f, p.Price)
+	if err := f.Err(); err != nil {
+		return CatalogService{}, err
+	}
+	var out CatalogService
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var id int64
+		err := tx.QueryRow(ctx, `
+			INSERT INTO core_servicecatalog (name, code, category, price, is_active, description)
+			VALUES ($1, $2, $3, $4::numeric, $5, nullif($6, '')) RETURNING id`,
+			v.name, v.code, v.category, v.price.String(), v.active, v.description).Scan(&id)
+		if err != nil {
+			return mapServiceError(err)
+		}
+		out, err = scanService(tx.QueryRow(ctx, selectService+` WHERE id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// UpdateService edits a catalog service. A stale version is a conflict (409). Bills already
+// made keep their prices.
+func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e ServiceEdit) (CatalogService, error) {
+	var f apperr.Fields
+	apperr.CheckVersion(&f, e.Version)
+	if err := f.Err(); err != nil {
+		return CatalogService{}, err
+	}
+	var out CatalogService
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := scanService(tx.QueryRow(ctx, selectService+` WHERE id = $1 FOR UPDATE`, id))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		v := serviceFields{name: cur.Name, code: cur.Code, category: cur.Category, description: cur.Description, active: cur.IsActive}
+		price := cur.Price.String()
+		set := func(dst *string, src *string) {
+			if src != nil {
+				*dst = *src
+			}
+		}
+		set(&v.name, e.Name)
+		set(&v.code, e.Code)
+		set(&v.category, e.Category)
+		set(&v.description, e.Description)
+		set(&price, e.Price)
+		if e.IsActive != nil {
+			v.active = *e.IsActive
+		}
+		var f apperr.Fields
+		v.check(&f, price)
+		if err := f.Err(); err != nil {
+			return err
+		}
+		if cur.Version != e.Version {
+			return apperr.Stale("service")
+		}
+		_, err = tx.Exec(ctx, `
+			UPDATE core_servicecatalog SET name = $2, code = $3, category = $4, price = $5::numeric, is_active = $6,
+			       description = nullif($7, '')
+			 WHERE id = $1`, id, v.name, v.code, v.category, v.price.String(), v.active, v.description)
+		if err != nil {
+			return mapServiceError(err)
+		}
+		out, err = scanService(tx.QueryRow(ctx, selectService+` WHERE id = $1`, id))
+		return err
+	})
+	return out, err
+}
+
+// GetService returns one catalog service, or apperr.ErrNotFound.
+func (s *Service) GetService(ctx context.Context, id int64) (CatalogService, error) {
+	c, err := scanService(s.db.Pool.QueryRow(ctx, selectService+` WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return c, apperr.ErrNotFound
+	}
+	return c, err
+}
+
+// ServiceFilter selects catalog services: by name or code (Q), category, active only.
+type ServiceFilter struct {
+	Q          string
+	Category   string
+	ActiveOnly bool
+	Limit      int
+	Cursor     string
+}
+
+// ServicePage is one page of the catalog, by id.
+type ServicePage struct {
+	Items      []CatalogService `json:"items"`
+	NextCursor *string          `json:"next_cursor"`
+}
+
+// ListServices returns the catalog, a page at a time, by id.
+func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePage, error) {
+	var fe apperr.Fields
+	if sf.Category != "" && !slices.Contains(Categories, sf.Category) {
+		fe.Add("category", apperr.CodeInvalid, "Unknown category.")
+	}
+	if utf8.RuneCountInString(sf.Q) > 100 {
+		fe.Add("q", apperr.CodeTooLong, "At most 100 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return ServicePage{}, err
+	}
+	limit, err := audit.PageLimit(sf.Limit)
+	if err != nil {
+		return ServicePage{}, err
+	}
+	var after int64
+	if sf.Cursor != "" {
+		if after, err = audit.DecodeCursor(sf.Cursor); err != nil {
+			return ServicePage{}, err
+		}
+	}
+	q := strings.TrimSpace(sf.Q)
+	rows, err := s.db.Pool.Query(ctx, selectService+`
+		 WHERE id > $1
+		   AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR code ILIKE $2 || '%')
+		   AND ($3 = '' OR category = $3)
+		   AND (NOT $4 OR is_active)
+		 ORDER BY id LIMIT $5`, after, escapeLike(q), sf.Category, sf.ActiveOnly, limit+1)
+	if err != nil {
+		return ServicePage{}, fmt.Errorf("list services: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) })
+	if err != nil {
+		return ServicePage{}, fmt.Errorf("list services: %w", err)
+	}
+	page := ServicePage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		c := audit.EncodeCursor(items[limit-1].ID)
+		page.NextCursor = &c
+	}
+	return page, nil
+}
+
+// escapeLike makes s match itself in a LIKE pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,160 @@
+package billing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/settings"
+)
+
+// Sources of automatic lines.
+const (
+	SourceEncounter = "encounter" // SourceID: the closed encounter's id
+	SourceDispense  = "dispense"  // SourceID: the dispense record's id (one per dispensing act)
+)
+
+// DefaultConsultationCode is the catalog code of the consultation fee when the setting
+// billing_consultation_code is not set.
+const DefaultConsultationCode = "CONSULT"
+
+// Charge is an automatic line another domain adds in its own transaction: the consultation
+// fee of a closed encounter, the medication of a dispense.
+type Charge struct {
+	PatientID int64
+	Source    string // SourceEncounter or SourceDispense
+	SourceID  int64
+	// ServiceCode prices an encounter's line from the catalog; "" means the
+	// billing_consultation_code setting (default DefaultConsultationCode).
+	ServiceCode string
+	// A dispense's line: what was dispensed, its unit price and quantity.
+	Description string
+	UnitPrice   Money
+	Quantity    int64
+}
+
+// Why ChargeInTx added no line.
+const (
+	SkipDisabled       = "disabled"        // the setting for this source is off
+	SkipAlreadyCharged = "already-charged" // this source was charged before (a retry)
+	SkipNoService      = "no-service"      // the consultation service is not in the catalog, or inactive
+)
+
+// ChargeResult says what ChargeInTx did: the line it added (ItemID, on BillID), or why it added
+// none (Skipped).
+type ChargeResult struct {
+	BillID  int64
+	ItemID  int64
+	Skipped string
+}
+
+// ChargeInTx adds an automatic line to the patient's open bill (the newest pending bill with
+// no payment), or to a new bill when there is none, inside tx: the caller's transaction, so
+// the line exists exactly when the encounter is closed or the medication dispensed. It is
+// idempotent on (Source, SourceID): a second call adds nothing. It adds nothing when the
+// matching setting (billing_auto_consultation, billing_auto_dispense) is off, or when the
+// consultation service is missing from the catalog (Skipped says which). The line's author is
+// the transaction's user (db.InTx's actor). Bad input is an apperr.ErrInvalid error.
+func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeResult, error) {
+	var f apperr.Fields
+	if c.PatientID <= 0 {
+		f.Add("patient_id", apperr.CodeRequired, "The patient is missing.")
+	}
+	if c.SourceID <= 0 {
+		f.Add("source_id", apperr.CodeRequired, "The source record is missing.")
+	}
+	var setting string
+	switch c.Source {
+	case SourceEncounter:
+		setting = settings.BillingAutoConsultation
+	case SourceDispense:
+		setting = settings.BillingAutoDispense
+		c.Description = strings.TrimSpace(c.Description)
+		if c.Description == "" || len(c.Description) > 500 {
+			f.Add("description", apperr.CodeInvalid, "A dispensed line says what was dispensed (1-500 characters).")
+		}
+		if c.Quantity <= 0 || c.Quantity > MaxQuantity {
+			f.Add("quantity", apperr.CodeOutOfRange, fmt.Sprintf("The quantity is 1-%d.", MaxQuantity))
+		}
+		if c.UnitPrice.Sign() < 0 || c.UnitPrice.Cmp(MaxMoney) > 0 {
+			f.Add("unit_price", apperr.CodeOutOfRange, "The unit price is 0.00 or more.")
+		}
+	default:
+		f.Add("source", apperr.CodeInvalid, "The source is encounter or dispense.")
+	}
+	if err := f.Err(); err != nil {
+		return ChargeResult{}, err
+	}
+	on, err := settings.Get(ctx, tx, setting, true)
+	if err != nil {
+		return ChargeResult{}, err
+	}
+	if !on {
+		return ChargeResult{Skipped: SkipDisabled}, nil
+	}
+	// One charge per patient at a time: two closings never open two bills.
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(8001, $1::integer)`, c.PatientID); err != nil {
+		return ChargeResult{}, fmt.Errorf("charge: lock patient: %w", err)
+	}
+	var res ChargeResult
+	err = tx.QueryRow(ctx, `SELECT bill_id, id FROM core_billitem WHERE source = $1 AND source_id = $2`, c.Source, c.SourceID).
+		Scan(&res.BillID, &res.ItemID)
+	if err == nil {
+		res.Skipped = SkipAlreadyCharged
+		return res, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return ChargeResult{}, fmt.Errorf("charge: %w", err)
+	}
+
+	l := line{kind: KindMedication, quantity: c.Quantity, unitPrice: c.UnitPrice, description: c.Description}
+	if c.Source == SourceEncounter {
+		code := c.ServiceCode
+		if code == "" {
+			if code, err = settings.Get(ctx, tx, settings.BillingConsultationCode, DefaultConsultationCode); err != nil {
+				return ChargeResult{}, err
+			}
+		}
+		var id int64
+		var price Money
+		err := tx.QueryRow(ctx, `SELECT id, price::text FROM core_servicecatalog WHERE code = $1 AND is_active`,
+			strings.ToUpper(strings.TrimSpace(code))).Scan(&id, &price)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ChargeResult{Skipped: SkipNoService}, nil
+		}
+		if err != nil {
+			return ChargeResult{}, fmt.Errorf("charge: consultation service: %w", err)
+		}
+		l = line{kind: KindConsultation, serviceID: &id, quantity: 1, unitPrice: price}
+	}
+
+	err = tx.QueryRow(ctx, `
+		SELECT id FROM core_bill WHERE patient_id = $1 AND status = 'pending' AND paid_amount = 0
+		 ORDER BY id DESC LIMIT 1 FOR UPDATE`, c.PatientID).Scan(&res.BillID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		today, terr := s.today(ctx, tx)
+		if terr != nil {
+			return ChargeResult{}, terr
+		}
+		if res.BillID, err = insertBill(ctx, tx, c.PatientID, today); err != nil {
+			return ChargeResult{}, fmt.Errorf("charge: %w", err)
+		}
+	} else if err != nil {
+		return ChargeResult{}, fmt.Errorf("charge: open bill: %w", err)
+	}
+	err = tx.QueryRow(ctx, `
+		INSERT INTO core_billitem (bill_id, kind, service_catalog_id, quantity, unit_price, total_price, description,
+		                           source, source_id, created_by)
+		VALUES ($1, $2, $3, $4::integer, $5::numeric, $4::integer * $5::numeric, nullif($6, ''), $7, $8,
+		        NULLIF(current_setting('chelal.user_id', true), '')::integer)
+		RETURNING id`, res.BillID, l.kind, l.serviceID, l.quantity, l.unitPrice.String(), l.description, c.Source, c.SourceID).
+		Scan(&res.ItemID)
+	if err != nil {
+		return ChargeResult{}, mapBillError(err)
+	}
+	return res, nil
+}
