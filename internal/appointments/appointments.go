@@ -116,7 +116,7 @@ func (s *Service) clock(ctx context.Context, q settings.Querier) (clock, error) 
 	if err != nil {
 		return clock{}, err
 	}
-	slot, err := settings.Get(ctx, q, settings.SlotMinutes, 15)
+	slot, err := settings.Get(ctx, q, settings.SlotMinutes, settings.DefaultSlotMinutes)
 	if err != nil {
 		return clock{}, err
 	}

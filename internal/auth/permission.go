@@ -34,6 +34,7 @@ const (
 	PermBillingRead        Permission = "billing.read"
 	PermBillingWrite       Permission = "billing.write"
 	PermReportsRead        Permission = "reports.read"
+	PermSettingsWrite      Permission = "settings.write"
 )
 
 // The six roles every clinic has (seeded by migration 0001).

@@ -20,7 +20,7 @@ const (
 
 // DefaultConsultationCode is the catalog code of the consultation fee when the setting
 // billing_consultation_code is not set.
-const DefaultConsultationCode = "CONSULT"
+const DefaultConsultationCode = settings.DefaultConsultationCode
 
 // Charge is an automatic line another domain adds in its own transaction: the consultation
 // fee of a closed encounter, the medication of a dispense.

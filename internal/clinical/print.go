@@ -38,7 +38,7 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 		if err = tx.QueryRow(ctx, `SELECT date_of_birth, gender FROM core_patient WHERE id = $1`, enc.PatientID).Scan(&dob, &gender); err != nil {
 			return fmt.Errorf("patient: %w", err)
 		}
-		if clinic, err = settings.Get(ctx, tx, settings.ClinicName, "Chelal clinic"); err != nil {
+		if clinic, err = settings.Get(ctx, tx, settings.ClinicName, settings.DefaultClinicName); err != nil {
 			return err
 		}
 		if loc, err = patients.ClinicLocation(ctx, tx); err != nil {

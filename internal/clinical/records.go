@@ -51,11 +51,11 @@ func scanVitals(r pgx.Row) (VitalsRecord, error) {
 
 // ClinicUnits reads the clinic's vitals units.
 func ClinicUnits(ctx context.Context, q settings.Querier) (Units, error) {
-	t, err := settings.Get(ctx, q, settings.TemperatureUnit, "C")
+	t, err := settings.Get(ctx, q, settings.TemperatureUnit, settings.DefaultTemperatureUnit)
 	if err != nil {
 		return Units{}, err
 	}
-	w, err := settings.Get(ctx, q, settings.WeightUnit, "kg")
+	w, err := settings.Get(ctx, q, settings.WeightUnit, settings.DefaultWeightUnit)
 	if err != nil {
 		return Units{}, err
 	}

@@ -181,7 +181,7 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 					len(dups), dups[0].UniqueID).WithCode("possible-duplicate")
 			}
 		}
-		prefix, err := settings.Get(ctx, tx, settings.MRNPrefix, "CHL")
+		prefix, err := settings.Get(ctx, tx, settings.MRNPrefix, settings.DefaultMRNPrefix)
 		if err != nil {
 			return err
 		}

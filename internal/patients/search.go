@@ -56,7 +56,7 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 	if utf8.RuneCountInString(q) < 2 {
 		return res, nil
 	}
-	prefix, err := settings.Get(ctx, s.db.Pool, settings.MRNPrefix, "CHL")
+	prefix, err := settings.Get(ctx, s.db.Pool, settings.MRNPrefix, settings.DefaultMRNPrefix)
 	if err != nil {
 		return res, err
 	}

@@ -57,7 +57,7 @@ type Service struct {
 func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 
 // DefaultExpiryWarningDays is the default of settings.ExpiryWarningDays.
-const DefaultExpiryWarningDays = 90
+const DefaultExpiryWarningDays = settings.DefaultExpiryWarningDays
 
 // Limits of the inputs.
 const (

@@ -87,6 +87,8 @@ var whoMay = map[string][]string{
 	"GET /api/v1/encounters/{id}/prescriptions":    {"admin", "doctor", "nurse", "pharmacist"},
 	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
 	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
+	"GET /api/v1/settings":                         {"any"},
+	"PATCH /api/v1/settings":                       {auth.RoleAdmin},
 	"GET /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"PUT /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"GET /api/v1/backups/restore":                  {auth.RoleAdmin},
@@ -139,6 +141,7 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermBillingRead:        {"admin", "doctor", "receptionist", "cashier"},
 	auth.PermBillingWrite:       {"admin", "receptionist", "cashier"},
 	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
+	auth.PermSettingsWrite:      {"admin"}, // the clinic's settings: the administrator's, like the catalog
 }
 
 func TestSeededPermissionsAreTheRoleTable(t *testing.T) {

@@ -410,3 +410,41 @@ func TestWalkInEncounterAndVitalsUnits(t *testing.T) {
 		t.Errorf("units: %v", units)
 	}
 }
+
+// TestClinicSettings: every user reads the settings; an administrator changes them (bad values
+// refused, all at once, nothing changed; a stale version refused); a change takes effect (the
+// nurse's units).
+func TestClinicSettings(t *testing.T) {
+	t.Parallel()
+	c := newClinic(t, "")
+	got := expect(t, c.cashier.do("GET", "/api/v1/settings", nil), 200)
+	if got["temperature_unit"] != "C" || got["slot_minutes"] != float64(15) || got["billing_auto_dispense"] != true || got["pharmacy_expiry_warning_days"] != float64(90) {
+		t.Fatalf("defaults: %v", got)
+	}
+	v := got["version"]
+	expect(t, c.doc.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "temperature_unit": "F"}), 403)
+	expect(t, c.admin.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "temperature_unit": "F"}, CSRFHeader, ""), 403)
+	m := expect(t, c.admin.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "temperature_unit": "K", "weight_unit": "stone",
+		"slot_minutes": 7, "timezone": "Mars/Olympus", "pharmacy_expiry_warning_days": 0, "clinic_name": " ", "billing_consultation_code": "a b"}), 422)
+	if n := len(m["errors"].([]any)); n != 7 {
+		t.Errorf("%d field errors, want 7: %v", n, m)
+	}
+	expect(t, c.admin.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "slot_minutes": "15"}), 422)
+	if again := expect(t, c.admin.do("GET", "/api/v1/settings", nil), 200); again["version"] != v || again["temperature_unit"] != "C" {
+		t.Fatalf("a refused change changed the settings: %v", again)
+	}
+	after := expect(t, c.admin.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "temperature_unit": "F", "weight_unit": "lb",
+		"timezone": "Africa/Nairobi", "clinic_name": "Zahanati ya Amani", "billing_auto_dispense": false}), 200)
+	if after["temperature_unit"] != "F" || after["clinic_name"] != "Zahanati ya Amani" || after["billing_auto_dispense"] != false || after["version"] == v {
+		t.Fatalf("after the change: %v", after)
+	}
+	if problemType(t, c.admin.do("PATCH", "/api/v1/settings", map[string]any{"version": v, "slot_minutes": 30})) != "stale-version" {
+		t.Error("a stale change was not refused")
+	}
+	// The nurse's form now speaks °F and lb.
+	enc := expect(t, c.nurse.do("POST", fmt.Sprintf("/api/v1/appointments/%d/encounter", idOf(c.visit)), nil), 200)
+	units := expect(t, c.nurse.do("GET", fmt.Sprintf("/api/v1/encounters/%d/vitals", idOf(enc)), nil), 200)["units"].(map[string]any)
+	if units["temperature"] != "F" || units["weight"] != "lb" {
+		t.Errorf("units after the change: %v", units)
+	}
+}

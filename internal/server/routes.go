@@ -14,6 +14,7 @@ import (
 	"chelal/internal/clinical"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/settings"
 )
 
 // Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
@@ -329,6 +330,13 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
+
+		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
+		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",
+			summary: "The clinic's settings in effect", out: settings.Clinic{}, json: handle(s, s.getSettings)},
+		{method: "PATCH", path: "/api/v1/settings", perm: auth.PermSettingsWrite, op: "updateSettings", tag: "settings",
+			summary: "Change some of the clinic's settings (version or If-Match; stale -> 409)", in: settings.Change{},
+			out: settings.Clinic{}, errs: []int{409}, json: handle(s, s.updateSettings)},
 
 		// Backups: administrators.
 		{method: "GET", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "listBackups", tag: "backups",

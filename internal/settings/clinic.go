@@ -1,0 +1,200 @@
+package settings
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+)
+
+// Defaults of the settings an administrator may change (the readers use these too).
+const (
+	DefaultClinicName        = "Chelal clinic"
+	DefaultMRNPrefix         = "CHL"
+	DefaultSlotMinutes       = 15
+	DefaultTemperatureUnit   = "C"
+	DefaultWeightUnit        = "kg"
+	DefaultExpiryWarningDays = 90
+	DefaultConsultationCode  = "CONSULT"
+)
+
+// Clinic is every setting with its value in effect (the default where none was set), and the
+// settings' version: it grows with each change, for optimistic concurrency.
+type Clinic struct {
+	ClinicName              string `json:"clinic_name"`
+	MRNPrefix               string `json:"mrn_prefix" doc:"Read-only: the prefix of record numbers already issued."`
+	SlotMinutes             int    `json:"slot_minutes"`
+	TimeZone                string `json:"timezone" doc:"IANA name; empty: the server's own zone"`
+	TemperatureUnit         string `json:"temperature_unit" enum:"C,F"`
+	WeightUnit              string `json:"weight_unit" enum:"kg,lb"`
+	ExpiryWarningDays       int    `json:"pharmacy_expiry_warning_days"`
+	BillingAutoConsultation bool   `json:"billing_auto_consultation"`
+	BillingConsultationCode string `json:"billing_consultation_code"`
+	BillingAutoDispense     bool   `json:"billing_auto_dispense"`
+	Version                 int64  `json:"version"`
+}
+
+// Change is an administrator's change of some settings, made on Version; absent fields stay.
+type Change struct {
+	Version                 int64   `json:"version"`
+	ClinicName              *string `json:"clinic_name,omitempty"`
+	SlotMinutes             *int    `json:"slot_minutes,omitempty"`
+	TimeZone                *string `json:"timezone,omitempty"`
+	TemperatureUnit         *string `json:"temperature_unit,omitempty"`
+	WeightUnit              *string `json:"weight_unit,omitempty"`
+	ExpiryWarningDays       *int    `json:"pharmacy_expiry_warning_days,omitempty"`
+	BillingAutoConsultation *bool   `json:"billing_auto_consultation,omitempty"`
+	BillingConsultationCode *string `json:"billing_consultation_code,omitempty"`
+	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
+}
+
+// Queryer runs queries (a pool or a transaction).
+type Queryer interface {
+	Querier
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// Load reads the settings in effect.
+func Load(ctx context.Context, q Queryer) (Clinic, error) {
+	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
+		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
+		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true}
+	fields := map[string]any{
+		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone,
+		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
+		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
+		BillingAutoDispense: &c.BillingAutoDispense,
+	}
+	c.Version = 1 // a clinic that never set anything is at version 1
+	rows, err := q.Query(ctx, `SELECT key, value, version FROM core_setting`)
+	if err != nil {
+		return c, fmt.Errorf("settings: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var raw []byte
+		var v int64
+		if err := rows.Scan(&key, &raw, &v); err != nil {
+			return c, err
+		}
+		c.Version += v
+		if dst, ok := fields[key]; ok {
+			if err := json.Unmarshal(raw, dst); err != nil {
+				return c, fmt.Errorf("setting %s: %w", key, err)
+			}
+		}
+	}
+	return c, rows.Err()
+}
+
+var consultationCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)
+
+// check validates a change (every bad field at once) and returns the keys and JSON values to
+// write.
+func (ch Change) check() (map[string]any, error) {
+	var f apperr.Fields
+	out := map[string]any{}
+	apperr.CheckVersion(&f, ch.Version)
+	if ch.ClinicName != nil {
+		v := strings.TrimSpace(*ch.ClinicName)
+		switch n := utf8.RuneCountInString(v); {
+		case n == 0:
+			f.Add("clinic_name", apperr.CodeRequired, "Give the clinic's name.")
+		case n > 200:
+			f.Add("clinic_name", apperr.CodeTooLong, "At most 200 characters.")
+		}
+		out[ClinicName] = v
+	}
+	if ch.SlotMinutes != nil {
+		if v := *ch.SlotMinutes; v < 5 || v > 240 || 60%v != 0 && v%60 != 0 && v%15 != 0 {
+			f.Add("slot_minutes", apperr.CodeOutOfRange, "A slot is 5 to 240 minutes and fits the hour (5, 10, 15, 20, 30, 45, 60, 90, 120...).")
+		}
+		out[SlotMinutes] = *ch.SlotMinutes
+	}
+	if ch.TimeZone != nil {
+		v := strings.TrimSpace(*ch.TimeZone)
+		if v != "" {
+			if _, err := time.LoadLocation(v); err != nil || len(v) > 64 || strings.EqualFold(v, "local") {
+				f.Add("timezone", apperr.CodeInvalid, "Give a time zone such as Africa/Nairobi.")
+			}
+		}
+		out[TimeZone] = v
+	}
+	if ch.TemperatureUnit != nil {
+		if v := *ch.TemperatureUnit; v != "C" && v != "F" {
+			f.Add("temperature_unit", apperr.CodeInvalid, "Temperature is in C or F.")
+		}
+		out[TemperatureUnit] = *ch.TemperatureUnit
+	}
+	if ch.WeightUnit != nil {
+		if v := *ch.WeightUnit; v != "kg" && v != "lb" {
+			f.Add("weight_unit", apperr.CodeInvalid, "Weight is in kg or lb.")
+		}
+		out[WeightUnit] = *ch.WeightUnit
+	}
+	if ch.ExpiryWarningDays != nil {
+		if v := *ch.ExpiryWarningDays; v < 1 || v > 730 {
+			f.Add("pharmacy_expiry_warning_days", apperr.CodeOutOfRange, "Between 1 and 730 days.")
+		}
+		out[ExpiryWarningDays] = *ch.ExpiryWarningDays
+	}
+	if ch.BillingAutoConsultation != nil {
+		out[BillingAutoConsultation] = *ch.BillingAutoConsultation
+	}
+	if ch.BillingAutoDispense != nil {
+		out[BillingAutoDispense] = *ch.BillingAutoDispense
+	}
+	if ch.BillingConsultationCode != nil {
+		v := strings.TrimSpace(*ch.BillingConsultationCode)
+		if !consultationCode.MatchString(v) {
+			f.Add("billing_consultation_code", apperr.CodeInvalid, "A catalog code: letters, digits, - _ . (at most 50).")
+		}
+		out[BillingConsultationCode] = v
+	}
+	return out, f.Err()
+}
+
+// Apply makes an administrator's change, in one transaction with its audit rows. A change made
+// on an older version than the settings' is refused (409) and changes nothing.
+func Apply(ctx context.Context, d *db.DB, actor db.Actor, ch Change) (Clinic, error) {
+	values, err := ch.check()
+	if err != nil {
+		return Clinic{}, err
+	}
+	var out Clinic
+	err = d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		// One change of the settings at a time, so the version compared is the one replaced.
+		if _, err := tx.Exec(ctx, `LOCK TABLE core_setting IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return err
+		}
+		cur, err := Load(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if cur.Version != ch.Version {
+			return apperr.Stale("settings")
+		}
+		for key, v := range values {
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ($1, $2)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, raw); err != nil {
+				return fmt.Errorf("setting %s: %w", key, err)
+			}
+		}
+		out, err = Load(ctx, tx)
+		return err
+	})
+	return out, err
+}

@@ -1,0 +1,3 @@
+BEGIN;
+DELETE FROM core_rolepermission WHERE permission = 'settings.write';
+COMMIT;
