@@ -44,7 +44,7 @@ var timelineSources = map[string]string{
 	KindEncounter: `SELECT 'encounter', e.id, e.created_at, coalesce(e.diagnosis, ''), e.notes
 	                  FROM core_encounter e WHERE e.patient_id = $1`,
 	KindVitals: `SELECT 'vitals', v.id, v.recorded_at,
-	                    v.systolic_bp || '/' || v.diastolic_bp || ' mmHg', 'HR ' || v.heart_rate || ', T ' || v.temperature || ' °C, SpO2 ' || v.oxygen_saturation || ' %'
+	                    v.systolic_bp || '/' || v.diastolic_bp || ' mmHg', 'HR ' || v.heart_rate || ', T ' || v.temperature || ' °C, SpO2 ' || trim_scale(v.oxygen_saturation) || ' %'
 	               FROM core_vitals v JOIN core_encounter e ON e.id = v.encounter_id WHERE e.patient_id = $1`,
 	KindPrescription: `SELECT 'prescription', pr.id, pr.created_at, pr.medication_name, pr.dosage || ', ' || pr.frequency
 	                     FROM core_prescription pr JOIN core_encounter e ON e.id = pr.encounter_id WHERE e.patient_id = $1`,
