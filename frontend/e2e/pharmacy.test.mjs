@@ -2,8 +2,9 @@
 // finds a prescription in the dispensing queue with its allergy warning, dispenses it, sees the
 // stock fall in the list and in the medication's ledger, and a low-stock alert appear.
 //
-// The prescription is written with SQL in the setup: the clinical API (encounters,
-// prescriptions) is built on another branch; once merged, the doctor flow replaces it.
+// The prescription comes from the clinic's real flow, through the API: the doctor books the
+// patient as a walk-in, starts the consultation from that visit and prescribes (the allergy
+// warning is refused until confirmed with a reason).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,11 +14,12 @@ import { loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const PHARMACIST = { username: 'baraka', password: 'dawa-salama-2026' };
+const DOCTOR = { username: 'imani', password: 'daktari-salama-3' };
 let medicationId;
 
 const iso = (d) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 
-/** sql runs statements on the embedded PostgreSQL of the clinic's server (psql, loopback). */
+/** sql reads the embedded PostgreSQL of the clinic's server (psql, loopback), for the final checks. */
 function sql(statement) {
   const pg = join(clinic.chelal.dataDir, 'pg');
   const password = readFileSync(join(pg, 'password'), 'utf8').trim();
@@ -28,27 +30,36 @@ function sql(statement) {
   }).trim();
 }
 
-/** setupClinic adds the staff, a patient, an out-of-stock medication and its prescription. */
+/** setupClinic adds the staff, a patient allergic to penicillin, an out-of-stock penicillin, and the doctor's visit and prescription. */
 async function setupClinic() {
   const { chelal, admin } = clinic;
   const user = async (role, u) =>
     (await chelal.api('POST', '/api/v1/users', { ...u, email: `${u.username}@clinic.test`, role_id: await chelal.roleId(admin, role) }, admin)).json.user;
   await user('pharmacist', { ...PHARMACIST, first_name: 'Baraka', last_name: 'Mushi' });
-  const doctor = await user('doctor', { username: 'imani', password: 'daktari-salama-3', first_name: 'Imani', last_name: 'Kileo' });
+  const doctor = await user('doctor', { ...DOCTOR, first_name: 'Imani', last_name: 'Kileo' });
   const patient = (
     await chelal.api('POST', '/api/v1/patients', {
-      first_name: 'Rehema', last_name: 'Ally', date_of_birth: '1985-07-14', gender: 'female', known_allergies: 'Sulfa drugs', confirm_duplicate: true,
+      first_name: 'Rehema', last_name: 'Ally', date_of_birth: '1985-07-14', gender: 'female', known_allergies: 'Penicillin (rash)', confirm_duplicate: true,
     }, admin)
   ).json;
-  const category = (await chelal.api('POST', '/api/v1/medication-categories', { name: 'Antibiotics' }, admin)).json;
+  const category = (await chelal.api('POST', '/api/v1/medication-categories', { name: 'Penicillins' }, admin)).json;
   const med = await chelal.api('POST', '/api/v1/medications', {
     name: 'Amoxicillin', category_id: category.id, strength: '500 mg', form: 'capsule', unit_price: '12.50', reorder_level: 5,
   }, admin);
   assert.equal(med.res.status, 201);
   medicationId = med.json.id;
-  const encounter = sql(`INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES (${patient.id}, ${doctor.id}, 'Chest infection') RETURNING id`);
-  sql(`INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, duration, medication_id, quantity, allergy_warning, allergy_override_reason)
-       VALUES (${encounter}, 'Amoxicillin', '500 mg', 'three times a day', '5 days', ${medicationId}, 8, 'Allergic to sulfa drugs', 'Not a sulfonamide')`);
+
+  // The doctor: a walk-in visit (checked in at once), the consultation, the prescription.
+  const doc = await chelal.login(DOCTOR.username, DOCTOR.password);
+  const visit = (await chelal.api('POST', '/api/v1/appointments', { patient_id: patient.id, doctor_id: doctor.id, walk_in: true, reason: 'Cough' }, doc)).json;
+  assert.equal(visit.status, 'checked_in');
+  const encounter = (await chelal.api('POST', '/api/v1/encounters', { appointment_id: visit.id, notes: 'Chest infection' }, doc)).json;
+  const rx = { medication_id: medicationId, dosage: '500 mg', frequency: 'three times a day', duration: '5 days', quantity: 8 };
+  const path = `/api/v1/encounters/${encounter.id}/prescriptions`;
+  await assert.rejects(chelal.api('POST', path, rx, doc), /409 .*allergy-warning/);
+  const written = await chelal.api('POST', path, { ...rx, confirm_allergy: true, allergy_override_reason: 'Rash only; no alternative in stock' }, doc);
+  assert.equal(written.res.status, 201);
+  assert.match(written.json.allergy_warning, /penicillin/);
 }
 
 test('receive a batch, dispense a prescription, stock falls, low-stock alert', { timeout: 240_000 }, async () => {
@@ -87,8 +98,8 @@ test('receive a batch, dispense a prescription, stock falls, low-stock alert', {
     const queue = page.locator('[data-testid=dispense-queue]');
     const entry = queue.locator('tr[data-prescription]');
     await entry.waitFor();
-    assert.match(await entry.locator('[data-testid=allergy-warning]').innerText(), /Allergic to sulfa drugs/);
-    assert.match(await entry.locator('[data-testid=allergies]').innerText(), /sulfa drugs/i);
+    assert.match(await entry.locator('[data-testid=allergy-warning]').innerText(), /allergic to "penicillin"/);
+    assert.match(await entry.locator('[data-testid=allergies]').innerText(), /penicillin \(rash\)/i);
     await entry.locator('[data-testid=dispense]').click();
     const dispense = page.locator('[data-testid=dispense-form]');
     await dispense.locator('[data-testid=dispense-allergy]').waitFor();
