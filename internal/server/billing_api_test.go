@@ -120,9 +120,16 @@ func TestBillingFlow(t *testing.T) {
 	expect(t, c.nurse.do("GET", "/api/v1/reports/daily", nil), 403)
 
 	// Lists.
-	list := expect(t, c.cashier.do("GET", "/api/v1/bills?q=otieno&limit=10", nil), 200)
-	if len(list["items"].([]any)) != 1 {
-		t.Fatalf("search: %v", list)
+	for _, q := range []string{"otieno", "Otieno%20Amina", "ami%20OTI", c.patient["unique_id"].(string), strings.ToLower(c.patient["unique_id"].(string))[:6]} {
+		list := expect(t, c.cashier.do("GET", "/api/v1/bills?limit=10&q="+q, nil), 200)
+		if len(list["items"].([]any)) != 1 {
+			t.Errorf("search %q: %v", q, list)
+		}
+	}
+	for _, q := range []string{"wanjiru", "100%25", "a_b"} {
+		if list := expect(t, c.cashier.do("GET", "/api/v1/bills?q="+q, nil), 200); len(list["items"].([]any)) != 0 {
+			t.Errorf("search %q found %v", q, list)
+		}
 	}
 	expect(t, c.cashier.do("GET", "/api/v1/bills?status=open", nil), 200)
 	expect(t, c.cashier.do("GET", "/api/v1/bills?limit=500", nil), 422)
