@@ -201,6 +201,31 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		return sess.post(client, fmt.Sprintf("%s/api/v1/encounters/%d/prescriptions", base, encs[r.IntN(len(encs))]), body, http.StatusCreated)
 	})
 	fmt.Printf("prescription over HTTP: %s\n", rx)
+
+	// Payments: bills of 1,000.00 on random patients, then payments of 1.00 taken on them at
+	// random (each locks its bill; paid_amount kept by the database).
+	svc, err := sess.postID(client, base+"/api/v1/services", `{"name":"Consultation","code":"CONSULT","category":"consultation","price":"1000.00"}`)
+	if err != nil {
+		return err
+	}
+	var bills []int64
+	for i := 0; i < 200; i++ {
+		id, err := sess.postID(client, base+"/api/v1/bills", fmt.Sprintf(`{"patient_id":%d,"items":[{"service_id":%d,"quantity":1}]}`, 1+rand.IntN(n), svc))
+		if err != nil {
+			return err
+		}
+		bills = append(bills, id)
+	}
+	pay := measure(clients, dur, func(r *rand.Rand) error {
+		return sess.post(client, fmt.Sprintf("%s/api/v1/bills/%d/payments", base, bills[r.IntN(len(bills))]),
+			`{"amount":"1.00","payment_method":"cash"}`, http.StatusCreated)
+	})
+	fmt.Printf("payment over HTTP:   %s\n", pay)
+	var mismatched int
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_bill b WHERE b.paid_amount <> coalesce((SELECT sum(amount) FROM core_payment p WHERE p.bill_id = b.id), 0)`).Scan(&mismatched); err != nil {
+		return err
+	}
+	fmt.Printf("payments check: %d bills whose paid_amount differs from their payments\n", mismatched)
 	return benchBackup(ctx, d, dir, clients, dur, func(r *rand.Rand) error {
 		qs := sample["id"]
 		return sess.get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
