@@ -30,7 +30,7 @@ help:
 	@echo "make test     run every test (Go on real PostgreSQL, process, browser and desktop tests)"
 	@echo "make build    bin/chelal: the static server build (no cgo), UI and PostgreSQL embedded"
 	@echo "make desktop  bin/chelal-desktop: the desktop build (Wails, GTK/WebKit)"
-	@echo "make bench    start, stop, memory and login figures; make bench-patients: search at scale"
+	@echo "make bench    start, stop, memory and login figures; make bench-patients: search and writes at scale; make bench-dispense: dispensing under contention"
 
 # run opens the desktop window when a display exists, else serves on $(ADDR).
 run:
@@ -113,7 +113,8 @@ test-desktop: desktop
 bench: build
 	$(GO) run ./bench/serve -bin $(BIN)
 
-# bench-patients loads N patients (default 1,000,000) and measures search and booking.
+# bench-patients loads N patients (default 1,000,000) and measures search, booking, encounters, vitals,
+# prescriptions and payments over HTTP at C clients, then a backup and its restore.
 N ?= 1000000
 C ?= 50
 bench-patients: bundle
