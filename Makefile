@@ -117,11 +117,12 @@ bench: build
 # prescriptions and payments over HTTP at C clients, then a backup and its restore.
 N ?= 1000000
 C ?= 50
+THINK ?= 0
 bench-patients: bundle
 	$(GO) build -o bin/bench-patients ./bench/patients
 	@mkdir -p /var/tmp/chelal-bench && cp bin/bench-patients /var/tmp/chelal-bench/ && \
 	  $(if $(ROOT),chown -R 65534:65534 /var/tmp/chelal-bench,true)
-	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C)
+	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C) -think $(THINK)
 
 # bench-dispense: C clients (default 50) dispense 20 medications at once; p50/p95 and the
 # proof that no balance went negative and every stock equals its ledger.

@@ -46,7 +46,13 @@ func main() {
 	c := flag.Int("c", 50, "concurrent clients")
 	d := flag.Duration("d", 15*time.Second, "duration of each load phase")
 	dir := flag.String("dir", "", "data folder (default: a temporary one, removed afterwards)")
+	flag.DurationVar(&think, "think", 0, "each client's mean pause between requests, like staff at work (0: none, every client at full speed)")
 	flag.Parse()
+	if think > 0 {
+		fmt.Printf("paced load: each of the %d clients pauses %s on average between requests\n", *c, think)
+	} else {
+		fmt.Printf("saturation load: %d clients, each sending its next request as soon as the last is answered\n", *c)
+	}
 	if err := run(*n, *c, *d, *dir); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/patients:", err)
 		os.Exit(1)
@@ -395,6 +401,9 @@ func (r result) String() string {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // measure runs op from clients goroutines for dur and summarises the latencies.
+// think is each client's mean pause between requests (-think); 0: none.
+var think time.Duration
+
 func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result {
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -414,6 +423,9 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 					continue
 				}
 				mine = append(mine, time.Since(began))
+				if think > 0 { // an exponential pause: arrivals like independent people's
+					time.Sleep(time.Duration(r.ExpFloat64() * float64(think)))
+				}
 			}
 			mu.Lock()
 			lat = append(lat, mine...)
