@@ -1,18 +1,24 @@
 // BackupsPage: the backups in the server's backup folder (newest first) with the result of
-// their verification (each backup is restored into a scratch database), "Back up now", and
-// how the schedule and a restore work. Restoring is done from the server's terminal only.
+// their verification (each backup is restored into a scratch database), "Back up now", the
+// backup folder, the point-in-time archive, and restoring a backup (from the list, or in the
+// desktop window from any file) into a new database that Chelal then restarts on.
 import { Alert, Badge, Button, Card, Code, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconDatabaseExport } from '@tabler/icons-react';
+import { IconDatabaseExport, IconFileImport, IconRestore } from '@tabler/icons-react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api';
-import type { Backup } from '../api/types';
+import type { ArchiveUsage, Backup } from '../api/types';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
+import { chooseOpenFile } from '../platform/desktop';
 import { formatMegabytes } from './age';
-import { BACKUPS_KEY, useBackups } from './queries';
+import { BackupFolderCard } from './BackupFolderCard';
+import { BACKUPS_KEY, useBackupFolder, useBackupList } from './queries';
+import { RestoreDialog } from './RestoreDialog';
+import { formatBytes } from './restore';
 
 export function VerificationBadge({ backup }: { backup: Backup }) {
   const { t, i18n } = useTranslation();
@@ -44,12 +50,49 @@ export function VerificationBadge({ backup }: { backup: Backup }) {
   );
 }
 
+/** ArchiveCard: the point-in-time archive's size, how far back it reaches, and how to use it. */
+function ArchiveCard({ archive }: { archive: ArchiveUsage }) {
+  const { t, i18n } = useTranslation();
+  const folder = useBackupFolder();
+  const none = folder.data && !folder.data.archive_dir && archive.base_backups === 0 && archive.wal_files === 0;
+  return (
+    <Card withBorder padding="lg" data-testid="backup-archive" data-base-backups={archive.base_backups}>
+      <Stack gap="xs">
+        {none ? (
+          <Text size="sm">{t('backups.archiveNone')}</Text>
+        ) : (
+          <>
+            <Text size="sm" data-testid="archive-size">
+              {t('backups.archiveSize', {
+                size: formatBytes(archive.wal_bytes + archive.base_bytes, i18n.language),
+                bases: archive.base_backups,
+                files: archive.wal_files,
+              })}{' '}
+              {archive.oldest_base ? t('backups.archiveSince', { date: formatDateTime(archive.oldest_base, i18n.language) }) : t('backups.archiveNoBase')}
+            </Text>
+            <Text size="sm">{t('backups.archiveHow')}</Text>
+            <Code block>chelal restore --to "YYYY-MM-DD HH:MM"</Code>
+          </>
+        )}
+      </Stack>
+    </Card>
+  );
+}
+
 export function BackupsPage() {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   useDocumentTitle(`${t('areas.backups')} · Chelal`);
-  const backups = useBackups();
-  const rows = backups.data ?? [];
+  const backups = useBackupList();
+  const rows = backups.data?.items ?? [];
+  const [restoring, setRestoring] = useState<string | null>(null);
+  const chooseFile = chooseOpenFile();
+
+  async function restoreOther() {
+    if (!chooseFile) return;
+    const path = await chooseFile(t('backups.restoreChooseTitle'));
+    if (path) setRestoring(path);
+  }
 
   const backUp = useMutation({
     mutationFn: () => unwrap(api.client.POST('/api/v1/backups')),
@@ -71,16 +114,23 @@ export function BackupsPage() {
     <Stack data-area-page="backups">
       <Group justify="space-between">
         <Title order={2}>{t('areas.backups')}</Title>
-        <Button
-          leftSection={<IconDatabaseExport size={18} />}
-          loading={backUp.isPending}
-          disabled={backUp.isPending}
-          onClick={() => backUp.mutate()}
-          className="no-print"
-          data-testid="backup-now"
-        >
-          {t('backups.now')}
-        </Button>
+        <Group gap="xs">
+          {chooseFile && (
+            <Button variant="default" leftSection={<IconFileImport size={18} />} onClick={() => void restoreOther()} className="no-print" data-testid="restore-other">
+              {t('backups.restoreOther')}
+            </Button>
+          )}
+          <Button
+            leftSection={<IconDatabaseExport size={18} />}
+            loading={backUp.isPending}
+            disabled={backUp.isPending}
+            onClick={() => backUp.mutate()}
+            className="no-print"
+            data-testid="backup-now"
+          >
+            {t('backups.now')}
+          </Button>
+        </Group>
       </Group>
       <Text>{t('backups.schedule')}</Text>
       {backUp.isPending && (
@@ -100,6 +150,9 @@ export function BackupsPage() {
               <Table.Th>{t('backups.file')}</Table.Th>
               <Table.Th ta="right">{t('backups.size')}</Table.Th>
               <Table.Th>{t('backups.verification')}</Table.Th>
+              <Table.Th className="no-print">
+                <span className="visually-hidden">{t('common.actions')}</span>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -115,6 +168,11 @@ export function BackupsPage() {
                 <Table.Td>
                   <VerificationBadge backup={b} />
                 </Table.Td>
+                <Table.Td ta="right" className="no-print">
+                  <Button size="xs" variant="light" color="red" leftSection={<IconRestore size={14} />} onClick={() => setRestoring(b.file)} data-testid="restore">
+                    {t('backups.restore')}
+                  </Button>
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>
@@ -126,14 +184,9 @@ export function BackupsPage() {
           {t('backups.none')}
         </Text>
       )}
-      <Card withBorder padding="lg" data-testid="backups-restore">
-        <Stack gap="xs">
-          <Title order={4}>{t('backups.restoreTitle')}</Title>
-          <Text size="sm">{t('backups.restoreText')}</Text>
-          <Code block>chelal restore FILE</Code>
-          <Text size="sm">{t('backups.restoreNote')}</Text>
-        </Stack>
-      </Card>
+      {backups.data && <ArchiveCard archive={backups.data.archive} />}
+      <BackupFolderCard />
+      <RestoreDialog file={restoring} onClose={() => setRestoring(null)} />
     </Stack>
   );
 }

@@ -15,6 +15,10 @@ export interface DesktopBinding {
   LANStatus(): Promise<LANStatus>;
   SetLANSharing(on: boolean): Promise<LANStatus>;
   OpenDataFolder(): Promise<void>;
+  /** ChooseFolder asks for a folder (the backup folder); "" when cancelled. Older desktop builds lack it. */
+  ChooseFolder?(title: string): Promise<string>;
+  /** ChooseOpenFile asks for a file to open (a backup on a USB drive); "" when cancelled. Older desktop builds lack it. */
+  ChooseOpenFile?(title: string): Promise<string>;
 }
 
 declare global {
@@ -35,4 +39,16 @@ export function desktop(): DesktopBinding | null {
 
 export function isDesktop(): boolean {
   return desktop() !== null;
+}
+
+/** chooseFolder is the desktop's folder dialog when this window has it, else null (a LAN browser, an older desktop). */
+export function chooseFolder(): ((title: string) => Promise<string>) | null {
+  const d = desktop();
+  return d && typeof d.ChooseFolder === 'function' ? (title) => d.ChooseFolder!(title) : null;
+}
+
+/** chooseOpenFile is the desktop's open-file dialog when this window has it, else null. */
+export function chooseOpenFile(): ((title: string) => Promise<string>) | null {
+  const d = desktop();
+  return d && typeof d.ChooseOpenFile === 'function' ? (title) => d.ChooseOpenFile!(title) : null;
 }
