@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { chownSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
-import { ADMIN, loginUI, newPage, scenario, withClinic } from './harness.mjs';
+import { ADMIN, Chelal, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 
@@ -141,4 +141,27 @@ test('an administrator moves the backup folder, backs up there, and restores tha
     assert.ok(['idle', 'done'].includes(status.state), status.state);
     assert.deepEqual(page.jsErrors, []);
   });
+});
+
+test('a backup folder fixed by CHELAL_BACKUP_DIR is shown read-only, saying so', { timeout: 180_000 }, async () => {
+  const dir = join(dirname(clinic.chelal.dataDir), 'fixed-backups');
+  mkdirSync(dir, { mode: 0o700 });
+  if (process.getuid?.() === 0) chownSync(dir, 65534, 65534);
+  const chelal = await Chelal.create({ env: { CHELAL_BACKUP_DIR: dir } });
+  await chelal.start();
+  const admin = await chelal.setup();
+  const page = await newPage(clinic.browser);
+  await scenario('backups-fixed', page, async () => {
+    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await page.locator('[data-testid=main-nav] [data-area=backups]').click();
+    const card = page.locator('[data-testid=backup-folder][data-fixed=true]');
+    await card.getByText('set by the environment variable CHELAL_BACKUP_DIR on the server').waitFor();
+    assert.equal(await card.locator('input[name=dir]').inputValue(), dir);
+    assert.equal(await card.locator('input[name=dir]').getAttribute('readonly'), '');
+    assert.equal(await card.locator('[data-testid=backup-folder-save]').count(), 0);
+    // and the server refuses a move
+    await assert.rejects(chelal.api('PUT', '/api/v1/backups/folder', { dir: '/tmp' }, admin), /409 .*backup-folder-fixed/);
+    assert.deepEqual(page.jsErrors, []);
+  });
+  await chelal.stop();
 });
