@@ -109,22 +109,36 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 	if hasLetters && !mrnLike {
 		// Every word typed must match a word of the name: closely (strict word similarity:
 		// a typo, accents ignored) or as part of it (typing in progress). Words in any order.
-		// Each word is its own indexed condition, so a common first name (thousands of
-		// patients) is intersected with the other words inside the index, not row by row.
-		var conds, scores []string
+		// Each typed word is matched against the dictionary of the words of all names
+		// (core_nameword: tens of thousands of rows, not a million), keeping its best dozen
+		// matches; the patients whose names hold a match of every typed word are then found by
+		// exact words through a GIN index; a patient's score is the mean of each typed word's
+		// best match in their name.
+		var values []string
+		var conds []string
 		for _, w := range strings.Fields(strings.ToLower(q)) {
-			if utf8.RuneCountInString(w) < 3 || len(conds) == 4 {
-				continue // too short for the trigram index; the other words decide
+			if utf8.RuneCountInString(w) < 3 || len(values) == 4 {
+				continue // too short to tell names apart; the other words decide
 			}
-			word, like := arg(w), arg("%"+likeEscape.Replace(w)+"%")
-			conds = append(conds, `(chelal_unaccent(`+word+`) <<% s.name OR s.name LIKE chelal_unaccent(`+like+`))`)
-			scores = append(scores, `strict_word_similarity(chelal_unaccent(`+word+`), s.name)`)
+			i := len(values) + 1
+			values = append(values, fmt.Sprintf("(%d, chelal_unaccent(%s), chelal_unaccent(%s))", i, arg(w), arg(likeEscape.Replace(w))))
+			conds = append(conds, fmt.Sprintf("s.words && (SELECT array_agg(word) FROM d WHERE i = %d)", i))
 		}
-		if len(conds) > 0 {
+		if len(values) > 0 {
 			branches = append(branches, `
-				SELECT s.patient_id AS id, ((`+strings.Join(scores, " + ")+`) / `+fmt.Sprint(len(scores))+`)::float8 AS score
-				  FROM core_patientsearch s
-				 WHERE `+strings.Join(conds, " AND "))
+				SELECT id, score FROM (
+				  WITH q (i, w, l) AS (VALUES `+strings.Join(values, ", ")+`),
+				       d AS MATERIALIZED (
+				         SELECT q.i, m.word, m.sim FROM q CROSS JOIN LATERAL (
+				           SELECT n.word, greatest(strict_word_similarity(q.w, n.word),
+				                    CASE WHEN n.word LIKE q.l || '%' THEN 0.95 WHEN n.word LIKE '%' || q.l || '%' THEN 0.6 ELSE 0 END) AS sim
+				             FROM core_nameword n
+				            WHERE q.w <<% n.word OR n.word LIKE '%' || q.l || '%'
+				            ORDER BY 2 DESC, 1 LIMIT 12) m)
+				  SELECT s.patient_id AS id,
+				         ((SELECT sum(b) FROM (SELECT max(d.sim) AS b FROM d WHERE d.word = ANY (s.words) GROUP BY d.i) x) / `+fmt.Sprint(len(values))+`)::float8 AS score
+				    FROM core_patientsearch s
+				   WHERE `+strings.Join(conds, " AND ")+`) names`)
 		}
 	}
 	if len(branches) == 0 {
