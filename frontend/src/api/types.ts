@@ -45,3 +45,6 @@ export type Payment = S['Payment'];
 export type PaymentParams = S['PaymentParams'];
 export type Receipt = S['Receipt'];
 export type DailyReport = S['DailyReport'];
+// The clinic's settings.
+export type ClinicSettings = S['Clinic'];
+export type SettingsChange = S['Change'];

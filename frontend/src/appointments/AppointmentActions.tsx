@@ -5,6 +5,7 @@ import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarEvent, IconChevronDown } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Appointment } from '../api/types';
 import { useSession } from '../auth/session';
@@ -31,7 +32,7 @@ export function StatusBadge({ status }: { status: string }) {
   );
 }
 
-export function statusLabel(status: string, t: ReturnType<typeof useTranslation>['t']): string {
+export function statusLabel(status: string, t: TFunction): string {
   return status in STATUS_COLORS ? t(`appointmentStatus.${status as Status}`) : status;
 }
 

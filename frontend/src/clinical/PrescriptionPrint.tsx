@@ -1,4 +1,5 @@
-// PrescriptionPrint (/consultations/12/prescription): the prescription on paper: the clinic,
+// PrescriptionPrint (/consultations/12/prescription): the prescription on paper: the clinic
+// (its name from the settings),
 // the patient (name, record number, age and sex), the doctor, the date, the items, and a line
 // to sign. Print CSS leaves only the sheet; the server's PDF is the other way to hand it over.
 import { Alert, Anchor, Button, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
@@ -7,21 +8,14 @@ import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { isoDate } from '../appointments/schedule';
-import { useSetupStatus } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { ageYears } from '../patients/fields';
 import { genderKey } from '../patients/PatientPicker';
 import { usePatient } from '../patients/queries';
+import { useClinicSettings } from '../settings/queries';
 import './clinical.css';
 import { medicationLabel } from './PrescriptionsPanel';
 import { clinicalProblem, useEncounter, usePrescriptions } from './queries';
-
-/** useClinicName: the clinic's name when the server tells it (GET /setup's clinic_name), else null. */
-export function useClinicName(): string | null {
-  const setup = useSetupStatus();
-  const name = (setup.data as { clinic_name?: unknown } | undefined)?.clinic_name;
-  return typeof name === 'string' && name.trim() ? name.trim() : null;
-}
 
 export function PrescriptionPrint() {
   const { t, i18n } = useTranslation();
@@ -30,10 +24,11 @@ export function PrescriptionPrint() {
   const e = enc.data;
   const items = usePrescriptions(e?.id ?? 0, !!e);
   const patient = usePatient(e?.patient_id ?? 0).data;
-  const clinic = useClinicName();
+  const settings = useClinicSettings();
+  const clinic = settings.data?.clinic_name.trim() || 'Chelal';
   useDocumentTitle(`${t('rx.sheetTitle')} · ${e?.patient_name ?? ''} · Chelal`);
 
-  if (enc.isPending || (e && items.isPending)) {
+  if (enc.isPending || (e && items.isPending) || settings.isPending) {
     return (
       <Center p="xl">
         <Loader aria-label={t('common.loading')} />
@@ -64,7 +59,7 @@ export function PrescriptionPrint() {
         <Group justify="space-between" align="flex-start" mb="md">
           <div>
             <Title order={2} data-testid="clinic-name">
-              {clinic ?? 'Chelal'}
+              {clinic}
             </Title>
             <Text size="sm">{t('rx.sheetTitle')}</Text>
           </div>

@@ -39,7 +39,7 @@ describe('translation catalogs', () => {
 
   it('the areas, roles and problem types the code names all have a sentence', () => {
     const keys = flatten(en);
-    for (const area of ['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups']) {
+    for (const area of ['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups', 'settings']) {
       expect(keys.has(`areas.${area}`), area).toBe(true);
       expect(keys.has(`areaHints.${area}`), area).toBe(true);
     }

@@ -4,6 +4,7 @@
 import { Alert, Anchor, Badge, Button, Card, Center, Group, Kbd, Loader, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useDocumentTitle, useWindowEvent } from '@mantine/hooks';
 import { IconAlertTriangle, IconArrowLeft, IconCalendarPlus, IconId, IconPencil } from '@tabler/icons-react';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import type { Patient, TimelineEntry } from '../api/types';
@@ -238,16 +239,16 @@ function PatientTimeline({ id }: { id: number }) {
 }
 
 /** entryTitle: the kind, and what the entry is (a consultation without a diagnosis says so). */
-function entryTitle(e: TimelineEntry, t: ReturnType<typeof useTranslation>['t']): string {
+function entryTitle(e: TimelineEntry, t: TFunction): string {
   const what = e.kind === 'appointment' ? statusText(e.title, t) : e.kind === 'encounter' && !e.title.trim() ? t('consult.noDiagnosis') : e.title;
   return `${kindLabel(e.kind, t)} · ${what}`;
 }
 
 const KINDS = ['appointment', 'encounter', 'vitals', 'prescription', 'bill'] as const;
-function kindLabel(kind: string, t: ReturnType<typeof useTranslation>['t']): string {
+function kindLabel(kind: string, t: TFunction): string {
   return (KINDS as readonly string[]).includes(kind) ? t(`timelineKinds.${kind as (typeof KINDS)[number]}`) : kind;
 }
-function statusText(details: string, t: ReturnType<typeof useTranslation>['t']): string {
+function statusText(details: string, t: TFunction): string {
   const status = ['scheduled', 'checked_in', 'in_progress', 'completed', 'cancelled', 'no_show'] as const;
   return (status as readonly string[]).includes(details) ? t(`appointmentStatus.${details as (typeof status)[number]}`) : details;
 }

@@ -20,6 +20,7 @@ import { PharmacyPage } from '../pharmacy/PharmacyPage';
 import { ThisComputerPage } from '../platform/ThisComputerPage';
 import { ProfilePage } from '../profile/ProfilePage';
 import { ReportsPage } from '../reports/ReportsPage';
+import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
 import { HeaderSearch } from './HeaderSearch';
 import { LanguageMenu } from './LanguageMenu';
@@ -78,6 +79,7 @@ export function Shell() {
           <Route path="users/*" element={<RequireArea area="users"><UsersPage /></RequireArea>} />
           <Route path="audit/*" element={<RequireArea area="audit"><AuditPage /></RequireArea>} />
           <Route path="backups/*" element={<RequireArea area="backups"><BackupsPage /></RequireArea>} />
+          <Route path="settings/*" element={<RequireArea area="settings"><SettingsPage /></RequireArea>} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="this-computer" element={<ThisComputerPage />} />
           <Route path="*" element={<NotFound />} />

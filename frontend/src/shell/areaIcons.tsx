@@ -7,6 +7,7 @@ import {
   IconListSearch,
   IconPill,
   IconPrescription,
+  IconSettings,
   IconStethoscope,
   IconUsers,
   IconUsersGroup,
@@ -26,4 +27,5 @@ export const AREA_ICONS: Record<AreaKey, Icon> = {
   users: IconUsers,
   audit: IconListSearch,
   backups: IconDatabaseExport,
+  settings: IconSettings,
 };

@@ -7,6 +7,7 @@ const ROLE_PERMISSIONS: Record<string, string[]> = {
     'users.read', 'users.write', 'roles.read', 'audit.read', 'services.write', 'backups.manage', 'patients.read', 'patients.write',
     'appointments.read', 'appointments.write', 'encounters.read', 'encounters.write', 'vitals.read', 'vitals.write',
     'prescriptions.read', 'prescriptions.write', 'pharmacy.read', 'pharmacy.write', 'billing.read', 'billing.write', 'reports.read',
+    'settings.write',
   ],
   doctor: [
     'patients.read', 'patients.write', 'appointments.read', 'appointments.write', 'encounters.read', 'encounters.write', 'vitals.read',
@@ -22,7 +23,7 @@ const areas = (role: string) => visibleAreas(ROLE_PERMISSIONS[role]!).map((a) =>
 
 describe('navigation by role', () => {
   it('administrators see everything', () => {
-    expect(areas('admin')).toEqual(['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups']);
+    expect(areas('admin')).toEqual(['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups', 'settings']);
   });
   it('receptionists: patients, appointments, billing, reports', () => {
     expect(areas('receptionist')).toEqual(['patients', 'appointments', 'billing', 'reports']);
@@ -39,11 +40,12 @@ describe('navigation by role', () => {
   it('cashiers: billing, reports', () => {
     expect(areas('cashier')).toEqual(['billing', 'reports']);
   });
-  it('nobody but administrators sees users, audit or backups', () => {
+  it('nobody but administrators sees users, audit, backups or settings', () => {
     for (const role of ['doctor', 'nurse', 'receptionist', 'pharmacist', 'cashier']) {
       expect(areas(role)).not.toContain('users');
       expect(areas(role)).not.toContain('audit');
       expect(areas(role)).not.toContain('backups');
+      expect(areas(role)).not.toContain('settings');
     }
   });
 });

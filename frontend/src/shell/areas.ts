@@ -3,7 +3,7 @@
 // shown to the roles whose work it is, which is its permission below (see DESIGN.md's roles
 // table): a receptionist sees patients, appointments, billing and reports; a nurse patients,
 // appointments and vitals; a pharmacist pharmacy, prescriptions and reports; a cashier
-// billing and reports; an administrator everything.
+// billing and reports; an administrator everything (the clinic's settings too).
 
 /** Area keys are also the catalog keys under `areas.` and the paths' first segment. */
 export type AreaKey =
@@ -17,7 +17,8 @@ export type AreaKey =
   | 'reports'
   | 'users'
   | 'audit'
-  | 'backups';
+  | 'backups'
+  | 'settings';
 
 export interface Area {
   key: AreaKey;
@@ -38,6 +39,7 @@ export const AREAS: readonly Area[] = [
   { key: 'users', path: '/users', anyOf: ['users.read', 'users.write'] },
   { key: 'audit', path: '/audit', anyOf: ['audit.read'] },
   { key: 'backups', path: '/backups', anyOf: ['backups.manage'] },
+  { key: 'settings', path: '/settings', anyOf: ['settings.write'] },
 ];
 
 export function canSee(area: Area, permissions: readonly string[]): boolean {
