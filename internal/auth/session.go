@@ -137,7 +137,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	slices.Sort(p.Permissions)
 	p.tokenHash = th
 	if time.Since(lastSeen) > touchEvery {
-		if _, err := s.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() WHERE token_hash = $1`, th); err != nil {
+		// Requests of one session that arrive together do not queue behind each other's
+		// write: one touches the row, the others skip it (SKIP LOCKED) as already touched.
+		if _, err := s.db.Pool.Exec(ctx, `
+			UPDATE core_session SET last_seen_at = now()
+			 WHERE token_hash = (SELECT token_hash FROM core_session WHERE token_hash = $1 FOR UPDATE SKIP LOCKED)`, th); err != nil {
 			return nil, fmt.Errorf("touch session: %w", err)
 		}
 	}
