@@ -432,6 +432,9 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(i), 9))
 			var mine []time.Duration
+			if think > 0 { // people do not all start at the same instant
+				time.Sleep(time.Duration(r.ExpFloat64() * float64(think)))
+			}
 			for time.Now().Before(deadline) {
 				began := time.Now()
 				if err := op(r); err != nil {
