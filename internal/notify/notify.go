@@ -4,9 +4,16 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"chelal/internal/apperr"
+	"chelal/internal/audit"
+	"chelal/internal/db"
 )
 
 // Execer runs a statement (a transaction or a pool).
@@ -24,4 +31,100 @@ func Role(ctx context.Context, q Execer, role, kind, title, message string) (int
 		return 0, fmt.Errorf("notify %s: %w", role, err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// Notification is one in-app notification of a user.
+type Notification struct {
+	ID               int64     `json:"id"`
+	Title            string    `json:"title"`
+	Message          string    `json:"message"`
+	NotificationType string    `json:"notification_type"`
+	IsRead           bool      `json:"is_read"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+// NotificationPage is a page of a user's notifications, newest first, with how many are unread in all.
+type NotificationPage struct {
+	Items       []Notification `json:"items"`
+	NextCursor  *string        `json:"next_cursor"`
+	UnreadCount int64          `json:"unread_count"`
+}
+
+// Service reads and marks the notifications of the user asking: nobody reads another's.
+type Service struct{ db *db.DB }
+
+// NewService returns the notifications service.
+func NewService(d *db.DB) *Service { return &Service{db: d} }
+
+// List returns user's notifications, newest first (only unread ones when unreadOnly).
+func (s *Service) List(ctx context.Context, user int64, unreadOnly bool, limit int, cursor string) (NotificationPage, error) {
+	n, err := audit.PageLimit(limit)
+	if err != nil {
+		return NotificationPage{}, err
+	}
+	var before int64
+	if cursor != "" {
+		if before, err = audit.DecodeCursor(cursor); err != nil {
+			return NotificationPage{}, apperr.Invalid(apperr.FieldError{Field: "cursor", Code: apperr.CodeInvalid, Message: "This cursor is not one this server gave."})
+		}
+	}
+	rows, err := s.db.Pool.Query(ctx, `
+		SELECT id, title, message, notification_type, is_read, created_at FROM core_notification
+		 WHERE user_id = $1 AND (NOT $2 OR NOT is_read) AND ($3 = 0 OR id < $3)
+		 ORDER BY id DESC LIMIT $4`, user, unreadOnly, before, n+1)
+	if err != nil {
+		return NotificationPage{}, fmt.Errorf("notifications: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+		var x Notification
+		err := r.Scan(&x.ID, &x.Title, &x.Message, &x.NotificationType, &x.IsRead, &x.CreatedAt)
+		x.CreatedAt = x.CreatedAt.UTC()
+		return x, err
+	})
+	if err != nil {
+		return NotificationPage{}, fmt.Errorf("notifications: %w", err)
+	}
+	p := NotificationPage{Items: items}
+	if p.Items == nil {
+		p.Items = []Notification{}
+	}
+	if len(items) > n {
+		p.Items = items[:n]
+		c := audit.EncodeCursor(p.Items[n-1].ID)
+		p.NextCursor = &c
+	}
+	err = s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE user_id = $1 AND NOT is_read`, user).Scan(&p.UnreadCount)
+	return p, err
+}
+
+// MarkRead marks one of user's notifications read; another user's is apperr.ErrNotFound.
+func (s *Service) MarkRead(ctx context.Context, actor db.Actor, id int64) (Notification, error) {
+	var x Notification
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, `UPDATE core_notification SET is_read = true WHERE id = $1 AND user_id = $2
+			RETURNING id, title, message, notification_type, is_read, created_at`, id, actor.UserID).
+			Scan(&x.ID, &x.Title, &x.Message, &x.NotificationType, &x.IsRead, &x.CreatedAt)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return apperr.ErrNotFound
+		}
+		return err
+	})
+	x.CreatedAt = x.CreatedAt.UTC()
+	return x, err
+}
+
+// ReadAll marks every notification of the user read and says how many changed.
+type ReadAll struct {
+	Updated int64 `json:"updated"`
+}
+
+// MarkAllRead marks all of the actor's notifications read.
+func (s *Service) MarkAllRead(ctx context.Context, actor db.Actor) (ReadAll, error) {
+	var out ReadAll
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE core_notification SET is_read = true WHERE user_id = $1 AND NOT is_read`, actor.UserID)
+		out.Updated = tag.RowsAffected()
+		return err
+	})
+	return out, err
 }

@@ -12,6 +12,7 @@ import (
 	"chelal/internal/backup"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
+	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/settings"
@@ -330,6 +331,17 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
+
+		// The caller's own notifications (a failed backup, low stock, ...): nobody reads another's.
+		{method: "GET", path: "/api/v1/notifications", perm: PermAuthenticated, op: "listNotifications", tag: "notifications",
+			summary: "My notifications, newest first, and how many are unread",
+			query:   append([]param{{name: "unread", typ: "boolean", doc: "true: only unread ones"}}, pageParams...),
+			out:     notify.NotificationPage{}, errs: []int{422}, json: handle(s, s.listNotifications)},
+		{method: "POST", path: "/api/v1/notifications/{id}/read", perm: PermAuthenticated, op: "readNotification", tag: "notifications",
+			summary: "Mark one of my notifications read (another user's: 404)", out: notify.Notification{}, errs: []int{404},
+			json: handle(s, s.readNotification)},
+		{method: "POST", path: "/api/v1/notifications/read-all", perm: PermAuthenticated, op: "readAllNotifications", tag: "notifications",
+			summary: "Mark all my notifications read", out: notify.ReadAll{}, json: handle(s, s.readAllNotifications)},
 
 		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
 		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",

@@ -23,6 +23,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 )
@@ -80,6 +81,7 @@ type server struct {
 	appointments *appointments.Service
 	pharmacy     *pharmacy.Service
 	clinical     *clinical.Service
+	notify       *notify.Service
 	billing      *billing.Service
 	log          *slog.Logger
 	version      string
@@ -112,6 +114,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 		s.billing.Wire(s.clinical, s.pharmacy, s.log)
 	}
 	if d.DB != nil {
+		s.notify = notify.NewService(d.DB)
 		if s.clinical == nil {
 			s.clinical = clinical.NewService(d.DB)
 		}
