@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatMoney } from './format';
+import { formatDate, formatDateTime, formatMoney, formatRelative } from './format';
 import { pickLanguage } from './languages';
 
 // Intl output uses narrow no-break spaces in some locales; compare with plain spaces.
@@ -49,5 +49,28 @@ describe('pickLanguage', () => {
     expect(pickLanguage([null, 'de-DE', 'fr-CA', 'sw'])).toBe('fr');
     expect(pickLanguage(['sw_TZ'])).toBe('sw');
     expect(pickLanguage(['de', undefined])).toBe('en');
+  });
+});
+
+describe('relative times', () => {
+  const now = new Date('2026-03-02T12:00:00Z').getTime();
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+
+  it('says how long ago a recent moment was, by language', () => {
+    expect(formatRelative(ago(5 * 60_000), 'en', now)).toBe('5 minutes ago');
+    expect(plain(formatRelative(ago(5 * 60_000), 'fr', now))).toBe('il y a 5 minutes');
+    expect(formatRelative(ago(3 * 3600_000), 'en', now)).toBe('3 hours ago');
+    expect(formatRelative(ago(26 * 3600_000), 'en', now)).toBe('yesterday');
+    expect(formatRelative(ago(26 * 3600_000), 'sw', now)).toBe('jana');
+  });
+
+  it('is "now" for the last seconds, and the date and time from a week on', () => {
+    expect(formatRelative(ago(400), 'en', now)).toBe('now');
+    const old = ago(10 * 86400_000);
+    expect(formatRelative(old, 'en', now)).toBe(formatDateTime(old, 'en'));
+  });
+
+  it('returns what is not a date as it is', () => {
+    expect(formatRelative('soon', 'en', now)).toBe('soon');
   });
 });

@@ -54,3 +54,26 @@ export function formatLongDay(value: string | Date, lang: string): string {
   const d = toDate(value);
   return d ? new Intl.DateTimeFormat(locale(lang), { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }).format(d) : String(value);
 }
+
+const RELATIVE_STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 7],
+];
+
+/**
+ * formatRelative: how long ago (or until) a recent moment is ("5 minutes ago", "il y a 5 minutes",
+ * "dakika 5 zilizopita", "yesterday"); a week or more away it is the date and time (formatDateTime).
+ */
+export function formatRelative(value: string | Date, lang: string, now: number = Date.now()): string {
+  const d = toDate(value);
+  if (!d) return String(value);
+  let amount = (d.getTime() - now) / 1000;
+  const rtf = new Intl.RelativeTimeFormat(locale(lang), { numeric: 'auto' });
+  for (const [unit, size] of RELATIVE_STEPS) {
+    if (Math.abs(amount) < size) return rtf.format(Math.trunc(amount), unit);
+    amount /= size;
+  }
+  return formatDateTime(d, lang);
+}

@@ -1,4 +1,4 @@
-// Shell: the frame every screen lives in: header (search, language, the user), role-aware
+// Shell: the frame every screen lives in: header (search, notifications, language, the user), role-aware
 // navigation, the routes, and the automatic logoff.
 import { AppShell, Burger, Group, Text, ThemeIcon } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
@@ -15,6 +15,7 @@ import { ConsultationsPage } from '../clinical/ConsultationsPage';
 import { PrescriptionsPage } from '../clinical/PrescriptionsPage';
 import { VitalsPage } from '../clinical/VitalsPage';
 import { HomePage } from '../home/HomePage';
+import { NotificationBell } from '../notifications/NotificationBell';
 import { PatientsPage } from '../patients/PatientsPage';
 import { PharmacyPage } from '../pharmacy/PharmacyPage';
 import { ThisComputerPage } from '../platform/ThisComputerPage';
@@ -55,6 +56,7 @@ export function Shell() {
             {can('patients.read') && <HeaderSearch />}
           </Group>
           <Group gap="xs" wrap="nowrap">
+            <NotificationBell />
             <LanguageMenu />
             <UserMenu />
           </Group>
