@@ -55,6 +55,9 @@ func populate(t *testing.T, d *db.DB) {
 			`INSERT INTO core_notification (user_id, title, message, notification_type) VALUES (1, 'Low stock', 'Coartem is low', 'stock')`,
 			`INSERT INTO core_telemedicinesession (appointment_id, status) VALUES (1, 'scheduled')`,
 			`UPDATE core_patient SET contact_info = '0722 000 111' WHERE id = 2`,
+			`UPDATE core_encounter SET status = 'closed', closed_at = now() WHERE id = 1`,
+			`INSERT INTO core_encounteraddendum (encounter_id, author_id, text) VALUES (1, 1, 'Lab: RDT positive')`,
+			`INSERT INTO core_setting (key, value) VALUES ('temperature_unit', '"F"')`,
 		}
 		for _, s := range stmts {
 			if _, err := tx.Exec(ctx, s); err != nil {
@@ -88,7 +91,7 @@ func TestRoundTripRestoresEveryTableExactly(t *testing.T) {
 	for _, ts := range m.Tables {
 		rows[ts.Name] = ts.Rows
 	}
-	for _, table := range []string{"core_patient", "core_encounter", "core_vitals", "core_prescription", "core_bill", "core_payment", "core_auditlog", "auth_user", "core_medicationitem", "core_patientsearch", "core_stockbatch", "core_stockmovement", "core_dispense", "core_inventorymovement"} {
+	for _, table := range []string{"core_patient", "core_encounter", "core_vitals", "core_prescription", "core_bill", "core_payment", "core_auditlog", "auth_user", "core_medicationitem", "core_patientsearch", "core_stockbatch", "core_stockmovement", "core_dispense", "core_inventorymovement", "core_encounteraddendum", "core_billitem", "core_nameword"} {
 		if rows[table] == 0 {
 			t.Errorf("manifest: %s has no rows", table)
 		}
