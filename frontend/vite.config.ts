@@ -29,7 +29,12 @@ export default defineConfig({
       output: {
         // one long-cached chunk for the libraries, which change less often than the screens
         codeSplitting: {
-          groups: [{ name: 'vendor', test: /node_modules/ }],
+          // The charts (recharts, d3, @mantine/charts) are loaded only with the screens that
+          // draw them; the rest of node_modules is the shared vendor chunk.
+          groups: [
+            { name: 'charts', test: /node_modules[\\/](recharts|d3-[^\\/]+|@mantine[\\/]charts|victory-vendor|decimal\.js-light|internmap)[\\/]/, priority: 2 },
+            { name: 'vendor', test: /node_modules/, priority: 1 },
+          ],
         },
       },
     },

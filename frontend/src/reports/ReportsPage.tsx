@@ -1,8 +1,7 @@
 // The reports area: the day's report (/reports, ?date=): visits, new patients, the money taken
 // by method and by cashier (to close the drawer), what was billed, what is owed, and the
 // medication dispensed; with charts and a CSV download. Days are the clinic's.
-import '@mantine/charts/styles.css';
-import { BarChart, DonutChart } from '@mantine/charts';
+import { Suspense, lazy } from 'react';
 import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconDownload, IconPrinter } from '@tabler/icons-react';
@@ -14,6 +13,10 @@ import { REPORT_KEY } from '../billing/queries';
 import { problemMessage } from '../forms/errors';
 import { formatLongDay, formatMoney } from '../i18n/format';
 import { chartAmount, localISODate } from './report';
+
+// The charts load with this page only (see ReportCharts).
+const MethodDonut = lazy(() => import('./ReportCharts').then((m) => ({ default: m.MethodDonut })));
+const CashierBars = lazy(() => import('./ReportCharts').then((m) => ({ default: m.CashierBars })));
 
 export function ReportsPage() {
   const { t, i18n } = useTranslation();
@@ -67,12 +70,11 @@ export function ReportsPage() {
                 <Text c="dimmed">{t('dailyReport.noPayments')}</Text>
               ) : (
                 <Group align="center" wrap="nowrap">
-                  <DonutChart
-                    size={140}
-                    thickness={24}
-                    withTooltip={false}
-                    data={r.revenue.by_method.map((x, i) => ({ name: methodName(x.method), value: chartAmount(x.amount), color: colors[i % colors.length]! }))}
-                  />
+                  <Suspense fallback={null}>
+                    <MethodDonut
+                      data={r.revenue.by_method.map((x, i) => ({ name: methodName(x.method), value: chartAmount(x.amount), color: colors[i % colors.length]! }))}
+                    />
+                  </Suspense>
                   <Table data-testid="report-by-method">
                     <Table.Tbody>
                       {r.revenue.by_method.map((x) => (
@@ -97,14 +99,12 @@ export function ReportsPage() {
                 <Text c="dimmed">{t('dailyReport.noPayments')}</Text>
               ) : (
                 <>
-                  <BarChart
-                    h={60 + 36 * r.revenue.by_cashier.length}
-                    orientation="vertical"
-                    dataKey="name"
-                    data={r.revenue.by_cashier.map((c) => ({ name: c.name || '—', amount: chartAmount(c.amount) }))}
-                    series={[{ name: 'amount', label: t('billing.amount'), color: 'teal.6' }]}
-                    withTooltip={false}
-                  />
+                  <Suspense fallback={null}>
+                    <CashierBars
+                      label={t('billing.amount')}
+                      data={r.revenue.by_cashier.map((c) => ({ name: c.name || '—', amount: chartAmount(c.amount) }))}
+                    />
+                  </Suspense>
                   <Table data-testid="report-by-cashier">
                     <Table.Tbody>
                       {r.revenue.by_cashier.map((c) => (
