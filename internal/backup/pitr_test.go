@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"chelal/internal/db"
+	"chelal/internal/db/dbtest"
 )
 
 // fakeBase writes a base backup's files (content does not matter here) finished at t.
@@ -98,5 +100,35 @@ func TestChooseAndPruneBaseBackups(t *testing.T) {
 	}
 	if bases, _ := BaseBackups(dir); len(bases) != 1 || bases[0].StartWAL != wals[3] {
 		t.Errorf("after a month without base backups: %+v", bases)
+	}
+}
+
+// TestBaseBackupIsDue: the first base backup at once, then one a day after the daily time.
+func TestBaseBackupIsDue(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	loc := time.UTC
+	s := &Schedule{DB: dbtest.New(t), Dir: dir, BaseBackups: true, Location: loc, DailyAt: 12*time.Hour + 30*time.Minute}
+	s.defaults()
+	ctx := context.Background()
+	morning := time.Date(2026, 11, 27, 9, 0, 0, 0, loc)
+	if !s.baseDue(ctx, morning) {
+		t.Error("no base backup yet: not due")
+	}
+	fakeBase(t, dir, time.Date(2026, 11, 26, 13, 0, 0, 0, loc), "000000010000000000000003")
+	if s.baseDue(ctx, morning) {
+		t.Error("yesterday's base backup and before the daily time: due")
+	}
+	afternoon := time.Date(2026, 11, 27, 14, 0, 0, 0, loc)
+	if !s.baseDue(ctx, afternoon) {
+		t.Error("after the daily time without today's: not due")
+	}
+	fakeBase(t, dir, time.Date(2026, 11, 27, 12, 45, 0, 0, loc), "000000010000000000000009")
+	if s.baseDue(ctx, afternoon) {
+		t.Error("today's taken: still due")
+	}
+	// Base backups go beside the archive the server writes into; without one, the folder.
+	if got := s.archiveDir(ctx); got != dir {
+		t.Errorf("archive dir %q, want the backup folder %q", got, dir)
 	}
 }
