@@ -40,6 +40,7 @@ type Schedule struct {
 	lastAttempt     time.Time
 	lastBaseAttempt time.Time
 	lastArchiveNote time.Time
+	readArchiver    func(context.Context) (ArchiverStats, error) // tests: instead of pg_stat_archiver
 	lastOverdueNote time.Time
 	mu              sync.Mutex
 }
@@ -243,28 +244,42 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// ArchiverStats is what PostgreSQL says of its WAL archiving (pg_stat_archiver).
+type ArchiverStats struct {
+	LastFailed, LastArchived, Reset *time.Time
+	LastFailedWAL                   string
+}
+
+// archiverStats reads pg_stat_archiver.
+func (s *Schedule) archiverStats(ctx context.Context) (ArchiverStats, error) {
+	if s.readArchiver != nil {
+		return s.readArchiver(ctx)
+	}
+	var a ArchiverStats
+	err := s.DB.Pool.QueryRow(ctx, `SELECT last_failed_time, last_archived_time, stats_reset, coalesce(last_failed_wal, '') FROM pg_stat_archiver`).
+		Scan(&a.LastFailed, &a.LastArchived, &a.Reset, &a.LastFailedWAL)
+	return a, err
+}
+
 // checkArchiver tells the administrators (at most every six hours) when WAL archiving has been
 // failing for over half an hour: point-in-time recovery stops at the last archived segment,
 // and the server's disk keeps the rest until the archive folder works again.
 func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
-	var failed, archived, reset *time.Time
-	var lastFailedWAL string
-	err := s.DB.Pool.QueryRow(ctx, `SELECT last_failed_time, last_archived_time, stats_reset, coalesce(last_failed_wal, '') FROM pg_stat_archiver`).
-		Scan(&failed, &archived, &reset, &lastFailedWAL)
-	if err != nil || failed == nil || (archived != nil && archived.After(*failed)) {
+	a, err := s.archiverStats(ctx)
+	if err != nil || a.LastFailed == nil || (a.LastArchived != nil && a.LastArchived.After(*a.LastFailed)) {
 		return
 	}
 	// Failing since the last success (or since the statistics began).
-	since := *failed
-	if archived != nil {
-		since = *archived
-	} else if reset != nil {
-		since = *reset
+	since := *a.LastFailed
+	if a.LastArchived != nil {
+		since = *a.LastArchived
+	} else if a.Reset != nil {
+		since = *a.Reset
 	}
 	if now.Sub(since) < 30*time.Minute || now.Sub(s.lastArchiveNote) < 6*time.Hour {
 		return
 	}
 	s.lastArchiveNote = now
 	s.notify(ctx, "wal_archive_failing", "WAL archiving is failing",
-		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.archiveDir(ctx)), lastFailedWAL))
+		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.archiveDir(ctx)), a.LastFailedWAL))
 }
