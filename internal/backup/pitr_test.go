@@ -132,3 +132,45 @@ func TestBaseBackupIsDue(t *testing.T) {
 		t.Errorf("archive dir %q, want the backup folder %q", got, dir)
 	}
 }
+
+// TestFailingArchiveIsNotified: archiving failing for over half an hour tells the
+// administrators, once in six hours; a success after the failure, or a short failure, does not.
+func TestFailingArchiveIsNotified(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	var stats ArchiverStats
+	s := &Schedule{DB: d, Dir: t.TempDir(), BaseBackups: true, readArchiver: func(context.Context) (ArchiverStats, error) { return stats, nil }}
+	s.defaults()
+	notes := func() (n int) {
+		if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE notification_type = 'wal_archive_failing'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	stats = ArchiverStats{LastFailed: at(-time.Minute), LastArchived: at(-10 * time.Minute), LastFailedWAL: "000000010000000000000007"}
+	s.checkArchiver(ctx, now)
+	if n := notes(); n != 0 {
+		t.Fatalf("failing for 10 minutes: %d notifications", n)
+	}
+	stats.LastFailed, stats.LastArchived = at(-2*time.Minute), at(-time.Minute)
+	s.checkArchiver(ctx, now.Add(time.Hour))
+	if n := notes(); n != 0 {
+		t.Fatalf("archived after the failure: %d notifications", n)
+	}
+	stats.LastFailed, stats.LastArchived = at(-time.Minute), at(-45*time.Minute)
+	s.checkArchiver(ctx, now)
+	s.checkArchiver(ctx, now.Add(time.Hour)) // still failing: not again within six hours
+	if n := notes(); n != 1 {
+		t.Fatalf("failing for 45 minutes: %d notifications, want 1", n)
+	}
+	s.checkArchiver(ctx, now.Add(7*time.Hour))
+	if n := notes(); n != 2 {
+		t.Fatalf("still failing 7 hours later: %d notifications, want 2", n)
+	}
+}
