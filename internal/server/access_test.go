@@ -71,6 +71,7 @@ var whoMay = map[string][]string{
 	"GET /api/v1/inventory-items/{id}/adjustments":    pharmacyReaders,
 	"POST /api/v1/inventory-items/{id}/adjustments":   pharmacyWriters,
 	"POST /api/v1/prescriptions/{id}/dispense":        pharmacyWriters,
+	"POST /api/v1/dispenses/{id}/returns":             pharmacyWriters,
 	"GET /api/v1/pharmacy/queue":                      pharmacyReaders,
 	"GET /api/v1/pharmacy/alerts":                     pharmacyReaders,
 	// The consultation: never receptionists, cashiers (nor pharmacists, but for prescriptions).

@@ -247,3 +247,47 @@ func TestInventoryAPI(t *testing.T) {
 		t.Fatalf("list: %v", list)
 	}
 }
+
+// TestReturnsGoBackOnTheShelf: medicine brought back returns into the batches it came from
+// (the latest expiring first), as a 'return' movement naming the dispense; never more than was
+// dispensed; the prescription can be dispensed again by as much.
+func TestReturnsGoBackOnTheShelf(t *testing.T) {
+	t.Parallel()
+	c := newPharmacyClinic(t)
+	medPath := fmt.Sprintf("/api/v1/medications/%d", c.med)
+	expect(t, c.pharm.do("POST", medPath+"/batches", map[string]any{"batch_number": "EARLY", "expiry_date": inDays(60), "quantity": 4, "unit_cost": "1.00"}), 201)
+	expect(t, c.pharm.do("POST", medPath+"/batches", map[string]any{"batch_number": "LATE", "expiry_date": inDays(300), "quantity": 10, "unit_cost": "1.00"}), 201)
+	rx := c.prescribe(t, 10)
+	d := expect(t, c.pharm.do("POST", fmt.Sprintf("/api/v1/prescriptions/%d/dispense", rx), map[string]any{"quantity": 10}), 201)
+	retPath := fmt.Sprintf("/api/v1/dispenses/%d/returns", idOf(d))
+	for _, bad := range []map[string]any{{"quantity": 3}, {"quantity": 0, "reason": "unused"}, {"quantity": -1, "reason": "unused"},
+		{"quantity": 11, "reason": "unused"}, {"quantity": 1.5, "reason": "unused"}, {"quantity": 1, "reason": strings.Repeat("r", 501)}} {
+		expect(t, c.pharm.do("POST", retPath, bad), 422)
+	}
+	expect(t, c.pharm.do("POST", "/api/v1/dispenses/999999/returns", map[string]any{"quantity": 1, "reason": "unused"}), 404)
+	if stock, ledger := c.stock(t); stock != 4 || ledger != 4 {
+		t.Fatalf("refused returns changed the stock: %d / ledger %d", stock, ledger)
+	}
+	expect(t, c.pharm.do("POST", retPath, map[string]any{"quantity": 3, "reason": "Patient stopped: rash"}), 201)
+	if stock, ledger := c.stock(t); stock != 7 || ledger != 7 {
+		t.Fatalf("after returning 3: stock %d, ledger %d; want 7", stock, ledger)
+	}
+	var late, kind string
+	var back int64
+	if err := c.a.db.Pool.QueryRow(context.Background(), `SELECT b.batch_number, m.kind, m.quantity_change FROM core_stockmovement m
+		JOIN core_stockbatch b ON b.id = m.batch_id WHERE m.dispense_id = $1 AND m.kind = 'return'`, idOf(d)).Scan(&late, &kind, &back); err != nil {
+		t.Fatal(err)
+	}
+	if late != "LATE" || back != 3 {
+		t.Errorf("returned %d into %s, want 3 into LATE (the latest expiring it came from)", back, late)
+	}
+	// At most what is left to return; the prescription has 3 to dispense again.
+	expect(t, c.pharm.do("POST", retPath, map[string]any{"quantity": 8, "reason": "unused"}), 422)
+	again := expect(t, c.pharm.do("POST", fmt.Sprintf("/api/v1/prescriptions/%d/dispense", rx), map[string]any{"quantity": 3}), 201)
+	if again["quantity"] != float64(3) {
+		t.Errorf("dispensing the returned quantity again: %v", again)
+	}
+	if stock, ledger := c.stock(t); stock != 4 || ledger != 4 {
+		t.Errorf("stock %d, ledger %d; want 4", stock, ledger)
+	}
+}

@@ -214,3 +214,11 @@ func (s *server) pharmacyQueue(r *http.Request, _ none) (pharmacy.QueuePage, err
 func (s *server) pharmacyAlerts(r *http.Request, _ none) (pharmacy.Alerts, error) {
 	return s.pharmacy.Alerts(r.Context())
 }
+
+func (s *server) returnDispensed(r *http.Request, in pharmacy.ReturnParams) (pharmacy.StockChange, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return pharmacy.StockChange{}, err
+	}
+	return s.pharmacy.Return(r.Context(), actorOf(r), id, in)
+}
