@@ -1,6 +1,7 @@
 // The pharmacy's day: a pharmacist receives a batch of a medication that was out of stock,
 // finds a prescription in the dispensing queue with its allergy warning, dispenses it, sees the
-// stock fall in the list and in the medication's ledger, and a low-stock alert appear.
+// stock fall in the list and in the medication's ledger, and a low-stock alert appear; then
+// takes one unit back from the patient and sees the stock rise by one.
 //
 // The prescription comes from the clinic's real flow, through the API: the doctor books the
 // patient as a walk-in, starts the consultation from that visit and prescribes (the allergy
@@ -129,6 +130,29 @@ test('receive a batch, dispense a prescription, stock falls, low-stock alert', {
     // and the server agrees: the stock equals its ledger, and pharmacists were notified
     assert.equal(sql(`SELECT stock_quantity FROM core_medicationitem WHERE id = ${medicationId}`), '2');
     assert.equal(sql(`SELECT count(*) FROM core_notification n JOIN auth_user u ON u.id = n.user_id WHERE u.username = 'baraka' AND n.notification_type = 'low_stock'`), '1');
+
+    // The patient brings one back: more than was dispensed is refused beside its field; one
+    // unit goes back on the shelf, the stock rises to 3.
+    await ledger.locator('tr[data-kind=dispense] [data-testid=return]').click();
+    const back = page.locator('[data-testid=return-form]');
+    await back.locator('input[name=quantity]').fill('9');
+    await back.locator('input[name=reason]').fill('Unused, box sealed');
+    await page.locator('[data-testid=return-submit]').click();
+    await back.getByText('At most 8 can come back from this dispense.', { exact: false }).first().waitFor();
+    await back.locator('input[name=quantity]').fill('1');
+    await page.locator('[data-testid=return-submit]').click();
+    await back.waitFor({ state: 'detached' });
+    await ledger.locator('tr[data-kind=return]').waitFor();
+    assert.deepEqual(
+      await ledger.locator('tbody tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-kind'), r.children[2].textContent, r.children[3].textContent])),
+      [
+        ['return', '+1', '3'],
+        ['dispense', '-8', '2'],
+        ['receive', '+10', '10'],
+      ],
+    );
+    await page.locator('[data-testid=medication-available]').getByText('3', { exact: false }).waitFor();
+    assert.equal(sql(`SELECT stock_quantity FROM core_medicationitem WHERE id = ${medicationId}`), '3');
     assert.deepEqual(page.jsErrors, []);
   });
 });

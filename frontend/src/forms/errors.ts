@@ -38,6 +38,7 @@ const PROBLEM_CODES = [
   'inactive',
   'duplicate-name',
   'batch-empty',
+  'batch-expired',
 ] as const;
 type ProblemCode = (typeof PROBLEM_CODES)[number];
 

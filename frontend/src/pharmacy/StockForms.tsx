@@ -1,5 +1,6 @@
 // The pharmacy's forms: a medication (new or edited), receiving a batch, adjusting stock with
-// a reason, a category, a supply and a supply's adjustment. Each checks what it can before
+// a reason, medicine a patient brings back from a dispense, a category, a supply and a
+// supply's adjustment. Each checks what it can before
 // sending and shows the server's field errors beside their fields.
 import { Alert, Button, Checkbox, Group, Modal, NativeSelect, NumberInput, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
@@ -260,6 +261,65 @@ export function AdjustModal({ medication, batches, onClose }: { medication: Medi
           <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={500} {...form.getInputProps('reason')} />
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="adjust-submit" />
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+export function ReturnModal({ medication, dispenseId, remaining, onClose }: { medication: Medication; dispenseId: number; remaining: number; onClose: () => void }) {
+  const { t } = useTranslation();
+  const qc = useQueryClient();
+  const quantity = useQuantityCheck();
+  const [busy, setBusy] = useState(false);
+  const form = useForm({
+    mode: 'controlled',
+    initialValues: { quantity: '' as number | string, reason: '' },
+    validate: {
+      quantity: (v) => quantity(v) ?? (Number(v) > remaining ? t('pharmacy.returnHint', { n: remaining }) : null),
+      reason: (v) => (v.trim() ? null : t('pharmacy.reasonRequired')),
+    },
+  });
+  const errors = useServerErrors(form);
+
+  async function submit(v: typeof form.values) {
+    setBusy(true);
+    errors.clear();
+    try {
+      await unwrap(
+        api.client.POST('/api/v1/dispenses/{id}/returns', {
+          params: { path: { id: dispenseId } },
+          body: { quantity: Number(v.quantity), reason: v.reason.trim() },
+        }),
+      );
+      await invalidatePharmacy(qc);
+      notifications.show({ color: 'teal', message: t('pharmacy.returned', { n: Number(v.quantity), name: medication.name }) });
+      onClose();
+    } catch (err) {
+      errors.handle(err);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={t('pharmacy.returnTitle', { name: `${medication.name} ${medication.strength}` })}>
+      <form onSubmit={form.onSubmit(submit)} noValidate data-testid="return-form">
+        <Stack>
+          <NumberInput
+            label={t('pharmacy.quantityLabel')}
+            description={t('pharmacy.returnHint', { n: remaining })}
+            name="quantity"
+            min={1}
+            allowDecimal={false}
+            allowNegative={false}
+            required
+            data-autofocus
+            {...form.getInputProps('quantity')}
+          />
+          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={500} {...form.getInputProps('reason')} />
+          <ErrorAlert message={errors.message} />
+          <FormButtons busy={busy} onClose={onClose} testId="return-submit" label={t('pharmacy.returnSubmit')} />
         </Stack>
       </form>
     </Modal>

@@ -15,8 +15,8 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDate, formatDateTime, formatMoney } from '../i18n/format';
 import { invalidatePharmacy, useCategories, useMedication, useMedications, useMovements, type MedicationFilter } from './queries';
-import { FLAG_COLORS, stockFlags } from './stock';
-import { AdjustModal, MedicationModal, ReceiveModal } from './StockForms';
+import { FLAG_COLORS, returnableDispenses, stockFlags } from './stock';
+import { AdjustModal, MedicationModal, ReceiveModal, ReturnModal } from './StockForms';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 
@@ -159,6 +159,7 @@ export function MedicationPage() {
   const med = useMedication(id);
   const ledger = useMovements(id);
   const [dialog, setDialog] = useState<'receive' | 'adjust' | 'edit' | null>(null);
+  const [returning, setReturning] = useState<{ dispenseId: number; remaining: number } | null>(null);
   const write = can('pharmacy.write');
 
   async function writeOff(batchId: number) {
@@ -173,6 +174,7 @@ export function MedicationPage() {
   if (med.isError) return <Alert color="red">{problemMessage(med.error, t, i18n.language)}</Alert>;
   if (!med.data) return <Text c="dimmed">{t('common.loading')}</Text>;
   const m = med.data;
+  const returnable = returnableDispenses(ledger.data ?? []);
   return (
     <Stack data-testid="medication-page">
       <Anchor component={Link} to="/pharmacy" size="sm">
@@ -253,27 +255,46 @@ export function MedicationPage() {
             <Table.Th>{t('pharmacy.batch')}</Table.Th>
             <Table.Th>{t('pharmacy.reason')}</Table.Th>
             <Table.Th>{t('pharmacy.by')}</Table.Th>
+            {write && (
+              <Table.Th>
+                <span className="visually-hidden">{t('common.actions')}</span>
+              </Table.Th>
+            )}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {(ledger.data ?? []).map((v) => (
-            <Table.Tr key={v.id} data-kind={v.kind}>
-              <Table.Td>{formatDateTime(v.created_at, i18n.language)}</Table.Td>
-              <Table.Td>{t(`pharmacy.kinds.${v.kind}`)}</Table.Td>
-              <Table.Td ta="right" c={v.quantity_change < 0 ? 'red' : 'teal'}>
-                {v.quantity_change > 0 ? `+${v.quantity_change}` : v.quantity_change}
-              </Table.Td>
-              <Table.Td ta="right">{v.balance_after}</Table.Td>
-              <Table.Td>{v.batch_number}</Table.Td>
-              <Table.Td>{v.reason}</Table.Td>
-              <Table.Td>{v.created_by_name}</Table.Td>
-            </Table.Tr>
-          ))}
+          {(ledger.data ?? []).map((v) => {
+            const dispenseId = v.dispense_id;
+            const back = dispenseId !== null ? returnable.get(dispenseId) : undefined;
+            return (
+              <Table.Tr key={v.id} data-kind={v.kind} data-dispense={dispenseId ?? undefined}>
+                <Table.Td>{formatDateTime(v.created_at, i18n.language)}</Table.Td>
+                <Table.Td>{t(`pharmacy.kinds.${v.kind}`)}</Table.Td>
+                <Table.Td ta="right" c={v.quantity_change < 0 ? 'red' : 'teal'}>
+                  {v.quantity_change > 0 ? `+${v.quantity_change}` : v.quantity_change}
+                </Table.Td>
+                <Table.Td ta="right">{v.balance_after}</Table.Td>
+                <Table.Td>{v.batch_number}</Table.Td>
+                <Table.Td>{v.reason}</Table.Td>
+                <Table.Td>{v.created_by_name}</Table.Td>
+                {write && (
+                  <Table.Td>
+                    {dispenseId !== null && back?.rowId === v.id && (
+                      <Button size="compact-sm" variant="light" onClick={() => setReturning({ dispenseId, remaining: back.remaining })} data-testid="return">
+                        {t('pharmacy.returnAction')}
+                      </Button>
+                    )}
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            );
+          })}
         </Table.Tbody>
       </Table>
       {dialog === 'receive' && <ReceiveModal medication={m} onClose={() => setDialog(null)} />}
       {dialog === 'adjust' && <AdjustModal medication={m} batches={m.batches} onClose={() => setDialog(null)} />}
       {dialog === 'edit' && <MedicationModal medication={m} onClose={() => setDialog(null)} />}
+      {returning && <ReturnModal medication={m} dispenseId={returning.dispenseId} remaining={returning.remaining} onClose={() => setReturning(null)} />}
     </Stack>
   );
 }

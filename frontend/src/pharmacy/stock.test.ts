@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultDispense, isoToday, moneyProblem, quantityProblem, stockFlags } from './stock';
+import { defaultDispense, isoToday, moneyProblem, quantityProblem, returnableDispenses, stockFlags } from './stock';
 
 const base = { is_active: true, available_quantity: 50, reorder_level: 10, expired_quantity: 0, expiring_soon: false };
 
@@ -55,5 +55,31 @@ describe('defaultDispense', () => {
 describe('isoToday', () => {
   it('is the local date', () => {
     expect(isoToday(new Date(2026, 0, 5, 23, 59))).toBe('2026-01-05');
+  });
+});
+
+describe('returnableDispenses', () => {
+  it('offers each dispense once, on its newest row, with what is left to return', () => {
+    const ledger = [
+      { id: 9, kind: 'return', dispense_id: 1, quantity_change: 2 },
+      { id: 8, kind: 'dispense', dispense_id: 2, quantity_change: -3 },
+      { id: 7, kind: 'dispense', dispense_id: 1, quantity_change: -4 },
+      { id: 6, kind: 'dispense', dispense_id: 1, quantity_change: -6 },
+      { id: 5, kind: 'receive', dispense_id: null, quantity_change: 100 },
+    ];
+    expect(returnableDispenses(ledger)).toEqual(
+      new Map([
+        [1, { remaining: 8, rowId: 7 }],
+        [2, { remaining: 3, rowId: 8 }],
+      ]),
+    );
+  });
+  it('leaves out a dispense fully returned', () => {
+    const ledger = [
+      { id: 3, kind: 'return', dispense_id: 1, quantity_change: 1 },
+      { id: 2, kind: 'return', dispense_id: 1, quantity_change: 2 },
+      { id: 1, kind: 'dispense', dispense_id: 1, quantity_change: -3 },
+    ];
+    expect(returnableDispenses(ledger).size).toBe(0);
   });
 });

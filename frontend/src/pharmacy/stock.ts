@@ -55,3 +55,29 @@ export function isoToday(now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
 }
+
+export interface LedgerFacts {
+  id: number;
+  kind: string;
+  dispense_id: number | null;
+  quantity_change: number;
+}
+
+/**
+ * returnableDispenses: for each dispense in a ledger (newest first), what can still come back
+ * (dispensed less returned) and the row that offers the return (the dispense's newest row: a
+ * dispense from several batches has one row per batch). Dispenses fully returned are left out.
+ */
+export function returnableDispenses(ledger: readonly LedgerFacts[]): Map<number, { remaining: number; rowId: number }> {
+  const acc = new Map<number, { remaining: number; rowId: number }>();
+  for (const m of ledger) {
+    if (m.dispense_id === null || (m.kind !== 'dispense' && m.kind !== 'return')) continue;
+    const cur = acc.get(m.dispense_id) ?? { remaining: 0, rowId: 0 };
+    // a dispense row takes units off (negative change), a return puts them back (positive)
+    cur.remaining -= m.quantity_change;
+    if (m.kind === 'dispense' && cur.rowId === 0) cur.rowId = m.id;
+    acc.set(m.dispense_id, cur);
+  }
+  for (const [id, r] of acc) if (r.remaining <= 0 || r.rowId === 0) acc.delete(id);
+  return acc;
+}
