@@ -175,6 +175,8 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     await page.locator('[data-testid=queue-size]').getByText(`Waiting: ${expected.length}`).waitFor();
     assert.deepEqual(await queue.evaluateAll((els) => els.map((e) => e.getAttribute('data-unique-id'))), expected);
     assert.match(await queue.first().innerText(), /\d+ min/i);
+    // the vitals and consultation shortcuts are for nurses and doctors, not the receptionist
+    assert.equal(await page.locator('[data-testid=queue] [data-testid^=queue-vitals-], [data-testid=queue] [data-testid^=queue-consult-]').count(), 0);
 
     // The receptionist's home shows the queue.
     await page.locator('[data-testid=main-nav] [data-area=home]').click();

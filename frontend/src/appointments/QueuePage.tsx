@@ -1,10 +1,11 @@
 // QueuePage (/appointments/queue): today's checked-in patients in arrival order with their
 // wait, refreshed every 15 seconds, and the walk-in check-in: find the patient, choose the
-// doctor, check in now.
+// doctor, check in now. Each row offers, to whoever may, taking the patient's vitals and
+// starting the consultation (both open the visit's encounter).
 import { Alert, Anchor, Badge, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
 import { useInterval } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
-import { IconUserCheck } from '@tabler/icons-react';
+import { IconActivityHeartbeat, IconStethoscope, IconUserCheck } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -91,7 +92,19 @@ export function QueuePage() {
                   </Badge>
                 </Table.Td>
                 <Table.Td className="no-print">
-                  <AppointmentActions appointment={a} />
+                  <Group gap={4} wrap="nowrap">
+                    {can('vitals.write') && (
+                      <Button component={Link} to={`/vitals/visit/${a.id}`} size="compact-sm" variant="light" leftSection={<IconActivityHeartbeat size={16} />} data-testid={`queue-vitals-${a.id}`}>
+                        {t('vitals.take')}
+                      </Button>
+                    )}
+                    {can('encounters.write') && (
+                      <Button component={Link} to={`/consultations/visit/${a.id}`} size="compact-sm" variant="light" leftSection={<IconStethoscope size={16} />} data-testid={`queue-consult-${a.id}`}>
+                        {t('consult.start')}
+                      </Button>
+                    )}
+                    <AppointmentActions appointment={a} />
+                  </Group>
                 </Table.Td>
               </Table.Tr>
             );
