@@ -15,7 +15,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -25,12 +24,12 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
+	"chelal/bench/internal/apiclient"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/db"
@@ -209,44 +208,16 @@ func run(clients, stock int, dur time.Duration) error {
 	return nil
 }
 
-type session struct {
-	cookie *http.Cookie
-	csrf   string
-}
+// session is a logged-in client.
+type session struct{ *apiclient.Session }
 
 func loginHTTP(base, user, password string) (*session, error) {
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	var out struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		return nil, fmt.Errorf("login: %d %v", resp.StatusCode, err)
-	}
-	for _, c := range resp.Cookies() {
-		if c.Name == server.SessionCookie {
-			return &session{cookie: c, csrf: out.CSRFToken}, nil
-		}
-	}
-	return nil, fmt.Errorf("login: no session cookie")
+	s, err := apiclient.Login(base, user, password)
+	return &session{s}, err
 }
 
 // post sends a dispense and returns the status.
 func (s *session) post(c *http.Client, u, body, key string) (int, error) {
-	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
-	req.AddCookie(s.cookie)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(server.CSRFHeader, s.csrf)
-	req.Header.Set("Idempotency-Key", key)
-	resp, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, nil
+	status, _, err := s.Do(c, "POST", u, body, "Idempotency-Key", key)
+	return status, err
 }

@@ -33,6 +33,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"chelal/bench/internal/apiclient"
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
@@ -462,76 +463,41 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 	return result{n: len(lat), errs: int(errs.Load()), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99), rps: float64(len(lat)) / dur.Seconds()}
 }
 
-type session struct {
-	cookie *http.Cookie
-	csrf   string
-}
+// session is a logged-in client with the checks the bench needs.
+type session struct{ *apiclient.Session }
 
 func loginHTTP(base, user, password string) (*session, error) {
-	body, _ := json.Marshal(map[string]string{"username": user, "password": password})
-	resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		return nil, err
+	s, err := apiclient.Login(base, user, password)
+	return &session{s}, err
+}
+
+// send sends one request and fails unless it answers want.
+func (s *session) send(c *http.Client, method, u, body string, want int) ([]byte, error) {
+	status, b, err := s.Do(c, method, u, body)
+	if err == nil && status != want {
+		err = fmt.Errorf("%s %s: %d", method, u, status)
 	}
-	defer resp.Body.Close()
-	var out struct {
-		CSRFToken string `json:"csrf_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != 200 {
-		return nil, fmt.Errorf("login: %d %v", resp.StatusCode, err)
-	}
-	for _, c := range resp.Cookies() {
-		if c.Name == server.SessionCookie {
-			return &session{cookie: c, csrf: out.CSRFToken}, nil
-		}
-	}
-	return nil, fmt.Errorf("login: no session cookie")
+	return b, err
 }
 
 func (s *session) get(c *http.Client, u string) error {
-	req, _ := http.NewRequest("GET", u, nil)
-	req.AddCookie(s.cookie)
-	return do(c, req, http.StatusOK)
+	_, err := s.send(c, "GET", u, "", http.StatusOK)
+	return err
 }
 
 func (s *session) post(c *http.Client, u, body string, want int) error {
-	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
-	req.AddCookie(s.cookie)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(server.CSRFHeader, s.csrf)
-	return do(c, req, want)
+	_, err := s.send(c, "POST", u, body, want)
+	return err
 }
 
 // postID posts body and returns the id of the record created (201).
 func (s *session) postID(c *http.Client, u, body string) (int64, error) {
-	req, _ := http.NewRequest("POST", u, strings.NewReader(body))
-	req.AddCookie(s.cookie)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(server.CSRFHeader, s.csrf)
-	resp, err := c.Do(req)
+	b, err := s.send(c, "POST", u, body, http.StatusCreated)
 	if err != nil {
 		return 0, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return 0, fmt.Errorf("POST %s: %d", req.URL.Path, resp.StatusCode)
 	}
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	return out.ID, json.NewDecoder(resp.Body).Decode(&out)
-}
-
-func do(c *http.Client, req *http.Request, want int) error {
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d", req.Method, req.URL.Path, resp.StatusCode)
-	}
-	return nil
+	return out.ID, json.Unmarshal(b, &out)
 }
