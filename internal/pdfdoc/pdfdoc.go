@@ -112,13 +112,14 @@ type Column struct {
 
 // Table writes a table whose cells wrap; each row is as tall as its tallest cell.
 func (d *Doc) Table(cols []Column, rows [][]string) {
-	var total float64
+	// Column widths in millimetres, from each column's share of the page (layout, not money).
+	var shares float64
 	for _, c := range cols {
-		total += c.Share
+		shares += c.Share
 	}
 	widths := make([]float64, len(cols))
 	for i, c := range cols {
-		widths[i] = d.width() * c.Share / total
+		widths[i] = d.width() * c.Share / shares
 	}
 	line := d.base * 0.5
 	row := func(cells []string, style string) {
