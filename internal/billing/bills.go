@@ -627,10 +627,10 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 			if i == 4 {
 				break
 			}
-			args = append(args, "%"+escapeLike(w)+"%")
+			args = append(args, "%"+db.EscapeLike(w)+"%")
 			conds = append(conds, fmt.Sprintf("s.name LIKE chelal_unaccent($%d)", len(args)))
 		}
-		args = append(args, strings.ToUpper(escapeLike(q))+"%")
+		args = append(args, strings.ToUpper(db.EscapeLike(q))+"%")
 		where = append(where, fmt.Sprintf(`b.patient_id IN (SELECT s.patient_id FROM core_patientsearch s WHERE %s
 			UNION ALL SELECT p2.id FROM core_patient p2 WHERE upper(p2.unique_id) LIKE $%d)`, strings.Join(conds, " AND "), len(args)))
 	}

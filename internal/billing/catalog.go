@@ -238,7 +238,7 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 		   AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR code ILIKE $2 || '%')
 		   AND ($3 = '' OR category = $3)
 		   AND (NOT $4 OR is_active)
-		 ORDER BY id LIMIT $5`, after, escapeLike(q), sf.Category, sf.ActiveOnly, limit+1)
+		 ORDER BY id LIMIT $5`, after, db.EscapeLike(q), sf.Category, sf.ActiveOnly, limit+1)
 	if err != nil {
 		return ServicePage{}, fmt.Errorf("list services: %w", err)
 	}
@@ -253,9 +253,4 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 		page.NextCursor = &c
 	}
 	return page, nil
-}
-
-// escapeLike makes s match itself in a LIKE pattern.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

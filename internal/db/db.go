@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -156,3 +157,9 @@ func (d *DB) Ping(ctx context.Context) error {
 func redact(c *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s@%s:%d/%s", c.User, c.Host, c.Port, c.Database)
 }
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// EscapeLike makes user input literal inside a LIKE pattern (its %, _ and \ escaped with the
+// default escape character), e.g. "%" + db.EscapeLike(q) + "%".
+func EscapeLike(s string) string { return likeEscaper.Replace(s) }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/db"
 	"chelal/internal/settings"
 )
 
@@ -32,9 +33,6 @@ type SearchResult struct {
 const MaxSearchLimit = 50
 
 var partialMRN = regexp.MustCompile(`^[A-Za-z]{1,10}-?[0-9]{3,}(-[0-9]?)?$`)
-
-// likeEscape escapes LIKE's wildcards in user input.
-var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 // Search finds patients from one box: names in either order, partial, without accents and with
 // a typo (pg_trgm over unaccented lower-case names); a record number typed with or without
@@ -121,7 +119,7 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 				continue // too short to tell names apart; the other words decide
 			}
 			i := len(values) + 1
-			values = append(values, fmt.Sprintf("(%d, chelal_unaccent(%s), chelal_unaccent(%s))", i, arg(w), arg(likeEscape.Replace(w))))
+			values = append(values, fmt.Sprintf("(%d, chelal_unaccent(%s), chelal_unaccent(%s))", i, arg(w), arg(db.EscapeLike(w))))
 			conds = append(conds, fmt.Sprintf("s.words && (SELECT array_agg(word) FROM d WHERE i = %d)", i))
 		}
 		if len(values) > 0 {

@@ -52,7 +52,7 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 	if err := f.Err(); err != nil {
 		return InventoryPage{}, err
 	}
-	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
+	like := "%" + db.EscapeLike(q) + "%"
 	rows, err := s.db.Pool.Query(ctx, selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
 		after, includeInactive, like, limit+1)
 	if err != nil {

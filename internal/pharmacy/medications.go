@@ -121,7 +121,7 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 	where := []string{"m.name > $3", "($4 OR m.is_active)"}
 	args := []any{d.todayText(), d.warnText(), after, mf.IncludeInactive}
 	if mf.Q != "" {
-		args = append(args, "%"+strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(mf.Q)+"%")
+		args = append(args, "%"+db.EscapeLike(mf.Q)+"%")
 		where = append(where, fmt.Sprintf("m.name ILIKE $%d", len(args)))
 	}
 	if mf.CategoryID != 0 {
