@@ -29,6 +29,12 @@ CREATE TABLE IF NOT EXISTS core_idempotency_key (
 );
 CREATE INDEX IF NOT EXISTS idx_idempotency_key_created ON core_idempotency_key (created_at);
 
+-- A payment's own Idempotency-Key (kept with the payment, checked in its transaction) is the
+-- user's too, like every key: another cashier's key of the same spelling is another payment.
+DROP INDEX IF EXISTS idx_payment_idempotency_key;
+CREATE UNIQUE INDEX IF NOT EXISTS idx_payment_user_idempotency_key ON core_payment (received_by, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;
+
 ALTER TABLE core_appointment ADD COLUMN IF NOT EXISTS walk_in boolean NOT NULL DEFAULT false;
 DROP INDEX IF EXISTS core_appointment_doctor_slot_key;
 CREATE UNIQUE INDEX core_appointment_doctor_slot_key ON core_appointment (doctor_id, date, time)

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chelal/internal/apperr"
@@ -90,6 +91,7 @@ type server struct {
 	billing      *billing.Service
 	log          *slog.Logger
 	version      string
+	idemPurged   atomic.Int64 // when expired idempotency keys were last deleted (Unix ns)
 
 	mux      *http.ServeMux
 	table    []route
@@ -146,6 +148,9 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 		if rt.json != nil {
 			rt.handler = rt.json(rt.successStatus())
 			s.table[i] = rt
+		}
+		if rt.idempotent {
+			rt.handler = s.idempotent(rt.handler)
 		}
 		if prev, dup := seenOp[rt.op]; dup {
 			panic(fmt.Sprintf("server: operationId %q is used by %s and %s %s", rt.op, prev, rt.method, rt.path))
