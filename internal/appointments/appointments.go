@@ -161,7 +161,8 @@ func checkReason(f *apperr.Fields, field, v string) {
 }
 
 // Create books an appointment (or checks a walk-in in). Double booking a doctor's slot is an
-// apperr.ErrConflict, decided by the database.
+// apperr.ErrConflict, decided by the database. A walk-in takes no slot (walk_in rows are outside
+// the slot index), so walk-ins for one doctor in the same second never collide.
 func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (Appointment, error) {
 	p.Reason = strings.TrimSpace(p.Reason)
 	c, err := s.clock(ctx, s.db.Pool)
@@ -195,9 +196,9 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 		}
 		var id int64
 		err := tx.QueryRow(ctx, `
-			INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, reason, checked_in_at)
-			VALUES ($1, $2, $3, $4, $5::text, nullif($6, ''), CASE WHEN $5::text = 'checked_in' THEN now() END)
-			RETURNING id`, p.PatientID, p.DoctorID, date, tm, status, p.Reason).Scan(&id)
+			INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, reason, checked_in_at, walk_in)
+			VALUES ($1, $2, $3, $4, $5::text, nullif($6, ''), CASE WHEN $5::text = 'checked_in' THEN now() END, $7)
+			RETURNING id`, p.PatientID, p.DoctorID, date, tm, status, p.Reason, p.WalkIn).Scan(&id)
 		if err != nil {
 			return mapWriteError(err)
 		}

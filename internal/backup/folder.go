@@ -19,6 +19,7 @@ type Folder struct {
 	mu    sync.RWMutex
 	dir   string
 	file  string // where the choice is kept; "" : nowhere (tests)
+	data  string // the data dir, which the folder may not be inside (but for the default); "" : unchecked
 	fixed string // the environment variable that fixes it; "" : it may move
 }
 
@@ -28,7 +29,7 @@ const FolderChoiceFile = "backup-folder"
 // LoadFolder returns the backup folder of a data dir: envDir (CHELAL_BACKUP_DIR) when set, else
 // the folder an administrator chose, else <data dir>/backups.
 func LoadFolder(dataDir, envDir string) *Folder {
-	f := &Folder{dir: filepath.Join(dataDir, "backups"), file: filepath.Join(dataDir, FolderChoiceFile)}
+	f := &Folder{dir: filepath.Join(dataDir, "backups"), file: filepath.Join(dataDir, FolderChoiceFile), data: dataDir}
 	if envDir != "" {
 		f.dir, f.fixed = envDir, "CHELAL_BACKUP_DIR"
 		return f
@@ -74,6 +75,11 @@ func (f *Folder) Set(dir string) error {
 		return err
 	}
 	dir = filepath.Clean(dir)
+	if f.data != "" {
+		if err := CheckOutsideData(f.data, dir); err != nil {
+			return apperr.Invalid(apperr.FieldError{Field: "dir", Code: apperr.CodeInvalid, Message: err.Error()})
+		}
+	}
 	if err := probeFolder(dir); err != nil {
 		return apperr.Invalid(apperr.FieldError{Field: "dir", Code: apperr.CodeInvalid,
 			Message: fmt.Sprintf("Chelal cannot write into this folder: %v. Is the drive plugged in and writable?", err)})
@@ -87,6 +93,50 @@ func (f *Folder) Set(dir string) error {
 	}
 	f.dir = dir
 	return nil
+}
+
+// CheckOutsideData refuses a backup folder that is the data dir or inside it: the database
+// files live there (<data dir>/pg), a restore swaps them and a reinstall or a failed disk takes
+// the whole folder, so backups there would go with the data they are meant to save. The
+// default folder, <data dir>/backups, and folders inside it stay allowed: a fresh install
+// backs up there until an administrator chooses a second disk. Symbolic links are followed as
+// far as the paths exist.
+func CheckOutsideData(dataDir, dir string) error {
+	if dataDir == "" || dir == "" {
+		return nil
+	}
+	data, d := resolvePath(dataDir), resolvePath(dir)
+	if !within(d, data) || within(d, resolvePath(filepath.Join(dataDir, "backups"))) {
+		return nil
+	}
+	return fmt.Errorf("the backup folder %s is inside Chelal's data folder %s, which holds the database itself; choose a folder elsewhere (a second disk or a USB drive)", dir, dataDir)
+}
+
+// within says whether path is dir or inside it (both clean and absolute).
+func within(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// resolvePath makes p absolute and clean and follows symbolic links in the part of it that
+// exists (the rest, not created yet, is appended as is).
+func resolvePath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	p = filepath.Clean(p)
+	rest := ""
+	for cur := p; ; {
+		if real, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+		cur = parent
+	}
 }
 
 // probeFolder creates dir if needed and proves a file can be written, synced and removed there.

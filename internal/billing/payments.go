@@ -67,7 +67,7 @@ type PaymentList struct {
 // payment written, so two cashiers paying one bill at once can never overpay it: the second
 // sees the first's payment. With an idempotency key (the client's Idempotency-Key header), a
 // retry of the same request returns the payment the first made instead of paying again; the
-// same key on a different payment is a conflict.
+// same key on a different payment is a conflict. Keys are per user (the one who takes the payment).
 func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key string, p PaymentParams) (Payment, error) {
 	p.TransactionID, p.Notes, p.PaymentMethod = strings.TrimSpace(p.TransactionID), strings.TrimSpace(p.Notes), strings.TrimSpace(p.PaymentMethod)
 	var f apperr.Fields
@@ -92,7 +92,7 @@ func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key str
 		}
 		if key != "" {
 			// After the lock: a first request with this key on this bill has committed or failed.
-			prev, err := scanPayment(tx.QueryRow(ctx, selectPayment+` WHERE pm.idempotency_key = $1`, key))
+			prev, err := scanPayment(tx.QueryRow(ctx, selectPayment+keyedPayment, key, actor.UserID))
 			switch {
 			case err == nil:
 				out = prev
@@ -122,9 +122,9 @@ func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key str
 		return err
 	})
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "idx_payment_idempotency_key" {
+	if errors.As(err, &pg) && pg.Code == "23505" && (pg.ConstraintName == "idx_payment_idempotency_key" || pg.ConstraintName == "idx_payment_user_idempotency_key") {
 		// The same key raced on two bills: the first one's payment stands.
-		prev, gerr := scanPayment(s.db.Pool.QueryRow(ctx, selectPayment+` WHERE pm.idempotency_key = $1`, key))
+		prev, gerr := scanPayment(s.db.Pool.QueryRow(ctx, selectPayment+keyedPayment, key, actor.UserID))
 		if gerr != nil {
 			return Payment{}, fmt.Errorf("idempotency key: %w", gerr)
 		}
@@ -132,6 +132,10 @@ func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key str
 	}
 	return out, err
 }
+
+// keyedPayment finds the payment a user ($2; 0: none) made with an idempotency key ($1): keys
+// are each user's own, as on every create route.
+const keyedPayment = ` WHERE pm.idempotency_key = $1 AND pm.received_by IS NOT DISTINCT FROM nullif($2::bigint, 0)`
 
 // sameRequest refuses an idempotency key reused for a different payment.
 func sameRequest(prev Payment, billID int64, amount Money, method string) error {

@@ -77,6 +77,9 @@ Flags of serve and migrate:
   --data-dir DIR              data folder (overrides CHELAL_DATA_DIR)
 Flags of serve:
   --addr HOST:PORT            listen address (default 127.0.0.1:7300; 0.0.0.0:7300 serves the LAN)
+  --host-names LIST           more host names the server answers for, comma-separated (overrides
+                              CHELAL_HOST_NAMES; localhost and this machine's addresses and name
+                              are always served, any other Host is refused)
 
 `
 
@@ -209,6 +212,9 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	} else {
 		log.Info("using the embedded PostgreSQL", "data_dir", dataDir)
 	}
+	if err := backup.CheckOutsideData(dataDir, env.Getenv("CHELAL_BACKUP_DIR")); err != nil {
+		return nil, "", fmt.Errorf("CHELAL_BACKUP_DIR: %w", err)
+	}
 	var params map[string]string
 	if ext == "" && archiving(env) {
 		// Every start of the embedded server archives its WAL, whatever the command: a start
@@ -276,6 +282,10 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
 	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
 	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
+	hostNames, err := config.HostNames(env.Getenv("CHELAL_HOST_NAMES"))
+	if err != nil {
+		return core{}, fmt.Errorf("CHELAL_HOST_NAMES: %w", err)
+	}
 	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
 		DB:           d,
 		Auth:         authSvc,
@@ -289,6 +299,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		Frontend:     frontend.Dist(),
 		Log:          log,
 		Version:      env.Version,
+		HostNames:    hostNames,
 	})}
 	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
 		latest, err := latestSchema(ctx, d)
@@ -327,11 +338,23 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	var c common
 	fs := newFlags(env, "serve", &c)
 	addr := fs.String("addr", orDefault(env.Getenv("CHELAL_ADDR"), config.DefaultAddr), "listen address; 0.0.0.0:7300 serves the clinic's LAN")
+	hostNames := fs.String("host-names", env.Getenv("CHELAL_HOST_NAMES"), "more host names (or addresses) to answer for, comma-separated; others are refused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve takes no arguments, got %q", fs.Args())
+	}
+	if _, err := config.HostNames(*hostNames); err != nil {
+		return usageErr("--host-names: %v", err)
+	}
+	// The core reads the names from the environment (the desktop has no flags).
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if k == "CHELAL_HOST_NAMES" {
+			return *hostNames
+		}
+		return getenv(k)
 	}
 	log := newLogger(env)
 	started := time.Now()

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 )
 
 // DefaultAddr is where `chelal serve` listens unless told otherwise: loopback only. Serving
@@ -27,6 +28,9 @@ const EnvHelp = `Environment:
   CHELAL_BACKUP_DIR            where scheduled and API backups go (default <data dir>/backups;
                                a second disk or a USB drive is better)
   CHELAL_BACKUP_SCHEDULE       off: no scheduled backups (default: daily from 12:30, hourly 08-18)
+  CHELAL_HOST_NAMES   more host names (or addresses) the server answers for, comma-separated, e.g.
+                      chelal.clinic.lan,192.0.2.10 (it always answers localhost, this machine's
+                      addresses and hostname; any other Host is refused: DNS rebinding)
   CHELAL_LAN_ADDR     desktop: share the clinic UI on HOST:PORT at launch (tests)
   DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
                       e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require
@@ -86,6 +90,21 @@ func ExternalDatabaseURL(getenv Getenv) (string, error) {
 		Path:   "/" + or(getenv("DATABASE_NAME"), "chelal"),
 	}
 	return u.String(), nil
+}
+
+// HostNames parses a list of extra host names (CHELAL_HOST_NAMES, serve's --host-names):
+// names or IP addresses, each optionally with a port, separated by commas or spaces. A clinic
+// names the server in its DNS or behind a reverse proxy; browsers then send that name as Host,
+// which the server otherwise refuses.
+func HostNames(list string) ([]string, error) {
+	var out []string
+	for _, n := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if strings.ContainsAny(n, "/@?#") || strings.Contains(n, "://") {
+			return nil, fmt.Errorf("host name %q: give a name or address such as chelal.clinic.lan or 192.0.2.10, without scheme or path", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func or(v, def string) string {

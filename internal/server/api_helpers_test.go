@@ -152,6 +152,7 @@ func (c *client) do(method, target string, body any, header ...string) *httptest
 	}
 	r := httptest.NewRequest(method, target, rd)
 	r.RemoteAddr = c.ip + ":40000"
+	r.Host = "localhost" // httptest's example.com is not a host Chelal serves
 	if body != nil {
 		r.Header.Set("Content-Type", "application/json")
 	}
@@ -162,6 +163,10 @@ func (c *client) do(method, target string, body any, header ...string) *httptest
 		r.Header.Set(CSRFHeader, c.csrf)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			r.Host = header[i+1]
+			continue
+		}
 		if header[i+1] == "" {
 			r.Header.Del(header[i])
 		} else {

@@ -287,7 +287,7 @@ func TestCSRF(t *testing.T) {
 	if u["language_preference"] != "en" {
 		t.Fatal("a refused request changed the language")
 	}
-	m := expect(t, c.do("PATCH", "/api/v1/auth/me", body, "Origin", "http://example.com"), 200)
+	m := expect(t, c.do("PATCH", "/api/v1/auth/me", body, "Origin", "http://localhost"), 200)
 	if m["user"].(map[string]any)["language_preference"] != "fr" {
 		t.Fatal("the language did not change with a valid token")
 	}

@@ -66,7 +66,10 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, bad := range []any{"relative/path", "", "   ", filepath.Join(blocker, "sub"), strings.Repeat("/x", 600), 42} {
+	// Inside the data folder (beside or in the database files): a restore or a lost disk
+	// would take the backups with the data.
+	inData := []any{data, filepath.Join(data, "pg", "backups"), filepath.Join(data, "media", "..", "usb")}
+	for _, bad := range append([]any{"relative/path", "", "   ", filepath.Join(blocker, "sub"), strings.Repeat("/x", 600), 42}, inData...) {
 		w := admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": bad})
 		if w.Code != 422 {
 			t.Errorf("folder %q: %d %s", bad, w.Code, w.Body)
@@ -74,6 +77,11 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	}
 	if d := folder.Dir(); d != usb {
 		t.Errorf("a refused folder changed the folder to %q", d)
+	}
+	for _, d := range inData {
+		if _, err := os.Stat(d.(string)); d != data && err == nil {
+			t.Errorf("a refused folder inside the data folder was created: %s", d)
+		}
 	}
 	expect(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb}, CSRFHeader, ""), 403)
 

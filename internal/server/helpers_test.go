@@ -52,10 +52,15 @@ func serve(t *testing.T, h http.Handler, req request) *httptest.ResponseRecorder
 		body = strings.NewReader(req.body)
 	}
 	r := httptest.NewRequest(req.method, req.target, body)
+	r.Host = "localhost" // httptest's example.com is not a host Chelal serves
 	if req.body != "" {
 		r.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range req.header {
+		if k == "Host" {
+			r.Host = v
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	if req.chunked {

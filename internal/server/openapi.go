@@ -97,6 +97,14 @@ func (g *schemaGen) operation(rt route, problemRef map[string]any) (map[string]a
 		}
 		params = append(params, p)
 	}
+	if rt.idempotent {
+		params = append(params, map[string]any{
+			"name": "Idempotency-Key", "in": "header", "required": false,
+			"schema": map[string]any{"type": "string", "minLength": 1, "maxLength": MaxIdempotencyKey},
+			"description": "A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours " +
+				"get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused.",
+		})
+	}
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
@@ -150,6 +158,9 @@ func (g *schemaGen) operation(rt route, problemRef map[string]any) (map[string]a
 		problems = append(problems, http.StatusUnauthorized, http.StatusForbidden)
 	}
 	problems = append(problems, rt.errs...)
+	if rt.idempotent {
+		problems = append(problems, http.StatusConflict, http.StatusUnprocessableEntity)
+	}
 	for _, status := range problems {
 		key := strconv.Itoa(status)
 		if _, taken := responses[key]; taken {

@@ -49,6 +49,9 @@ type route struct {
 	maxBody int64       // body limit in bytes; 0 means DefaultMaxBodyBytes
 	json    jsonHandler // a JSON route's handler (see handle); or:
 	handler http.HandlerFunc
+
+	// idempotent: an Idempotency-Key makes a retry replay the first answer (idempotency.go).
+	idempotent bool
 }
 
 // param describes a query parameter.
@@ -132,7 +135,7 @@ func (s *server) routes() []route {
 			out:     patients.SearchResult{}, errs: []int{422}, json: handle(s, s.searchPatients)},
 		{method: "POST", path: "/api/v1/patients", perm: auth.PermPatientsWrite, op: "createPatient", tag: "patients",
 			summary: "Register a patient (409 possible-duplicate unless confirm_duplicate)", in: patients.RegisterParams{},
-			out: patients.Patient{}, status: http.StatusCreated, errs: []int{409}, json: handle(s, s.createPatient)},
+			out: patients.Patient{}, status: http.StatusCreated, errs: []int{409}, idempotent: true, json: handle(s, s.createPatient)},
 		{method: "GET", path: "/api/v1/patients/duplicates", perm: auth.PermPatientsRead, op: "patientDuplicates", tag: "patients",
 			summary: "Likely duplicates of a patient about to be registered",
 			query: []param{{name: "first_name", typ: "string"}, {name: "last_name", typ: "string"},
@@ -160,7 +163,7 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/appointments", perm: auth.PermAppointmentsWrite, op: "createAppointment", tag: "appointments",
 			summary: "Book an appointment, or check a walk-in in (walk_in: true); a taken slot -> 409",
 			in:      appointments.BookParams{}, out: appointments.Appointment{}, status: http.StatusCreated, errs: []int{409},
-			json: handle(s, s.createAppointment)},
+			idempotent: true, json: handle(s, s.createAppointment)},
 		{method: "GET", path: "/api/v1/appointments/{id}", perm: auth.PermAppointmentsRead, op: "getAppointment", tag: "appointments",
 			summary: "One appointment", out: appointments.Appointment{}, errs: []int{404}, json: handle(s, s.getAppointment)},
 		{method: "PATCH", path: "/api/v1/appointments/{id}", perm: auth.PermAppointmentsWrite, op: "updateAppointment", tag: "appointments",
@@ -224,7 +227,7 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/prescriptions/{id}/dispense", perm: auth.PermPharmacyWrite, op: "dispensePrescription", tag: "pharmacy",
 			summary: "Dispense a prescription in full or in part, first expiring batch first (Idempotency-Key: a retry is applied once; not enough stock -> 409 insufficient-stock)",
 			in:      pharmacy.DispenseParams{}, out: pharmacy.Dispense{}, status: http.StatusCreated, errs: []int{404, 409},
-			json: handle(s, s.dispensePrescription)},
+			idempotent: true, json: handle(s, s.dispensePrescription)},
 		{method: "POST", path: "/api/v1/dispenses/{id}/returns", perm: auth.PermPharmacyWrite, op: "returnDispensed", tag: "pharmacy",
 			summary: "Put medicine a patient brought back on the shelf (a return movement into the batches it came from, never an expired one)",
 			in:      pharmacy.ReturnParams{}, out: pharmacy.StockChange{}, status: http.StatusCreated, errs: []int{404, 409},
@@ -246,7 +249,7 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/encounters", perm: auth.PermEncountersWrite, op: "startEncounter", tag: "clinical",
 			summary: "Start an encounter from a checked-in appointment (it moves to in_progress) or for a walk-in; notes required",
 			in:      clinical.StartEncounter{}, out: clinical.Encounter{}, status: http.StatusCreated, errs: []int{409},
-			json: handle(s, s.startEncounter)},
+			idempotent: true, json: handle(s, s.startEncounter)},
 		{method: "GET", path: "/api/v1/encounters/{id}", perm: auth.PermEncountersRead, op: "getEncounter", tag: "clinical",
 			summary: "An encounter with its addenda (the reading is recorded in the audit log)", out: clinical.Encounter{},
 			errs: []int{404}, json: handle(s, s.getEncounter)},
@@ -262,7 +265,7 @@ func (s *server) routes() []route {
 			json: handle(s, s.addAddendum)},
 		{method: "POST", path: "/api/v1/appointments/{id}/encounter", perm: auth.PermVitalsWrite, op: "openVisitEncounter", tag: "clinical",
 			summary: "The encounter of a checked-in appointment, opened if needed (a nurse's triage; a doctor taking the patient puts it in progress)",
-			out:     clinical.Encounter{}, errs: []int{404, 409}, json: handle(s, s.openVisit)},
+			out:     clinical.Encounter{}, errs: []int{404, 409}, idempotent: true, json: handle(s, s.openVisit)},
 		{method: "GET", path: "/api/v1/encounters/{id}/vitals", perm: auth.PermVitalsRead, op: "listEncounterVitals", tag: "clinical",
 			summary: "An encounter's vitals, oldest first, with flags outside the normal adult range", out: clinical.VitalsList{},
 			errs: []int{404}, json: handle(s, s.listEncounterVitals)},
@@ -305,7 +308,7 @@ func (s *server) routes() []route {
 			out: billing.BillPage{}, errs: []int{422}, json: handle(s, s.listBills)},
 		{method: "POST", path: "/api/v1/bills", perm: auth.PermBillingWrite, op: "createBill", tag: "billing",
 			summary: "Open a bill with lines from the catalog; the server prices them and computes the total",
-			in:      billing.CreateBillParams{}, out: billing.BillDetail{}, status: http.StatusCreated, json: handle(s, s.createBill)},
+			in:      billing.CreateBillParams{}, out: billing.BillDetail{}, status: http.StatusCreated, idempotent: true, json: handle(s, s.createBill)},
 		{method: "GET", path: "/api/v1/bills/{id}", perm: auth.PermBillingRead, op: "getBill", tag: "billing",
 			summary: "A bill with its lines and payments", out: billing.BillDetail{}, errs: []int{404}, json: handle(s, s.getBill)},
 		{method: "PATCH", path: "/api/v1/bills/{id}", perm: auth.PermBillingWrite, op: "updateBill", tag: "billing",
@@ -320,7 +323,7 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/bills/{id}/payments", perm: auth.PermBillingWrite, op: "createPayment", tag: "billing",
 			summary: "Take a payment (at most the balance; Idempotency-Key: a retry returns the same payment)",
 			in:      billing.PaymentParams{}, out: billing.Payment{}, status: http.StatusCreated, errs: []int{404, 409},
-			json: handle(s, s.createPayment)},
+			idempotent: true, json: handle(s, s.createPayment)},
 		{method: "GET", path: "/api/v1/bills/{id}/receipt", perm: auth.PermBillingRead, op: "getReceipt", tag: "billing",
 			summary: "What a printed receipt shows (the latest payment's, or payment_id's)",
 			query:   []param{{name: "payment_id", typ: "integer"}}, out: billing.Receipt{}, errs: []int{404, 422}, json: handle(s, s.billReceipt)},

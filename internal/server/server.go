@@ -1,6 +1,6 @@
 // Package server is Chelal's HTTP layer: the one table of routes with their permissions, the
 // middleware every request passes through (request id, client IP, access log, security
-// headers, panic recovery, body limits), RFC 9457 problem answers mapped from the domains'
+// headers, allowed host names, panic recovery, body limits), RFC 9457 problem answers mapped from the domains'
 // error kinds (internal/apperr), strict JSON decoding, and the OpenAPI document generated
 // from the routes. The desktop webview, LAN browsers and tests all use the one handler New
 // returns. Domain packages never import this package.
@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chelal/internal/apperr"
@@ -52,6 +53,11 @@ type Deps struct {
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (a reverse proxy in
 	// front of scaled-out servers). Empty, the default: the peer's address is the client's.
 	TrustedProxies []netip.Prefix
+	// HostNames are host names (or addresses) the server answers for besides localhost,
+	// loopback, the desktop webview's, the machine's addresses and its hostname (and
+	// hostname.local): the name a clinic's DNS or a reverse proxy gives it. Requests for any
+	// other Host are refused (DNS rebinding).
+	HostNames []string
 }
 
 // BackupConfig is where and how the server writes backups.
@@ -85,6 +91,7 @@ type server struct {
 	billing      *billing.Service
 	log          *slog.Logger
 	version      string
+	idemPurged   atomic.Int64 // when expired idempotency keys were last deleted (Unix ns)
 
 	mux      *http.ServeMux
 	table    []route
@@ -142,6 +149,9 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 			rt.handler = rt.json(rt.successStatus())
 			s.table[i] = rt
 		}
+		if rt.idempotent {
+			rt.handler = s.idempotent(rt.handler)
+		}
 		if prev, dup := seenOp[rt.op]; dup {
 			panic(fmt.Sprintf("server: operationId %q is used by %s and %s %s", rt.op, prev, rt.method, rt.path))
 		}
@@ -161,6 +171,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = withRecovery(s.log, h)
 	h = withSameOrigin(h)
+	h = withAllowedHosts(newHostPolicy(d.HostNames), h)
 	h = withSecurityHeaders(h)
 	h = withAccessLog(s.log, h)
 	h = withClientIP(d.TrustedProxies, h)

@@ -2518,7 +2518,10 @@ export interface operations {
     createAppointment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2779,7 +2782,10 @@ export interface operations {
     openVisitEncounter: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -2825,6 +2831,15 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4068,7 +4083,10 @@ export interface operations {
     createBill: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4107,6 +4125,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4485,7 +4512,10 @@ export interface operations {
     createPayment: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };
@@ -4950,7 +4980,10 @@ export interface operations {
     startEncounter: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -7494,7 +7527,10 @@ export interface operations {
     createPatient: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -8042,7 +8078,10 @@ export interface operations {
     dispensePrescription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description A key (a UUID, say) that makes a retry safe: the same user, key and request within 24 hours get the first answer again (header Idempotent-Replayed: true); the key on another request -> 409 idempotency-key-reused. */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: number;
             };

@@ -10,6 +10,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
+import { newIdempotencyKey } from '../api/idempotency';
 import type { Appointment, Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
@@ -39,6 +40,8 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
   // true while the slot is the proposed "first free" one (not chosen by hand)
   const [auto, setAuto] = useState(!date || !time);
   const [busy, setBusy] = useState(false);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const [key, setKey] = useState(newIdempotencyKey);
   const today = isoDate(new Date());
   const form = useForm({
     mode: 'controlled',
@@ -82,8 +85,10 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
       const a = await unwrap(
         api.client.POST('/api/v1/appointments', {
           body: { patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}) },
+          headers: { 'Idempotency-Key': key },
         }),
       );
+      setKey(newIdempotencyKey());
       rememberDoctor(a.doctor_id);
       await invalidateSchedule(qc);
       notifications.show({

@@ -11,6 +11,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api';
+import { newIdempotencyKey } from '../api/idempotency';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
@@ -127,6 +128,8 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
   const [doctor, setDoctor] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const [key, setKey] = useState(newIdempotencyKey);
 
   useEffect(() => {
     const list = doctors.data ?? [];
@@ -139,7 +142,8 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setError(null);
     try {
-      const a = await unwrap(api.client.POST('/api/v1/appointments', { body: { patient_id: patient.id, doctor_id: Number(doctor), walk_in: true } }));
+      const a = await unwrap(api.client.POST('/api/v1/appointments', { body: { patient_id: patient.id, doctor_id: Number(doctor), walk_in: true }, headers: { 'Idempotency-Key': key } }));
+      setKey(newIdempotencyKey());
       rememberDoctor(a.doctor_id);
       await invalidateSchedule(qc);
       notifications.show({ color: 'teal', message: t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name }) });

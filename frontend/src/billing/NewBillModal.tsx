@@ -5,6 +5,7 @@ import { IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
+import { newIdempotencyKey } from '../api/idempotency';
 import type { BillDetail, PatientMatch } from '../api/types';
 import { problemMessage } from '../forms/errors';
 import { formatMoney } from '../i18n/format';
@@ -28,6 +29,8 @@ export function NewBillModal({ onClose, onCreated }: { onClose: () => void; onCr
   const [qty, setQty] = useState<number | string>(1);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const [key, setKey] = useState(newIdempotencyKey);
   const byId = new Map((services.data ?? []).map((s) => [s.id, s]));
   const preview = sumAmounts(lines.map((l) => lineTotal(byId.get(l.service_id)?.price ?? '0', l.quantity)));
 
@@ -45,7 +48,8 @@ export function NewBillModal({ onClose, onCreated }: { onClose: () => void; onCr
     setBusy(true);
     setError(null);
     try {
-      const b = await unwrap(api.client.POST('/api/v1/bills', { body: { patient_id: patient.id, items: lines.map((l) => ({ service_id: l.service_id, quantity: l.quantity })) } }));
+      const b = await unwrap(api.client.POST('/api/v1/bills', { body: { patient_id: patient.id, items: lines.map((l) => ({ service_id: l.service_id, quantity: l.quantity })) }, headers: { 'Idempotency-Key': key } }));
+      setKey(newIdempotencyKey());
       await invalidate();
       onCreated(b);
     } catch (err) {

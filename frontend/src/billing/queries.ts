@@ -68,16 +68,7 @@ export function useInvalidateBilling() {
   return () => invalidateBilling(qc);
 }
 
-/**
- * newIdempotencyKey names one payment attempt: a retry of the same attempt reuses it. (LAN
- * browsers over plain http are not a secure context and lack crypto.randomUUID.)
- */
-export function newIdempotencyKey(): string {
-  const c: Crypto = globalThis.crypto;
-  if (typeof c.randomUUID === 'function' && globalThis.isSecureContext) return c.randomUUID();
-  const b = c.getRandomValues(new Uint8Array(16));
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+export { newIdempotencyKey } from '../api/idempotency';
 
 export const METHODS = ['cash', 'mobile_money', 'card', 'insurance', 'other'] as const;
 export const CATEGORIES = ['consultation', 'procedure', 'lab', 'pharmacy', 'other'] as const;

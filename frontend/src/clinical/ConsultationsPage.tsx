@@ -12,6 +12,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useNavigate } from 'react-router';
 import { api, unwrap } from '../api';
+import { newIdempotencyKey } from '../api/idempotency';
 import type { PatientMatch } from '../api/types';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
@@ -88,6 +89,8 @@ function WalkInConsultation({ onClose }: { onClose: () => void }) {
   const [q, setQ] = useState('');
   const [patient, setPatient] = useState<PatientMatch | null>(null);
   const [busy, setBusy] = useState(false);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const [key, setKey] = useState(newIdempotencyKey);
   const form = useForm({ mode: 'controlled', initialValues: { notes: '' }, validate: { notes: (v) => (v.trim() ? null : t('validation.required')) } });
   const errors = useServerErrors(form);
   return (
@@ -102,7 +105,8 @@ function WalkInConsultation({ onClose }: { onClose: () => void }) {
             setBusy(true);
             errors.clear();
             try {
-              const e = await unwrap(api.client.POST('/api/v1/encounters', { body: { patient_id: patient.id, notes: v.notes } }));
+              const e = await unwrap(api.client.POST('/api/v1/encounters', { body: { patient_id: patient.id, notes: v.notes }, headers: { 'Idempotency-Key': key } }));
+              setKey(newIdempotencyKey());
               await afterEncounter(qc, e);
               navigate(`/consultations/${e.id}`);
             } catch (err) {

@@ -34,6 +34,7 @@ const PROBLEM_CODES = [
   'insufficient-stock',
   'already-dispensed',
   'idempotency-key-reused',
+  'idempotency-key-in-use',
   'not-expired',
   'inactive',
   'duplicate-name',

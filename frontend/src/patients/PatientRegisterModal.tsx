@@ -10,6 +10,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
+import { newIdempotencyKey } from '../api/idempotency';
 import { isoDate } from '../appointments/schedule';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
@@ -26,6 +27,8 @@ export function PatientRegisterModal() {
   const qc = useQueryClient();
   const today = isoDate(new Date());
   const [busy, setBusy] = useState(false);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const [key, setKey] = useState(newIdempotencyKey);
   const [confirmError, setConfirmError] = useState(false);
   // from a search that found nobody: what was typed is a good start
   const [params] = useSearchParams();
@@ -49,7 +52,8 @@ export function PatientRegisterModal() {
     setBusy(true);
     errors.clear();
     try {
-      const p = await unwrap(api.client.POST('/api/v1/patients', { body: values }));
+      const p = await unwrap(api.client.POST('/api/v1/patients', { body: values, headers: { 'Idempotency-Key': key } }));
+      setKey(newIdempotencyKey());
       discardDraft();
       await qc.invalidateQueries({ queryKey: PATIENTS_KEY });
       notifications.show({ color: 'teal', message: t('patients.registered', { name: `${p.first_name} ${p.last_name}`, id: p.unique_id }) });
