@@ -20,12 +20,13 @@ import (
 // audit log like any reading of the chart.
 func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounterID int64) ([]byte, error) {
 	var (
-		enc    Encounter
-		items  PrescriptionList
-		clinic string
-		dob    time.Time
-		gender string
-		loc    *time.Location
+		enc       Encounter
+		items     PrescriptionList
+		clinic    string
+		dob       time.Time
+		estimated bool
+		gender    string
+		loc       *time.Location
 	)
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
@@ -35,7 +36,7 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 		if items, err = s.ListPrescriptions(ctx, encounterID); err != nil {
 			return err
 		}
-		if err = tx.QueryRow(ctx, `SELECT date_of_birth, gender FROM core_patient WHERE id = $1`, enc.PatientID).Scan(&dob, &gender); err != nil {
+		if err = tx.QueryRow(ctx, `SELECT date_of_birth, birth_date_estimated, gender FROM core_patient WHERE id = $1`, enc.PatientID).Scan(&dob, &estimated, &gender); err != nil {
 			return fmt.Errorf("patient: %w", err)
 		}
 		if clinic, err = settings.Get(ctx, tx, settings.ClinicName, settings.DefaultClinicName); err != nil {
@@ -54,7 +55,11 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 	d := pdfdoc.New(pdfdoc.A4, clinic, "Prescription", when)
 	d.Field("Date", when.Format("2 January 2006, 15:04"))
 	d.Field("Patient", fmt.Sprintf("%s (%s)", enc.PatientName, enc.PatientUniqueID))
-	d.Field("Age, sex", fmt.Sprintf("%s, %s", ageAt(dob, when), gender))
+	age := ageAt(dob, when)
+	if estimated {
+		age = "about " + age
+	}
+	d.Field("Age, sex", fmt.Sprintf("%s, %s", age, gender))
 	if enc.KnownAllergies != "" {
 		d.Field("Known allergies", enc.KnownAllergies)
 	}

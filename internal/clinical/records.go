@@ -16,7 +16,7 @@ import (
 )
 
 // VitalsRecord is a stored reading: canonical units, the BMI the server computed, the flags of
-// values outside the normal adult range, and who took it.
+// values outside the normal range for the patient's age at the reading, and who took it.
 type VitalsRecord struct {
 	ID          int64 `json:"id"`
 	EncounterID int64 `json:"encounter_id"`
@@ -32,17 +32,22 @@ type VitalsRecord struct {
 const selectVitals = `
 	SELECT v.id, v.encounter_id, e.patient_id, v.systolic_bp, v.diastolic_bp, v.heart_rate, v.respiratory_rate,
 	       v.temperature::float8, v.oxygen_saturation::float8, v.height::float8, v.weight::float8, v.bmi::float8,
-	       v.recorded_at, v.recorded_by, coalesce(trim(u.first_name || ' ' || u.last_name), ''), v.version
+	       v.recorded_at, v.recorded_by, coalesce(trim(u.first_name || ' ' || u.last_name), ''), v.version,
+	       p.date_of_birth, p.gender
 	  FROM core_vitals v
 	  JOIN core_encounter e ON e.id = v.encounter_id
+	  JOIN core_patient p ON p.id = e.patient_id
 	  LEFT JOIN auth_user u ON u.id = v.recorded_by`
 
 func scanVitals(r pgx.Row) (VitalsRecord, error) {
 	var v VitalsRecord
+	var s Subject
 	err := r.Scan(&v.ID, &v.EncounterID, &v.PatientID, &v.SystolicBP, &v.DiastolicBP, &v.HeartRate, &v.RespiratoryRate,
-		&v.Temperature, &v.OxygenSaturation, &v.Height, &v.Weight, &v.BMI, &v.RecordedAt, &v.RecordedBy, &v.RecordedByName, &v.Version)
+		&v.Temperature, &v.OxygenSaturation, &v.Height, &v.Weight, &v.BMI, &v.RecordedAt, &v.RecordedBy, &v.RecordedByName, &v.Version,
+		&s.BirthDate, &s.Sex)
 	v.RecordedAt = v.RecordedAt.UTC()
-	v.Flags = flags(v.Vitals)
+	s.At = v.RecordedAt
+	v.Flags = Flags(v.Vitals, s)
 	if v.Flags == nil {
 		v.Flags = []Flag{}
 	}
@@ -86,7 +91,7 @@ func (s *Service) RecordVitals(ctx context.Context, actor db.Actor, encounterID 
 	if err != nil {
 		return VitalsRecord{}, err
 	}
-	v, _, err := in.Normalize(units)
+	v, err := in.Normalize(units)
 	if err != nil {
 		return VitalsRecord{}, err
 	}

@@ -32,44 +32,43 @@ type VitalsInput struct {
 	ClientBMI *float64 `json:"bmi,omitempty" doc:"Ignored: the server computes the BMI from height and weight."`
 }
 
-// Vitals is a reading in canonical units (°C, kg, cm), rounded as stored, with its BMI.
+// Vitals is a reading in canonical units (°C, kg, cm), rounded as stored, with its BMI. A nurse
+// records what she measured: any measure may be missing (nil), but not all of them.
 type Vitals struct {
-	SystolicBP       int      `json:"systolic_bp"`
-	DiastolicBP      int      `json:"diastolic_bp"`
-	HeartRate        int      `json:"heart_rate"`
-	RespiratoryRate  int      `json:"respiratory_rate"`
-	Temperature      float64  `json:"temperature"`
-	OxygenSaturation float64  `json:"oxygen_saturation"`
+	SystolicBP       *int     `json:"systolic_bp"`
+	DiastolicBP      *int     `json:"diastolic_bp"`
+	HeartRate        *int     `json:"heart_rate"`
+	RespiratoryRate  *int     `json:"respiratory_rate"`
+	Temperature      *float64 `json:"temperature"`
+	OxygenSaturation *float64 `json:"oxygen_saturation"`
 	Height           *float64 `json:"height"`
 	Weight           *float64 `json:"weight"`
 	BMI              *float64 `json:"bmi"`
 }
 
-// Flag marks a value outside the normal adult range: accepted, but to be looked at.
+// Flag marks a value outside the normal range for the patient's age: accepted, but to be
+// looked at.
 type Flag struct {
 	Field   string `json:"field"`
 	Level   string `json:"level"` // "low" or "high"
 	Message string `json:"message"`
 }
 
-// limit is a field's physiological limits (refused outside) and normal adult range (flagged).
+// limit is a field's physiological limits: outside, a value is a typing error and refused.
 type limit struct {
-	field              string
-	min, max           float64
-	normalLo, normalHi float64
-	unit               string
+	min, max float64
+	unit     string
 }
 
 var limits = map[string]limit{
-	"systolic_bp":       {"systolic_bp", 50, 300, 90, 140, "mmHg"},
-	"diastolic_bp":      {"diastolic_bp", 20, 200, 60, 90, "mmHg"},
-	"heart_rate":        {"heart_rate", 20, 300, 60, 100, "/min"},
-	"respiratory_rate":  {"respiratory_rate", 4, 80, 12, 20, "/min"},
-	"temperature":       {"temperature", 30, 45, 36.0, 37.5, "°C"},
-	"oxygen_saturation": {"oxygen_saturation", 50, 100, 95, 100, "%"},
-	"height":            {"height", 20, 250, 0, math.Inf(1), "cm"},
-	"weight":            {"weight", 0.3, 400, 0, math.Inf(1), "kg"},
-	"bmi":               {"bmi", 0, math.Inf(1), 18.5, 25, "kg/m²"},
+	"systolic_bp":       {50, 300, "mmHg"},
+	"diastolic_bp":      {20, 200, "mmHg"},
+	"heart_rate":        {20, 300, "/min"},
+	"respiratory_rate":  {4, 80, "/min"},
+	"temperature":       {30, 45, "°C"},
+	"oxygen_saturation": {50, 100, "%"},
+	"height":            {20, 250, "cm"},
+	"weight":            {0.3, 400, "kg"},
 }
 
 func round(v float64, places int) float64 {
@@ -77,25 +76,16 @@ func round(v float64, places int) float64 {
 	return math.Round(v*p) / p
 }
 
+// measureFields are the measures of a reading, in the order of the form.
+var measureFields = []string{"systolic_bp", "diastolic_bp", "heart_rate", "respiratory_rate", "temperature", "oxygen_saturation", "height", "weight"}
+
 // Normalize converts a reading to canonical units, refuses what cannot be a living person's
-// value (every bad field at once), computes the BMI from height and weight, and flags the
-// values outside the normal adult range.
-func (in VitalsInput) Normalize(u Units) (Vitals, []Flag, error) {
+// value (every bad field at once) and a reading without any measure, and computes the BMI when
+// both height and weight are there. A blood pressure is both pressures or neither. The flags
+// need the patient's age and sex: see Flags.
+func (in VitalsInput) Normalize(u Units) (Vitals, error) {
 	var f apperr.Fields
 	var v Vitals
-	required := func(field string, p any) bool {
-		missing := false
-		switch x := p.(type) {
-		case *int:
-			missing = x == nil
-		case *float64:
-			missing = x == nil
-		}
-		if missing {
-			f.Add(field, apperr.CodeRequired, "This value is required.")
-		}
-		return !missing
-	}
 	check := func(field string, val float64) bool {
 		l := limits[field]
 		if math.IsNaN(val) || val < l.min || val > l.max {
@@ -104,36 +94,48 @@ func (in VitalsInput) Normalize(u Units) (Vitals, []Flag, error) {
 		}
 		return true
 	}
-	if required("systolic_bp", in.SystolicBP) && check("systolic_bp", float64(*in.SystolicBP)) {
-		v.SystolicBP = *in.SystolicBP
-	}
-	if required("diastolic_bp", in.DiastolicBP) && check("diastolic_bp", float64(*in.DiastolicBP)) {
-		v.DiastolicBP = *in.DiastolicBP
-		if v.SystolicBP != 0 && v.DiastolicBP >= v.SystolicBP {
-			f.Add("diastolic_bp", apperr.CodeOutOfRange, "The diastolic pressure must be below the systolic.")
+	integer := func(field string, p *int, dst **int) {
+		if p != nil && check(field, float64(*p)) {
+			x := *p
+			*dst = &x
 		}
 	}
-	if required("heart_rate", in.HeartRate) && check("heart_rate", float64(*in.HeartRate)) {
-		v.HeartRate = *in.HeartRate
+	if in.SystolicBP == nil && in.DiastolicBP == nil && in.HeartRate == nil && in.RespiratoryRate == nil &&
+		in.Temperature == nil && in.OxygenSaturation == nil && in.Height == nil && in.Weight == nil {
+		for _, field := range measureFields {
+			f.Add(field, apperr.CodeRequired, "Record at least one measure.")
+		}
+		return Vitals{}, f.Err()
 	}
-	if required("respiratory_rate", in.RespiratoryRate) && check("respiratory_rate", float64(*in.RespiratoryRate)) {
-		v.RespiratoryRate = *in.RespiratoryRate
+	switch {
+	case in.SystolicBP == nil && in.DiastolicBP != nil:
+		f.Add("systolic_bp", apperr.CodeRequired, "A blood pressure needs both the systolic and the diastolic value.")
+	case in.SystolicBP != nil && in.DiastolicBP == nil:
+		f.Add("diastolic_bp", apperr.CodeRequired, "A blood pressure needs both the systolic and the diastolic value.")
 	}
-	if required("temperature", in.Temperature) {
+	integer("systolic_bp", in.SystolicBP, &v.SystolicBP)
+	integer("diastolic_bp", in.DiastolicBP, &v.DiastolicBP)
+	if v.SystolicBP != nil && v.DiastolicBP != nil && *v.DiastolicBP >= *v.SystolicBP {
+		f.Add("diastolic_bp", apperr.CodeOutOfRange, "The diastolic pressure must be below the systolic.")
+	}
+	integer("heart_rate", in.HeartRate, &v.HeartRate)
+	integer("respiratory_rate", in.RespiratoryRate, &v.RespiratoryRate)
+	if in.Temperature != nil {
 		t := *in.Temperature
 		switch u.Temperature {
 		case "", "C":
 		case "F":
 			t = (t - 32) * 5 / 9
 		default:
-			return v, nil, fmt.Errorf("temperature unit %q is not C or F", u.Temperature)
+			return Vitals{}, fmt.Errorf("temperature unit %q is not C or F", u.Temperature)
 		}
 		if t = round(t, 1); check("temperature", t) {
-			v.Temperature = t
+			v.Temperature = &t
 		}
 	}
-	if required("oxygen_saturation", in.OxygenSaturation) && check("oxygen_saturation", *in.OxygenSaturation) {
-		v.OxygenSaturation = round(*in.OxygenSaturation, 2)
+	if in.OxygenSaturation != nil && check("oxygen_saturation", *in.OxygenSaturation) {
+		o := round(*in.OxygenSaturation, 2)
+		v.OxygenSaturation = &o
 	}
 	if in.Height != nil {
 		if h := round(*in.Height, 1); check("height", h) {
@@ -147,43 +149,19 @@ func (in VitalsInput) Normalize(u Units) (Vitals, []Flag, error) {
 		case "lb":
 			w *= 0.45359237
 		default:
-			return v, nil, fmt.Errorf("weight unit %q is not kg or lb", u.Weight)
+			return Vitals{}, fmt.Errorf("weight unit %q is not kg or lb", u.Weight)
 		}
 		if w = round(w, 1); check("weight", w) {
 			v.Weight = &w
 		}
 	}
 	if err := f.Err(); err != nil {
-		return Vitals{}, nil, err
+		return Vitals{}, err
 	}
 	if v.Height != nil && v.Weight != nil {
 		m := *v.Height / 100
 		bmi := round(*v.Weight/(m*m), 1)
 		v.BMI = &bmi
 	}
-	return v, flags(v), nil
-}
-
-// flags lists the values outside the normal adult range.
-func flags(v Vitals) []Flag {
-	var out []Flag
-	add := func(field string, val float64) {
-		l := limits[field]
-		switch {
-		case val < l.normalLo:
-			out = append(out, Flag{field, "low", fmt.Sprintf("Below the normal adult range (%g-%g %s).", l.normalLo, l.normalHi, l.unit)})
-		case val > l.normalHi:
-			out = append(out, Flag{field, "high", fmt.Sprintf("Above the normal adult range (%g-%g %s).", l.normalLo, l.normalHi, l.unit)})
-		}
-	}
-	add("systolic_bp", float64(v.SystolicBP))
-	add("diastolic_bp", float64(v.DiastolicBP))
-	add("heart_rate", float64(v.HeartRate))
-	add("respiratory_rate", float64(v.RespiratoryRate))
-	add("temperature", v.Temperature)
-	add("oxygen_saturation", v.OxygenSaturation)
-	if v.BMI != nil {
-		add("bmi", *v.BMI)
-	}
-	return out
+	return v, nil
 }

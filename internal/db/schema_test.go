@@ -243,6 +243,7 @@ var schemaSpec = map[string][]colSpec{
 		{"contact_info", "character varying", "255", opt, ""},
 		{"address", "character varying", "255", opt, ""},
 		{"known_allergies", "text", "", opt, ""},
+		{"birth_date_estimated", "boolean", "", req, "false"}, // since 0020: registered by age
 		tsCol("created_at"), tsCol("updated_at"), versionCol(),
 	},
 	"core_appointment": {
@@ -274,12 +275,14 @@ var schemaSpec = map[string][]colSpec{
 	"core_vitals": {
 		idCol(),
 		{"encounter_id", "integer", "", req, ""},
-		{"systolic_bp", "integer", "", req, ""},
-		{"diastolic_bp", "integer", "", req, ""},
-		{"heart_rate", "integer", "", req, ""},
-		{"respiratory_rate", "integer", "", req, ""},
-		{"temperature", "numeric", "4,1", req, ""},
-		{"oxygen_saturation", "numeric", "5,2", req, ""},
+		// NOT NULL in the seed; optional since 0020 (a nurse records what she measured; the
+		// core_vitals_some_measure check wants one measure at least).
+		{"systolic_bp", "integer", "", opt, ""},
+		{"diastolic_bp", "integer", "", opt, ""},
+		{"heart_rate", "integer", "", opt, ""},
+		{"respiratory_rate", "integer", "", opt, ""},
+		{"temperature", "numeric", "4,1", opt, ""},
+		{"oxygen_saturation", "numeric", "5,2", opt, ""},
 		{"height", "numeric", "5,1", opt, ""},
 		{"weight", "numeric", "5,1", opt, ""},
 		{"bmi", "numeric", "4,1", opt, ""},
@@ -800,6 +803,9 @@ func TestConstraintViolations(t *testing.T) {
 		{"diastolic not below systolic",
 			`INSERT INTO core_vitals (encounter_id, systolic_bp, diastolic_bp, heart_rate, respiratory_rate, temperature, oxygen_saturation) VALUES ($1, 80, 120, 70, 16, 36.8, 98)`,
 			[]any{f.encounter}, checkViolation, "core_vitals_diastolic_bp_check"},
+		{"a reading without any measure",
+			`INSERT INTO core_vitals (encounter_id) VALUES ($1)`,
+			[]any{f.encounter}, checkViolation, "core_vitals_some_measure"},
 		{"oxygen saturation over 100",
 			`INSERT INTO core_vitals (encounter_id, systolic_bp, diastolic_bp, heart_rate, respiratory_rate, temperature, oxygen_saturation) VALUES ($1, 120, 80, 70, 16, 36.8, 101)`,
 			[]any{f.encounter}, checkViolation, "core_vitals_oxygen_saturation_check"},

@@ -21,28 +21,31 @@ import (
 
 // Patient is a patient's demographic record.
 type Patient struct {
-	ID             int64     `json:"id"`
-	UniqueID       string    `json:"unique_id"`
-	FirstName      string    `json:"first_name"`
-	LastName       string    `json:"last_name"`
-	DateOfBirth    string    `json:"date_of_birth"` // YYYY-MM-DD
-	Gender         string    `json:"gender"`
-	ContactInfo    string    `json:"contact_info"`
-	Address        string    `json:"address"`
-	KnownAllergies string    `json:"known_allergies"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
-	Version        int64     `json:"version"`
+	ID          int64  `json:"id"`
+	UniqueID    string `json:"unique_id"`
+	FirstName   string `json:"first_name"`
+	LastName    string `json:"last_name"`
+	DateOfBirth string `json:"date_of_birth"` // YYYY-MM-DD
+	// BirthDateEstimated says DateOfBirth was derived from an age given at registration (the
+	// real date being unknown): the age is shown as "about 34 years".
+	BirthDateEstimated bool      `json:"birth_date_estimated"`
+	Gender             string    `json:"gender"`
+	ContactInfo        string    `json:"contact_info"`
+	Address            string    `json:"address"`
+	KnownAllergies     string    `json:"known_allergies"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int64     `json:"version"`
 }
 
 const patientColumns = `p.id, p.unique_id, p.first_name, p.last_name, p.date_of_birth::text, p.gender,
 	coalesce(p.contact_info, ''), coalesce(p.address, ''), coalesce(p.known_allergies, ''),
-	p.created_at, p.updated_at, p.version`
+	p.created_at, p.updated_at, p.version, p.birth_date_estimated`
 
 func scanPatient(row pgx.Row, extra ...any) (Patient, error) {
 	var p Patient
 	dest := append([]any{&p.ID, &p.UniqueID, &p.FirstName, &p.LastName, &p.DateOfBirth, &p.Gender,
-		&p.ContactInfo, &p.Address, &p.KnownAllergies, &p.CreatedAt, &p.UpdatedAt, &p.Version}, extra...)
+		&p.ContactInfo, &p.Address, &p.KnownAllergies, &p.CreatedAt, &p.UpdatedAt, &p.Version, &p.BirthDateEstimated}, extra...)
 	err := row.Scan(dest...)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return p, err
@@ -71,11 +74,73 @@ type Demographics struct {
 	KnownAllergies string `json:"known_allergies"`
 }
 
-// RegisterParams is a registration. ConfirmDuplicate says the user saw the likely duplicates
-// and wants a new record anyway.
+// RegisterParams is a registration. When the birth date is unknown, the age is given instead
+// (AgeYears, or AgeMonths for an infant, or both: 1 year and 6 months) and DateOfBirth left
+// empty: the birth date is then derived from the age and kept as estimated. ConfirmDuplicate
+// says the user saw the likely duplicates and wants a new record anyway.
 type RegisterParams struct {
 	Demographics
+	AgeYears         *int `json:"age_years,omitempty" doc:"The age in years when the birth date is unknown (leave date_of_birth empty)."`
+	AgeMonths        *int `json:"age_months,omitempty" doc:"The age in months (an infant's), alone or with age_years."`
 	ConfirmDuplicate bool `json:"confirm_duplicate"`
+}
+
+// byAge says the registration gives an age instead of a birth date.
+func (p RegisterParams) byAge() bool { return p.AgeYears != nil || p.AgeMonths != nil }
+
+// BirthDateFromAge is the birth date of someone aged years and months on today: the same day
+// of the month, or the month's last day when it has fewer days (born "2 years ago" on 29
+// February 2028 is 28 February 2026).
+func BirthDateFromAge(today time.Time, years, months int) time.Time {
+	total := today.Year()*12 + int(today.Month()) - 1 - years*12 - months
+	y, m := total/12, time.Month(total%12+1)
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return time.Date(y, m, min(today.Day(), last), 0, 0, 0, 0, time.UTC)
+}
+
+// birthDate is the registration's birth date: the one given, or the one derived from the age
+// (with estimated true). It does not check what it is given: Validate does.
+func (p RegisterParams) birthDate(today time.Time) (date string, estimated bool) {
+	if !p.byAge() || p.DateOfBirth != "" {
+		return p.DateOfBirth, false
+	}
+	var y, m int
+	if p.AgeYears != nil {
+		y = *p.AgeYears
+	}
+	if p.AgeMonths != nil {
+		m = *p.AgeMonths
+	}
+	return BirthDateFromAge(today, y, m).Format(time.DateOnly), true
+}
+
+// Validate reports every bad field at once: the demographics (the birth date derived from the
+// age when an age is given), and the age: years 0-130, months 0-59, not with a birth date.
+func (p RegisterParams) Validate(today time.Time) error {
+	var f apperr.Fields
+	d := p.Demographics
+	if p.byAge() {
+		ok := true
+		if p.DateOfBirth != "" {
+			f.Add("date_of_birth", apperr.CodeInvalid, "Give either the date of birth or the age, not both.")
+			ok = false
+		}
+		if p.AgeYears != nil && (*p.AgeYears < 0 || *p.AgeYears > 130) {
+			f.Add("age_years", apperr.CodeOutOfRange, "The age is from 0 to 130 years.")
+			ok = false
+		}
+		if p.AgeMonths != nil && (*p.AgeMonths < 0 || *p.AgeMonths > 59) {
+			f.Add("age_months", apperr.CodeOutOfRange, "The age in months is from 0 to 59.")
+			ok = false
+		}
+		if ok {
+			d.DateOfBirth, _ = p.birthDate(today)
+		} else {
+			d.DateOfBirth = today.Format(time.DateOnly) // the age's errors are enough
+		}
+	}
+	f = append(f, apperr.FieldsOf(d.Validate(today))...)
+	return f.Err()
 }
 
 func (p *Demographics) normalize() {
@@ -169,6 +234,8 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 	if err := p.Validate(today); err != nil {
 		return Patient{}, err
 	}
+	var estimated bool
+	p.DateOfBirth, estimated = p.birthDate(today)
 	var out Patient
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		if !p.ConfirmDuplicate {
@@ -193,10 +260,12 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 			return err
 		}
 		out, err = scanPatient(tx.QueryRow(ctx, `
-			INSERT INTO core_patient AS p (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address, known_allergies)
-			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, ''))
+			INSERT INTO core_patient AS p (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
+			                               known_allergies, birth_date_estimated)
+			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, ''), $9)
 			RETURNING `+patientColumns,
-			FormatMRN(prefix, n), p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies))
+			FormatMRN(prefix, n), p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies,
+			estimated))
 		if err != nil {
 			return fmt.Errorf("create patient: %w", err)
 		}
@@ -215,6 +284,9 @@ type EditParams struct {
 	ContactInfo    *string `json:"contact_info,omitempty"`
 	Address        *string `json:"address,omitempty"`
 	KnownAllergies *string `json:"known_allergies,omitempty"`
+	// BirthDateEstimated keeps a changed birth date marked as estimated; without it, a changed
+	// date of birth is taken as the real one.
+	BirthDateEstimated *bool `json:"birth_date_estimated,omitempty"`
 }
 
 // Update applies an edit made on version; a stale version is apperr.ErrConflict
@@ -259,11 +331,16 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 		if err := p.Validate(today); err != nil {
 			return err
 		}
+		estimated := cur.BirthDateEstimated && p.DateOfBirth == cur.DateOfBirth
+		if u.BirthDateEstimated != nil {
+			estimated = *u.BirthDateEstimated
+		}
 		out, err = scanPatient(tx.QueryRow(ctx, `
 			UPDATE core_patient AS p SET first_name = $2, last_name = $3, date_of_birth = $4, gender = $5,
-			       contact_info = nullif($6, ''), address = nullif($7, ''), known_allergies = nullif($8, '')
+			       contact_info = nullif($6, ''), address = nullif($7, ''), known_allergies = nullif($8, ''),
+			       birth_date_estimated = $9
 			 WHERE p.id = $1 RETURNING `+patientColumns,
-			id, p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies))
+			id, p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies, estimated))
 		return err
 	})
 	return out, err

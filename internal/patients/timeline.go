@@ -43,8 +43,15 @@ var timelineSources = map[string]string{
 	                    FROM core_appointment a JOIN auth_user u ON u.id = a.doctor_id WHERE a.patient_id = $1`,
 	KindEncounter: `SELECT 'encounter', e.id, e.created_at, coalesce(e.diagnosis, ''), e.notes
 	                  FROM core_encounter e WHERE e.patient_id = $1`,
+	// A reading may hold any of its measures (a weight alone): the title is the pressure, or
+	// failing that the first measure taken; the details, the others that were taken.
 	KindVitals: `SELECT 'vitals', v.id, v.recorded_at,
-	                    v.systolic_bp || '/' || v.diastolic_bp || ' mmHg', 'HR ' || v.heart_rate || ', T ' || v.temperature || ' °C, SpO2 ' || trim_scale(v.oxygen_saturation) || ' %'
+	                    coalesce(v.systolic_bp || '/' || v.diastolic_bp || ' mmHg', 'T ' || v.temperature || ' °C', 'Weight ' || v.weight || ' kg', 'Vitals'),
+	                    concat_ws(', ', 'HR ' || v.heart_rate, 'RR ' || v.respiratory_rate,
+	                              CASE WHEN v.systolic_bp IS NOT NULL THEN 'T ' || v.temperature || ' °C' END,
+	                              'SpO2 ' || trim_scale(v.oxygen_saturation) || ' %',
+	                              CASE WHEN v.systolic_bp IS NOT NULL OR v.temperature IS NOT NULL THEN 'weight ' || v.weight || ' kg' END,
+	                              'height ' || v.height || ' cm')
 	               FROM core_vitals v JOIN core_encounter e ON e.id = v.encounter_id WHERE e.patient_id = $1`,
 	KindPrescription: `SELECT 'prescription', pr.id, pr.created_at, pr.medication_name, pr.dosage || ', ' || pr.frequency
 	                     FROM core_prescription pr JOIN core_encounter e ON e.id = pr.encounter_id WHERE e.patient_id = $1`,

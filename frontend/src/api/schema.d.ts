@@ -514,10 +514,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An encounter's vitals, oldest first, with flags outside the normal adult range */
+        /** An encounter's vitals, oldest first, with flags outside the normal range for the patient's age */
         get: operations["listEncounterVitals"];
         put?: never;
-        /** Record vitals in the clinic's units (stored as °C and kg); bmi computed by the server; out of physiological limits -> 422 */
+        /** Record vitals in the clinic's units (stored as °C and kg), any measures but at least one; bmi computed by the server when height and weight are given; out of physiological limits -> 422 */
         post: operations["recordVitals"];
         delete?: never;
         options?: never;
@@ -1540,6 +1540,7 @@ export interface components {
         };
         EditParams: {
             address?: string | null;
+            birth_date_estimated?: boolean | null;
             contact_info?: string | null;
             date_of_birth?: string | null;
             first_name?: string | null;
@@ -1758,6 +1759,7 @@ export interface components {
         };
         Match: {
             address: string;
+            birth_date_estimated: boolean;
             contact_info: string;
             /** Format: date-time */
             created_at: string;
@@ -1947,6 +1949,7 @@ export interface components {
         };
         Patient: {
             address: string;
+            birth_date_estimated: boolean;
             contact_info: string;
             /** Format: date-time */
             created_at: string;
@@ -2136,6 +2139,16 @@ export interface components {
         };
         RegisterParams: {
             address: string;
+            /**
+             * Format: int64
+             * @description The age in months (an infant's), alone or with age_years.
+             */
+            age_months?: number | null;
+            /**
+             * Format: int64
+             * @description The age in years when the birth date is unknown (leave date_of_birth empty).
+             */
+            age_years?: number | null;
             confirm_duplicate: boolean;
             contact_info: string;
             date_of_birth: string;
@@ -2410,16 +2423,16 @@ export interface components {
         VitalsRecord: {
             bmi: number | null;
             /** Format: int64 */
-            diastolic_bp: number;
+            diastolic_bp: number | null;
             /** Format: int64 */
             encounter_id: number;
             flags: components["schemas"]["Flag"][];
             /** Format: int64 */
-            heart_rate: number;
+            heart_rate: number | null;
             height: number | null;
             /** Format: int64 */
             id: number;
-            oxygen_saturation: number;
+            oxygen_saturation: number | null;
             /** Format: int64 */
             patient_id: number;
             /** Format: date-time */
@@ -2428,10 +2441,10 @@ export interface components {
             recorded_by: number | null;
             recorded_by_name: string;
             /** Format: int64 */
-            respiratory_rate: number;
+            respiratory_rate: number | null;
             /** Format: int64 */
-            systolic_bp: number;
-            temperature: number;
+            systolic_bp: number | null;
+            temperature: number | null;
             /** Format: int64 */
             version: number;
             weight: number | null;

@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { isoDate } from '../appointments/schedule';
-import { ageYears } from '../patients/fields';
+import { ageText } from '../patients/fields';
 import { genderKey } from '../patients/PatientPicker';
 import { usePatient } from '../patients/queries';
 import './clinical.css';
@@ -30,7 +30,7 @@ export function PatientBanner({ encounter: e, actions }: { encounter: Encounter;
             </Badge>
             {patient && (
               <Text c="dimmed">
-                {t('patients.age', { n: ageYears(patient.date_of_birth, isoDate(new Date())) })} · {t(`gender.${genderKey(patient.gender)}`)}
+                <span data-testid="patient-age">{ageText(t, patient, isoDate(new Date()))}</span> · {t(`gender.${genderKey(patient.gender)}`)}
               </Text>
             )}
             <Text c="dimmed">· {t('consult.doctorIs', { name: e.doctor_name })}</Text>

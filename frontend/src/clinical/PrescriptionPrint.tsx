@@ -9,7 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { isoDate } from '../appointments/schedule';
 import { formatDate } from '../i18n/format';
-import { ageYears } from '../patients/fields';
+import { ageText } from '../patients/fields';
 import { genderKey } from '../patients/PatientPicker';
 import { usePatient } from '../patients/queries';
 import { useClinicSettings } from '../settings/queries';
@@ -76,7 +76,7 @@ export function PrescriptionPrint() {
             <>
               <dt>{t('rx.ageSex')}</dt>
               <dd>
-                {t('patients.age', { n: ageYears(patient.date_of_birth, isoDate(new Date(date))) })} · {t(`gender.${genderKey(patient.gender)}`)}
+                {ageText(t, patient, isoDate(new Date(date)))} · {t(`gender.${genderKey(patient.gender)}`)}
               </dd>
             </>
           )}

@@ -1,7 +1,9 @@
 // VitalsForm: a reading typed in the clinic's units (labelled so), kept as a draft while typed.
 // Missing or non-numeric values are said beside their fields before sending; the limits are
 // the server's: a value no living person has comes back as a field error, shown beside it. A
-// saved reading shows its flags (values outside the normal adult range) at once.
+// nurse records what she measured (a weight alone, a temperature alone): no field is required,
+// but one at least. A saved reading shows its flags (values outside the normal range for the
+// patient's age) at once.
 import { Alert, Button, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy } from '@tabler/icons-react';
@@ -17,7 +19,6 @@ import { afterVitals, clinicalProblem } from './queries';
 import {
   checkVitals,
   EMPTY_VITALS,
-  REQUIRED_FIELDS,
   TEMPERATURE_SYMBOL,
   unitLimits,
   vitalsBody,
@@ -42,7 +43,10 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
     validate: (values) => {
       const problems = checkVitals(values);
       return Object.fromEntries(
-        Object.entries(problems).map(([f, p]) => [f, p === 'required' ? t('validation.required') : p === 'integer' ? t('vitals.wholeNumber') : t('vitals.notANumber')]),
+        Object.entries(problems).map(([f, p]) => [
+          f,
+          p === 'none' ? t('vitals.atLeastOne') : p === 'pair' ? t('vitals.bothPressures') : p === 'integer' ? t('vitals.wholeNumber') : t('vitals.notANumber'),
+        ]),
       );
     },
   });
@@ -103,7 +107,6 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
               size="md"
               name={f}
               label={`${t(`vitals.fields.${f}`)} (${unitOf[f]})`}
-              required={REQUIRED_FIELDS.includes(f)}
               inputMode={f === 'systolic_bp' || f === 'diastolic_bp' || f === 'heart_rate' || f === 'respiratory_rate' ? 'numeric' : 'decimal'}
               autoComplete="off"
               data-autofocus={i === 0 || undefined}

@@ -1,5 +1,5 @@
-// VitalsTable: readings, one row each, in the clinic's units; a value outside the normal adult
-// range is highlighted (red when high, orange when low) with the server's reason.
+// VitalsTable: readings, one row each, in the clinic's units; a value outside the normal range
+// for the patient's age is highlighted (red when high, orange when low) with the server's reason.
 import { Badge, Group, Table, Text, Tooltip } from '@mantine/core';
 import { IconArrowDown, IconArrowUp } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';

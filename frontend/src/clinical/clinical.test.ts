@@ -84,10 +84,25 @@ describe('the vitals form', () => {
     expect(parseNumber('')).toBeNaN();
   });
 
-  it('asks for the required fields, numbers, whole numbers where they must be', () => {
+  it('asks for numbers, whole numbers where they must be, both pressures, and one measure at least', () => {
     const v = { ...EMPTY_VITALS, systolic_bp: '120', diastolic_bp: 'eighty', heart_rate: '72.5', respiratory_rate: '16', temperature: '36,8' };
-    expect(checkVitals(v)).toEqual({ diastolic_bp: 'number', heart_rate: 'integer', oxygen_saturation: 'required' });
+    expect(checkVitals(v)).toEqual({ diastolic_bp: 'number', heart_rate: 'integer' });
     expect(checkVitals({ ...v, diastolic_bp: '80', heart_rate: '72', oxygen_saturation: '98', weight: 'x' })).toEqual({ weight: 'number' });
+    expect(checkVitals(EMPTY_VITALS)).toEqual({ systolic_bp: 'none' });
+    expect(checkVitals({ ...EMPTY_VITALS, temperature: '37.9' })).toEqual({});
+    expect(checkVitals({ ...EMPTY_VITALS, weight: '12.5' })).toEqual({});
+    expect(checkVitals({ ...EMPTY_VITALS, systolic_bp: '110' })).toEqual({ diastolic_bp: 'pair' });
+  });
+
+  it('sends a temperature alone with the rest null', () => {
+    expect(vitalsBody({ ...EMPTY_VITALS, temperature: '37,2' })).toEqual({
+      systolic_bp: null,
+      diastolic_bp: null,
+      heart_rate: null,
+      respiratory_rate: null,
+      temperature: 37.2,
+      oxygen_saturation: null,
+    });
   });
 
   it('sends numbers as typed, leaving out empty height and weight', () => {

@@ -40,10 +40,10 @@ export function displayWeight(kg: number, unit: WeightUnit): number {
 
 export const TEMPERATURE_SYMBOL: Record<TemperatureUnit, string> = { C: '°C', F: '°F' };
 
-/** The fields of a reading, in the order of the form and the table. */
+/** The fields of a reading, in the order of the form and the table. A nurse records what she
+ * measured: any of them, at least one; a blood pressure is both pressures. */
 export const VITALS_FIELDS = ['systolic_bp', 'diastolic_bp', 'heart_rate', 'respiratory_rate', 'temperature', 'oxygen_saturation', 'height', 'weight'] as const;
 export type VitalsField = (typeof VITALS_FIELDS)[number];
-export const REQUIRED_FIELDS: readonly VitalsField[] = ['systolic_bp', 'diastolic_bp', 'heart_rate', 'respiratory_rate', 'temperature', 'oxygen_saturation'];
 const INTEGER_FIELDS: readonly VitalsField[] = ['systolic_bp', 'diastolic_bp', 'heart_rate', 'respiratory_rate'];
 
 /** The form's values: text as typed (a draft keeps it as is). */
@@ -67,27 +67,29 @@ export function parseNumber(text: string): number {
   return Number(s);
 }
 
-export type VitalsProblem = 'required' | 'number' | 'integer';
+/** 'none': nothing typed at all (said on the first field); 'pair': one pressure without the other. */
+export type VitalsProblem = 'none' | 'pair' | 'number' | 'integer';
 
-/** checkVitals finds what is missing or not a number (the limits are the server's to check). */
+/** checkVitals finds what is not a number, a lone pressure, or an empty reading (the limits are the server's to check). */
 export function checkVitals(v: VitalsFormValues): Partial<Record<VitalsField, VitalsProblem>> {
   const out: Partial<Record<VitalsField, VitalsProblem>> = {};
+  if (VITALS_FIELDS.every((f) => !v[f].trim())) return { [VITALS_FIELDS[0]]: 'none' };
   for (const f of VITALS_FIELDS) {
     const text = v[f].trim();
-    if (!text) {
-      if (REQUIRED_FIELDS.includes(f)) out[f] = 'required';
-      continue;
-    }
+    if (!text) continue;
     const n = parseNumber(text);
     if (Number.isNaN(n)) out[f] = 'number';
     else if (INTEGER_FIELDS.includes(f) && !Number.isInteger(n)) out[f] = 'integer';
   }
+  const sys = v.systolic_bp.trim(), dia = v.diastolic_bp.trim();
+  if (sys && !dia) out.diastolic_bp ??= 'pair';
+  if (dia && !sys) out.systolic_bp ??= 'pair';
   return out;
 }
 
-/** vitalsBody is the request of a checked form: numbers in the clinic's units, optional ones left out. */
+/** vitalsBody is the request of a checked form: numbers in the clinic's units, what was not measured null (height and weight left out). */
 export function vitalsBody(v: VitalsFormValues): VitalsInput {
-  const num = (f: VitalsField) => parseNumber(v[f]);
+  const num = (f: VitalsField) => (v[f].trim() ? parseNumber(v[f]) : null);
   const body: VitalsInput = {
     systolic_bp: num('systolic_bp'),
     diastolic_bp: num('diastolic_bp'),
@@ -112,7 +114,7 @@ export function unitLimits(field: 'temperature' | 'weight', units: ClinicUnits):
   return [displayWeight(lo, units.weight), Math.floor(displayWeight(hi, units.weight))];
 }
 
-/** flagOf is the flag of a field of a reading, if it is outside the normal adult range. */
+/** flagOf is the flag of a field of a reading, if it is outside the normal range for the patient's age. */
 export function flagOf(flags: readonly VitalsFlag[] | undefined, field: string): VitalsFlag | undefined {
   return flags?.find((f) => f.field === field);
 }
@@ -122,14 +124,14 @@ export function flagLevel(flag: VitalsFlag | undefined): 'high' | 'low' | undefi
   return flag?.level === 'high' ? 'high' : flag?.level === 'low' ? 'low' : undefined;
 }
 
-/** The displayed values of a reading, in the clinic's units. */
+/** The displayed values of a reading, in the clinic's units; null where nothing was measured. */
 export interface DisplayVitals {
-  systolic_bp: number;
-  diastolic_bp: number;
-  heart_rate: number;
-  respiratory_rate: number;
-  temperature: number;
-  oxygen_saturation: number;
+  systolic_bp: number | null;
+  diastolic_bp: number | null;
+  heart_rate: number | null;
+  respiratory_rate: number | null;
+  temperature: number | null;
+  oxygen_saturation: number | null;
   height: number | null;
   weight: number | null;
   bmi: number | null;
@@ -141,7 +143,7 @@ export function displayVitals(r: VitalsRecord, units: ClinicUnits): DisplayVital
     diastolic_bp: r.diastolic_bp,
     heart_rate: r.heart_rate,
     respiratory_rate: r.respiratory_rate,
-    temperature: displayTemperature(r.temperature, units.temperature),
+    temperature: r.temperature == null ? null : displayTemperature(r.temperature, units.temperature),
     oxygen_saturation: r.oxygen_saturation,
     height: r.height,
     weight: r.weight == null ? null : displayWeight(r.weight, units.weight),

@@ -6,6 +6,7 @@ import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Patient } from '../api/types';
 import { formatDate } from '../i18n/format';
+import { bornText } from './fields';
 import { code128Bars } from './code128';
 import { qrPath } from './qr';
 
@@ -53,7 +54,7 @@ export function PatientCard({ patient: p }: { patient: Patient }) {
             <Text fw={700} size="lg" lh={1.2}>
               {p.first_name} {p.last_name}
             </Text>
-            <Text size="sm">{t('patients.born', { date: formatDate(p.date_of_birth, i18n.language) })}</Text>
+            <Text size="sm">{bornText(t, p, formatDate(p.date_of_birth, i18n.language))}</Text>
             <Text ff="monospace" fw={700} mt={4}>
               {p.unique_id}
             </Text>

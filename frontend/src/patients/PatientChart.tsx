@@ -16,7 +16,7 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDate, formatDateTime, formatLongDay } from '../i18n/format';
 import { editable } from '../shell/HeaderSearch';
-import { ageYears } from './fields';
+import { ageText, bornText } from './fields';
 import { PatientCard } from './PatientCard';
 import { PatientEditModal } from './PatientEditModal';
 import { genderKey } from './PatientPicker';
@@ -100,7 +100,7 @@ function Chart({ patient: p }: { patient: Patient }) {
               {p.unique_id}
             </Badge>
             <Text c="dimmed">
-              {t('patients.born', { date: formatDate(p.date_of_birth, i18n.language) })} · {t('patients.age', { n: ageYears(p.date_of_birth, today) })} · {t(`gender.${genderKey(p.gender)}`)}
+              {bornText(t, p, formatDate(p.date_of_birth, i18n.language))} · <span data-testid="patient-age">{ageText(t, p, today)}</span> · {t(`gender.${genderKey(p.gender)}`)}
             </Text>
           </Group>
         </div>

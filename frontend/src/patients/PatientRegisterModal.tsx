@@ -17,8 +17,10 @@ import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
 import { formatDate } from '../i18n/format';
-import { BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation } from './fields';
+import { ageBody, ageProblem, BLANK_AGE, BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation, type AgeValues, type PatientValues } from './fields';
 import { PATIENTS_KEY, useDuplicates } from './queries';
+
+type RegisterValues = PatientValues & AgeValues & { confirm_duplicate: boolean };
 
 export function PatientRegisterModal() {
   const { t, i18n } = useTranslation();
@@ -32,11 +34,23 @@ export function PatientRegisterModal() {
   const [confirmError, setConfirmError] = useState(false);
   // from a search that found nobody: what was typed is a good start
   const [params] = useSearchParams();
-  const { form, restored, discardDraft } = usePersistentForm({
+  const base = usePatientValidation(today);
+  // With the birth date unknown, the age is checked instead of the date.
+  const ageError = (field: 'age_years' | 'age_months') => (_: unknown, values: RegisterValues) => {
+    if (!values.birth_date_unknown) return null;
+    const p = ageProblem(values.age_years, values.age_months);
+    return p && p.field === field ? t(`validation.age.${p.problem}`, { max: 130 }) : null;
+  };
+  const { form, restored, discardDraft } = usePersistentForm<RegisterValues>({
     id: 'patient-register',
     owner: user.id,
-    initialValues: { ...BLANK_PATIENT, ...namesFromQuery(params.get('q') ?? ''), confirm_duplicate: false },
-    validate: usePatientValidation(today),
+    initialValues: { ...BLANK_PATIENT, ...BLANK_AGE, ...namesFromQuery(params.get('q') ?? ''), confirm_duplicate: false },
+    validate: {
+      ...base,
+      date_of_birth: (v: string, values: RegisterValues) => (values.birth_date_unknown ? null : base.date_of_birth(v)),
+      age_years: ageError('age_years'),
+      age_months: ageError('age_months'),
+    },
   });
   const errors = useServerErrors(form);
   const v = form.values;
@@ -52,7 +66,9 @@ export function PatientRegisterModal() {
     setBusy(true);
     errors.clear();
     try {
-      const p = await unwrap(api.client.POST('/api/v1/patients', { body: values, headers: { 'Idempotency-Key': key } }));
+      const { birth_date_unknown, age_years, age_months, ...demographics } = values;
+      const body = { ...demographics, ...ageBody({ birth_date_unknown, age_years, age_months }), date_of_birth: birth_date_unknown ? '' : values.date_of_birth };
+      const p = await unwrap(api.client.POST('/api/v1/patients', { body, headers: { 'Idempotency-Key': key } }));
       setKey(newIdempotencyKey());
       discardDraft();
       await qc.invalidateQueries({ queryKey: PATIENTS_KEY });
@@ -82,7 +98,7 @@ export function PatientRegisterModal() {
               form.reset();
             }}
           />
-          <PatientFields form={form} today={today} />
+          <PatientFields form={form} today={today} byAge />
           {likely.length > 0 && (
             <Alert color="yellow" icon={<IconUsers size={18} />} title={t('patients.duplicatesTitle')} data-testid="duplicates">
               <Stack gap="xs">

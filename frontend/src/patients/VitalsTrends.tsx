@@ -55,7 +55,9 @@ export function VitalsTrends({ patientId }: { patientId: number }) {
         <Stack>
           <SimpleGrid cols={{ base: 1, md: 2 }}>
             {trends.map((tr) => {
-              const n = points.filter((p) => tr.series.some((s) => p[s.name] != null)).length;
+              // A reading may lack this measure (a weight alone): the chart shows the readings that have it.
+              const own = points.filter((p) => tr.series.some((s) => p[s.name] != null));
+              const n = own.length;
               return (
                 <div key={tr.key} data-testid={`trend-${tr.key}`} data-points={n}>
                   <Text fw={600} size="sm">
@@ -70,7 +72,7 @@ export function VitalsTrends({ patientId }: { patientId: number }) {
                     </Text>
                   ) : (
                     <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
-                      <TrendChart points={points} series={tr.series} unit={tr.unit} />
+                      <TrendChart points={own} series={tr.series} unit={tr.unit} />
                     </Suspense>
                   )}
                 </div>

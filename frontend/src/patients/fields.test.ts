@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ageYears, birthDateProblem, changedFields, namesFromQuery } from './fields';
+import type { TFunction } from 'i18next';
+import { ageBody, ageMonths, ageProblem, ageText, ageYears, birthDateProblem, changedFields, namesFromQuery } from './fields';
 
 describe('birth date', () => {
   const today = '2026-03-02';
@@ -40,5 +41,35 @@ describe('namesFromQuery', () => {
     expect(namesFromQuery('CHL-000123-7')).toEqual({});
     expect(namesFromQuery('12')).toEqual({});
     expect(namesFromQuery('')).toEqual({});
+  });
+});
+
+describe('age', () => {
+  const today = '2026-03-02';
+  // t as the catalog would say it, in English.
+  const t = ((key: string, o: { n: number }) =>
+    ({ 'patients.age': `${o.n} years`, 'patients.ageMonths': `${o.n} months`, 'patients.ageAbout': `about ${o.n} years`, 'patients.ageAboutMonths': `about ${o.n} months` })[key]) as unknown as TFunction;
+  it('counts completed months', () => {
+    expect(ageMonths('2026-01-02', today)).toBe(2);
+    expect(ageMonths('2026-01-03', today)).toBe(1);
+    expect(ageMonths('2026-03-02', today)).toBe(0);
+  });
+  it('says months under two years, years after, "about" when estimated', () => {
+    expect(ageText(t, { date_of_birth: '1990-03-02' }, today)).toBe('36 years');
+    expect(ageText(t, { date_of_birth: '1992-03-02', birth_date_estimated: true }, today)).toBe('about 34 years');
+    expect(ageText(t, { date_of_birth: '2025-07-02' }, today)).toBe('8 months');
+    expect(ageText(t, { date_of_birth: '2025-07-02', birth_date_estimated: true }, today)).toBe('about 8 months');
+    expect(ageText(t, { date_of_birth: '2024-03-02', birth_date_estimated: true }, today)).toBe('about 2 years');
+  });
+  it('checks an age given instead of a birth date', () => {
+    expect(ageProblem('', '')).toEqual({ field: 'age_years', problem: 'required' });
+    expect(ageProblem('34', '')).toBeNull();
+    expect(ageProblem('', '8')).toBeNull();
+    expect(ageProblem('1', '6')).toBeNull();
+    expect(ageProblem('131', '')).toEqual({ field: 'age_years', problem: 'years' });
+    expect(ageProblem('3.5', '')).toEqual({ field: 'age_years', problem: 'years' });
+    expect(ageProblem('', '60')).toEqual({ field: 'age_months', problem: 'months' });
+    expect(ageBody({ birth_date_unknown: true, age_years: ' 7 ', age_months: '' })).toEqual({ age_years: 7 });
+    expect(ageBody({ birth_date_unknown: false, age_years: '7', age_months: '' })).toEqual({});
   });
 });

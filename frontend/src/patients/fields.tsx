@@ -1,7 +1,8 @@
 // The patient's fields, shared by the register and edit forms, and their checks in the
 // browser (the server checks them again and answers beside the fields).
-import { NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import { Checkbox, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import type { UseFormReturnType } from '@mantine/form';
+import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Patient } from '../api/types';
 import { isIsoDate } from '../appointments/schedule';
@@ -83,6 +84,60 @@ export function ageYears(dob: string, today: string): number {
   return age;
 }
 
+/** ageMonths: completed months on a given day (both YYYY-MM-DD). */
+export function ageMonths(dob: string, today: string): number {
+  const [y1, m1, d1] = dob.split('-').map(Number);
+  const [y2, m2, d2] = today.split('-').map(Number);
+  let months = (y2! - y1!) * 12 + m2! - m1!;
+  if (d2! < d1!) months--;
+  return Math.max(months, 0);
+}
+
+/**
+ * ageText: a patient's age on a day as the chart says it: months under two years, years after,
+ * and "about" when the birth date was estimated from an age given at registration.
+ */
+export function ageText(t: TFunction, p: { date_of_birth: string; birth_date_estimated?: boolean }, today: string): string {
+  const months = ageMonths(p.date_of_birth, today);
+  const about = p.birth_date_estimated === true;
+  if (months < 24) return t(about ? 'patients.ageAboutMonths' : 'patients.ageMonths', { n: months });
+  return t(about ? 'patients.ageAbout' : 'patients.age', { n: Math.floor(months / 12) });
+}
+
+/** bornText: "born 2 March 1990", or "born about 1990" when the date was estimated. */
+export function bornText(t: TFunction, p: { date_of_birth: string; birth_date_estimated?: boolean }, formatted: string): string {
+  return p.birth_date_estimated ? t('patients.bornAbout', { year: p.date_of_birth.slice(0, 4) }) : t('patients.born', { date: formatted });
+}
+
+/** The registration's age, when the birth date is unknown: form text as typed. */
+export interface AgeValues {
+  birth_date_unknown: boolean;
+  age_years: string;
+  age_months: string;
+}
+
+export const BLANK_AGE: AgeValues = { birth_date_unknown: false, age_years: '', age_months: '' };
+
+export type AgeProblem = 'required' | 'years' | 'months';
+
+/** ageProblem: an age is years (0-130) and/or months (0-59), whole numbers, one of them at least. */
+export function ageProblem(years: string, months: string): { field: 'age_years' | 'age_months'; problem: AgeProblem } | null {
+  const y = years.trim(), m = months.trim();
+  if (!y && !m) return { field: 'age_years', problem: 'required' };
+  if (y && (!/^\d+$/.test(y) || Number(y) > MAX_AGE_YEARS)) return { field: 'age_years', problem: 'years' };
+  if (m && (!/^\d+$/.test(m) || Number(m) > 59)) return { field: 'age_months', problem: 'months' };
+  return null;
+}
+
+/** ageBody: the registration's age fields for the server, or none when a birth date is given. */
+export function ageBody(v: AgeValues): { age_years?: number; age_months?: number } {
+  if (!v.birth_date_unknown) return {};
+  const out: { age_years?: number; age_months?: number } = {};
+  if (v.age_years.trim()) out.age_years = Number(v.age_years.trim());
+  if (v.age_months.trim()) out.age_months = Number(v.age_months.trim());
+  return out;
+}
+
 export function usePatientValidation(today: string) {
   const { t } = useTranslation();
   const chars = (v: string) => [...v.trim()].length;
@@ -101,14 +156,26 @@ export function usePatientValidation(today: string) {
   };
 }
 
-export function PatientFields<T extends PatientValues>({ form, today, autoFocus = true }: { form: UseFormReturnType<T>; today: string; autoFocus?: boolean }) {
+/**
+ * PatientFields: the demographics. With byAge (registration), a "birth date unknown" box
+ * swaps the date for an age in years or months, from which the server estimates the date.
+ */
+export function PatientFields<T extends PatientValues>({ form, today, autoFocus = true, byAge = false }: { form: UseFormReturnType<T>; today: string; autoFocus?: boolean; byAge?: boolean }) {
   const { t } = useTranslation();
+  const unknown = byAge && form.values.birth_date_unknown === true;
   return (
     <Stack>
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
         <TextInput label={t('fields.first_name')} required data-autofocus={autoFocus || undefined} name="first_name" autoComplete="off" {...form.getInputProps('first_name')} />
         <TextInput label={t('fields.last_name')} required name="last_name" autoComplete="off" {...form.getInputProps('last_name')} />
-        <TextInput label={t('fields.date_of_birth')} required type="date" name="date_of_birth" max={today} {...form.getInputProps('date_of_birth')} />
+        {unknown ? (
+          <SimpleGrid cols={2} spacing="xs">
+            <TextInput label={t('fields.age_years')} name="age_years" inputMode="numeric" autoComplete="off" {...form.getInputProps('age_years')} />
+            <TextInput label={t('fields.age_months')} name="age_months" inputMode="numeric" autoComplete="off" {...form.getInputProps('age_months')} />
+          </SimpleGrid>
+        ) : (
+          <TextInput label={t('fields.date_of_birth')} required type="date" name="date_of_birth" max={today} {...form.getInputProps('date_of_birth')} />
+        )}
         <NativeSelect
           label={t('fields.gender')}
           name="gender"
@@ -118,6 +185,15 @@ export function PatientFields<T extends PatientValues>({ form, today, autoFocus 
         <TextInput label={t('fields.contact_info')} description={t('patients.contactHint')} name="contact_info" autoComplete="off" {...form.getInputProps('contact_info')} />
         <TextInput label={t('fields.address')} name="address" autoComplete="off" {...form.getInputProps('address')} />
       </SimpleGrid>
+      {byAge && (
+        <Checkbox
+          label={t('patients.birthDateUnknown')}
+          description={unknown ? t('patients.ageHint') : undefined}
+          name="birth_date_unknown"
+          data-testid="birth-date-unknown"
+          {...form.getInputProps('birth_date_unknown', { type: 'checkbox' })}
+        />
+      )}
       <Textarea
         label={t('fields.known_allergies')}
         description={t('patients.allergiesHint')}
