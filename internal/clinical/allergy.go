@@ -88,3 +88,81 @@ func AllergyWarnings(knownAllergies, medication, category string) []string {
 	}
 	return out
 }
+
+// CatalogMedication is what the allergy check knows of a catalog medication: its name and its
+// category (the catalog has no generic name: a clinic that stocks a brand names it in the name,
+// e.g. "Amoxil (amoxicillin)").
+type CatalogMedication struct {
+	ID       int64
+	Name     string
+	Category string
+}
+
+// words splits folded text into its runs of letters and digits.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// NamesMedication reports whether free text (a prescription typed by hand) names the catalog
+// medication called name, accent- and case-insensitive: the name's words appear in the text in
+// a row, the last one as a word or the start of one ("Amoxicillin 500 mg" and "amoxicilline"
+// name "Amoxicillin"). A name of one word also matches when a text word of five letters or more
+// is its beginning ("amoxi 500 mg"), because a warning too many is cheaper than an allergy.
+func NamesMedication(text, name string) bool {
+	tw, nw := words(fold(text)), words(fold(name))
+	if len(nw) == 0 {
+		return false
+	}
+	for i := 0; i+len(nw) <= len(tw); i++ {
+		ok := true
+		for j, w := range nw {
+			t := tw[i+j]
+			if t != w && (j != len(nw)-1 || !strings.HasPrefix(t, w)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	if len(nw) == 1 {
+		for _, t := range tw {
+			if len([]rune(t)) >= 5 && strings.HasPrefix(nw[0], t) && !isNumber(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// FreeTextWarnings is the allergy check of a free-text prescription: the patient's allergies
+// against the text itself, and against every catalog medication the text names (its name and
+// its category, so "Amoxicillin 500 mg" warns a patient allergic to penicillins when the catalog
+// files Amoxicillin under Penicillins). Each warning once.
+func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) []string {
+	out := AllergyWarnings(knownAllergies, text, "")
+	for _, m := range catalog {
+		if NamesMedication(text, m.Name) {
+			out = append(out, AllergyWarnings(knownAllergies, m.Name, m.Category)...)
+		}
+	}
+	seen := map[string]bool{}
+	kept := out[:0]
+	for _, w := range out {
+		if !seen[w] {
+			seen[w] = true
+			kept = append(kept, w)
+		}
+	}
+	return kept
+}

@@ -72,13 +72,20 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			prescribed, done     int64
 			patientID            int64
 			medicationNameOnForm string
+			discontinued         *string
+			returned             *string
+			stale                bool
 		)
 		// The prescription is locked first: two dispenses of one prescription (or one retried
 		// request) queue here.
 		err := tx.QueryRow(ctx, `
-			SELECT p.medication_id, p.quantity, p.dispensed_quantity, e.patient_id, p.medication_name
+			SELECT p.medication_id, p.quantity, p.dispensed_quantity, e.patient_id, p.medication_name,
+			       CASE WHEN p.discontinued_at IS NOT NULL THEN coalesce(p.discontinue_reason, '') END,
+			       CASE WHEN p.returned_at IS NOT NULL THEN coalesce(p.return_reason, '') END,
+			       p.created_at < now() - make_interval(days => $2)
 			  FROM core_prescription p JOIN core_encounter e ON e.id = p.encounter_id
-			 WHERE p.id = $1 FOR UPDATE OF p`, prescriptionID).Scan(&rxMedication, &prescribed, &done, &patientID, &medicationNameOnForm)
+			 WHERE p.id = $1 FOR UPDATE OF p`, prescriptionID, StaleAfterDays).Scan(&rxMedication, &prescribed, &done, &patientID,
+			&medicationNameOnForm, &discontinued, &returned, &stale)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}
@@ -94,6 +101,17 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			if !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
+		}
+		switch {
+		case discontinued != nil:
+			return apperr.New(apperr.ErrConflict, "This prescription was discontinued by the prescriber ("+*discontinued+
+				"); what was not dispensed must not be.").WithCode("prescription-discontinued")
+		case returned != nil:
+			return apperr.New(apperr.ErrConflict, "This prescription was sent back to the prescriber ("+*returned+
+				"); wait for a corrected one.").WithCode("prescription-returned")
+		case done < prescribed && stale:
+			return apperr.New(apperr.ErrConflict, fmt.Sprintf("This prescription is more than %d days old and has expired; "+
+				"ask the prescriber for a new one.", StaleAfterDays)).WithCode("prescription-expired")
 		}
 		medicationID := p.MedicationID
 		switch {

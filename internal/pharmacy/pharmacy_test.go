@@ -290,7 +290,7 @@ func TestDispenseRules(t *testing.T) {
 	}
 	f.wantStock(other, 48)
 	// The queue holds only what is still to dispense, with the allergy warning.
-	q, err := f.s.Queue(ctx, 0, 0, "")
+	q, err := f.s.Queue(ctx, 0, "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
