@@ -66,8 +66,19 @@ func singular(s string) string {
 // category ("penicillin" in the category "Penicillins"), or the category contained in a term.
 // Empty when nothing matches.
 func AllergyWarnings(knownAllergies, medication, category string) []string {
-	name, cat := fold(medication), fold(category)
 	var out []string
+	for _, m := range allergyMatches(knownAllergies, medication, category) {
+		out = append(out, m.warning)
+	}
+	return out
+}
+
+// allergyMatch is one allergy entry that a medication matches, and the warning saying how.
+type allergyMatch struct{ entry, warning string }
+
+func allergyMatches(knownAllergies, medication, category string) []allergyMatch {
+	name, cat := fold(medication), fold(category)
+	var out []allergyMatch
 	for _, entry := range allergyTerms(knownAllergies) {
 		for _, term := range entry {
 			t := singular(term)
@@ -82,7 +93,7 @@ func AllergyWarnings(knownAllergies, medication, category string) []string {
 			default:
 				continue
 			}
-			out = append(out, what)
+			out = append(out, allergyMatch{entry[0], what})
 			break
 		}
 	}
@@ -148,21 +159,21 @@ func isNumber(s string) bool {
 // FreeTextWarnings is the allergy check of a free-text prescription: the patient's allergies
 // against the text itself, and against every catalog medication the text names (its name and
 // its category, so "Amoxicillin 500 mg" warns a patient allergic to penicillins when the catalog
-// files Amoxicillin under Penicillins). Each warning once.
+// files Amoxicillin under Penicillins). One warning per allergy entry, like AllergyWarnings.
 func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) []string {
-	out := AllergyWarnings(knownAllergies, text, "")
+	matches := allergyMatches(knownAllergies, text, "")
 	for _, m := range catalog {
 		if NamesMedication(text, m.Name) {
-			out = append(out, AllergyWarnings(knownAllergies, m.Name, m.Category)...)
+			matches = append(matches, allergyMatches(knownAllergies, m.Name, m.Category)...)
 		}
 	}
 	seen := map[string]bool{}
-	kept := out[:0]
-	for _, w := range out {
-		if !seen[w] {
-			seen[w] = true
-			kept = append(kept, w)
+	var out []string
+	for _, m := range matches {
+		if !seen[m.entry] {
+			seen[m.entry] = true
+			out = append(out, m.warning)
 		}
 	}
-	return kept
+	return out
 }

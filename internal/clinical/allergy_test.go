@@ -27,3 +27,37 @@ func TestAllergyWarnings(t *testing.T) {
 		}
 	}
 }
+
+func TestFreeTextWarnings(t *testing.T) {
+	t.Parallel()
+	catalog := []CatalogMedication{
+		{ID: 1, Name: "Amoxicillin", Category: "Penicillins"},
+		{ID: 2, Name: "Paracetamol", Category: "Analgesics"},
+		{ID: 3, Name: "Co-trimoxazole", Category: "Sulfa antibiotics"},
+		{ID: 4, Name: "Ibuprofen", Category: "NSAIDs"},
+	}
+	cases := []struct {
+		allergies, text string
+		want            int
+	}{
+		{"Penicillin", "Amoxicillin 500 mg", 1},                 // the catalog's category
+		{"penicillin", "AMOXICILLIN 500mg caps", 1},             // case
+		{"Pénicilline", "amoxicilline 500 mg", 1},               // accents, French name: the catalog name is its start
+		{"penicillins", "Amoxi 250 mg syrup", 1},                // a typed beginning of the name
+		{"Penicillin", "Benzylpenicillin injection", 1},         // the allergy word in the text itself
+		{"sulfa", "co trimoxazole 960 mg", 1},                   // a name of two words
+		{"Aspirin; NSAIDs", "ibuprofen 400", 1},                 // the category names the allergy
+		{"Penicillin", "Paracetamol 1 g", 0},                    // unrelated
+		{"Penicillin", "Amox", 0},                               // four letters are too few to guess
+		{"None", "Amoxicillin 500 mg", 0},                       // no allergy
+		{"Penicillin", "Clamoxyl 500", 0},                       // not at a word's start
+		{"Penicillin, amoxicillin", "Amoxicillin 500 mg", 2},    // each allergy entry once
+		{"Penicillin", "Paracetamol and amoxicillin 500 mg", 1}, // anywhere in the text
+	}
+	for _, c := range cases {
+		got := FreeTextWarnings(c.allergies, c.text, catalog)
+		if len(got) != c.want {
+			t.Errorf("FreeTextWarnings(%q, %q) = %q, want %d warning(s)", c.allergies, c.text, got, c.want)
+		}
+	}
+}

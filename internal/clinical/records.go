@@ -159,23 +159,25 @@ func (s *Service) ListVitals(ctx context.Context, encounterID, patientID int64) 
 
 // Prescription is one medication prescribed in an encounter.
 type Prescription struct {
-	ID                    int64    `json:"id"`
-	EncounterID           int64    `json:"encounter_id"`
-	PatientID             int64    `json:"patient_id"`
-	MedicationID          *int64   `json:"medication_id"`
-	MedicationName        string   `json:"medication_name"`
-	Strength              string   `json:"strength"`
-	Form                  string   `json:"form"`
-	IsFreeText            bool     `json:"is_free_text"`
-	Dosage                string   `json:"dosage"`
-	Frequency             string   `json:"frequency"`
-	Duration              string   `json:"duration"`
-	Quantity              int      `json:"quantity"`
-	DispensedQuantity     int      `json:"dispensed_quantity"`
-	Instructions          string   `json:"instructions"`
-	AllergyWarning        string   `json:"allergy_warning"`
-	AllergyOverrideReason string   `json:"allergy_override_reason"`
-	Warnings              []string `json:"warnings"`
+	ID                    int64     `json:"id"`
+	EncounterID           int64     `json:"encounter_id"`
+	PatientID             int64     `json:"patient_id"`
+	MedicationID          *int64    `json:"medication_id"`
+	MedicationName        string    `json:"medication_name"`
+	Strength              string    `json:"strength"`
+	Form                  string    `json:"form"`
+	IsFreeText            bool      `json:"is_free_text"`
+	Dosage                string    `json:"dosage"`
+	Frequency             string    `json:"frequency"`
+	Duration              string    `json:"duration"`
+	Quantity              int       `json:"quantity"`
+	DispensedQuantity     int       `json:"dispensed_quantity"`
+	Instructions          string    `json:"instructions"`
+	AllergyWarning        string    `json:"allergy_warning"`
+	AllergyOverrideReason string    `json:"allergy_override_reason"`
+	Warnings              []string  `json:"warnings"`
+	CreatedAt             time.Time `json:"created_at"`
+	Version               int64     `json:"version"`
 
 	// Status is active, dispensed (in full), discontinued (by a doctor) or returned (sent
 	// back to the prescriber by the pharmacist); only an active one can be dispensed.
@@ -185,8 +187,6 @@ type Prescription struct {
 	ReturnedAt        *time.Time `json:"returned_at"`
 	ReturnReason      string     `json:"return_reason"`
 	LinkedAt          *time.Time `json:"linked_at" doc:"When the pharmacist linked this free-text prescription to the catalog."`
-	CreatedAt         time.Time  `json:"created_at"`
-	Version           int64      `json:"version"`
 }
 
 // The states of a prescription (Prescription.Status).
