@@ -72,30 +72,21 @@ var whoMay = map[string][]string{
 	"POST /api/v1/inventory-items/{id}/adjustments":   pharmacyWriters,
 	"POST /api/v1/prescriptions/{id}/dispense":        pharmacyWriters,
 	"POST /api/v1/dispenses/{id}/returns":             pharmacyWriters,
-
-	// The pharmacist's acts on a prescription: link free text to the catalog, send back.
-	"POST /api/v1/prescriptions/{id}/link":                 pharmacyWriters,
-	"POST /api/v1/prescriptions/{id}/return-to-prescriber": pharmacyWriters,
-
-	"GET /api/v1/pharmacy/queue":  pharmacyReaders,
-	"GET /api/v1/pharmacy/alerts": pharmacyReaders,
+	"GET /api/v1/pharmacy/queue":                      pharmacyReaders,
+	"GET /api/v1/pharmacy/alerts":                     pharmacyReaders,
 	// The consultation: never receptionists, cashiers (nor pharmacists, but for prescriptions).
-	"GET /api/v1/encounters":                     {"admin", "doctor", "nurse"},
-	"POST /api/v1/encounters":                    {"admin", "doctor"},
-	"GET /api/v1/encounters/{id}":                {"admin", "doctor", "nurse"},
-	"PATCH /api/v1/encounters/{id}":              {"admin", "doctor"},
-	"POST /api/v1/encounters/{id}/close":         {"admin", "doctor"},
-	"POST /api/v1/encounters/{id}/addenda":       {"admin", "doctor"},
-	"POST /api/v1/appointments/{id}/encounter":   {"admin", "doctor", "nurse"},
-	"GET /api/v1/encounters/{id}/vitals":         {"admin", "doctor", "nurse"},
-	"POST /api/v1/encounters/{id}/vitals":        {"admin", "doctor", "nurse"},
-	"GET /api/v1/patients/{id}/vitals":           {"admin", "doctor", "nurse"},
-	"GET /api/v1/encounters/{id}/prescriptions":  {"admin", "doctor", "nurse", "pharmacist"},
-	"POST /api/v1/encounters/{id}/prescriptions": {"admin", "doctor"},
-
-	// A doctor stops a prescription (also after close).
-	"POST /api/v1/prescriptions/{id}/discontinue": {"admin", "doctor"},
-
+	"GET /api/v1/encounters":                       {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters":                      {"admin", "doctor"},
+	"GET /api/v1/encounters/{id}":                  {"admin", "doctor", "nurse"},
+	"PATCH /api/v1/encounters/{id}":                {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/close":           {"admin", "doctor"},
+	"POST /api/v1/encounters/{id}/addenda":         {"admin", "doctor"},
+	"POST /api/v1/appointments/{id}/encounter":     {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/vitals":           {"admin", "doctor", "nurse"},
+	"POST /api/v1/encounters/{id}/vitals":          {"admin", "doctor", "nurse"},
+	"GET /api/v1/patients/{id}/vitals":             {"admin", "doctor", "nurse"},
+	"GET /api/v1/encounters/{id}/prescriptions":    {"admin", "doctor", "nurse", "pharmacist"},
+	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
 	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
 	"GET /api/v1/notifications":                    {"any"},
 	"POST /api/v1/notifications/{id}/read":         {"any"},
@@ -123,6 +114,12 @@ var whoMay = map[string][]string{
 	"GET /api/v1/bills/{id}/receipt.pdf": {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
 	"GET /api/v1/reports/daily":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
 	"GET /api/v1/reports/daily.csv":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
+
+	// Acts on a prescription: the doctor stops it (also after close); the pharmacist links free
+	// text to the catalog or sends it back.
+	"POST /api/v1/prescriptions/{id}/discontinue":          {"admin", "doctor"},
+	"POST /api/v1/prescriptions/{id}/link":                 pharmacyWriters,
+	"POST /api/v1/prescriptions/{id}/return-to-prescriber": pharmacyWriters,
 }
 
 // The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).
