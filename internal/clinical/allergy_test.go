@@ -1,6 +1,10 @@
 package clinical
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestAllergyWarnings(t *testing.T) {
 	cases := []struct {
@@ -59,5 +63,27 @@ func TestFreeTextWarnings(t *testing.T) {
 		if len(got) != c.want {
 			t.Errorf("FreeTextWarnings(%q, %q) = %q, want %d warning(s)", c.allergies, c.text, got, c.want)
 		}
+	}
+}
+
+// The printed prescription (and its PDF) carries the allergy override and a discontinuation in
+// full, as the dispensing queue does.
+func TestPrescriptionRowsShowOverrideAndDiscontinuation(t *testing.T) {
+	t.Parallel()
+	stopped := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
+	long := "The patient is allergic to \"penicillin\", which matches Amoxicillin's category Penicillins."
+	rows := prescriptionRows([]Prescription{
+		{MedicationName: "Amoxicillin", Strength: "500 mg", Dosage: "500 mg", Frequency: "tds", Quantity: 15,
+			AllergyWarning: long, AllergyOverrideReason: "Tolerated in 2024"},
+		{MedicationName: "Paracetamol", Dosage: "1 g", Frequency: "tds", Quantity: 12, DiscontinuedAt: &stopped, DiscontinueReason: "Fever gone"},
+	}, time.UTC)
+	if len(rows) != 2 {
+		t.Fatalf("rows %q", rows)
+	}
+	if !strings.Contains(rows[0][0], long) || !strings.Contains(rows[0][0], "Tolerated in 2024") {
+		t.Errorf("override not printed in full: %q", rows[0][0])
+	}
+	if !strings.Contains(rows[1][0], "DISCONTINUED 30 November 2026, 09:15: Fever gone") {
+		t.Errorf("discontinuation not printed: %q", rows[1][0])
 	}
 }
