@@ -13,9 +13,9 @@ import (
 	"chelal/internal/db"
 )
 
-// DispenseParams dispenses a prescription, fully or in part. MedicationID may be left out
-// for a prescription of a catalog medication; a free-text prescription names the catalog
-// medication handed out.
+// DispenseParams dispenses a prescription, fully or in part. MedicationID may be left out; when
+// given it must be the prescription's. A free-text prescription is linked to the catalog first
+// (clinical.Service.Link, which runs the allergy check again).
 type DispenseParams struct {
 	MedicationID int64 `json:"medication_id,omitempty"`
 	Quantity     int64 `json:"quantity"`
@@ -115,9 +115,11 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 		}
 		medicationID := p.MedicationID
 		switch {
-		case rxMedication == nil && medicationID == 0:
+		case rxMedication == nil:
+			// Linking checks the catalog medication against the patient's allergies; a dispense
+			// naming one here would skip that check.
 			return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeRequired,
-				Message: fmt.Sprintf("This prescription names %q in free text: choose the catalog medication to hand out.", medicationNameOnForm)})
+				Message: fmt.Sprintf("This prescription names %q in free text: link it to the catalog medication to hand out first (the allergy check runs on the link).", medicationNameOnForm)})
 		case rxMedication != nil && medicationID == 0:
 			medicationID = *rxMedication
 		case rxMedication != nil && medicationID != *rxMedication:

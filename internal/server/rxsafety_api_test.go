@@ -68,6 +68,11 @@ func TestPharmacistLinksFreeText(t *testing.T) {
 	p := expect(t, c.doc.do("POST", fmt.Sprintf("/api/v1/encounters/%d/prescriptions", idOf(e)),
 		map[string]any{"medication_name": "Amoxyl suspension", "dosage": "5 ml", "frequency": "tds", "quantity": 15}), 201)
 	link := fmt.Sprintf("/api/v1/prescriptions/%d/link", idOf(p))
+	// Naming the medication on the dispense would skip the allergy check: link first.
+	m := expect(t, c.pha.do("POST", fmt.Sprintf("/api/v1/prescriptions/%d/dispense", idOf(p)), map[string]any{"medication_id": amox, "quantity": 1}), 422)
+	if !strings.Contains(fmt.Sprint(m["errors"]), "link it to the catalog medication") {
+		t.Errorf("free text dispensed without a link: %v", m)
+	}
 	expect(t, c.doc.do("POST", link, map[string]any{"medication_id": amox}), 403)
 	expect(t, c.pha.do("POST", link, map[string]any{}), 422)
 	expect(t, c.pha.do("POST", link, map[string]any{"medication_id": 999999}), 422)
