@@ -66,8 +66,19 @@ func singular(s string) string {
 // category ("penicillin" in the category "Penicillins"), or the category contained in a term.
 // Empty when nothing matches.
 func AllergyWarnings(knownAllergies, medication, category string) []string {
-	name, cat := fold(medication), fold(category)
 	var out []string
+	for _, m := range allergyMatches(knownAllergies, medication, category) {
+		out = append(out, m.warning)
+	}
+	return out
+}
+
+// allergyMatch is one allergy entry that a medication matches, and the warning saying how.
+type allergyMatch struct{ entry, warning string }
+
+func allergyMatches(knownAllergies, medication, category string) []allergyMatch {
+	name, cat := fold(medication), fold(category)
+	var out []allergyMatch
 	for _, entry := range allergyTerms(knownAllergies) {
 		for _, term := range entry {
 			t := singular(term)
@@ -82,8 +93,86 @@ func AllergyWarnings(knownAllergies, medication, category string) []string {
 			default:
 				continue
 			}
-			out = append(out, what)
+			out = append(out, allergyMatch{entry[0], what})
 			break
+		}
+	}
+	return out
+}
+
+// CatalogMedication is what the allergy check knows of a catalog medication: its name and its
+// category (the catalog has no generic name: a clinic that stocks a brand names it in the name,
+// e.g. "Amoxil (amoxicillin)").
+type CatalogMedication struct {
+	ID       int64
+	Name     string
+	Category string
+}
+
+// words splits folded text into its runs of letters and digits.
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
+// NamesMedication reports whether free text (a prescription typed by hand) names the catalog
+// medication called name, accent- and case-insensitive: the name's words appear in the text in
+// a row, the last one as a word or the start of one ("Amoxicillin 500 mg" and "amoxicilline"
+// name "Amoxicillin"). A name of one word also matches when a text word of five letters or more
+// is its beginning ("amoxi 500 mg"), because a warning too many is cheaper than an allergy.
+func NamesMedication(text, name string) bool {
+	tw, nw := words(fold(text)), words(fold(name))
+	if len(nw) == 0 {
+		return false
+	}
+	for i := 0; i+len(nw) <= len(tw); i++ {
+		ok := true
+		for j, w := range nw {
+			t := tw[i+j]
+			if t != w && (j != len(nw)-1 || !strings.HasPrefix(t, w)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	if len(nw) == 1 {
+		for _, t := range tw {
+			if len([]rune(t)) >= 5 && strings.HasPrefix(nw[0], t) && !isNumber(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isNumber(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return true
+}
+
+// FreeTextWarnings is the allergy check of a free-text prescription: the patient's allergies
+// against the text itself, and against every catalog medication the text names (its name and
+// its category, so "Amoxicillin 500 mg" warns a patient allergic to penicillins when the catalog
+// files Amoxicillin under Penicillins). One warning per allergy entry, like AllergyWarnings.
+func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) []string {
+	matches := allergyMatches(knownAllergies, text, "")
+	for _, m := range catalog {
+		if NamesMedication(text, m.Name) {
+			matches = append(matches, allergyMatches(knownAllergies, m.Name, m.Category)...)
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range matches {
+		if !seen[m.entry] {
+			seen[m.entry] = true
+			out = append(out, m.warning)
 		}
 	}
 	return out

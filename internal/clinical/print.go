@@ -65,8 +65,23 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 	}
 	d.Field("Prescriber", enc.DoctorName)
 	d.Space(3)
-	rows := make([][]string, 0, len(items.Items))
-	for _, p := range items.Items {
+	rows := prescriptionRows(items.Items, loc)
+	if len(rows) == 0 {
+		d.Paragraph("No medication was prescribed.")
+	} else {
+		d.Table([]pdfdoc.Column{{Title: "Medication", Share: 4}, {Title: "Dose", Share: 1.5}, {Title: "Frequency", Share: 2},
+			{Title: "Duration", Share: 1.5}, {Title: "Qty", Share: 0.8, Align: "R"}}, rows)
+	}
+	d.Signature(enc.DoctorName)
+	return d.Bytes()
+}
+
+// prescriptionRows are the printed prescription's lines: the medication with its instructions,
+// and below it, in full, an allergy warning the prescriber overrode (and why) and a
+// discontinuation (when and why), so the pharmacist reading the paper sees what the queue shows.
+func prescriptionRows(items []Prescription, loc *time.Location) [][]string {
+	rows := make([][]string, 0, len(items))
+	for _, p := range items {
 		name := p.MedicationName
 		if p.Strength != "" {
 			name += " " + p.Strength
@@ -77,16 +92,15 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 		if p.Instructions != "" {
 			name += "\n" + p.Instructions
 		}
+		if p.AllergyWarning != "" {
+			name += "\nALLERGY WARNING: " + p.AllergyWarning + "\nPrescribed despite it: " + p.AllergyOverrideReason
+		}
+		if p.DiscontinuedAt != nil {
+			name += fmt.Sprintf("\nDISCONTINUED %s: %s (do not dispense)", p.DiscontinuedAt.In(loc).Format("2 January 2006, 15:04"), p.DiscontinueReason)
+		}
 		rows = append(rows, []string{name, p.Dosage, p.Frequency, p.Duration, strconv.Itoa(p.Quantity)})
 	}
-	if len(rows) == 0 {
-		d.Paragraph("No medication was prescribed.")
-	} else {
-		d.Table([]pdfdoc.Column{{Title: "Medication", Share: 4}, {Title: "Dose", Share: 1.5}, {Title: "Frequency", Share: 2},
-			{Title: "Duration", Share: 1.5}, {Title: "Qty", Share: 0.8, Align: "R"}}, rows)
-	}
-	d.Signature(enc.DoctorName)
-	return d.Bytes()
+	return rows
 }
 
 // ageAt is a person's age at t, in years (months under two years).

@@ -183,12 +183,31 @@ type Prescription struct {
 	Warnings              []string  `json:"warnings"`
 	CreatedAt             time.Time `json:"created_at"`
 	Version               int64     `json:"version"`
+
+	// Status is active, dispensed (in full), discontinued (by a doctor) or returned (sent
+	// back to the prescriber by the pharmacist); only an active one can be dispensed.
+	Status            string     `json:"status" enum:"active,dispensed,discontinued,returned"`
+	DiscontinuedAt    *time.Time `json:"discontinued_at"`
+	DiscontinueReason string     `json:"discontinue_reason"`
+	ReturnedAt        *time.Time `json:"returned_at"`
+	ReturnReason      string     `json:"return_reason"`
+	LinkedAt          *time.Time `json:"linked_at" doc:"When the pharmacist linked this free-text prescription to the catalog."`
 }
+
+// The states of a prescription (Prescription.Status).
+const (
+	RxActive       = "active"
+	RxDispensed    = "dispensed"
+	RxDiscontinued = "discontinued"
+	RxReturned     = "returned"
+)
 
 const selectPrescription = `
 	SELECT pr.id, pr.encounter_id, e.patient_id, pr.medication_id, pr.medication_name, coalesce(m.strength, ''),
 	       coalesce(m.form, ''), pr.dosage, pr.frequency, pr.duration, pr.quantity, pr.dispensed_quantity,
-	       pr.instructions, coalesce(pr.allergy_warning, ''), coalesce(pr.allergy_override_reason, ''), pr.created_at, pr.version
+	       pr.instructions, coalesce(pr.allergy_warning, ''), coalesce(pr.allergy_override_reason, ''),
+	       pr.discontinued_at, coalesce(pr.discontinue_reason, ''), pr.returned_at, coalesce(pr.return_reason, ''), pr.linked_at,
+	       pr.created_at, pr.version
 	  FROM core_prescription pr
 	  JOIN core_encounter e ON e.id = pr.encounter_id
 	  LEFT JOIN core_medicationitem m ON m.id = pr.medication_id`
@@ -197,9 +216,25 @@ func scanPrescription(r pgx.Row) (Prescription, error) {
 	var p Prescription
 	err := r.Scan(&p.ID, &p.EncounterID, &p.PatientID, &p.MedicationID, &p.MedicationName, &p.Strength, &p.Form,
 		&p.Dosage, &p.Frequency, &p.Duration, &p.Quantity, &p.DispensedQuantity, &p.Instructions, &p.AllergyWarning,
-		&p.AllergyOverrideReason, &p.CreatedAt, &p.Version)
+		&p.AllergyOverrideReason, &p.DiscontinuedAt, &p.DiscontinueReason, &p.ReturnedAt, &p.ReturnReason, &p.LinkedAt,
+		&p.CreatedAt, &p.Version)
 	p.CreatedAt = p.CreatedAt.UTC()
+	for _, t := range []*time.Time{p.DiscontinuedAt, p.ReturnedAt, p.LinkedAt} {
+		if t != nil {
+			*t = t.UTC()
+		}
+	}
 	p.IsFreeText = p.MedicationID == nil
+	switch {
+	case p.DiscontinuedAt != nil:
+		p.Status = RxDiscontinued
+	case p.ReturnedAt != nil:
+		p.Status = RxReturned
+	case p.DispensedQuantity >= p.Quantity:
+		p.Status = RxDispensed
+	default:
+		p.Status = RxActive
+	}
 	p.Warnings = []string{}
 	if p.AllergyWarning != "" {
 		p.Warnings = strings.Split(p.AllergyWarning, "\n")
@@ -274,6 +309,7 @@ func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int
 		}
 		name, category := p.MedicationName, ""
 		medID := p.MedicationID
+		var catalog []CatalogMedication
 		if medID != nil {
 			err := tx.QueryRow(ctx, `SELECT m.name, c.name FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
 				WHERE m.id = $1`, *medID).Scan(&name, &category)
@@ -293,9 +329,19 @@ func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int
 				medID = &id
 			case !errors.Is(err, pgx.ErrNoRows):
 				return fmt.Errorf("medication: %w", err)
+			case strings.TrimSpace(enc.KnownAllergies) != "":
+				// Free text: checked against the catalog medications it names as well.
+				if catalog, err = loadCatalog(ctx, tx); err != nil {
+					return err
+				}
 			}
 		}
-		warnings := AllergyWarnings(enc.KnownAllergies, name, category)
+		var warnings []string
+		if medID == nil {
+			warnings = FreeTextWarnings(enc.KnownAllergies, name, catalog)
+		} else {
+			warnings = AllergyWarnings(enc.KnownAllergies, name, category)
+		}
 		if len(warnings) > 0 && !p.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
 				" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithDetails(AllergyDetails{Warnings: warnings})

@@ -128,3 +128,13 @@ func (s *Service) MarkAllRead(ctx context.Context, actor db.Actor) (ReadAll, err
 	})
 	return out, err
 }
+
+// User notifies one user (the doctor of a prescription sent back, ...).
+func User(ctx context.Context, q Execer, userID int64, kind, title, message string) error {
+	if _, err := q.Exec(ctx, `
+		INSERT INTO core_notification (user_id, title, message, notification_type) VALUES ($1, $2, $3, $4)`,
+		userID, title, message, kind); err != nil {
+		return fmt.Errorf("notify user %d: %w", userID, err)
+	}
+	return nil
+}

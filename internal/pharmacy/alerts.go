@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -192,7 +193,31 @@ type QueueEntry struct {
 	AvailableQuantity     *int64    `json:"available_quantity" doc:"Stock in date of the catalog medication."`
 	AllergyWarning        *string   `json:"allergy_warning"`
 	AllergyOverrideReason *string   `json:"allergy_override_reason"`
+	CatalogName           *string   `json:"catalog_name" doc:"The catalog medication's name when it differs from the prescription's text (a free-text prescription the pharmacist linked)."`
+	Status                string    `json:"status" enum:"waiting,stale,returned,discontinued"`
+	StatusReason          *string   `json:"status_reason" doc:"Why it was discontinued or sent back."`
 	CreatedAt             time.Time `json:"created_at"`
+}
+
+// StaleAfterDays is how long a prescription waits in the dispensing queue: older and not
+// dispensed in full, it leaves the queue as stale (listed with ?status=stale) and is no longer
+// dispensed; the patient asks the prescriber for a new one. Nothing stays in a queue forever.
+const StaleAfterDays = 30
+
+// The queue's lists (QueueEntry.Status, the status parameter of Queue).
+const (
+	QueueWaiting      = "waiting"
+	QueueStale        = "stale"
+	QueueReturned     = "returned"
+	QueueDiscontinued = "discontinued"
+)
+
+// queueFilters is each list's condition, after "not dispensed in full".
+var queueFilters = map[string]string{
+	QueueWaiting:      `p.discontinued_at IS NULL AND p.returned_at IS NULL AND p.created_at >= now() - make_interval(days => $5)`,
+	QueueStale:        `p.discontinued_at IS NULL AND p.returned_at IS NULL AND p.created_at < now() - make_interval(days => $5)`,
+	QueueReturned:     `p.discontinued_at IS NULL AND p.returned_at IS NOT NULL`,
+	QueueDiscontinued: `p.discontinued_at IS NOT NULL`,
 }
 
 // QueuePage is a page of the dispensing queue, oldest first.
@@ -201,11 +226,25 @@ type QueuePage struct {
 	NextCursor *string      `json:"next_cursor"`
 }
 
-// Queue lists prescriptions not yet dispensed in full, oldest first (optionally of one patient).
-func (s *Service) Queue(ctx context.Context, patientID int64, limit int, cursor string) (QueuePage, error) {
+// Queue lists prescriptions not yet dispensed in full (optionally of one patient): those
+// waiting to be dispensed, oldest first (status "" or waiting), or those that left the queue
+// undispensed: stale (older than StaleAfterDays), returned to the prescriber, discontinued,
+// newest first.
+func (s *Service) Queue(ctx context.Context, patientID int64, status string, limit int, cursor string) (QueuePage, error) {
 	var f apperr.Fields
+	if status == "" {
+		status = QueueWaiting
+	}
+	filter, ok := queueFilters[status]
+	if !ok {
+		f.Add("status", apperr.CodeInvalid, "The status is waiting, stale, returned or discontinued.")
+	}
+	order, after := "p.id", "p.id > $2"
+	if status != QueueWaiting {
+		order, after = "p.id DESC", "($2 = 0 OR p.id < $2)"
+	}
 	limit = checkLimit(&f, limit)
-	after := decodeIDCursor(&f, cursor)
+	cursorID := decodeIDCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return QueuePage{}, err
 	}
@@ -214,6 +253,10 @@ func (s *Service) Queue(ctx context.Context, patientID int64, limit int, cursor 
 		d, err := s.clinicDay(ctx, tx)
 		if err != nil {
 			return err
+		}
+		args := []any{d.todayText(), cursorID, patientID, limit + 1}
+		if strings.Contains(filter, "$5") {
+			args = append(args, StaleAfterDays)
 		}
 		rows, err := tx.Query(ctx, `
 			SELECT p.id, p.encounter_id, e.patient_id, pt.first_name || ' ' || pt.last_name, pt.unique_id,
@@ -224,13 +267,16 @@ func (s *Service) Queue(ctx context.Context, patientID int64, limit int, cursor 
 			       CASE WHEN p.medication_id IS NOT NULL THEN
 			            coalesce((SELECT sum(b.quantity_left) FROM core_stockbatch b WHERE b.medication_id = p.medication_id
 			                       AND b.quantity_left > 0 AND b.expiry_date >= $1::date), 0) END,
-			       p.allergy_warning, p.allergy_override_reason, p.created_at
+			       p.allergy_warning, p.allergy_override_reason,
+			       CASE WHEN m.name IS DISTINCT FROM p.medication_name THEN m.name END,
+			       coalesce(p.discontinue_reason, p.return_reason), p.created_at
 			  FROM core_prescription p
 			  JOIN core_encounter e ON e.id = p.encounter_id
 			  JOIN core_patient pt ON pt.id = e.patient_id
 			  JOIN auth_user u ON u.id = e.doctor_id
-			 WHERE p.dispensed_quantity < p.quantity AND p.id > $2 AND ($3 = 0 OR e.patient_id = $3)
-			 ORDER BY p.id LIMIT $4`, d.todayText(), after, patientID, limit+1)
+			  LEFT JOIN core_medicationitem m ON m.id = p.medication_id
+			 WHERE p.dispensed_quantity < p.quantity AND `+after+` AND ($3 = 0 OR e.patient_id = $3) AND `+filter+`
+			 ORDER BY `+order+` LIMIT $4`, args...)
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
@@ -239,8 +285,9 @@ func (s *Service) Queue(ctx context.Context, patientID int64, limit int, cursor 
 			err := r.Scan(&q.PrescriptionID, &q.EncounterID, &q.PatientID, &q.PatientName, &q.PatientUniqueID, &q.KnownAllergies,
 				&q.DoctorID, &q.DoctorName, &q.MedicationID, &q.MedicationName, &q.Dosage, &q.Frequency, &q.Duration, &q.Instructions,
 				&q.Quantity, &q.DispensedQuantity, &q.RemainingQuantity, &q.AvailableQuantity, &q.AllergyWarning,
-				&q.AllergyOverrideReason, &q.CreatedAt)
+				&q.AllergyOverrideReason, &q.CatalogName, &q.StatusReason, &q.CreatedAt)
 			q.CreatedAt = q.CreatedAt.UTC()
+			q.Status = status
 			return q, err
 		})
 		if err != nil {

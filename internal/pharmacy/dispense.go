@@ -13,9 +13,9 @@ import (
 	"chelal/internal/db"
 )
 
-// DispenseParams dispenses a prescription, fully or in part. MedicationID may be left out
-// for a prescription of a catalog medication; a free-text prescription names the catalog
-// medication handed out.
+// DispenseParams dispenses a prescription, fully or in part. MedicationID may be left out; when
+// given it must be the prescription's. A free-text prescription is linked to the catalog first
+// (clinical.Service.Link, which runs the allergy check again).
 type DispenseParams struct {
 	MedicationID int64 `json:"medication_id,omitempty"`
 	Quantity     int64 `json:"quantity"`
@@ -72,13 +72,20 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			prescribed, done     int64
 			patientID            int64
 			medicationNameOnForm string
+			discontinued         *string
+			returned             *string
+			stale                bool
 		)
 		// The prescription is locked first: two dispenses of one prescription (or one retried
 		// request) queue here.
 		err := tx.QueryRow(ctx, `
-			SELECT p.medication_id, p.quantity, p.dispensed_quantity, e.patient_id, p.medication_name
+			SELECT p.medication_id, p.quantity, p.dispensed_quantity, e.patient_id, p.medication_name,
+			       CASE WHEN p.discontinued_at IS NOT NULL THEN coalesce(p.discontinue_reason, '') END,
+			       CASE WHEN p.returned_at IS NOT NULL THEN coalesce(p.return_reason, '') END,
+			       p.created_at < now() - make_interval(days => $2)
 			  FROM core_prescription p JOIN core_encounter e ON e.id = p.encounter_id
-			 WHERE p.id = $1 FOR UPDATE OF p`, prescriptionID).Scan(&rxMedication, &prescribed, &done, &patientID, &medicationNameOnForm)
+			 WHERE p.id = $1 FOR UPDATE OF p`, prescriptionID, StaleAfterDays).Scan(&rxMedication, &prescribed, &done, &patientID,
+			&medicationNameOnForm, &discontinued, &returned, &stale)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}
@@ -95,11 +102,24 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 				return err
 			}
 		}
+		switch {
+		case discontinued != nil:
+			return apperr.New(apperr.ErrConflict, "This prescription was discontinued by the prescriber ("+*discontinued+
+				"); what was not dispensed must not be.").WithCode("prescription-discontinued")
+		case returned != nil:
+			return apperr.New(apperr.ErrConflict, "This prescription was sent back to the prescriber ("+*returned+
+				"); wait for a corrected one.").WithCode("prescription-returned")
+		case done < prescribed && stale:
+			return apperr.New(apperr.ErrConflict, fmt.Sprintf("This prescription is more than %d days old and has expired; "+
+				"ask the prescriber for a new one.", StaleAfterDays)).WithCode("prescription-expired")
+		}
 		medicationID := p.MedicationID
 		switch {
-		case rxMedication == nil && medicationID == 0:
+		case rxMedication == nil:
+			// Linking checks the catalog medication against the patient's allergies; a dispense
+			// naming one here would skip that check.
 			return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeRequired,
-				Message: fmt.Sprintf("This prescription names %q in free text: choose the catalog medication to hand out.", medicationNameOnForm)})
+				Message: fmt.Sprintf("This prescription names %q in free text: link it to the catalog medication to hand out first (the allergy check runs on the link).", medicationNameOnForm)})
 		case rxMedication != nil && medicationID == 0:
 			medicationID = *rxMedication
 		case rxMedication != nil && medicationID != *rxMedication:

@@ -283,14 +283,19 @@ func TestDispenseRules(t *testing.T) {
 	}
 	f.wantStock(med, 40)
 
-	// A free-text prescription is dispensed from the catalog medication the pharmacist names.
+	// A free-text prescription is linked to the catalog first (the allergy check runs on the
+	// link): naming a medication on the dispense is refused; once linked, it is dispensed.
 	free := f.prescription(0, 2)
-	if d, err := f.s.Dispense(ctx, f.pharmacist, free, "", DispenseParams{MedicationID: other, Quantity: 2}); err != nil || d.MedicationID != other {
+	if _, err := f.s.Dispense(ctx, f.pharmacist, free, "", DispenseParams{MedicationID: other, Quantity: 2}); apperr.KindOf(err) != apperr.ErrInvalid {
+		t.Fatalf("free text dispensed without a link: %v", err)
+	}
+	f.id(`UPDATE core_prescription SET medication_id = $2, linked_at = now() WHERE id = $1 RETURNING id`, free, other)
+	if d, err := f.s.Dispense(ctx, f.pharmacist, free, "", DispenseParams{Quantity: 2}); err != nil || d.MedicationID != other {
 		t.Fatalf("free text: %+v, %v", d, err)
 	}
 	f.wantStock(other, 48)
 	// The queue holds only what is still to dispense, with the allergy warning.
-	q, err := f.s.Queue(ctx, 0, 0, "")
+	q, err := f.s.Queue(ctx, 0, "", 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,6 +114,12 @@ var whoMay = map[string][]string{
 	"GET /api/v1/bills/{id}/receipt.pdf": {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},
 	"GET /api/v1/reports/daily":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
 	"GET /api/v1/reports/daily.csv":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
+
+	// Acts on a prescription: the doctor stops it (also after close); the pharmacist links free
+	// text to the catalog or sends it back.
+	"POST /api/v1/prescriptions/{id}/discontinue":          {"admin", "doctor"},
+	"POST /api/v1/prescriptions/{id}/link":                 pharmacyWriters,
+	"POST /api/v1/prescriptions/{id}/return-to-prescriber": pharmacyWriters,
 }
 
 // The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).

@@ -130,6 +130,30 @@ func (s *server) prescribe(r *http.Request, in clinical.PrescribeParams) (clinic
 	return s.clinical.Prescribe(r.Context(), actorOf(r), id, in)
 }
 
+func (s *server) discontinuePrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return clinical.Prescription{}, err
+	}
+	return s.clinical.Discontinue(r.Context(), actorOf(r), id, in)
+}
+
+func (s *server) returnPrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return clinical.Prescription{}, err
+	}
+	return s.clinical.ReturnToPrescriber(r.Context(), actorOf(r), id, in)
+}
+
+func (s *server) linkPrescription(r *http.Request, in clinical.LinkParams) (clinical.Prescription, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return clinical.Prescription{}, err
+	}
+	return s.clinical.Link(r.Context(), actorOf(r), id, in)
+}
+
 // prescriptionPDF answers an encounter's prescriptions as a PDF download.
 func (s *server) prescriptionPDF(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)

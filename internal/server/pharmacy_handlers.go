@@ -208,7 +208,7 @@ func (s *server) pharmacyQueue(r *http.Request, _ none) (pharmacy.QueuePage, err
 	if err != nil {
 		return pharmacy.QueuePage{}, err
 	}
-	return s.pharmacy.Queue(r.Context(), patient, limit, cursor)
+	return s.pharmacy.Queue(r.Context(), patient, r.URL.Query().Get("status"), limit, cursor)
 }
 
 func (s *server) pharmacyAlerts(r *http.Request, _ none) (pharmacy.Alerts, error) {

@@ -881,10 +881,27 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prescriptions waiting to be dispensed, oldest first, with allergy warnings */
+        /** Prescriptions waiting to be dispensed, oldest first, with allergy warnings; ?status=stale|returned|discontinued lists those that left the queue undispensed, newest first */
         get: operations["pharmacyQueue"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}/discontinue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discontinue a prescription with a reason (also after the encounter is closed; audited): it leaves the dispensing queue and its undispensed part is never dispensed */
+        post: operations["discontinuePrescription"];
         delete?: never;
         options?: never;
         head?: never;
@@ -902,6 +919,40 @@ export interface paths {
         put?: never;
         /** Dispense a prescription in full or in part, first expiring batch first (Idempotency-Key: a retry is applied once; not enough stock -> 409 insufficient-stock) */
         post: operations["dispensePrescription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Link a free-text prescription to the catalog medication to hand out; the allergy check runs again (409 allergy-warning unless confirmed with a reason) */
+        post: operations["linkPrescription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/prescriptions/{id}/return-to-prescriber": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a prescription back to its prescriber with a reason: it leaves the dispensing queue and the doctor is notified */
+        post: operations["returnPrescription"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1736,6 +1787,12 @@ export interface components {
              */
             service_id?: number;
         };
+        LinkParams: {
+            allergy_override_reason?: string;
+            confirm_allergy?: boolean;
+            /** Format: int64 */
+            medication_id: number;
+        };
         List: {
             items: components["schemas"]["Appointment"][];
         };
@@ -2020,6 +2077,9 @@ export interface components {
             allergy_warning: string;
             /** Format: date-time */
             created_at: string;
+            discontinue_reason: string;
+            /** Format: date-time */
+            discontinued_at: string | null;
             /** Format: int64 */
             dispensed_quantity: number;
             dosage: string;
@@ -2032,6 +2092,11 @@ export interface components {
             id: number;
             instructions: string;
             is_free_text: boolean;
+            /**
+             * Format: date-time
+             * @description When the pharmacist linked this free-text prescription to the catalog.
+             */
+            linked_at: string | null;
             /** Format: int64 */
             medication_id: number | null;
             medication_name: string;
@@ -2039,6 +2104,11 @@ export interface components {
             patient_id: number;
             /** Format: int64 */
             quantity: number;
+            return_reason: string;
+            /** Format: date-time */
+            returned_at: string | null;
+            /** @enum {string} */
+            status: "active" | "dispensed" | "discontinued" | "returned";
             strength: string;
             /** Format: int64 */
             version: number;
@@ -2077,6 +2147,8 @@ export interface components {
              * @description Stock in date of the catalog medication.
              */
             available_quantity: number | null;
+            /** @description The catalog medication's name when it differs from the prescription's text (a free-text prescription the pharmacist linked). */
+            catalog_name: string | null;
             /** Format: date-time */
             created_at: string;
             /** Format: int64 */
@@ -2107,6 +2179,10 @@ export interface components {
             quantity: number;
             /** Format: int64 */
             remaining_quantity: number;
+            /** @enum {string} */
+            status: "waiting" | "stale" | "returned" | "discontinued";
+            /** @description Why it was discontinued or sent back. */
+            status_reason: string | null;
         };
         QueuePage: {
             items: components["schemas"]["QueueEntry"][];
@@ -2115,6 +2191,9 @@ export interface components {
         ReadAll: {
             /** Format: int64 */
             updated: number;
+        };
+        ReasonParams: {
+            reason: string;
         };
         Receipt: {
             bill: components["schemas"]["BillDetail"];
@@ -8034,6 +8113,8 @@ export interface operations {
                 /** @description page size, 1-200 (default 50) */
                 limit?: number;
                 patient_id?: number;
+                /** @description waiting (default), stale (older than 30 days), returned, discontinued */
+                status?: string;
             };
             header?: never;
             path?: never;
@@ -8088,6 +8169,113 @@ export interface operations {
             };
         };
     };
+    discontinuePrescription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonParams"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prescription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     dispensePrescription: {
         parameters: {
             query?: never;
@@ -8113,6 +8301,220 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dispense"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    linkPrescription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkParams"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prescription"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    returnPrescription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReasonParams"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prescription"];
                 };
             };
             /** @description Bad Request */

@@ -8,7 +8,7 @@ import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { isoDate } from '../appointments/schedule';
-import { formatDate } from '../i18n/format';
+import { formatDate, formatDateTime } from '../i18n/format';
 import { ageText } from '../patients/fields';
 import { genderKey } from '../patients/PatientPicker';
 import { usePatient } from '../patients/queries';
@@ -111,7 +111,19 @@ export function PrescriptionPrint() {
               {list.map((p) => (
                 <tr key={p.id} data-prescription={p.id}>
                   <td>
-                    <strong>{medicationLabel(p)}</strong>
+                    <strong style={p.status === 'discontinued' ? { textDecoration: 'line-through' } : undefined}>{medicationLabel(p)}</strong>
+                    {p.allergy_warning && (
+                      <div className="wrap-anywhere" style={{ whiteSpace: 'pre-line' }} data-testid="print-allergy-override">
+                        <strong>{t('rx.allergyOverride', { warning: p.allergy_warning })}</strong>
+                        <br />
+                        {t('rx.overridden', { reason: p.allergy_override_reason })}
+                      </div>
+                    )}
+                    {p.status === 'discontinued' && (
+                      <div data-testid="print-discontinued">
+                        <strong>{t('rx.doNotDispense')}</strong> ({t('rx.discontinued', { when: formatDateTime(p.discontinued_at ?? '', i18n.language), reason: p.discontinue_reason })})
+                      </div>
+                    )}
                   </td>
                   <td>{p.dosage}</td>
                   <td>{p.frequency}</td>

@@ -2,6 +2,8 @@
 // The medication is picked from the pharmacy catalog when this server has one, or typed (free
 // text, marked so). When it matches the patient's known allergies the server refuses it with
 // the warnings; they are shown, and prescribing anyway needs a reason, which is recorded.
+// A doctor discontinues a prescription with a reason, also once the encounter is closed: the
+// pharmacy no longer dispenses it (a corrected one is a new prescription).
 import { Alert, Badge, Button, Group, List, Modal, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
@@ -10,10 +12,11 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError } from '../api';
+import { api, ApiError, unwrap } from '../api';
 import { toApiError } from '../api/client';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { formatDateTime } from '../i18n/format';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
 import { allergyWarnings } from './allergy';
@@ -21,8 +24,10 @@ import { clinicalProblem, prescriptionsKey, useMedicationCatalog, usePrescriptio
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
+  const { can } = useSession();
   const list = usePrescriptions(e.id);
   const items = list.data ?? [];
+  const [stopping, setStopping] = useState<Prescription | null>(null);
   return (
     <Stack data-testid="prescriptions">
       <Group justify="space-between">
@@ -40,14 +45,15 @@ export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: 
       </Group>
       {list.isError && <Alert color="red">{clinicalProblem(list.error, t, i18n.language)}</Alert>}
       {list.isSuccess && items.length === 0 && <Text c="dimmed">{t('rx.none')}</Text>}
-      {items.length > 0 && <PrescriptionTable items={items} />}
+      {items.length > 0 && <PrescriptionTable items={items} onDiscontinue={can('prescriptions.write') ? setStopping : undefined} />}
       {canPrescribe && <PrescribeForm encounter={e} />}
+      {stopping && <DiscontinueModal encounter={e} prescription={stopping} onClose={() => setStopping(null)} />}
     </Stack>
   );
 }
 
-export function PrescriptionTable({ items }: { items: readonly Prescription[] }) {
-  const { t } = useTranslation();
+export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Prescription[]; onDiscontinue?: (p: Prescription) => void }) {
+  const { t, i18n } = useTranslation();
   return (
     <Table.ScrollContainer minWidth={640}>
       <Table striped verticalSpacing="xs" data-testid="prescription-list">
@@ -59,13 +65,20 @@ export function PrescriptionTable({ items }: { items: readonly Prescription[] })
             <Table.Th>{t('rx.duration')}</Table.Th>
             <Table.Th>{t('rx.quantity')}</Table.Th>
             <Table.Th>{t('rx.instructions')}</Table.Th>
+            {onDiscontinue && (
+              <Table.Th>
+                <span className="visually-hidden">{t('common.actions')}</span>
+              </Table.Th>
+            )}
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
           {items.map((p) => (
-            <Table.Tr key={p.id} data-prescription={p.id} data-free-text={p.is_free_text || undefined}>
+            <Table.Tr key={p.id} data-prescription={p.id} data-free-text={p.is_free_text || undefined} data-status={p.status}>
               <Table.Td>
-                <Text fw={600}>{medicationLabel(p)}</Text>
+                <Text fw={600} td={p.status === 'discontinued' ? 'line-through' : undefined}>
+                  {medicationLabel(p)}
+                </Text>
                 {p.is_free_text && (
                   <Badge size="xs" variant="outline" color="gray">
                     {t('rx.freeText')}
@@ -76,12 +89,31 @@ export function PrescriptionTable({ items }: { items: readonly Prescription[] })
                     <IconAlertTriangle size={12} /> {t('rx.overridden', { reason: p.allergy_override_reason })}
                   </Text>
                 )}
+                {p.status === 'discontinued' && (
+                  <Text size="xs" c="red.8" fw={600} data-testid="discontinued">
+                    {t('rx.discontinued', { when: formatDateTime(p.discontinued_at ?? '', i18n.language), reason: p.discontinue_reason })}
+                  </Text>
+                )}
+                {p.status === 'returned' && (
+                  <Text size="xs" c="orange.8" fw={600} data-testid="returned">
+                    {t('rx.returned', { reason: p.return_reason })}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>{p.dosage}</Table.Td>
               <Table.Td>{p.frequency}</Table.Td>
               <Table.Td>{p.duration || '—'}</Table.Td>
               <Table.Td>{p.quantity}</Table.Td>
               <Table.Td>{p.instructions || '—'}</Table.Td>
+              {onDiscontinue && (
+                <Table.Td>
+                  {p.status !== 'discontinued' && (
+                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
+                      {t('rx.discontinue')}
+                    </Button>
+                  )}
+                </Table.Td>
+              )}
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -310,6 +342,71 @@ function AllergyConfirm({
           </Button>
         </Group>
       </Stack>
+    </Modal>
+  );
+}
+
+/** DiscontinueModal stops a prescription with a reason (also after the encounter is closed). */
+function DiscontinueModal({ encounter: e, prescription: p, onClose }: { encounter: Encounter; prescription: Prescription; onClose: () => void }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  async function submit(ev: React.FormEvent) {
+    ev.preventDefault();
+    if (!reason.trim()) {
+      setReasonError(t('pharmacy.giveReason'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setReasonError(null);
+    try {
+      await unwrap(api.client.POST('/api/v1/prescriptions/{id}/discontinue', { params: { path: { id: p.id } }, body: { reason: reason.trim() } }));
+      await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
+      void qc.invalidateQueries({ queryKey: ['pharmacy'] });
+      notifications.show({ color: 'teal', message: t('rx.discontinuedDone', { name: p.medication_name }) });
+      onClose();
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldErrors.reason) setReasonError(err.fieldErrors.reason);
+      else setError(clinicalProblem(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <Modal opened onClose={onClose} title={t('rx.discontinueTitle', { name: medicationLabel(p) })}>
+      <form onSubmit={submit} noValidate data-testid="discontinue-form">
+        <Stack>
+          <Textarea
+            label={t('rx.discontinueReason')}
+            description={t('rx.discontinueHint')}
+            required
+            autosize
+            minRows={2}
+            name="reason"
+            value={reason}
+            error={reasonError}
+            onChange={(ev) => setReason(ev.currentTarget.value)}
+            data-autofocus
+          />
+          {error && (
+            <Alert color="red" role="alert">
+              {error}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" color="red" loading={busy} data-testid="discontinue-submit">
+              {t('rx.discontinueConfirm')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
     </Modal>
   );
 }

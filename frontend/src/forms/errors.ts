@@ -6,6 +6,10 @@ import { ApiError, NetworkError } from '../api/client';
 import type { FieldError } from '../api/client';
 
 const PROBLEM_CODES = [
+  'prescription-discontinued',
+  'prescription-returned',
+  'prescription-expired',
+  'already-linked',
   'invalid-credentials',
   'otp-required',
   'otp-invalid',
@@ -44,7 +48,8 @@ const PROBLEM_CODES = [
 type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 // Kinds whose detail is specific to the case: in English the server's detail says more.
-const GENERIC: ReadonlySet<string> = new Set(['invalid', 'conflict', 'not-found', 'forbidden', 'bad-request', 'unavailable', 'insufficient-stock']);
+const GENERIC: ReadonlySet<string> = new Set(['invalid', 'conflict', 'not-found', 'forbidden', 'bad-request', 'unavailable', 'insufficient-stock',
+  'prescription-discontinued', 'prescription-returned', 'prescription-expired']);
 
 const FIELD_CODES = ['required', 'too_long', 'too_short', 'invalid_type', 'duplicate', 'out_of_range', 'unknown_field'] as const;
 type FieldCode = (typeof FIELD_CODES)[number];

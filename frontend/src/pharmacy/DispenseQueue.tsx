@@ -1,7 +1,12 @@
 // The dispensing queue: prescriptions not yet dispensed in full, oldest first, with the
-// patient's allergies and the doctor's allergy warning carried over, and the dispense form
-// (in full or in part; a retried click is applied once: one Idempotency-Key per form).
-import { Alert, Anchor, Badge, Button, Group, Modal, NumberInput, Stack, Table, Text } from '@mantine/core';
+// patient's allergies and the doctor's allergy warning carried over in full (never cut short),
+// and the dispense form (in full or in part; a retried click is applied once: one
+// Idempotency-Key per form; a quantity over what remains is refused, never cut down). A
+// free-text prescription is linked to the catalog medication to hand out (the allergy check
+// runs again) or sent back to the prescriber. The other lists show what left the queue
+// undispensed: stale (older than STALE_AFTER_DAYS), sent back, discontinued.
+import { Alert, Anchor, Button, Group, List, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
@@ -9,24 +14,41 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
-import type { DispenseQueueEntry } from '../api/types';
+import { toApiError } from '../api/client';
+import type { DispenseQueueEntry, Medication } from '../api/types';
 import { useSession } from '../auth/session';
+import { allergyWarnings } from '../clinical/allergy';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
-import { invalidatePharmacy, useDispenseQueue } from './queries';
+import { invalidatePharmacy, QUEUE_STATUSES, STALE_AFTER_DAYS, useDispenseQueue, useMedications, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
-  const queue = useDispenseQueue();
+  const [status, setStatus] = useState<QueueStatus>('waiting');
+  const queue = useDispenseQueue(status);
   const [open, setOpen] = useState<DispenseQueueEntry | null>(null);
+  const [linking, setLinking] = useState<DispenseQueueEntry | null>(null);
+  const [sendingBack, setSendingBack] = useState<DispenseQueueEntry | null>(null);
   const rows = queue.data ?? [];
+  const waiting = status === 'waiting';
+  const statusLabel = (s: QueueStatus) => t(`pharmacy.status${s[0]!.toUpperCase()}${s.slice(1)}` as 'pharmacy.statusWaiting', { n: STALE_AFTER_DAYS });
   return (
     <Stack data-testid="dispense-queue">
-      <Text c="dimmed" data-testid="dispense-waiting">
-        {t('pharmacy.queueWaiting', { n: rows.length })}
-      </Text>
+      <Group justify="space-between" wrap="wrap">
+        <Text c="dimmed" data-testid="dispense-waiting">
+          {waiting ? t('pharmacy.queueWaiting', { n: rows.length }) : t('pharmacy.leftQueue', { n: rows.length })}
+        </Text>
+        <SegmentedControl
+          aria-label={t('pharmacy.show')}
+          value={status}
+          onChange={(v) => setStatus(v as QueueStatus)}
+          data={QUEUE_STATUSES.map((s) => ({ value: s, label: statusLabel(s) }))}
+          data-testid="queue-status"
+        />
+      </Group>
+      {status === 'stale' && <Text size="sm">{t('pharmacy.staleHint', { n: STALE_AFTER_DAYS })}</Text>}
       {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs">
         <Table.Thead>
@@ -54,19 +76,29 @@ export function DispenseQueue() {
                   {e.patient_unique_id}
                 </Text>
                 {e.known_allergies && (
-                  <Badge color="red" variant="light" leftSection={<IconAlertTriangle size={12} />} data-testid="allergies">
-                    {t('pharmacy.allergies', { list: e.known_allergies })}
-                  </Badge>
+                  <Text size="xs" c="red.8" fw={600} className="wrap-anywhere" data-testid="allergies">
+                    <IconAlertTriangle size={12} /> {t('pharmacy.allergies', { list: e.known_allergies })}
+                  </Text>
                 )}
               </Table.Td>
               <Table.Td>
                 <Text fw={500}>{e.medication_name}</Text>
+                {e.catalog_name && (
+                  <Text size="xs" data-testid="catalog-name">
+                    {t('pharmacy.linkedAs', { name: e.catalog_name })}
+                  </Text>
+                )}
                 <Text size="xs" c="dimmed">
                   {[e.dosage, e.frequency, e.duration].filter(Boolean).join(' · ')}
                 </Text>
                 {e.allergy_warning && (
-                  <Text size="xs" c="red" data-testid="allergy-warning">
+                  <Text size="xs" c="red.8" className="wrap-anywhere" style={{ whiteSpace: 'pre-line' }} data-testid="allergy-warning">
                     {t('pharmacy.allergyWarning', { warning: e.allergy_warning, reason: e.allergy_override_reason ?? '' })}
+                  </Text>
+                )}
+                {e.status_reason && (
+                  <Text size="xs" data-testid="status-reason">
+                    {t('pharmacy.statusReason', { reason: e.status_reason })}
                   </Text>
                 )}
               </Table.Td>
@@ -78,18 +110,31 @@ export function DispenseQueue() {
               </Table.Td>
               <Table.Td>{e.doctor_name}</Table.Td>
               <Table.Td>
-                {can('pharmacy.write') && (
-                  <Button size="compact-sm" onClick={() => setOpen(e)} data-testid="dispense">
-                    {t('pharmacy.dispense')}
-                  </Button>
+                {can('pharmacy.write') && waiting && (
+                  <Stack gap={4} align="flex-start">
+                    {e.medication_id === null ? (
+                      <Button size="compact-sm" onClick={() => setLinking(e)} data-testid="link">
+                        {t('pharmacy.link')}
+                      </Button>
+                    ) : (
+                      <Button size="compact-sm" onClick={() => setOpen(e)} data-testid="dispense">
+                        {t('pharmacy.dispense')}
+                      </Button>
+                    )}
+                    <Button size="compact-sm" variant="subtle" color="gray" onClick={() => setSendingBack(e)} data-testid="send-back">
+                      {t('pharmacy.returnToPrescriber')}
+                    </Button>
+                  </Stack>
                 )}
               </Table.Td>
             </Table.Tr>
           ))}
         </Table.Tbody>
       </Table>
-      {queue.isSuccess && rows.length === 0 && <Text c="dimmed">{t('pharmacy.queueEmpty')}</Text>}
+      {queue.isSuccess && rows.length === 0 && waiting && <Text c="dimmed">{t('pharmacy.queueEmpty')}</Text>}
       {open && <DispenseModal entry={open} onClose={() => setOpen(null)} />}
+      {linking && <LinkModal entry={linking} onClose={() => setLinking(null)} />}
+      {sendingBack && <SendBackModal entry={sendingBack} onClose={() => setSendingBack(null)} />}
     </Stack>
   );
 }
@@ -105,7 +150,12 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     const n = Number(quantity);
-    if (!Number.isInteger(n) || n < 1 || n > entry.remaining_quantity) {
+    if (Number.isInteger(n) && n > entry.remaining_quantity) {
+      // Never cut down to what remains: say so, and let the pharmacist correct it.
+      setError(t('pharmacy.dispenseTooMany', { asked: n, n: entry.remaining_quantity }));
+      return;
+    }
+    if (!Number.isInteger(n) || n < 1) {
       setError(t('pharmacy.dispenseRange', { n: entry.remaining_quantity }));
       return;
     }
@@ -147,7 +197,7 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
           <Text size="sm">
             {[entry.dosage, entry.frequency, entry.duration, entry.instructions].filter(Boolean).join(' · ')}
           </Text>
-          {entry.medication_id === null && <Alert color="yellow">{t('pharmacy.freeText')}</Alert>}
+          {entry.medication_id === null && <Alert color="yellow">{t('pharmacy.freeTextLink')}</Alert>}
           <NumberInput
             label={t('pharmacy.quantityLabel')}
             description={t('pharmacy.dispenseHint', { remaining: entry.remaining_quantity, available: entry.available_quantity ?? '-' })}
@@ -155,6 +205,7 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
             onChange={setQuantity}
             min={1}
             max={entry.remaining_quantity}
+            clampBehavior="none"
             allowDecimal={false}
             allowNegative={false}
             data-autofocus
@@ -171,6 +222,206 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
             </Button>
             <Button type="submit" loading={busy} disabled={entry.medication_id === null} data-testid="dispense-submit">
               {t('pharmacy.dispense')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** LinkModal links a free-text prescription to the catalog medication to hand out. */
+function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const [q, setQ] = useState(entry.medication_name);
+  const [debounced] = useDebouncedValue(q, 250);
+  const found = useMedications({ q: debounced.trim() });
+  const [chosen, setChosen] = useState<Medication | null>(null);
+  const [warnings, setWarnings] = useState<string[] | null>(null);
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(ev: React.FormEvent) {
+    ev.preventDefault();
+    if (!chosen) {
+      setError(t('pharmacy.linkChoose'));
+      return;
+    }
+    if (warnings && !reason.trim()) {
+      setReasonError(t('pharmacy.linkReasonRequired'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setReasonError(null);
+    try {
+      const { data, error: body, response } = await api.client.POST('/api/v1/prescriptions/{id}/link', {
+        params: { path: { id: entry.prescription_id } },
+        body: { medication_id: chosen.id, ...(warnings ? { confirm_allergy: true, allergy_override_reason: reason.trim() } : {}) },
+      });
+      if (!response.ok) {
+        const err = toApiError(response, body);
+        const w = allergyWarnings(err, body);
+        if (w) {
+          setWarnings(w);
+          return;
+        }
+        throw err;
+      }
+      await invalidatePharmacy(qc);
+      notifications.show({ color: 'teal', message: t('pharmacy.linked', { name: data?.strength ? `${chosen.name} ${data.strength}` : chosen.name }) });
+      onClose();
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldErrors.allergy_override_reason) setReasonError(err.fieldErrors.allergy_override_reason);
+      else setError(problemMessage(err, t, i18n.language));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} size="lg" title={t('pharmacy.linkTitle', { name: entry.medication_name })}>
+      <form onSubmit={submit} noValidate data-testid="link-form">
+        <Stack>
+          <Text size="sm">{[entry.dosage, entry.frequency, entry.duration, entry.instructions].filter(Boolean).join(' · ')}</Text>
+          {entry.known_allergies && (
+            <Text size="sm" c="red.8" fw={600} className="wrap-anywhere">
+              {t('pharmacy.allergies', { list: entry.known_allergies })}
+            </Text>
+          )}
+          <TextInput
+            label={t('pharmacy.linkSearch')}
+            description={t('pharmacy.linkSearchHint')}
+            value={q}
+            onChange={(ev) => {
+              setQ(ev.currentTarget.value);
+              setChosen(null);
+              setWarnings(null);
+            }}
+            name="q"
+            autoComplete="off"
+            data-autofocus
+          />
+          {!chosen && (found.data ?? []).length > 0 && (
+            <Group gap="xs" data-testid="link-candidates">
+              {(found.data ?? []).slice(0, 12).map((m) => (
+                <Button key={m.id} size="compact-sm" variant="light" data-medication={m.id} onClick={() => setChosen(m)}>
+                  {[m.name, m.strength, m.form].filter(Boolean).join(' ')}
+                </Button>
+              ))}
+            </Group>
+          )}
+          {chosen && (
+            <Text fw={600} data-testid="link-chosen">
+              {t('pharmacy.linkChosen', { name: [chosen.name, chosen.strength, chosen.form].filter(Boolean).join(' ') })}
+            </Text>
+          )}
+          {warnings && (
+            <Alert color="red" variant="filled" icon={<IconAlertTriangle />} title={t('pharmacy.linkAllergyIntro', { allergies: entry.known_allergies })} data-testid="link-allergy-warning">
+              <List spacing={4} c="white">
+                {warnings.map((w) => (
+                  <List.Item key={w}>{w}</List.Item>
+                ))}
+              </List>
+            </Alert>
+          )}
+          {warnings && (
+            <Textarea
+              label={t('pharmacy.linkReason')}
+              required
+              autosize
+              minRows={2}
+              name="allergy_override_reason"
+              value={reason}
+              error={reasonError}
+              onChange={(ev) => setReason(ev.currentTarget.value)}
+            />
+          )}
+          {error && (
+            <Alert color="red" role="alert" data-testid="form-error">
+              {error}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy} color={warnings ? 'red' : undefined} data-testid="link-submit">
+              {warnings ? t('pharmacy.linkAnyway') : t('pharmacy.linkSubmit')}
+            </Button>
+          </Group>
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
+
+/** SendBackModal sends a prescription back to its prescriber, with a reason. */
+function SendBackModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const [reason, setReason] = useState('');
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(ev: React.FormEvent) {
+    ev.preventDefault();
+    if (!reason.trim()) {
+      setReasonError(t('pharmacy.giveReason'));
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setReasonError(null);
+    try {
+      await unwrap(
+        api.client.POST('/api/v1/prescriptions/{id}/return-to-prescriber', {
+          params: { path: { id: entry.prescription_id } },
+          body: { reason: reason.trim() },
+        }),
+      );
+      await invalidatePharmacy(qc);
+      notifications.show({ color: 'teal', message: t('pharmacy.sentBackDone', { name: entry.medication_name }) });
+      onClose();
+    } catch (err) {
+      if (err instanceof ApiError && err.fieldErrors.reason) setReasonError(err.fieldErrors.reason);
+      else setError(problemMessage(err, t, i18n.language));
+      if (err instanceof ApiError && err.status === 409) await invalidatePharmacy(qc);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Modal opened onClose={onClose} title={t('pharmacy.sendBackTitle', { name: entry.medication_name })}>
+      <form onSubmit={submit} noValidate data-testid="send-back-form">
+        <Stack>
+          <Textarea
+            label={t('pharmacy.sendBackReason')}
+            required
+            autosize
+            minRows={2}
+            name="reason"
+            value={reason}
+            error={reasonError}
+            onChange={(ev) => setReason(ev.currentTarget.value)}
+            data-autofocus
+          />
+          {error && (
+            <Alert color="red" role="alert">
+              {error}
+            </Alert>
+          )}
+          <Group justify="flex-end">
+            <Button variant="default" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+            <Button type="submit" loading={busy} data-testid="send-back-submit">
+              {t('pharmacy.sendBackSubmit')}
             </Button>
           </Group>
         </Stack>

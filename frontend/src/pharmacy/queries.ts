@@ -59,10 +59,16 @@ export function useAlerts() {
   });
 }
 
-export function useDispenseQueue() {
+/** The dispensing queue's lists: waiting (the queue), and those that left it undispensed. */
+export const QUEUE_STATUSES = ['waiting', 'stale', 'returned', 'discontinued'] as const;
+export type QueueStatus = (typeof QUEUE_STATUSES)[number];
+/** STALE_AFTER_DAYS is the server's pharmacy.StaleAfterDays (shown in the stale list's hint). */
+export const STALE_AFTER_DAYS = 30;
+
+export function useDispenseQueue(status: QueueStatus = 'waiting') {
   return useQuery({
-    queryKey: [...PHARMACY_KEY, 'queue'],
-    queryFn: async () => (await unwrap(api.client.GET('/api/v1/pharmacy/queue', { params: { query: { limit: 200 } } }))).items,
+    queryKey: [...PHARMACY_KEY, 'queue', status],
+    queryFn: async () => (await unwrap(api.client.GET('/api/v1/pharmacy/queue', { params: { query: { limit: 200, status } } }))).items,
     refetchInterval: QUEUE_REFRESH_MS,
   });
 }
