@@ -72,6 +72,9 @@ type Embedded struct {
 	port     int
 	password string
 	binDir   string
+	params   map[string]string // the server settings it was started with, for restarts
+
+	sup supervisor // restarts the server when it dies (supervise.go)
 }
 
 // layout names the folders under EmbeddedOptions.Dir. The data dir is deliberately outside
@@ -105,6 +108,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (*Embedded, error)
 		}
 		return nil, err
 	}
+	e.startSupervisor()
 	return e, nil
 }
 
@@ -166,6 +170,7 @@ func (e *Embedded) start(ctx context.Context) error {
 	for k, v := range e.opts.Parameters {
 		params[k] = v
 	}
+	e.params = params
 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -260,6 +265,7 @@ func (e *Embedded) Stop() error {
 	if e == nil || e.pg == nil {
 		return nil
 	}
+	e.stopSupervisor()
 	started := time.Now()
 	err := e.pg.Stop()
 	if err != nil && !errors.Is(err, embeddedpostgres.ErrServerNotStarted) {
