@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -143,6 +144,14 @@ func (e *Embedded) restartServer(ctx context.Context, l layout) error {
 	for _, dir := range []string{l.run, l.tmp} {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)
+		}
+	}
+	// The dead postmaster's socket lock names its PID, which may still look alive (a zombie):
+	// the first start wipes the runtime folder; a restart removes what the dead server left.
+	stale, _ := filepath.Glob(filepath.Join(l.run, ".s.PGSQL.*"))
+	for _, f := range stale {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove the dead server's %s: %w", f, err)
 		}
 	}
 	logFile := filepath.Join(l.tmp, "postgres.log")

@@ -2,6 +2,7 @@ package db
 
 import (
 	"errors"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -51,13 +52,13 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &opErr) {
 		return true
 	}
-	for _, target := range []error{pgconn.ErrConnClosed, syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, net.ErrClosed} {
+	for _, target := range []error{pgconn.ErrConnClosed, syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, net.ErrClosed, io.ErrUnexpectedEOF, io.EOF} {
 		if errors.Is(err, target) {
 			return true
 		}
 	}
-	// pgx reports a connection that died mid-query with unexported error types; their text is
-	// the only stable mark.
+	// pgx reports a connection that died mid-query with unexported error types (or a bare
+	// EOF, above); their text is the only stable mark.
 	msg := err.Error()
 	for _, s := range []string{"failed to receive message", "failed to write", "conn closed", "closed pool"} {
 		if strings.Contains(msg, s) {

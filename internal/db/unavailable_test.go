@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -48,6 +49,7 @@ func TestIsUnavailable(t *testing.T) {
 		{"too many connections", &pgconn.PgError{Code: "53300"}, true},
 		{"cannot connect now", &pgconn.PgError{Code: "57P03"}, true},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, true},
+		{"connection cut mid-answer", fmt.Errorf("create patient: %w", io.ErrUnexpectedEOF), true},
 		{"syntax error", syntax, false},
 		{"unique violation", duplicate, false},
 		{"no rows", noRows, false},
