@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -190,4 +193,33 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	}
 	t.Logf("back %s after kill -9; %d registrations acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(acked), n503.Load())
 	c.stop(t)
+}
+
+// TestDiskFullAtStart starts Chelal on a data folder whose disk (a 16 MB tmpfs) cannot hold
+// it: the start fails at once with a message naming the folder, the free space and the space
+// needed, instead of a half-unpacked server and an error from deep inside.
+func TestDiskFullAtStart(t *testing.T) {
+	t.Parallel()
+	data, err := os.MkdirTemp(workDir, "full-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=16m,mode=0755", "tmpfs", data).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small tmpfs: %v: %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", data).Run() })
+	if err := os.Chown(data, nobody, nobody); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runChelal(t, false, []string{"CHELAL_DATA_DIR=" + data}, "serve", "--addr", freeAddr(t))
+	want := "the disk holding " + filepath.Join(data, "pg") + " is full: "
+	if code == 0 || !strings.Contains(out, want) || !strings.Contains(out, "MB free, and Chelal needs at least") || !strings.Contains(out, "Free some space") {
+		t.Fatalf("exit %d, want a message with %q, the free and the needed space; output:\n%s", code, want, out)
+	}
+	if strings.Count(strings.TrimSpace(out), "\n") > 3 {
+		t.Errorf("the refusal should be a few lines, not a trace:\n%s", out)
+	}
+	if testing.Verbose() {
+		t.Logf("refused with:\n%s", out)
+	}
 }

@@ -136,8 +136,12 @@ func (e *Embedded) start(ctx context.Context) error {
 	if err := checkDataDir(l.data); err != nil {
 		return err
 	}
-	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
+	extract := e.opts.BinariesDir == "" && !binariesExtracted(e.opts, sum)
+	if err := checkSpace(l.root, extract, !fileExists(filepath.Join(l.data, "PG_VERSION"))); err != nil {
 		return err
+	}
+	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
+		return diskFull(l.root, err)
 	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
 		return err
@@ -205,7 +209,7 @@ func (e *Embedded) start(ctx context.Context) error {
 		e.log.Warn("embedded postgres port taken, trying another", "port", e.port)
 	}
 	if lastErr != nil {
-		return fmt.Errorf("start embedded postgres in %s: %w", l.data, lastErr)
+		return diskFull(l.root, fmt.Errorf("start embedded postgres in %s: %w", l.data, lastErr))
 	}
 	if fresh {
 		if err := e.hardenFreshCluster(ctx, l); err != nil {
