@@ -20,8 +20,11 @@ import (
 // TestEmbeddedRestartsAfterPostmasterDies kills the postmaster with SIGKILL and expects the
 // supervisor to start it again on the same address within 10 s, the committed rows kept, the
 // OnRestart hooks told, and a deliberate Stop not undone.
+//
+// Not parallel: StartEmbedded points the process-wide TMPDIR into its folder, which this test
+// removes; TMPDIR is put back (t.Setenv) before the parallel tests run.
 func TestEmbeddedRestartsAfterPostmasterDies(t *testing.T) {
-	t.Parallel()
+	t.Setenv("TMPDIR", os.Getenv("TMPDIR"))
 	ctx := context.Background()
 	dir := filepath.Join(dbtest.Root(), fmt.Sprintf("supervise-%d", os.Getpid()))
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
