@@ -223,3 +223,32 @@ func TestDiskFullAtStart(t *testing.T) {
 		t.Logf("refused with:\n%s", out)
 	}
 }
+
+// TestNewerSchemaRefused: data migrated by a newer Chelal (a schema version this binary has no
+// migration for) is refused at start with both numbers and what to do, and left as it was.
+func TestNewerSchemaRefused(t *testing.T) {
+	t.Parallel()
+	data := newDataDir(t)
+	c := startServe(t, data)
+	conn := connect(t, embeddedDSN(t, data))
+	ctx := context.Background()
+	var latest int
+	if err := conn.QueryRow(ctx, `SELECT version FROM schema_migrations`).Scan(&latest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE schema_migrations SET version = $1`, latest+1); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.Close(ctx)
+	c.stop(t)
+
+	out, code := runChelal(t, false, []string{"CHELAL_DATA_DIR=" + data}, "serve", "--addr", freeAddr(t))
+	want := fmt.Sprintf("made by a newer Chelal (schema %d); this is schema %d: install the newer version", latest+1, latest)
+	if code == 0 || !strings.Contains(out, want) {
+		t.Fatalf("exit %d, want %q in:\n%s", code, want, out)
+	}
+	out2, _ := runChelal(t, false, []string{"CHELAL_DATA_DIR=" + data}, "migrate", "status")
+	if !strings.Contains(out2, fmt.Sprintf("schema version %04d of %04d", latest+1, latest)) {
+		t.Fatalf("the newer schema was changed; migrate status:\n%s", out2)
+	}
+}
