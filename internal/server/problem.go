@@ -168,8 +168,11 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if unexpected {
 		level := slog.LevelError
-		if r.Context().Err() != nil { // the client went away; not a server fault
+		switch {
+		case r.Context().Err() != nil: // the client went away; not a server fault
 			level = slog.LevelInfo
+		case apperr.CodeOf(err) == db.CodeUnavailable: // the supervisor logs the outage itself
+			level = slog.LevelWarn
 		}
 		s.log.LogAttrs(r.Context(), level, "request failed",
 			slog.String("request_id", RequestID(r.Context())),
