@@ -97,6 +97,7 @@ func (e *Embedded) supervise(ctx context.Context, l layout) {
 func (e *Embedded) recover(ctx context.Context, l layout, pid int) {
 	r := Restart{PID: pid, DiedAt: time.Now(), Cause: logTail(e.sup.logFile, 6)}
 	e.log.Error("the embedded PostgreSQL stopped unexpectedly; restarting it", "pid", pid, "data", l.data, "server_log", r.Cause)
+	stopOrphans(pid)
 	delay := restartBackoffMin
 	for {
 		r.Attempts++
