@@ -29,6 +29,7 @@ import (
 	"chelal/internal/clinical"
 	"chelal/internal/config"
 	"chelal/internal/db"
+	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
@@ -230,6 +231,9 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	if err != nil {
 		return nil, "", err
 	}
+	if e := d.Embedded(); e != nil {
+		e.OnRestart(func(ctx context.Context, r db.Restart) { notifyRestart(ctx, d, r, log) })
+	}
 	if migrate {
 		started := time.Now()
 		if err := db.Migrate(ctx, d.DSN(), log); err != nil {
@@ -238,6 +242,16 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 		log.Info("schema up to date", "took", time.Since(started).Round(time.Millisecond))
 	}
 	return d, dataDir, nil
+}
+
+// notifyRestart tells the administrators that the database stopped and was started again by
+// itself, so that a recurring cause (a disk filling up, a failing drive) gets looked at.
+func notifyRestart(ctx context.Context, d *db.DB, r db.Restart, log *slog.Logger) {
+	msg := fmt.Sprintf("The database stopped unexpectedly at %s UTC and Chelal restarted it after %s; nothing needs to be done now. If this happens again, check the free disk space and the server log.",
+		r.DiedAt.UTC().Format("2006-01-02 15:04:05"), r.Down.Round(100*time.Millisecond))
+	if _, err := notify.Role(ctx, d.Pool, "admin", "database_restarted", "Database restarted", msg); err != nil {
+		log.Error("notify administrators of the database restart", "err", err)
+	}
 }
 
 // backupDir is where backups and the WAL archive go: CHELAL_BACKUP_DIR, or the folder an

@@ -53,6 +53,9 @@ func Open(ctx context.Context, o OpenOptions) (*DB, error) {
 		return nil, errors.Join(err, e.Stop())
 	}
 	d.embedded = e
+	// The restarted server is the same address; connections to the dead one are dropped at
+	// once rather than each failing one request first.
+	e.OnRestart(func(context.Context, Restart) { d.Pool.Reset() })
 	return d, nil
 }
 

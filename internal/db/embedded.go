@@ -72,6 +72,9 @@ type Embedded struct {
 	port     int
 	password string
 	binDir   string
+	params   map[string]string // the server settings it was started with, for restarts
+
+	sup supervisor // restarts the server when it dies (supervise.go)
 }
 
 // layout names the folders under EmbeddedOptions.Dir. The data dir is deliberately outside
@@ -105,6 +108,7 @@ func StartEmbedded(ctx context.Context, opts EmbeddedOptions) (*Embedded, error)
 		}
 		return nil, err
 	}
+	e.startSupervisor()
 	return e, nil
 }
 
@@ -132,8 +136,12 @@ func (e *Embedded) start(ctx context.Context) error {
 	if err := checkDataDir(l.data); err != nil {
 		return err
 	}
-	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
+	extract := e.opts.BinariesDir == "" && !binariesExtracted(e.opts, sum)
+	if err := checkSpace(l.root, extract, !fileExists(filepath.Join(l.data, "PG_VERSION"))); err != nil {
 		return err
+	}
+	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
+		return diskFull(l.root, err)
 	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
 		return err
@@ -166,6 +174,7 @@ func (e *Embedded) start(ctx context.Context) error {
 	for k, v := range e.opts.Parameters {
 		params[k] = v
 	}
+	e.params = params
 
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
@@ -200,7 +209,7 @@ func (e *Embedded) start(ctx context.Context) error {
 		e.log.Warn("embedded postgres port taken, trying another", "port", e.port)
 	}
 	if lastErr != nil {
-		return fmt.Errorf("start embedded postgres in %s: %w", l.data, lastErr)
+		return diskFull(l.root, fmt.Errorf("start embedded postgres in %s: %w", l.data, lastErr))
 	}
 	if fresh {
 		if err := e.hardenFreshCluster(ctx, l); err != nil {
@@ -260,6 +269,7 @@ func (e *Embedded) Stop() error {
 	if e == nil || e.pg == nil {
 		return nil
 	}
+	e.stopSupervisor()
 	started := time.Now()
 	err := e.pg.Stop()
 	if err != nil && !errors.Is(err, embeddedpostgres.ErrServerNotStarted) {

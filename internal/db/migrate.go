@@ -26,6 +26,17 @@ type MigrationStatus struct {
 	All     []uint // every migration version this build knows, oldest first
 }
 
+// SchemaNewerError is the refusal to run on a database whose schema was written by a newer
+// Chelal: this build does not know its migrations, so it can neither use nor migrate it.
+type SchemaNewerError struct {
+	Found uint // the database's schema version
+	Known uint // the newest migration this build knows
+}
+
+func (e *SchemaNewerError) Error() string {
+	return fmt.Sprintf("this data was made by a newer Chelal (schema %d); this is schema %d: install the newer version (nothing was changed)", e.Found, e.Known)
+}
+
 // Migrator applies the embedded migrations to one database.
 type Migrator struct {
 	m   *migrate.Migrate
@@ -69,6 +80,9 @@ func (mg *Migrator) Close() error {
 // Up applies every pending migration. A migration left dirty by a crash (its transaction was
 // rolled back by the server when the connection died) is forced back one step and retried once.
 func (mg *Migrator) Up(ctx context.Context) error {
+	if err := mg.checkNotNewer(); err != nil {
+		return err
+	}
 	if err := mg.recoverDirty(); err != nil {
 		return err
 	}
@@ -80,6 +94,9 @@ func (mg *Migrator) Up(ctx context.Context) error {
 
 // To migrates up or down to version (0 = empty schema).
 func (mg *Migrator) To(ctx context.Context, version uint) error {
+	if err := mg.checkNotNewer(); err != nil {
+		return err
+	}
 	if err := mg.recoverDirty(); err != nil {
 		return err
 	}
@@ -97,6 +114,9 @@ func (mg *Migrator) To(ctx context.Context, version uint) error {
 
 // Steps applies n migrations up (n > 0) or rolls back -n (n < 0).
 func (mg *Migrator) Steps(ctx context.Context, n int) error {
+	if err := mg.checkNotNewer(); err != nil {
+		return err
+	}
 	if err := mg.recoverDirty(); err != nil {
 		return err
 	}
@@ -122,6 +142,24 @@ func (mg *Migrator) Status(ctx context.Context) (MigrationStatus, error) {
 		st.Latest = st.All[len(st.All)-1]
 	}
 	return st, nil
+}
+
+// checkNotNewer refuses a schema newer than every migration this build knows, before
+// golang-migrate meets the unknown version (it would fail with a "no migration found" that
+// tells the user nothing, or a dirty one be "recovered" with migrations it does not have).
+func (mg *Migrator) checkNotNewer() error {
+	v, _, err := mg.m.Version()
+	if err != nil {
+		return nil // no version yet (or unreadable: the migration itself reports it)
+	}
+	all, err := knownVersions(mg.src)
+	if err != nil || len(all) == 0 {
+		return err
+	}
+	if latest := all[len(all)-1]; v > latest {
+		return &SchemaNewerError{Found: v, Known: latest}
+	}
+	return nil
 }
 
 func (mg *Migrator) recoverDirty() error {

@@ -31,6 +31,7 @@ func (s *server) health(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.log.LogAttrs(r.Context(), slog.LevelWarn, "health check: database unavailable",
 			slog.String("request_id", RequestID(r.Context())), slog.Any("error", err))
+		w.Header().Set("Retry-After", "5") // the embedded server is restarted within seconds
 		s.writeJSON(w, r, http.StatusServiceUnavailable, health{Status: "unavailable", Database: "unavailable", Version: s.version})
 		return
 	}

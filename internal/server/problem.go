@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/db"
 )
 
 // ProblemTypeBase prefixes every problem type: a type is ProblemTypeBase + a kebab-case slug,
@@ -158,14 +159,20 @@ func writeProblem(w http.ResponseWriter, p *Problem) {
 // kindProblems, anything else as a 500 whose cause is logged with the request id and never
 // shown. Handlers call it for every failure.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	// A database that does not answer (down, restarting, out of disk) is 503 with Retry-After,
+	// whatever the handler: the one place where driver errors become a kind.
+	err = db.Unavailable(err)
 	p, unexpected := problemFor(r, err)
 	if d := apperr.RetryAfterOf(err); d > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int((d+time.Second-1)/time.Second)))
 	}
 	if unexpected {
 		level := slog.LevelError
-		if r.Context().Err() != nil { // the client went away; not a server fault
+		switch {
+		case r.Context().Err() != nil: // the client went away; not a server fault
 			level = slog.LevelInfo
+		case apperr.CodeOf(err) == db.CodeUnavailable: // the supervisor logs the outage itself
+			level = slog.LevelWarn
 		}
 		s.log.LogAttrs(r.Context(), level, "request failed",
 			slog.String("request_id", RequestID(r.Context())),

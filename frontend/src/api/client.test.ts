@@ -197,3 +197,45 @@ describe('network errors', () => {
     expect(onNetworkError).not.toHaveBeenCalled();
   });
 });
+
+describe('database unavailable', () => {
+  it('a 503 database-unavailable marks the database down until /health answers, and reads are refetched then', async () => {
+    vi.useFakeTimers();
+    try {
+      let up = false;
+      const healthFetch = vi.fn(async () => (up ? json(200, { status: 'ok', database: 'ok', version: 't' }) : json(503, { status: 'unavailable', database: 'unavailable', version: 't' })));
+      const connectivity = createConnectivity({ fetch: healthFetch as unknown as typeof globalThis.fetch, intervalMs: 3000 });
+      const recovered = vi.fn();
+      connectivity.onRecovered(recovered);
+      const { fetch } = recorder(() =>
+        json(503, { type: 'https://chelal.invalid/problems/database-unavailable', title: 'Service unavailable', status: 503, detail: 'The database is unavailable; Chelal is retrying.' }, 'application/problem+json'),
+      );
+      const onNetworkError = vi.fn();
+      const api = createApi({ baseUrl: BASE, fetch, hooks: { onNetworkError, onDatabaseUnavailable: () => connectivity.reportDatabaseUnavailable() } });
+
+      const { error, response } = await api.client.POST('/api/v1/patients', { body: {} as never });
+      expect(response.status).toBe(503);
+      expect(error).toBeTruthy();
+      expect(onNetworkError).not.toHaveBeenCalled();
+      expect(connectivity.status()).toBe('database');
+      expect(connectivity.isOnline()).toBe(false);
+
+      await vi.advanceTimersByTimeAsync(3000); // health still 503
+      expect(connectivity.status()).toBe('database');
+      up = true;
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(connectivity.status()).toBe('online');
+      expect(recovered).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('another 503 (a server restarting on restored data) is not the database', async () => {
+    const onDatabaseUnavailable = vi.fn();
+    const { fetch } = recorder(() => json(503, { type: 'https://chelal.invalid/problems/restarting', title: 'Service unavailable', status: 503, detail: 'd' }, 'application/problem+json'));
+    const api = createApi({ baseUrl: BASE, fetch, hooks: { onDatabaseUnavailable } });
+    await api.client.GET('/api/v1/setup');
+    expect(onDatabaseUnavailable).not.toHaveBeenCalled();
+  });
+});

@@ -1,6 +1,7 @@
 // The API client: openapi-fetch over the generated types (schema.d.ts), with a thin wrapper
 // that adds the CSRF header to unsafe methods, turns problem+json answers into ApiError,
-// and reports network failures (the offline banner) and ended sessions (back to login).
+// and reports network failures and an unavailable database (the offline banner) and ended
+// sessions (back to login).
 import createClient from 'openapi-fetch';
 import type { components, paths } from './schema';
 
@@ -66,6 +67,8 @@ export function toApiError(response: Response, body: unknown): ApiError {
 export interface ApiHooks {
   /** A request got no answer: the server is unreachable. */
   onNetworkError?: () => void;
+  /** A request was answered 503 `database-unavailable`: the server is up, its database is not (yet). */
+  onDatabaseUnavailable?: () => void;
   /** A request that needed a session got 401 (`session-expired`, or not logged in). */
   onUnauthorized?: (error: ApiError) => void;
 }
@@ -98,6 +101,15 @@ export function createApi(options: ApiOptions = {}) {
       throw new NetworkError(err);
     }
     lastAnswerAt = Date.now();
+    if (response.status === 503 && hooks.onDatabaseUnavailable) {
+      let type = '';
+      try {
+        type = String(((await response.clone().json()) as Partial<Problem>).type ?? '');
+      } catch {
+        // not problem+json
+      }
+      if (type.endsWith('/database-unavailable')) hooks.onDatabaseUnavailable();
+    }
     if (response.status === 401) {
       const path = new URL(request.url, 'http://x').pathname;
       if (!OWN_401.includes(path)) {

@@ -1,6 +1,11 @@
 // Connectivity: whether the server answers. A request that fails with a network error marks
-// it offline; from then on /api/v1/health is polled every few seconds until it answers 200,
-// which marks it online again and tells the listeners (the app refetches what it shows).
+// it offline; one answered 503 database-unavailable marks the database down (the server
+// restarts it by itself). From then on /api/v1/health is polled every few seconds until it
+// answers 200, which marks it online again and tells the listeners (the app refetches what it
+// shows).
+
+/** online; offline: no answer at all; database: the server answers but its database does not. */
+export type ConnectivityStatus = 'online' | 'offline' | 'database';
 
 export interface ConnectivityOptions {
   fetch?: typeof globalThis.fetch;
@@ -12,16 +17,17 @@ export function createConnectivity(options: ConnectivityOptions = {}) {
   const doFetch = options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
   const healthUrl = options.healthUrl ?? '/api/v1/health';
   const intervalMs = options.intervalMs ?? 3000;
-  let online = true;
+  let status: ConnectivityStatus = 'online';
   let timer: ReturnType<typeof setTimeout> | null = null;
   const listeners = new Set<() => void>();
   const recoveredListeners = new Set<() => void>();
 
-  function set(next: boolean) {
-    if (online === next) return;
-    online = next;
+  function set(next: ConnectivityStatus) {
+    if (status === next) return;
+    const wasDown = status !== 'online';
+    status = next;
     for (const l of listeners) l();
-    if (next) for (const l of recoveredListeners) l();
+    if (next === 'online' && wasDown) for (const l of recoveredListeners) l();
   }
 
   /** check asks /health once; true when the server answered 200. */
@@ -30,7 +36,7 @@ export function createConnectivity(options: ConnectivityOptions = {}) {
       const res = await doFetch(healthUrl, { cache: 'no-store', headers: { Accept: 'application/json' } });
       if (res.ok) {
         stopPolling();
-        set(true);
+        set('online');
         return true;
       }
     } catch {
@@ -43,7 +49,7 @@ export function createConnectivity(options: ConnectivityOptions = {}) {
     if (timer !== null) return;
     timer = setTimeout(async () => {
       timer = null;
-      if (!(await check()) && !online) schedule();
+      if (!(await check()) && status !== 'online') schedule();
     }, intervalMs);
   }
 
@@ -53,10 +59,16 @@ export function createConnectivity(options: ConnectivityOptions = {}) {
   }
 
   return {
-    isOnline: () => online,
+    isOnline: () => status === 'online',
+    status: () => status,
     /** Called by the API client when a request got no answer. */
     reportNetworkError() {
-      set(false);
+      set('offline');
+      schedule();
+    },
+    /** Called by the API client when a request was answered 503 database-unavailable. */
+    reportDatabaseUnavailable() {
+      set('database');
       schedule();
     },
     check,

@@ -17,6 +17,7 @@ export function onUnauthorized(handler: (error: ApiError) => void) {
 export const api = createApi({
   hooks: {
     onNetworkError: () => connectivity.reportNetworkError(),
+    onDatabaseUnavailable: () => connectivity.reportDatabaseUnavailable(),
     onUnauthorized: (error) => unauthorized(error),
   },
 });

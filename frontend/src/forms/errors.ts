@@ -28,6 +28,7 @@ const PROBLEM_CODES = [
   'invalid',
   'too-many-requests',
   'unavailable',
+  'database-unavailable',
   'internal',
   'payload-too-large',
   'unsupported-media-type',
