@@ -93,7 +93,8 @@ func (s *Service) pairDelay(n int) time.Duration {
 //   - "account-client": the account from this client, with growing delays (failures count
 //     since this client's last success);
 //   - "account": the account for every client that is not one of its known workstations
-//     (AccountFailures within FailureWindow since the account's last success);
+//     (AccountFailures within FailureWindow since the account's last success from such a
+//     client: a success at a known workstation says nothing of the guessing elsewhere);
 //   - "client": the address, for every account it is not a known workstation of (IPFailures
 //     within FailureWindow).
 //
@@ -144,7 +145,7 @@ func (s *Service) lockedFor(ctx context.Context, tx pgx.Tx, k throttleKey) (time
 			SELECT attempted_at FROM core_loginattempt
 			 WHERE username = $1 AND NOT succeeded AND NOT known_device
 			   AND attempted_at > now() - make_interval(secs => $2)
-			   AND attempted_at > coalesce((SELECT max(attempted_at) FROM core_loginattempt WHERE username = $1 AND succeeded), '-infinity')
+			   AND attempted_at > coalesce((SELECT max(attempted_at) FROM core_loginattempt WHERE username = $1 AND succeeded AND NOT known_device), '-infinity')
 			 ORDER BY attempted_at DESC OFFSET $3 LIMIT 1`, s.cfg.AccountFailures, "account", k.name); err != nil {
 			return 0, "", fmt.Errorf("account throttle: %w", err)
 		}
@@ -306,7 +307,8 @@ func (s *Service) LoginThrottles(ctx context.Context) ([]LoginThrottle, error) {
 		  FROM core_loginattempt a
 		 WHERE NOT a.succeeded AND NOT a.known_device
 		   AND a.attempted_at > now() - make_interval(secs => $1)
-		   AND a.attempted_at > coalesce((SELECT max(b.attempted_at) FROM core_loginattempt b WHERE b.username = a.username AND b.succeeded), '-infinity')
+		   AND a.attempted_at > coalesce((SELECT max(b.attempted_at) FROM core_loginattempt b
+		                                   WHERE b.username = a.username AND b.succeeded AND NOT b.known_device), '-infinity')
 		 GROUP BY a.username HAVING count(*) >= $2
 		UNION ALL
 		SELECT 'client', '', NULL, host(a.ip_address),

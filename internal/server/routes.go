@@ -127,8 +127,8 @@ func (s *server) routes() []route {
 			json: handle(s, s.listLoginThrottles)},
 		{method: "DELETE", path: "/api/v1/login-throttles", perm: auth.PermUsersWrite, op: "clearLoginThrottle", tag: "users",
 			summary: "Clear the failed attempts of an account (username) or an address (ip), lifting their locks (audited)",
-			query: []param{{name: "username", typ: "string", doc: "an account, every client"}, {name: "ip", typ: "string", doc: "an address, every account"}},
-			status: http.StatusNoContent, errs: []int{422}, json: handle(s, s.clearLoginThrottle)},
+			query:   []param{{name: "username", typ: "string", doc: "an account, every client"}, {name: "ip", typ: "string", doc: "an address, every account"}},
+			status:  http.StatusNoContent, errs: []int{422}, json: handle(s, s.clearLoginThrottle)},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
 			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
 
