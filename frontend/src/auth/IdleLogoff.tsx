@@ -29,6 +29,7 @@ export function IdleLogoff() {
   const logout = useLogout();
   const timeout = idleTimeoutMs(useMe().data?.session_idle_seconds);
   const last = useRef(Date.now());
+  const input = useRef(0); // the user's last key or pointer input here (not the clock's start)
   const [phase, setPhase] = useState<IdlePhase>('active');
   const [left, setLeft] = useState(60);
 
@@ -37,6 +38,7 @@ export function IdleLogoff() {
     const mark = () => {
       const now = Date.now();
       last.current = now;
+      input.current = now;
       api.noteUserInput(now);
       if (now - shared > 5000) {
         shared = now;
@@ -47,7 +49,8 @@ export function IdleLogoff() {
         }
       }
     };
-    mark();
+    // The idle clock starts at login (or a reload); that is not input the server must hear of.
+    last.current = Date.now();
     for (const e of EVENTS) window.addEventListener(e, mark, { passive: true, capture: true });
     const timer = window.setInterval(() => {
       const now = Date.now();
@@ -58,7 +61,7 @@ export function IdleLogoff() {
       if (p === 'expired') {
         window.clearInterval(timer);
         void logout('idle');
-      } else if (needsKeepalive(now, lastActivity, api.lastActiveAnswerAt())) {
+      } else if (needsKeepalive(now, Math.max(input.current, sharedActivity()), api.lastActiveAnswerAt())) {
         // The user is there (here or in another tab): say so, since background reads do not.
         api.client
           .GET('/api/v1/auth/me', { headers: { [ACTIVITY_HEADER]: 'user' } })
