@@ -70,3 +70,34 @@ test('a guesser does not lock the administrator out of their workstation; the lo
   });
   await page.context().close();
 });
+
+test('wrong current passwords on the profile are throttled like failed logins', { timeout: 120_000 }, async () => {
+  const page = await newPage(browser);
+  await scenario('reauth-lockout', page, async () => {
+    await loginUI(page, chelal.url, NURSE.username, NURSE.password);
+    await page.goto(chelal.url + '/profile');
+    const form = page.locator('[data-testid=password-form]');
+    const submit = async (current) => {
+      await form.locator('input[name=current_password]').fill(current);
+      await form.locator('input[name=new_password]').fill('a-brand-new-passphrase');
+      await form.locator('input[name=confirm_password]').fill('a-brand-new-passphrase');
+      await form.getByRole('button', { name: 'Change the password' }).click();
+    };
+    for (let i = 0; i < 5; i++) {
+      const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/password'));
+      await submit(`not my password ${i}`);
+      assert.equal((await answered).status(), 422);
+      await form.getByText('The current password is wrong.').waitFor();
+    }
+    // The right password now waits its turn: the form says how long.
+    const answered = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/password'));
+    await submit(NURSE.password);
+    assert.equal((await answered).status(), 429);
+    await form.getByRole('alert').filter({ hasText: /Too many attempts\. Try again in \d+ seconds\./ }).waitFor();
+
+    const { json } = await chelal.api('GET', '/api/v1/audit?action=reauth_failed', undefined, admin);
+    assert.equal(json.items.length, 5);
+    assert.deepEqual(page.jsErrors, []);
+  });
+  await page.context().close();
+});

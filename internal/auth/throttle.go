@@ -234,7 +234,7 @@ func (s *Service) reauthenticate(ctx context.Context, tx pgx.Tx, p *Principal, c
 		return nil, err
 	}
 	if wait > 0 {
-		return tooManyAttempts(wait, "reauth-locked"), audit.Record(ctx, tx, audit.Entry{Action: audit.ActionReauthLocked,
+		return tooManyAttempts(wait, "login-locked"), audit.Record(ctx, tx, audit.Entry{Action: audit.ActionReauthLocked,
 			ModelName: "auth_user", ObjectID: p.User.ID, Changes: map[string]any{"during": kind, "throttle": scope}})
 	}
 	wrong, err := check()

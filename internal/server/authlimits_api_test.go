@@ -210,7 +210,7 @@ func TestReauthenticationIsThrottled(t *testing.T) {
 	}
 	w := c.do("POST", "/api/v1/auth/password", map[string]any{"current_password": testPassword, "new_password": "a much better passphrase"})
 	expect(t, w, 429)
-	if problemType(t, w) != "reauth-locked" || retryAfter(t, w) < 1 {
+	if problemType(t, w) != "login-locked" || retryAfter(t, w) < 1 {
 		t.Fatalf("locked password change: %s %v", w.Body, w.Header())
 	}
 	// The same counter as the login's, for this browser.
