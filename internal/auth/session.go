@@ -188,6 +188,9 @@ func (s *Service) sweepSessions(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return fmt.Errorf("sweep sessions: %w", err)
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM core_loginattempt WHERE attempted_at < now() - interval '1 day'`)
+	if _, err = tx.Exec(ctx, `DELETE FROM core_loginattempt WHERE attempted_at < now() - interval '1 day'`); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM core_logindevice WHERE last_used_at < now() - make_interval(days => $1)`, deviceKeepDays)
 	return err
 }
