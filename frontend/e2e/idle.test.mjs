@@ -72,3 +72,46 @@ test('the logoff follows the server\'s idle timeout (session_idle_seconds)', { t
   });
   await page.context().close();
 });
+
+test('background refreshes do not keep the session alive; the user\'s own requests do', { timeout: 120_000 }, async () => {
+  const page = await newPage(browser);
+  await scenario('idle-activity', page, async () => {
+    await page.clock.install();
+    const seen = [];
+    page.on('request', (r) => {
+      const u = new URL(r.url());
+      if (u.pathname.startsWith('/api/')) seen.push({ method: r.method(), path: u.pathname, activity: r.headers()['x-chelal-activity'] ?? null });
+    });
+    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    assert.equal(seen.find((r) => r.path === '/api/v1/auth/login')?.activity, 'user', 'logging in is the user\'s action');
+
+    // Nobody at the keyboard: the bell refreshes every minute, and says it is not the user.
+    await page.clock.runFor('00:10');
+    seen.length = 0;
+    for (let i = 0; i < 3; i++) {
+      await page.clock.runFor('01:01');
+      await new Promise((r) => setTimeout(r, 500)); // (real time) the refresh is answered
+    }
+    const polls = seen.filter((r) => r.path === '/api/v1/notifications');
+    assert.ok(polls.length >= 2, `the bell refreshed ${polls.length} times in 3 minutes`);
+    assert.deepEqual(seen.filter((r) => r.activity !== null), [], 'background requests are not marked as the user\'s');
+
+    // A click: the reads it causes are the user's.
+    seen.length = 0;
+    await page.locator('[data-testid=main-nav] [data-area=users]').click();
+    await page.locator('[data-testid=users-table]').waitFor();
+    const users = seen.find((r) => r.path === '/api/v1/users');
+    assert.equal(users?.activity, 'user', 'the Users page loaded on a click is the user\'s');
+
+    // Activity without requests (typing, reading with the mouse): the keepalive tells the server.
+    await page.clock.runFor('00:10');
+    seen.length = 0;
+    await page.mouse.move(200, 300);
+    await page.mouse.move(220, 310);
+    await page.clock.runFor('01:05');
+    const keepalive = seen.find((r) => r.path === '/api/v1/auth/me');
+    assert.equal(keepalive?.activity, 'user', 'the keepalive says the user is there');
+    assert.deepEqual(page.jsErrors, []);
+  });
+  await page.context().close();
+});

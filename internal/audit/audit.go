@@ -29,6 +29,12 @@ const (
 	ActionAccessDenied     = "access_denied"
 	ActionView             = "view"
 	ActionPasswordReset    = "password_reset"
+	// ActionReauthFailed: a logged-in user's wrong current password or code (re-authentication).
+	ActionReauthFailed = "reauth_failed"
+	// ActionReauthLocked: a re-authentication refused by the login throttles.
+	ActionReauthLocked = "reauth_locked"
+	// ActionLoginUnlocked: an administrator cleared the failed attempts of an account or address.
+	ActionLoginUnlocked = "login_unlocked"
 )
 
 // Execer is what Record needs: a transaction (so the row commits or vanishes with the change

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -46,10 +45,12 @@ func (p LoginParams) Validate() error {
 var errBadCredentials = apperr.New(apperr.ErrUnauthorized, "The username or password is wrong.").WithCode("invalid-credentials")
 
 // Login checks a username, password and (for 2FA users) one-time code, and opens a session.
-// After too many failures for the account or from the IP within the window it answers
-// apperr.ErrTooManyRequests with a RetryAfter, without checking the password, whether or not
-// the account exists. Every attempt (success, failure, lockout) is an audit row with the IP.
-func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userAgent string) (Session, User, error) {
+// Attempts are throttled (lockedFor): a throttled attempt answers apperr.ErrTooManyRequests
+// with a RetryAfter, without checking the password, whether or not the account exists. Every
+// attempt (success, failure, lockout) is an audit row with the IP. A success makes the
+// browser a known workstation of the account (Session.Device, for its device cookie) and ends
+// the session the browser still held (c.Session), so one browser has one live token.
+func (s *Service) Login(ctx context.Context, p LoginParams, c Client, userAgent string) (Session, User, error) {
 	if err := p.Validate(); err != nil {
 		return Session{}, User{}, err
 	}
@@ -59,19 +60,21 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 		user    User
 		outcome error // the answer, decided inside the transaction that records the attempt
 	)
-	actor := db.Actor{IP: ip}
+	actor := db.Actor{IP: c.IP}
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		// One login at a time per account name, so that parallel guesses are counted exactly.
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('chelal.login:' || $1, 0))`, name); err != nil {
+		if err := lockName(ctx, tx, name); err != nil {
 			return err
 		}
-		if wait, err := s.lockedFor(ctx, tx, name, ip); err != nil {
+		k, err := keyFor(ctx, tx, name, c)
+		if err != nil {
+			return err
+		}
+		if wait, scope, err := s.lockedFor(ctx, tx, k); err != nil {
 			return err
 		} else if wait > 0 {
-			outcome = &apperr.Error{Kind: apperr.ErrTooManyRequests, Code: "login-locked", RetryAfter: wait,
-				Message: fmt.Sprintf("Too many failed logins. Try again in %d minutes.", int((wait+time.Minute-1)/time.Minute))}
+			outcome = tooManyAttempts(wait, "login-locked")
 			return audit.Record(ctx, tx, audit.Entry{Action: audit.ActionLoginLocked, ModelName: "auth_user",
-				Changes: map[string]any{"username": name}})
+				Changes: map[string]any{"username": name, "throttle": scope, "known_workstation": k.known}})
 		}
 
 		var (
@@ -80,13 +83,13 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 			active, twoFA bool
 			sealed        *string
 		)
-		err := tx.QueryRow(ctx, `
+		err = tx.QueryRow(ctx, `
 			SELECT id, password, is_active, two_factor_enabled, two_factor_secret
 			  FROM auth_user WHERE lower(username) = $1`, name).Scan(&id, &hash, &active, &twoFA, &sealed)
 		if errors.Is(err, pgx.ErrNoRows) {
 			s.hasher.VerifyDummy(ctx, p.Password) // same time as a real check: no account enumeration
 			outcome = errBadCredentials
-			return s.recordFailure(ctx, tx, name, ip, 0, "unknown user")
+			return s.recordFailure(ctx, tx, k, 0, "unknown user")
 		}
 		if err != nil {
 			return err
@@ -101,7 +104,7 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 			if ok {
 				reason = "deactivated"
 			}
-			return s.recordFailure(ctx, tx, name, ip, id, reason)
+			return s.recordFailure(ctx, tx, k, id, reason)
 		}
 		if twoFA {
 			if p.OTP == "" {
@@ -120,7 +123,7 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 			}
 			if !okCode {
 				outcome = apperr.New(apperr.ErrUnauthorized, "The code is wrong or was already used.").WithCode("otp-invalid")
-				return s.recordFailure(ctx, tx, name, ip, id, "wrong second factor")
+				return s.recordFailure(ctx, tx, k, id, "wrong second factor")
 			}
 		}
 
@@ -137,13 +140,22 @@ func (s *Service) Login(ctx context.Context, p LoginParams, ip netip.Addr, userA
 				return fmt.Errorf("rehash password: %w", err)
 			}
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO core_loginattempt (username, ip_address, succeeded) VALUES ($1, $2, true)`, name, ipOrNil(ip)); err != nil {
+		if err := recordAttempt(ctx, tx, k, attemptLogin, true); err != nil {
 			return err
 		}
 		if err := s.sweepSessions(ctx, tx); err != nil {
 			return err
 		}
+		// The browser's previous session (of this user or another) ends with this login.
+		if c.Session != "" && len(c.Session) <= 128 {
+			if _, err := tx.Exec(ctx, `DELETE FROM core_session WHERE token_hash = $1`, hashToken(c.Session)); err != nil {
+				return fmt.Errorf("end previous session: %w", err)
+			}
+		}
 		if sess, err = newSession(ctx, tx, id, actor, userAgent); err != nil {
+			return err
+		}
+		if sess.Device, err = rememberDevice(ctx, tx, id, c.Device); err != nil {
 			return err
 		}
 		if user, err = getUser(ctx, tx, id); err != nil {
@@ -168,55 +180,12 @@ func ipOrNil(ip netip.Addr) *string {
 	return &s
 }
 
-// lockedFor says how long name (or ip) must wait before the next attempt is checked: 0 when
-// it may try now. Failures of an account count since its last success.
-func (s *Service) lockedFor(ctx context.Context, tx pgx.Tx, name string, ip netip.Addr) (time.Duration, error) {
-	window := s.cfg.FailureWindow.Seconds()
-	var wait time.Duration
-	check := func(sql string, limit int, args ...any) error {
-		var oldest *time.Time
-		// The limit-th most recent failure in the window: while it is inside the window, the
-		// limit is reached; it leaves the window after (its time + window).
-		err := tx.QueryRow(ctx, sql, append(args, window, limit-1)...).Scan(&oldest)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return err
-		}
-		if oldest != nil {
-			if d := time.Until(oldest.Add(s.cfg.FailureWindow)); d > wait {
-				wait = d
-			}
-		}
-		return nil
-	}
-	if err := check(`
-		SELECT attempted_at FROM core_loginattempt
-		 WHERE username = $1 AND NOT succeeded
-		   AND attempted_at > now() - make_interval(secs => $2)
-		   AND attempted_at > coalesce((SELECT max(attempted_at) FROM core_loginattempt WHERE username = $1 AND succeeded), '-infinity')
-		 ORDER BY attempted_at DESC OFFSET $3 LIMIT 1`, s.cfg.AccountFailures, name); err != nil {
-		return 0, fmt.Errorf("account throttle: %w", err)
-	}
-	if ip.IsValid() {
-		if err := check(`
-			SELECT attempted_at FROM core_loginattempt
-			 WHERE ip_address = $1::inet AND NOT succeeded
-			   AND attempted_at > now() - make_interval(secs => $2)
-			 ORDER BY attempted_at DESC OFFSET $3 LIMIT 1`, s.cfg.IPFailures, ip.Unmap().String()); err != nil {
-			return 0, fmt.Errorf("ip throttle: %w", err)
-		}
-	}
-	if wait > 0 && wait < time.Second {
-		wait = time.Second
-	}
-	return wait, nil
-}
-
-func (s *Service) recordFailure(ctx context.Context, tx pgx.Tx, name string, ip netip.Addr, userID int64, reason string) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO core_loginattempt (username, ip_address, succeeded) VALUES ($1, $2, false)`, name, ipOrNil(ip)); err != nil {
-		return fmt.Errorf("record login failure: %w", err)
+func (s *Service) recordFailure(ctx context.Context, tx pgx.Tx, k throttleKey, userID int64, reason string) error {
+	if err := recordAttempt(ctx, tx, k, attemptLogin, false); err != nil {
+		return err
 	}
 	return audit.Record(ctx, tx, audit.Entry{Action: audit.ActionLoginFailed, ModelName: "auth_user", ObjectID: userID,
-		Changes: map[string]any{"username": name, "reason": reason}})
+		Changes: map[string]any{"username": k.name, "reason": reason, "known_workstation": k.known}})
 }
 
 // ChangePasswordParams is a user's change of their own password.
@@ -226,15 +195,16 @@ type ChangePasswordParams struct {
 }
 
 // ChangePassword changes the principal's password after checking the current one, and ends
-// every other session of the user (a stolen session does not survive the change).
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, ip netip.Addr, c ChangePasswordParams) error {
+// every other session of the user (a stolen session does not survive the change). A wrong
+// current password counts as a failed login of the account from c (reauthenticate).
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
 	var f apperr.Fields
-	if c.CurrentPassword == "" {
+	if in.CurrentPassword == "" {
 		f.Add("current_password", apperr.CodeRequired, "Enter your current password.")
-	} else if len(c.CurrentPassword) > 1024 {
+	} else if len(in.CurrentPassword) > 1024 {
 		f.Add("current_password", apperr.CodeTooLong, "Password is at most 128 characters.")
 	}
-	if err := ValidatePassword(c.NewPassword, p.User.Username); err != nil {
+	if err := ValidatePassword(in.NewPassword, p.User.Username); err != nil {
 		for _, fe := range apperr.FieldsOf(err) {
 			fe.Field = "new_password"
 			f = append(f, fe)
@@ -243,28 +213,37 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, ip netip.Add
 	if err := f.Err(); err != nil {
 		return err
 	}
-	var hash string
-	if err := s.db.Pool.QueryRow(ctx, `SELECT password FROM auth_user WHERE id = $1`, p.User.ID).Scan(&hash); err != nil {
-		return fmt.Errorf("change password: %w", err)
-	}
-	ok, _, err := s.hasher.Verify(ctx, hash, c.CurrentPassword)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apperr.Invalid(apperr.FieldError{Field: "current_password", Code: apperr.CodeInvalid, Message: "The current password is wrong."})
-	}
-	newHash, err := s.hasher.Hash(ctx, c.NewPassword)
-	if err != nil {
-		return err
-	}
-	return s.db.InTx(ctx, p.Actor(ip), func(ctx context.Context, tx pgx.Tx) error {
+	var failed error
+	err := s.db.InTx(ctx, p.Actor(c.IP), func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		failed, err = s.reauthenticate(ctx, tx, p, c, attemptPassword, func() (error, error) {
+			var hash string
+			if err := tx.QueryRow(ctx, `SELECT password FROM auth_user WHERE id = $1`, p.User.ID).Scan(&hash); err != nil {
+				return nil, fmt.Errorf("change password: %w", err)
+			}
+			ok, _, err := s.hasher.Verify(ctx, hash, in.CurrentPassword)
+			if err != nil || ok {
+				return nil, err
+			}
+			return apperr.Invalid(apperr.FieldError{Field: "current_password", Code: apperr.CodeInvalid, Message: "The current password is wrong."}), nil
+		})
+		if err != nil || failed != nil {
+			return err
+		}
+		newHash, err := s.hasher.Hash(ctx, in.NewPassword)
+		if err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE auth_user SET password = $2 WHERE id = $1`, p.User.ID, newHash); err != nil {
 			return fmt.Errorf("change password: %w", err)
 		}
-		_, err := tx.Exec(ctx, `DELETE FROM core_session WHERE user_id = $1 AND token_hash <> $2`, p.User.ID, p.tokenHash)
+		_, err = tx.Exec(ctx, `DELETE FROM core_session WHERE user_id = $1 AND token_hash <> $2`, p.User.ID, p.tokenHash)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	return failed
 }
 
 // ResetPassword sets a user's password from the server's terminal (physical access is the

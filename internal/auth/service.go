@@ -21,7 +21,7 @@ import (
 type Config struct {
 	IdleTimeout     time.Duration // a session unused this long ends (automatic logoff); default 15 min
 	AbsoluteTimeout time.Duration // a session ends this long after login whatever happens; default 12 h
-	AccountFailures int           // failed logins per account within FailureWindow before 429; default 5
+	AccountFailures int           // failed logins per account (and per account and client) within FailureWindow before 429; default 5
 	IPFailures      int           // failed logins per client IP within FailureWindow before 429; default 20
 	FailureWindow   time.Duration // default 15 min
 	Issuer          string        // the name authenticator apps show; default "Chelal"
@@ -29,6 +29,9 @@ type Config struct {
 	ProfileImageDir string
 	// MaxProfileImageBytes caps an uploaded profile image; default 2 MiB.
 	MaxProfileImageBytes int64
+	// FailureDelay is the first wait of an account from one client once it reaches
+	// AccountFailures; each further failure doubles it, up to FailureWindow. Default 30 s.
+	FailureDelay time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -46,6 +49,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FailureWindow <= 0 {
 		c.FailureWindow = 15 * time.Minute
+	}
+	if c.FailureDelay <= 0 {
+		c.FailureDelay = 30 * time.Second
 	}
 	if c.Issuer == "" {
 		c.Issuer = "Chelal"

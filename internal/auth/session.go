@@ -18,11 +18,13 @@ import (
 	"chelal/internal/db"
 )
 
-// Session is what a login hands the client: the opaque token for the cookie and the CSRF
-// token every unsafe request must echo in X-CSRF-Token.
+// Session is what a login hands the client: the opaque token for the cookie, the CSRF
+// token every unsafe request must echo in X-CSRF-Token, and the device token that makes the
+// browser a known workstation of the account (for its own, long-lived cookie).
 type Session struct {
 	Token     string
 	CSRFToken string
+	Device    string
 }
 
 // Principal is the logged-in user behind a request.
@@ -31,6 +33,7 @@ type Principal struct {
 	Permissions []Permission
 	csrfToken   string
 	tokenHash   []byte
+	lastSeen    time.Time
 }
 
 // Can says whether the principal holds perm. PermAuthenticated is held by every principal.
@@ -99,8 +102,9 @@ func newSession(ctx context.Context, tx pgx.Tx, userID int64, actor db.Actor, us
 const touchEvery = 15 * time.Second
 
 // Authenticate returns the principal of a session token, or apperr.ErrUnauthorized when the
-// token is unknown, idle too long, too old, or its user is deactivated. The session's
-// last use is recorded, so idle time restarts.
+// token is unknown, idle too long, too old, or its user is deactivated. It does not restart
+// the session's idle time: only the user's own actions do (NoteActivity), never the app's
+// background requests, so that an unattended workstation is logged off.
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if token == "" || len(token) > 128 {
 		return nil, apperr.ErrUnauthorized
@@ -136,16 +140,24 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	}
 	slices.Sort(p.Permissions)
 	p.tokenHash = th
-	if time.Since(lastSeen) > touchEvery {
-		// Requests of one session that arrive together do not queue behind each other's
-		// write: one touches the row, the others skip it (SKIP LOCKED) as already touched.
-		if _, err := s.db.Pool.Exec(ctx, `
-			UPDATE core_session SET last_seen_at = now()
-			 WHERE token_hash = (SELECT token_hash FROM core_session WHERE token_hash = $1 FOR UPDATE SKIP LOCKED)`, th); err != nil {
-			return nil, fmt.Errorf("touch session: %w", err)
-		}
-	}
+	p.lastSeen = lastSeen
 	return &p, nil
+}
+
+// NoteActivity records that the principal's user did something (a request they caused), so
+// the session's idle time restarts.
+func (s *Service) NoteActivity(ctx context.Context, p *Principal) error {
+	if time.Since(p.lastSeen) <= touchEvery {
+		return nil
+	}
+	// Requests of one session that arrive together do not queue behind each other's
+	// write: one touches the row, the others skip it (SKIP LOCKED) as already touched.
+	if _, err := s.db.Pool.Exec(ctx, `
+		UPDATE core_session SET last_seen_at = now()
+		 WHERE token_hash = (SELECT token_hash FROM core_session WHERE token_hash = $1 FOR UPDATE SKIP LOCKED)`, p.tokenHash); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
 }
 
 // Logout ends the principal's session and records it.
@@ -176,6 +188,9 @@ func (s *Service) sweepSessions(ctx context.Context, tx pgx.Tx) error {
 	if err != nil {
 		return fmt.Errorf("sweep sessions: %w", err)
 	}
-	_, err = tx.Exec(ctx, `DELETE FROM core_loginattempt WHERE attempted_at < now() - interval '1 day'`)
+	if _, err = tx.Exec(ctx, `DELETE FROM core_loginattempt WHERE attempted_at < now() - interval '1 day'`); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `DELETE FROM core_logindevice WHERE last_used_at < now() - make_interval(days => $1)`, deviceKeepDays)
 	return err
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,8 +87,9 @@ type DisableTwoFactorParams struct {
 }
 
 // DisableTwoFactor turns 2FA off after checking the password and a current code (or a
-// recovery code).
-func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, ip netip.Addr, d DisableTwoFactorParams) error {
+// recovery code). A wrong password or code counts as a failed login of the account from c
+// (reauthenticate).
+func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, d DisableTwoFactorParams) error {
 	var f apperr.Fields
 	if d.Password == "" || len(d.Password) > 1024 {
 		f.Add("password", apperr.CodeRequired, "Enter your password.")
@@ -98,7 +100,12 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, ip netip.A
 	if err := f.Err(); err != nil {
 		return err
 	}
-	return s.db.InTx(ctx, p.Actor(ip), func(ctx context.Context, tx pgx.Tx) error {
+	var failed error
+	err := s.db.InTx(ctx, p.Actor(c.IP), func(ctx context.Context, tx pgx.Tx) error {
+		// The account's attempt lock before its row, in the order Login takes them.
+		if err := lockName(ctx, tx, strings.ToLower(p.User.Username)); err != nil {
+			return err
+		}
 		var hash string
 		var enabled bool
 		var sealed *string
@@ -108,21 +115,32 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, ip netip.A
 		if !enabled || sealed == nil {
 			return apperr.New(apperr.ErrConflict, "Two-factor authentication is not on.").WithCode("2fa-disabled")
 		}
-		ok, _, err := s.hasher.Verify(ctx, hash, d.Password)
-		if err != nil {
+		var err error
+		failed, err = s.reauthenticate(ctx, tx, p, c, attemptTwoFactorClear, func() (error, error) {
+			ok, _, err := s.hasher.Verify(ctx, hash, d.Password)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return apperr.Invalid(apperr.FieldError{Field: "password", Code: apperr.CodeInvalid, Message: "The password is wrong."}), nil
+			}
+			if ok, err = s.checkSecondFactor(ctx, tx, p.User.ID, *sealed, d.Code); err != nil {
+				return nil, err
+			}
+			if !ok {
+				return apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeInvalid, Message: "The code is wrong or was already used."}), nil
+			}
+			return nil, nil
+		})
+		if err != nil || failed != nil {
 			return err
-		}
-		if !ok {
-			return apperr.Invalid(apperr.FieldError{Field: "password", Code: apperr.CodeInvalid, Message: "The password is wrong."})
-		}
-		if ok, err = s.checkSecondFactor(ctx, tx, p.User.ID, *sealed, d.Code); err != nil {
-			return err
-		}
-		if !ok {
-			return apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeInvalid, Message: "The code is wrong or was already used."})
 		}
 		return clearTwoFactor(ctx, tx, p.User.ID)
 	})
+	if err != nil {
+		return err
+	}
+	return failed
 }
 
 // ResetTwoFactor turns a user's 2FA off on an administrator's word (a lost phone).

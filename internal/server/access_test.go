@@ -38,6 +38,8 @@ var whoMay = map[string][]string{
 	"GET /api/v1/users/{id}":               {auth.RoleAdmin},
 	"PATCH /api/v1/users/{id}":             {auth.RoleAdmin},
 	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
+	"GET /api/v1/login-throttles":          {auth.RoleAdmin},
+	"DELETE /api/v1/login-throttles":       {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
 	"GET /api/v1/backups":                  {auth.RoleAdmin},
 	"POST /api/v1/backups":                 {auth.RoleAdmin},

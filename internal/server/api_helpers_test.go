@@ -92,6 +92,7 @@ type client struct {
 	csrf   string
 	ip     string
 	userID int64
+	device string // the device cookie: a known workstation of the accounts it logged in as
 }
 
 // anonymous is a client with no session, from ip.
@@ -115,6 +116,9 @@ func (c *client) takeSession(w *httptest.ResponseRecorder) {
 	for _, ck := range w.Result().Cookies() {
 		if ck.Name == SessionCookie {
 			c.cookie = ck.Value
+		}
+		if ck.Name == DeviceCookie {
+			c.device = ck.Value
 		}
 	}
 	var body struct {
@@ -158,6 +162,9 @@ func (c *client) do(method, target string, body any, header ...string) *httptest
 	}
 	if c.cookie != "" {
 		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
+	}
+	if c.device != "" && strings.HasPrefix(target, "/api/v1/auth/") { // the cookie's Path
+		r.AddCookie(&http.Cookie{Name: DeviceCookie, Value: c.device})
 	}
 	if c.csrf != "" && unsafeMethod(method) {
 		r.Header.Set(CSRFHeader, c.csrf)

@@ -21,6 +21,33 @@ const SessionCookie = "chelal_session"
 // CSRFHeader carries the session's CSRF token on every unsafe request.
 const CSRFHeader = "X-CSRF-Token"
 
+// ActivityHeader ("X-Chelal-Activity: user") marks a read the user caused (a click, a key,
+// a navigation). Only such reads, and every write, restart the session's idle time; a read
+// without it (the UI's background refreshes, the events stream, an old tab, a script) does
+// not, so a forgotten workstation is logged off whatever it keeps polling.
+const ActivityHeader = "X-Chelal-Activity"
+
+// userActivity says whether r counts as the user's own action for the idle timeout.
+func userActivity(r *http.Request) bool {
+	return unsafeMethod(r.Method) || strings.EqualFold(r.Header.Get(ActivityHeader), "user")
+}
+
+// DeviceCookie marks a known workstation: a browser that has logged in before (auth.Client).
+// It is sent only to the auth routes.
+const DeviceCookie = "chelal_device"
+
+// authClient is the browser behind a login or a re-authentication.
+func authClient(r *http.Request) auth.Client {
+	c := auth.Client{IP: ClientIP(r)}
+	if ck, err := r.Cookie(DeviceCookie); err == nil {
+		c.Device = ck.Value
+	}
+	if ck, err := r.Cookie(SessionCookie); err == nil {
+		c.Session = ck.Value
+	}
+	return c
+}
+
 type principalKey struct{}
 
 // principalOf returns the logged-in user of a request that passed authorize (nil on public routes).
@@ -63,6 +90,12 @@ func (s *server) authorize(rt route) http.Handler {
 			s.writeError(w, r, apperr.New(apperr.ErrForbidden, "The request lacks this session's "+CSRFHeader+" header.").WithCode("csrf"))
 			return
 		}
+		if userActivity(r) {
+			if err := s.auth.NoteActivity(r.Context(), p); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
 		if !p.Can(rt.perm) {
 			if err := s.auth.RecordDenied(r.Context(), p.Actor(ClientIP(r)), r.Method, r.URL.Path, rt.perm); err != nil {
 				s.writeError(w, r, err)
@@ -96,6 +129,22 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, token string) {
 		Name:     SessionCookie,
 		Value:    token,
 		Path:     "/",
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// deviceCookieDays is how long a browser keeps its device cookie (the server forgets a device
+// after 180 days without a login).
+const deviceCookieDays = 400
+
+func setDeviceCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name:     DeviceCookie,
+		Value:    token,
+		Path:     "/api/v1/auth/",
+		MaxAge:   deviceCookieDays * 24 * 3600,
 		HttpOnly: true,
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,

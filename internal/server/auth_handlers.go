@@ -62,7 +62,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	sess, u, err := s.auth.Login(r.Context(), in, ClientIP(r), r.UserAgent())
+	sess, u, err := s.auth.Login(r.Context(), in, authClient(r), r.UserAgent())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -72,8 +72,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	// A new token at every login; an old cookie is simply replaced.
+	// A new token at every login; the browser's old one was ended by Login.
 	setSessionCookie(w, r, sess.Token)
+	setDeviceCookie(w, r, sess.Device)
 	s.writeJSON(w, r, http.StatusOK, s.sessionInfo(u, sess.CSRFToken, p.Permissions))
 }
 
@@ -100,7 +101,7 @@ func (s *server) updateMe(r *http.Request, in auth.ProfileParams) (userEnvelope,
 }
 
 func (s *server) changePassword(r *http.Request, in auth.ChangePasswordParams) (none, error) {
-	return none{}, s.auth.ChangePassword(r.Context(), principalOf(r.Context()), ClientIP(r), in)
+	return none{}, s.auth.ChangePassword(r.Context(), principalOf(r.Context()), authClient(r), in)
 }
 
 func (s *server) setupTwoFactor(r *http.Request, _ none) (auth.TwoFactorEnrolment, error) {
@@ -113,7 +114,7 @@ func (s *server) enableTwoFactor(r *http.Request, in enableTwoFactorInput) (reco
 }
 
 func (s *server) disableTwoFactor(r *http.Request, in auth.DisableTwoFactorParams) (none, error) {
-	return none{}, s.auth.DisableTwoFactor(r.Context(), principalOf(r.Context()), ClientIP(r), in)
+	return none{}, s.auth.DisableTwoFactor(r.Context(), principalOf(r.Context()), authClient(r), in)
 }
 
 // putProfileImage takes a raw image body, not JSON.
@@ -201,6 +202,20 @@ func (s *server) resetUserTwoFactor(r *http.Request, _ none) (userEnvelope, erro
 		return userEnvelope{}, err
 	}
 	return userAnswer(s.auth.ResetTwoFactor(r.Context(), actorOf(r), id))
+}
+
+type loginThrottles struct {
+	Items []auth.LoginThrottle `json:"items"`
+}
+
+func (s *server) listLoginThrottles(r *http.Request, _ none) (loginThrottles, error) {
+	items, err := s.auth.LoginThrottles(r.Context())
+	return loginThrottles{Items: items}, err
+}
+
+func (s *server) clearLoginThrottle(r *http.Request, _ none) (none, error) {
+	q := r.URL.Query()
+	return none{}, s.auth.ClearLoginThrottle(r.Context(), actorOf(r), auth.ClearLoginThrottleParams{Username: q.Get("username"), IP: q.Get("ip")})
 }
 
 func (s *server) listAudit(r *http.Request, _ none) (audit.Page, error) {

@@ -125,6 +125,13 @@ func (s *server) routes() []route {
 			in:      auth.UpdateUserParams{}, out: userEnvelope{}, errs: []int{404, 409}, json: handle(s, s.updateUser)},
 		{method: "POST", path: "/api/v1/users/{id}/2fa/reset", perm: auth.PermUsersWrite, op: "resetUserTwoFactor", tag: "users",
 			summary: "Turn a user's 2FA off (lost phone)", out: userEnvelope{}, errs: []int{404}, json: handle(s, s.resetUserTwoFactor)},
+		{method: "GET", path: "/api/v1/login-throttles", perm: auth.PermUsersRead, op: "listLoginThrottles", tag: "users",
+			summary: "Current login throttles and locks (failed logins and re-authentications)", out: loginThrottles{},
+			json: handle(s, s.listLoginThrottles)},
+		{method: "DELETE", path: "/api/v1/login-throttles", perm: auth.PermUsersWrite, op: "clearLoginThrottle", tag: "users",
+			summary: "Clear the failed attempts of an account (username) or an address (ip), lifting their locks (audited)",
+			query:   []param{{name: "username", typ: "string", doc: "an account, every client"}, {name: "ip", typ: "string", doc: "an address, every account"}},
+			status:  http.StatusNoContent, errs: []int{422}, json: handle(s, s.clearLoginThrottle)},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
 			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ApiError, CSRF_HEADER, NetworkError, createApi, unwrap } from './client';
+import { ACTIVITY_HEADER, ApiError, CSRF_HEADER, NetworkError, USER_ACTION_MS, createApi, unwrap } from './client';
 import { createConnectivity } from './connectivity';
 
 const BASE = 'http://chelal.test';
@@ -51,6 +51,35 @@ describe('CSRF header', () => {
     api.setCsrfToken(null);
     await api.client.POST('/api/v1/auth/logout');
     expect(seen.map((r) => r.headers.has(CSRF_HEADER))).toEqual([false, false]);
+  });
+});
+
+describe('activity header', () => {
+  it('marks writes and the reads sent soon after user input, not background reads', async () => {
+    const { seen, fetch } = recorder(() => json(200, {}));
+    const api = createApi({ baseUrl: BASE, fetch });
+    const now = Date.now();
+
+    await api.client.GET('/api/v1/notifications'); // no input yet: a background refresh
+    await api.client.POST('/api/v1/auth/logout'); // a write is always the user's
+    api.noteUserInput(now);
+    await api.client.GET('/api/v1/patients/{id}', { params: { path: { id: 1 } } }); // right after a click
+    api.noteUserInput(now - USER_ACTION_MS - 1000);
+    await api.client.GET('/api/v1/notifications'); // a refresh long after the last input
+    await api.client.GET('/api/v1/auth/me', { headers: { [ACTIVITY_HEADER]: 'user' } }); // the keepalive
+
+    expect(seen.map((r) => r.headers.get(ACTIVITY_HEADER))).toEqual([null, 'user', 'user', null, 'user']);
+  });
+
+  it('lastActiveAnswerAt follows only the answers that restarted the idle clock', async () => {
+    const { fetch } = recorder(() => json(200, {}));
+    const api = createApi({ baseUrl: BASE, fetch });
+    await api.client.GET('/api/v1/notifications');
+    expect(api.lastAnswerAt()).toBeGreaterThan(0);
+    expect(api.lastActiveAnswerAt()).toBe(0);
+    api.noteUserInput();
+    await api.client.GET('/api/v1/notifications');
+    expect(api.lastActiveAnswerAt()).toBeGreaterThan(0);
   });
 });
 

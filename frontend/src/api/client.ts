@@ -13,6 +13,15 @@ export type FieldError = Schemas['FieldError'];
 export const CSRF_HEADER = 'X-CSRF-Token';
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * ACTIVITY_HEADER (`X-Chelal-Activity: user`) marks a read the user caused: only such reads,
+ * and every write, restart the server's idle clock. Background refreshes (the bell, the
+ * queue) go without it, so a workstation nobody touches is logged off.
+ */
+export const ACTIVITY_HEADER = 'X-Chelal-Activity';
+/** A read sent this soon after the user's last key or pointer input counts as theirs. */
+export const USER_ACTION_MS = 5_000;
+
 /** ApiError is a problem+json answer: `code` is the last segment of `type` (e.g. `otp-required`). */
 export class ApiError extends Error {
   readonly status: number;
@@ -88,10 +97,15 @@ export function createApi(options: ApiOptions = {}) {
   const hooks = options.hooks ?? {};
   let csrfToken: string | null = null;
   let lastAnswerAt = 0;
+  let lastInputAt = 0;
+  let lastActiveAnswerAt = 0;
 
   async function apiFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const request = input instanceof Request && !init ? input : new Request(input, init);
-    if (UNSAFE.has(request.method.toUpperCase()) && csrfToken) request.headers.set(CSRF_HEADER, csrfToken);
+    const unsafe = UNSAFE.has(request.method.toUpperCase());
+    if (unsafe && csrfToken) request.headers.set(CSRF_HEADER, csrfToken);
+    const active = unsafe || request.headers.get(ACTIVITY_HEADER) === 'user' || Date.now() - lastInputAt <= USER_ACTION_MS;
+    if (active) request.headers.set(ACTIVITY_HEADER, 'user');
     let response: Response;
     try {
       response = await baseFetch(request);
@@ -110,6 +124,7 @@ export function createApi(options: ApiOptions = {}) {
       }
       if (type.endsWith('/database-unavailable')) hooks.onDatabaseUnavailable();
     }
+    if (active && response.status !== 401) lastActiveAnswerAt = lastAnswerAt;
     if (response.status === 401) {
       const path = new URL(request.url, 'http://x').pathname;
       if (!OWN_401.includes(path)) {
@@ -137,6 +152,12 @@ export function createApi(options: ApiOptions = {}) {
     csrfToken: () => csrfToken,
     /** When the server last answered (ms since the epoch; 0: never). */
     lastAnswerAt: () => lastAnswerAt,
+    /** The user pressed a key or moved the pointer: reads sent soon after are theirs. */
+    noteUserInput(at: number = Date.now()) {
+      lastInputAt = at;
+    },
+    /** When the server last answered a request that restarted its idle clock (0: never). */
+    lastActiveAnswerAt: () => lastActiveAnswerAt,
   };
 }
 

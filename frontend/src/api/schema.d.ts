@@ -596,6 +596,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/login-throttles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Current login throttles and locks (failed logins and re-authentications) */
+        get: operations["listLoginThrottles"];
+        put?: never;
+        post?: never;
+        /** Clear the failed attempts of an account (username) or an address (ip), lifting their locks (audited) */
+        delete: operations["clearLoginThrottle"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/medication-categories": {
         parameters: {
             query?: never;
@@ -1800,6 +1818,36 @@ export interface components {
             otp?: string;
             password: string;
             username: string;
+        };
+        LoginThrottle: {
+            /** Format: int64 */
+            failures: number;
+            /** @description the address of the latest failure */
+            ip: string | null;
+            /** @description the client is a browser that has logged in as this account before */
+            known_workstation: boolean;
+            /** Format: date-time */
+            last_failure_at: string;
+            /**
+             * Format: date-time
+             * @description null: counted, not (yet) locked
+             */
+            locked_until: string | null;
+            /**
+             * @description account-client: this account from this client (growing delays); account: this account from every client that is not one of its known workstations; client: this address, for every account
+             * @enum {string}
+             */
+            scope: "account-client" | "account" | "client";
+            /**
+             * Format: int64
+             * @description the account, when it exists
+             */
+            user_id: number | null;
+            /** @description the account name as typed (lower-cased); absent for an address's throttle */
+            username?: string;
+        };
+        LoginThrottles: {
+            items: components["schemas"]["LoginThrottle"][];
         };
         LowStockAlert: {
             /** Format: int64 */
@@ -6448,6 +6496,112 @@ export interface operations {
             };
             /** @description Unsupported Media Type */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listLoginThrottles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LoginThrottles"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clearLoginThrottle: {
+        parameters: {
+            query?: {
+                /** @description an address, every account */
+                ip?: string;
+                /** @description an account, every client */
+                username?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,12 +1,14 @@
 // IdleLogoff: logs the user off after the server's idle timeout (session_idle_seconds) without
 // keyboard or pointer activity, with a warning a minute before. Activity in any tab of this browser counts (shared through
-// localStorage), so a second, idle tab does not end the session of the first.
+// localStorage), so a second, idle tab does not end the session of the first. The server's idle
+// clock hears only of the user's own requests (ACTIVITY_HEADER), never of background refreshes:
+// input marks the reads sent soon after it, and a keepalive tells it of activity without requests.
 import { Button, Group, Modal, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api';
-import { toApiError } from '../api/client';
+import { ACTIVITY_HEADER, toApiError } from '../api/client';
 import { idlePhase, idleTimeoutMs, needsKeepalive, secondsLeft, warningMs, type IdlePhase } from './idle';
 import { sessionEnded, useLogout, useMe } from './session';
 
@@ -27,6 +29,7 @@ export function IdleLogoff() {
   const logout = useLogout();
   const timeout = idleTimeoutMs(useMe().data?.session_idle_seconds);
   const last = useRef(Date.now());
+  const input = useRef(0); // the user's last key or pointer input here (not the clock's start)
   const [phase, setPhase] = useState<IdlePhase>('active');
   const [left, setLeft] = useState(60);
 
@@ -35,6 +38,8 @@ export function IdleLogoff() {
     const mark = () => {
       const now = Date.now();
       last.current = now;
+      input.current = now;
+      api.noteUserInput(now);
       if (now - shared > 5000) {
         shared = now;
         try {
@@ -44,7 +49,8 @@ export function IdleLogoff() {
         }
       }
     };
-    mark();
+    // The idle clock starts at login (or a reload); that is not input the server must hear of.
+    last.current = Date.now();
     for (const e of EVENTS) window.addEventListener(e, mark, { passive: true, capture: true });
     const timer = window.setInterval(() => {
       const now = Date.now();
@@ -55,9 +61,10 @@ export function IdleLogoff() {
       if (p === 'expired') {
         window.clearInterval(timer);
         void logout('idle');
-      } else if (needsKeepalive(now, lastActivity, api.lastAnswerAt())) {
+      } else if (needsKeepalive(now, Math.max(input.current, sharedActivity()), api.lastActiveAnswerAt())) {
+        // The user is there (here or in another tab): say so, since background reads do not.
         api.client
-          .GET('/api/v1/auth/me')
+          .GET('/api/v1/auth/me', { headers: { [ACTIVITY_HEADER]: 'user' } })
           .then(({ response, error }) => {
             if (response.status === 401) sessionEnded(qc, toApiError(response, error));
           })

@@ -1,6 +1,7 @@
 // UsersPage: the clinic's users (administrators), a page of 50 at a time. Creating and
 // editing happen in modals that have their own URLs (/users/new, /users/12), so a reload or a
-// lost connection brings the user back to the same form with its draft.
+// lost connection brings the user back to the same form with its draft. Below the users, the
+// current login locks (LoginLocks).
 import { Alert, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconPencil, IconUserPlus } from '@tabler/icons-react';
@@ -13,6 +14,7 @@ import { problemMessage } from '../forms/errors';
 import { formatDate } from '../i18n/format';
 import { ENDONYMS, isLanguage } from '../i18n/languages';
 import { roleLabel } from '../shell/roleLabel';
+import { LoginLocks } from './LoginLocks';
 import { USERS_KEY } from './queries';
 import { UserCreateModal } from './UserCreateModal';
 import { UserEditModal } from './UserEditModal';
@@ -102,6 +104,7 @@ export function UsersPage() {
           </Button>
         </Group>
       )}
+      <LoginLocks writable={writable} />
       {writable && (
         <Routes>
           <Route path="new" element={<UserCreateModal />} />

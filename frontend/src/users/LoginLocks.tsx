@@ -1,0 +1,106 @@
+// LoginLocks: the current login throttles (GET /api/v1/login-throttles) on the Users screen:
+// which account, from which client, how many failures, locked until when; an administrator
+// with users.write clears an account's (or an address's) failed attempts at once (audited).
+import { Alert, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { api, unwrap, type Schemas } from '../api';
+import { problemMessage } from '../forms/errors';
+import { formatTime } from '../i18n/format';
+
+export const LOGIN_THROTTLES_KEY = ['login-throttles'] as const;
+
+type Throttle = Schemas['LoginThrottle'];
+
+export function LoginLocks({ writable }: { writable: boolean }) {
+  const { t, i18n } = useTranslation();
+  const qc = useQueryClient();
+  const [error, setError] = useState<string | null>(null);
+  const throttles = useQuery({
+    queryKey: LOGIN_THROTTLES_KEY,
+    queryFn: async () => (await unwrap(api.client.GET('/api/v1/login-throttles'))).items,
+  });
+
+  async function clear(th: Throttle) {
+    setError(null);
+    const query = th.username ? { username: th.username } : { ip: th.ip ?? '' };
+    const name = th.username || th.ip || '';
+    try {
+      await unwrap(api.client.DELETE('/api/v1/login-throttles', { params: { query } }));
+      notifications.show({ color: 'teal', message: t('users.locks.cleared', { name }) });
+    } catch (err) {
+      setError(problemMessage(err, t, i18n.language));
+    }
+    await qc.invalidateQueries({ queryKey: LOGIN_THROTTLES_KEY });
+  }
+
+  const items = throttles.data ?? [];
+  return (
+    <Stack gap="xs" data-testid="login-locks">
+      <Title order={3}>{t('users.locks.title')}</Title>
+      <Text size="sm" c="dimmed">
+        {t('users.locks.intro')}
+      </Text>
+      {throttles.isError && <Alert color="red">{problemMessage(throttles.error, t, i18n.language)}</Alert>}
+      {error && <Alert color="red">{error}</Alert>}
+      {throttles.isSuccess && items.length === 0 ? (
+        <Text c="dimmed">{t('users.locks.none')}</Text>
+      ) : (
+        <Table.ScrollContainer minWidth={640}>
+          <Table striped verticalSpacing="xs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>{t('users.locks.account')}</Table.Th>
+                <Table.Th>{t('users.locks.from')}</Table.Th>
+                <Table.Th>{t('users.locks.failures')}</Table.Th>
+                <Table.Th>{t('users.locks.lockedUntil')}</Table.Th>
+                {writable && (
+                  <Table.Th className="no-print">
+                    <span className="visually-hidden">{t('common.actions')}</span>
+                  </Table.Th>
+                )}
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {items.map((th, i) => {
+                const name = th.username || th.ip || '';
+                return (
+                  <Table.Tr key={`${th.scope}-${th.username ?? ''}-${th.ip ?? ''}-${i}`} data-scope={th.scope} data-username={th.username ?? ''}>
+                    <Table.Td>{th.scope === 'client' ? t('users.locks.allAccounts') : th.username}</Table.Td>
+                    <Table.Td>
+                      {th.scope === 'account' ? t('users.locks.everyNewWorkstation') : th.ip}{' '}
+                      {th.known_workstation && (
+                        <Badge color="teal" variant="light">
+                          {t('users.locks.known')}
+                        </Badge>
+                      )}
+                    </Table.Td>
+                    <Table.Td>{th.failures}</Table.Td>
+                    <Table.Td>
+                      {th.locked_until ? (
+                        <Badge color="red" variant="light">
+                          {formatTime(th.locked_until, i18n.language)}
+                        </Badge>
+                      ) : (
+                        t('users.locks.notLocked')
+                      )}
+                    </Table.Td>
+                    {writable && (
+                      <Table.Td className="no-print">
+                        <Button size="compact-sm" variant="subtle" color="orange" onClick={() => void clear(th)} aria-label={t('users.locks.clearNamed', { name })}>
+                          {t('users.locks.clear')}
+                        </Button>
+                      </Table.Td>
+                    )}
+                  </Table.Tr>
+                );
+              })}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
