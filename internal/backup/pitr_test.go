@@ -174,3 +174,54 @@ func TestFailingArchiveIsNotified(t *testing.T) {
 		t.Fatalf("still failing 7 hours later: %d notifications, want 2", n)
 	}
 }
+
+// TestMissingArchiveModuleIsNotified: a server whose archive module is missing starts and
+// answers, and pg_stat_archiver records no failure; the schedule's check loads the module
+// itself and tells the administrators, once in six hours.
+func TestMissingArchiveModuleIsNotified(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root, err := os.MkdirTemp(dbtest.Root(), "archmod-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(root) })
+	wal := filepath.Join(root, "backups", "wal")
+	params := db.ArchiveParameters(wal)
+	params["archive_library"] = "no_such_archive_module"
+	d, err := db.Open(ctx, db.OpenOptions{DataDir: filepath.Join(root, "data"), Parameters: params})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if err := db.Migrate(ctx, d.DSN(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CheckArchiveModule(ctx, d.Pool); !errors.Is(err, db.ErrArchiveModule) {
+		t.Fatalf("CheckArchiveModule: %v, want ErrArchiveModule", err)
+	}
+	s := &Schedule{DB: d, Dir: filepath.Dir(wal), BaseBackups: true}
+	s.defaults()
+	now := time.Now()
+	s.checkArchiver(ctx, now)
+	s.checkArchiver(ctx, now.Add(time.Minute))
+	var n int
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE notification_type = 'wal_archive_failing'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("%d notifications for a missing archive module, want 1", n)
+	}
+	// The bundled module loads.
+	ok, err := db.Open(ctx, db.OpenOptions{DataDir: filepath.Join(root, "ok"), Parameters: db.ArchiveParameters(wal)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ok.Close()
+	if err := db.CheckArchiveModule(ctx, ok.Pool); err != nil {
+		t.Fatalf("the bundled basic_archive: %v", err)
+	}
+}

@@ -265,6 +265,16 @@ func (s *Schedule) archiverStats(ctx context.Context) (ArchiverStats, error) {
 // failing for over half an hour: point-in-time recovery stops at the last archived segment,
 // and the server's disk keeps the rest until the archive folder works again.
 func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
+	if err := db.CheckArchiveModule(ctx, s.DB.Pool); err != nil {
+		if now.Sub(s.lastArchiveNote) < 6*time.Hour {
+			return
+		}
+		s.lastArchiveNote = now
+		s.Log.Error("WAL archiving cannot start", "err", err)
+		s.notify(ctx, "wal_archive_failing", "WAL archiving cannot start",
+			fmt.Sprintf("PostgreSQL cannot load its WAL archive module: %v. No change is archived, so point-in-time recovery does not work; the daily backups still do. Reinstall Chelal (its PostgreSQL files are incomplete).", err))
+		return
+	}
 	a, err := s.archiverStats(ctx)
 	if err != nil || a.LastFailed == nil || (a.LastArchived != nil && a.LastArchived.After(*a.LastFailed)) {
 		return

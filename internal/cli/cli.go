@@ -224,6 +224,12 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	if err != nil {
 		return nil, "", err
 	}
+	if params != nil {
+		// Chelal still serves the clinic; the scheduler notifies the administrators.
+		if err := db.CheckArchiveModule(ctx, d.Pool); err != nil {
+			log.Error("WAL archiving cannot start: point-in-time recovery is off until this is fixed", "err", err)
+		}
+	}
 	if migrate {
 		started := time.Now()
 		if err := db.Migrate(ctx, d.DSN(), log); err != nil {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Point-in-time recovery of the embedded server: PostgreSQL archives every WAL segment into a
@@ -42,6 +43,36 @@ func ArchiveParameters(walDir string) map[string]string {
 		"wal_compression":                 "on",
 	}
 }
+
+// ErrArchiveModule is an archive_library PostgreSQL cannot load: the server runs and says
+// nothing (its archiver process fails before it archives anything, so pg_stat_archiver records
+// no failure either) while point-in-time recovery silently stops.
+var ErrArchiveModule = errors.New("the WAL archive module cannot be loaded")
+
+// Querier runs a query (a pool, a connection, a transaction).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// CheckArchiveModule loads the server's archive_library in a session, the one way to learn it
+// is missing or broken: the archiver that should use it only logs to the server log. No
+// archive_library set: nothing to check. The connection must be a superuser's (LOAD).
+func CheckArchiveModule(ctx context.Context, q Querier) error {
+	var lib string
+	if err := q.QueryRow(ctx, `SELECT coalesce(current_setting('archive_library', true), '')`).Scan(&lib); err != nil {
+		return fmt.Errorf("read archive_library: %w", err)
+	}
+	if lib == "" {
+		return nil
+	}
+	if _, err := q.Exec(ctx, `LOAD `+quoteLiteral(lib)); err != nil {
+		return fmt.Errorf("%w (%q): %v", ErrArchiveModule, lib, err)
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // BaseBackupInfo describes a base backup, as written beside it (NAME.json).
 type BaseBackupInfo struct {
