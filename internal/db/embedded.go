@@ -135,6 +135,9 @@ func (e *Embedded) start(ctx context.Context) error {
 	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
 		return err
 	}
+	if _, err := resolveInterruptedRecovery(ctx, l, e.binDir, e.log); err != nil {
+		return err
+	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
 		return err
 	}
