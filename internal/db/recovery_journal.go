@@ -25,10 +25,10 @@ const recoveryJournalFile = "recovery-journal.json"
 
 // Recovery steps, in order; the journal names the one under way.
 const (
-	stepUnpack  = "unpack"  // the base backup is unpacked into Staging; the data dir is untouched
-	stepSwap    = "swap"    // the data dir is renamed to Previous, then Staging to the data dir
-	stepReplay  = "replay"  // the data dir is the recovering cluster (replay server, trust pg_hba)
-	stepDone    = "done"    // the recovered cluster is complete (settings reset, pg_hba back)
+	stepUnpack  = "unpack" // the base backup is unpacked into Staging; the data dir is untouched
+	stepSwap    = "swap"   // the data dir is renamed to Previous, then Staging to the data dir
+	stepReplay  = "replay" // the data dir is the recovering cluster (replay server, trust pg_hba)
+	stepDone    = "done"   // the recovered cluster is complete (settings reset, pg_hba back)
 	journalPerm = fs.FileMode(0o600)
 )
 
