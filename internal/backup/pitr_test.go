@@ -14,6 +14,41 @@ import (
 	"chelal/internal/db/dbtest"
 )
 
+// openArchiving starts an embedded server of its own (with params) under a new folder of
+// dbtest.Root(), migrated, with an administrator to notify. db.Open points TMPDIR (process-wide)
+// into the server's folder, where parallel tests make their t.TempDir: the cleanup points it
+// back at a folder that outlives the test run and leaves that tmp folder in place.
+func openArchiving(t *testing.T, name string, params func(root string) map[string]string) (*db.DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	root, err := os.MkdirTemp(dbtest.Root(), name+"-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := db.Open(ctx, db.OpenOptions{DataDir: filepath.Join(root, "data"), Parameters: params(root)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = d.Close()
+		_ = os.Setenv("TMPDIR", dbtest.Root())
+		pg := filepath.Join(root, "data", "pg")
+		entries, _ := os.ReadDir(pg)
+		for _, e := range entries {
+			if e.Name() != "tmp" {
+				_ = os.RemoveAll(filepath.Join(pg, e.Name()))
+			}
+		}
+	})
+	if err := db.Migrate(ctx, d.DSN(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	return d, root
+}
+
 // fakeBase writes a base backup's files (content does not matter here) finished at t.
 func fakeBase(t *testing.T, dir string, t0 time.Time, startWAL string) {
 	t.Helper()
@@ -181,25 +216,12 @@ func TestFailingArchiveIsNotified(t *testing.T) {
 func TestMissingArchiveModuleIsNotified(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	root, err := os.MkdirTemp(dbtest.Root(), "archmod-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(root) })
+	d, root := openArchiving(t, "archmod", func(root string) map[string]string {
+		p := db.ArchiveParameters(filepath.Join(root, "backups", "wal"))
+		p["archive_library"] = "no_such_archive_module"
+		return p
+	})
 	wal := filepath.Join(root, "backups", "wal")
-	params := db.ArchiveParameters(wal)
-	params["archive_library"] = "no_such_archive_module"
-	d, err := db.Open(ctx, db.OpenOptions{DataDir: filepath.Join(root, "data"), Parameters: params})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = d.Close() })
-	if err := db.Migrate(ctx, d.DSN(), nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
-		t.Fatal(err)
-	}
 	if err := db.CheckArchiveModule(ctx, d.Pool); !errors.Is(err, db.ErrArchiveModule) {
 		t.Fatalf("CheckArchiveModule: %v, want ErrArchiveModule", err)
 	}
@@ -216,12 +238,130 @@ func TestMissingArchiveModuleIsNotified(t *testing.T) {
 		t.Fatalf("%d notifications for a missing archive module, want 1", n)
 	}
 	// The bundled module loads.
-	ok, err := db.Open(ctx, db.OpenOptions{DataDir: filepath.Join(root, "ok"), Parameters: db.ArchiveParameters(wal)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ok.Close()
+	ok, _ := openArchiving(t, "archmod-ok", func(root string) map[string]string { return db.ArchiveParameters(filepath.Join(root, "wal")) })
 	if err := db.CheckArchiveModule(ctx, ok.Pool); err != nil {
 		t.Fatalf("the bundled basic_archive: %v", err)
+	}
+}
+
+// TestLowDiskIsNotifiedOncePerFall: a disk under LowDiskBytes notifies the administrators
+// once; staying low, or hovering just above the threshold, does not notify again; a new fall
+// after getting well above it does.
+func TestLowDiskIsNotifiedOncePerFall(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
+		t.Fatal(err)
+	}
+	var free uint64
+	s := &Schedule{DB: d, Dir: t.TempDir(), statDisk: func(string) (uint64, uint64, error) { return free, 100 << 30, nil }}
+	s.defaults()
+	notes := func() (n int) {
+		if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE notification_type = 'disk_low'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i, step := range []struct {
+		free  uint64
+		low   bool
+		notes int
+	}{
+		{50 << 30, false, 0},
+		{LowDiskBytes - 1, true, 1},
+		{1 << 20, true, 1},               // still low: not again
+		{LowDiskBytes + 1, false, 1},     // hovering above: not cleared
+		{LowDiskBytes - 1<<20, true, 1},  // so not again
+		{lowDiskClear + 1, false, 1},     // well above: cleared
+		{LowDiskBytes - 10<<20, true, 2}, // a new fall
+	} {
+		free = step.free
+		disks := s.checkDisks(ctx)
+		if len(disks) != 1 || disks[0].Name != "backups" || disks[0].Low != step.low {
+			t.Fatalf("step %d: disks %+v, want the backup folder low=%v", i, disks, step.low)
+		}
+		if n := notes(); n != step.notes {
+			t.Fatalf("step %d (%d bytes free): %d notifications, want %d", i, step.free, n, step.notes)
+		}
+	}
+	// The real disk of a folder is measured.
+	if got := Disks("", t.TempDir()); len(got) != 1 || got[0].TotalBytes == 0 || got[0].Error != "" {
+		t.Fatalf("Disks: %+v", got)
+	}
+}
+
+// TestWALOfAFailingArchiveIsCapped: WAL kept for an archive that fails is dropped above the
+// cap, the gap is recorded and the administrators told once; a base backup becomes due as soon
+// as archiving works again, and closes the gap.
+func TestWALOfAFailingArchiveIsCapped(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, root := openArchiving(t, "walcap", func(root string) map[string]string {
+		return db.ArchiveParameters(WALDir(filepath.Join(root, "backups"))) // never made: archiving fails
+	})
+	backups := filepath.Join(root, "backups")
+	for range 3 {
+		if _, err := d.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS filler (x text); INSERT INTO filler SELECT repeat('x', 100) FROM generate_series(1, 1000); SELECT pg_switch_wal()`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bytes, waiting, err := d.WALUsage(ctx)
+	if err != nil || waiting < 3 {
+		t.Fatalf("WAL waiting for a failing archive: %d segments, %d bytes, %v", waiting, bytes, err)
+	}
+	stats := ArchiverStats{}
+	s := &Schedule{DB: d, Dir: backups, BaseBackups: true, readArchiver: func(context.Context) (ArchiverStats, error) { return stats, nil }}
+	s.defaults()
+	notes := func() (n int) {
+		if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE notification_type = 'wal_discarded'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Under the cap: kept.
+	s.WALCap = bytes + 1<<30
+	s.checkWAL(ctx, nil)
+	if _, w, _ := d.WALUsage(ctx); w != waiting || notes() != 0 {
+		t.Fatalf("under the cap: %d waiting (was %d), %d notifications", w, waiting, notes())
+	}
+	// A low data disk drops it even under the cap.
+	s.checkWAL(ctx, []DiskSpace{{Name: "data", Low: true}})
+	if _, w, err := d.WALUsage(ctx); err != nil || w != 0 {
+		t.Fatalf("after the drop: %d waiting: %v", w, err)
+	}
+	gap, err := d.WALGap()
+	if err != nil || gap == nil || gap.Segments < 3 || gap.First == "" {
+		t.Fatalf("gap %+v: %v", gap, err)
+	}
+	// The checkpoint removed or recycled the dropped segments.
+	var kept bool
+	if err := d.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_ls_waldir() WHERE name = $1)`, gap.First).Scan(&kept); err != nil || kept {
+		t.Fatalf("the dropped segment %s is still in pg_wal (%v)", gap.First, err)
+	}
+	if n := notes(); n != 1 {
+		t.Fatalf("%d notifications, want 1", n)
+	}
+	// More WAL over the cap within the same gap: dropped, not notified again.
+	if _, err := d.Pool.Exec(ctx, `INSERT INTO filler VALUES ('y'); SELECT pg_switch_wal()`); err != nil {
+		t.Fatal(err)
+	}
+	s.WALCap = 1
+	s.checkWAL(ctx, nil)
+	if g, _ := d.WALGap(); g == nil || g.Segments <= gap.Segments || notes() != 1 {
+		t.Fatalf("second drop: gap %+v, %d notifications", g, notes())
+	}
+	// A base backup older than the gap: due once archiving works again, not before.
+	fakeBase(t, backups, time.Now().Add(-time.Hour), "000000010000000000000001")
+	evening := time.Date(2026, 11, 27, 3, 0, 0, 0, time.Local) // before the daily time
+	failed := time.Now()
+	stats = ArchiverStats{LastFailed: &failed}
+	if s.baseDue(ctx, evening) {
+		t.Fatal("archiving still fails: a base backup is due")
+	}
+	archived := time.Now().Add(time.Second)
+	stats = ArchiverStats{LastFailed: &failed, LastArchived: &archived}
+	if !s.baseDue(ctx, evening) {
+		t.Fatal("archiving works again after a gap: no base backup due")
 	}
 }

@@ -40,7 +40,11 @@ type Schedule struct {
 	lastAttempt     time.Time
 	lastBaseAttempt time.Time
 	lastArchiveNote time.Time
-	readArchiver    func(context.Context) (ArchiverStats, error) // tests: instead of pg_stat_archiver
+	readArchiver    func(context.Context) (ArchiverStats, error)     // tests: instead of pg_stat_archiver
+	statDisk        func(dir string) (free, total uint64, err error) // tests: instead of the disk
+	lowDisks        map[string]bool                                  // the disks notified low
+	// WALCap is the most WAL kept for a failing archive (default WALCapBytes).
+	WALCap          int64
 	lastOverdueNote time.Time
 	mu              sync.Mutex
 }
@@ -131,8 +135,10 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		}
 	}
 	s.noteOverdue(ctx, now, lastGood)
+	disks := s.checkDisks(ctx)
 	if s.BaseBackups {
 		s.checkArchiver(ctx, now)
+		s.checkWAL(ctx, disks)
 	}
 	if !s.due(now, lastGood) || now.Sub(s.lastAttempt) < s.RetryAfter {
 		if s.BaseBackups && now.Sub(s.lastBaseAttempt) >= s.RetryAfter && s.baseDue(ctx, now) {
@@ -212,8 +218,12 @@ func (s *Schedule) baseDue(ctx context.Context, now time.Time) bool {
 	if err != nil || len(bases) == 0 {
 		return true
 	}
+	newest := bases[len(bases)-1].FinishedAt
+	if s.gapBaseDue(ctx, newest) {
+		return true // WAL was dropped: recovery needs a base backup after the gap
+	}
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	return now.Sub(midnight) >= s.DailyAt && bases[len(bases)-1].FinishedAt.Before(midnight.Add(s.DailyAt))
+	return now.Sub(midnight) >= s.DailyAt && newest.Before(midnight.Add(s.DailyAt))
 }
 
 // baseBackup takes a base backup, verifies it and prunes the archive.
@@ -236,6 +246,13 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 		return err
 	}
 	s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
+	if gap, err := s.DB.WALGap(); err == nil && gap != nil && info.StartedAt.After(gap.Last) {
+		if err := s.DB.ClearWALGap(); err != nil {
+			s.Log.Warn("forget the WAL gap", "err", err)
+		} else {
+			s.Log.Info("point-in-time recovery is continuous again from the new base backup", "file", info.File)
+		}
+	}
 	if n, err := PruneArchive(dir, s.BaseRetention, now); err != nil {
 		s.Log.Warn("prune the WAL archive", "err", err)
 	} else if n > 0 {
