@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	"chelal/internal/apperr"
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
 )
@@ -363,5 +365,97 @@ func TestWALOfAFailingArchiveIsCapped(t *testing.T) {
 	stats = ArchiverStats{LastFailed: &failed, LastArchived: &archived}
 	if !s.baseDue(ctx, evening) {
 		t.Fatal("archiving works again after a gap: no base backup due")
+	}
+}
+
+// TestLeftoversAreListedAndRemoved: the clusters kept by recoveries, a killed recovery's
+// staging, basic_archive's temporary files and unused databases are listed with their size;
+// one can be removed by name (nothing else can), and the old ones are removed by the schedule.
+func TestLeftoversAreListedAndRemoved(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d, root := openArchiving(t, "leftovers", func(root string) map[string]string { return map[string]string{} })
+	pg, backups := d.Embedded().Dir(), filepath.Join(root, "backups")
+	now := time.Now()
+	old := now.Add(-30 * 24 * time.Hour)
+	put := func(path string, size int, at time.Time) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, make([]byte, size), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for p := path; p != filepath.Dir(pg) && p != filepath.Dir(backups); p = filepath.Dir(p) {
+			if err := os.Chtimes(p, at, at); err != nil {
+				t.Fatal(err)
+			}
+			if p == pg || p == WALDir(backups) {
+				break
+			}
+		}
+	}
+	put(filepath.Join(pg, "data-before-recovery-20261001T000000Z", "base", "1"), 1000, old)
+	put(filepath.Join(pg, "data-before-recovery-20261201T000000Z", "PG_VERSION"), 3, now)
+	put(filepath.Join(pg, ".data-recovering-20261001T000000Z", "PG_VERSION"), 3, old)
+	put(filepath.Join(pg, ".data-recovering-20261202T000000Z", "PG_VERSION"), 3, now) // under way
+	put(filepath.Join(WALDir(backups), "archtemp.000000010000000000000003.1234.5678"), 500, old)
+	put(filepath.Join(WALDir(backups), "000000010000000000000003"), 500, old) // archived WAL: kept
+	if _, err := d.Pool.Exec(ctx, `CREATE DATABASE chelal_20261101_000000`); err != nil {
+		t.Fatal(err)
+	}
+	list, err := Leftovers(ctx, d, backups, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Leftover{}
+	for _, l := range list {
+		got[l.Name] = l
+	}
+	want := map[string]string{
+		"data-before-recovery-20261001T000000Z":       "cluster_before_recovery",
+		"data-before-recovery-20261201T000000Z":       "cluster_before_recovery",
+		".data-recovering-20261001T000000Z":           "recovery_staging",
+		"archtemp.000000010000000000000003.1234.5678": "archive_temp",
+		"chelal_20261101_000000":                      "database",
+	}
+	if len(got) != len(want) {
+		t.Fatalf("leftovers %+v, want %v", list, want)
+	}
+	for name, kind := range want {
+		if l, ok := got[name]; !ok || l.Kind != kind || l.Bytes <= 0 {
+			t.Errorf("%s: %+v, want kind %s with a size", name, l, kind)
+		}
+	}
+	// Only a listed leftover can be removed: not the data dir, not the database in use.
+	for _, name := range []string{"data", "chelal", "../data", "000000010000000000000003"} {
+		if _, err := RemoveLeftover(ctx, d, backups, name, now); !errors.Is(err, apperr.ErrNotFound) {
+			t.Errorf("remove %q: %v, want not found", name, err)
+		}
+	}
+	if _, err := RemoveLeftover(ctx, d, backups, "chelal_20261101_000000", now); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM pg_database WHERE datname = 'chelal_20261101_000000'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the database was not dropped: %d %v", n, err)
+	}
+	// The schedule removes those older than the retention.
+	removed, err := CleanLeftovers(ctx, d, backups, DefaultLeftoverRetention, now)
+	if err != nil || len(removed) != 3 {
+		t.Fatalf("cleaned %+v: %v", removed, err)
+	}
+	for _, p := range []string{filepath.Join(pg, "data-before-recovery-20261001T000000Z"), filepath.Join(pg, ".data-recovering-20261001T000000Z"), filepath.Join(WALDir(backups), "archtemp.000000010000000000000003.1234.5678")} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s not removed: %v", p, err)
+		}
+	}
+	for _, p := range []string{filepath.Join(pg, "data-before-recovery-20261201T000000Z"), filepath.Join(pg, ".data-recovering-20261202T000000Z"), filepath.Join(WALDir(backups), "000000010000000000000003"), filepath.Join(pg, "data", "PG_VERSION")} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s removed: %v", p, err)
+		}
+	}
+	if _, err := d.Pool.Exec(ctx, `SELECT 1`); err != nil {
+		t.Fatalf("the server after cleaning: %v", err)
 	}
 }

@@ -44,9 +44,13 @@ type Schedule struct {
 	statDisk        func(dir string) (free, total uint64, err error) // tests: instead of the disk
 	lowDisks        map[string]bool                                  // the disks notified low
 	// WALCap is the most WAL kept for a failing archive (default WALCapBytes).
-	WALCap          int64
-	lastOverdueNote time.Time
-	mu              sync.Mutex
+	WALCap int64
+	// LeftoverRetention: leftovers (see Leftovers) older than this are removed; default
+	// DefaultLeftoverRetention.
+	LeftoverRetention time.Duration
+	lastLeftoverClean time.Time
+	lastOverdueNote   time.Time
+	mu                sync.Mutex
 }
 
 func (s *Schedule) defaults() {
@@ -61,6 +65,9 @@ func (s *Schedule) defaults() {
 	}
 	if s.BaseRetention == 0 {
 		s.BaseRetention = 8 * 24 * time.Hour
+	}
+	if s.LeftoverRetention == 0 {
+		s.LeftoverRetention = DefaultLeftoverRetention
 	}
 	if s.RetryAfter == 0 {
 		s.RetryAfter = 15 * time.Minute
@@ -136,6 +143,16 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 	}
 	s.noteOverdue(ctx, now, lastGood)
 	disks := s.checkDisks(ctx)
+	if now.Sub(s.lastLeftoverClean) >= time.Hour {
+		s.lastLeftoverClean = now
+		removed, err := CleanLeftovers(ctx, s.DB, s.dir(), s.LeftoverRetention, s.Now())
+		for _, l := range removed {
+			s.Log.Info("leftover removed", "name", l.Name, "kind", l.Kind, "bytes", l.Bytes)
+		}
+		if err != nil {
+			s.Log.Warn("remove leftovers", "err", err)
+		}
+	}
 	if s.BaseBackups {
 		s.checkArchiver(ctx, now)
 		s.checkWAL(ctx, disks)

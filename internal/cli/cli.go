@@ -307,6 +307,13 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		}
 		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
 			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env)}
+		if v := env.Getenv("CHELAL_LEFTOVER_DAYS"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 3650 {
+				return core{}, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
+			}
+			c.schedule.LeftoverRetention = time.Duration(n) * 24 * time.Hour
+		}
 	}
 	return c, nil
 }

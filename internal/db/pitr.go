@@ -412,7 +412,7 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 		return "", err
 	}
 	// Returned without a recovery: nothing to undo at the next start.
-	dropJournal := func() { _ = os.Remove(filepath.Join(l.root, recoveryJournalFile)) }
+	dropJournal := func() { _ = os.Remove(filepath.Join(l.root, RecoveryJournalFile)) }
 	say("unpacking %s", filepath.Base(o.Base))
 	if err := unpackBase(o.Base, staging); err != nil {
 		dropJournal()

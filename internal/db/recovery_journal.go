@@ -20,8 +20,8 @@ import (
 // or the next RecoverTo, reads it and either undoes the recovery (the previous cluster back in
 // place) or, when the recovered cluster was already complete, keeps it.
 
-// recoveryJournalFile is the journal of a recovery under way, in EmbeddedOptions.Dir.
-const recoveryJournalFile = "recovery-journal.json"
+// RecoveryJournalFile is the journal of a recovery under way, in EmbeddedOptions.Dir.
+const RecoveryJournalFile = "recovery-journal.json"
 
 // Recovery steps, in order; the journal names the one under way.
 const (
@@ -42,7 +42,7 @@ type recoveryJournal struct {
 
 func writeJournal(l layout, j recoveryJournal) error {
 	b, _ := json.MarshalIndent(j, "", "  ")
-	if err := writeFileSync(filepath.Join(l.root, recoveryJournalFile), b, journalPerm); err != nil {
+	if err := writeFileSync(filepath.Join(l.root, RecoveryJournalFile), b, journalPerm); err != nil {
 		return fmt.Errorf("write the recovery journal: %w", err)
 	}
 	return syncDir(l.root)
@@ -61,7 +61,7 @@ type ResolvedRecovery struct {
 // recovery was interrupted). bin is the binaries' folder (to stop a replay server left running).
 // Each action is safe to repeat: a start killed while resolving resolves again.
 func resolveInterruptedRecovery(ctx context.Context, l layout, bin string, log *slog.Logger) (*ResolvedRecovery, error) {
-	raw, err := os.ReadFile(filepath.Join(l.root, recoveryJournalFile))
+	raw, err := os.ReadFile(filepath.Join(l.root, RecoveryJournalFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -70,7 +70,7 @@ func resolveInterruptedRecovery(ctx context.Context, l layout, bin string, log *
 	}
 	var j recoveryJournal
 	if err := json.Unmarshal(raw, &j); err != nil {
-		return nil, fmt.Errorf("the recovery journal %s is damaged (%v); the cluster before the recovery is in a data-before-recovery-* folder beside it", filepath.Join(l.root, recoveryJournalFile), err)
+		return nil, fmt.Errorf("the recovery journal %s is damaged (%v); the cluster before the recovery is in a data-before-recovery-* folder beside it", filepath.Join(l.root, RecoveryJournalFile), err)
 	}
 	// Paths come from our own journal, but are kept under l.root all the same.
 	for _, p := range []string{j.Staging, j.Previous} {
@@ -112,14 +112,14 @@ func resolveInterruptedRecovery(ctx context.Context, l layout, bin string, log *
 			out.Message = "an interrupted point-in-time recovery was undone (there was no database before it); run the recovery again to recover"
 		}
 	default:
-		return nil, fmt.Errorf("the recovery journal %s names an unknown step %q", filepath.Join(l.root, recoveryJournalFile), j.Step)
+		return nil, fmt.Errorf("the recovery journal %s names an unknown step %q", filepath.Join(l.root, RecoveryJournalFile), j.Step)
 	}
 	if j.Staging != "" {
 		if err := os.RemoveAll(j.Staging); err != nil {
 			return nil, fmt.Errorf("remove %s: %w", j.Staging, err)
 		}
 	}
-	if err := os.Remove(filepath.Join(l.root, recoveryJournalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(filepath.Join(l.root, RecoveryJournalFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("remove the recovery journal: %w", err)
 	}
 	log.Warn(out.Message)
