@@ -86,9 +86,12 @@ func Leftovers(ctx context.Context, d *db.DB, dir string, now time.Time) ([]Left
 		}
 		out = append(out, dbs...)
 	}
-	entries, err := os.ReadDir(WALDir(dir))
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, err
+	var entries []os.DirEntry
+	if dir != "" {
+		var err error
+		if entries, err = os.ReadDir(WALDir(dir)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
 	}
 	for _, ent := range entries {
 		if !strings.HasPrefix(ent.Name(), "archtemp.") {
