@@ -279,7 +279,11 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		return core{}, err
 	}
 	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
-	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
+	keep, err := leftoverRetention(env)
+	if err != nil {
+		return core{}, err
+	}
+	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep}
 	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
 	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
@@ -306,16 +310,23 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 			return core{}, err
 		}
 		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
-			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env)}
-		if v := env.Getenv("CHELAL_LEFTOVER_DAYS"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 3650 {
-				return core{}, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
-			}
-			c.schedule.LeftoverRetention = time.Duration(n) * 24 * time.Hour
-		}
+			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env),
+			LeftoverRetention: keep}
 	}
 	return c, nil
+}
+
+// leftoverRetention is how long leftovers are kept (CHELAL_LEFTOVER_DAYS; 0: the default).
+func leftoverRetention(env Env) (time.Duration, error) {
+	v := env.Getenv("CHELAL_LEFTOVER_DAYS")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 3650 {
+		return 0, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
 }
 
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.

@@ -22,6 +22,8 @@ type backupList struct {
 	WALGap *db.WALGap `json:"wal_gap"`
 	// Leftovers are what interrupted or superseded work left behind, removable one by one.
 	Leftovers []backup.Leftover `json:"leftovers"`
+	// LeftoverDays is how many days leftovers are kept before Chelal removes them itself.
+	LeftoverDays int `json:"leftover_days"`
 }
 
 func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
@@ -29,7 +31,11 @@ func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
 	if e := s.db.Embedded(); e != nil {
 		dataDir = e.Dir()
 	}
-	out := backupList{Items: []backup.Info{}, Disks: backup.Disks(dataDir, s.backups.dir())}
+	keep := s.backups.LeftoverRetention
+	if keep == 0 {
+		keep = backup.DefaultLeftoverRetention
+	}
+	out := backupList{Items: []backup.Info{}, Disks: backup.Disks(dataDir, s.backups.dir()), LeftoverDays: int(keep.Hours() / 24)}
 	if out.Disks == nil {
 		out.Disks = []backup.DiskSpace{}
 	}
