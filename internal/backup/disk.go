@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// LowDiskBytes is the free space under which a disk (the data dir's, the backup folder's) is
-// low: the administrators are notified and the home page warns. PostgreSQL stops (PANIC) when
-// it cannot write WAL; 2 GiB leaves days of a clinic's writes to act.
+// LowDiskBytes is the default free space under which a disk (the data dir's, the backup
+// folder's) is low: the administrators are notified and the home page warns
+// (CHELAL_DISK_LOW_MB changes it). PostgreSQL stops (PANIC) when it cannot write WAL; 2 GiB
+// leaves days of a clinic's writes to act.
 const LowDiskBytes = 2 << 30
 
 // WALCapBytes is the most WAL the server may keep for an archive that fails (see
@@ -18,9 +19,9 @@ const LowDiskBytes = 2 << 30
 // about max_wal_size (1 GiB) of WAL.
 const WALCapBytes = 2 << 30
 
-// lowDiskClear is how much above LowDiskBytes a low disk must get back before a new fall is
-// notified again: a disk hovering at the threshold does not notify every minute.
-const lowDiskClear = LowDiskBytes + LowDiskBytes/4
+// lowDiskClear is how far above the threshold low a low disk must get back before a new fall
+// is notified again: a disk hovering at the threshold does not notify every minute.
+func lowDiskClear(low uint64) uint64 { return low + low/4 }
 
 // DiskSpace is the free space of a disk Chelal writes to.
 type DiskSpace struct {
@@ -33,12 +34,15 @@ type DiskSpace struct {
 }
 
 // Disks measures the data dir's disk ("" : an external server, not measured) and the backup
-// folder's.
-func Disks(dataDir, backupDir string) []DiskSpace {
-	return disks(diskSpace, dataDir, backupDir)
+// folder's; a disk with less than low bytes free (0: LowDiskBytes) is low.
+func Disks(dataDir, backupDir string, low uint64) []DiskSpace {
+	return disks(diskSpace, dataDir, backupDir, low)
 }
 
-func disks(stat func(string) (uint64, uint64, error), dataDir, backupDir string) []DiskSpace {
+func disks(stat func(string) (uint64, uint64, error), dataDir, backupDir string, low uint64) []DiskSpace {
+	if low == 0 {
+		low = LowDiskBytes
+	}
 	var out []DiskSpace
 	for _, d := range []struct{ name, dir string }{{"data", dataDir}, {"backups", backupDir}} {
 		if d.dir == "" {
@@ -49,7 +53,7 @@ func disks(stat func(string) (uint64, uint64, error), dataDir, backupDir string)
 		if err != nil {
 			s.Error = err.Error()
 		} else {
-			s.FreeBytes, s.TotalBytes, s.Low = free, total, free < LowDiskBytes
+			s.FreeBytes, s.TotalBytes, s.Low = free, total, free < low
 		}
 		out = append(out, s)
 	}
@@ -74,14 +78,14 @@ func (s *Schedule) dataDir() string {
 	return ""
 }
 
-// checkDisks notifies the administrators when a disk falls below LowDiskBytes: once per fall
-// (it is notified again only after getting back above lowDiskClear).
+// checkDisks notifies the administrators when a disk falls below LowDisk: once per fall (it is
+// notified again only after getting back above lowDiskClear).
 func (s *Schedule) checkDisks(ctx context.Context) []DiskSpace {
 	stat := s.statDisk
 	if stat == nil {
 		stat = diskSpace
 	}
-	out := disks(stat, s.dataDir(), s.dir())
+	out := disks(stat, s.dataDir(), s.dir(), s.LowDisk)
 	if s.lowDisks == nil {
 		s.lowDisks = map[string]bool{}
 	}
@@ -97,7 +101,7 @@ func (s *Schedule) checkDisks(ctx context.Context) []DiskSpace {
 			s.Log.Warn("disk space low", "dir", d.Dir, "free", d.FreeBytes)
 			s.notify(ctx, "disk_low", "Disk space low",
 				fmt.Sprintf("Only %s is free on the disk of %s (%s). Free some space or move it to a larger disk: PostgreSQL stops when it cannot write, and backups fail.", formatBytes(d.FreeBytes), what, d.Dir))
-		case !d.Low && d.FreeBytes >= lowDiskClear:
+		case !d.Low && d.FreeBytes >= lowDiskClear(s.LowDisk):
 			s.lowDisks[d.Name] = false
 		}
 	}

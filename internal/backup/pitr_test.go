@@ -272,11 +272,11 @@ func TestLowDiskIsNotifiedOncePerFall(t *testing.T) {
 	}{
 		{50 << 30, false, 0},
 		{LowDiskBytes - 1, true, 1},
-		{1 << 20, true, 1},               // still low: not again
-		{LowDiskBytes + 1, false, 1},     // hovering above: not cleared
-		{LowDiskBytes - 1<<20, true, 1},  // so not again
-		{lowDiskClear + 1, false, 1},     // well above: cleared
-		{LowDiskBytes - 10<<20, true, 2}, // a new fall
+		{1 << 20, true, 1},                         // still low: not again
+		{LowDiskBytes + 1, false, 1},               // hovering above: not cleared
+		{LowDiskBytes - 1<<20, true, 1},            // so not again
+		{lowDiskClear(LowDiskBytes) + 1, false, 1}, // well above: cleared
+		{LowDiskBytes - 10<<20, true, 2},           // a new fall
 	} {
 		free = step.free
 		disks := s.checkDisks(ctx)
@@ -288,7 +288,7 @@ func TestLowDiskIsNotifiedOncePerFall(t *testing.T) {
 		}
 	}
 	// The real disk of a folder is measured.
-	if got := Disks("", t.TempDir()); len(got) != 1 || got[0].TotalBytes == 0 || got[0].Error != "" {
+	if got := Disks("", t.TempDir(), 0); len(got) != 1 || got[0].TotalBytes == 0 || got[0].Error != "" {
 		t.Fatalf("Disks: %+v", got)
 	}
 }

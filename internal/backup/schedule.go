@@ -43,6 +43,8 @@ type Schedule struct {
 	readArchiver    func(context.Context) (ArchiverStats, error)     // tests: instead of pg_stat_archiver
 	statDisk        func(dir string) (free, total uint64, err error) // tests: instead of the disk
 	lowDisks        map[string]bool                                  // the disks notified low
+	// LowDisk is the free space under which a disk is low (default LowDiskBytes).
+	LowDisk uint64
 	// WALCap is the most WAL kept for a failing archive (default WALCapBytes).
 	WALCap int64
 	// LeftoverRetention: leftovers (see Leftovers) older than this are removed; default
@@ -65,6 +67,9 @@ func (s *Schedule) defaults() {
 	}
 	if s.BaseRetention == 0 {
 		s.BaseRetention = 8 * 24 * time.Hour
+	}
+	if s.LowDisk == 0 {
+		s.LowDisk = LowDiskBytes
 	}
 	if s.LeftoverRetention == 0 {
 		s.LeftoverRetention = DefaultLeftoverRetention

@@ -283,7 +283,11 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	if err != nil {
 		return core{}, err
 	}
-	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep}
+	lowDisk, err := lowDiskThreshold(env)
+	if err != nil {
+		return core{}, err
+	}
+	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk}
 	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
 	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
@@ -311,7 +315,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		}
 		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
 			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env),
-			LeftoverRetention: keep}
+			LeftoverRetention: keep, LowDisk: lowDisk}
 	}
 	return c, nil
 }
@@ -327,6 +331,20 @@ func leftoverRetention(env Env) (time.Duration, error) {
 		return 0, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
 	}
 	return time.Duration(n) * 24 * time.Hour, nil
+}
+
+// lowDiskThreshold is the free space under which a disk is low (CHELAL_DISK_LOW_MB; 0: the
+// default).
+func lowDiskThreshold(env Env) (uint64, error) {
+	v := env.Getenv("CHELAL_DISK_LOW_MB")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("CHELAL_DISK_LOW_MB %q must be a number of megabytes (at least 1)", v)
+	}
+	return n << 20, nil
 }
 
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.

@@ -35,7 +35,7 @@ func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
 	if keep == 0 {
 		keep = backup.DefaultLeftoverRetention
 	}
-	out := backupList{Items: []backup.Info{}, Disks: backup.Disks(dataDir, s.backups.dir()), LeftoverDays: int(keep.Hours() / 24)}
+	out := backupList{Items: []backup.Info{}, Disks: backup.Disks(dataDir, s.backups.dir(), s.backups.LowDisk), LeftoverDays: int(keep.Hours() / 24)}
 	if out.Disks == nil {
 		out.Disks = []backup.DiskSpace{}
 	}

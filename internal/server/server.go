@@ -62,6 +62,8 @@ type BackupConfig struct {
 	// LeftoverRetention is how long the schedule keeps leftovers (0: the default), shown
 	// beside them.
 	LeftoverRetention time.Duration
+	// LowDisk is the free space under which a disk is shown low (0: the default).
+	LowDisk uint64
 }
 
 // dir is the backup folder now ("" : none).
