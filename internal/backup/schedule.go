@@ -40,9 +40,19 @@ type Schedule struct {
 	lastAttempt     time.Time
 	lastBaseAttempt time.Time
 	lastArchiveNote time.Time
-	readArchiver    func(context.Context) (ArchiverStats, error) // tests: instead of pg_stat_archiver
-	lastOverdueNote time.Time
-	mu              sync.Mutex
+	readArchiver    func(context.Context) (ArchiverStats, error)     // tests: instead of pg_stat_archiver
+	statDisk        func(dir string) (free, total uint64, err error) // tests: instead of the disk
+	lowDisks        map[string]bool                                  // the disks notified low
+	// LowDisk is the free space under which a disk is low (default LowDiskBytes).
+	LowDisk uint64
+	// WALCap is the most WAL kept for a failing archive (default WALCapBytes).
+	WALCap int64
+	// LeftoverRetention: leftovers (see Leftovers) older than this are removed; default
+	// DefaultLeftoverRetention.
+	LeftoverRetention time.Duration
+	lastLeftoverClean time.Time
+	lastOverdueNote   time.Time
+	mu                sync.Mutex
 }
 
 func (s *Schedule) defaults() {
@@ -57,6 +67,12 @@ func (s *Schedule) defaults() {
 	}
 	if s.BaseRetention == 0 {
 		s.BaseRetention = 8 * 24 * time.Hour
+	}
+	if s.LowDisk == 0 {
+		s.LowDisk = LowDiskBytes
+	}
+	if s.LeftoverRetention == 0 {
+		s.LeftoverRetention = DefaultLeftoverRetention
 	}
 	if s.RetryAfter == 0 {
 		s.RetryAfter = 15 * time.Minute
@@ -131,8 +147,20 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		}
 	}
 	s.noteOverdue(ctx, now, lastGood)
+	disks := s.checkDisks(ctx)
+	if now.Sub(s.lastLeftoverClean) >= time.Hour {
+		s.lastLeftoverClean = now
+		removed, err := CleanLeftovers(ctx, s.DB, s.dir(), s.LeftoverRetention, s.Now())
+		for _, l := range removed {
+			s.Log.Info("leftover removed", "name", l.Name, "kind", l.Kind, "bytes", l.Bytes)
+		}
+		if err != nil {
+			s.Log.Warn("remove leftovers", "err", err)
+		}
+	}
 	if s.BaseBackups {
 		s.checkArchiver(ctx, now)
+		s.checkWAL(ctx, disks)
 	}
 	if !s.due(now, lastGood) || now.Sub(s.lastAttempt) < s.RetryAfter {
 		if s.BaseBackups && now.Sub(s.lastBaseAttempt) >= s.RetryAfter && s.baseDue(ctx, now) {
@@ -212,8 +240,12 @@ func (s *Schedule) baseDue(ctx context.Context, now time.Time) bool {
 	if err != nil || len(bases) == 0 {
 		return true
 	}
+	newest := bases[len(bases)-1].FinishedAt
+	if s.gapBaseDue(ctx, newest) {
+		return true // WAL was dropped: recovery needs a base backup after the gap
+	}
 	midnight := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	return now.Sub(midnight) >= s.DailyAt && bases[len(bases)-1].FinishedAt.Before(midnight.Add(s.DailyAt))
+	return now.Sub(midnight) >= s.DailyAt && newest.Before(midnight.Add(s.DailyAt))
 }
 
 // baseBackup takes a base backup, verifies it and prunes the archive.
@@ -236,6 +268,13 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 		return err
 	}
 	s.Log.Info("base backup verified", "file", info.File, "patients", check.Patients)
+	if gap, err := s.DB.WALGap(); err == nil && gap != nil && info.StartedAt.After(gap.Last) {
+		if err := s.DB.ClearWALGap(); err != nil {
+			s.Log.Warn("forget the WAL gap", "err", err)
+		} else {
+			s.Log.Info("point-in-time recovery is continuous again from the new base backup", "file", info.File)
+		}
+	}
 	if n, err := PruneArchive(dir, s.BaseRetention, now); err != nil {
 		s.Log.Warn("prune the WAL archive", "err", err)
 	} else if n > 0 {
@@ -265,6 +304,16 @@ func (s *Schedule) archiverStats(ctx context.Context) (ArchiverStats, error) {
 // failing for over half an hour: point-in-time recovery stops at the last archived segment,
 // and the server's disk keeps the rest until the archive folder works again.
 func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
+	if err := db.CheckArchiveModule(ctx, s.DB.Pool); err != nil {
+		if now.Sub(s.lastArchiveNote) < 6*time.Hour {
+			return
+		}
+		s.lastArchiveNote = now
+		s.Log.Error("WAL archiving cannot start", "err", err)
+		s.notify(ctx, "wal_archive_failing", "WAL archiving cannot start",
+			fmt.Sprintf("PostgreSQL cannot load its WAL archive module: %v. No change is archived, so point-in-time recovery does not work; the daily backups still do. Reinstall Chelal (its PostgreSQL files are incomplete).", err))
+		return
+	}
 	a, err := s.archiverStats(ctx)
 	if err != nil || a.LastFailed == nil || (a.LastArchived != nil && a.LastArchived.After(*a.LastFailed)) {
 		return

@@ -234,6 +234,12 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 	if e := d.Embedded(); e != nil {
 		e.OnRestart(func(ctx context.Context, r db.Restart) { notifyRestart(ctx, d, r, log) })
 	}
+	if params != nil {
+		// Chelal still serves the clinic; the scheduler notifies the administrators.
+		if err := db.CheckArchiveModule(ctx, d.Pool); err != nil {
+			log.Error("WAL archiving cannot start: point-in-time recovery is off until this is fixed", "err", err)
+		}
+	}
 	if migrate {
 		started := time.Now()
 		if err := db.Migrate(ctx, d.DSN(), log); err != nil {
@@ -293,7 +299,15 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		return core{}, err
 	}
 	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
-	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE")}
+	keep, err := leftoverRetention(env)
+	if err != nil {
+		return core{}, err
+	}
+	lowDisk, err := lowDiskThreshold(env)
+	if err != nil {
+		return core{}, err
+	}
+	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk}
 	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
 	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	hostNames, err := config.HostNames(env.Getenv("CHELAL_HOST_NAMES"))
@@ -325,9 +339,37 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 			return core{}, err
 		}
 		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
-			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env)}
+			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env),
+			LeftoverRetention: keep, LowDisk: lowDisk}
 	}
 	return c, nil
+}
+
+// leftoverRetention is how long leftovers are kept (CHELAL_LEFTOVER_DAYS; 0: the default).
+func leftoverRetention(env Env) (time.Duration, error) {
+	v := env.Getenv("CHELAL_LEFTOVER_DAYS")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 3650 {
+		return 0, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
+}
+
+// lowDiskThreshold is the free space under which a disk is low (CHELAL_DISK_LOW_MB; 0: the
+// default).
+func lowDiskThreshold(env Env) (uint64, error) {
+	v := env.Getenv("CHELAL_DISK_LOW_MB")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("CHELAL_DISK_LOW_MB %q must be a number of megabytes (at least 1)", v)
+	}
+	return n << 20, nil
 }
 
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.

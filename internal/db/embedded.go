@@ -143,6 +143,9 @@ func (e *Embedded) start(ctx context.Context) error {
 	if e.binDir, err = binaries(e.opts, sum, e.log); err != nil {
 		return diskFull(l.root, err)
 	}
+	if _, err := resolveInterruptedRecovery(ctx, l, e.binDir, e.log); err != nil {
+		return err
+	}
 	if e.password, err = loadOrCreatePassword(l.passwordFile, l.data); err != nil {
 		return err
 	}
@@ -403,9 +406,20 @@ func openBundledArchive() (io.ReadCloser, error) {
 // (pitfall 6: the library only looks for bin/pg_ctl, which a half-done extraction also has).
 // It extracts into a temporary sibling and renames it, so dir is either complete or absent,
 // under a file lock so that processes sharing dir never extract over each other.
+//
+// A complete extraction is also checked against its manifest (verifyManifest) at every start:
+// a binary changed on disk (a bad sector, a stray edit, a half-copied data dir) is extracted
+// again rather than left to crash PostgreSQL.
 func extractOnce(open func() (io.ReadCloser, error), dir string, log *slog.Logger) error {
 	if fileExists(filepath.Join(dir, completeMarker)) {
-		return nil
+		err := verifyManifest(dir)
+		if err == nil {
+			return nil
+		}
+		log.Warn("the extracted postgres binaries differ from the bundle; extracting them again", "dir", dir, "err", err)
+		if err := os.Remove(filepath.Join(dir, completeMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("invalidate damaged postgres binaries: %w", err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
@@ -434,6 +448,9 @@ func extractOnce(open func() (io.ReadCloser, error), dir string, log *slog.Logge
 	_ = archive.Close()
 	if err != nil {
 		return fmt.Errorf("extract postgres binaries: %w", err)
+	}
+	if err := writeManifest(tmp); err != nil {
+		return fmt.Errorf("checksum the postgres binaries: %w", err)
 	}
 	if err := writeFileSync(filepath.Join(tmp, completeMarker), []byte(PostgresVersion+"\n"), 0o600); err != nil {
 		return err

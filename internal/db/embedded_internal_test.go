@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckDataDirNeverAcceptsWhatTheLibraryWouldWipe(t *testing.T) {
@@ -131,5 +132,73 @@ func TestPasswordFileIsPrivateAndKept(t *testing.T) {
 	}
 	if _, err := loadOrCreatePassword(file, data); err == nil || !strings.Contains(err.Error(), "password file") {
 		t.Fatalf("missing password file of an existing cluster: %v", err)
+	}
+}
+
+// TestExtractedBinariesAreVerified: a binary changed after extraction (same size, one byte
+// flipped; truncated; missing) is noticed at the next start and extracted again, instead of
+// being run (a damaged postgres segfaults).
+func TestExtractedBinariesAreVerified(t *testing.T) {
+	t.Parallel()
+	sum, err := bundledSum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cases := []struct {
+		name   string
+		damage func(t *testing.T, dir string)
+	}{
+		{"byte flipped", func(t *testing.T, dir string) {
+			f, err := os.OpenFile(filepath.Join(dir, "bin", "postgres"), os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			b := make([]byte, 1)
+			_, _ = f.ReadAt(b, 5000)
+			b[0] ^= 0xff
+			if _, err := f.WriteAt(b, 5000); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"truncated library", func(t *testing.T, dir string) {
+			libs, _ := filepath.Glob(filepath.Join(dir, "lib", "libicuuc.so.*.*"))
+			if len(libs) == 0 {
+				t.Fatal("no ICU library in the bundle")
+			}
+			if err := os.Truncate(libs[0], 100); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"missing", func(t *testing.T, dir string) {
+			if err := os.Remove(filepath.Join(dir, "bin", "pg_ctl")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "bin-"+sum[:8])
+			if err := extractOnce(openBundledArchive, dir, log); err != nil {
+				t.Fatal(err)
+			}
+			started := time.Now()
+			if err := verifyManifest(dir); err != nil {
+				t.Fatalf("a fresh extraction does not verify: %v", err)
+			}
+			t.Logf("verifying the extracted binaries took %v", time.Since(started))
+			c.damage(t, dir)
+			if err := verifyManifest(dir); err == nil {
+				t.Fatal("the damage was not noticed")
+			}
+			if err := extractOnce(openBundledArchive, dir, log); err != nil {
+				t.Fatal(err)
+			}
+			if err := verifyManifest(dir); err != nil {
+				t.Fatalf("not repaired by the next start: %v", err)
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Point-in-time recovery of the embedded server: PostgreSQL archives every WAL segment into a
@@ -42,6 +43,36 @@ func ArchiveParameters(walDir string) map[string]string {
 		"wal_compression":                 "on",
 	}
 }
+
+// ErrArchiveModule is an archive_library PostgreSQL cannot load: the server runs and says
+// nothing (its archiver process fails before it archives anything, so pg_stat_archiver records
+// no failure either) while point-in-time recovery silently stops.
+var ErrArchiveModule = errors.New("the WAL archive module cannot be loaded")
+
+// Querier runs a query (a pool, a connection, a transaction).
+type Querier interface {
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
+
+// CheckArchiveModule loads the server's archive_library in a session, the one way to learn it
+// is missing or broken: the archiver that should use it only logs to the server log. No
+// archive_library set: nothing to check. The connection must be a superuser's (LOAD).
+func CheckArchiveModule(ctx context.Context, q Querier) error {
+	var lib string
+	if err := q.QueryRow(ctx, `SELECT coalesce(current_setting('archive_library', true), '')`).Scan(&lib); err != nil {
+		return fmt.Errorf("read archive_library: %w", err)
+	}
+	if lib == "" {
+		return nil
+	}
+	if _, err := q.Exec(ctx, `LOAD `+quoteLiteral(lib)); err != nil {
+		return fmt.Errorf("%w (%q): %v", ErrArchiveModule, lib, err)
+	}
+	return nil
+}
+
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // BaseBackupInfo describes a base backup, as written beside it (NAME.json).
 type BaseBackupInfo struct {
@@ -262,6 +293,9 @@ type RecoverOptions struct {
 	// backup finished after Target cannot reach it.
 	Target   time.Time
 	Progress func(msg string) // nil: quiet
+	// killAt, in tests only (WithKillAt), is called at each step of the recovery: a test
+	// makes it panic to stop the recovery there, as a kill would.
+	killAt func(step string)
 }
 
 // ErrBeforeBase is a recovery target earlier than the end of the base backup: no replay of it
@@ -332,6 +366,22 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 	if err != nil {
 		return "", err
 	}
+	killAt := o.killAt
+	if killAt == nil {
+		killAt = func(string) {}
+	}
+	// A recovery interrupted earlier is undone first, or, when it had finished, kept: then
+	// this run is its completion.
+	resolved, err := resolveInterruptedRecovery(ctx, l, bin, log)
+	if err != nil {
+		return "", err
+	}
+	if resolved != nil {
+		say("%s", resolved.Message)
+		if resolved.Completed {
+			return resolved.Previous, nil
+		}
+	}
 	hasCluster := fileExists(filepath.Join(l.data, "PG_VERSION"))
 	if hasCluster {
 		if err := checkDataDir(l.data); err != nil {
@@ -357,8 +407,15 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 		previous = filepath.Join(l.root, "data-before-recovery-"+stamp)
 	}
 	staging := filepath.Join(l.root, ".data-recovering-"+stamp)
+	journal := recoveryJournal{Step: stepUnpack, Staging: staging, Previous: previous, HadCluster: hasCluster}
+	if err := writeJournal(l, journal); err != nil {
+		return "", err
+	}
+	// Returned without a recovery: nothing to undo at the next start.
+	dropJournal := func() { _ = os.Remove(filepath.Join(l.root, RecoveryJournalFile)) }
 	say("unpacking %s", filepath.Base(o.Base))
 	if err := unpackBase(o.Base, staging); err != nil {
+		dropJournal()
 		_ = os.RemoveAll(staging)
 		return "", fmt.Errorf("unpack the base backup: %w", err)
 	}
@@ -368,21 +425,37 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 	}
 	if err := writeRecoveryConfig(staging, sources, o.Target); err != nil {
 		_ = os.RemoveAll(staging)
+		dropJournal()
+		return "", err
+	}
+	killAt("unpacked")
+	journal.Step = stepSwap
+	if err := writeJournal(l, journal); err != nil {
+		_ = os.RemoveAll(staging)
+		dropJournal()
 		return "", err
 	}
 	if hasCluster {
 		if err := os.Rename(l.data, previous); err != nil {
 			_ = os.RemoveAll(staging)
+			dropJournal()
 			return "", fmt.Errorf("set the current database aside: %w", err)
 		}
 	}
+	killAt("set-aside")
 	if err := os.Rename(staging, l.data); err != nil {
 		if hasCluster {
 			_ = os.Rename(previous, l.data)
 		}
+		dropJournal()
 		return "", err
 	}
+	journal.Step = stepReplay
+	if err := writeJournal(l, journal); err != nil {
+		return "", err // the next start undoes the swap (the journal says swap)
+	}
 	putBack := func(cause error) (string, error) {
+		defer dropJournal()
 		failed := filepath.Join(l.root, "data-failed-recovery-"+stamp)
 		if err := os.Rename(l.data, failed); err != nil {
 			return "", errors.Join(cause, fmt.Errorf("the recovered cluster could not be moved aside; the previous one is in %s: %w", previous, err))
@@ -400,6 +473,7 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 	if err != nil {
 		return putBack(err)
 	}
+	killAt("replaying")
 	if err := r.waitPromoted(ctx); err != nil {
 		r.stop(ctx, "immediate")
 		return putBack(err)
@@ -408,10 +482,18 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 		r.stop(ctx, "immediate")
 		return putBack(err)
 	}
+	killAt("recovered")
+	journal.Step = stepDone
+	if err := writeJournal(l, journal); err != nil {
+		r.stop(ctx, "immediate")
+		return putBack(err)
+	}
+	killAt("done")
 	say("recovered; stopping the server")
 	if err := r.stop(ctx, "fast"); err != nil {
-		return previous, err
+		return previous, err // the journal stays: the next start stops it and keeps the recovery
 	}
+	dropJournal()
 	return previous, nil
 }
 

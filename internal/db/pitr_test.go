@@ -3,6 +3,7 @@ package db_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,5 +170,177 @@ func TestPointInTimeRecovery(t *testing.T) {
 	defer d.Close()
 	if got := rows(d); len(got) < 3 || got[0] != "before the base backup" {
 		t.Fatalf("on the new computer: %q", got)
+	}
+}
+
+// TestInterruptedRecoveryIsUndoneOrCompleted: a recovery killed at any of its steps leaves a
+// data dir that starts, never with a trusting pg_hba.conf or recovery settings: either the
+// cluster from before it (undone; a re-run of the recovery completes it) or, once the recovered
+// cluster was complete, the recovered one.
+func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root, err := os.MkdirTemp(dbtest.Root(), "pitr-kill-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(root) })
+	data, wal, bases := filepath.Join(root, "data"), filepath.Join(root, "backups", "wal"), filepath.Join(root, "backups", "base")
+	pg := filepath.Join(data, "pg")
+	if err := os.MkdirAll(wal, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *db.DB {
+		t.Helper()
+		d, err := db.Open(ctx, db.OpenOptions{DataDir: data, Parameters: db.ArchiveParameters(wal)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	rows := func(d *db.DB) []string {
+		t.Helper()
+		r, err := d.Pool.Query(ctx, `SELECT v FROM t ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(r, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	insert := func(d *db.DB, v string) time.Time {
+		t.Helper()
+		var at time.Time
+		if err := d.Pool.QueryRow(ctx, `INSERT INTO t (v) VALUES ($1) RETURNING clock_timestamp()`, v).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	clean := func(when string) {
+		t.Helper()
+		hba, err := os.ReadFile(filepath.Join(pg, "data", "pg_hba.conf"))
+		if err != nil {
+			t.Fatalf("%s: %v", when, err)
+		}
+		for _, line := range strings.Split(string(hba), "\n") {
+			if f := strings.Fields(line); len(f) > 0 && !strings.HasPrefix(f[0], "#") && f[len(f)-1] == "trust" {
+				t.Fatalf("%s: pg_hba.conf trusts: %s", when, line)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(pg, "data", "recovery.signal")); err == nil {
+			t.Fatalf("%s: recovery.signal left", when)
+		}
+		auto, _ := os.ReadFile(filepath.Join(pg, "data", "postgresql.auto.conf"))
+		for _, line := range strings.Split(string(auto), "\n") {
+			if strings.HasPrefix(line, "restore_command") || strings.HasPrefix(line, "recovery_target") {
+				t.Fatalf("%s: recovery setting left in postgresql.auto.conf: %s", when, line)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(pg, "recovery-journal.json")); err == nil {
+			t.Fatalf("%s: the recovery journal is left", when)
+		}
+		if left, _ := filepath.Glob(filepath.Join(pg, ".data-recovering-*")); len(left) > 0 {
+			t.Fatalf("%s: staging left: %v", when, left)
+		}
+	}
+
+	d := open()
+	if _, err := d.Pool.Exec(ctx, `CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	base, err := d.BaseBackup(ctx, bases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insert(d, "kept")
+	target := insert(d, "kept too").Add(10 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	insert(d, "after the target")
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	recovered := []string{"kept", "kept too"}
+	killed := errors.New("killed")
+	recoverTo := func(at string) (previous string, err error) {
+		t.Helper()
+		defer func() {
+			if p := recover(); p != nil {
+				if p != killed {
+					panic(p)
+				}
+				err = killed
+			}
+		}()
+		o := db.RecoverOptions{Embedded: db.EmbeddedOptions{Dir: pg, Parameters: db.ArchiveParameters(wal)},
+			Base: filepath.Join(bases, base.File), WALDir: wal, Target: target}
+		return db.RecoverTo(ctx, db.WithKillAt(o, func(step string) {
+			if step == at {
+				panic(killed)
+			}
+		}))
+	}
+
+	for i, c := range []struct {
+		step     string
+		complete bool // the recovery was complete: kept, not undone
+	}{{"unpacked", false}, {"set-aside", false}, {"replaying", false}, {"recovered", false}, {"done", true}} {
+		// The cluster in place has a row the recovery will not bring back.
+		d = open()
+		marker := fmt.Sprintf("written before kill %d", i)
+		insert(d, marker)
+		before := rows(d)
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := recoverTo(c.step); !errors.Is(err, killed) {
+			t.Fatalf("%s: the recovery was not stopped there: %v", c.step, err)
+		}
+		d = open() // resolves the interrupted recovery
+		clean(c.step + ", next start")
+		got := rows(d)
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if c.complete {
+			if !slices.Equal(got, recovered) {
+				t.Fatalf("killed at %s: rows %q, want the recovered %q", c.step, got, recovered)
+			}
+			continue
+		}
+		if !slices.Equal(got, before) {
+			t.Fatalf("killed at %s: rows %q, want those from before %q", c.step, got, before)
+		}
+		// A re-run completes it.
+		if _, err := recoverTo(""); err != nil {
+			t.Fatalf("re-run after a kill at %s: %v", c.step, err)
+		}
+		d = open()
+		clean(c.step + ", re-run")
+		if got := rows(d); !slices.Equal(got, recovered) {
+			t.Fatalf("re-run after a kill at %s: rows %q, want %q", c.step, got, recovered)
+		}
+		if err := d.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Killed once complete, then the recovery re-run (not a start): it completes without
+	// replaying again.
+	if _, err := recoverTo("done"); !errors.Is(err, killed) {
+		t.Fatal(err)
+	}
+	started := time.Now()
+	previous, err := recoverTo("")
+	if err != nil || previous == "" {
+		t.Fatalf("re-run after a complete recovery: %q %v", previous, err)
+	}
+	t.Logf("completing a finished recovery took %v", time.Since(started))
+	d = open()
+	defer d.Close()
+	clean("done, re-run")
+	if got := rows(d); !slices.Equal(got, recovered) {
+		t.Fatalf("rows %q, want %q", got, recovered)
 	}
 }

@@ -97,6 +97,7 @@ var whoMay = map[string][]string{
 	"PATCH /api/v1/settings":                       {auth.RoleAdmin},
 	"GET /api/v1/backups/folder":                   {auth.RoleAdmin},
 	"PUT /api/v1/backups/folder":                   {auth.RoleAdmin},
+	"DELETE /api/v1/backups/leftovers/{name}":      {auth.RoleAdmin},
 	"GET /api/v1/backups/restore":                  {auth.RoleAdmin},
 	"POST /api/v1/backups/restore":                 {auth.RoleAdmin},
 

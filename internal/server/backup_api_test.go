@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"chelal/internal/appointments"
 	"chelal/internal/auth"
@@ -106,4 +107,42 @@ func TestRestoreNeedsTheEmbeddedServer(t *testing.T) {
 	if problemType(t, admin.do("POST", "/api/v1/backups/restore", map[string]any{"file": "x.chelal-backup"})) != "restore-unavailable" {
 		t.Error("a restore on an external server was not refused")
 	}
+}
+
+// TestDisksAndLeftoversThroughTheAPI: the backups list shows the backup folder's disk space
+// and the leftovers; an administrator removes a leftover by name (twice: 404), nobody else can.
+func TestDisksAndLeftoversThroughTheAPI(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	dir := t.TempDir()
+	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
+	a.newUser("boss", auth.RoleAdmin)
+	a.newUser("doc", auth.RoleDoctor)
+	admin := a.login("boss", "10.0.0.1")
+	temp := filepath.Join(backup.WALDir(dir), "archtemp.000000010000000000000001.1.2")
+	if err := os.MkdirAll(filepath.Dir(temp), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(temp, []byte("half a segment"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-48 * time.Hour)
+	_ = os.Chtimes(temp, old, old)
+	got := expect(t, admin.do("GET", "/api/v1/backups", nil), 200)
+	disks := got["disks"].([]any)
+	if len(disks) != 1 || disks[0].(map[string]any)["name"] != "backups" || disks[0].(map[string]any)["total_bytes"].(float64) == 0 {
+		t.Fatalf("disks: %v", disks)
+	}
+	left := got["leftovers"].([]any)
+	if len(left) != 1 || left[0].(map[string]any)["name"] != filepath.Base(temp) || left[0].(map[string]any)["bytes"].(float64) != 14 {
+		t.Fatalf("leftovers: %v", left)
+	}
+	path := "/api/v1/backups/leftovers/" + filepath.Base(temp)
+	expect(t, a.login("doc", "10.0.0.2").do("DELETE", path, nil), 403)
+	expect(t, admin.do("DELETE", path, nil), 204)
+	if _, err := os.Stat(temp); !os.IsNotExist(err) {
+		t.Fatalf("the leftover is still there: %v", err)
+	}
+	expect(t, admin.do("DELETE", path, nil), 404)
+	expect(t, admin.do("DELETE", "/api/v1/backups/leftovers/..%2Fchelal.lock", nil), 404)
 }

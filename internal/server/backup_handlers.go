@@ -7,6 +7,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/backup"
+	"chelal/internal/db"
 )
 
 type backupList struct {
@@ -14,18 +15,55 @@ type backupList struct {
 	// Archive is the point-in-time archive of the backup folder (WAL and base backups): how
 	// big, and how far back a recovery can go.
 	Archive backup.ArchiveUsage `json:"archive"`
+	// Disks is the free space of the data dir's disk and the backup folder's.
+	Disks []backup.DiskSpace `json:"disks"`
+	// WALGap is WAL dropped without archiving (a failing archive was capped): recovery cannot
+	// reach past its start until a base backup follows it. Null: the archive is continuous.
+	WALGap *db.WALGap `json:"wal_gap"`
+	// Leftovers are what interrupted or superseded work left behind, removable one by one.
+	Leftovers []backup.Leftover `json:"leftovers"`
+	// LeftoverDays is how many days leftovers are kept before Chelal removes them itself.
+	LeftoverDays int `json:"leftover_days"`
 }
 
 func (s *server) listBackups(r *http.Request, _ none) (backupList, error) {
+	dataDir := ""
+	if e := s.db.Embedded(); e != nil {
+		dataDir = e.Dir()
+	}
+	keep := s.backups.LeftoverRetention
+	if keep == 0 {
+		keep = backup.DefaultLeftoverRetention
+	}
+	out := backupList{Items: []backup.Info{}, Disks: backup.Disks(dataDir, s.backups.dir(), s.backups.LowDisk), LeftoverDays: int(keep.Hours() / 24)}
+	if out.Disks == nil {
+		out.Disks = []backup.DiskSpace{}
+	}
+	var err error
+	if out.WALGap, err = s.db.WALGap(); err != nil {
+		return out, err
+	}
+	if out.Leftovers, err = backup.Leftovers(r.Context(), s.db, s.backups.dir(), time.Now()); err != nil {
+		return out, err
+	}
 	if s.backups.dir() == "" {
-		return backupList{Items: []backup.Info{}}, nil
+		return out, nil
 	}
-	items, err := backup.List(s.backups.dir())
+	if out.Items, err = backup.List(s.backups.dir()); err != nil {
+		return out, err
+	}
+	out.Archive, err = backup.Usage(s.backups.dir())
+	return out, err
+}
+
+// removeLeftover removes one of the leftovers listBackups lists (anything else: 404).
+func (s *server) removeLeftover(r *http.Request, _ none) (none, error) {
+	l, err := backup.RemoveLeftover(r.Context(), s.db, s.backups.dir(), r.PathValue("name"), time.Now())
 	if err != nil {
-		return backupList{}, err
+		return none{}, err
 	}
-	usage, err := backup.Usage(s.backups.dir())
-	return backupList{Items: items, Archive: usage}, err
+	s.log.Info("leftover removed", "name", l.Name, "kind", l.Kind, "bytes", l.Bytes, "by", actorOf(r).UserID)
+	return none{}, nil
 }
 
 // createBackup writes and verifies a backup now. It can take minutes on a large database, so

@@ -65,6 +65,11 @@ type BackupConfig struct {
 	Dir        string         // "" : backups are not available through the API (unless Folder)
 	Folder     *backup.Folder // the backup folder an administrator may move; overrides Dir
 	Passphrase string         // "" : not encrypted
+	// LeftoverRetention is how long the schedule keeps leftovers (0: the default), shown
+	// beside them.
+	LeftoverRetention time.Duration
+	// LowDisk is the free space under which a disk is shown low (0: the default).
+	LowDisk uint64
 }
 
 // dir is the backup folder now ("" : none).

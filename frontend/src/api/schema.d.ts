@@ -245,6 +245,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/backups/leftovers/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a leftover the backups list shows (a cluster kept by a recovery, an unused database, a temporary file) */
+        delete: operations["removeLeftover"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/backups/restore": {
         parameters: {
             query?: never;
@@ -1274,7 +1291,12 @@ export interface components {
         };
         BackupList: {
             archive: components["schemas"]["ArchiveUsage"];
+            disks: components["schemas"]["DiskSpace"][];
             items: components["schemas"]["Info"][];
+            /** Format: int64 */
+            leftover_days: number;
+            leftovers: components["schemas"]["Leftover"][];
+            wal_gap: components["schemas"]["WALGap"] | null;
         };
         Batch: {
             batch_number: string;
@@ -1545,6 +1567,15 @@ export interface components {
             code: string;
             password: string;
         };
+        DiskSpace: {
+            dir: string;
+            error?: string;
+            free_bytes: number;
+            low: boolean;
+            /** @enum {string} */
+            name: "data" | "backups";
+            total_bytes: number;
+        };
         Dispense: {
             batches: components["schemas"]["DispensedBatch"][];
             /** Format: date-time */
@@ -1804,6 +1835,15 @@ export interface components {
              * @description the catalog service (kind service)
              */
             service_id?: number;
+        };
+        Leftover: {
+            /** Format: int64 */
+            bytes: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @enum {string} */
+            kind: "cluster_before_recovery" | "failed_recovery" | "recovery_staging" | "base_check" | "archive_temp" | "database";
+            name: string;
         };
         LinkParams: {
             allergy_override_reason?: string;
@@ -2575,6 +2615,16 @@ export interface components {
             /** Format: int64 */
             version: number;
             weight: number | null;
+        };
+        WALGap: {
+            first: string;
+            /** Format: date-time */
+            last: string;
+            last_wal: string;
+            /** Format: int64 */
+            segments: number;
+            /** Format: date-time */
+            since: string;
         };
         WriteOffParams: {
             /** @description Defaults to "expired". */
@@ -3993,6 +4043,62 @@ export interface operations {
             };
             /** @description Unprocessable Entity */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLeftover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

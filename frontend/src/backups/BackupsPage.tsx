@@ -16,6 +16,7 @@ import { formatDateTime } from '../i18n/format';
 import { chooseOpenFile } from '../platform/desktop';
 import { formatMegabytes } from './age';
 import { BackupFolderCard } from './BackupFolderCard';
+import { DisksCard } from './DisksCard';
 import { BACKUPS_KEY, useBackupFolder, useBackupList } from './queries';
 import { RestoreDialog } from './RestoreDialog';
 import { formatBytes } from './restore';
@@ -186,6 +187,7 @@ export function BackupsPage() {
       )}
       {backups.data && <ArchiveCard archive={backups.data.archive} />}
       <BackupFolderCard />
+      {backups.data && <DisksCard list={backups.data} />}
       <RestoreDialog file={restoring} onClose={() => setRestoring(null)} />
     </Stack>
   );

@@ -1,11 +1,12 @@
 // HomePage: the start screen of each role: a greeting, the day at the reception (the queue and
 // the next appointments) for those who work the schedule, the age of the last verified backup
-// for administrators, and the role's work areas.
+// and low disk space warnings for administrators, and the role's work areas.
 import { Card, Group, SimpleGrid, Stack, Text, ThemeIcon, Title, UnstyledButton } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { TodayCards } from '../appointments/TodayCards';
+import { DiskWarning } from '../backups/DiskWarning';
 import { LastBackupLine } from '../backups/LastBackupLine';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
@@ -27,6 +28,7 @@ export function HomePage() {
         </Text>
       </div>
       {can('backups.manage') && <LastBackupLine />}
+      {can('backups.manage') && <DiskWarning />}
       {can('appointments.read') && <TodayCards />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>
