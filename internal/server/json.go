@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"reflect"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
