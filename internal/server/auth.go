@@ -132,7 +132,7 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 	}
 	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
 	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v <= 0 {
+	if err != nil || v <= 0 || !db.FitsInteger(v) { // versions are integer (int4) columns
 		return 0, apperr.Invalid(apperr.FieldError{Field: "If-Match", Code: apperr.CodeInvalid, Message: "If-Match must be the record's version number."})
 	}
 	return v, nil

@@ -74,6 +74,11 @@ var hostileQuery = []string{"", "%00", "a%00b", "%FF", "caf%C3", "%F0%9F%92%8A",
 	"2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "1.5", "true", "%25", "_",
 	"2026-02-30", "9999-12-31", "2026-13-01T00:00:00Z", strings.Repeat("x", 10_000)}
 
+// hostileHeaders are values for If-Match and Idempotency-Key (a real client cannot send a
+// NUL in a header; bytes past ASCII it can).
+var hostileHeaders = []string{"", "1", `W/"1"`, `"2147483648"`, "2147483648", "9223372036854775807", "-1", "\xff\xfe",
+	"caf\xc3", "💊", strings.Repeat("k", 10_000), "*"}
+
 // fuzzOp is one operation of the document.
 type fuzzOp struct {
 	id, method, path string
@@ -96,7 +101,9 @@ type fuzzCase struct {
 	query []string          // raw "name=value" pairs
 	body  []byte            // nil: no body
 	ctype string
-	note  string // what is hostile about it, for the failure report
+	// header: extra request headers (If-Match, Idempotency-Key)
+	header map[string]string
+	note   string // what is hostile about it, for the failure report
 }
 
 // fuzzer is the API on its own database with an administrator's session.
@@ -182,7 +189,7 @@ func (f *fuzzer) newAdmin() {
 }
 
 // send makes one request with the session.
-func (f *fuzzer) send(method, target string, body []byte, ctype string) *httptest.ResponseRecorder {
+func (f *fuzzer) send(method, target string, body []byte, ctype string, header ...map[string]string) *httptest.ResponseRecorder {
 	var r *http.Request
 	if body != nil {
 		r = httptest.NewRequest(method, target, bytes.NewReader(body))
@@ -190,10 +197,15 @@ func (f *fuzzer) send(method, target string, body []byte, ctype string) *httptes
 	} else {
 		r = httptest.NewRequest(method, target, nil)
 	}
-	r.RemoteAddr = "10.9.9.9:40000"
+	r.RemoteAddr = fmt.Sprintf("10.9.%d.%d:40000", f.admins/200, f.admins%200)
 	if f.cookie != "" {
 		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: f.cookie})
 		r.Header.Set(CSRFHeader, f.csrf)
+	}
+	for _, h := range header {
+		for k, v := range h {
+			r.Header.Set(k, v)
+		}
 	}
 	w := httptest.NewRecorder()
 	f.h.ServeHTTP(w, r)
@@ -671,6 +683,13 @@ func (f *fuzzer) systematic(rng *rand.Rand, op *fuzzOp) []fuzzCase {
 			}
 		}
 	}
+	if op.method != "GET" && (op.body != nil || len(op.pathParams) > 0) { // not createBackup: a second each
+		for _, h := range []string{"If-Match", "Idempotency-Key"} {
+			for _, v := range hostileHeaders {
+				with(h+": "+short(v), func(c *fuzzCase) { c.header = map[string]string{h: v} })
+			}
+		}
+	}
 	if op.body != nil || len(op.rawBody) > 0 {
 		for _, raw := range []string{"", "{}", "[]", "null", `"x"`, "1", "{", `{"a":1}`, "{\"x\":\"\x00\"}", `{"id":"\u0000"}`, "\xff"} {
 			with("raw body "+short(raw), func(c *fuzzCase) { c.body, c.ctype = []byte(raw), "application/json" })
@@ -740,7 +759,7 @@ func (f *fuzzer) run(c fuzzCase) string {
 
 // exchange sends c, counts a success, and logs in again when the request ended the session.
 func (f *fuzzer) exchange(op *fuzzOp, c fuzzCase) *httptest.ResponseRecorder {
-	w := f.send(op.method, f.target(op, c), c.body, c.ctype)
+	w := f.send(op.method, f.target(op, c), c.body, c.ctype, c.header)
 	if w.Code < 300 {
 		f.succeeded[op.id]++
 	}
@@ -899,11 +918,12 @@ func (f *fuzzer) validate(s map[string]any, v any, at string) string {
 
 // corpusCase is one request of testdata/apifuzz/corpus.json.
 type corpusCase struct {
-	Op    string            `json:"op"`
-	Path  map[string]string `json:"path,omitempty"`  // raw path values
-	Query []string          `json:"query,omitempty"` // raw name=value pairs
-	Body  *string           `json:"body,omitempty"`  // the body's bytes, as a JSON string
-	Why   string            `json:"why"`
+	Op     string            `json:"op"`
+	Path   map[string]string `json:"path,omitempty"`   // raw path values
+	Query  []string          `json:"query,omitempty"`  // raw name=value pairs
+	Body   *string           `json:"body,omitempty"`   // the body's bytes, as a JSON string
+	Header map[string]string `json:"header,omitempty"` // extra request headers
+	Why    string            `json:"why"`
 }
 
 func loadCorpus(tb testing.TB) []corpusCase {
@@ -920,7 +940,7 @@ func loadCorpus(tb testing.TB) []corpusCase {
 }
 
 func (cc corpusCase) fuzzCase() fuzzCase {
-	c := fuzzCase{op: cc.Op, path: cc.Path, query: cc.Query, note: "corpus: " + cc.Why}
+	c := fuzzCase{op: cc.Op, path: cc.Path, query: cc.Query, header: cc.Header, note: "corpus: " + cc.Why}
 	if cc.Body != nil {
 		c.body, c.ctype = []byte(*cc.Body), "application/json"
 	}
