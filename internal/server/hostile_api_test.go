@@ -60,7 +60,7 @@ func TestHostileInput(t *testing.T) {
 		{name: "NUL in a JSON string", method: "POST", target: "/api/v1/patients",
 			body: `{"first_name":"Am\u0000ina","last_name":"Otieno","date_of_birth":"1990-04-02","gender":"female"}`, status: 422, field: "first_name"},
 		{name: "NUL in a nested JSON string", method: "POST", target: "/api/v1/bills",
-			body: fmt.Sprintf(`{"patient_id":%d,"items":[{"kind":"credit","amount":"1.00","description":"\u0000"}]}`, patient),
+			body:   fmt.Sprintf(`{"patient_id":%d,"items":[{"kind":"credit","amount":"1.00","description":"\u0000"}]}`, patient),
 			status: 422, field: "items.0.description"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
