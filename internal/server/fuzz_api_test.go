@@ -782,7 +782,8 @@ func (f *fuzzer) target(op *fuzzOp, c fuzzCase) string {
 	return target
 }
 
-// check is the oracle: below 500, problems for errors, documented statuses, valid successes.
+// check is the oracle: below 500, every status declared by the document, problems (valid
+// against the Problem schema) for errors, successes valid against their response schema.
 func (f *fuzzer) check(op *fuzzOp, w *httptest.ResponseRecorder) string {
 	status := strconv.Itoa(w.Code)
 	ct, _, _ := strings.Cut(w.Header().Get("Content-Type"), ";")
@@ -790,6 +791,9 @@ func (f *fuzzer) check(op *fuzzOp, w *httptest.ResponseRecorder) string {
 	case w.Code >= 500:
 		return fmt.Sprintf("status %d: %s", w.Code, f.lastError())
 	case w.Code >= 400:
+		if _, ok := op.responses[status]; !ok {
+			return fmt.Sprintf("status %d is not in the document's responses", w.Code)
+		}
 		if ct != problemContentType {
 			return fmt.Sprintf("status %d with Content-Type %q, not a problem", w.Code, ct)
 		}
