@@ -31,7 +31,7 @@ func (b *logBuffer) String() string {
 }
 
 // testLogger returns a logger writing JSON lines into a buffer the test can read.
-func testLogger(t testing.TB) (*slog.Logger, *logBuffer) {
+func testLogger(t *testing.T) (*slog.Logger, *logBuffer) {
 	t.Helper()
 	b := &logBuffer{}
 	return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug})), b
