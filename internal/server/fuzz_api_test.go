@@ -631,8 +631,9 @@ func (f *fuzzer) base(rng *rand.Rand, op *fuzzOp) (fuzzCase, any) {
 // hostile value is the only thing wrong and goes as deep as the operation does.
 func (f *fuzzer) systematic(rng *rand.Rand, op *fuzzOp) []fuzzCase {
 	base, body := f.base(rng, op)
-	for range 8 {
-		if op.method == "GET" || op.id == "logout" || f.status(base) < 300 {
+	for range 16 {
+		noInput := len(op.pathParams)+len(op.query) == 0 && op.body == nil && len(op.rawBody) == 0
+		if noInput || op.id == "logout" || f.status(base) < 300 {
 			break
 		}
 		base, body = f.base(rng, op)
