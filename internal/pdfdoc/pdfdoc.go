@@ -57,10 +57,10 @@ func newGlyphs() glyphs {
 // Replacement is what a character the font cannot show prints as.
 const Replacement = '\uFFFD'
 
-// Printable returns text as the document prints it: composed (NFC, so "u" and a combining
+// printable returns text as the document prints it: composed (NFC, so "u" and a combining
 // tilde become "ũ", which the font has), tabs as spaces, line breaks kept, and every other
 // character the font lacks (controls included) as Replacement.
-func (d *Doc) Printable(text string) string {
+func (d *Doc) printable(text string) string {
 	return d.glyphs.printable(text)
 }
 
@@ -121,7 +121,7 @@ func New(size Size, clinic, title string, created time.Time) *Doc {
 	p.SetCreationDate(created)
 	p.SetModificationDate(created)
 	d := &Doc{pdf: p, margin: margin, base: base, glyphs: newGlyphs()}
-	clinic, title = d.Printable(clinic), d.Printable(title)
+	clinic, title = d.printable(clinic), d.printable(title)
 	p.SetTitle(title, true)
 	p.SetCreator("Chelal", true)
 	p.AliasNbPages("")
@@ -160,14 +160,14 @@ func (d *Doc) Space(mm float64) { d.pdf.Ln(mm) }
 
 // Heading writes a bold line.
 func (d *Doc) Heading(text string) {
-	text = d.Printable(text)
+	text = d.printable(text)
 	d.pdf.SetFont(family, "B", d.base+1)
 	d.pdf.MultiCell(0, (d.base+1)*0.5, text, "", "L", false)
 }
 
 // Field writes "label: value" with the label in bold; long values wrap.
 func (d *Doc) Field(label, value string) {
-	label, value = d.Printable(label), d.Printable(value)
+	label, value = d.printable(label), d.printable(value)
 	d.pdf.SetFont(family, "B", d.base)
 	lw := d.pdf.GetStringWidth(label+": ") + 1
 	d.pdf.CellFormat(lw, d.base*0.5, label+":", "", 0, "L", false, 0, "")
@@ -177,7 +177,7 @@ func (d *Doc) Field(label, value string) {
 
 // Paragraph writes wrapped text.
 func (d *Doc) Paragraph(text string) {
-	text = d.Printable(text)
+	text = d.printable(text)
 	d.pdf.SetFont(family, "", d.base)
 	d.pdf.MultiCell(0, d.base*0.5, text, "", "L", false)
 }
@@ -204,7 +204,7 @@ func (d *Doc) Table(cols []Column, rows [][]string) {
 	row := func(cells []string, style string) {
 		cells = slices.Clone(cells)
 		for i := range cells {
-			cells[i] = d.Printable(cells[i])
+			cells[i] = d.printable(cells[i])
 		}
 		d.pdf.SetFont(family, style, d.base)
 		height := line
@@ -243,7 +243,7 @@ func (d *Doc) Table(cols []Column, rows [][]string) {
 
 // Signature writes a line to sign on, with its caption below.
 func (d *Doc) Signature(caption string) {
-	caption = d.Printable(caption)
+	caption = d.printable(caption)
 	d.Space(12)
 	y := d.pdf.GetY()
 	w := d.width() * 0.5

@@ -94,8 +94,8 @@ func TestPrintable(t *testing.T) {
 		{"أم", "\uFFFD\uFFFD"},
 		{"a\tb\r\nc\x01", "a b \nc\uFFFD"},
 	} {
-		if got := d.Printable(c.in); got != c.want {
-			t.Errorf("Printable(%q) = %q, want %q", c.in, got, c.want)
+		if got := d.printable(c.in); got != c.want {
+			t.Errorf("printable(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
