@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
+	"chelal/internal/db"
 )
 
 // Actions the application records (the triggers record create, update and delete).
@@ -199,11 +200,12 @@ func EncodeCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
 }
 
-// DecodeCursor reads a cursor made by EncodeCursor.
+// DecodeCursor reads a cursor made by EncodeCursor. Anything else, an id past the range of the
+// id columns included, is an ErrInvalid naming the field "cursor".
 func DecodeCursor(c string) (int64, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err == nil {
-		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && id > 0 {
+		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && db.ValidID(id) {
 			return id, nil
 		}
 	}

@@ -1,16 +1,22 @@
 // Package pdfdoc writes Chelal's printable documents (prescriptions, receipts) as PDF: a clinic
 // header, a title, labelled lines, tables and a signature line. The Go fonts are embedded, so
 // every script they cover (Latin with accents, Greek, Cyrillic) prints without any download.
+// Text the fonts cannot show (Arabic, Ge'ez, CJK, emoji: anything the UI accepts) prints as
+// U+FFFD, one per character, and never stops the document: the PDF writer panics on a
+// character outside the Basic Multilingual Plane, so no such character ever reaches it.
 package pdfdoc
 
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/go-pdf/fpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 )
 
 const family = "go"
@@ -29,6 +35,75 @@ type Doc struct {
 	pdf    *fpdf.Fpdf
 	margin float64
 	base   float64 // body font size in points
+	glyphs glyphs  // what the font can show
+}
+
+// glyphs answers whether the embedded font has a glyph for a rune. The regular and bold Go
+// fonts cover the same characters, so the regular one answers for both.
+type glyphs struct {
+	font *sfnt.Font
+	buf  sfnt.Buffer
+	has  map[rune]bool
+}
+
+func newGlyphs() glyphs {
+	f, err := sfnt.Parse(goregular.TTF)
+	if err != nil { // the embedded font always parses; without it, only ASCII is trusted
+		f = nil
+	}
+	return glyphs{font: f, has: map[rune]bool{}}
+}
+
+// Replacement is what a character the font cannot show prints as.
+const Replacement = '\uFFFD'
+
+// printable returns text as the document prints it: composed (NFC, so "u" and a combining
+// tilde become "ũ", which the font has), tabs as spaces, line breaks kept, and every other
+// character the font lacks (controls included) as Replacement.
+func (d *Doc) printable(text string) string {
+	return d.glyphs.printable(text)
+}
+
+func (g *glyphs) printable(text string) string {
+	ok := true
+	for _, r := range text {
+		if r >= 0x80 || r < 0x20 || r == 0x7f {
+			ok = false
+			break
+		}
+	}
+	if ok { // printable ASCII: the font has it all
+		return text
+	}
+	text = norm.NFC.String(text)
+	out := make([]rune, 0, len(text))
+	for _, r := range text {
+		switch {
+		case r == '\n':
+		case r == '\t' || r == '\r':
+			r = ' '
+		case !g.covers(r):
+			r = Replacement
+		}
+		out = append(out, r)
+	}
+	return string(out)
+}
+
+func (g *glyphs) covers(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f || r > 0xFFFF: // controls; beyond the BMP, which the writer cannot encode
+		return false
+	case g.font == nil:
+		return r < 0x7f
+	}
+	if has, seen := g.has[r]; seen {
+		return has
+	}
+	i, err := g.font.GlyphIndex(&g.buf, r)
+	has := err == nil && i != 0
+	g.has[r] = has
+	return has
 }
 
 // New starts a document of one page size with the clinic's header and a title. created is the
@@ -45,10 +120,11 @@ func New(size Size, clinic, title string, created time.Time) *Doc {
 	p.SetAutoPageBreak(true, margin)
 	p.SetCreationDate(created)
 	p.SetModificationDate(created)
+	d := &Doc{pdf: p, margin: margin, base: base, glyphs: newGlyphs()}
+	clinic, title = d.printable(clinic), d.printable(title)
 	p.SetTitle(title, true)
 	p.SetCreator("Chelal", true)
 	p.AliasNbPages("")
-	d := &Doc{pdf: p, margin: margin, base: base}
 	p.SetFooterFunc(func() {
 		if p.PageCount() < 2 && size.W < 100 {
 			return
@@ -84,12 +160,14 @@ func (d *Doc) Space(mm float64) { d.pdf.Ln(mm) }
 
 // Heading writes a bold line.
 func (d *Doc) Heading(text string) {
+	text = d.printable(text)
 	d.pdf.SetFont(family, "B", d.base+1)
 	d.pdf.MultiCell(0, (d.base+1)*0.5, text, "", "L", false)
 }
 
 // Field writes "label: value" with the label in bold; long values wrap.
 func (d *Doc) Field(label, value string) {
+	label, value = d.printable(label), d.printable(value)
 	d.pdf.SetFont(family, "B", d.base)
 	lw := d.pdf.GetStringWidth(label+": ") + 1
 	d.pdf.CellFormat(lw, d.base*0.5, label+":", "", 0, "L", false, 0, "")
@@ -99,6 +177,7 @@ func (d *Doc) Field(label, value string) {
 
 // Paragraph writes wrapped text.
 func (d *Doc) Paragraph(text string) {
+	text = d.printable(text)
 	d.pdf.SetFont(family, "", d.base)
 	d.pdf.MultiCell(0, d.base*0.5, text, "", "L", false)
 }
@@ -123,6 +202,10 @@ func (d *Doc) Table(cols []Column, rows [][]string) {
 	}
 	line := d.base * 0.5
 	row := func(cells []string, style string) {
+		cells = slices.Clone(cells)
+		for i := range cells {
+			cells[i] = d.printable(cells[i])
+		}
 		d.pdf.SetFont(family, style, d.base)
 		height := line
 		for i, c := range cells {
@@ -160,6 +243,7 @@ func (d *Doc) Table(cols []Column, rows [][]string) {
 
 // Signature writes a line to sign on, with its caption below.
 func (d *Doc) Signature(caption string) {
+	caption = d.printable(caption)
 	d.Space(12)
 	y := d.pdf.GetY()
 	w := d.width() * 0.5

@@ -49,3 +49,53 @@ func TestDocument(t *testing.T) {
 		t.Errorf("80 rows fit on %d page(s); want a page break", n)
 	}
 }
+
+// hostileText is text in every script the UI accepts, most of which the Go fonts lack, and
+// characters outside the Basic Multilingual Plane, which made the PDF writer panic.
+var hostileText = []string{
+	"Kliniki 🏥 عيادة 诊所", "Amina 💊 أمينة 阿米娜 አማኒ", "𝄞𠜎😀", "ሰባት ቀን", "ثلاث مرات", "tab\there\r\nnext line",
+	"Wanjiru\u0303 \u202eevil", "\x01\x7f", "",
+}
+
+// TestEveryScriptPrints: no text makes a document fail or panic, on either page size; what
+// the font lacks prints as the replacement character.
+func TestEveryScriptPrints(t *testing.T) {
+	t.Parallel()
+	for _, size := range []Size{A4, Receipt} {
+		for _, s := range hostileText {
+			d := New(size, s, s, time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+			d.Heading(s)
+			d.Field(s, s)
+			d.Paragraph(s)
+			d.Table([]Column{{Title: s, Share: 2}, {Title: "Dose", Share: 1, Align: "R"}}, [][]string{{s, s}, {"x", s}})
+			d.Signature(s)
+			b, err := d.Bytes()
+			if err != nil {
+				t.Fatalf("%q: %v", s, err)
+			}
+			if !bytes.HasPrefix(b, []byte("%PDF-")) {
+				t.Fatalf("%q: not a PDF", s)
+			}
+		}
+	}
+}
+
+func TestPrintable(t *testing.T) {
+	t.Parallel()
+	d := New(A4, "Clinic", "Title", time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))
+	for _, c := range []struct{ in, want string }{
+		{"Amina Otieno", "Amina Otieno"},
+		{"Wanjirũ Ngugĩ — Ωμέγα, Ибупрофен 3×/day 37°C", "Wanjirũ Ngugĩ — Ωμέγα, Ибупрофен 3×/day 37°C"},
+		{"Wanjiru\u0303", "Wanjirũ"}, // composed: the font has ũ, not the combining tilde
+		{"Amina 💊", "Amina \uFFFD"},
+		{"𝄞😀", "\uFFFD\uFFFD"},
+		{"阿米娜", "\uFFFD\uFFFD\uFFFD"},
+		{"አማ", "\uFFFD\uFFFD"},
+		{"أم", "\uFFFD\uFFFD"},
+		{"a\tb\r\nc\x01", "a b \nc\uFFFD"},
+	} {
+		if got := d.printable(c.in); got != c.want {
+			t.Errorf("printable(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -11,6 +11,7 @@
 package pharmacy
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -163,8 +164,10 @@ func decodeCursor(f *apperr.Fields, c string) string {
 	if c == "" {
 		return ""
 	}
+	// The key goes back to PostgreSQL as text: bytes that are not UTF-8, or a NUL, would fail
+	// there (SQLSTATE 22021) as a 500; no cursor this server gave out holds them.
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 1024 {
+	if err != nil || len(b) == 0 || len(b) > 1024 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
 		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
 		return ""
 	}
@@ -178,7 +181,7 @@ func decodeIDCursor(f *apperr.Fields, c string) int64 {
 		return 0
 	}
 	id, err := strconv.ParseInt(k, 10, 64)
-	if err != nil || id <= 0 {
+	if err != nil || !db.ValidID(id) {
 		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
 		return 0
 	}

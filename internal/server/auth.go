@@ -163,10 +163,11 @@ func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// pathID reads the {id} of a route; a malformed id answers 404 like an unknown one.
+// pathID reads the {id} of a route; a malformed id, or one past the id columns' range (no
+// row has it), answers 404 like an unknown one.
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	if err != nil || !db.ValidID(id) {
 		return 0, apperr.ErrNotFound
 	}
 	return id, nil
@@ -180,21 +181,26 @@ func ifMatchVersion(r *http.Request) (int64, error) {
 	}
 	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
 	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v <= 0 {
+	if err != nil || v <= 0 || !db.FitsInteger(v) { // versions are integer (int4) columns
 		return 0, apperr.Invalid(apperr.FieldError{Field: "If-Match", Code: apperr.CodeInvalid, Message: "If-Match must be the record's version number."})
 	}
 	return v, nil
 }
 
-// queryInt reads an optional integer query parameter.
+// queryInt reads an optional integer query parameter. Every one is an id filter (*_id) or a
+// small count compared with integer (int4) columns, so a value outside that range is refused
+// here (422) rather than overflowing in the query (a 500).
 func queryInt(r *http.Request, name string) (int64, error) {
 	v := r.URL.Query().Get(name)
 	if v == "" {
 		return 0, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be a whole number."})
+	}
+	if err != nil || !db.FitsInteger(n) {
+		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeOutOfRange, Message: name + ": " + intRangeMessage})
 	}
 	return n, nil
 }

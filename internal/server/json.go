@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -19,8 +20,9 @@ const DefaultMaxBodyBytes int64 = 1 << 20
 // decodeJSON reads r's body, one JSON value, into dst. It refuses what a strict API should:
 // a body that is not application/json (415), too large (413, the limit is set by the
 // route's limitBody), empty, malformed or followed by more data (400, with the byte offset),
-// holding an unknown field (400 naming it) or a value of the wrong type (422 naming the
-// field). The error is a *Problem for writeError.
+// holding an unknown field (400 naming it), a value of the wrong type, text with a NUL or an
+// id past the id columns' range (422 naming the fields, see badValues). The error is a
+// *Problem for writeError.
 func decodeJSON(r *http.Request, dst any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" || r.ContentLength != 0 {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -40,6 +42,13 @@ func decodeJSON(r *http.Request, dst any) error {
 			return tooLargeProblem(r, tooBig.Limit)
 		}
 		return newProblem(r, probBadRequest, fmt.Sprintf("The request body must hold one JSON value; more data follows at byte offset %d.", dec.InputOffset()))
+	}
+	var bad []apperr.FieldError
+	badValues(reflect.ValueOf(dst), "", &bad)
+	if len(bad) > 0 {
+		p := newProblem(r, kindProblems[apperr.ErrInvalid], "Some fields hold values that cannot be stored.")
+		p.Errors = bad
+		return p
 	}
 	return nil
 }

@@ -161,7 +161,9 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 			panic(fmt.Sprintf("server: operationId %q is used by %s and %s %s", rt.op, prev, rt.method, rt.path))
 		}
 		seenOp[rt.op] = rt.method + " " + rt.path
-		s.mux.Handle(rt.method+" "+rt.path, limitBody(rt.bodyLimit(), s.authorize(rt)))
+		served := rt
+		served.handler = refuseBadQuery(rt.handler).ServeHTTP
+		s.mux.Handle(rt.method+" "+rt.path, limitBody(rt.bodyLimit(), s.authorize(served)))
 	}
 	doc, err := buildOpenAPI(s.version, s.table)
 	if err != nil {
