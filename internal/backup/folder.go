@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 
 	"chelal/internal/apperr"
 )
@@ -123,4 +124,32 @@ func writeSync(name string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, name)
+}
+
+// Why a backup could not be written into its folder (FolderFailure).
+var (
+	// ErrFolderFull: the disk of the backup folder has no room left.
+	ErrFolderFull = errors.New("the backup folder is full")
+	// ErrFolderUnavailable: the folder is gone or cannot be written (a USB drive unplugged,
+	// a network share away, a read-only or failing disk).
+	ErrFolderUnavailable = errors.New("the backup folder cannot be written")
+)
+
+// FolderFailure says whether err, from writing a backup, is the folder's fault: ErrFolderFull,
+// ErrFolderUnavailable, or nil for any other failure (the database, a bug).
+func FolderFailure(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return ErrFolderFull
+	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EACCES),
+		errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EIO),
+		errors.Is(err, syscall.ENODEV), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ESTALE):
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // a file's error, not the database's
+			return ErrFolderUnavailable
+		}
+	}
+	return nil
 }

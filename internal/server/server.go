@@ -59,6 +59,9 @@ type BackupConfig struct {
 	Dir        string         // "" : backups are not available through the API (unless Folder)
 	Folder     *backup.Folder // the backup folder an administrator may move; overrides Dir
 	Passphrase string         // "" : not encrypted
+	// DataDir is Chelal's data dir: its secret.key and profile images go into each backup and
+	// come back with a restore ("" : the database only).
+	DataDir string
 }
 
 // dir is the backup folder now ("" : none).
