@@ -49,7 +49,9 @@ var scryptWorkFactor int
 // written under a temporary name, fsynced and only then renamed: a partial file is never
 // taken for a backup.
 func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manifest, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Only the folder itself is created, never its parents: a folder on a USB drive that is
+	// unplugged must fail, not quietly fill the system disk under the empty mount point.
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", Manifest{}, fmt.Errorf("backup folder %s: %w", dir, err)
 	}
 	removeStalePartials(dir)

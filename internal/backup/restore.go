@@ -444,7 +444,7 @@ func Verify(ctx context.Context, d *db.DB, path, passphrase string, latest uint,
 	if err := compare(m, sums); err != nil {
 		return Result{Header: h, Manifest: m}, fmt.Errorf("verify: the restored copy differs: %w", err)
 	}
-	if err := compareSequences(ctx, restored, h.Sequences); err != nil {
+	if err := compareSequences(ctx, restored, h); err != nil {
 		return Result{Header: h, Manifest: m}, fmt.Errorf("verify: the restored copy differs: %w", err)
 	}
 	return Result{Header: h, Manifest: m}, nil
@@ -522,7 +522,7 @@ func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOption
 	}
 	sums, err := Checksums(ctx, restored)
 	if err == nil {
-		err = compareSequences(ctx, restored, h.Sequences)
+		err = compareSequences(ctx, restored, h)
 	}
 	restored.Close()
 	if err != nil {
@@ -553,7 +553,8 @@ func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOption
 
 // compareSequences checks that every sequence of the backup has its value in d: a restore with
 // sequences behind their tables fails the next insert of every row (a login's session, say).
-func compareSequences(ctx context.Context, d *db.DB, want map[string]int64) error {
+func compareSequences(ctx context.Context, d *db.DB, h Header) error {
+	want := h.Sequences
 	var got map[string]int64
 	err := pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
 		var err error
@@ -566,6 +567,41 @@ func compareSequences(ctx context.Context, d *db.DB, want map[string]int64) erro
 	for _, name := range slices.Sorted(maps.Keys(want)) {
 		if g, ok := got[name]; !ok || g != want[name] {
 			return damaged("the sequences", "sequence %s is at %d after the restore, the backup says %d", name, g, want[name])
+		}
+	}
+	if h.Format >= 2 {
+		return nil // the sequences frame has its own checksum
+	}
+	// A format 1 backup has no checksum over its sequences: what catches one damaged there is
+	// a sequence behind the values of the column it feeds.
+	rows, err := d.Pool.Query(ctx, `
+		SELECT s.relname, t.relname, a.attname FROM pg_class s
+		  JOIN pg_namespace n ON n.oid = s.relnamespace
+		  JOIN pg_depend dep ON dep.objid = s.oid AND dep.classid = 'pg_class'::regclass
+		   AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
+		  JOIN pg_class t ON t.oid = dep.refobjid
+		  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = dep.refobjsubid
+		 WHERE s.relkind = 'S' AND n.nspname = current_schema()
+		 ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	type owned struct{ seq, table, column string }
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (owned, error) {
+		var o owned
+		return o, r.Scan(&o.seq, &o.table, &o.column)
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		var maxValue *int64
+		q := fmt.Sprintf(`SELECT max(%s)::bigint FROM %s`, pgx.Identifier{o.column}.Sanitize(), pgx.Identifier{o.table}.Sanitize())
+		if err := d.Pool.QueryRow(ctx, q).Scan(&maxValue); err != nil {
+			return fmt.Errorf("check sequence %s: %w", o.seq, err)
+		}
+		if v, listed := want[o.seq]; listed && maxValue != nil && v < *maxValue {
+			return damaged("the sequences", "sequence %s is at %d, behind %s.%s, which holds %d: new rows would collide", o.seq, v, o.table, o.column, *maxValue)
 		}
 	}
 	return nil
