@@ -231,6 +231,16 @@ func compareFiles(want []FileSum, got map[string][]byte) error {
 	return nil
 }
 
+// CheckFile is Check of the backup file at path.
+func CheckFile(path, passphrase string) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, fmt.Errorf("open backup: %w", err)
+	}
+	defer f.Close()
+	return Check(f, passphrase)
+}
+
 // Check reads a whole backup without a database and checks all that readBody checks: what
 // a restore checks as it loads. A backup that passes may still fail to load (a newer schema);
 // Verify is the full proof.
