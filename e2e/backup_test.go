@@ -50,6 +50,18 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if out, code := runChelal(t, false, env, "verify-backup", file); code != 0 || !strings.Contains(out, "is good") {
 		t.Fatalf("verify-backup: exit %d\n%s", code, out)
 	}
+	// One bit flipped near its end: verify-backup calls it damaged.
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)-3] ^= 0x08
+	damaged := filepath.Join(data, "damaged.chelal-backup")
+	mustWrite(t, damaged, string(raw))
+	chownR(t, data)
+	if out, code := runChelal(t, false, env, "verify-backup", damaged); code == 0 || !strings.Contains(out, "damaged backup") {
+		t.Fatalf("verify-backup of a damaged file: exit %d\n%s", code, out)
+	}
 
 	// A change after the backup, which the restore will take back.
 	c = startServe(t, data)
@@ -88,9 +100,27 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		return // the rest of this test restores again, which needs the old database current
 	}
 
+	// As if restoring on a new computer: its secret.key differs from the backup's.
+	keyPath := filepath.Join(data, "secret.key")
+	backedUpKey, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey := strings.Repeat("ab", 32) + "\n"
+	mustWrite(t, keyPath, otherKey)
+	_ = os.Chmod(keyPath, 0o600)
+	chownR(t, data)
 	out, code = runChelal(t, false, env, "restore", file)
-	if code != 0 || !strings.Contains(out, "previous database") {
+	if code != 0 || !strings.Contains(out, "previous database") || !strings.Contains(out, "kept as") {
 		t.Fatalf("restore: exit %d\n%s", code, out)
+	}
+	if k, err := os.ReadFile(keyPath); err != nil || string(k) != string(backedUpKey) {
+		t.Fatalf("secret.key after the restore: %q (%v), want the backup's", k, err)
+	}
+	if kept, _ := filepath.Glob(keyPath + ".before-restore-*"); len(kept) != 1 {
+		t.Fatalf("the computer's own key was not kept: %v", kept)
+	} else if k, _ := os.ReadFile(kept[0]); string(k) != otherKey {
+		t.Fatalf("kept key %q", k)
 	}
 	c = startServe(t, data)
 	conn = connect(t, embeddedDSN(t, data))

@@ -217,7 +217,14 @@ type source struct {
 
 func newSource(r io.Reader) (*source, error) {
 	raw := &hashingReader{br: bufio.NewReaderSize(r, 64<<10), h: sha256.New()}
-	if peek, _ := raw.br.Peek(2); !bytes.Equal(peek, []byte{0x1f, 0x8b}) {
+	peek, err := raw.br.Peek(2)
+	if err != nil && !errors.Is(err, io.EOF) {
+		if errors.Is(err, ErrDamaged) {
+			return nil, err
+		}
+		return nil, damaged("the start of the file", "it cannot be read (%v)", err)
+	}
+	if !bytes.Equal(peek, []byte{0x1f, 0x8b}) {
 		return nil, ErrNotBackup
 	}
 	gz, err := gzip.NewReader(raw)

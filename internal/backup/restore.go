@@ -58,11 +58,24 @@ func openReader(r io.Reader, passphrase string) (*source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrPassphrase, err)
 		}
-		if in, err = age.Decrypt(br, id); err != nil {
+		dec, err := age.Decrypt(br, id)
+		if err != nil {
 			return nil, fmt.Errorf("%w (%v)", ErrPassphrase, err)
 		}
+		in = ageReader{dec}
 	}
 	return newSource(in)
+}
+
+// ageReader names age's failures below the header: a changed byte fails authentication.
+type ageReader struct{ r io.Reader }
+
+func (a ageReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
+		err = damaged("the encrypted data", "it fails its authentication (%v)", err)
+	}
+	return n, err
 }
 
 // ReadHeader returns what a backup file says of itself, without restoring it.
