@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -141,10 +142,10 @@ func FolderFailure(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), isWindowsDiskFull(err):
 		return ErrFolderFull
-	case errors.Is(err, syscall.ENOENT), errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EACCES),
-		errors.Is(err, syscall.EPERM), errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EIO),
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOTDIR),
+		errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EIO),
 		errors.Is(err, syscall.ENODEV), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ESTALE):
 		var pe *fs.PathError
 		if errors.As(err, &pe) { // a file's error, not the database's
@@ -152,4 +153,10 @@ func FolderFailure(err error) error {
 		}
 	}
 	return nil
+}
+
+// isWindowsDiskFull: Windows says ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL, not ENOSPC.
+func isWindowsDiskFull(err error) bool {
+	var errno syscall.Errno
+	return runtime.GOOS == "windows" && errors.As(err, &errno) && (errno == 112 || errno == 39)
 }

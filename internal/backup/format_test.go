@@ -418,6 +418,7 @@ func TestFolderFailures(t *testing.T) {
 		{fmt.Errorf("write backup: %w", &os.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}), backup.ErrFolderFull},
 		{fmt.Errorf("backup folder: %w", &os.PathError{Op: "mkdir", Path: "/media/usb/x", Err: syscall.ENOENT}), backup.ErrFolderUnavailable},
 		{&os.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, backup.ErrFolderUnavailable},
+		{&os.PathError{Op: "mkdir", Path: "/media/usb/x", Err: syscall.EACCES}, backup.ErrFolderUnavailable},
 		{&os.PathError{Op: "write", Path: "/x", Err: syscall.EIO}, backup.ErrFolderUnavailable},
 		{errors.New("database is down"), nil},
 	} {
