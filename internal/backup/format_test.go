@@ -217,6 +217,12 @@ func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 	if err := check(rebuild(t, inner), ""); err != nil {
 		t.Fatalf("rebuilt intact: %v", err)
 	}
+	if err := check(rebuild(t, append(bytes.Clone(inner), "more"...)), ""); err == nil || !strings.Contains(err.Error(), "after the end frame") {
+		t.Fatalf("data after the end frame: %v", err)
+	}
+	if err := check(append(bytes.Clone(raw), 0), ""); !errors.Is(err, backup.ErrDamaged) {
+		t.Fatalf("a byte after the seal: %v", err)
+	}
 	parts := map[byte]string{'H': "the header", 'S': "the sequences", 'M': "the manifest", 'E': "the end frame"}
 	seen := map[byte]int{}
 	for _, f := range frames(t, inner) {

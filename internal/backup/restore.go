@@ -215,6 +215,9 @@ func readBody(fr *frameReader, src *source, h *Header, table func(name string, d
 			if err := data.drain(); err != nil {
 				return b, err
 			}
+			if _, err := fr.r.Peek(1); err == nil {
+				return b, damaged("the end of the file", "data after the end frame")
+			}
 			if err := src.finish(fr.version); err != nil {
 				return b, err
 			}
