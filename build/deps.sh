@@ -3,7 +3,7 @@
 # the machine lacks. No argument: the server build and the Go tests. desktop: the Wails build
 # and its Xvfb smoke test. browser: Debian's Chromium for the browser tests.
 set -euo pipefail
-want=(xz-utils util-linux iproute2 git npm nodejs make ca-certificates)
+want=(xz-utils util-linux iproute2 git npm nodejs make ca-certificates python3)
 case "${1:-}" in
   desktop) want=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps) ;;
   browser) want=(chromium fonts-liberation) ;;
@@ -17,7 +17,7 @@ for p in "${want[@]}"; do
   case "$p" in
     nodejs) command -v node >/dev/null && continue ;;
     npm) command -v npm >/dev/null && continue ;;
-    git|make) command -v "$p" >/dev/null && continue ;;
+    git|make|python3) command -v "$p" >/dev/null && continue ;;
   esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -49,6 +50,18 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 	if out, code := runChelal(t, false, env, "verify-backup", file); code != 0 || !strings.Contains(out, "is good") {
 		t.Fatalf("verify-backup: exit %d\n%s", code, out)
 	}
+	// One bit flipped near its end: verify-backup calls it damaged.
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)-3] ^= 0x08
+	damaged := filepath.Join(data, "damaged.chelal-backup")
+	mustWrite(t, damaged, string(raw))
+	chownR(t, data)
+	if out, code := runChelal(t, false, env, "verify-backup", damaged); code == 0 || !strings.Contains(out, "damaged backup") {
+		t.Fatalf("verify-backup of a damaged file: exit %d\n%s", code, out)
+	}
 
 	// A change after the backup, which the restore will take back.
 	c = startServe(t, data)
@@ -87,9 +100,27 @@ func TestBackupAndRestoreCommands(t *testing.T) {
 		return // the rest of this test restores again, which needs the old database current
 	}
 
+	// As if restoring on a new computer: its secret.key differs from the backup's.
+	keyPath := filepath.Join(data, "secret.key")
+	backedUpKey, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherKey := strings.Repeat("ab", 32) + "\n"
+	mustWrite(t, keyPath, otherKey)
+	_ = os.Chmod(keyPath, 0o600)
+	chownR(t, data)
 	out, code = runChelal(t, false, env, "restore", file)
-	if code != 0 || !strings.Contains(out, "previous database") {
+	if code != 0 || !strings.Contains(out, "previous database") || !strings.Contains(out, "kept as") {
 		t.Fatalf("restore: exit %d\n%s", code, out)
+	}
+	if k, err := os.ReadFile(keyPath); err != nil || string(k) != string(backedUpKey) {
+		t.Fatalf("secret.key after the restore: %q (%v), want the backup's", k, err)
+	}
+	if kept, _ := filepath.Glob(keyPath + ".before-restore-*"); len(kept) != 1 {
+		t.Fatalf("the computer's own key was not kept: %v", kept)
+	} else if k, _ := os.ReadFile(kept[0]); string(k) != otherKey {
+		t.Fatalf("kept key %q", k)
 	}
 	c = startServe(t, data)
 	conn = connect(t, embeddedDSN(t, data))
@@ -212,4 +243,77 @@ func TestBackupFaults(t *testing.T) {
 	}
 	_ = conn.Close(ctx)
 	c.stop(t)
+}
+
+// TestManualBackupToAFullOrUnpluggedFolder: a backup started from the UI into a full folder (a
+// real 64 KiB file system) answers 507, into an unplugged one (the drive's mount point gone)
+// 503, each with the reason, leaves nothing behind, and notifies the administrators.
+func TestManualBackupToAFullOrUnpluggedFolder(t *testing.T) {
+	t.Parallel()
+	data := newDataDir(t)
+	env := []string{"CHELAL_DATA_DIR=" + data}
+	if out, code := runChelalInput(t, false, env, "first password 123\n", "admin", "create", "--username", "amina", "--email", "amina@clinic.test"); code != 0 {
+		t.Fatalf("admin create: %d\n%s", code, out)
+	}
+	usb, err := os.MkdirTemp(workDir, "usb-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64k,mode=0777", "tmpfs", usb).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small file system: %v: %s", err, out)
+	}
+	mounted := true
+	defer func() {
+		if mounted {
+			_ = exec.Command("umount", usb).Run()
+		}
+	}()
+	folder := filepath.Join(usb, "chelal-backups")
+	if err := os.Mkdir(folder, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Chmod(folder, 0o777)
+	c := startServe(t, data, "CHELAL_BACKUP_DIR="+folder, "CHELAL_BACKUP_SCHEDULE=off")
+	ctx := context.Background()
+	conn := connect(t, embeddedDSN(t, data))
+	if _, err := conn.Exec(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, known_allergies)
+		SELECT 'CHL-' || lpad(g::text, 6, '0') || '-0', md5(g::text), md5((g * 7)::text), DATE '1950-01-01' + g % 20000, 'other', md5((g * 13)::text)
+		  FROM generate_series(1, 20000) g`); err != nil {
+		t.Fatal(err)
+	}
+	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+	var problem struct {
+		Type   string `json:"type"`
+		Detail string `json:"detail"`
+	}
+	if st := admin.call("POST", "/api/v1/backups", nil, &problem); st != http.StatusInsufficientStorage ||
+		!strings.HasSuffix(problem.Type, "/backup-folder-full") || !strings.Contains(problem.Detail, "no space left") {
+		t.Fatalf("backup into a full folder: %d %+v", st, problem)
+	}
+	if left, _ := filepath.Glob(filepath.Join(folder, "chelal-*")); len(left) != 0 {
+		t.Fatalf("a failed backup left files: %v", left)
+	}
+
+	// Unplugged: the drive is gone and its mount point with it.
+	if out, err := exec.Command("umount", usb).CombinedOutput(); err != nil {
+		t.Fatalf("umount: %v: %s", err, out)
+	}
+	mounted = false
+	if err := os.Remove(usb); err != nil {
+		t.Fatal(err)
+	}
+	problem.Type, problem.Detail = "", ""
+	if st := admin.call("POST", "/api/v1/backups", nil, &problem); st != http.StatusServiceUnavailable ||
+		!strings.HasSuffix(problem.Type, "/backup-folder-unavailable") || !strings.Contains(problem.Detail, "no such file") {
+		t.Fatalf("backup into an unplugged folder: %d %+v", st, problem)
+	}
+	if _, err := os.Stat(usb); err == nil {
+		t.Fatal("the backup recreated the unplugged drive's folder")
+	}
+	var notes int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_notification n JOIN auth_user u ON u.id = n.user_id
+		 WHERE u.username = 'amina' AND n.notification_type = 'backup_failed'`).Scan(&notes); err != nil || notes != 2 {
+		t.Fatalf("administrators notified %d times (%v), want 2", notes, err)
+	}
+	_ = conn.Close(ctx)
 }

@@ -249,6 +249,13 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in
 // ResetPassword sets a user's password from the server's terminal (physical access is the
 // recovery path), ends their sessions, clears their failed logins, and records the reset.
 func (s *Service) ResetPassword(ctx context.Context, username, password string) (User, error) {
+	return s.ResetLogin(ctx, username, password, false)
+}
+
+// ResetLogin is ResetPassword that, with resetTwoFactor, also turns the user's 2FA off (its
+// secret, recovery codes and replay state gone): the way back in for a lone administrator who
+// lost both the phone and the recovery codes. The audit row says whether 2FA was reset.
+func (s *Service) ResetLogin(ctx context.Context, username, password string, resetTwoFactor bool) (User, error) {
 	username = strings.TrimSpace(username)
 	if err := ValidatePassword(password, username); err != nil {
 		return User{}, err
@@ -273,8 +280,15 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 		if _, err := tx.Exec(ctx, `DELETE FROM core_loginattempt WHERE username = lower($1) AND NOT succeeded`, username); err != nil {
 			return err
 		}
+		changes := map[string]any{"via": "terminal"}
+		if resetTwoFactor {
+			if err := clearTwoFactor(ctx, tx, id); err != nil {
+				return err
+			}
+			changes["two_factor_reset"] = true
+		}
 		if err := audit.Record(ctx, tx, audit.Entry{Action: audit.ActionPasswordReset, ModelName: "auth_user", ObjectID: id,
-			Changes: map[string]any{"via": "terminal"}}); err != nil {
+			Changes: changes}); err != nil {
 			return err
 		}
 		u, err = getUser(ctx, tx, id)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,13 +37,21 @@ type Options struct {
 	Progress func(table string, done, total int)
 	// Now names the file (default time.Now): schedules and their tests share one clock.
 	Now func() time.Time
+	// DataDir, when set, is Chelal's data dir: its secret.key (without which no 2FA secret
+	// can be read) and its profile images go into the backup too.
+	DataDir string
 }
+
+// scryptWorkFactor, when set, replaces age's default (tests: thousands of decryptions).
+var scryptWorkFactor int
 
 // Create writes a backup of d into dir under a new name and returns its path. The file is
 // written under a temporary name, fsynced and only then renamed: a partial file is never
 // taken for a backup.
 func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manifest, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	// Only the folder itself is created, never its parents: a folder on a USB drive that is
+	// unplugged must fail, not quietly fill the system disk under the empty mount point.
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return "", Manifest{}, fmt.Errorf("backup folder %s: %w", dir, err)
 	}
 	removeStalePartials(dir)
@@ -68,16 +77,24 @@ func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manif
 		if err != nil {
 			return fail(fmt.Errorf("backup passphrase: %w", err))
 		}
+		if scryptWorkFactor > 0 {
+			rcp.SetWorkFactor(scryptWorkFactor)
+		}
 		if out, err = age.Encrypt(f, rcp); err != nil {
 			return fail(fmt.Errorf("encrypt backup: %w", err))
 		}
 	}
-	gz := gzip.NewWriter(out)
+	// The first gzip member holds the frames; the seal after it, the SHA-256 of its bytes.
+	member := hashingWriter{w: out, h: sha256.New()}
+	gz := gzip.NewWriter(member)
 	_, m, err := Write(ctx, d, gz, o)
 	if err != nil {
 		return fail(err)
 	}
 	if err := gz.Close(); err != nil {
+		return fail(fmt.Errorf("write backup: %w", err))
+	}
+	if _, err := out.Write(sealMember(member.h.Sum(nil))); err != nil {
 		return fail(fmt.Errorf("write backup: %w", err))
 	}
 	if err := out.Close(); err != nil {
@@ -116,8 +133,9 @@ type nopCloser struct{ io.Writer }
 
 func (nopCloser) Close() error { return nil }
 
-// Write writes one consistent snapshot of every table of d to w (not compressed): a single
-// REPEATABLE READ, read-only transaction, so concurrent writers neither block nor tear it.
+// Write writes the frames of one consistent snapshot of every table of d to w (not compressed,
+// without the seal Create adds): a single REPEATABLE READ, read-only transaction, so concurrent
+// writers neither block nor tear it. The files of o.DataDir follow the tables.
 func Write(ctx context.Context, d *db.DB, w io.Writer, o Options) (Header, Manifest, error) {
 	conn, err := d.Pool.Acquire(ctx)
 	if err != nil {
@@ -144,7 +162,8 @@ func Write(ctx context.Context, d *db.DB, w io.Writer, o Options) (Header, Manif
 	if h.Tables, err = tablesInRestoreOrder(ctx, tx); err != nil {
 		return h, Manifest{}, err
 	}
-	if h.Sequences, err = sequenceValues(ctx, tx); err != nil {
+	seqs, err := sequenceValues(ctx, tx)
+	if err != nil {
 		return h, Manifest{}, err
 	}
 	fw, err := newFrameWriter(w)
@@ -154,6 +173,10 @@ func Write(ctx context.Context, d *db.DB, w io.Writer, o Options) (Header, Manif
 	if err := writeJSONFrame(fw, 'H', h); err != nil {
 		return h, Manifest{}, err
 	}
+	if err := writeJSONFrame(fw, 'S', seqs); err != nil {
+		return h, Manifest{}, err
+	}
+	h.Sequences = seqs
 	var m Manifest
 	for i, table := range h.Tables {
 		if o.Progress != nil {
@@ -164,6 +187,11 @@ func Write(ctx context.Context, d *db.DB, w io.Writer, o Options) (Header, Manif
 			return h, m, err
 		}
 		m.Tables = append(m.Tables, sum)
+	}
+	if o.DataDir != "" {
+		if m.Files, err = writeFiles(fw, o.DataDir); err != nil {
+			return h, m, err
+		}
 	}
 	m.Finished = time.Now().UTC()
 	if err := writeJSONFrame(fw, 'M', m); err != nil {
@@ -336,4 +364,58 @@ func sequenceValues(ctx context.Context, tx pgx.Tx) (map[string]int64, error) {
 		out[name] = v
 	}
 	return out, rows.Err()
+}
+
+// dataFiles lists the files of a data dir a restore needs, as slash-separated paths relative
+// to it: secret.key (the key of every stored 2FA secret) and the profile images.
+func dataFiles(dataDir string) ([]string, error) {
+	var out []string
+	if st, err := os.Stat(filepath.Join(dataDir, "secret.key")); err == nil && st.Mode().IsRegular() {
+		out = append(out, "secret.key")
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("backup: secret.key: %w", err)
+	}
+	entries, err := os.ReadDir(filepath.Join(dataDir, "media", "profile"))
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("backup: profile images: %w", err)
+	}
+	for _, e := range entries {
+		if name := "media/profile/" + e.Name(); e.Type().IsRegular() && fileName.MatchString(name) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+// writeFiles writes a frame for each file of dataFiles.
+func writeFiles(fw *frameWriter, dataDir string) ([]FileSum, error) {
+	names, err := dataFiles(dataDir)
+	if err != nil {
+		return nil, err
+	}
+	var sums []FileSum
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dataDir, filepath.FromSlash(name)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // an image replaced meanwhile
+		}
+		if err != nil {
+			return nil, fmt.Errorf("backup %s: %w", name, err)
+		}
+		if len(data) > maxFileSize {
+			return nil, fmt.Errorf("backup %s: %d bytes is more than a backup holds (%d)", name, len(data), maxFileSize)
+		}
+		if err := fw.begin('F', name); err != nil {
+			return nil, err
+		}
+		if _, err := fw.Write(data); err != nil {
+			return nil, err
+		}
+		if err := fw.endFrame(); err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(data)
+		sums = append(sums, FileSum{Name: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])})
+	}
+	return sums, nil
 }

@@ -20,7 +20,10 @@ import (
 	"chelal/internal/db/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	backup.SetScryptWorkFactor(2) // encrypted backups opened by the thousand
+	os.Exit(dbtest.Main(m))
+}
 
 // populate puts rows in every table a clinic fills, through InTx so the audit trail fills too.
 func populate(t *testing.T, d *db.DB) {

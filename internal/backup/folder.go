@@ -6,8 +6,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 
 	"chelal/internal/apperr"
 )
@@ -173,4 +175,38 @@ func writeSync(name string, data []byte) error {
 		return err
 	}
 	return os.Rename(tmp, name)
+}
+
+// Why a backup could not be written into its folder (FolderFailure).
+var (
+	// ErrFolderFull: the disk of the backup folder has no room left.
+	ErrFolderFull = errors.New("the backup folder is full")
+	// ErrFolderUnavailable: the folder is gone or cannot be written (a USB drive unplugged,
+	// a network share away, a read-only or failing disk).
+	ErrFolderUnavailable = errors.New("the backup folder cannot be written")
+)
+
+// FolderFailure says whether err, from writing a backup, is the folder's fault: ErrFolderFull,
+// ErrFolderUnavailable, or nil for any other failure (the database, a bug).
+func FolderFailure(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT), isWindowsDiskFull(err):
+		return ErrFolderFull
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.ENOTDIR),
+		errors.Is(err, syscall.EROFS), errors.Is(err, syscall.EIO),
+		errors.Is(err, syscall.ENODEV), errors.Is(err, syscall.ENXIO), errors.Is(err, syscall.ESTALE):
+		var pe *fs.PathError
+		if errors.As(err, &pe) { // a file's error, not the database's
+			return ErrFolderUnavailable
+		}
+	}
+	return nil
+}
+
+// isWindowsDiskFull: Windows says ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL, not ENOSPC.
+func isWindowsDiskFull(err error) bool {
+	var errno syscall.Errno
+	return runtime.GOOS == "windows" && errors.As(err, &errno) && (errno == 112 || errno == 39)
 }

@@ -3,17 +3,20 @@ package backup
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,46 +32,60 @@ var ErrPassphrase = errors.New("the backup is encrypted: the passphrase is missi
 
 const ageHeader = "age-encryption.org/v1\n"
 
-// open returns the decrypted, decompressed content of a backup file.
-func open(path, passphrase string) (io.Reader, func() error, error) {
+// open opens the backup file at path: decrypted, its first gzip member decompressed.
+func open(path, passphrase string) (*source, func() error, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open backup: %w", err)
 	}
-	br := bufio.NewReader(f)
+	src, err := openReader(f, passphrase)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return src, f.Close, nil
+}
+
+func openReader(r io.Reader, passphrase string) (*source, error) {
+	br := bufio.NewReader(r)
 	peek, _ := br.Peek(len(ageHeader))
-	var r io.Reader = br
+	var in io.Reader = br
 	if bytes.Equal(peek, []byte(ageHeader)) {
 		if passphrase == "" {
-			f.Close()
-			return nil, nil, ErrPassphrase
+			return nil, ErrPassphrase
 		}
 		id, err := age.NewScryptIdentity(passphrase)
 		if err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("%w: %v", ErrPassphrase, err)
+			return nil, fmt.Errorf("%w: %v", ErrPassphrase, err)
 		}
-		if r, err = age.Decrypt(br, id); err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("%w (%v)", ErrPassphrase, err)
+		dec, err := age.Decrypt(br, id)
+		if err != nil {
+			return nil, fmt.Errorf("%w (%v)", ErrPassphrase, err)
 		}
+		in = ageReader{dec}
 	}
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("%w: %v", ErrNotBackup, err)
+	return newSource(in)
+}
+
+// ageReader names age's failures below the header: a changed byte fails authentication.
+type ageReader struct{ r io.Reader }
+
+func (a ageReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if err != nil && err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF) {
+		err = damaged("the encrypted data", "it fails its authentication (%v)", err)
 	}
-	return gz, f.Close, nil
+	return n, err
 }
 
 // ReadHeader returns what a backup file says of itself, without restoring it.
 func ReadHeader(path, passphrase string) (Header, error) {
-	r, closeFn, err := open(path, passphrase)
+	src, closeFn, err := open(path, passphrase)
 	if err != nil {
 		return Header{}, err
 	}
 	defer closeFn()
-	fr, err := newFrameReader(r)
+	fr, err := newFrameReader(src.gz)
 	if err != nil {
 		return Header{}, err
 	}
@@ -76,19 +93,191 @@ func ReadHeader(path, passphrase string) (Header, error) {
 }
 
 func readHeader(fr *frameReader) (Header, error) {
-	kind, _, data, err := fr.next()
+	kind, name, data, err := fr.next("the format version")
 	if err != nil {
 		return Header{}, err
 	}
 	if kind != 'H' {
-		return Header{}, fmt.Errorf("%w: it does not begin with a header", ErrNotBackup)
+		return Header{}, damaged(partName(kind, name), "the file does not begin with a header")
 	}
 	var h Header
-	if err := json.NewDecoder(data).Decode(&h); err != nil {
-		return h, fmt.Errorf("%w: header: %v", ErrNotBackup, err)
+	if err := readJSON(data, &h); err != nil {
+		return h, err
 	}
-	_, _ = io.Copy(io.Discard, data)
 	return h, nil
+}
+
+// readJSON reads a JSON frame whole (its checksum checked) before decoding it.
+func readJSON(data *chunkReader, v any) error {
+	b, err := io.ReadAll(io.LimitReader(data, maxFileSize))
+	if err != nil {
+		return err
+	}
+	if err := data.drain(); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return damaged(data.part, "not valid JSON (%v)", err)
+	}
+	return nil
+}
+
+// body is what a backup holds after its header.
+type body struct {
+	m     Manifest
+	sums  map[string]TableSum // of the tables as read
+	files map[string][]byte
+}
+
+// readBody reads a backup from after its header to its very last byte, giving each table's
+// COPY data to table, and checks everything the format lets it check: frame order, frame
+// checksums, the manifest's row counts and checksums, the files' checksums, the gzip CRC and
+// the seal. Format 2 sequences are read into h.
+func readBody(fr *frameReader, src *source, h *Header, table func(name string, data io.Reader) error,
+	progress func(table string, rows int64, done, total int)) (body, error) {
+	b := body{sums: map[string]TableSum{}, files: map[string][]byte{}}
+	after := "the header"
+	if fr.version >= 2 {
+		kind, name, data, err := fr.next(after)
+		if err != nil {
+			return b, err
+		}
+		if kind != 'S' {
+			return b, damaged(partName(kind, name), "the sequences were expected here")
+		}
+		h.Sequences = nil
+		if err := readJSON(data, &h.Sequences); err != nil {
+			return b, err
+		}
+		after = "the sequences"
+	}
+	stage := byte('T') // then 'F', 'M'
+	for {
+		kind, name, data, err := fr.next(after)
+		if err != nil {
+			return b, err
+		}
+		part := partName(kind, name)
+		switch kind {
+		case 'T':
+			if stage != 'T' {
+				return b, damaged(part, "a table after the files or the manifest")
+			}
+			if _, twice := b.sums[name]; twice || !slices.Contains(h.Tables, name) {
+				return b, damaged(part, "not a table the header lists, or one seen twice")
+			}
+			s := newSummer()
+			err := table(name, io.TeeReader(data, s))
+			if data.err != nil {
+				return b, data.err
+			}
+			if err != nil {
+				return b, fmt.Errorf("restore %s: %w", name, err)
+			}
+			if err := data.drain(); err != nil {
+				return b, err
+			}
+			b.sums[name] = s.sum(name)
+			if progress != nil {
+				progress(name, s.rows, len(b.sums), len(h.Tables))
+			}
+		case 'F':
+			if fr.version < 2 || stage == 'M' {
+				return b, damaged(part, "a file where none belongs")
+			}
+			stage = 'F'
+			if _, twice := b.files[name]; twice || !fileName.MatchString(name) {
+				return b, damaged(part, "not a file a backup holds, or one seen twice")
+			}
+			content, err := io.ReadAll(io.LimitReader(data, maxFileSize+1))
+			if err != nil {
+				return b, err
+			}
+			if len(content) > maxFileSize {
+				return b, damaged(part, "larger than any file a backup holds")
+			}
+			if err := data.drain(); err != nil {
+				return b, err
+			}
+			b.files[name] = content
+		case 'M':
+			if stage == 'M' {
+				return b, damaged(part, "a second manifest")
+			}
+			stage = 'M'
+			if err := readJSON(data, &b.m); err != nil {
+				return b, err
+			}
+		case 'E':
+			if stage != 'M' {
+				return b, damaged("the manifest", "missing before the end frame")
+			}
+			if err := data.drain(); err != nil {
+				return b, err
+			}
+			if _, err := fr.r.Peek(1); err == nil {
+				return b, damaged("the end of the file", "data after the end frame")
+			}
+			if err := src.finish(fr.version); err != nil {
+				return b, err
+			}
+			if err := compare(b.m, b.sums); err != nil {
+				return b, err
+			}
+			return b, compareFiles(b.m.Files, b.files)
+		default:
+			return b, damaged(part, "after %s", after)
+		}
+		after = part
+	}
+}
+
+// compareFiles checks the files read against the manifest.
+func compareFiles(want []FileSum, got map[string][]byte) error {
+	if len(want) != len(got) {
+		return damaged("the files", "the manifest lists %d, the file holds %d", len(want), len(got))
+	}
+	for _, f := range want {
+		data, ok := got[f.Name]
+		sum := sha256.Sum256(data)
+		if !ok || int64(len(data)) != f.Size || hex.EncodeToString(sum[:]) != f.SHA256 {
+			return damaged("file "+f.Name, "it does not match the manifest")
+		}
+	}
+	return nil
+}
+
+// CheckFile is Check of the backup file at path.
+func CheckFile(path, passphrase string) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, fmt.Errorf("open backup: %w", err)
+	}
+	defer f.Close()
+	return Check(f, passphrase)
+}
+
+// Check reads a whole backup without a database and checks all that readBody checks: what
+// a restore checks as it loads. A backup that passes may still fail to load (a newer schema);
+// Verify is the full proof.
+func Check(r io.Reader, passphrase string) (Result, error) {
+	src, err := openReader(r, passphrase)
+	if err != nil {
+		return Result{}, err
+	}
+	fr, err := newFrameReader(src.gz)
+	if err != nil {
+		return Result{}, err
+	}
+	h, err := readHeader(fr)
+	if err != nil {
+		return Result{Header: h}, err
+	}
+	b, err := readBody(fr, src, &h, func(_ string, data io.Reader) error {
+		_, err := io.Copy(io.Discard, data)
+		return err
+	}, nil)
+	return Result{Header: h, Manifest: b.m}, err
 }
 
 // RestoreOptions says how to restore.
@@ -101,55 +290,71 @@ type RestoreOptions struct {
 	Log          *slog.Logger
 	// Progress, when set, is told each table as it is loaded.
 	Progress func(table string, rows int64, done, total int)
+	// DataDir, when set, receives the backup's files (secret.key, profile images): see
+	// InstallFiles.
+	DataDir string
 }
 
 // Restore loads a backup into the empty database at dsn, all in one transaction: either every
-// table is loaded and matches the manifest (row counts and checksums), or nothing is.
+// table is loaded and matches the manifest (row counts and checksums), or nothing is. With
+// o.DataDir, the files of the backup (secret.key, profile images) are put into that data dir
+// afterwards (InstallFiles).
 func Restore(ctx context.Context, path, dsn string, o RestoreOptions) (Header, Manifest, error) {
-	r, closeFn, err := open(path, o.Passphrase)
+	h, b, err := restore(ctx, path, dsn, o)
+	if err != nil || o.DataDir == "" {
+		return h, b.m, err
+	}
+	if _, _, err := InstallFiles(o.DataDir, b.files); err != nil {
+		return h, b.m, err
+	}
+	return h, b.m, nil
+}
+
+func restore(ctx context.Context, path, dsn string, o RestoreOptions) (Header, body, error) {
+	src, closeFn, err := open(path, o.Passphrase)
 	if err != nil {
-		return Header{}, Manifest{}, err
+		return Header{}, body{}, err
 	}
 	defer closeFn()
-	fr, err := newFrameReader(r)
+	fr, err := newFrameReader(src.gz)
 	if err != nil {
-		return Header{}, Manifest{}, err
+		return Header{}, body{}, err
 	}
 	h, err := readHeader(fr)
 	if err != nil {
-		return h, Manifest{}, err
+		return h, body{}, err
 	}
 	if o.LatestSchema != 0 && h.SchemaVersion > o.LatestSchema {
-		return h, Manifest{}, fmt.Errorf("this backup is from a newer Chelal (schema %d; this one knows up to %d): restore it with Chelal %s or newer", h.SchemaVersion, o.LatestSchema, h.ChelalVersion)
+		return h, body{}, fmt.Errorf("this backup is from a newer Chelal (schema %d; this one knows up to %d): restore it with Chelal %s or newer", h.SchemaVersion, o.LatestSchema, h.ChelalVersion)
 	}
 	target, err := db.Connect(ctx, dsn)
 	if err != nil {
-		return h, Manifest{}, err
+		return h, body{}, err
 	}
 	defer target.Close()
 	if err := requireEmpty(ctx, target); err != nil {
-		return h, Manifest{}, err
+		return h, body{}, err
 	}
 	mg, err := db.NewMigrator(dsn, o.Log)
 	if err != nil {
-		return h, Manifest{}, err
+		return h, body{}, err
 	}
 	defer mg.Close()
 	if err := mg.To(ctx, h.SchemaVersion); err != nil {
-		return h, Manifest{}, fmt.Errorf("prepare the schema of version %d: %w", h.SchemaVersion, err)
+		return h, body{}, fmt.Errorf("prepare the schema of version %d: %w", h.SchemaVersion, err)
 	}
-	m, err := load(ctx, target, fr, h, o)
+	b, err := load(ctx, target, fr, src, &h, o)
 	if err != nil {
 		// Leave the database as empty as it was found.
 		_ = mg.To(context.WithoutCancel(ctx), 0)
-		return h, m, err
+		return h, b, err
 	}
 	if o.MigrateUp {
 		if err := mg.Up(ctx); err != nil {
-			return h, m, fmt.Errorf("migrate the restored database up: %w", err)
+			return h, b, fmt.Errorf("migrate the restored database up: %w", err)
 		}
 	}
-	return h, m, nil
+	return h, b, nil
 }
 
 func requireEmpty(ctx context.Context, d *db.DB) error {
@@ -166,9 +371,8 @@ func requireEmpty(ctx context.Context, d *db.DB) error {
 	return nil
 }
 
-func load(ctx context.Context, target *db.DB, fr *frameReader, h Header, o RestoreOptions) (Manifest, error) {
-	var m Manifest
-	sums := map[string]TableSum{}
+func load(ctx context.Context, target *db.DB, fr *frameReader, src *source, h *Header, o RestoreOptions) (body, error) {
+	var b body
 	err := pgx.BeginFunc(ctx, target.Pool, func(tx pgx.Tx) error {
 		pg := tx.Conn().PgConn()
 		// The migrations seed some rows (roles, their permissions); the backup has them all.
@@ -186,72 +390,43 @@ func load(ctx context.Context, target *db.DB, fr *frameReader, h Header, o Resto
 				return fmt.Errorf("restore: clear seeded rows: %w", err)
 			}
 		}
-		done := 0
-		for {
-			kind, name, data, err := fr.next()
-			if err != nil {
-				return err
-			}
-			switch kind {
-			case 'T':
-				if !slices.Contains(h.Tables, name) {
-					return fmt.Errorf("%w: unexpected table %q", ErrNotBackup, name)
-				}
-				table := pgx.Identifier{name}.Sanitize()
-				s := newSummer()
-				if _, err := pg.CopyFrom(ctx, io.TeeReader(data, s), `COPY `+table+` FROM STDIN`); err != nil {
-					return fmt.Errorf("restore %s: %w", name, err)
-				}
-				sums[name] = s.sum(name)
-				done++
-				if o.Progress != nil {
-					o.Progress(name, s.rows, done, len(h.Tables))
-				}
-			case 'M':
-				if err := json.NewDecoder(data).Decode(&m); err != nil {
-					return fmt.Errorf("%w: manifest: %v", ErrNotBackup, err)
-				}
-				_, _ = io.Copy(io.Discard, data)
-			case 'E':
-				if len(m.Tables) == 0 && len(h.Tables) > 0 {
-					return ErrTruncated
-				}
-				if err := compare(m, sums); err != nil {
-					return err
-				}
-				for seq, v := range h.Sequences {
-					if _, err := tx.Exec(ctx, `SELECT setval($1::regclass, $2, true)`, pgx.Identifier{seq}.Sanitize(), v); err != nil {
-						return fmt.Errorf("restore sequence %s: %w", seq, err)
-					}
-				}
-				for _, table := range names {
-					if _, err := tx.Exec(ctx, `ALTER TABLE `+table+` ENABLE TRIGGER USER`); err != nil {
-						return fmt.Errorf("restore %s: %w", table, err)
-					}
-				}
-				return nil
-			default:
-				return fmt.Errorf("%w: unknown frame %q", ErrNotBackup, kind)
+		var err error
+		b, err = readBody(fr, src, h, func(name string, data io.Reader) error {
+			_, err := pg.CopyFrom(ctx, data, `COPY `+pgx.Identifier{name}.Sanitize()+` FROM STDIN`)
+			return err
+		}, o.Progress)
+		if err != nil {
+			return err
+		}
+		for seq, v := range h.Sequences {
+			if _, err := tx.Exec(ctx, `SELECT setval($1::regclass, $2, true)`, pgx.Identifier{seq}.Sanitize(), v); err != nil {
+				return fmt.Errorf("restore sequence %s: %w", seq, err)
 			}
 		}
+		for _, table := range names {
+			if _, err := tx.Exec(ctx, `ALTER TABLE `+table+` ENABLE TRIGGER USER`); err != nil {
+				return fmt.Errorf("restore %s: %w", table, err)
+			}
+		}
+		return nil
 	})
-	return m, err
+	return b, err
 }
 
 // compare checks what was read against the manifest, table by table.
 func compare(m Manifest, got map[string]TableSum) error {
 	if len(m.Tables) != len(got) {
-		return fmt.Errorf("the backup is damaged: the manifest lists %d tables, the file holds %d", len(m.Tables), len(got))
+		return damaged("the tables", "the manifest lists %d, the file holds %d", len(m.Tables), len(got))
 	}
 	for _, want := range m.Tables {
 		g, ok := got[want.Name]
 		switch {
 		case !ok:
-			return fmt.Errorf("the backup is damaged: table %s is missing", want.Name)
+			return damaged("table "+want.Name, "missing")
 		case g.Rows != want.Rows:
-			return fmt.Errorf("the backup is damaged: table %s has %d rows, the manifest says %d", want.Name, g.Rows, want.Rows)
+			return damaged("table "+want.Name, "%d rows, the manifest says %d", g.Rows, want.Rows)
 		case g.SHA256 != want.SHA256:
-			return fmt.Errorf("the backup is damaged: table %s does not match its checksum", want.Name)
+			return damaged("table "+want.Name, "it does not match the manifest's checksum")
 		}
 	}
 	return nil
@@ -293,6 +468,9 @@ func Verify(ctx context.Context, d *db.DB, path, passphrase string, latest uint,
 		return Result{}, err
 	}
 	if err := compare(m, sums); err != nil {
+		return Result{Header: h, Manifest: m}, fmt.Errorf("verify: the restored copy differs: %w", err)
+	}
+	if err := compareSequences(ctx, restored, h); err != nil {
 		return Result{Header: h, Manifest: m}, fmt.Errorf("verify: the restored copy differs: %w", err)
 	}
 	return Result{Header: h, Manifest: m}, nil
@@ -337,6 +515,9 @@ type Restored struct {
 	Header   Header `json:"header"`
 	Database string `json:"database"` // the new database Chelal uses from its next start
 	Previous string `json:"previous"` // the database it used, kept until an administrator removes it
+	// KeyKeptAs is where the secret.key in use before the restore was kept, when the backup's
+	// differed and replaced it ("": the key did not change).
+	KeyKeptAs string `json:"key_kept_as,omitempty"`
 }
 
 // RestoreEmbedded restores a backup into a new database of d's embedded server, checks every
@@ -357,7 +538,7 @@ func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOption
 		return Restored{}, fmt.Errorf("restore failed; Chelal still uses its current database: %w", err)
 	}
 	o.MigrateUp = false // after the check below
-	h, m, err := Restore(ctx, path, dsn, o)
+	h, b, err := restore(ctx, path, dsn, o)
 	if err != nil {
 		return fail(err)
 	}
@@ -366,11 +547,14 @@ func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOption
 		return fail(err)
 	}
 	sums, err := Checksums(ctx, restored)
+	if err == nil {
+		err = compareSequences(ctx, restored, h)
+	}
 	restored.Close()
 	if err != nil {
 		return fail(err)
 	}
-	for _, t := range m.Tables {
+	for _, t := range b.m.Tables {
 		if sums[t.Name] != t {
 			return fail(fmt.Errorf("table %s differs from the backup after loading", t.Name))
 		}
@@ -378,9 +562,134 @@ func RestoreEmbedded(ctx context.Context, d *db.DB, path string, o RestoreOption
 	if err := db.Migrate(ctx, dsn, o.Log); err != nil {
 		return fail(err)
 	}
+	var keptKey string
+	undo := func() {}
+	if o.DataDir != "" {
+		if keptKey, undo, err = InstallFiles(o.DataDir, b.files); err != nil {
+			return fail(err)
+		}
+	}
 	previous := db.CurrentDatabase(e.Dir())
 	if err := e.SwitchDatabase(name); err != nil {
+		undo()
 		return fail(err)
 	}
-	return Restored{Header: h, Database: name, Previous: previous}, nil
+	return Restored{Header: h, Database: name, Previous: previous, KeyKeptAs: keptKey}, nil
+}
+
+// compareSequences checks that every sequence of the backup has its value in d: a restore with
+// sequences behind their tables fails the next insert of every row (a login's session, say).
+func compareSequences(ctx context.Context, d *db.DB, h Header) error {
+	want := h.Sequences
+	var got map[string]int64
+	err := pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var err error
+		got, err = sequenceValues(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if g, ok := got[name]; !ok || g != want[name] {
+			return damaged("the sequences", "sequence %s is at %d after the restore, the backup says %d", name, g, want[name])
+		}
+	}
+	if h.Format >= 2 {
+		return nil // the sequences frame has its own checksum
+	}
+	// A format 1 backup has no checksum over its sequences: what catches one damaged there is
+	// a sequence behind the values of the column it feeds.
+	rows, err := d.Pool.Query(ctx, `
+		SELECT s.relname, t.relname, a.attname FROM pg_class s
+		  JOIN pg_namespace n ON n.oid = s.relnamespace
+		  JOIN pg_depend dep ON dep.objid = s.oid AND dep.classid = 'pg_class'::regclass
+		   AND dep.refclassid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i')
+		  JOIN pg_class t ON t.oid = dep.refobjid
+		  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = dep.refobjsubid
+		 WHERE s.relkind = 'S' AND n.nspname = current_schema()
+		 ORDER BY 1`)
+	if err != nil {
+		return err
+	}
+	type owned struct{ seq, table, column string }
+	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (owned, error) {
+		var o owned
+		return o, r.Scan(&o.seq, &o.table, &o.column)
+	})
+	if err != nil {
+		return err
+	}
+	for _, o := range list {
+		var maxValue *int64
+		q := fmt.Sprintf(`SELECT max(%s)::bigint FROM %s`, pgx.Identifier{o.column}.Sanitize(), pgx.Identifier{o.table}.Sanitize())
+		if err := d.Pool.QueryRow(ctx, q).Scan(&maxValue); err != nil {
+			return fmt.Errorf("check sequence %s: %w", o.seq, err)
+		}
+		if v, listed := want[o.seq]; listed && maxValue != nil && v < *maxValue {
+			return damaged("the sequences", "sequence %s is at %d, behind %s.%s, which holds %d: new rows would collide", o.seq, v, o.table, o.column, *maxValue)
+		}
+	}
+	return nil
+}
+
+// InstallFiles puts a restored backup's files into dataDir: the profile images beside those
+// already there, and the backup's secret.key in place of the current one when they differ.
+// The current key is never destroyed: it is renamed to secret.key.before-restore-TIME
+// (returned), since the data it sealed may still be needed. undo puts the old key back (a
+// restore that fails after this point).
+func InstallFiles(dataDir string, files map[string][]byte) (keptKey string, undo func(), err error) {
+	undo = func() {}
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if name == "secret.key" || !fileName.MatchString(name) {
+			continue
+		}
+		path := filepath.Join(dataDir, filepath.FromSlash(name))
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, files[name]) {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return "", undo, fmt.Errorf("restore %s: %w", name, err)
+		}
+		if err := writeSync(path, files[name]); err != nil {
+			return "", undo, fmt.Errorf("restore %s: %w", name, err)
+		}
+	}
+	key, ok := files["secret.key"]
+	if !ok {
+		return "", undo, nil
+	}
+	if k, err := hex.DecodeString(strings.TrimSpace(string(key))); err != nil || len(k) != 32 {
+		return "", undo, damaged("file secret.key", "it is not a key")
+	}
+	path := filepath.Join(dataDir, "secret.key")
+	old, err := os.ReadFile(path)
+	switch {
+	case err == nil && strings.TrimSpace(string(old)) == strings.TrimSpace(string(key)):
+		return "", undo, nil
+	case err == nil:
+		keptKey = path + ".before-restore-" + time.Now().UTC().Format("20060102-150405")
+		if err := os.Rename(path, keptKey); err != nil {
+			return "", undo, fmt.Errorf("keep the current secret.key aside: %w", err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return "", undo, fmt.Errorf("read the current secret.key: %w", err)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", undo, err
+	}
+	if err := writeSync(path, key); err != nil {
+		if keptKey != "" {
+			_ = os.Rename(keptKey, path)
+		}
+		return "", undo, fmt.Errorf("restore secret.key: %w", err)
+	}
+	undo = func() {
+		if keptKey != "" {
+			_ = os.Rename(keptKey, path)
+		} else {
+			_ = os.Remove(path)
+		}
+	}
+	return keptKey, undo, nil
 }

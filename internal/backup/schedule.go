@@ -22,6 +22,7 @@ type Schedule struct {
 	Folder     *Folder // the backup folder, which an administrator may move meanwhile
 	Passphrase string
 	Version    string
+	DataDir    string // its secret.key and profile images go into each backup
 	Log        *slog.Logger
 
 	DailyAt   time.Duration // since midnight, clinic time; default 12:30
@@ -169,7 +170,7 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	s.lastAttempt = now
-	info, err := CreateVerified(ctx, s.DB, s.dir(), Options{ChelalVersion: s.Version, Passphrase: s.Passphrase, Now: s.Now}, s.LatestSchema, s.Log)
+	info, err := CreateVerified(ctx, s.DB, s.dir(), Options{ChelalVersion: s.Version, Passphrase: s.Passphrase, Now: s.Now, DataDir: s.DataDir}, s.LatestSchema, s.Log)
 	if err != nil {
 		if ctx.Err() != nil { // Chelal is stopping: not a failure of the backup folder
 			return true, err

@@ -24,6 +24,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 	var c common
 	fs := newFlags(env, "admin "+args[0], &c)
 	var p auth.CreateUserParams
+	var reset2FA bool
 	switch args[0] {
 	case "create":
 		fs.StringVar(&p.Username, "username", "", "the administrator's username (required)")
@@ -31,6 +32,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		fs.StringVar(&p.FirstName, "first-name", "", "first name")
 		fs.StringVar(&p.LastName, "last-name", "", "last name")
 	case "reset-password":
+		fs.BoolVar(&reset2FA, "reset-2fa", false, "also turn the user's two-factor authentication off (a lost phone and lost recovery codes)")
 	default:
 		return usageErr("unknown admin action %q (create, reset-password)", args[0])
 	}
@@ -45,10 +47,17 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		}
 		username = p.Username
 	case "reset-password":
-		if fs.NArg() != 1 {
+		if fs.NArg() < 1 {
 			return usageErr("admin reset-password needs exactly one username")
 		}
 		username = fs.Arg(0)
+		// Flags may follow the username too: reset-password USER --reset-2fa.
+		if err := parseFlags(fs, fs.Args()[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 0 {
+			return usageErr("admin reset-password needs exactly one username")
+		}
 	}
 	password, err := readNewPassword(env, username)
 	if err != nil {
@@ -70,7 +79,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		p.Password = password
 		u, err = svc.CreateAdmin(ctx, p)
 	} else {
-		u, err = svc.ResetPassword(ctx, username, password)
+		u, err = svc.ResetLogin(ctx, username, password, reset2FA)
 	}
 	if err != nil {
 		return userError(err)
@@ -79,6 +88,9 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "administrator %q created (id %d)\n", u.Username, u.ID)
 	} else {
 		fmt.Fprintf(env.Stdout, "password of %q reset; their sessions were ended\n", u.Username)
+		if reset2FA {
+			fmt.Fprintf(env.Stdout, "two-factor authentication of %q is off; they can turn it on again from their profile\n", u.Username)
+		}
 	}
 	return nil
 }

@@ -131,7 +131,7 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "base backup verified: replayed in a scratch cluster, %d tables, %d patients\n", check.Tables, check.Patients)
 	}
-	info, err := backup.CreateVerified(ctx, r.d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: r.pass,
+	info, err := backup.CreateVerified(ctx, r.d, dir, backup.Options{ChelalVersion: env.Version, Passphrase: r.pass, DataDir: r.dataDir,
 		Progress: func(table string, done, total int) {
 			fmt.Fprintf(env.Stderr, "\rbacking up %2d/%d %-28s", done+1, total, table)
 		}}, r.latest, r.log)
@@ -183,7 +183,7 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	progress := func(table string, rows int64, done, total int) {
 		fmt.Fprintf(env.Stderr, "\rrestoring [%-30s] %2d/%d %-28s %9d rows", strings.Repeat("#", done*30/max(total, 1)), done, total, table, rows)
 	}
-	opts := backup.RestoreOptions{Passphrase: r.pass, LatestSchema: r.latest, Log: log, Progress: progress}
+	opts := backup.RestoreOptions{Passphrase: r.pass, LatestSchema: r.latest, Log: log, Progress: progress, DataDir: r.dataDir}
 
 	if d.Embedded() == nil { // an external server: into the (empty) database of DATABASE_URL
 		opts.MigrateUp = true
@@ -202,6 +202,9 @@ func runRestore(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "restored %s (written %s, schema %d) into database %s; Chelal uses it from its next start.\nThe previous database %q is kept; remove it once you are sure.\n",
 		path, res.Header.CreatedAt.Format(time.RFC3339), res.Header.SchemaVersion, res.Database, res.Previous)
+	if res.KeyKeptAs != "" {
+		fmt.Fprintf(env.Stdout, "The backup's secret.key (the key of the 2FA secrets) is now in use; the one this computer had is kept as %s.\n", res.KeyKeptAs)
+	}
 	return nil
 }
 

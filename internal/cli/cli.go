@@ -63,8 +63,9 @@ Usage:
   chelal migrate status       show the applied and the newest version
   chelal admin create --username U --email E [--first-name F --last-name L]
                               create an administrator (the password is asked, or read from stdin)
-  chelal admin reset-password USER
-                              set a user's new password from this terminal (audited)
+  chelal admin reset-password USER [--reset-2fa]
+                              set a user's new password from this terminal (audited); --reset-2fa
+                              also turns their 2FA off (a lost phone and lost recovery codes)
   chelal backup [--out DIR]   write a backup (default <data dir>/backups) and verify it by restoring it
   chelal verify-backup FILE   restore FILE into a scratch database and compare it with its manifest
   chelal restore FILE         restore FILE into a new database, check it, and switch Chelal to it
@@ -307,7 +308,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	if err != nil {
 		return core{}, err
 	}
-	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk}
+	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk, DataDir: dataDir}
 	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
 	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	hostNames, err := config.HostNames(env.Getenv("CHELAL_HOST_NAMES"))
@@ -338,7 +339,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		if err != nil {
 			return core{}, err
 		}
-		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version,
+		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version, DataDir: dataDir,
 			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env),
 			LeftoverRetention: keep, LowDisk: lowDisk}
 	}

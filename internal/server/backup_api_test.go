@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,4 +146,30 @@ func TestDisksAndLeftoversThroughTheAPI(t *testing.T) {
 	}
 	expect(t, admin.do("DELETE", path, nil), 404)
 	expect(t, admin.do("DELETE", "/api/v1/backups/leftovers/..%2Fchelal.lock", nil), 404)
+}
+
+// TestFailingManualBackup: a backup started by hand into a folder that is gone (a USB drive
+// unplugged: its mount point removed) answers 503 with the reason, writes nothing elsewhere,
+// and tells the administrators, as a scheduled backup does.
+func TestFailingManualBackup(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	usb := filepath.Join(t.TempDir(), "usb")
+	dir := filepath.Join(usb, "chelal-backups")
+	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
+	a.newUser("boss", auth.RoleAdmin)
+	admin := a.login("boss", "10.0.0.1")
+	w := admin.do("POST", "/api/v1/backups", nil)
+	if w.Code != 503 || problemType(t, w) != "backup-folder-unavailable" || !strings.Contains(w.Body.String(), dir) ||
+		!strings.Contains(w.Body.String(), "no such file or directory") {
+		t.Fatalf("backup into an unplugged folder: %d %s", w.Code, w.Body)
+	}
+	if _, err := os.Stat(usb); err == nil {
+		t.Fatal("the backup recreated the unplugged drive's folder")
+	}
+	var notes int
+	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_notification n JOIN auth_user u ON u.id = n.user_id
+		 WHERE u.username = 'boss' AND n.notification_type = 'backup_failed' AND n.message LIKE '%' || $1 || '%'`, dir).Scan(&notes); err != nil || notes != 1 {
+		t.Fatalf("administrators notified %d times (%v), want once", notes, err)
+	}
 }

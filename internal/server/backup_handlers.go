@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/backup"
 	"chelal/internal/db"
+	"chelal/internal/notify"
 )
 
 type backupList struct {
@@ -79,13 +82,40 @@ func (s *server) createBackup(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.backupMu.Unlock()
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Hour))
-	info, err := backup.CreateVerified(r.Context(), s.db, s.backups.dir(),
-		backup.Options{ChelalVersion: s.version, Passphrase: s.backups.Passphrase}, 0, s.log)
+	dir := s.backups.dir()
+	info, err := backup.CreateVerified(r.Context(), s.db, dir,
+		backup.Options{ChelalVersion: s.version, Passphrase: s.backups.Passphrase, DataDir: s.backups.DataDir}, 0, s.log)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.backupFailed(r, dir, err))
 		return
 	}
 	s.writeJSON(w, r, http.StatusCreated, info)
+}
+
+// backupFailed tells the administrators of a failed manual backup, as of a scheduled one, and
+// returns what to answer: 507 when the folder is full, 503 when it is gone or cannot be
+// written, each with the reason; any other failure as it is.
+func (s *server) backupFailed(r *http.Request, dir string, err error) error {
+	if r.Context().Err() != nil {
+		return err
+	}
+	reason := err.Error()
+	if _, nerr := notify.Role(context.WithoutCancel(r.Context()), s.db.Pool, "admin", "backup_failed", "Backup failed",
+		fmt.Sprintf("The backup started by hand into %s failed: %s. Check the backup folder (disk full? USB drive missing?).", dir, reason)); nerr != nil {
+		s.log.Error("notify administrators", "err", nerr)
+	}
+	switch backup.FolderFailure(err) {
+	case backup.ErrFolderFull:
+		p := newProblem(r, problemKind{http.StatusInsufficientStorage, "backup-folder-full", "Backup folder full"},
+			fmt.Sprintf("The backup folder %s is full: %s. Free some space there or choose another folder.", dir, reason))
+		s.log.Warn("manual backup failed: folder full", "dir", dir, "err", err)
+		return p
+	case backup.ErrFolderUnavailable:
+		s.log.Warn("manual backup failed: folder unavailable", "dir", dir, "err", err)
+		return apperr.Wrap(apperr.ErrUnavailable, err,
+			fmt.Sprintf("The backup folder %s cannot be written: %s. Is the drive plugged in and writable?", dir, reason)).WithCode("backup-folder-unavailable")
+	}
+	return err
 }
 
 // backupFolder is where backups go, and whether an administrator may move it.

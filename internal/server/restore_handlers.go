@@ -120,7 +120,7 @@ func (s *server) runRestore(file, passphrase string) {
 		}
 		_ = mg.Close()
 	}
-	res, err := backup.RestoreEmbedded(ctx, s.db, file, backup.RestoreOptions{Passphrase: passphrase, LatestSchema: latest, Log: s.log,
+	res, err := backup.RestoreEmbedded(ctx, s.db, file, backup.RestoreOptions{Passphrase: passphrase, LatestSchema: latest, Log: s.log, DataDir: s.backups.DataDir,
 		Progress: func(table string, rows int64, done, total int) {
 			s.restore.update(func(st *RestoreStatus) {
 				st.Table, st.TablesDone, st.TablesTotal = table, done, total
@@ -133,7 +133,7 @@ func (s *server) runRestore(file, passphrase string) {
 		s.restore.update(func(st *RestoreStatus) { st.State, st.Error, st.FinishedAt = "failed", err.Error(), &now })
 		return
 	}
-	s.log.Info("restore from the UI done", "file", file, "database", res.Database, "previous", res.Previous)
+	s.log.Info("restore from the UI done", "file", file, "database", res.Database, "previous", res.Previous, "key_kept_as", res.KeyKeptAs)
 	s.restore.update(func(st *RestoreStatus) {
 		st.State, st.FinishedAt, st.Database, st.Previous = "done", &now, res.Database, res.Previous
 		st.Restarting = s.afterRestore != nil

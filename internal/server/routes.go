@@ -384,7 +384,7 @@ func (s *server) routes() []route {
 			json: handle(s, s.listBackups)},
 		{method: "POST", path: "/api/v1/backups", perm: auth.PermBackupsManage, op: "createBackup", tag: "backups",
 			summary: "Write a backup now and verify it by restoring it into a scratch database", out: backup.Info{},
-			status: http.StatusCreated, errs: []int{409, 503}, handler: s.createBackup},
+			status: http.StatusCreated, errs: []int{409, 503, 507}, handler: s.createBackup},
 
 		{method: "GET", path: "/api/v1/backups/restore", perm: auth.PermBackupsManage, op: "getRestore", tag: "backups",
 			summary: "The progress and outcome of the restore started from the UI", out: RestoreStatus{}, json: handle(s, s.getRestore)},

@@ -70,6 +70,9 @@ type BackupConfig struct {
 	LeftoverRetention time.Duration
 	// LowDisk is the free space under which a disk is shown low (0: the default).
 	LowDisk uint64
+	// DataDir is Chelal's data dir: its secret.key and profile images go into each backup and
+	// come back with a restore ("" : the database only).
+	DataDir string
 }
 
 // dir is the backup folder now ("" : none).

@@ -106,6 +106,14 @@ export function BackupsPage() {
     },
     onError: (err) => {
       const running = err instanceof ApiError && err.status === 409 && err.type.endsWith('backup-running');
+      // A full (507) or missing (503) backup folder: say what to do, with the server's reason.
+      const full = err instanceof ApiError && err.type.endsWith('backup-folder-full');
+      const gone = err instanceof ApiError && err.type.endsWith('backup-folder-unavailable');
+      if (full || gone) {
+        const detail = err instanceof ApiError ? err.detail : '';
+        notifications.show({ color: 'red', autoClose: false, message: t(full ? 'backups.folderFull' : 'backups.folderUnavailable', { detail }) });
+        return;
+      }
       notifications.show({ color: running ? 'orange' : 'red', message: running ? t('backups.alreadyRunning') : problemMessage(err, t, i18n.language) });
     },
     onSettled: () => qc.invalidateQueries({ queryKey: BACKUPS_KEY }),
