@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	embeddedpostgres "github.com/fergusstrange/embedded-postgres"
@@ -156,12 +157,6 @@ func (e *Embedded) start(ctx context.Context) error {
 		return fmt.Errorf("create %s: %w", l.tmp, err)
 	}
 	rotateLibraryLogs(l.tmp)
-	// The library writes its log to os.CreateTemp("") and never removes it (pitfall 5);
-	// the running server keeps writing to that file. TMPDIR is process-wide, so this is
-	// the one place Chelal sets it, to a folder of its own.
-	if err := os.Setenv("TMPDIR", l.tmp); err != nil {
-		return fmt.Errorf("set TMPDIR: %w", err)
-	}
 
 	fresh := !fileExists(filepath.Join(l.data, "PG_VERSION"))
 	params := map[string]string{
@@ -202,7 +197,7 @@ func (e *Embedded) start(ctx context.Context) error {
 			Logger(io.Discard)
 		e.pg = embeddedpostgres.NewDatabase(cfg)
 		started := time.Now()
-		if lastErr = e.pg.Start(); lastErr == nil {
+		if lastErr = startInTemp(e.pg, l.tmp); lastErr == nil {
 			e.log.Info("embedded postgres started", "port", e.port, "dir", l.root, "initdb", fresh, "took", time.Since(started).Round(time.Millisecond))
 			break
 		}
@@ -221,6 +216,31 @@ func (e *Embedded) start(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// tmpdirMu serialises the moments startInTemp changes the process-wide TMPDIR.
+var tmpdirMu sync.Mutex
+
+// startInTemp starts pg with TMPDIR pointing at tmp, and puts TMPDIR back afterwards. The library
+// writes its log to os.CreateTemp("") and never removes it (pitfall 5); the running server
+// keeps writing to that open file, so TMPDIR only matters while Start runs. Putting it back
+// keeps a removed cluster folder from becoming every later temp file's home (t.TempDir in
+// tests, the next cluster's start).
+func startInTemp(pg *embeddedpostgres.EmbeddedPostgres, tmp string) error {
+	tmpdirMu.Lock()
+	defer tmpdirMu.Unlock()
+	prev, had := os.LookupEnv("TMPDIR")
+	if err := os.Setenv("TMPDIR", tmp); err != nil {
+		return fmt.Errorf("set TMPDIR: %w", err)
+	}
+	defer func() {
+		if had {
+			_ = os.Setenv("TMPDIR", prev)
+		} else {
+			_ = os.Unsetenv("TMPDIR")
+		}
+	}()
+	return pg.Start()
 }
 
 // binaries unpacks the bundled PostgreSQL (once, under a file lock) for the server of opts and

@@ -199,6 +199,7 @@ func (f *fuzzer) send(method, target string, body []byte, ctype string, header .
 	} else {
 		r = httptest.NewRequest(method, target, nil)
 	}
+	r.Host = "localhost" // httptest's example.com is not a host Chelal serves
 	r.RemoteAddr = fmt.Sprintf("10.9.%d.%d:40000", f.admins/200, f.admins%200)
 	if f.cookie != "" {
 		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: f.cookie})
