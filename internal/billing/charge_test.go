@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
-	"chelal/internal/i18n"
 	"chelal/internal/billing"
+	"chelal/internal/i18n"
 	"chelal/internal/settings"
 )
 
