@@ -1,6 +1,3 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { flatten } from './catalogs';
 import en from './locales/en.json';
@@ -8,15 +5,12 @@ import en from './locales/en.json';
 // Every t('key', { ... }) call passes each {{variable}} its English sentence names: a variable
 // not passed is printed as "{{n}}" to the user (the close dialog's "Items prescribed: {{n}}").
 
-const src = fileURLToPath(new URL('..', import.meta.url));
-
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
-  });
-}
+// Every source file of the app (tests aside), as text.
+const sources = import.meta.glob(['../**/*.ts', '../**/*.tsx', '!../**/*.test.ts', '!../**/*.test.tsx'], {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 /** The t('key', { ... }) calls of a source text: the key and the option names passed. */
 function interpolationCalls(text: string): { key: string; names: string[] }[] {
@@ -62,13 +56,14 @@ describe('interpolation', () => {
   it('every t() call passes the variables its sentence names', () => {
     const catalog = flatten(en);
     const problems: string[] = [];
-    for (const file of sources(src)) {
-      for (const call of interpolationCalls(readFileSync(file, 'utf8'))) {
+    expect(Object.keys(sources).length).toBeGreaterThan(20);
+    for (const [file, text] of Object.entries(sources)) {
+      for (const call of interpolationCalls(text)) {
         if (call.names.includes('...')) continue;
         const sentence = catalog.get(call.key) ?? catalog.get(`${call.key}_other`) ?? catalog.get(`${call.key}_one`);
         if (sentence === undefined) continue;
         for (const v of variables(sentence)) {
-          if (!call.names.includes(v)) problems.push(`${file.slice(src.length)}: ${call.key} needs {{${v}}}, passed ${call.names.join(', ')}`);
+          if (!call.names.includes(v)) problems.push(`${file}: ${call.key} needs {{${v}}}, passed ${call.names.join(', ')}`);
         }
       }
     }
