@@ -1,11 +1,11 @@
 package clinical
 
 import (
-	"chelal/internal/i18n"
-
 	"strings"
 	"testing"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
 func TestAllergyWarnings(t *testing.T) {

@@ -203,7 +203,7 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 		if err != nil {
 			return fmt.Errorf("medication: %w", err)
 		}
-		warnings := AllergyWarnings(allergies, name, category)
+		warnings := AllergyWarningsIn(i18n.LangOf(ctx), allergies, name, category)
 		if len(warnings) > 0 && !in.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
 				" Confirm with a reason to link it anyway.").WithCode("allergy-warning").WithKey("err.allergy.link", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})

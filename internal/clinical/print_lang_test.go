@@ -64,3 +64,17 @@ func TestPrescriptionPDFLanguages(t *testing.T) {
 		})
 	}
 }
+
+// TestAllergyWarningsLanguages: the allergy warnings a French prescriber reads (and that are
+// kept with the prescription they confirm) are in French.
+func TestAllergyWarningsLanguages(t *testing.T) {
+	t.Parallel()
+	fr := AllergyWarningsIn(i18n.FR, "Pénicilline (éruption)", "Amoxicillin", "Penicillins")
+	if len(fr) != 1 || fr[0] != "Le patient est allergique à « penicilline », qui désigne la catégorie Penicillins de Amoxicillin." {
+		t.Errorf("French warnings: %q", fr)
+	}
+	en := FreeTextWarnings("Penicillin", "Amoxicillin 500 mg", []CatalogMedication{{Name: "Amoxicillin", Category: "Penicillins"}})
+	if len(en) != 1 || en[0] != `The patient is allergic to "penicillin", which matches Amoxicillin's category Penicillins.` {
+		t.Errorf("English warnings: %q", en)
+	}
+}

@@ -340,9 +340,9 @@ func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int
 		}
 		var warnings []string
 		if medID == nil {
-			warnings = FreeTextWarnings(enc.KnownAllergies, name, catalog)
+			warnings = FreeTextWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, catalog)
 		} else {
-			warnings = AllergyWarnings(enc.KnownAllergies, name, category)
+			warnings = AllergyWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, category)
 		}
 		if len(warnings) > 0 && !p.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+

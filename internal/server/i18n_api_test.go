@@ -44,6 +44,7 @@ func TestServerTextInUserLanguage(t *testing.T) {
 		t.Fatalf("allergy: %d %s", w.Code, w.Body)
 	}
 	if d := expect(t, w, 409)["detail"].(string); !strings.HasPrefix(d, "Ce médicament correspond aux allergies connues du patient") ||
+		!strings.Contains(d, "Le patient est allergique à « penicillin »") ||
 		!strings.Contains(d, "Confirmez avec un motif") || strings.Contains(d, "Confirm with a reason") {
 		t.Errorf("allergy detail in French: %q", d)
 	}
