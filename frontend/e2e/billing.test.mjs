@@ -133,7 +133,7 @@ test('a cashier takes a partial then a full payment, prints the receipt, and the
     const body = await csv.text();
     assert.match(body, /^section,item,count,amount/);
     assert.match(body, /revenue,total,2,800\.00/);
-    assert.match(body, /revenue by method,cash,1,300\.00/);
+    assert.match(body, /revenue by method,Cash,1,300\.00/);
     assert.deepEqual(page.jsErrors, []);
   });
 });

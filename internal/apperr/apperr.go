@@ -80,6 +80,11 @@ type Error struct {
 	// Details is data the client needs to act on the error (the allergy warnings a doctor must
 	// confirm, the stock still available); the HTTP layer answers it as the problem's "details".
 	Details any
+	// Key names the message in the server's catalog (internal/i18n) and Params its named
+	// parameters: the HTTP layer then writes the detail in the user's language. Message stays
+	// the English text, for logs and for a key the catalog lacks.
+	Key    string
+	Params map[string]any
 }
 
 // New returns an error of kind with a message for the user.
@@ -101,7 +106,7 @@ func Wrap(kind Kind, cause error, message string) *Error {
 
 // Invalid returns an ErrInvalid error that lists fields.
 func Invalid(fields ...FieldError) *Error {
-	return &Error{Kind: ErrInvalid, Message: "Some fields are invalid.", Fields: fields}
+	return &Error{Kind: ErrInvalid, Message: "Some fields are invalid.", Fields: fields, Key: "problem.invalid"}
 }
 
 // WithCode sets a stable kebab-case code that refines the kind and returns e.
@@ -114,6 +119,30 @@ func (e *Error) WithCode(code string) *Error {
 func (e *Error) WithDetails(details any) *Error {
 	e.Details = details
 	return e
+}
+
+// WithKey names e's message in the server's catalog, with params as name, value pairs, and
+// returns e (see Error.Key).
+func (e *Error) WithKey(key string, pairs ...any) *Error {
+	e.Key = key
+	if len(pairs) > 0 {
+		e.Params = make(map[string]any, len(pairs)/2)
+		for i := 0; i+1 < len(pairs); i += 2 {
+			name, _ := pairs[i].(string)
+			e.Params[name] = pairs[i+1]
+		}
+	}
+	return e
+}
+
+// KeyOf returns the catalog key and parameters of the first *Error in err's chain that has a
+// message, or "" when that error has no key (its Message is then shown as is).
+func KeyOf(err error) (string, map[string]any) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Key, e.Params
+	}
+	return "", nil
 }
 
 // DetailsOf returns the Details of the first *Error in err's chain, or nil.

@@ -59,3 +59,15 @@ func TestKinds(t *testing.T) {
 		t.Errorf("Error() = %q", got)
 	}
 }
+
+func TestKey(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("dispense: %w", New(ErrConflict, "Not enough stock.").WithKey("err.stock.not_enough", "available", 3))
+	key, params := KeyOf(err)
+	if key != "err.stock.not_enough" || params["available"] != 3 {
+		t.Errorf("KeyOf = %q, %v", key, params)
+	}
+	if key, _ := KeyOf(New(ErrConflict, "x")); key != "" {
+		t.Errorf("KeyOf of an error without key = %q", key)
+	}
+}

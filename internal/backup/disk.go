@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
 // LowDiskBytes is the default free space under which a disk (the data dir's, the backup
@@ -94,13 +96,9 @@ func (s *Schedule) checkDisks(ctx context.Context) []DiskSpace {
 		case d.Error != "":
 		case d.Low && !s.lowDisks[d.Name]:
 			s.lowDisks[d.Name] = true
-			what := "the Chelal data folder"
-			if d.Name == "backups" {
-				what = "the backup folder"
-			}
 			s.Log.Warn("disk space low", "dir", d.Dir, "free", d.FreeBytes)
-			s.notify(ctx, "disk_low", "Disk space low",
-				fmt.Sprintf("Only %s is free on the disk of %s (%s). Free some space or move it to a larger disk: PostgreSQL stops when it cannot write, and backups fail.", formatBytes(d.FreeBytes), what, d.Dir))
+			s.notify(ctx, "disk_low", i18n.M("notify.disk_low.title"),
+				i18n.M("notify.disk_low."+d.Name+".text", "free", formatBytes(d.FreeBytes), "dir", d.Dir))
 		case !d.Low && d.FreeBytes >= lowDiskClear(s.LowDisk):
 			s.lowDisks[d.Name] = false
 		}
@@ -140,9 +138,9 @@ func (s *Schedule) checkWAL(ctx context.Context, disks []DiskSpace) {
 	}
 	s.Log.Warn("WAL that could not be archived was dropped to protect the data disk", "segments", gap.Segments, "from", gap.First, "to", gap.LastWAL)
 	if isNew {
-		s.notify(ctx, "wal_discarded", "Point-in-time recovery interrupted",
-			fmt.Sprintf("PostgreSQL could not archive its WAL into %s and had kept %s of it on the data disk; to keep that disk from filling, Chelal stopped keeping it (from segment %s). Point-in-time recovery cannot reach moments after %s until a new base backup is taken: Chelal takes one as soon as archiving works again. The daily backups are not affected.",
-				WALDir(s.archiveDir(ctx)), formatBytes(uint64(bytes)), gap.First, gap.Since.In(s.Location).Format("2006-01-02 15:04")))
+		s.notify(ctx, "wal_discarded", i18n.M("notify.wal_discarded.title"),
+			i18n.M("notify.wal_discarded.text", "dir", WALDir(s.archiveDir(ctx)), "size", formatBytes(uint64(bytes)),
+				"first", gap.First, "since", gap.Since.In(s.Location).Format("2006-01-02 15:04")))
 	}
 }
 

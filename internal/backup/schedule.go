@@ -2,13 +2,13 @@ package backup
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
 	"time"
 
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 )
 
@@ -175,7 +175,7 @@ func (s *Schedule) Tick(ctx context.Context) (bool, error) {
 		if ctx.Err() != nil { // Chelal is stopping: not a failure of the backup folder
 			return true, err
 		}
-		s.notify(ctx, "backup_failed", "Backup failed", fmt.Sprintf("The scheduled backup into %s failed: %v. Check the backup folder (disk full? USB drive missing?); Chelal tries again in %d minutes.", s.dir(), err, int(s.RetryAfter.Minutes())))
+		s.notify(ctx, "backup_failed", i18n.M("notify.backup_failed.title"), i18n.M("notify.backup_failed.text", "dir", s.dir(), "err", err.Error(), "minutes", int(s.RetryAfter.Minutes())))
 		return true, err
 	}
 	s.Log.Info("scheduled backup written and verified", "file", info.File, "size", info.Size)
@@ -203,15 +203,16 @@ func (s *Schedule) noteOverdue(ctx context.Context, now, lastGood time.Time) {
 		return
 	}
 	s.lastOverdueNote = now
-	msg := "Chelal has no verified backup yet."
+	msg := i18n.M("notify.backup_none.text")
 	if !lastGood.IsZero() {
-		msg = fmt.Sprintf("The last verified backup is from %s: scheduled backups were missed.", lastGood.In(s.Location).Format("2006-01-02 15:04"))
+		msg = i18n.M("notify.backup_missed.text", "date", lastGood.In(s.Location).Format("2006-01-02 15:04"))
 	}
-	s.notify(ctx, "backup_overdue", "No recent backup", msg)
+	s.notify(ctx, "backup_overdue", i18n.M("notify.backup_overdue.title"), msg)
 }
 
-func (s *Schedule) notify(ctx context.Context, kind, title, message string) {
-	if _, err := notify.Role(context.WithoutCancel(ctx), s.DB.Pool, "admin", kind, title, message); err != nil {
+// notify tells the administrators, each in their language.
+func (s *Schedule) notify(ctx context.Context, kind string, title, message i18n.Msg) {
+	if _, err := notify.RoleMsg(context.WithoutCancel(ctx), s.DB.Pool, "admin", kind, title, message); err != nil {
 		s.Log.Error("notify administrators", "err", err)
 	}
 }
@@ -256,7 +257,7 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 	info, err := s.DB.BaseBackup(ctx, BaseDir(dir))
 	if err != nil {
 		if ctx.Err() == nil {
-			s.notify(ctx, "backup_failed", "Base backup failed", fmt.Sprintf("The daily base backup for point-in-time recovery into %s failed: %v. Chelal tries again in %d minutes.", BaseDir(dir), err, int(s.RetryAfter.Minutes())))
+			s.notify(ctx, "backup_failed", i18n.M("notify.base_failed.title"), i18n.M("notify.base_failed.text", "dir", BaseDir(dir), "err", err.Error(), "minutes", int(s.RetryAfter.Minutes())))
 		}
 		return err
 	}
@@ -264,7 +265,7 @@ func (s *Schedule) baseBackup(ctx context.Context, now time.Time) error {
 	check, err := s.DB.VerifyBaseBackup(ctx, filepath.Join(BaseDir(dir), info.File), WALDir(dir))
 	if err != nil {
 		if ctx.Err() == nil {
-			s.notify(ctx, "backup_failed", "Base backup failed its check", fmt.Sprintf("The base backup %s could not be replayed in a scratch database: %v. Point-in-time recovery may not work; Chelal takes another tomorrow.", info.File, err))
+			s.notify(ctx, "backup_failed", i18n.M("notify.base_check_failed.title"), i18n.M("notify.base_check_failed.text", "file", info.File, "err", err.Error()))
 		}
 		return err
 	}
@@ -311,8 +312,8 @@ func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
 		}
 		s.lastArchiveNote = now
 		s.Log.Error("WAL archiving cannot start", "err", err)
-		s.notify(ctx, "wal_archive_failing", "WAL archiving cannot start",
-			fmt.Sprintf("PostgreSQL cannot load its WAL archive module: %v. No change is archived, so point-in-time recovery does not work; the daily backups still do. Reinstall Chelal (its PostgreSQL files are incomplete).", err))
+		s.notify(ctx, "wal_archive_failing", i18n.M("notify.archive_module.title"),
+			i18n.M("notify.archive_module.text", "err", err.Error()))
 		return
 	}
 	a, err := s.archiverStats(ctx)
@@ -330,6 +331,6 @@ func (s *Schedule) checkArchiver(ctx context.Context, now time.Time) {
 		return
 	}
 	s.lastArchiveNote = now
-	s.notify(ctx, "wal_archive_failing", "WAL archiving is failing",
-		fmt.Sprintf("PostgreSQL cannot archive its WAL into %s (last failure with %s). Point-in-time recovery stops at the last archived change; check the backup folder (USB drive missing? disk full?).", WALDir(s.archiveDir(ctx)), a.LastFailedWAL))
+	s.notify(ctx, "wal_archive_failing", i18n.M("notify.wal_failing.title"),
+		i18n.M("notify.wal_failing.text", "dir", WALDir(s.archiveDir(ctx)), "wal", a.LastFailedWAL))
 }

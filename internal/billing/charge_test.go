@@ -13,6 +13,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/billing"
+	"chelal/internal/i18n"
 	"chelal/internal/settings"
 )
 
@@ -193,7 +194,7 @@ func TestDailyReport(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := r.WriteCSV(&buf); err != nil {
+	if err := r.WriteCSV(&buf, i18n.EN); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()

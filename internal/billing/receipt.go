@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/i18n"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
 )
@@ -19,6 +20,8 @@ type Receipt struct {
 	Bill          BillDetail `json:"bill"`
 	// Location is the clinic's time zone, for printing times.
 	Location *time.Location `json:"-"`
+	// Lang is the language the receipt is printed in (the cashier's; English when unset).
+	Lang i18n.Lang `json:"-"`
 }
 
 // Receipt builds the receipt of a bill for one of its payments (paymentID), or for its latest

@@ -6,15 +6,36 @@ import (
 	"strconv"
 	"time"
 
+	"chelal/internal/i18n"
 	"chelal/internal/pdfdoc"
 )
 
-// methodLabels are the payment methods as a receipt prints them.
-var methodLabels = map[string]string{"cash": "Cash", "mobile_money": "Mobile money", "card": "Card", "insurance": "Insurance", "other": "Other"}
+// methodText is a payment method as a receipt prints it, in l (as stored when the catalog
+// lacks it).
+func methodText(l i18n.Lang, method string) string {
+	if !i18n.Has("method." + method) {
+		return method
+	}
+	return l.T("method." + method)
+}
 
 // WriteReceiptPDF writes a receipt as a PDF: A4, or an 80 mm thermal roll when roll is true.
-// Times are printed in the receipt's Location (the clinic's zone).
+// Times are printed in the receipt's Location (the clinic's zone), words in its Lang.
 func WriteReceiptPDF(w io.Writer, r Receipt, roll bool) error {
+	out, err := receiptDoc(r, roll).Bytes()
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// receiptDoc lays out a receipt in r.Lang (English when unset).
+func receiptDoc(r Receipt, roll bool) *pdfdoc.Doc {
+	l := r.Lang
+	if l == "" {
+		l = i18n.EN
+	}
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
@@ -23,53 +44,48 @@ func WriteReceiptPDF(w io.Writer, r Receipt, roll bool) error {
 	if roll {
 		size = pdfdoc.Receipt
 	}
-	title := "Receipt"
+	title := l.T("pdf.receipt.title")
 	if r.ReceiptNumber != "" {
-		title += " " + r.ReceiptNumber
+		title = l.T("pdf.receipt.numbered", "number", r.ReceiptNumber)
 	}
 	clinic := r.ClinicName
 	if clinic == "" {
-		clinic = "Chelal clinic"
+		clinic = l.T("pdf.receipt.clinic")
 	}
 	b := r.Bill
 	d := pdfdoc.New(size, clinic, title, r.PrintedAt)
-	d.Field("Bill", "#"+strconv.FormatInt(b.ID, 10)+" · "+b.CreatedAt.In(loc).Format("2 Jan 2006 15:04"))
-	d.Field("Patient", fmt.Sprintf("%s (%s)", b.PatientName, b.PatientUniqueID))
+	d.Field(l.T("pdf.bill"), "#"+strconv.FormatInt(b.ID, 10)+" · "+l.Date(b.CreatedAt.In(loc), true))
+	d.Field(l.T("pdf.patient"), fmt.Sprintf("%s (%s)", b.PatientName, b.PatientUniqueID))
 	if b.Status == StatusCancelled {
-		d.Field("Cancelled", b.CancelReason)
+		d.Field(l.T("pdf.cancelled"), b.CancelReason)
 	}
 	d.Space(2)
 	rows := make([][]string, 0, len(b.Items))
 	for _, it := range b.Items {
 		rows = append(rows, []string{it.Description, strconv.FormatInt(it.Quantity, 10), it.UnitPrice.String(), it.TotalPrice.String()})
 	}
-	d.Table([]pdfdoc.Column{{Title: "Item", Share: 4}, {Title: "Qty", Share: 1, Align: "R"},
-		{Title: "Price", Share: 2, Align: "R"}, {Title: "Total", Share: 2, Align: "R"}}, rows)
+	d.Table([]pdfdoc.Column{{Title: l.T("pdf.col.item"), Share: 4}, {Title: l.T("pdf.col.qty"), Share: 1, Align: "R"},
+		{Title: l.T("pdf.col.price"), Share: 2, Align: "R"}, {Title: l.T("pdf.col.total"), Share: 2, Align: "R"}}, rows)
 	d.Rule()
-	d.Field("Total", b.TotalAmount.String())
+	d.Field(l.T("pdf.total"), b.TotalAmount.String())
 	if len(b.Payments) > 0 {
 		d.Space(2)
 		prow := make([][]string, 0, len(b.Payments))
 		for _, p := range b.Payments {
-			how := methodLabels[p.PaymentMethod]
+			how := methodText(l, p.PaymentMethod)
 			if p.TransactionID != "" {
 				how += " " + p.TransactionID
 			}
-			prow = append(prow, []string{p.ReceiptNumber + "\n" + p.PaymentDate.In(loc).Format("2 Jan 2006 15:04"), how, p.Amount.String()})
+			prow = append(prow, []string{p.ReceiptNumber + "\n" + l.Date(p.PaymentDate.In(loc), true), how, p.Amount.String()})
 		}
-		d.Table([]pdfdoc.Column{{Title: "Payment", Share: 3}, {Title: "Method", Share: 3}, {Title: "Amount", Share: 2, Align: "R"}}, prow)
+		d.Table([]pdfdoc.Column{{Title: l.T("pdf.col.payment"), Share: 3}, {Title: l.T("pdf.col.method"), Share: 3}, {Title: l.T("pdf.col.amount"), Share: 2, Align: "R"}}, prow)
 		d.Rule()
 	}
-	d.Field("Paid", b.PaidAmount.String())
-	d.Field("Balance", b.Balance.String())
+	d.Field(l.T("pdf.paid"), b.PaidAmount.String())
+	d.Field(l.T("pdf.balance"), b.Balance.String())
 	if r.Cashier != "" {
-		d.Field("Cashier", r.Cashier)
+		d.Field(l.T("pdf.cashier"), r.Cashier)
 	}
-	d.Paragraph("Printed " + r.PrintedAt.In(loc).Format("2 Jan 2006 15:04") + ". Thank you.")
-	out, err := d.Bytes()
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(out)
-	return err
+	d.Paragraph(l.T("pdf.printed", "at", l.Date(r.PrintedAt.In(loc), true)))
+	return d
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/i18n"
 	"chelal/internal/patients"
 )
 
@@ -160,31 +161,31 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 	return r, nil
 }
 
-// WriteCSV writes the report as CSV (section, item, count, amount), one row per figure. A
-// cell a spreadsheet would run as a formula (starting with = + - @, a tab or a carriage
-// return) is prefixed with an apostrophe.
-func (r DailyReport) WriteCSV(w io.Writer) error {
+// WriteCSV writes the report as CSV (section, item, count, amount), one row per figure, the
+// headers and labels in l. A cell a spreadsheet would run as a formula (starting with = + - @,
+// a tab or a carriage return) is prefixed with an apostrophe.
+func (r DailyReport) WriteCSV(w io.Writer, l i18n.Lang) error {
 	cw := csv.NewWriter(w)
 	n := func(v int64) string { return strconv.FormatInt(v, 10) }
 	rows := [][]string{
-		{"section", "item", "count", "amount"},
-		{"report", "date " + r.Date + " (" + r.TimeZone + ")", "", ""},
-		{"visits", "appointments", n(r.Visits.Appointments), ""},
-		{"visits", "encounters", n(r.Visits.Encounters), ""},
-		{"patients", "new", n(r.NewPatients), ""},
-		{"revenue", "total", n(r.Revenue.Payments), r.Revenue.Total.String()},
+		{l.T("csv.section"), l.T("csv.item"), l.T("csv.count"), l.T("csv.amount")},
+		{l.T("csv.report"), l.T("csv.date", "date", r.Date, "zone", r.TimeZone), "", ""},
+		{l.T("csv.visits"), l.T("csv.appointments"), n(r.Visits.Appointments), ""},
+		{l.T("csv.visits"), l.T("csv.encounters"), n(r.Visits.Encounters), ""},
+		{l.T("csv.patients"), l.T("csv.new"), n(r.NewPatients), ""},
+		{l.T("csv.revenue"), l.T("csv.total"), n(r.Revenue.Payments), r.Revenue.Total.String()},
 	}
 	for _, m := range r.Revenue.ByMethod {
-		rows = append(rows, []string{"revenue by method", m.Method, n(m.Payments), m.Amount.String()})
+		rows = append(rows, []string{l.T("csv.by_method"), methodText(l, m.Method), n(m.Payments), m.Amount.String()})
 	}
 	for _, u := range r.Revenue.ByCashier {
-		rows = append(rows, []string{"revenue by cashier", u.Name, n(u.Payments), u.Amount.String()})
+		rows = append(rows, []string{l.T("csv.by_cashier"), u.Name, n(u.Payments), u.Amount.String()})
 	}
 	rows = append(rows,
-		[]string{"billed", "bills opened, lines charged", n(r.Billed.Bills), r.Billed.Amount.String()},
-		[]string{"outstanding", "balances owed", n(r.Outstanding.Bills), r.Outstanding.Amount.String()})
+		[]string{l.T("csv.billed"), l.T("csv.bills_lines"), n(r.Billed.Bills), r.Billed.Amount.String()},
+		[]string{l.T("csv.outstanding"), l.T("csv.balances"), n(r.Outstanding.Bills), r.Outstanding.Amount.String()})
 	for _, d := range r.Dispensed {
-		rows = append(rows, []string{"dispensed", d.Description, n(d.Quantity), d.Amount.String()})
+		rows = append(rows, []string{l.T("csv.dispensed"), d.Description, n(d.Quantity), d.Amount.String()})
 	}
 	for _, row := range rows {
 		for i, cell := range row {

@@ -29,6 +29,7 @@ import (
 	"chelal/internal/clinical"
 	"chelal/internal/config"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -254,9 +255,8 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 // notifyRestart tells the administrators that the database stopped and was started again by
 // itself, so that a recurring cause (a disk filling up, a failing drive) gets looked at.
 func notifyRestart(ctx context.Context, d *db.DB, r db.Restart, log *slog.Logger) {
-	msg := fmt.Sprintf("The database stopped unexpectedly at %s UTC and Chelal restarted it after %s; nothing needs to be done now. If this happens again, check the free disk space and the server log.",
-		r.DiedAt.UTC().Format("2006-01-02 15:04:05"), r.Down.Round(100*time.Millisecond))
-	if _, err := notify.Role(ctx, d.Pool, "admin", "database_restarted", "Database restarted", msg); err != nil {
+	msg := i18n.M("notify.db_restarted.text", "at", r.DiedAt.UTC().Format("2006-01-02 15:04:05"), "down", r.Down.Round(100*time.Millisecond).String())
+	if _, err := notify.RoleMsg(ctx, d.Pool, "admin", "database_restarted", i18n.M("notify.db_restarted.title"), msg); err != nil {
 		log.Error("notify administrators of the database restart", "err", err)
 	}
 }

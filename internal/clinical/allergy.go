@@ -1,13 +1,14 @@
 package clinical
 
 import (
-	"fmt"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
+
+	"chelal/internal/i18n"
 )
 
 // fold lowers s and strips its accents, so "Pénicilline" and "penicilline" compare equal.
@@ -64,17 +65,27 @@ func singular(s string) string {
 // AllergyWarnings lists how a medication (its name, and its catalog category when known) matches
 // the patient's known allergies, one warning per allergy entry: a term contained in the name or
 // category ("penicillin" in the category "Penicillins"), or the category contained in a term.
-// Empty when nothing matches.
+// Empty when nothing matches. The warnings are in English; AllergyWarningsIn writes them in
+// another language.
 func AllergyWarnings(knownAllergies, medication, category string) []string {
+	return AllergyWarningsIn(i18n.EN, knownAllergies, medication, category)
+}
+
+// AllergyWarningsIn is AllergyWarnings in language l (the prescriber's: the warnings are shown
+// to them and kept with a prescription they confirm).
+func AllergyWarningsIn(l i18n.Lang, knownAllergies, medication, category string) []string {
 	var out []string
 	for _, m := range allergyMatches(knownAllergies, medication, category) {
-		out = append(out, m.warning)
+		out = append(out, l.Render(m.warning))
 	}
 	return out
 }
 
 // allergyMatch is one allergy entry that a medication matches, and the warning saying how.
-type allergyMatch struct{ entry, warning string }
+type allergyMatch struct {
+	entry   string
+	warning i18n.Msg
+}
 
 func allergyMatches(knownAllergies, medication, category string) []allergyMatch {
 	name, cat := fold(medication), fold(category)
@@ -82,14 +93,14 @@ func allergyMatches(knownAllergies, medication, category string) []allergyMatch 
 	for _, entry := range allergyTerms(knownAllergies) {
 		for _, term := range entry {
 			t := singular(term)
-			var what string
+			var what i18n.Msg
 			switch {
 			case strings.Contains(name, t):
-				what = fmt.Sprintf("The patient is allergic to %q, which matches the medication %s.", entry[0], medication)
+				what = i18n.M("allergy.matches_name", "allergy", entry[0], "medication", medication)
 			case cat != "" && strings.Contains(cat, t):
-				what = fmt.Sprintf("The patient is allergic to %q, which matches %s's category %s.", entry[0], medication, category)
+				what = i18n.M("allergy.matches_category", "allergy", entry[0], "medication", medication, "category", category)
 			case len(cat) >= 4 && strings.Contains(term, singular(cat)):
-				what = fmt.Sprintf("The patient is allergic to %q, which names %s's category %s.", entry[0], medication, category)
+				what = i18n.M("allergy.names_category", "allergy", entry[0], "medication", medication, "category", category)
 			default:
 				continue
 			}
@@ -159,8 +170,14 @@ func isNumber(s string) bool {
 // FreeTextWarnings is the allergy check of a free-text prescription: the patient's allergies
 // against the text itself, and against every catalog medication the text names (its name and
 // its category, so "Amoxicillin 500 mg" warns a patient allergic to penicillins when the catalog
-// files Amoxicillin under Penicillins). One warning per allergy entry, like AllergyWarnings.
+// files Amoxicillin under Penicillins). One warning per allergy entry, like AllergyWarnings,
+// in English; FreeTextWarningsIn writes them in another language.
 func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) []string {
+	return FreeTextWarningsIn(i18n.EN, knownAllergies, text, catalog)
+}
+
+// FreeTextWarningsIn is FreeTextWarnings in language l.
+func FreeTextWarningsIn(l i18n.Lang, knownAllergies, text string, catalog []CatalogMedication) []string {
 	matches := allergyMatches(knownAllergies, text, "")
 	for _, m := range catalog {
 		if NamesMedication(text, m.Name) {
@@ -172,7 +189,7 @@ func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) 
 	for _, m := range matches {
 		if !seen[m.entry] {
 			seen[m.entry] = true
-			out = append(out, m.warning)
+			out = append(out, l.Render(m.warning))
 		}
 	}
 	return out

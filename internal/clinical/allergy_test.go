@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
 func TestAllergyWarnings(t *testing.T) {
@@ -72,7 +74,7 @@ func TestPrescriptionRowsShowOverrideAndDiscontinuation(t *testing.T) {
 	t.Parallel()
 	stopped := time.Date(2026, 11, 30, 9, 15, 0, 0, time.UTC)
 	long := "The patient is allergic to \"penicillin\", which matches Amoxicillin's category Penicillins."
-	rows := prescriptionRows([]Prescription{
+	rows := prescriptionRows(i18n.EN, []Prescription{
 		{MedicationName: "Amoxicillin", Strength: "500 mg", Dosage: "500 mg", Frequency: "tds", Quantity: 15,
 			AllergyWarning: long, AllergyOverrideReason: "Tolerated in 2024"},
 		{MedicationName: "Paracetamol", Dosage: "1 g", Frequency: "tds", Quantity: 12, DiscontinuedAt: &stopped, DiscontinueReason: "Fever gone"},

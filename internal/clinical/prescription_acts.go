@@ -12,6 +12,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 )
 
@@ -138,8 +139,8 @@ func (s *Service) ReturnToPrescriber(ctx context.Context, actor db.Actor, id int
 		if err := tx.QueryRow(ctx, `SELECT first_name || ' ' || last_name FROM core_patient WHERE id = $1`, out.PatientID).Scan(&patient); err != nil {
 			return fmt.Errorf("patient: %w", err)
 		}
-		return notify.User(ctx, tx, doctor, "prescription_returned", "Prescription sent back by the pharmacy",
-			fmt.Sprintf("%s for %s (encounter %d): %s", out.MedicationName, patient, out.EncounterID, in.Reason))
+		return notify.UserMsg(ctx, tx, doctor, "prescription_returned", i18n.M("notify.rx_returned.title"),
+			i18n.M("notify.rx_returned.text", "medication", out.MedicationName, "patient", patient, "encounter", out.EncounterID, "reason", in.Reason))
 	})
 	return out, err
 }
@@ -202,10 +203,10 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 		if err != nil {
 			return fmt.Errorf("medication: %w", err)
 		}
-		warnings := AllergyWarnings(allergies, name, category)
+		warnings := AllergyWarningsIn(i18n.LangOf(ctx), allergies, name, category)
 		if len(warnings) > 0 && !in.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
-				" Confirm with a reason to link it anyway.").WithCode("allergy-warning").WithDetails(AllergyDetails{Warnings: warnings})
+				" Confirm with a reason to link it anyway.").WithCode("allergy-warning").WithKey("err.allergy.link", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})
 		}
 		warning, reason := p.Warnings, p.AllergyOverrideReason
 		for _, w := range warnings {

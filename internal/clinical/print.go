@@ -10,6 +10,7 @@ import (
 
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/patients"
 	"chelal/internal/pdfdoc"
 	"chelal/internal/settings"
@@ -51,35 +52,63 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 	if err != nil {
 		return nil, err
 	}
+	d := prescriptionDoc(i18n.LangOf(ctx), prescriptionPrint{enc: enc, items: items.Items, clinic: clinic, dob: dob,
+		estimated: estimated, gender: gender, loc: loc})
+	return d.Bytes()
+}
+
+// prescriptionPrint is what a printed prescription shows.
+type prescriptionPrint struct {
+	enc       Encounter
+	items     []Prescription
+	clinic    string
+	dob       time.Time
+	estimated bool
+	gender    string
+	loc       *time.Location
+}
+
+// prescriptionDoc lays out a prescription in language l: every label from the catalog; the
+// names, doses and reasons as the staff wrote them.
+func prescriptionDoc(l i18n.Lang, p prescriptionPrint) *pdfdoc.Doc {
+	enc, loc := p.enc, p.loc
 	when := enc.CreatedAt.In(loc)
-	d := pdfdoc.New(pdfdoc.A4, clinic, "Prescription", when)
-	d.Field("Date", when.Format("2 January 2006, 15:04"))
-	d.Field("Patient", fmt.Sprintf("%s (%s)", enc.PatientName, enc.PatientUniqueID))
-	age := ageAt(dob, when)
-	if estimated {
-		age = "about " + age
+	d := pdfdoc.New(pdfdoc.A4, p.clinic, l.T("pdf.rx.title"), when)
+	d.Field(l.T("pdf.date"), l.Date(when, true))
+	d.Field(l.T("pdf.patient"), fmt.Sprintf("%s (%s)", enc.PatientName, enc.PatientUniqueID))
+	age := ageAt(l, p.dob, when)
+	if p.estimated {
+		age = l.T("age.about", "age", age)
 	}
-	d.Field("Age, sex", fmt.Sprintf("%s, %s", age, gender))
+	d.Field(l.T("pdf.age_sex"), fmt.Sprintf("%s, %s", age, sexText(l, p.gender)))
 	if enc.KnownAllergies != "" {
-		d.Field("Known allergies", enc.KnownAllergies)
+		d.Field(l.T("pdf.known_allergies"), enc.KnownAllergies)
 	}
-	d.Field("Prescriber", enc.DoctorName)
+	d.Field(l.T("pdf.prescriber"), enc.DoctorName)
 	d.Space(3)
-	rows := prescriptionRows(items.Items, loc)
+	rows := prescriptionRows(l, p.items, loc)
 	if len(rows) == 0 {
-		d.Paragraph("No medication was prescribed.")
+		d.Paragraph(l.T("pdf.rx.none"))
 	} else {
-		d.Table([]pdfdoc.Column{{Title: "Medication", Share: 4}, {Title: "Dose", Share: 1.5}, {Title: "Frequency", Share: 2},
-			{Title: "Duration", Share: 1.5}, {Title: "Qty", Share: 0.8, Align: "R"}}, rows)
+		d.Table([]pdfdoc.Column{{Title: l.T("pdf.col.medication"), Share: 4}, {Title: l.T("pdf.col.dose"), Share: 1.5}, {Title: l.T("pdf.col.frequency"), Share: 2},
+			{Title: l.T("pdf.col.duration"), Share: 1.5}, {Title: l.T("pdf.col.qty"), Share: 0.8, Align: "R"}}, rows)
 	}
 	d.Signature(enc.DoctorName)
-	return d.Bytes()
+	return d
+}
+
+// sexText is a patient's recorded sex in l (as stored when the catalog lacks it).
+func sexText(l i18n.Lang, sex string) string {
+	if !i18n.Has("sex." + sex) {
+		return sex
+	}
+	return l.T("sex." + sex)
 }
 
 // prescriptionRows are the printed prescription's lines: the medication with its instructions,
 // and below it, in full, an allergy warning the prescriber overrode (and why) and a
 // discontinuation (when and why), so the pharmacist reading the paper sees what the queue shows.
-func prescriptionRows(items []Prescription, loc *time.Location) [][]string {
+func prescriptionRows(l i18n.Lang, items []Prescription, loc *time.Location) [][]string {
 	rows := make([][]string, 0, len(items))
 	for _, p := range items {
 		name := p.MedicationName
@@ -93,24 +122,24 @@ func prescriptionRows(items []Prescription, loc *time.Location) [][]string {
 			name += "\n" + p.Instructions
 		}
 		if p.AllergyWarning != "" {
-			name += "\nALLERGY WARNING: " + p.AllergyWarning + "\nPrescribed despite it: " + p.AllergyOverrideReason
+			name += "\n" + l.T("pdf.rx.allergy", "warning", p.AllergyWarning) + "\n" + l.T("pdf.rx.despite", "reason", p.AllergyOverrideReason)
 		}
 		if p.DiscontinuedAt != nil {
-			name += fmt.Sprintf("\nDISCONTINUED %s: %s (do not dispense)", p.DiscontinuedAt.In(loc).Format("2 January 2006, 15:04"), p.DiscontinueReason)
+			name += "\n" + l.T("pdf.rx.discontinued", "at", l.Date(p.DiscontinuedAt.In(loc), true), "reason", p.DiscontinueReason)
 		}
 		rows = append(rows, []string{name, p.Dosage, p.Frequency, p.Duration, strconv.Itoa(p.Quantity)})
 	}
 	return rows
 }
 
-// ageAt is a person's age at t, in years (months under two years).
-func ageAt(dob, t time.Time) string {
+// ageAt is a person's age at t in l, in years (months under two years).
+func ageAt(l i18n.Lang, dob, t time.Time) string {
 	months := (t.Year()-dob.Year())*12 + int(t.Month()) - int(dob.Month())
 	if t.Day() < dob.Day() {
 		months--
 	}
 	if months < 24 {
-		return fmt.Sprintf("%d months", max(months, 0))
+		return l.T("age.months", "n", max(months, 0))
 	}
-	return fmt.Sprintf("%d years", months/12)
+	return l.T("age.years", "n", months/12)
 }

@@ -12,6 +12,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/settings"
 )
 
@@ -39,7 +40,8 @@ const selectVitals = `
 	  JOIN core_patient p ON p.id = e.patient_id
 	  LEFT JOIN auth_user u ON u.id = v.recorded_by`
 
-func scanVitals(r pgx.Row) (VitalsRecord, error) {
+// scanVitals reads a reading and flags it, the flags' messages in ctx's language.
+func scanVitals(ctx context.Context, r pgx.Row) (VitalsRecord, error) {
 	var v VitalsRecord
 	var s Subject
 	err := r.Scan(&v.ID, &v.EncounterID, &v.PatientID, &v.SystolicBP, &v.DiastolicBP, &v.HeartRate, &v.RespiratoryRate,
@@ -47,7 +49,7 @@ func scanVitals(r pgx.Row) (VitalsRecord, error) {
 		&s.BirthDate, &s.Sex)
 	v.RecordedAt = v.RecordedAt.UTC()
 	s.At = v.RecordedAt
-	v.Flags = Flags(v.Vitals, s)
+	v.Flags = FlagsIn(i18n.LangOf(ctx), v.Vitals, s)
 	if v.Flags == nil {
 		v.Flags = []Flag{}
 	}
@@ -110,7 +112,7 @@ func (s *Service) RecordVitals(ctx context.Context, actor db.Actor, encounterID 
 		if err != nil {
 			return fmt.Errorf("record vitals: %w", err)
 		}
-		out, err = scanVitals(tx.QueryRow(ctx, selectVitals+` WHERE v.id = $1`, id))
+		out, err = scanVitals(ctx, tx.QueryRow(ctx, selectVitals+` WHERE v.id = $1`, id))
 		return err
 	})
 	return out, err
@@ -155,7 +157,7 @@ func (s *Service) ListVitals(ctx context.Context, encounterID, patientID int64) 
 	if err != nil {
 		return out, fmt.Errorf("vitals: %w", err)
 	}
-	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (VitalsRecord, error) { return scanVitals(r) })
+	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (VitalsRecord, error) { return scanVitals(ctx, r) })
 	if out.Items == nil {
 		out.Items = []VitalsRecord{}
 	}
@@ -338,13 +340,13 @@ func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int
 		}
 		var warnings []string
 		if medID == nil {
-			warnings = FreeTextWarnings(enc.KnownAllergies, name, catalog)
+			warnings = FreeTextWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, catalog)
 		} else {
-			warnings = AllergyWarnings(enc.KnownAllergies, name, category)
+			warnings = AllergyWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, category)
 		}
 		if len(warnings) > 0 && !p.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
-				" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithDetails(AllergyDetails{Warnings: warnings})
+				" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithKey("err.allergy.prescribe", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})
 		}
 		var warning, reason *string
 		if len(warnings) > 0 {

@@ -1,9 +1,10 @@
 package clinical
 
 import (
-	"fmt"
 	"math"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
 // Subject is what the flags of a reading need to know of the patient: the age at the reading
@@ -54,7 +55,7 @@ func AgeAt(birth, t time.Time) Age {
 // With these a 7-year-old's heart rate of 105 (school age 75-118) and respiratory rate of 24
 // (18-25) are normal, where the adult ranges flagged both.
 type band struct {
-	name           string // shown in the flag's message
+	name           string // the catalog key of its name, shown in the flag's message
 	fromDays       int    // the band starts at this age in days (inclusive)
 	fromMonths     int    // ... or in months, whichever is set (fromDays for the first month)
 	hrLo, hrHi     float64
@@ -65,14 +66,14 @@ type band struct {
 }
 
 var bands = []band{
-	{"a newborn (under 28 days)", 0, 0, 100, 205, 30, 53, 67, 84, 35, 53, 36.5, 37.5},
-	{"an infant (1-11 months)", 28, 0, 100, 180, 30, 53, 72, 104, 37, 56, 36.0, 37.5},
-	{"a toddler (1-2 years)", 0, 12, 98, 140, 22, 37, 86, 106, 42, 63, 36.0, 37.5},
-	{"a child of 3-5 years", 0, 36, 80, 120, 20, 28, 89, 112, 46, 72, 36.0, 37.5},
-	{"a child of 6-9 years", 0, 72, 75, 118, 18, 25, 97, 115, 57, 76, 36.0, 37.5},
-	{"a child of 10-11 years", 0, 120, 75, 118, 18, 25, 102, 120, 61, 80, 36.0, 37.5},
-	{"an adolescent (12-17 years)", 0, 144, 60, 100, 12, 20, 110, 131, 64, 83, 36.0, 37.5},
-	{"an adult", 0, 216, 60, 100, 12, 20, 90, 140, 60, 90, 36.0, 37.5},
+	{"band.newborn", 0, 0, 100, 205, 30, 53, 67, 84, 35, 53, 36.5, 37.5},
+	{"band.infant", 28, 0, 100, 180, 30, 53, 72, 104, 37, 56, 36.0, 37.5},
+	{"band.toddler", 0, 12, 98, 140, 22, 37, 86, 106, 42, 63, 36.0, 37.5},
+	{"band.child_3_5", 0, 36, 80, 120, 20, 28, 89, 112, 46, 72, 36.0, 37.5},
+	{"band.child_6_9", 0, 72, 75, 118, 18, 25, 97, 115, 57, 76, 36.0, 37.5},
+	{"band.child_10_11", 0, 120, 75, 118, 18, 25, 102, 120, 61, 80, 36.0, 37.5},
+	{"band.adolescent", 0, 144, 60, 100, 12, 20, 110, 131, 64, 83, 36.0, 37.5},
+	{"band.adult", 0, 216, 60, 100, 12, 20, 90, 140, 60, 90, 36.0, 37.5},
 }
 
 // bandOf is the age band of an age.
@@ -91,17 +92,21 @@ const spo2Low = 95
 
 // Flags lists the values of a reading outside the normal range for the patient's age (see
 // band) and, from two years on, a BMI-for-age outside the WHO cut-offs (see bmiFlag). Under two
-// years the BMI is not flagged: the WHO judges an infant by weight-for-length instead.
-func Flags(v Vitals, s Subject) []Flag {
+// years the BMI is not flagged: the WHO judges an infant by weight-for-length instead. The
+// messages are in English; FlagsIn writes them in another language.
+func Flags(v Vitals, s Subject) []Flag { return FlagsIn(i18n.EN, v, s) }
+
+// FlagsIn is Flags with the messages in l, numbers in l's format ("37,5" in French).
+func FlagsIn(l i18n.Lang, v Vitals, s Subject) []Flag {
 	age := AgeAt(s.BirthDate, s.At)
 	b := bandOf(age)
 	var out []Flag
 	add := func(field string, val, lo, hi float64, unit string) {
 		switch {
 		case val < lo:
-			out = append(out, Flag{field, "low", fmt.Sprintf("Below the normal range for %s (%g-%g %s).", b.name, lo, hi, unit)})
+			out = append(out, Flag{field, "low", l.T("flag.below_band", "band", i18n.M(b.name), "lo", lo, "hi", hi, "unit", unit)})
 		case val > hi:
-			out = append(out, Flag{field, "high", fmt.Sprintf("Above the normal range for %s (%g-%g %s).", b.name, lo, hi, unit)})
+			out = append(out, Flag{field, "high", l.T("flag.above_band", "band", i18n.M(b.name), "lo", lo, "hi", hi, "unit", unit)})
 		}
 	}
 	if v.SystolicBP != nil {
@@ -120,10 +125,10 @@ func Flags(v Vitals, s Subject) []Flag {
 		add("temperature", *v.Temperature, b.tempLo, b.tempHi, "°C")
 	}
 	if v.OxygenSaturation != nil && *v.OxygenSaturation < spo2Low {
-		out = append(out, Flag{"oxygen_saturation", "low", fmt.Sprintf("Below the normal range (%d-100 %%).", spo2Low)})
+		out = append(out, Flag{"oxygen_saturation", "low", l.T("flag.spo2_low", "lo", spo2Low)})
 	}
 	if v.BMI != nil {
-		if f, ok := bmiFlag(*v.BMI, age, s.Sex); ok {
+		if f, ok := bmiFlag(l, *v.BMI, age, s.Sex); ok {
 			out = append(out, f)
 		}
 	}
@@ -139,16 +144,16 @@ const adultBMILow, adultBMIHigh float64 = 18.5, 25
 // thinness, above +1 overweight, above +2 obesity. From 19 years, the adult cut-offs. The
 // reference is by sex: for a patient recorded as neither male nor female the flag is raised
 // only when the boys' and the girls' references both call for it.
-func bmiFlag(bmi float64, age Age, sex string) (Flag, bool) {
+func bmiFlag(l i18n.Lang, bmi float64, age Age, sex string) (Flag, bool) {
 	switch {
 	case age.Months < 24:
 		return Flag{}, false
 	case age.Months >= 228:
 		switch {
 		case bmi < adultBMILow:
-			return Flag{"bmi", "low", fmt.Sprintf("Below the normal adult range (%g-%g kg/m²).", adultBMILow, adultBMIHigh)}, true
+			return Flag{"bmi", "low", l.T("flag.bmi_adult_low", "lo", adultBMILow, "hi", adultBMIHigh)}, true
 		case bmi > adultBMIHigh:
-			return Flag{"bmi", "high", fmt.Sprintf("Above the normal adult range (%g-%g kg/m²).", adultBMILow, adultBMIHigh)}, true
+			return Flag{"bmi", "high", l.T("flag.bmi_adult_high", "lo", adultBMILow, "hi", adultBMIHigh)}, true
 		}
 		return Flag{}, false
 	}
@@ -167,17 +172,20 @@ func bmiFlag(bmi float64, age Age, sex string) (Flag, bool) {
 			z = math.Max(zb, zg)
 		}
 	}
-	over, obese, source := 1.0, 2.0, "WHO growth reference 2007"
+	over, obese, source := 1.0, 2.0, "source.who_reference"
 	if age.Months <= 60 {
-		over, obese, source = 2, 3, "WHO child growth standards"
+		over, obese, source = 2, 3, "source.who_standards"
+	}
+	bmiMsg := func(key string, cut float64) string {
+		return l.T(key, "z", l.Number(z, 1), "cut", l.Signed(cut), "source", i18n.M(source))
 	}
 	switch {
 	case z < -2:
-		return Flag{"bmi", "low", fmt.Sprintf("Thinness: BMI-for-age z-score %.1f, below -2 (%s).", z, source)}, true
+		return Flag{"bmi", "low", bmiMsg("flag.bmi_thinness", -2)}, true
 	case z > obese:
-		return Flag{"bmi", "high", fmt.Sprintf("Obesity: BMI-for-age z-score %.1f, above %+g (%s).", z, obese, source)}, true
+		return Flag{"bmi", "high", bmiMsg("flag.bmi_obesity", obese)}, true
 	case z > over:
-		return Flag{"bmi", "high", fmt.Sprintf("Overweight: BMI-for-age z-score %.1f, above %+g (%s).", z, over, source)}, true
+		return Flag{"bmi", "high", bmiMsg("flag.bmi_overweight", over)}, true
 	}
 	return Flag{}, false
 }

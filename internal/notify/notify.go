@@ -4,6 +4,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 )
 
 // Execer runs a statement (a transaction or a pool).
@@ -21,7 +23,8 @@ type Execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 }
 
-// Role notifies every active user of role and returns how many were notified.
+// Role notifies every active user of role and returns how many were notified. The text is
+// the same for all: prefer RoleMsg, which writes to each in their language.
 func Role(ctx context.Context, q Execer, role, kind, title, message string) (int64, error) {
 	tag, err := q.Exec(ctx, `
 		INSERT INTO core_notification (user_id, title, message, notification_type)
@@ -31,6 +34,59 @@ func Role(ctx context.Context, q Execer, role, kind, title, message string) (int
 		return 0, fmt.Errorf("notify %s: %w", role, err)
 	}
 	return tag.RowsAffected(), nil
+}
+
+// RoleMsg notifies every active user of role, each in their own language (the title and
+// message rendered from the catalog, internal/i18n), and returns how many were notified.
+//
+// The text is rendered when the notification is made, not when it is read: a notification is
+// a record of what the recipient was told (it keeps the figures of that moment, the stock
+// left, the batch's date), it needs no schema change, and a user rarely changes language. Old
+// notifications thus stay in the language they were written in.
+func RoleMsg(ctx context.Context, q Execer, role, kind string, title, message i18n.Msg) (int64, error) {
+	titles, texts, err := renderAll(title, message)
+	if err != nil {
+		return 0, err
+	}
+	tag, err := q.Exec(ctx, `
+		INSERT INTO core_notification (user_id, title, message, notification_type)
+		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
+		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), $4
+		  FROM auth_user u JOIN core_role r ON r.id = u.role_id
+		 WHERE r.name = $1 AND u.is_active`, role, titles, texts, kind)
+	if err != nil {
+		return 0, fmt.Errorf("notify %s: %w", role, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// UserMsg notifies one user in their language (see RoleMsg).
+func UserMsg(ctx context.Context, q Execer, userID int64, kind string, title, message i18n.Msg) error {
+	titles, texts, err := renderAll(title, message)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, `
+		INSERT INTO core_notification (user_id, title, message, notification_type)
+		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
+		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), $4
+		  FROM auth_user u WHERE u.id = $1`, userID, titles, texts, kind); err != nil {
+		return fmt.Errorf("notify user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// renderAll renders title and message in every language, as JSON objects by language code.
+func renderAll(title, message i18n.Msg) (titles, texts []byte, err error) {
+	t, m := map[i18n.Lang]string{}, map[i18n.Lang]string{}
+	for _, l := range i18n.Langs {
+		t[l], m[l] = l.Render(title), l.Render(message)
+	}
+	if titles, err = json.Marshal(t); err != nil {
+		return nil, nil, err
+	}
+	texts, err = json.Marshal(m)
+	return titles, texts, err
 }
 
 // Notification is one in-app notification of a user.
@@ -129,7 +185,8 @@ func (s *Service) MarkAllRead(ctx context.Context, actor db.Actor) (ReadAll, err
 	return out, err
 }
 
-// User notifies one user (the doctor of a prescription sent back, ...).
+// User notifies one user (the doctor of a prescription sent back, ...) with text that is not
+// translated: prefer UserMsg.
 func User(ctx context.Context, q Execer, userID int64, kind, title, message string) error {
 	if _, err := q.Exec(ctx, `
 		INSERT INTO core_notification (user_id, title, message, notification_type) VALUES ($1, $2, $3, $4)`,

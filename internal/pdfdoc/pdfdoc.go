@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -36,6 +37,8 @@ type Doc struct {
 	margin float64
 	base   float64 // body font size in points
 	glyphs glyphs  // what the font can show
+	// text is every string written, in order, for Text.
+	text []string
 }
 
 // glyphs answers whether the embedded font has a glyph for a rune. The regular and bold Go
@@ -106,6 +109,14 @@ func (g *glyphs) covers(r rune) bool {
 	return has
 }
 
+// write records strings written to the page (see Text).
+func (d *Doc) write(s ...string) { d.text = append(d.text, s...) }
+
+// Text is every string the document prints, one a line, in order: the PDF's content streams
+// hold glyph ids, not text, so tests read what was written here (a French prescription has no
+// English label, a receipt shows its total).
+func (d *Doc) Text() string { return strings.Join(d.text, "\n") }
+
 // New starts a document of one page size with the clinic's header and a title. created is the
 // document's date (printed in its metadata), so the same data gives the same bytes.
 func New(size Size, clinic, title string, created time.Time) *Doc {
@@ -125,6 +136,7 @@ func New(size Size, clinic, title string, created time.Time) *Doc {
 	p.SetTitle(title, true)
 	p.SetCreator("Chelal", true)
 	p.AliasNbPages("")
+	d.write(clinic, title)
 	p.SetFooterFunc(func() {
 		if p.PageCount() < 2 && size.W < 100 {
 			return
@@ -161,6 +173,7 @@ func (d *Doc) Space(mm float64) { d.pdf.Ln(mm) }
 // Heading writes a bold line.
 func (d *Doc) Heading(text string) {
 	text = d.printable(text)
+	d.write(text)
 	d.pdf.SetFont(family, "B", d.base+1)
 	d.pdf.MultiCell(0, (d.base+1)*0.5, text, "", "L", false)
 }
@@ -168,6 +181,7 @@ func (d *Doc) Heading(text string) {
 // Field writes "label: value" with the label in bold; long values wrap.
 func (d *Doc) Field(label, value string) {
 	label, value = d.printable(label), d.printable(value)
+	d.write(label+":", value)
 	d.pdf.SetFont(family, "B", d.base)
 	lw := d.pdf.GetStringWidth(label+": ") + 1
 	d.pdf.CellFormat(lw, d.base*0.5, label+":", "", 0, "L", false, 0, "")
@@ -178,6 +192,7 @@ func (d *Doc) Field(label, value string) {
 // Paragraph writes wrapped text.
 func (d *Doc) Paragraph(text string) {
 	text = d.printable(text)
+	d.write(text)
 	d.pdf.SetFont(family, "", d.base)
 	d.pdf.MultiCell(0, d.base*0.5, text, "", "L", false)
 }
@@ -191,6 +206,12 @@ type Column struct {
 
 // Table writes a table whose cells wrap; each row is as tall as its tallest cell.
 func (d *Doc) Table(cols []Column, rows [][]string) {
+	for _, c := range cols {
+		d.write(c.Title)
+	}
+	for _, r := range rows {
+		d.write(r...)
+	}
 	// Column widths in millimetres, from each column's share of the page (layout, not money).
 	var shares float64
 	for _, c := range cols {
@@ -244,6 +265,7 @@ func (d *Doc) Table(cols []Column, rows [][]string) {
 // Signature writes a line to sign on, with its caption below.
 func (d *Doc) Signature(caption string) {
 	caption = d.printable(caption)
+	d.write(caption)
 	d.Space(12)
 	y := d.pdf.GetY()
 	w := d.width() * 0.5

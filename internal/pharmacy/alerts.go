@@ -12,6 +12,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 )
 
@@ -116,8 +117,8 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 			return fmt.Errorf("refresh expiry dates: %w", err)
 		}
 		for _, k := range []struct{ kind, cond, title, text string }{
-			{"expired", `b.expiry_date < $1::date`, "Expired stock: %s", "Batch %s of %s expired on %s with %d units left. They cannot be dispensed: write them off."},
-			{"expiring", `b.expiry_date >= $1::date AND b.expiry_date <= $2::date`, "Expiring soon: %s", "Batch %s of %s expires on %s with %d units left."},
+			{"expired", `b.expiry_date < $1::date`, "notify.expired.title", "notify.expired.text"},
+			{"expiring", `b.expiry_date >= $1::date AND b.expiry_date <= $2::date`, "notify.expiring.title", "notify.expiring.text"},
 		} {
 			rows, err := tx.Query(ctx, `
 				INSERT INTO core_stockalert (batch_id, kind)
@@ -141,7 +142,8 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 					return err
 				}
 				for _, role := range []string{"pharmacist", "admin"} {
-					if _, err := notify.Role(ctx, tx, role, "expiry", fmt.Sprintf(k.title, name), fmt.Sprintf(k.text, number, name, expiry, left)); err != nil {
+					if _, err := notify.RoleMsg(ctx, tx, role, "expiry", i18n.M(k.title, "name", name),
+						i18n.M(k.text, "batch", number, "name", name, "date", expiry, "left", left)); err != nil {
 						return err
 					}
 				}

@@ -146,7 +146,7 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			return err
 		}
 		if m.available < p.Quantity {
-			return insufficient(m.available, p.Quantity, "stock in date")
+			return insufficient(m.available, p.Quantity, whatInDate)
 		}
 		var dispenseID int64
 		err = tx.QueryRow(ctx, `
@@ -191,7 +191,7 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			need -= n
 		}
 		if need != 0 {
-			return insufficient(p.Quantity-need, p.Quantity, "stock in date")
+			return insufficient(p.Quantity-need, p.Quantity, whatInDate)
 		}
 		if _, err := tx.Exec(ctx, `UPDATE core_prescription SET dispensed_quantity = dispensed_quantity + $2 WHERE id = $1`,
 			prescriptionID, p.Quantity); err != nil {

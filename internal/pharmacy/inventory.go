@@ -233,14 +233,14 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 			return err
 		}
 		if qty+p.QuantityChange < 0 {
-			return insufficient(qty, -p.QuantityChange, "stock")
+			return insufficient(qty, -p.QuantityChange, whatStock)
 		}
 		var mid int64
 		if err := tx.QueryRow(ctx, `INSERT INTO core_inventorymovement (item_id, quantity_change, reason, created_by)
 			VALUES ($1, $2, $3, $4) RETURNING id`, id, p.QuantityChange, p.Reason, actorID(actor)).Scan(&mid); err != nil {
 			var pg *pgconn.PgError
 			if errors.As(err, &pg) && pg.Code == "23514" {
-				return apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock")
+				return apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock").WithKey("err.stock.not_enough")
 			}
 			return fmt.Errorf("write inventory movement: %w", err)
 		}

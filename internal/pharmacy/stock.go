@@ -13,6 +13,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 )
 
@@ -194,7 +195,7 @@ func insertMovement(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID
 		var pg *pgconn.PgError
 		if errors.As(err, &pg) && pg.Code == "23514" && strings.Contains(pg.ConstraintName, "balance") {
 			// The row locks make this unreachable through the service; the CHECK is the backstop.
-			return 0, apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock")
+			return 0, apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock").WithKey("err.stock.not_enough")
 		}
 		return 0, fmt.Errorf("write movement: %w", err)
 	}
@@ -207,18 +208,32 @@ func notifyLow(ctx context.Context, tx pgx.Tx, m lockedMedication, after int64) 
 	if !m.active || m.available <= m.reorder || after > m.reorder {
 		return nil
 	}
-	msg := fmt.Sprintf("%s: %d left in date, at or under the reorder level of %d. Order more.", m.name, after, m.reorder)
+	title := i18n.M("notify.low_stock.title", "name", m.name)
+	msg := i18n.M("notify.low_stock.text", "name", m.name, "left", after, "reorder", m.reorder)
 	for _, role := range []string{"pharmacist", "admin"} {
-		if _, err := notify.Role(ctx, tx, role, "low_stock", "Low stock: "+m.name, msg); err != nil {
+		if _, err := notify.RoleMsg(ctx, tx, role, "low_stock", title, msg); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func insufficient(available, requested int64, what string) error {
-	return apperr.Errorf(apperr.ErrConflict, "Not enough %s: %d available, %d requested.", what, available, requested).
-		WithCode("insufficient-stock").WithDetails(map[string]int64{"available": available, "requested": requested})
+// stockWhat is the catalog key of the stock a change lacks, for insufficient.
+type stockWhat string
+
+// The stocks a change may lack.
+const (
+	whatStock  stockWhat = "stock.what.stock"
+	whatBatch  stockWhat = "stock.what.batch"
+	whatInDate stockWhat = "stock.what.in_date"
+)
+
+// insufficient is the conflict of a change asking more than what (a stockWhat) holds, in the
+// user's language through the catalog (err.stock.insufficient).
+func insufficient(available, requested int64, what stockWhat) error {
+	return apperr.Errorf(apperr.ErrConflict, "Not enough %s: %d available, %d requested.", i18n.EN.T(string(what)), available, requested).
+		WithCode("insufficient-stock").WithDetails(map[string]int64{"available": available, "requested": requested}).
+		WithKey("err.stock.insufficient", "what", i18n.M(string(what)), "available", available, "requested", requested)
 }
 
 // movementsByIDs reads ledger rows in id order.
@@ -265,7 +280,7 @@ func (s *Service) Receive(ctx context.Context, actor db.Actor, medicationID int6
 			return err
 		}
 		if !m.active {
-			return apperr.New(apperr.ErrConflict, "This medication was deactivated; reactivate it before receiving stock.").WithCode("inactive")
+			return apperr.New(apperr.ErrConflict, "This medication was deactivated; reactivate it before receiving stock.").WithCode("inactive").WithKey("err.stock.inactive")
 		}
 		var batchID int64
 		err = tx.QueryRow(ctx, `
@@ -357,13 +372,13 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 			plan = []take{{p.BatchID, p.QuantityChange}}
 		case p.BatchID > 0:
 			if batchLeft < -p.QuantityChange {
-				return insufficient(batchLeft, -p.QuantityChange, "stock in this batch")
+				return insufficient(batchLeft, -p.QuantityChange, whatBatch)
 			}
 			plan = []take{{p.BatchID, p.QuantityChange}}
 		default:
 			need := -p.QuantityChange
 			if m.stockOnShelf < need {
-				return insufficient(m.stockOnShelf, need, "stock")
+				return insufficient(m.stockOnShelf, need, whatStock)
 			}
 			rows, err := tx.Query(ctx, `SELECT id, quantity_left FROM core_stockbatch
 				 WHERE medication_id = $1 AND quantity_left > 0 ORDER BY expiry_date, id FOR UPDATE`, medicationID)
@@ -441,10 +456,10 @@ func (s *Service) WriteOff(ctx context.Context, actor db.Actor, batchID int64, p
 			return err
 		}
 		if !expired {
-			return apperr.New(apperr.ErrConflict, "This batch has not expired; use a stock adjustment with a reason instead.").WithCode("not-expired")
+			return apperr.New(apperr.ErrConflict, "This batch has not expired; use a stock adjustment with a reason instead.").WithCode("not-expired").WithKey("err.stock.not_expired")
 		}
 		if left == 0 {
-			return apperr.New(apperr.ErrConflict, "Nothing is left of this batch.").WithCode("batch-empty")
+			return apperr.New(apperr.ErrConflict, "Nothing is left of this batch.").WithCode("batch-empty").WithKey("err.stock.batch_empty")
 		}
 		id, err := insertMovement(ctx, tx, actor, medicationID, batchID, KindExpire, -left, p.Reason, nil)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/auth"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 )
 
 // SessionCookie is the name of the cookie that carries the session token.
@@ -65,7 +66,9 @@ func unsafeMethod(m string) bool {
 // token on unsafe methods (403), and the route's permission (403, recorded in the audit log).
 func (s *server) authorize(rt route) http.Handler {
 	if rt.perm == PermPublic {
-		return rt.handler
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rt.handler(w, r.WithContext(i18n.WithLang(r.Context(), i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")))))
+		})
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.auth == nil {
@@ -81,7 +84,7 @@ func (s *server) authorize(rt route) http.Handler {
 		if err != nil {
 			if apperr.KindOf(err) == apperr.ErrUnauthorized {
 				clearSessionCookie(w, r)
-				err = apperr.New(apperr.ErrUnauthorized, "Your session has ended; log in again.").WithCode("session-expired")
+				err = apperr.New(apperr.ErrUnauthorized, "Your session has ended; log in again.").WithCode("session-expired").WithKey("problem.session_expired")
 			}
 			s.writeError(w, r, err)
 			return
@@ -101,10 +104,12 @@ func (s *server) authorize(rt route) http.Handler {
 				s.writeError(w, r, err)
 				return
 			}
-			s.writeError(w, r, apperr.New(apperr.ErrForbidden, "Your role does not allow this."))
+			s.writeError(w, r, apperr.New(apperr.ErrForbidden, "Your role does not allow this.").WithKey("problem.role_forbidden"))
 			return
 		}
-		rt.handler(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		// The domains write their text (PDFs, flags, problem details) in the user's language.
+		ctx := i18n.WithLang(context.WithValue(r.Context(), principalKey{}, p), i18n.Parse(p.User.LanguagePreference))
+		rt.handler(w, r.WithContext(ctx))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/backup"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 	"chelal/internal/notify"
 )
 
@@ -100,8 +101,8 @@ func (s *server) backupFailed(r *http.Request, dir string, err error) error {
 		return err
 	}
 	reason := err.Error()
-	if _, nerr := notify.Role(context.WithoutCancel(r.Context()), s.db.Pool, "admin", "backup_failed", "Backup failed",
-		fmt.Sprintf("The backup started by hand into %s failed: %s. Check the backup folder (disk full? USB drive missing?).", dir, reason)); nerr != nil {
+	if _, nerr := notify.RoleMsg(context.WithoutCancel(r.Context()), s.db.Pool, "admin", "backup_failed", i18n.M("notify.backup_failed.title"),
+		i18n.M("notify.manual_backup_failed.text", "dir", dir, "err", reason)); nerr != nil {
 		s.log.Error("notify administrators", "err", nerr)
 	}
 	switch backup.FolderFailure(err) {

@@ -126,6 +126,7 @@ func (s *server) billReceiptPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	rc.Lang = requestLang(r)
 	var buf bytes.Buffer
 	if err := billing.WriteReceiptPDF(&buf, rc, r.URL.Query().Get("size") == "80mm"); err != nil {
 		s.writeError(w, r, err)
@@ -151,7 +152,7 @@ func (s *server) dailyReportCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := rep.WriteCSV(&buf); err != nil {
+	if err := rep.WriteCSV(&buf, requestLang(r)); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -12,6 +12,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/i18n"
 )
 
 // ProblemTypeBase prefixes every problem type: a type is ProblemTypeBase + a kebab-case slug,
@@ -77,15 +78,25 @@ var kindProblems = map[apperr.Kind]problemKind{
 	apperr.ErrInternal:        {http.StatusInternalServerError, "internal", "Internal error"},
 }
 
-// defaultDetails is the detail for a kind whose error carries no message.
+// defaultDetails is the catalog key (internal/i18n) of the detail for a kind whose error
+// carries no message.
 var defaultDetails = map[apperr.Kind]string{
-	apperr.ErrInvalid:         "Some fields are invalid.",
-	apperr.ErrUnauthorized:    "Log in to continue.",
-	apperr.ErrForbidden:       "You are not allowed to do this.",
-	apperr.ErrNotFound:        "The requested record does not exist.",
-	apperr.ErrConflict:        "The request conflicts with the current state of the record.",
-	apperr.ErrTooManyRequests: "Too many attempts; wait a moment and try again.",
-	apperr.ErrUnavailable:     "The service is temporarily unavailable; try again shortly.",
+	apperr.ErrInvalid:         "problem.invalid",
+	apperr.ErrUnauthorized:    "problem.unauthorized",
+	apperr.ErrForbidden:       "problem.forbidden",
+	apperr.ErrNotFound:        "problem.not_found",
+	apperr.ErrConflict:        "problem.conflict",
+	apperr.ErrTooManyRequests: "problem.too_many_requests",
+	apperr.ErrUnavailable:     "problem.unavailable",
+}
+
+// requestLang is the language to answer r in: the logged-in user's, else the first of the
+// browser's Accept-Language that the server writes, else English.
+func requestLang(r *http.Request) i18n.Lang {
+	if p := principalOf(r.Context()); p != nil {
+		return i18n.Parse(p.User.LanguagePreference)
+	}
+	return i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
 }
 
 // newProblem returns the problem of kind pk for request r with detail.
@@ -118,15 +129,18 @@ func problemFor(r *http.Request, err error) (p *Problem, unexpected bool) {
 	if !ok || kind == apperr.ErrInternal {
 		if errors.Is(err, context.DeadlineExceeded) {
 			pk := kindProblems[apperr.ErrUnavailable]
-			return newProblem(r, pk, "The request took too long; try again shortly."), true
+			return newProblem(r, pk, requestLang(r).T("problem.timeout")), true
 		}
 		pk = kindProblems[apperr.ErrInternal]
-		id := RequestID(r.Context())
-		return newProblem(r, pk, "An unexpected error occurred. Quote request id "+id+" to support."), true
+		return newProblem(r, pk, requestLang(r).T("problem.internal", "id", RequestID(r.Context()))), true
 	}
+	// The detail in the user's language when the error names its message in the catalog; a
+	// message without key (not translated yet) is shown as the domain wrote it.
 	detail := apperr.MessageOf(err)
-	if detail == "" {
-		detail = defaultDetails[kind]
+	if key, params := apperr.KeyOf(err); key != "" && i18n.Has(key) {
+		detail = requestLang(r).Render(i18n.Msg{Key: key, Params: params})
+	} else if detail == "" {
+		detail = requestLang(r).T(defaultDetails[kind])
 	}
 	p = newProblem(r, pk, detail)
 	if code := apperr.CodeOf(err); code != "" {

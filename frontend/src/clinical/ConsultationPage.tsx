@@ -173,7 +173,7 @@ function CloseDialog({ encounter: e, autosave, onClose }: { encounter: Encounter
           <dt>{t('consult.diagnosis')}</dt>
           <dd>{typed.diagnosis.trim() || '—'}</dd>
           <dt>{t('rx.title')}</dt>
-          <dd>{t('consult.prescriptionCount', { count: prescriptions.data?.length ?? 0 })}</dd>
+          <dd>{t('consult.prescriptionCount', { n: prescriptions.data?.length ?? 0 })}</dd>
         </dl>
         {noNotes && <Alert color="orange">{t('consult.notesFirst')}</Alert>}
         {error && (
