@@ -59,14 +59,14 @@ type Appointment struct {
 	Reason          string     `json:"reason"`
 	CancelReason    string     `json:"cancel_reason"`
 	CheckedInAt     *time.Time `json:"checked_in_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	Version         int64      `json:"version"`
 	// VisitState is where the patient is in the clinic's day (see visit.go); empty for an
 	// appointment that is not a visit (scheduled, cancelled, no-show).
 	VisitState string `json:"visit_state,omitempty" enum:"checked_in,vitals_taken,with_doctor,to_pharmacy,to_cashier,done"`
 	// WaitingSince is when the visit's current state began (server time, UTC).
 	WaitingSince *time.Time `json:"waiting_since,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-	UpdatedAt    time.Time  `json:"updated_at"`
-	Version      int64      `json:"version"`
 }
 
 const selectAppointment = `
