@@ -53,7 +53,9 @@ func TestOneVisitPerPatientDoctorAndDay(t *testing.T) {
 	res := make([]Appointment, 2)
 	errs := make([]error, 2)
 	for i := range 2 {
-		wg.Go(func() { res[i], errs[i] = s.Create(ctx, db.Actor{}, BookParams{PatientID: pats[0], DoctorID: doc, WalkIn: true}) })
+		wg.Go(func() {
+			res[i], errs[i] = s.Create(ctx, db.Actor{}, BookParams{PatientID: pats[0], DoctorID: doc, WalkIn: true})
+		})
 	}
 	wg.Wait()
 	if errs[0] != nil {
