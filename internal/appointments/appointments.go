@@ -385,6 +385,9 @@ type Filter struct {
 // List is the appointments of a filter.
 type List struct {
 	Items []Appointment `json:"items"`
+	// Now is the server's clock when the list was read: a client counts waiting minutes from
+	// waiting_since on this clock, not on its own (a workstation's clock may be off).
+	Now time.Time `json:"now"`
 }
 
 // MaxListLimit caps a list of appointments.
@@ -478,7 +481,7 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if f.Visits == VisitsActive {
 		items = slices.DeleteFunc(items, func(a Appointment) bool { return a.VisitState == VisitDone })
 	}
-	return List{Items: items}, nil
+	return List{Items: items, Now: s.now().UTC()}, nil
 }
 
 // Doctor is a doctor who can be booked.

@@ -1799,6 +1799,8 @@ export interface components {
         };
         List: {
             items: components["schemas"]["Appointment"][];
+            /** Format: date-time */
+            now: string;
         };
         LoginParams: {
             otp?: string;
