@@ -62,22 +62,35 @@ type Appointment struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	Version         int64      `json:"version"`
+	// VisitState is where the patient is in the clinic's day (see visit.go); empty for an
+	// appointment that is not a visit (scheduled, cancelled, no-show).
+	VisitState string `json:"visit_state,omitempty" enum:"checked_in,vitals_taken,with_doctor,to_pharmacy,to_cashier,done"`
+	// WaitingSince is when the visit's current state began (server time, UTC).
+	WaitingSince *time.Time `json:"waiting_since,omitempty"`
 }
 
 const selectAppointment = `
 	SELECT a.id, a.patient_id, p.first_name || ' ' || p.last_name, p.unique_id, a.doctor_id,
 	       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), a.date::text,
 	       to_char(a.time, 'HH24:MI'), a.status, coalesce(a.reason, ''), coalesce(a.cancel_reason, ''),
-	       a.checked_in_at, a.created_at, a.updated_at, a.version
+	       a.checked_in_at, ` + visitStateColumns + `, a.created_at, a.updated_at, a.version
 	  FROM core_appointment a
 	  JOIN core_patient p ON p.id = a.patient_id
-	  JOIN auth_user u ON u.id = a.doctor_id`
+	  JOIN auth_user u ON u.id = a.doctor_id` + visitJoins
 
 func scanAppointment(r pgx.Row) (Appointment, error) {
 	var a Appointment
+	var state *string
 	err := r.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.PatientUniqueID, &a.DoctorID, &a.DoctorName, &a.Date,
-		&a.Time, &a.Status, &a.Reason, &a.CancelReason, &a.CheckedInAt, &a.CreatedAt, &a.UpdatedAt, &a.Version)
+		&a.Time, &a.Status, &a.Reason, &a.CancelReason, &a.CheckedInAt, &state, &a.WaitingSince, &a.CreatedAt, &a.UpdatedAt, &a.Version)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if state != nil {
+		a.VisitState = *state
+	}
+	if a.WaitingSince != nil {
+		t := a.WaitingSince.UTC()
+		a.WaitingSince = &t
+	}
 	if a.CheckedInAt != nil {
 		t := a.CheckedInAt.UTC()
 		a.CheckedInAt = &t
@@ -205,7 +218,10 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
 		return err
 	})
-	return out, err
+	if err != nil {
+		return Appointment{}, s.withExistingVisit(ctx, err, p.PatientID, p.DoctorID, date)
+	}
+	return out, nil
 }
 
 // checkPeople makes sure the patient exists and the doctor is an active user with the doctor role.
@@ -238,6 +254,9 @@ func mapWriteError(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "core_appointment_doctor_slot_key" {
 		return apperr.New(apperr.ErrConflict, "The doctor already has an appointment at that date and time; choose another slot.").WithCode("slot-taken")
+	}
+	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == visitDayKey {
+		return apperr.Wrap(apperr.ErrConflict, err, "The patient is already checked in with this doctor today.").WithCode(CodeAlreadyCheckedIn)
 	}
 	return fmt.Errorf("save appointment: %w", err)
 }
@@ -331,7 +350,13 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
 		return err
 	})
-	return out, err
+	if err != nil {
+		if cur, gerr := s.Get(ctx, id); gerr == nil {
+			return Appointment{}, s.withExistingVisit(ctx, err, cur.PatientID, cur.DoctorID, cur.Date)
+		}
+		return Appointment{}, err
+	}
+	return out, nil
 }
 
 // Get returns one appointment, or apperr.ErrNotFound.
@@ -351,11 +376,18 @@ type Filter struct {
 	PatientID      int64
 	Status         string
 	Limit          int
+	// Visits lists visits (checked-in appointments, in arrival order, with their state):
+	// VisitsActive those not done, VisitsAll every one; of the clinic's today unless a date is
+	// given.
+	Visits string
 }
 
 // List is the appointments of a filter.
 type List struct {
 	Items []Appointment `json:"items"`
+	// Now is the server's clock when the list was read: a client counts waiting minutes from
+	// waiting_since on this clock, not on its own (a workstation's clock may be off).
+	Now time.Time `json:"now"`
 }
 
 // MaxListLimit caps a list of appointments.
@@ -374,6 +406,16 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 			return time.Time{}, false
 		}
 		return d, true
+	}
+	if f.Visits != "" && f.Visits != VisitsActive && f.Visits != VisitsAll {
+		fe.Add("visits", apperr.CodeInvalid, "visits is active or all.")
+	}
+	if f.Visits != "" && f.Date == "" && f.From == "" && f.To == "" {
+		c, err := s.clock(ctx, s.db.Pool)
+		if err != nil {
+			return List{}, err
+		}
+		f.Date = c.now.Format(time.DateOnly)
 	}
 	date, hasDate := parse("date", f.Date)
 	from, hasFrom := parse("from", f.From)
@@ -420,8 +462,11 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if f.Status != "" {
 		add("a.status = $%d", f.Status)
 	}
+	if f.Visits != "" {
+		where = append(where, "a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
+	}
 	order := " ORDER BY a.date, a.time, a.id"
-	if f.Status == StatusCheckedIn {
+	if f.Status == StatusCheckedIn || f.Visits != "" {
 		order = " ORDER BY a.checked_in_at, a.id"
 	}
 	args = append(args, f.Limit)
@@ -433,7 +478,10 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if err != nil {
 		return List{}, fmt.Errorf("list appointments: %w", err)
 	}
-	return List{Items: items}, nil
+	if f.Visits == VisitsActive {
+		items = slices.DeleteFunc(items, func(a Appointment) bool { return a.VisitState == VisitDone })
+	}
+	return List{Items: items, Now: s.now().UTC()}, nil
 }
 
 // Doctor is a doctor who can be booked.

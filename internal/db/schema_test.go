@@ -790,6 +790,10 @@ func TestConstraintViolations(t *testing.T) {
 		{"double booking",
 			`INSERT INTO core_appointment (patient_id, doctor_id, date, time) VALUES ($1, $2, '2026-03-02', '09:30')`,
 			[]any{f.patient, f.user}, uniqueViolation, "core_appointment_doctor_slot_key"},
+		{"checked in twice with one doctor on one day (0023)",
+			`INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, checked_in_at, walk_in)
+			 VALUES ($1, $2, '2026-03-03', '08:01:10', 'checked_in', now(), true), ($1, $2, '2026-03-03', '08:04:00', 'checked_in', now(), true)`,
+			[]any{f.patient, f.user}, uniqueViolation, "core_appointment_patient_doctor_day_key"},
 		{"unknown bill status",
 			`UPDATE core_bill SET status = 'overdue' WHERE id = $1`,
 			[]any{f.bill}, checkViolation, "core_bill_status_check"},

@@ -24,7 +24,7 @@ func TestRetriesNeverDuplicate(t *testing.T) {
 	a := c.a
 	a.newUser("desk2", auth.RoleReceptionist)
 	a.newUser("till2", auth.RoleCashier)
-	a.newUser("drtwo", auth.RoleDoctor)
+	drTwo := a.newUser("drtwo", auth.RoleDoctor)
 	desk2, till2, doc2 := a.login("desk2", "10.0.1.1"), a.login("till2", "10.0.1.2"), a.login("drtwo", "10.0.1.3")
 
 	svc := expect(t, c.admin.do("POST", "/api/v1/services", map[string]any{"name": "Consultation", "code": "CONSULT2",
@@ -63,7 +63,8 @@ func TestRetriesNeverDuplicate(t *testing.T) {
 			func() int { return count(`SELECT count(*) FROM core_appointment WHERE date = $1`, tomorrow) }},
 		{"check a walk-in in", c.desk, desk2, "/api/v1/appointments",
 			map[string]any{"patient_id": walkInPatient, "doctor_id": c.docID, "walk_in": true},
-			map[string]any{"patient_id": walkInPatient, "doctor_id": c.docID, "walk_in": true, "reason": "fever"},
+			// with another doctor: one patient is checked in once per doctor and day (0023)
+			map[string]any{"patient_id": walkInPatient, "doctor_id": drTwo, "walk_in": true, "reason": "fever"},
 			func() int { return count(`SELECT count(*) FROM core_appointment WHERE patient_id = $1`, walkInPatient) }},
 		{"open a bill", c.cashier, till2, "/api/v1/bills",
 			map[string]any{"patient_id": billPatient, "items": []any{map[string]any{"service_id": idOf(svc)}}},

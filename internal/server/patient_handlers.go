@@ -83,7 +83,7 @@ func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, er
 
 func (s *server) listAppointments(r *http.Request, _ none) (appointments.List, error) {
 	q := r.URL.Query()
-	f := appointments.Filter{Date: q.Get("date"), From: q.Get("from"), To: q.Get("to"), Status: q.Get("status")}
+	f := appointments.Filter{Date: q.Get("date"), From: q.Get("from"), To: q.Get("to"), Status: q.Get("status"), Visits: q.Get("visits")}
 	var err error
 	for _, p := range []struct {
 		name string

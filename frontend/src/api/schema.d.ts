@@ -12,7 +12,7 @@ export interface paths {
         /** Appointments of a date (or range), doctor, patient or status; checked_in comes in arrival order */
         get: operations["listAppointments"];
         put?: never;
-        /** Book an appointment, or check a walk-in in (walk_in: true); a taken slot -> 409 */
+        /** Book an appointment, or check a walk-in in (walk_in: true); a taken slot, or a patient already checked in with the doctor today -> 409 */
         post: operations["createAppointment"];
         delete?: never;
         options?: never;
@@ -1264,6 +1264,10 @@ export interface components {
             updated_at: string;
             /** Format: int64 */
             version: number;
+            /** @enum {string} */
+            visit_state?: "checked_in" | "vitals_taken" | "with_doctor" | "to_pharmacy" | "to_cashier" | "done";
+            /** Format: date-time */
+            waiting_since?: string | null;
         };
         ArchiveUsage: {
             /** Format: int64 */
@@ -1853,6 +1857,8 @@ export interface components {
         };
         List: {
             items: components["schemas"]["Appointment"][];
+            /** Format: date-time */
+            now: string;
         };
         LoginParams: {
             otp?: string;
@@ -2651,6 +2657,8 @@ export interface operations {
                 patient_id?: number;
                 status?: string;
                 to?: string;
+                /** @description active (not done) or all: the visits (checked in) of the date, by default the clinic's today, in arrival order with visit_state and waiting_since */
+                visits?: string;
             };
             header?: never;
             path?: never;

@@ -1,11 +1,11 @@
-// QueuePage (/appointments/queue): today's checked-in patients in arrival order with their
-// wait, refreshed every 15 seconds, and the walk-in check-in: find the patient, choose the
-// doctor, check in now. Each row offers, to whoever may, taking the patient's vitals and
-// starting the consultation (both open the visit's encounter).
-import { Alert, Anchor, Badge, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
-import { useInterval } from '@mantine/hooks';
+// QueuePage (/appointments/queue): today's visits that are not done, in arrival order, with
+// their state (checked in, vitals taken, with the doctor, to the pharmacy, to the cashier) and
+// how long they have been in it, refreshed every 15 seconds, and the walk-in check-in: find the
+// patient, choose the doctor, check in now. Each row offers only the next step of its state
+// that the user may take (a receptionist is not offered the consultation).
+import { Alert, Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconActivityHeartbeat, IconStethoscope, IconUserCheck } from '@tabler/icons-react';
+import { IconUserCheck } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -19,37 +19,27 @@ import { formatTime } from '../i18n/format';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { AppointmentActions } from './AppointmentActions';
 import { invalidateSchedule, lastDoctor, QUEUE_REFRESH_MS, rememberDoctor, useAppointments, useDoctors } from './queries';
-import { isoDate, waitMinutes } from './schedule';
+import { isoDate } from './schedule';
+import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
   return useAppointments({ date: isoDate(new Date()), status: 'checked_in' }, { refetchInterval: QUEUE_REFRESH_MS });
 }
 
-/** useNow ticks every 30 seconds (wait times). */
-function useNow() {
-  const [now, setNow] = useState(() => new Date());
-  const interval = useInterval(() => setNow(new Date()), 30_000);
-  useEffect(() => {
-    interval.start();
-    return interval.stop;
-  }, []);
-  return now;
-}
-
 export function QueuePage() {
   const { t, i18n } = useTranslation();
   const { can } = useSession();
-  const queue = useQueue();
-  const now = useNow();
+  const queue = useVisits(0);
+  const now = useServerNow(queue.data?.offset ?? 0);
   const [walkIn, setWalkIn] = useState(false);
-  const rows = queue.data ?? [];
+  const rows = queue.data?.items ?? [];
 
   return (
     <Stack>
       <Group justify="space-between">
         <Text c="dimmed" data-testid="queue-size">
-          {t('queue.waiting', { n: rows.length })}
+          {t('queue.waiting', { n: rows.filter((a) => a.visit_state && WAITING_STATES.includes(a.visit_state)).length })}
         </Text>
         {can('appointments.write') && (
           <Button leftSection={<IconUserCheck size={18} />} onClick={() => setWalkIn(true)} data-testid="walk-in">
@@ -73,9 +63,9 @@ export function QueuePage() {
         </Table.Thead>
         <Table.Tbody>
           {rows.map((a, i) => {
-            const wait = waitMinutes(a.checked_in_at, now);
+            const waiting = a.visit_state !== undefined && WAITING_STATES.includes(a.visit_state);
             return (
-              <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id}>
+              <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id} data-state={a.visit_state}>
                 <Table.Td>{i + 1}</Table.Td>
                 <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
                 <Table.Td>
@@ -88,23 +78,12 @@ export function QueuePage() {
                 </Table.Td>
                 <Table.Td>{a.doctor_name}</Table.Td>
                 <Table.Td>
-                  <Badge color={wait >= 60 ? 'red' : wait >= 30 ? 'orange' : 'gray'} variant="light">
-                    {t('queue.minutes', { n: wait })}
-                  </Badge>
+                  <VisitStateCell a={a} serverNow={now} />
                 </Table.Td>
                 <Table.Td className="no-print">
                   <Group gap={4} wrap="nowrap">
-                    {can('vitals.write') && (
-                      <Button component={Link} to={`/vitals/visit/${a.id}`} size="compact-sm" variant="light" leftSection={<IconActivityHeartbeat size={16} />} data-testid={`queue-vitals-${a.id}`}>
-                        {t('vitals.take')}
-                      </Button>
-                    )}
-                    {can('encounters.write') && (
-                      <Button component={Link} to={`/consultations/visit/${a.id}`} size="compact-sm" variant="light" leftSection={<IconStethoscope size={16} />} data-testid={`queue-consult-${a.id}`}>
-                        {t('consult.start')}
-                      </Button>
-                    )}
-                    <AppointmentActions appointment={a} />
+                    <NextAction a={a} can={can} ids={{ vitals: 'queue-vitals', consult: 'queue-consult', continue: 'queue-continue', dispense: 'queue-dispense', pay: 'queue-pay' }} />
+                    {waiting && <AppointmentActions appointment={a} />}
                   </Group>
                 </Table.Td>
               </Table.Tr>

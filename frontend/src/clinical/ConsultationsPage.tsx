@@ -6,14 +6,15 @@
 import { Alert, Button, Group, Modal, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconStethoscope, IconUserPlus } from '@tabler/icons-react';
+import { IconUserPlus } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, Route, Routes, useNavigate } from 'react-router';
+import { Route, Routes, useNavigate } from 'react-router';
 import { api, unwrap } from '../api';
 import { newIdempotencyKey } from '../api/idempotency';
 import type { PatientMatch } from '../api/types';
+import { NextAction } from '../appointments/visits';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
@@ -39,7 +40,8 @@ function DoctorQueue() {
   useDocumentTitle(`${t('areas.consultations')} · Chelal`);
   // a doctor sees the patients booked with them; an administrator (no queue of their own) everyone's
   const doctorId = user.role === 'doctor' ? user.id : 0;
-  const { waiting, inProgress } = useVisitQueue(doctorId);
+  const { can } = useSession();
+  const { waiting, inProgress, after, offset } = useVisitQueue(doctorId);
   const [walkIn, setWalkIn] = useState(false);
   return (
     <Stack>
@@ -57,11 +59,8 @@ function DoctorQueue() {
           rows={waiting.data ?? []}
           showDoctor={doctorId === 0}
           testId="doctor-queue"
-          action={(a, i) => (
-            <Button component={Link} to={`/consultations/visit/${a.id}`} size="md" variant={i === 0 ? 'filled' : 'light'} leftSection={<IconStethoscope size={18} />} data-testid={`start-${a.id}`}>
-              {t('consult.start')}
-            </Button>
-          )}
+          offset={offset}
+          action={(a, i) => <NextAction a={a} can={can} only="consult" size="md" primary={i === 0} ids={{ consult: 'start' }} />}
         />
       </QueueSection>
       <QueueSection title={t('consult.inProgress')} query={inProgress} empty={t('consult.noneInProgress')}>
@@ -69,12 +68,12 @@ function DoctorQueue() {
           rows={inProgress.data ?? []}
           showDoctor={doctorId === 0}
           testId="doctor-in-progress"
-          action={(a) => (
-            <Button component={Link} to={`/consultations/visit/${a.id}`} variant="light" data-testid={`continue-${a.id}`}>
-              {t('consult.continue')}
-            </Button>
-          )}
+          offset={offset}
+          action={(a) => <NextAction a={a} can={can} only="consult" size="sm" ids={{ continue: 'continue' }} />}
         />
+      </QueueSection>
+      <QueueSection title={t('visit.after')} query={after} empty={t('visit.noneAfter')}>
+        <VisitQueueTable rows={after.data ?? []} showDoctor={doctorId === 0} testId="doctor-after" offset={offset} action={() => null} />
       </QueueSection>
       {walkIn && <WalkInConsultation onClose={() => setWalkIn(false)} />}
     </Stack>

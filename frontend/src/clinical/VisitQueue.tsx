@@ -1,41 +1,33 @@
 // The visits waiting for the doctor or the nurse (today's checked-in appointments, in arrival
-// order, then those in consultation), and the step that opens a visit's encounter from one.
-import { Alert, Anchor, Badge, Button, Center, Loader, Stack, Table, Text, Title } from '@mantine/core';
-import { useInterval } from '@mantine/hooks';
+// order, then those in consultation, then those after it), each with its state and how long it
+// has been in it, and the step that opens a visit's encounter from one.
+import { Alert, Anchor, Button, Center, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, useParams } from 'react-router';
 import type { Appointment } from '../api/types';
-import { StatusBadge } from '../appointments/AppointmentActions';
 import { invalidateSchedule } from '../appointments/queries';
-import { waitMinutes } from '../appointments/schedule';
+import { useServerNow, VisitStateCell } from '../appointments/visits';
 import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
-
-function useNow() {
-  const [now, setNow] = useState(() => new Date());
-  const interval = useInterval(() => setNow(new Date()), 30_000);
-  useEffect(() => {
-    interval.start();
-    return interval.stop;
-  }, []);
-  return now;
-}
 
 export function VisitQueueTable({
   rows,
   action,
   showDoctor,
   testId,
+  offset,
 }: {
   rows: readonly Appointment[];
   action: (a: Appointment, index: number) => ReactNode;
   showDoctor: boolean;
   testId: string;
+  /** the server's clock minus this computer's (useVisitQueue) */
+  offset: number;
 }) {
   const { t, i18n } = useTranslation();
-  const now = useNow();
+  const now = useServerNow(offset);
   return (
     <Table striped verticalSpacing="sm" data-testid={testId}>
       <Table.Thead>
@@ -44,7 +36,7 @@ export function VisitQueueTable({
           <Table.Th>{t('queue.arrived')}</Table.Th>
           <Table.Th>{t('appointments.patient')}</Table.Th>
           {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
-          <Table.Th>{rows.every((a) => a.status === 'checked_in') ? t('queue.wait') : t('consult.visitStatus')}</Table.Th>
+          <Table.Th>{t('consult.visitStatus')}</Table.Th>
           <Table.Th>
             <span className="visually-hidden">{t('common.actions')}</span>
           </Table.Th>
@@ -52,9 +44,8 @@ export function VisitQueueTable({
       </Table.Thead>
       <Table.Tbody>
         {rows.map((a, i) => {
-          const wait = waitMinutes(a.checked_in_at, now);
           return (
-            <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id} data-status={a.status}>
+            <Table.Tr key={a.id} data-appointment={a.id} data-unique-id={a.patient_unique_id} data-status={a.status} data-state={a.visit_state}>
               <Table.Td>{i + 1}</Table.Td>
               <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
               <Table.Td>
@@ -68,13 +59,7 @@ export function VisitQueueTable({
               </Table.Td>
               {showDoctor && <Table.Td>{a.doctor_name}</Table.Td>}
               <Table.Td>
-                {a.status === 'checked_in' ? (
-                  <Badge color={wait >= 60 ? 'red' : wait >= 30 ? 'orange' : 'gray'} variant="light">
-                    {t('queue.minutes', { n: wait })}
-                  </Badge>
-                ) : (
-                  <StatusBadge status={a.status} />
-                )}
+                <VisitStateCell a={a} serverNow={now} />
               </Table.Td>
               <Table.Td ta="right">{action(a, i)}</Table.Td>
             </Table.Tr>

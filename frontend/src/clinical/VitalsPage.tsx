@@ -1,11 +1,15 @@
-// The vitals area (nurses): today's checked-in patients (and those already with the doctor),
+// The vitals area (nurses): today's visits by state (waiting, with the doctor, after the
+// consultation; the nurse is offered vitals only for those waiting),
 // picking one opens the visit's encounter (/vitals/visit/<appointment>, which leaves the visit
 // waiting for the doctor) and its vitals form (/vitals/<encounter>).
 import { Alert, Anchor, Button, Card, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconActivityHeartbeat, IconArrowLeft } from '@tabler/icons-react';
+import { IconArrowLeft } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useParams } from 'react-router';
+import type { Appointment } from '../api/types';
+import { NextAction } from '../appointments/visits';
+import { useSession } from '../auth/session';
 import { EncounterVitals } from './ConsultationPage';
 import { PatientBanner } from './PatientBanner';
 import { clinicalProblem, useEncounter, useVisitQueue } from './queries';
@@ -24,21 +28,22 @@ export function VitalsPage() {
 function NurseQueue() {
   const { t } = useTranslation();
   useDocumentTitle(`${t('areas.vitals')} · Chelal`);
-  const { waiting, inProgress } = useVisitQueue(0);
-  const action = (a: { id: number }) => (
-    <Button component={Link} to={`/vitals/visit/${a.id}`} size="md" variant="light" leftSection={<IconActivityHeartbeat size={18} />} data-testid={`take-vitals-${a.id}`}>
-      {t('vitals.take')}
-    </Button>
-  );
+  const { can } = useSession();
+  const { waiting, inProgress, after, offset } = useVisitQueue(0);
+  // the nurse's next step only: vitals while the patient waits for the doctor
+  const action = (a: Appointment) => <NextAction a={a} can={can} only="vitals" size="md" ids={{ vitals: 'take-vitals' }} />;
   return (
     <Stack>
       <Title order={2}>{t('areas.vitals')}</Title>
       <Text c="dimmed">{t('vitals.pageHint')}</Text>
       <QueueSection title={t('consult.waiting')} query={waiting} empty={t('queue.empty')}>
-        <VisitQueueTable rows={waiting.data ?? []} showDoctor testId="vitals-queue" action={action} />
+        <VisitQueueTable rows={waiting.data ?? []} showDoctor testId="vitals-queue" action={action} offset={offset} />
       </QueueSection>
       <QueueSection title={t('consult.inProgress')} query={inProgress} empty={t('consult.noneInProgress')}>
-        <VisitQueueTable rows={inProgress.data ?? []} showDoctor testId="vitals-in-progress" action={action} />
+        <VisitQueueTable rows={inProgress.data ?? []} showDoctor testId="vitals-in-progress" action={action} offset={offset} />
+      </QueueSection>
+      <QueueSection title={t('visit.after')} query={after} empty={t('visit.noneAfter')}>
+        <VisitQueueTable rows={after.data ?? []} showDoctor testId="vitals-after" action={action} offset={offset} />
       </QueueSection>
     </Stack>
   );

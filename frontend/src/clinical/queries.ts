@@ -4,8 +4,8 @@
 import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
 import { api, ApiError, unwrap, type Schemas } from '../api';
-import { invalidateSchedule, QUEUE_REFRESH_MS, useAppointments } from '../appointments/queries';
-import { isoDate } from '../appointments/schedule';
+import { invalidateSchedule } from '../appointments/queries';
+import { AFTER_STATES, useVisits, WAITING_STATES } from '../appointments/visits';
 import { problemMessage } from '../forms/errors';
 
 export type Encounter = Schemas['Encounter'];
@@ -73,15 +73,20 @@ export function afterEncounter(qc: QueryClient, e: Encounter) {
 }
 
 /**
- * useVisitQueue: today's appointments waiting for a consultation (checked in, arrival order)
- * and those in consultation, of one doctor (doctorId) or all (0), kept fresh.
+ * useVisitQueue: today's visits of one doctor (doctorId) or all (0), from the server's one
+ * visit list, kept fresh: those waiting (checked in, vitals taken), those with the doctor, and
+ * those after the consultation (to the pharmacy, to the cashier), with the server's clock
+ * offset for the waiting minutes.
  */
 export function useVisitQueue(doctorId: number) {
-  const date = isoDate(new Date());
-  const opts = { refetchInterval: QUEUE_REFRESH_MS };
-  const waiting = useAppointments({ date, status: 'checked_in', doctor_id: doctorId || undefined }, opts);
-  const inProgress = useAppointments({ date, status: 'in_progress', doctor_id: doctorId || undefined }, opts);
-  return { waiting, inProgress };
+  const visits = useVisits(doctorId);
+  const part = (states: readonly string[]) => ({
+    isError: visits.isError,
+    error: visits.error,
+    isSuccess: visits.isSuccess,
+    data: visits.data?.items.filter((a) => a.visit_state !== undefined && states.includes(a.visit_state)),
+  });
+  return { waiting: part(WAITING_STATES), inProgress: part(['with_doctor']), after: part(AFTER_STATES), offset: visits.data?.offset ?? 0 };
 }
 
 /** A medication of the pharmacy catalog, as much of it as the picker shows. */

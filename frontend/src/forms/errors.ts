@@ -35,6 +35,7 @@ const PROBLEM_CODES = [
   'bad-request',
   'unauthorized',
   'slot-taken',
+  'already-checked-in',
   'possible-duplicate',
   'insufficient-stock',
   'already-dispensed',
