@@ -39,6 +39,7 @@ var whoMay = map[string][]string{
 	"PATCH /api/v1/users/{id}":             {auth.RoleAdmin},
 	"POST /api/v1/users/{id}/2fa/reset":    {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
+	"GET /api/v1/audit.csv":                {auth.RoleAdmin},
 	"GET /api/v1/backups":                  {auth.RoleAdmin},
 	"POST /api/v1/backups":                 {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
