@@ -24,6 +24,7 @@ export type BackupList = S['BackupList'];
 export type ArchiveUsage = S['ArchiveUsage'];
 export type BackupFolder = S['BackupFolder'];
 export type RestoreStatus = S['RestoreStatus'];
+export type AuditRow = S['Row'];
 export type Medication = S['Medication'];
 export type MedicationDetail = S['MedicationDetail'];
 export type MedicationCategory = S['Category'];
