@@ -128,7 +128,9 @@ var patientRows = map[string]string{
 	"core_telemedicinesession": `SELECT x.id FROM core_telemedicinesession x JOIN core_appointment ap ON ap.id = x.appointment_id WHERE ap.patient_id = $N`,
 }
 
-// patientCondition is the WHERE condition of the rows about patient $n (see patientRows).
+// patientCondition is the WHERE condition of the rows about patient $n (see patientRows). It
+// gathers the matching audit ids table by table, each through the (model_name, object_id)
+// index, so that a patient's few rows are found without reading the whole log.
 func patientCondition(n int) string {
 	tables := make([]string, 0, len(patientRows))
 	for t := range patientRows {
@@ -138,9 +140,10 @@ func patientCondition(n int) string {
 	ph := fmt.Sprintf("$%d", n)
 	var parts []string
 	for _, t := range tables {
-		parts = append(parts, fmt.Sprintf("(a.model_name = '%s' AND a.object_id IN (%s))", t, strings.ReplaceAll(patientRows[t], "$N", ph)))
+		parts = append(parts, fmt.Sprintf("SELECT x.id FROM core_auditlog x WHERE x.model_name = '%s' AND x.object_id IN (%s)",
+			t, strings.ReplaceAll(patientRows[t], "$N", ph)))
 	}
-	return "(" + strings.Join(parts, " OR ") + ")"
+	return "a.id IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
 // where builds the WHERE clause and arguments of f (without the cursor).
