@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -92,6 +93,8 @@ type Filter struct {
 	ModelName string
 	ObjectID  int64
 	UserID    int64
+	// PatientID keeps the rows that concern one patient (see patientRows).
+	PatientID int64
 	Action    string
 	From, To  time.Time // From inclusive, To exclusive
 	Limit     int
@@ -109,13 +112,49 @@ type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 }
 
-// List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
-// so a page is stable while new rows arrive).
-func List(ctx context.Context, q Querier, f Filter) (Page, error) {
-	limit, err := PageLimit(f.Limit)
-	if err != nil {
-		return Page{}, err
+// patientRows says which audit rows concern a patient, by the table they are about: the
+// patient's own row (its changes and each opening of the chart), and the rows of the tables that
+// hang off a patient: directly by patient_id (appointments, encounters, bills), through the
+// encounter (vitals, prescriptions, addenda), the bill (bill items, payments), the prescription
+// (dispenses) or the appointment (telemedicine sessions). Each entry maps a table to a query of
+// the ids of that table's rows that belong to patient $N. The link is resolved when the log is
+// read, from the rows as they are now: clinical rows are never deleted (RESTRICT everywhere) and
+// never move to another patient, so this is the same as the patient at the time of the change,
+// and it needs no column of its own in the append-only log.
+var patientRows = map[string]string{
+	"core_patient":             `SELECT $N::integer`,
+	"core_appointment":         `SELECT id FROM core_appointment WHERE patient_id = $N`,
+	"core_encounter":           `SELECT id FROM core_encounter WHERE patient_id = $N`,
+	"core_bill":                `SELECT id FROM core_bill WHERE patient_id = $N`,
+	"core_vitals":              `SELECT x.id FROM core_vitals x JOIN core_encounter e ON e.id = x.encounter_id WHERE e.patient_id = $N`,
+	"core_prescription":        `SELECT x.id FROM core_prescription x JOIN core_encounter e ON e.id = x.encounter_id WHERE e.patient_id = $N`,
+	"core_encounteraddendum":   `SELECT x.id FROM core_encounteraddendum x JOIN core_encounter e ON e.id = x.encounter_id WHERE e.patient_id = $N`,
+	"core_billitem":            `SELECT x.id FROM core_billitem x JOIN core_bill b ON b.id = x.bill_id WHERE b.patient_id = $N`,
+	"core_payment":             `SELECT x.id FROM core_payment x JOIN core_bill b ON b.id = x.bill_id WHERE b.patient_id = $N`,
+	"core_dispense":            `SELECT x.id FROM core_dispense x JOIN core_prescription p ON p.id = x.prescription_id JOIN core_encounter e ON e.id = p.encounter_id WHERE e.patient_id = $N`,
+	"core_telemedicinesession": `SELECT x.id FROM core_telemedicinesession x JOIN core_appointment ap ON ap.id = x.appointment_id WHERE ap.patient_id = $N`,
+}
+
+// patientCondition is the WHERE condition of the rows about patient $n (see patientRows). It
+// gathers the matching audit ids table by table, each through the (model_name, object_id)
+// index, so that a patient's few rows are found without reading the whole log.
+func patientCondition(n int) string {
+	tables := make([]string, 0, len(patientRows))
+	for t := range patientRows {
+		tables = append(tables, t)
 	}
+	sort.Strings(tables)
+	ph := fmt.Sprintf("$%d", n)
+	var parts []string
+	for _, t := range tables {
+		parts = append(parts, fmt.Sprintf("SELECT x.id FROM core_auditlog x WHERE x.model_name = '%s' AND x.object_id IN (%s)",
+			t, strings.ReplaceAll(patientRows[t], "$N", ph)))
+	}
+	return "a.id IN (" + strings.Join(parts, " UNION ALL ") + ")"
+}
+
+// where builds the WHERE clause and arguments of f (without the cursor).
+func (f Filter) where() ([]string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, v any) {
@@ -131,6 +170,10 @@ func List(ctx context.Context, q Querier, f Filter) (Page, error) {
 	if f.UserID != 0 {
 		add("a.user_id = $%d", f.UserID)
 	}
+	if f.PatientID != 0 {
+		args = append(args, f.PatientID)
+		where = append(where, patientCondition(len(args)))
+	}
 	if f.Action != "" {
 		add("a.action = $%d", f.Action)
 	}
@@ -140,6 +183,32 @@ func List(ctx context.Context, q Querier, f Filter) (Page, error) {
 	if !f.To.IsZero() {
 		add(`a."timestamp" < $%d`, f.To)
 	}
+	return where, args
+}
+
+const selectRows = `SELECT a.id, a.user_id, u.username, a.action, a.model_name, a.object_id, a.changes,
+	               a."timestamp", host(a.ip_address)
+	          FROM core_auditlog a LEFT JOIN auth_user u ON u.id = a.user_id`
+
+func scanRow(r pgx.CollectableRow) (Row, error) {
+	var a Row
+	err := r.Scan(&a.ID, &a.UserID, &a.Username, &a.Action, &a.ModelName, &a.ObjectID, &a.Changes, &a.Timestamp, &a.IPAddress)
+	a.Timestamp = a.Timestamp.UTC()
+	return a, err
+}
+
+// List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
+// so a page is stable while new rows arrive).
+func List(ctx context.Context, q Querier, f Filter) (Page, error) {
+	limit, err := PageLimit(f.Limit)
+	if err != nil {
+		return Page{}, err
+	}
+	where, args := f.where()
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
 	if f.Cursor != "" {
 		after, err := DecodeCursor(f.Cursor)
 		if err != nil {
@@ -147,9 +216,7 @@ func List(ctx context.Context, q Querier, f Filter) (Page, error) {
 		}
 		add("a.id < $%d", after)
 	}
-	sql := `SELECT a.id, a.user_id, u.username, a.action, a.model_name, a.object_id, a.changes,
-	               a."timestamp", host(a.ip_address)
-	          FROM core_auditlog a LEFT JOIN auth_user u ON u.id = a.user_id`
+	sql := selectRows
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -159,12 +226,7 @@ func List(ctx context.Context, q Querier, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Row, error) {
-		var a Row
-		err := r.Scan(&a.ID, &a.UserID, &a.Username, &a.Action, &a.ModelName, &a.ObjectID, &a.Changes, &a.Timestamp, &a.IPAddress)
-		a.Timestamp = a.Timestamp.UTC()
-		return a, err
-	})
+	items, err := pgx.CollectRows(rows, scanRow)
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit: %w", err)
 	}

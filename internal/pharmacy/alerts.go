@@ -116,43 +116,55 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 			 WHERE x.id = m.id AND m.expiry_date IS DISTINCT FROM x.earliest`, d.todayText()); err != nil {
 			return fmt.Errorf("refresh expiry dates: %w", err)
 		}
-		for _, k := range []struct{ kind, cond, title, text string }{
-			{"expired", `b.expiry_date < $1::date`, "notify.expired.title", "notify.expired.text"},
-			{"expiring", `b.expiry_date >= $1::date AND b.expiry_date <= $2::date`, "notify.expiring.title", "notify.expiring.text"},
-		} {
-			rows, err := tx.Query(ctx, `
-				INSERT INTO core_stockalert (batch_id, kind)
-				SELECT b.id, $3 FROM core_stockbatch b
-				 WHERE b.quantity_left > 0 AND `+k.cond+` AND $2::date IS NOT NULL
-				ON CONFLICT (batch_id, kind) DO NOTHING
-				RETURNING batch_id`, d.todayText(), d.warnText(), k.kind)
-			if err != nil {
-				return fmt.Errorf("expiry alerts: %w", err)
-			}
-			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-			if err != nil {
-				return fmt.Errorf("expiry alerts: %w", err)
-			}
-			for _, id := range ids {
-				var name, number, expiry string
-				var left int64
-				if err := tx.QueryRow(ctx, `SELECT m.name, b.batch_number, b.expiry_date::text, b.quantity_left
-					  FROM core_stockbatch b JOIN core_medicationitem m ON m.id = b.medication_id WHERE b.id = $1`, id).
-					Scan(&name, &number, &expiry, &left); err != nil {
-					return err
-				}
-				for _, role := range []string{"pharmacist", "admin"} {
-					if _, err := notify.RoleMsg(ctx, tx, role, "expiry", i18n.M(k.title, "name", name),
-						i18n.M(k.text, "batch", number, "name", name, "date", expiry, "left", left)); err != nil {
-						return err
-					}
-				}
-				n++
-			}
-		}
-		return nil
+		n, err = notifyExpiry(ctx, tx, d, 0)
+		return err
 	})
 	return n, err
+}
+
+// expiryKinds are the expiry notifications, each sent once per batch (core_stockalert).
+var expiryKinds = []struct{ kind, cond, title, text string }{
+	{"expired", `b.expiry_date < $1::date`, "notify.expired.title", "notify.expired.text"},
+	{"expiring", `b.expiry_date >= $1::date AND b.expiry_date <= $2::date`, "notify.expiring.title", "notify.expiring.text"},
+}
+
+// notifyExpiry notifies pharmacists and administrators of each batch with stock that is
+// expired or inside the warning window and was not notified yet, and returns how many
+// batches it notified. batchID limits it to one batch (a receipt); 0 checks them all.
+func notifyExpiry(ctx context.Context, tx pgx.Tx, d day, batchID int64) (int, error) {
+	var n int
+	for _, k := range expiryKinds {
+		rows, err := tx.Query(ctx, `
+			INSERT INTO core_stockalert (batch_id, kind)
+			SELECT b.id, $3 FROM core_stockbatch b
+			 WHERE b.quantity_left > 0 AND `+k.cond+` AND $2::date IS NOT NULL AND ($4 = 0 OR b.id = $4)
+			ON CONFLICT (batch_id, kind) DO NOTHING
+			RETURNING batch_id`, d.todayText(), d.warnText(), k.kind, batchID)
+		if err != nil {
+			return 0, fmt.Errorf("expiry alerts: %w", err)
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return 0, fmt.Errorf("expiry alerts: %w", err)
+		}
+		for _, id := range ids {
+			var name, number, expiry string
+			var left int64
+			if err := tx.QueryRow(ctx, `SELECT m.name, b.batch_number, b.expiry_date::text, b.quantity_left
+				  FROM core_stockbatch b JOIN core_medicationitem m ON m.id = b.medication_id WHERE b.id = $1`, id).
+				Scan(&name, &number, &expiry, &left); err != nil {
+				return 0, err
+			}
+			for _, role := range []string{"pharmacist", "admin"} {
+				if _, err := notify.RoleMsg(ctx, tx, role, "expiry", i18n.M(k.title, "name", name),
+					i18n.M(k.text, "batch", number, "name", name, "date", expiry, "left", left)); err != nil {
+					return 0, err
+				}
+			}
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Run checks expiry at once and then every interval until ctx ends; failures are logged.

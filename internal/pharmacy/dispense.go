@@ -197,7 +197,7 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			prescriptionID, p.Quantity); err != nil {
 			return fmt.Errorf("update prescription: %w", err)
 		}
-		if err := notifyLow(ctx, tx, m, m.available-p.Quantity); err != nil {
+		if err := notifyLow(ctx, tx, m, m.available-p.Quantity, true); err != nil {
 			return err
 		}
 		if s.OnDispense != nil {

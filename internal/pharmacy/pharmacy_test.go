@@ -545,3 +545,81 @@ func TestCatalogRules(t *testing.T) {
 		t.Fatalf("receiving a deactivated medication: %v", err)
 	}
 }
+
+// Receiving or counting a quantity that still leaves the stock at or under the reorder level
+// notifies (a stock already low before the change included), and a receipt that brings it above
+// does not; a batch received inside the expiry warning window notifies at once, only once.
+func TestReceiveAndCountBelowReorderNotify(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		run       func(f *fixture, med int64)
+		wantLow   int64
+		wantExpir int64
+	}{
+		{"first receipt under the level", func(f *fixture, med int64) {
+			f.receive(med, "A", today().AddDate(1, 0, 0), 3)
+		}, 2, 0},
+		{"second receipt still under the level", func(f *fixture, med int64) {
+			f.receive(med, "A", today().AddDate(1, 0, 0), 2)
+			f.receive(med, "B", today().AddDate(1, 0, 0), 2)
+		}, 4, 0},
+		{"receipt above the level", func(f *fixture, med int64) {
+			f.receive(med, "A", today().AddDate(1, 0, 0), 50)
+		}, 0, 0},
+		{"count found a few more, still under", func(f *fixture, med int64) {
+			b := f.receive(med, "A", today().AddDate(1, 0, 0), 50)
+			if _, err := f.s.Adjust(ctx, f.pharmacist, med, AdjustParams{QuantityChange: -48, Reason: "count", BatchID: b}); err != nil {
+				f.t.Fatal(err)
+			}
+			if _, err := f.s.Adjust(ctx, f.pharmacist, med, AdjustParams{QuantityChange: 1, Reason: "count", BatchID: b}); err != nil {
+				f.t.Fatal(err)
+			}
+		}, 4, 0},
+		{"batch received inside the warning window", func(f *fixture, med int64) {
+			f.receive(med, "SOON", today().AddDate(0, 0, 10), 50)
+			if n, err := f.s.CheckExpiry(ctx); err != nil || n != 0 {
+				f.t.Fatalf("the hourly check notified %d batches again (%v)", n, err)
+			}
+		}, 0, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t)
+			med := f.medication("Amoxicillin", 5)
+			tc.run(f, med)
+			if n := f.count(`SELECT count(*) FROM core_notification WHERE notification_type = 'low_stock'`); n != tc.wantLow {
+				t.Errorf("%d low-stock notifications, want %d", n, tc.wantLow)
+			}
+			if n := f.count(`SELECT count(*) FROM core_notification WHERE notification_type = 'expiry'`); n != tc.wantExpir {
+				t.Errorf("%d expiry notifications, want %d", n, tc.wantExpir)
+			}
+		})
+	}
+}
+
+// The ledger names the patient each dispense went to.
+func TestLedgerNamesThePatient(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	med := f.medication("Amoxicillin", 5)
+	f.receive(med, "A", today().AddDate(1, 0, 0), 20)
+	rx := f.prescription(med, 4)
+	if _, err := f.s.Dispense(ctx, f.pharmacist, rx, "", DispenseParams{Quantity: 4}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := f.s.Movements(ctx, med, 10, "")
+	if err != nil || len(page.Items) != 2 {
+		t.Fatalf("ledger %+v, %v", page, err)
+	}
+	d, r := page.Items[0], page.Items[1]
+	if d.Kind != KindDispense || d.PatientID == nil || *d.PatientID != f.patient || d.PatientName == nil ||
+		*d.PatientName != "Amina Otieno" || d.PatientUniqueID == nil || *d.PatientUniqueID != "CHL-0001" {
+		t.Fatalf("dispense movement %+v", d)
+	}
+	if r.Kind != KindReceive || r.PatientID != nil || r.PatientName != nil {
+		t.Fatalf("receive movement %+v", r)
+	}
+}

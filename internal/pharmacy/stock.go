@@ -82,6 +82,9 @@ type Movement struct {
 	Reason            string    `json:"reason"`
 	DispenseID        *int64    `json:"dispense_id"`
 	PrescriptionID    *int64    `json:"prescription_id"`
+	PatientID         *int64    `json:"patient_id" doc:"The patient a dispense (or its return) went to; null for other movements."`
+	PatientName       *string   `json:"patient_name" doc:"That patient's name."`
+	PatientUniqueID   *string   `json:"patient_unique_id" doc:"That patient's record number."`
 	CreatedBy         *int64    `json:"created_by"`
 	CreatedByName     string    `json:"created_by_name"`
 	CreatedAt         time.Time `json:"created_at"`
@@ -89,17 +92,21 @@ type Movement struct {
 
 const selectMovement = `
 	SELECT v.id, v.medication_id, v.batch_id, b.batch_number, v.kind, v.quantity_change, v.balance_after,
-	       v.batch_balance_after, coalesce(v.reason, ''), v.dispense_id, d.prescription_id, v.created_by,
+	       v.batch_balance_after, coalesce(v.reason, ''), v.dispense_id, d.prescription_id,
+	       pt.id, pt.first_name || ' ' || pt.last_name, pt.unique_id, v.created_by,
 	       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), v.created_at
 	  FROM core_stockmovement v
 	  JOIN core_stockbatch b ON b.id = v.batch_id
 	  LEFT JOIN core_dispense d ON d.id = v.dispense_id
+	  LEFT JOIN core_prescription rx ON rx.id = d.prescription_id
+	  LEFT JOIN core_encounter e ON e.id = rx.encounter_id
+	  LEFT JOIN core_patient pt ON pt.id = e.patient_id
 	  LEFT JOIN auth_user u ON u.id = v.created_by`
 
 func scanMovement(r pgx.Row) (Movement, error) {
 	var m Movement
 	err := r.Scan(&m.ID, &m.MedicationID, &m.BatchID, &m.BatchNumber, &m.Kind, &m.QuantityChange, &m.BalanceAfter,
-		&m.BatchBalanceAfter, &m.Reason, &m.DispenseID, &m.PrescriptionID, &m.CreatedBy, &m.CreatedByName, &m.CreatedAt)
+		&m.BatchBalanceAfter, &m.Reason, &m.DispenseID, &m.PrescriptionID, &m.PatientID, &m.PatientName, &m.PatientUniqueID, &m.CreatedBy, &m.CreatedByName, &m.CreatedAt)
 	m.CreatedAt = m.CreatedAt.UTC()
 	return m, err
 }
@@ -202,10 +209,14 @@ func insertMovement(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID
 	return id, nil
 }
 
-// notifyLow tells pharmacists and administrators when a change took a medication's available
-// stock from above its reorder level to at or under it.
-func notifyLow(ctx context.Context, tx pgx.Tx, m lockedMedication, after int64) error {
-	if !m.active || m.available <= m.reorder || after > m.reorder {
+// notifyLow tells pharmacists and administrators when a medication's available stock is left
+// at or under its reorder level. A dispense (crossingOnly) notifies only when it takes the
+// stock from above the level to at or under it, so that each dispense of a low medication does
+// not ring the bell again. A receipt or a count (an adjustment) notifies whenever the stock it
+// leaves is still at or under the level: the person who just counted or received it must learn
+// that it is still not enough, even if the stock was already low before.
+func notifyLow(ctx context.Context, tx pgx.Tx, m lockedMedication, after int64, crossingOnly bool) error {
+	if !m.active || after > m.reorder || (crossingOnly && m.available <= m.reorder) {
 		return nil
 	}
 	title := i18n.M("notify.low_stock.title", "name", m.name)
@@ -294,7 +305,16 @@ func (s *Service) Receive(ctx context.Context, actor db.Actor, medicationID int6
 		if err != nil {
 			return err
 		}
-		return s.finish(ctx, tx, d, medicationID, &batchID, []int64{mv}, &out)
+		if err := s.finish(ctx, tx, d, medicationID, &batchID, []int64{mv}, &out); err != nil {
+			return err
+		}
+		if err := notifyLow(ctx, tx, m, out.Medication.AvailableQuantity, false); err != nil {
+			return err
+		}
+		// A batch that arrives already inside the expiry warning window is notified now, not
+		// at the next hourly check (and, being recorded in core_stockalert, not again then).
+		_, err = notifyExpiry(ctx, tx, d, batchID)
+		return err
 	})
 	return out, err
 }
@@ -413,7 +433,7 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 		if err := s.finish(ctx, tx, d, medicationID, nil, ids, &out); err != nil {
 			return err
 		}
-		return notifyLow(ctx, tx, m, out.Medication.AvailableQuantity)
+		return notifyLow(ctx, tx, m, out.Medication.AvailableQuantity, false)
 	})
 	return out, err
 }

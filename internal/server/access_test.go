@@ -41,6 +41,7 @@ var whoMay = map[string][]string{
 	"GET /api/v1/login-throttles":          {auth.RoleAdmin},
 	"DELETE /api/v1/login-throttles":       {auth.RoleAdmin},
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
+	"GET /api/v1/audit.csv":                {auth.RoleAdmin},
 	"GET /api/v1/backups":                  {auth.RoleAdmin},
 	"POST /api/v1/backups":                 {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role

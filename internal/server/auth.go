@@ -264,13 +264,18 @@ func asMaxBytes(err error) (*http.MaxBytesError, bool) {
 // parseTimeParam reads a query time: RFC 3339, or a date (YYYY-MM-DD, UTC midnight; with
 // endOfDay, the next midnight, so "to=2026-11-27" includes that whole day). "" is the zero time.
 func parseTimeParam(v string, endOfDay bool) (time.Time, error) {
+	return parseTimeParamIn(v, endOfDay, time.UTC)
+}
+
+// parseTimeParamIn is parseTimeParam with dates read as days in loc.
+func parseTimeParamIn(v string, endOfDay bool, loc *time.Location) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	d, err := time.Parse(time.DateOnly, v)
+	d, err := time.ParseInLocation(time.DateOnly, v, loc)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -291,3 +291,37 @@ func TestReturnsGoBackOnTheShelf(t *testing.T) {
 		t.Errorf("stock %d, ledger %d; want 4", stock, ledger)
 	}
 }
+
+// Stock received under the reorder level and a batch received inside the expiry window ring the
+// pharmacist's bell at once; the ledger names the patient a dispense went to.
+func TestStockAlertsFireOnReceipt(t *testing.T) {
+	t.Parallel()
+	c := newPharmacyClinic(t) // reorder level 3
+	pharm := c.pharm
+	medPath := fmt.Sprintf("/api/v1/medications/%d", c.med)
+	kinds := func() map[string]int {
+		page := expect(t, pharm.do("GET", "/api/v1/notifications", nil), 200)
+		n := map[string]int{}
+		for _, it := range page["items"].([]any) {
+			n[it.(map[string]any)["notification_type"].(string)]++
+		}
+		return n
+	}
+	expect(t, pharm.do("POST", medPath+"/batches", map[string]any{"batch_number": "LOT-1", "expiry_date": inDays(365),
+		"quantity": 2, "unit_cost": "1.00"}), 201)
+	if n := kinds(); n["low_stock"] != 1 || n["expiry"] != 0 {
+		t.Fatalf("after receiving 2 of a reorder level of 3: %v", n)
+	}
+	expect(t, pharm.do("POST", medPath+"/batches", map[string]any{"batch_number": "LOT-2", "expiry_date": inDays(5),
+		"quantity": 20, "unit_cost": "1.00"}), 201)
+	if n := kinds(); n["low_stock"] != 1 || n["expiry"] != 1 {
+		t.Fatalf("after receiving a batch expiring in 5 days: %v", n)
+	}
+	rx := c.prescribe(t, 2)
+	expect(t, pharm.do("POST", fmt.Sprintf("/api/v1/prescriptions/%d/dispense", rx), map[string]any{"quantity": 2}), 201)
+	led := expect(t, pharm.do("GET", medPath+"/stock-adjustments", nil), 200)
+	first := led["items"].([]any)[0].(map[string]any)
+	if first["kind"] != "dispense" || first["patient_name"] != "Amina Otieno" || first["patient_unique_id"] != "CHL-9" {
+		t.Fatalf("ledger's dispense: %v", first)
+	}
+}

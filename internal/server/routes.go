@@ -407,10 +407,18 @@ func (s *server) routes() []route {
 				{name: "model_name", typ: "string", doc: "table, e.g. core_patient"},
 				{name: "object_id", typ: "integer", doc: "row id"},
 				{name: "user_id", typ: "integer", doc: "acting user"},
+				{name: "patient_id", typ: "integer", doc: "rows about this patient: their record, chart openings, and their appointments, encounters, vitals, prescriptions, addenda, dispenses, bills, bill items, payments and telemedicine sessions"},
 				{name: "action", typ: "string", doc: "create, update, delete, login, login_failed, view, ..."},
-				{name: "from", typ: "string", doc: "from this time (RFC 3339) or date (YYYY-MM-DD), inclusive"},
-				{name: "to", typ: "string", doc: "until this time, exclusive, or through this date"},
+				{name: "from", typ: "string", doc: "from this time (RFC 3339) or date (YYYY-MM-DD, in the clinic's time zone), inclusive"},
+				{name: "to", typ: "string", doc: "until this time, exclusive, or through this date (in the clinic's time zone)"},
 			}, pageParams...), out: audit.Page{}, errs: []int{422}, json: handle(s, s.listAudit)},
+		{method: "GET", path: "/api/v1/audit.csv", perm: auth.PermAuditRead, op: "getAuditCSV", tag: "audit",
+			summary: "The audit rows matching the list's filters as CSV, newest first, streamed (formula-like cells escaped)",
+			query: []param{
+				{name: "model_name", typ: "string"}, {name: "object_id", typ: "integer"}, {name: "user_id", typ: "integer"},
+				{name: "patient_id", typ: "integer"}, {name: "action", typ: "string"},
+				{name: "from", typ: "string"}, {name: "to", typ: "string"},
+			}, errs: []int{422}, handler: s.auditCSV},
 	}
 }
 

@@ -72,6 +72,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit rows matching the list's filters as CSV, newest first, streamed (formula-like cells escaped) */
+        get: operations["getAuditCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/2fa/disable": {
         parameters: {
             query?: never;
@@ -2059,6 +2076,15 @@ export interface components {
             kind: "receive" | "dispense" | "adjust" | "expire" | "return";
             /** Format: int64 */
             medication_id: number;
+            /**
+             * Format: int64
+             * @description The patient a dispense (or its return) went to; null for other movements.
+             */
+            patient_id: number | null;
+            /** @description That patient's name. */
+            patient_name: string | null;
+            /** @description That patient's record number. */
+            patient_unique_id: string | null;
             /** Format: int64 */
             prescription_id: number | null;
             /** Format: int64 */
@@ -3063,7 +3089,7 @@ export interface operations {
                 action?: string;
                 /** @description next_cursor of the previous page */
                 cursor?: string;
-                /** @description from this time (RFC 3339) or date (YYYY-MM-DD), inclusive */
+                /** @description from this time (RFC 3339) or date (YYYY-MM-DD, in the clinic's time zone), inclusive */
                 from?: string;
                 /** @description page size, 1-200 (default 50) */
                 limit?: number;
@@ -3071,7 +3097,9 @@ export interface operations {
                 model_name?: string;
                 /** @description row id */
                 object_id?: number;
-                /** @description until this time, exclusive, or through this date */
+                /** @description rows about this patient: their record, chart openings, and their appointments, encounters, vitals, prescriptions, addenda, dispenses, bills, bill items, payments and telemedicine sessions */
+                patient_id?: number;
+                /** @description until this time, exclusive, or through this date (in the clinic's time zone) */
                 to?: string;
                 /** @description acting user */
                 user_id?: number;
@@ -3090,6 +3118,68 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page"];
                 };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAuditCSV: {
+        parameters: {
+            query?: {
+                action?: string;
+                from?: string;
+                model_name?: string;
+                object_id?: number;
+                patient_id?: number;
+                to?: string;
+                user_id?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Unauthorized */
             401: {

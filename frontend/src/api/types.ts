@@ -27,6 +27,7 @@ export type Leftover = S['Leftover'];
 export type WALGap = S['WALGap'];
 export type BackupFolder = S['BackupFolder'];
 export type RestoreStatus = S['RestoreStatus'];
+export type AuditRow = S['Row'];
 export type Medication = S['Medication'];
 export type MedicationDetail = S['MedicationDetail'];
 export type MedicationCategory = S['Category'];

@@ -253,6 +253,7 @@ export function MedicationPage() {
             <Table.Th ta="right">{t('pharmacy.change')}</Table.Th>
             <Table.Th ta="right">{t('pharmacy.balance')}</Table.Th>
             <Table.Th>{t('pharmacy.batch')}</Table.Th>
+            <Table.Th>{t('pharmacy.patient')}</Table.Th>
             <Table.Th>{t('pharmacy.reason')}</Table.Th>
             <Table.Th>{t('pharmacy.by')}</Table.Th>
             {write && (
@@ -275,6 +276,13 @@ export function MedicationPage() {
                 </Table.Td>
                 <Table.Td ta="right">{v.balance_after}</Table.Td>
                 <Table.Td>{v.batch_number}</Table.Td>
+                <Table.Td data-testid="ledger-patient">
+                  {v.patient_id !== null && v.patient_name !== null && (
+                    <Anchor component={Link} to={`/patients/${v.patient_id}`} size="sm">
+                      {v.patient_name} ({v.patient_unique_id})
+                    </Anchor>
+                  )}
+                </Table.Td>
                 <Table.Td>{v.reason}</Table.Td>
                 <Table.Td>{v.created_by_name}</Table.Td>
                 {write && (

@@ -2,6 +2,7 @@
 // ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api';
+import { NOTIFICATIONS_KEY } from '../notifications/queries';
 
 export const PHARMACY_KEY = ['pharmacy'] as const;
 export const QUEUE_REFRESH_MS = 15_000;
@@ -83,5 +84,7 @@ export function useInventory(includeInactive: boolean) {
 
 /** invalidatePharmacy refreshes every pharmacy list after a change. */
 export function invalidatePharmacy(qc: QueryClient) {
-  return qc.invalidateQueries({ queryKey: PHARMACY_KEY });
+  // A stock change may have notified the user who made it (low stock, a batch expiring soon):
+  // the bell shows it now rather than at its next poll.
+  return Promise.all([qc.invalidateQueries({ queryKey: PHARMACY_KEY }), qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY })]);
 }
