@@ -6,14 +6,15 @@ import { Link } from 'react-router';
 import { StatusBadge } from './AppointmentActions';
 import { QUEUE_REFRESH_MS, useAppointments } from './queries';
 import { useQueue } from './QueuePage';
-import { isoDate, minutesOf } from './schedule';
+import { minutesOf } from './schedule';
+import { clinicToday } from '../i18n/format';
 
 const NEXT_SHOWN = 6;
 
 export function TodayCards() {
   const { t } = useTranslation();
   const queue = useQueue();
-  const today = useAppointments({ date: isoDate(new Date()), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
+  const today = useAppointments({ date: clinicToday(), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
   const now = new Date();
   const nowMinutes = now.getHours() * 60 + now.getMinutes();
   // the slot that began less than 15 minutes ago is still "next"

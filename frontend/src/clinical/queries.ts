@@ -5,8 +5,8 @@ import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-qu
 import type { TFunction } from 'i18next';
 import { api, ApiError, unwrap, type Schemas } from '../api';
 import { invalidateSchedule, QUEUE_REFRESH_MS, useAppointments } from '../appointments/queries';
-import { isoDate } from '../appointments/schedule';
 import { problemMessage } from '../forms/errors';
+import { clinicToday } from '../i18n/format';
 
 export type Encounter = Schemas['Encounter'];
 export type Prescription = Schemas['Prescription'];
@@ -77,7 +77,7 @@ export function afterEncounter(qc: QueryClient, e: Encounter) {
  * and those in consultation, of one doctor (doctorId) or all (0), kept fresh.
  */
 export function useVisitQueue(doctorId: number) {
-  const date = isoDate(new Date());
+  const date = clinicToday();
   const opts = { refetchInterval: QUEUE_REFRESH_MS };
   const waiting = useAppointments({ date, status: 'checked_in', doctor_id: doctorId || undefined }, opts);
   const inProgress = useAppointments({ date, status: 'in_progress', doctor_id: doctorId || undefined }, opts);
