@@ -19,6 +19,11 @@ type Receipt struct {
 	Bill          BillDetail `json:"bill"`
 	// Location is the clinic's time zone, for printing times.
 	Location *time.Location `json:"-"`
+	// Currency is the clinic's currency (ISO 4217, or empty), printed with every amount.
+	Currency string `json:"currency"`
+	// Lang is the language amounts are printed in ("1 500,50" in fr); set by the caller
+	// (the user's language), English when empty.
+	Lang string `json:"-"`
 }
 
 // Receipt builds the receipt of a bill for one of its payments (paymentID), or for its latest
@@ -36,7 +41,11 @@ func (s *Service) Receipt(ctx context.Context, billID, paymentID int64) (Receipt
 	if err != nil {
 		return Receipt{}, err
 	}
-	r := Receipt{ClinicName: name, PrintedAt: s.now().UTC(), Bill: b, Location: loc}
+	cur, err := settings.Get(ctx, s.db.Pool, settings.Currency, "")
+	if err != nil {
+		return Receipt{}, err
+	}
+	r := Receipt{ClinicName: name, PrintedAt: s.now().UTC(), Bill: b, Location: loc, Currency: cur}
 	if len(b.Payments) > 0 {
 		p := b.Payments[len(b.Payments)-1]
 		if paymentID != 0 {

@@ -126,6 +126,9 @@ func (s *server) billReceiptPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if p := principalOf(r.Context()); p != nil {
+		rc.Lang = p.User.LanguagePreference
+	}
 	var buf bytes.Buffer
 	if err := billing.WriteReceiptPDF(&buf, rc, r.URL.Query().Get("size") == "80mm"); err != nil {
 		s.writeError(w, r, err)
