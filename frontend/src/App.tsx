@@ -99,7 +99,7 @@ function ClinicFormat({ children }: { children: ReactNode }) {
       </Center>
     );
   }
-  setClinicFormat(settings.data?.timezone, (settings.data as { currency?: string } | undefined)?.currency);
+  setClinicFormat(settings.data?.timezone, settings.data?.currency);
   return <>{children}</>;
 }
 

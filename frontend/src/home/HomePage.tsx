@@ -9,6 +9,7 @@ import { TodayCards } from '../appointments/TodayCards';
 import { LastBackupLine } from '../backups/LastBackupLine';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
+import { ConsultationCodeCheck } from './ConsultationCodeCheck';
 import { AREA_ICONS } from '../shell/areaIcons';
 import { visibleAreas } from '../shell/areas';
 import { roleLabel } from '../shell/roleLabel';
@@ -27,6 +28,7 @@ export function HomePage() {
         </Text>
       </div>
       {can('backups.manage') && <LastBackupLine />}
+      {can('settings.write') && can('billing.read') && <ConsultationCodeCheck />}
       {can('appointments.read') && <TodayCards />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>

@@ -87,7 +87,8 @@ export function formatMoney(amount: string, lang: string, currency: string | und
   const nf = new Intl.NumberFormat(locale(lang), {
     minimumFractionDigits: 2,
     maximumFractionDigits: 2,
-    ...(currency ? { style: 'currency', currency } : {}),
+    // the code ("KES 1,250.00", "1 250,00 KES"), as printed receipts write it
+    ...(currency ? { style: 'currency', currency, currencyDisplay: 'code' } : {}),
   });
   return nf.format(amount.trim() as Intl.StringNumericLiteral);
 }
