@@ -14,7 +14,7 @@ import { newIdempotencyKey } from '../api/idempotency';
 import type { Appointment, Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
-import { formatLongDay, clinicToday } from '../i18n/format';
+import { clinicToday, formatDate, formatLongDay } from '../i18n/format';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { invalidateSchedule, lastDoctor, rememberDoctor, useAppointments, useDoctors } from './queries';
 import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
@@ -162,6 +162,8 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
             <SimpleGrid cols={2}>
               <TextInput
                 label={t('appointments.date')}
+                description={/^\d{4}-\d{2}-\d{2}$/.test(form.values.date) ? formatDate(form.values.date, i18n.language) : undefined}
+                inputWrapperOrder={['label', 'input', 'description', 'error']}
                 type="date"
                 name="date"
                 min={today}

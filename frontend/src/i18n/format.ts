@@ -46,6 +46,13 @@ export function clinicToday(now: Date = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: clinicZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
+/** clinicWallClock is the clinic's date and time of day at now, "YYYY-MM-DD HH:MM". */
+export function clinicWallClock(now: Date = new Date()): string {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone: clinicZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  const p = Object.fromEntries(f.formatToParts(now).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
 function locale(lang: string): string {
   return isLanguage(lang) ? LOCALES[lang] : lang;
 }
