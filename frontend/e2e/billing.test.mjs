@@ -19,8 +19,10 @@ test('a cashier takes a partial then a full payment, prints the receipt, and the
   await user('cashier', CASHIER);
   const doctor = await user('doctor', DOCTOR);
   await user('pharmacist', PHARMACIST);
-  // The administrator's catalog: the consultation fee (code CONSULT) is what closing a consultation bills.
-  await api('POST', '/api/v1/services', { name: 'Consultation', code: 'CONSULT', category: 'consultation', price: '500.00' });
+  // The administrator's catalog: the consultation fee (code CONSULT, there since the setup) is
+  // what closing a consultation bills; the administrator sets its price.
+  const consult = (await api('GET', '/api/v1/services?q=CONSULT')).items.find((s) => s.code === 'CONSULT');
+  await api('PATCH', `/api/v1/services/${consult.id}`, { version: consult.version, price: '500.00' });
   const patient = await api('POST', '/api/v1/patients', { first_name: 'Baraka', last_name: 'Mwakilema', date_of_birth: '1984-02-11', gender: 'male', confirm_duplicate: true });
 
   // The pharmacist's shelf: a medication in stock.

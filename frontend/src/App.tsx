@@ -14,6 +14,8 @@ import { SetupWizard } from './auth/SetupWizard';
 import { problemMessage } from './forms/errors';
 import { OfflineBanner } from './shell/OfflineBanner';
 import { Shell } from './shell/Shell';
+import { setClinicFormat } from './i18n/format';
+import { useClinicSettings } from './settings/queries';
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -76,9 +78,29 @@ function Root() {
   if (!me.data) return <LoginPage />;
   return (
     <SessionProvider info={me.data}>
-      <Shell />
+      <ClinicFormat>
+        <Shell />
+      </ClinicFormat>
     </SessionProvider>
   );
+}
+
+/**
+ * ClinicFormat renders the screens once the clinic's time zone and currency are known, so no
+ * time is ever shown in the workstation's zone first (a failed read shows them as before).
+ */
+function ClinicFormat({ children }: { children: ReactNode }) {
+  const { t } = useTranslation();
+  const settings = useClinicSettings();
+  if (settings.isPending) {
+    return (
+      <Center mih="100vh">
+        <Loader aria-label={t('common.loading')} />
+      </Center>
+    );
+  }
+  setClinicFormat(settings.data?.timezone, settings.data?.currency);
+  return <>{children}</>;
 }
 
 export function App() {

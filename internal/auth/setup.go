@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -11,16 +12,26 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/settings"
 )
 
-// SetupParams is the first run: the clinic's name and its first administrator.
+// SetupParams is the first run: the clinic's name, how its record numbers begin, its
+// currency, its consultation fee, and its first administrator.
 type SetupParams struct {
 	ClinicName string `json:"clinic_name"`
-	Username   string `json:"username"`
-	Email      string `json:"email"`
-	Password   string `json:"password"`
-	FirstName  string `json:"first_name"`
-	LastName   string `json:"last_name"`
+	// MRNPrefix begins every record number (PREFIX-NNNNNN-C). It is chosen here once: record
+	// numbers already issued keep it, so it is read-only afterwards.
+	MRNPrefix string `json:"mrn_prefix,omitempty" doc:"1-10 capital letters; default CHL"`
+	// Currency is the ISO 4217 code money is shown in.
+	Currency string `json:"currency,omitempty" doc:"ISO 4217 code such as KES; empty: amounts without a currency"`
+	// ConsultationFee is the price of the CONSULT service the catalog starts with (automatic
+	// consultation billing charges it when an encounter closes).
+	ConsultationFee string `json:"consultation_fee,omitempty" doc:"decimal string such as 500.00; default 0.00"`
+	Username        string `json:"username"`
+	Email           string `json:"email"`
+	Password        string `json:"password"`
+	FirstName       string `json:"first_name"`
+	LastName        string `json:"last_name"`
 }
 
 // SetupNeeded says whether Chelal has no user yet.
@@ -43,6 +54,23 @@ func (s *Service) Setup(ctx context.Context, actor db.Actor, p SetupParams) (Use
 		f.Add("clinic_name", apperr.CodeRequired, "Enter the clinic's name.")
 	case utf8.RuneCountInString(p.ClinicName) > 200:
 		f.Add("clinic_name", apperr.CodeTooLong, "The clinic's name is at most 200 characters.")
+	}
+	p.MRNPrefix = strings.ToUpper(strings.TrimSpace(p.MRNPrefix))
+	if p.MRNPrefix == "" {
+		p.MRNPrefix = settings.DefaultMRNPrefix
+	} else if !mrnPrefix.MatchString(p.MRNPrefix) {
+		f.Add("mrn_prefix", apperr.CodeInvalid, "The record-number prefix is 1 to 10 letters (A-Z).")
+	}
+	cur, ok := settings.CheckCurrency(p.Currency)
+	if !ok {
+		f.Add("currency", apperr.CodeInvalid, "Give a currency code such as KES, TZS, UGX, EUR or USD.")
+	}
+	p.Currency = cur
+	p.ConsultationFee = strings.TrimSpace(p.ConsultationFee)
+	if p.ConsultationFee == "" {
+		p.ConsultationFee = "0.00"
+	} else if !fee.MatchString(p.ConsultationFee) {
+		f.Add("consultation_fee", apperr.CodeInvalid, "The consultation fee is an amount such as 500 or 500.00.")
 	}
 	cp := CreateUserParams{Username: p.Username, Email: p.Email, Password: p.Password, FirstName: p.FirstName, LastName: p.LastName, RoleID: 1}
 	cp.normalize()
@@ -71,17 +99,33 @@ func (s *Service) Setup(ctx context.Context, actor db.Actor, p SetupParams) (Use
 		if err := tx.QueryRow(ctx, `SELECT id FROM core_role WHERE name = $1`, RoleAdmin).Scan(&cp.RoleID); err != nil {
 			return fmt.Errorf("setup: admin role: %w", err)
 		}
-		name, _ := json.Marshal(p.ClinicName)
+		for key, v := range map[string]string{settings.ClinicName: p.ClinicName, settings.MRNPrefix: p.MRNPrefix, settings.Currency: p.Currency} {
+			raw, _ := json.Marshal(v)
+			if _, err := tx.Exec(ctx, `
+				INSERT INTO core_setting (key, value) VALUES ($1, $2)
+				ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, key, raw); err != nil {
+				return fmt.Errorf("setup: setting %s: %w", key, err)
+			}
+		}
+		// Automatic consultation billing charges the service settings.BillingConsultationCode
+		// names: the catalog starts with it, so the first closed encounter is billed.
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO core_setting (key, value) VALUES ('clinic_name', $1)
-			ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, name); err != nil {
-			return fmt.Errorf("setup: clinic name: %w", err)
+			INSERT INTO core_servicecatalog (name, code, category, price, is_active)
+			SELECT 'Consultation', $1::text, 'consultation', $2::numeric, true
+			WHERE NOT EXISTS (SELECT 1 FROM core_servicecatalog WHERE upper(code) = upper($1::text))`,
+			settings.DefaultConsultationCode, p.ConsultationFee); err != nil {
+			return fmt.Errorf("setup: consultation service: %w", err)
 		}
 		u, err = insertUser(ctx, tx, cp, hash)
 		return err
 	})
 	return u, err
 }
+
+var (
+	mrnPrefix = regexp.MustCompile(`^[A-Z]{1,10}$`)
+	fee       = regexp.MustCompile(`^[0-9]{1,10}(\.[0-9]{1,2})?$`)
+)
 
 // CreateAdmin creates an administrator from the server's terminal (`chelal admin create`),
 // whether or not users exist: physical access to the server is the recovery path.

@@ -22,6 +22,8 @@ type Receipt struct {
 	Location *time.Location `json:"-"`
 	// Lang is the language the receipt is printed in (the cashier's; English when unset).
 	Lang i18n.Lang `json:"-"`
+	// Currency is the clinic's currency (ISO 4217, or empty), printed with every amount.
+	Currency string `json:"currency"`
 }
 
 // Receipt builds the receipt of a bill for one of its payments (paymentID), or for its latest
@@ -39,7 +41,11 @@ func (s *Service) Receipt(ctx context.Context, billID, paymentID int64) (Receipt
 	if err != nil {
 		return Receipt{}, err
 	}
-	r := Receipt{ClinicName: name, PrintedAt: s.now().UTC(), Bill: b, Location: loc}
+	cur, err := settings.Get(ctx, s.db.Pool, settings.Currency, "")
+	if err != nil {
+		return Receipt{}, err
+	}
+	r := Receipt{ClinicName: name, PrintedAt: s.now().UTC(), Bill: b, Location: loc, Currency: cur}
 	if len(b.Payments) > 0 {
 		p := b.Payments[len(b.Payments)-1]
 		if paymentID != 0 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"chelal/internal/i18n"
+	"chelal/internal/localefmt"
 	"chelal/internal/pdfdoc"
 )
 
@@ -17,6 +18,12 @@ func methodText(l i18n.Lang, method string) string {
 		return method
 	}
 	return l.T("method." + method)
+}
+
+// Amount is an amount as the receipt prints it: in the clinic's currency, written the way
+// the reader's language writes numbers ("KES 1,500.50", "1 500,50 KES"), like the screens.
+func (r Receipt) Amount(m Money) string {
+	return localefmt.Money(m.String(), r.Currency, string(r.Lang))
 }
 
 // WriteReceiptPDF writes a receipt as a PDF: A4, or an 80 mm thermal roll when roll is true.
@@ -53,6 +60,7 @@ func receiptDoc(r Receipt, roll bool) *pdfdoc.Doc {
 		clinic = l.T("pdf.receipt.clinic")
 	}
 	b := r.Bill
+	money := r.Amount
 	d := pdfdoc.New(size, clinic, title, r.PrintedAt)
 	d.Field(l.T("pdf.bill"), "#"+strconv.FormatInt(b.ID, 10)+" · "+l.Date(b.CreatedAt.In(loc), true))
 	d.Field(l.T("pdf.patient"), fmt.Sprintf("%s (%s)", b.PatientName, b.PatientUniqueID))
@@ -62,12 +70,12 @@ func receiptDoc(r Receipt, roll bool) *pdfdoc.Doc {
 	d.Space(2)
 	rows := make([][]string, 0, len(b.Items))
 	for _, it := range b.Items {
-		rows = append(rows, []string{it.Description, strconv.FormatInt(it.Quantity, 10), it.UnitPrice.String(), it.TotalPrice.String()})
+		rows = append(rows, []string{it.Description, strconv.FormatInt(it.Quantity, 10), money(it.UnitPrice), money(it.TotalPrice)})
 	}
 	d.Table([]pdfdoc.Column{{Title: l.T("pdf.col.item"), Share: 4}, {Title: l.T("pdf.col.qty"), Share: 1, Align: "R"},
 		{Title: l.T("pdf.col.price"), Share: 2, Align: "R"}, {Title: l.T("pdf.col.total"), Share: 2, Align: "R"}}, rows)
 	d.Rule()
-	d.Field(l.T("pdf.total"), b.TotalAmount.String())
+	d.Field(l.T("pdf.total"), money(b.TotalAmount))
 	if len(b.Payments) > 0 {
 		d.Space(2)
 		prow := make([][]string, 0, len(b.Payments))
@@ -76,13 +84,13 @@ func receiptDoc(r Receipt, roll bool) *pdfdoc.Doc {
 			if p.TransactionID != "" {
 				how += " " + p.TransactionID
 			}
-			prow = append(prow, []string{p.ReceiptNumber + "\n" + l.Date(p.PaymentDate.In(loc), true), how, p.Amount.String()})
+			prow = append(prow, []string{p.ReceiptNumber + "\n" + l.Date(p.PaymentDate.In(loc), true), how, money(p.Amount)})
 		}
 		d.Table([]pdfdoc.Column{{Title: l.T("pdf.col.payment"), Share: 3}, {Title: l.T("pdf.col.method"), Share: 3}, {Title: l.T("pdf.col.amount"), Share: 2, Align: "R"}}, prow)
 		d.Rule()
 	}
-	d.Field(l.T("pdf.paid"), b.PaidAmount.String())
-	d.Field(l.T("pdf.balance"), b.Balance.String())
+	d.Field(l.T("pdf.paid"), money(b.PaidAmount))
+	d.Field(l.T("pdf.balance"), money(b.Balance))
 	if r.Cashier != "" {
 		d.Field(l.T("pdf.cashier"), r.Cashier)
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/currency"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -33,6 +34,7 @@ type Clinic struct {
 	MRNPrefix               string `json:"mrn_prefix" doc:"Read-only: the prefix of record numbers already issued."`
 	SlotMinutes             int    `json:"slot_minutes"`
 	TimeZone                string `json:"timezone" doc:"IANA name; empty: the server's own zone"`
+	Currency                string `json:"currency" doc:"ISO 4217 code money is shown in; empty: amounts without a currency"`
 	TemperatureUnit         string `json:"temperature_unit" enum:"C,F"`
 	WeightUnit              string `json:"weight_unit" enum:"kg,lb"`
 	ExpiryWarningDays       int    `json:"pharmacy_expiry_warning_days"`
@@ -48,6 +50,7 @@ type Change struct {
 	ClinicName              *string `json:"clinic_name,omitempty"`
 	SlotMinutes             *int    `json:"slot_minutes,omitempty"`
 	TimeZone                *string `json:"timezone,omitempty"`
+	Currency                *string `json:"currency,omitempty"`
 	TemperatureUnit         *string `json:"temperature_unit,omitempty"`
 	WeightUnit              *string `json:"weight_unit,omitempty"`
 	ExpiryWarningDays       *int    `json:"pharmacy_expiry_warning_days,omitempty"`
@@ -68,7 +71,7 @@ func Load(ctx context.Context, q Queryer) (Clinic, error) {
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
 		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true}
 	fields := map[string]any{
-		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone,
+		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone, Currency: &c.Currency,
 		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
 		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
 		BillingAutoDispense: &c.BillingAutoDispense,
@@ -129,6 +132,13 @@ func (ch Change) check() (map[string]any, error) {
 		}
 		out[TimeZone] = v
 	}
+	if ch.Currency != nil {
+		v, ok := CheckCurrency(*ch.Currency)
+		if !ok {
+			f.Add("currency", apperr.CodeInvalid, "Give a currency code such as KES, TZS, UGX, EUR or USD.")
+		}
+		out[Currency] = v
+	}
 	if ch.TemperatureUnit != nil {
 		if v := *ch.TemperatureUnit; v != "C" && v != "F" {
 			f.Add("temperature_unit", apperr.CodeInvalid, "Temperature is in C or F.")
@@ -161,6 +171,20 @@ func (ch Change) check() (map[string]any, error) {
 		out[BillingConsultationCode] = v
 	}
 	return out, f.Err()
+}
+
+// CheckCurrency reads a currency code (ISO 4217, any case, "" for none) and says whether it is
+// one: money is printed with it, so a code no one knows would print nonsense on receipts.
+func CheckCurrency(v string) (string, bool) {
+	v = strings.ToUpper(strings.TrimSpace(v))
+	if v == "" {
+		return "", true
+	}
+	if len(v) != 3 {
+		return v, false
+	}
+	u, err := currency.ParseISO(v)
+	return v, err == nil && u.String() == v
 }
 
 // Apply makes an administrator's change, in one transaction with its audit rows. A change made

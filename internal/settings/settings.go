@@ -17,6 +17,7 @@ const (
 	MRNPrefix   = "mrn_prefix"   // string, 1-10 capital letters; default "CHL"
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
+	Currency    = "currency"     // ISO 4217 code money is shown in ("KES"); default none (amounts without a symbol)
 
 	// ExpiryWarningDays is how many days before a batch expires the pharmacy is warned
 	// (integer, 1-730; default 90).

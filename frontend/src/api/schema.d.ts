@@ -1518,6 +1518,7 @@ export interface components {
             billing_auto_dispense?: boolean | null;
             billing_consultation_code?: string | null;
             clinic_name?: string | null;
+            currency?: string | null;
             /** Format: int64 */
             pharmacy_expiry_warning_days?: number | null;
             /** Format: int64 */
@@ -1537,6 +1538,8 @@ export interface components {
             billing_auto_dispense: boolean;
             billing_consultation_code: string;
             clinic_name: string;
+            /** @description ISO 4217 code money is shown in; empty: amounts without a currency */
+            currency: string;
             /** @description Read-only: the prefix of record numbers already issued. */
             mrn_prefix: string;
             /** Format: int64 */
@@ -2319,6 +2322,7 @@ export interface components {
             bill: components["schemas"]["BillDetail"];
             cashier: string;
             clinic_name: string;
+            currency: string;
             /** Format: date-time */
             printed_at: string;
             /** @description the acknowledged payment's number; empty when the bill has no payment */
@@ -2492,9 +2496,15 @@ export interface components {
         };
         SetupParams: {
             clinic_name: string;
+            /** @description decimal string such as 500.00; default 0.00 */
+            consultation_fee?: string;
+            /** @description ISO 4217 code such as KES; empty: amounts without a currency */
+            currency?: string;
             email: string;
             first_name: string;
             last_name: string;
+            /** @description 1-10 capital letters; default CHL */
+            mrn_prefix?: string;
             password: string;
             username: string;
         };

@@ -12,7 +12,8 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { useServerErrors } from '../forms/useServerErrors';
 import { useAppointments, useMove } from './queries';
-import { isoDate, isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
+import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
+import { clinicToday } from '../i18n/format';
 
 const STATUS_COLORS: Record<string, string> = {
   scheduled: 'blue',
@@ -159,7 +160,7 @@ function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment
       >
         <Stack>
           <SimpleGrid cols={2}>
-            <TextInput label={t('appointments.date')} type="date" name="date" min={isoDate(new Date())} data-autofocus {...form.getInputProps('date')} />
+            <TextInput label={t('appointments.date')} type="date" name="date" min={clinicToday()} data-autofocus {...form.getInputProps('date')} />
             <NativeSelect
               label={t('appointments.time')}
               name="time"

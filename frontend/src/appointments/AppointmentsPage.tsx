@@ -10,12 +10,12 @@ import { Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-
 import type { Appointment, Doctor } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
-import { formatDay, formatLongDay } from '../i18n/format';
+import { formatDay, formatLongDay, clinicToday } from '../i18n/format';
 import { BookModal } from './BookModal';
 import { useAppointments, useDoctors } from './queries';
 import { QueuePage } from './QueuePage';
 import { AppointmentChip, ScheduleGrid, type Column } from './ScheduleGrid';
-import { addDays, buildDayGrid, buildWeekGrid, isIsoDate, isoDate, slotTimes, weekOf } from './schedule';
+import { addDays, buildDayGrid, buildWeekGrid, isIsoDate, slotTimes, weekOf } from './schedule';
 
 export function AppointmentsPage() {
   const { t } = useTranslation();
@@ -66,7 +66,7 @@ function useScheduleParams() {
   const { user } = useSession();
   const [params, setParams] = useSearchParams();
   const raw = params.get('date');
-  const date = isIsoDate(raw) ? raw : isoDate(new Date());
+  const date = isIsoDate(raw) ? raw : clinicToday();
   const own = user.role === 'doctor' ? user.id : 0;
   const doctor = params.has('doctor') ? Number(params.get('doctor')) || 0 : own;
   const set = (next: { date?: string; doctor?: number }) => {
@@ -84,7 +84,7 @@ function DateNav({ date, step, onChange, label }: { date: string; step: number; 
       <ActionIcon variant="default" size="lg" onClick={() => onChange(addDays(date, -step))} aria-label={t('appointments.previous')} data-testid="prev">
         <IconChevronLeft size={18} />
       </ActionIcon>
-      <Button variant="default" onClick={() => onChange(isoDate(new Date()))} data-testid="today">
+      <Button variant="default" onClick={() => onChange(clinicToday())} data-testid="today">
         {t('appointments.today')}
       </Button>
       <ActionIcon variant="default" size="lg" onClick={() => onChange(addDays(date, step))} aria-label={t('appointments.next')} data-testid="next">

@@ -14,10 +14,10 @@ import { newIdempotencyKey } from '../api/idempotency';
 import type { Appointment, Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
-import { formatLongDay } from '../i18n/format';
+import { clinicToday, formatDate, formatLongDay } from '../i18n/format';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { invalidateSchedule, lastDoctor, rememberDoctor, useAppointments, useDoctors } from './queries';
-import { addDays, firstFreeSlot, isoDate, isPast, slotTimes, takenSlots } from './schedule';
+import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
 
 export interface BookModalProps {
   patient?: Patient;
@@ -42,7 +42,7 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
   const [busy, setBusy] = useState(false);
   // One key per attempt: a resubmission after a lost answer creates nothing twice.
   const [key, setKey] = useState(newIdempotencyKey);
-  const today = isoDate(new Date());
+  const today = clinicToday();
   const form = useForm({
     mode: 'controlled',
     initialValues: { doctor_id: doctorId ? String(doctorId) : '', date: date ?? today, time: time ?? '', reason: '', patient_id: given?.id ?? 0 },
@@ -162,6 +162,8 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
             <SimpleGrid cols={2}>
               <TextInput
                 label={t('appointments.date')}
+                description={/^\d{4}-\d{2}-\d{2}$/.test(form.values.date) ? formatDate(form.values.date, i18n.language) : undefined}
+                inputWrapperOrder={['label', 'input', 'description', 'error']}
                 type="date"
                 name="date"
                 min={today}

@@ -15,16 +15,15 @@ import { newIdempotencyKey } from '../api/idempotency';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
-import { formatTime } from '../i18n/format';
+import { formatTime, clinicToday } from '../i18n/format';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { AppointmentActions } from './AppointmentActions';
 import { invalidateSchedule, lastDoctor, QUEUE_REFRESH_MS, rememberDoctor, useAppointments, useDoctors } from './queries';
-import { isoDate } from './schedule';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
-  return useAppointments({ date: isoDate(new Date()), status: 'checked_in' }, { refetchInterval: QUEUE_REFRESH_MS });
+  return useAppointments({ date: clinicToday(), status: 'checked_in' }, { refetchInterval: QUEUE_REFRESH_MS });
 }
 
 export function QueuePage() {

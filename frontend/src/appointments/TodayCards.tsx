@@ -6,16 +6,16 @@ import { Link } from 'react-router';
 import { StatusBadge } from './AppointmentActions';
 import { QUEUE_REFRESH_MS, useAppointments } from './queries';
 import { useQueue } from './QueuePage';
-import { isoDate, minutesOf } from './schedule';
+import { minutesOf } from './schedule';
+import { clinicToday, clinicWallClock } from '../i18n/format';
 
 const NEXT_SHOWN = 6;
 
 export function TodayCards() {
   const { t } = useTranslation();
   const queue = useQueue();
-  const today = useAppointments({ date: isoDate(new Date()), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
-  const now = new Date();
-  const nowMinutes = now.getHours() * 60 + now.getMinutes();
+  const today = useAppointments({ date: clinicToday(), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
+  const nowMinutes = minutesOf(clinicWallClock().slice(11));
   // the slot that began less than 15 minutes ago is still "next"
   const next = (today.data ?? []).filter((a) => minutesOf(a.time) > nowMinutes - 15).sort((x, y) => x.time.localeCompare(y.time)).slice(0, NEXT_SHOWN);
   return (

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { Appointment } from '../api/types';
+import { setClinicFormat } from '../i18n/format';
 import {
   addDays,
   buildDayGrid,
@@ -135,5 +136,18 @@ describe('waitMinutes', () => {
     expect(waitMinutes('2026-03-02T09:41:30Z', now)).toBe(18);
     expect(waitMinutes(null, now)).toBe(0);
     expect(waitMinutes('2026-03-02T10:05:00Z', now)).toBe(0);
+  });
+});
+
+describe("the clinic's clock", () => {
+  afterEach(() => setClinicFormat(undefined, undefined));
+
+  it("decides which slots have begun, whatever the browser's zone", () => {
+    setClinicFormat('Africa/Nairobi', undefined);
+    // 06:30 UTC is 09:30 in Nairobi: the 09:00 slot has begun, the 10:00 one has not
+    expect(isPast('2026-02-12', '09:00', new Date('2026-02-12T06:30:00Z'))).toBe(true);
+    expect(isPast('2026-02-12', '10:00', new Date('2026-02-12T06:30:00Z'))).toBe(false);
+    // 22:30 UTC is already the 13th in Nairobi
+    expect(isPast('2026-02-12', '23:45', new Date('2026-02-12T22:30:00Z'))).toBe(true);
   });
 });

@@ -2,6 +2,7 @@
 // legal moves of an appointment (the server's table, to show only the buttons that can work),
 // the first free slot of a doctor, wait times, and local calendar dates (YYYY-MM-DD).
 import type { Appointment } from '../api/types';
+import { clinicToday, clinicWallClock } from '../i18n/format';
 
 export const SLOT_MINUTES = 15;
 /** The day view's hours: 08:00 to 18:00 (the last slot starts at 17:45). */
@@ -143,11 +144,10 @@ export function weekOf(iso: string): string[] {
   return Array.from({ length: 7 }, (_, i) => addDays(monday, i));
 }
 
-/** isPast: the slot has begun already at `now` (it cannot be booked). */
+/** isPast: the slot has begun already at `now` on the clinic's clock (it cannot be booked). */
 export function isPast(date: string, time: string, now: Date): boolean {
-  const at = parseDate(date);
-  at.setMinutes(minutesOf(time));
-  return at.getTime() < now.getTime();
+  const m = minutesOf(time);
+  return `${date} ${pad(Math.floor(m / 60))}:${pad(m % 60)}` <= clinicWallClock(now);
 }
 
 /**
@@ -155,7 +155,7 @@ export function isPast(date: string, time: string, now: Date): boolean {
  * taken (keys "YYYY-MM-DD HH:MM"), or null.
  */
 export function firstFreeSlot(taken: ReadonlySet<string>, now: Date, days = 14, times: readonly string[] = slotTimes()): { date: string; time: string } | null {
-  const today = isoDate(now);
+  const today = clinicToday(now);
   for (let i = 0; i < days; i++) {
     const date = addDays(today, i);
     for (const time of times) {

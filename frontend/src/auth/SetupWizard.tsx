@@ -1,4 +1,5 @@
-// SetupWizard: the first run. Names the clinic and creates the first administrator in three
+// SetupWizard: the first run. Names the clinic (with its record-number prefix, currency and
+// consultation fee: the catalog starts with that service) and creates the first administrator in three
 // steps (clinic, administrator, password), then logs them in. Shown while GET /setup says
 // it is needed. Typed input (not the password) is kept as a draft.
 import { Alert, Button, Group, PasswordInput, Stack, Stepper, Text, TextInput } from '@mantine/core';
@@ -7,16 +8,17 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
+import { amountProblem, normalizeAmount, readAmount } from '../billing/money';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
 import { isEmail, MIN_PASSWORD } from '../forms/validation';
 import { AuthFrame } from './AuthFrame';
 import { SETUP_KEY, signedIn } from './session';
 
-const STEP_FIELDS = [['clinic_name'], ['first_name', 'last_name', 'username', 'email'], ['password', 'confirm_password']] as const;
+const STEP_FIELDS = [['clinic_name', 'mrn_prefix', 'currency', 'consultation_fee'], ['first_name', 'last_name', 'username', 'email'], ['password', 'confirm_password']] as const;
 
 export function SetupWizard() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   useDocumentTitle(`${t('setup.title')} · Chelal`);
   const [active, setActive] = useState(0);
@@ -24,10 +26,16 @@ export function SetupWizard() {
   const { form, discardDraft } = usePersistentForm({
     id: 'setup',
     owner: 'setup',
-    initialValues: { clinic_name: '', first_name: '', last_name: '', username: '', email: '', password: '', confirm_password: '' },
+    initialValues: { clinic_name: '', mrn_prefix: 'CHL', currency: 'KES', consultation_fee: '', first_name: '', last_name: '', username: '', email: '', password: '', confirm_password: '' },
     validate: (v) => {
       const e: Record<string, string | null> = {};
-      if (active === 0) e.clinic_name = v.clinic_name.trim() ? null : t('validation.required');
+      if (active === 0) {
+        e.clinic_name = v.clinic_name.trim() ? null : t('validation.required');
+        e.mrn_prefix = /^[A-Za-z]{1,10}$/.test(v.mrn_prefix.trim()) ? null : t('setup.mrnPrefixInvalid');
+        e.currency = /^[A-Za-z]{3}$/.test(v.currency.trim()) ? null : t('setup.currencyInvalid');
+        const fee = v.consultation_fee.trim() ? amountProblem(readAmount(v.consultation_fee, i18n.language), { allowZero: true }) : null;
+        e.consultation_fee = fee ? t(`billing.amountProblems.${fee}`) : null;
+      }
       if (active === 1) {
         e.first_name = v.first_name.trim() ? null : t('validation.required');
         e.last_name = v.last_name.trim() ? null : t('validation.required');
@@ -53,7 +61,19 @@ export function SetupWizard() {
     try {
       const { confirm_password: _confirm, ...body } = values;
       void _confirm;
-      await unwrap(api.client.POST('/api/v1/setup', { body: { ...body, username: body.username.trim(), email: body.email.trim() } }));
+      const fee = body.consultation_fee.trim() ? normalizeAmount(readAmount(body.consultation_fee, i18n.language)) : undefined;
+      await unwrap(
+        api.client.POST('/api/v1/setup', {
+          body: {
+            ...body,
+            username: body.username.trim(),
+            email: body.email.trim(),
+            mrn_prefix: body.mrn_prefix.trim().toUpperCase(),
+            currency: body.currency.trim().toUpperCase(),
+            consultation_fee: fee,
+          },
+        }),
+      );
       discardDraft();
       const info = await unwrap(api.client.POST('/api/v1/auth/login', { body: { username: body.username.trim(), password: body.password } }));
       qc.setQueryData(SETUP_KEY, { needed: false });
@@ -78,6 +98,33 @@ export function SetupWizard() {
               <Stack mt="md">
                 <Text size="sm">{t('setup.clinicHelp')}</Text>
                 <TextInput label={t('fields.clinic_name')} required autoFocus name="clinic_name" {...form.getInputProps('clinic_name')} />
+                <Group grow align="flex-start">
+                  <TextInput
+                    label={t('setup.mrnPrefix')}
+                    description={t('setup.mrnPrefixHint')}
+                    required
+                    name="mrn_prefix"
+                    maxLength={10}
+                    styles={{ input: { fontFamily: 'monospace', textTransform: 'uppercase' } }}
+                    {...form.getInputProps('mrn_prefix')}
+                  />
+                  <TextInput
+                    label={t('setup.currency')}
+                    description={t('setup.currencyHint')}
+                    required
+                    name="currency"
+                    maxLength={3}
+                    styles={{ input: { textTransform: 'uppercase' } }}
+                    {...form.getInputProps('currency')}
+                  />
+                </Group>
+                <TextInput
+                  label={t('setup.consultationFee')}
+                  description={t('setup.consultationFeeHint')}
+                  name="consultation_fee"
+                  inputMode="decimal"
+                  {...form.getInputProps('consultation_fee')}
+                />
               </Stack>
             </Stepper.Step>
             <Stepper.Step label={t('setup.stepAdmin')}>

@@ -15,7 +15,7 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { StatusBadge } from './BillingPage';
-import { amountProblem, compareAmounts, normalizeAmount } from './money';
+import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
 import { METHODS, newIdempotencyKey, useBill, useInvalidateBilling, useServices } from './queries';
 
 export function BillPage() {
@@ -237,7 +237,7 @@ function AddServiceForm({ bill }: { bill: BillDetail }) {
 function PaymentForm({ bill }: { bill: BillDetail }) {
   const { t, i18n } = useTranslation();
   const invalidate = useInvalidateBilling();
-  const [amount, setAmount] = useState(bill.balance);
+  const [typed, setAmount] = useState(bill.balance);
   const [method, setMethod] = useState<string>('cash');
   const [txn, setTxn] = useState('');
   const [notes, setNotes] = useState('');
@@ -249,6 +249,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
 
   async function pay() {
     setError(null);
+    const amount = readAmount(typed, i18n.language);
     const problem = amountProblem(amount);
     if (problem) {
       setFieldError(t(`billing.amountProblems.${problem}`));
@@ -297,7 +298,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
         <Group align="start">
           <TextInput
             label={t('billing.amount')}
-            value={amount}
+            value={typed}
             onChange={(e) => {
               setAmount(e.currentTarget.value);
               setKey(newIdempotencyKey()); // a different payment
@@ -344,12 +345,13 @@ function CreditButton({ bill }: { bill: BillDetail }) {
   const { t, i18n } = useTranslation();
   const invalidate = useInvalidateBilling();
   const [open, setOpen] = useState(false);
-  const [amount, setAmount] = useState('');
+  const [typed, setAmount] = useState('');
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   async function credit() {
+    const amount = readAmount(typed, i18n.language);
     const problem = amountProblem(amount);
     if (problem) return setError(t(`billing.amountProblems.${problem}`));
     if (!reason.trim()) return setError(t('billing.creditReasonRequired'));
@@ -378,7 +380,7 @@ function CreditButton({ bill }: { bill: BillDetail }) {
           <Text size="sm" c="dimmed">
             {t('billing.creditHint', { balance: formatMoney(bill.balance, i18n.language) })}
           </Text>
-          <TextInput label={t('billing.amount')} value={amount} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" data-autofocus />
+          <TextInput label={t('billing.amount')} value={typed} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" data-autofocus />
           <Textarea label={t('billing.creditReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={500} />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">

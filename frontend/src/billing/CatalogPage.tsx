@@ -15,7 +15,7 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { useServerErrors } from '../forms/useServerErrors';
 import { formatMoney } from '../i18n/format';
-import { amountProblem, normalizeAmount } from './money';
+import { amountProblem, normalizeAmount, readAmount } from './money';
 import { CATEGORIES, SERVICES_KEY, useServices } from './queries';
 
 export function CatalogPage() {
@@ -85,7 +85,7 @@ export function CatalogPage() {
 }
 
 function ServiceModal({ service, onClose }: { service?: CatalogService; onClose: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const [busy, setBusy] = useState(false);
   const form = useForm({
@@ -102,7 +102,7 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
       name: (v) => (v.trim() ? null : t('billing.catalog.nameRequired')),
       code: (v) => (v.trim() ? null : t('billing.catalog.codeRequired')),
       price: (v) => {
-        const p = amountProblem(v, { allowZero: true });
+        const p = amountProblem(readAmount(v, i18n.language), { allowZero: true });
         return p ? t(`billing.amountProblems.${p}`) : null;
       },
     },
@@ -112,7 +112,7 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
   async function save(v: typeof form.values) {
     setBusy(true);
     errors.clear();
-    const body = { ...v, name: v.name.trim(), code: v.code.trim(), price: normalizeAmount(v.price), category: v.category as CatalogService['category'] };
+    const body = { ...v, name: v.name.trim(), code: v.code.trim(), price: normalizeAmount(readAmount(v.price, i18n.language)), category: v.category as CatalogService['category'] };
     try {
       if (service) {
         await unwrap(api.client.PATCH('/api/v1/services/{id}', { params: { path: { id: service.id } }, body: { ...body, version: service.version } }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amountProblem, compareAmounts, fromCents, lineTotal, normalizeAmount, sumAmounts, toCents } from './money';
+import { amountProblem, compareAmounts, fromCents, lineTotal, normalizeAmount, readAmount, sumAmounts, toCents } from './money';
 
 describe('money', () => {
   it('adds exactly, where floats do not', () => {
@@ -39,5 +39,23 @@ describe('money', () => {
     expect(amountProblem('12345678901')).toBe('format');
     expect(amountProblem('0.00')).toBe('zero');
     expect(amountProblem('0', { allowZero: true })).toBeNull();
+  });
+});
+
+describe('readAmount', () => {
+  it('reads an amount the way the language writes it', () => {
+    expect(readAmount('1 500,50', 'fr')).toBe('1500.50');
+    expect(readAmount('1\u202f500,50', 'fr')).toBe('1500.50');
+    expect(readAmount('1500.50', 'fr')).toBe('1500.50');
+    expect(readAmount('1,500.50', 'en')).toBe('1500.50');
+    expect(readAmount('1,500,000', 'sw')).toBe('1500000');
+    expect(readAmount(' 250 ', 'en')).toBe('250');
+  });
+
+  it('leaves what it cannot read for amountProblem to refuse', () => {
+    expect(readAmount('1,50', 'en')).toBe('1,50');
+    expect(amountProblem(readAmount('1,50', 'en'))).toBe('format');
+    expect(readAmount('1.500,50', 'fr')).toBe('1.500,50');
+    expect(amountProblem(readAmount('1 500,50', 'fr'))).toBeNull();
   });
 });

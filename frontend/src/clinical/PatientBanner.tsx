@@ -5,12 +5,12 @@ import { IconAlertTriangle } from '@tabler/icons-react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { isoDate } from '../appointments/schedule';
 import { ageText } from '../patients/fields';
 import { genderKey } from '../patients/PatientPicker';
 import { usePatient } from '../patients/queries';
 import './clinical.css';
 import type { Encounter } from './queries';
+import { clinicToday } from '../i18n/format';
 
 export function PatientBanner({ encounter: e, actions }: { encounter: Encounter; actions?: ReactNode }) {
   const { t } = useTranslation();
@@ -30,7 +30,7 @@ export function PatientBanner({ encounter: e, actions }: { encounter: Encounter;
             </Badge>
             {patient && (
               <Text c="dimmed">
-                <span data-testid="patient-age">{ageText(t, patient, isoDate(new Date()))}</span> · {t(`gender.${genderKey(patient.gender)}`)}
+                <span data-testid="patient-age">{ageText(t, patient, clinicToday())}</span> · {t(`gender.${genderKey(patient.gender)}`)}
               </Text>
             )}
             <Text c="dimmed">· {t('consult.doctorIs', { name: e.doctor_name })}</Text>

@@ -5,7 +5,7 @@ import { IconArrowDown, IconArrowUp } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime, formatTime } from '../i18n/format';
+import { clinicToday, formatDateTime, formatTime } from '../i18n/format';
 import './clinical.css';
 import { displayVitals, flagLevel, flagOf, TEMPERATURE_SYMBOL, type ClinicUnits, type VitalsFlag, type VitalsRecord } from './vitals';
 
@@ -22,10 +22,9 @@ const COLUMNS: Column[] = [
   { key: 'bmi', fields: ['bmi'], unit: () => 'kg/m²' },
 ];
 
-/** sameDay: whether an instant falls on the local calendar day of `day` (today's readings show their time only). */
+/** sameDay: whether an instant falls on the clinic's calendar day of `day` (today's readings show their time only). */
 function sameDay(iso: string, day: Date): boolean {
-  const d = new Date(iso);
-  return d.getFullYear() === day.getFullYear() && d.getMonth() === day.getMonth() && d.getDate() === day.getDate();
+  return clinicToday(new Date(iso)) === clinicToday(day);
 }
 
 /** flagText is a flag in words: the server's reason in English, the level otherwise. */

@@ -10,6 +10,7 @@ import { DiskWarning } from '../backups/DiskWarning';
 import { LastBackupLine } from '../backups/LastBackupLine';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
+import { ConsultationCodeCheck } from './ConsultationCodeCheck';
 import { AREA_ICONS } from '../shell/areaIcons';
 import { visibleAreas } from '../shell/areas';
 import { roleLabel } from '../shell/roleLabel';
@@ -29,6 +30,7 @@ export function HomePage() {
       </div>
       {can('backups.manage') && <LastBackupLine />}
       {can('backups.manage') && <DiskWarning />}
+      {can('settings.write') && can('billing.read') && <ConsultationCodeCheck />}
       {can('appointments.read') && <TodayCards />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { formatDate, formatDateTime, formatMoney, formatRelative } from './format';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clinicToday, formatDate, formatDateTime, formatMoney, formatRelative, formatTime, setClinicFormat } from './format';
 import { pickLanguage } from './languages';
 
 // Intl output uses narrow no-break spaces in some locales; compare with plain spaces.
@@ -18,8 +18,9 @@ describe('money', () => {
   });
 
   it('shows a currency when given', () => {
-    expect(plain(formatMoney('1250.00', 'en', 'KES'))).toMatch(/KES\s?1,250\.00|Ksh\s?1,250\.00/);
-    expect(plain(formatMoney('1250.00', 'fr', 'EUR'))).toBe('1 250,00 €');
+    expect(plain(formatMoney('1250.00', 'en', 'KES'))).toBe('KES 1,250.00');
+    expect(plain(formatMoney('1250.00', 'sw', 'KES'))).toBe('KES 1,250.00');
+    expect(plain(formatMoney('1250.00', 'fr', 'EUR'))).toBe('1 250,00 EUR');
   });
 
   it('returns what is not a number as it is', () => {
@@ -41,6 +42,36 @@ describe('dates', () => {
 
   it('return an unparseable value as it is', () => {
     expect(formatDate('not a date', 'en')).toBe('not a date');
+  });
+});
+
+describe('the clinic', () => {
+  afterEach(() => setClinicFormat(undefined, undefined));
+
+  it('shows times in its zone, whatever the browser\'s', () => {
+    setClinicFormat('Africa/Nairobi', 'KES');
+    // 06:30 UTC is 09:30 in Nairobi
+    expect(formatDateTime('2026-02-12T06:30:00Z', 'en')).toBe('12 Feb 2026, 09:30');
+    expect(formatTime('2026-02-12T06:30:00Z', 'fr')).toBe('09:30');
+    // 22:30 UTC is already the next day in Nairobi
+    expect(formatDate('2026-02-12T22:30:00Z', 'en')).toBe('13 Feb 2026');
+    expect(clinicToday(new Date('2026-02-12T22:30:00Z'))).toBe('2026-02-13');
+    setClinicFormat('America/New_York', undefined);
+    expect(formatTime('2026-02-12T06:30:00Z', 'en')).toBe('01:30');
+  });
+
+  it('keeps a calendar day the same day in every zone', () => {
+    setClinicFormat('Pacific/Kiritimati', undefined);
+    expect(formatDate('2026-02-12', 'en')).toBe('12 Feb 2026');
+    setClinicFormat('Pacific/Pago_Pago', undefined);
+    expect(formatDate('2026-02-12', 'fr')).toBe('12 févr. 2026');
+  });
+
+  it('shows money in its currency unless told otherwise, and ignores unknown settings', () => {
+    setClinicFormat('Africa/Nairobi', 'KES');
+    expect(plain(formatMoney('1500.50', 'fr'))).toBe('1 500,50 KES');
+    setClinicFormat('Mars/Olympus', 'NOPE');
+    expect(formatMoney('1500.50', 'en')).toBe('1,500.50');
   });
 });
 

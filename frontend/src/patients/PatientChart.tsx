@@ -11,10 +11,10 @@ import type { Patient, TimelineEntry } from '../api/types';
 import { AppointmentActions, StatusBadge } from '../appointments/AppointmentActions';
 import { BookModal } from '../appointments/BookModal';
 import { useAppointments } from '../appointments/queries';
-import { addDays, isoDate } from '../appointments/schedule';
+import { addDays } from '../appointments/schedule';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
-import { formatDate, formatDateTime, formatLongDay } from '../i18n/format';
+import { formatDate, formatDateTime, formatLongDay, clinicToday } from '../i18n/format';
 import { editable } from '../shell/HeaderSearch';
 import { ageText, bornText } from './fields';
 import { PatientCard } from './PatientCard';
@@ -77,7 +77,7 @@ function Chart({ patient: p }: { patient: Patient }) {
   const { can } = useSession();
   const navigate = useNavigate();
   const location = useLocation();
-  const today = isoDate(new Date());
+  const today = clinicToday();
   const canBook = can('appointments.write');
   const atChart = /^\/patients\/\d+\/?$/.test(location.pathname);
 
@@ -164,7 +164,7 @@ function Chart({ patient: p }: { patient: Patient }) {
 
 function NextAppointments({ patient: p }: { patient: Patient }) {
   const { t, i18n } = useTranslation();
-  const today = isoDate(new Date());
+  const today = clinicToday();
   const list = useAppointments({ patient_id: p.id, from: today, to: addDays(today, 30) });
   const items = (list.data ?? []).filter((a) => a.status !== 'cancelled');
   return (

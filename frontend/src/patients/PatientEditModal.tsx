@@ -10,20 +10,20 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
 import type { Patient } from '../api/types';
-import { isoDate } from '../appointments/schedule';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
 import { changedFields, PATIENT_FIELDS, PatientFields, pickFields, usePatientValidation } from './fields';
 import { patientKey, PATIENTS_KEY, timelineKey } from './queries';
+import { clinicToday } from '../i18n/format';
 
 export function PatientEditModal({ patient }: { patient: Patient }) {
   const { t } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const today = isoDate(new Date());
+  const today = clinicToday();
   const [busy, setBusy] = useState(false);
   // the version being edited (its values are what "changed" is measured against)
   const [base, setBase] = useState<Patient>(patient);

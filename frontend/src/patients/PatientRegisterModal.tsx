@@ -11,12 +11,11 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
 import { newIdempotencyKey } from '../api/idempotency';
-import { isoDate } from '../appointments/schedule';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
-import { formatDate } from '../i18n/format';
+import { formatDate, clinicToday } from '../i18n/format';
 import { ageBody, ageProblem, BLANK_AGE, BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation, type AgeValues, type PatientValues } from './fields';
 import { PATIENTS_KEY, useDuplicates } from './queries';
 
@@ -27,7 +26,7 @@ export function PatientRegisterModal() {
   const { user } = useSession();
   const navigate = useNavigate();
   const qc = useQueryClient();
-  const today = isoDate(new Date());
+  const today = clinicToday();
   const [busy, setBusy] = useState(false);
   // One key per attempt: a resubmission after a lost answer creates nothing twice.
   const [key, setKey] = useState(newIdempotencyKey);

@@ -4,6 +4,7 @@ import { Checkbox, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '
 import type { UseFormReturnType } from '@mantine/form';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import { formatDate } from '../i18n/format';
 import type { Patient } from '../api/types';
 import { isIsoDate } from '../appointments/schedule';
 import { GENDERS } from './PatientPicker';
@@ -161,8 +162,9 @@ export function usePatientValidation(today: string) {
  * swaps the date for an age in years or months, from which the server estimates the date.
  */
 export function PatientFields<T extends PatientValues>({ form, today, autoFocus = true, byAge = false }: { form: UseFormReturnType<T>; today: string; autoFocus?: boolean; byAge?: boolean }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const unknown = byAge && form.values.birth_date_unknown === true;
+  const born = String(form.values.date_of_birth ?? '');
   return (
     <Stack>
       <SimpleGrid cols={{ base: 1, sm: 2 }}>
@@ -174,7 +176,17 @@ export function PatientFields<T extends PatientValues>({ form, today, autoFocus 
             <TextInput label={t('fields.age_months')} name="age_months" inputMode="numeric" autoComplete="off" {...form.getInputProps('age_months')} />
           </SimpleGrid>
         ) : (
-          <TextInput label={t('fields.date_of_birth')} required type="date" name="date_of_birth" max={today} {...form.getInputProps('date_of_birth')} />
+          <TextInput
+            label={t('fields.date_of_birth')}
+            // the date as the user's language writes it, whatever the browser shows in the field
+            description={/^\d{4}-\d{2}-\d{2}$/.test(born) ? formatDate(born, i18n.language) : undefined}
+            inputWrapperOrder={['label', 'input', 'description', 'error']}
+            required
+            type="date"
+            name="date_of_birth"
+            max={today}
+            {...form.getInputProps('date_of_birth')}
+          />
         )}
         <NativeSelect
           label={t('fields.gender')}

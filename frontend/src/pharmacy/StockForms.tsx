@@ -12,12 +12,13 @@ import { api, unwrap } from '../api';
 import type { InventoryItem, Medication, MedicationCategory, StockBatch } from '../api/types';
 import { useServerErrors } from '../forms/useServerErrors';
 import { invalidatePharmacy, useCategories } from './queries';
+import { readAmount } from '../billing/money';
 import { isoToday, moneyProblem, quantityProblem } from './stock';
 
 function useMoneyCheck() {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (v: string) => {
-    const p = moneyProblem(v);
+    const p = moneyProblem(readAmount(v, i18n.language));
     return p ? t(`pharmacy.money.${p}`) : null;
   };
 }
@@ -54,7 +55,7 @@ function ErrorAlert({ message }: { message: string | null }) {
 }
 
 export function MedicationModal({ medication, onClose }: { medication?: Medication; onClose: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const categories = useCategories();
   const money = useMoneyCheck();
@@ -91,7 +92,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
       category_id: Number(v.category_id),
       strength: v.strength.trim(),
       form: v.form.trim(),
-      unit_price: v.unit_price.trim(),
+      unit_price: readAmount(v.unit_price, i18n.language),
       reorder_level: Number(v.reorder_level),
       requires_prescription: v.requires_prescription,
     };
@@ -143,7 +144,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
 }
 
 export function ReceiveModal({ medication, onClose }: { medication: Medication; onClose: () => void }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const qc = useQueryClient();
   const money = useMoneyCheck();
   const quantity = useQuantityCheck();
@@ -168,7 +169,7 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
       await unwrap(
         api.client.POST('/api/v1/medications/{id}/batches', {
           params: { path: { id: medication.id } },
-          body: { batch_number: v.batch_number.trim(), expiry_date: v.expiry_date, quantity: Number(v.quantity), unit_cost: v.unit_cost.trim() },
+          body: { batch_number: v.batch_number.trim(), expiry_date: v.expiry_date, quantity: Number(v.quantity), unit_cost: readAmount(v.unit_cost, i18n.language) },
         }),
       );
       await invalidatePharmacy(qc);

@@ -11,8 +11,8 @@ import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api';
 import { REPORT_KEY } from '../billing/queries';
 import { problemMessage } from '../forms/errors';
-import { formatLongDay, formatMoney } from '../i18n/format';
-import { chartAmount, localISODate } from './report';
+import { formatLongDay, formatMoney, clinicToday } from '../i18n/format';
+import { chartAmount } from './report';
 
 // The charts load with this page only (see ReportCharts).
 const MethodDonut = lazy(() => import('./ReportCharts').then((m) => ({ default: m.MethodDonut })));
@@ -22,7 +22,7 @@ export function ReportsPage() {
   const { t, i18n } = useTranslation();
   useDocumentTitle(`${t('areas.reports')} · Chelal`);
   const [params, setParams] = useSearchParams();
-  const date = params.get('date') ?? localISODate(new Date());
+  const date = params.get('date') ?? clinicToday();
   const report = useQuery({
     queryKey: [...REPORT_KEY, date],
     queryFn: async () => unwrap(api.client.GET('/api/v1/reports/daily', { params: { query: { date } } })),

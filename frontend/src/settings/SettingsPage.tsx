@@ -251,6 +251,15 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
                 e.currentTarget.select();
               }}
             />
+            <TextInput
+              label={label('currency')}
+              description={t('settings.currencyHint')}
+              name="currency"
+              maxLength={3}
+              styles={{ input: { textTransform: 'uppercase' } }}
+              data-testid="settings-currency"
+              {...form.getInputProps('currency')}
+            />
           </Stack>
         </Fieldset>
 

@@ -18,6 +18,7 @@ const server: ClinicSettings = {
   mrn_prefix: 'CHL',
   slot_minutes: 15,
   timezone: '',
+  currency: 'KES',
   temperature_unit: 'C',
   weight_unit: 'kg',
   pharmacy_expiry_warning_days: 90,

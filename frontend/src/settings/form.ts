@@ -16,6 +16,7 @@ export interface SettingsValues {
   [key: string]: unknown;
   clinic_name: string;
   timezone: string;
+  currency: string;
   slot_minutes: string;
   temperature_unit: string;
   weight_unit: string;
@@ -28,6 +29,7 @@ export interface SettingsValues {
 export type SettingsField =
   | 'clinic_name'
   | 'timezone'
+  | 'currency'
   | 'slot_minutes'
   | 'temperature_unit'
   | 'weight_unit'
@@ -40,6 +42,7 @@ export type SettingsField =
 export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'clinic_name',
   'timezone',
+  'currency',
   'slot_minutes',
   'temperature_unit',
   'weight_unit',
@@ -53,6 +56,7 @@ export function valuesOf(s: ClinicSettings): SettingsValues {
   return {
     clinic_name: s.clinic_name,
     timezone: s.timezone.trim() ? s.timezone : SERVER_ZONE,
+    currency: s.currency,
     slot_minutes: String(s.slot_minutes),
     temperature_unit: s.temperature_unit,
     weight_unit: s.weight_unit,
@@ -69,6 +73,8 @@ function apiValue(field: SettingsField, v: SettingsValues): string | number | bo
     case 'clinic_name':
     case 'billing_consultation_code':
       return v[field].trim();
+    case 'currency':
+      return v.currency.trim().toUpperCase();
     case 'timezone':
       return v.timezone === SERVER_ZONE ? '' : v.timezone.trim();
     case 'slot_minutes':
