@@ -62,11 +62,11 @@ const clinicDay = () => (fixturesOnce ??= fixtures());
  * table rows whose actions must be reachable on a phone.
  */
 const PAGES = (fx) => [
-  { name: 'patients', role: 'receptionist', path: '/patients?q=Mwakilema', ready: '[data-testid=patient-search-page] [role=option]', rows: '[data-testid=patient-search-page] [role=option]' },
+  { name: 'patients', role: 'receptionist', path: '/patients?q=Mwakilema', ready: '[data-testid=patient-search-page] [role=option]', rows: '[data-testid=patient-search-page] [role=option]', actions: true },
   { name: 'registration', role: 'receptionist', path: '/patients/new', ready: '[data-testid=patient-register-form]' },
-  { name: 'queue', role: 'receptionist', path: '/appointments/queue', ready: '[data-testid=queue] tbody tr', rows: '[data-testid=queue] tbody tr' },
+  { name: 'queue', role: 'receptionist', path: '/appointments/queue', ready: '[data-testid=queue] tbody tr', rows: '[data-testid=queue] tbody tr', actions: true },
   { name: 'consultation', role: 'doctor', path: `/consultations/${fx.encounterId}`, ready: '[data-testid=consultation]', rows: '[data-testid=consultation] table tbody tr' },
-  { name: 'dispensing', role: 'pharmacist', path: '/prescriptions', ready: '[data-testid=dispense-queue] tr[data-prescription]', rows: '[data-testid=dispense-queue] tbody tr' },
+  { name: 'dispensing', role: 'pharmacist', path: '/prescriptions', ready: '[data-testid=dispense-queue] tr[data-prescription]', rows: '[data-testid=dispense-queue] tbody tr', actions: true },
   { name: 'bill', role: 'cashier', path: `/billing/${fx.billId}`, ready: `[data-testid=bill-page][data-bill-id="${fx.billId}"]`, rows: '[data-testid=bill-page] table tbody tr' },
 ];
 
@@ -212,7 +212,7 @@ test('at 390 px: the log-out menu and every row action are reachable, and no lab
         await open(page, chelal.url, p);
         if (p.rows) {
           const { out, count } = await unreachableActions(page, p.rows);
-          assert.ok(count > 0 || p.name === 'consultation', `${p.name}: the rows have actions to check`);
+          if (p.actions) assert.ok(count > 0, `${p.name}: the rows have actions to check`);
           for (const o of out) failures.push(`${p.name} (${lang}, 390 px): ${o}`);
         }
         if (lang !== 'en') {

@@ -1,6 +1,6 @@
 // App: providers (Mantine, dates, notifications, TanStack Query, router) and the top-level
 // choice between the setup wizard, the login screen and the shell.
-import { Alert, Button, Center, Loader, MantineProvider, Modal, Stack, createTheme } from '@mantine/core';
+import { Alert, Button, Center, Loader, MantineProvider, Menu, Modal, Stack, createTheme } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
@@ -85,9 +85,17 @@ function Root() {
 
 export function App() {
   const { t, i18n } = useTranslation();
-  // Every modal's close button is named for screen readers, in the user's language.
+  // Every modal's close button is named for screen readers, in the user's language; menus hold
+  // only menu items (no focus placeholder, which a screen reader would meet as a stray child).
   const themed = useMemo(
-    () => createTheme({ ...theme, components: { Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }) } }),
+    () =>
+      createTheme({
+        ...theme,
+        components: {
+          Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
+          Menu: Menu.extend({ defaultProps: { withInitialFocusPlaceholder: false } }),
+        },
+      }),
     [t, i18n.language],
   );
   return (

@@ -13,11 +13,12 @@ export function UserMenu() {
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <UnstyledButton aria-label={t('userMenu.label', { name })} data-testid="user-menu">
+        <UnstyledButton aria-label={t('userMenu.label', { name: `${name}, ${roleLabel(user.role, t)}` })} data-testid="user-menu">
           <Group gap="xs" wrap="nowrap">
             <Avatar
               src={user.has_profile_image ? `/api/v1/users/${user.id}/profile-image?v=${user.version}` : null}
               alt=""
+              aria-hidden
               radius="xl"
               size="sm"
             >
