@@ -84,7 +84,7 @@ async function axeViolations(page) {
 /** describe prints violations so that a failure says what to fix and where. */
 function describe(where, violations) {
   return violations
-    .map((v) => `${where}: [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}\n      ${n.failureSummary?.replace(/\n/g, '\n      ')}`).join('\n')}`)
+    .map((v) => `${where}: [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')}: ${n.html.slice(0, 160)}\n      ${n.failureSummary?.replace(/\n/g, '\n      ')}`).join('\n')}`)
     .join('\n');
 }
 
@@ -230,8 +230,14 @@ test('at 390 px: the log-out menu and every row action are reachable, and no lab
       await page.goto(chelal.url + '/');
       await page.locator('[data-testid=user-menu]').waitFor();
       // the navigation hides behind the burger, which opens it
-      assert.equal(await page.locator('[data-testid=main-nav]').isVisible(), false, 'the navigation is folded at 390 px');
+      const onScreen = async () => {
+        const b = await page.locator('[data-testid=main-nav]').boundingBox();
+        return !!b && b.x >= 0 && b.x + b.width <= 390;
+      };
+      assert.equal(await onScreen(), false, 'the navigation is folded at 390 px');
       await page.locator('.mantine-Burger-root').click();
+      await page.waitForTimeout(400);
+      assert.equal(await onScreen(), true, 'the burger unfolds the navigation');
       await page.locator('[data-testid=main-nav] [data-area=patients]').click();
       await page.locator('[data-testid=patient-search-page-input]').waitFor();
       // the user menu, and log-out in it, on the screen

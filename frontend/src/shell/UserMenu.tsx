@@ -21,9 +21,9 @@ export function UserMenu() {
               aria-hidden
               radius="xl"
               size="sm"
-            >
-              {(user.first_name[0] ?? user.username[0] ?? '?').toUpperCase()}
-            </Avatar>
+              // no initial letter: the button's name is the visible name and role, which a
+              // stray letter before them would not match (WCAG 2.5.3, label in name)
+            />
             <div className="user-menu-text">
               <Text size="sm" fw={500} lh={1.2} data-testid="user-name">
                 {name}
