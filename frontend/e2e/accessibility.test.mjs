@@ -137,7 +137,13 @@ function unreachableActions(page, rows) {
       if (!hit || !(el === hit || el.contains(hit) || hit.contains(el))) out.push(`${name}: covered by ${hit?.tagName.toLowerCase()}.${hit?.className}`);
     }
     // the page itself may not scroll sideways: only the tables' own scroll areas do
-    if (document.documentElement.scrollWidth > window.innerWidth + 1) out.push(`the page is ${document.documentElement.scrollWidth} px wide at ${window.innerWidth} px`);
+    window.scrollTo(0, window.scrollY);
+    if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+      // name the outermost elements that stick out, to say what to fix
+      const wide = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > window.innerWidth + 1));
+      const what = wide.slice(0, 4).map((e) => `${e.tagName.toLowerCase()}.${String(e.className).split(' ').slice(-2).join('.')}${e.dataset.testid ? `[${e.dataset.testid}]` : ''}`);
+      out.push(`the page is ${document.documentElement.scrollWidth} px wide at ${window.innerWidth} px: ${what.join(', ')}`);
+    }
     return { out, count: actions.length };
   }, rows);
 }

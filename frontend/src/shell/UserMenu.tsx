@@ -27,7 +27,7 @@ export function UserMenu() {
             <div className="user-menu-text">
               <Text size="sm" fw={500} lh={1.2} data-testid="user-name">
                 {name}
-              </Text>
+              </Text>{' '}
               <Text size="xs" c="dimmed" lh={1.2} data-testid="user-role">
                 {roleLabel(user.role, t)}
               </Text>
