@@ -1,10 +1,10 @@
 // App: providers (Mantine, dates, notifications, TanStack Query, router) and the top-level
 // choice between the setup wizard, the login screen and the shell.
-import { Alert, Button, Center, Loader, MantineProvider, Stack, createTheme } from '@mantine/core';
+import { Alert, Button, Center, Loader, MantineProvider, Menu, Modal, Stack, createTheme } from '@mantine/core';
 import { DatesProvider } from '@mantine/dates';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter } from 'react-router';
 import { ApiError, connectivity, NetworkError, onUnauthorized } from './api';
@@ -16,9 +16,11 @@ import { OfflineBanner } from './shell/OfflineBanner';
 import { Shell } from './shell/Shell';
 import { setClinicFormat } from './i18n/format';
 import { useClinicSettings } from './settings/queries';
+import { accessibleColors } from './styles/colors';
 
 const theme = createTheme({
   primaryColor: 'teal',
+  colors: accessibleColors,
   defaultRadius: 'md',
   fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", Ubuntu, Cantarell, "Helvetica Neue", Arial, sans-serif',
 });
@@ -104,8 +106,22 @@ function ClinicFormat({ children }: { children: ReactNode }) {
 }
 
 export function App() {
+  const { t, i18n } = useTranslation();
+  // Every modal's close button is named for screen readers, in the user's language; menus hold
+  // only menu items (no focus placeholder, which a screen reader would meet as a stray child).
+  const themed = useMemo(
+    () =>
+      createTheme({
+        ...theme,
+        components: {
+          Modal: Modal.extend({ defaultProps: { closeButtonProps: { 'aria-label': t('common.close') } } }),
+          Menu: Menu.extend({ defaultProps: { withInitialFocusPlaceholder: false } }),
+        },
+      }),
+    [t, i18n.language],
+  );
   return (
-    <MantineProvider theme={theme} defaultColorScheme="light">
+    <MantineProvider theme={themed} defaultColorScheme="light">
       <Localized>
         <Notifications position="top-right" />
         <QueryClientProvider client={queryClient}>

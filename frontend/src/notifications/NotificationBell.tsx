@@ -26,7 +26,7 @@ export function NotificationBell() {
   const failed = (err: unknown) => toasts.show({ color: 'red', message: problemMessage(err, t as TFunction, i18n.language) });
 
   return (
-    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={380} shadow="md" withinPortal trapFocus returnFocus>
+    <Popover opened={opened} onChange={setOpened} position="bottom-end" width={380} shadow="md" withinPortal trapFocus returnFocus withRoles={false}>
       <Popover.Target>
         <Indicator label={badge} disabled={!badge} size={18} color="red" offset={6} inline data-testid="notification-badge" data-count={unread}>
           <ActionIcon
@@ -35,13 +35,15 @@ export function NotificationBell() {
             size="lg"
             onClick={() => setOpened((o) => !o)}
             aria-label={unread > 0 ? t('notifications.bellUnread', { n: unread }) : t('notifications.bell')}
+            aria-haspopup="dialog"
+            aria-expanded={opened}
             data-testid="notification-bell"
           >
             <IconBell size={20} aria-hidden />
           </ActionIcon>
         </Indicator>
       </Popover.Target>
-      <Popover.Dropdown p={0} aria-label={t('notifications.title')} data-testid="notification-panel">
+      <Popover.Dropdown p={0} role="dialog" aria-label={t('notifications.title')} data-testid="notification-panel">
         <Group justify="space-between" px="sm" py="xs" wrap="nowrap">
           <Text fw={600} size="sm">
             {t('notifications.title')}

@@ -76,10 +76,12 @@ export function HeaderSearch() {
             }}
             placeholder={t('search.placeholder')}
             aria-label={t('search.label')}
+            role="combobox"
+            aria-autocomplete="list"
             leftSection={<IconSearch size={16} aria-hidden />}
             rightSection={<Kbd size="xs">/</Kbd>}
             rightSectionPointerEvents="none"
-            w={{ base: 160, sm: 280 }}
+            w={{ base: 120, xs: 160, sm: 280 }}
             autoComplete="off"
             data-testid="patient-search"
           />

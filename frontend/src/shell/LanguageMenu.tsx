@@ -16,7 +16,7 @@ export function LanguageMenu() {
           variant="subtle"
           color="gray"
           leftSection={<IconLanguage size={18} aria-hidden />}
-          aria-label={t('language.choose')}
+          aria-label={`${t('language.choose')}: ${ENDONYMS[current]}`}
           data-testid="language-menu"
         >
           <Box component="span" visibleFrom="sm">

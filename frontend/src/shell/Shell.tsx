@@ -40,10 +40,10 @@ export function Shell() {
         {t('nav.skip')}
       </a>
       <AppShell.Header className="no-print">
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+        <Group h="100%" px={{ base: 'xs', sm: 'md' }} gap="xs" justify="space-between" wrap="nowrap">
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
-            <Link to="/" className="brand" aria-label={t('nav.home')}>
+            <Link to="/" className="brand" aria-label={`Chelal, ${t('nav.home')}`}>
               <Group gap={6} wrap="nowrap">
                 <ThemeIcon radius="md" size="md" aria-hidden>
                   <IconFirstAidKit size={18} />

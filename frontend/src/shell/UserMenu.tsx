@@ -13,20 +13,21 @@ export function UserMenu() {
   return (
     <Menu position="bottom-end" withinPortal>
       <Menu.Target>
-        <UnstyledButton aria-label={t('userMenu.label', { name })} data-testid="user-menu">
+        <UnstyledButton aria-label={t('userMenu.label', { name: `${name}, ${roleLabel(user.role, t)}` })} data-testid="user-menu">
           <Group gap="xs" wrap="nowrap">
             <Avatar
               src={user.has_profile_image ? `/api/v1/users/${user.id}/profile-image?v=${user.version}` : null}
               alt=""
+              aria-hidden
               radius="xl"
               size="sm"
-            >
-              {(user.first_name[0] ?? user.username[0] ?? '?').toUpperCase()}
-            </Avatar>
+              // no initial letter: the button's name is the visible name and role, which a
+              // stray letter before them would not match (WCAG 2.5.3, label in name)
+            />
             <div className="user-menu-text">
               <Text size="sm" fw={500} lh={1.2} data-testid="user-name">
                 {name}
-              </Text>
+              </Text>{' '}
               <Text size="xs" c="dimmed" lh={1.2} data-testid="user-role">
                 {roleLabel(user.role, t)}
               </Text>
