@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -284,7 +285,8 @@ func syncDir(dir string) error {
 // RecoverOptions says what a point-in-time recovery restores.
 type RecoverOptions struct {
 	// Embedded is the server whose cluster is replaced (Dir: <data dir>/pg; Parameters: the
-	// archive settings, so the recovered timeline is archived too). Its Dir may hold no
+	// archive settings, so the recovered timeline is archived too, from the recovered
+	// cluster's next start). Its Dir may hold no
 	// cluster at all: a recovery onto a new computer.
 	Embedded EmbeddedOptions
 	Base     string // the base backup (.tar.gz) to start from
@@ -469,7 +471,22 @@ func RecoverTo(ctx context.Context, o RecoverOptions) (previous string, err erro
 	}
 
 	say("replaying the WAL archive up to %s", describeTarget(o.Target))
-	r, err := startReplay(ctx, bin, l.data, l.run, o.Embedded.Parameters)
+	// The replay archives nothing. Once it reaches the target it promotes to a new timeline
+	// (NNN.history, the old timeline's .partial, new segments), and a recovery stopped before
+	// stepDone is undone: the cluster from before it goes on with the old timeline. Had those
+	// files reached the shared archive, a later recovery (recovery_target_timeline 'latest')
+	// would follow the abandoned timeline instead of the history that was kept. So archiving
+	// stays on (archive_mode: the files are marked .ready in pg_wal/archive_status) with no
+	// archive_library or archive_command (PostgreSQL then holds them back): the next start of
+	// the recovered cluster archives them, and an undo deletes them with the cluster. The
+	// replay server may outlive a killed Chelal (pg_ctl detaches it), so this is the only
+	// place the rule can be kept.
+	params := maps.Clone(o.Embedded.Parameters)
+	if params == nil {
+		params = map[string]string{}
+	}
+	params["archive_library"], params["archive_command"] = "", ""
+	r, err := startReplay(ctx, bin, l.data, l.run, params)
 	if err != nil {
 		return putBack(err)
 	}

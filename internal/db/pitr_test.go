@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -54,8 +55,14 @@ func TestPointInTimeRecovery(t *testing.T) {
 	}
 	insert := func(d *db.DB, v string) time.Time {
 		t.Helper()
+		if _, err := d.Pool.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
+			t.Fatal(err)
+		}
+		// The clock once committed, not the statement's clock_timestamp(): a recovery target
+		// is compared with commit times, and on a loaded machine the commit can come well
+		// after the statement read its clock.
 		var at time.Time
-		if err := d.Pool.QueryRow(ctx, `INSERT INTO t (v) VALUES ($1) RETURNING clock_timestamp()`, v).Scan(&at); err != nil {
+		if err := d.Pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
 			t.Fatal(err)
 		}
 		return at
@@ -104,7 +111,7 @@ func TestPointInTimeRecovery(t *testing.T) {
 
 	insert(d, "kept")
 	time.Sleep(50 * time.Millisecond)
-	target := insert(d, "kept too").Add(10 * time.Millisecond)
+	target := insert(d, "kept too")
 	time.Sleep(100 * time.Millisecond)
 	insert(d, "after the target")
 	if err := d.Close(); err != nil {
@@ -127,6 +134,11 @@ func TestPointInTimeRecovery(t *testing.T) {
 	insert(d, "written after the recovery") // the recovered cluster is writable
 	if err := d.Close(); err != nil {
 		t.Fatal(err)
+	}
+	// The recovered timeline reaches the archive from the recovered cluster's first start
+	// (the replay itself archives nothing).
+	if _, err := os.Stat(filepath.Join(wal, "00000002.history")); err != nil {
+		t.Errorf("the recovered timeline was not archived: %v", err)
 	}
 
 	// Before the base backup finished: refused at once; in the future: refused.
@@ -212,8 +224,14 @@ func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 	}
 	insert := func(d *db.DB, v string) time.Time {
 		t.Helper()
+		if _, err := d.Pool.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
+			t.Fatal(err)
+		}
+		// The clock once committed, not the statement's clock_timestamp(): a recovery target
+		// is compared with commit times, and on a loaded machine the commit can come well
+		// after the statement read its clock.
 		var at time.Time
-		if err := d.Pool.QueryRow(ctx, `INSERT INTO t (v) VALUES ($1) RETURNING clock_timestamp()`, v).Scan(&at); err != nil {
+		if err := d.Pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
 			t.Fatal(err)
 		}
 		return at
@@ -255,7 +273,7 @@ func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	insert(d, "kept")
-	target := insert(d, "kept too").Add(10 * time.Millisecond)
+	target := insert(d, "kept too")
 	time.Sleep(100 * time.Millisecond)
 	insert(d, "after the target")
 	if err := d.Close(); err != nil {
@@ -294,8 +312,18 @@ func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 		if err := d.Close(); err != nil {
 			t.Fatal(err)
 		}
+		histories, _ := filepath.Glob(filepath.Join(wal, "*.history"))
 		if _, err := recoverTo(c.step); !errors.Is(err, killed) {
 			t.Fatalf("%s: the recovery was not stopped there: %v", c.step, err)
+		}
+		// The replay server outlives a killed recovery (pg_ctl detaches it) and archives
+		// whatever it may for as long as it runs: a fast stop lets it finish that.
+		if ctl, _ := filepath.Glob(filepath.Join(pg, "bin-*", "bin", "pg_ctl")); len(ctl) == 1 {
+			if _, err := os.Stat(filepath.Join(pg, "data", "postmaster.pid")); err == nil {
+				if out, err := exec.Command(ctl[0], "stop", "-w", "-m", "fast", "-D", filepath.Join(pg, "data")).CombinedOutput(); err != nil {
+					t.Fatalf("%s: stop the replay server: %v\n%s", c.step, err, out)
+				}
+			}
 		}
 		d = open() // resolves the interrupted recovery
 		clean(c.step + ", next start")
@@ -311,6 +339,11 @@ func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 		}
 		if !slices.Equal(got, before) {
 			t.Fatalf("killed at %s: rows %q, want those from before %q", c.step, got, before)
+		}
+		// An undone recovery's timeline never reaches the archive: the re-run (and any later
+		// recovery) would follow it rather than the history the undo kept.
+		if after, _ := filepath.Glob(filepath.Join(wal, "*.history")); !slices.Equal(after, histories) {
+			t.Fatalf("killed at %s and undone: the archive's timeline histories went from %q to %q", c.step, histories, after)
 		}
 		// A re-run completes it.
 		if _, err := recoverTo(""); err != nil {
