@@ -167,7 +167,7 @@ for (const run of RUNS) {
     // The doctor: the queue, the allergy warning on the free text, a catalog alternative, a
     // second prescription discontinued with its reason, the consultation closed.
     const doc = await open(STAFF.doctor);
-    let mainRx, paraRx;
+    let mainRx, paraRx, encounterId;
     await scenario(`wholeday-${run.lang}-doctor`, doc, async () => {
       await doc.locator('[data-testid=main-nav] [data-area=consultations]').click();
       await state(doc, 'doctor-queue', visitId, 'vitals_taken');
@@ -227,7 +227,8 @@ for (const run of RUNS) {
       await rx.locator('input[name=quantity]').fill('20');
       await doc.locator('[data-testid=prescribe-submit]').click();
       await doc.locator('[data-testid=prescription-list] tr[data-prescription]').nth(1).waitFor();
-      const stored = (await api('GET', `/api/v1/encounters/${new URL(doc.url()).pathname.split('/').pop()}/prescriptions`)).items;
+      encounterId = Number(new URL(doc.url()).pathname.split('/').pop());
+      const stored = (await api('GET', `/api/v1/encounters/${encounterId}/prescriptions`)).items;
       paraRx = stored.find((p) => p.medication_id === meds.Paracetamol.id);
       mainRx = stored.find((p) => p.id !== paraRx?.id);
       assert.ok(mainRx && paraRx, 'both prescriptions stored');
@@ -328,11 +329,24 @@ for (const run of RUNS) {
     });
     await cash.context().close();
 
-    // The administrator: the day's report shows the revenue.
+    // The administrator: the chart shows the consultation at Nairobi's time; the day's report
+    // (Nairobi's today, whatever the workstation's date) shows the revenue.
     const adm = await open(ADMIN);
     await scenario(`wholeday-${run.lang}-admin`, adm, async () => {
+      const encounter = await api('GET', `/api/v1/encounters/${encounterId}`);
+      await adm.goto(`${chelal.url}/patients/${patientId}`);
+      await adm.locator(`[data-testid=patient-appointments] [data-appointment="${visitId}"]`).waitFor();
+      await adm.locator('[data-testid=timeline] [data-kind=encounter]').first().waitFor();
+      const chartText = await adm.locator('main').innerText();
+      const seen = hhmm(encounter.created_at, 'Africa/Nairobi');
+      assert.ok(chartText.includes(seen), `the chart shows the consultation at ${seen} (Nairobi)`);
+      assert.ok(!chartText.includes(hhmm(encounter.created_at, run.timezoneId)), "the chart does not show the workstation's time");
+
       await adm.locator('[data-testid=main-nav] [data-area=reports]').click();
-      await adm.locator('[data-testid=daily-report]').waitFor();
+      const report = adm.locator('[data-testid=daily-report]');
+      await report.waitFor();
+      const nairobiDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Africa/Nairobi', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      assert.equal(await report.getAttribute('data-date'), nairobiDay, "the report is of the clinic's today");
       const revenue = adm.locator(`[data-testid=report-revenue][data-amount="${run.total}"]`);
       await revenue.waitFor();
       assert.ok(plain(await revenue.innerText()).includes(run.shown));
