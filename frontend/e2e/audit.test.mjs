@@ -70,7 +70,7 @@ test('the audit log: filters, before and after, CSV export', { timeout: 240_000 
     assert.equal(csv.status, 200);
     assert.match(csv.type, /^text\/csv/);
     const lines = csv.text.trim().split('\n');
-    assert.equal(lines[0], 'id,time,user,action,table,record_id,ip_address,before,after,details');
+    assert.equal(lines[0], 'id,time,user,action,table,record id,IP address,before,after,details');
     assert.equal(lines.length, 2);
     assert.match(lines[1], /,admin,update,core_patient,/);
     assert.match(lines[1], /0711 000 000/);

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chelal/internal/db/dbtest"
+	"chelal/internal/i18n"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
@@ -84,14 +85,14 @@ func TestWriteCSV(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := WriteCSV(ctx, d.Pool, Filter{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, nairobi, &buf); err != nil {
+	if err := WriteCSV(ctx, d.Pool, Filter{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)}, nairobi, i18n.EN, &buf); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, buf.String())
 	}
-	if len(recs) != 3 || len(recs[0]) != len(CSVHeader) {
+	if len(recs) != 3 || len(recs[0]) != len(CSVColumns) {
 		t.Fatalf("records %q", recs)
 	}
 	second, first := recs[1], recs[2] // newest first

@@ -9,22 +9,33 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
-// CSVHeader is the first line of the audit export, one name a column. It is the only place the
-// export's column names are written (so that they can be translated in one place).
-var CSVHeader = []string{"id", "time", "user", "action", "table", "record_id", "ip_address", "before", "after", "details"}
+// CSVColumns are the audit export's columns, in order; each is written in the reader's language
+// through the catalog key "csv.audit.<column>" (CSVHeader).
+var CSVColumns = []string{"id", "time", "user", "action", "table", "record_id", "ip_address", "before", "after", "details"}
+
+// CSVHeader is the first line of the audit export in language l.
+func CSVHeader(l i18n.Lang) []string {
+	out := make([]string, len(CSVColumns))
+	for i, c := range CSVColumns {
+		out[i] = l.T("csv.audit." + c)
+	}
+	return out
+}
 
 // csvTimeLayout writes the time in the clinic's zone with its offset, so the file is
 // unambiguous wherever it is opened.
 const csvTimeLayout = "2006-01-02 15:04:05 -07:00"
 
 // WriteCSV streams every row matching f (Limit and Cursor are ignored), newest first, to w as
-// CSV: times in loc, the before and after values of a change as JSON objects, and the
+// CSV: the header in l, times in loc, the before and after values of a change as JSON objects, and the
 // changes of rows that are not a change (a login, a chart opened) as details. A cell a
 // spreadsheet would run as a formula is escaped (CSVSafe). Nothing is written when the query
 // fails; a failure after the first row leaves a truncated file and is returned.
-func WriteCSV(ctx context.Context, q Querier, f Filter, loc *time.Location, w io.Writer) error {
+func WriteCSV(ctx context.Context, q Querier, f Filter, loc *time.Location, l i18n.Lang, w io.Writer) error {
 	where, args := f.where()
 	sql := selectRows
 	if len(where) > 0 {
@@ -36,7 +47,7 @@ func WriteCSV(ctx context.Context, q Querier, f Filter, loc *time.Location, w io
 	}
 	defer rows.Close()
 	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	if err := cw.Write(CSVHeader(l)); err != nil {
 		return err
 	}
 	n := 0

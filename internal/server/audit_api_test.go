@@ -112,13 +112,20 @@ func TestAuditFiltersAndExport(t *testing.T) {
 	if err != nil {
 		t.Fatalf("csv does not parse: %v\n%s", err, w.Body)
 	}
-	if len(recs) != 2 || strings.Join(recs[0], ",") != "id,time,user,action,table,record_id,ip_address,before,after,details" {
+	if len(recs) != 2 || strings.Join(recs[0], ",") != "id,time,user,action,table,record id,IP address,before,after,details" {
 		t.Fatalf("csv rows: %q", recs)
 	}
 	row := recs[1]
 	if row[0] != fmt.Sprint(late) || row[1] != "2026-03-11 01:30:00 +03:00" || row[3] != "'=cmd|calc" || row[4] != "'@table" ||
 		row[7] != `{"note": "a, \"quoted\" value"}` || row[8] != `{"note": "+1"}` {
 		t.Fatalf("csv row: %q", row)
+	}
+	// In the administrator's language: the header is French, the values as stored.
+	setLanguage(t, admin, "fr")
+	w = admin.do("GET", "/api/v1/audit.csv?from=2026-03-11&to=2026-03-11", nil)
+	if recs, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll(); err != nil || len(recs) != 2 ||
+		strings.Join(recs[0], ",") != "id,heure,utilisateur,action,table,id de l'enregistrement,adresse IP,avant,après,détails" || recs[1][3] != "'=cmd|calc" {
+		t.Fatalf("French export: %d %q %v", w.Code, recs, err)
 	}
 	w = admin.do("GET", fmt.Sprintf("/api/v1/audit.csv?patient_id=%d", amina), nil)
 	if recs, err := csv.NewReader(strings.NewReader(w.Body.String())).ReadAll(); err != nil || len(recs) != 1+len(want) {

@@ -276,7 +276,7 @@ func (s *server) auditCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := &lazyCSV{w: w, name: "audit-" + time.Now().In(loc).Format("2006-01-02") + ".csv"}
-	if err := audit.WriteCSV(r.Context(), s.db.Pool, f, loc, out); err != nil {
+	if err := audit.WriteCSV(r.Context(), s.db.Pool, f, loc, requestLang(r), out); err != nil {
 		if !out.started {
 			s.writeError(w, r, err)
 			return
