@@ -29,7 +29,9 @@ async function fixtures() {
     }
   }
   const doctor = users['doctor.en'];
-  await api('POST', '/api/v1/services', { name: 'Consultation', code: 'CONSULT', category: 'consultation', price: '500.00' });
+  // The consultation fee (CONSULT) is in the catalog since the setup; its price set here.
+  const consult = (await api('GET', '/api/v1/services?q=CONSULT')).items.find((s) => s.code === 'CONSULT');
+  await api('PATCH', `/api/v1/services/${consult.id}`, { version: consult.version, price: '500.00' });
   const patient = (first, last) => api('POST', '/api/v1/patients', { first_name: first, last_name: last, date_of_birth: '1984-02-11', gender: 'female', contact_info: '0712 345 678', known_allergies: 'Penicillin', confirm_duplicate: true });
   const inConsultation = await patient('Amina', 'Mwakilema');
   const billed = await patient('Rehema', 'Mwakilema');
