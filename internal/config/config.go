@@ -28,6 +28,10 @@ const EnvHelp = `Environment:
   CHELAL_BACKUP_DIR            where scheduled and API backups go (default <data dir>/backups;
                                a second disk or a USB drive is better)
   CHELAL_BACKUP_SCHEDULE       off: no scheduled backups (default: daily from 12:30, hourly 08-18)
+  CHELAL_PITR                  off: no WAL archive, so no point-in-time recovery (default: on, embedded only)
+  CHELAL_DISK_LOW_MB           free space (MB) under which the data or backup disk is low: administrators
+                               notified, the home page warns (default 2048)
+  CHELAL_LEFTOVER_DAYS         days after which restore and recovery leftovers are removed (default 14)
   CHELAL_HOST_NAMES   more host names (or addresses) the server answers for, comma-separated, e.g.
                       chelal.clinic.lan,192.0.2.10 (it always answers localhost, this machine's
                       addresses and hostname; any other Host is refused: DNS rebinding)
