@@ -47,13 +47,14 @@ async function setupClinic() {
   // A brand name the catalog does not know passes here: the pharmacist's link will check it.
   const amoxyl = (await chelal.api('POST', path, { medication_name: 'Amoxyl syrup 250 mg/5 ml', dosage: '5 ml', frequency: 'tds', quantity: 15 }, doc)).json;
   const para = (await chelal.api('POST', path, { medication_name: 'Paracetamol 500 mg', dosage: '1 g', frequency: 'qds', quantity: 15 }, doc)).json;
+  const drops = (await chelal.api('POST', path, { medication_name: 'Throat drops (brand unclear)', dosage: '1', frequency: 'prn', quantity: 10 }, doc)).json;
   const e = (await chelal.api('GET', `/api/v1/encounters/${encounter.id}`, undefined, doc)).json;
   assert.equal((await chelal.api('POST', `/api/v1/encounters/${encounter.id}/close`, { version: e.version }, doc)).res.status, 200);
-  return { encounter, amoxyl, para };
+  return { encounter, amoxyl, para, drops };
 }
 
 test('link free text (allergy warning), 99 of 15 refused, discontinue after close', { timeout: 300_000 }, async () => {
-  const { encounter, amoxyl, para } = await setupClinic();
+  const { encounter, amoxyl, para, drops } = await setupClinic();
   const { chelal } = clinic;
   const page = await newPage(clinic.browser);
   await page.setViewportSize({ width: 1024, height: 800 });
@@ -126,6 +127,18 @@ test('link free text (allergy warning), 99 of 15 refused, discontinue after clos
     await dispense.locator('button', { hasText: 'Cancel' }).click();
     await dispense.waitFor({ state: 'detached' });
     assert.match(await paraRow.innerText(), /15 \/ 15/);
+
+    // A prescription the pharmacist cannot make sense of goes back to its prescriber, with a
+    // reason (required), and leaves the queue.
+    const dropsRow = queue.locator(`tr[data-prescription="${drops.id}"]`);
+    await dropsRow.locator('[data-testid=send-back]').click();
+    const back = page.locator('[data-testid=send-back-form]');
+    await page.locator('[data-testid=send-back-submit]').click();
+    await back.getByText('Give the reason.').waitFor();
+    await back.locator('textarea[name=reason]').fill('Which drops? Please prescribe from the catalog.');
+    await page.locator('[data-testid=send-back-submit]').click();
+    await back.waitFor({ state: 'detached' });
+    await dropsRow.waitFor({ state: 'detached' });
     assert.deepEqual(page.jsErrors, []);
   });
 

@@ -19,6 +19,7 @@ import { DraftNotice } from '../forms/DraftNotice';
 import { formatDateTime } from '../i18n/format';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
+import { ReasonModal } from '../forms/ReasonModal';
 import { allergyWarnings } from './allergy';
 import { clinicalProblem, prescriptionsKey, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription } from './queries';
 
@@ -350,63 +351,23 @@ function AllergyConfirm({
 function DiscontinueModal({ encounter: e, prescription: p, onClose }: { encounter: Encounter; prescription: Prescription; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
-  const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function submit(ev: React.FormEvent) {
-    ev.preventDefault();
-    if (!reason.trim()) {
-      setReasonError(t('pharmacy.giveReason'));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setReasonError(null);
-    try {
-      await unwrap(api.client.POST('/api/v1/prescriptions/{id}/discontinue', { params: { path: { id: p.id } }, body: { reason: reason.trim() } }));
-      await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
-      void qc.invalidateQueries({ queryKey: ['pharmacy'] });
-      notifications.show({ color: 'teal', message: t('rx.discontinuedDone', { name: p.medication_name }) });
-      onClose();
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.reason) setReasonError(err.fieldErrors.reason);
-      else setError(clinicalProblem(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+  async function discontinue(reason: string) {
+    await unwrap(api.client.POST('/api/v1/prescriptions/{id}/discontinue', { params: { path: { id: p.id } }, body: { reason } }));
+    await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
+    void qc.invalidateQueries({ queryKey: ['pharmacy'] });
+    notifications.show({ color: 'teal', message: t('rx.discontinuedDone', { name: p.medication_name }) });
   }
   return (
-    <Modal opened onClose={onClose} title={t('rx.discontinueTitle', { name: medicationLabel(p) })}>
-      <form onSubmit={submit} noValidate data-testid="discontinue-form">
-        <Stack>
-          <Textarea
-            label={t('rx.discontinueReason')}
-            description={t('rx.discontinueHint')}
-            required
-            autosize
-            minRows={2}
-            name="reason"
-            value={reason}
-            error={reasonError}
-            onChange={(ev) => setReason(ev.currentTarget.value)}
-            data-autofocus
-          />
-          {error && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" color="red" loading={busy} data-testid="discontinue-submit">
-              {t('rx.discontinueConfirm')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <ReasonModal
+      title={t('rx.discontinueTitle', { name: medicationLabel(p) })}
+      label={t('rx.discontinueReason')}
+      description={t('rx.discontinueHint')}
+      submitLabel={t('rx.discontinueConfirm')}
+      submitColor="red"
+      testId="discontinue"
+      act={discontinue}
+      problem={(err) => clinicalProblem(err, t, i18n.language)}
+      onClose={onClose}
+    />
   );
 }

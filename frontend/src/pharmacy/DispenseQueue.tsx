@@ -19,6 +19,7 @@ import type { DispenseQueueEntry, Medication } from '../api/types';
 import { useSession } from '../auth/session';
 import { allergyWarnings } from '../clinical/allergy';
 import { problemMessage } from '../forms/errors';
+import { ReasonModal } from '../forms/ReasonModal';
 import { formatDateTime } from '../i18n/format';
 import { invalidatePharmacy, QUEUE_STATUSES, STALE_AFTER_DAYS, useDispenseQueue, useMedications, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
@@ -363,69 +364,30 @@ function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () 
 function SendBackModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
   const { t, i18n } = useTranslation();
   const qc = useQueryClient();
-  const [reason, setReason] = useState('');
-  const [reasonError, setReasonError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function submit(ev: React.FormEvent) {
-    ev.preventDefault();
-    if (!reason.trim()) {
-      setReasonError(t('pharmacy.giveReason'));
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setReasonError(null);
+  async function sendBack(reason: string) {
     try {
       await unwrap(
         api.client.POST('/api/v1/prescriptions/{id}/return-to-prescriber', {
           params: { path: { id: entry.prescription_id } },
-          body: { reason: reason.trim() },
+          body: { reason },
         }),
       );
-      await invalidatePharmacy(qc);
-      notifications.show({ color: 'teal', message: t('pharmacy.sentBackDone', { name: entry.medication_name }) });
-      onClose();
     } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.reason) setReasonError(err.fieldErrors.reason);
-      else setError(problemMessage(err, t, i18n.language));
       if (err instanceof ApiError && err.status === 409) await invalidatePharmacy(qc);
-    } finally {
-      setBusy(false);
+      throw err;
     }
+    await invalidatePharmacy(qc);
+    notifications.show({ color: 'teal', message: t('pharmacy.sentBackDone', { name: entry.medication_name }) });
   }
-
   return (
-    <Modal opened onClose={onClose} title={t('pharmacy.sendBackTitle', { name: entry.medication_name })}>
-      <form onSubmit={submit} noValidate data-testid="send-back-form">
-        <Stack>
-          <Textarea
-            label={t('pharmacy.sendBackReason')}
-            required
-            autosize
-            minRows={2}
-            name="reason"
-            value={reason}
-            error={reasonError}
-            onChange={(ev) => setReason(ev.currentTarget.value)}
-            data-autofocus
-          />
-          {error && (
-            <Alert color="red" role="alert">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy} data-testid="send-back-submit">
-              {t('pharmacy.sendBackSubmit')}
-            </Button>
-          </Group>
-        </Stack>
-      </form>
-    </Modal>
+    <ReasonModal
+      title={t('pharmacy.sendBackTitle', { name: entry.medication_name })}
+      label={t('pharmacy.sendBackReason')}
+      submitLabel={t('pharmacy.sendBackSubmit')}
+      testId="send-back"
+      act={sendBack}
+      problem={(err) => problemMessage(err, t, i18n.language)}
+      onClose={onClose}
+    />
   );
 }
