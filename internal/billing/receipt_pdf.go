@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"chelal/internal/i18n"
-	"chelal/internal/localefmt"
 	"chelal/internal/pdfdoc"
 )
 
@@ -23,7 +22,7 @@ func methodText(l i18n.Lang, method string) string {
 // Amount is an amount as the receipt prints it: in the clinic's currency, written the way
 // the reader's language writes numbers ("KES 1,500.50", "1 500,50 KES"), like the screens.
 func (r Receipt) Amount(m Money) string {
-	return localefmt.Money(m.String(), r.Currency, string(r.Lang))
+	return r.Lang.Money(m.String(), r.Currency)
 }
 
 // WriteReceiptPDF writes a receipt as a PDF: A4, or an 80 mm thermal roll when roll is true.

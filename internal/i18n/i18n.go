@@ -167,16 +167,12 @@ func (l Lang) value(v any) string {
 
 // Number writes v in l's format with prec decimals (-1: as few as needed): a decimal comma
 // in French ("37,8"), a point in English and Swahili. No grouping of thousands: the server
-// writes measures, not amounts (money is formatted where amounts are).
+// writes measures, not amounts (Amount and Money group them).
 func (l Lang) Number(v float64, prec int) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return strconv.FormatFloat(v, 'f', -1, 64)
 	}
-	s := strconv.FormatFloat(v, 'f', prec, 64)
-	if l == FR {
-		s = strings.Replace(s, ".", ",", 1)
-	}
-	return s
+	return strings.Replace(strconv.FormatFloat(v, 'f', prec, 64), ".", l.style().decimal, 1)
 }
 
 // Signed writes v with its sign always shown ("+2", "-2"), as a z-score cut-off.

@@ -1,4 +1,4 @@
-package localefmt
+package i18n
 
 import "testing"
 
@@ -16,17 +16,17 @@ func TestMoney(t *testing.T) {
 		{"0.10", "", "en", "0.10"},
 		{"100.00", "TZS", "de", "TZS\u00a0100.00"},
 	} {
-		if got := Money(tc.amount, tc.currency, tc.lang); got != tc.want {
-			t.Errorf("Money(%q, %q, %q) = %q, want %q", tc.amount, tc.currency, tc.lang, got, tc.want)
+		if got := Parse(tc.lang).Money(tc.amount, tc.currency); got != tc.want {
+			t.Errorf("Money(%q, %q) in %q = %q, want %q", tc.amount, tc.currency, tc.lang, got, tc.want)
 		}
 	}
 }
 
-func TestNumberKeepsWhatIsNotANumber(t *testing.T) {
+func TestAmountKeepsWhatIsNotANumber(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"", "-", "1.", "1,5", "abc", "1.2.3"} {
-		if got := Number(s, "fr"); got != s {
-			t.Errorf("Number(%q) = %q", s, got)
+		if got := FR.Amount(s); got != s {
+			t.Errorf("Amount(%q) = %q", s, got)
 		}
 	}
 }
