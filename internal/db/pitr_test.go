@@ -24,49 +24,8 @@ import (
 func TestPointInTimeRecovery(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	root, err := os.MkdirTemp(dbtest.Root(), "pitr-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(root) })
-	data, wal, bases := filepath.Join(root, "data"), filepath.Join(root, "backups", "wal"), filepath.Join(root, "backups", "base")
-	if err := os.MkdirAll(wal, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	open := func() *db.DB {
-		t.Helper()
-		d, err := db.Open(ctx, db.OpenOptions{DataDir: data, Parameters: db.ArchiveParameters(wal)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	rows := func(d *db.DB) []string {
-		t.Helper()
-		r, err := d.Pool.Query(ctx, `SELECT v FROM t ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := pgx.CollectRows(r, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	insert := func(d *db.DB, v string) time.Time {
-		t.Helper()
-		if _, err := d.Pool.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
-			t.Fatal(err)
-		}
-		// The clock once committed, not the statement's clock_timestamp(): a recovery target
-		// is compared with commit times, and on a loaded machine the commit can come well
-		// after the statement read its clock.
-		var at time.Time
-		if err := d.Pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
-			t.Fatal(err)
-		}
-		return at
-	}
+	c := newPITRCase(t, "pitr-")
+	root, data, wal, bases, open, rows, insert := c.root, c.data, c.wal, c.bases, c.open, c.rows, c.insert
 
 	d := open()
 	if _, err := d.Pool.Exec(ctx, `CREATE TABLE t (id serial PRIMARY KEY, v text NOT NULL)`); err != nil {
@@ -192,50 +151,9 @@ func TestPointInTimeRecovery(t *testing.T) {
 func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	root, err := os.MkdirTemp(dbtest.Root(), "pitr-kill-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(root) })
-	data, wal, bases := filepath.Join(root, "data"), filepath.Join(root, "backups", "wal"), filepath.Join(root, "backups", "base")
+	c := newPITRCase(t, "pitr-kill-")
+	data, wal, bases, open, rows, insert := c.data, c.wal, c.bases, c.open, c.rows, c.insert
 	pg := filepath.Join(data, "pg")
-	if err := os.MkdirAll(wal, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	open := func() *db.DB {
-		t.Helper()
-		d, err := db.Open(ctx, db.OpenOptions{DataDir: data, Parameters: db.ArchiveParameters(wal)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
-	rows := func(d *db.DB) []string {
-		t.Helper()
-		r, err := d.Pool.Query(ctx, `SELECT v FROM t ORDER BY id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := pgx.CollectRows(r, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
-	insert := func(d *db.DB, v string) time.Time {
-		t.Helper()
-		if _, err := d.Pool.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
-			t.Fatal(err)
-		}
-		// The clock once committed, not the statement's clock_timestamp(): a recovery target
-		// is compared with commit times, and on a loaded machine the commit can come well
-		// after the statement read its clock.
-		var at time.Time
-		if err := d.Pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
-			t.Fatal(err)
-		}
-		return at
-	}
 	clean := func(when string) {
 		t.Helper()
 		hba, err := os.ReadFile(filepath.Join(pg, "data", "pg_hba.conf"))
@@ -376,4 +294,63 @@ func TestInterruptedRecoveryIsUndoneOrCompleted(t *testing.T) {
 	if got := rows(d); !slices.Equal(got, recovered) {
 		t.Fatalf("rows %q, want %q", got, recovered)
 	}
+}
+
+// pitrCase is a point-in-time recovery test's data dir and backup folder (removed at the end),
+// and its helpers on a table t (id, v): open Chelal's database there with WAL archiving, read
+// the rows, insert one and return the clock once it is committed.
+type pitrCase struct {
+	root, data, wal, bases string
+	open                   func() *db.DB
+	rows                   func(d *db.DB) []string
+	insert                 func(d *db.DB, v string) time.Time
+}
+
+func newPITRCase(t *testing.T, prefix string) pitrCase {
+	t.Helper()
+	ctx := context.Background()
+	root, err := os.MkdirTemp(dbtest.Root(), prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(root) })
+	data, wal, bases := filepath.Join(root, "data"), filepath.Join(root, "backups", "wal"), filepath.Join(root, "backups", "base")
+	if err := os.MkdirAll(wal, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *db.DB {
+		t.Helper()
+		d, err := db.Open(ctx, db.OpenOptions{DataDir: data, Parameters: db.ArchiveParameters(wal)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	rows := func(d *db.DB) []string {
+		t.Helper()
+		r, err := d.Pool.Query(ctx, `SELECT v FROM t ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(r, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	insert := func(d *db.DB, v string) time.Time {
+		t.Helper()
+		if _, err := d.Pool.Exec(ctx, `INSERT INTO t (v) VALUES ($1)`, v); err != nil {
+			t.Fatal(err)
+		}
+		// The clock once committed, not the statement's clock_timestamp(): a recovery target
+		// is compared with commit times, and on a loaded machine the commit can come well
+		// after the statement read its clock.
+		var at time.Time
+		if err := d.Pool.QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&at); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+	return pitrCase{root: root, data: data, wal: wal, bases: bases, open: open, rows: rows, insert: insert}
 }
