@@ -12,7 +12,7 @@ import (
 // space and the need; a write that found no space says so; other failures pass unchanged.
 func TestDiskFullMessages(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
+	dir := tempDir(t)
 	free, ok := freeBytes(dir)
 	if !ok || free == 0 {
 		t.Fatalf("freeBytes(%s) = %d, %v", dir, free, ok)

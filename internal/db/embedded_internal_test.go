@@ -37,7 +37,7 @@ func TestCheckDataDirNeverAcceptsWhatTheLibraryWouldWipe(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "data")
+			dir := filepath.Join(tempDir(t), "data")
 			c.prepare(t, dir)
 			err := checkDataDir(dir)
 			if c.wantErr == "" {
@@ -63,7 +63,7 @@ func TestExtractOnceIsCompleteOrRedone(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := filepath.Join(t.TempDir(), "bin-"+sum[:8])
+	dir := filepath.Join(tempDir(t), "bin-"+sum[:8])
 	// A half-done extraction (pg_ctl present, marker absent) must be redone, not trusted.
 	if err := os.MkdirAll(filepath.Join(dir, "bin"), 0o755); err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestExtractOnceIsCompleteOrRedone(t *testing.T) {
 
 func TestPasswordFileIsPrivateAndKept(t *testing.T) {
 	t.Parallel()
-	root := t.TempDir()
+	root := tempDir(t)
 	file, data := filepath.Join(root, "password"), filepath.Join(root, "data")
 	pw, err := loadOrCreatePassword(file, data)
 	if err != nil {
@@ -180,7 +180,7 @@ func TestExtractedBinariesAreVerified(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			dir := filepath.Join(t.TempDir(), "bin-"+sum[:8])
+			dir := filepath.Join(tempDir(t), "bin-"+sum[:8])
 			if err := extractOnce(openBundledArchive, dir, log); err != nil {
 				t.Fatal(err)
 			}
@@ -201,4 +201,14 @@ func TestExtractedBinariesAreVerified(t *testing.T) {
 			}
 		})
 	}
+}
+
+// tempDir is t.TempDir made while no embedded server is starting: startInTemp points the
+// process-wide TMPDIR into a cluster's folder during a start, and a test folder made then would
+// vanish with that cluster (a parallel recovery test removes its own).
+func tempDir(t *testing.T) string {
+	t.Helper()
+	tmpdirMu.Lock()
+	defer tmpdirMu.Unlock()
+	return t.TempDir()
 }
