@@ -60,10 +60,18 @@ frontend/node_modules/.package-lock.json: frontend/package-lock.json
 
 frontend-deps: frontend/node_modules/.package-lock.json
 
-# The UI, built into frontend/dist and embedded by the Go builds.
-frontend: frontend-deps
+# The UI, built into frontend/dist and embedded by the Go builds: rebuilt only when one of its
+# sources changed, so `make run` on an unchanged tree starts in seconds.
+UI_SOURCES := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+              frontend/index.html frontend/vite.config.ts frontend/package.json \
+              frontend/tsconfig.json frontend/tsconfig.app.json frontend/tsconfig.node.json
+UI_BUILT   := frontend/dist/index.html
+
+$(UI_BUILT): $(UI_SOURCES) frontend/node_modules/.package-lock.json
 	cd frontend && npm run build
-	@echo "frontend bundle (JS+CSS, gzip): $$(cat frontend/dist/assets/*.js frontend/dist/assets/*.css | gzip -9 | wc -c | awk '{printf "%.0f kB", $$1/1024}')"
+	@echo "frontend: login page (brotli) $$(cat frontend/dist/assets/index-*.js.br frontend/dist/assets/vendor-*.br frontend/dist/assets/index-*.css.br | wc -c | awk '{printf "%.0f kB", $$1/1024}'), every asset (brotli) $$(cat frontend/dist/assets/*.br | wc -c | awk '{printf "%.0f kB", $$1/1024}')"
+
+frontend: frontend-deps $(UI_BUILT)
 
 # api regenerates the frontend's typed client from the server's OpenAPI document.
 api: frontend-deps

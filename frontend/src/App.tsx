@@ -4,19 +4,22 @@ import { Alert, Button, Center, Loader, MantineProvider, Menu, Modal, Stack, cre
 import { DatesProvider } from '@mantine/dates';
 import { Notifications } from '@mantine/notifications';
 import { QueryClient, QueryClientProvider, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useMemo, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter } from 'react-router';
 import { ApiError, connectivity, NetworkError, onUnauthorized } from './api';
 import { LoginPage } from './auth/LoginPage';
 import { applyUserLanguage, sessionEnded, SessionProvider, useMe, useSetupStatus } from './auth/session';
-import { SetupWizard } from './auth/SetupWizard';
 import { problemMessage } from './forms/errors';
 import { OfflineBanner } from './shell/OfflineBanner';
-import { Shell } from './shell/Shell';
 import { setClinicFormat } from './i18n/format';
 import { useClinicSettings } from './settings/queries';
 import { accessibleColors } from './styles/colors';
+
+// The screens behind the login (and the first-run wizard) load only when they are shown: a
+// workstation's first visit on the clinic's Wi-Fi moves the login page and no more.
+const Shell = lazy(() => import('./shell/Shell').then((m) => ({ default: m.Shell })));
+const SetupWizard = lazy(() => import('./auth/SetupWizard').then((m) => ({ default: m.SetupWizard })));
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -57,14 +60,19 @@ function Root() {
     if (user) applyUserLanguage(user);
   }, [user?.id, user?.language_preference]);
 
-  if (setup.isPending || (me.isPending && !setup.data?.needed)) {
+  const loading = (
+    <Center mih="100vh">
+      <Loader aria-label={t('common.loading')} />
+    </Center>
+  );
+  if (setup.isPending || (me.isPending && !setup.data?.needed)) return loading;
+  if (setup.data?.needed) {
     return (
-      <Center mih="100vh">
-        <Loader aria-label={t('common.loading')} />
-      </Center>
+      <Suspense fallback={loading}>
+        <SetupWizard />
+      </Suspense>
     );
   }
-  if (setup.data?.needed) return <SetupWizard />;
   if (setup.isError || me.isError) {
     return (
       <Center mih="100vh" p="md">
@@ -81,7 +89,9 @@ function Root() {
   return (
     <SessionProvider info={me.data}>
       <ClinicFormat>
-        <Shell />
+        <Suspense fallback={loading}>
+          <Shell />
+        </Suspense>
       </ClinicFormat>
     </SessionProvider>
   );

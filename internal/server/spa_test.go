@@ -47,3 +47,42 @@ func TestUIIsServedWithFallbackToIndex(t *testing.T) {
 		t.Errorf("no UI: GET / = %d, want 404", w.Code)
 	}
 }
+
+// The UI's assets go out in the precompressed form the browser accepts (brotli before gzip), with
+// the right type and Vary; a client that accepts neither, or refuses one with q=0, gets the plain file.
+func TestUIAssetsAreServedPrecompressed(t *testing.T) {
+	t.Parallel()
+	dist := fstest.MapFS{
+		"index.html":            {Data: []byte("<!doctype html><title>Chelal</title>")},
+		"assets/app-abc1.js":    {Data: []byte("plain js")},
+		"assets/app-abc1.js.br": {Data: []byte("brotli js")},
+		"assets/app-abc1.js.gz": {Data: []byte("gzip js")},
+		"assets/only-gz.css":    {Data: []byte("plain css")},
+		"assets/only-gz.css.gz": {Data: []byte("gzip css")},
+	}
+	h := New(Deps{Frontend: dist})
+	for _, tc := range []struct {
+		target, accept, body, encoding, ctype string
+	}{
+		{"/assets/app-abc1.js", "gzip, deflate, br, zstd", "brotli js", "br", "text/javascript; charset=utf-8"},
+		{"/assets/app-abc1.js", "gzip", "gzip js", "gzip", "text/javascript; charset=utf-8"},
+		{"/assets/app-abc1.js", "br;q=0, gzip;q=0.8", "gzip js", "gzip", "text/javascript; charset=utf-8"},
+		{"/assets/app-abc1.js", "", "plain js", "", "text/javascript; charset=utf-8"},
+		{"/assets/app-abc1.js", "identity", "plain js", "", "text/javascript; charset=utf-8"},
+		{"/assets/only-gz.css", "br, gzip", "gzip css", "gzip", "text/css; charset=utf-8"},
+	} {
+		w := serve(t, h, request{method: "GET", target: tc.target, header: map[string]string{"Accept-Encoding": tc.accept}})
+		if w.Code != http.StatusOK || w.Body.String() != tc.body {
+			t.Errorf("%s with %q: %d %q, want %q", tc.target, tc.accept, w.Code, w.Body.String(), tc.body)
+		}
+		if got := w.Header().Get("Content-Encoding"); got != tc.encoding {
+			t.Errorf("%s with %q: Content-Encoding %q, want %q", tc.target, tc.accept, got, tc.encoding)
+		}
+		if got := w.Header().Get("Content-Type"); got != tc.ctype {
+			t.Errorf("%s with %q: Content-Type %q, want %q", tc.target, tc.accept, got, tc.ctype)
+		}
+		if got := w.Header().Get("Vary"); !strings.Contains(got, "Accept-Encoding") {
+			t.Errorf("%s with %q: Vary %q, want Accept-Encoding", tc.target, tc.accept, got)
+		}
+	}
+}
