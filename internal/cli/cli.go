@@ -243,6 +243,9 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 		}
 	}
 	if migrate {
+		if err := backupBeforeUpgrade(ctx, env, d, dataDir, log); err != nil {
+			return nil, "", errors.Join(err, d.Close())
+		}
 		started := time.Now()
 		if err := db.Migrate(ctx, d.DSN(), log); err != nil {
 			return nil, "", errors.Join(err, d.Close())
