@@ -22,7 +22,7 @@ GOTEST_FLAGS ?= -count=1 -timeout 20m
 
 .PHONY: help run serve build desktop bundle deps frontend frontend-deps api \
         test lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop \
-        bench bench-patients bench-dispense clean
+        bench bench-patients bench-dispense clean dist test-dist
 
 help:
 	@echo "make run      build Chelal and start it: the desktop window where there is a display,"
@@ -30,6 +30,7 @@ help:
 	@echo "make test     run every test (Go on real PostgreSQL, process, browser and desktop tests)"
 	@echo "make build    bin/chelal: the static server build (no cgo), UI and PostgreSQL embedded"
 	@echo "make desktop  bin/chelal-desktop: the desktop build (Wails, GTK/WebKit)"
+	@echo "make dist     the packages for the clinics (Windows installer, macOS, Linux, .deb) into dist/"
 	@echo "make bench    start, stop, memory and login figures; make bench-patients: search and writes at scale; make bench-dispense: dispensing under contention"
 
 # run opens the desktop window when a display exists, else serves on $(ADDR).
@@ -90,7 +91,7 @@ lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: build lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop
+test: build lint test-unit test-frontend test-pg15 test-e2e test-browser test-desktop test-dist
 
 # Go tests: each package starts its own PostgreSQL cluster on /dev/shm.
 test-unit:
@@ -117,6 +118,18 @@ test-browser: build frontend-deps
 # The desktop build under Xvfb: window not blank, LAN listener answers, clean exit.
 test-desktop: desktop
 	SMOKE_SHOT=$(CURDIR)/bin/desktop-smoke.png build/desktop/smoke.sh $(DESKTOP_BIN)
+
+# dist: every package for the clinics (Windows installer, macOS and Linux servers, .deb, Linux
+# desktop) into dist/, reproducibly, with SHA256SUMS. See build/dist.sh.
+dist: frontend-deps
+	build/dist.sh
+
+# The packages that can be checked on this machine, checked: the .deb installed and its service
+# run, the arm64 build under qemu, the Windows PE files, a second build identical.
+test-dist: frontend-deps
+	@build/deps.sh distcheck
+	DIST_DIR=$(CURDIR)/bin/dist build/dist.sh --only linux-x64,linux-arm64,windows-x64
+	$(SUDO) build/dist/check.sh $(CURDIR)/bin/dist
 
 bench: build
 	$(GO) run ./bench/serve -bin $(BIN)

@@ -9,8 +9,8 @@ case "${1:-}" in
   desktop) want=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps) ;;
   browser) want=(chromium fonts-liberation) ;;
   dist) want=(nsis dpkg-dev) ;;
-  distcheck) want=(nsis dpkg-dev systemd qemu-user-static) ;;
-  all) want+=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps chromium fonts-liberation) ;;
+  distcheck) want=(nsis dpkg-dev systemd qemu-user-static curl adduser) ;;
+  all) want+=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps chromium fonts-liberation nsis dpkg-dev systemd qemu-user-static) ;;
   "") ;;
   *) echo "deps: unknown set '$1' (desktop, browser, all)" >&2; exit 2 ;;
 esac

@@ -46,6 +46,7 @@ deb() {
   fi
   local stage
   stage=$(mktemp -d)
+  chmod 0755 "$stage"
   install -D -m 0755 "$bin" "$stage/usr/bin/chelal"
   install -D -m 0644 build/dist/deb/chelal.service "$stage/lib/systemd/system/chelal.service"
   install -D -m 0644 build/dist/deb/default "$stage/etc/default/chelal"
