@@ -183,7 +183,6 @@ func (c clock) checkSlot(f *apperr.Fields, date, tm string) {
 	}
 }
 
-
 // Create books an appointment (or checks a walk-in in). Double booking a doctor's slot is an
 // apperr.ErrConflict, decided by the database. A walk-in takes no slot (walk_in rows are outside
 // the slot index), so walk-ins for one doctor in the same second never collide.

@@ -21,8 +21,8 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
-	"chelal/internal/validate"
 	"chelal/internal/patients"
+	"chelal/internal/validate"
 )
 
 // Statuses of a bill. The database derives pending, partially_paid and paid from the amounts.

@@ -83,7 +83,6 @@ func (m *Money) Scan(src any) error {
 // Value writes the amount as text for a NUMERIC parameter.
 func (m Money) Value() (driver.Value, error) { return m.String(), nil }
 
-
 // parseAmount reads an amount typed by a user: digits with at most two decimals, not
 // negative, at most MaxMoney. min is the smallest acceptable amount ("0.00" or "0.01"). A bad
 // value adds a field error to f and returns false.

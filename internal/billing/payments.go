@@ -14,6 +14,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/validate"
 )
+
 // Methods of payment: the oneof of PaymentParams.PaymentMethod.
 // Methods of payment.
 var Methods = validate.Values(PaymentParams{}, "payment_method")
