@@ -12,6 +12,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // LoginParams is a login attempt. OTP is a 6-digit TOTP code or a recovery code, needed
@@ -19,25 +20,23 @@ import (
 type LoginParams struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-	OTP      string `json:"otp,omitempty"`
+	OTP      string `json:"otp,omitempty" validate:"max=32"`
 }
+
+// LimitsFrom says a login's username has the limits of a user's (see validate.Borrower).
+func (LoginParams) LimitsFrom() any { return CreateUserParams{} }
 
 // Validate refuses input that is not a login attempt at all (the answer then says which field).
 func (p LoginParams) Validate() error {
-	var f apperr.Fields
-	if strings.TrimSpace(p.Username) == "" {
+	f := validate.Struct(p)
+	if p.Username != "" && strings.TrimSpace(p.Username) == "" {
 		f.Add("username", apperr.CodeRequired, "Username is required.")
-	} else if len(p.Username) > 150 {
-		f.Add("username", apperr.CodeTooLong, "Username is at most 150 characters.")
 	}
 	if p.Password == "" {
 		f.Add("password", apperr.CodeRequired, "Password is required.")
 	} else if len(p.Password) > 1024 {
 		// Not checked against a hash at all: hashing megabytes is a denial of service.
 		f.Add("password", apperr.CodeTooLong, "Password is at most 128 characters.")
-	}
-	if len(p.OTP) > 32 {
-		f.Add("otp", apperr.CodeTooLong, "The code is at most 32 characters.")
 	}
 	return f.Err()
 }
