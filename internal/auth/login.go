@@ -193,23 +193,29 @@ type ChangePasswordParams struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// ChangePassword changes the principal's password after checking the current one, and ends
-// every other session of the user (a stolen session does not survive the change). A wrong
-// current password counts as a failed login of the account from c (reauthenticate).
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
+// Validate reports every bad field at once: a current password given (and not megabytes: it
+// is hashed), and a new one that follows the password rules for the user called username.
+func (in ChangePasswordParams) Validate(username string) error {
 	var f apperr.Fields
 	if in.CurrentPassword == "" {
 		f.Add("current_password", apperr.CodeRequired, "Enter your current password.")
 	} else if len(in.CurrentPassword) > 1024 {
 		f.Add("current_password", apperr.CodeTooLong, "Password is at most 128 characters.")
 	}
-	if err := ValidatePassword(in.NewPassword, p.User.Username); err != nil {
+	if err := ValidatePassword(in.NewPassword, username); err != nil {
 		for _, fe := range apperr.FieldsOf(err) {
 			fe.Field = "new_password"
 			f = append(f, fe)
 		}
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// ChangePassword changes the principal's password after checking the current one, and ends
+// every other session of the user (a stolen session does not survive the change). A wrong
+// current password counts as a failed login of the account from c (reauthenticate).
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
+	if err := in.Validate(p.User.Username); err != nil {
 		return err
 	}
 	var failed error

@@ -182,3 +182,26 @@ func TestInputsRefuseTooLongText(t *testing.T) {
 		t.Errorf("only %d fields checked: the walk over the routes' inputs lost some", checked)
 	}
 }
+
+// TestDomainInputsHaveValidate: every request body a domain declares (not the HTTP layer's own
+// small inputs) has a Validate method, as STYLE.md asks: the one place its rules live.
+func TestDomainInputsHaveValidate(t *testing.T) {
+	t.Parallel()
+	seen := map[reflect.Type]bool{}
+	for _, rt := range newServer(Deps{}, nil).table {
+		if rt.in == nil {
+			continue
+		}
+		typ := reflect.TypeOf(rt.in)
+		if seen[typ] || typ.PkgPath() == reflect.TypeFor[route]().PkgPath() {
+			continue
+		}
+		seen[typ] = true
+		if _, ok := reflect.PointerTo(typ).MethodByName("Validate"); !ok {
+			t.Errorf("%s (%s %s) has no Validate method", typ, rt.method, rt.path)
+		}
+	}
+	if len(seen) < 30 {
+		t.Errorf("only %d domain inputs found", len(seen))
+	}
+}
