@@ -196,28 +196,19 @@ func (p CreateUserParams) Validate() error {
 // checkUsername adds a field error for a username that passed its tag but holds characters
 // other than letters, digits and . @ + - _.
 func checkUsername(f *apperr.Fields, v string) {
-	if !hasError(*f, "username") && !usernamePattern.MatchString(v) {
+	if !f.Has("username") && !usernamePattern.MatchString(v) {
 		f.Add("username", apperr.CodeInvalid, "Username may contain letters, digits and . @ + - _ only.")
 	}
 }
 
 // checkEmail adds a field error for an email that passed its tag but is not an address.
 func checkEmail(f *apperr.Fields, v string) {
-	if hasError(*f, "email") {
+	if f.Has("email") {
 		return
 	}
 	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
 		f.Add("email", apperr.CodeInvalid, "Enter an email address such as name@clinic.org.")
 	}
-}
-
-func hasError(f apperr.Fields, field string) bool {
-	for _, e := range f {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 // CreateUser creates a user on behalf of actor (an administrator).

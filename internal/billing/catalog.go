@@ -61,7 +61,7 @@ type ServiceParams struct {
 // Validate reports every bad field at once: the tags' limits and a code's alphabet.
 func (p ServiceParams) Validate() error {
 	f := validate.Struct(p)
-	if !slices.ContainsFunc(f, func(e apperr.FieldError) bool { return e.Field == "code" }) && strings.ContainsFunc(p.Code, func(r rune) bool {
+	if !f.Has("code") && strings.ContainsFunc(p.Code, func(r rune) bool {
 		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
 	}) {
 		f.Add("code", apperr.CodeInvalid, "A code is 1-50 letters, digits, '-', '_' or '.'.")

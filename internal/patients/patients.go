@@ -122,7 +122,7 @@ func (p RegisterParams) Validate(today time.Time) error {
 		case p.DateOfBirth != "":
 			f.Add("date_of_birth", apperr.CodeInvalid, "Give either the date of birth or the age, not both.")
 			checkDOB = false
-		case hasField(f, "age_years") || hasField(f, "age_months"):
+		case f.Has("age_years") || f.Has("age_months"):
 			checkDOB = false // the age's errors are enough
 		default:
 			dob, _ = p.birthDate(today)
@@ -132,15 +132,6 @@ func (p RegisterParams) Validate(today time.Time) error {
 		checkBirthDate(&f, dob, today)
 	}
 	return f.Err()
-}
-
-func hasField(f apperr.Fields, field string) bool {
-	for _, e := range f {
-		if e.Field == field {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *Demographics) normalize() {
