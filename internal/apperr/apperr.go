@@ -250,6 +250,17 @@ func (f *Fields) Add(field, code, message string) {
 	*f = append(*f, FieldError{Field: field, Code: code, Message: message})
 }
 
+// Has says whether a field error about field was added, so a later check of that field
+// (a username's alphabet after its length) stays quiet: one error a field.
+func (f Fields) Has(field string) bool {
+	for _, e := range f {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Err returns nil when no field error was added, and an ErrInvalid *Error listing them otherwise.
 func (f Fields) Err() error {
 	if len(f) == 0 {

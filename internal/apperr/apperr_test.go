@@ -71,3 +71,15 @@ func TestKey(t *testing.T) {
 		t.Errorf("KeyOf of an error without key = %q", key)
 	}
 }
+
+func TestFieldsHas(t *testing.T) {
+	t.Parallel()
+	var f Fields
+	if f.Has("name") {
+		t.Error("an empty Fields has no field")
+	}
+	f.Add("items.0.name", CodeTooLong, "At most 5 characters.")
+	if !f.Has("items.0.name") || f.Has("name") {
+		t.Errorf("Has: %v", f)
+	}
+}

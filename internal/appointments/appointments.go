@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,6 +19,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // Statuses of an appointment.
@@ -114,8 +114,24 @@ type BookParams struct {
 	DoctorID  int64  `json:"doctor_id"`
 	Date      string `json:"date,omitempty"`
 	Time      string `json:"time,omitempty"`
-	Reason    string `json:"reason,omitempty"`
+	Reason    string `json:"reason,omitempty" validate:"max=1000"`
 	WalkIn    bool   `json:"walk_in,omitempty"`
+}
+
+// Validate reports every bad field that needs no clock at once: the people and the tags'
+// limits. The slot is checked against the clinic's clock (Create).
+func (p BookParams) Validate() error {
+	f := validate.Struct(p)
+	if p.PatientID <= 0 {
+		f.Add("patient_id", apperr.CodeRequired, "Choose the patient.")
+	}
+	if p.DoctorID <= 0 {
+		f.Add("doctor_id", apperr.CodeRequired, "Choose the doctor.")
+	}
+	if p.WalkIn && (p.Date != "" || p.Time != "") {
+		f.Add("walk_in", apperr.CodeInvalid, "A walk-in is checked in now; leave date and time out.")
+	}
+	return f.Err()
 }
 
 // clock is the clinic's "now" and its slot length.
@@ -167,12 +183,6 @@ func (c clock) checkSlot(f *apperr.Fields, date, tm string) {
 	}
 }
 
-func checkReason(f *apperr.Fields, field, v string) {
-	if utf8.RuneCountInString(v) > 1000 {
-		f.Add(field, apperr.CodeTooLong, "At most 1000 characters.")
-	}
-}
-
 // Create books an appointment (or checks a walk-in in). Double booking a doctor's slot is an
 // apperr.ErrConflict, decided by the database. A walk-in takes no slot (walk_in rows are outside
 // the slot index), so walk-ins for one doctor in the same second never collide.
@@ -182,19 +192,9 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 	if err != nil {
 		return Appointment{}, err
 	}
-	var f apperr.Fields
-	if p.PatientID <= 0 {
-		f.Add("patient_id", apperr.CodeRequired, "Choose the patient.")
-	}
-	if p.DoctorID <= 0 {
-		f.Add("doctor_id", apperr.CodeRequired, "Choose the doctor.")
-	}
-	checkReason(&f, "reason", p.Reason)
+	f := apperr.Fields(apperr.FieldsOf(p.Validate()))
 	status, date, tm := StatusScheduled, p.Date, p.Time
 	if p.WalkIn {
-		if p.Date != "" || p.Time != "" {
-			f.Add("walk_in", apperr.CodeInvalid, "A walk-in is checked in now; leave date and time out.")
-		}
 		status, date, tm = StatusCheckedIn, c.now.Format(time.DateOnly), c.now.Format("15:04:05")
 	} else {
 		c.checkSlot(&f, p.Date, p.Time)
@@ -269,21 +269,24 @@ type MoveParams struct {
 	Date         *string `json:"date,omitempty"`
 	Time         *string `json:"time,omitempty"`
 	Reason       *string `json:"reason,omitempty"`
-	CancelReason *string `json:"cancel_reason,omitempty"`
+	CancelReason *string `json:"cancel_reason,omitempty" validate:"max=1000"`
+}
+
+// LimitsFrom says a move's reason has the limits of BookParams' (see validate.Borrower).
+func (MoveParams) LimitsFrom() any { return BookParams{} }
+
+// Validate reports every bad field that needs no record at once: the version and the
+// reasons' lengths. The move itself is checked against the appointment (Update).
+func (u MoveParams) Validate() error {
+	f := validate.Struct(u)
+	apperr.CheckVersion(&f, u.Version)
+	return f.Err()
 }
 
 // Update applies a move made on version. A stale version is a conflict; an illegal move is
 // apperr.ErrInvalid (422).
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MoveParams) (Appointment, error) {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, u.Version)
-	if u.Reason != nil {
-		checkReason(&f, "reason", *u.Reason)
-	}
-	if u.CancelReason != nil {
-		checkReason(&f, "cancel_reason", *u.CancelReason)
-	}
-	if err := f.Err(); err != nil {
+	if err := u.Validate(); err != nil {
 		return Appointment{}, err
 	}
 	c, err := s.clock(ctx, s.db.Pool)

@@ -12,6 +12,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // LoginParams is a login attempt. OTP is a 6-digit TOTP code or a recovery code, needed
@@ -19,25 +20,23 @@ import (
 type LoginParams struct {
 	Username string `json:"username"`
 	Password string `json:"password"`
-	OTP      string `json:"otp,omitempty"`
+	OTP      string `json:"otp,omitempty" validate:"max=32"`
 }
+
+// LimitsFrom says a login's username has the limits of a user's (see validate.Borrower).
+func (LoginParams) LimitsFrom() any { return CreateUserParams{} }
 
 // Validate refuses input that is not a login attempt at all (the answer then says which field).
 func (p LoginParams) Validate() error {
-	var f apperr.Fields
-	if strings.TrimSpace(p.Username) == "" {
+	f := validate.Struct(p)
+	if p.Username != "" && strings.TrimSpace(p.Username) == "" {
 		f.Add("username", apperr.CodeRequired, "Username is required.")
-	} else if len(p.Username) > 150 {
-		f.Add("username", apperr.CodeTooLong, "Username is at most 150 characters.")
 	}
 	if p.Password == "" {
 		f.Add("password", apperr.CodeRequired, "Password is required.")
 	} else if len(p.Password) > 1024 {
 		// Not checked against a hash at all: hashing megabytes is a denial of service.
 		f.Add("password", apperr.CodeTooLong, "Password is at most 128 characters.")
-	}
-	if len(p.OTP) > 32 {
-		f.Add("otp", apperr.CodeTooLong, "The code is at most 32 characters.")
 	}
 	return f.Err()
 }
@@ -194,23 +193,29 @@ type ChangePasswordParams struct {
 	NewPassword     string `json:"new_password"`
 }
 
-// ChangePassword changes the principal's password after checking the current one, and ends
-// every other session of the user (a stolen session does not survive the change). A wrong
-// current password counts as a failed login of the account from c (reauthenticate).
-func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
+// Validate reports every bad field at once: a current password given (and not megabytes: it
+// is hashed), and a new one that follows the password rules for the user called username.
+func (in ChangePasswordParams) Validate(username string) error {
 	var f apperr.Fields
 	if in.CurrentPassword == "" {
 		f.Add("current_password", apperr.CodeRequired, "Enter your current password.")
 	} else if len(in.CurrentPassword) > 1024 {
 		f.Add("current_password", apperr.CodeTooLong, "Password is at most 128 characters.")
 	}
-	if err := ValidatePassword(in.NewPassword, p.User.Username); err != nil {
+	if err := ValidatePassword(in.NewPassword, username); err != nil {
 		for _, fe := range apperr.FieldsOf(err) {
 			fe.Field = "new_password"
 			f = append(f, fe)
 		}
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// ChangePassword changes the principal's password after checking the current one, and ends
+// every other session of the user (a stolen session does not survive the change). A wrong
+// current password counts as a failed login of the account from c (reauthenticate).
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
+	if err := in.Validate(p.User.Username); err != nil {
 		return err
 	}
 	var failed error

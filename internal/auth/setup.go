@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // SetupParams is the first run: the clinic's name, how its record numbers begin, its
@@ -34,6 +34,59 @@ type SetupParams struct {
 	LastName        string `json:"last_name"`
 }
 
+// LimitsFrom says the clinic's name has the limits of the settings' and the administrator's
+// fields those of any user's (see validate.Borrower).
+func (SetupParams) LimitsFrom() any {
+	return struct {
+		settings.Change
+		CreateUserParams
+	}{}
+}
+
+// normalize trims p and fills in the defaults.
+func (p *SetupParams) normalize() {
+	p.ClinicName = strings.TrimSpace(p.ClinicName)
+	p.MRNPrefix = strings.ToUpper(strings.TrimSpace(p.MRNPrefix))
+	if p.MRNPrefix == "" {
+		p.MRNPrefix = settings.DefaultMRNPrefix
+	}
+	p.Currency, _ = settings.CheckCurrency(p.Currency)
+	p.ConsultationFee = strings.TrimSpace(p.ConsultationFee)
+	if p.ConsultationFee == "" {
+		p.ConsultationFee = "0.00"
+	}
+	u := p.user()
+	p.Username, p.Email, p.FirstName, p.LastName = u.Username, u.Email, u.FirstName, u.LastName
+}
+
+// Validate reports every bad field at once (of a normalized setup): the borrowed limits, the
+// record-number prefix, the currency, the fee, and the administrator as a new user.
+func (p SetupParams) Validate() error {
+	f := validate.Struct(p)
+	if !mrnPrefix.MatchString(p.MRNPrefix) {
+		f.Add("mrn_prefix", apperr.CodeInvalid, "The record-number prefix is 1 to 10 letters (A-Z).")
+	}
+	if _, ok := settings.CheckCurrency(p.Currency); !ok {
+		f.Add("currency", apperr.CodeInvalid, "Give a currency code such as KES, TZS, UGX, EUR or USD.")
+	}
+	if !fee.MatchString(p.ConsultationFee) {
+		f.Add("consultation_fee", apperr.CodeInvalid, "The consultation fee is an amount such as 500 or 500.00.")
+	}
+	checkUsername(&f, p.Username)
+	checkEmail(&f, p.Email)
+	if err := ValidatePassword(p.Password, p.Username); err != nil {
+		f = append(f, apperr.FieldsOf(err)...)
+	}
+	return f.Err()
+}
+
+// user is the first administrator the setup creates.
+func (p SetupParams) user() CreateUserParams {
+	cp := CreateUserParams{Username: p.Username, Email: p.Email, Password: p.Password, FirstName: p.FirstName, LastName: p.LastName, RoleID: 1}
+	cp.normalize()
+	return cp
+}
+
 // SetupNeeded says whether Chelal has no user yet.
 func (s *Service) SetupNeeded(ctx context.Context) (bool, error) {
 	var exists bool
@@ -47,39 +100,11 @@ func (s *Service) SetupNeeded(ctx context.Context) (bool, error) {
 // user exists it answers apperr.ErrConflict and changes nothing (two simultaneous setups
 // cannot both succeed: the user table is locked while checking).
 func (s *Service) Setup(ctx context.Context, actor db.Actor, p SetupParams) (User, error) {
-	p.ClinicName = strings.TrimSpace(p.ClinicName)
-	var f apperr.Fields
-	switch {
-	case p.ClinicName == "":
-		f.Add("clinic_name", apperr.CodeRequired, "Enter the clinic's name.")
-	case utf8.RuneCountInString(p.ClinicName) > 200:
-		f.Add("clinic_name", apperr.CodeTooLong, "The clinic's name is at most 200 characters.")
-	}
-	p.MRNPrefix = strings.ToUpper(strings.TrimSpace(p.MRNPrefix))
-	if p.MRNPrefix == "" {
-		p.MRNPrefix = settings.DefaultMRNPrefix
-	} else if !mrnPrefix.MatchString(p.MRNPrefix) {
-		f.Add("mrn_prefix", apperr.CodeInvalid, "The record-number prefix is 1 to 10 letters (A-Z).")
-	}
-	cur, ok := settings.CheckCurrency(p.Currency)
-	if !ok {
-		f.Add("currency", apperr.CodeInvalid, "Give a currency code such as KES, TZS, UGX, EUR or USD.")
-	}
-	p.Currency = cur
-	p.ConsultationFee = strings.TrimSpace(p.ConsultationFee)
-	if p.ConsultationFee == "" {
-		p.ConsultationFee = "0.00"
-	} else if !fee.MatchString(p.ConsultationFee) {
-		f.Add("consultation_fee", apperr.CodeInvalid, "The consultation fee is an amount such as 500 or 500.00.")
-	}
-	cp := CreateUserParams{Username: p.Username, Email: p.Email, Password: p.Password, FirstName: p.FirstName, LastName: p.LastName, RoleID: 1}
-	cp.normalize()
-	if err := cp.Validate(); err != nil {
-		f = append(f, apperr.FieldsOf(err)...)
-	}
-	if err := f.Err(); err != nil {
+	p.normalize()
+	if err := p.Validate(); err != nil {
 		return User{}, err
 	}
+	cp := p.user()
 	hash, err := s.hasher.Hash(ctx, cp.Password)
 	if err != nil {
 		return User{}, err

@@ -86,10 +86,8 @@ type DisableTwoFactorParams struct {
 	Code     string `json:"code"`
 }
 
-// DisableTwoFactor turns 2FA off after checking the password and a current code (or a
-// recovery code). A wrong password or code counts as a failed login of the account from c
-// (reauthenticate).
-func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, d DisableTwoFactorParams) error {
+// Validate refuses a missing (or megabytes long) password or code.
+func (d DisableTwoFactorParams) Validate() error {
 	var f apperr.Fields
 	if d.Password == "" || len(d.Password) > 1024 {
 		f.Add("password", apperr.CodeRequired, "Enter your password.")
@@ -97,7 +95,14 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, 
 	if d.Code == "" || len(d.Code) > 32 {
 		f.Add("code", apperr.CodeRequired, "Enter a code from your authenticator app or a recovery code.")
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// DisableTwoFactor turns 2FA off after checking the password and a current code (or a
+// recovery code). A wrong password or code counts as a failed login of the account from c
+// (reauthenticate).
+func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, d DisableTwoFactorParams) error {
+	if err := d.Validate(); err != nil {
 		return err
 	}
 	var failed error

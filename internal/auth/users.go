@@ -8,13 +8,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // User is a person who logs in. The password hash and the 2FA secret never leave this package.
@@ -154,20 +154,18 @@ func (s *Service) RoleID(ctx context.Context, name string) (int64, error) {
 	return id, err
 }
 
-var (
-	usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+-]+$`)
-	languages       = map[string]bool{"en": true, "fr": true, "sw": true}
-)
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9_.@+-]+$`)
 
 // CreateUserParams is a new user, as an administrator (or the first-run setup) enters it.
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type CreateUserParams struct {
-	Username           string `json:"username"`
-	Email              string `json:"email"`
+	Username           string `json:"username" validate:"required,max=150"`
+	Email              string `json:"email" validate:"required,max=254"`
 	Password           string `json:"password"`
-	FirstName          string `json:"first_name"`
-	LastName           string `json:"last_name"`
+	FirstName          string `json:"first_name" validate:"max=150,line"`
+	LastName           string `json:"last_name" validate:"max=150,line"`
 	RoleID             int64  `json:"role_id"`
-	LanguagePreference string `json:"language_preference,omitempty"`
+	LanguagePreference string `json:"language_preference,omitempty" validate:"required,oneof=en fr sw"`
 }
 
 func (p *CreateUserParams) normalize() {
@@ -180,14 +178,12 @@ func (p *CreateUserParams) normalize() {
 	}
 }
 
-// Validate reports every bad field at once.
+// Validate reports every bad field at once: the tags' limits, a username's alphabet, an email
+// address, a role, and the password's rules.
 func (p CreateUserParams) Validate() error {
-	var f apperr.Fields
-	validateUsername(&f, p.Username)
-	validateEmail(&f, p.Email)
-	validateName(&f, "first_name", p.FirstName)
-	validateName(&f, "last_name", p.LastName)
-	validateLanguage(&f, p.LanguagePreference)
+	f := validate.Struct(p)
+	checkUsername(&f, p.Username)
+	checkEmail(&f, p.Email)
 	if p.RoleID <= 0 {
 		f.Add("role_id", apperr.CodeRequired, "Choose a role.")
 	}
@@ -197,43 +193,21 @@ func (p CreateUserParams) Validate() error {
 	return f.Err()
 }
 
-func validateUsername(f *apperr.Fields, v string) {
-	switch {
-	case v == "":
-		f.Add("username", apperr.CodeRequired, "Username is required.")
-	case utf8.RuneCountInString(v) > 150:
-		f.Add("username", apperr.CodeTooLong, "Username is at most 150 characters.")
-	case !usernamePattern.MatchString(v):
+// checkUsername adds a field error for a username that passed its tag but holds characters
+// other than letters, digits and . @ + - _.
+func checkUsername(f *apperr.Fields, v string) {
+	if !f.Has("username") && !usernamePattern.MatchString(v) {
 		f.Add("username", apperr.CodeInvalid, "Username may contain letters, digits and . @ + - _ only.")
 	}
 }
 
-func validateEmail(f *apperr.Fields, v string) {
-	switch {
-	case v == "":
-		f.Add("email", apperr.CodeRequired, "Email is required.")
-	case len(v) > 254:
-		f.Add("email", apperr.CodeTooLong, "Email is at most 254 characters.")
-	default:
-		a, err := mail.ParseAddress(v)
-		if err != nil || a.Address != v {
-			f.Add("email", apperr.CodeInvalid, "Enter an email address such as name@clinic.org.")
-		}
+// checkEmail adds a field error for an email that passed its tag but is not an address.
+func checkEmail(f *apperr.Fields, v string) {
+	if f.Has("email") {
+		return
 	}
-}
-
-func validateName(f *apperr.Fields, field, v string) {
-	if utf8.RuneCountInString(v) > 150 {
-		f.Add(field, apperr.CodeTooLong, "At most 150 characters.")
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		f.Add(field, apperr.CodeInvalid, "Control characters are not allowed.")
-	}
-}
-
-func validateLanguage(f *apperr.Fields, v string) {
-	if !languages[v] {
-		f.Add("language_preference", apperr.CodeInvalid, "Language must be en, fr or sw.")
+	if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
+		f.Add("email", apperr.CodeInvalid, "Enter an email address such as name@clinic.org.")
 	}
 }
 
@@ -285,32 +259,35 @@ type UpdateUserParams struct {
 	LanguagePreference *string `json:"language_preference,omitempty"`
 }
 
+// LimitsFrom says an edit's fields have the limits of CreateUserParams' (see validate.Borrower).
+func (UpdateUserParams) LimitsFrom() any { return CreateUserParams{} }
+
 // Validate reports every bad field at once.
 func (p UpdateUserParams) Validate() error {
-	var f apperr.Fields
+	f := validate.Struct(p)
 	apperr.CheckVersion(&f, p.Version)
 	if p.Email != nil {
-		validateEmail(&f, strings.TrimSpace(*p.Email))
-	}
-	if p.FirstName != nil {
-		validateName(&f, "first_name", *p.FirstName)
-	}
-	if p.LastName != nil {
-		validateName(&f, "last_name", *p.LastName)
+		checkEmail(&f, *p.Email)
 	}
 	if p.RoleID != nil && *p.RoleID <= 0 {
 		f.Add("role_id", apperr.CodeInvalid, "No such role.")
 	}
-	if p.LanguagePreference != nil {
-		validateLanguage(&f, *p.LanguagePreference)
-	}
 	return f.Err()
+}
+
+func (p *UpdateUserParams) normalize() {
+	for _, v := range []*string{p.Email, p.FirstName, p.LastName} {
+		if v != nil {
+			*v = strings.TrimSpace(*v)
+		}
+	}
 }
 
 // UpdateUser applies an administrator's edit. A stale version is refused (409) and changes
 // nothing. Deactivating a user or changing their role ends their sessions at once, and the
 // last active administrator can be neither deactivated nor demoted.
 func (s *Service) UpdateUser(ctx context.Context, actor db.Actor, id int64, p UpdateUserParams) (User, error) {
+	p.normalize()
 	if err := p.Validate(); err != nil {
 		return User{}, err
 	}
@@ -397,26 +374,32 @@ type ProfileParams struct {
 // maxPreferencesBytes caps the preferences document: UI settings, not a file store.
 const maxPreferencesBytes = 16 << 10
 
-// UpdateProfile changes the caller's own language and preferences.
-func (s *Service) UpdateProfile(ctx context.Context, actor db.Actor, userID int64, p ProfileParams) (User, error) {
-	var f apperr.Fields
+// LimitsFrom says a profile's language has the limits of CreateUserParams' (see validate.Borrower).
+func (ProfileParams) LimitsFrom() any { return CreateUserParams{} }
+
+// Validate reports every bad field at once: the version, the language, and preferences that
+// are an object of at most 16 KiB.
+func (p ProfileParams) Validate() error {
+	f := validate.Struct(p)
 	apperr.CheckVersion(&f, p.Version)
-	if p.LanguagePreference != nil {
-		validateLanguage(&f, *p.LanguagePreference)
-	}
-	var prefs []byte
 	if p.Preferences != nil {
 		if *p.Preferences == nil {
 			f.Add("preferences", apperr.CodeInvalid, "Preferences must be an object.")
-		} else {
-			prefs, _ = json.Marshal(*p.Preferences)
-			if len(prefs) > maxPreferencesBytes {
-				f.Add("preferences", apperr.CodeTooLong, "Preferences are at most 16 KiB.")
-			}
+		} else if prefs, _ := json.Marshal(*p.Preferences); len(prefs) > maxPreferencesBytes {
+			f.Add("preferences", apperr.CodeTooLong, "Preferences are at most 16 KiB.")
 		}
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// UpdateProfile changes the caller's own language and preferences.
+func (s *Service) UpdateProfile(ctx context.Context, actor db.Actor, userID int64, p ProfileParams) (User, error) {
+	if err := p.Validate(); err != nil {
 		return User{}, err
+	}
+	var prefs []byte
+	if p.Preferences != nil {
+		prefs, _ = json.Marshal(*p.Preferences)
 	}
 	var u User
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {

@@ -22,6 +22,7 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/validate"
 )
 
 // Statuses of a bill. The database derives pending, partially_paid and paid from the amounts.
@@ -189,9 +190,9 @@ func lockBill(ctx context.Context, tx pgx.Tx, id int64) (Bill, error) {
 type ItemParams struct {
 	Kind        string `json:"kind,omitempty" enum:"service,credit" doc:"service (default) or credit"`
 	ServiceID   int64  `json:"service_id,omitempty" doc:"the catalog service (kind service)"`
-	Quantity    int64  `json:"quantity,omitempty" doc:"default 1"`
+	Quantity    int64  `json:"quantity,omitempty" validate:"min=0,max=100000" doc:"default 1"`
 	Amount      string `json:"amount,omitempty" doc:"kind credit: the amount taken off, a positive string with two decimals at most"`
-	Description string `json:"description,omitempty" doc:"a note on the line; required for a credit (why)"`
+	Description string `json:"description,omitempty" validate:"max=500" doc:"a note on the line; required for a credit (why)"`
 }
 
 // CreateBillParams opens a bill for a patient with its first lines.
@@ -199,6 +200,37 @@ type CreateBillParams struct {
 	PatientID int64        `json:"patient_id"`
 	DueDate   string       `json:"due_date,omitempty" doc:"YYYY-MM-DD; default today"`
 	Items     []ItemParams `json:"items"`
+}
+
+// Validate reports every bad field that needs no catalog at once: the patient, the due date,
+// and the lines' count and limits. The lines are priced and checked against the catalog in
+// the transaction (checkItems).
+func (p CreateBillParams) Validate() error {
+	f := validate.Struct(p)
+	if p.PatientID <= 0 {
+		f.Add("patient_id", apperr.CodeRequired, "Choose the patient.")
+	}
+	if p.DueDate != "" {
+		checkDueDate(&f, p.DueDate)
+	}
+	checkItemCount(&f, p.Items)
+	return f.Err()
+}
+
+// checkItemCount adds a field error unless there are 1 to MaxItems lines.
+func checkItemCount(f *apperr.Fields, items []ItemParams) {
+	if len(items) == 0 {
+		f.Add("items", apperr.CodeRequired, "Add at least one line.")
+	} else if len(items) > MaxItems {
+		f.Add("items", apperr.CodeOutOfRange, fmt.Sprintf("At most %d lines at once.", MaxItems))
+	}
+}
+
+// trimItems trims the lines' descriptions, before they are checked.
+func trimItems(items []ItemParams) {
+	for i := range items {
+		items[i].Description = strings.TrimSpace(items[i].Description)
+	}
 }
 
 // line is a checked line, ready to insert.
@@ -210,18 +242,11 @@ type line struct {
 	description string
 }
 
-// checkItems validates lines and prices them from the catalog (inside tx). With credits
-// false, credit lines are refused (a new bill has nothing to correct).
+// checkItems checks lines against the catalog and prices them from it (inside tx), once
+// their Validate passed. With credits false, credit lines are refused (a new bill has nothing
+// to correct).
 func checkItems(ctx context.Context, tx pgx.Tx, items []ItemParams, credits bool) ([]line, error) {
 	var f apperr.Fields
-	if len(items) == 0 {
-		f.Add("items", apperr.CodeRequired, "Add at least one line.")
-	} else if len(items) > MaxItems {
-		f.Add("items", apperr.CodeOutOfRange, fmt.Sprintf("At most %d lines at once.", MaxItems))
-	}
-	if err := f.Err(); err != nil {
-		return nil, err
-	}
 	var ids []int64
 	for _, it := range items {
 		if it.ServiceID > 0 {
@@ -255,18 +280,12 @@ func checkItems(ctx context.Context, tx pgx.Tx, items []ItemParams, credits bool
 	out := make([]line, 0, len(items))
 	for i, it := range items {
 		field := func(name string) string { return fmt.Sprintf("items.%d.%s", i, name) }
-		desc := strings.TrimSpace(it.Description)
-		if utf8.RuneCountInString(desc) > 500 {
-			f.Add(field("description"), apperr.CodeTooLong, "At most 500 characters.")
-		}
+		desc := it.Description
 		switch it.Kind {
 		case "", KindService:
 			l := line{kind: KindService, quantity: it.Quantity, description: desc}
 			if l.quantity == 0 {
 				l.quantity = 1
-			}
-			if l.quantity < 0 || l.quantity > MaxQuantity {
-				f.Add(field("quantity"), apperr.CodeOutOfRange, fmt.Sprintf("The quantity is 1-%d.", MaxQuantity))
 			}
 			if it.Amount != "" {
 				f.Add(field("amount"), apperr.CodeInvalid, "A service is charged at its catalog price; leave amount out.")
@@ -368,14 +387,8 @@ func checkDueDate(f *apperr.Fields, v string) {
 
 // CreateBill opens a bill for a patient with its lines, priced from the catalog.
 func (s *Service) CreateBill(ctx context.Context, actor db.Actor, p CreateBillParams) (BillDetail, error) {
-	var f apperr.Fields
-	if p.PatientID <= 0 {
-		f.Add("patient_id", apperr.CodeRequired, "Choose the patient.")
-	}
-	if p.DueDate != "" {
-		checkDueDate(&f, p.DueDate)
-	}
-	if err := f.Err(); err != nil {
+	trimItems(p.Items)
+	if err := p.Validate(); err != nil {
 		return BillDetail{}, err
 	}
 	var out BillDetail
@@ -428,8 +441,19 @@ type AddItemsParams struct {
 	Items []ItemParams `json:"items"`
 }
 
+// Validate reports every bad field that needs no catalog at once: the lines' count and limits.
+func (p AddItemsParams) Validate() error {
+	f := validate.Struct(p)
+	checkItemCount(&f, p.Items)
+	return f.Err()
+}
+
 // AddItems adds lines to a bill. Once a payment was taken only credits may be added.
 func (s *Service) AddItems(ctx context.Context, actor db.Actor, billID int64, p AddItemsParams) (BillDetail, error) {
+	trimItems(p.Items)
+	if err := p.Validate(); err != nil {
+		return BillDetail{}, err
+	}
 	var out BillDetail
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lockBill(ctx, tx, billID)
@@ -484,37 +508,44 @@ func (s *Service) AddItems(ctx context.Context, actor db.Actor, billID int64, p 
 type BillEdit struct {
 	Version      int64   `json:"version,omitempty" doc:"or If-Match"`
 	Status       *string `json:"status,omitempty" enum:"cancelled" doc:"only cancelled: the other statuses follow the payments"`
-	CancelReason *string `json:"cancel_reason,omitempty"`
+	CancelReason *string `json:"cancel_reason,omitempty" validate:"max=1000"`
 	DueDate      *string `json:"due_date,omitempty"`
 }
 
-// UpdateBill applies an edit. A stale version is a conflict (409).
-func (s *Service) UpdateBill(ctx context.Context, actor db.Actor, id int64, e BillEdit) (BillDetail, error) {
-	var f apperr.Fields
+// Validate reports every bad field at once: the version, the due date, and a cancellation
+// that comes with a reason (and a reason only with one).
+func (e BillEdit) Validate() error {
+	f := validate.Struct(e)
 	apperr.CheckVersion(&f, e.Version)
 	if e.DueDate != nil {
 		checkDueDate(&f, *e.DueDate)
 	}
-	cancel := e.Status != nil && *e.Status == StatusCancelled
+	cancel := e.cancels()
 	if e.Status != nil && !cancel {
 		f.Add("status", apperr.CodeInvalid, "A bill can only be cancelled; its other statuses follow its payments.")
 	}
+	if e.CancelReason != nil && !cancel {
+		f.Add("cancel_reason", apperr.CodeInvalid, "A reason goes with status cancelled.")
+	}
+	if cancel && (e.CancelReason == nil || *e.CancelReason == "") {
+		f.Add("cancel_reason", apperr.CodeRequired, "Say why the bill is cancelled.")
+	}
+	return f.Err()
+}
+
+func (e BillEdit) cancels() bool { return e.Status != nil && *e.Status == StatusCancelled }
+
+// UpdateBill applies an edit. A stale version is a conflict (409).
+func (s *Service) UpdateBill(ctx context.Context, actor db.Actor, id int64, e BillEdit) (BillDetail, error) {
 	reason := ""
 	if e.CancelReason != nil {
 		reason = strings.TrimSpace(*e.CancelReason)
-		if utf8.RuneCountInString(reason) > 1000 {
-			f.Add("cancel_reason", apperr.CodeTooLong, "At most 1000 characters.")
-		}
-		if !cancel {
-			f.Add("cancel_reason", apperr.CodeInvalid, "A reason goes with status cancelled.")
-		}
+		e.CancelReason = &reason
 	}
-	if cancel && reason == "" {
-		f.Add("cancel_reason", apperr.CodeRequired, "Say why the bill is cancelled.")
-	}
-	if err := f.Err(); err != nil {
+	if err := e.Validate(); err != nil {
 		return BillDetail{}, err
 	}
+	cancel := e.cancels()
 	var out BillDetail
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		b, err := lockBill(ctx, tx, id)

@@ -15,10 +15,11 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
-// Categories of the service catalog.
-var Categories = []string{"consultation", "procedure", "lab", "pharmacy", "other"}
+// Categories of the service catalog: the oneof of ServiceParams.Category.
+var Categories = validate.Values(ServiceParams{}, "category")
 
 // CatalogService is one priced service of the clinic's catalog. Changing its price never
 // changes a bill: a bill item keeps the unit price it was charged at.
@@ -47,13 +48,25 @@ func scanService(r pgx.Row) (CatalogService, error) {
 }
 
 // ServiceParams adds a service to the catalog. Price is a string with at most two decimals.
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type ServiceParams struct {
-	Name        string `json:"name"`
-	Code        string `json:"code"`
-	Category    string `json:"category" enum:"consultation,procedure,lab,pharmacy,other"`
-	Price       string `json:"price" doc:"an amount with at most two decimals, as a string: \"1500.00\""`
+	Name        string `json:"name" validate:"required,max=255"`
+	Code        string `json:"code" validate:"required,max=50"`
+	Category    string `json:"category" validate:"required,oneof=consultation procedure lab pharmacy other"`
+	Price       string `json:"price" validate:"money" doc:"an amount with at most two decimals, as a string: \"1500.00\""`
 	IsActive    *bool  `json:"is_active,omitempty" doc:"default true"`
-	Description string `json:"description,omitempty"`
+	Description string `json:"description,omitempty" validate:"max=2000"`
+}
+
+// Validate reports every bad field at once: the tags' limits and a code's alphabet.
+func (p ServiceParams) Validate() error {
+	f := validate.Struct(p)
+	if !f.Has("code") && strings.ContainsFunc(p.Code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
+	}) {
+		f.Add("code", apperr.CodeInvalid, "A code is 1-50 letters, digits, '-', '_' or '.'.")
+	}
+	return f.Err()
 }
 
 // ServiceEdit changes a catalog service made on Version; absent fields stay.
@@ -61,10 +74,21 @@ type ServiceEdit struct {
 	Version     int64   `json:"version,omitempty" doc:"or If-Match"`
 	Name        *string `json:"name,omitempty"`
 	Code        *string `json:"code,omitempty"`
-	Category    *string `json:"category,omitempty" enum:"consultation,procedure,lab,pharmacy,other"`
+	Category    *string `json:"category,omitempty"`
 	Price       *string `json:"price,omitempty"`
 	IsActive    *bool   `json:"is_active,omitempty"`
 	Description *string `json:"description,omitempty"`
+}
+
+// LimitsFrom says an edit's fields have the limits of ServiceParams' (see validate.Borrower).
+func (ServiceEdit) LimitsFrom() any { return ServiceParams{} }
+
+// Validate reports every bad field given at once: the version and the limits. The service
+// is checked again once merged with the record (UpdateService), as a whole ServiceParams.
+func (e ServiceEdit) Validate() error {
+	f := validate.Struct(e)
+	apperr.CheckVersion(&f, e.Version)
+	return f.Err()
 }
 
 // serviceFields is a service's values once checked.
@@ -74,31 +98,17 @@ type serviceFields struct {
 	active                            bool
 }
 
-func (v *serviceFields) check(f *apperr.Fields, price string) {
+// check normalizes v and checks it, with its price, as a ServiceParams.
+func (v *serviceFields) check(price string) error {
 	v.name, v.code, v.description = strings.TrimSpace(v.name), strings.ToUpper(strings.TrimSpace(v.code)), strings.TrimSpace(v.description)
-	switch n := utf8.RuneCountInString(v.name); {
-	case n == 0:
-		f.Add("name", apperr.CodeRequired, "Name the service.")
-	case n > 255:
-		f.Add("name", apperr.CodeTooLong, "At most 255 characters.")
+	price = strings.TrimSpace(price)
+	p := ServiceParams{Name: v.name, Code: v.code, Category: v.category, Price: price, Description: v.description}
+	if err := p.Validate(); err != nil {
+		return err
 	}
-	switch {
-	case v.code == "":
-		f.Add("code", apperr.CodeRequired, "Give the service a short code, like CONSULT.")
-	case len(v.code) > 50 || strings.ContainsFunc(v.code, func(r rune) bool {
-		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.')
-	}):
-		f.Add("code", apperr.CodeInvalid, "A code is 1-50 letters, digits, '-', '_' or '.'.")
-	}
-	if !slices.Contains(Categories, v.category) {
-		f.Add("category", apperr.CodeInvalid, "Choose a category: "+strings.Join(Categories, ", ")+".")
-	}
-	if utf8.RuneCountInString(v.description) > 2000 {
-		f.Add("description", apperr.CodeTooLong, "At most 2000 characters.")
-	}
-	if m, ok := parseAmount(f, "price", price, false); ok {
-		v.price = m
-	}
+	var f apperr.Fields
+	v.price, _ = parseAmount(&f, "price", price, false)
+	return f.Err()
 }
 
 func mapServiceError(err error) error {
@@ -112,9 +122,7 @@ func mapServiceError(err error) error {
 // CreateService adds a service to the catalog. A code already used is a field error.
 func (s *Service) CreateService(ctx context.Context, actor db.Actor, p ServiceParams) (CatalogService, error) {
 	v := serviceFields{name: p.Name, code: p.Code, category: p.Category, description: p.Description, active: p.IsActive == nil || *p.IsActive}
-	var f apperr.Fields
-	v.check(&f, p.Price)
-	if err := f.Err(); err != nil {
+	if err := v.check(p.Price); err != nil {
 		return CatalogService{}, err
 	}
 	var out CatalogService
@@ -136,9 +144,12 @@ func (s *Service) CreateService(ctx context.Context, actor db.Actor, p ServicePa
 // UpdateService edits a catalog service. A stale version is a conflict (409). Bills already
 // made keep their prices.
 func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e ServiceEdit) (CatalogService, error) {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, e.Version)
-	if err := f.Err(); err != nil {
+	for _, v := range []*string{e.Name, e.Code, e.Price, e.Description} {
+		if v != nil {
+			*v = strings.TrimSpace(*v)
+		}
+	}
+	if err := e.Validate(); err != nil {
 		return CatalogService{}, err
 	}
 	var out CatalogService
@@ -165,9 +176,7 @@ func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e
 		if e.IsActive != nil {
 			v.active = *e.IsActive
 		}
-		var f apperr.Fields
-		v.check(&f, price)
-		if err := f.Err(); err != nil {
+		if err := v.check(price); err != nil {
 			return err
 		}
 		if cur.Version != e.Version {

@@ -3,12 +3,12 @@ package billing
 import (
 	"database/sql/driver"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
 
 	"chelal/internal/apperr"
+	"chelal/internal/validate"
 )
 
 // Money is an amount of the clinic's currency, exact to the cent: a decimal, never a float.
@@ -83,26 +83,12 @@ func (m *Money) Scan(src any) error {
 // Value writes the amount as text for a NUMERIC parameter.
 func (m Money) Value() (driver.Value, error) { return m.String(), nil }
 
-var amountRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
-
 // parseAmount reads an amount typed by a user: digits with at most two decimals, not
 // negative, at most MaxMoney. min is the smallest acceptable amount ("0.00" or "0.01"). A bad
 // value adds a field error to f and returns false.
 func parseAmount(f *apperr.Fields, field, s string, positive bool) (Money, bool) {
 	s = strings.TrimSpace(s)
-	switch {
-	case s == "":
-		f.Add(field, apperr.CodeRequired, "Enter an amount, like 1250.00.")
-		return Money{}, false
-	case strings.HasPrefix(s, "-"):
-		f.Add(field, apperr.CodeOutOfRange, "The amount cannot be negative.")
-		return Money{}, false
-	case !amountRE.MatchString(s):
-		f.Add(field, apperr.CodeInvalid, "Enter an amount with digits and a decimal point, like 1250.00.")
-		return Money{}, false
-	}
-	if _, frac, ok := strings.Cut(s, "."); ok && len(frac) > 2 {
-		f.Add(field, apperr.CodeInvalid, "An amount has at most two decimals (cents).")
+	if !validate.Money(f, field, s, positive) {
 		return Money{}, false
 	}
 	d, err := decimal.NewFromString(s)
@@ -110,16 +96,7 @@ func parseAmount(f *apperr.Fields, field, s string, positive bool) (Money, bool)
 		f.Add(field, apperr.CodeInvalid, "Enter an amount, like 1250.00.")
 		return Money{}, false
 	}
-	m := Money{d}
-	if m.Cmp(MaxMoney) > 0 {
-		f.Add(field, apperr.CodeOutOfRange, "The amount is larger than the largest one the clinic can record ("+MaxMoney.String()+").")
-		return Money{}, false
-	}
-	if positive && m.Sign() <= 0 {
-		f.Add(field, apperr.CodeOutOfRange, "The amount must be more than 0.00.")
-		return Money{}, false
-	}
-	return m, true
+	return Money{d}, true
 }
 
 // ParseMoney reads an amount as the database writes it (NUMERIC as text: "12.50", "-3.00"),

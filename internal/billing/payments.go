@@ -4,20 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
+// Methods of payment: the oneof of PaymentParams.PaymentMethod.
 // Methods of payment.
-var Methods = []string{"cash", "mobile_money", "card", "insurance", "other"}
+var Methods = validate.Values(PaymentParams{}, "payment_method")
 
 // Payment is money received for a bill. Payments are never changed or removed.
 type Payment struct {
@@ -51,11 +51,18 @@ func scanPayment(r pgx.Row) (Payment, error) {
 
 // PaymentParams is a payment: an amount (a string with at most two decimals, more than 0, at
 // most the balance), a method, and for non-cash methods the provider's reference.
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type PaymentParams struct {
-	Amount        string `json:"amount" doc:"a string with at most two decimals: \"500.00\""`
-	PaymentMethod string `json:"payment_method" enum:"cash,mobile_money,card,insurance,other"`
-	TransactionID string `json:"transaction_id,omitempty"`
-	Notes         string `json:"notes,omitempty"`
+	Amount        string `json:"amount" validate:"money=positive" doc:"a string with at most two decimals: \"500.00\""`
+	PaymentMethod string `json:"payment_method" validate:"required,oneof=cash mobile_money card insurance other"`
+	TransactionID string `json:"transaction_id,omitempty" validate:"max=100"`
+	Notes         string `json:"notes,omitempty" validate:"max=1000"`
+}
+
+// Validate reports every bad field at once; the balance is checked with the bill locked (Pay).
+func (p PaymentParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // PaymentList is a bill's payments, oldest first.
@@ -70,17 +77,12 @@ type PaymentList struct {
 // same key on a different payment is a conflict. Keys are per user (the one who takes the payment).
 func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key string, p PaymentParams) (Payment, error) {
 	p.TransactionID, p.Notes, p.PaymentMethod = strings.TrimSpace(p.TransactionID), strings.TrimSpace(p.Notes), strings.TrimSpace(p.PaymentMethod)
+	p.Amount = strings.TrimSpace(p.Amount)
+	if err := p.Validate(); err != nil {
+		return Payment{}, err
+	}
 	var f apperr.Fields
 	amount, _ := parseAmount(&f, "amount", p.Amount, true)
-	if !slices.Contains(Methods, p.PaymentMethod) {
-		f.Add("payment_method", apperr.CodeInvalid, "Choose a method: "+strings.Join(Methods, ", ")+".")
-	}
-	if utf8.RuneCountInString(p.TransactionID) > 100 {
-		f.Add("transaction_id", apperr.CodeTooLong, "At most 100 characters.")
-	}
-	if utf8.RuneCountInString(p.Notes) > 1000 {
-		f.Add("notes", apperr.CodeTooLong, "At most 1000 characters.")
-	}
 	if err := f.Err(); err != nil {
 		return Payment{}, err
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -15,18 +14,13 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/validate"
 )
 
 // Encounter statuses: open while its doctor writes it, closed for good afterwards.
 const (
 	StatusOpen   = "open"
 	StatusClosed = "closed"
-)
-
-// Limits of the clinical texts (the database checks them too).
-const (
-	MaxNotes     = 20000
-	MaxDiagnosis = 2000
 )
 
 // Encounter is a consultation, with the names a page shows and its addenda.
@@ -110,40 +104,32 @@ func closedError() error {
 	return apperr.New(apperr.ErrConflict, "This encounter is closed: its notes can no longer change; add an addendum instead.").WithCode("encounter-closed")
 }
 
-func checkTexts(f *apperr.Fields, notes, diagnosis *string, notesRequired bool) {
-	if notes != nil {
-		*notes = strings.TrimSpace(*notes)
-		switch {
-		case *notes == "" && notesRequired:
-			f.Add("notes", apperr.CodeRequired, "Write the consultation notes.")
-		case utf8.RuneCountInString(*notes) > MaxNotes:
-			f.Add("notes", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxNotes))
-		}
-	} else if notesRequired {
-		f.Add("notes", apperr.CodeRequired, "Write the consultation notes.")
-	}
-	if diagnosis != nil {
-		*diagnosis = strings.TrimSpace(*diagnosis)
-		if utf8.RuneCountInString(*diagnosis) > MaxDiagnosis {
-			f.Add("diagnosis", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxDiagnosis))
+// trimTexts trims the texts given (nil ones stay nil).
+func trimTexts(ps ...*string) {
+	for _, p := range ps {
+		if p != nil {
+			*p = strings.TrimSpace(*p)
 		}
 	}
 }
 
 // StartEncounter starts an encounter: from a checked-in appointment, or for a walk-in patient.
+// The validate tags are the texts' limits (the database checks them too), for Validate, the
+// OpenAPI document and the forms.
 type StartEncounter struct {
 	AppointmentID *int64  `json:"appointment_id,omitempty"`
 	PatientID     *int64  `json:"patient_id,omitempty"`
-	Notes         *string `json:"notes"`
-	Diagnosis     *string `json:"diagnosis,omitempty"`
+	Notes         *string `json:"notes" validate:"max=20000"`
+	Diagnosis     *string `json:"diagnosis,omitempty" validate:"max=2000"`
 }
 
-// Start opens an encounter written by the actor (a doctor): notes are required. From an
-// appointment, the appointment moves to in_progress; if the nurse's triage already opened the
-// visit's encounter and no doctor has written it yet, the actor takes it over.
-func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (Encounter, error) {
-	var f apperr.Fields
-	checkTexts(&f, p.Notes, p.Diagnosis, true)
+// Validate reports every bad field at once: notes written, the texts' limits, and either an
+// appointment or a walk-in's patient.
+func (p StartEncounter) Validate() error {
+	f := validate.Struct(p)
+	if p.Notes == nil || *p.Notes == "" {
+		f.Add("notes", apperr.CodeRequired, "Write the consultation notes.")
+	}
 	switch {
 	case p.AppointmentID == nil && p.PatientID == nil:
 		f.Add("appointment_id", apperr.CodeRequired, "Give the appointment, or the patient of a walk-in.")
@@ -154,7 +140,15 @@ func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (
 	case p.PatientID != nil && *p.PatientID <= 0:
 		f.Add("patient_id", apperr.CodeInvalid, "There is no such patient.")
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// Start opens an encounter written by the actor (a doctor): notes are required. From an
+// appointment, the appointment moves to in_progress; if the nurse's triage already opened the
+// visit's encounter and no doctor has written it yet, the actor takes it over.
+func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (Encounter, error) {
+	trimTexts(p.Notes, p.Diagnosis)
+	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
 	diagnosis := ""
@@ -270,16 +264,25 @@ type EncounterEdit struct {
 	Diagnosis *string `json:"diagnosis,omitempty"`
 }
 
-// Update edits an open encounter. Only its doctor may (a doctor may take over a visit nobody
-// has written yet); a closed encounter is a conflict; so is a stale version.
-func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p EncounterEdit) (Encounter, error) {
-	var f apperr.Fields
+// LimitsFrom says an edit's texts have the limits of StartEncounter's (see validate.Borrower).
+func (EncounterEdit) LimitsFrom() any { return StartEncounter{} }
+
+// Validate reports every bad field at once: the version, the texts' limits, and notes that
+// are not emptied.
+func (p EncounterEdit) Validate() error {
+	f := validate.Struct(p)
 	apperr.CheckVersion(&f, p.Version)
-	checkTexts(&f, p.Notes, p.Diagnosis, false)
 	if p.Notes != nil && *p.Notes == "" {
 		f.Add("notes", apperr.CodeRequired, "The notes cannot be emptied.")
 	}
-	if err := f.Err(); err != nil {
+	return f.Err()
+}
+
+// Update edits an open encounter. Only its doctor may (a doctor may take over a visit nobody
+// has written yet); a closed encounter is a conflict; so is a stale version.
+func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p EncounterEdit) (Encounter, error) {
+	trimTexts(p.Notes, p.Diagnosis)
+	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
 	var out Encounter
@@ -333,12 +336,17 @@ type CloseEncounter struct {
 	Version int64 `json:"version"`
 }
 
+// Validate reports a missing version; the notes are checked on the record (Close).
+func (p CloseEncounter) Validate() error {
+	var f apperr.Fields
+	apperr.CheckVersion(&f, p.Version)
+	return f.Err()
+}
+
 // Close seals an encounter: it needs notes; its appointment becomes completed; the OnClose
 // hooks (the consultation fee) run in the same transaction.
 func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEncounter) (Encounter, error) {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, p.Version)
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
 	var out Encounter
@@ -384,21 +392,24 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 
 // AddendumParams is a note added to a closed encounter.
 type AddendumParams struct {
-	Text string `json:"text"`
+	Text string `json:"text" validate:"max=20000"`
+}
+
+// Validate reports an empty or too long addendum.
+func (p AddendumParams) Validate() error {
+	f := validate.Struct(p)
+	if p.Text == "" {
+		f.Add("text", apperr.CodeRequired, "Write the addendum.")
+	}
+	return f.Err()
 }
 
 // AddAddendum adds a dated note signed by the actor to a closed encounter (an open one is
 // edited instead). The original notes never change.
 func (s *Service) AddAddendum(ctx context.Context, actor db.Actor, id int64, p AddendumParams) (Encounter, error) {
-	text := strings.TrimSpace(p.Text)
-	var f apperr.Fields
-	switch {
-	case text == "":
-		f.Add("text", apperr.CodeRequired, "Write the addendum.")
-	case utf8.RuneCountInString(text) > MaxNotes:
-		f.Add("text", apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", MaxNotes))
-	}
-	if err := f.Err(); err != nil {
+	p.Text = strings.TrimSpace(p.Text)
+	text := p.Text
+	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
 	var out Encounter

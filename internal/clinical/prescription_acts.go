@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,6 +13,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 	"chelal/internal/notify"
+	"chelal/internal/validate"
 )
 
 // loadCatalog reads every catalog medication with its category, for the allergy check of free
@@ -65,18 +65,15 @@ func notActive(p Prescription) error {
 
 // ReasonParams is an act on a prescription that needs a reason (discontinue, send back).
 type ReasonParams struct {
-	Reason string `json:"reason"`
+	Reason string `json:"reason" validate:"max=1000"`
 }
 
 // Validate trims the reason and requires it.
 func (p *ReasonParams) Validate() error {
 	p.Reason = strings.TrimSpace(p.Reason)
-	var f apperr.Fields
-	switch {
-	case p.Reason == "":
+	f := validate.Struct(p)
+	if p.Reason == "" {
 		f.Add("reason", apperr.CodeRequired, "Give the reason.")
-	case utf8.RuneCountInString(p.Reason) > 1000:
-		f.Add("reason", apperr.CodeTooLong, "At most 1000 characters.")
 	}
 	return f.Err()
 }
@@ -154,18 +151,19 @@ type LinkParams struct {
 	AllergyOverrideReason string `json:"allergy_override_reason,omitempty"`
 }
 
+// LimitsFrom says a link's override reason has the limits of a prescription's (see
+// validate.Borrower).
+func (LinkParams) LimitsFrom() any { return PrescribeParams{} }
+
 // Validate checks the fields all at once.
 func (p *LinkParams) Validate() error {
-	var f apperr.Fields
+	p.AllergyOverrideReason = strings.TrimSpace(p.AllergyOverrideReason)
+	f := validate.Struct(p)
 	if p.MedicationID <= 0 {
 		f.Add("medication_id", apperr.CodeRequired, "Choose the catalog medication.")
 	}
-	p.AllergyOverrideReason = strings.TrimSpace(p.AllergyOverrideReason)
-	switch {
-	case p.ConfirmAllergy && p.AllergyOverrideReason == "":
+	if p.ConfirmAllergy && p.AllergyOverrideReason == "" {
 		f.Add("allergy_override_reason", apperr.CodeRequired, "Say why you dispense it despite the allergy.")
-	case utf8.RuneCountInString(p.AllergyOverrideReason) > 1000:
-		f.Add("allergy_override_reason", apperr.CodeTooLong, "At most 1000 characters.")
 	}
 	return f.Err()
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,6 +13,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // VitalsRecord is a stored reading: canonical units, the BMI the server computed, the flags of
@@ -249,14 +249,14 @@ func scanPrescription(r pgx.Row) (Prescription, error) {
 // matches the patient's allergies, the doctor must confirm with a reason.
 type PrescribeParams struct {
 	MedicationID          *int64 `json:"medication_id,omitempty"`
-	MedicationName        string `json:"medication_name,omitempty"`
-	Dosage                string `json:"dosage"`
-	Frequency             string `json:"frequency"`
-	Duration              string `json:"duration,omitempty"`
-	Quantity              *int   `json:"quantity"`
-	Instructions          string `json:"instructions,omitempty"`
+	MedicationName        string `json:"medication_name,omitempty" validate:"max=255"`
+	Dosage                string `json:"dosage" validate:"max=100"`
+	Frequency             string `json:"frequency" validate:"max=100"`
+	Duration              string `json:"duration,omitempty" validate:"max=100"`
+	Quantity              *int   `json:"quantity" validate:"min=1,max=100000"`
+	Instructions          string `json:"instructions,omitempty" validate:"max=2000"`
 	ConfirmAllergy        bool   `json:"confirm_allergy,omitempty"`
-	AllergyOverrideReason string `json:"allergy_override_reason,omitempty"`
+	AllergyOverrideReason string `json:"allergy_override_reason,omitempty" validate:"max=1000"`
 }
 
 // AllergyDetails is the problem's details of an allergy warning: what matched.
@@ -264,31 +264,30 @@ type AllergyDetails struct {
 	Warnings []string `json:"warnings"`
 }
 
-func (p *PrescribeParams) check() error {
-	var f apperr.Fields
-	text := func(field string, v *string, max int, required bool, what string) {
+func (p *PrescribeParams) normalize() {
+	for _, v := range []*string{&p.MedicationName, &p.Dosage, &p.Frequency, &p.Duration, &p.Instructions, &p.AllergyOverrideReason} {
 		*v = strings.TrimSpace(*v)
-		switch {
-		case *v == "" && required:
+	}
+}
+
+// Validate reports every bad field at once: the tags' limits, and what a prescription needs
+// (a medication, a dose, how often, a quantity; a reason with a confirmed allergy).
+func (p PrescribeParams) Validate() error {
+	f := validate.Struct(p)
+	required := func(field, v string, needed bool, what string) {
+		if needed && v == "" {
 			f.Add(field, apperr.CodeRequired, what)
-		case utf8.RuneCountInString(*v) > max:
-			f.Add(field, apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", max))
 		}
 	}
-	text("medication_name", &p.MedicationName, 255, p.MedicationID == nil, "Choose a medication from the catalog or type its name.")
-	text("dosage", &p.Dosage, 100, true, "Give the dose, e.g. 500 mg.")
-	text("frequency", &p.Frequency, 100, true, "Give how often, e.g. three times a day.")
-	text("duration", &p.Duration, 100, false, "")
-	text("instructions", &p.Instructions, 2000, false, "")
-	text("allergy_override_reason", &p.AllergyOverrideReason, 1000, p.ConfirmAllergy, "Say why you prescribe it despite the allergy.")
+	required("medication_name", p.MedicationName, p.MedicationID == nil, "Choose a medication from the catalog or type its name.")
+	required("dosage", p.Dosage, true, "Give the dose, e.g. 500 mg.")
+	required("frequency", p.Frequency, true, "Give how often, e.g. three times a day.")
+	required("allergy_override_reason", p.AllergyOverrideReason, p.ConfirmAllergy, "Say why you prescribe it despite the allergy.")
 	if p.MedicationID != nil && *p.MedicationID <= 0 {
 		f.Add("medication_id", apperr.CodeInvalid, "There is no such medication.")
 	}
-	switch {
-	case p.Quantity == nil:
+	if p.Quantity == nil {
 		f.Add("quantity", apperr.CodeRequired, "Give the quantity to dispense.")
-	case *p.Quantity <= 0 || *p.Quantity > 100000:
-		f.Add("quantity", apperr.CodeOutOfRange, "The quantity is a whole number from 1 to 100000.")
 	}
 	return f.Err()
 }
@@ -297,7 +296,8 @@ func (p *PrescribeParams) check() error {
 // known allergies is refused (409 allergy-warning, with the warnings as details) unless the
 // doctor confirms with a reason, which is then kept with the prescription.
 func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int64, p PrescribeParams) (Prescription, error) {
-	if err := p.check(); err != nil {
+	p.normalize()
+	if err := p.Validate(); err != nil {
 		return Prescription{}, err
 	}
 	var out Prescription

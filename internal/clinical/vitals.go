@@ -79,6 +79,13 @@ func round(v float64, places int) float64 {
 // measureFields are the measures of a reading, in the order of the form.
 var measureFields = []string{"systolic_bp", "diastolic_bp", "heart_rate", "respiratory_rate", "temperature", "oxygen_saturation", "height", "weight"}
 
+// Validate reports every bad field of a reading at once, in the clinic's units u: what
+// Normalize refuses.
+func (in VitalsInput) Validate(u Units) error {
+	_, err := in.Normalize(u)
+	return err
+}
+
 // Normalize converts a reading to canonical units, refuses what cannot be a living person's
 // value (every bad field at once) and a reading without any measure, and computes the BMI when
 // both height and weight are there. A blood pressure is both pressures or neither. The flags

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -17,6 +16,7 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // Patient is a patient's demographic record.
@@ -60,18 +60,16 @@ type Service struct {
 // NewService returns the patients service.
 func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 
-// Genders a patient record accepts.
-var Genders = []string{"male", "female", "other", "unknown"}
-
-// Demographics are a patient's demographics as entered at registration or in an edit.
+// Demographics are a patient's demographics as entered at registration or in an edit. The
+// validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type Demographics struct {
-	FirstName      string `json:"first_name"`
-	LastName       string `json:"last_name"`
+	FirstName      string `json:"first_name" validate:"required,max=100,text"`
+	LastName       string `json:"last_name" validate:"required,max=100,text"`
 	DateOfBirth    string `json:"date_of_birth"`
-	Gender         string `json:"gender"`
-	ContactInfo    string `json:"contact_info"`
-	Address        string `json:"address"`
-	KnownAllergies string `json:"known_allergies"`
+	Gender         string `json:"gender" validate:"required,oneof=male female other unknown"`
+	ContactInfo    string `json:"contact_info" validate:"max=255,text"`
+	Address        string `json:"address" validate:"max=255,text"`
+	KnownAllergies string `json:"known_allergies" validate:"max=4000,text"`
 }
 
 // RegisterParams is a registration. When the birth date is unknown, the age is given instead
@@ -80,8 +78,8 @@ type Demographics struct {
 // says the user saw the likely duplicates and wants a new record anyway.
 type RegisterParams struct {
 	Demographics
-	AgeYears         *int `json:"age_years,omitempty" doc:"The age in years when the birth date is unknown (leave date_of_birth empty)."`
-	AgeMonths        *int `json:"age_months,omitempty" doc:"The age in months (an infant's), alone or with age_years."`
+	AgeYears         *int `json:"age_years,omitempty" validate:"min=0,max=130" doc:"The age in years when the birth date is unknown (leave date_of_birth empty)."`
+	AgeMonths        *int `json:"age_months,omitempty" validate:"min=0,max=59" doc:"The age in months (an infant's), alone or with age_years."`
 	ConfirmDuplicate bool `json:"confirm_duplicate"`
 }
 
@@ -117,29 +115,22 @@ func (p RegisterParams) birthDate(today time.Time) (date string, estimated bool)
 // Validate reports every bad field at once: the demographics (the birth date derived from the
 // age when an age is given), and the age: years 0-130, months 0-59, not with a birth date.
 func (p RegisterParams) Validate(today time.Time) error {
-	var f apperr.Fields
-	d := p.Demographics
+	f := validate.Struct(p) // the demographics' tags and the ages' ranges
+	dob, checkDOB := p.DateOfBirth, true
 	if p.byAge() {
-		ok := true
-		if p.DateOfBirth != "" {
+		switch {
+		case p.DateOfBirth != "":
 			f.Add("date_of_birth", apperr.CodeInvalid, "Give either the date of birth or the age, not both.")
-			ok = false
-		}
-		if p.AgeYears != nil && (*p.AgeYears < 0 || *p.AgeYears > 130) {
-			f.Add("age_years", apperr.CodeOutOfRange, "The age is from 0 to 130 years.")
-			ok = false
-		}
-		if p.AgeMonths != nil && (*p.AgeMonths < 0 || *p.AgeMonths > 59) {
-			f.Add("age_months", apperr.CodeOutOfRange, "The age in months is from 0 to 59.")
-			ok = false
-		}
-		if ok {
-			d.DateOfBirth, _ = p.birthDate(today)
-		} else {
-			d.DateOfBirth = today.Format(time.DateOnly) // the age's errors are enough
+			checkDOB = false
+		case f.Has("age_years") || f.Has("age_months"):
+			checkDOB = false // the age's errors are enough
+		default:
+			dob, _ = p.birthDate(today)
 		}
 	}
-	f = append(f, apperr.FieldsOf(d.Validate(today))...)
+	if checkDOB {
+		checkBirthDate(&f, dob, today)
+	}
 	return f.Err()
 }
 
@@ -153,50 +144,26 @@ func (p *Demographics) normalize() {
 	p.KnownAllergies = strings.TrimSpace(p.KnownAllergies)
 }
 
-// Validate reports every bad field at once. today is the clinic's current date.
+// Validate reports every bad field at once: the tags' limits, and a birth date in the last
+// 130 years. today is the clinic's current date.
 func (p Demographics) Validate(today time.Time) error {
-	var f apperr.Fields
-	text := func(field, v string, required bool, max int) {
-		switch {
-		case v == "" && required:
-			f.Add(field, apperr.CodeRequired, "This field is required.")
-		case utf8.RuneCountInString(v) > max:
-			f.Add(field, apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", max))
-		case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
-			f.Add(field, apperr.CodeInvalid, "Control characters are not allowed.")
-		}
-	}
-	text("first_name", p.FirstName, true, 100)
-	text("last_name", p.LastName, true, 100)
-	text("contact_info", p.ContactInfo, false, 255)
-	text("address", p.Address, false, 255)
-	text("known_allergies", p.KnownAllergies, false, 4000)
-	switch dob, err := time.Parse(time.DateOnly, p.DateOfBirth); {
-	case p.DateOfBirth == "":
-		f.Add("date_of_birth", apperr.CodeRequired, "Date of birth is required.")
-	case err != nil:
-		f.Add("date_of_birth", apperr.CodeInvalid, "Date of birth must be a date (YYYY-MM-DD).")
-	case dob.After(today):
-		f.Add("date_of_birth", apperr.CodeOutOfRange, "Date of birth cannot be in the future.")
-	case dob.Before(today.AddDate(-130, 0, 0)):
-		f.Add("date_of_birth", apperr.CodeOutOfRange, "Date of birth cannot be more than 130 years ago.")
-	}
-	switch {
-	case p.Gender == "":
-		f.Add("gender", apperr.CodeRequired, "Gender is required.")
-	case !contains(Genders, p.Gender):
-		f.Add("gender", apperr.CodeInvalid, "Gender must be male, female, other or unknown.")
-	}
+	f := validate.Struct(p)
+	checkBirthDate(&f, p.DateOfBirth, today)
 	return f.Err()
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
+// checkBirthDate adds a field error unless dob is a date (YYYY-MM-DD) in the last 130 years.
+func checkBirthDate(f *apperr.Fields, dob string, today time.Time) {
+	switch d, err := time.Parse(time.DateOnly, dob); {
+	case dob == "":
+		f.Add("date_of_birth", apperr.CodeRequired, "Date of birth is required.")
+	case err != nil:
+		f.Add("date_of_birth", apperr.CodeInvalid, "Date of birth must be a date (YYYY-MM-DD).")
+	case d.After(today):
+		f.Add("date_of_birth", apperr.CodeOutOfRange, "Date of birth cannot be in the future.")
+	case d.Before(today.AddDate(-130, 0, 0)):
+		f.Add("date_of_birth", apperr.CodeOutOfRange, "Date of birth cannot be more than 130 years ago.")
 	}
-	return false
 }
 
 // today is the clinic's current date (its time zone setting, the machine's by default).
@@ -289,13 +256,34 @@ type EditParams struct {
 	BirthDateEstimated *bool `json:"birth_date_estimated,omitempty"`
 }
 
+// LimitsFrom says an edit's fields have the limits of Demographics' (see validate.Borrower).
+func (EditParams) LimitsFrom() any { return Demographics{} }
+
+// Validate reports every bad field given at once: the version, and each field given by the
+// limits of Demographics. The birth date is checked once merged with the record (Update).
+func (u EditParams) Validate() error {
+	f := validate.Struct(u)
+	apperr.CheckVersion(&f, u.Version)
+	return f.Err()
+}
+
+func (u *EditParams) normalize() {
+	for _, v := range []*string{u.FirstName, u.LastName, u.DateOfBirth, u.Gender, u.ContactInfo, u.Address, u.KnownAllergies} {
+		if v != nil {
+			*v = strings.TrimSpace(*v)
+		}
+	}
+	if u.Gender != nil {
+		*u.Gender = strings.ToLower(*u.Gender)
+	}
+}
+
 // Update applies an edit made on version; a stale version is apperr.ErrConflict
 // (stale-version) and changes nothing.
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditParams) (Patient, error) {
-	if u.Version <= 0 {
-		var f apperr.Fields
-		apperr.CheckVersion(&f, u.Version)
-		return Patient{}, f.Err()
+	u.normalize()
+	if err := u.Validate(); err != nil {
+		return Patient{}, err
 	}
 	today, err := s.today(ctx, s.db.Pool)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // DispenseParams dispenses a prescription, fully or in part. MedicationID may be left out; when
@@ -18,7 +19,16 @@ import (
 // (clinical.Service.Link, which runs the allergy check again).
 type DispenseParams struct {
 	MedicationID int64 `json:"medication_id,omitempty"`
-	Quantity     int64 `json:"quantity"`
+	Quantity     int64 `json:"quantity" validate:"required,min=1,max=10000000"`
+}
+
+// Validate reports every bad field at once.
+func (p DispenseParams) Validate() error {
+	f := validate.Struct(p)
+	if p.MedicationID < 0 {
+		f.Add("medication_id", apperr.CodeInvalid, "Choose a medication.")
+	}
+	return f.Err()
 }
 
 // DispensedBatch is what one dispense took from one batch.
@@ -57,12 +67,7 @@ var errReplay = errors.New("idempotency key already used")
 // prescription still allows is invalid. A request retried with the same idempotency key
 // returns the first answer and changes nothing.
 func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID int64, key string, p DispenseParams) (Dispense, error) {
-	var f apperr.Fields
-	checkQuantity(&f, "quantity", p.Quantity)
-	if p.MedicationID < 0 {
-		f.Add("medication_id", apperr.CodeInvalid, "Choose a medication.")
-	}
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return Dispense{}, err
 	}
 	var out Dispense

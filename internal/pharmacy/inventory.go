@@ -13,6 +13,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // InventoryItem is a non-drug supply (gloves, syringes, gauze).
@@ -46,7 +47,7 @@ func scanInventory(r pgx.Row) (InventoryItem, error) {
 func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive bool, limit int, cursor string) (InventoryPage, error) {
 	var f apperr.Fields
 	q = strings.TrimSpace(q)
-	checkText(&f, "q", q, false, maxName)
+	validate.Text(&f, "q", q, false, maxSearch)
 	limit = checkLimit(&f, limit)
 	after := decodeCursor(&f, cursor)
 	if err := f.Err(); err != nil {
@@ -80,10 +81,17 @@ func (s *Service) InventoryItem(ctx context.Context, id int64) (InventoryItem, e
 }
 
 // InventoryParams creates a supply, with no stock (stock comes through adjustments).
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type InventoryParams struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	Unit        string `json:"unit,omitempty" doc:"Defaults to \"piece\"."`
+	Name        string `json:"name" validate:"required,max=255,text"`
+	Description string `json:"description,omitempty" validate:"max=2000,text"`
+	Unit        string `json:"unit,omitempty" validate:"required,max=50,text" doc:"Defaults to \"piece\"."`
+}
+
+// Validate reports every bad field at once (the service gives Unit its default first).
+func (p InventoryParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // InventoryEdit edits a supply made on Version; absent fields stay.
@@ -95,17 +103,23 @@ type InventoryEdit struct {
 	IsActive    *bool   `json:"is_active,omitempty"`
 }
 
+// LimitsFrom says an edit's fields have the limits of InventoryParams' (see validate.Borrower).
+func (InventoryEdit) LimitsFrom() any { return InventoryParams{} }
+
+// Validate reports every bad field at once: the version and each field given.
+func (e InventoryEdit) Validate() error {
+	f := validate.Struct(e)
+	apperr.CheckVersion(&f, e.Version)
+	return f.Err()
+}
+
 // CreateInventoryItem adds a supply.
 func (s *Service) CreateInventoryItem(ctx context.Context, actor db.Actor, p InventoryParams) (InventoryItem, error) {
 	p.Name, p.Description, p.Unit = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description), strings.TrimSpace(p.Unit)
 	if p.Unit == "" {
 		p.Unit = "piece"
 	}
-	var f apperr.Fields
-	checkText(&f, "name", p.Name, true, maxName)
-	checkText(&f, "description", p.Description, false, maxDescription)
-	checkText(&f, "unit", p.Unit, true, maxUnit)
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return InventoryItem{}, err
 	}
 	var out InventoryItem
@@ -124,21 +138,8 @@ func (s *Service) CreateInventoryItem(ctx context.Context, actor db.Actor, p Inv
 
 // UpdateInventoryItem edits a supply; a stale version is a conflict.
 func (s *Service) UpdateInventoryItem(ctx context.Context, actor db.Actor, id int64, e InventoryEdit) (InventoryItem, error) {
-	trimPtr(e.Name)
-	trimPtr(e.Description)
-	trimPtr(e.Unit)
-	var f apperr.Fields
-	apperr.CheckVersion(&f, e.Version)
-	if e.Name != nil {
-		checkText(&f, "name", *e.Name, true, maxName)
-	}
-	if e.Description != nil {
-		checkText(&f, "description", *e.Description, false, maxDescription)
-	}
-	if e.Unit != nil {
-		checkText(&f, "unit", *e.Unit, true, maxUnit)
-	}
-	if err := f.Err(); err != nil {
+	trimPtrs(e.Name, e.Description, e.Unit)
+	if err := e.Validate(); err != nil {
 		return InventoryItem{}, err
 	}
 	var out InventoryItem
@@ -198,8 +199,14 @@ func scanInventoryMovement(r pgx.Row) (InventoryMovement, error) {
 // InventoryAdjustParams changes a supply's quantity: received (+), used or lost (-), always
 // with a reason.
 type InventoryAdjustParams struct {
-	QuantityChange int64  `json:"quantity_change"`
-	Reason         string `json:"reason"`
+	QuantityChange int64  `json:"quantity_change" validate:"required,min=-10000000,max=10000000"`
+	Reason         string `json:"reason" validate:"required,max=500,text"`
+}
+
+// Validate reports every bad field at once.
+func (p InventoryAdjustParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // InventoryChange is an adjusted supply and its ledger row.
@@ -211,15 +218,7 @@ type InventoryChange struct {
 // AdjustInventory writes a movement of a supply; it never goes below zero.
 func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64, p InventoryAdjustParams) (InventoryChange, error) {
 	p.Reason = strings.TrimSpace(p.Reason)
-	var f apperr.Fields
-	switch {
-	case p.QuantityChange == 0:
-		f.Add("quantity_change", apperr.CodeRequired, "Give a change other than zero (negative to remove stock).")
-	case p.QuantityChange > MaxQuantity || p.QuantityChange < -MaxQuantity:
-		f.Add("quantity_change", apperr.CodeOutOfRange, fmt.Sprintf("At most %d units at once.", MaxQuantity))
-	}
-	checkText(&f, "reason", p.Reason, true, maxReason)
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return InventoryChange{}, err
 	}
 	var out InventoryChange

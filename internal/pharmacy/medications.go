@@ -12,6 +12,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // Medication is a catalog medication with its stock as of today: stock_quantity is what the
@@ -105,7 +106,7 @@ type MedicationFilter struct {
 func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (MedicationPage, error) {
 	var f apperr.Fields
 	mf.Q = strings.TrimSpace(mf.Q)
-	checkText(&f, "q", mf.Q, false, maxName)
+	validate.Text(&f, "q", mf.Q, false, maxSearch)
 	limit := checkLimit(&f, mf.Limit)
 	after := decodeCursor(&f, mf.Cursor)
 	if mf.Stock != "" && !slices.Contains([]string{StockLow, StockExpiring, StockExpired}, mf.Stock) {
@@ -174,15 +175,25 @@ func (s *Service) Medication(ctx context.Context, id int64) (MedicationDetail, e
 
 // MedicationParams creates a medication. RequiresPrescription defaults to true and
 // ReorderLevel to 10. Stock arrives through received batches, never here.
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type MedicationParams struct {
-	Name                 string `json:"name"`
-	Description          string `json:"description,omitempty"`
+	Name                 string `json:"name" validate:"required,max=255,text"`
+	Description          string `json:"description,omitempty" validate:"max=2000,text"`
 	CategoryID           int64  `json:"category_id"`
-	Strength             string `json:"strength"`
-	Form                 string `json:"form"`
+	Strength             string `json:"strength" validate:"required,max=100,text"`
+	Form                 string `json:"form" validate:"required,max=100,text"`
 	RequiresPrescription *bool  `json:"requires_prescription,omitempty"`
-	ReorderLevel         *int64 `json:"reorder_level,omitempty"`
-	UnitPrice            string `json:"unit_price" doc:"Money: a decimal string, e.g. \"12.50\"."`
+	ReorderLevel         *int64 `json:"reorder_level,omitempty" validate:"min=0,max=10000000"`
+	UnitPrice            string `json:"unit_price" validate:"money" doc:"Money: a decimal string, e.g. \"12.50\"."`
+}
+
+// Validate reports every bad field at once.
+func (p MedicationParams) Validate() error {
+	f := validate.Struct(p)
+	if p.CategoryID <= 0 {
+		f.Add("category_id", apperr.CodeRequired, "Choose a category.")
+	}
+	return f.Err()
 }
 
 // MedicationEdit edits a medication made on Version; absent fields stay. IsActive false
@@ -200,41 +211,32 @@ type MedicationEdit struct {
 	IsActive             *bool   `json:"is_active,omitempty"`
 }
 
-func checkReorder(f *apperr.Fields, v int64) {
-	if v < 0 || v > MaxQuantity {
-		f.Add("reorder_level", apperr.CodeOutOfRange, fmt.Sprintf("The reorder level is from 0 to %d.", MaxQuantity))
-	}
-}
+// LimitsFrom says an edit's fields have the limits of MedicationParams' (see validate.Borrower).
+func (MedicationEdit) LimitsFrom() any { return MedicationParams{} }
 
-func trimPtr(p *string) {
-	if p != nil {
-		*p = strings.TrimSpace(*p)
+// Validate reports every bad field at once: the version and each field given.
+func (e MedicationEdit) Validate() error {
+	f := validate.Struct(e)
+	apperr.CheckVersion(&f, e.Version)
+	if e.CategoryID != nil && *e.CategoryID <= 0 {
+		f.Add("category_id", apperr.CodeInvalid, "Choose a category.")
 	}
+	return f.Err()
 }
 
 // CreateMedication adds a medication to the catalog, with no stock.
 func (s *Service) CreateMedication(ctx context.Context, actor db.Actor, p MedicationParams) (MedicationDetail, error) {
 	p.Name, p.Description = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description)
 	p.Strength, p.Form, p.UnitPrice = strings.TrimSpace(p.Strength), strings.TrimSpace(p.Form), strings.TrimSpace(p.UnitPrice)
-	var f apperr.Fields
-	checkText(&f, "name", p.Name, true, maxName)
-	checkText(&f, "description", p.Description, false, maxDescription)
-	if p.CategoryID <= 0 {
-		f.Add("category_id", apperr.CodeRequired, "Choose a category.")
+	if err := p.Validate(); err != nil {
+		return MedicationDetail{}, err
 	}
-	checkText(&f, "strength", p.Strength, true, maxShort)
-	checkText(&f, "form", p.Form, true, maxShort)
-	checkMoney(&f, "unit_price", p.UnitPrice)
 	rx, reorder := true, int64(10)
 	if p.RequiresPrescription != nil {
 		rx = *p.RequiresPrescription
 	}
 	if p.ReorderLevel != nil {
 		reorder = *p.ReorderLevel
-		checkReorder(&f, reorder)
-	}
-	if err := f.Err(); err != nil {
-		return MedicationDetail{}, err
 	}
 	var out MedicationDetail
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
@@ -277,33 +279,8 @@ func activeCategory(ctx context.Context, tx pgx.Tx, id int64) error {
 
 // UpdateMedication edits a medication; a stale version is a conflict.
 func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64, e MedicationEdit) (MedicationDetail, error) {
-	for _, p := range []*string{e.Name, e.Description, e.Strength, e.Form, e.UnitPrice} {
-		trimPtr(p)
-	}
-	var f apperr.Fields
-	apperr.CheckVersion(&f, e.Version)
-	if e.Name != nil {
-		checkText(&f, "name", *e.Name, true, maxName)
-	}
-	if e.Description != nil {
-		checkText(&f, "description", *e.Description, false, maxDescription)
-	}
-	if e.Strength != nil {
-		checkText(&f, "strength", *e.Strength, true, maxShort)
-	}
-	if e.Form != nil {
-		checkText(&f, "form", *e.Form, true, maxShort)
-	}
-	if e.UnitPrice != nil {
-		checkMoney(&f, "unit_price", *e.UnitPrice)
-	}
-	if e.ReorderLevel != nil {
-		checkReorder(&f, *e.ReorderLevel)
-	}
-	if e.CategoryID != nil && *e.CategoryID <= 0 {
-		f.Add("category_id", apperr.CodeInvalid, "Choose a category.")
-	}
-	if err := f.Err(); err != nil {
+	trimPtrs(e.Name, e.Description, e.Strength, e.Form, e.UnitPrice)
+	if err := e.Validate(); err != nil {
 		return MedicationDetail{}, err
 	}
 	var out MedicationDetail

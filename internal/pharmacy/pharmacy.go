@@ -16,7 +16,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +28,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // Dispensed is what the billing domain needs to charge a dispense: handed to
@@ -60,15 +60,12 @@ func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 // DefaultExpiryWarningDays is the default of settings.ExpiryWarningDays.
 const DefaultExpiryWarningDays = settings.DefaultExpiryWarningDays
 
-// Limits of the inputs.
+// Limits of the inputs; the fields' own limits are their validate tags.
 const (
-	MaxQuantity     = 10_000_000 // units in one movement
-	maxName         = 255
-	maxCategoryName = 100
-	maxShort        = 100 // strength, form, batch number
-	maxUnit         = 50
-	maxDescription  = 2000
-	maxReason       = 500
+	// MaxQuantity is the most units in one movement: the max of the quantity fields' tags,
+	// which a test holds equal to it.
+	MaxQuantity = 10_000_000
+	maxSearch   = 255 // a search text (q)
 	// MaxListLimit caps a page of a list; DefaultListLimit is a page when none is asked.
 	MaxListLimit     = 200
 	DefaultListLimit = 50
@@ -99,48 +96,6 @@ func (s *Service) clinicDay(ctx context.Context, q settings.Querier) (day, error
 	y, m, dd := s.now().In(loc).Date()
 	today := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
 	return day{today: today, warnUntil: today.AddDate(0, 0, n), warnDays: n}, nil
-}
-
-// checkText adds a field error for a bad text: required and empty, too long, or holding
-// control characters.
-func checkText(f *apperr.Fields, field, v string, required bool, max int) {
-	switch {
-	case v == "" && required:
-		f.Add(field, apperr.CodeRequired, "This field is required.")
-	case utf8.RuneCountInString(v) > max:
-		f.Add(field, apperr.CodeTooLong, fmt.Sprintf("At most %d characters.", max))
-	case !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }):
-		f.Add(field, apperr.CodeInvalid, "Control characters are not allowed.")
-	}
-}
-
-var moneyPattern = regexp.MustCompile(`^(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$`)
-
-// checkMoney adds a field error unless v is an amount of money: a decimal string, not
-// negative, at most two decimals, below 10,000,000,000.
-func checkMoney(f *apperr.Fields, field, v string) {
-	switch {
-	case v == "":
-		f.Add(field, apperr.CodeRequired, "Give an amount, e.g. \"12.50\".")
-	case strings.HasPrefix(v, "-"):
-		f.Add(field, apperr.CodeOutOfRange, "An amount cannot be negative.")
-	case regexp.MustCompile(`^[0-9]+\.[0-9]{3,}$`).MatchString(v):
-		f.Add(field, apperr.CodeInvalid, "An amount has at most two decimals.")
-	case !moneyPattern.MatchString(v):
-		f.Add(field, apperr.CodeInvalid, "An amount is written like \"12.50\" (a JSON string, at most two decimals).")
-	}
-}
-
-// checkQuantity adds a field error unless n is a whole number of units from 1 to MaxQuantity.
-func checkQuantity(f *apperr.Fields, field string, n int64) {
-	switch {
-	case n == 0:
-		f.Add(field, apperr.CodeRequired, "Give a quantity of at least 1.")
-	case n < 0:
-		f.Add(field, apperr.CodeOutOfRange, "A quantity cannot be negative.")
-	case n > MaxQuantity:
-		f.Add(field, apperr.CodeOutOfRange, fmt.Sprintf("At most %d units at once.", MaxQuantity))
-	}
 }
 
 // checkLimit validates a page size; 0 means the default.
@@ -232,9 +187,16 @@ type CategoryPage struct {
 }
 
 // CategoryParams creates a category.
+// The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type CategoryParams struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
+	Name        string `json:"name" validate:"required,max=100,text"`
+	Description string `json:"description,omitempty" validate:"max=2000,text"`
+}
+
+// Validate reports every bad field at once.
+func (p CategoryParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // CategoryEdit edits a category made on Version; absent fields stay.
@@ -243,6 +205,25 @@ type CategoryEdit struct {
 	Name        *string `json:"name,omitempty"`
 	Description *string `json:"description,omitempty"`
 	IsActive    *bool   `json:"is_active,omitempty"`
+}
+
+// LimitsFrom says an edit's fields have the limits of CategoryParams' (see validate.Borrower).
+func (CategoryEdit) LimitsFrom() any { return CategoryParams{} }
+
+// Validate reports every bad field at once: the version and each field given.
+func (e CategoryEdit) Validate() error {
+	f := validate.Struct(e)
+	apperr.CheckVersion(&f, e.Version)
+	return f.Err()
+}
+
+// trimPtrs trims the texts given (an edit's nil fields stay nil).
+func trimPtrs(ps ...*string) {
+	for _, p := range ps {
+		if p != nil {
+			*p = strings.TrimSpace(*p)
+		}
+	}
 }
 
 const selectCategory = `
@@ -282,17 +263,10 @@ func (s *Service) Categories(ctx context.Context, includeInactive bool, limit in
 	return page, nil
 }
 
-func (p *CategoryParams) validate() error {
-	p.Name, p.Description = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description)
-	var f apperr.Fields
-	checkText(&f, "name", p.Name, true, maxCategoryName)
-	checkText(&f, "description", p.Description, false, maxDescription)
-	return f.Err()
-}
-
 // CreateCategory adds a category; a taken name is a conflict.
 func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p CategoryParams) (Category, error) {
-	if err := p.validate(); err != nil {
+	p.Name, p.Description = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description)
+	if err := p.Validate(); err != nil {
 		return Category{}, err
 	}
 	var out Category
@@ -311,17 +285,8 @@ func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p Category
 
 // UpdateCategory edits a category; a stale version is a conflict.
 func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, e CategoryEdit) (Category, error) {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, e.Version)
-	if e.Name != nil {
-		*e.Name = strings.TrimSpace(*e.Name)
-		checkText(&f, "name", *e.Name, true, maxCategoryName)
-	}
-	if e.Description != nil {
-		*e.Description = strings.TrimSpace(*e.Description)
-		checkText(&f, "description", *e.Description, false, maxDescription)
-	}
-	if err := f.Err(); err != nil {
+	trimPtrs(e.Name, e.Description)
+	if err := e.Validate(); err != nil {
 		return Category{}, err
 	}
 	var out Category

@@ -5,18 +5,24 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // ReturnParams is medicine a patient brings back from a dispense, and why.
 type ReturnParams struct {
-	Quantity int64  `json:"quantity"`
-	Reason   string `json:"reason"`
+	Quantity int64  `json:"quantity" validate:"required,min=1,max=10000000"`
+	Reason   string `json:"reason" validate:"required,max=500,text"`
+}
+
+// Validate reports every bad field at once.
+func (p ReturnParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // Return puts medicine a patient brought back on the shelf: 'return' movements into the
@@ -25,15 +31,7 @@ type ReturnParams struct {
 // as much. The bill is not changed: a refund is a credit the cashier adds.
 func (s *Service) Return(ctx context.Context, actor db.Actor, dispenseID int64, p ReturnParams) (StockChange, error) {
 	p.Reason = strings.TrimSpace(p.Reason)
-	var f apperr.Fields
-	checkQuantity(&f, "quantity", p.Quantity)
-	switch {
-	case p.Reason == "":
-		f.Add("reason", apperr.CodeRequired, "Say why the medicine comes back (unused, wrong medicine...).")
-	case utf8.RuneCountInString(p.Reason) > 500:
-		f.Add("reason", apperr.CodeTooLong, "At most 500 characters.")
-	}
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return StockChange{}, err
 	}
 	var out StockChange

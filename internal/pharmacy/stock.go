@@ -15,6 +15,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 	"chelal/internal/notify"
+	"chelal/internal/validate"
 )
 
 // Batch is one delivery of a medication.
@@ -254,10 +255,27 @@ func movementsByIDs(ctx context.Context, tx pgx.Tx, ids []int64) ([]Movement, er
 
 // ReceiveParams is a delivery of one batch.
 type ReceiveParams struct {
-	BatchNumber string `json:"batch_number"`
+	BatchNumber string `json:"batch_number" validate:"required,max=100,text"`
 	ExpiryDate  string `json:"expiry_date" doc:"YYYY-MM-DD; not in the past."`
-	Quantity    int64  `json:"quantity"`
-	UnitCost    string `json:"unit_cost" doc:"Money: a decimal string, e.g. \"4.20\"."`
+	Quantity    int64  `json:"quantity" validate:"required,min=1,max=10000000"`
+	UnitCost    string `json:"unit_cost" validate:"money" doc:"Money: a decimal string, e.g. \"4.20\"."`
+}
+
+// Validate reports every bad field at once: the tags' limits, and an expiry date from today
+// (the clinic's) to 20 years ahead.
+func (p ReceiveParams) Validate(today time.Time) error {
+	f := validate.Struct(p)
+	switch exp, err := time.Parse(time.DateOnly, p.ExpiryDate); {
+	case p.ExpiryDate == "":
+		f.Add("expiry_date", apperr.CodeRequired, "Give the batch's expiry date.")
+	case err != nil:
+		f.Add("expiry_date", apperr.CodeInvalid, "The expiry date must be YYYY-MM-DD.")
+	case exp.Before(today):
+		f.Add("expiry_date", apperr.CodeOutOfRange, "This batch has already expired; do not receive it.")
+	case exp.After(today.AddDate(20, 0, 0)):
+		f.Add("expiry_date", apperr.CodeOutOfRange, "An expiry date is at most 20 years ahead.")
+	}
+	return f.Err()
 }
 
 // Receive records a delivered batch and its receive movement.
@@ -269,21 +287,7 @@ func (s *Service) Receive(ctx context.Context, actor db.Actor, medicationID int6
 		if err != nil {
 			return err
 		}
-		var f apperr.Fields
-		checkText(&f, "batch_number", p.BatchNumber, true, maxShort)
-		checkQuantity(&f, "quantity", p.Quantity)
-		checkMoney(&f, "unit_cost", p.UnitCost)
-		switch exp, err := time.Parse(time.DateOnly, p.ExpiryDate); {
-		case p.ExpiryDate == "":
-			f.Add("expiry_date", apperr.CodeRequired, "Give the batch's expiry date.")
-		case err != nil:
-			f.Add("expiry_date", apperr.CodeInvalid, "The expiry date must be YYYY-MM-DD.")
-		case exp.Before(d.today):
-			f.Add("expiry_date", apperr.CodeOutOfRange, "This batch has already expired; do not receive it.")
-		case exp.After(d.today.AddDate(20, 0, 0)):
-			f.Add("expiry_date", apperr.CodeOutOfRange, "An expiry date is at most 20 years ahead.")
-		}
-		if err := f.Err(); err != nil {
+		if err := p.Validate(d.today); err != nil {
 			return err
 		}
 		m, err := lockMedication(ctx, tx, d, medicationID)
@@ -341,26 +345,24 @@ func (s *Service) finish(ctx context.Context, tx pgx.Tx, d day, medicationID int
 // none is given, from the batches first expiring first. A positive change names the batch
 // it is found in.
 type AdjustParams struct {
-	QuantityChange int64  `json:"quantity_change"`
-	Reason         string `json:"reason"`
+	QuantityChange int64  `json:"quantity_change" validate:"required,min=-10000000,max=10000000"`
+	Reason         string `json:"reason" validate:"required,max=500,text"`
 	BatchID        int64  `json:"batch_id,omitempty"`
+}
+
+// Validate reports every bad field at once: the tags' limits, and the batch of stock found.
+func (p AdjustParams) Validate() error {
+	f := validate.Struct(p)
+	if p.QuantityChange > 0 && p.BatchID <= 0 {
+		f.Add("batch_id", apperr.CodeRequired, "Say which batch the stock was found in (new stock is received as a batch).")
+	}
+	return f.Err()
 }
 
 // Adjust writes adjustment movements; the stock never goes below zero (409 insufficient-stock).
 func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64, p AdjustParams) (StockChange, error) {
 	p.Reason = strings.TrimSpace(p.Reason)
-	var f apperr.Fields
-	switch {
-	case p.QuantityChange == 0:
-		f.Add("quantity_change", apperr.CodeRequired, "Give a change other than zero (negative to remove stock).")
-	case p.QuantityChange > MaxQuantity || p.QuantityChange < -MaxQuantity:
-		f.Add("quantity_change", apperr.CodeOutOfRange, fmt.Sprintf("At most %d units at once.", MaxQuantity))
-	}
-	checkText(&f, "reason", p.Reason, true, maxReason)
-	if p.QuantityChange > 0 && p.BatchID <= 0 {
-		f.Add("batch_id", apperr.CodeRequired, "Say which batch the stock was found in (new stock is received as a batch).")
-	}
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return StockChange{}, err
 	}
 	var out StockChange
@@ -440,16 +442,20 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 
 // WriteOffParams writes an expired batch off the shelf.
 type WriteOffParams struct {
-	Reason string `json:"reason,omitempty" doc:"Defaults to \"expired\"."`
+	Reason string `json:"reason,omitempty" validate:"max=500,text" doc:"Defaults to \"expired\"."`
+}
+
+// Validate reports every bad field at once.
+func (p WriteOffParams) Validate() error {
+	f := validate.Struct(p)
+	return f.Err()
 }
 
 // WriteOff removes what is left of an expired batch with an expire movement. A batch still in
 // date is a conflict (adjust it instead).
 func (s *Service) WriteOff(ctx context.Context, actor db.Actor, batchID int64, p WriteOffParams) (StockChange, error) {
 	p.Reason = strings.TrimSpace(p.Reason)
-	var f apperr.Fields
-	checkText(&f, "reason", p.Reason, false, maxReason)
-	if err := f.Err(); err != nil {
+	if err := p.Validate(); err != nil {
 		return StockChange{}, err
 	}
 	if p.Reason == "" {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"chelal/internal/validate"
 )
 
 // JSONSchemaer is implemented by a type that marshals itself (money, dates) to say what its
@@ -347,13 +349,21 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 				return fmt.Errorf("field %s.%s: %w", t, f.Name, err)
 			}
 		}
-		if doc := f.Tag.Get("doc"); doc != "" || f.Tag.Get("enum") != "" {
+		rules, err := validate.Field(t, f)
+		if err != nil {
+			return fmt.Errorf("type %s: %w", t, err)
+		}
+		limits := rules.Schema(derefKind(f.Type))
+		if doc := f.Tag.Get("doc"); doc != "" || f.Tag.Get("enum") != "" || limits != nil {
 			sch = copySchema(sch)
 			if doc != "" {
 				sch["description"] = doc
 			}
 			if enum := f.Tag.Get("enum"); enum != "" {
 				sch["enum"] = strings.Split(enum, ",")
+			}
+			for k, v := range limits { // the input's limits, from the tag its Validate reads
+				sch[k] = v
 			}
 		}
 		props[name] = sch
@@ -362,6 +372,14 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 		}
 	}
 	return nil
+}
+
+// derefKind is the kind of t, or of what t points to.
+func derefKind(t reflect.Type) reflect.Kind {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Kind()
 }
 
 func hasOpt(opts, opt string) bool {

@@ -7,13 +7,13 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/currency"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/validate"
 )
 
 // Defaults of the settings an administrator may change (the readers use these too).
@@ -47,13 +47,13 @@ type Clinic struct {
 // Change is an administrator's change of some settings, made on Version; absent fields stay.
 type Change struct {
 	Version                 int64   `json:"version"`
-	ClinicName              *string `json:"clinic_name,omitempty"`
-	SlotMinutes             *int    `json:"slot_minutes,omitempty"`
+	ClinicName              *string `json:"clinic_name,omitempty" validate:"required,max=200"`
+	SlotMinutes             *int    `json:"slot_minutes,omitempty" validate:"min=5,max=240"`
 	TimeZone                *string `json:"timezone,omitempty"`
 	Currency                *string `json:"currency,omitempty"`
-	TemperatureUnit         *string `json:"temperature_unit,omitempty"`
-	WeightUnit              *string `json:"weight_unit,omitempty"`
-	ExpiryWarningDays       *int    `json:"pharmacy_expiry_warning_days,omitempty"`
+	TemperatureUnit         *string `json:"temperature_unit,omitempty" validate:"required,oneof=C F"`
+	WeightUnit              *string `json:"weight_unit,omitempty" validate:"required,oneof=kg lb"`
+	ExpiryWarningDays       *int    `json:"pharmacy_expiry_warning_days,omitempty" validate:"min=1,max=730"`
 	BillingAutoConsultation *bool   `json:"billing_auto_consultation,omitempty"`
 	BillingConsultationCode *string `json:"billing_consultation_code,omitempty"`
 	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
@@ -101,24 +101,27 @@ func Load(ctx context.Context, q Queryer) (Clinic, error) {
 
 var consultationCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)
 
+// Validate reports every bad field of a change at once (its clinic name trimmed).
+func (ch Change) Validate() error {
+	_, err := ch.check()
+	return err
+}
+
 // check validates a change (every bad field at once) and returns the keys and JSON values to
 // write.
 func (ch Change) check() (map[string]any, error) {
-	var f apperr.Fields
+	if ch.ClinicName != nil {
+		v := strings.TrimSpace(*ch.ClinicName)
+		ch.ClinicName = &v
+	}
+	f := validate.Struct(ch)
 	out := map[string]any{}
 	apperr.CheckVersion(&f, ch.Version)
 	if ch.ClinicName != nil {
-		v := strings.TrimSpace(*ch.ClinicName)
-		switch n := utf8.RuneCountInString(v); {
-		case n == 0:
-			f.Add("clinic_name", apperr.CodeRequired, "Give the clinic's name.")
-		case n > 200:
-			f.Add("clinic_name", apperr.CodeTooLong, "At most 200 characters.")
-		}
-		out[ClinicName] = v
+		out[ClinicName] = *ch.ClinicName
 	}
 	if ch.SlotMinutes != nil {
-		if v := *ch.SlotMinutes; v < 5 || v > 240 || 60%v != 0 && v%60 != 0 && v%15 != 0 {
+		if v := *ch.SlotMinutes; v >= 5 && v <= 240 && 60%v != 0 && v%60 != 0 && v%15 != 0 {
 			f.Add("slot_minutes", apperr.CodeOutOfRange, "A slot is 5 to 240 minutes and fits the hour (5, 10, 15, 20, 30, 45, 60, 90, 120...).")
 		}
 		out[SlotMinutes] = *ch.SlotMinutes
@@ -140,21 +143,12 @@ func (ch Change) check() (map[string]any, error) {
 		out[Currency] = v
 	}
 	if ch.TemperatureUnit != nil {
-		if v := *ch.TemperatureUnit; v != "C" && v != "F" {
-			f.Add("temperature_unit", apperr.CodeInvalid, "Temperature is in C or F.")
-		}
 		out[TemperatureUnit] = *ch.TemperatureUnit
 	}
 	if ch.WeightUnit != nil {
-		if v := *ch.WeightUnit; v != "kg" && v != "lb" {
-			f.Add("weight_unit", apperr.CodeInvalid, "Weight is in kg or lb.")
-		}
 		out[WeightUnit] = *ch.WeightUnit
 	}
 	if ch.ExpiryWarningDays != nil {
-		if v := *ch.ExpiryWarningDays; v < 1 || v > 730 {
-			f.Add("pharmacy_expiry_warning_days", apperr.CodeOutOfRange, "Between 1 and 730 days.")
-		}
 		out[ExpiryWarningDays] = *ch.ExpiryWarningDays
 	}
 	if ch.BillingAutoConsultation != nil {

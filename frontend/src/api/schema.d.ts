@@ -1523,11 +1523,13 @@ export interface components {
             pharmacy_expiry_warning_days?: number | null;
             /** Format: int64 */
             slot_minutes?: number | null;
-            temperature_unit?: string | null;
+            /** @enum {string|null} */
+            temperature_unit?: "C" | "F" | null;
             timezone?: string | null;
             /** Format: int64 */
             version: number;
-            weight_unit?: string | null;
+            /** @enum {string|null} */
+            weight_unit?: "kg" | "lb" | null;
         };
         ChangePasswordParams: {
             current_password: string;
@@ -1569,7 +1571,8 @@ export interface components {
         CreateUserParams: {
             email: string;
             first_name: string;
-            language_preference?: string;
+            /** @enum {string} */
+            language_preference?: "en" | "fr" | "sw";
             last_name: string;
             password: string;
             /** Format: int64 */
@@ -1668,7 +1671,8 @@ export interface components {
             contact_info?: string | null;
             date_of_birth?: string | null;
             first_name?: string | null;
-            gender?: string | null;
+            /** @enum {string|null} */
+            gender?: "male" | "female" | "other" | "unknown" | null;
             known_allergies?: string | null;
             last_name?: string | null;
             /** Format: int64 */
@@ -2255,7 +2259,8 @@ export interface components {
             type: string;
         };
         ProfileParams: {
-            language_preference?: string | null;
+            /** @enum {string|null} */
+            language_preference?: "en" | "fr" | "sw" | null;
             preferences?: {
                 [key: string]: unknown;
             } | null;
@@ -2356,7 +2361,8 @@ export interface components {
             contact_info: string;
             date_of_birth: string;
             first_name: string;
-            gender: string;
+            /** @enum {string} */
+            gender: "male" | "female" | "other" | "unknown";
             known_allergies: string;
             last_name: string;
         };
@@ -2549,7 +2555,8 @@ export interface components {
             email?: string | null;
             first_name?: string | null;
             is_active?: boolean | null;
-            language_preference?: string | null;
+            /** @enum {string|null} */
+            language_preference?: "en" | "fr" | "sw" | null;
             last_name?: string | null;
             /** Format: int64 */
             role_id?: number | null;

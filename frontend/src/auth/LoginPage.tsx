@@ -7,6 +7,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap } from '../api';
+import { limits } from '../api/limits';
 import { problemMessage } from '../forms/errors';
 import { AuthFrame } from './AuthFrame';
 import { signedIn } from './session';
@@ -83,7 +84,7 @@ export function LoginPage() {
               autoFocus
               required
               name="otp"
-              maxLength={32}
+              maxLength={limits.LoginParams.otp.maxLength}
               {...form.getInputProps('otp')}
             />
           )}

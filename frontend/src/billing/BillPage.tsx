@@ -10,6 +10,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
+import { limits } from '../api/limits';
 import type { BillDetail } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
@@ -320,8 +321,8 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
             name="payment_method"
             data-testid="payment-method"
           />
-          {method !== 'cash' && <TextInput label={t('billing.transactionId')} value={txn} onChange={(e) => setTxn(e.currentTarget.value)} maxLength={100} name="transaction_id" />}
-          <TextInput label={t('billing.notes')} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} maxLength={1000} flex={1} />
+          {method !== 'cash' && <TextInput label={t('billing.transactionId')} value={txn} onChange={(e) => setTxn(e.currentTarget.value)} maxLength={limits.PaymentParams.transaction_id.maxLength} name="transaction_id" />}
+          <TextInput label={t('billing.notes')} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} maxLength={limits.PaymentParams.notes.maxLength} flex={1} />
         </Group>
         <Group mt="sm">
           <Button type="submit" loading={busy} data-testid="payment-submit">
@@ -381,7 +382,7 @@ function CreditButton({ bill }: { bill: BillDetail }) {
             {t('billing.creditHint', { balance: formatMoney(bill.balance, i18n.language) })}
           </Text>
           <TextInput label={t('billing.amount')} value={typed} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" data-autofocus />
-          <Textarea label={t('billing.creditReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={500} />
+          <Textarea label={t('billing.creditReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={limits.ItemParams.description.maxLength} />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button onClick={() => void credit()} loading={busy}>
@@ -423,7 +424,7 @@ function CancelButton({ bill }: { bill: BillDetail }) {
       </Button>
       <Modal opened={open} onClose={() => setOpen(false)} title={t('billing.cancelBill')}>
         <Stack>
-          <Textarea label={t('billing.cancelReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={1000} data-autofocus />
+          <Textarea label={t('billing.cancelReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={limits.BillEdit.cancel_reason.maxLength} data-autofocus />
           {error && <Alert color="red">{error}</Alert>}
           <Group justify="flex-end">
             <Button color="red" onClick={() => void cancel()} loading={busy} disabled={!reason.trim()}>

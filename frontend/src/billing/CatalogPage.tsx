@@ -10,6 +10,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api';
+import { limits } from '../api/limits';
 import type { CatalogService } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
@@ -132,8 +133,8 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
     <Modal opened onClose={onClose} title={service ? t('billing.catalog.edit') : t('billing.catalog.add')}>
       <form onSubmit={form.onSubmit(save)} noValidate data-testid="service-form">
         <Stack>
-          <TextInput label={t('billing.catalog.name')} {...form.getInputProps('name')} name="name" maxLength={255} data-autofocus />
-          <TextInput label={t('billing.catalog.code')} {...form.getInputProps('code')} name="code" maxLength={50} />
+          <TextInput label={t('billing.catalog.name')} {...form.getInputProps('name')} name="name" maxLength={limits.ServiceParams.name.maxLength} data-autofocus />
+          <TextInput label={t('billing.catalog.code')} {...form.getInputProps('code')} name="code" maxLength={limits.ServiceParams.code.maxLength} />
           <NativeSelect
             label={t('billing.catalog.category')}
             {...form.getInputProps('category')}
@@ -142,7 +143,7 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
           />
           <TextInput label={t('billing.catalog.price')} {...form.getInputProps('price')} name="price" inputMode="decimal" />
           {service && <Text size="xs" c="dimmed">{t('billing.catalog.priceNote')}</Text>}
-          <TextInput label={t('billing.catalog.description')} {...form.getInputProps('description')} name="description" maxLength={2000} />
+          <TextInput label={t('billing.catalog.description')} {...form.getInputProps('description')} name="description" maxLength={limits.ServiceParams.description.maxLength} />
           <Checkbox label={t('billing.catalog.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} name="is_active" />
           {errors.message && <Alert color="red">{errors.message}</Alert>}
           <Group justify="flex-end">

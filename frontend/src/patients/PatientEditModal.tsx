@@ -9,7 +9,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { api, ApiError, unwrap } from '../api';
-import type { Patient } from '../api/types';
+import type { EditParams, Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
@@ -42,7 +42,7 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
     errors.clear();
     try {
       const changes = changedFields(v, pickFields(base));
-      const p = await unwrap(api.client.PATCH('/api/v1/patients/{id}', { params: { path: { id: patient.id } }, body: { version: v.version, ...changes } }));
+      const p = await unwrap(api.client.PATCH('/api/v1/patients/{id}', { params: { path: { id: patient.id } }, body: { version: v.version, ...(changes as Partial<EditParams>) } }));
       discardDraft();
       qc.setQueryData(patientKey(p.id), p);
       void qc.invalidateQueries({ queryKey: PATIENTS_KEY, predicate: (q) => q.queryKey[1] === 'search' });

@@ -17,6 +17,7 @@ import { usePersistentForm } from '../forms/usePersistentForm';
 import { useServerErrors } from '../forms/useServerErrors';
 import { formatDate, clinicToday } from '../i18n/format';
 import { ageBody, ageProblem, BLANK_AGE, BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation, type AgeValues, type PatientValues } from './fields';
+import type { Gender } from './PatientPicker';
 import { PATIENTS_KEY, useDuplicates } from './queries';
 
 type RegisterValues = PatientValues & AgeValues & { confirm_duplicate: boolean };
@@ -66,7 +67,7 @@ export function PatientRegisterModal() {
     errors.clear();
     try {
       const { birth_date_unknown, age_years, age_months, ...demographics } = values;
-      const body = { ...demographics, ...ageBody({ birth_date_unknown, age_years, age_months }), date_of_birth: birth_date_unknown ? '' : values.date_of_birth };
+      const body = { ...demographics, gender: demographics.gender as Gender, ...ageBody({ birth_date_unknown, age_years, age_months }), date_of_birth: birth_date_unknown ? '' : values.date_of_birth };
       const p = await unwrap(api.client.POST('/api/v1/patients', { body, headers: { 'Idempotency-Key': key } }));
       setKey(newIdempotencyKey());
       discardDraft();

@@ -5,6 +5,7 @@ import type { UseFormReturnType } from '@mantine/form';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { formatDate } from '../i18n/format';
+import { limits } from '../api/limits';
 import type { Patient } from '../api/types';
 import { isIsoDate } from '../appointments/schedule';
 import { GENDERS } from './PatientPicker';
@@ -45,11 +46,11 @@ export const BLANK_PATIENT: PatientValues = {
   known_allergies: '',
 };
 
-/** The server's limits, in characters. */
-export const NAME_MAX = 100;
-export const CONTACT_MAX = 255;
-export const ALLERGIES_MAX = 4000;
-export const MAX_AGE_YEARS = 130;
+/** The server's limits, in characters (and years), from its OpenAPI document. */
+export const NAME_MAX = limits.RegisterParams.first_name.maxLength;
+export const CONTACT_MAX = limits.RegisterParams.contact_info.maxLength;
+export const ALLERGIES_MAX = limits.RegisterParams.known_allergies.maxLength;
+export const MAX_AGE_YEARS = limits.RegisterParams.age_years.maximum;
 
 /**
  * namesFromQuery: a search that found nobody, as the start of a registration: "Amina Wanjiru"

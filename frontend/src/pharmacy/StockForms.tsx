@@ -9,6 +9,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
+import { limits } from '../api/limits';
 import type { InventoryItem, Medication, MedicationCategory, StockBatch } from '../api/types';
 import { useServerErrors } from '../forms/useServerErrors';
 import { invalidatePharmacy, useCategories } from './queries';
@@ -116,7 +117,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
     <Modal opened onClose={onClose} title={medication ? t('pharmacy.editMedication') : t('pharmacy.newMedication')} size="lg">
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="medication-form">
         <Stack>
-          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={255} {...form.getInputProps('name')} />
+          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.MedicationParams.name.maxLength} {...form.getInputProps('name')} />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <NativeSelect
               label={t('pharmacy.category')}
@@ -125,14 +126,14 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
               data={[{ value: '', label: t('pharmacy.chooseCategory'), disabled: true }, ...(categories.data ?? []).map((c) => ({ value: String(c.id), label: c.name }))]}
               {...form.getInputProps('category_id')}
             />
-            <TextInput label={t('pharmacy.strength')} name="strength" required maxLength={100} {...form.getInputProps('strength')} />
-            <TextInput label={t('pharmacy.form')} name="form" required maxLength={100} {...form.getInputProps('form')} />
+            <TextInput label={t('pharmacy.strength')} name="strength" required maxLength={limits.MedicationParams.strength.maxLength} {...form.getInputProps('strength')} />
+            <TextInput label={t('pharmacy.form')} name="form" required maxLength={limits.MedicationParams.form.maxLength} {...form.getInputProps('form')} />
           </SimpleGrid>
           <SimpleGrid cols={2}>
             <TextInput label={t('pharmacy.unitPrice')} name="unit_price" inputMode="decimal" required {...form.getInputProps('unit_price')} />
             <NumberInput label={t('pharmacy.reorderLevel')} name="reorder_level" min={0} allowDecimal={false} allowNegative={false} {...form.getInputProps('reorder_level')} />
           </SimpleGrid>
-          <Textarea label={t('pharmacy.description')} name="description" maxLength={2000} autosize minRows={2} {...form.getInputProps('description')} />
+          <Textarea label={t('pharmacy.description')} name="description" maxLength={limits.MedicationParams.description.maxLength} autosize minRows={2} {...form.getInputProps('description')} />
           <Checkbox label={t('pharmacy.requiresPrescription')} {...form.getInputProps('requires_prescription', { type: 'checkbox' })} />
           {medication && <Checkbox label={t('pharmacy.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} />}
           <ErrorAlert message={errors.message} />
@@ -186,7 +187,7 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
     <Modal opened onClose={onClose} title={t('pharmacy.receiveTitle', { name: `${medication.name} ${medication.strength}` })}>
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="receive-form">
         <Stack>
-          <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={100} {...form.getInputProps('batch_number')} />
+          <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={limits.ReceiveParams.batch_number.maxLength} {...form.getInputProps('batch_number')} />
           <TextInput label={t('pharmacy.expiryDate')} name="expiry_date" type="date" min={today} required {...form.getInputProps('expiry_date')} />
           <SimpleGrid cols={2}>
             <NumberInput label={t('pharmacy.quantityLabel')} name="quantity" min={1} allowDecimal={false} allowNegative={false} required {...form.getInputProps('quantity')} />
@@ -259,7 +260,7 @@ export function AdjustModal({ medication, batches, onClose }: { medication: Medi
             ]}
             {...form.getInputProps('batch_id')}
           />
-          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={500} {...form.getInputProps('reason')} />
+          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.AdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="adjust-submit" />
         </Stack>
@@ -318,7 +319,7 @@ export function ReturnModal({ medication, dispenseId, remaining, onClose }: { me
             data-autofocus
             {...form.getInputProps('quantity')}
           />
-          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={500} {...form.getInputProps('reason')} />
+          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.ReturnParams.reason.maxLength} {...form.getInputProps('reason')} />
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="return-submit" label={t('pharmacy.returnSubmit')} />
         </Stack>
@@ -361,8 +362,8 @@ export function CategoryModal({ category, onClose }: { category?: MedicationCate
     <Modal opened onClose={onClose} title={category ? t('pharmacy.editCategory') : t('pharmacy.newCategory')}>
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="category-form">
         <Stack>
-          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={100} {...form.getInputProps('name')} />
-          <Textarea label={t('pharmacy.description')} name="description" maxLength={2000} {...form.getInputProps('description')} />
+          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.CategoryParams.name.maxLength} {...form.getInputProps('name')} />
+          <Textarea label={t('pharmacy.description')} name="description" maxLength={limits.CategoryParams.description.maxLength} {...form.getInputProps('description')} />
           {category && <Checkbox label={t('pharmacy.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} />}
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="category-submit" />
@@ -406,9 +407,9 @@ export function InventoryModal({ item, onClose }: { item?: InventoryItem; onClos
     <Modal opened onClose={onClose} title={item ? t('pharmacy.editSupply') : t('pharmacy.newSupply')}>
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="supply-form">
         <Stack>
-          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={255} {...form.getInputProps('name')} />
-          <TextInput label={t('pharmacy.unit')} name="unit" required maxLength={50} {...form.getInputProps('unit')} />
-          <Textarea label={t('pharmacy.description')} name="description" maxLength={2000} {...form.getInputProps('description')} />
+          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.InventoryParams.name.maxLength} {...form.getInputProps('name')} />
+          <TextInput label={t('pharmacy.unit')} name="unit" required maxLength={limits.InventoryParams.unit.maxLength} {...form.getInputProps('unit')} />
+          <Textarea label={t('pharmacy.description')} name="description" maxLength={limits.InventoryParams.description.maxLength} {...form.getInputProps('description')} />
           {item && <Checkbox label={t('pharmacy.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} />}
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="supply-submit" />
@@ -462,7 +463,7 @@ export function InventoryAdjustModal({ item, onClose }: { item: InventoryItem; o
             data-autofocus
             {...form.getInputProps('quantity_change')}
           />
-          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={500} {...form.getInputProps('reason')} />
+          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.InventoryAdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
           <ErrorAlert message={errors.message} />
           <FormButtons busy={busy} onClose={onClose} testId="supply-adjust-submit" />
         </Stack>

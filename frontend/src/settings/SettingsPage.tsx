@@ -30,6 +30,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiError, api, unwrap } from '../api';
+import { limits } from '../api/limits';
 import type { ClinicSettings } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
@@ -223,7 +224,7 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
 
         <Fieldset legend={t('settings.sections.clinic')} data-testid="settings-clinic">
           <Stack>
-            <TextInput label={label('clinic_name')} description={t('settings.clinicNameHint')} required name="clinic_name" maxLength={200} {...form.getInputProps('clinic_name')} />
+            <TextInput label={label('clinic_name')} description={t('settings.clinicNameHint')} required name="clinic_name" maxLength={limits.Change.clinic_name.maxLength} {...form.getInputProps('clinic_name')} />
             <TextInput
               label={t('settings.mrnPrefix')}
               description={t('settings.mrnPrefixHint')}

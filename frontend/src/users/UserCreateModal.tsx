@@ -24,7 +24,7 @@ export function UserCreateModal() {
   const { form, restored, discardDraft } = usePersistentForm({
     id: 'user-create',
     owner: me.id,
-    initialValues: { first_name: '', last_name: '', username: '', email: '', role_id: '', language_preference: currentLanguage() as string, password: '' },
+    initialValues: { first_name: '', last_name: '', username: '', email: '', role_id: '', language_preference: currentLanguage(), password: '' },
     validate: {
       first_name: (v) => (v.trim() ? null : t('validation.required')),
       last_name: (v) => (v.trim() ? null : t('validation.required')),

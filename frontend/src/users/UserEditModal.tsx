@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
 import { api, unwrap } from '../api';
 import type { UpdateUserParams, User } from '../api/types';
+import type { Language } from '../i18n/languages';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { problemMessage } from '../forms/errors';
@@ -76,7 +77,7 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
     if (v.last_name !== initial.last_name) body.last_name = v.last_name.trim();
     if (v.email !== initial.email) body.email = v.email.trim();
     if (v.role_id !== initial.role_id && v.role_id) body.role_id = Number(v.role_id);
-    if (v.language_preference !== initial.language_preference) body.language_preference = v.language_preference;
+    if (v.language_preference !== initial.language_preference) body.language_preference = v.language_preference as Language;
     if (v.is_active !== initial.is_active) body.is_active = v.is_active;
     if (Object.keys(body).length === 1) {
       discardDraft();
