@@ -1,6 +1,11 @@
 package server
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
 
 // none is the In of a route without a request body, and the Out of one without an answer body.
 type none struct{}
@@ -33,4 +38,18 @@ func handle[In, Out any](s *server, fn func(r *http.Request, in In) (Out, error)
 			s.writeJSON(w, r, status, out)
 		}
 	}
+}
+
+// writeJSON sends v as application/json with status. v is encoded before anything is written,
+// so a value that cannot be encoded becomes a 500 problem rather than half an answer.
+func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("encode %T: %w", v, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
 }

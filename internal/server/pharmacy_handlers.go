@@ -3,29 +3,8 @@ package server
 import (
 	"net/http"
 
-	"chelal/internal/apperr"
 	"chelal/internal/pharmacy"
 )
-
-// queryBool reads an optional boolean query parameter: true/false (or 1/0).
-func queryBool(r *http.Request, name string) (bool, error) {
-	switch r.URL.Query().Get(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be true or false."})
-}
-
-// pageQuery reads limit and cursor (the domain checks their values).
-func pageQuery(r *http.Request) (int, string, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return 0, "", err
-	}
-	return int(limit), r.URL.Query().Get("cursor"), nil
-}
 
 // inactiveParam is the include_inactive query parameter of the catalog lists.
 var inactiveParam = param{name: "include_inactive", typ: "boolean", doc: "also deactivated rows"}
