@@ -39,16 +39,6 @@ func (b backupFlags) passphrase(env Env) (string, error) {
 	return env.Getenv("CHELAL_BACKUP_PASSPHRASE"), nil
 }
 
-func latestSchema(ctx context.Context, d *db.DB) (uint, error) {
-	mg, err := db.NewMigrator(d.DSN(), nil)
-	if err != nil {
-		return 0, err
-	}
-	defer mg.Close()
-	st, err := mg.Status(ctx)
-	return st.Latest, err
-}
-
 // backupRun is what backup, verify-backup and restore share once their arguments are read:
 // the open database, the passphrase, the newest schema this Chelal knows.
 type backupRun struct {
@@ -92,7 +82,7 @@ func startBackupRun(ctx context.Context, env Env, name string, args []string, wa
 	if r.d, r.dataDir, err = openDB(ctx, env, b.common, r.log, migrate); err != nil {
 		return nil, err
 	}
-	if r.latest, err = latestSchema(ctx, r.d); err != nil {
+	if r.latest, err = backup.LatestSchema(ctx, r.d); err != nil {
 		return nil, errors.Join(err, r.d.Close())
 	}
 	return r, nil

@@ -331,7 +331,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		HostNames:    hostNames,
 	})}
 	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
-		latest, err := latestSchema(ctx, d)
+		latest, err := backup.LatestSchema(ctx, d)
 		if err != nil {
 			return core{}, err
 		}

@@ -4,10 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"chelal/internal/apperr"
@@ -80,11 +77,11 @@ func (s *server) createBackup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.ErrUnavailable, "No backup folder is configured on this server."))
 		return
 	}
-	if !s.backupMu.TryLock() {
+	if !s.jobs.TryBegin() {
 		s.writeError(w, r, apperr.New(apperr.ErrConflict, "A backup is already running; wait for it to finish.").WithCode("backup-running"))
 		return
 	}
-	defer s.backupMu.Unlock()
+	defer s.jobs.Done()
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Hour))
 	dir := s.backups.dir()
 	info, err := backup.CreateVerified(r.Context(), s.db, dir,
@@ -144,14 +141,11 @@ func (s *server) folderInfo(r *http.Request) (backupFolder, error) {
 	if s.backups.Folder != nil {
 		out.FixedBy = s.backups.Folder.FixedBy()
 	}
-	var wal string
-	if err := s.db.Pool.QueryRow(r.Context(), `SELECT coalesce(current_setting('basic_archive.archive_directory', true), '')`).Scan(&wal); err != nil {
+	var err error
+	if out.ArchiveDir, err = backup.ArchiveFolder(r.Context(), s.db); err != nil || out.ArchiveDir == "" {
 		return out, err
 	}
-	if wal != "" {
-		out.ArchiveDir = filepath.Dir(wal)
-		out.RestartNeeded = filepath.Clean(out.ArchiveDir) != filepath.Clean(out.Dir)
-	}
+	out.RestartNeeded = filepath.Clean(out.ArchiveDir) != filepath.Clean(out.Dir)
 	return out, nil
 }
 
@@ -170,47 +164,6 @@ func (s *server) setBackupFolder(r *http.Request, in backupFolderParams) (backup
 	return s.folderInfo(r)
 }
 
-// restoreJob is the one restore an administrator may run from the UI at a time: its progress,
-// then its outcome. A successful restore makes Chelal restart on the restored database.
-type restoreJob struct {
-	mu sync.Mutex
-	st RestoreStatus
-}
-
-// RestoreStatus is a restore's progress and outcome.
-type RestoreStatus struct {
-	State       string     `json:"state" enum:"idle,running,done,failed"`
-	File        string     `json:"file,omitempty"`
-	Table       string     `json:"table,omitempty"`
-	TablesDone  int        `json:"tables_done"`
-	TablesTotal int        `json:"tables_total"`
-	Rows        int64      `json:"rows"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
-	Error       string     `json:"error,omitempty"`
-	Database    string     `json:"database,omitempty"`
-	Previous    string     `json:"previous,omitempty"`
-	// Restarting: Chelal is restarting on the restored database; every session ends (the
-	// restored database has its own), so the UI waits for /health and asks to log in again.
-	Restarting bool `json:"restarting"`
-}
-
-func (j *restoreJob) status() RestoreStatus {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	st := j.st
-	if st.State == "" {
-		st.State = "idle"
-	}
-	return st
-}
-
-func (j *restoreJob) update(f func(*RestoreStatus)) {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	f(&j.st)
-}
-
 // restoreParams names the backup to restore: a file of the backup folder, or the full path of
 // one elsewhere (a USB drive, chosen with the desktop's dialog).
 type restoreParams struct {
@@ -218,84 +171,12 @@ type restoreParams struct {
 	Passphrase string `json:"passphrase,omitempty"`
 }
 
-func (s *server) getRestore(r *http.Request, _ none) (RestoreStatus, error) {
-	return s.restore.status(), nil
+func (s *server) getRestore(r *http.Request, _ none) (backup.RestoreStatus, error) {
+	return s.jobs.RestoreStatus(), nil
 }
 
-// startRestore checks the request, then restores in the background; GET follows it.
-func (s *server) startRestore(r *http.Request, in restoreParams) (RestoreStatus, error) {
-	if s.db == nil || s.db.Embedded() == nil {
-		return RestoreStatus{}, apperr.New(apperr.ErrConflict, "This server uses an external PostgreSQL: restore it with `chelal restore` and DATABASE_URL.").WithCode("restore-unavailable")
-	}
-	file := strings.TrimSpace(in.File)
-	var fe apperr.Fields
-	switch {
-	case file == "":
-		fe.Add("file", apperr.CodeRequired, "Choose the backup to restore.")
-	case len(file) > 1000:
-		fe.Add("file", apperr.CodeTooLong, "The path is too long.")
-	case !strings.HasSuffix(file, backup.Extension):
-		fe.Add("file", apperr.CodeInvalid, "This is not a Chelal backup (its name ends in "+backup.Extension+").")
-	}
-	if err := fe.Err(); err != nil {
-		return RestoreStatus{}, err
-	}
-	if !filepath.IsAbs(file) {
-		if filepath.Base(file) != file || s.backups.dir() == "" {
-			return RestoreStatus{}, apperr.Invalid(apperr.FieldError{Field: "file", Code: apperr.CodeInvalid, Message: "Give a backup of the backup folder, or a full path."})
-		}
-		file = filepath.Join(s.backups.dir(), file)
-	}
-	if st, err := os.Stat(file); err != nil || !st.Mode().IsRegular() {
-		return RestoreStatus{}, apperr.Invalid(apperr.FieldError{Field: "file", Code: apperr.CodeInvalid, Message: "There is no such backup file."})
-	}
-	// A wrong passphrase or a damaged file is told at once, before anything starts.
-	h, err := backup.ReadHeader(file, in.Passphrase)
-	if err != nil {
-		return RestoreStatus{}, apperr.Invalid(apperr.FieldError{Field: "file", Code: apperr.CodeInvalid, Message: "This backup cannot be used: " + err.Error()})
-	}
-	if !s.backupMu.TryLock() {
-		return RestoreStatus{}, apperr.New(apperr.ErrConflict, "A backup or a restore is already running; wait for it to finish.").WithCode("backup-running")
-	}
-	now := time.Now().UTC()
-	s.restore.update(func(st *RestoreStatus) {
-		*st = RestoreStatus{State: "running", File: file, StartedAt: &now}
-	})
-	s.log.Info("restore started from the UI", "file", file, "written", h.CreatedAt, "by", actorOf(r).UserID)
-	go s.runRestore(file, in.Passphrase)
-	return s.restore.status(), nil
-}
-
-func (s *server) runRestore(file, passphrase string) {
-	defer s.backupMu.Unlock()
-	ctx := context.Background()
-	latest := uint(0)
-	if mg, err := db.NewMigrator(s.db.DSN(), nil); err == nil {
-		if st, err := mg.Status(ctx); err == nil {
-			latest = st.Latest
-		}
-		_ = mg.Close()
-	}
-	res, err := backup.RestoreEmbedded(ctx, s.db, file, backup.RestoreOptions{Passphrase: passphrase, LatestSchema: latest, Log: s.log, DataDir: s.backups.DataDir,
-		Progress: func(table string, rows int64, done, total int) {
-			s.restore.update(func(st *RestoreStatus) {
-				st.Table, st.TablesDone, st.TablesTotal = table, done, total
-				st.Rows += rows
-			})
-		}})
-	now := time.Now().UTC()
-	if err != nil {
-		s.log.Error("restore from the UI failed", "file", file, "err", err)
-		s.restore.update(func(st *RestoreStatus) { st.State, st.Error, st.FinishedAt = "failed", err.Error(), &now })
-		return
-	}
-	s.log.Info("restore from the UI done", "file", file, "database", res.Database, "previous", res.Previous, "key_kept_as", res.KeyKeptAs)
-	s.restore.update(func(st *RestoreStatus) {
-		st.State, st.FinishedAt, st.Database, st.Previous = "done", &now, res.Database, res.Previous
-		st.Restarting = s.afterRestore != nil
-	})
-	if s.afterRestore != nil {
-		// A moment for the UI to read the outcome, then Chelal restarts on the new database.
-		time.AfterFunc(2*time.Second, s.afterRestore)
-	}
+// startRestore starts the restore in the background; GET follows it.
+func (s *server) startRestore(r *http.Request, in restoreParams) (backup.RestoreStatus, error) {
+	return s.jobs.StartRestore(s.db, backup.RestoreRequest{File: in.File, Passphrase: in.Passphrase, Folder: s.backups.dir(),
+		DataDir: s.backups.DataDir, Log: s.log.With("by", actorOf(r).UserID), After: s.afterRestore})
 }

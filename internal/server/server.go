@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -89,8 +88,7 @@ type server struct {
 	auth         *auth.Service
 	patients     *patients.Service
 	backups      BackupConfig
-	backupMu     sync.Mutex // one backup or restore at a time
-	restore      restoreJob
+	jobs         backup.Jobs // one backup or restore at a time; the restore from the UI
 	afterRestore func()
 	appointments *appointments.Service
 	pharmacy     *pharmacy.Service
