@@ -22,11 +22,8 @@ import (
 	"time"
 
 	"chelal/frontend"
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
-	"chelal/internal/billing"
-	"chelal/internal/clinical"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
@@ -309,27 +306,19 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		return core{}, err
 	}
 	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk, DataDir: dataDir}
-	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
-	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
 	hostNames, err := config.HostNames(env.Getenv("CHELAL_HOST_NAMES"))
 	if err != nil {
 		return core{}, fmt.Errorf("CHELAL_HOST_NAMES: %w", err)
 	}
-	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
-		DB:           d,
-		Auth:         authSvc,
-		Patients:     patients.NewService(d),
-		Appointments: appointments.NewService(d),
-		Clinical:     clinicalSvc,
-		Pharmacy:     pharmacySvc,
-		Billing:      billingSvc,
+	deps, h := server.Wire(d, authSvc, server.Deps{
 		Backups:      backups,
 		AfterRestore: afterRestore,
 		Frontend:     frontend.Dist(),
 		Log:          log,
 		Version:      env.Version,
 		HostNames:    hostNames,
-	})}
+	})
+	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
 	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
 		latest, err := backup.LatestSchema(ctx, d)
 		if err != nil {

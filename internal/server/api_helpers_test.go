@@ -11,11 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
-	"chelal/internal/patients"
 )
 
 // testPassword satisfies the password policy; every test user has it.
@@ -30,38 +28,67 @@ type api struct {
 	roles map[string]int64
 }
 
-// newAPI builds the API with cheap password hashing (the real parameters are tested in
-// internal/auth; here they would only slow the scenarios down).
+// newAPI builds the API as Chelal does (Wire), with cheap password hashing (the real
+// parameters are tested in internal/auth; here they would only slow the scenarios down).
 func newAPI(t *testing.T, cfg auth.Config) *api {
 	t.Helper()
 	d := dbtest.New(t)
+	a := &api{t: t, db: d, auth: testAuth(t, d, cfg), roles: roleIDs(t, d)}
+	a.wire(Deps{})
+	return a
+}
+
+// wire rebuilds the API over the same database and auth service with deps (a backup folder,
+// say); unexpected errors (500s) are logged into the test's output unless deps has a log.
+func (a *api) wire(deps Deps) {
+	a.t.Helper()
+	if deps.Log == nil {
+		deps.Log = errorLog(a.t)
+	}
+	_, a.h = Wire(a.db, a.auth, deps)
+}
+
+// testAuth is the auth service of the API tests: a fixed key and cheap password hashing; its
+// profile images go to a temporary folder unless cfg names one.
+func testAuth(tb testing.TB, d *db.DB, cfg auth.Config) *auth.Service {
+	tb.Helper()
 	box, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	if cfg.ProfileImageDir == "" {
-		cfg.ProfileImageDir = t.TempDir()
+		cfg.ProfileImageDir = tb.TempDir()
 	}
 	hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
-	svc := auth.NewService(d, hasher, box, cfg)
-	a := &api{t: t, db: d, auth: svc, roles: map[string]int64{}}
-	// Unexpected errors (500s) are logged into the test's output.
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-	a.h = New(Deps{Log: log, DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d)})
+	return auth.NewService(d, hasher, box, cfg)
+}
+
+// roleIDs maps each role's name to its id.
+func roleIDs(tb testing.TB, d *db.DB) map[string]int64 {
+	tb.Helper()
 	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer rows.Close()
+	ids := map[string]int64{}
 	for rows.Next() {
 		var name string
 		var id int64
 		if err := rows.Scan(&name, &id); err != nil {
-			t.Fatal(err)
+			tb.Fatal(err)
 		}
-		a.roles[name] = id
+		ids[name] = id
 	}
-	return a
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return ids
+}
+
+// errorLog sends a test's error logs (the causes of 500s) to its output.
+func errorLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
 }
 
 // testWriter sends log lines to the test's output.

@@ -8,18 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
-	"chelal/internal/patients"
 )
 
 func TestBackupsThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Patients: patients.NewService(a.db), Appointments: appointments.NewService(a.db),
-		Backups: BackupConfig{Dir: dir, Passphrase: "clinic passphrase"}})
+	a.wire(Deps{Backups: BackupConfig{Dir: dir, Passphrase: "clinic passphrase"}})
 	a.newUser("boss", auth.RoleAdmin)
 	a.newUser("doc", auth.RoleDoctor)
 	admin := a.login("boss", "10.0.0.1")
@@ -46,7 +43,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	data := t.TempDir()
 	folder := backup.LoadFolder(data, "")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: folder}})
+	a.wire(Deps{Backups: BackupConfig{Folder: folder}})
 	a.newUser("boss", auth.RoleAdmin)
 	admin := a.login("boss", "10.0.0.1")
 	got := expect(t, admin.do("GET", "/api/v1/backups/folder", nil), 200)
@@ -88,7 +85,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	expect(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb}, CSRFHeader, ""), 403)
 
 	fixed := backup.LoadFolder(data, "/srv/backups")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: fixed}})
+	a.wire(Deps{Backups: BackupConfig{Folder: fixed}})
 	admin = a.login("boss", "10.0.0.1")
 	if problemType(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb})) != "backup-folder-fixed" {
 		t.Error("a folder fixed by CHELAL_BACKUP_DIR moved")
@@ -116,7 +113,7 @@ func TestDisksAndLeftoversThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
+	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
 	a.newUser("boss", auth.RoleAdmin)
 	a.newUser("doc", auth.RoleDoctor)
 	admin := a.login("boss", "10.0.0.1")
@@ -156,7 +153,7 @@ func TestFailingManualBackup(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	usb := filepath.Join(t.TempDir(), "usb")
 	dir := filepath.Join(usb, "chelal-backups")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
+	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
 	a.newUser("boss", auth.RoleAdmin)
 	admin := a.login("boss", "10.0.0.1")
 	w := admin.do("POST", "/api/v1/backups", nil)
