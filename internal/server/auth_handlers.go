@@ -86,9 +86,6 @@ func (s *server) me(r *http.Request, _ none) (sessionInfo, error) {
 }
 
 func (s *server) updateMe(r *http.Request, in auth.ProfileParams) (userEnvelope, error) {
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return userEnvelope{}, err
-	}
 	p := principalOf(r.Context())
 	return userAnswer(s.auth.UpdateProfile(r.Context(), p.Actor(ClientIP(r)), p.User.ID, in))
 }

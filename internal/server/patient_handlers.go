@@ -8,19 +8,13 @@ import (
 )
 
 func (s *server) getPatient(r *http.Request, _ none) (patients.Patient, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Patient{}, err
-	}
-	return s.patients.Open(r.Context(), actorOf(r), id)
+	return s.patients.Open(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) searchPatients(r *http.Request, _ none) (patients.SearchResult, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return patients.SearchResult{}, err
-	}
-	return s.patients.Search(r.Context(), r.URL.Query().Get("q"), int(limit))
+	q := queryOf(r)
+	limit := int(q.Int("limit"))
+	return answer(q, func() (patients.SearchResult, error) { return s.patients.Search(r.Context(), q.Str("q"), limit) })
 }
 
 func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (patients.Patient, error) {
@@ -28,14 +22,7 @@ func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (pat
 }
 
 func (s *server) updatePatient(r *http.Request, in patients.EditParams) (patients.Patient, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Patient{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return patients.Patient{}, err
-	}
-	return s.patients.Update(r.Context(), actorOf(r), id, in)
+	return s.patients.Update(r.Context(), actorOf(r), routeID(r), in)
 }
 
 type patientList struct {
@@ -66,10 +53,7 @@ var timelineKinds = []struct {
 }
 
 func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Timeline{}, err
-	}
+	id := routeID(r)
 	p := principalOf(r.Context())
 	var kinds []string
 	for _, k := range timelineKinds {

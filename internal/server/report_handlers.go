@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"net/http"
-	"strconv"
 
 	"chelal/internal/billing"
 )
@@ -24,10 +23,5 @@ func (s *server) dailyReportCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="daily-report-`+rep.Date+`.csv"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	writeDocument(w, "text/csv; charset=utf-8", `attachment; filename="daily-report-`+rep.Date+`.csv"`, buf.Bytes())
 }

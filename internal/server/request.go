@@ -137,6 +137,47 @@ func withArticle(noun string) string {
 	return "a " + noun
 }
 
+// readRequest reads what every JSON route reads the same way, in this order, before its
+// handler runs: the body into in (unless In is none; see decodeJSON), the path's {id} (see
+// pathID; the handler then reads it with routeID), and, for a body with a version (an edit),
+// the If-Match header's version into it (see useIfMatch).
+func readRequest[In any](r *http.Request, in *In) error {
+	if _, noBody := any(*in).(none); !noBody {
+		if err := decodeJSON(r, in); err != nil {
+			return err
+		}
+	}
+	if r.PathValue("id") != "" {
+		if _, err := pathID(r); err != nil {
+			return err
+		}
+	}
+	if v := versionOf(in); v != nil {
+		return useIfMatch(r, v)
+	}
+	return nil
+}
+
+// versionOf is the Version field of a request body that has one (the record's version an edit
+// was made from), or nil.
+func versionOf(in any) *int64 {
+	v := reflect.ValueOf(in).Elem()
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	f := v.FieldByName("Version")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[int64]() {
+		return nil
+	}
+	return f.Addr().Interface().(*int64)
+}
+
+// routeID is the {id} of a JSON route, which readRequest has checked.
+func routeID(r *http.Request) int64 {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return id
+}
+
 // pathID reads the {id} of a route; a malformed id, or one past the id columns' range (no
 // row has it), answers 404 like an unknown one.
 func pathID(r *http.Request) (int64, error) {
@@ -177,6 +218,56 @@ func queryInt(r *http.Request, name string) (int64, error) {
 		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeOutOfRange, Message: name + ": " + intRangeMessage})
 	}
 	return n, nil
+}
+
+// query reads a list's query parameters for its handler: each reader returns the value (the
+// zero value when absent) and keeps the first bad parameter's error, which answer returns
+// instead of calling the domain (the readers after it answer zero values).
+type query struct {
+	r   *http.Request
+	err error
+}
+
+func queryOf(r *http.Request) *query { return &query{r: r} }
+
+// Str is a text parameter as given (the domain checks it).
+func (q *query) Str(name string) string { return q.r.URL.Query().Get(name) }
+
+// Int is an integer parameter (see queryInt).
+func (q *query) Int(name string) int64 {
+	if q.err != nil {
+		return 0
+	}
+	v, err := queryInt(q.r, name)
+	q.err = err
+	return v
+}
+
+// Bool is a boolean parameter: true/false (or 1/0).
+func (q *query) Bool(name string) bool {
+	if q.err != nil {
+		return false
+	}
+	switch q.Str(name) {
+	case "", "false", "0":
+		return false
+	case "true", "1":
+		return true
+	}
+	q.err = apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be true or false."})
+	return false
+}
+
+// Page is a list's limit and cursor (the domain checks their values).
+func (q *query) Page() (int, string) { return int(q.Int("limit")), q.Str("cursor") }
+
+// answer calls the domain with the parameters read, or returns the first bad one's error.
+func answer[Out any](q *query, call func() (Out, error)) (Out, error) {
+	if q.err != nil {
+		var zero Out
+		return zero, q.err
+	}
+	return call()
 }
 
 // actorOf is the author of a request's changes: its user (when logged in) and client IP.
@@ -252,24 +343,4 @@ func parseTimeParamIn(v string, endOfDay bool, loc *time.Location) (time.Time, e
 		d = d.AddDate(0, 0, 1)
 	}
 	return d, nil
-}
-
-// queryBool reads an optional boolean query parameter: true/false (or 1/0).
-func queryBool(r *http.Request, name string) (bool, error) {
-	switch r.URL.Query().Get(name) {
-	case "", "false", "0":
-		return false, nil
-	case "true", "1":
-		return true, nil
-	}
-	return false, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be true or false."})
-}
-
-// pageQuery reads limit and cursor (the domain checks their values).
-func pageQuery(r *http.Request) (int, string, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return 0, "", err
-	}
-	return int(limit), r.URL.Query().Get("cursor"), nil
 }

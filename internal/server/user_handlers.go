@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"chelal/internal/auth"
 )
@@ -23,11 +22,7 @@ func (s *server) getProfileImage(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(data)
+	writeDocument(w, ct, "", data)
 }
 
 func (s *server) listRoles(r *http.Request, _ none) (rolesList, error) {
@@ -36,11 +31,9 @@ func (s *server) listRoles(r *http.Request, _ none) (rolesList, error) {
 }
 
 func (s *server) listUsers(r *http.Request, _ none) (auth.UserPage, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return auth.UserPage{}, err
-	}
-	return s.auth.ListUsers(r.Context(), int(limit), r.URL.Query().Get("cursor"))
+	q := queryOf(r)
+	limit, cursor := q.Page()
+	return answer(q, func() (auth.UserPage, error) { return s.auth.ListUsers(r.Context(), limit, cursor) })
 }
 
 func (s *server) createUser(r *http.Request, in auth.CreateUserParams) (userEnvelope, error) {
@@ -48,30 +41,15 @@ func (s *server) createUser(r *http.Request, in auth.CreateUserParams) (userEnve
 }
 
 func (s *server) getUser(r *http.Request, _ none) (userEnvelope, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return userEnvelope{}, err
-	}
-	return userAnswer(s.auth.GetUser(r.Context(), id))
+	return userAnswer(s.auth.GetUser(r.Context(), routeID(r)))
 }
 
 func (s *server) updateUser(r *http.Request, in auth.UpdateUserParams) (userEnvelope, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return userEnvelope{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return userEnvelope{}, err
-	}
-	return userAnswer(s.auth.UpdateUser(r.Context(), actorOf(r), id, in))
+	return userAnswer(s.auth.UpdateUser(r.Context(), actorOf(r), routeID(r), in))
 }
 
 func (s *server) resetUserTwoFactor(r *http.Request, _ none) (userEnvelope, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return userEnvelope{}, err
-	}
-	return userAnswer(s.auth.ResetTwoFactor(r.Context(), actorOf(r), id))
+	return userAnswer(s.auth.ResetTwoFactor(r.Context(), actorOf(r), routeID(r)))
 }
 
 type loginThrottles struct {
