@@ -112,6 +112,13 @@ func (a *api) newUser(username, role string) int64 {
 	return u.ID
 }
 
+// signedIn creates a user of role and logs them in from ip.
+func (a *api) signedIn(username, role, ip string) *client {
+	a.t.Helper()
+	a.newUser(username, role)
+	return a.login(username, ip)
+}
+
 // client is one browser: its session cookie, CSRF token and address.
 type client struct {
 	a      *api
@@ -226,6 +233,19 @@ func expect(t *testing.T, w *httptest.ResponseRecorder, status int) map[string]a
 		t.Fatalf("body is not JSON: %v: %s", err, w.Body)
 	}
 	return m
+}
+
+// hasFieldError says whether a problem answer's errors name field, with code (any code when
+// code is "").
+func hasFieldError(m map[string]any, field, code string) bool {
+	errs, _ := m["errors"].([]any)
+	for _, e := range errs {
+		e, _ := e.(map[string]any)
+		if e["field"] == field && (code == "" || e["code"] == code) {
+			return true
+		}
+	}
+	return false
 }
 
 // problemType returns the last segment of a problem answer's type.

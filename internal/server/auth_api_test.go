@@ -35,12 +35,8 @@ func TestSetupOnlyOnce(t *testing.T) {
 	// Bad input changes nothing: every bad field is reported at once.
 	bad := map[string]any{"clinic_name": "", "username": "ad min", "email": "nope", "password": "short"}
 	p := expect(t, anon.do("POST", "/api/v1/setup", bad), 422)
-	fields := map[string]bool{}
-	for _, e := range p["errors"].([]any) {
-		fields[e.(map[string]any)["field"].(string)] = true
-	}
 	for _, f := range []string{"clinic_name", "username", "email", "password"} {
-		if !fields[f] {
+		if !hasFieldError(p, f, "") {
 			t.Errorf("setup with a bad %s: not reported in %v", f, p["errors"])
 		}
 	}
@@ -81,8 +77,7 @@ func TestSetupOnlyOnce(t *testing.T) {
 func TestPasswordRules(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	for _, tc := range []struct {
 		password, code string
 	}{
@@ -95,12 +90,7 @@ func TestPasswordRules(t *testing.T) {
 		w := admin.do("POST", "/api/v1/users", map[string]any{"username": "dora-the-explorer", "email": "d@clinic.test",
 			"password": tc.password, "role_id": a.roles["nurse"]})
 		p := expect(t, w, 422)
-		found := false
-		for _, e := range p["errors"].([]any) {
-			e := e.(map[string]any)
-			found = found || e["field"] == "password" && e["code"] == tc.code
-		}
-		if !found {
+		if !hasFieldError(p, "password", tc.code) {
 			t.Errorf("password %q: errors %v, want password/%s", tc.password, p["errors"], tc.code)
 		}
 	}
@@ -119,8 +109,7 @@ func TestPasswordRules(t *testing.T) {
 func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("nurse1", auth.RoleNurse)
-	here := a.login("nurse1", "10.0.0.1")
+	here := a.signedIn("nurse1", auth.RoleNurse, "10.0.0.1")
 	there := a.login("nurse1", "10.0.0.2")
 
 	w := here.do("POST", "/api/v1/auth/password", map[string]any{"current_password": "not my password", "new_password": "a much better passphrase"})
@@ -268,8 +257,7 @@ func TestStaleUserEditIsRefused(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("doc", auth.RoleDoctor)
-	c := a.login("doc", "10.0.0.1")
+	c := a.signedIn("doc", auth.RoleDoctor, "10.0.0.1")
 	body := map[string]any{"language_preference": "fr", "version": 1}
 	for name, hdr := range map[string][]string{
 		"missing": {CSRFHeader, ""},
@@ -296,8 +284,7 @@ func TestCSRF(t *testing.T) {
 func TestTwoFactor(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("careful", auth.RoleDoctor)
-	c := a.login("careful", "10.0.0.1")
+	c := a.signedIn("careful", auth.RoleDoctor, "10.0.0.1")
 
 	e := expect(t, c.do("POST", "/api/v1/auth/2fa/setup", nil), 200)
 	secret := e["secret"].(string)

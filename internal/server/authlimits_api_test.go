@@ -78,8 +78,7 @@ func TestKnownWorkstationIsNotLockedOut(t *testing.T) {
 func TestKnownWorkstationGrowingDelays(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("typist", auth.RoleNurse)
-	desk := a.login("typist", "10.9.1.1")
+	desk := a.signedIn("typist", auth.RoleNurse, "10.9.1.1")
 	desk.cookie = ""
 	for i := 0; i < 5; i++ {
 		if st := badLogin(desk, "typist"); st != 401 {
@@ -253,8 +252,7 @@ func TestReauthenticationIsThrottled(t *testing.T) {
 func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("idler", auth.RoleReceptionist)
-	c := a.login("idler", "10.9.5.1")
+	c := a.signedIn("idler", auth.RoleReceptionist, "10.9.5.1")
 	ctx := context.Background()
 	age := func() time.Duration {
 		t.Helper()

@@ -44,8 +44,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	data := t.TempDir()
 	folder := backup.LoadFolder(data, "")
 	a.wire(Deps{Backups: BackupConfig{Folder: folder}})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	got := expect(t, admin.do("GET", "/api/v1/backups/folder", nil), 200)
 	if got["dir"] != filepath.Join(data, "backups") || got["fixed_by"] != "" {
 		t.Fatalf("default folder: %v", got)
@@ -97,8 +96,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 func TestRestoreNeedsTheEmbeddedServer(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	if got := expect(t, admin.do("GET", "/api/v1/backups/restore", nil), 200); got["state"] != "idle" {
 		t.Errorf("status before any restore: %v", got)
 	}
@@ -154,8 +152,7 @@ func TestFailingManualBackup(t *testing.T) {
 	usb := filepath.Join(t.TempDir(), "usb")
 	dir := filepath.Join(usb, "chelal-backups")
 	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	w := admin.do("POST", "/api/v1/backups", nil)
 	if w.Code != 503 || problemType(t, w) != "backup-folder-unavailable" || !strings.Contains(w.Body.String(), dir) ||
 		!strings.Contains(w.Body.String(), "no such file or directory") {

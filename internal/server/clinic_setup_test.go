@@ -21,12 +21,8 @@ func TestSetupAsksPrefixAndCurrency(t *testing.T) {
 		bad[k] = v
 	}
 	p := expect(t, anon.do("POST", "/api/v1/setup", bad), 422)
-	fields := map[string]bool{}
-	for _, e := range p["errors"].([]any) {
-		fields[e.(map[string]any)["field"].(string)] = true
-	}
 	for _, f := range []string{"mrn_prefix", "currency", "consultation_fee"} {
-		if !fields[f] {
+		if !hasFieldError(p, f, "") {
 			t.Errorf("setup with a bad %s: not reported in %v", f, p["errors"])
 		}
 	}
