@@ -120,6 +120,16 @@ func (a *api) signedIn(username, role, ip string) *client {
 	return a.login(username, ip)
 }
 
+// count runs a query that counts rows (SELECT count(*) ...) and fails the test if it cannot.
+func (a *api) count(query string, args ...any) int {
+	a.t.Helper()
+	var n int
+	if err := a.db.Pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+		a.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
 // client is one browser: its session cookie, CSRF token and address.
 type client struct {
 	a      *api
@@ -189,12 +199,8 @@ func (c *client) do(method, target string, body any, header ...string) *httptest
 		}
 		rd = bytes.NewReader(j)
 	}
-	r := httptest.NewRequest(method, target, rd)
+	r := newRequest(method, target, rd)
 	r.RemoteAddr = c.ip + ":40000"
-	r.Host = "localhost" // httptest's example.com is not a host Chelal serves
-	if body != nil {
-		r.Header.Set("Content-Type", "application/json")
-	}
 	if c.cookie != "" {
 		r.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
 	}
@@ -205,14 +211,10 @@ func (c *client) do(method, target string, body any, header ...string) *httptest
 		r.Header.Set(CSRFHeader, c.csrf)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
-		if header[i] == "Host" {
-			r.Host = header[i+1]
-			continue
-		}
-		if header[i+1] == "" {
+		if header[i+1] == "" && header[i] != "Host" {
 			r.Header.Del(header[i])
 		} else {
-			r.Header.Set(header[i], header[i+1])
+			setHeader(r, header[i], header[i+1])
 		}
 	}
 	w := httptest.NewRecorder()
@@ -229,11 +231,7 @@ func expect(t *testing.T, w *httptest.ResponseRecorder, status int) map[string]a
 	if w.Body.Len() == 0 || !strings.Contains(w.Header().Get("Content-Type"), "json") {
 		return nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &m); err != nil {
-		t.Fatalf("body is not JSON: %v: %s", err, w.Body)
-	}
-	return m
+	return decodeBody(t, w)
 }
 
 // hasFieldError says whether a problem answer's errors name field, with code (any code when
@@ -306,17 +304,9 @@ func serve(t *testing.T, h http.Handler, req request) *httptest.ResponseRecorder
 	if req.body != "" {
 		body = strings.NewReader(req.body)
 	}
-	r := httptest.NewRequest(req.method, req.target, body)
-	r.Host = "localhost" // httptest's example.com is not a host Chelal serves
-	if req.body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
+	r := newRequest(req.method, req.target, body)
 	for k, v := range req.header {
-		if k == "Host" {
-			r.Host = v
-			continue
-		}
-		r.Header.Set(k, v)
+		setHeader(r, k, v)
 	}
 	if req.chunked {
 		r.ContentLength = -1
@@ -324,6 +314,26 @@ func serve(t *testing.T, h http.Handler, req request) *httptest.ResponseRecorder
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, r)
 	return w
+}
+
+// newRequest is a request to the test handler: for localhost (httptest's example.com is not a
+// host Chelal serves), and JSON when it has a body.
+func newRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.Host = "localhost"
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	return r
+}
+
+// setHeader sets a header of r; "Host" sets the host it is for.
+func setHeader(r *http.Request, name, value string) {
+	if name == "Host" {
+		r.Host = value
+		return
+	}
+	r.Header.Set(name, value)
 }
 
 // problemOf checks that w is an RFC 9457 problem with status and the request id, and returns it.

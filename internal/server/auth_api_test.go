@@ -68,9 +68,8 @@ func TestSetupOnlyOnce(t *testing.T) {
 	if got := problemType(t, w); got != "already-set-up" {
 		t.Errorf("second setup: type %q", got)
 	}
-	var users int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM auth_user`).Scan(&users); err != nil || users != 1 {
-		t.Fatalf("%d users after setups (%v), want 1", users, err)
+	if users := a.count(`SELECT count(*) FROM auth_user`); users != 1 {
+		t.Fatalf("%d users after setups, want 1", users)
 	}
 }
 
@@ -100,9 +99,8 @@ func TestPasswordRules(t *testing.T) {
 			"password": pw, "role_id": a.roles["nurse"]})
 		expect(t, w, 201)
 	}
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM auth_user WHERE username = 'dora-the-explorer'`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("a refused user was stored (%d, %v)", n, err)
+	if n := a.count(`SELECT count(*) FROM auth_user WHERE username = 'dora-the-explorer'`); n != 0 {
+		t.Fatalf("a refused user was stored (%d)", n)
 	}
 }
 
@@ -329,9 +327,8 @@ func TestTwoFactor(t *testing.T) {
 	if st, typ := login(""); st != 401 || typ != "otp-required" {
 		t.Fatalf("login without otp: %d %s, want 401 otp-required", st, typ)
 	}
-	var halfway int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_auditlog WHERE action = 'login_otp_required' AND ip_address = '10.0.0.2'`).Scan(&halfway); err != nil || halfway != 1 {
-		t.Fatalf("the attempt that still needs its code: %d audit rows (%v), want 1", halfway, err)
+	if halfway := a.count(`SELECT count(*) FROM core_auditlog WHERE action = 'login_otp_required' AND ip_address = '10.0.0.2'`); halfway != 1 {
+		t.Fatalf("the attempt that still needs its code: %d audit rows, want 1", halfway)
 	}
 	// The code used to enable is spent: replay refused.
 	if st, typ := login(code(now)); st != 401 || typ != "otp-invalid" {
@@ -352,9 +349,8 @@ func TestTwoFactor(t *testing.T) {
 	if st, _ := login(rc); st != 401 {
 		t.Fatalf("spent recovery code: %d, want 401", st)
 	}
-	var hashes int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_recoverycode rc JOIN auth_user u ON u.id = rc.user_id WHERE u.username = 'careful' AND encode(code_hash, 'escape') LIKE '%' || $1 || '%'`, rc).Scan(&hashes); err != nil || hashes != 0 {
-		t.Fatalf("recovery codes stored in clear (%d, %v)", hashes, err)
+	if hashes := a.count(`SELECT count(*) FROM core_recoverycode rc JOIN auth_user u ON u.id = rc.user_id WHERE u.username = 'careful' AND encode(code_hash, 'escape') LIKE '%' || $1 || '%'`, rc); hashes != 0 {
+		t.Fatalf("recovery codes stored in clear (%d)", hashes)
 	}
 
 	// Turning it off needs the password and a code.
@@ -410,9 +406,8 @@ func TestAuditRowsCarryUserAndIP(t *testing.T) {
 			t.Errorf("%s: %d audit rows, want 1", tc.what, n)
 		}
 	}
-	var leaked int
-	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_auditlog WHERE changes::text LIKE '%argon2id%'`).Scan(&leaked); err != nil || leaked != 0 {
-		t.Fatalf("%d audit rows hold a password hash (%v)", leaked, err)
+	if leaked := a.count(`SELECT count(*) FROM core_auditlog WHERE changes::text LIKE '%argon2id%'`); leaked != 0 {
+		t.Fatalf("%d audit rows hold a password hash", leaked)
 	}
 
 	// The administrators' view, filtered and paginated.
@@ -446,7 +441,6 @@ func TestSQLMetacharactersAreData(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	a.newUser("boss", auth.RoleAdmin)
-	ctx := context.Background()
 	for _, name := range []string{"boss' OR '1'='1", "boss'--", `boss"; DROP TABLE auth_user; --`} {
 		w := a.anonymous("10.0.0.8").do("POST", "/api/v1/auth/login", map[string]any{"username": name, "password": testPassword})
 		expect(t, w, 401)
@@ -460,9 +454,8 @@ func TestSQLMetacharactersAreData(t *testing.T) {
 	// A username with quotes is stored and found as typed.
 	w := admin.do("POST", "/api/v1/users", map[string]any{"username": "o'brien", "email": "ob@clinic.test", "password": testPassword, "role_id": a.roles["nurse"]})
 	expect(t, w, 422) // quotes are not allowed in usernames: refused, not executed
-	var tables int
-	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name IN ('auth_user', 'core_patient')`).Scan(&tables); err != nil || tables != 2 {
-		t.Fatalf("tables after injection attempts: %d (%v)", tables, err)
+	if tables := a.count(`SELECT count(*) FROM information_schema.tables WHERE table_name IN ('auth_user', 'core_patient')`); tables != 2 {
+		t.Fatalf("tables after injection attempts: %d", tables)
 	}
 }
 

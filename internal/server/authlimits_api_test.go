@@ -67,10 +67,9 @@ func TestKnownWorkstationIsNotLockedOut(t *testing.T) {
 		}
 		expect(t, desk.do("POST", "/api/v1/auth/logout", nil), 204)
 	}
-	var locked int
-	if err := a.db.Pool.QueryRow(context.Background(), `
-		SELECT count(*) FROM core_auditlog WHERE action = 'login_locked' AND changes->>'throttle' = 'account'`).Scan(&locked); err != nil || locked == 0 {
-		t.Fatalf("login_locked audit rows naming the account throttle: %d (%v)", locked, err)
+	if locked := a.count(`
+		SELECT count(*) FROM core_auditlog WHERE action = 'login_locked' AND changes->>'throttle' = 'account'`); locked == 0 {
+		t.Fatalf("login_locked audit rows naming the account throttle: %d", locked)
 	}
 }
 
@@ -186,10 +185,9 @@ func TestAdminListsAndClearsLoginLocks(t *testing.T) {
 	if items := expect(t, admin.do("GET", "/api/v1/login-throttles", nil), 200)["items"].([]any); len(items) != 0 {
 		t.Fatalf("throttles left after clearing: %v", items)
 	}
-	var unlocked int
-	if err := a.db.Pool.QueryRow(context.Background(), `
-		SELECT count(*) FROM core_auditlog WHERE action = 'login_unlocked' AND user_id = $1`, admin.userID).Scan(&unlocked); err != nil || unlocked != 2 {
-		t.Fatalf("login_unlocked audit rows by the admin: %d (%v), want 2", unlocked, err)
+	if unlocked := a.count(`
+		SELECT count(*) FROM core_auditlog WHERE action = 'login_unlocked' AND user_id = $1`, admin.userID); unlocked != 2 {
+		t.Fatalf("login_unlocked audit rows by the admin: %d, want 2", unlocked)
 	}
 }
 
@@ -327,8 +325,7 @@ func TestLoginEndsTheBrowsersPreviousSession(t *testing.T) {
 	}
 	stale.cookie = old
 	expect(t, stale.do("GET", "/api/v1/auth/me", nil), 401)
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_session WHERE ip_address = '10.9.6.1'`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("%d sessions of the browser (%v), want 1", n, err)
+	if n := a.count(`SELECT count(*) FROM core_session WHERE ip_address = '10.9.6.1'`); n != 1 {
+		t.Fatalf("%d sessions of the browser, want 1", n)
 	}
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -74,9 +73,8 @@ func TestPatientRegistrationAndDuplicates(t *testing.T) {
 		}
 	}
 	expect(t, c.do("POST", "/api/v1/patients", `{"first_name": 12}`), 422)
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_patient`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("%d patients after refused registrations (%v), want 2", n, err)
+	if n := a.count(`SELECT count(*) FROM core_patient`); n != 2 {
+		t.Fatalf("%d patients after refused registrations, want 2", n)
 	}
 	// A cashier reads but does not register.
 	a.newUser("till", auth.RoleCashier)
