@@ -2,8 +2,15 @@
 // middleware every request passes through (request id, client IP, access log, security
 // headers, allowed host names, panic recovery, body limits), RFC 9457 problem answers mapped from the domains'
 // error kinds (internal/apperr), strict JSON decoding, and the OpenAPI document generated
-// from the routes. The desktop webview, LAN browsers and tests all use the one handler New
-// returns. Domain packages never import this package.
+// from the routes. The desktop webview, LAN browsers and tests all use the one handler Wire
+// builds (New over the services Wire made). Domain packages never import this package.
+//
+// The layer is thin, one vocabulary for every domain: routes.go is the table; each route tag
+// has its handlers file (patient_handlers.go, user_handlers.go, ...), whose handlers only call
+// the domain; handle (handle.go) reads the request for them (request.go: the JSON body, the
+// {id}, If-Match into the body's version) and answers; list handlers read their query with
+// queryOf. A new domain adds its rows to the table, one handlers file, and its service to
+// Deps and Wire.
 package server
 
 import (
