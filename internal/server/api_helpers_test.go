@@ -100,6 +100,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// setupBody is a first-run setup (POST /api/v1/setup) that is accepted: the clinic and its
+// first administrator.
+func setupBody() map[string]any {
+	return map[string]any{"clinic_name": "Kisumu Rural Clinic", "username": "admin", "email": "admin@kisumu.test",
+		"password": testPassword, "first_name": "Amina", "last_name": "Otieno"}
+}
+
 // newUser creates a user of role (by the system, not through the API) and returns its id.
 func (a *api) newUser(username, role string) int64 {
 	a.t.Helper()
@@ -373,6 +380,16 @@ func problemOf(t *testing.T, w *httptest.ResponseRecorder, status int) Problem {
 	}
 	if p.RequestID != id {
 		t.Errorf("problem request_id %q, header %q", p.RequestID, id)
+	}
+	return p
+}
+
+// problemOfType is problemOf for a problem whose type ends in slug ("not-found").
+func problemOfType(t *testing.T, w *httptest.ResponseRecorder, status int, slug string) Problem {
+	t.Helper()
+	p := problemOf(t, w, status)
+	if p.Type != ProblemTypeBase+slug {
+		t.Errorf("problem type %q, want %q: %s", p.Type, ProblemTypeBase+slug, w.Body)
 	}
 	return p
 }

@@ -29,8 +29,7 @@ func TestSetupOnlyOnce(t *testing.T) {
 	if m := expect(t, anon.do("GET", "/api/v1/setup", nil), 200); m["needed"] != true {
 		t.Fatalf("fresh install: setup needed = %v", m["needed"])
 	}
-	setup := map[string]any{"clinic_name": "Kisumu Rural Clinic", "username": "admin", "email": "admin@kisumu.test",
-		"password": testPassword, "first_name": "Amina", "last_name": "Otieno"}
+	setup := setupBody()
 
 	// Bad input changes nothing: every bad field is reported at once.
 	bad := map[string]any{"clinic_name": "", "username": "ad min", "email": "nope", "password": "short"}
@@ -206,9 +205,8 @@ func TestSessionTimeouts(t *testing.T) {
 func TestDeactivatedUserIsLoggedOutAtOnce(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("leaver", auth.RoleCashier)
-	admin := a.login("boss", "10.0.0.1")
 	leaver := a.login("leaver", "10.0.0.2")
 	expect(t, leaver.do("GET", "/api/v1/auth/me", nil), 200)
 
@@ -228,9 +226,8 @@ func TestDeactivatedUserIsLoggedOutAtOnce(t *testing.T) {
 func TestStaleUserEditIsRefused(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("nurse2", auth.RoleNurse)
-	admin := a.login("boss", "10.0.0.1")
 	path := "/api/v1/users/" + strconv.FormatInt(id, 10)
 	v := userVersion(t, expect(t, admin.do("GET", path, nil), 200))
 
@@ -462,9 +459,8 @@ func TestSQLMetacharactersAreData(t *testing.T) {
 func TestProfileImage(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("me", auth.RoleNurse)
+	c := a.signedIn("me", auth.RoleNurse, "10.0.0.1")
 	a.newUser("colleague", auth.RoleDoctor)
-	c := a.login("me", "10.0.0.1")
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
 	var pngBytes, gifBytes bytes.Buffer
@@ -540,9 +536,8 @@ func TestWeakerHashIsUpgradedAtLogin(t *testing.T) {
 func TestRoleChangeEndsSessions(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("promoted", auth.RoleNurse)
-	admin := a.login("boss", "10.0.0.1")
 	c := a.login("promoted", "10.0.0.2")
 	path := "/api/v1/users/" + strconv.FormatInt(id, 10)
 	v := userVersion(t, expect(t, admin.do("GET", path, nil), 200))

@@ -113,9 +113,8 @@ func TestKnownWorkstationGrowingDelays(t *testing.T) {
 func TestClientCapSparesKnownWorkstations(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("pharma", auth.RolePharmacist)
+	desk := a.signedIn("pharma", auth.RolePharmacist, "10.9.2.2")
 	a.newUser("cashier1", auth.RoleCashier)
-	desk := a.login("pharma", "10.9.2.2")
 	desk.cookie = ""
 	attacker := a.anonymous("10.9.2.2")
 	for i := 0; i < 20; i++ {
@@ -136,10 +135,9 @@ func TestClientCapSparesKnownWorkstations(t *testing.T) {
 func TestAdminListsAndClearsLoginLocks(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.9.3.1")
 	a.newUser("reception", auth.RoleReceptionist)
 	a.newUser("nurse2", auth.RoleNurse)
-	admin := a.login("boss", "10.9.3.1")
 	nurse := a.login("nurse2", "10.9.3.2")
 	for i := 0; i < 5; i++ {
 		badLogin(a.anonymous("172.16.9.8"), "reception")
@@ -303,9 +301,8 @@ func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 func TestLoginEndsTheBrowsersPreviousSession(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("first", auth.RoleNurse)
+	c := a.signedIn("first", auth.RoleNurse, "10.9.6.1")
 	a.newUser("second", auth.RoleDoctor)
-	c := a.login("first", "10.9.6.1")
 	other := a.login("first", "10.9.6.2") // another browser of the same user
 	old := c.cookie
 	if st := goodLogin(c, "first"); st != 200 {

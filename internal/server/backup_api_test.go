@@ -16,9 +16,8 @@ func TestBackupsThroughTheAPI(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
 	a.wire(Deps{Backups: BackupConfig{Dir: dir, Passphrase: "clinic passphrase"}})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	a.newUser("doc", auth.RoleDoctor)
-	admin := a.login("boss", "10.0.0.1")
 	if items := expect(t, admin.do("GET", "/api/v1/backups", nil), 200)["items"].([]any); len(items) != 0 {
 		t.Fatalf("fresh install lists backups: %v", items)
 	}
@@ -111,9 +110,8 @@ func TestDisksAndLeftoversThroughTheAPI(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
 	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	a.newUser("doc", auth.RoleDoctor)
-	admin := a.login("boss", "10.0.0.1")
 	temp := filepath.Join(backup.WALDir(dir), "archtemp.000000010000000000000001.1.2")
 	if err := os.MkdirAll(filepath.Dir(temp), 0o700); err != nil {
 		t.Fatal(err)

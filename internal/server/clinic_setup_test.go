@@ -14,8 +14,7 @@ func TestSetupAsksPrefixAndCurrency(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	anon := a.anonymous("10.0.0.7")
-	setup := map[string]any{"clinic_name": "Kisumu Rural Clinic", "username": "admin", "email": "admin@kisumu.test",
-		"password": testPassword, "first_name": "Amina", "last_name": "Otieno"}
+	setup := setupBody()
 	bad := map[string]any{"mrn_prefix": "K1", "currency": "KSH", "consultation_fee": "5,00"}
 	for k, v := range setup {
 		bad[k] = v

@@ -54,10 +54,7 @@ func TestDatabaseUnavailableIs503(t *testing.T) {
 				{method: "GET", target: "/api/v1/setup"},
 			} {
 				w := serve(t, h, req)
-				p := problemOf(t, w, http.StatusServiceUnavailable)
-				if p.Type != ProblemTypeBase+"database-unavailable" {
-					t.Errorf("%s %s: type %q, want database-unavailable (%s)", req.method, req.target, p.Type, w.Body)
-				}
+				problemOfType(t, w, http.StatusServiceUnavailable, "database-unavailable")
 				if got := w.Header().Get("Retry-After"); got != "5" {
 					t.Errorf("%s %s: Retry-After %q, want 5", req.method, req.target, got)
 				}
