@@ -30,10 +30,8 @@ import (
 	"github.com/google/uuid"
 
 	"chelal/bench/internal/apiclient"
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/db"
-	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
 )
@@ -72,8 +70,9 @@ func run(clients, stock int, dur time.Duration) error {
 		return err
 	}
 	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
-	ph := pharmacy.NewService(d)
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patients.NewService(d), Appointments: appointments.NewService(d), Pharmacy: ph, Log: quiet})
+	// As Chelal runs: each dispense also bills the medication (billing.Wire).
+	deps, h := server.Wire(d, authSvc, server.Deps{Log: quiet})
+	ph := deps.Pharmacy
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

@@ -34,7 +34,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/bench/internal/apiclient"
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
 	"chelal/internal/db"
@@ -114,8 +113,8 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		return err
 	}
 	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
-	patientsSvc := patients.NewService(d)
-	h := server.New(server.Deps{DB: d, Auth: authSvc, Patients: patientsSvc, Appointments: appointments.NewService(d), Log: quiet})
+	deps, h := server.Wire(d, authSvc, server.Deps{Log: quiet})
+	patientsSvc := deps.Patients
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err

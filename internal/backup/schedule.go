@@ -228,11 +228,10 @@ func (s *Schedule) dir() string {
 // archiveDir is the backup folder whose wal/ the server archives into now: base backups go
 // beside it. (A folder moved while Chelal runs takes the WAL archive from the next start.)
 func (s *Schedule) archiveDir(ctx context.Context) string {
-	var wal string
-	if err := s.DB.Pool.QueryRow(ctx, `SELECT current_setting('basic_archive.archive_directory', true)`).Scan(&wal); err != nil || wal == "" {
-		return s.dir()
+	if dir, err := ArchiveFolder(ctx, s.DB); err == nil && dir != "" {
+		return dir
 	}
-	return filepath.Dir(wal)
+	return s.dir()
 }
 
 // baseDue says whether a base backup is to take: none in the archive's folder yet (a new

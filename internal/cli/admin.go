@@ -21,8 +21,7 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
 		return usageErr("admin needs create or reset-password")
 	}
-	var c common
-	fs := newFlags(env, "admin "+args[0], &c)
+	fs, cfg := newFlags(env, "admin "+args[0])
 	var p auth.CreateUserParams
 	var reset2FA bool
 	switch args[0] {
@@ -64,13 +63,13 @@ func runAdmin(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 
-	log := newLogger(env)
-	d, dataDir, err := openDB(ctx, env, c, log, true)
+	log := newLogger(env, cfg)
+	d, dataDir, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	svc, err := newAuth(env, d, dataDir)
+	svc, err := newAuth(cfg, d, dataDir)
 	if err != nil {
 		return err
 	}

@@ -16,43 +16,23 @@ import (
 	"chelal/internal/db"
 )
 
-// backupFlags are the flags of backup, verify-backup and restore.
-type backupFlags struct {
-	common
-	passphraseFile string
-}
-
-func newBackupFlags(env Env, name string, b *backupFlags) *flag.FlagSet {
-	fs := newFlags(env, name, &b.common)
-	fs.StringVar(&b.passphraseFile, "passphrase-file", "", "file holding the backup passphrase (or set CHELAL_BACKUP_PASSPHRASE)")
-	return fs
-}
-
-func (b backupFlags) passphrase(env Env) (string, error) {
-	if b.passphraseFile != "" {
-		raw, err := os.ReadFile(b.passphraseFile)
+// passphrase is the backup passphrase: the --passphrase-file's, or CHELAL_BACKUP_PASSPHRASE.
+func passphrase(cfg *config.Config, file string) (string, error) {
+	if file != "" {
+		raw, err := os.ReadFile(file)
 		if err != nil {
 			return "", fmt.Errorf("passphrase file: %w", err)
 		}
 		return strings.TrimRight(string(raw), "\r\n"), nil
 	}
-	return env.Getenv("CHELAL_BACKUP_PASSPHRASE"), nil
-}
-
-func latestSchema(ctx context.Context, d *db.DB) (uint, error) {
-	mg, err := db.NewMigrator(d.DSN(), nil)
-	if err != nil {
-		return 0, err
-	}
-	defer mg.Close()
-	st, err := mg.Status(ctx)
-	return st.Latest, err
+	return cfg.BackupPassphrase, nil
 }
 
 // backupRun is what backup, verify-backup and restore share once their arguments are read:
 // the open database, the passphrase, the newest schema this Chelal knows.
 type backupRun struct {
 	d       *db.DB
+	cfg     *config.Config
 	dataDir string
 	file    string // the backup file argument, for verify-backup and restore
 	pass    string
@@ -63,15 +43,15 @@ type backupRun struct {
 // startBackupRun parses the command's flags (extra adds its own) and opens the database.
 // wantFile says whether the command takes one backup file argument. Close the run's d.
 func startBackupRun(ctx context.Context, env Env, name string, args []string, wantFile, migrate bool, extra func(*flag.FlagSet)) (*backupRun, error) {
-	var b backupFlags
-	fs := newBackupFlags(env, name, &b)
+	fs, cfg := newFlags(env, name)
+	passFile := fs.String("passphrase-file", "", "file holding the backup passphrase (or set CHELAL_BACKUP_PASSPHRASE)")
 	if extra != nil {
 		extra(fs)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
-	r := &backupRun{log: newLogger(env)}
+	r := &backupRun{cfg: cfg, log: newLogger(env, cfg)}
 	switch {
 	case wantFile && fs.NArg() != 1:
 		return nil, usageErr("%s needs exactly one backup file", name)
@@ -81,7 +61,7 @@ func startBackupRun(ctx context.Context, env Env, name string, args []string, wa
 		r.file = fs.Arg(0)
 	}
 	var err error
-	if r.pass, err = b.passphrase(env); err != nil {
+	if r.pass, err = passphrase(cfg, *passFile); err != nil {
 		return nil, err
 	}
 	if r.file != "" {
@@ -89,10 +69,10 @@ func startBackupRun(ctx context.Context, env Env, name string, args []string, wa
 			return nil, fmt.Errorf("%s cannot be used: %w", r.file, err)
 		}
 	}
-	if r.d, r.dataDir, err = openDB(ctx, env, b.common, r.log, migrate); err != nil {
+	if r.d, r.dataDir, err = openDB(ctx, cfg, r.log, migrate); err != nil {
 		return nil, err
 	}
-	if r.latest, err = latestSchema(ctx, r.d); err != nil {
+	if r.latest, err = backup.LatestSchema(ctx, r.d); err != nil {
 		return nil, errors.Join(err, r.d.Close())
 	}
 	return r, nil
@@ -113,12 +93,12 @@ func runBackup(ctx context.Context, env Env, args []string) error {
 	defer r.d.Close()
 	dir := *out
 	if dir == "" {
-		dir = backupDir(env, r.dataDir)
+		dir = backupDir(r.cfg, r.dataDir)
 	}
 	began := time.Now()
 	if *base {
 		// Beside the WAL archive, wherever --out puts the logical backup.
-		dir := backupDir(env, r.dataDir)
+		dir := backupDir(r.cfg, r.dataDir)
 		info, err := r.d.BaseBackup(ctx, backup.BaseDir(dir))
 		if err != nil {
 			return fmt.Errorf("base backup: %w", err)
@@ -228,8 +208,7 @@ func parseTarget(v string, loc *time.Location) (time.Time, error) {
 // runRecover is `chelal restore --to TIME`: point-in-time recovery of the embedded server from
 // the newest base backup before TIME and the WAL archive. The cluster it replaces is kept.
 func runRecover(ctx context.Context, env Env, args []string) error {
-	var c common
-	fs := newFlags(env, "restore", &c)
+	fs, cfg := newFlags(env, "restore")
 	to := fs.String("to", "", `the moment to go back to, e.g. "2026-11-27 14:05" (local time), or "latest"`)
 	from := fs.String("backup-dir", "", "the backup folder holding base/ and wal/ (default CHELAL_BACKUP_DIR or <data dir>/backups)")
 	if err := parseFlags(fs, args); err != nil {
@@ -238,24 +217,23 @@ func runRecover(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() != 0 {
 		return usageErr("restore --to takes no backup file: it uses the base backups and the WAL archive")
 	}
-	if ext, err := config.ExternalDatabaseURL(env.Getenv); err != nil {
+	if err := cfg.Err(); err != nil {
 		return err
-	} else if ext != "" {
+	}
+	if cfg.DatabaseURL != "" {
 		return errors.New("point-in-time recovery works on the embedded server only; an external PostgreSQL is recovered with its own tools")
 	}
 	target, err := parseTarget(*to, time.Local)
 	if err != nil {
 		return err
 	}
-	dataDir := c.dataDir
-	if dataDir == "" {
-		if dataDir, err = config.DataDir(env.Getenv); err != nil {
-			return err
-		}
+	dataDir, err := cfg.ResolveDataDir()
+	if err != nil {
+		return err
 	}
 	dir := *from
 	if dir == "" {
-		dir = backupDir(env, dataDir)
+		dir = backupDir(cfg, dataDir)
 	}
 	base, info, err := backup.ChooseBase(dir, target)
 	if err != nil {
@@ -267,9 +245,9 @@ func runRecover(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stderr, "recovering to %s (%s UTC) from the base backup of %s\n", target.Format("2006-01-02 15:04:05 MST"),
 			target.UTC().Format("2006-01-02 15:04:05"), info.FinishedAt.Local().Format("2006-01-02 15:04:05"))
 	}
-	log := newLogger(env)
+	log := newLogger(env, cfg)
 	opts := db.EmbeddedOptions{Dir: filepath.Join(dataDir, "pg"), Logger: log}
-	if archiving(env) {
+	if cfg.PITR {
 		opts.Parameters = db.ArchiveParameters(backup.WALDir(dir))
 	}
 	previous, err := db.RecoverTo(ctx, db.RecoverOptions{Embedded: opts, Base: base, WALDir: backup.WALDir(dir), Target: target,

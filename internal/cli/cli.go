@@ -16,17 +16,13 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"chelal/frontend"
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
-	"chelal/internal/billing"
-	"chelal/internal/clinical"
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
@@ -76,14 +72,6 @@ Usage:
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
 
-Flags of serve and migrate:
-  --data-dir DIR              data folder (overrides CHELAL_DATA_DIR)
-Flags of serve:
-  --addr HOST:PORT            listen address (default 127.0.0.1:7300; 0.0.0.0:7300 serves the LAN)
-  --host-names LIST           more host names the server answers for, comma-separated (overrides
-                              CHELAL_HOST_NAMES; localhost and this machine's addresses and name
-                              are always served, any other Host is refused)
-
 `
 
 // Main runs one command line and returns the process exit code.
@@ -126,7 +114,7 @@ func Main(ctx context.Context, env Env) int {
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
 		return exitOK
 	case "help", "--help", "-h", "-help":
-		fmt.Fprint(env.Stdout, usage+config.EnvHelp)
+		fmt.Fprint(env.Stdout, usage+config.Help())
 		return exitOK
 	default:
 		fmt.Fprintf(env.Stderr, "chelal: unknown command %q\n\n%s", args[0], usage)
@@ -166,64 +154,52 @@ func usageErr(format string, a ...any) error {
 	return fmt.Errorf("%w: %s", errUsage, fmt.Sprintf(format, a...))
 }
 
-// common holds the flags every database command takes.
-type common struct {
-	dataDir string
-}
-
-func newFlags(env Env, name string, c *common) *flag.FlagSet {
+// newFlags returns the flag set of a database command, with the --data-dir every one takes;
+// the settings (config.Load) are read first, so that a flag overrides its variable.
+func newFlags(env Env, name string) (*flag.FlagSet, *config.Config) {
+	cfg := config.Load(env.Getenv)
+	cfg.Version = env.Version
 	fs := flag.NewFlagSet("chelal "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.StringVar(&c.dataDir, "data-dir", "", "data folder (default: CHELAL_DATA_DIR or the per-user folder)")
+	cfg.Flags(fs, "data-dir")
 	fs.Usage = func() {
 		fmt.Fprintf(env.Stderr, "Usage of chelal %s:\n", name)
 		fs.PrintDefaults()
-		fmt.Fprint(env.Stderr, "\n"+config.EnvHelp)
+		fmt.Fprint(env.Stderr, "\n"+config.Help())
 	}
-	return fs
+	return fs, cfg
 }
 
-func newLogger(env Env) *slog.Logger {
-	level := slog.LevelInfo
-	switch strings.ToLower(env.Getenv("CHELAL_LOG_LEVEL")) {
-	case "debug":
-		level = slog.LevelDebug
-	case "warn":
-		level = slog.LevelWarn
-	case "error":
-		level = slog.LevelError
-	}
-	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+func newLogger(env Env, cfg *config.Config) *slog.Logger {
+	return slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 }
 
 // openDB opens the external database or starts the embedded one, and migrates it up when
 // migrate is true. It also returns the data dir (which holds keys and files even when the
 // database is external).
-func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bool) (*db.DB, string, error) {
-	ext, err := config.ExternalDatabaseURL(env.Getenv)
-	if err != nil {
+func openDB(ctx context.Context, cfg *config.Config, log *slog.Logger, migrate bool) (*db.DB, string, error) {
+	if err := cfg.Err(); err != nil {
 		return nil, "", err
 	}
-	dataDir := c.dataDir
-	if dataDir == "" {
-		if dataDir, err = config.DataDir(env.Getenv); err != nil {
-			return nil, "", err
-		}
+	ext := cfg.DatabaseURL
+	dataDir, err := cfg.ResolveDataDir()
+	if err != nil {
+		return nil, "", err
 	}
 	if ext != "" {
 		log.Info("using the external PostgreSQL from the environment")
 	} else {
 		log.Info("using the embedded PostgreSQL", "data_dir", dataDir)
 	}
-	if err := backup.CheckOutsideData(dataDir, env.Getenv("CHELAL_BACKUP_DIR")); err != nil {
+	if err := backup.CheckOutsideData(dataDir, cfg.BackupDir); err != nil {
 		return nil, "", fmt.Errorf("CHELAL_BACKUP_DIR: %w", err)
 	}
 	var params map[string]string
-	if ext == "" && archiving(env) {
+	if ext == "" && cfg.PITR {
 		// Every start of the embedded server archives its WAL, whatever the command: a start
 		// without would leave a hole that no recovery could cross. A missing folder (a USB
 		// drive unplugged) only delays archiving: PostgreSQL keeps the WAL until it is back.
-		wal := backup.WALDir(backupDir(env, dataDir))
+		wal := backup.WALDir(backupDir(cfg, dataDir))
 		if err := os.MkdirAll(wal, 0o700); err != nil {
 			log.Warn("the WAL archive folder is not available; WAL is kept until it is", "dir", wal, "err", err)
 		}
@@ -243,7 +219,7 @@ func openDB(ctx context.Context, env Env, c common, log *slog.Logger, migrate bo
 		}
 	}
 	if migrate {
-		if err := backupBeforeUpgrade(ctx, env, d, dataDir, log); err != nil {
+		if err := backupBeforeUpgrade(ctx, cfg, d, dataDir, log); err != nil {
 			return nil, "", errors.Join(err, d.Close())
 		}
 		started := time.Now()
@@ -266,13 +242,9 @@ func notifyRestart(ctx context.Context, d *db.DB, r db.Restart, log *slog.Logger
 
 // backupDir is where backups and the WAL archive go: CHELAL_BACKUP_DIR, or the folder an
 // administrator chose, or <data dir>/backups.
-func backupDir(env Env, dataDir string) string {
-	return backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR")).Dir()
+func backupDir(cfg *config.Config, dataDir string) string {
+	return backup.LoadFolder(dataDir, cfg.BackupDir).Dir()
 }
-
-// archiving says whether the embedded server archives its WAL for point-in-time recovery
-// (CHELAL_PITR=off turns it off).
-func archiving(env Env) bool { return env.Getenv("CHELAL_PITR") != "off" }
 
 // core is what serve and the desktop window run: the one handler of the API and the UI, and
 // the background work (scheduled backups) that Run does until its context ends.
@@ -297,44 +269,25 @@ func (c core) Run(ctx context.Context) {
 }
 
 // newCore builds the core for the database d and the data dir.
-func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.Logger, afterRestore func()) (core, error) {
-	authSvc, err := newAuth(env, d, dataDir)
+func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir string, log *slog.Logger, afterRestore func()) (core, error) {
+	authSvc, err := newAuth(cfg, d, dataDir)
 	if err != nil {
 		return core{}, err
 	}
-	folder := backup.LoadFolder(dataDir, env.Getenv("CHELAL_BACKUP_DIR"))
-	keep, err := leftoverRetention(env)
-	if err != nil {
-		return core{}, err
-	}
-	lowDisk, err := lowDiskThreshold(env)
-	if err != nil {
-		return core{}, err
-	}
-	backups := server.BackupConfig{Folder: folder, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), LeftoverRetention: keep, LowDisk: lowDisk, DataDir: dataDir}
-	billingSvc, clinicalSvc, pharmacySvc := billing.NewService(d), clinical.NewService(d), pharmacy.NewService(d)
-	billingSvc.Wire(clinicalSvc, pharmacySvc, log)
-	hostNames, err := config.HostNames(env.Getenv("CHELAL_HOST_NAMES"))
-	if err != nil {
-		return core{}, fmt.Errorf("CHELAL_HOST_NAMES: %w", err)
-	}
-	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
-		DB:           d,
-		Auth:         authSvc,
-		Patients:     patients.NewService(d),
-		Appointments: appointments.NewService(d),
-		Clinical:     clinicalSvc,
-		Pharmacy:     pharmacySvc,
-		Billing:      billingSvc,
+	folder := backup.LoadFolder(dataDir, cfg.BackupDir)
+	keep, lowDisk := cfg.LeftoverRetention, cfg.DiskLow
+	backups := server.BackupConfig{Folder: folder, Passphrase: cfg.BackupPassphrase, LeftoverRetention: keep, LowDisk: lowDisk, DataDir: dataDir}
+	deps, h := server.Wire(d, authSvc, server.Deps{
 		Backups:      backups,
 		AfterRestore: afterRestore,
 		Frontend:     frontend.Dist(),
 		Log:          log,
 		Version:      env.Version,
-		HostNames:    hostNames,
-	})}
-	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
-		latest, err := latestSchema(ctx, d)
+		HostNames:    cfg.HostNames,
+	})
+	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
+	if cfg.BackupSchedule {
+		latest, err := backup.LatestSchema(ctx, d)
 		if err != nil {
 			return core{}, err
 		}
@@ -343,80 +296,37 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 			return core{}, err
 		}
 		c.schedule = &backup.Schedule{DB: d, Folder: folder, Passphrase: backups.Passphrase, Version: env.Version, DataDir: dataDir,
-			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && archiving(env),
+			Log: log, LatestSchema: latest, Location: loc, BaseBackups: d.Embedded() != nil && cfg.PITR,
 			LeftoverRetention: keep, LowDisk: lowDisk}
 	}
 	return c, nil
 }
 
-// leftoverRetention is how long leftovers are kept (CHELAL_LEFTOVER_DAYS; 0: the default).
-func leftoverRetention(env Env) (time.Duration, error) {
-	v := env.Getenv("CHELAL_LEFTOVER_DAYS")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > 3650 {
-		return 0, fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
-	}
-	return time.Duration(n) * 24 * time.Hour, nil
-}
-
-// lowDiskThreshold is the free space under which a disk is low (CHELAL_DISK_LOW_MB; 0: the
-// default).
-func lowDiskThreshold(env Env) (uint64, error) {
-	v := env.Getenv("CHELAL_DISK_LOW_MB")
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(v, 10, 32)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("CHELAL_DISK_LOW_MB %q must be a number of megabytes (at least 1)", v)
-	}
-	return n << 20, nil
-}
-
 // newAuth builds the auth service: the 2FA key and profile images live in the data dir.
-func newAuth(env Env, d *db.DB, dataDir string) (*auth.Service, error) {
+func newAuth(cfg *config.Config, d *db.DB, dataDir string) (*auth.Service, error) {
 	box, err := auth.LoadOrCreateKey(filepath.Join(dataDir, "secret.key"))
 	if err != nil {
 		return nil, err
 	}
-	cfg := auth.Config{ProfileImageDir: filepath.Join(dataDir, "media", "profile")}
-	if v := env.Getenv("CHELAL_SESSION_IDLE_MINUTES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 24*60 {
-			return nil, fmt.Errorf("CHELAL_SESSION_IDLE_MINUTES %q must be a number of minutes from 1 to 1440", v)
-		}
-		cfg.IdleTimeout = time.Duration(n) * time.Minute
-	}
+	ac := auth.Config{ProfileImageDir: filepath.Join(dataDir, "media", "profile"), IdleTimeout: cfg.SessionIdle}
 	// Each hash holds 19 MiB: as many at once as there are cores, the rest wait.
-	return auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), runtime.NumCPU()), box, cfg), nil
+	return auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), runtime.NumCPU()), box, ac), nil
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
-	var c common
-	fs := newFlags(env, "serve", &c)
-	addr := fs.String("addr", orDefault(env.Getenv("CHELAL_ADDR"), config.DefaultAddr), "listen address; 0.0.0.0:7300 serves the clinic's LAN")
-	hostNames := fs.String("host-names", env.Getenv("CHELAL_HOST_NAMES"), "more host names (or addresses) to answer for, comma-separated; others are refused")
+	fs, cfg := newFlags(env, "serve")
+	cfg.Flags(fs, "addr", "host-names")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usageErr("serve takes no arguments, got %q", fs.Args())
 	}
-	if _, err := config.HostNames(*hostNames); err != nil {
-		return usageErr("--host-names: %v", err)
+	if err := cfg.Err(); err != nil {
+		return err
 	}
-	// The core reads the names from the environment (the desktop has no flags).
-	getenv := env.Getenv
-	env.Getenv = func(k string) string {
-		if k == "CHELAL_HOST_NAMES" {
-			return *hostNames
-		}
-		return getenv(k)
-	}
-	log := newLogger(env)
+	addr := &cfg.Addr
+	log := newLogger(env, cfg)
 	started := time.Now()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -429,7 +339,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer ln.Close()
 
-	live, err := startLive(ctx, env, c, log)
+	live, err := startLive(ctx, env, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -462,8 +372,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 }
 
 func runMigrate(ctx context.Context, env Env, args []string) error {
-	var c common
-	fs := newFlags(env, "migrate", &c)
+	fs, cfg := newFlags(env, "migrate")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -505,8 +414,8 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 		return usageErr("unknown migrate action %q (up, down N, to V, status)", rest[0])
 	}
 
-	log := newLogger(env)
-	d, _, err := openDB(ctx, env, c, log, false)
+	log := newLogger(env, cfg)
+	d, _, err := openDB(ctx, cfg, log, false)
 	if err != nil {
 		return err
 	}
@@ -548,11 +457,4 @@ func displayAddr(a net.Addr) string {
 		return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 	}
 	return a.String()
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -28,17 +28,20 @@ func (e desktopUsageError) Is(target error) bool { return target == errUsage }
 // runs this path to generate bindings). CHELAL_LAN_ADDR=HOST:PORT turns LAN sharing on at
 // launch on that address without saving the choice (the smoke test uses it).
 func runDesktop(ctx context.Context, env Env) error {
-	log := newLogger(env)
-	dataDir, err := config.DataDir(env.Getenv)
+	cfg := config.Load(env.Getenv)
+	cfg.Version = env.Version
+	log := newLogger(env, cfg)
+	dataDir, err := cfg.ResolveDataDir()
 	if err != nil {
 		return err
 	}
+	cfg.DataDir = dataDir
 	err = app.Run(ctx, app.Options{
 		DataDir: dataDir,
 		Log:     log,
-		LANAddr: env.Getenv("CHELAL_LAN_ADDR"),
+		LANAddr: cfg.LANAddr,
 		Start: func(ctx context.Context, progress func(string)) (http.Handler, io.Closer, error) {
-			return startDesktopCore(ctx, env, dataDir, progress)
+			return startDesktopCore(ctx, env, cfg, progress)
 		},
 	})
 	if errors.Is(err, app.ErrNoDisplay) {
@@ -49,22 +52,22 @@ func runDesktop(ctx context.Context, env Env) error {
 
 // startDesktopCore does what serve does before it listens: open (and migrate) the database,
 // then build the one handler. The returned closer stops the embedded PostgreSQL.
-func startDesktopCore(ctx context.Context, env Env, dataDir string, progress func(string)) (http.Handler, io.Closer, error) {
-	log := newLogger(env)
+func startDesktopCore(ctx context.Context, env Env, cfg *config.Config, progress func(string)) (http.Handler, io.Closer, error) {
+	log := newLogger(env, cfg)
 	started := time.Now()
-	ext, err := config.ExternalDatabaseURL(env.Getenv)
-	if err != nil {
+	if err := cfg.Err(); err != nil {
 		return nil, nil, err
 	}
+	dataDir := cfg.DataDir
 	switch {
-	case ext != "":
+	case cfg.DatabaseURL != "":
 		progress("Connecting to the clinic's database server…")
 	case !desktopFileExists(filepath.Join(dataDir, "pg", "data", "PG_VERSION")):
 		progress("First start: preparing the clinic's database. This takes a few seconds…")
 	default:
 		progress("Starting the clinic's database…")
 	}
-	live, err := startLive(ctx, env, common{dataDir: dataDir}, log)
+	live, err := startLive(ctx, env, cfg, log)
 	switch {
 	case errors.Is(err, db.ErrLocked):
 		return nil, nil, fmt.Errorf("Chelal is already open on this computer (data folder %s): use the window that is open, or close it and start Chelal again", dataDir)

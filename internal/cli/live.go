@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"chelal/internal/config"
 	"chelal/internal/db"
 )
 
@@ -18,6 +19,7 @@ import (
 type liveCore struct {
 	ctx     context.Context
 	env     Env
+	cfg     *config.Config
 	dataDir string
 	log     *slog.Logger
 
@@ -30,12 +32,12 @@ type liveCore struct {
 }
 
 // startLive opens the database (migrated up) and starts the core on it.
-func startLive(ctx context.Context, env Env, c common, log *slog.Logger) (*liveCore, error) {
-	d, dataDir, err := openDB(ctx, env, c, log, true)
+func startLive(ctx context.Context, env Env, cfg *config.Config, log *slog.Logger) (*liveCore, error) {
+	d, dataDir, err := openDB(ctx, cfg, log, true)
 	if err != nil {
 		return nil, err
 	}
-	l := &liveCore{ctx: context.WithoutCancel(ctx), env: env, dataDir: dataDir, log: log}
+	l := &liveCore{ctx: context.WithoutCancel(ctx), env: env, cfg: cfg, dataDir: dataDir, log: log}
 	if err := l.start(d); err != nil {
 		return nil, fmt.Errorf("%w (closing the database: %v)", err, d.Close())
 	}
@@ -44,7 +46,7 @@ func startLive(ctx context.Context, env Env, c common, log *slog.Logger) (*liveC
 
 // start builds the core on d and starts its background work.
 func (l *liveCore) start(d *db.DB) error {
-	cr, err := newCore(l.ctx, l.env, d, l.dataDir, l.log, l.restartSoon)
+	cr, err := newCore(l.ctx, l.env, l.cfg, d, l.dataDir, l.log, l.restartSoon)
 	if err != nil {
 		return err
 	}
@@ -76,7 +78,7 @@ func (l *liveCore) restart() {
 	if err := l.d.Close(); err != nil {
 		l.log.Error("close the database before the restart", "err", err)
 	}
-	d, _, err := openDB(l.ctx, l.env, common{dataDir: l.dataDir}, l.log, true)
+	d, _, err := openDB(l.ctx, l.cfg, l.log, true)
 	if err == nil {
 		if err = l.start(d); err != nil {
 			_ = d.Close()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"chelal/internal/backup"
+	"chelal/internal/config"
 	"chelal/internal/db"
 )
 
@@ -19,8 +20,8 @@ import (
 // A new database (no schema yet), one already up to date, one newer than this Chelal (Migrate
 // refuses it with its own message) and a dirty one (a migration interrupted: Migrate recovers
 // it first) are left to Migrate.
-func backupBeforeUpgrade(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.Logger) error {
-	if env.Getenv("CHELAL_UPGRADE_BACKUP") == "off" {
+func backupBeforeUpgrade(ctx context.Context, cfg *config.Config, d *db.DB, dataDir string, log *slog.Logger) error {
+	if !cfg.UpgradeBackup {
 		return nil
 	}
 	mg, err := db.NewMigrator(d.DSN(), nil)
@@ -35,10 +36,10 @@ func backupBeforeUpgrade(ctx context.Context, env Env, d *db.DB, dataDir string,
 	if st.Version == 0 || st.Dirty || st.Version >= st.Latest {
 		return nil
 	}
-	dir := backupDir(env, dataDir)
+	dir := backupDir(cfg, dataDir)
 	log.Info("upgrading the schema: taking a verified backup first", "from", st.Version, "to", st.Latest, "dir", dir)
 	info, err := backup.CreateVerified(ctx, d, dir, backup.Options{
-		ChelalVersion: env.Version, Passphrase: env.Getenv("CHELAL_BACKUP_PASSPHRASE"), DataDir: dataDir,
+		ChelalVersion: cfg.Version, Passphrase: cfg.BackupPassphrase, DataDir: dataDir,
 	}, st.Latest, log)
 	if err != nil {
 		return fmt.Errorf("the backup taken before upgrading the clinic's records from schema %d to %d failed, so nothing was changed "+

@@ -73,22 +73,18 @@ func scanEncounter(r pgx.Row) (Encounter, error) {
 	return e, err
 }
 
-// OnClose is called inside the transaction that closes an encounter (the billing domain adds
-// the consultation fee there), so the fee and the closing commit together or not at all.
-type OnClose func(ctx context.Context, tx pgx.Tx, e Encounter) error
-
 // Service keeps encounters, vitals and prescriptions.
 type Service struct {
-	db      *db.DB
-	now     func() time.Time
-	onClose []OnClose
+	db  *db.DB
+	now func() time.Time
+	// OnClose runs inside the transaction that closes an encounter, with the closed encounter
+	// (the billing domain adds the consultation fee there), so the fee and the closing commit
+	// together or not at all.
+	OnClose db.Hooks[Encounter]
 }
 
 // NewService returns the clinical service.
 func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
-
-// AfterClose registers f to run in each closing transaction.
-func (s *Service) AfterClose(f OnClose) { s.onClose = append(s.onClose, f) }
 
 // getForUpdate locks and returns an encounter, or apperr.ErrNotFound.
 func getForUpdate(ctx context.Context, tx pgx.Tx, id int64) (Encounter, error) {
@@ -380,12 +376,7 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 		if out, err = s.load(ctx, tx, id); err != nil {
 			return err
 		}
-		for _, h := range s.onClose {
-			if err := h(ctx, tx, out); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.OnClose.Run(ctx, tx, out)
 	})
 	return out, err
 }

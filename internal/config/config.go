@@ -1,10 +1,15 @@
-// Package config resolves Chelal's settings from flags and the environment: where the data
-// lives, which PostgreSQL to use, and where to listen.
+// Package config is Chelal's settings in one place: the table Settings names each one (its
+// environment variable, the flag that overrides it, its default and what it does), Load reads
+// them all from the environment (no other package reads an environment variable), the
+// commands bind the flags from the same rows, and `chelal help` prints the table. A new
+// setting is one row here and one field of Config.
 package config
 
 import (
 	"errors"
+	"flag"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -12,48 +17,268 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // DefaultAddr is where `chelal serve` listens unless told otherwise: loopback only. Serving
 // the LAN is a deliberate choice (--addr 0.0.0.0:7300).
 const DefaultAddr = "127.0.0.1:7300"
 
-// EnvHelp documents every environment variable Chelal reads, for --help and the README.
-const EnvHelp = `Environment:
-  CHELAL_DATA_DIR     data folder (default: ` + "`~/.local/share/chelal`" + ` on Linux; the OS's app-data folder elsewhere)
-  CHELAL_ADDR         address for serve (default 127.0.0.1:7300)
-  CHELAL_LOG_LEVEL    debug, info (default), warn, error
-  CHELAL_SESSION_IDLE_MINUTES  automatic logoff after this many idle minutes (default 15)
-  CHELAL_BACKUP_PASSPHRASE     encrypt backups with this passphrase (and decrypt them to restore)
-  CHELAL_BACKUP_DIR            where scheduled and API backups go (default <data dir>/backups;
-                               a second disk or a USB drive is better)
-  CHELAL_BACKUP_SCHEDULE       off: no scheduled backups (default: daily from 12:30, hourly 08-18)
-  CHELAL_PITR                  off: no WAL archive, so no point-in-time recovery (default: on, embedded only)
-  CHELAL_DISK_LOW_MB           free space (MB) under which the data or backup disk is low: administrators
-                               notified, the home page warns (default 2048)
-  CHELAL_LEFTOVER_DAYS         days after which restore and recovery leftovers are removed (default 14)
-  CHELAL_HOST_NAMES   more host names (or addresses) the server answers for, comma-separated, e.g.
-                      chelal.clinic.lan,192.0.2.10 (it always answers localhost, this machine's
-                      addresses and hostname; any other Host is refused: DNS rebinding)
-  CHELAL_LAN_ADDR     desktop: share the clinic UI on HOST:PORT at launch (tests)
-  DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
-                      e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require
-  DATABASE_HOST, DATABASE_PORT (5432), DATABASE_NAME (chelal), DATABASE_USER (chelal),
-  DATABASE_PASSWORD   the same, as separate settings (used when DATABASE_URL is not set
-                      and DATABASE_HOST is)
-`
-
 // Getenv reads one environment variable (os.Getenv in production, a map in tests).
 type Getenv func(string) string
 
-// DataDir returns the data folder: CHELAL_DATA_DIR if set, else the per-user default.
-func DataDir(getenv Getenv) (string, error) {
-	if d := getenv("CHELAL_DATA_DIR"); d != "" {
-		return filepath.Abs(d)
+// Config is Chelal's settings as Load read them, with the flags given to the command on top.
+type Config struct {
+	DataDir           string        // the data folder as given ("" : the per-user default; see ResolveDataDir)
+	Addr              string        // serve's listen address
+	HostNames         []string      // more host names the server answers for
+	LogLevel          slog.Level    // the log's least level
+	SessionIdle       time.Duration // automatic logoff after this idle time (0: auth's default)
+	BackupPassphrase  string        // encrypts backups ("" : not encrypted)
+	BackupDir         string        // the backup folder fixed by the environment ("" : chosen in the UI, or <data dir>/backups)
+	BackupSchedule    bool          // scheduled backups are on
+	PITR              bool          // the embedded server archives its WAL (point-in-time recovery)
+	DiskLow           uint64        // bytes of free space under which a disk is low (0: the default)
+	LeftoverRetention time.Duration // how long leftovers are kept (0: the default)
+	LANAddr           string        // desktop: share the UI on this address at launch
+	DatabaseURL       string        // the external PostgreSQL ("" : the embedded one)
+	UpgradeBackup     bool          // a verified backup is taken before an older schema is migrated up
+	Version           string        // this build's version (set by the command line, not the environment)
+
+	db   dbParts           // DATABASE_URL and its siblings, combined into DatabaseURL
+	home string            // XDG_DATA_HOME, the Linux default data folder's parent
+	raw  map[string]string // the environment's values, by variable
+	errs map[string]error  // a setting's bad value, by environment variable, until a flag overrides it
+}
+
+// dbParts are the external database's settings before they are combined.
+type dbParts struct{ url, host, port, name, user, password string }
+
+// Setting is one row of the table: where a setting comes from and what it means.
+type Setting struct {
+	Env     string // the environment variable
+	Flag    string // the flag that overrides it, with its argument ("addr HOST:PORT"); "" : none
+	Default string // what applies when it is not set, as help says it; "" : nothing
+	Help    string // what it does
+	// set parses a value that is not empty into c; an error names the variable (or flag).
+	set func(c *Config, v string) error
+}
+
+// Settings is every setting Chelal reads, in the order help lists them.
+var Settings = []Setting{
+	{Env: "CHELAL_DATA_DIR", Flag: "data-dir DIR", Help: "data folder (serve, migrate, admin, backup, verify-backup, restore)",
+		Default: "`~/.local/share/chelal` on Linux (`$XDG_DATA_HOME/chelal` if set); the OS's app-data folder elsewhere",
+		set:     func(c *Config, v string) error { c.DataDir = v; return nil }},
+	{Env: "XDG_DATA_HOME", Help: "Linux: the folder the default data folder goes in (when absolute)",
+		set: func(c *Config, v string) error { c.home = v; return nil }},
+	{Env: "CHELAL_ADDR", Flag: "addr HOST:PORT", Default: DefaultAddr,
+		Help: "listen address of serve; 0.0.0.0:7300 serves the clinic's LAN",
+		set:  func(c *Config, v string) error { c.Addr = v; return nil }},
+	{Env: "CHELAL_HOST_NAMES", Flag: "host-names LIST",
+		Help: "more host names (or addresses) the server answers for, comma-separated, e.g. chelal.clinic.lan,192.0.2.10 " +
+			"(it always answers localhost, this machine's addresses and hostname; any other Host is refused: DNS rebinding)",
+		set: func(c *Config, v string) (err error) {
+			if c.HostNames, err = HostNames(v); err != nil {
+				return fmt.Errorf("CHELAL_HOST_NAMES: %w", err)
+			}
+			return nil
+		}},
+	{Env: "CHELAL_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error",
+		set: func(c *Config, v string) error { c.LogLevel = logLevel(v); return nil }},
+	{Env: "CHELAL_SESSION_IDLE_MINUTES", Default: "15", Help: "automatic logoff after this many idle minutes (1 to 1440)",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 24*60 {
+				return fmt.Errorf("CHELAL_SESSION_IDLE_MINUTES %q must be a number of minutes from 1 to 1440", v)
+			}
+			c.SessionIdle = time.Duration(n) * time.Minute
+			return nil
+		}},
+	{Env: "CHELAL_BACKUP_PASSPHRASE", Help: "encrypt backups with this passphrase (and decrypt them to restore; backup commands: or --passphrase-file F)",
+		set: func(c *Config, v string) error { c.BackupPassphrase = v; return nil }},
+	{Env: "CHELAL_BACKUP_DIR", Default: "<data dir>/backups, or the folder an administrator chose",
+		Help: "where scheduled and API backups and the WAL archive go, fixed (a second disk or a USB drive is better)",
+		set:  func(c *Config, v string) error { c.BackupDir = v; return nil }},
+	{Env: "CHELAL_BACKUP_SCHEDULE", Default: "daily from 12:30, hourly 08-18", Help: "off: no scheduled backups",
+		set: func(c *Config, v string) error { c.BackupSchedule = v != "off"; return nil }},
+	{Env: "CHELAL_UPGRADE_BACKUP", Default: "on",
+		Help: "off: no automatic verified backup before a newer Chelal migrates older records (only after one was taken by hand)",
+		set:  func(c *Config, v string) error { c.UpgradeBackup = v != "off"; return nil }},
+	{Env: "CHELAL_PITR", Default: "on, embedded server only", Help: "off: no WAL archive, so no point-in-time recovery",
+		set: func(c *Config, v string) error { c.PITR = v != "off"; return nil }},
+	{Env: "CHELAL_DISK_LOW_MB", Default: "2048",
+		Help: "free space (MB) under which the data or backup disk is low: administrators notified, the home page warns",
+		set: func(c *Config, v string) error {
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil || n < 1 {
+				return fmt.Errorf("CHELAL_DISK_LOW_MB %q must be a number of megabytes (at least 1)", v)
+			}
+			c.DiskLow = n << 20
+			return nil
+		}},
+	{Env: "CHELAL_LEFTOVER_DAYS", Default: "14", Help: "days after which restore and recovery leftovers are removed",
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 3650 {
+				return fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
+			}
+			c.LeftoverRetention = time.Duration(n) * 24 * time.Hour
+			return nil
+		}},
+	{Env: "CHELAL_LAN_ADDR", Help: "desktop: share the clinic UI on HOST:PORT at launch (tests)",
+		set: func(c *Config, v string) error { c.LANAddr = v; return nil }},
+	{Env: "DATABASE_URL", Default: "the embedded PostgreSQL",
+		Help: "use this external PostgreSQL (15 or newer) instead, e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require",
+		set:  func(c *Config, v string) error { c.db.url = v; return nil }},
+	{Env: "DATABASE_HOST", Help: "the same, as separate settings (used when DATABASE_URL is not set and DATABASE_HOST is)",
+		set: func(c *Config, v string) error { c.db.host = v; return nil }},
+	{Env: "DATABASE_PORT", Default: "5432", set: func(c *Config, v string) error { c.db.port = v; return nil }},
+	{Env: "DATABASE_NAME", Default: "chelal", set: func(c *Config, v string) error { c.db.name = v; return nil }},
+	{Env: "DATABASE_USER", Default: "chelal", set: func(c *Config, v string) error { c.db.user = v; return nil }},
+	{Env: "DATABASE_PASSWORD", set: func(c *Config, v string) error { c.db.password = v; return nil }},
+}
+
+// Load reads every setting of the table from the environment. A bad value is kept as the
+// setting's error (Err) rather than returned, so that a flag can still override it and help
+// can still be shown.
+func Load(getenv Getenv) *Config {
+	c := &Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, LogLevel: slog.LevelInfo, raw: map[string]string{}, errs: map[string]error{}}
+	for _, s := range Settings {
+		if v := getenv(s.Env); v != "" {
+			c.raw[s.Env] = v
+			if err := s.set(c, v); err != nil {
+				c.errs[s.Env] = err
+			}
+		}
+	}
+	c.combineDatabase()
+	return c
+}
+
+// Err is the settings' bad values, in the table's order (nil: none).
+func (c *Config) Err() error {
+	var errs []error
+	for _, s := range Settings {
+		if err := c.errs[s.Env]; err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Flags adds to fs the flags of the settings with these flag names ("addr", "data-dir", ...),
+// described as the table describes them; a flag given overrides the environment.
+func (c *Config) Flags(fs *flag.FlagSet, names ...string) {
+	for _, name := range names {
+		s := settingOfFlag(name)
+		// The backquoted word is the flag's argument in -help ("-addr HOST:PORT").
+		_, arg, _ := strings.Cut(s.Flag, " ")
+		usage := fmt.Sprintf("%s (`%s`, overrides %s)", s.Help, arg, s.Env)
+		v := &flagValue{c: c, s: s, val: c.raw[s.Env]}
+		if v.val == "" && !strings.Contains(s.Default, " ") {
+			v.val = s.Default // a value, not a description: shown as the flag's default
+		}
+		fs.Var(v, name, usage)
+	}
+}
+
+func settingOfFlag(name string) *Setting {
+	for i, s := range Settings {
+		if f, _, _ := strings.Cut(s.Flag, " "); f == name {
+			return &Settings[i]
+		}
+	}
+	panic("config: no setting has the flag --" + name)
+}
+
+// flagValue sets a setting from its flag.
+type flagValue struct {
+	c   *Config
+	s   *Setting
+	val string
+}
+
+func (f *flagValue) String() string {
+	if f == nil || f.c == nil {
+		return ""
+	}
+	return f.val
+}
+
+func (f *flagValue) Set(v string) error {
+	f.val = v
+	delete(f.c.errs, f.s.Env) // the flag, not the environment, is in effect
+	if v == "" {
+		return nil
+	}
+	if err := f.s.set(f.c, v); err != nil {
+		// The flag package names the flag; the variable was not given.
+		return errors.New(strings.TrimPrefix(err.Error(), f.s.Env+": "))
+	}
+	return nil
+}
+
+// Help is the settings part of `chelal help` and of each command's -help, from the table.
+func Help() string {
+	var b strings.Builder
+	b.WriteString("Settings (environment variables; a command's flag overrides its variable):\n")
+	for _, s := range Settings {
+		line := "  " + s.Env
+		if s.Flag != "" {
+			line += ", --" + s.Flag
+		}
+		b.WriteString(line + "\n")
+		text := s.Help
+		if s.Default != "" {
+			if text != "" {
+				text += "; "
+			}
+			text += "default: " + s.Default
+		}
+		if text != "" {
+			wrap(&b, text, "      ", 96)
+		}
+	}
+	return b.String()
+}
+
+// wrap writes text in lines of at most width characters, each after indent.
+func wrap(b *strings.Builder, text, indent string, width int) {
+	line := indent
+	for _, w := range strings.Fields(text) {
+		if len(line) > len(indent) && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if len(line) > len(indent) {
+			line += " "
+		}
+		line += w
+	}
+	b.WriteString(line + "\n")
+}
+
+func logLevel(v string) slog.Level {
+	switch strings.ToLower(v) {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
+}
+
+// ResolveDataDir returns the data folder: the one given (CHELAL_DATA_DIR or --data-dir), else
+// the per-user default.
+func (c *Config) ResolveDataDir() (string, error) {
+	if c.DataDir != "" {
+		return filepath.Abs(c.DataDir)
 	}
 	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" || runtime.GOOS == "openbsd" {
-		if x := getenv("XDG_DATA_HOME"); filepath.IsAbs(x) {
-			return filepath.Join(x, "chelal"), nil
+		if filepath.IsAbs(c.home) {
+			return filepath.Join(c.home, "chelal"), nil
 		}
 		home, err := os.UserHomeDir()
 		if err != nil {
@@ -68,32 +293,34 @@ func DataDir(getenv Getenv) (string, error) {
 	return filepath.Join(base, "Chelal"), nil
 }
 
-// ExternalDatabaseURL returns the external server's connection string, or "" to use the
-// embedded PostgreSQL. DATABASE_URL wins; otherwise DATABASE_HOST (and its siblings from the
-// original Chelal's settings) build one.
-func ExternalDatabaseURL(getenv Getenv) (string, error) {
-	if u := getenv("DATABASE_URL"); u != "" {
-		parsed, err := url.Parse(u)
+// combineDatabase sets DatabaseURL: DATABASE_URL wins; otherwise DATABASE_HOST (and its
+// siblings from the original Chelal's settings) build one; neither: the embedded server.
+func (c *Config) combineDatabase() {
+	p := c.db
+	if p.url != "" {
+		parsed, err := url.Parse(p.url)
 		if err != nil || (parsed.Scheme != "postgres" && parsed.Scheme != "postgresql") {
-			return "", errors.New("DATABASE_URL must look like postgres://user:password@host:5432/dbname")
+			c.errs["DATABASE_URL"] = errors.New("DATABASE_URL must look like postgres://user:password@host:5432/dbname")
+			return
 		}
-		return u, nil
+		c.DatabaseURL = p.url
+		return
 	}
-	host := getenv("DATABASE_HOST")
-	if host == "" {
-		return "", nil
+	if p.host == "" {
+		return
 	}
-	port := or(getenv("DATABASE_PORT"), "5432")
-	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
-		return "", fmt.Errorf("DATABASE_PORT %q is not a port number", port)
+	port := or(p.port, "5432")
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		c.errs["DATABASE_PORT"] = fmt.Errorf("DATABASE_PORT %q is not a port number", port)
+		return
 	}
 	u := url.URL{
 		Scheme: "postgres",
-		User:   url.UserPassword(or(getenv("DATABASE_USER"), "chelal"), getenv("DATABASE_PASSWORD")),
-		Host:   net.JoinHostPort(host, port),
-		Path:   "/" + or(getenv("DATABASE_NAME"), "chelal"),
+		User:   url.UserPassword(or(p.user, "chelal"), p.password),
+		Host:   net.JoinHostPort(p.host, port),
+		Path:   "/" + or(p.name, "chelal"),
 	}
-	return u.String(), nil
+	c.DatabaseURL = u.String()
 }
 
 // HostNames parses a list of extra host names (CHELAL_HOST_NAMES, serve's --host-names):

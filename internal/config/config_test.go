@@ -1,9 +1,16 @@
 package config
 
 import (
+	"flag"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestHostNames(t *testing.T) {
@@ -27,6 +34,121 @@ func TestHostNames(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "without scheme or path") {
 			t.Errorf("HostNames(%q): unclear error %v", tc.list, err)
+		}
+	}
+}
+
+func env(m map[string]string) Getenv { return func(k string) string { return m[k] } }
+
+// TestLoad reads each setting from the environment, with the defaults when it is not set, and
+// keeps a bad value as an error naming the variable.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	defaults := Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, LogLevel: slog.LevelInfo}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    func(c *Config)
+		wantErr string
+	}{
+		{name: "nothing set", env: nil, want: func(*Config) {}},
+		{name: "every plain setting", env: map[string]string{
+			"CHELAL_DATA_DIR": "/srv/chelal", "CHELAL_ADDR": "0.0.0.0:7300", "CHELAL_HOST_NAMES": "a.lan, 192.0.2.1",
+			"CHELAL_LOG_LEVEL": "WARN", "CHELAL_SESSION_IDLE_MINUTES": "30", "CHELAL_BACKUP_PASSPHRASE": "pw",
+			"CHELAL_BACKUP_DIR": "/mnt/usb", "CHELAL_BACKUP_SCHEDULE": "off", "CHELAL_PITR": "off",
+			"CHELAL_DISK_LOW_MB": "100", "CHELAL_LEFTOVER_DAYS": "3", "CHELAL_LAN_ADDR": "0.0.0.0:7301",
+			"CHELAL_UPGRADE_BACKUP": "off",
+		}, want: func(c *Config) {
+			c.UpgradeBackup = false
+			c.DataDir, c.Addr, c.HostNames, c.LogLevel = "/srv/chelal", "0.0.0.0:7300", []string{"a.lan", "192.0.2.1"}, slog.LevelWarn
+			c.SessionIdle, c.BackupPassphrase, c.BackupDir = 30*time.Minute, "pw", "/mnt/usb"
+			c.BackupSchedule, c.PITR, c.DiskLow, c.LeftoverRetention, c.LANAddr = false, false, 100<<20, 72*time.Hour, "0.0.0.0:7301"
+		}},
+		{name: "schedule and archive stay on unless off", env: map[string]string{"CHELAL_BACKUP_SCHEDULE": "on", "CHELAL_PITR": "yes"}, want: func(*Config) {}},
+		{name: "database url", env: map[string]string{"DATABASE_URL": "postgres://u:p@db:5432/x", "DATABASE_HOST": "ignored"},
+			want: func(c *Config) { c.DatabaseURL = "postgres://u:p@db:5432/x" }},
+		{name: "database parts", env: map[string]string{"DATABASE_HOST": "db.lan", "DATABASE_PASSWORD": "s3cret"},
+			want: func(c *Config) { c.DatabaseURL = "postgres://chelal:s3cret@db.lan:5432/chelal" }},
+		{name: "bad database url", env: map[string]string{"DATABASE_URL": "mysql://x"}, want: func(*Config) {},
+			wantErr: "DATABASE_URL must look like postgres://"},
+		{name: "bad database port", env: map[string]string{"DATABASE_HOST": "db", "DATABASE_PORT": "99999"}, want: func(*Config) {},
+			wantErr: `DATABASE_PORT "99999" is not a port number`},
+		{name: "bad idle minutes", env: map[string]string{"CHELAL_SESSION_IDLE_MINUTES": "0"}, want: func(*Config) {},
+			wantErr: `CHELAL_SESSION_IDLE_MINUTES "0" must be a number of minutes from 1 to 1440`},
+		{name: "bad disk threshold", env: map[string]string{"CHELAL_DISK_LOW_MB": "lots"}, want: func(*Config) {},
+			wantErr: `CHELAL_DISK_LOW_MB "lots" must be a number of megabytes`},
+		{name: "bad leftover days", env: map[string]string{"CHELAL_LEFTOVER_DAYS": "9999"}, want: func(*Config) {},
+			wantErr: `CHELAL_LEFTOVER_DAYS "9999" must be a number of days from 1 to 3650`},
+		{name: "bad host names", env: map[string]string{"CHELAL_HOST_NAMES": "http://x"}, want: func(*Config) {},
+			wantErr: `CHELAL_HOST_NAMES: host name "http://x"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := Load(env(tc.env))
+			want := defaults
+			tc.want(&want)
+			got := *c
+			got.db, got.home, got.raw, got.errs = dbParts{}, "", nil, nil
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
+			}
+			err := c.Err()
+			if (err != nil) != (tc.wantErr != "") || err != nil && !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("Err = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestFlagsOverrideTheEnvironment: a flag wins over its variable, even over a bad value of it.
+func TestFlagsOverrideTheEnvironment(t *testing.T) {
+	t.Parallel()
+	c := Load(env(map[string]string{"CHELAL_ADDR": "127.0.0.1:1", "CHELAL_HOST_NAMES": "http://bad", "CHELAL_DATA_DIR": "/env"}))
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.Flags(fs, "addr", "host-names", "data-dir")
+	if err := fs.Parse([]string{"--addr", "0.0.0.0:7300", "--host-names", "good.lan"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != "0.0.0.0:7300" || !slices.Equal(c.HostNames, []string{"good.lan"}) || c.DataDir != "/env" || c.Err() != nil {
+		t.Errorf("after flags: addr %q, host names %q, data dir %q, err %v", c.Addr, c.HostNames, c.DataDir, c.Err())
+	}
+	err := fs.Parse([]string{"--host-names", "x/y"})
+	if err == nil || !strings.Contains(err.Error(), `host name "x/y"`) || strings.Contains(err.Error(), "CHELAL_HOST_NAMES") {
+		t.Errorf("a bad flag: %v", err)
+	}
+}
+
+func TestResolveDataDir(t *testing.T) {
+	t.Parallel()
+	got, err := Load(env(map[string]string{"CHELAL_DATA_DIR": "rel/data"})).ResolveDataDir()
+	if err != nil || !filepath.IsAbs(got) || !strings.HasSuffix(got, filepath.Join("rel", "data")) {
+		t.Errorf("relative CHELAL_DATA_DIR: %q, %v", got, err)
+	}
+	if got, err := Load(env(map[string]string{"XDG_DATA_HOME": "/xdg"})).ResolveDataDir(); err != nil || got != "/xdg/chelal" {
+		t.Errorf("XDG_DATA_HOME: %q, %v", got, err)
+	}
+}
+
+// TestHelpAndReadmeListEverySetting: help is made from the table, and the README's table of
+// settings names each one, so neither can forget a new setting.
+func TestHelpAndReadmeListEverySetting(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := Help()
+	for _, s := range Settings {
+		if !strings.Contains(help, s.Env) || s.Flag != "" && !strings.Contains(help, "--"+s.Flag) {
+			t.Errorf("help lacks %s %s", s.Env, s.Flag)
+		}
+		if !strings.Contains(string(readme), "`"+s.Env+"`") {
+			t.Errorf("README.md does not list `%s`", s.Env)
+		}
+		if s.set == nil {
+			t.Errorf("%s has no setter", s.Env)
 		}
 	}
 }

@@ -205,11 +205,9 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 		if err := notifyLow(ctx, tx, m, m.available-p.Quantity, true); err != nil {
 			return err
 		}
-		if s.OnDispense != nil {
-			if err := s.OnDispense(ctx, tx, Dispensed{DispenseID: dispenseID, PatientID: patientID, PrescriptionID: prescriptionID,
-				MovementIDs: movements, MedicationID: medicationID, MedicationName: m.name, Quantity: p.Quantity, UnitPrice: m.unitPrice}); err != nil {
-				return err
-			}
+		if err := s.OnDispense.Run(ctx, tx, Dispensed{DispenseID: dispenseID, PatientID: patientID, PrescriptionID: prescriptionID,
+			MovementIDs: movements, MedicationID: medicationID, MedicationName: m.name, Quantity: p.Quantity, UnitPrice: m.unitPrice}); err != nil {
+			return err
 		}
 		out, err = dispenseByID(ctx, tx, dispenseID)
 		return err

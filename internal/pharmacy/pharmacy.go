@@ -32,7 +32,7 @@ import (
 )
 
 // Dispensed is what the billing domain needs to charge a dispense: handed to
-// Service.OnDispense inside the dispense's transaction.
+// Service.OnDispense's steps inside the dispense's transaction.
 type Dispensed struct {
 	DispenseID     int64
 	PatientID      int64
@@ -48,10 +48,10 @@ type Dispensed struct {
 type Service struct {
 	db  *db.DB
 	now func() time.Time
-	// OnDispense, when set, runs inside every dispense's transaction after the stock and
-	// the prescription were updated; an error rolls the whole dispense back. Billing uses it
-	// to add the medication to the patient's bill in the same transaction.
-	OnDispense func(ctx context.Context, tx pgx.Tx, d Dispensed) error
+	// OnDispense runs inside every dispense's transaction after the stock and the
+	// prescription were updated; an error rolls the whole dispense back. Billing uses it to
+	// add the medication to the patient's bill in the same transaction.
+	OnDispense db.Hooks[Dispensed]
 }
 
 // NewService returns the pharmacy service.

@@ -365,7 +365,7 @@ func TestOnDispenseHookShareTheTransaction(t *testing.T) {
 	f.receive(med, "B1", today().AddDate(1, 0, 0), 10)
 	rx := f.prescription(med, 5)
 	var got Dispensed
-	f.s.OnDispense = func(ctx context.Context, tx pgx.Tx, d Dispensed) error {
+	f.s.OnDispense.Add(func(ctx context.Context, tx pgx.Tx, d Dispensed) error {
 		got = d
 		var left int64
 		if err := tx.QueryRow(ctx, `SELECT stock_quantity FROM core_medicationitem WHERE id = $1`, d.MedicationID).Scan(&left); err != nil {
@@ -378,7 +378,7 @@ func TestOnDispenseHookShareTheTransaction(t *testing.T) {
 			return errors.New("billing refused")
 		}
 		return nil
-	}
+	})
 	if _, err := f.s.Dispense(ctx, f.pharmacist, rx, "", DispenseParams{Quantity: 3}); err == nil || err.Error() != "billing refused" {
 		t.Fatalf("a failing hook: %v", err)
 	}

@@ -18,9 +18,8 @@ func TestAuditFiltersAndExport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	doctor := a.newUser("doc", auth.RoleDoctor)
-	admin := a.login("boss", "10.0.0.1")
 	doc := a.login("doc", "10.0.0.2")
 	id := func(sql string, args ...any) int64 {
 		t.Helper()

@@ -2,17 +2,12 @@ package server
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
-	"time"
 
 	"chelal/internal/apperr"
 	"chelal/internal/auth"
-	"chelal/internal/db"
 	"chelal/internal/i18n"
 )
 
@@ -166,121 +161,4 @@ func clearSessionCookie(w http.ResponseWriter, r *http.Request) {
 		Secure:   r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
 	})
-}
-
-// pathID reads the {id} of a route; a malformed id, or one past the id columns' range (no
-// row has it), answers 404 like an unknown one.
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || !db.ValidID(id) {
-		return 0, apperr.ErrNotFound
-	}
-	return id, nil
-}
-
-// ifMatchVersion returns the version of an If-Match header ("3", W/"3" or 3), or 0 when absent.
-func ifMatchVersion(r *http.Request) (int64, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" {
-		return 0, nil
-	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v <= 0 || !db.FitsInteger(v) { // versions are integer (int4) columns
-		return 0, apperr.Invalid(apperr.FieldError{Field: "If-Match", Code: apperr.CodeInvalid, Message: "If-Match must be the record's version number."})
-	}
-	return v, nil
-}
-
-// queryInt reads an optional integer query parameter. Every one is an id filter (*_id) or a
-// small count compared with integer (int4) columns, so a value outside that range is refused
-// here (422) rather than overflowing in the query (a 500).
-func queryInt(r *http.Request, name string) (int64, error) {
-	v := r.URL.Query().Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeInvalidType, Message: name + " must be a whole number."})
-	}
-	if err != nil || !db.FitsInteger(n) {
-		return 0, apperr.Invalid(apperr.FieldError{Field: name, Code: apperr.CodeOutOfRange, Message: name + ": " + intRangeMessage})
-	}
-	return n, nil
-}
-
-// actorOf is the author of a request's changes: its user (when logged in) and client IP.
-func actorOf(r *http.Request) db.Actor {
-	if p := principalOf(r.Context()); p != nil {
-		return p.Actor(ClientIP(r))
-	}
-	return db.Actor{IP: ClientIP(r)}
-}
-
-// useIfMatch puts the If-Match version into *version; a body version that disagrees with
-// the header is refused.
-func useIfMatch(r *http.Request, version *int64) error {
-	v, err := ifMatchVersion(r)
-	if err != nil || v == 0 {
-		return err
-	}
-	if *version != 0 && *version != v {
-		return apperr.Invalid(apperr.FieldError{Field: "version", Code: apperr.CodeInvalid, Message: "The body's version and If-Match disagree."})
-	}
-	*version = v
-	return nil
-}
-
-// MaxIdempotencyKey is the longest Idempotency-Key header accepted.
-const MaxIdempotencyKey = 100
-
-// idempotencyKey reads the optional Idempotency-Key header of a retried write (a payment, a
-// dispense): 1-100 visible ASCII characters, or "" when absent. The domain stores it with the
-// record it creates, under a unique index, so a retry finds the first answer's record instead
-// of writing a second one.
-func idempotencyKey(r *http.Request) (string, error) {
-	k := r.Header.Get("Idempotency-Key")
-	if k == "" {
-		return "", nil
-	}
-	ok := len(k) <= MaxIdempotencyKey
-	for i := 0; ok && i < len(k); i++ {
-		ok = k[i] > ' ' && k[i] < 0x7f
-	}
-	if !ok {
-		return "", apperr.Invalid(apperr.FieldError{Field: "Idempotency-Key", Code: apperr.CodeInvalid,
-			Message: fmt.Sprintf("Idempotency-Key must be 1-%d visible ASCII characters (a UUID, say).", MaxIdempotencyKey)})
-	}
-	return k, nil
-}
-
-// asMaxBytes says whether err is a body that went over its limit.
-func asMaxBytes(err error) (*http.MaxBytesError, bool) {
-	var tooBig *http.MaxBytesError
-	return tooBig, errors.As(err, &tooBig)
-}
-
-// parseTimeParam reads a query time: RFC 3339, or a date (YYYY-MM-DD, UTC midnight; with
-// endOfDay, the next midnight, so "to=2026-11-27" includes that whole day). "" is the zero time.
-func parseTimeParam(v string, endOfDay bool) (time.Time, error) {
-	return parseTimeParamIn(v, endOfDay, time.UTC)
-}
-
-// parseTimeParamIn is parseTimeParam with dates read as days in loc.
-func parseTimeParamIn(v string, endOfDay bool, loc *time.Location) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	d, err := time.ParseInLocation(time.DateOnly, v, loc)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if endOfDay {
-		d = d.AddDate(0, 0, 1)
-	}
-	return d, nil
 }

@@ -29,18 +29,13 @@ func TestSetupOnlyOnce(t *testing.T) {
 	if m := expect(t, anon.do("GET", "/api/v1/setup", nil), 200); m["needed"] != true {
 		t.Fatalf("fresh install: setup needed = %v", m["needed"])
 	}
-	setup := map[string]any{"clinic_name": "Kisumu Rural Clinic", "username": "admin", "email": "admin@kisumu.test",
-		"password": testPassword, "first_name": "Amina", "last_name": "Otieno"}
+	setup := setupBody()
 
 	// Bad input changes nothing: every bad field is reported at once.
 	bad := map[string]any{"clinic_name": "", "username": "ad min", "email": "nope", "password": "short"}
 	p := expect(t, anon.do("POST", "/api/v1/setup", bad), 422)
-	fields := map[string]bool{}
-	for _, e := range p["errors"].([]any) {
-		fields[e.(map[string]any)["field"].(string)] = true
-	}
 	for _, f := range []string{"clinic_name", "username", "email", "password"} {
-		if !fields[f] {
+		if !hasFieldError(p, f, "") {
 			t.Errorf("setup with a bad %s: not reported in %v", f, p["errors"])
 		}
 	}
@@ -72,17 +67,15 @@ func TestSetupOnlyOnce(t *testing.T) {
 	if got := problemType(t, w); got != "already-set-up" {
 		t.Errorf("second setup: type %q", got)
 	}
-	var users int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM auth_user`).Scan(&users); err != nil || users != 1 {
-		t.Fatalf("%d users after setups (%v), want 1", users, err)
+	if users := a.count(`SELECT count(*) FROM auth_user`); users != 1 {
+		t.Fatalf("%d users after setups, want 1", users)
 	}
 }
 
 func TestPasswordRules(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	for _, tc := range []struct {
 		password, code string
 	}{
@@ -95,12 +88,7 @@ func TestPasswordRules(t *testing.T) {
 		w := admin.do("POST", "/api/v1/users", map[string]any{"username": "dora-the-explorer", "email": "d@clinic.test",
 			"password": tc.password, "role_id": a.roles["nurse"]})
 		p := expect(t, w, 422)
-		found := false
-		for _, e := range p["errors"].([]any) {
-			e := e.(map[string]any)
-			found = found || e["field"] == "password" && e["code"] == tc.code
-		}
-		if !found {
+		if !hasFieldError(p, "password", tc.code) {
 			t.Errorf("password %q: errors %v, want password/%s", tc.password, p["errors"], tc.code)
 		}
 	}
@@ -110,17 +98,15 @@ func TestPasswordRules(t *testing.T) {
 			"password": pw, "role_id": a.roles["nurse"]})
 		expect(t, w, 201)
 	}
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM auth_user WHERE username = 'dora-the-explorer'`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("a refused user was stored (%d, %v)", n, err)
+	if n := a.count(`SELECT count(*) FROM auth_user WHERE username = 'dora-the-explorer'`); n != 0 {
+		t.Fatalf("a refused user was stored (%d)", n)
 	}
 }
 
 func TestChangePasswordEndsOtherSessions(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("nurse1", auth.RoleNurse)
-	here := a.login("nurse1", "10.0.0.1")
+	here := a.signedIn("nurse1", auth.RoleNurse, "10.0.0.1")
 	there := a.login("nurse1", "10.0.0.2")
 
 	w := here.do("POST", "/api/v1/auth/password", map[string]any{"current_password": "not my password", "new_password": "a much better passphrase"})
@@ -219,9 +205,8 @@ func TestSessionTimeouts(t *testing.T) {
 func TestDeactivatedUserIsLoggedOutAtOnce(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("leaver", auth.RoleCashier)
-	admin := a.login("boss", "10.0.0.1")
 	leaver := a.login("leaver", "10.0.0.2")
 	expect(t, leaver.do("GET", "/api/v1/auth/me", nil), 200)
 
@@ -241,9 +226,8 @@ func TestDeactivatedUserIsLoggedOutAtOnce(t *testing.T) {
 func TestStaleUserEditIsRefused(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("nurse2", auth.RoleNurse)
-	admin := a.login("boss", "10.0.0.1")
 	path := "/api/v1/users/" + strconv.FormatInt(id, 10)
 	v := userVersion(t, expect(t, admin.do("GET", path, nil), 200))
 
@@ -268,8 +252,7 @@ func TestStaleUserEditIsRefused(t *testing.T) {
 func TestCSRF(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("doc", auth.RoleDoctor)
-	c := a.login("doc", "10.0.0.1")
+	c := a.signedIn("doc", auth.RoleDoctor, "10.0.0.1")
 	body := map[string]any{"language_preference": "fr", "version": 1}
 	for name, hdr := range map[string][]string{
 		"missing": {CSRFHeader, ""},
@@ -296,8 +279,7 @@ func TestCSRF(t *testing.T) {
 func TestTwoFactor(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("careful", auth.RoleDoctor)
-	c := a.login("careful", "10.0.0.1")
+	c := a.signedIn("careful", auth.RoleDoctor, "10.0.0.1")
 
 	e := expect(t, c.do("POST", "/api/v1/auth/2fa/setup", nil), 200)
 	secret := e["secret"].(string)
@@ -342,9 +324,8 @@ func TestTwoFactor(t *testing.T) {
 	if st, typ := login(""); st != 401 || typ != "otp-required" {
 		t.Fatalf("login without otp: %d %s, want 401 otp-required", st, typ)
 	}
-	var halfway int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_auditlog WHERE action = 'login_otp_required' AND ip_address = '10.0.0.2'`).Scan(&halfway); err != nil || halfway != 1 {
-		t.Fatalf("the attempt that still needs its code: %d audit rows (%v), want 1", halfway, err)
+	if halfway := a.count(`SELECT count(*) FROM core_auditlog WHERE action = 'login_otp_required' AND ip_address = '10.0.0.2'`); halfway != 1 {
+		t.Fatalf("the attempt that still needs its code: %d audit rows, want 1", halfway)
 	}
 	// The code used to enable is spent: replay refused.
 	if st, typ := login(code(now)); st != 401 || typ != "otp-invalid" {
@@ -365,9 +346,8 @@ func TestTwoFactor(t *testing.T) {
 	if st, _ := login(rc); st != 401 {
 		t.Fatalf("spent recovery code: %d, want 401", st)
 	}
-	var hashes int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_recoverycode rc JOIN auth_user u ON u.id = rc.user_id WHERE u.username = 'careful' AND encode(code_hash, 'escape') LIKE '%' || $1 || '%'`, rc).Scan(&hashes); err != nil || hashes != 0 {
-		t.Fatalf("recovery codes stored in clear (%d, %v)", hashes, err)
+	if hashes := a.count(`SELECT count(*) FROM core_recoverycode rc JOIN auth_user u ON u.id = rc.user_id WHERE u.username = 'careful' AND encode(code_hash, 'escape') LIKE '%' || $1 || '%'`, rc); hashes != 0 {
+		t.Fatalf("recovery codes stored in clear (%d)", hashes)
 	}
 
 	// Turning it off needs the password and a code.
@@ -423,9 +403,8 @@ func TestAuditRowsCarryUserAndIP(t *testing.T) {
 			t.Errorf("%s: %d audit rows, want 1", tc.what, n)
 		}
 	}
-	var leaked int
-	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_auditlog WHERE changes::text LIKE '%argon2id%'`).Scan(&leaked); err != nil || leaked != 0 {
-		t.Fatalf("%d audit rows hold a password hash (%v)", leaked, err)
+	if leaked := a.count(`SELECT count(*) FROM core_auditlog WHERE changes::text LIKE '%argon2id%'`); leaked != 0 {
+		t.Fatalf("%d audit rows hold a password hash", leaked)
 	}
 
 	// The administrators' view, filtered and paginated.
@@ -459,7 +438,6 @@ func TestSQLMetacharactersAreData(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	a.newUser("boss", auth.RoleAdmin)
-	ctx := context.Background()
 	for _, name := range []string{"boss' OR '1'='1", "boss'--", `boss"; DROP TABLE auth_user; --`} {
 		w := a.anonymous("10.0.0.8").do("POST", "/api/v1/auth/login", map[string]any{"username": name, "password": testPassword})
 		expect(t, w, 401)
@@ -473,18 +451,16 @@ func TestSQLMetacharactersAreData(t *testing.T) {
 	// A username with quotes is stored and found as typed.
 	w := admin.do("POST", "/api/v1/users", map[string]any{"username": "o'brien", "email": "ob@clinic.test", "password": testPassword, "role_id": a.roles["nurse"]})
 	expect(t, w, 422) // quotes are not allowed in usernames: refused, not executed
-	var tables int
-	if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM information_schema.tables WHERE table_name IN ('auth_user', 'core_patient')`).Scan(&tables); err != nil || tables != 2 {
-		t.Fatalf("tables after injection attempts: %d (%v)", tables, err)
+	if tables := a.count(`SELECT count(*) FROM information_schema.tables WHERE table_name IN ('auth_user', 'core_patient')`); tables != 2 {
+		t.Fatalf("tables after injection attempts: %d", tables)
 	}
 }
 
 func TestProfileImage(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("me", auth.RoleNurse)
+	c := a.signedIn("me", auth.RoleNurse, "10.0.0.1")
 	a.newUser("colleague", auth.RoleDoctor)
-	c := a.login("me", "10.0.0.1")
 	img := image.NewRGBA(image.Rect(0, 0, 8, 8))
 	img.Set(1, 1, color.RGBA{200, 10, 10, 255})
 	var pngBytes, gifBytes bytes.Buffer
@@ -560,9 +536,8 @@ func TestWeakerHashIsUpgradedAtLogin(t *testing.T) {
 func TestRoleChangeEndsSessions(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	id := a.newUser("promoted", auth.RoleNurse)
-	admin := a.login("boss", "10.0.0.1")
 	c := a.login("promoted", "10.0.0.2")
 	path := "/api/v1/users/" + strconv.FormatInt(id, 10)
 	v := userVersion(t, expect(t, admin.do("GET", path, nil), 200))

@@ -67,10 +67,9 @@ func TestKnownWorkstationIsNotLockedOut(t *testing.T) {
 		}
 		expect(t, desk.do("POST", "/api/v1/auth/logout", nil), 204)
 	}
-	var locked int
-	if err := a.db.Pool.QueryRow(context.Background(), `
-		SELECT count(*) FROM core_auditlog WHERE action = 'login_locked' AND changes->>'throttle' = 'account'`).Scan(&locked); err != nil || locked == 0 {
-		t.Fatalf("login_locked audit rows naming the account throttle: %d (%v)", locked, err)
+	if locked := a.count(`
+		SELECT count(*) FROM core_auditlog WHERE action = 'login_locked' AND changes->>'throttle' = 'account'`); locked == 0 {
+		t.Fatalf("login_locked audit rows naming the account throttle: %d", locked)
 	}
 }
 
@@ -78,8 +77,7 @@ func TestKnownWorkstationIsNotLockedOut(t *testing.T) {
 func TestKnownWorkstationGrowingDelays(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("typist", auth.RoleNurse)
-	desk := a.login("typist", "10.9.1.1")
+	desk := a.signedIn("typist", auth.RoleNurse, "10.9.1.1")
 	desk.cookie = ""
 	for i := 0; i < 5; i++ {
 		if st := badLogin(desk, "typist"); st != 401 {
@@ -115,9 +113,8 @@ func TestKnownWorkstationGrowingDelays(t *testing.T) {
 func TestClientCapSparesKnownWorkstations(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("pharma", auth.RolePharmacist)
+	desk := a.signedIn("pharma", auth.RolePharmacist, "10.9.2.2")
 	a.newUser("cashier1", auth.RoleCashier)
-	desk := a.login("pharma", "10.9.2.2")
 	desk.cookie = ""
 	attacker := a.anonymous("10.9.2.2")
 	for i := 0; i < 20; i++ {
@@ -138,10 +135,9 @@ func TestClientCapSparesKnownWorkstations(t *testing.T) {
 func TestAdminListsAndClearsLoginLocks(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.9.3.1")
 	a.newUser("reception", auth.RoleReceptionist)
 	a.newUser("nurse2", auth.RoleNurse)
-	admin := a.login("boss", "10.9.3.1")
 	nurse := a.login("nurse2", "10.9.3.2")
 	for i := 0; i < 5; i++ {
 		badLogin(a.anonymous("172.16.9.8"), "reception")
@@ -187,10 +183,9 @@ func TestAdminListsAndClearsLoginLocks(t *testing.T) {
 	if items := expect(t, admin.do("GET", "/api/v1/login-throttles", nil), 200)["items"].([]any); len(items) != 0 {
 		t.Fatalf("throttles left after clearing: %v", items)
 	}
-	var unlocked int
-	if err := a.db.Pool.QueryRow(context.Background(), `
-		SELECT count(*) FROM core_auditlog WHERE action = 'login_unlocked' AND user_id = $1`, admin.userID).Scan(&unlocked); err != nil || unlocked != 2 {
-		t.Fatalf("login_unlocked audit rows by the admin: %d (%v), want 2", unlocked, err)
+	if unlocked := a.count(`
+		SELECT count(*) FROM core_auditlog WHERE action = 'login_unlocked' AND user_id = $1`, admin.userID); unlocked != 2 {
+		t.Fatalf("login_unlocked audit rows by the admin: %d, want 2", unlocked)
 	}
 }
 
@@ -253,8 +248,7 @@ func TestReauthenticationIsThrottled(t *testing.T) {
 func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("idler", auth.RoleReceptionist)
-	c := a.login("idler", "10.9.5.1")
+	c := a.signedIn("idler", auth.RoleReceptionist, "10.9.5.1")
 	ctx := context.Background()
 	age := func() time.Duration {
 		t.Helper()
@@ -307,9 +301,8 @@ func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 func TestLoginEndsTheBrowsersPreviousSession(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("first", auth.RoleNurse)
+	c := a.signedIn("first", auth.RoleNurse, "10.9.6.1")
 	a.newUser("second", auth.RoleDoctor)
-	c := a.login("first", "10.9.6.1")
 	other := a.login("first", "10.9.6.2") // another browser of the same user
 	old := c.cookie
 	if st := goodLogin(c, "first"); st != 200 {
@@ -329,8 +322,7 @@ func TestLoginEndsTheBrowsersPreviousSession(t *testing.T) {
 	}
 	stale.cookie = old
 	expect(t, stale.do("GET", "/api/v1/auth/me", nil), 401)
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_session WHERE ip_address = '10.9.6.1'`).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("%d sessions of the browser (%v), want 1", n, err)
+	if n := a.count(`SELECT count(*) FROM core_session WHERE ip_address = '10.9.6.1'`); n != 1 {
+		t.Fatalf("%d sessions of the browser, want 1", n)
 	}
 }

@@ -1,28 +1,23 @@
 package server
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
-	"chelal/internal/patients"
 )
 
 func TestBackupsThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Patients: patients.NewService(a.db), Appointments: appointments.NewService(a.db),
-		Backups: BackupConfig{Dir: dir, Passphrase: "clinic passphrase"}})
-	a.newUser("boss", auth.RoleAdmin)
+	a.wire(Deps{Backups: BackupConfig{Dir: dir, Passphrase: "clinic passphrase"}})
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	a.newUser("doc", auth.RoleDoctor)
-	admin := a.login("boss", "10.0.0.1")
 	if items := expect(t, admin.do("GET", "/api/v1/backups", nil), 200)["items"].([]any); len(items) != 0 {
 		t.Fatalf("fresh install lists backups: %v", items)
 	}
@@ -46,9 +41,8 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	data := t.TempDir()
 	folder := backup.LoadFolder(data, "")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: folder}})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	a.wire(Deps{Backups: BackupConfig{Folder: folder}})
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	got := expect(t, admin.do("GET", "/api/v1/backups/folder", nil), 200)
 	if got["dir"] != filepath.Join(data, "backups") || got["fixed_by"] != "" {
 		t.Fatalf("default folder: %v", got)
@@ -88,7 +82,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 	expect(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb}, CSRFHeader, ""), 403)
 
 	fixed := backup.LoadFolder(data, "/srv/backups")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Folder: fixed}})
+	a.wire(Deps{Backups: BackupConfig{Folder: fixed}})
 	admin = a.login("boss", "10.0.0.1")
 	if problemType(t, admin.do("PUT", "/api/v1/backups/folder", map[string]any{"dir": usb})) != "backup-folder-fixed" {
 		t.Error("a folder fixed by CHELAL_BACKUP_DIR moved")
@@ -100,8 +94,7 @@ func TestBackupFolderThroughTheAPI(t *testing.T) {
 func TestRestoreNeedsTheEmbeddedServer(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	if got := expect(t, admin.do("GET", "/api/v1/backups/restore", nil), 200); got["state"] != "idle" {
 		t.Errorf("status before any restore: %v", got)
 	}
@@ -116,10 +109,9 @@ func TestDisksAndLeftoversThroughTheAPI(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	dir := t.TempDir()
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
-	a.newUser("boss", auth.RoleAdmin)
+	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	a.newUser("doc", auth.RoleDoctor)
-	admin := a.login("boss", "10.0.0.1")
 	temp := filepath.Join(backup.WALDir(dir), "archtemp.000000010000000000000001.1.2")
 	if err := os.MkdirAll(filepath.Dir(temp), 0o700); err != nil {
 		t.Fatal(err)
@@ -156,9 +148,8 @@ func TestFailingManualBackup(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	usb := filepath.Join(t.TempDir(), "usb")
 	dir := filepath.Join(usb, "chelal-backups")
-	a.h = New(Deps{DB: a.db, Auth: a.auth, Backups: BackupConfig{Dir: dir}})
-	a.newUser("boss", auth.RoleAdmin)
-	admin := a.login("boss", "10.0.0.1")
+	a.wire(Deps{Backups: BackupConfig{Dir: dir}})
+	admin := a.signedIn("boss", auth.RoleAdmin, "10.0.0.1")
 	w := admin.do("POST", "/api/v1/backups", nil)
 	if w.Code != 503 || problemType(t, w) != "backup-folder-unavailable" || !strings.Contains(w.Body.String(), dir) ||
 		!strings.Contains(w.Body.String(), "no such file or directory") {
@@ -167,9 +158,8 @@ func TestFailingManualBackup(t *testing.T) {
 	if _, err := os.Stat(usb); err == nil {
 		t.Fatal("the backup recreated the unplugged drive's folder")
 	}
-	var notes int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_notification n JOIN auth_user u ON u.id = n.user_id
-		 WHERE u.username = 'boss' AND n.notification_type = 'backup_failed' AND n.message LIKE '%' || $1 || '%'`, dir).Scan(&notes); err != nil || notes != 1 {
-		t.Fatalf("administrators notified %d times (%v), want once", notes, err)
+	if notes := a.count(`SELECT count(*) FROM core_notification n JOIN auth_user u ON u.id = n.user_id
+		 WHERE u.username = 'boss' AND n.notification_type = 'backup_failed' AND n.message LIKE '%' || $1 || '%'`, dir); notes != 1 {
+		t.Fatalf("administrators notified %d times, want once", notes)
 	}
 }

@@ -77,11 +77,11 @@ func (s *server) createBackup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.ErrUnavailable, "No backup folder is configured on this server."))
 		return
 	}
-	if !s.backupMu.TryLock() {
+	if !s.jobs.TryBegin() {
 		s.writeError(w, r, apperr.New(apperr.ErrConflict, "A backup is already running; wait for it to finish.").WithCode("backup-running"))
 		return
 	}
-	defer s.backupMu.Unlock()
+	defer s.jobs.Done()
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Hour))
 	dir := s.backups.dir()
 	info, err := backup.CreateVerified(r.Context(), s.db, dir,
@@ -141,14 +141,11 @@ func (s *server) folderInfo(r *http.Request) (backupFolder, error) {
 	if s.backups.Folder != nil {
 		out.FixedBy = s.backups.Folder.FixedBy()
 	}
-	var wal string
-	if err := s.db.Pool.QueryRow(r.Context(), `SELECT coalesce(current_setting('basic_archive.archive_directory', true), '')`).Scan(&wal); err != nil {
+	var err error
+	if out.ArchiveDir, err = backup.ArchiveFolder(r.Context(), s.db); err != nil || out.ArchiveDir == "" {
 		return out, err
 	}
-	if wal != "" {
-		out.ArchiveDir = filepath.Dir(wal)
-		out.RestartNeeded = filepath.Clean(out.ArchiveDir) != filepath.Clean(out.Dir)
-	}
+	out.RestartNeeded = filepath.Clean(out.ArchiveDir) != filepath.Clean(out.Dir)
 	return out, nil
 }
 
@@ -165,4 +162,21 @@ func (s *server) setBackupFolder(r *http.Request, in backupFolderParams) (backup
 	}
 	s.log.Info("backup folder moved", "dir", s.backups.Folder.Dir(), "by", actorOf(r).UserID)
 	return s.folderInfo(r)
+}
+
+// restoreParams names the backup to restore: a file of the backup folder, or the full path of
+// one elsewhere (a USB drive, chosen with the desktop's dialog).
+type restoreParams struct {
+	File       string `json:"file"`
+	Passphrase string `json:"passphrase,omitempty"`
+}
+
+func (s *server) getRestore(r *http.Request, _ none) (backup.RestoreStatus, error) {
+	return s.jobs.RestoreStatus(), nil
+}
+
+// startRestore starts the restore in the background; GET follows it.
+func (s *server) startRestore(r *http.Request, in restoreParams) (backup.RestoreStatus, error) {
+	return s.jobs.StartRestore(s.db, backup.RestoreRequest{File: in.File, Passphrase: in.Passphrase, Folder: s.backups.dir(),
+		DataDir: s.backups.DataDir, Log: s.log.With("by", actorOf(r).UserID), After: s.afterRestore})
 }

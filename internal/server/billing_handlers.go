@@ -9,13 +9,10 @@ import (
 )
 
 func (s *server) listServices(r *http.Request, _ none) (billing.ServicePage, error) {
-	q := r.URL.Query()
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return billing.ServicePage{}, err
-	}
-	return s.billing.ListServices(r.Context(), billing.ServiceFilter{Q: q.Get("q"), Category: q.Get("category"),
-		ActiveOnly: q.Get("active") == "true", Limit: int(limit), Cursor: q.Get("cursor")})
+	q := queryOf(r)
+	f := billing.ServiceFilter{Q: q.Str("q"), Category: q.Str("category"), ActiveOnly: q.Str("active") == "true"}
+	f.Limit, f.Cursor = q.Page()
+	return answer(q, func() (billing.ServicePage, error) { return s.billing.ListServices(r.Context(), f) })
 }
 
 func (s *server) createService(r *http.Request, in billing.ServiceParams) (billing.CatalogService, error) {
@@ -23,37 +20,18 @@ func (s *server) createService(r *http.Request, in billing.ServiceParams) (billi
 }
 
 func (s *server) getService(r *http.Request, _ none) (billing.CatalogService, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.CatalogService{}, err
-	}
-	return s.billing.GetService(r.Context(), id)
+	return s.billing.GetService(r.Context(), routeID(r))
 }
 
 func (s *server) updateService(r *http.Request, in billing.ServiceEdit) (billing.CatalogService, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.CatalogService{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return billing.CatalogService{}, err
-	}
-	return s.billing.UpdateService(r.Context(), actorOf(r), id, in)
+	return s.billing.UpdateService(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) listBills(r *http.Request, _ none) (billing.BillPage, error) {
-	q := r.URL.Query()
-	f := billing.BillFilter{Status: q.Get("status"), Q: q.Get("q"), Cursor: q.Get("cursor")}
-	var err error
-	if f.PatientID, err = queryInt(r, "patient_id"); err != nil {
-		return billing.BillPage{}, err
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return billing.BillPage{}, err
-	}
-	f.Limit = int(limit)
-	return s.billing.ListBills(r.Context(), f)
+	q := queryOf(r)
+	f := billing.BillFilter{Status: q.Str("status"), Q: q.Str("q"), PatientID: q.Int("patient_id")}
+	f.Limit, f.Cursor = q.Page()
+	return answer(q, func() (billing.BillPage, error) { return s.billing.ListBills(r.Context(), f) })
 }
 
 func (s *server) createBill(r *http.Request, in billing.CreateBillParams) (billing.BillDetail, error) {
@@ -61,45 +39,23 @@ func (s *server) createBill(r *http.Request, in billing.CreateBillParams) (billi
 }
 
 func (s *server) getBill(r *http.Request, _ none) (billing.BillDetail, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.BillDetail{}, err
-	}
-	return s.billing.GetBill(r.Context(), id)
+	return s.billing.GetBill(r.Context(), routeID(r))
 }
 
 func (s *server) updateBill(r *http.Request, in billing.BillEdit) (billing.BillDetail, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.BillDetail{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return billing.BillDetail{}, err
-	}
-	return s.billing.UpdateBill(r.Context(), actorOf(r), id, in)
+	return s.billing.UpdateBill(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) addBillItems(r *http.Request, in billing.AddItemsParams) (billing.BillDetail, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.BillDetail{}, err
-	}
-	return s.billing.AddItems(r.Context(), actorOf(r), id, in)
+	return s.billing.AddItems(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) listPayments(r *http.Request, _ none) (billing.PaymentList, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.PaymentList{}, err
-	}
-	return s.billing.Payments(r.Context(), id)
+	return s.billing.Payments(r.Context(), routeID(r))
 }
 
 func (s *server) createPayment(r *http.Request, in billing.PaymentParams) (billing.Payment, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.Payment{}, err
-	}
+	id := routeID(r)
 	key, err := idempotencyKey(r)
 	if err != nil {
 		return billing.Payment{}, err
@@ -108,19 +64,17 @@ func (s *server) createPayment(r *http.Request, in billing.PaymentParams) (billi
 }
 
 func (s *server) billReceipt(r *http.Request, _ none) (billing.Receipt, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return billing.Receipt{}, err
-	}
-	payment, err := queryInt(r, "payment_id")
-	if err != nil {
-		return billing.Receipt{}, err
-	}
-	return s.billing.Receipt(r.Context(), id, payment)
+	q := queryOf(r)
+	payment := q.Int("payment_id")
+	return answer(q, func() (billing.Receipt, error) { return s.billing.Receipt(r.Context(), routeID(r), payment) })
 }
 
 // billReceiptPDF answers the receipt as a PDF (A4, or an 80 mm roll with ?size=80mm).
 func (s *server) billReceiptPDF(w http.ResponseWriter, r *http.Request) {
+	if err := readRequest(r, &none{}); err != nil { // the {id} billReceipt reads
+		s.writeError(w, r, err)
+		return
+	}
 	rc, err := s.billReceipt(r, none{})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -132,34 +86,5 @@ func (s *server) billReceiptPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="receipt-`+strconv.FormatInt(rc.Bill.ID, 10)+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
-}
-
-func (s *server) dailyReport(r *http.Request, _ none) (billing.DailyReport, error) {
-	return s.billing.Daily(r.Context(), r.URL.Query().Get("date"))
-}
-
-// dailyReportCSV answers the daily report as a CSV file.
-func (s *server) dailyReportCSV(w http.ResponseWriter, r *http.Request) {
-	rep, err := s.billing.Daily(r.Context(), r.URL.Query().Get("date"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := rep.WriteCSV(&buf, requestLang(r)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="daily-report-`+rep.Date+`.csv"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	writeDocument(w, "application/pdf", `inline; filename="receipt-`+strconv.FormatInt(rc.Bill.ID, 10)+`.pdf"`, buf.Bytes())
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"chelal/internal/apperr"
 	"chelal/internal/auth"
@@ -12,24 +11,10 @@ import (
 )
 
 func (s *server) listEncounters(r *http.Request, _ none) (clinical.EncounterPage, error) {
-	q := r.URL.Query()
-	f := clinical.EncounterFilter{Status: q.Get("status"), Cursor: q.Get("cursor")}
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"patient_id", &f.PatientID}, {"doctor_id", &f.DoctorID}, {"appointment_id", &f.AppointmentID}} {
-		v, err := queryInt(r, p.name)
-		if err != nil {
-			return clinical.EncounterPage{}, err
-		}
-		*p.dst = v
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return clinical.EncounterPage{}, err
-	}
-	f.Limit = int(limit)
-	return s.clinical.List(r.Context(), f)
+	q := queryOf(r)
+	f := clinical.EncounterFilter{Status: q.Str("status"), Cursor: q.Str("cursor"),
+		PatientID: q.Int("patient_id"), DoctorID: q.Int("doctor_id"), AppointmentID: q.Int("appointment_id"), Limit: int(q.Int("limit"))}
+	return answer(q, func() (clinical.EncounterPage, error) { return s.clinical.List(r.Context(), f) })
 }
 
 func (s *server) startEncounter(r *http.Request, in clinical.StartEncounter) (clinical.Encounter, error) {
@@ -41,117 +26,60 @@ func (s *server) startEncounter(r *http.Request, in clinical.StartEncounter) (cl
 }
 
 func (s *server) getEncounter(r *http.Request, _ none) (clinical.Encounter, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Encounter{}, err
-	}
-	return s.clinical.Get(r.Context(), actorOf(r), id)
+	return s.clinical.Get(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) updateEncounter(r *http.Request, in clinical.EncounterEdit) (clinical.Encounter, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Encounter{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return clinical.Encounter{}, err
-	}
-	return s.clinical.Update(r.Context(), actorOf(r), id, in)
+	return s.clinical.Update(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) closeEncounter(r *http.Request, in clinical.CloseEncounter) (clinical.Encounter, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Encounter{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return clinical.Encounter{}, err
-	}
-	return s.clinical.Close(r.Context(), actorOf(r), id, in)
+	return s.clinical.Close(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) addAddendum(r *http.Request, in clinical.AddendumParams) (clinical.Encounter, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Encounter{}, err
-	}
-	return s.clinical.AddAddendum(r.Context(), actorOf(r), id, in)
+	return s.clinical.AddAddendum(r.Context(), actorOf(r), routeID(r), in)
 }
 
 // openVisit opens (or finds) the encounter of a checked-in appointment: a nurse before taking
 // vitals, a doctor taking the patient from the queue (which puts the appointment in progress).
 func (s *server) openVisit(r *http.Request, _ none) (clinical.Encounter, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Encounter{}, err
-	}
+	id := routeID(r)
 	asDoctor := principalOf(r.Context()).Can(auth.PermEncountersWrite)
 	e, _, err := s.clinical.OpenVisit(r.Context(), actorOf(r), id, asDoctor)
 	return e, err
 }
 
 func (s *server) listEncounterVitals(r *http.Request, _ none) (clinical.VitalsList, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.VitalsList{}, err
-	}
-	return s.clinical.ListVitals(r.Context(), id, 0)
+	return s.clinical.ListVitals(r.Context(), routeID(r), 0)
 }
 
 func (s *server) listPatientVitals(r *http.Request, _ none) (clinical.VitalsList, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.VitalsList{}, err
-	}
-	return s.clinical.ListVitals(r.Context(), 0, id)
+	return s.clinical.ListVitals(r.Context(), 0, routeID(r))
 }
 
 func (s *server) recordVitals(r *http.Request, in clinical.VitalsInput) (clinical.VitalsRecord, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.VitalsRecord{}, err
-	}
-	return s.clinical.RecordVitals(r.Context(), actorOf(r), id, in)
+	return s.clinical.RecordVitals(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) listPrescriptions(r *http.Request, _ none) (clinical.PrescriptionList, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.PrescriptionList{}, err
-	}
-	return s.clinical.ListPrescriptions(r.Context(), id)
+	return s.clinical.ListPrescriptions(r.Context(), routeID(r))
 }
 
 func (s *server) prescribe(r *http.Request, in clinical.PrescribeParams) (clinical.Prescription, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Prescription{}, err
-	}
-	return s.clinical.Prescribe(r.Context(), actorOf(r), id, in)
+	return s.clinical.Prescribe(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) discontinuePrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Prescription{}, err
-	}
-	return s.clinical.Discontinue(r.Context(), actorOf(r), id, in)
+	return s.clinical.Discontinue(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) returnPrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Prescription{}, err
-	}
-	return s.clinical.ReturnToPrescriber(r.Context(), actorOf(r), id, in)
+	return s.clinical.ReturnToPrescriber(r.Context(), actorOf(r), routeID(r), in)
 }
 
 func (s *server) linkPrescription(r *http.Request, in clinical.LinkParams) (clinical.Prescription, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return clinical.Prescription{}, err
-	}
-	return s.clinical.Link(r.Context(), actorOf(r), id, in)
+	return s.clinical.Link(r.Context(), actorOf(r), routeID(r), in)
 }
 
 // prescriptionPDF answers an encounter's prescriptions as a PDF download.
@@ -166,9 +94,5 @@ func (s *server) prescriptionPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="prescription-%d.pdf"`, id))
-	w.Header().Set("Content-Length", strconv.Itoa(len(pdf)))
-	w.Header().Set("Cache-Control", "private, no-store")
-	_, _ = w.Write(pdf)
+	writeDocument(w, "application/pdf", fmt.Sprintf(`attachment; filename="prescription-%d.pdf"`, id), pdf)
 }

@@ -20,12 +20,10 @@ import (
 	"testing"
 	"time"
 
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/backup"
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
-	"chelal/internal/patients"
 )
 
 // The API fuzzer walks every operation of /api/v1/openapi.json and sends it values generated
@@ -131,31 +129,12 @@ type fuzzer struct {
 func newFuzzer(tb testing.TB) *fuzzer {
 	tb.Helper()
 	d := dbtest.New(tb)
-	box, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
-	svc := auth.NewService(d, hasher, box, auth.Config{ProfileImageDir: tb.TempDir()})
-	f := &fuzzer{tb: tb, db: d, auth: svc, roles: map[string]int64{}, succeeded: map[string]int{}}
+	svc := testAuth(tb, d, auth.Config{})
+	f := &fuzzer{tb: tb, db: d, auth: svc, roles: roleIDs(tb, d), succeeded: map[string]int{}}
 	// Errors only: the 500s' causes, for the failure report.
 	f.logs = &logBuffer{}
 	log := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelError}))
-	f.h = New(Deps{Log: log, DB: d, Auth: svc, Patients: patients.NewService(d), Appointments: appointments.NewService(d),
-		Backups: BackupConfig{Folder: backup.LoadFolder(tb.TempDir(), "")}})
-	rows, err := d.Pool.Query(context.Background(), `SELECT name, id FROM core_role`)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for rows.Next() {
-		var name string
-		var id int64
-		if err := rows.Scan(&name, &id); err != nil {
-			tb.Fatal(err)
-		}
-		f.roles[name] = id
-	}
-	rows.Close()
+	_, f.h = Wire(d, svc, Deps{Log: log, Backups: BackupConfig{Folder: backup.LoadFolder(tb.TempDir(), "")}})
 	f.newAdmin()
 	f.loadDocument()
 	f.seed()

@@ -1,6 +1,11 @@
 package server
 
-import "net/http"
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+)
 
 // none is the In of a route without a request body, and the Out of one without an answer body.
 type none struct{}
@@ -8,18 +13,18 @@ type none struct{}
 // jsonHandler makes a route's handler once the route's success status is known.
 type jsonHandler func(status int) http.HandlerFunc
 
-// handle makes the handler of a JSON route from what the route does: decode the body into In
-// (skipped when In is none), call fn, and answer Out with the route's success status (no body
-// when Out is none). Every failure, from decoding to the domain, goes through writeError.
+// handle makes the handler of a JSON route from what the route does: read the request
+// (readRequest: the body into In, the path's {id}, If-Match), call fn, and answer Out with the
+// route's success status (no body when Out is none). Every failure, from decoding to the
+// domain, goes through writeError. fn is thus only the call to the domain: it reads the id
+// with routeID and query parameters with the helpers of request.go.
 func handle[In, Out any](s *server, fn func(r *http.Request, in In) (Out, error)) jsonHandler {
 	return func(status int) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var in In
-			if _, noBody := any(in).(none); !noBody {
-				if err := decodeJSON(r, &in); err != nil {
-					s.writeError(w, r, err)
-					return
-				}
+			if err := readRequest(r, &in); err != nil {
+				s.writeError(w, r, err)
+				return
 			}
 			out, err := fn(r, in)
 			if err != nil {
@@ -33,4 +38,33 @@ func handle[In, Out any](s *server, fn func(r *http.Request, in In) (Out, error)
 			s.writeJSON(w, r, status, out)
 		}
 	}
+}
+
+// writeDocument answers a document whole (a PDF, a CSV, an image): its type, how a browser
+// takes it (disposition, e.g. `attachment; filename="x.csv"`; "" : no header), its length, and
+// never cached, for it holds patients' or the clinic's data.
+func writeDocument(w http.ResponseWriter, contentType, disposition string, data []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	if disposition != "" {
+		h.Set("Content-Disposition", disposition)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(data)))
+	h.Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(data)
+}
+
+// writeJSON sends v as application/json with status. v is encoded before anything is written,
+// so a value that cannot be encoded becomes a 500 problem rather than half an answer.
+func (s *server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("encode %T: %w", v, err))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
 }

@@ -122,8 +122,7 @@ func TestForeignHostRefused(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	anon := a.anonymous("127.0.0.1")
-	setup := map[string]any{"clinic_name": "Kisumu Rural Clinic", "username": "admin", "email": "admin@kisumu.test",
-		"password": testPassword, "first_name": "Amina", "last_name": "Otieno"}
+	setup := setupBody()
 	for _, host := range []string{"evil.example", "attacker.rebind.network:7300", "192.0.2.55"} {
 		for _, rq := range []struct {
 			method, path string
@@ -136,10 +135,7 @@ func TestForeignHostRefused(t *testing.T) {
 			{"GET", "/", nil},
 		} {
 			w := anon.do(rq.method, rq.path, rq.body, "Host", host)
-			p := problemOf(t, w, http.StatusMisdirectedRequest)
-			if p.Type != ProblemTypeBase+"misdirected-request" {
-				t.Errorf("%s %s for %s: type %q", rq.method, rq.path, host, p.Type)
-			}
+			problemOfType(t, w, http.StatusMisdirectedRequest, "misdirected-request")
 		}
 	}
 	// Nothing was set up by the refused requests.

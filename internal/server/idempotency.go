@@ -161,7 +161,7 @@ func (s *server) claimIdempotencyKey(ctx context.Context, userID int64, key stri
 // runIdempotent runs the request that claimed key, keeps its answer when it succeeded, and
 // lets go of the key otherwise (also when next panics).
 func (s *server) runIdempotent(w http.ResponseWriter, r *http.Request, next http.HandlerFunc, userID int64, key string) {
-	rec := &teeWriter{ResponseWriter: w}
+	rec := &teeWriter{statusWriter: statusWriter{ResponseWriter: w}}
 	// The bookkeeping outlives a client that hangs up: the work may be committed.
 	ctx := context.WithoutCancel(r.Context())
 	kept := false
@@ -239,30 +239,17 @@ func (s *server) purgeIdempotencyKeys(ctx context.Context) {
 	}
 }
 
-// teeWriter passes an answer through and keeps a copy of its status and body.
+// teeWriter passes an answer through and keeps a copy of its status (a statusWriter of its
+// own) and body.
 type teeWriter struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *teeWriter) WriteHeader(status int) {
-	if w.status == 0 && status >= 200 {
-		w.status = status
-	}
-	w.ResponseWriter.WriteHeader(status)
+	statusWriter
+	body bytes.Buffer
 }
 
 func (w *teeWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
 	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
+	return w.statusWriter.Write(b)
 }
-
-// Unwrap returns the wrapped writer for http.ResponseController.
-func (w *teeWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // errorReader fails every read with err.
 type errorReader struct{ err error }

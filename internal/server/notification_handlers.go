@@ -7,20 +7,15 @@ import (
 )
 
 func (s *server) listNotifications(r *http.Request, _ none) (notify.NotificationPage, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return notify.NotificationPage{}, err
-	}
-	unread := r.URL.Query().Get("unread") == "true"
-	return s.notify.List(r.Context(), principalOf(r.Context()).User.ID, unread, int(limit), r.URL.Query().Get("cursor"))
+	q := queryOf(r)
+	limit, cursor := q.Page()
+	return answer(q, func() (notify.NotificationPage, error) {
+		return s.notify.List(r.Context(), principalOf(r.Context()).User.ID, q.Str("unread") == "true", limit, cursor)
+	})
 }
 
 func (s *server) readNotification(r *http.Request, _ none) (notify.Notification, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return notify.Notification{}, err
-	}
-	return s.notify.MarkRead(r.Context(), actorOf(r), id)
+	return s.notify.MarkRead(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) readAllNotifications(r *http.Request, _ none) (notify.ReadAll, error) {

@@ -3,25 +3,18 @@ package server
 import (
 	"net/http"
 
-	"chelal/internal/appointments"
 	"chelal/internal/auth"
 	"chelal/internal/patients"
 )
 
 func (s *server) getPatient(r *http.Request, _ none) (patients.Patient, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Patient{}, err
-	}
-	return s.patients.Open(r.Context(), actorOf(r), id)
+	return s.patients.Open(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) searchPatients(r *http.Request, _ none) (patients.SearchResult, error) {
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return patients.SearchResult{}, err
-	}
-	return s.patients.Search(r.Context(), r.URL.Query().Get("q"), int(limit))
+	q := queryOf(r)
+	limit := int(q.Int("limit"))
+	return answer(q, func() (patients.SearchResult, error) { return s.patients.Search(r.Context(), q.Str("q"), limit) })
 }
 
 func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (patients.Patient, error) {
@@ -29,14 +22,7 @@ func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (pat
 }
 
 func (s *server) updatePatient(r *http.Request, in patients.EditParams) (patients.Patient, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Patient{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return patients.Patient{}, err
-	}
-	return s.patients.Update(r.Context(), actorOf(r), id, in)
+	return s.patients.Update(r.Context(), actorOf(r), routeID(r), in)
 }
 
 type patientList struct {
@@ -67,10 +53,7 @@ var timelineKinds = []struct {
 }
 
 func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return patients.Timeline{}, err
-	}
+	id := routeID(r)
 	p := principalOf(r.Context())
 	var kinds []string
 	for _, k := range timelineKinds {
@@ -79,56 +62,4 @@ func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, er
 		}
 	}
 	return s.patients.Timeline(r.Context(), id, kinds, 200)
-}
-
-func (s *server) listAppointments(r *http.Request, _ none) (appointments.List, error) {
-	q := r.URL.Query()
-	f := appointments.Filter{Date: q.Get("date"), From: q.Get("from"), To: q.Get("to"), Status: q.Get("status"), Visits: q.Get("visits")}
-	var err error
-	for _, p := range []struct {
-		name string
-		dst  *int64
-	}{{"doctor_id", &f.DoctorID}, {"patient_id", &f.PatientID}} {
-		if *p.dst, err = queryInt(r, p.name); err != nil {
-			return appointments.List{}, err
-		}
-	}
-	limit, err := queryInt(r, "limit")
-	if err != nil {
-		return appointments.List{}, err
-	}
-	f.Limit = int(limit)
-	return s.appointments.List(r.Context(), f)
-}
-
-func (s *server) createAppointment(r *http.Request, in appointments.BookParams) (appointments.Appointment, error) {
-	return s.appointments.Create(r.Context(), actorOf(r), in)
-}
-
-func (s *server) getAppointment(r *http.Request, _ none) (appointments.Appointment, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return appointments.Appointment{}, err
-	}
-	return s.appointments.Get(r.Context(), id)
-}
-
-func (s *server) updateAppointment(r *http.Request, in appointments.MoveParams) (appointments.Appointment, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return appointments.Appointment{}, err
-	}
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return appointments.Appointment{}, err
-	}
-	return s.appointments.Update(r.Context(), actorOf(r), id, in)
-}
-
-type doctorList struct {
-	Items []appointments.Doctor `json:"items"`
-}
-
-func (s *server) listDoctors(r *http.Request, _ none) (doctorList, error) {
-	items, err := s.appointments.Doctors(r.Context())
-	return doctorList{Items: items}, err
 }

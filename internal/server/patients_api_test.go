@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -23,8 +22,7 @@ func register(t *testing.T, c *client, first, last, dob, contact string) map[str
 func TestPatientRegistrationAndDuplicates(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("desk", auth.RoleReceptionist)
-	c := a.login("desk", "10.0.0.1")
+	c := a.signedIn("desk", auth.RoleReceptionist, "10.0.0.1")
 
 	p := expect(t, c.do("POST", "/api/v1/patients", map[string]any{"first_name": "  Wanjirũ ", "last_name": "Kamau",
 		"date_of_birth": "1984-02-29", "gender": "Female", "contact_info": "+254 712 345 678", "known_allergies": "Penicillin"}), 201)
@@ -75,9 +73,8 @@ func TestPatientRegistrationAndDuplicates(t *testing.T) {
 		}
 	}
 	expect(t, c.do("POST", "/api/v1/patients", `{"first_name": 12}`), 422)
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_patient`).Scan(&n); err != nil || n != 2 {
-		t.Fatalf("%d patients after refused registrations (%v), want 2", n, err)
+	if n := a.count(`SELECT count(*) FROM core_patient`); n != 2 {
+		t.Fatalf("%d patients after refused registrations, want 2", n)
 	}
 	// A cashier reads but does not register.
 	a.newUser("till", auth.RoleCashier)
@@ -87,8 +84,7 @@ func TestPatientRegistrationAndDuplicates(t *testing.T) {
 func TestPatientSearch(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("desk", auth.RoleReceptionist)
-	c := a.login("desk", "10.0.0.1")
+	c := a.signedIn("desk", auth.RoleReceptionist, "10.0.0.1")
 	target := register(t, c, "Amélie", "Nyambura", "1990-05-01", "0722 111 222")
 	register(t, c, "Amos", "Njoroge", "1975-01-01", "0733 999 888")
 	register(t, c, "Grace", "Achieng", "2001-09-09", "0711 000 000")
@@ -141,8 +137,7 @@ func first(items []any) any {
 func TestPatientEditIsOptimistic(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
-	a.newUser("nurse", auth.RoleNurse)
-	c := a.login("nurse", "10.0.0.1")
+	c := a.signedIn("nurse", auth.RoleNurse, "10.0.0.1")
 	p := register(t, c, "Baraka", "Mwangi", "1990-04-02", "")
 	path := fmt.Sprintf("/api/v1/patients/%v", p["id"])
 	v := p["version"]
@@ -172,9 +167,8 @@ func TestBookingRules(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	docID := a.newUser("drkimani", auth.RoleDoctor)
 	nurseID := a.newUser("nurse", auth.RoleNurse)
-	a.newUser("desk", auth.RoleReceptionist)
+	c := a.signedIn("desk", auth.RoleReceptionist, "10.0.0.1")
 	a.newUser("pharm", auth.RolePharmacist)
-	c := a.login("desk", "10.0.0.1")
 	p := register(t, c, "Halima", "Omondi", "1995-07-07", "")
 	pid := int64(p["id"].(float64))
 	date, tm := futureSlot(2, "09:30")
@@ -227,8 +221,7 @@ func TestQueueAndWalkIns(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	docID := a.newUser("drwere", auth.RoleDoctor)
-	a.newUser("desk", auth.RoleReceptionist)
-	c := a.login("desk", "10.0.0.1")
+	c := a.signedIn("desk", auth.RoleReceptionist, "10.0.0.1")
 	p1 := register(t, c, "Juma", "Hassan", "1980-01-01", "")
 	p2 := register(t, c, "Neema", "Mushi", "1999-01-01", "")
 	date, _ := futureSlot(1, "")
@@ -263,8 +256,7 @@ func TestOneSlotOneBooking(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	docID := a.newUser("drsingle", auth.RoleDoctor)
-	a.newUser("desk", auth.RoleReceptionist)
-	c := a.login("desk", "10.0.0.1")
+	c := a.signedIn("desk", auth.RoleReceptionist, "10.0.0.1")
 	var pids []any
 	for i := 0; i < 20; i++ {
 		p := register(t, c, "Patient", fmt.Sprintf("Number%d", i), "1990-01-01", "")

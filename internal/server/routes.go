@@ -388,10 +388,10 @@ func (s *server) routes() []route {
 			status: http.StatusCreated, errs: []int{409, 503, 507}, handler: s.createBackup},
 
 		{method: "GET", path: "/api/v1/backups/restore", perm: auth.PermBackupsManage, op: "getRestore", tag: "backups",
-			summary: "The progress and outcome of the restore started from the UI", out: RestoreStatus{}, json: handle(s, s.getRestore)},
+			summary: "The progress and outcome of the restore started from the UI", out: backup.RestoreStatus{}, json: handle(s, s.getRestore)},
 		{method: "POST", path: "/api/v1/backups/restore", perm: auth.PermBackupsManage, op: "startRestore", tag: "backups",
 			summary: "Restore a backup into a new database (checked, migrated), then restart Chelal on it; the old database is kept",
-			in:      restoreParams{}, out: RestoreStatus{}, status: http.StatusAccepted, errs: []int{409}, json: handle(s, s.startRestore)},
+			in:      restoreParams{}, out: backup.RestoreStatus{}, status: http.StatusAccepted, errs: []int{409}, json: handle(s, s.startRestore)},
 		{method: "DELETE", path: "/api/v1/backups/leftovers/{name}", perm: auth.PermBackupsManage, op: "removeLeftover", tag: "backups",
 			summary: "Remove a leftover the backups list shows (a cluster kept by a recovery, an unused database, a temporary file)",
 			status:  http.StatusNoContent, errs: []int{404}, json: handle(s, s.removeLeftover)},

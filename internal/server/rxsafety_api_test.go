@@ -130,10 +130,9 @@ func TestDiscontinueAndReturn(t *testing.T) {
 		t.Errorf("discontinued: %v", d)
 	}
 	expect(t, c.doc.do("POST", disc, map[string]any{"reason": "again"}), 409)
-	var audited int
-	if err := c.a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_auditlog WHERE model_name = 'core_prescription' AND object_id = $1
-		AND action = 'update' AND changes::text LIKE '%discontinue_reason%'`, stopped).Scan(&audited); err != nil || audited != 1 {
-		t.Errorf("discontinuing audited %d times (%v)", audited, err)
+	if audited := c.a.count(`SELECT count(*) FROM core_auditlog WHERE model_name = 'core_prescription' AND object_id = $1
+		AND action = 'update' AND changes::text LIKE '%discontinue_reason%'`, stopped); audited != 1 {
+		t.Errorf("discontinuing audited %d times", audited)
 	}
 
 	ret := fmt.Sprintf("/api/v1/prescriptions/%d/return-to-prescriber", sentBack)

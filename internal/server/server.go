@@ -2,8 +2,15 @@
 // middleware every request passes through (request id, client IP, access log, security
 // headers, allowed host names, panic recovery, body limits), RFC 9457 problem answers mapped from the domains'
 // error kinds (internal/apperr), strict JSON decoding, and the OpenAPI document generated
-// from the routes. The desktop webview, LAN browsers and tests all use the one handler New
-// returns. Domain packages never import this package.
+// from the routes. The desktop webview, LAN browsers and tests all use the one handler Wire
+// builds (New over the services Wire made). Domain packages never import this package.
+//
+// The layer is thin, one vocabulary for every domain: routes.go is the table; each route tag
+// has its handlers file (patient_handlers.go, user_handlers.go, ...), whose handlers only call
+// the domain; handle (handle.go) reads the request for them (request.go: the JSON body, the
+// {id}, If-Match into the body's version) and answers; list handlers read their query with
+// queryOf. A new domain adds its rows to the table, one handlers file, and its service to
+// Deps and Wire.
 package server
 
 import (
@@ -13,7 +20,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,15 +37,17 @@ import (
 
 // Deps is what the HTTP layer needs from the rest of the program.
 type Deps struct {
-	DB           *db.DB        // the database; may be nil only in tests that do not call /health
-	Auth         *auth.Service // identity and access; nil: only public routes are served
+	// The database and the domain services, built and wired together by Wire; New builds
+	// none itself. DB may be nil only in tests that do not call /health; a nil Auth serves
+	// only the public routes; a test that leaves a domain nil must not call its routes.
+	DB           *db.DB
+	Auth         *auth.Service
 	Patients     *patients.Service
 	Appointments *appointments.Service
-	// The domains that bill each other (the caller wires them: billing.Wire). All three nil:
-	// new ones on DB, wired; one nil: a new one on DB, unwired.
-	Pharmacy *pharmacy.Service
-	Clinical *clinical.Service
-	Billing  *billing.Service
+	Pharmacy     *pharmacy.Service
+	Clinical     *clinical.Service
+	Billing      *billing.Service
+	Notify       *notify.Service
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -89,8 +97,7 @@ type server struct {
 	auth         *auth.Service
 	patients     *patients.Service
 	backups      BackupConfig
-	backupMu     sync.Mutex // one backup or restore at a time
-	restore      restoreJob
+	jobs         backup.Jobs // one backup or restore at a time; the restore from the UI
 	afterRestore func()
 	appointments *appointments.Service
 	pharmacy     *pharmacy.Service
@@ -108,7 +115,8 @@ type server struct {
 	handler  http.Handler // everything above behind the middleware
 }
 
-// New returns the whole API (and, later, the UI) as one handler. It panics when the routes
+// New returns the whole API and the UI as one handler over the services d holds (Wire builds
+// them). It panics when the routes
 // table is wrong (a route without a permission, a duplicate, an undescribable body type):
 // such a server must not start, and a test catches it first.
 func New(d Deps) http.Handler {
@@ -118,27 +126,11 @@ func New(d Deps) http.Handler {
 // newServer builds the server from the production routes plus, in tests, the routes extra
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
-	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, backups: d.Backups, appointments: d.Appointments, clinical: d.Clinical, pharmacy: d.Pharmacy, afterRestore: d.AfterRestore, log: d.Log, version: d.Version}
+	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, backups: d.Backups, afterRestore: d.AfterRestore,
+		log: d.Log, version: d.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	s.billing = d.Billing
-	if d.DB != nil && s.clinical == nil && s.pharmacy == nil && s.billing == nil {
-		// The three domains that bill each other, wired as Chelal wires them (tests).
-		s.billing, s.clinical, s.pharmacy = billing.NewService(d.DB), clinical.NewService(d.DB), pharmacy.NewService(d.DB)
-		s.billing.Wire(s.clinical, s.pharmacy, s.log)
-	}
-	if d.DB != nil {
-		s.notify = notify.NewService(d.DB)
-		if s.clinical == nil {
-			s.clinical = clinical.NewService(d.DB)
-		}
-		if s.pharmacy == nil {
-			s.pharmacy = pharmacy.NewService(d.DB)
-		}
-		if s.billing == nil {
-			s.billing = billing.NewService(d.DB)
-		}
 	}
 	if s.version == "" {
 		s.version = "dev"

@@ -171,10 +171,7 @@ func TestRouting(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := serve(t, s.handler, tc.req)
-			p := problemOf(t, w, tc.status)
-			if p.Type != ProblemTypeBase+tc.slug {
-				t.Errorf("type %q, want slug %q", p.Type, tc.slug)
-			}
+			problemOfType(t, w, tc.status, tc.slug)
 			if got := w.Header().Get("Allow"); got != tc.allow {
 				t.Errorf("Allow %q, want %q", got, tc.allow)
 			}
@@ -208,10 +205,7 @@ func TestErrorKinds(t *testing.T) {
 		t.Run(tc.kind, func(t *testing.T) {
 			t.Parallel()
 			w := serve(t, s.handler, request{method: "GET", target: "/api/v1/test/error/" + tc.kind})
-			p := problemOf(t, w, tc.status)
-			if p.Type != ProblemTypeBase+tc.typ {
-				t.Errorf("type %q, want slug %q", p.Type, tc.typ)
-			}
+			p := problemOfType(t, w, tc.status, tc.typ)
 			if !strings.Contains(p.Detail, tc.detail) {
 				t.Errorf("detail %q lacks %q", p.Detail, tc.detail)
 			}
@@ -272,10 +266,7 @@ func TestDecodeJSON(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			w := serve(t, s.handler, tc.req)
-			p := problemOf(t, w, tc.status)
-			if p.Type != ProblemTypeBase+tc.slug {
-				t.Errorf("type %q, want slug %q", p.Type, tc.slug)
-			}
+			p := problemOfType(t, w, tc.status, tc.slug)
 			if !strings.Contains(p.Detail, tc.detail) {
 				t.Errorf("detail %q lacks %q", p.Detail, tc.detail)
 			}

@@ -11,8 +11,5 @@ func (s *server) getSettings(r *http.Request, _ none) (settings.Clinic, error) {
 }
 
 func (s *server) updateSettings(r *http.Request, in settings.Change) (settings.Clinic, error) {
-	if err := useIfMatch(r, &in.Version); err != nil {
-		return settings.Clinic{}, err
-	}
 	return settings.Apply(r.Context(), s.db, actorOf(r), in)
 }

@@ -1,10 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -14,7 +12,6 @@ import (
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/db/dbtest"
-	"chelal/internal/patients"
 )
 
 // TestDatabaseUnavailableIs503 shows that a database that cannot be reached (connection
@@ -50,24 +47,14 @@ func TestDatabaseUnavailableIs503(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			box, err := auth.NewSecretBox(bytes.Repeat([]byte{7}, 32))
-			if err != nil {
-				t.Fatal(err)
-			}
-			hasher := auth.NewHasher(auth.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 4)
-			svc := auth.NewService(tc.db, hasher, box, auth.Config{ProfileImageDir: t.TempDir()})
-			log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-			h := New(Deps{Log: log, DB: tc.db, Auth: svc, Patients: patients.NewService(tc.db)})
+			_, h := Wire(tc.db, testAuth(t, tc.db, auth.Config{}), Deps{Log: errorLog(t)})
 			for _, req := range []request{
 				{method: "POST", target: "/api/v1/auth/login", body: `{"username":"amina","password":"correct horse battery"}`},
 				{method: "GET", target: "/api/v1/patients", header: map[string]string{"Cookie": SessionCookie + "=some-session"}},
 				{method: "GET", target: "/api/v1/setup"},
 			} {
 				w := serve(t, h, req)
-				p := problemOf(t, w, http.StatusServiceUnavailable)
-				if p.Type != ProblemTypeBase+"database-unavailable" {
-					t.Errorf("%s %s: type %q, want database-unavailable (%s)", req.method, req.target, p.Type, w.Body)
-				}
+				problemOfType(t, w, http.StatusServiceUnavailable, "database-unavailable")
 				if got := w.Header().Get("Retry-After"); got != "5" {
 					t.Errorf("%s %s: Retry-After %q, want 5", req.method, req.target, got)
 				}

@@ -143,11 +143,7 @@ func TestRegistrationByAge(t *testing.T) {
 	}
 	for _, b := range bad {
 		m := expect(t, c.desk.do("POST", "/api/v1/patients", b.body), 422)
-		got := map[string]bool{}
-		for _, e := range m["errors"].([]any) {
-			got[e.(map[string]any)["field"].(string)] = true
-		}
-		if !got[b.field] {
+		if !hasFieldError(m, b.field, "") {
 			t.Errorf("%s: no error on %s: %v", b.name, b.field, m)
 		}
 	}
