@@ -124,8 +124,8 @@ type clock struct {
 	slot int       // minutes
 }
 
-func (s *Service) clock(ctx context.Context, q settings.Querier) (clock, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
+func (s *Service) clock(ctx context.Context, q db.Querier) (clock, error) {
+	loc, err := settings.Location(ctx, q)
 	if err != nil {
 		return clock{}, err
 	}

@@ -107,11 +107,6 @@ type Page struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
-// Querier runs queries (a pool or a transaction).
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // patientRows says which audit rows concern a patient, by the table they are about: the
 // patient's own row (its changes and each opening of the chart), and the rows of the tables that
 // hang off a patient: directly by patient_id (appointments, encounters, bills), through the
@@ -199,7 +194,7 @@ func scanRow(r pgx.CollectableRow) (Row, error) {
 
 // List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
 // so a page is stable while new rows arrive).
-func List(ctx context.Context, q Querier, f Filter) (Page, error) {
+func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
 	limit, err := PageLimit(f.Limit)
 	if err != nil {
 		return Page{}, err

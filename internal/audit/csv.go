@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chelal/internal/db"
 	"chelal/internal/i18n"
 )
 
@@ -35,7 +36,7 @@ const csvTimeLayout = "2006-01-02 15:04:05 -07:00"
 // changes of rows that are not a change (a login, a chart opened) as details. A cell a
 // spreadsheet would run as a formula is escaped (CSVSafe). Nothing is written when the query
 // fails; a failure after the first row leaves a truncated file and is returned.
-func WriteCSV(ctx context.Context, q Querier, f Filter, loc *time.Location, l i18n.Lang, w io.Writer) error {
+func WriteCSV(ctx context.Context, q db.Querier, f Filter, loc *time.Location, l i18n.Lang, w io.Writer) error {
 	where, args := f.where()
 	sql := selectRows
 	if len(where) > 0 {

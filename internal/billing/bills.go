@@ -22,6 +22,7 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/patients"
+	"chelal/internal/settings"
 )
 
 // Statuses of a bill. The database derives pending, partially_paid and paid from the amounts.
@@ -138,14 +139,8 @@ func scanItem(r pgx.Row) (Item, error) {
 	return it, err
 }
 
-// querier runs queries on a pool or in a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // detail reads a bill with its lines and payments.
-func detail(ctx context.Context, q querier, id int64) (BillDetail, error) {
+func detail(ctx context.Context, q db.Querier, id int64) (BillDetail, error) {
 	b, err := scanBill(q.QueryRow(ctx, selectBill+` WHERE b.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return BillDetail{}, apperr.ErrNotFound
@@ -349,8 +344,8 @@ func mapBillError(err error) error {
 }
 
 // today is the clinic's date now.
-func (s *Service) today(ctx context.Context, q querier) (string, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
+func (s *Service) today(ctx context.Context, q db.Querier) (string, error) {
+	loc, err := settings.Location(ctx, q)
 	if err != nil {
 		return "", err
 	}

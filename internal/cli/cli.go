@@ -34,6 +34,7 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
+	"chelal/internal/settings"
 )
 
 // Env is what a run of the command line sees of the world.
@@ -335,7 +336,7 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 		if err != nil {
 			return core{}, err
 		}
-		loc, err := patients.ClinicLocation(ctx, d.Pool)
+		loc, err := settings.Location(ctx, d.Pool)
 		if err != nil {
 			return core{}, err
 		}

@@ -420,14 +420,8 @@ func (s *Service) AddAddendum(ctx context.Context, actor db.Actor, id int64, p A
 	return out, err
 }
 
-// Querier runs queries (a pool or a transaction).
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // load reads an encounter with its addenda.
-func (s *Service) load(ctx context.Context, q Querier, id int64) (Encounter, error) {
+func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Encounter, error) {
 	e, err := scanEncounter(q.QueryRow(ctx, selectEncounter+` WHERE e.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, apperr.ErrNotFound

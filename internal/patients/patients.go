@@ -200,7 +200,7 @@ func contains(list []string, v string) bool {
 }
 
 // today is the clinic's current date (its time zone setting, the machine's by default).
-func (s *Service) today(ctx context.Context, q settings.Querier) (time.Time, error) {
+func (s *Service) today(ctx context.Context, q db.Querier) (time.Time, error) {
 	loc, err := ClinicLocation(ctx, q)
 	if err != nil {
 		return time.Time{}, err
@@ -210,7 +210,7 @@ func (s *Service) today(ctx context.Context, q settings.Querier) (time.Time, err
 }
 
 // ClinicLocation is the clinic's time zone: the timezone setting, or the machine's.
-func ClinicLocation(ctx context.Context, q settings.Querier) (*time.Location, error) {
+func ClinicLocation(ctx context.Context, q db.Querier) (*time.Location, error) {
 	name, err := settings.Get(ctx, q, settings.TimeZone, "")
 	if err != nil || name == "" {
 		return time.Local, err
@@ -365,7 +365,7 @@ func (s *Service) Open(ctx context.Context, actor db.Actor, id int64) (Patient, 
 }
 
 // Exists says whether patient id exists (for other domains' checks).
-func Exists(ctx context.Context, q settings.Querier, id int64) (bool, error) {
+func Exists(ctx context.Context, q db.Querier, id int64) (bool, error) {
 	var ok bool
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_patient WHERE id = $1)`, id).Scan(&ok)
 	return ok, err

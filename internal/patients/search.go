@@ -197,11 +197,7 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) ([]Patient, 
 	return duplicates(ctx, s.db.Pool, q)
 }
 
-type queryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, error) {
+func duplicates(ctx context.Context, q db.Querier, d DuplicateQuery) ([]Patient, error) {
 	name := strings.ToLower(strings.TrimSpace(d.FirstName) + " " + strings.TrimSpace(d.LastName))
 	phone := ""
 	for _, r := range d.ContactInfo {

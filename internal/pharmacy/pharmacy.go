@@ -27,7 +27,6 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
-	"chelal/internal/patients"
 	"chelal/internal/settings"
 )
 
@@ -84,8 +83,8 @@ func (d day) todayText() string { return d.today.Format(time.DateOnly) }
 func (d day) warnText() string  { return d.warnUntil.Format(time.DateOnly) }
 
 // clinicDay reads the clinic's date and the expiry warning setting.
-func (s *Service) clinicDay(ctx context.Context, q settings.Querier) (day, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
+func (s *Service) clinicDay(ctx context.Context, q db.Querier) (day, error) {
+	loc, err := settings.Location(ctx, q)
 	if err != nil {
 		return day{}, err
 	}
