@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -251,11 +250,10 @@ func checkPeople(ctx context.Context, tx pgx.Tx, patientID, doctorID int64) erro
 }
 
 func mapWriteError(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "core_appointment_doctor_slot_key" {
+	if db.IsUnique(err, "core_appointment_doctor_slot_key") {
 		return apperr.New(apperr.ErrConflict, "The doctor already has an appointment at that date and time; choose another slot.").WithCode("slot-taken")
 	}
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == visitDayKey {
+	if db.IsUnique(err, visitDayKey) {
 		return apperr.Wrap(apperr.ErrConflict, err, "The patient is already checked in with this doctor today.").WithCode(CodeAlreadyCheckedIn)
 	}
 	return fmt.Errorf("save appointment: %w", err)

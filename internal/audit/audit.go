@@ -5,18 +5,15 @@ package audit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"chelal/internal/apperr"
 	"chelal/internal/db"
 )
 
@@ -102,10 +99,7 @@ type Filter struct {
 }
 
 // Page is one page of rows, newest first.
-type Page struct {
-	Items      []Row   `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
+type Page = db.Page[Row]
 
 // patientRows says which audit rows concern a patient, by the table they are about: the
 // patient's own row (its changes and each opening of the chart), and the rows of the tables that
@@ -195,21 +189,14 @@ func scanRow(r pgx.CollectableRow) (Row, error) {
 // List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
 // so a page is stable while new rows arrive).
 func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
-	limit, err := PageLimit(f.Limit)
+	limit, after, err := db.PageRequest(f.Limit, f.Cursor)
 	if err != nil {
 		return Page{}, err
 	}
 	where, args := f.where()
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
-	if f.Cursor != "" {
-		after, err := DecodeCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		add("a.id < $%d", after)
+	if after != 0 {
+		args = append(args, after)
+		where = append(where, fmt.Sprintf("a.id < $%d", len(args)))
 	}
 	sql := selectRows
 	if len(where) > 0 {
@@ -221,50 +208,9 @@ func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, scanRow)
+	page, err := db.CollectPage(rows, limit, scanRow, func(r Row) string { return db.EncodeCursor(r.ID) })
 	if err != nil {
 		return Page{}, fmt.Errorf("list audit: %w", err)
 	}
-	page := Page{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
-	}
 	return page, nil
-}
-
-// Pagination limits of every list (API.md).
-const (
-	DefaultPageLimit = 50
-	MaxPageLimit     = 200
-)
-
-// PageLimit returns the page size for a requested limit (0: the default).
-func PageLimit(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return DefaultPageLimit, nil
-	case limit < 0 || limit > MaxPageLimit:
-		return 0, apperr.Invalid(apperr.FieldError{Field: "limit", Code: apperr.CodeOutOfRange,
-			Message: fmt.Sprintf("limit must be between 1 and %d.", MaxPageLimit)})
-	}
-	return limit, nil
-}
-
-// EncodeCursor makes an opaque cursor of a row id.
-func EncodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
-}
-
-// DecodeCursor reads a cursor made by EncodeCursor. Anything else, an id past the range of the
-// id columns included, is an ErrInvalid naming the field "cursor".
-func DecodeCursor(c string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && db.ValidID(id) {
-			return id, nil
-		}
-	}
-	return 0, apperr.Invalid(apperr.FieldError{Field: "cursor", Code: apperr.CodeInvalid, Message: "cursor is not one this server gave out."})
 }

@@ -19,7 +19,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
@@ -333,7 +332,7 @@ func mapBillError(err error) error {
 		case pg.Code == "22003": // numeric_value_out_of_range
 			return apperr.Invalid(apperr.FieldError{Field: "items", Code: apperr.CodeOutOfRange,
 				Message: "The bill's total would be larger than the largest amount the clinic can record (" + MaxMoney.String() + ")."})
-		case pg.Code == "23514" && (pg.ConstraintName == "core_bill_paid_amount_check" || pg.ConstraintName == "core_bill_total_amount_check"):
+		case db.IsCheck(err, "core_bill_paid_amount_check", "core_bill_total_amount_check"):
 			return apperr.Invalid(apperr.FieldError{Field: "amount", Code: apperr.CodeOutOfRange,
 				Message: "That is more than the balance of the bill."})
 		case pg.Code == "55000": // object_not_in_prerequisite_state: cancelled, or paid and not a credit
@@ -565,10 +564,7 @@ type BillFilter struct {
 }
 
 // BillPage is one page of bills, newest first.
-type BillPage struct {
-	Items      []Bill  `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
+type BillPage = db.Page[Bill]
 
 // ListBills returns the bills of a filter, newest first.
 func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error) {
@@ -584,15 +580,9 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 	if err := fe.Err(); err != nil {
 		return BillPage{}, err
 	}
-	limit, err := audit.PageLimit(bf.Limit)
+	limit, before, err := db.PageRequest(bf.Limit, bf.Cursor)
 	if err != nil {
 		return BillPage{}, err
-	}
-	var before int64
-	if bf.Cursor != "" {
-		if before, err = audit.DecodeCursor(bf.Cursor); err != nil {
-			return BillPage{}, err
-		}
 	}
 	where := []string{"TRUE"}
 	var args []any
@@ -635,15 +625,10 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 	if err != nil {
 		return BillPage{}, fmt.Errorf("list bills: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) })
+	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) },
+		func(b Bill) string { return db.EncodeCursor(b.ID) })
 	if err != nil {
 		return BillPage{}, fmt.Errorf("list bills: %w", err)
-	}
-	page := BillPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
 	}
 	return page, nil
 }

@@ -10,10 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 )
 
@@ -102,8 +100,7 @@ func (v *serviceFields) check(f *apperr.Fields, price string) {
 }
 
 func mapServiceError(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
+	if db.IsUnique(err) {
 		return apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeDuplicate, Message: "Another service already has this code."})
 	}
 	return fmt.Errorf("save service: %w", err)
@@ -205,10 +202,7 @@ type ServiceFilter struct {
 }
 
 // ServicePage is one page of the catalog, by id.
-type ServicePage struct {
-	Items      []CatalogService `json:"items"`
-	NextCursor *string          `json:"next_cursor"`
-}
+type ServicePage = db.Page[CatalogService]
 
 // ListServices returns the catalog, a page at a time, by id.
 func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePage, error) {
@@ -222,15 +216,9 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 	if err := fe.Err(); err != nil {
 		return ServicePage{}, err
 	}
-	limit, err := audit.PageLimit(sf.Limit)
+	limit, after, err := db.PageRequest(sf.Limit, sf.Cursor)
 	if err != nil {
 		return ServicePage{}, err
-	}
-	var after int64
-	if sf.Cursor != "" {
-		if after, err = audit.DecodeCursor(sf.Cursor); err != nil {
-			return ServicePage{}, err
-		}
 	}
 	q := strings.TrimSpace(sf.Q)
 	rows, err := s.db.Pool.Query(ctx, selectService+`
@@ -242,15 +230,10 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 	if err != nil {
 		return ServicePage{}, fmt.Errorf("list services: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) })
+	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) },
+		func(c CatalogService) string { return db.EncodeCursor(c.ID) })
 	if err != nil {
 		return ServicePage{}, fmt.Errorf("list services: %w", err)
-	}
-	page := ServicePage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
 	}
 	return page, nil
 }

@@ -472,22 +472,19 @@ type EncounterFilter struct {
 }
 
 // EncounterPage is a page of encounters, newest first.
-type EncounterPage struct {
-	Items      []Encounter `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
-}
+type EncounterPage = db.Page[Encounter]
 
 // List returns encounters newest first, a page at a time. It needs a patient, a doctor or an
 // appointment: nobody lists every encounter of the clinic at once.
 func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, error) {
-	limit, err := audit.PageLimit(f.Limit)
+	limit, err := db.PageLimit(f.Limit)
 	if err != nil {
 		return EncounterPage{}, err
 	}
 	var fe apperr.Fields
 	var after int64
 	if f.Cursor != "" {
-		if after, err = audit.DecodeCursor(f.Cursor); err != nil {
+		if after, err = db.DecodeCursor(f.Cursor); err != nil {
 			fe.Add("cursor", apperr.CodeInvalid, "This cursor is not one this server gave.")
 		}
 	}
@@ -527,15 +524,10 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 	if err != nil {
 		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) })
+	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
+		func(e Encounter) string { return db.EncodeCursor(e.ID) })
 	if err != nil {
 		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
-	}
-	page := EncounterPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(page.Items[limit-1].ID)
-		page.NextCursor = &c
 	}
 	return page, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
+
 	"chelal/internal/apperr"
 )
 
@@ -42,6 +44,29 @@ func CheckPageLimit(f *apperr.Fields, limit int) int {
 		return 0
 	}
 	return limit
+}
+
+// PageRequest reads a list's requested limit (see PageLimit) and id cursor (see DecodeCursor;
+// "" is the first page, after 0).
+func PageRequest(limit int, cursor string) (n int, after int64, err error) {
+	if n, err = PageLimit(limit); err != nil {
+		return 0, 0, err
+	}
+	if cursor != "" {
+		if after, err = DecodeCursor(cursor); err != nil {
+			return 0, 0, err
+		}
+	}
+	return n, after, nil
+}
+
+// CollectPage collects rows, read with a LIMIT of limit+1, into a page (see NewPage).
+func CollectPage[T any](rows pgx.Rows, limit int, scan pgx.RowToFunc[T], key func(T) string) (Page[T], error) {
+	items, err := pgx.CollectRows(rows, scan)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return NewPage(items, limit, key), nil
 }
 
 // NewPage makes the page of items, read with a LIMIT of limit+1: one row more than the page
@@ -81,6 +106,23 @@ func DecodeCursor(c string) (int64, error) {
 		}
 	}
 	return 0, errCursor()
+}
+
+// CheckCursor is DecodeCursor for a function gathering every bad field at once in f ("": 0).
+func CheckCursor(f *apperr.Fields, c string) int64 {
+	if c == "" {
+		return 0
+	}
+	id, err := DecodeCursor(c)
+	*f = append(*f, apperr.FieldsOf(err)...)
+	return id
+}
+
+// CheckKeyCursor is DecodeKeyCursor for a function gathering every bad field at once in f.
+func CheckKeyCursor(f *apperr.Fields, c string) string {
+	k, err := DecodeKeyCursor(c)
+	*f = append(*f, apperr.FieldsOf(err)...)
+	return k
 }
 
 // DecodeKeyCursor reads a cursor made by EncodeKeyCursor ("" for no cursor). The key goes

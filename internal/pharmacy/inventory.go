@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -28,10 +26,7 @@ type InventoryItem struct {
 }
 
 // InventoryPage is a page of inventory items, by name.
-type InventoryPage struct {
-	Items      []InventoryItem `json:"items"`
-	NextCursor *string         `json:"next_cursor"`
-}
+type InventoryPage = db.Page[InventoryItem]
 
 const selectInventory = `SELECT id, name, coalesce(description, ''), quantity, unit, is_active, updated_at, version FROM core_inventoryitem`
 
@@ -47,8 +42,8 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 	var f apperr.Fields
 	q = strings.TrimSpace(q)
 	checkText(&f, "q", q, false, maxName)
-	limit = checkLimit(&f, limit)
-	after := decodeCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	after := db.CheckKeyCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return InventoryPage{}, err
 	}
@@ -62,12 +57,7 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 	if err != nil {
 		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
 	}
-	page := InventoryPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].Name)
-	}
-	return page, nil
+	return db.NewPage(items, limit, func(x InventoryItem) string { return db.EncodeKeyCursor(x.Name) }), nil
 }
 
 // InventoryItem returns one supply, or apperr.ErrNotFound.
@@ -178,10 +168,7 @@ type InventoryMovement struct {
 }
 
 // InventoryMovementPage is a page of a supply's ledger, newest first.
-type InventoryMovementPage struct {
-	Items      []InventoryMovement `json:"items"`
-	NextCursor *string             `json:"next_cursor"`
-}
+type InventoryMovementPage = db.Page[InventoryMovement]
 
 const selectInventoryMovement = `
 	SELECT v.id, v.item_id, v.quantity_change, v.balance_after, v.reason, v.created_by,
@@ -238,8 +225,7 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 		var mid int64
 		if err := tx.QueryRow(ctx, `INSERT INTO core_inventorymovement (item_id, quantity_change, reason, created_by)
 			VALUES ($1, $2, $3, $4) RETURNING id`, id, p.QuantityChange, p.Reason, actorID(actor)).Scan(&mid); err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23514" {
+			if db.IsCheck(err) {
 				return apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock").WithKey("err.stock.not_enough")
 			}
 			return fmt.Errorf("write inventory movement: %w", err)
@@ -256,8 +242,8 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 // InventoryMovements is a supply's ledger, newest first.
 func (s *Service) InventoryMovements(ctx context.Context, id int64, limit int, cursor string) (InventoryMovementPage, error) {
 	var f apperr.Fields
-	limit = checkLimit(&f, limit)
-	before := decodeIDCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	before := db.CheckCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return InventoryMovementPage{}, err
 	}
@@ -273,10 +259,5 @@ func (s *Service) InventoryMovements(ctx context.Context, id int64, limit int, c
 	if err != nil {
 		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
 	}
-	page := InventoryMovementPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(strconv.FormatInt(items[limit-1].ID, 10))
-	}
-	return page, nil
+	return db.NewPage(items, limit, func(x InventoryMovement) string { return db.EncodeCursor(x.ID) }), nil
 }

@@ -46,10 +46,7 @@ type MedicationDetail struct {
 }
 
 // MedicationPage is a page of medications, by name.
-type MedicationPage struct {
-	Items      []Medication `json:"items"`
-	NextCursor *string      `json:"next_cursor"`
-}
+type MedicationPage = db.Page[Medication]
 
 // selectMedication reads medications with their stock as of $1 (today) and $2 (the end of
 // the expiry warning window).
@@ -106,8 +103,8 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 	var f apperr.Fields
 	mf.Q = strings.TrimSpace(mf.Q)
 	checkText(&f, "q", mf.Q, false, maxName)
-	limit := checkLimit(&f, mf.Limit)
-	after := decodeCursor(&f, mf.Cursor)
+	limit := db.CheckPageLimit(&f, mf.Limit)
+	after := db.CheckKeyCursor(&f, mf.Cursor)
 	if mf.Stock != "" && !slices.Contains([]string{StockLow, StockExpiring, StockExpired}, mf.Stock) {
 		f.Add("stock", apperr.CodeInvalid, "stock is low, expiring or expired.")
 	}
@@ -146,12 +143,7 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 	if err != nil {
 		return MedicationPage{}, fmt.Errorf("list medications: %w", err)
 	}
-	page := MedicationPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].Name)
-	}
-	return page, nil
+	return db.NewPage(items, limit, func(x Medication) string { return db.EncodeKeyCursor(x.Name) }), nil
 }
 
 // Medication returns one medication with its batches that still hold stock (and the
