@@ -4,9 +4,12 @@
 package patients
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,36 +22,29 @@ import (
 	"chelal/internal/settings"
 )
 
-// Patient is a patient's demographic record.
+// Patient is a patient's record: the demographics a form edits, and what the system keeps.
 type Patient struct {
-	ID          int64  `json:"id"`
-	UniqueID    string `json:"unique_id"`
-	FirstName   string `json:"first_name"`
-	LastName    string `json:"last_name"`
-	DateOfBirth string `json:"date_of_birth"` // YYYY-MM-DD
+	ID       int64  `json:"id" db:"id"`
+	UniqueID string `json:"unique_id" db:"unique_id"`
+	Demographics
 	// BirthDateEstimated says DateOfBirth was derived from an age given at registration (the
 	// real date being unknown): the age is shown as "about 34 years".
-	BirthDateEstimated bool      `json:"birth_date_estimated"`
-	Gender             string    `json:"gender"`
-	ContactInfo        string    `json:"contact_info"`
-	Address            string    `json:"address"`
-	KnownAllergies     string    `json:"known_allergies"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-	Version            int64     `json:"version"`
+	BirthDateEstimated bool      `json:"birth_date_estimated" db:"birth_date_estimated"`
+	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at" db:"updated_at"`
+	Version            int64     `json:"version" db:"version"`
 }
 
-const patientColumns = `p.id, p.unique_id, p.first_name, p.last_name, p.date_of_birth::text, p.gender,
-	coalesce(p.contact_info, ''), coalesce(p.address, ''), coalesce(p.known_allergies, ''),
-	p.created_at, p.updated_at, p.version, p.birth_date_estimated`
+// patientColumns is the select list of a Patient (p is core_patient), from its db tags.
+var patientColumns = db.Columns[Patient]("p")
 
-func scanPatient(row pgx.Row, extra ...any) (Patient, error) {
-	var p Patient
-	dest := append([]any{&p.ID, &p.UniqueID, &p.FirstName, &p.LastName, &p.DateOfBirth, &p.Gender,
-		&p.ContactInfo, &p.Address, &p.KnownAllergies, &p.CreatedAt, &p.UpdatedAt, &p.Version, &p.BirthDateEstimated}, extra...)
-	err := row.Scan(dest...)
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	return p, err
+// queryPatient reads the one patient sql selects (pgx.ErrNoRows when none).
+func queryPatient(ctx context.Context, q db.Querier, sql string, args ...any) (Patient, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Patient{}, err
+	}
+	return pgx.CollectExactlyOneRow(rows, db.RowTo[Patient])
 }
 
 // Service reads and writes patient records.
@@ -63,15 +59,18 @@ func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 // Genders a patient record accepts.
 var Genders = []string{"male", "female", "other", "unknown"}
 
-// Demographics are a patient's demographics as entered at registration or in an edit.
+// Demographics are a patient's demographics as entered at registration or in an edit: the
+// one list of a patient's fields. Their db tags are core_patient's columns, from which the
+// SQL of this package is built (db.Columns, db.Assignments): a new field of the record is a
+// migration, a field here (json and db tags), its check in Validate, the form and its labels.
 type Demographics struct {
-	FirstName      string `json:"first_name"`
-	LastName       string `json:"last_name"`
-	DateOfBirth    string `json:"date_of_birth"`
-	Gender         string `json:"gender"`
-	ContactInfo    string `json:"contact_info"`
-	Address        string `json:"address"`
-	KnownAllergies string `json:"known_allergies"`
+	FirstName      string `json:"first_name" db:"first_name"`
+	LastName       string `json:"last_name" db:"last_name"`
+	DateOfBirth    string `json:"date_of_birth" db:"date_of_birth,text"` // YYYY-MM-DD
+	Gender         string `json:"gender" db:"gender"`
+	ContactInfo    string `json:"contact_info" db:"contact_info,nullempty"`
+	Address        string `json:"address" db:"address,nullempty"`
+	KnownAllergies string `json:"known_allergies" db:"known_allergies,nullempty"`
 }
 
 // RegisterParams is a registration. When the birth date is unknown, the age is given instead
@@ -143,14 +142,15 @@ func (p RegisterParams) Validate(today time.Time) error {
 	return f.Err()
 }
 
+// normalize trims the spaces around every field, and writes the gender in lower case.
 func (p *Demographics) normalize() {
-	p.FirstName = strings.TrimSpace(p.FirstName)
-	p.LastName = strings.TrimSpace(p.LastName)
-	p.DateOfBirth = strings.TrimSpace(p.DateOfBirth)
-	p.Gender = strings.ToLower(strings.TrimSpace(p.Gender))
-	p.ContactInfo = strings.TrimSpace(p.ContactInfo)
-	p.Address = strings.TrimSpace(p.Address)
-	p.KnownAllergies = strings.TrimSpace(p.KnownAllergies)
+	v := reflect.ValueOf(p).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			f.SetString(strings.TrimSpace(f.String()))
+		}
+	}
+	p.Gender = strings.ToLower(p.Gender)
 }
 
 // Validate reports every bad field at once. today is the clinic's current date.
@@ -201,25 +201,7 @@ func contains(list []string, v string) bool {
 
 // today is the clinic's current date (its time zone setting, the machine's by default).
 func (s *Service) today(ctx context.Context, q db.Querier) (time.Time, error) {
-	loc, err := ClinicLocation(ctx, q)
-	if err != nil {
-		return time.Time{}, err
-	}
-	y, m, d := s.now().In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-}
-
-// ClinicLocation is the clinic's time zone: the timezone setting, or the machine's.
-func ClinicLocation(ctx context.Context, q db.Querier) (*time.Location, error) {
-	name, err := settings.Get(ctx, q, settings.TimeZone, "")
-	if err != nil || name == "" {
-		return time.Local, err
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("timezone setting %q: %w", name, err)
-	}
-	return loc, nil
+	return settings.Today(ctx, q, s.now())
 }
 
 // Create registers a patient and gives them the next record number. When likely duplicates
@@ -259,13 +241,9 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 		if err := tx.QueryRow(ctx, `SELECT nextval('core_patient_mrn_seq')`).Scan(&n); err != nil {
 			return err
 		}
-		out, err = scanPatient(tx.QueryRow(ctx, `
-			INSERT INTO core_patient AS p (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
-			                               known_allergies, birth_date_estimated)
-			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, ''), $9)
-			RETURNING `+patientColumns,
-			FormatMRN(prefix, n), p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies,
-			estimated))
+		w := db.Assignments(1, p.Demographics).With("unique_id", FormatMRN(prefix, n)).With("birth_date_estimated", estimated)
+		out, err = queryPatient(ctx, tx, `INSERT INTO core_patient AS p (`+w.Names()+`) VALUES (`+w.Values()+`) RETURNING `+patientColumns,
+			w.Args()...)
 		if err != nil {
 			return fmt.Errorf("create patient: %w", err)
 		}
@@ -274,19 +252,43 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 	return out, err
 }
 
-// EditParams is an edit of a patient's demographics; nil fields are left alone.
+// EditParams is an edit of a patient's demographics made on Version. Decoded from JSON, only
+// the fields sent change (the others, and those sent as null, are left alone: see
+// UnmarshalJSON); built in Go, Demographics replaces the record's whole.
 type EditParams struct {
-	Version        int64   `json:"version"`
-	FirstName      *string `json:"first_name,omitempty"`
-	LastName       *string `json:"last_name,omitempty"`
-	DateOfBirth    *string `json:"date_of_birth,omitempty"`
-	Gender         *string `json:"gender,omitempty"`
-	ContactInfo    *string `json:"contact_info,omitempty"`
-	Address        *string `json:"address,omitempty"`
-	KnownAllergies *string `json:"known_allergies,omitempty"`
+	Version int64 `json:"version"`
+	// The demographics, each optional (the omitempty tells the OpenAPI document so).
+	Demographics `json:",omitempty"`
 	// BirthDateEstimated keeps a changed birth date marked as estimated; without it, a changed
 	// date of birth is taken as the real one.
 	BirthDateEstimated *bool `json:"birth_date_estimated,omitempty"`
+
+	sent json.RawMessage // the JSON object this edit was decoded from
+}
+
+// UnmarshalJSON decodes an edit and keeps its JSON, so that Update changes only the fields
+// sent. Unknown fields are refused, as for every request body.
+func (e *EditParams) UnmarshalJSON(b []byte) error {
+	type plain EditParams // without this method
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*e = EditParams(p)
+	e.sent = append(json.RawMessage(nil), b...)
+	return nil
+}
+
+// apply is the demographics cur becomes with the edit.
+func (e EditParams) apply(cur Demographics) (Demographics, error) {
+	if e.sent == nil {
+		return e.Demographics, nil
+	}
+	// Decoding over the current values changes only the fields the JSON holds.
+	err := json.Unmarshal(e.sent, &cur)
+	return cur, err
 }
 
 // Update applies an edit made on version; a stale version is apperr.ErrConflict
@@ -303,7 +305,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 	}
 	var out Patient
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1 FOR UPDATE`, id))
+		cur, err := queryPatient(ctx, tx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}
@@ -313,20 +315,10 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 		if cur.Version != u.Version {
 			return apperr.Stale("patient")
 		}
-		p := Demographics{FirstName: cur.FirstName, LastName: cur.LastName, DateOfBirth: cur.DateOfBirth, Gender: cur.Gender,
-			ContactInfo: cur.ContactInfo, Address: cur.Address, KnownAllergies: cur.KnownAllergies}
-		set := func(dst *string, v *string) {
-			if v != nil {
-				*dst = *v
-			}
+		p, err := u.apply(cur.Demographics)
+		if err != nil {
+			return err
 		}
-		set(&p.FirstName, u.FirstName)
-		set(&p.LastName, u.LastName)
-		set(&p.DateOfBirth, u.DateOfBirth)
-		set(&p.Gender, u.Gender)
-		set(&p.ContactInfo, u.ContactInfo)
-		set(&p.Address, u.Address)
-		set(&p.KnownAllergies, u.KnownAllergies)
 		p.normalize()
 		if err := p.Validate(today); err != nil {
 			return err
@@ -335,12 +327,9 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 		if u.BirthDateEstimated != nil {
 			estimated = *u.BirthDateEstimated
 		}
-		out, err = scanPatient(tx.QueryRow(ctx, `
-			UPDATE core_patient AS p SET first_name = $2, last_name = $3, date_of_birth = $4, gender = $5,
-			       contact_info = nullif($6, ''), address = nullif($7, ''), known_allergies = nullif($8, ''),
-			       birth_date_estimated = $9
-			 WHERE p.id = $1 RETURNING `+patientColumns,
-			id, p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies, estimated))
+		w := db.Assignments(2, p).With("birth_date_estimated", estimated)
+		out, err = queryPatient(ctx, tx, `UPDATE core_patient AS p SET `+w.Set()+` WHERE p.id = $1 RETURNING `+patientColumns,
+			append([]any{id}, w.Args()...)...)
 		return err
 	})
 	return out, err
@@ -352,7 +341,7 @@ func (s *Service) Open(ctx context.Context, actor db.Actor, id int64) (Patient, 
 	var p Patient
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		p, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1`, id))
+		p, err = queryPatient(ctx, tx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1`, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}

@@ -1450,10 +1450,6 @@ export interface components {
              */
             version?: number;
         };
-        BillPage: {
-            items: components["schemas"]["Bill"][];
-            next_cursor: string | null;
-        };
         BookParams: {
             date?: string;
             /** Format: int64 */
@@ -1504,10 +1500,6 @@ export interface components {
             name?: string | null;
             /** Format: int64 */
             version?: number;
-        };
-        CategoryPage: {
-            items: components["schemas"]["Category"][];
-            next_cursor: string | null;
         };
         CategoryParams: {
             description?: string;
@@ -1663,14 +1655,14 @@ export interface components {
             items: components["schemas"]["Doctor"][];
         };
         EditParams: {
-            address?: string | null;
+            address?: string;
             birth_date_estimated?: boolean | null;
-            contact_info?: string | null;
-            date_of_birth?: string | null;
-            first_name?: string | null;
-            gender?: string | null;
-            known_allergies?: string | null;
-            last_name?: string | null;
+            contact_info?: string;
+            date_of_birth?: string;
+            first_name?: string;
+            gender?: string;
+            known_allergies?: string;
+            last_name?: string;
             /** Format: int64 */
             version: number;
         };
@@ -1709,10 +1701,6 @@ export interface components {
             notes?: string | null;
             /** Format: int64 */
             version: number;
-        };
-        EncounterPage: {
-            items: components["schemas"]["Encounter"][];
-            next_cursor: string | null;
         };
         FieldError: {
             code: string;
@@ -1792,14 +1780,6 @@ export interface components {
             /** Format: int64 */
             quantity_change: number;
             reason: string;
-        };
-        InventoryMovementPage: {
-            items: components["schemas"]["InventoryMovement"][];
-            next_cursor: string | null;
-        };
-        InventoryPage: {
-            items: components["schemas"]["InventoryItem"][];
-            next_cursor: string | null;
         };
         InventoryParams: {
             description?: string;
@@ -2031,10 +2011,6 @@ export interface components {
             /** Format: int64 */
             version?: number;
         };
-        MedicationPage: {
-            items: components["schemas"]["Medication"][];
-            next_cursor: string | null;
-        };
         MedicationParams: {
             /** Format: int64 */
             category_id: number;
@@ -2094,10 +2070,6 @@ export interface components {
             quantity_change: number;
             reason: string;
         };
-        MovementPage: {
-            items: components["schemas"]["Movement"][];
-            next_cursor: string | null;
-        };
         MoveParams: {
             cancel_reason?: string | null;
             date?: string | null;
@@ -2123,8 +2095,48 @@ export interface components {
             /** Format: int64 */
             unread_count: number;
         };
-        Page: {
+        PageBill: {
+            items: components["schemas"]["Bill"][];
+            next_cursor: string | null;
+        };
+        PageCatalogService: {
+            items: components["schemas"]["CatalogService"][];
+            next_cursor: string | null;
+        };
+        PageCategory: {
+            items: components["schemas"]["Category"][];
+            next_cursor: string | null;
+        };
+        PageEncounter: {
+            items: components["schemas"]["Encounter"][];
+            next_cursor: string | null;
+        };
+        PageInventoryItem: {
+            items: components["schemas"]["InventoryItem"][];
+            next_cursor: string | null;
+        };
+        PageInventoryMovement: {
+            items: components["schemas"]["InventoryMovement"][];
+            next_cursor: string | null;
+        };
+        PageMedication: {
+            items: components["schemas"]["Medication"][];
+            next_cursor: string | null;
+        };
+        PageMovement: {
+            items: components["schemas"]["Movement"][];
+            next_cursor: string | null;
+        };
+        PageQueueEntry: {
+            items: components["schemas"]["QueueEntry"][];
+            next_cursor: string | null;
+        };
+        PageRow: {
             items: components["schemas"]["Row"][];
+            next_cursor: string | null;
+        };
+        PageUser: {
+            items: components["schemas"]["User"][];
             next_cursor: string | null;
         };
         Patient: {
@@ -2307,10 +2319,6 @@ export interface components {
             /** @description Why it was discontinued or sent back. */
             status_reason: string | null;
         };
-        QueuePage: {
-            items: components["schemas"]["QueueEntry"][];
-            next_cursor: string | null;
-        };
         ReadAll: {
             /** Format: int64 */
             updated: number;
@@ -2472,10 +2480,6 @@ export interface components {
              */
             version?: number;
         };
-        ServicePage: {
-            items: components["schemas"]["CatalogService"][];
-            next_cursor: string | null;
-        };
         ServiceParams: {
             /** @enum {string} */
             category: "consultation" | "procedure" | "lab" | "pharmacy" | "other";
@@ -2582,10 +2586,6 @@ export interface components {
         };
         UserEnvelope: {
             user: components["schemas"]["User"];
-        };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            next_cursor: string | null;
         };
         UserTotal: {
             /**
@@ -3126,7 +3126,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["PageRow"];
                 };
             };
             /** @description Unauthorized */
@@ -4420,7 +4420,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillPage"];
+                    "application/json": components["schemas"]["PageBill"];
                 };
             };
             /** @description Unauthorized */
@@ -5317,7 +5317,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EncounterPage"];
+                    "application/json": components["schemas"]["PageEncounter"];
                 };
             };
             /** @description Unauthorized */
@@ -6283,7 +6283,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InventoryPage"];
+                    "application/json": components["schemas"]["PageInventoryItem"];
                 };
             };
             /** @description Unauthorized */
@@ -6607,7 +6607,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InventoryMovementPage"];
+                    "application/json": components["schemas"]["PageInventoryMovement"];
                 };
             };
             /** @description Unauthorized */
@@ -6892,7 +6892,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CategoryPage"];
+                    "application/json": components["schemas"]["PageCategory"];
                 };
             };
             /** @description Unauthorized */
@@ -7163,7 +7163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MedicationPage"];
+                    "application/json": components["schemas"]["PageMedication"];
                 };
             };
             /** @description Unauthorized */
@@ -7594,7 +7594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MovementPage"];
+                    "application/json": components["schemas"]["PageMovement"];
                 };
             };
             /** @description Unauthorized */
@@ -8523,7 +8523,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueuePage"];
+                    "application/json": components["schemas"]["PageQueueEntry"];
                 };
             };
             /** @description Unauthorized */
@@ -9183,7 +9183,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServicePage"];
+                    "application/json": components["schemas"]["PageCatalogService"];
                 };
             };
             /** @description Unauthorized */
@@ -9853,7 +9853,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["PageUser"];
                 };
             };
             /** @description Unauthorized */
