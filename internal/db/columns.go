@@ -14,7 +14,9 @@ import (
 // struct, and its SQL never lists them by hand: Columns gives the select (or RETURNING) list,
 // RowTo scans a row into the struct by those names (pgx's RowToStructByName), and Assignments
 // gives an INSERT's or UPDATE's columns and values. Embedded structs are flattened (a record
-// embeds the fields a form edits); fields without a db tag are no columns.
+// embeds the fields a form edits). Columns and Assignments know only the tagged fields; RowTo,
+// like pgx, also wants a column for each exported field without a tag (matched by its name: a
+// query's extra "score"), so a field that is no column at all is tagged db:"-".
 //
 // The tag is the column's name, then options:
 //   - nullempty: the column is NULL where Go has "" (read coalesce(col, ''), written nullif($n, '')).
