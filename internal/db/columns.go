@@ -19,7 +19,8 @@ import (
 // query's extra "score"), so a field that is no column at all is tagged db:"-".
 //
 // The tag is the column's name, then options:
-//   - nullempty: the column is NULL where Go has "" (read coalesce(col, ''), written nullif($n, '')).
+//   - nullempty: the column is NULL where Go has the empty string (read through coalesce,
+//     written through nullif).
 //   - text: the column is read as text (a date kept as a YYYY-MM-DD string).
 
 // column is one db-tagged field.
@@ -72,8 +73,10 @@ func columnsOf(t reflect.Type) []column {
 	return cols
 }
 
-// Columns is the select (or RETURNING) list of T's columns, each of table alias (may be ""):
-// "p.id, p.date_of_birth::text AS date_of_birth, coalesce(p.address, '') AS address".
+// Columns is the select (or RETURNING) list of T's columns, each of table alias (may be ""),
+// for instance:
+//
+//	p.id, p.date_of_birth::text AS date_of_birth, coalesce(p.address, '') AS address
 func Columns[T any](alias string) string {
 	if alias != "" {
 		alias += "."
@@ -164,7 +167,9 @@ func (a Assign) Names() string {
 	return strings.Join(names, ", ")
 }
 
-// Values is an INSERT's VALUES list: "$1, nullif($2, '')".
+// Values is an INSERT's VALUES list, for instance:
+//
+//	$1, nullif($2, '')
 func (a Assign) Values() string {
 	vals := make([]string, len(a.cols))
 	for i := range a.cols {
@@ -173,7 +178,9 @@ func (a Assign) Values() string {
 	return strings.Join(vals, ", ")
 }
 
-// Set is an UPDATE's SET list: "first_name = $2, address = nullif($3, '')".
+// Set is an UPDATE's SET list, for instance:
+//
+//	first_name = $2, address = nullif($3, '')
 func (a Assign) Set() string {
 	set := make([]string, len(a.cols))
 	for i, c := range a.cols {

@@ -1,6 +1,15 @@
 // Package patients owns patient records: registration with a checked medical record number,
-// the duplicate check, search, the chart and its timeline. Opening a chart is itself recorded
-// in the audit log (who looked at whose record, from where).
+// the duplicate check, search, and opening a chart, itself recorded in the audit log (who
+// looked at whose record, from where). It reads only its own tables: the chart's timeline is
+// assembled above the domains (internal/chart), each contributing through TimelineRows.
+//
+// A patient's fields are written once, in Demographics (what a form edits) and Patient (what
+// the system keeps): their db tags give every column list, scan, INSERT and UPDATE here (see
+// internal/db), their json tags the API and the OpenAPI document the frontend's types come
+// from. sqlc was weighed for the fixed queries (insert, update, select by id) and not adopted:
+// it would generate a second set of row structs to map onto these API types, adding back the
+// touch points it removes, and the other queries (search, duplicates) are assembled at run
+// time, which it does not handle.
 package patients
 
 import (

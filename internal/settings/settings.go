@@ -1,5 +1,3 @@
-// Package settings reads the clinic's settings (core_setting: one JSON value per key), with a
-// default for each key that has never been set.
 package settings
 
 import (
