@@ -204,13 +204,10 @@ func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
 	}
 	args = append(args, limit+1)
 	sql += fmt.Sprintf(" ORDER BY a.id DESC LIMIT $%d", len(args))
-	rows, err := q.Query(ctx, sql, args...)
+	page, err := db.QueryPage(ctx, q, limit, scanRow, func(r Row) string { return db.EncodeCursor(r.ID) },
+		sql, args...)
 	if err != nil {
-		return Page{}, fmt.Errorf("list audit: %w", err)
-	}
-	page, err := db.CollectPage(rows, limit, scanRow, func(r Row) string { return db.EncodeCursor(r.ID) })
-	if err != nil {
-		return Page{}, fmt.Errorf("list audit: %w", err)
+		return page, fmt.Errorf("list audit: %w", err)
 	}
 	return page, nil
 }

@@ -86,14 +86,10 @@ func (s *Service) ListUsers(ctx context.Context, limit int, cursor string) (User
 	if err != nil {
 		return UserPage{}, err
 	}
-	rows, err := s.db.Pool.Query(ctx, userSelect+` WHERE u.id > $1 ORDER BY u.id LIMIT $2`, after, limit+1)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(u User) string { return db.EncodeCursor(u.ID) },
+		userSelect+` WHERE u.id > $1 ORDER BY u.id LIMIT $2`, after, limit+1)
 	if err != nil {
-		return UserPage{}, fmt.Errorf("list users: %w", err)
-	}
-	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (User, error) { return scanUser(r) },
-		func(u User) string { return db.EncodeCursor(u.ID) })
-	if err != nil {
-		return UserPage{}, fmt.Errorf("list users: %w", err)
+		return page, fmt.Errorf("list users: %w", err)
 	}
 	return page, nil
 }

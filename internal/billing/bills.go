@@ -621,14 +621,10 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 	}
 	args = append(args, limit+1)
 	sql := selectBill + " WHERE (" + strings.Join(where, ") AND (") + ") ORDER BY b.id DESC" + fmt.Sprintf(" LIMIT $%d", len(args))
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) },
+		func(b Bill) string { return db.EncodeCursor(b.ID) }, sql, args...)
 	if err != nil {
-		return BillPage{}, fmt.Errorf("list bills: %w", err)
-	}
-	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) },
-		func(b Bill) string { return db.EncodeCursor(b.ID) })
-	if err != nil {
-		return BillPage{}, fmt.Errorf("list bills: %w", err)
+		return page, fmt.Errorf("list bills: %w", err)
 	}
 	return page, nil
 }

@@ -221,19 +221,15 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 		return ServicePage{}, err
 	}
 	q := strings.TrimSpace(sf.Q)
-	rows, err := s.db.Pool.Query(ctx, selectService+`
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) }, func(c CatalogService) string { return db.EncodeCursor(c.ID) },
+		selectService+`
 		 WHERE id > $1
 		   AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR code ILIKE $2 || '%')
 		   AND ($3 = '' OR category = $3)
 		   AND (NOT $4 OR is_active)
 		 ORDER BY id LIMIT $5`, after, db.EscapeLike(q), sf.Category, sf.ActiveOnly, limit+1)
 	if err != nil {
-		return ServicePage{}, fmt.Errorf("list services: %w", err)
-	}
-	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) },
-		func(c CatalogService) string { return db.EncodeCursor(c.ID) })
-	if err != nil {
-		return ServicePage{}, fmt.Errorf("list services: %w", err)
+		return page, fmt.Errorf("list services: %w", err)
 	}
 	return page, nil
 }

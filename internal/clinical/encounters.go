@@ -284,17 +284,8 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 	}
 	var out Encounter
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := getForUpdate(ctx, tx, id)
+		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
 		if err != nil {
-			return err
-		}
-		if cur.Status == StatusClosed {
-			return closedError()
-		}
-		if cur.Version != p.Version {
-			return apperr.Stale("encounter")
-		}
-		if err := mayWrite(cur, actor.UserID); err != nil {
 			return err
 		}
 		notes, diagnosis := cur.Notes, cur.Diagnosis
@@ -317,6 +308,21 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 		return err
 	})
 	return out, err
+}
+
+// openForWrite locks encounter id for a change made by user on version: it must be open, at
+// that version, and the user's to write (see mayWrite).
+func openForWrite(ctx context.Context, tx pgx.Tx, id, version, user int64) (Encounter, error) {
+	cur, err := getForUpdate(ctx, tx, id)
+	switch {
+	case err != nil:
+		return cur, err
+	case cur.Status == StatusClosed:
+		return cur, closedError()
+	case cur.Version != version:
+		return cur, apperr.Stale("encounter")
+	}
+	return cur, mayWrite(cur, user)
 }
 
 // mayWrite says whether user may write encounter e: its doctor, or anyone with the permission
@@ -343,17 +349,8 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 	}
 	var out Encounter
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := getForUpdate(ctx, tx, id)
+		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
 		if err != nil {
-			return err
-		}
-		if cur.Status == StatusClosed {
-			return closedError()
-		}
-		if cur.Version != p.Version {
-			return apperr.Stale("encounter")
-		}
-		if err := mayWrite(cur, actor.UserID); err != nil {
 			return err
 		}
 		if strings.TrimSpace(cur.Notes) == "" {
@@ -519,15 +516,11 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 		add("e.id < $%d", after)
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.Pool.Query(ctx, selectEncounter+" WHERE "+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args)), args...)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
+		func(e Encounter) string { return db.EncodeCursor(e.ID) },
+		selectEncounter+" WHERE "+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args)), args...)
 	if err != nil {
-		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
-	}
-	page, err := db.CollectPage(rows, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
-		func(e Encounter) string { return db.EncodeCursor(e.ID) })
-	if err != nil {
-		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
+		return page, fmt.Errorf("list encounters: %w", err)
 	}
 	return page, nil
 }

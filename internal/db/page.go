@@ -2,6 +2,7 @@ package db
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -67,6 +68,16 @@ func CollectPage[T any](rows pgx.Rows, limit int, scan pgx.RowToFunc[T], key fun
 		return Page[T]{}, err
 	}
 	return NewPage(items, limit, key), nil
+}
+
+// QueryPage runs sql on q (its arguments end with the LIMIT, limit+1) and collects the page
+// (see CollectPage).
+func QueryPage[T any](ctx context.Context, q Querier, limit int, scan pgx.RowToFunc[T], key func(T) string, sql string, args ...any) (Page[T], error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Page[T]{}, err
+	}
+	return CollectPage(rows, limit, scan, key)
 }
 
 // NewPage makes the page of items, read with a LIMIT of limit+1: one row more than the page

@@ -48,16 +48,13 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 		return InventoryPage{}, err
 	}
 	like := "%" + db.EscapeLike(q) + "%"
-	rows, err := s.db.Pool.Query(ctx, selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (InventoryItem, error) { return scanInventory(r) }, func(x InventoryItem) string { return db.EncodeKeyCursor(x.Name) },
+		selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
 		after, includeInactive, like, limit+1)
 	if err != nil {
-		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
+		return page, fmt.Errorf("list inventory: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryItem, error) { return scanInventory(r) })
-	if err != nil {
-		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
-	}
-	return db.NewPage(items, limit, func(x InventoryItem) string { return db.EncodeKeyCursor(x.Name) }), nil
+	return page, nil
 }
 
 // InventoryItem returns one supply, or apperr.ErrNotFound.
@@ -250,14 +247,11 @@ func (s *Service) InventoryMovements(ctx context.Context, id int64, limit int, c
 	if _, err := s.InventoryItem(ctx, id); err != nil {
 		return InventoryMovementPage{}, err
 	}
-	rows, err := s.db.Pool.Query(ctx, selectInventoryMovement+` WHERE v.item_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (InventoryMovement, error) { return scanInventoryMovement(r) }, func(x InventoryMovement) string { return db.EncodeCursor(x.ID) },
+		selectInventoryMovement+` WHERE v.item_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`,
 		id, before, limit+1)
 	if err != nil {
-		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
+		return page, fmt.Errorf("inventory movements: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryMovement, error) { return scanInventoryMovement(r) })
-	if err != nil {
-		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
-	}
-	return db.NewPage(items, limit, func(x InventoryMovement) string { return db.EncodeCursor(x.ID) }), nil
+	return page, nil
 }

@@ -134,16 +134,13 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 		where = append(where, "coalesce(b.expired, 0) > 0")
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.Pool.Query(ctx, selectMedication+" WHERE "+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY m.name LIMIT $%d", len(args)), args...)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Medication, error) { return scanMedication(r) }, func(x Medication) string { return db.EncodeKeyCursor(x.Name) },
+		selectMedication+" WHERE "+strings.Join(where, " AND ")+
+			fmt.Sprintf(" ORDER BY m.name LIMIT $%d", len(args)), args...)
 	if err != nil {
-		return MedicationPage{}, fmt.Errorf("list medications: %w", err)
+		return page, fmt.Errorf("list medications: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Medication, error) { return scanMedication(r) })
-	if err != nil {
-		return MedicationPage{}, fmt.Errorf("list medications: %w", err)
-	}
-	return db.NewPage(items, limit, func(x Medication) string { return db.EncodeKeyCursor(x.Name) }), nil
+	return page, nil
 }
 
 // Medication returns one medication with its batches that still hold stock (and the

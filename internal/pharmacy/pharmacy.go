@@ -205,16 +205,13 @@ func (s *Service) Categories(ctx context.Context, includeInactive bool, limit in
 	if err := f.Err(); err != nil {
 		return CategoryPage{}, err
 	}
-	rows, err := s.db.Pool.Query(ctx, selectCategory+` WHERE ($1 OR c.is_active) AND c.name > $2 ORDER BY c.name LIMIT $3`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Category, error) { return scanCategory(r) }, func(x Category) string { return db.EncodeKeyCursor(x.Name) },
+		selectCategory+` WHERE ($1 OR c.is_active) AND c.name > $2 ORDER BY c.name LIMIT $3`,
 		includeInactive, after, limit+1)
 	if err != nil {
-		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
+		return page, fmt.Errorf("list categories: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) { return scanCategory(r) })
-	if err != nil {
-		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
-	}
-	return db.NewPage(items, limit, func(x Category) string { return db.EncodeKeyCursor(x.Name) }), nil
+	return page, nil
 }
 
 func (p *CategoryParams) validate() error {
