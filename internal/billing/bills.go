@@ -344,11 +344,8 @@ func mapBillError(err error) error {
 
 // today is the clinic's date now.
 func (s *Service) today(ctx context.Context, q db.Querier) (string, error) {
-	loc, err := settings.Location(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	return s.now().In(loc).Format(time.DateOnly), nil
+	d, err := settings.Today(ctx, q, s.now())
+	return d.Format(time.DateOnly), err
 }
 
 func checkDueDate(f *apperr.Fields, v string) {

@@ -73,6 +73,20 @@ func scanMedication(r pgx.Row) (Medication, error) {
 	return m, err
 }
 
+// detail is medication id with its batches (see Medication), read in tx.
+func (s *Service) detail(ctx context.Context, tx pgx.Tx, id int64) (MedicationDetail, error) {
+	var out MedicationDetail
+	d, err := s.clinicDay(ctx, tx)
+	if err != nil {
+		return out, err
+	}
+	if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
+		return out, err
+	}
+	out.Batches, err = batchesOf(ctx, tx, d, id)
+	return out, err
+}
+
 func (s *Service) medication(ctx context.Context, q pgx.Tx, d day, id int64) (Medication, error) {
 	m, err := scanMedication(q.QueryRow(ctx, selectMedication+` WHERE m.id = $3`, d.todayText(), d.warnText(), id))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -148,14 +162,8 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 func (s *Service) Medication(ctx context.Context, id int64) (MedicationDetail, error) {
 	var out MedicationDetail
 	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
-			return err
-		}
-		out.Batches, err = batchesOf(ctx, tx, d, id)
+		var err error
+		out, err = s.detail(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -324,14 +332,7 @@ func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64
 		if err != nil {
 			return mapWriteError(err, "medication")
 		}
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
-			return err
-		}
-		out.Batches, err = batchesOf(ctx, tx, d, id)
+		out, err = s.detail(ctx, tx, id)
 		return err
 	})
 	return out, err

@@ -77,7 +77,7 @@ func (d day) warnText() string  { return d.warnUntil.Format(time.DateOnly) }
 
 // clinicDay reads the clinic's date and the expiry warning setting.
 func (s *Service) clinicDay(ctx context.Context, q db.Querier) (day, error) {
-	loc, err := settings.Location(ctx, q)
+	today, err := settings.Today(ctx, q, s.now())
 	if err != nil {
 		return day{}, err
 	}
@@ -88,8 +88,6 @@ func (s *Service) clinicDay(ctx context.Context, q db.Querier) (day, error) {
 	if n < 1 || n > 730 {
 		n = DefaultExpiryWarningDays
 	}
-	y, m, dd := s.now().In(loc).Date()
-	today := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
 	return day{today: today, warnUntil: today.AddDate(0, 0, n), warnDays: n}, nil
 }
 
