@@ -441,34 +441,28 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if err := fe.Err(); err != nil {
 		return List{}, err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w db.Where
 	if hasFrom {
-		add("a.date >= $%d", from.Format(time.DateOnly))
-		add("a.date <= $%d", to.Format(time.DateOnly))
+		w.Add("a.date >= $?", from.Format(time.DateOnly))
+		w.Add("a.date <= $?", to.Format(time.DateOnly))
 	}
 	if f.DoctorID != 0 {
-		add("a.doctor_id = $%d", f.DoctorID)
+		w.Add("a.doctor_id = $?", f.DoctorID)
 	}
 	if f.PatientID != 0 {
-		add("a.patient_id = $%d", f.PatientID)
+		w.Add("a.patient_id = $?", f.PatientID)
 	}
 	if f.Status != "" {
-		add("a.status = $%d", f.Status)
+		w.Add("a.status = $?", f.Status)
 	}
 	if f.Visits != "" {
-		where = append(where, "a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
+		w.Cond("a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
 	}
 	order := " ORDER BY a.date, a.time, a.id"
 	if f.Status == StatusCheckedIn || f.Visits != "" {
 		order = " ORDER BY a.checked_in_at, a.id"
 	}
-	args = append(args, f.Limit)
-	rows, err := s.db.Pool.Query(ctx, selectAppointment+" WHERE "+strings.Join(where, " AND ")+order+fmt.Sprintf(" LIMIT $%d", len(args)), args...)
+	rows, err := s.db.Pool.Query(ctx, selectAppointment+w.SQL()+order+" LIMIT "+w.Arg(f.Limit), w.Args()...)
 	if err != nil {
 		return List{}, fmt.Errorf("list appointments: %w", err)
 	}

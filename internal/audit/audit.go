@@ -124,16 +124,16 @@ var patientRows = map[string]string{
 	"core_telemedicinesession": `SELECT x.id FROM core_telemedicinesession x JOIN core_appointment ap ON ap.id = x.appointment_id WHERE ap.patient_id = $N`,
 }
 
-// patientCondition is the WHERE condition of the rows about patient $n (see patientRows). It
+// patientCondition is the WHERE condition of the rows about the patient of placeholder ph
+// (see patientRows). It
 // gathers the matching audit ids table by table, each through the (model_name, object_id)
 // index, so that a patient's few rows are found without reading the whole log.
-func patientCondition(n int) string {
+func patientCondition(ph string) string {
 	tables := make([]string, 0, len(patientRows))
 	for t := range patientRows {
 		tables = append(tables, t)
 	}
 	sort.Strings(tables)
-	ph := fmt.Sprintf("$%d", n)
 	var parts []string
 	for _, t := range tables {
 		parts = append(parts, fmt.Sprintf("SELECT x.id FROM core_auditlog x WHERE x.model_name = '%s' AND x.object_id IN (%s)",
@@ -142,37 +142,31 @@ func patientCondition(n int) string {
 	return "a.id IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
-// where builds the WHERE clause and arguments of f (without the cursor).
-func (f Filter) where() ([]string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+// where gathers the conditions and arguments of f (without the cursor).
+func (f Filter) where() *db.Where {
+	var w db.Where
 	if f.ModelName != "" {
-		add("a.model_name = $%d", f.ModelName)
+		w.Add("a.model_name = $?", f.ModelName)
 	}
 	if f.ObjectID != 0 {
-		add("a.object_id = $%d", f.ObjectID)
+		w.Add("a.object_id = $?", f.ObjectID)
 	}
 	if f.UserID != 0 {
-		add("a.user_id = $%d", f.UserID)
+		w.Add("a.user_id = $?", f.UserID)
 	}
 	if f.PatientID != 0 {
-		args = append(args, f.PatientID)
-		where = append(where, patientCondition(len(args)))
+		w.Cond(patientCondition(w.Arg(f.PatientID)))
 	}
 	if f.Action != "" {
-		add("a.action = $%d", f.Action)
+		w.Add("a.action = $?", f.Action)
 	}
 	if !f.From.IsZero() {
-		add(`a."timestamp" >= $%d`, f.From)
+		w.Add(`a."timestamp" >= $?`, f.From)
 	}
 	if !f.To.IsZero() {
-		add(`a."timestamp" < $%d`, f.To)
+		w.Add(`a."timestamp" < $?`, f.To)
 	}
-	return where, args
+	return &w
 }
 
 const selectRows = `SELECT a.id, a.user_id, u.username, a.action, a.model_name, a.object_id, a.changes,
@@ -193,19 +187,13 @@ func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	where, args := f.where()
+	w := f.where()
 	if after != 0 {
-		args = append(args, after)
-		where = append(where, fmt.Sprintf("a.id < $%d", len(args)))
+		w.Add("a.id < $?", after)
 	}
-	sql := selectRows
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit+1)
-	sql += fmt.Sprintf(" ORDER BY a.id DESC LIMIT $%d", len(args))
+	sql := selectRows + w.SQL() + " ORDER BY a.id DESC LIMIT " + w.Arg(limit+1)
 	page, err := db.QueryPage(ctx, q, limit, scanRow, func(r Row) string { return db.EncodeCursor(r.ID) },
-		sql, args...)
+		sql, w.Args()...)
 	if err != nil {
 		return page, fmt.Errorf("list audit: %w", err)
 	}

@@ -581,45 +581,37 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 	if err != nil {
 		return BillPage{}, err
 	}
-	where := []string{"TRUE"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
-	}
+	var w db.Where
 	if before > 0 {
-		add("b.id < $?", before)
+		w.Add("b.id < $?", before)
 	}
 	if bf.PatientID != 0 {
-		add("b.patient_id = $?", bf.PatientID)
+		w.Add("b.patient_id = $?", bf.PatientID)
 	}
 	switch bf.Status {
 	case "":
 	case StatusOpen:
-		where = append(where, "b.status IN ('pending', 'partially_paid')")
+		w.Cond("b.status IN ('pending', 'partially_paid')")
 	default:
-		add("b.status = $?", bf.Status)
+		w.Add("b.status = $?", bf.Status)
 	}
 	if q != "" {
 		// The patients' search table and its trigram index (internal/patients): each word typed
 		// is part of the name, in any order; or the record number begins with what was typed.
 		// A bill search stays quick with a million patients.
 		var conds []string
-		for i, w := range strings.Fields(strings.ToLower(q)) {
+		for i, word := range strings.Fields(strings.ToLower(q)) {
 			if i == 4 {
 				break
 			}
-			args = append(args, "%"+db.EscapeLike(w)+"%")
-			conds = append(conds, fmt.Sprintf("s.name LIKE chelal_unaccent($%d)", len(args)))
+			conds = append(conds, "s.name LIKE chelal_unaccent("+w.Arg("%"+db.EscapeLike(word)+"%")+")")
 		}
-		args = append(args, strings.ToUpper(db.EscapeLike(q))+"%")
-		where = append(where, fmt.Sprintf(`b.patient_id IN (SELECT s.patient_id FROM core_patientsearch s WHERE %s
-			UNION ALL SELECT p2.id FROM core_patient p2 WHERE upper(p2.unique_id) LIKE $%d)`, strings.Join(conds, " AND "), len(args)))
+		w.Cond(`b.patient_id IN (SELECT s.patient_id FROM core_patientsearch s WHERE ` + strings.Join(conds, " AND ") + `
+			UNION ALL SELECT p2.id FROM core_patient p2 WHERE upper(p2.unique_id) LIKE ` + w.Arg(strings.ToUpper(db.EscapeLike(q))+"%") + `)`)
 	}
-	args = append(args, limit+1)
-	sql := selectBill + " WHERE (" + strings.Join(where, ") AND (") + ") ORDER BY b.id DESC" + fmt.Sprintf(" LIMIT $%d", len(args))
+	sql := selectBill + w.SQL() + " ORDER BY b.id DESC LIMIT " + w.Arg(limit+1)
 	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) },
-		func(b Bill) string { return db.EncodeCursor(b.ID) }, sql, args...)
+		func(b Bill) string { return db.EncodeCursor(b.ID) }, sql, w.Args()...)
 	if err != nil {
 		return page, fmt.Errorf("list bills: %w", err)
 	}

@@ -494,31 +494,25 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 	if err := fe.Err(); err != nil {
 		return EncounterPage{}, err
 	}
-	where := []string{"TRUE"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w db.Where
 	if f.PatientID != 0 {
-		add("e.patient_id = $%d", f.PatientID)
+		w.Add("e.patient_id = $?", f.PatientID)
 	}
 	if f.DoctorID != 0 {
-		add("e.doctor_id = $%d", f.DoctorID)
+		w.Add("e.doctor_id = $?", f.DoctorID)
 	}
 	if f.AppointmentID != 0 {
-		add("e.appointment_id = $%d", f.AppointmentID)
+		w.Add("e.appointment_id = $?", f.AppointmentID)
 	}
 	if f.Status != "" {
-		add("e.status = $%d", f.Status)
+		w.Add("e.status = $?", f.Status)
 	}
 	if after != 0 {
-		add("e.id < $%d", after)
+		w.Add("e.id < $?", after)
 	}
-	args = append(args, limit+1)
 	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
 		func(e Encounter) string { return db.EncodeCursor(e.ID) },
-		selectEncounter+" WHERE "+strings.Join(where, " AND ")+fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args)), args...)
+		selectEncounter+w.SQL()+" ORDER BY e.id DESC LIMIT "+w.Arg(limit+1), w.Args()...)
 	if err != nil {
 		return page, fmt.Errorf("list encounters: %w", err)
 	}

@@ -206,3 +206,24 @@ func TestColumnsAssignmentsAndRowTo(t *testing.T) {
 		t.Errorf("an empty nullempty field is stored as NULL: %v, %v", isNull, err)
 	}
 }
+
+func TestWhereNumbersThePlaceholders(t *testing.T) {
+	t.Parallel()
+	var none db.Where
+	if none.SQL() != "" || len(none.Args()) != 0 {
+		t.Errorf("no condition: %q %v", none.SQL(), none.Args())
+	}
+	var w db.Where
+	w.Add("a.status = $?", "open")
+	w.Cond("a.x IS NOT NULL")
+	w.Cond("a.id IN (SELECT 1 WHERE " + w.Arg(7) + " > 0 OR false)")
+	w.Add("a.n BETWEEN $? AND $?", 3) // both stand for the same argument
+	limit := w.Arg(50)
+	want := " WHERE (a.status = $1) AND (a.x IS NOT NULL) AND (a.id IN (SELECT 1 WHERE $2 > 0 OR false)) AND (a.n BETWEEN $3 AND $3)"
+	if got := w.SQL(); got != want || limit != "$4" {
+		t.Errorf("SQL = %q, limit %s; want %q, $4", got, limit, want)
+	}
+	if got := fmt.Sprint(w.Args()); got != "[open 7 3 50]" {
+		t.Errorf("Args = %s", got)
+	}
+}
