@@ -11,9 +11,11 @@
 //     (BeginSnapshot when the transaction must outlive a closure): read-only, REPEATABLE READ.
 //   - Lists: a list answers a Page[T] (its items and the next page's cursor; the OpenAPI
 //     document names it PageT). PageRequest (or PageLimit and DecodeCursor) reads the limit and
-//     cursor asked; query LIMIT n+1 and CollectPage (or NewPage) cuts the page and makes the
-//     cursor (EncodeCursor of the last id, EncodeKeyCursor of a sort key such as a name). The
-//     Check* forms add to an apperr.Fields for functions that report every bad field at once.
+//     cursor asked; Where gathers the optional filters with numbered placeholders; QueryPage
+//     runs the query with LIMIT n+1 and cuts the page (CollectPage or NewPage when the rows are
+//     at hand), its cursor being EncodeCursor of the last id or EncodeKeyCursor of a sort key
+//     such as a name. The Check* forms add to an apperr.Fields for functions that report every
+//     bad field at once.
 //   - Failures: IsUnique(err, constraint...), IsForeignKey, IsCheck and IsSerialization say
 //     which violation a statement met, so a domain answers a field error or a conflict
 //     instead of testing SQLSTATE codes by hand; IsUnavailable says the server is away.
