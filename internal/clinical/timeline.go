@@ -41,65 +41,54 @@ func VitalsTimeline(ctx context.Context, q db.Querier, patientID int64, limit in
 	lang := i18n.LangOf(ctx)
 	return patients.TimelineRows(ctx, q, TimelineVitals, `
 		SELECT v.id, v.recorded_at, '',
-		       json_build_object('sbp', v.systolic_bp, 'dbp', v.diastolic_bp, 'hr', v.heart_rate, 'rr', v.respiratory_rate,
-		                         't', v.temperature, 'spo2', v.oxygen_saturation, 'w', v.weight, 'h', v.height)::text
+		       json_build_object('systolic_bp', v.systolic_bp, 'diastolic_bp', v.diastolic_bp, 'heart_rate', v.heart_rate,
+		                         'respiratory_rate', v.respiratory_rate, 'temperature', v.temperature,
+		                         'oxygen_saturation', v.oxygen_saturation, 'weight', v.weight, 'height', v.height)::text
 		  FROM core_vitals v JOIN core_encounter e ON e.id = v.encounter_id WHERE e.patient_id = $1
 		 ORDER BY v.recorded_at DESC, v.id DESC LIMIT $2`, patientID, limit, func(e *patients.TimelineEntry) error {
-		var v vitalsValues
+		var v Vitals
 		if err := json.Unmarshal([]byte(e.Details), &v); err != nil {
 			return err
 		}
-		e.Title, e.Details = v.text(lang)
+		e.Title, e.Details = timelineText(v, lang)
 		return nil
 	})
 }
 
-// vitalsValues are a reading's measures, as the timeline's query gives them.
-type vitalsValues struct {
-	SBP  *int     `json:"sbp"`
-	DBP  *int     `json:"dbp"`
-	HR   *int     `json:"hr"`
-	RR   *int     `json:"rr"`
-	T    *float64 `json:"t"`
-	SpO2 *float64 `json:"spo2"`
-	W    *float64 `json:"w"`
-	H    *float64 `json:"h"`
-}
-
-// text is a reading's timeline title and details in l: the title is the pressure, or failing
+// timelineText is a reading's timeline title and details in l: the title is the pressure, or failing
 // that the first measure taken (temperature, then weight); the details are the others taken.
 // Temperature, weight and height keep the one decimal they are stored with ("T 37,8 °C").
-func (v vitalsValues) text(l i18n.Lang) (title, details string) {
+func timelineText(v Vitals, l i18n.Lang) (title, details string) {
 	var parts []string
 	add := func(key string, pairs ...any) { parts = append(parts, l.T(key, pairs...)) }
 	var titleKey string
 	switch {
-	case v.SBP != nil && v.DBP != nil:
-		title = l.T("timeline.bp", "sys", *v.SBP, "dia", *v.DBP)
-	case v.T != nil:
-		title, titleKey = l.T("timeline.temp", "v", l.Number(*v.T, 1)), "t"
-	case v.W != nil:
-		title, titleKey = l.T("timeline.weight_title", "v", l.Number(*v.W, 1)), "w"
+	case v.SystolicBP != nil && v.DiastolicBP != nil:
+		title = l.T("timeline.bp", "sys", *v.SystolicBP, "dia", *v.DiastolicBP)
+	case v.Temperature != nil:
+		title, titleKey = l.T("timeline.temp", "v", l.Number(*v.Temperature, 1)), "t"
+	case v.Weight != nil:
+		title, titleKey = l.T("timeline.weight_title", "v", l.Number(*v.Weight, 1)), "w"
 	default:
 		title = l.T("timeline.vitals")
 	}
-	if v.HR != nil {
-		add("timeline.hr", "v", *v.HR)
+	if v.HeartRate != nil {
+		add("timeline.hr", "v", *v.HeartRate)
 	}
-	if v.RR != nil {
-		add("timeline.rr", "v", *v.RR)
+	if v.RespiratoryRate != nil {
+		add("timeline.rr", "v", *v.RespiratoryRate)
 	}
-	if v.T != nil && titleKey != "t" {
-		add("timeline.temp", "v", l.Number(*v.T, 1))
+	if v.Temperature != nil && titleKey != "t" {
+		add("timeline.temp", "v", l.Number(*v.Temperature, 1))
 	}
-	if v.SpO2 != nil {
-		add("timeline.spo2", "v", *v.SpO2)
+	if v.OxygenSaturation != nil {
+		add("timeline.spo2", "v", *v.OxygenSaturation)
 	}
-	if v.W != nil && titleKey != "w" {
-		add("timeline.weight", "v", l.Number(*v.W, 1))
+	if v.Weight != nil && titleKey != "w" {
+		add("timeline.weight", "v", l.Number(*v.Weight, 1))
 	}
-	if v.H != nil {
-		add("timeline.height", "v", l.Number(*v.H, 1))
+	if v.Height != nil {
+		add("timeline.height", "v", l.Number(*v.Height, 1))
 	}
 	return title, strings.Join(parts, ", ")
 }
