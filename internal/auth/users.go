@@ -57,11 +57,7 @@ func scanUser(row pgx.Row, extra ...any) (User, error) {
 	return u, err
 }
 
-type queryRower interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func getUser(ctx context.Context, q queryRower, id int64) (User, error) {
+func getUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	u, err := scanUser(q.QueryRow(ctx, userSelect+` WHERE u.id = $1`, id))
 	if err == pgx.ErrNoRows {
 		return User{}, apperr.ErrNotFound
