@@ -18,14 +18,7 @@ func TestTimelineMergesTheDomainsEntries(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	id := func(sql string, args ...any) int64 {
-		t.Helper()
-		var v int64
-		if err := d.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return v
-	}
+	id := func(sql string, args ...any) int64 { t.Helper(); return dbtest.ID(t, d, sql, args...) }
 	if _, err := d.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('timezone', '"UTC"')`); err != nil {
 		t.Fatal(err)
 	}
