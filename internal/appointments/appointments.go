@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -140,8 +139,8 @@ type clock struct {
 	slot int       // minutes
 }
 
-func (s *Service) clock(ctx context.Context, q settings.Querier) (clock, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
+func (s *Service) clock(ctx context.Context, q db.Querier) (clock, error) {
+	loc, err := settings.Location(ctx, q)
 	if err != nil {
 		return clock{}, err
 	}
@@ -251,11 +250,10 @@ func checkPeople(ctx context.Context, tx pgx.Tx, patientID, doctorID int64) erro
 }
 
 func mapWriteError(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "core_appointment_doctor_slot_key" {
+	if db.IsUnique(err, "core_appointment_doctor_slot_key") {
 		return apperr.New(apperr.ErrConflict, "The doctor already has an appointment at that date and time; choose another slot.").WithCode("slot-taken")
 	}
-	if errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == visitDayKey {
+	if db.IsUnique(err, visitDayKey) {
 		return apperr.Wrap(apperr.ErrConflict, err, "The patient is already checked in with this doctor today.").WithCode(CodeAlreadyCheckedIn)
 	}
 	return fmt.Errorf("save appointment: %w", err)
@@ -446,34 +444,28 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if err := fe.Err(); err != nil {
 		return List{}, err
 	}
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w db.Where
 	if hasFrom {
-		add("a.date >= $%d", from.Format(time.DateOnly))
-		add("a.date <= $%d", to.Format(time.DateOnly))
+		w.Add("a.date >= $?", from.Format(time.DateOnly))
+		w.Add("a.date <= $?", to.Format(time.DateOnly))
 	}
 	if f.DoctorID != 0 {
-		add("a.doctor_id = $%d", f.DoctorID)
+		w.Add("a.doctor_id = $?", f.DoctorID)
 	}
 	if f.PatientID != 0 {
-		add("a.patient_id = $%d", f.PatientID)
+		w.Add("a.patient_id = $?", f.PatientID)
 	}
 	if f.Status != "" {
-		add("a.status = $%d", f.Status)
+		w.Add("a.status = $?", f.Status)
 	}
 	if f.Visits != "" {
-		where = append(where, "a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
+		w.Cond("a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
 	}
 	order := " ORDER BY a.date, a.time, a.id"
 	if f.Status == StatusCheckedIn || f.Visits != "" {
 		order = " ORDER BY a.checked_in_at, a.id"
 	}
-	args = append(args, f.Limit)
-	rows, err := s.db.Pool.Query(ctx, selectAppointment+" WHERE "+strings.Join(where, " AND ")+order+fmt.Sprintf(" LIMIT $%d", len(args)), args...)
+	rows, err := s.db.Pool.Query(ctx, selectAppointment+w.SQL()+order+" LIMIT "+w.Arg(f.Limit), w.Args()...)
 	if err != nil {
 		return List{}, fmt.Errorf("list appointments: %w", err)
 	}

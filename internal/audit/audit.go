@@ -5,18 +5,15 @@ package audit
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"chelal/internal/apperr"
 	"chelal/internal/db"
 )
 
@@ -102,15 +99,7 @@ type Filter struct {
 }
 
 // Page is one page of rows, newest first.
-type Page struct {
-	Items      []Row   `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-// Querier runs queries (a pool or a transaction).
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
+type Page = db.Page[Row]
 
 // patientRows says which audit rows concern a patient, by the table they are about: the
 // patient's own row (its changes and each opening of the chart), and the rows of the tables that
@@ -135,16 +124,16 @@ var patientRows = map[string]string{
 	"core_telemedicinesession": `SELECT x.id FROM core_telemedicinesession x JOIN core_appointment ap ON ap.id = x.appointment_id WHERE ap.patient_id = $N`,
 }
 
-// patientCondition is the WHERE condition of the rows about patient $n (see patientRows). It
+// patientCondition is the WHERE condition of the rows about the patient of placeholder ph
+// (see patientRows). It
 // gathers the matching audit ids table by table, each through the (model_name, object_id)
 // index, so that a patient's few rows are found without reading the whole log.
-func patientCondition(n int) string {
+func patientCondition(ph string) string {
 	tables := make([]string, 0, len(patientRows))
 	for t := range patientRows {
 		tables = append(tables, t)
 	}
 	sort.Strings(tables)
-	ph := fmt.Sprintf("$%d", n)
 	var parts []string
 	for _, t := range tables {
 		parts = append(parts, fmt.Sprintf("SELECT x.id FROM core_auditlog x WHERE x.model_name = '%s' AND x.object_id IN (%s)",
@@ -153,37 +142,31 @@ func patientCondition(n int) string {
 	return "a.id IN (" + strings.Join(parts, " UNION ALL ") + ")"
 }
 
-// where builds the WHERE clause and arguments of f (without the cursor).
-func (f Filter) where() ([]string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+// where gathers the conditions and arguments of f (without the cursor).
+func (f Filter) where() *db.Where {
+	var w db.Where
 	if f.ModelName != "" {
-		add("a.model_name = $%d", f.ModelName)
+		w.Add("a.model_name = $?", f.ModelName)
 	}
 	if f.ObjectID != 0 {
-		add("a.object_id = $%d", f.ObjectID)
+		w.Add("a.object_id = $?", f.ObjectID)
 	}
 	if f.UserID != 0 {
-		add("a.user_id = $%d", f.UserID)
+		w.Add("a.user_id = $?", f.UserID)
 	}
 	if f.PatientID != 0 {
-		args = append(args, f.PatientID)
-		where = append(where, patientCondition(len(args)))
+		w.Cond(patientCondition(w.Arg(f.PatientID)))
 	}
 	if f.Action != "" {
-		add("a.action = $%d", f.Action)
+		w.Add("a.action = $?", f.Action)
 	}
 	if !f.From.IsZero() {
-		add(`a."timestamp" >= $%d`, f.From)
+		w.Add(`a."timestamp" >= $?`, f.From)
 	}
 	if !f.To.IsZero() {
-		add(`a."timestamp" < $%d`, f.To)
+		w.Add(`a."timestamp" < $?`, f.To)
 	}
-	return where, args
+	return &w
 }
 
 const selectRows = `SELECT a.id, a.user_id, u.username, a.action, a.model_name, a.object_id, a.changes,
@@ -199,77 +182,20 @@ func scanRow(r pgx.CollectableRow) (Row, error) {
 
 // List returns the rows matching f, newest first, a page at a time (keyset pagination on id,
 // so a page is stable while new rows arrive).
-func List(ctx context.Context, q Querier, f Filter) (Page, error) {
-	limit, err := PageLimit(f.Limit)
+func List(ctx context.Context, q db.Querier, f Filter) (Page, error) {
+	limit, after, err := db.PageRequest(f.Limit, f.Cursor)
 	if err != nil {
 		return Page{}, err
 	}
-	where, args := f.where()
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
+	w := f.where()
+	if after != 0 {
+		w.Add("a.id < $?", after)
 	}
-	if f.Cursor != "" {
-		after, err := DecodeCursor(f.Cursor)
-		if err != nil {
-			return Page{}, err
-		}
-		add("a.id < $%d", after)
-	}
-	sql := selectRows
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	args = append(args, limit+1)
-	sql += fmt.Sprintf(" ORDER BY a.id DESC LIMIT $%d", len(args))
-	rows, err := q.Query(ctx, sql, args...)
+	sql := selectRows + w.SQL() + " ORDER BY a.id DESC LIMIT " + w.Arg(limit+1)
+	page, err := db.QueryPage(ctx, q, limit, scanRow, func(r Row) string { return db.EncodeCursor(r.ID) },
+		sql, w.Args()...)
 	if err != nil {
-		return Page{}, fmt.Errorf("list audit: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, scanRow)
-	if err != nil {
-		return Page{}, fmt.Errorf("list audit: %w", err)
-	}
-	page := Page{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
+		return page, fmt.Errorf("list audit: %w", err)
 	}
 	return page, nil
-}
-
-// Pagination limits of every list (API.md).
-const (
-	DefaultPageLimit = 50
-	MaxPageLimit     = 200
-)
-
-// PageLimit returns the page size for a requested limit (0: the default).
-func PageLimit(limit int) (int, error) {
-	switch {
-	case limit == 0:
-		return DefaultPageLimit, nil
-	case limit < 0 || limit > MaxPageLimit:
-		return 0, apperr.Invalid(apperr.FieldError{Field: "limit", Code: apperr.CodeOutOfRange,
-			Message: fmt.Sprintf("limit must be between 1 and %d.", MaxPageLimit)})
-	}
-	return limit, nil
-}
-
-// EncodeCursor makes an opaque cursor of a row id.
-func EncodeCursor(id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
-}
-
-// DecodeCursor reads a cursor made by EncodeCursor. Anything else, an id past the range of the
-// id columns included, is an ErrInvalid naming the field "cursor".
-func DecodeCursor(c string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil {
-		if id, err := strconv.ParseInt(string(b), 10, 64); err == nil && db.ValidID(id) {
-			return id, nil
-		}
-	}
-	return 0, apperr.Invalid(apperr.FieldError{Field: "cursor", Code: apperr.CodeInvalid, Message: "cursor is not one this server gave out."})
 }

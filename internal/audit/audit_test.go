@@ -21,14 +21,7 @@ func TestListByPatient(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	id := func(sql string, args ...any) int64 {
-		t.Helper()
-		var v int64
-		if err := d.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return v
-	}
+	id := func(sql string, args ...any) int64 { t.Helper(); return dbtest.ID(t, d, sql, args...) }
 	doctor := id(`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
 		SELECT 'doc', 'doc@clinic.test', 'x', 'D', 'R', id FROM core_role WHERE name = 'doctor' RETURNING id`)
 	patient := func(uid string) int64 {

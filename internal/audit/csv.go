@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chelal/internal/db"
 	"chelal/internal/i18n"
 )
 
@@ -35,13 +36,9 @@ const csvTimeLayout = "2006-01-02 15:04:05 -07:00"
 // changes of rows that are not a change (a login, a chart opened) as details. A cell a
 // spreadsheet would run as a formula is escaped (CSVSafe). Nothing is written when the query
 // fails; a failure after the first row leaves a truncated file and is returned.
-func WriteCSV(ctx context.Context, q Querier, f Filter, loc *time.Location, l i18n.Lang, w io.Writer) error {
-	where, args := f.where()
-	sql := selectRows
-	if len(where) > 0 {
-		sql += " WHERE " + strings.Join(where, " AND ")
-	}
-	rows, err := q.Query(ctx, sql+" ORDER BY a.id DESC", args...)
+func WriteCSV(ctx context.Context, q db.Querier, f Filter, loc *time.Location, l i18n.Lang, w io.Writer) error {
+	where := f.where()
+	rows, err := q.Query(ctx, selectRows+where.SQL()+" ORDER BY a.id DESC", where.Args()...)
 	if err != nil {
 		return fmt.Errorf("audit csv: %w", err)
 	}

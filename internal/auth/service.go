@@ -6,12 +6,10 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -91,9 +89,8 @@ var uniqueField = map[string]string{
 
 // mapUserWriteError turns a unique violation into a 409 naming the field.
 func mapUserWriteError(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
-		if field, ok := uniqueField[pg.ConstraintName]; ok {
+	if db.IsUnique(err) {
+		if field, ok := uniqueField[db.Constraint(err)]; ok {
 			e := apperr.New(apperr.ErrConflict, "Another user already has this "+field+".")
 			e.Fields = []apperr.FieldError{{Field: field, Code: apperr.CodeDuplicate, Message: "Already taken by another user."}}
 			return e

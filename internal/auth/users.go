@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/validate"
 )
@@ -58,11 +57,7 @@ func scanUser(row pgx.Row, extra ...any) (User, error) {
 	return u, err
 }
 
-type queryRower interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func getUser(ctx context.Context, q queryRower, id int64) (User, error) {
+func getUser(ctx context.Context, q db.Querier, id int64) (User, error) {
 	u, err := scanUser(q.QueryRow(ctx, userSelect+` WHERE u.id = $1`, id))
 	if err == pgx.ErrNoRows {
 		return User{}, apperr.ErrNotFound
@@ -79,36 +74,18 @@ func (s *Service) GetUser(ctx context.Context, id int64) (User, error) {
 }
 
 // UserPage is one page of users, by id.
-type UserPage struct {
-	Items      []User  `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
+type UserPage = db.Page[User]
 
 // ListUsers returns users by id, a page at a time.
 func (s *Service) ListUsers(ctx context.Context, limit int, cursor string) (UserPage, error) {
-	limit, err := audit.PageLimit(limit)
+	limit, after, err := db.PageRequest(limit, cursor)
 	if err != nil {
 		return UserPage{}, err
 	}
-	var after int64
-	if cursor != "" {
-		if after, err = audit.DecodeCursor(cursor); err != nil {
-			return UserPage{}, err
-		}
-	}
-	rows, err := s.db.Pool.Query(ctx, userSelect+` WHERE u.id > $1 ORDER BY u.id LIMIT $2`, after, limit+1)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (User, error) { return scanUser(r) }, func(u User) string { return db.EncodeCursor(u.ID) },
+		userSelect+` WHERE u.id > $1 ORDER BY u.id LIMIT $2`, after, limit+1)
 	if err != nil {
-		return UserPage{}, fmt.Errorf("list users: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (User, error) { return scanUser(r) })
-	if err != nil {
-		return UserPage{}, fmt.Errorf("list users: %w", err)
-	}
-	page := UserPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
+		return page, fmt.Errorf("list users: %w", err)
 	}
 	return page, nil
 }

@@ -142,7 +142,7 @@ func Write(ctx context.Context, d *db.DB, w io.Writer, o Options) (Header, Manif
 		return Header{}, Manifest{}, fmt.Errorf("backup: %w", err)
 	}
 	defer conn.Release()
-	tx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := db.BeginSnapshot(ctx, conn)
 	if err != nil {
 		return Header{}, Manifest{}, fmt.Errorf("backup: %w", err)
 	}

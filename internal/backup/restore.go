@@ -479,7 +479,7 @@ func Verify(ctx context.Context, d *db.DB, path, passphrase string, latest uint,
 // Checksums reads every table of d as a backup would and returns its row count and checksum.
 func Checksums(ctx context.Context, d *db.DB) (map[string]TableSum, error) {
 	out := map[string]TableSum{}
-	err := pgx.BeginTxFunc(ctx, d.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+	err := db.Snapshot(ctx, d.Pool, func(tx pgx.Tx) error {
 		tables, err := tablesInRestoreOrder(ctx, tx)
 		if err != nil {
 			return err

@@ -19,10 +19,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/patients"
 	"chelal/internal/validate"
+	"chelal/internal/settings"
 )
 
 // Statuses of a bill. The database derives pending, partially_paid and paid from the amounts.
@@ -139,14 +139,8 @@ func scanItem(r pgx.Row) (Item, error) {
 	return it, err
 }
 
-// querier runs queries on a pool or in a transaction.
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // detail reads a bill with its lines and payments.
-func detail(ctx context.Context, q querier, id int64) (BillDetail, error) {
+func detail(ctx context.Context, q db.Querier, id int64) (BillDetail, error) {
 	b, err := scanBill(q.QueryRow(ctx, selectBill+` WHERE b.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return BillDetail{}, apperr.ErrNotFound
@@ -357,7 +351,7 @@ func mapBillError(err error) error {
 		case pg.Code == "22003": // numeric_value_out_of_range
 			return apperr.Invalid(apperr.FieldError{Field: "items", Code: apperr.CodeOutOfRange,
 				Message: "The bill's total would be larger than the largest amount the clinic can record (" + MaxMoney.String() + ")."})
-		case pg.Code == "23514" && (pg.ConstraintName == "core_bill_paid_amount_check" || pg.ConstraintName == "core_bill_total_amount_check"):
+		case db.IsCheck(err, "core_bill_paid_amount_check", "core_bill_total_amount_check"):
 			return apperr.Invalid(apperr.FieldError{Field: "amount", Code: apperr.CodeOutOfRange,
 				Message: "That is more than the balance of the bill."})
 		case pg.Code == "55000": // object_not_in_prerequisite_state: cancelled, or paid and not a credit
@@ -368,12 +362,9 @@ func mapBillError(err error) error {
 }
 
 // today is the clinic's date now.
-func (s *Service) today(ctx context.Context, q querier) (string, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
-	if err != nil {
-		return "", err
-	}
-	return s.now().In(loc).Format(time.DateOnly), nil
+func (s *Service) today(ctx context.Context, q db.Querier) (string, error) {
+	d, err := settings.Today(ctx, q, s.now())
+	return d.Format(time.DateOnly), err
 }
 
 func checkDueDate(f *apperr.Fields, v string) {
@@ -601,10 +592,7 @@ type BillFilter struct {
 }
 
 // BillPage is one page of bills, newest first.
-type BillPage struct {
-	Items      []Bill  `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
+type BillPage = db.Page[Bill]
 
 // ListBills returns the bills of a filter, newest first.
 func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error) {
@@ -620,66 +608,43 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 	if err := fe.Err(); err != nil {
 		return BillPage{}, err
 	}
-	limit, err := audit.PageLimit(bf.Limit)
+	limit, before, err := db.PageRequest(bf.Limit, bf.Cursor)
 	if err != nil {
 		return BillPage{}, err
 	}
-	var before int64
-	if bf.Cursor != "" {
-		if before, err = audit.DecodeCursor(bf.Cursor); err != nil {
-			return BillPage{}, err
-		}
-	}
-	where := []string{"TRUE"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "$?", fmt.Sprintf("$%d", len(args))))
-	}
+	var w db.Where
 	if before > 0 {
-		add("b.id < $?", before)
+		w.Add("b.id < $?", before)
 	}
 	if bf.PatientID != 0 {
-		add("b.patient_id = $?", bf.PatientID)
+		w.Add("b.patient_id = $?", bf.PatientID)
 	}
 	switch bf.Status {
 	case "":
 	case StatusOpen:
-		where = append(where, "b.status IN ('pending', 'partially_paid')")
+		w.Cond("b.status IN ('pending', 'partially_paid')")
 	default:
-		add("b.status = $?", bf.Status)
+		w.Add("b.status = $?", bf.Status)
 	}
 	if q != "" {
 		// The patients' search table and its trigram index (internal/patients): each word typed
 		// is part of the name, in any order; or the record number begins with what was typed.
 		// A bill search stays quick with a million patients.
 		var conds []string
-		for i, w := range strings.Fields(strings.ToLower(q)) {
+		for i, word := range strings.Fields(strings.ToLower(q)) {
 			if i == 4 {
 				break
 			}
-			args = append(args, "%"+db.EscapeLike(w)+"%")
-			conds = append(conds, fmt.Sprintf("s.name LIKE chelal_unaccent($%d)", len(args)))
+			conds = append(conds, "s.name LIKE chelal_unaccent("+w.Arg("%"+db.EscapeLike(word)+"%")+")")
 		}
-		args = append(args, strings.ToUpper(db.EscapeLike(q))+"%")
-		where = append(where, fmt.Sprintf(`b.patient_id IN (SELECT s.patient_id FROM core_patientsearch s WHERE %s
-			UNION ALL SELECT p2.id FROM core_patient p2 WHERE upper(p2.unique_id) LIKE $%d)`, strings.Join(conds, " AND "), len(args)))
+		w.Cond(`b.patient_id IN (SELECT s.patient_id FROM core_patientsearch s WHERE ` + strings.Join(conds, " AND ") + `
+			UNION ALL SELECT p2.id FROM core_patient p2 WHERE upper(p2.unique_id) LIKE ` + w.Arg(strings.ToUpper(db.EscapeLike(q))+"%") + `)`)
 	}
-	args = append(args, limit+1)
-	sql := selectBill + " WHERE (" + strings.Join(where, ") AND (") + ") ORDER BY b.id DESC" + fmt.Sprintf(" LIMIT $%d", len(args))
-	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	sql := selectBill + w.SQL() + " ORDER BY b.id DESC LIMIT " + w.Arg(limit+1)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) },
+		func(b Bill) string { return db.EncodeCursor(b.ID) }, sql, w.Args()...)
 	if err != nil {
-		return BillPage{}, fmt.Errorf("list bills: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Bill, error) { return scanBill(r) })
-	if err != nil {
-		return BillPage{}, fmt.Errorf("list bills: %w", err)
-	}
-	page := BillPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
+		return page, fmt.Errorf("list bills: %w", err)
 	}
 	return page, nil
 }

@@ -10,10 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/validate"
 )
@@ -112,8 +110,7 @@ func (v *serviceFields) check(price string) error {
 }
 
 func mapServiceError(err error) error {
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" {
+	if db.IsUnique(err) {
 		return apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeDuplicate, Message: "Another service already has this code."})
 	}
 	return fmt.Errorf("save service: %w", err)
@@ -214,10 +211,7 @@ type ServiceFilter struct {
 }
 
 // ServicePage is one page of the catalog, by id.
-type ServicePage struct {
-	Items      []CatalogService `json:"items"`
-	NextCursor *string          `json:"next_cursor"`
-}
+type ServicePage = db.Page[CatalogService]
 
 // ListServices returns the catalog, a page at a time, by id.
 func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePage, error) {
@@ -231,35 +225,20 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 	if err := fe.Err(); err != nil {
 		return ServicePage{}, err
 	}
-	limit, err := audit.PageLimit(sf.Limit)
+	limit, after, err := db.PageRequest(sf.Limit, sf.Cursor)
 	if err != nil {
 		return ServicePage{}, err
 	}
-	var after int64
-	if sf.Cursor != "" {
-		if after, err = audit.DecodeCursor(sf.Cursor); err != nil {
-			return ServicePage{}, err
-		}
-	}
 	q := strings.TrimSpace(sf.Q)
-	rows, err := s.db.Pool.Query(ctx, selectService+`
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) }, func(c CatalogService) string { return db.EncodeCursor(c.ID) },
+		selectService+`
 		 WHERE id > $1
 		   AND ($2 = '' OR name ILIKE '%' || $2 || '%' OR code ILIKE $2 || '%')
 		   AND ($3 = '' OR category = $3)
 		   AND (NOT $4 OR is_active)
 		 ORDER BY id LIMIT $5`, after, db.EscapeLike(q), sf.Category, sf.ActiveOnly, limit+1)
 	if err != nil {
-		return ServicePage{}, fmt.Errorf("list services: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (CatalogService, error) { return scanService(r) })
-	if err != nil {
-		return ServicePage{}, fmt.Errorf("list services: %w", err)
-	}
-	page := ServicePage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(items[limit-1].ID)
-		page.NextCursor = &c
+		return page, fmt.Errorf("list services: %w", err)
 	}
 	return page, nil
 }

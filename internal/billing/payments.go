@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -123,8 +122,7 @@ func (s *Service) Pay(ctx context.Context, actor db.Actor, billID int64, key str
 		out, err = scanPayment(tx.QueryRow(ctx, selectPayment+` WHERE pm.id = $1`, id))
 		return err
 	})
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) && pg.Code == "23505" && (pg.ConstraintName == "idx_payment_idempotency_key" || pg.ConstraintName == "idx_payment_user_idempotency_key") {
+	if db.IsUnique(err, "idx_payment_idempotency_key", "idx_payment_user_idempotency_key") {
 		// The same key raced on two bills: the first one's payment stands.
 		prev, gerr := scanPayment(s.db.Pool.QueryRow(ctx, selectPayment+keyedPayment, key, actor.UserID))
 		if gerr != nil {

@@ -6,7 +6,6 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/i18n"
-	"chelal/internal/patients"
 	"chelal/internal/settings"
 )
 
@@ -37,7 +36,7 @@ func (s *Service) Receipt(ctx context.Context, billID, paymentID int64) (Receipt
 	if err != nil {
 		return Receipt{}, err
 	}
-	loc, err := patients.ClinicLocation(ctx, s.db.Pool)
+	loc, err := settings.Location(ctx, s.db.Pool)
 	if err != nil {
 		return Receipt{}, err
 	}

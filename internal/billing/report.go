@@ -12,8 +12,9 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/db"
 	"chelal/internal/i18n"
-	"chelal/internal/patients"
+	"chelal/internal/settings"
 )
 
 // DailyReport is one day of the clinic, in the clinic's time zone: visits, new patients, the
@@ -81,7 +82,7 @@ type DispensedLine struct {
 
 // Daily builds the report of a date (YYYY-MM-DD, the clinic's local date; "" is today).
 func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
-	loc, err := patients.ClinicLocation(ctx, s.db.Pool)
+	loc, err := settings.Location(ctx, s.db.Pool)
 	if err != nil {
 		return DailyReport{}, err
 	}
@@ -100,11 +101,11 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 	r := DailyReport{Date: day.Format(time.DateOnly), TimeZone: loc.String(), Dispensed: []DispensedLine{}}
 
 	// One snapshot for the whole report: its figures agree with each other.
-	tx, err := s.db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
 	if err != nil {
 		return DailyReport{}, fmt.Errorf("daily report: %w", err)
 	}
-	defer func() { _ = tx.Rollback(ctx) }()
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 
 	err = tx.QueryRow(ctx, `
 		SELECT (SELECT count(*) FROM core_appointment WHERE date = $1::date AND status IN ('checked_in', 'in_progress', 'completed')),

@@ -27,9 +27,9 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 	"chelal/internal/notify"
-	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
+	"chelal/internal/settings"
 )
 
 // Env is what a run of the command line sees of the world.
@@ -291,7 +291,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		if err != nil {
 			return core{}, err
 		}
-		loc, err := patients.ClinicLocation(ctx, d.Pool)
+		loc, err := settings.Location(ctx, d.Pool)
 		if err != nil {
 			return core{}, err
 		}

@@ -283,17 +283,8 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 	}
 	var out Encounter
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := getForUpdate(ctx, tx, id)
+		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
 		if err != nil {
-			return err
-		}
-		if cur.Status == StatusClosed {
-			return closedError()
-		}
-		if cur.Version != p.Version {
-			return apperr.Stale("encounter")
-		}
-		if err := mayWrite(cur, actor.UserID); err != nil {
 			return err
 		}
 		notes, diagnosis := cur.Notes, cur.Diagnosis
@@ -316,6 +307,21 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 		return err
 	})
 	return out, err
+}
+
+// openForWrite locks encounter id for a change made by user on version: it must be open, at
+// that version, and the user's to write (see mayWrite).
+func openForWrite(ctx context.Context, tx pgx.Tx, id, version, user int64) (Encounter, error) {
+	cur, err := getForUpdate(ctx, tx, id)
+	switch {
+	case err != nil:
+		return cur, err
+	case cur.Status == StatusClosed:
+		return cur, closedError()
+	case cur.Version != version:
+		return cur, apperr.Stale("encounter")
+	}
+	return cur, mayWrite(cur, user)
 }
 
 // mayWrite says whether user may write encounter e: its doctor, or anyone with the permission
@@ -347,17 +353,8 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 	}
 	var out Encounter
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := getForUpdate(ctx, tx, id)
+		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
 		if err != nil {
-			return err
-		}
-		if cur.Status == StatusClosed {
-			return closedError()
-		}
-		if cur.Version != p.Version {
-			return apperr.Stale("encounter")
-		}
-		if err := mayWrite(cur, actor.UserID); err != nil {
 			return err
 		}
 		if strings.TrimSpace(cur.Notes) == "" {
@@ -422,14 +419,8 @@ func (s *Service) AddAddendum(ctx context.Context, actor db.Actor, id int64, p A
 	return out, err
 }
 
-// Querier runs queries (a pool or a transaction).
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // load reads an encounter with its addenda.
-func (s *Service) load(ctx context.Context, q Querier, id int64) (Encounter, error) {
+func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Encounter, error) {
 	e, err := scanEncounter(q.QueryRow(ctx, selectEncounter+` WHERE e.id = $1`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, apperr.ErrNotFound
@@ -480,22 +471,19 @@ type EncounterFilter struct {
 }
 
 // EncounterPage is a page of encounters, newest first.
-type EncounterPage struct {
-	Items      []Encounter `json:"items"`
-	NextCursor *string     `json:"next_cursor"`
-}
+type EncounterPage = db.Page[Encounter]
 
 // List returns encounters newest first, a page at a time. It needs a patient, a doctor or an
 // appointment: nobody lists every encounter of the clinic at once.
 func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, error) {
-	limit, err := audit.PageLimit(f.Limit)
+	limit, err := db.PageLimit(f.Limit)
 	if err != nil {
 		return EncounterPage{}, err
 	}
 	var fe apperr.Fields
 	var after int64
 	if f.Cursor != "" {
-		if after, err = audit.DecodeCursor(f.Cursor); err != nil {
+		if after, err = db.DecodeCursor(f.Cursor); err != nil {
 			fe.Add("cursor", apperr.CodeInvalid, "This cursor is not one this server gave.")
 		}
 	}
@@ -508,42 +496,27 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 	if err := fe.Err(); err != nil {
 		return EncounterPage{}, err
 	}
-	where := []string{"TRUE"}
-	var args []any
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, fmt.Sprintf(cond, len(args)))
-	}
+	var w db.Where
 	if f.PatientID != 0 {
-		add("e.patient_id = $%d", f.PatientID)
+		w.Add("e.patient_id = $?", f.PatientID)
 	}
 	if f.DoctorID != 0 {
-		add("e.doctor_id = $%d", f.DoctorID)
+		w.Add("e.doctor_id = $?", f.DoctorID)
 	}
 	if f.AppointmentID != 0 {
-		add("e.appointment_id = $%d", f.AppointmentID)
+		w.Add("e.appointment_id = $?", f.AppointmentID)
 	}
 	if f.Status != "" {
-		add("e.status = $%d", f.Status)
+		w.Add("e.status = $?", f.Status)
 	}
 	if after != 0 {
-		add("e.id < $%d", after)
+		w.Add("e.id < $?", after)
 	}
-	args = append(args, limit+1)
-	rows, err := s.db.Pool.Query(ctx, selectEncounter+" WHERE "+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY e.id DESC LIMIT $%d", len(args)), args...)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
+		func(e Encounter) string { return db.EncodeCursor(e.ID) },
+		selectEncounter+w.SQL()+" ORDER BY e.id DESC LIMIT "+w.Arg(limit+1), w.Args()...)
 	if err != nil {
-		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) })
-	if err != nil {
-		return EncounterPage{}, fmt.Errorf("list encounters: %w", err)
-	}
-	page := EncounterPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		c := audit.EncodeCursor(page.Items[limit-1].ID)
-		page.NextCursor = &c
+		return page, fmt.Errorf("list encounters: %w", err)
 	}
 	return page, nil
 }

@@ -11,7 +11,6 @@ import (
 	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
-	"chelal/internal/patients"
 	"chelal/internal/pdfdoc"
 	"chelal/internal/settings"
 )
@@ -43,7 +42,7 @@ func (s *Service) PrescriptionPDF(ctx context.Context, actor db.Actor, encounter
 		if clinic, err = settings.Get(ctx, tx, settings.ClinicName, settings.DefaultClinicName); err != nil {
 			return err
 		}
-		if loc, err = patients.ClinicLocation(ctx, tx); err != nil {
+		if loc, err = settings.Location(ctx, tx); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Action: audit.ActionView, ModelName: "core_encounter", ObjectID: encounterID,

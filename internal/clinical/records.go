@@ -57,7 +57,7 @@ func scanVitals(ctx context.Context, r pgx.Row) (VitalsRecord, error) {
 }
 
 // ClinicUnits reads the clinic's vitals units.
-func ClinicUnits(ctx context.Context, q settings.Querier) (Units, error) {
+func ClinicUnits(ctx context.Context, q db.Querier) (Units, error) {
 	t, err := settings.Get(ctx, q, settings.TemperatureUnit, settings.DefaultTemperatureUnit)
 	if err != nil {
 		return Units{}, err

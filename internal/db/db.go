@@ -1,5 +1,3 @@
-// Package db owns Chelal's PostgreSQL: the bundled server's lifecycle, the connection pool,
-// migrations, and the one transaction helper every change goes through.
 package db
 
 import (

@@ -22,7 +22,6 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Point-in-time recovery of the embedded server: PostgreSQL archives every WAL segment into a
@@ -49,12 +48,6 @@ func ArchiveParameters(walDir string) map[string]string {
 // nothing (its archiver process fails before it archives anything, so pg_stat_archiver records
 // no failure either) while point-in-time recovery silently stops.
 var ErrArchiveModule = errors.New("the WAL archive module cannot be loaded")
-
-// Querier runs a query (a pool, a connection, a transaction).
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
 
 // CheckArchiveModule loads the server's archive_library in a session, the one way to learn it
 // is missing or broken: the archiver that should use it only logs to the server log. No

@@ -14,14 +14,7 @@ func TestStockLedgerCannotBeBroken(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	f := insertFixtures(t, d)
-	q := func(sql string, args ...any) int64 {
-		t.Helper()
-		var v int64
-		if err := d.Pool.QueryRow(ctx, sql, args...).Scan(&v); err != nil {
-			t.Fatalf("%s: %v", sql, err)
-		}
-		return v
-	}
+	q := func(sql string, args ...any) int64 { t.Helper(); return dbtest.ID(t, d, sql, args...) }
 	batch := q(`INSERT INTO core_stockbatch (medication_id, batch_number, expiry_date, quantity_received, unit_cost)
 		VALUES ($1, 'B1', current_date + 365, 10, '1.00') RETURNING id`, f.medication)
 	early := q(`INSERT INTO core_stockbatch (medication_id, batch_number, expiry_date, quantity_received, unit_cost)

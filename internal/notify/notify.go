@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
-	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 )
@@ -101,9 +100,8 @@ type Notification struct {
 
 // NotificationPage is a page of a user's notifications, newest first, with how many are unread in all.
 type NotificationPage struct {
-	Items       []Notification `json:"items"`
-	NextCursor  *string        `json:"next_cursor"`
-	UnreadCount int64          `json:"unread_count"`
+	db.Page[Notification]
+	UnreadCount int64 `json:"unread_count"`
 }
 
 // Service reads and marks the notifications of the user asking: nobody reads another's.
@@ -114,13 +112,13 @@ func NewService(d *db.DB) *Service { return &Service{db: d} }
 
 // List returns user's notifications, newest first (only unread ones when unreadOnly).
 func (s *Service) List(ctx context.Context, user int64, unreadOnly bool, limit int, cursor string) (NotificationPage, error) {
-	n, err := audit.PageLimit(limit)
+	n, err := db.PageLimit(limit)
 	if err != nil {
 		return NotificationPage{}, err
 	}
 	var before int64
 	if cursor != "" {
-		if before, err = audit.DecodeCursor(cursor); err != nil {
+		if before, err = db.DecodeCursor(cursor); err != nil {
 			return NotificationPage{}, apperr.Invalid(apperr.FieldError{Field: "cursor", Code: apperr.CodeInvalid, Message: "This cursor is not one this server gave."})
 		}
 	}
@@ -131,24 +129,16 @@ func (s *Service) List(ctx context.Context, user int64, unreadOnly bool, limit i
 	if err != nil {
 		return NotificationPage{}, fmt.Errorf("notifications: %w", err)
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Notification, error) {
+	page, err := db.CollectPage(rows, n, func(r pgx.CollectableRow) (Notification, error) {
 		var x Notification
 		err := r.Scan(&x.ID, &x.Title, &x.Message, &x.NotificationType, &x.IsRead, &x.CreatedAt)
 		x.CreatedAt = x.CreatedAt.UTC()
 		return x, err
-	})
+	}, func(x Notification) string { return db.EncodeCursor(x.ID) })
 	if err != nil {
 		return NotificationPage{}, fmt.Errorf("notifications: %w", err)
 	}
-	p := NotificationPage{Items: items}
-	if p.Items == nil {
-		p.Items = []Notification{}
-	}
-	if len(items) > n {
-		p.Items = items[:n]
-		c := audit.EncodeCursor(p.Items[n-1].ID)
-		p.NextCursor = &c
-	}
+	p := NotificationPage{Page: page}
 	err = s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_notification WHERE user_id = $1 AND NOT is_read`, user).Scan(&p.UnreadCount)
 	return p, err
 }

@@ -1,12 +1,24 @@
 // Package patients owns patient records: registration with a checked medical record number,
-// the duplicate check, search, the chart and its timeline. Opening a chart is itself recorded
-// in the audit log (who looked at whose record, from where).
+// the duplicate check, search, and opening a chart, itself recorded in the audit log (who
+// looked at whose record, from where). It reads only its own tables: the chart's timeline is
+// assembled above the domains (internal/chart), each contributing through TimelineRows.
+//
+// A patient's fields are written once, in Demographics (what a form edits) and Patient (what
+// the system keeps): their db tags give every column list, scan, INSERT and UPDATE here (see
+// internal/db), their json tags the API and the OpenAPI document the frontend's types come
+// from. sqlc was weighed for the fixed queries (insert, update, select by id) and not adopted:
+// it would generate a second set of row structs to map onto these API types, adding back the
+// touch points it removes, and the other queries (search, duplicates) are assembled at run
+// time, which it does not handle.
 package patients
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -19,36 +31,29 @@ import (
 	"chelal/internal/validate"
 )
 
-// Patient is a patient's demographic record.
+// Patient is a patient's record: the demographics a form edits, and what the system keeps.
 type Patient struct {
-	ID          int64  `json:"id"`
-	UniqueID    string `json:"unique_id"`
-	FirstName   string `json:"first_name"`
-	LastName    string `json:"last_name"`
-	DateOfBirth string `json:"date_of_birth"` // YYYY-MM-DD
+	ID       int64  `json:"id" db:"id"`
+	UniqueID string `json:"unique_id" db:"unique_id"`
+	Demographics
 	// BirthDateEstimated says DateOfBirth was derived from an age given at registration (the
 	// real date being unknown): the age is shown as "about 34 years".
-	BirthDateEstimated bool      `json:"birth_date_estimated"`
-	Gender             string    `json:"gender"`
-	ContactInfo        string    `json:"contact_info"`
-	Address            string    `json:"address"`
-	KnownAllergies     string    `json:"known_allergies"`
-	CreatedAt          time.Time `json:"created_at"`
-	UpdatedAt          time.Time `json:"updated_at"`
-	Version            int64     `json:"version"`
+	BirthDateEstimated bool      `json:"birth_date_estimated" db:"birth_date_estimated"`
+	CreatedAt          time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at" db:"updated_at"`
+	Version            int64     `json:"version" db:"version"`
 }
 
-const patientColumns = `p.id, p.unique_id, p.first_name, p.last_name, p.date_of_birth::text, p.gender,
-	coalesce(p.contact_info, ''), coalesce(p.address, ''), coalesce(p.known_allergies, ''),
-	p.created_at, p.updated_at, p.version, p.birth_date_estimated`
+// patientColumns is the select list of a Patient (p is core_patient), from its db tags.
+var patientColumns = db.Columns[Patient]("p")
 
-func scanPatient(row pgx.Row, extra ...any) (Patient, error) {
-	var p Patient
-	dest := append([]any{&p.ID, &p.UniqueID, &p.FirstName, &p.LastName, &p.DateOfBirth, &p.Gender,
-		&p.ContactInfo, &p.Address, &p.KnownAllergies, &p.CreatedAt, &p.UpdatedAt, &p.Version, &p.BirthDateEstimated}, extra...)
-	err := row.Scan(dest...)
-	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
-	return p, err
+// queryPatient reads the one patient sql selects (pgx.ErrNoRows when none).
+func queryPatient(ctx context.Context, q db.Querier, sql string, args ...any) (Patient, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return Patient{}, err
+	}
+	return pgx.CollectExactlyOneRow(rows, db.RowTo[Patient])
 }
 
 // Service reads and writes patient records.
@@ -60,16 +65,22 @@ type Service struct {
 // NewService returns the patients service.
 func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 
-// Demographics are a patient's demographics as entered at registration or in an edit. The
-// validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
+// Genders a patient record accepts.
+var Genders = []string{"male", "female", "other", "unknown"}
+
+// Demographics are a patient's demographics as entered at registration or in an edit: the
+// one list of a patient's fields. Their validate tags are the fields' limits (Validate, the
+// OpenAPI document and the forms); their db tags are core_patient's columns, from which the
+// SQL of this package is built (db.Columns, db.Assignments): a new field of the record is a
+// migration, a field here (json, db and validate tags), the form and its labels.
 type Demographics struct {
-	FirstName      string `json:"first_name" validate:"required,max=100,text"`
-	LastName       string `json:"last_name" validate:"required,max=100,text"`
-	DateOfBirth    string `json:"date_of_birth"`
-	Gender         string `json:"gender" validate:"required,oneof=male female other unknown"`
-	ContactInfo    string `json:"contact_info" validate:"max=255,text"`
-	Address        string `json:"address" validate:"max=255,text"`
-	KnownAllergies string `json:"known_allergies" validate:"max=4000,text"`
+	FirstName      string `json:"first_name" db:"first_name" validate:"required,max=100,text"`
+	LastName       string `json:"last_name" db:"last_name" validate:"required,max=100,text"`
+	DateOfBirth    string `json:"date_of_birth" db:"date_of_birth,text"` // YYYY-MM-DD
+	Gender         string `json:"gender" db:"gender" validate:"required,oneof=male female other unknown"`
+	ContactInfo    string `json:"contact_info" db:"contact_info,nullempty" validate:"max=255,text"`
+	Address        string `json:"address" db:"address,nullempty" validate:"max=255,text"`
+	KnownAllergies string `json:"known_allergies" db:"known_allergies,nullempty" validate:"max=4000,text"`
 }
 
 // RegisterParams is a registration. When the birth date is unknown, the age is given instead
@@ -134,14 +145,15 @@ func (p RegisterParams) Validate(today time.Time) error {
 	return f.Err()
 }
 
+// normalize trims the spaces around every field, and writes the gender in lower case.
 func (p *Demographics) normalize() {
-	p.FirstName = strings.TrimSpace(p.FirstName)
-	p.LastName = strings.TrimSpace(p.LastName)
-	p.DateOfBirth = strings.TrimSpace(p.DateOfBirth)
-	p.Gender = strings.ToLower(strings.TrimSpace(p.Gender))
-	p.ContactInfo = strings.TrimSpace(p.ContactInfo)
-	p.Address = strings.TrimSpace(p.Address)
-	p.KnownAllergies = strings.TrimSpace(p.KnownAllergies)
+	v := reflect.ValueOf(p).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String {
+			f.SetString(strings.TrimSpace(f.String()))
+		}
+	}
+	p.Gender = strings.ToLower(p.Gender)
 }
 
 // Validate reports every bad field at once: the tags' limits, and a birth date in the last
@@ -167,26 +179,8 @@ func checkBirthDate(f *apperr.Fields, dob string, today time.Time) {
 }
 
 // today is the clinic's current date (its time zone setting, the machine's by default).
-func (s *Service) today(ctx context.Context, q settings.Querier) (time.Time, error) {
-	loc, err := ClinicLocation(ctx, q)
-	if err != nil {
-		return time.Time{}, err
-	}
-	y, m, d := s.now().In(loc).Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC), nil
-}
-
-// ClinicLocation is the clinic's time zone: the timezone setting, or the machine's.
-func ClinicLocation(ctx context.Context, q settings.Querier) (*time.Location, error) {
-	name, err := settings.Get(ctx, q, settings.TimeZone, "")
-	if err != nil || name == "" {
-		return time.Local, err
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, fmt.Errorf("timezone setting %q: %w", name, err)
-	}
-	return loc, nil
+func (s *Service) today(ctx context.Context, q db.Querier) (time.Time, error) {
+	return settings.Today(ctx, q, s.now())
 }
 
 // Create registers a patient and gives them the next record number. When likely duplicates
@@ -226,13 +220,9 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 		if err := tx.QueryRow(ctx, `SELECT nextval('core_patient_mrn_seq')`).Scan(&n); err != nil {
 			return err
 		}
-		out, err = scanPatient(tx.QueryRow(ctx, `
-			INSERT INTO core_patient AS p (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
-			                               known_allergies, birth_date_estimated)
-			VALUES ($1, $2, $3, $4, $5, nullif($6, ''), nullif($7, ''), nullif($8, ''), $9)
-			RETURNING `+patientColumns,
-			FormatMRN(prefix, n), p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies,
-			estimated))
+		w := db.Assignments(1, p.Demographics).With("unique_id", FormatMRN(prefix, n)).With("birth_date_estimated", estimated)
+		out, err = queryPatient(ctx, tx, `INSERT INTO core_patient AS p (`+w.Names()+`) VALUES (`+w.Values()+`) RETURNING `+patientColumns,
+			w.Args()...)
 		if err != nil {
 			return fmt.Errorf("create patient: %w", err)
 		}
@@ -241,47 +231,56 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p RegisterParams) 
 	return out, err
 }
 
-// EditParams is an edit of a patient's demographics; nil fields are left alone.
+// EditParams is an edit of a patient's demographics made on Version. Decoded from JSON, only
+// the fields sent change (the others, and those sent as null, are left alone: see
+// UnmarshalJSON); built in Go, Demographics replaces the record's whole.
 type EditParams struct {
-	Version        int64   `json:"version"`
-	FirstName      *string `json:"first_name,omitempty"`
-	LastName       *string `json:"last_name,omitempty"`
-	DateOfBirth    *string `json:"date_of_birth,omitempty"`
-	Gender         *string `json:"gender,omitempty"`
-	ContactInfo    *string `json:"contact_info,omitempty"`
-	Address        *string `json:"address,omitempty"`
-	KnownAllergies *string `json:"known_allergies,omitempty"`
+	Version int64 `json:"version"`
+	// The demographics, each optional (the omitempty tells the OpenAPI document so).
+	Demographics `json:",omitempty"`
 	// BirthDateEstimated keeps a changed birth date marked as estimated; without it, a changed
 	// date of birth is taken as the real one.
 	BirthDateEstimated *bool `json:"birth_date_estimated,omitempty"`
+
+	sent json.RawMessage // the JSON object this edit was decoded from
 }
 
-// LimitsFrom says an edit's fields have the limits of Demographics' (see validate.Borrower).
-func (EditParams) LimitsFrom() any { return Demographics{} }
+// UnmarshalJSON decodes an edit and keeps its JSON, so that Update changes only the fields
+// sent. Unknown fields are refused, as for every request body.
+func (e *EditParams) UnmarshalJSON(b []byte) error {
+	type plain EditParams // without this method
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var p plain
+	if err := dec.Decode(&p); err != nil {
+		return err
+	}
+	*e = EditParams(p)
+	e.sent = append(json.RawMessage(nil), b...)
+	return nil
+}
 
-// Validate reports every bad field given at once: the version, and each field given by the
-// limits of Demographics. The birth date is checked once merged with the record (Update).
+// apply is the demographics cur becomes with the edit.
+func (e EditParams) apply(cur Demographics) (Demographics, error) {
+	if e.sent == nil {
+		return e.Demographics, nil
+	}
+	// Decoding over the current values changes only the fields the JSON holds.
+	err := json.Unmarshal(e.sent, &cur)
+	return cur, err
+}
+
+// Validate checks what can be checked of an edit before the record is read: its version. Its
+// fields are checked once merged with the record (Update), by Demographics' limits.
 func (u EditParams) Validate() error {
-	f := validate.Struct(u)
+	var f apperr.Fields
 	apperr.CheckVersion(&f, u.Version)
 	return f.Err()
-}
-
-func (u *EditParams) normalize() {
-	for _, v := range []*string{u.FirstName, u.LastName, u.DateOfBirth, u.Gender, u.ContactInfo, u.Address, u.KnownAllergies} {
-		if v != nil {
-			*v = strings.TrimSpace(*v)
-		}
-	}
-	if u.Gender != nil {
-		*u.Gender = strings.ToLower(*u.Gender)
-	}
 }
 
 // Update applies an edit made on version; a stale version is apperr.ErrConflict
 // (stale-version) and changes nothing.
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditParams) (Patient, error) {
-	u.normalize()
 	if err := u.Validate(); err != nil {
 		return Patient{}, err
 	}
@@ -291,7 +290,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 	}
 	var out Patient
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1 FOR UPDATE`, id))
+		cur, err := queryPatient(ctx, tx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1 FOR UPDATE`, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}
@@ -301,20 +300,10 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 		if cur.Version != u.Version {
 			return apperr.Stale("patient")
 		}
-		p := Demographics{FirstName: cur.FirstName, LastName: cur.LastName, DateOfBirth: cur.DateOfBirth, Gender: cur.Gender,
-			ContactInfo: cur.ContactInfo, Address: cur.Address, KnownAllergies: cur.KnownAllergies}
-		set := func(dst *string, v *string) {
-			if v != nil {
-				*dst = *v
-			}
+		p, err := u.apply(cur.Demographics)
+		if err != nil {
+			return err
 		}
-		set(&p.FirstName, u.FirstName)
-		set(&p.LastName, u.LastName)
-		set(&p.DateOfBirth, u.DateOfBirth)
-		set(&p.Gender, u.Gender)
-		set(&p.ContactInfo, u.ContactInfo)
-		set(&p.Address, u.Address)
-		set(&p.KnownAllergies, u.KnownAllergies)
 		p.normalize()
 		if err := p.Validate(today); err != nil {
 			return err
@@ -323,12 +312,9 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 		if u.BirthDateEstimated != nil {
 			estimated = *u.BirthDateEstimated
 		}
-		out, err = scanPatient(tx.QueryRow(ctx, `
-			UPDATE core_patient AS p SET first_name = $2, last_name = $3, date_of_birth = $4, gender = $5,
-			       contact_info = nullif($6, ''), address = nullif($7, ''), known_allergies = nullif($8, ''),
-			       birth_date_estimated = $9
-			 WHERE p.id = $1 RETURNING `+patientColumns,
-			id, p.FirstName, p.LastName, p.DateOfBirth, p.Gender, p.ContactInfo, p.Address, p.KnownAllergies, estimated))
+		w := db.Assignments(2, p).With("birth_date_estimated", estimated)
+		out, err = queryPatient(ctx, tx, `UPDATE core_patient AS p SET `+w.Set()+` WHERE p.id = $1 RETURNING `+patientColumns,
+			append([]any{id}, w.Args()...)...)
 		return err
 	})
 	return out, err
@@ -340,7 +326,7 @@ func (s *Service) Open(ctx context.Context, actor db.Actor, id int64) (Patient, 
 	var p Patient
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		p, err = scanPatient(tx.QueryRow(ctx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1`, id))
+		p, err = queryPatient(ctx, tx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1`, id)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
 		}
@@ -353,7 +339,7 @@ func (s *Service) Open(ctx context.Context, actor db.Actor, id int64) (Patient, 
 }
 
 // Exists says whether patient id exists (for other domains' checks).
-func Exists(ctx context.Context, q settings.Querier, id int64) (bool, error) {
+func Exists(ctx context.Context, q db.Querier, id int64) (bool, error) {
 	var ok bool
 	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_patient WHERE id = $1)`, id).Scan(&ok)
 	return ok, err

@@ -159,12 +159,7 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 		if err != nil {
 			return err
 		}
-		res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
-			var m Match
-			var err error
-			m.Patient, err = scanPatient(r, &m.Score)
-			return m, err
-		})
+		res.Items, err = pgx.CollectRows(rows, db.RowTo[Match])
 		return err
 	})
 	if err != nil {
@@ -197,11 +192,7 @@ func (s *Service) Duplicates(ctx context.Context, q DuplicateQuery) ([]Patient, 
 	return duplicates(ctx, s.db.Pool, q)
 }
 
-type queryer interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, error) {
+func duplicates(ctx context.Context, q db.Querier, d DuplicateQuery) ([]Patient, error) {
 	name := strings.ToLower(strings.TrimSpace(d.FirstName) + " " + strings.TrimSpace(d.LastName))
 	phone := ""
 	for _, r := range d.ContactInfo {
@@ -224,7 +215,7 @@ func duplicates(ctx context.Context, q queryer, d DuplicateQuery) ([]Patient, er
 	if err != nil {
 		return nil, fmt.Errorf("duplicates: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Patient, error) { return scanPatient(r) })
+	return pgx.CollectRows(rows, db.RowTo[Patient])
 }
 
 func isDate(s string) bool {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,10 +234,7 @@ var queueFilters = map[string]string{
 }
 
 // QueuePage is a page of the dispensing queue, oldest first.
-type QueuePage struct {
-	Items      []QueueEntry `json:"items"`
-	NextCursor *string      `json:"next_cursor"`
-}
+type QueuePage = db.Page[QueueEntry]
 
 // Queue lists prescriptions not yet dispensed in full (optionally of one patient): those
 // waiting to be dispensed, oldest first (status "" or waiting), or those that left the queue
@@ -257,8 +253,8 @@ func (s *Service) Queue(ctx context.Context, patientID int64, status string, lim
 	if status != QueueWaiting {
 		order, after = "p.id DESC", "($2 = 0 OR p.id < $2)"
 	}
-	limit = checkLimit(&f, limit)
-	cursorID := decodeIDCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	cursorID := db.CheckCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return QueuePage{}, err
 	}
@@ -307,11 +303,7 @@ func (s *Service) Queue(ctx context.Context, patientID int64, status string, lim
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
-		out.Items = items
-		if len(items) > limit {
-			out.Items = items[:limit]
-			out.NextCursor = encodeCursor(strconv.FormatInt(items[limit-1].PrescriptionID, 10))
-		}
+		out = db.NewPage(items, limit, func(q QueueEntry) string { return db.EncodeCursor(q.PrescriptionID) })
 		return nil
 	})
 	return out, err

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -159,8 +158,7 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			VALUES ($1, $2, $3, $4, $5::numeric, nullif($6, ''), $7) RETURNING id`,
 			prescriptionID, medicationID, p.Quantity, done+p.Quantity, m.unitPrice, key, actorID(actor)).Scan(&dispenseID)
 		if err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23505" {
+			if db.IsUnique(err) {
 				return errReplay
 			}
 			return fmt.Errorf("insert dispense: %w", err)

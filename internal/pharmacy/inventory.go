@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -29,10 +27,7 @@ type InventoryItem struct {
 }
 
 // InventoryPage is a page of inventory items, by name.
-type InventoryPage struct {
-	Items      []InventoryItem `json:"items"`
-	NextCursor *string         `json:"next_cursor"`
-}
+type InventoryPage = db.Page[InventoryItem]
 
 const selectInventory = `SELECT id, name, coalesce(description, ''), quantity, unit, is_active, updated_at, version FROM core_inventoryitem`
 
@@ -48,25 +43,17 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 	var f apperr.Fields
 	q = strings.TrimSpace(q)
 	validate.Text(&f, "q", q, false, maxSearch)
-	limit = checkLimit(&f, limit)
-	after := decodeCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	after := db.CheckKeyCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return InventoryPage{}, err
 	}
 	like := "%" + db.EscapeLike(q) + "%"
-	rows, err := s.db.Pool.Query(ctx, selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (InventoryItem, error) { return scanInventory(r) }, func(x InventoryItem) string { return db.EncodeKeyCursor(x.Name) },
+		selectInventory+` WHERE name > $1 AND ($2 OR is_active) AND name ILIKE $3 ORDER BY name LIMIT $4`,
 		after, includeInactive, like, limit+1)
 	if err != nil {
-		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryItem, error) { return scanInventory(r) })
-	if err != nil {
-		return InventoryPage{}, fmt.Errorf("list inventory: %w", err)
-	}
-	page := InventoryPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].Name)
+		return page, fmt.Errorf("list inventory: %w", err)
 	}
 	return page, nil
 }
@@ -179,10 +166,7 @@ type InventoryMovement struct {
 }
 
 // InventoryMovementPage is a page of a supply's ledger, newest first.
-type InventoryMovementPage struct {
-	Items      []InventoryMovement `json:"items"`
-	NextCursor *string             `json:"next_cursor"`
-}
+type InventoryMovementPage = db.Page[InventoryMovement]
 
 const selectInventoryMovement = `
 	SELECT v.id, v.item_id, v.quantity_change, v.balance_after, v.reason, v.created_by,
@@ -237,8 +221,7 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 		var mid int64
 		if err := tx.QueryRow(ctx, `INSERT INTO core_inventorymovement (item_id, quantity_change, reason, created_by)
 			VALUES ($1, $2, $3, $4) RETURNING id`, id, p.QuantityChange, p.Reason, actorID(actor)).Scan(&mid); err != nil {
-			var pg *pgconn.PgError
-			if errors.As(err, &pg) && pg.Code == "23514" {
+			if db.IsCheck(err) {
 				return apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock").WithKey("err.stock.not_enough")
 			}
 			return fmt.Errorf("write inventory movement: %w", err)
@@ -255,27 +238,19 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 // InventoryMovements is a supply's ledger, newest first.
 func (s *Service) InventoryMovements(ctx context.Context, id int64, limit int, cursor string) (InventoryMovementPage, error) {
 	var f apperr.Fields
-	limit = checkLimit(&f, limit)
-	before := decodeIDCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	before := db.CheckCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return InventoryMovementPage{}, err
 	}
 	if _, err := s.InventoryItem(ctx, id); err != nil {
 		return InventoryMovementPage{}, err
 	}
-	rows, err := s.db.Pool.Query(ctx, selectInventoryMovement+` WHERE v.item_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (InventoryMovement, error) { return scanInventoryMovement(r) }, func(x InventoryMovement) string { return db.EncodeCursor(x.ID) },
+		selectInventoryMovement+` WHERE v.item_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`,
 		id, before, limit+1)
 	if err != nil {
-		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (InventoryMovement, error) { return scanInventoryMovement(r) })
-	if err != nil {
-		return InventoryMovementPage{}, fmt.Errorf("inventory movements: %w", err)
-	}
-	page := InventoryMovementPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(strconv.FormatInt(items[limit-1].ID, 10))
+		return page, fmt.Errorf("inventory movements: %w", err)
 	}
 	return page, nil
 }

@@ -47,10 +47,7 @@ type MedicationDetail struct {
 }
 
 // MedicationPage is a page of medications, by name.
-type MedicationPage struct {
-	Items      []Medication `json:"items"`
-	NextCursor *string      `json:"next_cursor"`
-}
+type MedicationPage = db.Page[Medication]
 
 // selectMedication reads medications with their stock as of $1 (today) and $2 (the end of
 // the expiry warning window).
@@ -75,6 +72,20 @@ func scanMedication(r pgx.Row) (Medication, error) {
 	m.UpdatedAt = m.UpdatedAt.UTC()
 	m.LowStock = m.IsActive && m.AvailableQuantity <= m.ReorderLevel
 	return m, err
+}
+
+// detail is medication id with its batches (see Medication), read in tx.
+func (s *Service) detail(ctx context.Context, tx pgx.Tx, id int64) (MedicationDetail, error) {
+	var out MedicationDetail
+	d, err := s.clinicDay(ctx, tx)
+	if err != nil {
+		return out, err
+	}
+	if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
+		return out, err
+	}
+	out.Batches, err = batchesOf(ctx, tx, d, id)
+	return out, err
 }
 
 func (s *Service) medication(ctx context.Context, q pgx.Tx, d day, id int64) (Medication, error) {
@@ -107,8 +118,8 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 	var f apperr.Fields
 	mf.Q = strings.TrimSpace(mf.Q)
 	validate.Text(&f, "q", mf.Q, false, maxSearch)
-	limit := checkLimit(&f, mf.Limit)
-	after := decodeCursor(&f, mf.Cursor)
+	limit := db.CheckPageLimit(&f, mf.Limit)
+	after := db.CheckKeyCursor(&f, mf.Cursor)
 	if mf.Stock != "" && !slices.Contains([]string{StockLow, StockExpiring, StockExpired}, mf.Stock) {
 		f.Add("stock", apperr.CodeInvalid, "stock is low, expiring or expired.")
 	}
@@ -138,19 +149,11 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 		where = append(where, "coalesce(b.expired, 0) > 0")
 	}
 	args = append(args, limit+1)
-	rows, err := s.db.Pool.Query(ctx, selectMedication+" WHERE "+strings.Join(where, " AND ")+
-		fmt.Sprintf(" ORDER BY m.name LIMIT $%d", len(args)), args...)
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Medication, error) { return scanMedication(r) }, func(x Medication) string { return db.EncodeKeyCursor(x.Name) },
+		selectMedication+" WHERE "+strings.Join(where, " AND ")+
+			fmt.Sprintf(" ORDER BY m.name LIMIT $%d", len(args)), args...)
 	if err != nil {
-		return MedicationPage{}, fmt.Errorf("list medications: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Medication, error) { return scanMedication(r) })
-	if err != nil {
-		return MedicationPage{}, fmt.Errorf("list medications: %w", err)
-	}
-	page := MedicationPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].Name)
+		return page, fmt.Errorf("list medications: %w", err)
 	}
 	return page, nil
 }
@@ -160,14 +163,8 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 func (s *Service) Medication(ctx context.Context, id int64) (MedicationDetail, error) {
 	var out MedicationDetail
 	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
-			return err
-		}
-		out.Batches, err = batchesOf(ctx, tx, d, id)
+		var err error
+		out, err = s.detail(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -312,14 +309,7 @@ func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64
 		if err != nil {
 			return mapWriteError(err, "medication")
 		}
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if out.Medication, err = s.medication(ctx, tx, d, id); err != nil {
-			return err
-		}
-		out.Batches, err = batchesOf(ctx, tx, d, id)
+		out, err = s.detail(ctx, tx, id)
 		return err
 	})
 	return out, err

@@ -11,22 +11,16 @@
 package pharmacy
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
-	"chelal/internal/patients"
 	"chelal/internal/settings"
 	"chelal/internal/validate"
 )
@@ -66,9 +60,6 @@ const (
 	// which a test holds equal to it.
 	MaxQuantity = 10_000_000
 	maxSearch   = 255 // a search text (q)
-	// MaxListLimit caps a page of a list; DefaultListLimit is a page when none is asked.
-	MaxListLimit     = 200
-	DefaultListLimit = 50
 )
 
 // day is the clinic's calendar: today and the last day of the expiry warning window.
@@ -81,8 +72,8 @@ func (d day) todayText() string { return d.today.Format(time.DateOnly) }
 func (d day) warnText() string  { return d.warnUntil.Format(time.DateOnly) }
 
 // clinicDay reads the clinic's date and the expiry warning setting.
-func (s *Service) clinicDay(ctx context.Context, q settings.Querier) (day, error) {
-	loc, err := patients.ClinicLocation(ctx, q)
+func (s *Service) clinicDay(ctx context.Context, q db.Querier) (day, error) {
+	today, err := settings.Today(ctx, q, s.now())
 	if err != nil {
 		return day{}, err
 	}
@@ -93,69 +84,18 @@ func (s *Service) clinicDay(ctx context.Context, q settings.Querier) (day, error
 	if n < 1 || n > 730 {
 		n = DefaultExpiryWarningDays
 	}
-	y, m, dd := s.now().In(loc).Date()
-	today := time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)
 	return day{today: today, warnUntil: today.AddDate(0, 0, n), warnDays: n}, nil
-}
-
-// checkLimit validates a page size; 0 means the default.
-func checkLimit(f *apperr.Fields, limit int) int {
-	switch {
-	case limit == 0:
-		return DefaultListLimit
-	case limit < 0 || limit > MaxListLimit:
-		f.Add("limit", apperr.CodeOutOfRange, fmt.Sprintf("limit must be between 1 and %d.", MaxListLimit))
-	}
-	return limit
-}
-
-// Cursors are opaque to clients: the last row's sort key, base64url.
-func encodeCursor(key string) *string {
-	c := base64.RawURLEncoding.EncodeToString([]byte(key))
-	return &c
-}
-
-func decodeCursor(f *apperr.Fields, c string) string {
-	if c == "" {
-		return ""
-	}
-	// The key goes back to PostgreSQL as text: bytes that are not UTF-8, or a NUL, would fail
-	// there (SQLSTATE 22021) as a 500; no cursor this server gave out holds them.
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || len(b) > 1024 || !utf8.Valid(b) || bytes.IndexByte(b, 0) >= 0 {
-		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
-		return ""
-	}
-	return string(b)
-}
-
-// decodeIDCursor reads a cursor holding a row id.
-func decodeIDCursor(f *apperr.Fields, c string) int64 {
-	k := decodeCursor(f, c)
-	if k == "" {
-		return 0
-	}
-	id, err := strconv.ParseInt(k, 10, 64)
-	if err != nil || !db.ValidID(id) {
-		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
-		return 0
-	}
-	return id
 }
 
 // mapWriteError turns the constraint violations a catalog write can meet into field errors.
 func mapWriteError(err error, what string) error {
-	var pg *pgconn.PgError
-	if !errors.As(err, &pg) {
-		return fmt.Errorf("save %s: %w", what, err)
-	}
 	switch {
-	case pg.Code == "23505" && strings.HasSuffix(pg.ConstraintName, "_name_key"):
+	case db.IsUnique(err) && strings.HasSuffix(db.Constraint(err), "_name_key"):
 		return &apperr.Error{Kind: apperr.ErrConflict, Code: "duplicate-name", Message: "Another " + what + " already has this name.",
 			Fields: []apperr.FieldError{{Field: "name", Code: apperr.CodeDuplicate, Message: "This name is taken."}}}
-	case pg.Code == "23503" && strings.Contains(pg.ConstraintName, "category"):
+	case db.IsForeignKey(err) && strings.Contains(db.Constraint(err), "category"):
 		return apperr.Invalid(apperr.FieldError{Field: "category_id", Code: apperr.CodeInvalid, Message: "There is no such category."})
-	case pg.Code == "23514":
+	case db.IsCheck(err):
 		return apperr.Wrap(apperr.ErrInvalid, err, "A value is out of range.")
 	}
 	return fmt.Errorf("save %s: %w", what, err)
@@ -181,10 +121,7 @@ type Category struct {
 }
 
 // CategoryPage is a page of categories, by name.
-type CategoryPage struct {
-	Items      []Category `json:"items"`
-	NextCursor *string    `json:"next_cursor"`
-}
+type CategoryPage = db.Page[Category]
 
 // CategoryParams creates a category.
 // The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
@@ -241,24 +178,16 @@ func scanCategory(r pgx.Row) (Category, error) {
 // Categories lists categories by name (inactive ones too when asked).
 func (s *Service) Categories(ctx context.Context, includeInactive bool, limit int, cursor string) (CategoryPage, error) {
 	var f apperr.Fields
-	limit = checkLimit(&f, limit)
-	after := decodeCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	after := db.CheckKeyCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return CategoryPage{}, err
 	}
-	rows, err := s.db.Pool.Query(ctx, selectCategory+` WHERE ($1 OR c.is_active) AND c.name > $2 ORDER BY c.name LIMIT $3`,
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Category, error) { return scanCategory(r) }, func(x Category) string { return db.EncodeKeyCursor(x.Name) },
+		selectCategory+` WHERE ($1 OR c.is_active) AND c.name > $2 ORDER BY c.name LIMIT $3`,
 		includeInactive, after, limit+1)
 	if err != nil {
-		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Category, error) { return scanCategory(r) })
-	if err != nil {
-		return CategoryPage{}, fmt.Errorf("list categories: %w", err)
-	}
-	page := CategoryPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(items[limit-1].Name)
+		return page, fmt.Errorf("list categories: %w", err)
 	}
 	return page, nil
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
@@ -120,16 +118,13 @@ func collectMovements(rows pgx.Rows, err error) ([]Movement, error) {
 }
 
 // MovementPage is a page of a ledger, newest first.
-type MovementPage struct {
-	Items      []Movement `json:"items"`
-	NextCursor *string    `json:"next_cursor"`
-}
+type MovementPage = db.Page[Movement]
 
 // Movements is a medication's ledger, newest first; an unknown medication is not found.
 func (s *Service) Movements(ctx context.Context, medicationID int64, limit int, cursor string) (MovementPage, error) {
 	var f apperr.Fields
-	limit = checkLimit(&f, limit)
-	before := decodeIDCursor(&f, cursor)
+	limit = db.CheckPageLimit(&f, limit)
+	before := db.CheckCursor(&f, cursor)
 	if err := f.Err(); err != nil {
 		return MovementPage{}, err
 	}
@@ -145,12 +140,7 @@ func (s *Service) Movements(ctx context.Context, medicationID int64, limit int, 
 	if err != nil {
 		return MovementPage{}, err
 	}
-	page := MovementPage{Items: items}
-	if len(items) > limit {
-		page.Items = items[:limit]
-		page.NextCursor = encodeCursor(strconv.FormatInt(items[limit-1].ID, 10))
-	}
-	return page, nil
+	return db.NewPage(items, limit, func(x Movement) string { return db.EncodeCursor(x.ID) }), nil
 }
 
 // StockChange is the result of a receipt, an adjustment or a write-off: the medication as it
@@ -200,8 +190,7 @@ func insertMovement(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID
 		VALUES ($1, $2, $3, $4, nullif($5, ''), $6, $7) RETURNING id`,
 		medicationID, batchID, kind, change, reason, dispenseID, actorID(actor)).Scan(&id)
 	if err != nil {
-		var pg *pgconn.PgError
-		if errors.As(err, &pg) && pg.Code == "23514" && strings.Contains(pg.ConstraintName, "balance") {
+		if db.IsCheck(err) && strings.Contains(db.Constraint(err), "balance") {
 			// The row locks make this unreachable through the service; the CHECK is the backstop.
 			return 0, apperr.Wrap(apperr.ErrConflict, err, "Not enough stock.").WithCode("insufficient-stock").WithKey("err.stock.not_enough")
 		}

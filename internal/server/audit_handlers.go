@@ -6,7 +6,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/audit"
-	"chelal/internal/patients"
+	"chelal/internal/settings"
 )
 
 func (s *server) listAudit(r *http.Request, _ none) (audit.Page, error) {
@@ -39,7 +39,7 @@ func (s *server) auditFilter(r *http.Request) (audit.Filter, error) {
 	if len(f.Action) > 100 {
 		fields.Add("action", apperr.CodeTooLong, "action is at most 100 characters.")
 	}
-	loc, err := patients.ClinicLocation(r.Context(), s.db.Pool)
+	loc, err := settings.Location(r.Context(), s.db.Pool)
 	if err != nil {
 		return f, err
 	}
@@ -59,7 +59,7 @@ func (s *server) auditCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	loc, err := patients.ClinicLocation(r.Context(), s.db.Pool)
+	loc, err := settings.Location(r.Context(), s.db.Pool)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

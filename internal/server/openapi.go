@@ -328,7 +328,11 @@ func (g *schemaGen) fields(t reflect.Type, props map[string]any, required *[]str
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				if err := g.fields(ft, props, required); err != nil {
+				req := required
+				if hasOpt(opts, "omitempty") {
+					req = new([]string) // an embedded struct tagged omitempty: its fields are optional (patients.EditParams)
+				}
+				if err := g.fields(ft, props, req); err != nil {
 					return err
 				}
 				continue

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"chelal/internal/auth"
+	"chelal/internal/chart"
 	"chelal/internal/patients"
 )
 
@@ -45,11 +46,11 @@ var timelineKinds = []struct {
 	perm auth.Permission
 	kind string
 }{
-	{auth.PermAppointmentsRead, patients.KindAppointment},
-	{auth.PermEncountersRead, patients.KindEncounter},
-	{auth.PermVitalsRead, patients.KindVitals},
-	{auth.PermPrescriptionsRead, patients.KindPrescription},
-	{auth.PermBillingRead, patients.KindBill},
+	{auth.PermAppointmentsRead, chart.KindAppointment},
+	{auth.PermEncountersRead, chart.KindEncounter},
+	{auth.PermVitalsRead, chart.KindVitals},
+	{auth.PermPrescriptionsRead, chart.KindPrescription},
+	{auth.PermBillingRead, chart.KindBill},
 }
 
 func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, error) {
@@ -61,5 +62,5 @@ func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, er
 			kinds = append(kinds, k.kind)
 		}
 	}
-	return s.patients.Timeline(r.Context(), id, kinds, 200)
+	return chart.Timeline(r.Context(), s.db.Pool, id, kinds, 200)
 }

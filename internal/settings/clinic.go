@@ -59,14 +59,8 @@ type Change struct {
 	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
 }
 
-// Queryer runs queries (a pool or a transaction).
-type Queryer interface {
-	Querier
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 // Load reads the settings in effect.
-func Load(ctx context.Context, q Queryer) (Clinic, error) {
+func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
 		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true}

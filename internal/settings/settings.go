@@ -1,5 +1,3 @@
-// Package settings reads the clinic's settings (core_setting: one JSON value per key), with a
-// default for each key that has never been set.
 package settings
 
 import (
@@ -9,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/db"
 )
 
 // Keys of the clinic's settings, with their defaults beside the code that reads them.
@@ -33,13 +33,8 @@ const (
 	BillingAutoDispense     = "billing_auto_dispense"     // bool: dispensing charges the medication; default true
 )
 
-// Querier runs a query returning one row (a pool or a transaction).
-type Querier interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // Get reads key into a T, or returns def when the key was never set.
-func Get[T any](ctx context.Context, q Querier, key string, def T) (T, error) {
+func Get[T any](ctx context.Context, q db.Querier, key string, def T) (T, error) {
 	var raw []byte
 	err := q.QueryRow(ctx, `SELECT value FROM core_setting WHERE key = $1`, key).Scan(&raw)
 	if errors.Is(err, pgx.ErrNoRows) {

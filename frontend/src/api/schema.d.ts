@@ -1450,10 +1450,6 @@ export interface components {
              */
             version?: number;
         };
-        BillPage: {
-            items: components["schemas"]["Bill"][];
-            next_cursor: string | null;
-        };
         BookParams: {
             date?: string;
             /** Format: int64 */
@@ -1504,10 +1500,6 @@ export interface components {
             name?: string | null;
             /** Format: int64 */
             version?: number;
-        };
-        CategoryPage: {
-            items: components["schemas"]["Category"][];
-            next_cursor: string | null;
         };
         CategoryParams: {
             description?: string;
@@ -1666,15 +1658,15 @@ export interface components {
             items: components["schemas"]["Doctor"][];
         };
         EditParams: {
-            address?: string | null;
+            address?: string;
             birth_date_estimated?: boolean | null;
-            contact_info?: string | null;
-            date_of_birth?: string | null;
-            first_name?: string | null;
-            /** @enum {string|null} */
-            gender?: "male" | "female" | "other" | "unknown" | null;
-            known_allergies?: string | null;
-            last_name?: string | null;
+            contact_info?: string;
+            date_of_birth?: string;
+            first_name?: string;
+            /** @enum {string} */
+            gender?: "male" | "female" | "other" | "unknown";
+            known_allergies?: string;
+            last_name?: string;
             /** Format: int64 */
             version: number;
         };
@@ -1713,10 +1705,6 @@ export interface components {
             notes?: string | null;
             /** Format: int64 */
             version: number;
-        };
-        EncounterPage: {
-            items: components["schemas"]["Encounter"][];
-            next_cursor: string | null;
         };
         FieldError: {
             code: string;
@@ -1796,14 +1784,6 @@ export interface components {
             /** Format: int64 */
             quantity_change: number;
             reason: string;
-        };
-        InventoryMovementPage: {
-            items: components["schemas"]["InventoryMovement"][];
-            next_cursor: string | null;
-        };
-        InventoryPage: {
-            items: components["schemas"]["InventoryItem"][];
-            next_cursor: string | null;
         };
         InventoryParams: {
             description?: string;
@@ -1940,7 +1920,8 @@ export interface components {
             created_at: string;
             date_of_birth: string;
             first_name: string;
-            gender: string;
+            /** @enum {string} */
+            gender: "male" | "female" | "other" | "unknown";
             /** Format: int64 */
             id: number;
             known_allergies: string;
@@ -2035,10 +2016,6 @@ export interface components {
             /** Format: int64 */
             version?: number;
         };
-        MedicationPage: {
-            items: components["schemas"]["Medication"][];
-            next_cursor: string | null;
-        };
         MedicationParams: {
             /** Format: int64 */
             category_id: number;
@@ -2098,10 +2075,6 @@ export interface components {
             quantity_change: number;
             reason: string;
         };
-        MovementPage: {
-            items: components["schemas"]["Movement"][];
-            next_cursor: string | null;
-        };
         MoveParams: {
             cancel_reason?: string | null;
             date?: string | null;
@@ -2127,8 +2100,48 @@ export interface components {
             /** Format: int64 */
             unread_count: number;
         };
-        Page: {
+        PageBill: {
+            items: components["schemas"]["Bill"][];
+            next_cursor: string | null;
+        };
+        PageCatalogService: {
+            items: components["schemas"]["CatalogService"][];
+            next_cursor: string | null;
+        };
+        PageCategory: {
+            items: components["schemas"]["Category"][];
+            next_cursor: string | null;
+        };
+        PageEncounter: {
+            items: components["schemas"]["Encounter"][];
+            next_cursor: string | null;
+        };
+        PageInventoryItem: {
+            items: components["schemas"]["InventoryItem"][];
+            next_cursor: string | null;
+        };
+        PageInventoryMovement: {
+            items: components["schemas"]["InventoryMovement"][];
+            next_cursor: string | null;
+        };
+        PageMedication: {
+            items: components["schemas"]["Medication"][];
+            next_cursor: string | null;
+        };
+        PageMovement: {
+            items: components["schemas"]["Movement"][];
+            next_cursor: string | null;
+        };
+        PageQueueEntry: {
+            items: components["schemas"]["QueueEntry"][];
+            next_cursor: string | null;
+        };
+        PageRow: {
             items: components["schemas"]["Row"][];
+            next_cursor: string | null;
+        };
+        PageUser: {
+            items: components["schemas"]["User"][];
             next_cursor: string | null;
         };
         Patient: {
@@ -2139,7 +2152,8 @@ export interface components {
             created_at: string;
             date_of_birth: string;
             first_name: string;
-            gender: string;
+            /** @enum {string} */
+            gender: "male" | "female" | "other" | "unknown";
             /** Format: int64 */
             id: number;
             known_allergies: string;
@@ -2312,10 +2326,6 @@ export interface components {
             /** @description Why it was discontinued or sent back. */
             status_reason: string | null;
         };
-        QueuePage: {
-            items: components["schemas"]["QueueEntry"][];
-            next_cursor: string | null;
-        };
         ReadAll: {
             /** Format: int64 */
             updated: number;
@@ -2478,10 +2488,6 @@ export interface components {
              */
             version?: number;
         };
-        ServicePage: {
-            items: components["schemas"]["CatalogService"][];
-            next_cursor: string | null;
-        };
         ServiceParams: {
             /** @enum {string} */
             category: "consultation" | "procedure" | "lab" | "pharmacy" | "other";
@@ -2589,10 +2595,6 @@ export interface components {
         };
         UserEnvelope: {
             user: components["schemas"]["User"];
-        };
-        UserPage: {
-            items: components["schemas"]["User"][];
-            next_cursor: string | null;
         };
         UserTotal: {
             /**
@@ -3133,7 +3135,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page"];
+                    "application/json": components["schemas"]["PageRow"];
                 };
             };
             /** @description Unauthorized */
@@ -4427,7 +4429,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["BillPage"];
+                    "application/json": components["schemas"]["PageBill"];
                 };
             };
             /** @description Unauthorized */
@@ -5324,7 +5326,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EncounterPage"];
+                    "application/json": components["schemas"]["PageEncounter"];
                 };
             };
             /** @description Unauthorized */
@@ -6290,7 +6292,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InventoryPage"];
+                    "application/json": components["schemas"]["PageInventoryItem"];
                 };
             };
             /** @description Unauthorized */
@@ -6614,7 +6616,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["InventoryMovementPage"];
+                    "application/json": components["schemas"]["PageInventoryMovement"];
                 };
             };
             /** @description Unauthorized */
@@ -6899,7 +6901,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CategoryPage"];
+                    "application/json": components["schemas"]["PageCategory"];
                 };
             };
             /** @description Unauthorized */
@@ -7170,7 +7172,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MedicationPage"];
+                    "application/json": components["schemas"]["PageMedication"];
                 };
             };
             /** @description Unauthorized */
@@ -7601,7 +7603,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MovementPage"];
+                    "application/json": components["schemas"]["PageMovement"];
                 };
             };
             /** @description Unauthorized */
@@ -8530,7 +8532,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["QueuePage"];
+                    "application/json": components["schemas"]["PageQueueEntry"];
                 };
             };
             /** @description Unauthorized */
@@ -9190,7 +9192,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ServicePage"];
+                    "application/json": components["schemas"]["PageCatalogService"];
                 };
             };
             /** @description Unauthorized */
@@ -9860,7 +9862,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserPage"];
+                    "application/json": components["schemas"]["PageUser"];
                 };
             };
             /** @description Unauthorized */

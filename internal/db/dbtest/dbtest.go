@@ -138,6 +138,17 @@ func NewEmpty(t testing.TB) *db.DB {
 	return clone(t, "template0")
 }
 
+// ID runs sql, a statement returning one integer (INSERT ... RETURNING id), on d and returns
+// it; a failure fails the test. For the fixtures a test writes by hand.
+func ID(t testing.TB, d *db.DB, sql string, args ...any) int64 {
+	t.Helper()
+	var v int64
+	if err := d.Pool.QueryRow(context.Background(), sql, args...).Scan(&v); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return v
+}
+
 // DSN returns a connection string to the named database on the test server.
 func DSN(name string) string { return dsnFor(name) }
 
