@@ -21,8 +21,8 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/db"
 	"chelal/internal/patients"
-	"chelal/internal/validate"
 	"chelal/internal/settings"
+	"chelal/internal/validate"
 )
 
 // Statuses of a bill. The database derives pending, partially_paid and paid from the amounts.
