@@ -270,11 +270,29 @@ func (e EditParams) apply(cur Demographics) (Demographics, error) {
 	return cur, err
 }
 
-// Validate checks what can be checked of an edit before the record is read: its version. Its
-// fields are checked once merged with the record (Update), by Demographics' limits.
+// Validate checks what can be checked of an edit before the record is read: its version and
+// each field it sends (not null), by Demographics' limits, all reported at once. The whole is
+// checked again once merged with the record (Update): the birth date against the clinic's day.
 func (u EditParams) Validate() error {
 	var f apperr.Fields
 	apperr.CheckVersion(&f, u.Version)
+	var sent map[string]json.RawMessage
+	if u.sent != nil && json.Unmarshal(u.sent, &sent) == nil {
+		d := u.Demographics
+		d.normalize()
+		t, v := reflect.TypeOf(d), reflect.ValueOf(d)
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if raw, ok := sent[name]; !ok || string(raw) == "null" {
+				continue
+			}
+			r, err := validate.Field(t, t.Field(i))
+			if err != nil {
+				return err
+			}
+			r.String(&f, name, v.Field(i).String())
+		}
+	}
 	return f.Err()
 }
 

@@ -58,9 +58,9 @@ func TestOpenAPICarriesLimits(t *testing.T) {
 			t.Errorf("%s.%s %s = %v, want %v", tc.schema, tc.field, tc.keyword, got, tc.want)
 		}
 	}
-	// A pointer (an edit's field) stays nullable with its limits.
-	if typ := prop("EditParams", "first_name")["type"]; !reflect.DeepEqual(typ, []any{"string", "null"}) {
-		t.Errorf("EditParams.first_name type = %v", typ)
+	// An edit's fields (Demographics, embedded optional) carry the limits but are not required.
+	if got := prop("EditParams", "first_name")["maxLength"]; got != 100.0 {
+		t.Errorf("EditParams.first_name maxLength = %v, want 100", got)
 	}
 }
 
