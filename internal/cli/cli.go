@@ -30,6 +30,7 @@ import (
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
+	"chelal/internal/lan"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -72,6 +73,8 @@ Usage:
   chelal restore FILE         restore FILE into a new database, check it, and switch Chelal to it
                               (with DATABASE_URL: into that database, which must be empty)
                               backups are encrypted with --passphrase-file F or CHELAL_BACKUP_PASSPHRASE
+  chelal lan info             the HTTPS address for workstations, its QR code, the clinic CA's fingerprint
+  chelal lan ca --export FILE write the clinic CA's certificate to FILE (for a USB stick)
   chelal openapi              print the API's OpenAPI 3.1 document
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
@@ -83,6 +86,10 @@ Flags of serve:
   --host-names LIST           more host names the server answers for, comma-separated (overrides
                               CHELAL_HOST_NAMES; localhost and this machine's addresses and name
                               are always served, any other Host is refused)
+  --tls-cert FILE, --tls-key FILE
+                              serve HTTPS with the clinic's own certificate (overrides
+                              CHELAL_TLS_CERT/KEY); without them a LAN address (not loopback) is
+                              served over HTTPS with a certificate from Chelal's own CA
 
 `
 
@@ -115,6 +122,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runVerifyBackup(ctx, env, args[1:])
 	case "restore":
 		err = runRestore(ctx, env, args[1:])
+	case "lan":
+		err = runLAN(env, args[1:])
 	case "openapi":
 		// The API's OpenAPI document, for generating clients (frontend/src/api).
 		_, err := env.Stdout.Write(server.OpenAPIDocument(env.Version))
@@ -315,20 +324,25 @@ func newCore(ctx context.Context, env Env, d *db.DB, dataDir string, log *slog.L
 	if err != nil {
 		return core{}, fmt.Errorf("CHELAL_HOST_NAMES: %w", err)
 	}
+	proxies, err := config.TrustedProxies(env.Getenv("CHELAL_TRUSTED_PROXIES"))
+	if err != nil {
+		return core{}, fmt.Errorf("CHELAL_TRUSTED_PROXIES: %w", err)
+	}
 	c := core{pharmacy: pharmacySvc, log: log, handler: server.New(server.Deps{
-		DB:           d,
-		Auth:         authSvc,
-		Patients:     patients.NewService(d),
-		Appointments: appointments.NewService(d),
-		Clinical:     clinicalSvc,
-		Pharmacy:     pharmacySvc,
-		Billing:      billingSvc,
-		Backups:      backups,
-		AfterRestore: afterRestore,
-		Frontend:     frontend.Dist(),
-		Log:          log,
-		Version:      env.Version,
-		HostNames:    hostNames,
+		DB:             d,
+		Auth:           authSvc,
+		Patients:       patients.NewService(d),
+		Appointments:   appointments.NewService(d),
+		Clinical:       clinicalSvc,
+		Pharmacy:       pharmacySvc,
+		Billing:        billingSvc,
+		Backups:        backups,
+		AfterRestore:   afterRestore,
+		Frontend:       frontend.Dist(),
+		Log:            log,
+		Version:        env.Version,
+		HostNames:      hostNames,
+		TrustedProxies: proxies,
 	})}
 	if env.Getenv("CHELAL_BACKUP_SCHEDULE") != "off" {
 		latest, err := latestSchema(ctx, d)
@@ -396,6 +410,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := newFlags(env, "serve", &c)
 	addr := fs.String("addr", orDefault(env.Getenv("CHELAL_ADDR"), config.DefaultAddr), "listen address; 0.0.0.0:7300 serves the clinic's LAN")
 	hostNames := fs.String("host-names", env.Getenv("CHELAL_HOST_NAMES"), "more host names (or addresses) to answer for, comma-separated; others are refused")
+	tlsCert := fs.String("tls-cert", env.Getenv("CHELAL_TLS_CERT"), "the clinic's own TLS certificate (PEM); default: one from Chelal's CA on a LAN address")
+	tlsKey := fs.String("tls-key", env.Getenv("CHELAL_TLS_KEY"), "the key of --tls-cert (PEM)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -408,12 +424,48 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// The core reads the names from the environment (the desktop has no flags).
 	getenv := env.Getenv
 	env.Getenv = func(k string) string {
-		if k == "CHELAL_HOST_NAMES" {
+		switch k {
+		case "CHELAL_HOST_NAMES":
 			return *hostNames
+		case "CHELAL_TLS_CERT":
+			return *tlsCert
+		case "CHELAL_TLS_KEY":
+			return *tlsKey
 		}
 		return getenv(k)
 	}
 	log := newLogger(env)
+	loopback, err := lan.IsLoopbackAddr(*addr)
+	if err != nil {
+		return usageErr("--addr %q: %v", *addr, err)
+	}
+	// A LAN address (or the clinic's own certificate) is served over HTTPS; loopback alone may
+	// stay plain HTTP (nothing crosses the network).
+	var lanSrv *lan.Server
+	var live *liveCore
+	if !loopback || *tlsCert != "" || *tlsKey != "" {
+		dataDir := c.dataDir
+		if dataDir == "" {
+			if dataDir, err = config.DataDir(env.Getenv); err != nil {
+				return err
+			}
+		}
+		o, err := lanOptions(env, dataDir, log)
+		if err != nil {
+			return err
+		}
+		core := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { live.ServeHTTP(w, r) })
+		if lanSrv, err = newLANServer(*addr, core, o, log); err != nil {
+			return err
+		}
+		names := lanHostNames(*hostNames, o, lanSrv)
+		env.Getenv = func(k string) string {
+			if k == "CHELAL_HOST_NAMES" {
+				return names
+			}
+			return getenv(k)
+		}
+	}
 	started := time.Now()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -426,7 +478,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer ln.Close()
 
-	live, err := startLive(ctx, env, c, log)
+	live, err = startLive(ctx, env, c, log)
 	if err != nil {
 		return err
 	}
@@ -436,10 +488,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 	}()
 	h := http.Handler(live)
-	srv := server.NewHTTPServer(*addr, h, log)
+	var srv httpServer = server.NewHTTPServer(*addr, h, log)
+	url := "http://" + displayAddr(ln.Addr())
+	if lanSrv != nil {
+		srv, url = lanSrv, lanURLs(ln.Addr(), lanMachine(env))[0]
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("Chelal is ready", "url", "http://"+displayAddr(ln.Addr()), "took", time.Since(started).Round(time.Millisecond))
+	log.Info("Chelal is ready", "url", url, "took", time.Since(started).Round(time.Millisecond))
+	if lanSrv != nil && lanSrv.CA != nil {
+		log.Info("workstations: first time, open the address with http:// and /welcome to install the clinic's certificate; compare its fingerprint",
+			"welcome", strings.Replace(url, "https://", "http://", 1)+"/welcome", "ca_sha256", lanSrv.CA.Fingerprint())
+	}
 
 	select {
 	case err := <-errc:

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"chelal/app"
@@ -33,10 +34,23 @@ func runDesktop(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	lanOpts, err := lanOptions(env, dataDir, log)
+	if err != nil {
+		return err
+	}
+	// LAN sharing answers for the mDNS name too (the core reads the names from the environment).
+	getenv := env.Getenv
+	env.Getenv = func(k string) string {
+		if k == "CHELAL_HOST_NAMES" {
+			return strings.Trim(getenv(k)+","+lanOpts.Machine.MDNSHost(), ",")
+		}
+		return getenv(k)
+	}
 	err = app.Run(ctx, app.Options{
 		DataDir: dataDir,
 		Log:     log,
 		LANAddr: env.Getenv("CHELAL_LAN_ADDR"),
+		LAN:     lanOpts,
 		Start: func(ctx context.Context, progress func(string)) (http.Handler, io.Closer, error) {
 			return startDesktopCore(ctx, env, dataDir, progress)
 		},

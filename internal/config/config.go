@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +37,13 @@ const EnvHelp = `Environment:
                       chelal.clinic.lan,192.0.2.10 (it always answers localhost, this machine's
                       addresses and hostname; any other Host is refused: DNS rebinding)
   CHELAL_LAN_ADDR     desktop: share the clinic UI on HOST:PORT at launch (tests)
+  CHELAL_LAN_NAME     the name workstations open, <name>.local (default chelal: https://chelal.local:7300),
+                      advertised by mDNS and in the LAN certificate; letters, digits, hyphens
+  CHELAL_MDNS         off: do not advertise Chelal by mDNS/DNS-SD on the LAN (default on)
+  CHELAL_TLS_CERT, CHELAL_TLS_KEY  serve HTTPS with the clinic's own certificate and key (PEM files)
+                      instead of one from Chelal's CA (serve: --tls-cert, --tls-key)
+  CHELAL_TRUSTED_PROXIES  reverse proxies (addresses or CIDRs, comma-separated) whose
+                      X-Forwarded-For/-Proto are believed; plain HTTP from them is served
   DATABASE_URL        use this external PostgreSQL (15 or newer) instead of the embedded one,
                       e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require
   DATABASE_HOST, DATABASE_PORT (5432), DATABASE_NAME (chelal), DATABASE_USER (chelal),
@@ -107,6 +115,26 @@ func HostNames(list string) ([]string, error) {
 			return nil, fmt.Errorf("host name %q: give a name or address such as chelal.clinic.lan or 192.0.2.10, without scheme or path", n)
 		}
 		out = append(out, n)
+	}
+	return out, nil
+}
+
+// TrustedProxies parses CHELAL_TRUSTED_PROXIES: addresses or CIDR prefixes of the reverse
+// proxies in front of Chelal, separated by commas or spaces. Only from them are
+// X-Forwarded-For (the audit's client address) and X-Forwarded-Proto (Secure cookies) believed.
+func TrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: give an address (192.0.2.10) or a CIDR (10.0.0.0/24)", v)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
 }

@@ -58,9 +58,6 @@ type Deps struct {
 	// hostname.local): the name a clinic's DNS or a reverse proxy gives it. Requests for any
 	// other Host are refused (DNS rebinding).
 	HostNames []string
-	// CertNames, when set, lists the names and addresses of the LAN certificate (the mDNS
-	// name among them): requests for them are answered too.
-	CertNames func() []string
 }
 
 // BackupConfig is where and how the server writes backups.
@@ -184,9 +181,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	var h http.Handler = http.HandlerFunc(s.dispatch)
 	h = withRecovery(s.log, h)
 	h = withSameOrigin(h)
-	hosts := newHostPolicy(d.HostNames)
-	hosts.cert = d.CertNames
-	h = withAllowedHosts(hosts, h)
+	h = withAllowedHosts(newHostPolicy(d.HostNames), h)
 	h = withSecurityHeaders(h)
 	h = withAccessLog(s.log, h)
 	h = withClientIP(d.TrustedProxies, h)
