@@ -245,6 +245,13 @@ func TestLANHTTPSInANetworkNamespace(t *testing.T) {
 		t.Error("the exported CA is not the data dir's")
 	}
 
+	help, code := runChelal(t, true, nil, "help")
+	for _, want := range []string{"--tls-cert", "CHELAL_TRUSTED_PROXIES", "CHELAL_LAN_NAME", "CHELAL_MDNS", "chelal lan info", "chelal lan ca --export"} {
+		if code != 0 || !strings.Contains(help, want) {
+			t.Errorf("chelal help does not document %s (exit %d)", want, code)
+		}
+	}
+
 	// A clean stop: mDNS stops with the server.
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {

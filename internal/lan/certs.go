@@ -204,7 +204,7 @@ func (c *Certs) TLSConfig() *tls.Config {
 // FileTLSConfig is the TLS of a clinic that brings its own certificate (--tls-cert,
 // --tls-key): the files are read again when they change, so a renewal needs no restart.
 func FileTLSConfig(certFile, keyFile string, log *slog.Logger) (*tls.Config, *FileCert, error) {
-	fc := &FileCert{certFile: certFile, keyFile: keyFile, log: log}
+	fc := &FileCert{certFile: certFile, keyFile: keyFile, log: log, recheck: namesTTL}
 	if _, err := fc.get(); err != nil {
 		return nil, nil, err
 	}
@@ -221,6 +221,7 @@ func FileTLSConfig(certFile, keyFile string, log *slog.Logger) (*tls.Config, *Fi
 type FileCert struct {
 	certFile, keyFile string
 	log               *slog.Logger
+	recheck           time.Duration // how often the files' time is looked at
 
 	mu      sync.Mutex
 	cur     *tls.Certificate
@@ -231,7 +232,7 @@ type FileCert struct {
 func (f *FileCert) get() (*tls.Certificate, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.cur != nil && time.Since(f.checked) < namesTTL {
+	if f.cur != nil && time.Since(f.checked) < f.recheck {
 		return f.cur, nil
 	}
 	f.checked = time.Now()

@@ -35,6 +35,7 @@ type Server struct {
 	TLS   *tls.Config
 
 	hostNames func() []string
+	file      *FileCert // the clinic's own certificate; nil with Chelal's CA
 	opts      Options
 
 	mu       sync.Mutex
@@ -56,7 +57,7 @@ func NewServer(h http.Handler, newHTTP func(http.Handler) *http.Server, o Option
 		if err != nil {
 			return nil, err
 		}
-		s.TLS, s.hostNames = cfg, fc.HostNames
+		s.TLS, s.hostNames, s.file = cfg, fc.HostNames, fc
 	} else {
 		ca, created, err := LoadOrCreateCA(o.DataDir)
 		if err != nil {
