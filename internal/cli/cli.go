@@ -441,24 +441,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	// A LAN address (or the clinic's own certificate) is served over HTTPS; loopback alone may
 	// stay plain HTTP (nothing crosses the network).
-	var lanSrv *lan.Server
-	var live *liveCore
+	// The CA is made (or read) only once the database is up, as the user Chelal runs as: a
+	// start refused (as root, a disk full) leaves no key behind that Chelal could not read.
+	var lanOpts *lan.Options
 	if !loopback || *tlsCert != "" || *tlsKey != "" {
-		dataDir := c.dataDir
-		if dataDir == "" {
-			if dataDir, err = config.DataDir(env.Getenv); err != nil {
-				return err
-			}
+		if lanOpts, err = serveLANOptions(env, c, log); err != nil {
+			return err
 		}
-		o, err := lanOptions(env, dataDir, log)
+		names, err := lanHostNames(*hostNames, *lanOpts)
 		if err != nil {
 			return err
 		}
-		core := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { live.ServeHTTP(w, r) })
-		if lanSrv, err = newLANServer(*addr, core, o, log); err != nil {
-			return err
-		}
-		names := lanHostNames(*hostNames, o, lanSrv)
 		env.Getenv = func(k string) string {
 			if k == "CHELAL_HOST_NAMES" {
 				return names
@@ -478,7 +471,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	defer ln.Close()
 
-	live, err = startLive(ctx, env, c, log)
+	live, err := startLive(ctx, env, c, log)
 	if err != nil {
 		return err
 	}
@@ -490,8 +483,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	h := http.Handler(live)
 	var srv httpServer = server.NewHTTPServer(*addr, h, log)
 	url := "http://" + displayAddr(ln.Addr())
-	if lanSrv != nil {
-		srv, url = lanSrv, lanURLs(ln.Addr(), lanMachine(env))[0]
+	var lanSrv *lan.Server
+	if lanOpts != nil {
+		if lanSrv, err = newLANServer(*addr, h, *lanOpts, log); err != nil {
+			return err
+		}
+		srv, url = lanSrv, lanURLs(ln.Addr(), lanOpts.Machine)[0]
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

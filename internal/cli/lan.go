@@ -52,16 +52,40 @@ func lanOptions(env Env, dataDir string, log *slog.Logger) (lan.Options, error) 
 
 // lanHostNames is CHELAL_HOST_NAMES as the core must see it on a LAN listener: the configured
 // names plus the mDNS name and, with the clinic's own certificate, the names it was issued
-// for (the machine's addresses and hostname are answered anyway).
-func lanHostNames(configured string, o lan.Options, s *lan.Server) string {
+// for (the machine's addresses and hostname are answered anyway). The certificate files are
+// checked here, before PostgreSQL starts.
+func lanHostNames(configured string, o lan.Options) (string, error) {
 	names := []string{o.Machine.MDNSHost()}
-	if s.CA == nil {
-		names = append(names, s.HostNames()...)
+	if o.CertFile != "" || o.KeyFile != "" {
+		if o.CertFile == "" || o.KeyFile == "" {
+			return "", usageErr("give both --tls-cert and --tls-key")
+		}
+		_, fc, err := lan.FileTLSConfig(o.CertFile, o.KeyFile, o.Log)
+		if err != nil {
+			return "", err
+		}
+		names = append(names, fc.HostNames()...)
 	}
 	if configured != "" {
 		names = append([]string{configured}, names...)
 	}
-	return strings.Join(names, ",")
+	return strings.Join(names, ","), nil
+}
+
+// serveLANOptions is lanOptions for serve's data dir.
+func serveLANOptions(env Env, c common, log *slog.Logger) (*lan.Options, error) {
+	dataDir := c.dataDir
+	if dataDir == "" {
+		var err error
+		if dataDir, err = config.DataDir(env.Getenv); err != nil {
+			return nil, err
+		}
+	}
+	o, err := lanOptions(env, dataDir, log)
+	if err != nil {
+		return nil, err
+	}
+	return &o, nil
 }
 
 // newLANServer builds serve's LAN listener for h.
@@ -203,10 +227,4 @@ func lanInfo(env Env, c common, addr string) error {
 type httpServer interface {
 	Serve(net.Listener) error
 	Shutdown(context.Context) error
-}
-
-// lanMachine is the machine as the environment describes it (a valid CHELAL_LAN_NAME was
-// checked by lanOptions).
-func lanMachine(env Env) lan.Machine {
-	return lan.Machine{LANName: env.Getenv("CHELAL_LAN_NAME")}
 }

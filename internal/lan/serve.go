@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -72,9 +74,14 @@ func NewServer(h http.Handler, newHTTP func(http.Handler) *http.Server, o Option
 		}
 		s.CA, s.TLS, s.hostNames = ca, certs.TLSConfig(), certs.HostNames
 	}
-	allowed := o.HostAllowed
-	if allowed == nil {
-		allowed = func(string) bool { return true }
+	// The plain side answers the hosts the server does, and the certificate's names.
+	check := o.HostAllowed
+	allowed := func(host string) bool {
+		if check == nil || check(host) {
+			return true
+		}
+		h := strings.ToLower(strings.TrimSuffix(strings.Trim(hostOnly(host), "[]"), "."))
+		return slices.ContainsFunc(s.hostNames(), func(n string) bool { return strings.EqualFold(n, h) })
 	}
 	s.HTTPS = newHTTP(h)
 	s.HTTPS.TLSConfig = s.TLS
@@ -135,4 +142,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 func (s *Server) Close() error {
 	s.mdnsOff()
 	return errors.Join(s.Plain.Close(), s.HTTPS.Close())
+}
+
+// hostOnly drops the port of a Host header.
+func hostOnly(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return h
+	}
+	return host
 }
