@@ -213,6 +213,10 @@ func TestLANHTTPSInANetworkNamespace(t *testing.T) {
 	if found == nil || found.AddrV4.String() != n.serverIP || fmt.Sprint(found.Port) != port {
 		t.Fatalf("mDNS service %s: %+v", lan.ServiceType, found)
 	}
+	// One instance label, as DNS-SD browsers list it (miekg/dns escapes the space).
+	if want := `Chelal\ kliniki-e2e.` + lan.ServiceType + ".local."; found.Name != want {
+		t.Errorf("mDNS instance %q, want %q", found.Name, want)
+	}
 	addr := resolveMDNS(t, n.iface, "kliniki-e2e.local.")
 	if addr != n.serverIP {
 		t.Fatalf("kliniki-e2e.local resolved to %q, want %s", addr, n.serverIP)

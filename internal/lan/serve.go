@@ -105,7 +105,8 @@ func (s *Server) Serve(ln net.Listener) error {
 	// A loopback listener (the desktop's smoke test, a proxy in front) is announced to no one.
 	if a, ok := ln.Addr().(*net.TCPAddr); ok && s.opts.MDNS && !a.IP.IsLoopback() {
 		port := a.Port
-		stop := Advertise(context.Background(), s.opts.Machine, "Chelal "+s.opts.Machine.MDNSHost(), port, s.opts.Log)
+		// The DNS-SD instance is one label (no dot): "Chelal kliniki-amani".
+		stop := Advertise(context.Background(), s.opts.Machine, "Chelal "+strings.TrimSuffix(s.opts.Machine.MDNSHost(), ".local"), port, s.opts.Log)
 		s.mu.Lock()
 		s.stopMDNS = stop
 		s.mu.Unlock()
