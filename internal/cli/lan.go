@@ -44,7 +44,7 @@ func lanOptions(env Env, dataDir string, log *slog.Logger) (lan.Options, error) 
 		CertFile:    env.Getenv("CHELAL_TLS_CERT"),
 		KeyFile:     env.Getenv("CHELAL_TLS_KEY"),
 		Trusted:     trusted,
-		HostAllowed: server.HostChecker(append(extra, m.MDNSHost()), nil),
+		HostAllowed: server.HostChecker(append(extra, m.MDNSHost())),
 		MDNS:        env.Getenv("CHELAL_MDNS") != "off",
 		Log:         log,
 	}, nil

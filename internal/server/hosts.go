@@ -32,8 +32,6 @@ const hostMissRefresh = time.Second
 // the names an administrator configured (Deps.HostNames).
 type hostPolicy struct {
 	fixed map[string]bool // lower-case names and canonical IP literals always allowed
-	// cert lists the names and addresses of the LAN certificate of the moment (nil: none).
-	cert func() []string
 
 	// Read the machine; replaced in tests.
 	interfaceAddrs func() ([]net.Addr, error)
@@ -93,13 +91,6 @@ func (p *hostPolicy) allowed(host string) bool {
 	if a, err := netip.ParseAddr(h); err == nil && a.IsLoopback() {
 		return true
 	}
-	if p.cert != nil {
-		for _, n := range p.cert() {
-			if canonicalHost(n) == h {
-				return true
-			}
-		}
-	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	now := p.now()
@@ -153,11 +144,8 @@ func withAllowedHosts(p *hostPolicy, next http.Handler) http.Handler {
 	})
 }
 
-// HostChecker returns the Host check the server applies (configured names, and the names and
-// addresses cert lists, e.g. the LAN certificate's), for the LAN listener's plain-HTTP side,
-// which answers before the server does.
-func HostChecker(configured []string, cert func() []string) func(host string) bool {
-	p := newHostPolicy(configured)
-	p.cert = cert
-	return p.allowed
+// HostChecker returns the Host check the server applies for the configured names, for the LAN
+// listener's plain-HTTP side, which answers before the server does (internal/lan).
+func HostChecker(configured []string) func(host string) bool {
+	return newHostPolicy(configured).allowed
 }
