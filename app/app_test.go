@@ -2,6 +2,8 @@ package app
 
 import (
 	"bytes"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +21,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	lanhttps "chelal/internal/lan"
 )
 
 func testLog(t *testing.T) *slog.Logger {
@@ -201,9 +205,25 @@ func TestLANSharingOverride(t *testing.T) {
 	lan.restore()
 	defer lan.Close()
 	info := lan.Info()
-	if !info.Enabled || info.Port == 0 || len(info.Addresses) != 1 || info.Addresses[0] != "http://127.0.0.1:"+strconv.Itoa(info.Port) {
+	if !info.Enabled || info.Port == 0 || len(info.Addresses) != 1 || info.Addresses[0] != "https://127.0.0.1:"+strconv.Itoa(info.Port) {
 		t.Fatalf("after restore: %+v", info)
 	}
+	// HTTPS with a certificate from the clinic's CA, made in the data dir on this first share.
+	ca, err := lanhttps.LoadCA(dir)
+	if err != nil || info.Fingerprint != ca.Fingerprint() || info.NameAddress != "https://chelal.local:"+strconv.Itoa(info.Port) {
+		t.Fatalf("CA %v; info fingerprint %q, name address %q", err, info.Fingerprint, info.NameAddress)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.Cert)
+	trusting := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	res, err := trusting.Get(info.Addresses[0] + "/x")
+	if err != nil {
+		t.Fatalf("HTTPS with the clinic CA: %v", err)
+	}
+	if b := body(t, res); b != "served /x" {
+		t.Errorf("LAN HTTPS answer %q", b)
+	}
+	res.Body.Close()
 	raw, ok := strings.CutPrefix(info.QRPNGDataURL, "data:image/png;base64,")
 	if !ok {
 		t.Fatalf("QR %q is not a PNG data URL", info.QRPNGDataURL[:min(40, len(info.QRPNGDataURL))])
@@ -215,12 +235,13 @@ func TestLANSharingOverride(t *testing.T) {
 	if img, err := png.Decode(bytes.NewReader(pngBytes)); err != nil || img.Bounds().Dx() < 100 {
 		t.Fatalf("QR PNG: %v", err)
 	}
-	res, err := http.Get(info.Addresses[0] + "/x")
+	// Plain HTTP from this very computer (loopback) is still served.
+	res, err = http.Get(fmt.Sprintf("http://127.0.0.1:%d/x", info.Port))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if b := body(t, res); b != "served /x" {
-		t.Errorf("LAN answer %q", b)
+		t.Errorf("LAN answer over loopback HTTP %q", b)
 	}
 	res.Body.Close()
 
@@ -256,7 +277,7 @@ func TestLANSharingPersists(t *testing.T) {
 		t.Fatalf("Set(true) = %+v, %v", info, err)
 	}
 	for _, a := range info.Addresses {
-		if !strings.HasPrefix(a, "http://") || strings.Contains(a, "127.0.0.1") || !strings.HasSuffix(a, ":"+strconv.Itoa(port)) {
+		if !strings.HasPrefix(a, "https://") || strings.Contains(a, "127.0.0.1") || !strings.HasSuffix(a, ":"+strconv.Itoa(port)) {
 			t.Errorf("address %q", a)
 		}
 	}

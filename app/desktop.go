@@ -122,6 +122,7 @@ func Run(ctx context.Context, o Options) error {
 
 	g := newGate()
 	lan := newLANSharing(g, log, &settingsFile{path: filepath.Join(dataDir, SettingsFileName), log: log}, o.LANAddr)
+	lan.tls = o.LAN
 	d := &Desktop{lan: lan, dataDir: dataDir}
 
 	var (

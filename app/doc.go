@@ -25,8 +25,9 @@
 //     a D-Bus session bus; without one the second window opens and its splash says that
 //     Chelal is already open (the data dir's lock refuses a second PostgreSQL).
 //
-// LAN sharing serves the same handler (not the cookie jar) on 0.0.0.0:<port> with
-// server.NewHTTPServer. Its on/off state and port persist in <data dir>/desktop.json
+// LAN sharing serves the same handler (not the cookie jar) on 0.0.0.0:<port> over HTTPS, with
+// a certificate from the clinic's CA in the data dir (internal/lan: plain HTTP on the same port
+// is redirected, or shown the /welcome onboarding page). Its on/off state and port persist in <data dir>/desktop.json
 // ({"lan_sharing": true, "lan_port": 7300}) and are restored at launch once the database is
 // up. CHELAL_LAN_ADDR=HOST:PORT (Options.LANAddr) overrides the address, turns sharing on at
 // launch and saves nothing: build/desktop/smoke.sh uses it.
@@ -40,7 +41,8 @@
 //	ChooseSaveFile(title: string, defaultName: string): Promise<string> // "" if cancelled
 //	ChooseOpenFile(title: string): Promise<string>                     // "" if cancelled
 //
-// LANInfo is {enabled, addresses: ["http://192.168.1.10:7300", ...], qr_png_data_url, port,
+// LANInfo is {enabled, addresses: ["https://192.168.1.10:7300", ...], qr_png_data_url, port,
+// name_address ("https://chelal.local:7300"), welcome_url, fingerprint (the CA's SHA-256),
 // error?}. window.go exists only in the desktop window: a LAN browser must feature-test it.
 // build/desktop/bindings.sh generates the typed wrappers (frontend/wailsjs) without the wails
 // CLI. Only desktop.go imports Wails (build tag desktop); the rest of the package is plain Go

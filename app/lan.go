@@ -8,14 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	lanhttps "chelal/internal/lan"
 	"chelal/internal/server"
 )
 
@@ -26,10 +26,16 @@ const DefaultLANPort = 7300
 // other computers can open, and a QR code of the first one.
 type LANInfo struct {
 	Enabled      bool     `json:"enabled"`
-	Addresses    []string `json:"addresses"`       // http://<each LAN IPv4 of this computer>:<port>
+	Addresses    []string `json:"addresses"`       // https://<each LAN IPv4 of this computer>:<port>
 	QRPNGDataURL string   `json:"qr_png_data_url"` // data:image/png;base64,... of Addresses[0]; "" when none
 	Port         int      `json:"port"`
 	Error        string   `json:"error,omitempty"` // why sharing is off although it was asked for
+	// NameAddress is the address by the advertised mDNS name, e.g. https://chelal.local:7300.
+	NameAddress string `json:"name_address,omitempty"`
+	// WelcomeURL is the plain-HTTP page that onboards a workstation (the CA to install).
+	WelcomeURL string `json:"welcome_url,omitempty"`
+	// Fingerprint is the SHA-256 of the clinic's CA, to compare on each workstation.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // lanSharing runs (or not) a net/http listener that serves the desktop's own handler to the
@@ -41,9 +47,11 @@ type lanSharing struct {
 	// override is CHELAL_LAN_ADDR: listen there instead of 0.0.0.0:<port>, sharing on at
 	// launch, and nothing persisted (tests and special set-ups).
 	override string
+	// tls configures the listener's HTTPS (its DataDir empty: the settings file's folder).
+	tls lanhttps.Options
 
 	mu      sync.Mutex
-	srv     *http.Server
+	srv     *lanhttps.Server
 	ln      net.Listener
 	done    chan struct{} // closed when srv.Serve returns
 	lastErr string
@@ -110,7 +118,19 @@ func (l *lanSharing) startLocked() error {
 		l.lastErr = fmt.Sprintf("Cannot share on %s: %v. Another program (or another Chelal) may be using the port.", addr, err)
 		return errors.New(l.lastErr)
 	}
-	srv := server.NewHTTPServer(addr, l.handler, l.log)
+	o := l.tls
+	if o.DataDir == "" {
+		o.DataDir = filepath.Dir(l.settings.path)
+	}
+	if o.Log == nil {
+		o.Log = l.log
+	}
+	srv, err := lanhttps.NewServer(l.handler, func(h http.Handler) *http.Server { return server.NewHTTPServer(addr, h, l.log) }, o)
+	if err != nil {
+		ln.Close()
+		l.lastErr = fmt.Sprintf("Cannot share over HTTPS: %v.", err)
+		return errors.New(l.lastErr)
+	}
 	done := make(chan struct{})
 	l.srv, l.ln, l.done, l.lastErr = srv, ln, done, ""
 	go func() {
@@ -170,8 +190,16 @@ func (l *lanSharing) Info() LANInfo {
 	} else {
 		ips = []string{tcp.IP.String()}
 	}
+	port := strconv.Itoa(tcp.Port)
 	for _, ip := range ips {
-		info.Addresses = append(info.Addresses, "http://"+net.JoinHostPort(ip, strconv.Itoa(tcp.Port)))
+		info.Addresses = append(info.Addresses, "https://"+net.JoinHostPort(ip, port))
+	}
+	info.NameAddress = "https://" + net.JoinHostPort(l.tls.Machine.MDNSHost(), port)
+	if len(ips) > 0 {
+		info.WelcomeURL = "http://" + net.JoinHostPort(ips[0], port) + "/welcome"
+	}
+	if l.srv.CA != nil {
+		info.Fingerprint = l.srv.CA.Fingerprint()
 	}
 	if len(info.Addresses) > 0 {
 		if png, err := qrcode.Encode(info.Addresses[0], qrcode.Medium, 256); err == nil {
@@ -181,61 +209,11 @@ func (l *lanSharing) Info() LANInfo {
 	return info
 }
 
-// lanIPv4s lists this computer's IPv4 addresses that other computers can reach: interfaces
-// that are up, not loopback, not link-local; those of virtual interfaces (containers, VMs,
-// VPN tunnels) come last, so the first address (the QR code's) is the real network card's.
-func lanIPv4s() []string {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
-	type cand struct {
-		ip      string
-		virtual bool
-		order   int
-	}
-	var cs []cand
-	for i, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ip4 := ipn.IP.To4()
-			if ip4 == nil || ip4.IsLoopback() || ip4.IsLinkLocalUnicast() || ip4.IsUnspecified() {
-				continue
-			}
-			cs = append(cs, cand{ip: ip4.String(), virtual: isVirtualInterface(ifc.Name), order: i})
-		}
-	}
-	sort.SliceStable(cs, func(i, j int) bool {
-		if cs[i].virtual != cs[j].virtual {
-			return !cs[i].virtual
-		}
-		return cs[i].order < cs[j].order
-	})
-	out := make([]string, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, c.ip)
-	}
-	return out
-}
+// lanIPv4s lists this computer's IPv4 addresses that other computers can reach, the real
+// network card's first (lan.IPv4s).
+func lanIPv4s() []string { return lanhttps.IPv4s() }
 
-func isVirtualInterface(name string) bool {
-	for _, p := range []string{"docker", "br-", "veth", "virbr", "vmnet", "vboxnet", "tun", "tap", "wg", "zt", "tailscale", "lxc", "lxd", "cni", "flannel", "podman"} {
-		if strings.HasPrefix(strings.ToLower(name), p) {
-			return true
-		}
-	}
-	return false
-}
+func isVirtualInterface(name string) bool { return lanhttps.IsVirtualInterface(name) }
 
 func onOff(on bool) string {
 	if on {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+
+	lanhttps "chelal/internal/lan"
 )
 
 // StartFunc starts the core (database, migrations, services) and returns the handler to serve
@@ -31,6 +33,9 @@ type Options struct {
 	// 0.0.0.0:<lan_port of desktop.json>; sharing is then on at launch and the on/off choice
 	// is not saved. For tests and special set-ups.
 	LANAddr string
+	// LAN configures LAN sharing's HTTPS: the mDNS name, trusted proxies, the Host check of
+	// its plain-HTTP side (its DataDir: DataDir).
+	LAN lanhttps.Options
 }
 
 // ErrNoDisplay is returned by Run when no window can be opened (no X11/Wayland display).

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # deps.sh [desktop|browser|all]: install, on Debian, what building and testing Chelal needs and
 # the machine lacks. No argument: the server build and the Go tests. desktop: the Wails build
-# and its Xvfb smoke test. browser: Debian's Chromium for the browser tests. dist: what
-# build/dist.sh needs (NSIS, dpkg); distcheck: and what checks the packages (systemd-analyze, qemu).
+# and its Xvfb smoke test. browser: Debian's Chromium for the browser tests (and certutil, to make
+# a workstation's NSS database trust the clinic's CA in the LAN test). dist: what build/dist.sh
+# needs (NSIS, dpkg); distcheck: and what checks the packages (systemd-analyze, qemu).
 set -euo pipefail
 want=(xz-utils util-linux iproute2 git npm nodejs make ca-certificates python3)
 case "${1:-}" in
   desktop) want=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps) ;;
-  browser) want=(chromium fonts-liberation) ;;
+  browser) want=(chromium fonts-liberation libnss3-tools) ;;
   dist) want=(nsis dpkg-dev) ;;
   distcheck) want=(nsis dpkg-dev systemd qemu-user-static curl adduser) ;;
-  all) want+=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps chromium fonts-liberation nsis dpkg-dev systemd qemu-user-static) ;;
+  all) want+=(build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev xvfb imagemagick curl procps chromium fonts-liberation libnss3-tools nsis dpkg-dev systemd qemu-user-static adduser) ;;
   "") ;;
   *) echo "deps: unknown set '$1' (desktop, browser, all)" >&2; exit 2 ;;
 esac

@@ -5,7 +5,8 @@
 # bundled PostgreSQL is extracted and initdb runs; then a warm run), each time with LAN sharing
 # on at launch (CHELAL_LAN_ADDR=127.0.0.1:<free port>, which the desktop honours without saving
 # it) and checks that:
-#   - GET /api/v1/health on the LAN listener answers 200 with "database":"ok" within $SMOKE_TIMEOUT s;
+#   - GET /api/v1/health on the LAN listener answers 200 with "database":"ok" over HTTPS, verified
+#     with the clinic's CA from the data dir (lan/ca.crt), within $SMOKE_TIMEOUT s;
 #   - the screen is not blank (a screenshot with more than 10 colours: the splash or the UI);
 #   - SIGTERM closes the app like a window close: it exits 0 within 20 s, and no postgres of
 #     the data dir is left (no postmaster.pid, no process naming the data dir).
@@ -120,7 +121,12 @@ run_once() {
 			APP_PID=
 			fail "$name run: the app exited (status $rc) before it was healthy"
 		fi
-		body=$(curl -s --max-time 2 -w '\n%{http_code}' "http://127.0.0.1:$port/api/v1/health" 2>/dev/null || true)
+		# LAN sharing is HTTPS with a certificate from the clinic's CA, made in the data dir at
+		# the first share: curl trusts that CA and nothing else.
+		body=
+		if [ -s "$DATA/lan/ca.crt" ]; then
+			body=$(curl -s --max-time 2 --cacert "$DATA/lan/ca.crt" -w '\n%{http_code}' "https://127.0.0.1:$port/api/v1/health" 2>/dev/null || true)
+		fi
 		code=${body##*$'\n'}
 		if [ "$code" = 200 ] && [[ $body == *'"database":"ok"'* ]]; then
 			ready_ms=$(ms_since "$t0")

@@ -367,13 +367,18 @@ func sequenceValues(ctx context.Context, tx pgx.Tx) (map[string]int64, error) {
 }
 
 // dataFiles lists the files of a data dir a restore needs, as slash-separated paths relative
-// to it: secret.key (the key of every stored 2FA secret) and the profile images.
+// to it: secret.key (the key of every stored 2FA secret), the LAN CA and the profile images.
 func dataFiles(dataDir string) ([]string, error) {
 	var out []string
 	if st, err := os.Stat(filepath.Join(dataDir, "secret.key")); err == nil && st.Mode().IsRegular() {
 		out = append(out, "secret.key")
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("backup: secret.key: %w", err)
+	}
+	// The clinic's LAN CA: a computer restored from this backup keeps the authority every
+	// workstation already trusts. Both files or neither.
+	if caFilesPresent(dataDir) {
+		out = append(out, caFiles...)
 	}
 	entries, err := os.ReadDir(filepath.Join(dataDir, "media", "profile"))
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -99,7 +99,7 @@ func damaged(part, format string, args ...any) error {
 }
 
 // fileName is what an 'F' frame may be called: a restore writes nothing else.
-var fileName = regexp.MustCompile(`^(secret\.key|media/profile/[0-9a-f-]{36}\.(png|jpg))$`)
+var fileName = regexp.MustCompile(`^(secret\.key|lan/ca\.(crt|key)|media/profile/[0-9a-f-]{36}\.(png|jpg))$`)
 
 type frameWriter struct {
 	w   *bufio.Writer

@@ -634,14 +634,20 @@ func compareSequences(ctx context.Context, d *db.DB, h Header) error {
 }
 
 // InstallFiles puts a restored backup's files into dataDir: the profile images beside those
-// already there, and the backup's secret.key in place of the current one when they differ.
+// already there, the backup's LAN CA (installCA) and its secret.key in place of the current
+// ones when they differ.
 // The current key is never destroyed: it is renamed to secret.key.before-restore-TIME
 // (returned), since the data it sealed may still be needed. undo puts the old key back (a
 // restore that fails after this point).
 func InstallFiles(dataDir string, files map[string][]byte) (keptKey string, undo func(), err error) {
 	undo = func() {}
+	caUndo, err := installCA(dataDir, files)
+	if err != nil {
+		return "", undo, err
+	}
+	undo = caUndo
 	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if name == "secret.key" || !fileName.MatchString(name) {
+		if name == "secret.key" || strings.HasPrefix(name, "lan/") || !fileName.MatchString(name) {
 			continue
 		}
 		path := filepath.Join(dataDir, filepath.FromSlash(name))
@@ -690,6 +696,7 @@ func InstallFiles(dataDir string, files map[string][]byte) (keptKey string, undo
 		} else {
 			_ = os.Remove(path)
 		}
+		caUndo()
 	}
 	return keptKey, undo, nil
 }

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -26,6 +27,7 @@ import (
 	"chelal/internal/config"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
+	"chelal/internal/lan"
 	"chelal/internal/notify"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
@@ -68,6 +70,8 @@ Usage:
   chelal restore FILE         restore FILE into a new database, check it, and switch Chelal to it
                               (with DATABASE_URL: into that database, which must be empty)
                               backups are encrypted with --passphrase-file F or CHELAL_BACKUP_PASSPHRASE
+  chelal lan info             the HTTPS address for workstations, its QR code, the clinic CA's fingerprint
+  chelal lan ca --export FILE write the clinic CA's certificate to FILE (for a USB stick)
   chelal openapi              print the API's OpenAPI 3.1 document
   chelal version              print the version
   chelal help [command]       this text, or a command's flags
@@ -103,6 +107,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runVerifyBackup(ctx, env, args[1:])
 	case "restore":
 		err = runRestore(ctx, env, args[1:])
+	case "lan":
+		err = runLAN(env, args[1:])
 	case "openapi":
 		// The API's OpenAPI document, for generating clients (frontend/src/api).
 		_, err := env.Stdout.Write(server.OpenAPIDocument(env.Version))
@@ -278,12 +284,13 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 	keep, lowDisk := cfg.LeftoverRetention, cfg.DiskLow
 	backups := server.BackupConfig{Folder: folder, Passphrase: cfg.BackupPassphrase, LeftoverRetention: keep, LowDisk: lowDisk, DataDir: dataDir}
 	deps, h := server.Wire(d, authSvc, server.Deps{
-		Backups:      backups,
-		AfterRestore: afterRestore,
-		Frontend:     frontend.Dist(),
-		Log:          log,
-		Version:      env.Version,
-		HostNames:    cfg.HostNames,
+		Backups:        backups,
+		AfterRestore:   afterRestore,
+		Frontend:       frontend.Dist(),
+		Log:            log,
+		Version:        env.Version,
+		HostNames:      cfg.HostNames,
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
 	if cfg.BackupSchedule {
@@ -315,7 +322,7 @@ func newAuth(cfg *config.Config, d *db.DB, dataDir string) (*auth.Service, error
 
 func runServe(ctx context.Context, env Env, args []string) error {
 	fs, cfg := newFlags(env, "serve")
-	cfg.Flags(fs, "addr", "host-names")
+	cfg.Flags(fs, "addr", "host-names", "tls-cert", "tls-key")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -327,6 +334,31 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	addr := &cfg.Addr
 	log := newLogger(env, cfg)
+	loopback, err := lan.IsLoopbackAddr(*addr)
+	if err != nil {
+		return usageErr("--addr %q: %v", *addr, err)
+	}
+	// A LAN address (or the clinic's own certificate) is served over HTTPS; loopback alone may
+	// stay plain HTTP (nothing crosses the network).
+	// The CA is made (or read) only once the database is up, as the user Chelal runs as: a
+	// start refused (as root, a disk full) leaves no key behind that Chelal could not read.
+	var lanOpts *lan.Options
+	if !loopback || cfg.TLSCert != "" || cfg.TLSKey != "" {
+		dataDir, err := cfg.ResolveDataDir()
+		if err != nil {
+			return err
+		}
+		o, err := lanOptions(cfg, dataDir, log)
+		if err != nil {
+			return err
+		}
+		names, err := lanHostNames(o)
+		if err != nil {
+			return err
+		}
+		cfg.HostNames = append(cfg.HostNames, names...)
+		lanOpts = &o
+	}
 	started := time.Now()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -349,10 +381,22 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		}
 	}()
 	h := http.Handler(live)
-	srv := server.NewHTTPServer(*addr, h, log)
+	var srv httpServer = server.NewHTTPServer(*addr, h, log)
+	url := "http://" + displayAddr(ln.Addr())
+	var lanSrv *lan.Server
+	if lanOpts != nil {
+		if lanSrv, err = newLANServer(*addr, h, *lanOpts, log); err != nil {
+			return err
+		}
+		srv, url = lanSrv, lanURLs(ln.Addr(), lanOpts.Machine)[0]
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("Chelal is ready", "url", "http://"+displayAddr(ln.Addr()), "took", time.Since(started).Round(time.Millisecond))
+	log.Info("Chelal is ready", "url", url, "took", time.Since(started).Round(time.Millisecond))
+	if lanSrv != nil && lanSrv.CA != nil {
+		log.Info("workstations: first time, open the address with http:// and /welcome to install the clinic's certificate; compare its fingerprint",
+			"welcome", strings.Replace(url, "https://", "http://", 1)+"/welcome", "ca_sha256", lanSrv.CA.Fingerprint())
+	}
 
 	select {
 	case err := <-errc:

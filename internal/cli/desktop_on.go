@@ -36,10 +36,17 @@ func runDesktop(ctx context.Context, env Env) error {
 		return err
 	}
 	cfg.DataDir = dataDir
+	lanOpts, err := lanOptions(cfg, dataDir, log)
+	if err != nil {
+		return err
+	}
+	// LAN sharing answers for the mDNS name too.
+	cfg.HostNames = append(cfg.HostNames, lanOpts.Machine.MDNSHost())
 	err = app.Run(ctx, app.Options{
 		DataDir: dataDir,
 		Log:     log,
 		LANAddr: cfg.LANAddr,
+		LAN:     lanOpts,
 		Start: func(ctx context.Context, progress func(string)) (http.Handler, io.Closer, error) {
 			return startDesktopCore(ctx, env, cfg, progress)
 		},

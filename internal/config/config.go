@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,21 +30,25 @@ type Getenv func(string) string
 
 // Config is Chelal's settings as Load read them, with the flags given to the command on top.
 type Config struct {
-	DataDir           string        // the data folder as given ("" : the per-user default; see ResolveDataDir)
-	Addr              string        // serve's listen address
-	HostNames         []string      // more host names the server answers for
-	LogLevel          slog.Level    // the log's least level
-	SessionIdle       time.Duration // automatic logoff after this idle time (0: auth's default)
-	BackupPassphrase  string        // encrypts backups ("" : not encrypted)
-	BackupDir         string        // the backup folder fixed by the environment ("" : chosen in the UI, or <data dir>/backups)
-	BackupSchedule    bool          // scheduled backups are on
-	PITR              bool          // the embedded server archives its WAL (point-in-time recovery)
-	DiskLow           uint64        // bytes of free space under which a disk is low (0: the default)
-	LeftoverRetention time.Duration // how long leftovers are kept (0: the default)
-	LANAddr           string        // desktop: share the UI on this address at launch
-	DatabaseURL       string        // the external PostgreSQL ("" : the embedded one)
-	UpgradeBackup     bool          // a verified backup is taken before an older schema is migrated up
-	Version           string        // this build's version (set by the command line, not the environment)
+	DataDir           string         // the data folder as given ("" : the per-user default; see ResolveDataDir)
+	Addr              string         // serve's listen address
+	HostNames         []string       // more host names the server answers for
+	LogLevel          slog.Level     // the log's least level
+	SessionIdle       time.Duration  // automatic logoff after this idle time (0: auth's default)
+	BackupPassphrase  string         // encrypts backups ("" : not encrypted)
+	BackupDir         string         // the backup folder fixed by the environment ("" : chosen in the UI, or <data dir>/backups)
+	BackupSchedule    bool           // scheduled backups are on
+	PITR              bool           // the embedded server archives its WAL (point-in-time recovery)
+	DiskLow           uint64         // bytes of free space under which a disk is low (0: the default)
+	LeftoverRetention time.Duration  // how long leftovers are kept (0: the default)
+	LANAddr           string         // desktop: share the UI on this address at launch
+	LANName           string         // the name workstations open, <name>.local ("" : chelal)
+	MDNS              bool           // advertise Chelal by mDNS/DNS-SD while the LAN is served
+	TLSCert, TLSKey   string         // the clinic's own certificate and key ("" : one from Chelal's CA)
+	TrustedProxies    []netip.Prefix // reverse proxies whose X-Forwarded-For/-Proto are believed
+	DatabaseURL       string         // the external PostgreSQL ("" : the embedded one)
+	UpgradeBackup     bool           // a verified backup is taken before an older schema is migrated up
+	Version           string         // this build's version (set by the command line, not the environment)
 
 	db   dbParts           // DATABASE_URL and its siblings, combined into DatabaseURL
 	home string            // XDG_DATA_HOME, the Linux default data folder's parent
@@ -127,6 +132,22 @@ var Settings = []Setting{
 		}},
 	{Env: "CHELAL_LAN_ADDR", Help: "desktop: share the clinic UI on HOST:PORT at launch (tests)",
 		set: func(c *Config, v string) error { c.LANAddr = v; return nil }},
+	{Env: "CHELAL_LAN_NAME", Default: "chelal",
+		Help: "the name workstations open, <name>.local (https://chelal.local:7300), advertised by mDNS and in the LAN certificate; letters, digits, hyphens",
+		set:  func(c *Config, v string) error { c.LANName = v; return nil }},
+	{Env: "CHELAL_MDNS", Default: "on", Help: "off: do not advertise Chelal by mDNS/DNS-SD on the LAN",
+		set: func(c *Config, v string) error { c.MDNS = v != "off"; return nil }},
+	{Env: "CHELAL_TLS_CERT", Flag: "tls-cert FILE", Default: "a certificate from Chelal's own CA on a LAN address",
+		Help: "serve HTTPS with the clinic's own certificate (PEM), with CHELAL_TLS_KEY",
+		set:  func(c *Config, v string) error { c.TLSCert = v; return nil }},
+	{Env: "CHELAL_TLS_KEY", Flag: "tls-key FILE", Help: "the key of the clinic's own certificate (PEM)",
+		set: func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{Env: "CHELAL_TRUSTED_PROXIES",
+		Help: "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed; plain HTTP from them is served",
+		set: func(c *Config, v string) (err error) {
+			c.TrustedProxies, err = TrustedProxies(v)
+			return err
+		}},
 	{Env: "DATABASE_URL", Default: "the embedded PostgreSQL",
 		Help: "use this external PostgreSQL (15 or newer) instead, e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require",
 		set:  func(c *Config, v string) error { c.db.url = v; return nil }},
@@ -142,7 +163,7 @@ var Settings = []Setting{
 // setting's error (Err) rather than returned, so that a flag can still override it and help
 // can still be shown.
 func Load(getenv Getenv) *Config {
-	c := &Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, LogLevel: slog.LevelInfo, raw: map[string]string{}, errs: map[string]error{}}
+	c := &Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, MDNS: true, LogLevel: slog.LevelInfo, raw: map[string]string{}, errs: map[string]error{}}
 	for _, s := range Settings {
 		if v := getenv(s.Env); v != "" {
 			c.raw[s.Env] = v
@@ -334,6 +355,26 @@ func HostNames(list string) ([]string, error) {
 			return nil, fmt.Errorf("host name %q: give a name or address such as chelal.clinic.lan or 192.0.2.10, without scheme or path", n)
 		}
 		out = append(out, n)
+	}
+	return out, nil
+}
+
+// TrustedProxies parses CHELAL_TRUSTED_PROXIES: addresses or CIDR prefixes of the reverse
+// proxies in front of Chelal, separated by commas or spaces. Only from them are
+// X-Forwarded-For (the audit's client address) and X-Forwarded-Proto (Secure cookies) believed.
+func TrustedProxies(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, v := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\n' }) {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(v)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q: give an address (192.0.2.10) or a CIDR (10.0.0.0/24)", v)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -44,7 +45,7 @@ func env(m map[string]string) Getenv { return func(k string) string { return m[k
 // keeps a bad value as an error naming the variable.
 func TestLoad(t *testing.T) {
 	t.Parallel()
-	defaults := Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, LogLevel: slog.LevelInfo}
+	defaults := Config{Addr: DefaultAddr, BackupSchedule: true, PITR: true, UpgradeBackup: true, MDNS: true, LogLevel: slog.LevelInfo}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -57,9 +58,11 @@ func TestLoad(t *testing.T) {
 			"CHELAL_LOG_LEVEL": "WARN", "CHELAL_SESSION_IDLE_MINUTES": "30", "CHELAL_BACKUP_PASSPHRASE": "pw",
 			"CHELAL_BACKUP_DIR": "/mnt/usb", "CHELAL_BACKUP_SCHEDULE": "off", "CHELAL_PITR": "off",
 			"CHELAL_DISK_LOW_MB": "100", "CHELAL_LEFTOVER_DAYS": "3", "CHELAL_LAN_ADDR": "0.0.0.0:7301",
-			"CHELAL_UPGRADE_BACKUP": "off",
+			"CHELAL_UPGRADE_BACKUP": "off", "CHELAL_LAN_NAME": "kliniki", "CHELAL_MDNS": "off",
+			"CHELAL_TLS_CERT": "/etc/c.pem", "CHELAL_TLS_KEY": "/etc/k.pem", "CHELAL_TRUSTED_PROXIES": "10.0.0.5, 10.0.1.0/24",
 		}, want: func(c *Config) {
-			c.UpgradeBackup = false
+			c.UpgradeBackup, c.LANName, c.MDNS, c.TLSCert, c.TLSKey = false, "kliniki", false, "/etc/c.pem", "/etc/k.pem"
+			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32"), netip.MustParsePrefix("10.0.1.0/24")}
 			c.DataDir, c.Addr, c.HostNames, c.LogLevel = "/srv/chelal", "0.0.0.0:7300", []string{"a.lan", "192.0.2.1"}, slog.LevelWarn
 			c.SessionIdle, c.BackupPassphrase, c.BackupDir = 30*time.Minute, "pw", "/mnt/usb"
 			c.BackupSchedule, c.PITR, c.DiskLow, c.LeftoverRetention, c.LANAddr = false, false, 100<<20, 72*time.Hour, "0.0.0.0:7301"

@@ -143,3 +143,9 @@ func withAllowedHosts(p *hostPolicy, next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// HostChecker returns the Host check the server applies for the configured names, for the LAN
+// listener's plain-HTTP side, which answers before the server does (internal/lan).
+func HostChecker(configured []string) func(host string) bool {
+	return newHostPolicy(configured).allowed
+}

@@ -144,7 +144,11 @@ func isTrusted(ip netip.Addr, trusted []netip.Prefix) bool {
 func withClientIP(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip := clientIP(r, trusted)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientIPKey, ip)))
+		ctx := context.WithValue(r.Context(), clientIPKey, ip)
+		if forwardedHTTPS(r, trusted) {
+			ctx = context.WithValue(ctx, httpsKey{}, true)
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -251,7 +255,7 @@ func withSecurityHeaders(next http.Handler) http.Handler {
 		if isAPI(r.URL.Path) {
 			h.Set("Cache-Control", "no-store")
 		}
-		if r.TLS != nil {
+		if isHTTPS(r) {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
 		next.ServeHTTP(w, r)

@@ -1,6 +1,6 @@
 // "This computer": the desktop app's LAN sharing (on/off, the address and its QR code for the
 // clinic's other workstations) and its data folder. Shown only in the desktop window.
-import { Alert, Anchor, Button, Card, Group, Image, List, Stack, Switch, Text, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Code, Group, Image, List, Stack, Switch, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconFolderOpen } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
@@ -62,8 +62,27 @@ export function ThisComputerPage() {
                     </List.Item>
                   ))}
                 </List>
+                {lan.name_address && (
+                  <Text size="sm">
+                    {t('desktop.nameAddress')} <Code data-testid="lan-name-address">{lan.name_address}</Code>
+                  </Text>
+                )}
+                <Text size="sm" c="dimmed">
+                  {t('desktop.httpsNote')}
+                </Text>
               </Stack>
             </Group>
+          )}
+          {lan?.enabled && lan.fingerprint && (
+            <Stack gap={4}>
+              {lan.welcome_url && <Text size="sm">{t('desktop.firstTime', { url: lan.welcome_url })}</Text>}
+              <Text size="sm" fw={500}>
+                {t('desktop.fingerprint')}
+              </Text>
+              <Code block data-testid="lan-fingerprint" style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>
+                {lan.fingerprint}
+              </Code>
+            </Stack>
           )}
         </Stack>
       </Card>

@@ -9,6 +9,12 @@ export interface LANStatus {
   addresses: string[];
   /** A QR code of the first address, as a data:image/png URL. */
   qr_png_data_url: string;
+  /** The address by the advertised mDNS name, e.g. https://chelal.local:7300. */
+  name_address?: string;
+  /** The plain-HTTP page that onboards a workstation (the clinic's CA to install). */
+  welcome_url?: string;
+  /** SHA-256 fingerprint of the clinic's CA, to compare on each workstation. */
+  fingerprint?: string;
 }
 
 export interface DesktopBinding {
