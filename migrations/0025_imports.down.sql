@@ -1,0 +1,5 @@
+BEGIN;
+DROP TABLE IF EXISTS core_patientalias;
+DROP TABLE IF EXISTS core_importrow;
+DROP TABLE IF EXISTS core_importrun;
+COMMIT;
