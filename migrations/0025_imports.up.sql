@@ -61,4 +61,9 @@ CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_importrun F
 DROP TRIGGER IF EXISTS chelal_audit ON core_patientalias;
 CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_patientalias FOR EACH ROW EXECUTE FUNCTION chelal_audit();
 
+-- Importing spreadsheets is the administrators' (DESIGN.md: users, catalog, backups).
+INSERT INTO core_rolepermission (role_id, permission)
+SELECT id, 'imports.manage' FROM core_role WHERE name = 'admin'
+ON CONFLICT DO NOTHING;
+
 COMMIT;

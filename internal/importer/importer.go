@@ -23,14 +23,14 @@ import (
 )
 
 // Refusal is a source row left out (or, as a note, brought in changed), with the reason.
-type Refusal struct {
+type RowRefusal struct {
 	Table  string `json:"table"`
 	Row    int64  `json:"row"` // the original id, or the spreadsheet's line number
 	Reason string `json:"reason"`
 }
 
 // Count is what happened to the rows of one source table.
-type Count struct {
+type TableCount struct {
 	Table    string `json:"table"`
 	Read     int    `json:"read"`
 	Imported int    `json:"imported"`
@@ -39,22 +39,22 @@ type Count struct {
 
 // Report is the outcome of an import or of its dry run.
 type Report struct {
-	Kind     string    `json:"kind"`
-	Source   string    `json:"source"`
-	DryRun   bool      `json:"dry_run"`
-	ImportID int64     `json:"import_id,omitempty"` // 0 in a dry run
-	Counts   []Count   `json:"counts"`
-	Refused  []Refusal `json:"refused"`
-	Notes    []Refusal `json:"notes"` // rows brought in with a change the user should know of
+	Kind     string       `json:"kind"`
+	Source   string       `json:"source"`
+	DryRun   bool         `json:"dry_run"`
+	ImportID int64        `json:"import_id,omitempty"` // 0 in a dry run
+	Counts   []TableCount `json:"counts"`
+	Refused  []RowRefusal `json:"refused"`
+	Notes    []RowRefusal `json:"notes"` // rows brought in with a change the user should know of
 }
 
-func (r *Report) count(table string) *Count {
+func (r *Report) count(table string) *TableCount {
 	for i := range r.Counts {
 		if r.Counts[i].Table == table {
 			return &r.Counts[i]
 		}
 	}
-	r.Counts = append(r.Counts, Count{Table: table})
+	r.Counts = append(r.Counts, TableCount{Table: table})
 	return &r.Counts[len(r.Counts)-1]
 }
 
@@ -63,11 +63,11 @@ func (r *Report) Imported(table string) int { return r.count(table).Imported }
 
 func (r *Report) refuse(table string, row int64, format string, a ...any) {
 	r.count(table).Refused++
-	r.Refused = append(r.Refused, Refusal{Table: table, Row: row, Reason: fmt.Sprintf(format, a...)})
+	r.Refused = append(r.Refused, RowRefusal{Table: table, Row: row, Reason: fmt.Sprintf(format, a...)})
 }
 
 func (r *Report) note(table string, row int64, format string, a ...any) {
-	r.Notes = append(r.Notes, Refusal{Table: table, Row: row, Reason: fmt.Sprintf(format, a...)})
+	r.Notes = append(r.Notes, RowRefusal{Table: table, Row: row, Reason: fmt.Sprintf(format, a...)})
 }
 
 // Print writes the report for a terminal: the counts, then every refused row and every note.

@@ -62,7 +62,7 @@ type original struct {
 // transaction (nothing in a dry run). An original database imported before (and not undone)
 // is refused as a conflict: importing it twice would double every record.
 func ImportOriginal(ctx context.Context, srcConn *pgx.Conn, d *db.DB, sourceName string, o OriginalOptions) (*Report, error) {
-	rep := &Report{Kind: KindOriginal, Source: sourceName, DryRun: o.DryRun, Counts: []Count{}, Refused: []Refusal{}, Notes: []Refusal{}}
+	rep := &Report{Kind: KindOriginal, Source: sourceName, DryRun: o.DryRun, Counts: []TableCount{}, Refused: []RowRefusal{}, Notes: []RowRefusal{}}
 	stx, err := srcConn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("read the original database: %w", err)
@@ -598,13 +598,13 @@ func (r *original) services(ctx context.Context) error {
 	})
 }
 
-func (r *original) refusedRow(table string, id int64) (Refusal, bool) {
+func (r *original) refusedRow(table string, id int64) (RowRefusal, bool) {
 	for _, x := range r.rep.Refused {
 		if x.Table == table && x.Row == id {
 			return x, true
 		}
 	}
-	return Refusal{}, false
+	return RowRefusal{}, false
 }
 
 // appointmentStatuses maps the original's statuses to Chelal's.

@@ -32,7 +32,7 @@ const (
 )
 
 // Field is a Chelal field a spreadsheet column can be mapped to.
-type Field struct {
+type SheetField struct {
 	Name     string `json:"name"`
 	Required bool   `json:"required"`
 	// Date says the field is a date, read by the declared date format.
@@ -42,10 +42,10 @@ type Field struct {
 }
 
 // Fields returns the fields of a kind of spreadsheet, nil for an unknown kind.
-func Fields(kind string) []Field {
+func Fields(kind string) []SheetField {
 	switch kind {
 	case KindPatients:
-		return []Field{
+		return []SheetField{
 			{Name: "unique_id", names: []string{"recordnumber", "mrn", "ndossier", "nodossier", "dossier", "numerodossier", "patientid", "uniqueid", "fileno", "filenumber", "opdno", "numero", "no", "id"}},
 			{Name: "first_name", Required: true, names: []string{"firstname", "first", "givenname", "prenom", "jinalakwanza", "othernames"}},
 			{Name: "last_name", Required: true, names: []string{"lastname", "surname", "familyname", "nom", "jinalaukoo"}},
@@ -57,7 +57,7 @@ func Fields(kind string) []Field {
 			{Name: "known_allergies", names: []string{"allergies", "allergy", "knownallergies", "mzio"}},
 		}
 	case KindMedications:
-		return []Field{
+		return []SheetField{
 			{Name: "name", Required: true, names: []string{"name", "medication", "medicine", "drug", "nom", "medicament", "dawa", "item"}},
 			{Name: "strength", Required: true, names: []string{"strength", "dosage", "dose", "dosage"}},
 			{Name: "form", Required: true, names: []string{"form", "forme", "dosageform"}},
@@ -69,7 +69,7 @@ func Fields(kind string) []Field {
 			{Name: "reorder_level", names: []string{"reorderlevel", "reorder", "minimum", "minstock"}},
 		}
 	case KindServices:
-		return []Field{
+		return []SheetField{
 			{Name: "name", Required: true, names: []string{"name", "service", "nom", "huduma"}},
 			{Name: "code", names: []string{"code", "servicecode"}},
 			{Name: "price", Required: true, names: []string{"price", "prix", "tarif", "bei", "amount"}},
@@ -120,7 +120,7 @@ func (o SheetOptions) Validate() error {
 		f.Add("preview_rows", apperr.CodeOutOfRange, "Preview 0 to 200 rows.")
 	}
 	for field, col := range o.Mapping {
-		if !slices.ContainsFunc(Fields(o.Kind), func(x Field) bool { return x.Name == field }) {
+		if !slices.ContainsFunc(Fields(o.Kind), func(x SheetField) bool { return x.Name == field }) {
 			f.Add("mapping."+field, apperr.CodeUnknownField, fmt.Sprintf("%s is not a field of this import.", field))
 		} else if len(col) > 200 {
 			f.Add("mapping."+field, apperr.CodeTooLong, "The column title is too long.")
@@ -130,7 +130,7 @@ func (o SheetOptions) Validate() error {
 }
 
 // Problem is what is wrong with one field of one row.
-type Problem struct {
+type RowProblem struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
@@ -139,14 +139,14 @@ type Problem struct {
 type PreviewRow struct {
 	Line     int               `json:"line"`
 	Values   map[string]string `json:"values"`
-	Problems []Problem         `json:"problems"`
+	Problems []RowProblem      `json:"problems"`
 }
 
 // SheetReport is the outcome of a spreadsheet import or its dry run.
 type SheetReport struct {
 	Report
 	Columns    []string          `json:"columns"`
-	Fields     []Field           `json:"fields"`
+	Fields     []SheetField      `json:"fields"`
 	Mapping    map[string]string `json:"mapping"`
 	DateFormat string            `json:"date_format"`
 	Preview    []PreviewRow      `json:"preview"`
@@ -181,11 +181,11 @@ type sheetRow struct {
 	line     int
 	cells    []string
 	values   map[string]string
-	problems []Problem
+	problems []RowProblem
 }
 
 func (r *sheetRow) problem(field, format string, a ...any) {
-	r.problems = append(r.problems, Problem{Field: field, Message: fmt.Sprintf(format, a...)})
+	r.problems = append(r.problems, RowProblem{Field: field, Message: fmt.Sprintf(format, a...)})
 }
 
 func (r *sheetRow) reason() string {
@@ -216,7 +216,7 @@ func ImportSheet(ctx context.Context, d *db.DB, actor db.Actor, r io.Reader, o S
 		return nil, err
 	}
 	defer sh.Close()
-	rep := &SheetReport{Report: Report{Kind: o.Kind, Source: o.FileName, DryRun: o.DryRun, Counts: []Count{}, Refused: []Refusal{}, Notes: []Refusal{}},
+	rep := &SheetReport{Report: Report{Kind: o.Kind, Source: o.FileName, DryRun: o.DryRun, Counts: []TableCount{}, Refused: []RowRefusal{}, Notes: []RowRefusal{}},
 		Fields: Fields(o.Kind), Preview: []PreviewRow{}, refusedRows: [][]string{}}
 	header, err := sh.Next()
 	if errors.Is(err, io.EOF) {
@@ -254,16 +254,16 @@ func ImportSheet(ctx context.Context, d *db.DB, actor db.Actor, r io.Reader, o S
 	if o.Kind == KindPatients && rep.Mapping["date_of_birth"] == "" && rep.Mapping["age"] == "" {
 		missing.Add("mapping.date_of_birth", apperr.CodeRequired, "Choose the column of the date of birth or of the age.")
 	}
-	needsDate := slices.ContainsFunc(rep.Fields, func(f Field) bool { return f.Date && rep.Mapping[f.Name] != "" })
+	needsDate := slices.ContainsFunc(rep.Fields, func(f SheetField) bool { return f.Date && rep.Mapping[f.Name] != "" })
 	if needsDate && rep.DateFormat == "" {
 		missing.Add("date_format", apperr.CodeRequired, "Say how the file writes dates (for example DD/MM/YYYY).")
 	}
 	if err := missing.Err(); err != nil {
 		if o.DryRun {
 			// A preview still shows the columns, so that the user can map them.
-			rep.Notes = append(rep.Notes, Refusal{Table: o.Kind, Reason: apperr.MessageOf(err)})
+			rep.Notes = append(rep.Notes, RowRefusal{Table: o.Kind, Reason: apperr.MessageOf(err)})
 			for _, fe := range apperr.FieldsOf(err) {
-				rep.Notes = append(rep.Notes, Refusal{Table: o.Kind, Reason: fe.Message})
+				rep.Notes = append(rep.Notes, RowRefusal{Table: o.Kind, Reason: fe.Message})
 			}
 			return rep, nil
 		}
@@ -409,7 +409,7 @@ func (im *sheetImport) read(line int, cells []string) *sheetRow {
 			}
 		}
 		r.values[f.Name] = v
-		if f.Required && v == "" && !slices.ContainsFunc(r.problems, func(p Problem) bool { return p.Field == f.Name }) {
+		if f.Required && v == "" && !slices.ContainsFunc(r.problems, func(p RowProblem) bool { return p.Field == f.Name }) {
 			r.problem(f.Name, "empty")
 		}
 	}
@@ -504,7 +504,7 @@ func (im *sheetImport) checkMedication(r *sheetRow) {
 		}
 		qty = n
 	}
-	if qty > 0 && v["expiry_date"] == "" && !slices.ContainsFunc(r.problems, func(p Problem) bool { return p.Field == "expiry_date" }) {
+	if qty > 0 && v["expiry_date"] == "" && !slices.ContainsFunc(r.problems, func(p RowProblem) bool { return p.Field == "expiry_date" }) {
 		r.problem("expiry_date", "stock without an expiry date")
 	}
 	if v["reorder_level"] != "" {
@@ -567,7 +567,7 @@ func (im *sheetImport) flush(ctx context.Context, rows []*sheetRow) error {
 	for _, r := range rows {
 		c.Read++
 		if len(im.rep.Preview) < im.o.PreviewRows {
-			im.rep.Preview = append(im.rep.Preview, PreviewRow{Line: r.line, Values: r.values, Problems: append([]Problem{}, r.problems...)})
+			im.rep.Preview = append(im.rep.Preview, PreviewRow{Line: r.line, Values: r.values, Problems: append([]RowProblem{}, r.problems...)})
 		}
 		if len(r.problems) > 0 {
 			im.rep.refuse(im.o.Kind, int64(r.line), "%s", r.reason())
@@ -830,5 +830,33 @@ func Undo(ctx context.Context, d *db.DB, actor db.Actor, importID int64) error {
 		}
 		_, err = tx.Exec(ctx, `UPDATE core_importrun SET undone_at = now(), undone_by = $2 WHERE id = $1`, importID, nullID(actor.UserID))
 		return err
+	})
+}
+
+// Run is one import as the list of imports shows it.
+type ImportRun struct {
+	ID        int64                     `json:"id"`
+	Kind      string                    `json:"kind"`
+	Source    string                    `json:"source"`
+	CreatedBy *int64                    `json:"created_by"`
+	Username  *string                   `json:"username"`
+	CreatedAt time.Time                 `json:"created_at"`
+	Counts    map[string]map[string]int `json:"counts"`
+	UndoneAt  *time.Time                `json:"undone_at"`
+}
+
+// ListRuns returns the latest imports (at most 100), newest first.
+func ListRuns(ctx context.Context, d *db.DB) ([]ImportRun, error) {
+	rows, err := d.Pool.Query(ctx, `
+		SELECT r.id, r.kind, r.source, r.created_by, u.username, r.created_at, r.counts, r.undone_at
+		  FROM core_importrun r LEFT JOIN auth_user u ON u.id = r.created_by
+		 ORDER BY r.id DESC LIMIT 100`)
+	if err != nil {
+		return nil, fmt.Errorf("list imports: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRun, error) {
+		var x ImportRun
+		err := r.Scan(&x.ID, &x.Kind, &x.Source, &x.CreatedBy, &x.Username, &x.CreatedAt, &x.Counts, &x.UndoneAt)
+		return x, err
 	})
 }
