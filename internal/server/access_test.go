@@ -159,6 +159,7 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermBillingWrite:       {"admin", "receptionist", "cashier"},
 	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
 	auth.PermSettingsWrite:      {"admin"}, // the clinic's settings: the administrator's, like the catalog
+	auth.PermImportsManage:      {"admin"}, // bringing records in from spreadsheets: users, catalog and backups are the administrator's
 }
 
 func TestSeededPermissionsAreTheRoleTable(t *testing.T) {
