@@ -609,6 +609,9 @@ func (im *sheetImport) flush(ctx context.Context, rows []*sheetRow) error {
 // same date of birth, or the same phone number (the registration's duplicate rule); a
 // medication of the same name adds its stock to it; a service with the same code.
 func (im *sheetImport) duplicates(ctx context.Context, rows []*sheetRow) error {
+	if im.o.Kind == KindPatients {
+		return im.patientDuplicates(ctx, rows)
+	}
 	b := &pgx.Batch{}
 	var asked []*sheetRow
 	for _, r := range rows {
@@ -617,14 +620,6 @@ func (im *sheetImport) duplicates(ctx context.Context, rows []*sheetRow) error {
 		}
 		v := r.values
 		switch im.o.Kind {
-		case KindPatients:
-			phone := patients.AliasKey(v["contact_info"])
-			b.Queue(`
-				SELECT p.unique_id, p.first_name || ' ' || p.last_name
-				  FROM core_patient p JOIN core_patientsearch s ON s.patient_id = p.id
-				 WHERE (p.date_of_birth = $2::date AND similarity(s.name, chelal_unaccent($1)) >= 0.45)
-				    OR (length($3) >= 7 AND s.phone_digits = $3)
-				 ORDER BY p.id LIMIT 1`, strings.ToLower(v["first_name"]+" "+v["last_name"]), v["date_of_birth"], digitsOnly(phone))
 		case KindMedications:
 			b.Queue(`SELECT id::text, name FROM core_medicationitem WHERE lower(name) = lower($1)`, v["name"])
 		case KindServices:
@@ -647,8 +642,6 @@ func (im *sheetImport) duplicates(ctx context.Context, rows []*sheetRow) error {
 			return fmt.Errorf("check duplicates: %w", err)
 		}
 		switch im.o.Kind {
-		case KindPatients:
-			r.problem("duplicate", "likely the same person as %s (%s) already in Chelal", a, name)
 		case KindMedications:
 			r.values["existing_id"] = a
 		case KindServices:
@@ -674,8 +667,57 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-// insertPatients writes a chunk's good patient rows in one round trip: record numbers taken
-// from the sequence for the whole chunk, each row with its old number as an alias.
+// patientDuplicates marks the chunk's patients already in Chelal (a similar name with the same
+// date of birth, or the same phone number: the registration's rule) in one query per chunk,
+// each branch on its own index (date of birth; the phone's digits reversed).
+func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) error {
+	var idx []int32
+	var names, dobs, phones []string
+	for i, r := range rows {
+		if len(r.problems) > 0 {
+			continue
+		}
+		v := r.values
+		idx = append(idx, int32(i))
+		names = append(names, strings.ToLower(v["first_name"]+" "+v["last_name"]))
+		dobs = append(dobs, v["date_of_birth"])
+		phones = append(phones, digitsOnly(v["contact_info"]))
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	q, err := im.tx.Query(ctx, `
+		WITH q AS MATERIALIZED (
+		  SELECT i, chelal_unaccent(name) AS name, dob::date AS dob, phone
+		    FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS u (i, name, dob, phone)),
+		hits AS (
+		  SELECT q.i, p.id, p.unique_id, p.first_name || ' ' || p.last_name AS name
+		    FROM q JOIN core_patient p ON p.date_of_birth = q.dob
+		    JOIN core_patientsearch s ON s.patient_id = p.id
+		   WHERE similarity(s.name, q.name) >= 0.45
+		  UNION ALL
+		  SELECT q.i, p.id, p.unique_id, p.first_name || ' ' || p.last_name
+		    FROM q JOIN core_patientsearch s ON reverse(s.phone_digits) = reverse(q.phone)
+		    JOIN core_patient p ON p.id = s.patient_id
+		   WHERE length(q.phone) >= 7)
+		SELECT DISTINCT ON (i) i, unique_id, name FROM hits ORDER BY i, id`, idx, names, dobs, phones)
+	if err != nil {
+		return fmt.Errorf("check duplicates: %w", err)
+	}
+	defer q.Close()
+	for q.Next() {
+		var i int32
+		var uid, name string
+		if err := q.Scan(&i, &uid, &name); err != nil {
+			return fmt.Errorf("check duplicates: %w", err)
+		}
+		rows[i].problem("duplicate", "likely the same person as %s (%s) already in Chelal", uid, name)
+	}
+	return q.Err()
+}
+
+// insertPatients writes a chunk's good patient rows with one statement: record numbers taken
+// from the sequence for the whole chunk, and each row's old number kept as an alias.
 func (im *sheetImport) insertPatients(ctx context.Context, rows []*sheetRow) ([]int64, error) {
 	numbers := make([]int64, 0, len(rows))
 	nr, err := im.tx.Query(ctx, `SELECT nextval('core_patient_mrn_seq') FROM generate_series(1, $1)`, len(rows))
@@ -685,37 +727,61 @@ func (im *sheetImport) insertPatients(ctx context.Context, rows []*sheetRow) ([]
 	if numbers, err = pgx.AppendRows(numbers, nr, pgx.RowTo[int64]); err != nil {
 		return nil, err
 	}
-	b := &pgx.Batch{}
+	n := len(rows)
+	mrn, first, last, dob, gender := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	phone, addr, allergies := make([]*string, n), make([]*string, n), make([]*string, n)
+	estimated := make([]bool, n)
+	alias, key := make([]string, n), make([]string, n)
 	for i, r := range rows {
 		v := r.values
-		old := v["unique_id"]
-		key := patients.AliasKey(old)
-		if key == "" || len(old) > 64 {
-			old, key = "", ""
-		}
-		b.Queue(`
-			WITH p AS (
-			  INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
-			                            known_allergies, birth_date_estimated)
-			  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9) RETURNING id),
-			a AS (
-			  INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
-			  SELECT id, $10::text, $11::text, 'patients' FROM p WHERE $11::text <> ''
-			  ON CONFLICT (alias_key) DO NOTHING)
-			SELECT id FROM p`,
-			patients.FormatMRN(im.prefix, numbers[i]), v["first_name"], v["last_name"], v["date_of_birth"], v["gender"],
-			nullIfEmpty(v["contact_info"]), nullIfEmpty(v["address"]), nullIfEmpty(v["known_allergies"]), v["estimated"] == "true",
-			old, key)
-	}
-	br := im.tx.SendBatch(ctx, b)
-	defer br.Close()
-	ids := make([]int64, len(rows))
-	for i, r := range rows {
-		if err := br.QueryRow().Scan(&ids[i]); err != nil {
-			return nil, fmt.Errorf("line %d: %w", r.line, err)
+		mrn[i] = patients.FormatMRN(im.prefix, numbers[i])
+		first[i], last[i], dob[i], gender[i] = v["first_name"], v["last_name"], v["date_of_birth"], v["gender"]
+		phone[i], addr[i], allergies[i] = nullIfEmpty(v["contact_info"]), nullIfEmpty(v["address"]), nullIfEmpty(v["known_allergies"])
+		estimated[i] = v["estimated"] == "true"
+		if k := patients.AliasKey(v["unique_id"]); k != "" && len(v["unique_id"]) <= 64 {
+			alias[i], key[i] = v["unique_id"], k
 		}
 	}
-	return ids, br.Close()
+	q, err := im.tx.Query(ctx, `
+		INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
+		                          known_allergies, birth_date_estimated)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
+		RETURNING unique_id, id`, mrn, first, last, dob, gender, phone, addr, allergies, estimated)
+	if err != nil {
+		return nil, err
+	}
+	byMRN := make(map[string]int64, n)
+	for q.Next() {
+		var uid string
+		var id int64
+		if err := q.Scan(&uid, &id); err != nil {
+			return nil, err
+		}
+		byMRN[uid] = id
+	}
+	if err := q.Err(); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, n)
+	var aliasIDs []int64
+	var aliases, keys []string
+	for i := range rows {
+		ids[i] = byMRN[mrn[i]]
+		if key[i] != "" {
+			aliasIDs, aliases, keys = append(aliasIDs, ids[i]), append(aliases, alias[i]), append(keys, key[i])
+		}
+	}
+	if len(keys) > 0 {
+		// An old number two patients shared is kept for the first only: search must not answer
+		// a number with the wrong patient.
+		if _, err := im.tx.Exec(ctx, `
+			INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
+			SELECT DISTINCT ON (k) id, a, k, 'patients' FROM unnest($1::int[], $2::text[], $3::text[]) AS u (id, a, k) ORDER BY k, id
+			ON CONFLICT (alias_key) DO NOTHING`, aliasIDs, aliases, keys); err != nil {
+			return nil, err
+		}
+	}
+	return ids, nil
 }
 
 func (im *sheetImport) insertMedication(ctx context.Context, r *sheetRow) (int64, error) {
