@@ -73,6 +73,13 @@ func ImportOriginal(ctx context.Context, srcConn *pgx.Conn, d *db.DB, sourceName
 	} else if !ok {
 		return nil, apperr.New(apperr.ErrInvalid, "That database has no core_patient table: it is not an original Chelal database.")
 	}
+	if ok, err := (source{stx}).has(ctx, "core_stockbatch"); err != nil {
+		return nil, fmt.Errorf("read the original database: %w", err)
+	} else if ok {
+		// A Chelal database (this one, or a backup restored somewhere): its rows would come
+		// back as copies. Chelal moves between servers with backup and restore instead.
+		return nil, apperr.New(apperr.ErrInvalid, "That database is a Chelal database, not an original (Django) one: move it with backup and restore.")
+	}
 
 	err = d.InTx(ctx, o.Actor, func(ctx context.Context, tx pgx.Tx) error {
 		var prev int64

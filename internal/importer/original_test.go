@@ -476,3 +476,21 @@ func TestImportOriginal(t *testing.T) {
 		t.Errorf("second import: %v, want a conflict", err)
 	}
 }
+
+// A Chelal database (here the target itself) or a database without patients is not an original.
+func TestImportOriginalRefusesOtherDatabases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	empty := dbtest.NewEmpty(t)
+	for name, dsn := range map[string]string{"a Chelal database": d.DSN(), "an empty database": empty.DSN()} {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importer.ImportOriginal(ctx, conn, d, "x", importer.OriginalOptions{DryRun: true}); !errors.Is(err, apperr.ErrInvalid) {
+			t.Errorf("%s: %v, want invalid", name, err)
+		}
+		_ = conn.Close(ctx)
+	}
+}
