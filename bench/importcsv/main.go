@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -78,7 +79,9 @@ func word(i int) string {
 }
 
 func run(n int) error {
-	ctx := context.Background()
+	// Ctrl-C stops the import and still stops PostgreSQL and removes the folder.
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
 	dir, err := os.MkdirTemp("", "chelal-bench-import-")
 	if err != nil {
 		return err
