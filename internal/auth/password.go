@@ -141,8 +141,20 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // lanes, a shorter salt or key), so the caller should store a fresh Hash. A malformed or
 // unsupported encoded string (another algorithm or version, absurd parameters) is an error
 // with ok false; so is ctx ending while waiting for a slot. A wrong password is ok false with
-// a nil error.
+// a nil error. Django's pbkdf2_sha256 hashes of users imported from the original Chelal are
+// accepted too (django.go), always with needsRehash when they match.
 func (h *Hasher) Verify(ctx context.Context, encoded, password string) (ok bool, needsRehash bool, err error) {
+	// A password kept from the original Chelal (django.go): right once, then stored as Argon2id.
+	if strings.HasPrefix(encoded, djangoPBKDF2Prefix) {
+		ok, err := h.verifyDjango(ctx, encoded, password)
+		if err != nil {
+			return false, false, fmt.Errorf("verify password: %w", err)
+		}
+		return ok, ok, nil
+	}
+	if strings.HasPrefix(encoded, "!") {
+		return false, false, nil // Django's unusable password: no password opens it
+	}
 	p, salt, want, err := decodeHash(encoded)
 	if err != nil {
 		return false, false, fmt.Errorf("verify password: %w", err)

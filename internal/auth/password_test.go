@@ -394,3 +394,32 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// Django's PBKDF2-SHA256 hashes (vectors computed with Python's hashlib, not by this code) are
+// accepted and always ask for a rehash; malformed ones are errors, unusable ones never match.
+func TestVerifyDjangoHash(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h := NewHasher(cheapParams(), 2)
+	cases := []struct {
+		name, encoded, password string
+		ok, rehash, err         bool
+	}{
+		{"right", "pbkdf2_sha256$260000$seasalt123$kxU6il220OIKJLp1MtFkmidiZcUA9xAc+gqAq+Ln5CE=", "correct horse battery", true, true, false},
+		{"right with accents", "pbkdf2_sha256$1000$aB3dE6gH9jK2$dnLn8RY+I6kmPrsGGhAnMtebQ3ATiGgupGh8nMHymMQ=", "Mot de passe é", true, true, false},
+		{"wrong", "pbkdf2_sha256$1000$aB3dE6gH9jK2$dnLn8RY+I6kmPrsGGhAnMtebQ3ATiGgupGh8nMHymMQ=", "Mot de passe e", false, false, false},
+		{"too many iterations", "pbkdf2_sha256$999999999$salt$dnLn8RY+I6kmPrsGGhAnMtebQ3ATiGgupGh8nMHymMQ=", "x", false, false, true},
+		{"bad key", "pbkdf2_sha256$1000$salt$???", "x", false, false, true},
+		{"missing part", "pbkdf2_sha256$1000$dnLn8RY+I6kmPrsGGhAnMtebQ3ATiGgupGh8nMHymMQ=", "x", false, false, true},
+		{"unusable", "!abcdefghijklmnopqrstuvwxyz0123456789", "anything", false, false, false},
+	}
+	for _, c := range cases {
+		ok, rehash, err := h.Verify(ctx, c.encoded, c.password)
+		if ok != c.ok || rehash != c.rehash || (err != nil) != c.err {
+			t.Errorf("%s: Verify = %v, %v, %v; want %v, %v, error %v", c.name, ok, rehash, err, c.ok, c.rehash, c.err)
+		}
+	}
+	if !IsDjangoHash(cases[0].encoded) || IsDjangoHash(cases[3].encoded) {
+		t.Errorf("IsDjangoHash disagrees with Verify")
+	}
+}

@@ -35,6 +35,8 @@ const (
 	PermBillingWrite       Permission = "billing.write"
 	PermReportsRead        Permission = "reports.read"
 	PermSettingsWrite      Permission = "settings.write"
+	// PermImportsManage: bringing existing records in from spreadsheets (issue 23); administrators.
+	PermImportsManage Permission = "imports.manage"
 )
 
 // The six roles every clinic has (seeded by migration 0001).

@@ -109,6 +109,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runRestore(ctx, env, args[1:])
 	case "lan":
 		err = runLAN(env, args[1:])
+	case "import":
+		err = runImport(ctx, env, args[1:])
 	case "openapi":
 		// The API's OpenAPI document, for generating clients (frontend/src/api).
 		_, err := env.Stdout.Write(server.OpenAPIDocument(env.Version))
@@ -120,7 +122,7 @@ func Main(ctx context.Context, env Env) int {
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
 		return exitOK
 	case "help", "--help", "-h", "-help":
-		fmt.Fprint(env.Stdout, usage+config.Help())
+		fmt.Fprint(env.Stdout, usage+"Bringing existing records in:\n"+importUsage+"\n"+config.Help())
 		return exitOK
 	default:
 		fmt.Fprintf(env.Stderr, "chelal: unknown command %q\n\n%s", args[0], usage)

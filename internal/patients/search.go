@@ -139,6 +139,10 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 				   WHERE `+strings.Join(conds, " AND ")+`) names`)
 		}
 	}
+	// An old record number of an imported patient (alias.go).
+	if b := aliasBranch(q, arg); b != "" {
+		branches = append(branches, b)
+	}
 	if len(branches) == 0 {
 		return res, nil
 	}

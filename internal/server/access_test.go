@@ -43,6 +43,9 @@ var whoMay = map[string][]string{
 	"GET /api/v1/audit":                    {auth.RoleAdmin},
 	"GET /api/v1/audit.csv":                {auth.RoleAdmin},
 	"GET /api/v1/backups":                  {auth.RoleAdmin},
+	"POST /api/v1/imports":                 {auth.RoleAdmin},
+	"GET /api/v1/imports":                  {auth.RoleAdmin},
+	"POST /api/v1/imports/{id}/undo":       {auth.RoleAdmin},
 	"POST /api/v1/backups":                 {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role
 	"GET /api/v1/patients":                 allRoles,
@@ -156,6 +159,7 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermBillingWrite:       {"admin", "receptionist", "cashier"},
 	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
 	auth.PermSettingsWrite:      {"admin"}, // the clinic's settings: the administrator's, like the catalog
+	auth.PermImportsManage:      {"admin"}, // bringing records in from spreadsheets: users, catalog and backups are the administrator's
 }
 
 func TestSeededPermissionsAreTheRoleTable(t *testing.T) {

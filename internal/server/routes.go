@@ -12,6 +12,7 @@ import (
 	"chelal/internal/backup"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
+	"chelal/internal/importer"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -400,6 +401,17 @@ func (s *server) routes() []route {
 		{method: "PUT", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "setBackupFolder", tag: "backups",
 			summary: "Move backups to another folder (a second disk, a USB drive): it must be writable; existing backups stay",
 			in:      backupFolderParams{}, out: backupFolder{}, errs: []int{409}, json: handle(s, s.setBackupFolder)},
+
+		// Bringing existing records in from spreadsheets: administrators (import_handlers.go).
+		{method: "POST", path: "/api/v1/imports", perm: auth.PermImportsManage, op: "importSheet", tag: "imports",
+			summary: "Check (dry_run=true: columns, mapping, preview, every refused row) or import a CSV or XLSX of patients, medications with opening stock, or services, in one transaction",
+			query:   importQuery, rawIn: importTypes, out: sheetImportResult{}, errs: []int{413, 415, 422},
+			maxBody: importer.MaxSheetBytes, handler: s.importSheet},
+		{method: "GET", path: "/api/v1/imports", perm: auth.PermImportsManage, op: "listImports", tag: "imports",
+			summary: "The latest imports, newest first", out: importRuns{}, json: handle(s, s.listImports)},
+		{method: "POST", path: "/api/v1/imports/{id}/undo", perm: auth.PermImportsManage, op: "undoImport", tag: "imports",
+			summary: "Undo a spreadsheet import as a whole, while none of its records changed since",
+			status:  http.StatusNoContent, errs: []int{404, 409}, json: handle(s, s.undoImport)},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",

@@ -576,6 +576,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest imports, newest first */
+        get: operations["listImports"];
+        put?: never;
+        /** Check (dry_run=true: columns, mapping, preview, every refused row) or import a CSV or XLSX of patients, medications with opening stock, or services, in one transaction */
+        post: operations["importSheet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/{id}/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo a spreadsheet import as a whole, while none of its records changed since */
+        post: operations["undoImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inventory-items": {
         parameters: {
             query?: never;
@@ -1730,6 +1765,27 @@ export interface components {
             /** @description Chelal's version */
             version: string;
         };
+        ImportRun: {
+            counts: {
+                [key: string]: {
+                    [key: string]: number;
+                };
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: int64 */
+            created_by: number | null;
+            /** Format: int64 */
+            id: number;
+            kind: string;
+            source: string;
+            /** Format: date-time */
+            undone_at: string | null;
+            username: string | null;
+        };
+        ImportRuns: {
+            items: components["schemas"]["ImportRun"][];
+        };
         Info: {
             /** Format: date-time */
             created_at: string;
@@ -2258,6 +2314,14 @@ export interface components {
         PrescriptionList: {
             items: components["schemas"]["Prescription"][];
         };
+        PreviewRow: {
+            /** Format: int64 */
+            line: number;
+            problems: components["schemas"]["RowProblem"][];
+            values: {
+                [key: string]: string;
+            };
+        };
         Problem: {
             detail: string;
             /** @description Data to act on the problem, depending on its type (e.g. allergy warnings). */
@@ -2470,6 +2534,16 @@ export interface components {
             user_id: number | null;
             username: string | null;
         };
+        RowProblem: {
+            field: string;
+            message: string;
+        };
+        RowRefusal: {
+            reason: string;
+            /** Format: int64 */
+            row: number;
+            table: string;
+        };
         SearchResult: {
             items: components["schemas"]["Match"][];
             warning?: string;
@@ -2523,6 +2597,29 @@ export interface components {
         SetupStatus: {
             needed: boolean;
         };
+        SheetField: {
+            date?: boolean;
+            name: string;
+            required: boolean;
+        };
+        SheetImportResult: {
+            columns: string[];
+            counts: components["schemas"]["TableCount"][];
+            date_format: string;
+            dry_run: boolean;
+            fields: components["schemas"]["SheetField"][];
+            /** Format: int64 */
+            import_id?: number;
+            kind: string;
+            mapping: {
+                [key: string]: string;
+            };
+            notes: components["schemas"]["RowRefusal"][];
+            preview: components["schemas"]["PreviewRow"][];
+            refused: components["schemas"]["RowRefusal"][];
+            refused_csv: string;
+            source: string;
+        };
         StartEncounter: {
             /** Format: int64 */
             appointment_id?: number | null;
@@ -2535,6 +2632,15 @@ export interface components {
             batch?: components["schemas"]["Batch"] | null;
             medication: components["schemas"]["Medication"];
             movements: components["schemas"]["Movement"][];
+        };
+        TableCount: {
+            /** Format: int64 */
+            imported: number;
+            /** Format: int64 */
+            read: number;
+            /** Format: int64 */
+            refused: number;
+            table: string;
         };
         Timeline: {
             items: components["schemas"]["TimelineEntry"][];
@@ -6265,6 +6371,209 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    listImports: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportRuns"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importSheet: {
+        parameters: {
+            query: {
+                /** @description how the file writes dates: DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD, DD.MM.YYYY, DD-MM-YYYY */
+                date_format?: string;
+                /** @description true: check and preview only, write nothing */
+                dry_run?: boolean;
+                /** @description the file's name (its extension says CSV or XLSX) */
+                file_name: string;
+                /** @description patients, medications or services */
+                kind: string;
+                /** @description the column of each field, a JSON object: {"first_name":"Prénom",...}; empty: remembered, else suggested */
+                mapping?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SheetImportResult"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    undoImport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -10,6 +10,7 @@ import { AuditPage } from '../audit/AuditPage';
 import { IdleLogoff } from '../auth/IdleLogoff';
 import { useSession } from '../auth/session';
 import { BackupsPage } from '../backups/BackupsPage';
+import { ImportsPage } from '../imports/ImportsPage';
 import { BillingPage } from '../billing/BillingPage';
 import { ConsultationsPage } from '../clinical/ConsultationsPage';
 import { PrescriptionsPage } from '../clinical/PrescriptionsPage';
@@ -81,6 +82,7 @@ export function Shell() {
           <Route path="users/*" element={<RequireArea area="users"><UsersPage /></RequireArea>} />
           <Route path="audit/*" element={<RequireArea area="audit"><AuditPage /></RequireArea>} />
           <Route path="backups/*" element={<RequireArea area="backups"><BackupsPage /></RequireArea>} />
+          <Route path="imports" element={<RequireArea area="imports"><ImportsPage /></RequireArea>} />
           <Route path="settings/*" element={<RequireArea area="settings"><SettingsPage /></RequireArea>} />
           <Route path="profile" element={<ProfilePage />} />
           <Route path="this-computer" element={<ThisComputerPage />} />

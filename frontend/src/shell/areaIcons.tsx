@@ -3,6 +3,7 @@ import {
   IconCash,
   IconChartBar,
   IconDatabaseExport,
+  IconFileImport,
   IconHeartbeat,
   IconListSearch,
   IconPill,
@@ -27,5 +28,6 @@ export const AREA_ICONS: Record<AreaKey, Icon> = {
   users: IconUsers,
   audit: IconListSearch,
   backups: IconDatabaseExport,
+  imports: IconFileImport,
   settings: IconSettings,
 };

@@ -4,7 +4,7 @@ import { visibleAreas } from './areas';
 // Each seeded role's permissions (migrations/0007_auth.up.sql).
 const ROLE_PERMISSIONS: Record<string, string[]> = {
   admin: [
-    'users.read', 'users.write', 'roles.read', 'audit.read', 'services.write', 'backups.manage', 'patients.read', 'patients.write',
+    'users.read', 'users.write', 'roles.read', 'audit.read', 'services.write', 'backups.manage', 'imports.manage', 'patients.read', 'patients.write',
     'appointments.read', 'appointments.write', 'encounters.read', 'encounters.write', 'vitals.read', 'vitals.write',
     'prescriptions.read', 'prescriptions.write', 'pharmacy.read', 'pharmacy.write', 'billing.read', 'billing.write', 'reports.read',
     'settings.write',
@@ -23,7 +23,7 @@ const areas = (role: string) => visibleAreas(ROLE_PERMISSIONS[role]!).map((a) =>
 
 describe('navigation by role', () => {
   it('administrators see everything', () => {
-    expect(areas('admin')).toEqual(['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups', 'settings']);
+    expect(areas('admin')).toEqual(['patients', 'appointments', 'consultations', 'vitals', 'prescriptions', 'pharmacy', 'billing', 'reports', 'users', 'audit', 'backups', 'imports', 'settings']);
   });
   it('receptionists: patients, appointments, billing, reports', () => {
     expect(areas('receptionist')).toEqual(['patients', 'appointments', 'billing', 'reports']);
@@ -46,6 +46,7 @@ describe('navigation by role', () => {
       expect(areas(role)).not.toContain('audit');
       expect(areas(role)).not.toContain('backups');
       expect(areas(role)).not.toContain('settings');
+      expect(areas(role)).not.toContain('imports');
     }
   });
 });

@@ -18,6 +18,7 @@ export type AreaKey =
   | 'users'
   | 'audit'
   | 'backups'
+  | 'imports'
   | 'settings';
 
 export interface Area {
@@ -39,6 +40,7 @@ export const AREAS: readonly Area[] = [
   { key: 'users', path: '/users', anyOf: ['users.read', 'users.write'] },
   { key: 'audit', path: '/audit', anyOf: ['audit.read'] },
   { key: 'backups', path: '/backups', anyOf: ['backups.manage'] },
+  { key: 'imports', path: '/imports', anyOf: ['imports.manage'] },
   { key: 'settings', path: '/settings', anyOf: ['settings.write'] },
 ];
 

@@ -1,0 +1,107 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"chelal/internal/apperr"
+	"chelal/internal/importer"
+)
+
+// importTypes are the content types a spreadsheet upload may have.
+var importTypes = []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/octet-stream"}
+
+// importQuery describes the upload's options, passed in the query (the body is the file).
+var importQuery = []param{
+	{name: "kind", typ: "string", doc: "patients, medications or services", required: true},
+	{name: "file_name", typ: "string", doc: "the file's name (its extension says CSV or XLSX)", required: true},
+	{name: "date_format", typ: "string", doc: "how the file writes dates: DD/MM/YYYY, MM/DD/YYYY, YYYY-MM-DD, DD.MM.YYYY, DD-MM-YYYY"},
+	{name: "mapping", typ: "string", doc: `the column of each field, a JSON object: {"first_name":"Prénom",...}; empty: remembered, else suggested`},
+	{name: "dry_run", typ: "boolean", doc: "true: check and preview only, write nothing"},
+}
+
+// sheetImportResult is the answer to a spreadsheet upload: the report, and the refused rows as
+// a CSV file (each with its reason) for the user to correct.
+type sheetImportResult struct {
+	importer.SheetReport
+	RefusedCSV string `json:"refused_csv"`
+}
+
+// maxRefusedCSV bounds the refused rows file returned inline.
+const maxRefusedCSV = 8 << 20
+
+// importSheet checks (dry_run=true) or imports a CSV or XLSX upload in one transaction.
+func (s *server) importSheet(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); !slices.Contains(importTypes, mt) {
+		writeProblem(w, newProblem(r, probUnsupportedMedia, "Send the file as text/csv or as an .xlsx workbook."))
+		return
+	}
+	q := r.URL.Query()
+	o := importer.SheetOptions{Kind: q.Get("kind"), FileName: q.Get("file_name"), DateFormat: q.Get("date_format"), PreviewRows: 20}
+	var fe apperr.Fields
+	if v := q.Get("dry_run"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			fe.Add("dry_run", apperr.CodeInvalidType, "dry_run must be true or false.")
+		}
+		o.DryRun = b
+	}
+	if v := q.Get("mapping"); v != "" {
+		if len(v) > 10000 || json.Unmarshal([]byte(v), &o.Mapping) != nil {
+			fe.Add("mapping", apperr.CodeInvalid, `mapping must be a JSON object of field names to column titles.`)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rep, err := importer.ImportSheet(r.Context(), s.db, actorOf(r), r.Body, o, nil)
+	if err != nil {
+		if tooBig, ok := asMaxBytes(err); ok {
+			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
+			return
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	out := sheetImportResult{SheetReport: *rep}
+	var buf bytes.Buffer
+	if len(rep.Refused) > 0 {
+		if err := rep.WriteRefused(&buf); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if buf.Len() <= maxRefusedCSV {
+			out.RefusedCSV = buf.String()
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, out)
+}
+
+// importRuns is the list of imports.
+type importRuns struct {
+	Items []importer.ImportRun `json:"items"`
+}
+
+func (s *server) listImports(r *http.Request, _ none) (importRuns, error) {
+	runs, err := importer.ListRuns(r.Context(), s.db)
+	if err != nil {
+		return importRuns{}, err
+	}
+	if runs == nil {
+		runs = []importer.ImportRun{}
+	}
+	return importRuns{Items: runs}, nil
+}
+
+func (s *server) undoImport(r *http.Request, _ none) (none, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return none{}, err
+	}
+	return none{}, importer.Undo(r.Context(), s.db, actorOf(r), id)
+}
