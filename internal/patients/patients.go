@@ -53,8 +53,9 @@ func scanPatient(row pgx.Row, extra ...any) (Patient, error) {
 
 // Service reads and writes patient records.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	prefix prefixCache // the record-number prefix, for searches
 }
 
 // NewService returns the patients service.

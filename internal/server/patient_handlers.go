@@ -21,7 +21,8 @@ func (s *server) searchPatients(r *http.Request, _ none) (patients.SearchResult,
 	if err != nil {
 		return patients.SearchResult{}, err
 	}
-	return s.patients.Search(r.Context(), r.URL.Query().Get("q"), int(limit))
+	q := r.URL.Query()
+	return s.patients.SearchPage(r.Context(), patients.SearchQuery{Q: q.Get("q"), Limit: int(limit), Cursor: q.Get("cursor")})
 }
 
 func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (patients.Patient, error) {
