@@ -115,9 +115,10 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		branches = append(branches, `SELECT s.patient_id AS id, 0 AS rank, `+visit+` AS visit
 			   FROM core_patient p JOIN core_patientsearch s ON s.patient_id = p.id WHERE p.unique_id = `+arg(mrn))
 	}
-	if len(digits) >= 3 && (mrnLike || !hasLetters) {
+	if len(digits) >= 3 && !isMRN && (mrnLike || !hasLetters) {
 		// Digits match a record number (or, without letters, a phone number); a longer share of
-		// the number ranks higher.
+		// the number ranks higher. A whole, valid record number is that patient alone: record
+		// numbers have one length, so no other one holds its digits.
 		d, n := arg("%"+digits+"%"), arg(len(digits))
 		rank := func(col string, base float64) string {
 			return fmt.Sprintf(`(1000 - round(1000 * (%g + 0.4 * %s::float8 / greatest(length(s.%s), 1))))::int`, base, n, col)

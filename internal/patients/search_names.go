@@ -69,7 +69,7 @@ func nameSearch(words []string, visit string, arg func(any) string) (with, branc
 		     m AS MATERIALIZED (
 		       SELECT i, word, min(cls) AS cls FROM (
 		         SELECT q.i, n.word, CASE WHEN n.word = q.w THEN ` + strconv.Itoa(matchExact) + ` ELSE ` + strconv.Itoa(matchPrefix) + ` END AS cls
-		           FROM q JOIN core_nameword n ON n.word LIKE replace(replace(replace(q.w, '\', '\\'), '%', '\%'), '_', '\_') || '%'
+		           FROM q JOIN core_nameword n ON n.word ~>=~ q.w AND n.word ~<~ (q.w || chr(1114111))
 		         UNION ALL
 		         SELECT q.i, v.word, ` + strconv.Itoa(matchTypo) + `
 		           FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
@@ -77,11 +77,15 @@ func nameSearch(words []string, visit string, arg func(any) string) (with, branc
 		          WHERE length(q.w) >= 4) x
 		       GROUP BY i, word),
 		     `
-	branch = `SELECT s.patient_id AS id,
-		       (SELECT max(c) * 16 + sum(c) FROM (SELECT min(m.cls) AS c FROM m WHERE m.word = ANY (s.words) GROUP BY m.i) x)::int AS rank,
-		       ` + visit + ` AS visit
-		  FROM core_patientsearch s
-		 WHERE ` + strings.Join(conds, " AND ")
+	// Each candidate's words are joined to the matches (a hash of the few hundred dictionary
+	// words matched), not each candidate compared with every match: the cost grows with the
+	// candidates, not with candidates times matches.
+	branch = `SELECT id, max(cls) * 16 + sum(cls) AS rank, visit FROM (
+		  SELECT s.patient_id AS id, ` + visit + ` AS visit, m.i, min(m.cls) AS cls
+		    FROM core_patientsearch s CROSS JOIN LATERAL unnest(s.words) AS w (word) JOIN m ON m.word = w.word
+		   WHERE ` + strings.Join(conds, " AND ") + `
+		   GROUP BY 1, 2, 3) c
+		 GROUP BY id, visit`
 	return with, branch
 }
 
