@@ -31,6 +31,9 @@ type SearchResult struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// maxMRNDigits is the most digits a record number holds (8 for the number, 1 check digit).
+const maxMRNDigits = 9
+
 // MaxSearchLimit caps how many matches a page of search returns.
 const MaxSearchLimit = 50
 
@@ -123,9 +126,14 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		rank := func(col string, base float64) string {
 			return fmt.Sprintf(`(1000 - round(1000 * (%g + 0.4 * %s::float8 / greatest(length(s.%s), 1))))::int`, base, n, col)
 		}
-		branches = append(branches,
-			`SELECT s.patient_id AS id, `+rank("id_digits", 0.5)+` AS rank, `+visit+` AS visit
-			   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
+		// Ten digits or more are a phone number: no record number is that long (the digits of
+		// one of the hundred millionth patient are nine), and the record numbers' trigram index
+		// would cost a millisecond to say so.
+		if len(digits) <= maxMRNDigits {
+			branches = append(branches,
+				`SELECT s.patient_id AS id, `+rank("id_digits", 0.5)+` AS rank, `+visit+` AS visit
+				   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
+		}
 		if !hasLetters {
 			if tail := strings.TrimLeft(digits, "0"); len(tail) >= 6 {
 				// The end of a phone number (typed whole, or without its 0 or country code).

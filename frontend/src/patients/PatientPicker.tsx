@@ -94,7 +94,7 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
         ))}
       </div>
       {paged && value.trim() && items.length > 0 && (
-        <Group justify="space-between" data-testid="match-count">
+        <Group justify="space-between" data-testid="match-count" data-total={total}>
           <Text c="dimmed" size="sm">
             {t('patients.matchCount', { shown: items.length, total })}
           </Text>

@@ -15,7 +15,7 @@ export const timelineKey = (id: number) => ['patients', id, 'timeline'] as const
  * each answer is kept under its own text, and only the answer to the text in the box is shown,
  * so a slow answer to an older text never replaces a newer one.
  */
-export const SEARCH_DEBOUNCE_MS = 90;
+export const SEARCH_DEBOUNCE_MS = 75;
 
 /** usePatientSearch searches what was typed (debounced); an empty box searches nothing. */
 export function usePatientSearch(q: string, limit = 20) {
