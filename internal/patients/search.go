@@ -122,7 +122,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		// Digits match a record number (or, without letters, a phone number); a longer share of
 		// the number ranks higher. A whole, valid record number is that patient alone: record
 		// numbers have one length, so no other one holds its digits.
-		d, n := arg("%"+digits+"%"), arg(len(digits))
+		n, like := arg(len(digits)), "%"+digits+"%"
 		rank := func(col string, base float64) string {
 			return fmt.Sprintf(`(1000 - round(1000 * (%g + 0.4 * %s::float8 / greatest(length(s.%s), 1))))::int`, base, n, col)
 		}
@@ -132,7 +132,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		if len(digits) <= maxMRNDigits {
 			branches = append(branches,
 				`SELECT s.patient_id AS id, `+rank("id_digits", 0.5)+` AS rank, `+visit+` AS visit
-				   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
+				   FROM core_patientsearch s WHERE s.id_digits LIKE `+arg(like))
 		}
 		if !hasLetters {
 			if tail := strings.TrimLeft(digits, "0"); len(tail) >= 6 {
@@ -143,7 +143,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 			} else {
 				branches = append(branches,
 					`SELECT s.patient_id AS id, `+rank("phone_digits", 0.5)+` AS rank, `+visit+` AS visit
-					   FROM core_patientsearch s WHERE s.phone_digits LIKE `+d)
+					   FROM core_patientsearch s WHERE s.phone_digits LIKE `+arg(like))
 			}
 		}
 	}
