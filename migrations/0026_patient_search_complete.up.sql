@@ -53,8 +53,9 @@ $$;
 
 CREATE TABLE IF NOT EXISTS core_namewordvariant (
     variant text NOT NULL,
-    -- CASCADE: derived from the dictionary word, no meaning of its own.
-    word    text NOT NULL REFERENCES core_nameword (word) ON DELETE CASCADE,
+    -- A word of core_nameword, which only grows (no foreign key: nothing is ever deleted, and
+    -- the check would cost each new word's rows a lookup).
+    word    text NOT NULL,
     PRIMARY KEY (variant, word)
 );
 INSERT INTO core_namewordvariant (variant, word)
