@@ -127,7 +127,7 @@ func decodeSearchCursor(c string) (searchKey, bool) {
 
 // prefixCache keeps the record-number prefix between searches: a search would otherwise read
 // the setting at each request (a round trip of its own). The prefix is chosen once, at setup;
-// the cache only holds a stored value, for a few seconds (a restored backup may bring another).
+// the cache holds it for a few seconds only (a restored backup may bring another).
 type prefixCache struct {
 	mu    sync.Mutex
 	value string
@@ -139,20 +139,14 @@ const prefixCacheFor = 5 * time.Second
 func (s *Service) mrnPrefix(ctx context.Context) (string, error) {
 	c := &s.prefix
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	if time.Now().Before(c.until) {
-		v := c.value
-		c.mu.Unlock()
-		return v, nil
+		return c.value, nil
 	}
-	c.mu.Unlock()
-	var raw string
-	err := s.db.Pool.QueryRow(ctx, `SELECT value #>> '{}' FROM core_setting WHERE key = $1`, settings.MRNPrefix).Scan(&raw)
+	v, err := settings.Get(ctx, s.db.Pool, settings.MRNPrefix, settings.DefaultMRNPrefix)
 	if err != nil {
-		// Not stored yet (before setup): the default, read again next time.
-		return settings.Get(ctx, s.db.Pool, settings.MRNPrefix, settings.DefaultMRNPrefix)
+		return v, err
 	}
-	c.mu.Lock()
-	c.value, c.until = raw, time.Now().Add(prefixCacheFor)
-	c.mu.Unlock()
-	return raw, nil
+	c.value, c.until = v, time.Now().Add(prefixCacheFor)
+	return v, nil
 }
