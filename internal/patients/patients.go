@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -56,6 +57,8 @@ type Service struct {
 	db     *db.DB
 	now    func() time.Time
 	prefix prefixCache // the record-number prefix, for searches
+	freqMu sync.Mutex
+	freqs  *wordFreqs // how common the commonest name words are, for searches
 }
 
 // NewService returns the patients service.

@@ -148,7 +148,15 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		}
 	}
 	if hasLetters && !mrnLike {
-		if w, branch := nameSearch(SearchWords(q), visit, arg); branch != "" {
+		if words := SearchWords(q); len(words) > 0 {
+			matches, err := s.nameMatches(ctx, words)
+			if err != nil {
+				return res, err
+			}
+			if matches == nil { // a typed word matches no word of any name
+				return res, nil
+			}
+			w, branch := s.nameSearch(ctx, matches, visit, arg)
 			with, branches = w, append(branches, branch)
 		}
 	}
