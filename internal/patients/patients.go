@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,8 +56,6 @@ type Service struct {
 	db     *db.DB
 	now    func() time.Time
 	prefix prefixCache // the record-number prefix, for searches
-	freqMu sync.Mutex
-	freqs  *wordFreqs // how common the commonest name words are, for searches
 }
 
 // NewService returns the patients service.

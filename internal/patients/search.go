@@ -148,15 +148,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		}
 	}
 	if hasLetters && !mrnLike {
-		if words := SearchWords(q); len(words) > 0 {
-			matches, err := s.nameMatches(ctx, words)
-			if err != nil {
-				return res, err
-			}
-			if matches == nil { // a typed word matches no word of any name
-				return res, nil
-			}
-			w, branch := s.nameSearch(ctx, matches, visit, arg)
+		if w, branch := nameSearch(SearchWords(q), visit, arg); branch != "" {
 			with, branches = w, append(branches, branch)
 		}
 	}

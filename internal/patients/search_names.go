@@ -11,8 +11,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/jackc/pgx/v5"
-
 	"chelal/internal/settings"
 )
 
@@ -49,94 +47,39 @@ const (
 	matchTypo   = 2 // one typo: removing at most one letter from each makes them equal (4+ letters typed)
 )
 
-// wordMatch is a dictionary word that typed word i (from 1) matches, and how (matchExact...).
-type wordMatch struct {
-	i    int
-	word string
-	cls  int
-}
-
-// nameMatches matches the typed words against the dictionary of name words (core_nameword,
-// tens of thousands of rows, not a million): every word they begin (a B-tree range) and every
-// word one typo away (core_namewordvariant, by equality), each with its best way of matching.
-// nil: some typed word matches no name word at all (nobody can match).
-func (s *Service) nameMatches(ctx context.Context, words []string) ([]wordMatch, error) {
-	rows, err := s.db.Pool.Query(ctx, `
-		WITH q (i, w) AS MATERIALIZED (SELECT i::int, chelal_unaccent(lower(t)) FROM unnest($1::text[]) WITH ORDINALITY AS v (t, i))
-		SELECT i, word, min(cls) FROM (
-		  SELECT q.i, n.word, CASE WHEN n.word = q.w THEN `+strconv.Itoa(matchExact)+` ELSE `+strconv.Itoa(matchPrefix)+` END AS cls
-		    FROM q JOIN core_nameword n ON n.word ~>=~ q.w AND n.word ~<~ (q.w || chr(1114111))
-		  UNION ALL
-		  SELECT q.i, v.word, `+strconv.Itoa(matchTypo)+`
-		    FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
-		    JOIN core_namewordvariant v ON v.variant = t.variant
-		   WHERE length(q.w) >= 4) x
-		 GROUP BY i, word`, words)
-	if err != nil {
-		return nil, fmt.Errorf("search patients: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (wordMatch, error) {
-		var m wordMatch
-		return m, r.Scan(&m.i, &m.word, &m.cls)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("search patients: %w", err)
-	}
-	seen := map[int]bool{}
-	for _, m := range out {
-		seen[m.i] = true
-	}
-	if len(seen) < len(words) {
-		return nil, nil
-	}
-	return out, nil
-}
-
-// nameSearch returns the CTE and the branch of a name search. Every typed word must match a
+// nameSearch returns the CTEs and the branch of a name search. Every typed word must match a
 // word of the name (in any order); each typed word's match is its best one in that name. A
 // patient ranks by the worst of their words' matches, then by the sum of them: every word exact
 // first, then names with some word as a beginning, then names with a typo.
 //
-// The patients holding a match of every typed word are found by exact words through the GIN
-// index on their words, driven by one typed word only: the one whose matches are the rarest in
-// names (by the planner's statistics of the words column). The other words are checked on the
-// rows found. A common first name ("Amina": one patient in eighty) would otherwise have the
-// index read its whole list of patients at each search, which was most of a search's time.
-func (s *Service) nameSearch(ctx context.Context, matches []wordMatch, visit string, arg func(any) string) (with, branch string) {
-	freq := s.wordFreqs(ctx)
-	n := 0
-	for _, m := range matches {
-		n = max(n, m.i)
+// The typed words are first matched against the dictionary of name words (core_nameword, tens
+// of thousands of rows, not a million): every word they begin (a B-tree range) and every word
+// one typo away (core_namewordvariant, by equality). The patients holding a match of every
+// typed word are then found by exact words through the GIN index on their words.
+func nameSearch(words []string, visit string, arg func(any) string) (with, branch string) {
+	if len(words) == 0 {
+		return "", ""
 	}
-	sets := make([][]string, n+1)
-	cost := make([]float64, n+1)
-	var is, cls []int32
-	var ws []string
-	for _, m := range matches {
-		sets[m.i] = append(sets[m.i], m.word)
-		f, ok := freq.of[m.word]
-		if !ok {
-			f = freq.rare
-		}
-		cost[m.i] += f
-		is, ws, cls = append(is, int32(m.i)), append(ws, m.word), append(cls, int32(m.cls))
+	var values, conds []string
+	for i, w := range words {
+		values = append(values, fmt.Sprintf("(%d, %s::text)", i+1, arg(w)))
+		conds = append(conds, fmt.Sprintf("s.words && (SELECT array_agg(word) FROM m WHERE i = %d)", i+1))
 	}
-	drive := 1
-	for i := 2; i <= n; i++ {
-		if cost[i] < cost[drive] || (cost[i] == cost[drive] && len(sets[i]) < len(sets[drive])) {
-			drive = i
-		}
-	}
-	conds := []string{"s.words && " + arg(sets[drive]) + "::text[]"}
-	for i := 1; i <= n; i++ {
-		if i != drive { // a function, not the operator: a check on the row, not an index scan
-			conds = append(conds, "arrayoverlap(s.words, "+arg(sets[i])+"::text[])")
-		}
-	}
-	with = `m AS MATERIALIZED (SELECT * FROM unnest(` + arg(is) + `::int[], ` + arg(ws) + `::text[], ` + arg(cls) + `::int[]) AS m (i, word, cls)),
+	with = `q (i, w) AS MATERIALIZED (SELECT i, chelal_unaccent(lower(t)) FROM (VALUES ` + strings.Join(values, ", ") + `) v (i, t)),
+		     m AS MATERIALIZED (
+		       SELECT i, word, min(cls) AS cls FROM (
+		         SELECT q.i, n.word, CASE WHEN n.word = q.w THEN ` + strconv.Itoa(matchExact) + ` ELSE ` + strconv.Itoa(matchPrefix) + ` END AS cls
+		           FROM q JOIN core_nameword n ON n.word ~>=~ q.w AND n.word ~<~ (q.w || chr(1114111))
+		         UNION ALL
+		         SELECT q.i, v.word, ` + strconv.Itoa(matchTypo) + `
+		           FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
+		           JOIN core_namewordvariant v ON v.variant = t.variant
+		          WHERE length(q.w) >= 4) x
+		       GROUP BY i, word),
 		     `
-	// Each candidate's words are joined to the matches (a hash of the dictionary words
-	// matched), not compared with each of them: the cost grows with the candidates.
+	// Each candidate's words are joined to the matches (a hash of the few hundred dictionary
+	// words matched), not each candidate compared with every match: the cost grows with the
+	// candidates, not with candidates times matches.
 	branch = `SELECT id, max(cls) * 16 + sum(cls) AS rank, visit FROM (
 		  SELECT s.patient_id AS id, ` + visit + ` AS visit, m.i, min(m.cls) AS cls
 		    FROM core_patientsearch s CROSS JOIN LATERAL unnest(s.words) AS w (word) JOIN m ON m.word = w.word
@@ -144,47 +87,6 @@ func (s *Service) nameSearch(ctx context.Context, matches []wordMatch, visit str
 		   GROUP BY 1, 2, 3) c
 		 GROUP BY id, visit`
 	return with, branch
-}
-
-// wordFreqs are the share of patients whose name holds each of the most common name words
-// (PostgreSQL's statistics of core_patientsearch.words); rare is the share assumed for the
-// others. Read again every few minutes (ANALYZE, by autovacuum, refreshes them).
-type wordFreqs struct {
-	of    map[string]float64
-	rare  float64
-	until time.Time
-}
-
-const wordFreqsFor = 5 * time.Minute
-
-func (s *Service) wordFreqs(ctx context.Context) *wordFreqs {
-	s.freqMu.Lock()
-	defer s.freqMu.Unlock()
-	if s.freqs != nil && time.Now().Before(s.freqs.until) {
-		return s.freqs
-	}
-	f := &wordFreqs{of: map[string]float64{}, until: time.Now().Add(wordFreqsFor)}
-	rows, err := s.db.Pool.Query(ctx, `
-		SELECT e, fr FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) AS x (e, fr)
-		 WHERE schemaname = current_schema() AND tablename = 'core_patientsearch' AND attname = 'words' AND e IS NOT NULL`)
-	if err == nil {
-		for rows.Next() {
-			var e string
-			var fr float64
-			if rows.Scan(&e, &fr) == nil {
-				f.of[e] = fr
-				if f.rare == 0 || fr < f.rare {
-					f.rare = fr
-				}
-			}
-		}
-		rows.Close()
-	}
-	// Without statistics (a new clinic) every word weighs the same: the typed word with the
-	// fewest matches drives.
-	f.rare /= 2
-	s.freqs = f
-	return f
 }
 
 // scoreOf turns a rank (0 best) into the score shown with a match (1 best).
