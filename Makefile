@@ -135,7 +135,8 @@ bench: build
 	$(GO) run ./bench/serve -bin $(BIN)
 
 # bench-patients loads N patients (default 1,000,000) and measures search, booking, encounters, vitals,
-# prescriptions and payments over HTTP at C clients, then a backup and its restore.
+# prescriptions and payments over HTTP at C clients, then a backup and its restore. BENCH_FLAGS
+# adds flags, e.g. BENCH_FLAGS="-only search -cpuprofile /var/tmp/chelal-bench/prof".
 N ?= 1000000
 C ?= 50
 THINK ?= 0
@@ -143,7 +144,7 @@ bench-patients: bundle
 	$(GO) build -o bin/bench-patients ./bench/patients
 	@mkdir -p /var/tmp/chelal-bench && cp bin/bench-patients /var/tmp/chelal-bench/ && \
 	  $(if $(ROOT),chown -R 65534:65534 /var/tmp/chelal-bench,true)
-	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C) -think $(THINK)
+	cd /var/tmp/chelal-bench && $(ASNOBODY) env TMPDIR=/var/tmp/chelal-bench ./bench-patients -n $(N) -c $(C) -think $(THINK) $(BENCH_FLAGS)
 
 # bench-dispense: C clients (default 50) dispense 20 medications at once; p50/p95 and the
 # proof that no balance went negative and every stock equals its ledger.

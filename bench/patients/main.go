@@ -47,6 +47,9 @@ func main() {
 	d := flag.Duration("d", 15*time.Second, "duration of each load phase")
 	dir := flag.String("dir", "", "data folder (default: a temporary one, removed afterwards)")
 	flag.DurationVar(&think, "think", 0, "each client's mean pause between requests, like staff at work (0: none, every client at full speed)")
+	flag.BoolVar(&keep, "keep", false, "with -dir: keep the data folder, and reuse it when it already holds the patients (skips the load)")
+	flag.StringVar(&only, "only", "", "\"search\": stop after the search phases (no writes, backup or restore)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the API server and its clients) during each HTTP search phase to FILE-<kind>.pprof")
 	flag.Parse()
 	if think > 0 {
 		fmt.Printf("paced load: each of the %d clients pauses %s on average between requests\n", *c, think)
@@ -81,6 +84,7 @@ func lastName(r *rand.Rand) string {
 func run(n, clients int, dur time.Duration, dir string) error {
 	ctx := context.Background()
 	if dir == "" {
+		keep = false
 		tmp, err := os.MkdirTemp("", "chelal-bench-patients-")
 		if err != nil {
 			return err
@@ -94,18 +98,37 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		return err
 	}
 	defer d.Close()
+	began := time.Now()
 	if err := db.Migrate(ctx, d.DSN(), quiet); err != nil {
 		return err
 	}
+	if took := time.Since(began); took > time.Second {
+		fmt.Printf("migrations: %s\n", took.Round(time.Millisecond))
+	}
+	pgPID = postmasterPID(dir)
 
-	began := time.Now()
-	if err := load(ctx, d, n); err != nil {
-		return err
+	var have int
+	if keep {
+		if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_patient`).Scan(&have); err != nil {
+			return err
+		}
 	}
 	var size string
-	_ = d.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
-	fmt.Printf("loaded %d patients and %d appointments in %s (COPY, indexes, VACUUM ANALYZE, CHECKPOINT); database size %s\n",
-		n, n/10, time.Since(began).Round(time.Millisecond), size)
+	if have >= n {
+		_ = d.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
+		fmt.Printf("reusing %d patients in %s; database size %s\n", have, dir, size)
+		if _, err := d.Pool.Exec(ctx, `VACUUM (ANALYZE)`); err != nil {
+			return err
+		}
+	} else {
+		began = time.Now()
+		if err := load(ctx, d, n); err != nil {
+			return err
+		}
+		_ = d.Pool.QueryRow(ctx, `SELECT pg_size_pretty(pg_database_size(current_database()))`).Scan(&size)
+		fmt.Printf("loaded %d patients and %d appointments in %s (COPY, indexes, VACUUM ANALYZE, CHECKPOINT); database size %s\n",
+			n, n/10, time.Since(began).Round(time.Millisecond), size)
+	}
 
 	// The API on a loopback listener, as a LAN server runs it.
 	box, err := auth.NewSecretBox(bytes.Repeat([]byte{1}, 32))
@@ -123,7 +146,7 @@ func run(n, clients int, dur time.Duration, dir string) error {
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()
-	if _, err := authSvc.CreateAdmin(ctx, auth.CreateUserParams{Username: "bench", Email: "bench@clinic.test", Password: "bench password 123"}); err != nil {
+	if _, err := authSvc.CreateAdmin(ctx, auth.CreateUserParams{Username: "bench", Email: "bench@clinic.test", Password: "bench password 123"}); err != nil && have < n {
 		return err
 	}
 	sess, err := loginHTTP(base, "bench", "bench password 123")
@@ -151,15 +174,22 @@ func run(n, clients int, dur time.Duration, dir string) error {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	for _, kind := range []string{"name", "id", "phone"} {
 		qs := sample[kind]
+		stop := startProfile(kind)
 		api := measure(clients, dur, func(r *rand.Rand) error {
 			return pick(r).get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
 		})
+		stop()
 		direct := measure(clients, dur, func(r *rand.Rand) error {
 			_, err := patientsSvc.Search(ctx, qs[r.IntN(len(qs))], 0)
 			return err
 		})
 		fmt.Printf("search %-5s over HTTP: %s\n", kind, api)
-		fmt.Printf("search %-5s direct:    %s   API/direct p50 ratio %.2f\n", kind, direct, api.p50.Seconds()/direct.p50.Seconds())
+		fmt.Printf("search %-5s direct:    %s\n", kind, direct)
+		fmt.Printf("search %-5s API/direct: p50 ratio %.2f, p95 ratio %.2f, throughput ratio (direct/API) %.2f\n", kind,
+			api.p50.Seconds()/direct.p50.Seconds(), api.p95.Seconds()/direct.p95.Seconds(), direct.rps/api.rps)
+	}
+	if only == "search" {
+		return nil
 	}
 
 	// Bookings: each request a new slot of one of the doctors (2 years of 15-minute slots).
@@ -375,7 +405,8 @@ func load(ctx context.Context, d *db.DB, n int) error {
 }
 
 func sampleQueries(ctx context.Context, d *db.DB, k int) (map[string][]string, error) {
-	rows, err := d.Pool.Query(ctx, `SELECT first_name, last_name, unique_id, contact_info FROM core_patient TABLESAMPLE SYSTEM (1) LIMIT $1`, k)
+	// REPEATABLE: the same sample at each run on the same data, so that runs compare.
+	rows, err := d.Pool.Query(ctx, `SELECT first_name, last_name, unique_id, contact_info FROM core_patient TABLESAMPLE SYSTEM (1) REPEATABLE (7) LIMIT $1`, k)
 	if err != nil {
 		return nil, err
 	}
@@ -407,23 +438,30 @@ type result struct {
 	errs          int
 	p50, p95, p99 time.Duration
 	rps           float64
+	goCPU, pgCPU  float64 // CPU seconds used during the phase by this process and by PostgreSQL
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%6d requests, %4.0f/s, p50 %6.2f ms, p95 %6.2f ms, p99 %6.2f ms, errors %d",
-		r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99), r.errs)
+	return fmt.Sprintf("%6d requests, %4.0f/s, p50 %6.2f ms, p95 %6.2f ms, p99 %6.2f ms, errors %d; CPU per request: Go %.2f ms, PostgreSQL %.2f ms",
+		r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99), r.errs, r.goCPU/float64(max(r.n, 1))*1000, r.pgCPU/float64(max(r.n, 1))*1000)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // measure runs op from clients goroutines for dur and summarises the latencies.
 // think is each client's mean pause between requests (-think); 0: none.
-var think time.Duration
+var (
+	think      time.Duration
+	keep       bool
+	only       string
+	cpuProfile string
+)
 
 func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result {
 	var mu sync.Mutex
 	var lat []time.Duration
 	var errs atomic.Int64
+	goCPU0, pgCPU0 := cpuSeconds(os.Getpid()), pgCPUSeconds()
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
 	for i := 0; i < clients; i++ {
@@ -452,6 +490,7 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 		}()
 	}
 	wg.Wait()
+	goCPU, pgCPU := cpuSeconds(os.Getpid())-goCPU0, pgCPUSeconds()-pgCPU0
 	slices.Sort(lat)
 	pct := func(p float64) time.Duration {
 		if len(lat) == 0 {
@@ -459,7 +498,7 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 		}
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
-	return result{n: len(lat), errs: int(errs.Load()), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99), rps: float64(len(lat)) / dur.Seconds()}
+	return result{n: len(lat), errs: int(errs.Load()), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99), rps: float64(len(lat)) / dur.Seconds(), goCPU: goCPU, pgCPU: pgCPU}
 }
 
 // session is a logged-in client with the checks the bench needs.

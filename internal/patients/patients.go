@@ -58,8 +58,9 @@ func queryPatient(ctx context.Context, q db.Querier, sql string, args ...any) (P
 
 // Service reads and writes patient records.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db     *db.DB
+	now    func() time.Time
+	prefix prefixCache // the record-number prefix, for searches
 }
 
 // NewService returns the patients service.

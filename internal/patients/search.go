@@ -13,48 +13,88 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
-	"chelal/internal/settings"
 )
 
-// Match is a search result: the patient and how well they match (1 is an exact record number).
+// Match is a search result: the patient and how well they match (1 is an exact record number
+// or every word of the name exact; lower is looser).
 type Match struct {
 	Patient
 	Score float64 `json:"score"`
 }
 
-// SearchResult is the answer to a search, best matches first. Warning says why a typed
-// record number cannot be right (a wrong check digit, another clinic's prefix).
-type SearchResult struct {
-	Items   []Match `json:"items"`
-	Warning string  `json:"warning,omitempty"`
+// searchRow is a row of a name search's page: the patient, its sort key and the match count.
+type searchRow struct {
+	Patient
+	Rank  int64 `db:"search_rank"`
+	Visit int64 `db:"search_visit"`
+	Total int   `db:"search_total"`
 }
 
-// MaxSearchLimit caps how many matches a search returns.
+// SearchResult is one page of the answer to a search, best matches first. Warning says why a
+// typed record number cannot be right (a wrong check digit, another clinic's prefix). Total
+// counts every match (all pages); NextCursor, when set, fetches the next page.
+type SearchResult struct {
+	Items      []Match `json:"items"`
+	Warning    string  `json:"warning,omitempty"`
+	Total      int     `json:"total"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// maxMRNDigits is the most digits a record number holds (8 for the number, 1 check digit).
+const maxMRNDigits = 9
+
+// MaxSearchLimit caps how many matches a page of search returns.
 const MaxSearchLimit = 50
 
 var partialMRN = regexp.MustCompile(`^[A-Za-z]{1,10}-?[0-9]{3,}(-[0-9]?)?$`)
 
-// Search finds patients from one box: names in either order, partial, without accents and with
-// a typo (pg_trgm over unaccented lower-case names); a record number typed with or without
-// dashes (exact, or its digits in part); or a phone number however it is spaced. Best matches
-// come first. A well-formed record number with a wrong check digit is searched in part, with a
-// warning that says so.
+// SearchQuery is what a search box sends: the text, the page size (default 20) and the cursor
+// of the page before (empty: the first page).
+type SearchQuery struct {
+	Q      string
+	Limit  int
+	Cursor string
+}
+
+// Search returns the first page of a search (see SearchPage).
 func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult, error) {
-	q = strings.TrimSpace(q)
+	return s.SearchPage(ctx, SearchQuery{Q: q, Limit: limit})
+}
+
+// SearchPage finds patients from one box: a name (see nameSearch: every word typed, in any
+// order, exact, as the beginning of a name word, or with one typo, accents ignored); a record
+// number typed with or without dashes (exact, or its digits in part); or a phone number however
+// it is spaced. A well-formed record number with a wrong check digit is searched in part, with
+// a warning that says so. Every match is counted (Total) and reachable page by page.
+//
+// Order: how well the words match (see nameSearch; for numbers, an exact record number, then
+// the longest share of the number), then the most recent visit first (check-in or encounter;
+// never visited last), then the oldest record first (id): a total order, which the cursor
+// continues exactly.
+func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult, error) {
+	q, limit := strings.TrimSpace(in.Q), in.Limit
+	var f apperr.Fields
 	switch {
 	case limit == 0:
 		limit = 20
 	case limit < 1 || limit > MaxSearchLimit:
-		return SearchResult{}, apperr.Invalid(apperr.FieldError{Field: "limit", Code: apperr.CodeOutOfRange, Message: fmt.Sprintf("limit must be between 1 and %d.", MaxSearchLimit)})
+		f.Add("limit", apperr.CodeOutOfRange, fmt.Sprintf("limit must be between 1 and %d.", MaxSearchLimit))
 	}
 	if utf8.RuneCountInString(q) > 100 {
-		return SearchResult{}, apperr.Invalid(apperr.FieldError{Field: "q", Code: apperr.CodeTooLong, Message: "Search at most 100 characters."})
+		f.Add("q", apperr.CodeTooLong, "Search at most 100 characters.")
+	}
+	after, ok := decodeSearchCursor(in.Cursor)
+	if !ok {
+		f.Add("cursor", apperr.CodeInvalid, "Use the next_cursor of the previous page.")
+	}
+	if err := f.Err(); err != nil {
+		return SearchResult{}, err
 	}
 	res := SearchResult{Items: []Match{}}
 	if utf8.RuneCountInString(q) < 2 {
 		return res, nil
 	}
-	prefix, err := settings.Get(ctx, s.db.Pool, settings.MRNPrefix, settings.DefaultMRNPrefix)
+	prefix, err := s.mrnPrefix(ctx)
 	if err != nil {
 		return res, err
 	}
@@ -73,101 +113,97 @@ func (s *Service) Search(ctx context.Context, q string, limit int) (SearchResult
 	// A record number in part: its prefix and some digits ("CHL-0001", "chl000123").
 	mrnLike := isMRN || err != nil || partialMRN.MatchString(q)
 
-	// Each branch uses its own index; the union keeps the best score per patient.
+	// Each branch gives (id, rank, visit): rank 0 is best; visit orders the most recent visit
+	// first. Each branch uses its own index.
+	const visit = `coalesce(-(extract(epoch FROM s.last_visit_at) * 1000000)::bigint, 9223372036854775807)`
 	var branches []string
 	args := []any{}
 	arg := func(v any) string {
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
+	with := ""
 	if isMRN {
-		branches = append(branches, `SELECT p.id, 1.0::float8 AS score FROM core_patient p WHERE p.unique_id = `+arg(mrn))
+		branches = append(branches, `SELECT s.patient_id AS id, 0 AS rank, `+visit+` AS visit
+			   FROM core_patient p JOIN core_patientsearch s ON s.patient_id = p.id WHERE p.unique_id = `+arg(mrn))
 	}
-	// The branches read core_patientsearch (s), whose columns are computed at each change.
-	if len(digits) >= 3 && (mrnLike || !hasLetters) {
+	if len(digits) >= 3 && !isMRN && (mrnLike || !hasLetters) {
 		// Digits match a record number (or, without letters, a phone number); a longer share of
-		// the number ranks higher.
-		d, n := arg("%"+digits+"%"), arg(len(digits))
-		branches = append(branches,
-			`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.id_digits), 1) AS score
-			   FROM core_patientsearch s WHERE s.id_digits LIKE `+d)
+		// the number ranks higher. A whole, valid record number is that patient alone: record
+		// numbers have one length, so no other one holds its digits.
+		n, like := arg(len(digits)), "%"+digits+"%"
+		rank := func(col string, base float64) string {
+			return fmt.Sprintf(`(1000 - round(1000 * (%g + 0.4 * %s::float8 / greatest(length(s.%s), 1))))::int`, base, n, col)
+		}
+		// Ten digits or more are a phone number: no record number is that long (the digits of
+		// one of the hundred millionth patient are nine), and the record numbers' trigram index
+		// would cost a millisecond to say so.
+		if len(digits) <= maxMRNDigits {
+			branches = append(branches,
+				`SELECT s.patient_id AS id, `+rank("id_digits", 0.5)+` AS rank, `+visit+` AS visit
+				   FROM core_patientsearch s WHERE s.id_digits LIKE `+arg(like))
+		}
 		if !hasLetters {
 			if tail := strings.TrimLeft(digits, "0"); len(tail) >= 6 {
 				// The end of a phone number (typed whole, or without its 0 or country code).
 				branches = append(branches,
-					`SELECT s.patient_id AS id, 0.6 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
+					`SELECT s.patient_id AS id, `+rank("phone_digits", 0.6)+` AS rank, `+visit+` AS visit
 					   FROM core_patientsearch s WHERE reverse(s.phone_digits) LIKE `+arg(reverse(tail)+"%"))
 			} else {
 				branches = append(branches,
-					`SELECT s.patient_id AS id, 0.5 + 0.4 * `+n+`::float8 / greatest(length(s.phone_digits), 1) AS score
-					   FROM core_patientsearch s WHERE s.phone_digits LIKE `+d)
+					`SELECT s.patient_id AS id, `+rank("phone_digits", 0.5)+` AS rank, `+visit+` AS visit
+					   FROM core_patientsearch s WHERE s.phone_digits LIKE `+arg(like))
 			}
 		}
 	}
 	if hasLetters && !mrnLike {
-		// Every word typed must match a word of the name: closely (strict word similarity:
-		// a typo, accents ignored) or as part of it (typing in progress). Words in any order.
-		// Each typed word is matched against the dictionary of the words of all names
-		// (core_nameword: tens of thousands of rows, not a million), keeping its best dozen
-		// matches; the patients whose names hold a match of every typed word are then found by
-		// exact words through a GIN index; a patient's score is the mean of each typed word's
-		// best match in their name.
-		var values []string
-		var conds []string
-		for _, w := range strings.Fields(strings.ToLower(q)) {
-			if utf8.RuneCountInString(w) < 3 || len(values) == 4 {
-				continue // too short to tell names apart; the other words decide
-			}
-			i := len(values) + 1
-			values = append(values, fmt.Sprintf("(%d, chelal_unaccent(%s), chelal_unaccent(%s))", i, arg(w), arg(db.EscapeLike(w))))
-			conds = append(conds, fmt.Sprintf("s.words && (SELECT array_agg(word) FROM d WHERE i = %d)", i))
-		}
-		if len(values) > 0 {
-			branches = append(branches, `
-				SELECT id, score FROM (
-				  WITH q (i, w, l) AS (VALUES `+strings.Join(values, ", ")+`),
-				       d AS MATERIALIZED (
-				         SELECT q.i, m.word, m.sim FROM q CROSS JOIN LATERAL (
-				           SELECT n.word, greatest(strict_word_similarity(q.w, n.word),
-				                    CASE WHEN n.word LIKE q.l || '%' THEN 0.95 WHEN n.word LIKE '%' || q.l || '%' THEN 0.6 ELSE 0 END) AS sim
-				             FROM core_nameword n
-				            WHERE q.w <<% n.word OR n.word LIKE '%' || q.l || '%'
-				            ORDER BY 2 DESC, 1 LIMIT 12) m)
-				  SELECT s.patient_id AS id,
-				         ((SELECT sum(b) FROM (SELECT max(d.sim) AS b FROM d WHERE d.word = ANY (s.words) GROUP BY d.i) x) / `+fmt.Sprint(len(values))+`)::float8 AS score
-				    FROM core_patientsearch s
-				   WHERE `+strings.Join(conds, " AND ")+`) names`)
+		if w, branch := nameSearch(SearchWords(q), visit, arg); branch != "" {
+			with, branches = w, append(branches, branch)
 		}
 	}
 	// An old record number of an imported patient (alias.go).
-	if b := aliasBranch(q, arg); b != "" {
+	if b := aliasBranch(q, visit, arg); b != "" {
 		branches = append(branches, b)
 	}
 	if len(branches) == 0 {
 		return res, nil
 	}
-	sql := `
-		WITH hits AS (` + strings.Join(branches, " UNION ALL ") + `),
-		     best AS (SELECT id, max(score) AS score FROM hits GROUP BY id ORDER BY max(score) DESC, id LIMIT ` + arg(limit) + `)
-		SELECT ` + patientColumns + `, b.score
-		  FROM best b JOIN core_patient p ON p.id = b.id
-		 ORDER BY b.score DESC, p.last_name, p.first_name, p.id`
-	// A read-only transaction only to scope the threshold of a word's match (pg_trgm's strict
-	// word similarity): 0.3 takes a missing, wrong or swapped letter in each word; all the words
-	// must match, which keeps unrelated names out.
-	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL pg_trgm.strict_word_similarity_threshold = 0.3`); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, sql, args...)
-		if err != nil {
-			return err
-		}
-		res.Items, err = pgx.CollectRows(rows, db.RowTo[Match])
-		return err
+	ranked := `ranked AS MATERIALIZED (` + branches[0] + `)`
+	if len(branches) > 1 { // the best rank of each patient
+		ranked = `hits AS (` + strings.Join(branches, " UNION ALL ") + `),
+		     ranked AS MATERIALIZED (SELECT id, min(rank) AS rank, visit FROM hits GROUP BY id, visit)`
+	}
+	ranked = `WITH ` + with + ranked
+	page := ranked + `,
+		     page AS (SELECT id, rank, visit FROM ranked WHERE (rank, visit, id) > (` + arg(after.rank) + `, ` + arg(after.visit) + `, ` + arg(after.id) + `)
+		               ORDER BY rank, visit, id LIMIT ` + arg(limit+1) + `)
+		SELECT ` + patientColumns + `, g.rank AS search_rank, g.visit AS search_visit, (SELECT count(*) FROM ranked) AS search_total
+		  FROM page g JOIN core_patient p ON p.id = g.id
+		 ORDER BY g.rank, g.visit, g.id`
+	rows, err := s.db.Pool.Query(ctx, page, args...)
+	if err != nil {
+		return res, fmt.Errorf("search patients: %w", err)
+	}
+	var keys []searchKey
+	res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
+		row, err := db.RowTo[searchRow](r)
+		k := searchKey{rank: row.Rank, visit: row.Visit, id: row.ID}
+		res.Total = row.Total
+		keys = append(keys, k)
+		return Match{Patient: row.Patient, Score: scoreOf(k.rank)}, err
 	})
 	if err != nil {
 		return res, fmt.Errorf("search patients: %w", err)
+	}
+	if len(res.Items) > limit {
+		res.Items = res.Items[:limit]
+		c := keys[limit-1].encode()
+		res.NextCursor = &c
+	}
+	if len(res.Items) == 0 && in.Cursor != "" { // past the last page: the count alone
+		if err := s.db.Pool.QueryRow(ctx, ranked+` SELECT count(*) FROM ranked`, args[:len(args)-4]...).Scan(&res.Total); err != nil {
+			return res, fmt.Errorf("search patients: %w", err)
+		}
 	}
 	return res, nil
 }

@@ -15,7 +15,9 @@ func (s *server) getPatient(r *http.Request, _ none) (patients.Patient, error) {
 func (s *server) searchPatients(r *http.Request, _ none) (patients.SearchResult, error) {
 	q := queryOf(r)
 	limit := int(q.Int("limit"))
-	return answer(q, func() (patients.SearchResult, error) { return s.patients.Search(r.Context(), q.Str("q"), limit) })
+	return answer(q, func() (patients.SearchResult, error) {
+		return s.patients.SearchPage(r.Context(), patients.SearchQuery{Q: q.Str("q"), Limit: limit, Cursor: q.Str("cursor")})
+	})
 }
 
 func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (patients.Patient, error) {

@@ -139,8 +139,9 @@ func (s *server) routes() []route {
 		// Patients.
 		{method: "GET", path: "/api/v1/patients", perm: auth.PermPatientsRead, op: "searchPatients", tag: "patients",
 			summary: "Find patients by name (either order, partial, accents and a typo forgiven), record number or phone",
-			query:   []param{{name: "q", typ: "string", doc: "what was typed"}, {name: "limit", typ: "integer", doc: "1-50 (default 20)"}},
-			out:     patients.SearchResult{}, errs: []int{422}, json: handle(s, s.searchPatients)},
+			query: []param{{name: "q", typ: "string", doc: "what was typed"}, {name: "limit", typ: "integer", doc: "1-50 (default 20)"},
+				{name: "cursor", typ: "string", doc: "next_cursor of the previous page"}},
+			out: patients.SearchResult{}, errs: []int{422}, json: handle(s, s.searchPatients)},
 		{method: "POST", path: "/api/v1/patients", perm: auth.PermPatientsWrite, op: "createPatient", tag: "patients",
 			summary: "Register a patient (409 possible-duplicate unless confirm_duplicate)", in: patients.RegisterParams{},
 			out: patients.Patient{}, status: http.StatusCreated, errs: []int{409}, idempotent: true, json: handle(s, s.createPatient)},

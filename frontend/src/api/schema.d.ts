@@ -2546,6 +2546,9 @@ export interface components {
         };
         SearchResult: {
             items: components["schemas"]["Match"][];
+            next_cursor: string | null;
+            /** Format: int64 */
+            total: number;
             warning?: string;
         };
         ServiceEdit: {
@@ -8271,6 +8274,8 @@ export interface operations {
     searchPatients: {
         parameters: {
             query?: {
+                /** @description next_cursor of the previous page */
+                cursor?: string;
                 /** @description 1-50 (default 20) */
                 limit?: number;
                 /** @description what was typed */

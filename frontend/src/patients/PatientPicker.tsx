@@ -2,14 +2,14 @@
 // phone), with the results while typing. Arrow keys move through the results, Enter picks the
 // highlighted one (the first by default); a record number with a wrong check digit is said.
 // The patients page opens the chart with it; booking and walk-ins pick the patient with it.
-import { Alert, Badge, Group, Loader, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { IconAlertTriangle, IconSearch } from '@tabler/icons-react';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { PatientMatch } from '../api/types';
 import { problemMessage } from '../forms/errors';
 import { formatDate } from '../i18n/format';
-import { usePatientSearch } from './queries';
+import { usePatientSearch, usePatientSearchPages } from './queries';
 
 export interface PatientPickerProps {
   value: string;
@@ -20,16 +20,22 @@ export interface PatientPickerProps {
   /** Shown under the results when nothing matches (e.g. a "Register patient" button). */
   noneAction?: ReactNode;
   testId?: string;
+  /** Every match, a page at a time, with their count (the patients page); else the first page. */
+  paged?: boolean;
 }
 
-export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneAction, testId = 'patient-picker' }: PatientPickerProps) {
+export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneAction, testId = 'patient-picker', paged = false }: PatientPickerProps) {
   const { t, i18n } = useTranslation();
-  const search = usePatientSearch(value);
-  const items = value.trim() ? (search.data?.items ?? []) : [];
+  const one = usePatientSearch(paged ? '' : value);
+  const pages = usePatientSearchPages(value, 20, paged);
+  const first = paged ? pages.data?.pages[0] : one.data;
+  const search = paged ? pages : one;
+  const items = value.trim() ? ((paged ? pages.data?.pages.flatMap((p) => p.items) : one.data?.items) ?? []) : [];
+  const total = first?.total ?? 0;
   const [active, setActive] = useState(0);
   const listId = useId();
 
-  useEffect(() => setActive(0), [search.data]);
+  useEffect(() => setActive(0), [first]);
 
   return (
     <Stack gap="xs" data-testid={testId}>
@@ -63,9 +69,9 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
         autoComplete="off"
         data-testid={`${testId}-input`}
       />
-      {search.data?.warning && value.trim() && (
+      {first?.warning && value.trim() && (
         <Alert color="yellow" icon={<IconAlertTriangle size={18} />} data-testid="check-digit-warning">
-          {i18n.language === 'en' ? search.data.warning : t('patients.checkDigitWarning')}
+          {i18n.language === 'en' ? first.warning : t('patients.checkDigitWarning')}
         </Alert>
       )}
       {search.isError && <Alert color="red">{problemMessage(search.error, t, i18n.language)}</Alert>}
@@ -87,6 +93,18 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
           </UnstyledButton>
         ))}
       </div>
+      {paged && value.trim() && items.length > 0 && (
+        <Group justify="space-between" data-testid="match-count" data-total={total}>
+          <Text c="dimmed" size="sm">
+            {t('patients.matchCount', { shown: items.length, total })}
+          </Text>
+          {pages.hasNextPage && (
+            <Button variant="light" size="compact-sm" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="more-patients">
+              {t('common.loadMore')}
+            </Button>
+          )}
+        </Group>
+      )}
       {value.trim() && search.isSuccess && search.settled && items.length === 0 && (
         <Group justify="space-between" data-testid="no-patients">
           <Text c="dimmed">{t('patients.noMatch')}</Text>

@@ -60,6 +60,7 @@ function PatientSearchPage({ registering = false }: { registering?: boolean }) {
         onPick={(p) => navigate(`/patients/${p.id}`)}
         autoFocus={!registering}
         testId="patient-search-page"
+        paged
         noneAction={
           writable && (
             <Button component={Link} to={`/patients/new?q=${encodeURIComponent(text.trim())}`} variant="light" size="compact-sm" data-testid="register-from-search">
