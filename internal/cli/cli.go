@@ -69,7 +69,7 @@ Usage:
                               (with DATABASE_URL: into that database, which must be empty)
                               backups are encrypted with --passphrase-file F or CHELAL_BACKUP_PASSPHRASE
   chelal openapi              print the API's OpenAPI 3.1 document
-  chelal version              print the version
+  chelal version              print the version and the newest schema migration it knows
   chelal help [command]       this text, or a command's flags
 
 `
@@ -112,6 +112,13 @@ func Main(ctx context.Context, env Env) int {
 		return exitOK
 	case "version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
+		// The newest migration: an offline update reads it to refuse an older executable.
+		latest, err := db.LatestMigration()
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "chelal:", err)
+			return exitError
+		}
+		fmt.Fprintf(env.Stdout, "schema %04d\n", latest)
 		return exitOK
 	case "help", "--help", "-h", "-help":
 		fmt.Fprint(env.Stdout, usage+config.Help())
