@@ -30,6 +30,7 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
+	"chelal/internal/update"
 )
 
 // Env is what a run of the command line sees of the world.
@@ -291,6 +292,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		Log:          log,
 		Version:      env.Version,
 		HostNames:    cfg.HostNames,
+		Update:       update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey()},
 	})
 	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
 	if cfg.BackupSchedule {

@@ -16,6 +16,7 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/settings"
+	"chelal/internal/update"
 )
 
 // Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
@@ -400,6 +401,15 @@ func (s *server) routes() []route {
 		{method: "PUT", path: "/api/v1/backups/folder", perm: auth.PermBackupsManage, op: "setBackupFolder", tag: "backups",
 			summary: "Move backups to another folder (a second disk, a USB drive): it must be writable; existing backups stay",
 			in:      backupFolderParams{}, out: backupFolder{}, errs: []int{409}, json: handle(s, s.setBackupFolder)},
+
+		// The program itself: administrators (About Chelal, updates from file: update_handlers.go).
+		{method: "GET", path: "/api/v1/system/about", perm: auth.PermBackupsManage, op: "getAbout", tag: "system",
+			summary: "Chelal's version, its PostgreSQL's, the schema, and whether it can update itself from a file",
+			out:     about{}, json: handle(s, s.getAbout)},
+		{method: "POST", path: "/api/v1/system/update", perm: auth.PermBackupsManage, op: "updateFromFile", tag: "system",
+			summary: "Install a new Chelal executable (multipart: executable and signature, its .sig): checked against the release key, the platform and the records' schema, then put in place beside the running one; restart Chelal to finish",
+			rawIn:   []string{"multipart/form-data"}, out: update.Result{}, errs: []int{409, 422},
+			maxBody: maxUpdateBytes, handler: s.updateFromFile},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",
