@@ -16,7 +16,6 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/settings"
-	"chelal/internal/update"
 )
 
 // Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
@@ -408,7 +407,7 @@ func (s *server) routes() []route {
 			out:     about{}, json: handle(s, s.getAbout)},
 		{method: "POST", path: "/api/v1/system/update", perm: auth.PermBackupsManage, op: "updateFromFile", tag: "system",
 			summary: "Install a new Chelal executable (multipart: executable and signature, its .sig): checked against the release key, the platform and the records' schema, then put in place beside the running one; restart Chelal to finish",
-			rawIn:   []string{"multipart/form-data"}, out: update.Result{}, errs: []int{409, 422},
+			rawIn:   []string{"multipart/form-data"}, out: updateResult{}, errs: []int{409, 422},
 			maxBody: maxUpdateBytes, handler: s.updateFromFile},
 
 		// The audit trail: administrators.

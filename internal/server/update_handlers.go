@@ -16,6 +16,9 @@ import (
 // about 50 MB (the Windows one a little more); the form's signature and boundaries are small.
 const maxUpdateBytes = 512 << 20
 
+// updateResult is an installed update (its own name in the OpenAPI document).
+type updateResult update.Result
+
 // about is what the About Chelal screen shows an administrator.
 type about struct {
 	Version           string `json:"version" doc:"Chelal's version"`
@@ -142,7 +145,7 @@ func (s *server) updateFromFile(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("update from file installed: restart Chelal to finish", "version", res.Version, "schema", res.Schema,
 		"previous", res.Previous, "by", actorOf(r).UserID)
-	s.writeJSON(w, r, http.StatusOK, res)
+	s.writeJSON(w, r, http.StatusOK, updateResult(res))
 }
 
 // readErr remembers the error of the reader it wraps, to tell a broken upload from a disk

@@ -2482,16 +2482,6 @@ export interface components {
             /** Format: int64 */
             tables_total: number;
         };
-        Result: {
-            /** @description where the previous executable is kept */
-            previous: string;
-            /** @description always true: restart Chelal to finish */
-            restart_required: boolean;
-            /** @description the newest schema migration the new executable knows */
-            schema: number;
-            /** @description the new executable's version */
-            version: string;
-        };
         ReturnParams: {
             /** Format: int64 */
             quantity: number;
@@ -2614,6 +2604,16 @@ export interface components {
         Units: {
             temperature: string;
             weight: string;
+        };
+        UpdateResult: {
+            /** @description where the previous executable is kept */
+            previous: string;
+            /** @description always true: restart Chelal to finish */
+            restart_required: boolean;
+            /** @description the newest schema migration the new executable knows */
+            schema: number;
+            /** @description the new executable's version */
+            version: string;
         };
         UpdateUserParams: {
             email?: string | null;
@@ -9970,7 +9970,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Result"];
+                    "application/json": components["schemas"]["UpdateResult"];
                 };
             };
             /** @description Unauthorized */
