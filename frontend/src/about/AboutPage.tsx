@@ -6,23 +6,14 @@ import { Alert, Button, Card, FileInput, Group, Loader, Progress, Stack, Table, 
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconFileCertificate, IconUpload } from '@tabler/icons-react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../api';
+import { api, unwrap } from '../api';
 import { problemMessage } from '../forms/errors';
+import { updateMessage } from './messages';
 import { isUpdateCode, updateForm, uploadUpdate, type UpdateResult } from './upload';
 
 export const ABOUT_KEY = ['system', 'about'] as const;
-
-/** updateMessage is the sentence for a refused update: the server's own in English (it names the folder, the versions). */
-export function updateMessage(err: unknown, t: TFunction, lang: string): string {
-  if (err instanceof ApiError && isUpdateCode(err.code)) {
-    if (lang === 'en' && err.detail) return err.detail;
-    return t(`about.codes.${err.code}`);
-  }
-  return problemMessage(err, t, lang);
-}
 
 type Phase = { kind: 'idle' } | { kind: 'uploading'; fraction: number } | { kind: 'done'; result: UpdateResult } | { kind: 'failed'; error: unknown };
 

@@ -1,8 +1,8 @@
 // uploadUpdate sends the new executable and its signature to POST /api/v1/system/update with
 // XMLHttpRequest, whose upload reports progress (fetch does not): 50 MB over a clinic's Wi-Fi
 // takes a while, and the administrator sees how far it is.
-import { ApiError, NetworkError, api } from '../api';
-import { ACTIVITY_HEADER, CSRF_HEADER } from '../api/client';
+import { api } from '../api';
+import { ACTIVITY_HEADER, ApiError, CSRF_HEADER, NetworkError } from '../api/client';
 import type { components } from '../api/schema';
 
 export type UpdateResult = components['schemas']['UpdateResult'];
