@@ -158,6 +158,9 @@ func TestUpdateFromFile(t *testing.T) {
 	if b, _ := os.ReadFile(exe + ".old"); string(b) != "the running chelal" {
 		t.Fatal("the previous executable is not kept")
 	}
+	if n := a.count(`SELECT count(*) FROM core_auditlog WHERE action = 'update_installed' AND user_id IS NOT NULL AND changes->>'to' = 'v9.9.9'`); n != 1 {
+		t.Fatalf("audit rows of the update: %d, want 1", n)
+	}
 }
 
 // A server built without a release key, or whose folder it cannot write, says so on About

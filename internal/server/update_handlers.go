@@ -1,16 +1,23 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"chelal/internal/apperr"
+	"chelal/internal/audit"
 	"chelal/internal/db"
 	"chelal/internal/update"
 )
+
+// actionUpdateInstalled is the audit action of an update from file.
+const actionUpdateInstalled = "update_installed"
 
 // maxUpdateBytes bounds an update's upload: Chelal's executable with its PostgreSQL inside is
 // about 50 MB (the Windows one a little more); the form's signature and boundaries are small.
@@ -145,6 +152,14 @@ func (s *server) updateFromFile(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("update from file installed: restart Chelal to finish", "version", res.Version, "schema", res.Schema,
 		"previous", res.Previous, "by", actorOf(r).UserID)
+	// The audit log says who replaced the program, and with what (the executable is in place:
+	// a failure here is logged, not answered).
+	if err := s.db.InTx(r.Context(), actorOf(r), func(ctx context.Context, tx pgx.Tx) error {
+		return audit.Record(ctx, tx, audit.Entry{Action: actionUpdateInstalled, ModelName: "chelal_executable",
+			Changes: map[string]any{"from": s.version, "to": res.Version, "schema": res.Schema, "previous": res.Previous}})
+	}); err != nil {
+		s.log.Error("update from file: the audit row was not written", "error", err)
+	}
 	s.writeJSON(w, r, http.StatusOK, updateResult(res))
 }
 
