@@ -119,7 +119,7 @@ func Main(ctx context.Context, env Env) int {
 			fmt.Fprintln(env.Stderr, "chelal:", err)
 			return exitError
 		}
-		fmt.Fprintf(env.Stdout, "schema %04d\n", latest)
+		fmt.Fprintf(env.Stdout, "schema %04d\nbuild %s\n", latest, buildKind)
 		return exitOK
 	case "help", "--help", "-h", "-help":
 		fmt.Fprint(env.Stdout, usage+config.Help())
@@ -292,7 +292,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		Log:          log,
 		Version:      env.Version,
 		HostNames:    cfg.HostNames,
-		Update:       update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey()},
+		Update:       update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey(), Kind: buildKind},
 	})
 	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
 	if cfg.BackupSchedule {

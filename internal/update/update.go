@@ -32,6 +32,9 @@ type Config struct {
 	ReleaseKey ed25519.PublicKey
 	// Platform is the platform candidates must be built for; empty: this build's (Platform()).
 	Platform string
+	// Kind is this executable's kind ("server", "desktop"), which a candidate's `version` must
+	// print too (build KIND); empty: not checked.
+	Kind string
 	// VersionTimeout bounds the candidate's `version` run; 0: 30 seconds.
 	VersionTimeout time.Duration
 }
@@ -188,9 +191,15 @@ func (s *Staging) Finish(ctx context.Context, sig []byte, dbSchema uint) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	version, schema, err := s.u.runVersion(ctx, s.NewPath)
+	info, err := s.u.runVersion(ctx, s.NewPath)
 	if err != nil {
 		return Result{}, err
+	}
+	version, schema := info.Version, info.Schema
+	if s.u.cfg.Kind != "" && info.Kind != s.u.cfg.Kind {
+		return Result{}, apperr.Errorf(apperr.ErrInvalid,
+			"This executable is Chelal's %s build; this Chelal is the %s build: choose the %s file of the release. Nothing was replaced.",
+			kindName(info.Kind), s.u.cfg.Kind, s.u.cfg.Kind).WithCode("update-kind")
 	}
 	if schema < dbSchema {
 		return Result{}, apperr.Errorf(apperr.ErrInvalid,
@@ -217,12 +226,19 @@ func (s *Staging) Close() {
 	s.u.busy.Unlock()
 }
 
-// runVersion runs the (verified) candidate's `version` command and reads its version and the
-// newest migration it knows from what it prints:
+// VersionInfo is what `chelal version` prints:
 //
 //	chelal v1.4.0 (PostgreSQL 18.4.0 bundled)
 //	schema 0023
-func (u *Updater) runVersion(ctx context.Context, path string) (string, uint, error) {
+//	build server
+type VersionInfo struct {
+	Version string // from the first line
+	Schema  uint   // the newest schema migration it knows
+	Kind    string // "server" or "desktop"; "" when not printed
+}
+
+// runVersion runs the (verified) candidate's `version` command and reads what it prints.
+func (u *Updater) runVersion(ctx context.Context, path string) (VersionInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, u.cfg.VersionTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, "version")
@@ -230,20 +246,20 @@ func (u *Updater) runVersion(ctx context.Context, path string) (string, uint, er
 	cmd.Stdout = &limitedWriter{w: &out, n: 64 << 10}
 	cmd.WaitDelay = 5 * time.Second
 	if err := cmd.Run(); err != nil {
-		return "", 0, apperr.Wrap(apperr.ErrInvalid, err,
+		return VersionInfo{}, apperr.Wrap(apperr.ErrInvalid, err,
 			"The new executable did not start on this computer (chelal version failed). Nothing was replaced.").WithCode("update-not-program")
 	}
-	version, schema, ok := ParseVersionOutput(out.Bytes())
+	info, ok := ParseVersionOutput(out.Bytes())
 	if !ok {
-		return "", 0, apperr.New(apperr.ErrInvalid,
+		return VersionInfo{}, apperr.New(apperr.ErrInvalid,
 			"The new executable does not say which version of the records it knows (a Chelal older than offline updates): install it with its installer or package instead. Nothing was replaced.").WithCode("update-downgrade")
 	}
-	return version, schema, nil
+	return info, nil
 }
 
-// ParseVersionOutput reads what `chelal version` prints: the version from its first line,
-// the newest schema migration from the line "schema NNNN".
-func ParseVersionOutput(out []byte) (version string, schema uint, ok bool) {
+// ParseVersionOutput reads what `chelal version` prints (VersionInfo); ok is false without a
+// version or a schema line.
+func ParseVersionOutput(out []byte) (info VersionInfo, ok bool) {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	first, found := true, false
 	for sc.Scan() {
@@ -252,20 +268,31 @@ func ParseVersionOutput(out []byte) (version string, schema uint, ok bool) {
 			first = false
 			f := strings.Fields(line)
 			if len(f) < 2 || f[0] != "chelal" {
-				return "", 0, false
+				return VersionInfo{}, false
 			}
-			version = f[1]
+			info.Version = f[1]
 			continue
 		}
 		if rest, cut := strings.CutPrefix(line, "schema "); cut {
 			n, err := strconv.ParseUint(strings.TrimSpace(rest), 10, 32)
 			if err != nil {
-				return "", 0, false
+				return VersionInfo{}, false
 			}
-			schema, found = uint(n), true
+			info.Schema, found = uint(n), true
+		}
+		if rest, cut := strings.CutPrefix(line, "build "); cut {
+			info.Kind = strings.TrimSpace(rest)
 		}
 	}
-	return version, schema, found && version != ""
+	return info, found && info.Version != ""
+}
+
+// kindName is a build kind in a sentence.
+func kindName(kind string) string {
+	if kind == "" {
+		return "older (unknown)"
+	}
+	return kind
 }
 
 // limitedWriter keeps the first n bytes and drops the rest (a candidate printing without end).

@@ -197,22 +197,22 @@ func TestDetectPlatform(t *testing.T) {
 func TestParseVersionOutput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		out     string
-		version string
-		schema  uint
-		ok      bool
+		out  string
+		want VersionInfo
+		ok   bool
 	}{
-		{"chelal v1.2.0 (PostgreSQL 18.4.0 bundled)\nschema 0023\n", "v1.2.0", 23, true},
-		{"chelal dev-abc (PostgreSQL 18.4.0 bundled)\r\nschema 0102\r\n", "dev-abc", 102, true},
-		{"chelal v1.0.0 (PostgreSQL 18.4.0 bundled)\n", "", 0, false}, // before offline updates
-		{"chelal v1.0.0\nschema x\n", "", 0, false},
-		{"something else\nschema 0023\n", "", 0, false},
-		{"", "", 0, false},
+		{"chelal v1.2.0 (PostgreSQL 18.4.0 bundled)\nschema 0023\nbuild server\n", VersionInfo{"v1.2.0", 23, "server"}, true},
+		{"chelal dev-abc (PostgreSQL 18.4.0 bundled)\r\nschema 0102\r\nbuild desktop\r\n", VersionInfo{"dev-abc", 102, "desktop"}, true},
+		{"chelal v1.1.0 (PostgreSQL 18.4.0 bundled)\nschema 0023\n", VersionInfo{"v1.1.0", 23, ""}, true},
+		{"chelal v1.0.0 (PostgreSQL 18.4.0 bundled)\n", VersionInfo{}, false}, // before offline updates
+		{"chelal v1.0.0\nschema x\n", VersionInfo{}, false},
+		{"something else\nschema 0023\n", VersionInfo{}, false},
+		{"", VersionInfo{}, false},
 	}
 	for _, tc := range tests {
-		v, s, ok := ParseVersionOutput([]byte(tc.out))
-		if ok != tc.ok || (ok && (v != tc.version || s != tc.schema)) {
-			t.Errorf("%q: got %q %d %v", tc.out, v, s, ok)
+		got, ok := ParseVersionOutput([]byte(tc.out))
+		if ok != tc.ok || (ok && got != tc.want) {
+			t.Errorf("%q: got %+v %v", tc.out, got, ok)
 		}
 	}
 }
@@ -270,7 +270,8 @@ func (f *fixture) assertUnchanged(t *testing.T) {
 
 func TestInstall(t *testing.T) {
 	t.Parallel()
-	f := newFixture(t, "chelal v9.9.9 (PostgreSQL 18.4.0 bundled)\nschema 0030\n")
+	f := newFixture(t, "chelal v9.9.9 (PostgreSQL 18.4.0 bundled)\nschema 0030\nbuild server\n")
+	f.u = New(Config{Executable: f.exe, ReleaseKey: pub(testKey), Kind: "server"})
 	res, err := f.update(23)
 	if err != nil {
 		t.Fatal(err)
@@ -338,6 +339,10 @@ func TestInstallRefusals(t *testing.T) {
 				f.candidate = []byte("#!/bin/sh\necho chelal v9 && echo schema 0099\n")
 				f.sig = Sign(testKey, Platform(), sha256.Sum256(f.candidate))
 			}},
+		{name: "the server build for a desktop", version: current + "build server\n", schema: 23, code: "update-kind",
+			prepare: func(f *fixture) { f.u = New(Config{Executable: f.exe, ReleaseKey: pub(testKey), Kind: "desktop"}) }},
+		{name: "no build kind said, one expected", version: current, schema: 23, code: "update-kind",
+			prepare: func(f *fixture) { f.u = New(Config{Executable: f.exe, ReleaseKey: pub(testKey), Kind: "server"}) }},
 		{name: "no release key", version: current, schema: 23, want: ErrNoKey,
 			prepare: func(f *fixture) { f.u = New(Config{Executable: f.exe}) }},
 	}

@@ -21,6 +21,7 @@ export const UPDATE_CODES = [
   'update-tampered',
   'update-wrong-key',
   'update-platform',
+  'update-kind',
   'update-not-program',
   'update-downgrade',
   'update-restart-first',
