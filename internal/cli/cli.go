@@ -70,7 +70,7 @@ Usage:
                               (with DATABASE_URL: into that database, which must be empty)
                               backups are encrypted with --passphrase-file F or CHELAL_BACKUP_PASSPHRASE
   chelal openapi              print the API's OpenAPI 3.1 document
-  chelal version              print the version and the newest schema migration it knows
+  chelal version              print the version, the newest schema migration it knows, the build kind
   chelal help [command]       this text, or a command's flags
 
 `
