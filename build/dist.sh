@@ -9,6 +9,7 @@
 #   Linux x64/arm64  chelal-<v>-linux-{x64,arm64} (static server) and chelal_<v>_{amd64,arm64}.deb;
 #                    chelal-desktop-<v>-linux-x64 (GTK/WebKit, cgo)
 #   SHA256SUMS
+#   FILE.sig for each of them when CHELAL_RELEASE_KEY is set (offline updates: internal/update)
 #
 # Usage: build/dist.sh [--only linux-x64,windows-x64,...]   (make dist; make test-dist checks them)
 set -euo pipefail
@@ -22,8 +23,14 @@ out=${DIST_DIR:-$root/dist}
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
 ldflags="-s -w -buildid= -X main.version=$version"
+# CHELAL_RELEASE_KEY (the private key file, made by `go run ./build/releasekey gen KEY`): every
+# build trusts its public key for offline updates (internal/update), and every artefact and
+# SHA256SUMS get a FILE.sig. Without it the builds refuse updates from file.
+if [ -n "${CHELAL_RELEASE_KEY:-}" ]; then
+  ldflags="$ldflags -X chelal/internal/update.releaseKey=$(go run ./build/releasekey pub "$CHELAL_RELEASE_KEY")"
+fi
 mkdir -p "$out"
-rm -f "$out"/SHA256SUMS
+rm -f "$out"/SHA256SUMS "$out"/*.sig
 
 build/deps.sh dist
 make --no-print-directory frontend >/dev/null
@@ -109,3 +116,7 @@ fi
 
 (cd "$out" && find . -maxdepth 1 -type f ! -name SHA256SUMS ! -name '*.sig' -printf '%P\n' | LC_ALL=C sort | xargs -r sha256sum >SHA256SUMS)
 echo "dist: $(wc -l <"$out/SHA256SUMS") artefacts in $out, listed in SHA256SUMS"
+if [ -n "${CHELAL_RELEASE_KEY:-}" ]; then
+  find "$out" -maxdepth 1 -type f ! -name '*.sig' | LC_ALL=C sort | xargs -r go run ./build/releasekey sign "$CHELAL_RELEASE_KEY"
+  echo "dist: every artefact and SHA256SUMS signed (FILE.sig; verify: go run ./build/releasekey verify KEY.pub FILE)"
+fi

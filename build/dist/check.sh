@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # check.sh DIST_DIR: what can be checked here of the packages build/dist.sh wrote.
-#   - SHA256SUMS matches every artefact;
+#   - SHA256SUMS matches every artefact; when signed, every .sig verifies (CHELAL_RELEASE_KEY);
 #   - the Linux x64 .deb installs for real (apt), its unit passes systemd-analyze verify, the
 #     service's command runs as the chelal user on /var/lib/chelal and answers /api/v1/health,
 #     and removing (even purging) the package keeps the clinic's data;
@@ -18,6 +18,19 @@ cd "$dist"
 
 echo "== dist check: SHA256SUMS"
 sha256sum --quiet -c SHA256SUMS || fail "an artefact does not match SHA256SUMS"
+
+if compgen -G '*.sig' >/dev/null; then
+  # signed (CHELAL_RELEASE_KEY was set for dist.sh): every artefact and SHA256SUMS verify
+  echo "== dist check: signatures"
+  [ -n "${CHELAL_RELEASE_KEY:-}" ] || fail "the artefacts are signed: set CHELAL_RELEASE_KEY to check them"
+  rk=$(mktemp -d)
+  (cd "$root" && go build -o "$rk/releasekey" ./build/releasekey)
+  pub=$("$rk/releasekey" pub "$CHELAL_RELEASE_KEY")
+  for f in SHA256SUMS $(awk '{print $2}' SHA256SUMS); do
+    "$rk/releasekey" verify "$pub" "$f" >/dev/null || fail "$f.sig does not verify"
+  done
+  rm -rf "$rk"
+fi
 
 deb=$(ls chelal_*_amd64.deb)
 echo "== dist check: install $deb"

@@ -32,6 +32,7 @@ import (
 	"chelal/internal/pharmacy"
 	"chelal/internal/server"
 	"chelal/internal/settings"
+	"chelal/internal/update"
 )
 
 // Env is what a run of the command line sees of the world.
@@ -73,7 +74,7 @@ Usage:
   chelal lan info             the HTTPS address for workstations, its QR code, the clinic CA's fingerprint
   chelal lan ca --export FILE write the clinic CA's certificate to FILE (for a USB stick)
   chelal openapi              print the API's OpenAPI 3.1 document
-  chelal version              print the version
+  chelal version              print the version, the newest schema migration it knows, the build kind
   chelal help [command]       this text, or a command's flags
 
 `
@@ -120,6 +121,13 @@ func Main(ctx context.Context, env Env) int {
 		return exitOK
 	case "version", "--version", "-v":
 		fmt.Fprintf(env.Stdout, "chelal %s (PostgreSQL %s bundled)\n", env.Version, db.PostgresVersion)
+		// The newest migration: an offline update reads it to refuse an older executable.
+		latest, err := db.LatestMigration()
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "chelal:", err)
+			return exitError
+		}
+		fmt.Fprintf(env.Stdout, "schema %04d\nbuild %s\n", latest, buildKind)
 		return exitOK
 	case "help", "--help", "-h", "-help":
 		fmt.Fprint(env.Stdout, usage+"Bringing existing records in:\n"+importUsage+"\n"+config.Help())
@@ -293,6 +301,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		Version:        env.Version,
 		HostNames:      cfg.HostNames,
 		TrustedProxies: cfg.TrustedProxies,
+		Update:         update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey(), Kind: buildKind},
 	})
 	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
 	if cfg.BackupSchedule {

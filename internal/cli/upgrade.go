@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"chelal/internal/backup"
 	"chelal/internal/config"
@@ -47,4 +49,18 @@ func backupBeforeUpgrade(ctx context.Context, cfg *config.Config, d *db.DB, data
 	}
 	log.Info("backup before the upgrade written and verified", "file", info.File)
 	return nil
+}
+
+// selfExecutable is the running executable's path, symlinks resolved, which an update from
+// file replaces ("" : unknown, and then updates from file are refused).
+func selfExecutable(log *slog.Logger) string {
+	exe, err := os.Executable()
+	if err == nil {
+		exe, err = filepath.EvalSymlinks(exe)
+	}
+	if err != nil {
+		log.Warn("the running executable is unknown: updates from file are refused", "error", err)
+		return ""
+	}
+	return exe
 }

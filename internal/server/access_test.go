@@ -104,6 +104,8 @@ var whoMay = map[string][]string{
 	"DELETE /api/v1/backups/leftovers/{name}":      {auth.RoleAdmin},
 	"GET /api/v1/backups/restore":                  {auth.RoleAdmin},
 	"POST /api/v1/backups/restore":                 {auth.RoleAdmin},
+	"GET /api/v1/system/about":                     {auth.RoleAdmin},
+	"POST /api/v1/system/update":                   {auth.RoleAdmin},
 
 	// Billing: bills r for doctors, rw for receptionists and cashiers; prices for administrators only.
 	"GET /api/v1/services":               {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},

@@ -7,4 +7,7 @@ import (
 	"chelal/internal/db/dbtest"
 )
 
-func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
+func TestMain(m *testing.M) {
+	fakeChelalVersion() // the update tests run the test binary as a new Chelal
+	os.Exit(dbtest.Main(m))
+}

@@ -413,6 +413,14 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/imports/{id}/undo", perm: auth.PermImportsManage, op: "undoImport", tag: "imports",
 			summary: "Undo a spreadsheet import as a whole, while none of its records changed since",
 			status:  http.StatusNoContent, errs: []int{404, 409}, json: handle(s, s.undoImport)},
+		// The program itself: administrators (About Chelal, updates from file: update_handlers.go).
+		{method: "GET", path: "/api/v1/system/about", perm: auth.PermBackupsManage, op: "getAbout", tag: "system",
+			summary: "Chelal's version, its PostgreSQL's, the schema, and whether it can update itself from a file",
+			out:     about{}, json: handle(s, s.getAbout)},
+		{method: "POST", path: "/api/v1/system/update", perm: auth.PermBackupsManage, op: "updateFromFile", tag: "system",
+			summary: "Install a new Chelal executable (multipart: executable and signature, its .sig): checked against the release key, the platform and the records' schema, then put in place beside the running one; restart Chelal to finish",
+			rawIn:   []string{"multipart/form-data"}, out: updateResult{}, errs: []int{409, 422},
+			maxBody: maxUpdateBytes, handler: s.updateFromFile},
 
 		// The audit trail: administrators.
 		{method: "GET", path: "/api/v1/audit", perm: auth.PermAuditRead, op: "listAudit", tag: "audit",

@@ -33,6 +33,7 @@ import (
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/update"
 )
 
 // Deps is what the HTTP layer needs from the rest of the program.
@@ -53,6 +54,9 @@ type Deps struct {
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
 	// restored database: it restarts Chelal's core on it (serve and the desktop do).
 	AfterRestore func()
+	// Update is the running executable and the release key, for updates from file (POST
+	// /api/v1/system/update); the zero value refuses them.
+	Update update.Config
 	// Frontend is the built clinic UI (the contents of frontend/dist), served at "/".
 	// Nil, or without index.html (a fresh clone): non-API paths answer 404.
 	Frontend fs.FS
@@ -106,6 +110,7 @@ type server struct {
 	billing      *billing.Service
 	log          *slog.Logger
 	version      string
+	updater      *update.Updater
 	idemPurged   atomic.Int64 // when expired idempotency keys were last deleted (Unix ns)
 
 	mux      *http.ServeMux
@@ -128,7 +133,7 @@ func New(d Deps) http.Handler {
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
 		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, backups: d.Backups, afterRestore: d.AfterRestore,
-		log: d.Log, version: d.Version}
+		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

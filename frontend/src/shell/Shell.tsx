@@ -5,6 +5,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { IconFirstAidKit } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes } from 'react-router';
+import { AboutPage } from '../about/AboutPage';
 import { AppointmentsPage } from '../appointments/AppointmentsPage';
 import { AuditPage } from '../audit/AuditPage';
 import { IdleLogoff } from '../auth/IdleLogoff';
@@ -27,7 +28,7 @@ import { UsersPage } from '../users/UsersPage';
 import { HeaderSearch } from './HeaderSearch';
 import { LanguageMenu } from './LanguageMenu';
 import { Navigation } from './Navigation';
-import { NotFound } from './NotFound';
+import { NotAllowed, NotFound } from './NotFound';
 import { RequireArea } from './RequireArea';
 import { UserMenu } from './UserMenu';
 
@@ -85,6 +86,7 @@ export function Shell() {
           <Route path="imports" element={<RequireArea area="imports"><ImportsPage /></RequireArea>} />
           <Route path="settings/*" element={<RequireArea area="settings"><SettingsPage /></RequireArea>} />
           <Route path="profile" element={<ProfilePage />} />
+          <Route path="about" element={can('backups.manage') ? <AboutPage /> : <NotAllowed />} />
           <Route path="this-computer" element={<ThisComputerPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>

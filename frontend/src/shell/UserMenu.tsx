@@ -1,5 +1,5 @@
 import { Avatar, Group, Menu, Text, UnstyledButton } from '@mantine/core';
-import { IconChevronDown, IconLogout, IconUserCircle } from '@tabler/icons-react';
+import { IconChevronDown, IconInfoCircle, IconLogout, IconUserCircle } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useLogout, useSession } from '../auth/session';
@@ -7,7 +7,7 @@ import { roleLabel } from './roleLabel';
 
 export function UserMenu() {
   const { t } = useTranslation();
-  const { user } = useSession();
+  const { user, can } = useSession();
   const logout = useLogout();
   const name = `${user.first_name} ${user.last_name}`.trim() || user.username;
   return (
@@ -40,6 +40,11 @@ export function UserMenu() {
         <Menu.Item component={Link} to="/profile" leftSection={<IconUserCircle size={16} />}>
           {t('nav.profile')}
         </Menu.Item>
+        {can('backups.manage') && (
+          <Menu.Item component={Link} to="/about" leftSection={<IconInfoCircle size={16} />} data-testid="about-link">
+            {t('about.menu')}
+          </Menu.Item>
+        )}
         <Menu.Item leftSection={<IconLogout size={16} />} onClick={() => void logout('user')} data-testid="logout">
           {t('nav.logout')}
         </Menu.Item>
