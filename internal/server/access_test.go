@@ -92,6 +92,7 @@ var whoMay = map[string][]string{
 	"POST /api/v1/encounters/{id}/prescriptions":   {"admin", "doctor"},
 	"GET /api/v1/encounters/{id}/prescription.pdf": {"admin", "doctor", "nurse", "pharmacist"},
 	"GET /api/v1/notifications":                    {"any"},
+	"GET /api/v1/events":                           {"any"},
 	"POST /api/v1/notifications/{id}/read":         {"any"},
 	"POST /api/v1/notifications/read-all":          {"any"},
 	"GET /api/v1/settings":                         {"any"},

@@ -372,6 +372,12 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/notifications/read-all", perm: PermAuthenticated, op: "readAllNotifications", tag: "notifications",
 			summary: "Mark all my notifications read", out: notify.ReadAll{}, json: handle(s, s.readAllNotifications)},
 
+		// Live events (event_handlers.go): what changed, for each screen to refetch what it shows.
+		{method: "GET", path: "/api/v1/events", perm: PermAuthenticated, op: "streamEvents", tag: "events",
+			summary: "Server-sent events (text/event-stream): each change the user's role may read (kind, id, version, action, at, by); resumes after Last-Event-ID; event reset: refetch everything; event end: the session ended",
+			query:   []param{{name: "last_event_id", typ: "integer", doc: "resume after this event (the Last-Event-ID header wins)"}},
+			errs:    []int{422, 503}, handler: s.eventStream},
+
 		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
 		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",
 			summary: "The clinic's settings in effect", out: settings.Clinic{}, json: handle(s, s.getSettings)},

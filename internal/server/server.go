@@ -24,6 +24,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/events"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -101,6 +102,9 @@ type server struct {
 	version      string
 	idemPurged   atomic.Int64 // when expired idempotency keys were last deleted (Unix ns)
 
+	events     *events.Hub                // live events (event_handlers.go); nil without a database
+	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
+
 	mux      *http.ServeMux
 	table    []route
 	fallback http.Handler // non-API paths: the UI (later), a 404 problem for now
@@ -130,6 +134,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	}
 	if d.DB != nil {
 		s.notify = notify.NewService(d.DB)
+		s.events = events.NewHub(d.DB, s.log)
 		if s.clinical == nil {
 			s.clinical = clinical.NewService(d.DB)
 		}
@@ -147,6 +152,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	if extra != nil {
 		s.table = append(s.table, extra(s)...)
 	}
+	s.eventPerms = eventPerms(s.table)
 	s.mux = http.NewServeMux()
 	seenOp := map[string]string{}
 	for i, rt := range s.table {
