@@ -101,6 +101,7 @@ BEGIN
     PERFORM pg_notify('chelal_events', json_build_object(
         'i', v_id, 'k', v_kind, 'e', v_entity, 'v', v_version, 'a', NEW.action,
         'b', NEW.user_id, 'u', v_user,
+        'n', (SELECT nullif(btrim(concat_ws(' ', first_name, last_name)), '') FROM auth_user WHERE id = NEW.user_id),
         't', floor(extract(epoch FROM NEW."timestamp") * 1000)::bigint)::text);
     RETURN NULL;
 END

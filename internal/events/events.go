@@ -45,6 +45,8 @@ type Event struct {
 	Action   string    `json:"action"` // create, update, delete
 	At       time.Time `json:"at"`
 	ActorID  int64     `json:"by,omitempty"`
+	// ByName is the actor's name, for "changed by X" (staff names are no secret to staff).
+	ByName string `json:"by_name,omitempty"`
 	// UserID is the one user the event is for (a notification); 0: everyone who may read Kind.
 	UserID int64 `json:"-"`
 }
@@ -58,6 +60,7 @@ type payload struct {
 	A string `json:"a"`
 	B *int64 `json:"b"`
 	U *int64 `json:"u"`
+	N string `json:"n"`
 	T int64  `json:"t"`
 	S *int64 `json:"s"` // a session of this user ended
 }
@@ -238,7 +241,7 @@ func (h *Hub) deliver(raw string) {
 		})
 		return
 	}
-	ev := Event{ID: p.I, Kind: p.K, EntityID: p.E, Version: p.V, Action: p.A, At: time.UnixMilli(p.T).UTC()}
+	ev := Event{ID: p.I, Kind: p.K, EntityID: p.E, Version: p.V, Action: p.A, At: time.UnixMilli(p.T).UTC(), ByName: p.N}
 	if p.B != nil {
 		ev.ActorID = *p.B
 	}
@@ -298,15 +301,17 @@ func (h *Hub) Since(ctx context.Context, after int64, limit int) ([]Event, error
 		}
 	}
 	rows, err := h.db.Pool.Query(ctx, `
-		SELECT id, kind, entity_id, version, action, created_at, coalesce(actor_id, 0), coalesce(user_id, 0)
-		  FROM core_event WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+		SELECT e.id, e.kind, e.entity_id, e.version, e.action, e.created_at, coalesce(e.actor_id, 0), coalesce(e.user_id, 0),
+		       coalesce(nullif(btrim(concat_ws(' ', u.first_name, u.last_name)), ''), '')
+		  FROM core_event e LEFT JOIN auth_user u ON u.id = e.actor_id
+		 WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("events since: %w", err)
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Event, error) {
 		var e Event
 		var v *int32
-		err := r.Scan(&e.ID, &e.Kind, &e.EntityID, &v, &e.Action, &e.At, &e.ActorID, &e.UserID)
+		err := r.Scan(&e.ID, &e.Kind, &e.EntityID, &v, &e.Action, &e.At, &e.ActorID, &e.UserID, &e.ByName)
 		if v != nil {
 			x := int64(*v)
 			e.Version = &x

@@ -8,6 +8,7 @@ import { Link, Route, Routes } from 'react-router';
 import { AppointmentsPage } from '../appointments/AppointmentsPage';
 import { AuditPage } from '../audit/AuditPage';
 import { IdleLogoff } from '../auth/IdleLogoff';
+import { LiveEvents, LiveStatusBadge } from '../live/LiveEvents';
 import { useSession } from '../auth/session';
 import { BackupsPage } from '../backups/BackupsPage';
 import { BillingPage } from '../billing/BillingPage';
@@ -56,6 +57,7 @@ export function Shell() {
             {can('patients.read') && <HeaderSearch />}
           </Group>
           <Group gap="xs" wrap="nowrap">
+            <LiveStatusBadge />
             <NotificationBell />
             <LanguageMenu />
             <UserMenu />
@@ -88,6 +90,7 @@ export function Shell() {
         </Routes>
       </AppShell.Main>
       <IdleLogoff />
+      <LiveEvents />
     </AppShell>
   );
 }
