@@ -14,6 +14,7 @@ import (
 	"chelal/internal/appointments"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/handover"
 	"chelal/internal/patients"
 )
 
@@ -377,7 +378,7 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 				return err
 			}
 		}
-		return nil
+		return handover.EncounterClosed(ctx, tx, id)
 	})
 	return out, err
 }
