@@ -49,6 +49,8 @@ type Event struct {
 	ByName string `json:"by_name,omitempty"`
 	// UserID is the one user the event is for (a notification); 0: everyone who may read Kind.
 	UserID int64 `json:"-"`
+	// JSON is the event as sent, encoded once for all the streams (nil: encode it).
+	JSON []byte `json:"-"`
 }
 
 // payload is the NOTIFY payload (short keys: it is sent once per change).
@@ -248,6 +250,7 @@ func (h *Hub) deliver(raw string) {
 	if p.U != nil {
 		ev.UserID = *p.U
 	}
+	ev.JSON, _ = json.Marshal(ev)
 	h.broadcast(func(s *Sub) {
 		// A user's account or a role changed: the streams concerned check their session
 		// (deactivated, another role, other permissions) before anything else is sent.

@@ -129,7 +129,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 
 	st := &sseWriter{w: w, rc: rc, live: live}
 	st.printf("retry: %d\nid: %d\n\n", eventRetry, after)
-	sent := newRecentIDs(256)
+	sent := newRecentIDs(128)
 	last := after
 	catchUp := func() bool {
 		evs, err := s.events.Since(ctx, last, eventBacklog+1)
@@ -212,9 +212,12 @@ func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, se
 	if !sent.add(ev.ID) || !s.mayReceive(p, ev) {
 		return
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return
+	data := ev.JSON
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(ev); err != nil {
+			return
+		}
 	}
 	st.printf("id: %d\ndata: %s\n\n", ev.ID, data)
 }
@@ -274,7 +277,7 @@ type recentIDs struct {
 }
 
 func newRecentIDs(n int) *recentIDs {
-	return &recentIDs{set: make(map[int64]struct{}, n), ring: make([]int64, n)}
+	return &recentIDs{set: map[int64]struct{}{}, ring: make([]int64, n)}
 }
 
 // add records id; false if it was already there.
