@@ -47,6 +47,7 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN 'core_role' THEN 'role'
         WHEN 'core_rolepermission' THEN 'role'
         WHEN 'core_telemedicinesession' THEN 'appointment'
+        WHEN 'core_displaytoken' THEN 'display'
     END
 $$;
 

@@ -31,6 +31,7 @@ var eventReadOps = map[string]string{
 	"settings":     "getSettings",
 	"user":         "listUsers",
 	"role":         "listRoles",
+	"display":      "listDisplays",
 }
 
 // eventPerms maps each event kind to the permission of its read route (see eventReadOps).

@@ -38,15 +38,29 @@ type stream struct {
 // openStream opens c's event stream on the server at base (lastID: the Last-Event-ID header).
 func openStream(t *testing.T, base string, c *client, lastID string) *stream {
 	t.Helper()
+	return openSSE(t, base+"/api/v1/events", func(req *http.Request) {
+		req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+	}, true)
+}
+
+// openDisplayStream opens a waiting-room display's stream.
+func openDisplayStream(t *testing.T, base, token string) *stream {
+	t.Helper()
+	return openSSE(t, base+"/api/v1/display/events?token="+token, func(*http.Request) {}, false)
+}
+
+// openSSE opens an event stream at url; withID: its first message carries the starting id.
+func openSSE(t *testing.T, url string, prepare func(*http.Request), withID bool) *stream {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, err := http.NewRequestWithContext(ctx, "GET", base+"/api/v1/events", nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.AddCookie(&http.Cookie{Name: SessionCookie, Value: c.cookie})
-	if lastID != "" {
-		req.Header.Set("Last-Event-ID", lastID)
-	}
+	prepare(req)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
@@ -75,14 +89,16 @@ func openStream(t *testing.T, base string, c *client, lastID string) *stream {
 				m.event = line[7:]
 			case strings.HasPrefix(line, "data: "):
 				m.data = line[6:]
+			case strings.HasPrefix(line, "retry: "):
+				m.event = "retry"
 			}
 		}
 	}()
 	t.Cleanup(s.close)
 	// The first message is the stream's starting point.
 	first := s.next(5 * time.Second)
-	if first.id == "" {
-		t.Fatalf("first message has no id: %+v", first)
+	if first.event != "retry" || (withID && first.id == "") {
+		t.Fatalf("first message: %+v, want retry (and the starting id)", first)
 	}
 	return s
 }
@@ -233,6 +249,7 @@ func TestEventKindsPerRole(t *testing.T) {
 		"settings":     everyone,
 		"user":         {"admin"},
 		"role":         {"admin"},
+		"display":      {"admin"},
 	}
 	if len(want)+1 != len(eventReadOps) { // +1: notifications, checked below
 		t.Fatalf("the test knows %d kinds, the server %d", len(want)+1, len(eventReadOps))
@@ -241,7 +258,7 @@ func TestEventKindsPerRole(t *testing.T) {
 		"patient": "core_patient", "appointment": "core_appointment", "encounter": "core_encounter",
 		"vitals": "core_vitals", "prescription": "core_prescription", "dispense": "core_dispense",
 		"stock": "core_medicationitem", "bill": "core_bill", "service": "core_servicecatalog",
-		"settings": "core_setting", "user": "auth_user", "role": "core_role",
+		"settings": "core_setting", "user": "auth_user", "role": "core_role", "display": "core_displaytoken",
 	}
 	streams := map[string]*stream{}
 	ids := map[string]int64{}

@@ -24,6 +24,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/display"
 	"chelal/internal/events"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
@@ -104,6 +105,7 @@ type server struct {
 
 	events     *events.Hub                // live events (event_handlers.go); nil without a database
 	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
+	display    *display.Service           // the waiting-room displays (display_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -135,6 +137,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	if d.DB != nil {
 		s.notify = notify.NewService(d.DB)
 		s.events = events.NewHub(d.DB, s.log)
+		s.display = display.NewService(d.DB)
 		if s.clinical == nil {
 			s.clinical = clinical.NewService(d.DB)
 		}
