@@ -280,3 +280,24 @@ func (s *Service) Call(ctx context.Context, actor db.Actor, appointmentID int64,
 	})
 	return out, err
 }
+
+// CallNext calls the doctor's (the actor's) next patient: the first to have checked in today
+// with them and not called yet. apperr.ErrConflict "nobody-waiting" when there is none.
+func (s *Service) CallNext(ctx context.Context, actor db.Actor, p CallParams) (Called, error) {
+	loc, err := patients.ClinicLocation(ctx, s.db.Pool)
+	if err != nil {
+		return Called{}, err
+	}
+	var id int64
+	err = s.db.Pool.QueryRow(ctx, `
+		SELECT id FROM core_appointment
+		 WHERE doctor_id = $1 AND date = $2::date AND status = 'checked_in' AND called_at IS NULL
+		 ORDER BY checked_in_at, id LIMIT 1`, actor.UserID, time.Now().In(loc).Format(time.DateOnly)).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Called{}, apperr.New(apperr.ErrConflict, "Nobody is waiting for you.").WithCode("nobody-waiting")
+	}
+	if err != nil {
+		return Called{}, fmt.Errorf("call next: %w", err)
+	}
+	return s.Call(ctx, actor, id, p)
+}

@@ -59,10 +59,21 @@ func TestWaitingRoomDisplay(t *testing.T) {
 	if labels(b["called"]) != "[2@Room 2]" || labels(b["waiting"]) != "[1@<nil>]" {
 		t.Fatalf("board after the call: called %s, waiting %s", labels(b["called"]), labels(b["waiting"]))
 	}
+	// "Call next": the first checked in and not called yet (ticket 1), to the doctor's name by
+	// default; then nobody is left; another doctor has nobody waiting.
+	next := expect(t, c.doc.do("POST", "/api/v1/display/call-next", map[string]any{}), http.StatusOK)
+	if next["ticket"] != float64(1) || next["room"] != "Test doctor" {
+		t.Fatalf("call next: %v", next)
+	}
+	expect(t, c.doc.do("POST", "/api/v1/display/call-next", map[string]any{}), http.StatusConflict)
+	expect(t, c.doc2.do("POST", "/api/v1/display/call-next", map[string]any{}), http.StatusConflict)
+	if labels(board(token, http.StatusOK)["called"]) != "[1@Test doctor 2@Room 2]" {
+		t.Fatalf("board after call next: %v", board(token, http.StatusOK))
+	}
 
 	named := expect(t, c.admin.do("POST", "/api/v1/displays", map[string]any{"name": "Corridor", "show_names": true, "language": "sw"}), http.StatusCreated)
 	b = board(named["token"].(string), http.StatusOK)
-	if labels(b["called"]) != "[Baraka M.@Room 2]" || labels(b["waiting"]) != "[Amina O.@<nil>]" || b["language"] != "sw" {
+	if labels(b["called"]) != "[Amina O.@Test doctor Baraka M.@Room 2]" || labels(b["waiting"]) != "[]" || b["language"] != "sw" {
 		t.Fatalf("named board: %v", b)
 	}
 

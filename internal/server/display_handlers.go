@@ -57,6 +57,10 @@ func (s *server) callPatient(r *http.Request, in display.CallParams) (display.Ca
 	return s.display.Call(r.Context(), actorOf(r), id, in)
 }
 
+func (s *server) callNext(r *http.Request, in display.CallParams) (display.Called, error) {
+	return s.display.CallNext(r.Context(), actorOf(r), in)
+}
+
 // displayEvents answers GET /api/v1/display/events: server-sent events for a display, an event
 // "board" whenever a visit changed (the display then reads its board again), an event "end"
 // when its token is revoked. Like the staff stream it resumes nothing: the board is read anew.

@@ -400,6 +400,9 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/appointments/{id}/call", perm: auth.PermEncountersWrite, op: "callPatient", tag: "display",
 			summary: "Call a checked-in patient to a room (the displays show it with a chime)", in: display.CallParams{},
 			out: display.Called{}, errs: []int{404, 409}, json: handle(s, s.callPatient)},
+		{method: "POST", path: "/api/v1/display/call-next", perm: auth.PermEncountersWrite, op: "callNextPatient", tag: "display",
+			summary: "Call my next patient (the first checked in with me today and not called yet) to a room; nobody waiting -> 409",
+			in:      display.CallParams{}, out: display.Called{}, errs: []int{409}, json: handle(s, s.callNext)},
 
 		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
 		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",
