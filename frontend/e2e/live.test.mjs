@@ -1,8 +1,9 @@
 // Live updates: a receptionist and a doctor, each in their own browser context. The doctor's
 // list is open; the receptionist checks a patient in through the walk-in form; the doctor's
 // list shows the patient and a hand-over notification appears within 2 s, without any reload
-// (the event stream, not the 15 s poll). A page whose event stream cannot connect says "Live
-// updates paused" in the header.
+// (the event stream, not the 15 s poll). The waiting-room display (a TV with a display token,
+// no login) shows the ticket waiting, then called to the doctor's room when the doctor presses
+// "Call next". A page whose event stream cannot connect says "Live updates paused".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loginUI, newPage, scenario, withClinic } from './harness.mjs';
@@ -11,12 +12,18 @@ const clinic = withClinic();
 const DESK = { username: 'neema', password: 'mapokezi-salama-1', first_name: 'Neema', last_name: 'Otieno' };
 const DOCTOR = { username: 'juma', password: 'daktari-salama-1', first_name: 'Juma', last_name: 'Kariuki' };
 
-test('a check-in reaches the doctor’s list and bell within 2 s; a stream that cannot connect says paused', { timeout: 240_000 }, async () => {
+test('a check-in reaches the doctor’s list and bell within 2 s; the display calls the patient; a stream that cannot connect says paused', { timeout: 240_000 }, async () => {
   const { chelal, admin, browser } = clinic;
   const user = async (role, u) => (await chelal.api('POST', '/api/v1/users', { ...u, email: `${u.username}@clinic.test`, role_id: await chelal.roleId(admin, role) }, admin)).json.user;
   await user('receptionist', DESK);
   await user('doctor', DOCTOR);
   const amina = (await chelal.api('POST', '/api/v1/patients', { first_name: 'Amina', last_name: 'Wanjiru', date_of_birth: '1988-05-14', gender: 'female', confirm_duplicate: true }, admin)).json;
+
+  const tv = (await chelal.api('POST', '/api/v1/displays', { name: 'Waiting room', language: 'en' }, admin)).json;
+  assert.ok(tv.token, 'the display token is given once');
+  const display = await newPage(browser);
+  await display.goto(`${chelal.url}/display?token=${encodeURIComponent(tv.token)}`);
+  await display.locator('[data-testid=display]').waitFor();
 
   const doc = await newPage(browser);
   const desk = await newPage(browser);
@@ -57,6 +64,24 @@ test('a check-in reaches the doctor’s list and bell within 2 s; a stream that 
     assert.equal(reloads, navigationsBefore, 'no reload');
     assert.deepEqual(doc.jsErrors, [], 'no script errors and no CSP violations');
   });
+
+  // The display shows ticket 1 waiting; the doctor calls the next patient: the display shows
+  // ticket 1 called to the doctor's room, within 2 s.
+  await scenario('live-display', display, async () => {
+    await display.locator('[data-testid=display-waiting] [data-label="1"]').waitFor({ timeout: 2000 });
+    await doc.locator('[data-testid=call-room]').fill('Room 3');
+    const pressed = Date.now();
+    await doc.locator('[data-testid=call-next]').click();
+    const now = display.locator('[data-testid=display-now][data-label="1"]');
+    await now.waitFor({ timeout: 2000 });
+    assert.ok(Date.now() - pressed <= 2000);
+    assert.match(await now.innerText(), /Please go to Room 3/);
+    assert.equal(await display.locator('[data-testid=display-waiting] [data-label="1"]').count(), 0);
+    assert.deepEqual(display.jsErrors, [], 'no script errors on the display');
+  });
+  // Revoked, the display says so at once.
+  await chelal.api('DELETE', `/api/v1/displays/${tv.id}`, undefined, admin);
+  await display.locator('[data-testid=display-refused]').waitFor({ timeout: 3000 });
 
   // A workstation whose stream cannot connect falls back to polling and says so.
   const cut = await newPage(browser);

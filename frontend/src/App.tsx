@@ -11,6 +11,7 @@ import { ApiError, connectivity, NetworkError, onUnauthorized } from './api';
 import { LoginPage } from './auth/LoginPage';
 import { applyUserLanguage, sessionEnded, SessionProvider, useMe, useSetupStatus } from './auth/session';
 import { SetupWizard } from './auth/SetupWizard';
+import { DisplayPage } from './display/DisplayPage';
 import { problemMessage } from './forms/errors';
 import { OfflineBanner } from './shell/OfflineBanner';
 import { Shell } from './shell/Shell';
@@ -126,7 +127,8 @@ export function App() {
         <Notifications position="top-right" />
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
-            <Root />
+            {/* a waiting-room TV: no staff session, its display token instead */}
+            {window.location.pathname === '/display' ? <DisplayPage /> : <Root />}
             <OfflineBanner />
           </BrowserRouter>
         </QueryClientProvider>
