@@ -32,6 +32,7 @@ export const invalidations: Record<string, Match[]> = {
   settings: [prefix('settings')],
   user: [prefix('users'), prefix('doctors')],
   role: [prefix('roles'), prefix('users')],
+  display: [prefix('displays')],
 };
 
 /** invalidateFor marks stale every query ev concerns; an unknown kind concerns none. */
