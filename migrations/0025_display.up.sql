@@ -21,6 +21,7 @@ CREATE TABLE IF NOT EXISTS core_displaytoken (
     CONSTRAINT core_displaytoken_hash_length CHECK (octet_length(token_hash) = 32),
     CONSTRAINT core_displaytoken_language CHECK (language IN ('en', 'fr', 'sw'))
 );
+CREATE INDEX IF NOT EXISTS idx_displaytoken_created_by ON core_displaytoken (created_by);
 DROP TRIGGER IF EXISTS chelal_touch ON core_displaytoken;
 CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_displaytoken FOR EACH ROW EXECUTE FUNCTION chelal_touch();
 DROP TRIGGER IF EXISTS chelal_audit ON core_displaytoken;
