@@ -100,6 +100,7 @@ var whoMay = map[string][]string{
 	"GET /api/v1/display/events":                   {"public"},
 	"POST /api/v1/appointments/{id}/call":          {auth.RoleAdmin, auth.RoleDoctor},
 	"POST /api/v1/display/call-next":               {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/appointments/{id}/ticket.pdf":     {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist},
 	"POST /api/v1/notifications/{id}/read":         {"any"},
 	"POST /api/v1/notifications/read-all":          {"any"},
 	"GET /api/v1/settings":                         {"any"},

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -21,6 +23,27 @@ func TestWaitingRoomDisplay(t *testing.T) {
 	p2 := expect(t, c.desk.do("POST", "/api/v1/patients", map[string]any{"first_name": "Baraka", "last_name": "Mushi",
 		"date_of_birth": "1985-01-01", "gender": "male", "confirm_duplicate": true}), http.StatusCreated)
 	second := expect(t, c.desk.do("POST", "/api/v1/appointments", map[string]any{"patient_id": p2["id"], "doctor_id": c.docID, "walk_in": true}), http.StatusCreated)
+
+	// The ticket printed at check-in carries the day's number.
+	w := c.desk.do("GET", fmt.Sprintf("/api/v1/appointments/%d/ticket.pdf", idOf(second)), nil)
+	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(w.Body.String(), "%PDF") {
+		t.Fatalf("ticket: %d %s", w.Code, w.Header().Get("Content-Type"))
+	}
+	var tickets []int
+	rows, err := c.a.db.Pool.Query(context.Background(), `SELECT ticket_number FROM core_appointment ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		tickets = append(tickets, n)
+	}
+	if fmt.Sprint(tickets) != "[1 2]" {
+		t.Fatalf("tickets %v, want [1 2] in arrival order", tickets)
+	}
 
 	tv := expect(t, c.admin.do("POST", "/api/v1/displays", map[string]any{"name": "Waiting room TV"}), http.StatusCreated)
 	token := tv["token"].(string)

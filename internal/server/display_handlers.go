@@ -1,11 +1,14 @@
 package server
 
 import (
+	"bytes"
 	"net/http"
+	"strconv"
 	"time"
 
 	"chelal/internal/apperr"
 	"chelal/internal/display"
+	"chelal/internal/patients"
 )
 
 // DisplayTokenHeader carries a waiting-room display's token (the board; the display's event
@@ -59,6 +62,36 @@ func (s *server) callPatient(r *http.Request, in display.CallParams) (display.Ca
 
 func (s *server) callNext(r *http.Request, in display.CallParams) (display.Called, error) {
 	return s.display.CallNext(r.Context(), actorOf(r), in)
+}
+
+// ticketPDF answers the ticket printed at check-in (80 mm roll): the number the display calls.
+func (s *server) ticketPDF(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	slip, err := s.display.TicketSlip(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	loc, err := patients.ClinicLocation(r.Context(), s.db.Pool)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := display.WriteTicketPDF(&buf, slip, requestLang(r), loc); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="ticket-`+strconv.Itoa(slip.Ticket)+`.pdf"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
 }
 
 // displayEvents answers GET /api/v1/display/events: server-sent events for a display, an event
