@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -91,6 +92,8 @@ type Hub struct {
 	cancel context.CancelFunc // stops the listener; nil when it is not running
 	done   chan struct{}      // closed when the listener has stopped
 	ready  chan struct{}      // closed once the listener's first LISTEN took effect
+	// pruned is when this instance last deleted old events (Unix ns).
+	pruned atomic.Int64
 }
 
 // NewHub returns the hub of d. It connects only while streams are subscribed.
@@ -202,14 +205,9 @@ func (h *Hub) listenOnce(ctx context.Context, listening func()) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	listening()
-	lastPrune := time.Time{}
 	for {
-		if time.Since(lastPrune) >= pruneEvery {
-			lastPrune = time.Now()
-			if _, err := conn.Exec(ctx, `DELETE FROM core_event WHERE created_at < now() - make_interval(secs => $1)`,
-				Retention.Seconds()); err != nil {
-				return fmt.Errorf("prune: %w", err)
-			}
+		if err := h.pruneIfDue(ctx); err != nil {
+			h.log.Warn("events: prune", "err", err)
 		}
 		wctx, cancel := context.WithTimeout(ctx, pruneEvery)
 		n, err := conn.WaitForNotification(wctx)
@@ -284,9 +282,28 @@ func signal(c chan struct{}) {
 	}
 }
 
+// pruneIfDue deletes the events older than Retention, at most once per pruneEvery in this
+// instance (the listener does it while streams are open, Since otherwise: a desktop's
+// streams, which end after each answer, never start the listener).
+func (h *Hub) pruneIfDue(ctx context.Context) error {
+	last := h.pruned.Load()
+	now := time.Now().UnixNano()
+	if now-last < int64(pruneEvery) || !h.pruned.CompareAndSwap(last, now) {
+		return nil
+	}
+	if _, err := h.db.Pool.Exec(ctx, `DELETE FROM core_event WHERE created_at < now() - make_interval(secs => $1)`,
+		Retention.Seconds()); err != nil {
+		return fmt.Errorf("prune events: %w", err)
+	}
+	return nil
+}
+
 // Since returns the events after id, oldest first (at most limit). ErrGone: id is older than
 // what is kept.
 func (h *Hub) Since(ctx context.Context, after int64, limit int) ([]Event, error) {
+	if err := h.pruneIfDue(ctx); err != nil {
+		return nil, err
+	}
 	if after > 0 {
 		// Gone: the events up to after were pruned and so, perhaps, some after it (ids are
 		// consecutive but for rolled-back changes, so a gap is taken as a loss: the stream

@@ -429,3 +429,29 @@ func TestEventsAcrossInstances(t *testing.T) {
 	_, _ = s.waitFor("patient", id, time.Second)
 	t.Logf("instance A -> instance B in %v", time.Since(start))
 }
+
+// TestEventsArePruned: events older than the retention window are deleted by the instances
+// (here when a stream starts), recent ones are kept for resuming streams.
+func TestEventsArePruned(t *testing.T) {
+	t.Parallel()
+	a, base := liveAPI(t)
+	ctx := context.Background()
+	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_event (kind, entity_id, action, created_at) VALUES
+		('patient', 1, 'update', now() - interval '11 minutes'), ('patient', 2, 'update', now() - interval '9 minutes')`); err != nil {
+		t.Fatal(err)
+	}
+	a.newUser("prune-rec", "receptionist")
+	openStream(t, base, a.login("prune-rec", "10.0.0.11"), "")
+	var kept []int64
+	rows, err := a.db.Pool.Query(ctx, `SELECT entity_id FROM core_event WHERE kind = 'patient' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(kept, []int64{2}) {
+		t.Fatalf("events kept: %v, want only the recent one", kept)
+	}
+}
