@@ -71,7 +71,7 @@ export function LiveEvents() {
       } else if (ev.kind === 'user' && ev.id === user.id) {
         void qc.invalidateQueries({ queryKey: ME_KEY });
       } else {
-        void invalidateFor(qc, ev);
+        void invalidateFor(qc, ev, user.id);
       }
     };
 

@@ -4,7 +4,7 @@
 import type { Query, QueryClient } from '@tanstack/react-query';
 import type { LiveEvent } from './live';
 
-type Match = (key: readonly unknown[], ev: LiveEvent) => boolean;
+type Match = (key: readonly unknown[], ev: LiveEvent & { mine?: boolean }) => boolean;
 
 const prefix =
   (...p: unknown[]): Match =>
@@ -18,10 +18,12 @@ const sub =
 
 /** invalidations maps an event kind to the queries it makes stale. */
 export const invalidations: Record<string, Match[]> = {
-  // a chart's reading is audited: only the patient concerned is read again
-  patient: [(key, ev) => key[0] === 'patients' && (key[1] === ev.id || key[1] === 'search' || key[1] === 'duplicates'), prefix('appointments'), prefix('bills')],
+  // a chart's and an encounter's reading is audited: only the record concerned is read again,
+  // and not for the user's own change (their screen already shows it: an autosave must not
+  // reread the encounter being typed)
+  patient: [(key, ev) => key[0] === 'patients' && ((key[1] === ev.id && !ev.mine) || key[1] === 'search' || key[1] === 'duplicates'), prefix('appointments'), prefix('bills')],
   appointment: [prefix('appointments'), timelines],
-  encounter: [(key, ev) => key[0] === 'encounters' && key[1] === ev.id, prefix('appointments'), timelines],
+  encounter: [(key, ev) => key[0] === 'encounters' && key[1] === ev.id && !ev.mine && key.length === 2, prefix('appointments'), timelines],
   vitals: [sub('encounters', 'vitals'), sub('patients', 'vitals'), prefix('appointments'), timelines],
   prescription: [sub('encounters', 'prescriptions'), prefix('pharmacy'), timelines],
   dispense: [prefix('pharmacy'), prefix('medications'), sub('encounters', 'prescriptions'), timelines, prefix('reports')],
@@ -35,9 +37,10 @@ export const invalidations: Record<string, Match[]> = {
   display: [prefix('displays')],
 };
 
-/** invalidateFor marks stale every query ev concerns; an unknown kind concerns none. */
-export function invalidateFor(qc: QueryClient, ev: LiveEvent): Promise<void> {
+/** invalidateFor marks stale every query ev concerns (me: the user's id); an unknown kind concerns none. */
+export function invalidateFor(qc: QueryClient, ev: LiveEvent, me = 0): Promise<void> {
   const matches = invalidations[ev.kind];
   if (!matches) return Promise.resolve();
-  return qc.invalidateQueries({ predicate: (q: Query) => matches.some((m) => m(q.queryKey, ev)) });
+  const e = { ...ev, mine: me !== 0 && ev.by === me };
+  return qc.invalidateQueries({ predicate: (q: Query) => matches.some((m) => m(q.queryKey, e)) });
 }

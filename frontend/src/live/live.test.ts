@@ -56,6 +56,15 @@ describe('invalidateFor', () => {
     expect(s).not.toContain('["patients",8]');
   });
 
+  it('one\'s own change does not reread the audited record', async () => {
+    const qc = client();
+    await invalidateFor(qc, { kind: 'encounter', id: 5, action: 'update', at: '', by: 9 }, 9);
+    expect(stale(qc)).not.toContain('["encounters",5]');
+    const qc2 = client();
+    await invalidateFor(qc2, { kind: 'encounter', id: 5, action: 'update', at: '', by: 8 }, 9);
+    expect(stale(qc2)).toContain('["encounters",5]');
+  });
+
   it('a notification refreshes the bell only; an unknown kind nothing', async () => {
     const qc = client();
     await invalidateFor(qc, { kind: 'notification', id: 1, action: 'create', at: '' });
