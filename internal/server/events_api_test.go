@@ -455,3 +455,23 @@ func TestEventsArePruned(t *testing.T) {
 		t.Fatalf("events kept: %v, want only the recent one", kept)
 	}
 }
+
+// TestEventsSurviveALostConnection: the instance's listening connection is cut (as when the
+// embedded PostgreSQL restarts); it reconnects, and a change made meanwhile reaches the stream.
+func TestEventsSurviveALostConnection(t *testing.T) {
+	t.Parallel()
+	a, base := liveAPI(t)
+	a.newUser("lost-rec", "receptionist")
+	c := a.login("lost-rec", "10.0.0.12")
+	s := openStream(t, base, c, "")
+	ctx := context.Background()
+	var cut int
+	if err := a.db.Pool.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+		WHERE application_name = 'chelal-events' AND datname = current_database()`).Scan(&cut); err != nil || cut != 1 {
+		t.Fatalf("cut %d listening connections (%v), want 1", cut, err)
+	}
+	id := registerPatient(t, c, "Imani") // made while the instance may not be listening
+	s.waitFor("patient", id, 5*time.Second)
+	id2 := registerPatient(t, c, "Jabari") // and after it listens again
+	s.waitFor("patient", id2, 5*time.Second)
+}
