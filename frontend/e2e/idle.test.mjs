@@ -85,15 +85,19 @@ test('background refreshes do not keep the session alive; the user\'s own reques
     await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
     assert.equal(seen.find((r) => r.path === '/api/v1/auth/login')?.activity, 'user', 'logging in is the user\'s action');
 
-    // Nobody at the keyboard: the bell refreshes every minute, and says it is not the user.
+    // Nobody at the keyboard: the screens follow the live event stream (no polling while it is
+    // up), and neither it nor any background request says it is the user.
     await page.clock.runFor('00:10');
+    const stream = seen.find((r) => r.path === '/api/v1/events');
+    assert.ok(stream, 'the shell opened the event stream');
+    assert.equal(stream.activity, null, 'the event stream is not the user\'s activity');
     seen.length = 0;
     for (let i = 0; i < 3; i++) {
       await page.clock.runFor('01:01');
-      await new Promise((r) => setTimeout(r, 500)); // (real time) the refresh is answered
+      await new Promise((r) => setTimeout(r, 500)); // (real time) a refresh would be answered
     }
     const polls = seen.filter((r) => r.path === '/api/v1/notifications');
-    assert.ok(polls.length >= 2, `the bell refreshed ${polls.length} times in 3 minutes`);
+    assert.equal(polls.length, 0, `the bell polled ${polls.length} times in 3 minutes while live updates work`);
     assert.deepEqual(seen.filter((r) => r.activity !== null), [], 'background requests are not marked as the user\'s');
 
     // A click: the reads it causes are the user's.

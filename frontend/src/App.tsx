@@ -20,6 +20,7 @@ import { accessibleColors } from './styles/colors';
 // workstation's first visit on the clinic's Wi-Fi moves the login page and no more.
 const Shell = lazy(() => import('./shell/Shell').then((m) => ({ default: m.Shell })));
 const SetupWizard = lazy(() => import('./auth/SetupWizard').then((m) => ({ default: m.SetupWizard })));
+const DisplayPage = lazy(() => import('./display/DisplayPage').then((m) => ({ default: m.DisplayPage })));
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -136,7 +137,14 @@ export function App() {
         <Notifications position="top-right" />
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
-            <Root />
+            {/* a waiting-room TV: no staff session, its display token instead */}
+            {window.location.pathname === '/display' ? (
+              <Suspense fallback={null}>
+                <DisplayPage />
+              </Suspense>
+            ) : (
+              <Root />
+            )}
             <OfflineBanner />
           </BrowserRouter>
         </QueryClientProvider>

@@ -16,6 +16,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/handover"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
 	"chelal/internal/validate"
@@ -214,6 +215,11 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 		if err != nil {
 			return mapWriteError(err)
 		}
+		if status == StatusCheckedIn {
+			if err := handover.CheckedIn(ctx, tx, id); err != nil {
+				return err
+			}
+		}
 		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
 		return err
 	})
@@ -347,6 +353,11 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 			 WHERE id = $1`, id, status, date, tm, reason, cancel, tm != cur.Time)
 		if err != nil {
 			return mapWriteError(err)
+		}
+		if status == StatusCheckedIn && cur.Status != StatusCheckedIn {
+			if err := handover.CheckedIn(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		out, err = scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
 		return err

@@ -20,6 +20,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/handover"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
 	"chelal/internal/validate"
@@ -406,6 +407,9 @@ func (s *Service) CreateBill(ctx context.Context, actor db.Actor, p CreateBillPa
 			return err
 		}
 		if err := insertLines(ctx, tx, id, lines); err != nil {
+			return err
+		}
+		if err := handover.BillReady(ctx, tx, id); err != nil {
 			return err
 		}
 		out, err = detail(ctx, tx, id)

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/handover"
 	"chelal/internal/settings"
 )
 
@@ -132,6 +133,7 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 		l = line{kind: KindConsultation, serviceID: &id, quantity: 1, unitPrice: price}
 	}
 
+	newBill := false
 	err = tx.QueryRow(ctx, `
 		SELECT id FROM core_bill WHERE patient_id = $1 AND status = 'pending' AND paid_amount = 0
 		 ORDER BY id DESC LIMIT 1 FOR UPDATE`, c.PatientID).Scan(&res.BillID)
@@ -143,6 +145,7 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 		if res.BillID, err = insertBill(ctx, tx, c.PatientID, today); err != nil {
 			return ChargeResult{}, fmt.Errorf("charge: %w", err)
 		}
+		newBill = true
 	} else if err != nil {
 		return ChargeResult{}, fmt.Errorf("charge: open bill: %w", err)
 	}
@@ -155,6 +158,11 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 		Scan(&res.ItemID)
 	if err != nil {
 		return ChargeResult{}, mapBillError(err)
+	}
+	if newBill { // the cashiers learn of a bill once, when it opens
+		if err := handover.BillReady(ctx, tx, res.BillID); err != nil {
+			return ChargeResult{}, err
+		}
 	}
 	return res, nil
 }

@@ -13,6 +13,7 @@ import (
 	"chelal/internal/appointments"
 	"chelal/internal/audit"
 	"chelal/internal/db"
+	"chelal/internal/handover"
 	"chelal/internal/patients"
 	"chelal/internal/validate"
 )
@@ -373,7 +374,10 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 		if out, err = s.load(ctx, tx, id); err != nil {
 			return err
 		}
-		return s.OnClose.Run(ctx, tx, out)
+		if err := s.OnClose.Run(ctx, tx, out); err != nil {
+			return err
+		}
+		return handover.EncounterClosed(ctx, tx, id)
 	})
 	return out, err
 }

@@ -11,6 +11,7 @@ import (
 
 	"chelal/internal/apperr"
 	"chelal/internal/db"
+	"chelal/internal/handover"
 	"chelal/internal/i18n"
 	"chelal/internal/settings"
 	"chelal/internal/validate"
@@ -111,6 +112,9 @@ func (s *Service) RecordVitals(ctx context.Context, actor db.Actor, encounterID 
 			v.Height, v.Weight, v.BMI, actor.UserID).Scan(&id)
 		if err != nil {
 			return fmt.Errorf("record vitals: %w", err)
+		}
+		if err := handover.VitalsTaken(ctx, tx, encounterID); err != nil {
+			return err
 		}
 		out, err = scanVitals(ctx, tx.QueryRow(ctx, selectVitals+` WHERE v.id = $1`, id))
 		return err

@@ -12,6 +12,7 @@ import (
 	"chelal/internal/backup"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
+	"chelal/internal/display"
 	"chelal/internal/importer"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
@@ -373,6 +374,40 @@ func (s *server) routes() []route {
 			json: handle(s, s.readNotification)},
 		{method: "POST", path: "/api/v1/notifications/read-all", perm: PermAuthenticated, op: "readAllNotifications", tag: "notifications",
 			summary: "Mark all my notifications read", out: notify.ReadAll{}, json: handle(s, s.readAllNotifications)},
+
+		// Live events (event_handlers.go): what changed, for each screen to refetch what it shows.
+		{method: "GET", path: "/api/v1/events", perm: PermAuthenticated, op: "streamEvents", tag: "events",
+			summary: "Server-sent events (text/event-stream): each change the user's role may read (kind, id, version, action, at, by); resumes after Last-Event-ID; event reset: refetch everything; event end: the session ended",
+			query:   []param{{name: "last_event_id", typ: "integer", doc: "resume after this event (the Last-Event-ID header wins)"}},
+			errs:    []int{422, 503}, handler: s.eventStream},
+
+		// The waiting-room display (display_handlers.go): administrators manage the displays'
+		// tokens; a display reads its board with its token, no staff login; doctors call patients.
+		{method: "GET", path: "/api/v1/displays", perm: auth.PermSettingsWrite, op: "listDisplays", tag: "display",
+			summary: "The waiting-room displays, newest first (never their tokens)", out: display.TokenList{}, json: handle(s, s.listDisplays)},
+		{method: "POST", path: "/api/v1/displays", perm: auth.PermSettingsWrite, op: "createDisplay", tag: "display",
+			summary: "Create a waiting-room display; the answer holds its token, once (put it in the TV's link)",
+			in:      display.TokenParams{}, out: display.Token{}, status: http.StatusCreated, json: handle(s, s.createDisplay)},
+		{method: "DELETE", path: "/api/v1/displays/{id}", perm: auth.PermSettingsWrite, op: "revokeDisplay", tag: "display",
+			summary: "Revoke a display: its board and stream refuse it at once", status: http.StatusNoContent,
+			errs: []int{404}, json: handle(s, s.revokeDisplay)},
+		{method: "GET", path: "/api/v1/display/board", perm: PermPublic, op: "getDisplayBoard", tag: "display",
+			summary: "A display's board (X-Display-Token header or token parameter): who is called to which room, who waits",
+			query:   []param{{name: "token", typ: "string", doc: "the display's token (or the X-Display-Token header)"}},
+			out:     display.Board{}, errs: []int{401, 422}, json: handle(s, s.displayBoard)},
+		{method: "GET", path: "/api/v1/display/events", perm: PermPublic, op: "streamDisplayEvents", tag: "display",
+			summary: "A display's server-sent events (token parameter): event board when it should read its board again, event end when revoked",
+			query:   []param{{name: "token", typ: "string", doc: "the display's token"}},
+			errs:    []int{401, 422, 503}, handler: s.displayEvents},
+		{method: "POST", path: "/api/v1/appointments/{id}/call", perm: auth.PermEncountersWrite, op: "callPatient", tag: "display",
+			summary: "Call a checked-in patient to a room (the displays show it with a chime)", in: display.CallParams{},
+			out: display.Called{}, errs: []int{404, 409}, json: handle(s, s.callPatient)},
+		{method: "GET", path: "/api/v1/appointments/{id}/ticket.pdf", perm: auth.PermAppointmentsRead, op: "ticketPdf", tag: "display",
+			summary: "The ticket printed at check-in (80 mm roll, application/pdf): the number the waiting-room display calls",
+			errs:    []int{404, 409}, handler: s.ticketPDF},
+		{method: "POST", path: "/api/v1/display/call-next", perm: auth.PermEncountersWrite, op: "callNextPatient", tag: "display",
+			summary: "Call my next patient (the first checked in with me today and not called yet) to a room; nobody waiting -> 409",
+			in:      display.CallParams{}, out: display.Called{}, errs: []int{409}, json: handle(s, s.callNext)},
 
 		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
 		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",

@@ -143,7 +143,12 @@ func TestDiscontinueAndReturn(t *testing.T) {
 		t.Errorf("returned: %v", r)
 	}
 	expect(t, c.pha.do("POST", ret, map[string]any{"reason": "again"}), 409)
-	notes := expect(t, c.doc.do("GET", "/api/v1/notifications", nil), 200)["items"].([]any)
+	var notes []any // the sent-back prescription's (the doctor was also told of the check-in)
+	for _, n := range expect(t, c.doc.do("GET", "/api/v1/notifications", nil), 200)["items"].([]any) {
+		if n.(map[string]any)["notification_type"] == "prescription_returned" {
+			notes = append(notes, n)
+		}
+	}
 	if len(notes) != 1 || !strings.Contains(notes[0].(map[string]any)["message"].(string), "Dose unclear for a child") {
 		t.Errorf("the doctor's notifications: %v", notes)
 	}

@@ -30,6 +30,8 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/display"
+	"chelal/internal/events"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -49,6 +51,7 @@ type Deps struct {
 	Clinical     *clinical.Service
 	Billing      *billing.Service
 	Notify       *notify.Service
+	Display      *display.Service // the waiting-room displays
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -113,6 +116,10 @@ type server struct {
 	updater      *update.Updater
 	idemPurged   atomic.Int64 // when expired idempotency keys were last deleted (Unix ns)
 
+	events     *events.Hub                // live events (event_handlers.go); nil without a database
+	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
+	display    *display.Service           // the waiting-room displays (display_handlers.go)
+
 	mux      *http.ServeMux
 	table    []route
 	fallback http.Handler // non-API paths: the UI (later), a 404 problem for now
@@ -132,10 +139,13 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if d.DB != nil {
+		s.events = events.NewHub(d.DB, s.log) // the live events' streams (event_handlers.go)
 	}
 	if s.version == "" {
 		s.version = "dev"
@@ -144,6 +154,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	if extra != nil {
 		s.table = append(s.table, extra(s)...)
 	}
+	s.eventPerms = eventPerms(s.table)
 	s.mux = http.NewServeMux()
 	seenOp := map[string]string{}
 	for i, rt := range s.table {

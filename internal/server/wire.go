@@ -8,6 +8,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/display"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -30,6 +31,7 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Pharmacy = pharmacy.NewService(d)
 	deps.Billing = billing.NewService(d)
 	deps.Notify = notify.NewService(d)
+	deps.Display = display.NewService(d)
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
 	return deps, New(deps)
 }

@@ -41,6 +41,9 @@ func Login(base, user, password string) (*Session, error) {
 	return nil, fmt.Errorf("login: no session cookie")
 }
 
+// Cookie is the session's cookie (for a request made by hand, such as an event stream).
+func (s *Session) Cookie() *http.Cookie { return s.cookie }
+
 // Do sends a request with the session (a JSON body and the CSRF token for writes; header
 // holds extra name, value pairs) and returns the status and the answer's body.
 func (s *Session) Do(c *http.Client, method, url, body string, header ...string) (int, []byte, error) {

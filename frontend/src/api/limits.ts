@@ -35,6 +35,7 @@ export const limits = {
   ServiceParams: { category: { minLength: 1, enum: ['consultation', 'procedure', 'lab', 'pharmacy', 'other'] }, code: { minLength: 1, maxLength: 50 }, description: { maxLength: 2000 }, name: { minLength: 1, maxLength: 255 }, price: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' } },
   SetupParams: { clinic_name: { minLength: 1, maxLength: 200 }, email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, last_name: { maxLength: 150 }, username: { minLength: 1, maxLength: 150 } },
   StartEncounter: { diagnosis: { maxLength: 2000 }, notes: { maxLength: 20000 } },
+  TokenParams: { language: { enum: ['en', 'fr', 'sw'] } },
   UpdateUserParams: { email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] }, last_name: { maxLength: 150 } },
   WriteOffParams: { reason: { maxLength: 500 } },
 } as const;

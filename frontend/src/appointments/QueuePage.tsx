@@ -124,7 +124,18 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
       setKey(newIdempotencyKey());
       rememberDoctor(a.doctor_id);
       await invalidateSchedule(qc);
-      notifications.show({ color: 'teal', message: t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name }) });
+      notifications.show({
+        color: 'teal',
+        autoClose: 10_000,
+        message: (
+          <>
+            {t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name })}{' '}
+            <Anchor href={`/api/v1/appointments/${a.id}/ticket.pdf`} target="_blank" data-testid="print-ticket">
+              {t('displays.printTicket')}
+            </Anchor>
+          </>
+        ),
+      });
       onClose();
     } catch (err) {
       setError(problemMessage(err, t, i18n.language));

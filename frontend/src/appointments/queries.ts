@@ -4,6 +4,7 @@ import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-quer
 import { useCallback } from 'react';
 import { api, unwrap } from '../api';
 import type { Appointment, MoveParams } from '../api/types';
+import { livePoll } from '../live/live';
 
 export const APPOINTMENTS_KEY = ['appointments'] as const;
 export const DOCTORS_KEY = ['doctors'] as const;
@@ -32,7 +33,7 @@ export function useAppointments(filter: AppointmentFilter, options: { enabled?: 
     queryKey: [...APPOINTMENTS_KEY, query],
     queryFn: async () => (await unwrap(api.client.GET('/api/v1/appointments', { params: { query: { ...query, limit: 500 } } }))).items,
     enabled: options.enabled ?? true,
-    refetchInterval: options.refetchInterval,
+    refetchInterval: options.refetchInterval ? () => livePoll(options.refetchInterval!) : undefined,
     staleTime: 10_000,
   });
 }

@@ -9,6 +9,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api';
+import { livePoll } from '../live/live';
 import type { Appointment } from '../api/types';
 import { APPOINTMENTS_KEY, QUEUE_REFRESH_MS } from './queries';
 
@@ -46,7 +47,7 @@ export function useVisits(doctorId = 0) {
       const l = await unwrap(api.client.GET('/api/v1/appointments', { params: { query: { visits: 'active', doctor_id: doctorId || undefined, limit: 500 } } }));
       return { items: l.items, offset: l.now ? new Date(l.now).getTime() - Date.now() : 0 };
     },
-    refetchInterval: QUEUE_REFRESH_MS,
+    refetchInterval: () => livePoll(QUEUE_REFRESH_MS),
     staleTime: 10_000,
   });
 }

@@ -2,6 +2,7 @@
 // bill with its lines and payments, a receipt, and the changes (lines, payments, cancel).
 import { keepPreviousData, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api';
+import { livePoll } from '../live/live';
 
 export const BILLS_KEY = ['bills'] as const;
 export const SERVICES_KEY = ['services'] as const;
@@ -37,7 +38,7 @@ export function useBills(filter: BillQuery) {
     queryKey: [...BILLS_KEY, 'list', query],
     queryFn: async () => unwrap(api.client.GET('/api/v1/bills', { params: { query: { ...query, limit: 100 } } })),
     placeholderData: keepPreviousData,
-    refetchInterval: 20_000,
+    refetchInterval: () => livePoll(20_000),
     staleTime: 5_000,
   });
 }

@@ -15,6 +15,7 @@ import { api, unwrap } from '../api';
 import { newIdempotencyKey } from '../api/idempotency';
 import type { PatientMatch } from '../api/types';
 import { NextAction } from '../appointments/visits';
+import { CallNextButton } from '../display/CallNextButton';
 import { useSession } from '../auth/session';
 import { useServerErrors } from '../forms/useServerErrors';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
@@ -47,9 +48,12 @@ function DoctorQueue() {
     <Stack>
       <Group justify="space-between">
         <Title order={2}>{t('consult.queueTitle')}</Title>
-        <Button variant="default" leftSection={<IconUserPlus size={18} />} onClick={() => setWalkIn(true)} data-testid="walk-in-consultation">
-          {t('consult.walkIn')}
-        </Button>
+        <Group align="flex-end">
+          {can('encounters.write') && <CallNextButton />}
+          <Button variant="default" leftSection={<IconUserPlus size={18} />} onClick={() => setWalkIn(true)} data-testid="walk-in-consultation">
+            {t('consult.walkIn')}
+          </Button>
+        </Group>
       </Group>
       <Text c="dimmed" data-testid="doctor-queue-size">
         {t('queue.waiting', { n: waiting.data?.length ?? 0 })}

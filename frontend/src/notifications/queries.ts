@@ -2,6 +2,7 @@
 // every minute and refetched when the window regains focus; marking read is optimistic.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api';
+import { livePoll } from '../live/live';
 import { BELL_LIMIT, POLL_MS, markAllReadPage, markOneRead, putNotification, type NotificationPage } from './notifications';
 
 export const NOTIFICATIONS_KEY = ['notifications', 'bell'] as const;
@@ -12,7 +13,7 @@ export function useNotifications(enabled = true) {
     queryKey: NOTIFICATIONS_KEY,
     queryFn: () => unwrap(api.client.GET('/api/v1/notifications', { params: { query: { limit: BELL_LIMIT } } })),
     enabled,
-    refetchInterval: POLL_MS,
+    refetchInterval: () => livePoll(POLL_MS),
     refetchOnWindowFocus: true,
     staleTime: 15_000,
   });

@@ -17,6 +17,7 @@ import { useServerErrors } from '../forms/useServerErrors';
 import { changedFields, PATIENT_FIELDS, PatientFields, pickFields, usePatientValidation } from './fields';
 import { patientKey, PATIENTS_KEY, timelineKey } from './queries';
 import { clinicToday } from '../i18n/format';
+import { StaleNotice } from '../live/StaleNotice';
 
 export function PatientEditModal({ patient }: { patient: Patient }) {
   const { t } = useTranslation();
@@ -122,6 +123,12 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
       ) : (
         <form onSubmit={form.onSubmit(submit)} noValidate data-testid="patient-edit-form">
           <Stack>
+            <StaleNotice
+              kind="patient"
+              id={patient.id}
+              version={mine.version}
+              onReload={() => void unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })).then(setTheirs, errors.handle)}
+            />
             <DraftNotice
               restored={restored}
               onDiscard={() => {

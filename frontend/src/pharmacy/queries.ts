@@ -2,6 +2,7 @@
 // ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories.
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, unwrap } from '../api';
+import { livePoll } from '../live/live';
 import { NOTIFICATIONS_KEY } from '../notifications/queries';
 
 export const PHARMACY_KEY = ['pharmacy'] as const;
@@ -56,7 +57,7 @@ export function useAlerts() {
   return useQuery({
     queryKey: [...PHARMACY_KEY, 'alerts'],
     queryFn: () => unwrap(api.client.GET('/api/v1/pharmacy/alerts')),
-    refetchInterval: 60_000,
+    refetchInterval: () => livePoll(60_000),
   });
 }
 
@@ -70,7 +71,7 @@ export function useDispenseQueue(status: QueueStatus = 'waiting') {
   return useQuery({
     queryKey: [...PHARMACY_KEY, 'queue', status],
     queryFn: async () => (await unwrap(api.client.GET('/api/v1/pharmacy/queue', { params: { query: { limit: 200, status } } }))).items,
-    refetchInterval: QUEUE_REFRESH_MS,
+    refetchInterval: () => livePoll(QUEUE_REFRESH_MS),
   });
 }
 

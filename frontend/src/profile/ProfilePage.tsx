@@ -1,6 +1,7 @@
 import { SimpleGrid, Stack, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { useTranslation } from 'react-i18next';
+import { HandoverCard } from '../live/HandoverCard';
 import { AccountCard } from './AccountCard';
 import { LanguageCard } from './LanguageCard';
 import { PasswordCard } from './PasswordCard';
@@ -17,6 +18,7 @@ export function ProfilePage() {
         <Stack>
           <AccountCard />
           <LanguageCard />
+          <HandoverCard />
         </Stack>
         <Stack>
           <TwoFactorCard />

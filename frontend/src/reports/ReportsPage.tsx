@@ -9,6 +9,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { api, unwrap } from '../api';
+import { livePoll } from '../live/live';
 import { REPORT_KEY } from '../billing/queries';
 import { problemMessage } from '../forms/errors';
 import { formatLongDay, formatMoney, clinicToday } from '../i18n/format';
@@ -26,7 +27,7 @@ export function ReportsPage() {
   const report = useQuery({
     queryKey: [...REPORT_KEY, date],
     queryFn: async () => unwrap(api.client.GET('/api/v1/reports/daily', { params: { query: { date } } })),
-    refetchInterval: 60_000,
+    refetchInterval: () => livePoll(60_000),
   });
   const r = report.data;
   const lang = i18n.language;

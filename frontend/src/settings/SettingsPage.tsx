@@ -54,6 +54,7 @@ import {
   type SettingsValues,
 } from './form';
 import { SETTINGS_KEY, useClinicSettings } from './queries';
+import { DisplaysCard } from '../display/DisplaysCard';
 
 export function SettingsPage() {
   const { t, i18n } = useTranslation();
@@ -71,6 +72,7 @@ export function SettingsPage() {
       {settings.isError && <Alert color="red">{problemMessage(settings.error, t, i18n.language)}</Alert>}
       {/* mounted once: later changes come in through saving (or a stale refusal), not by remounting */}
       {settings.data && <SettingsForm initial={settings.data} />}
+      <DisplaysCard />
     </Stack>
   );
 }

@@ -9,6 +9,7 @@ import { AboutPage } from '../about/AboutPage';
 import { AppointmentsPage } from '../appointments/AppointmentsPage';
 import { AuditPage } from '../audit/AuditPage';
 import { IdleLogoff } from '../auth/IdleLogoff';
+import { LiveEvents, LiveStatusBadge } from '../live/LiveEvents';
 import { useSession } from '../auth/session';
 import { BackupsPage } from '../backups/BackupsPage';
 import { ImportsPage } from '../imports/ImportsPage';
@@ -58,6 +59,7 @@ export function Shell() {
             {can('patients.read') && <HeaderSearch />}
           </Group>
           <Group gap="xs" wrap="nowrap">
+            <LiveStatusBadge />
             <NotificationBell />
             <LanguageMenu />
             <UserMenu />
@@ -92,6 +94,7 @@ export function Shell() {
         </Routes>
       </AppShell.Main>
       <IdleLogoff />
+      <LiveEvents />
     </AppShell>
   );
 }

@@ -1,0 +1,175 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"time"
+
+	"chelal/internal/apperr"
+	"chelal/internal/display"
+	"chelal/internal/settings"
+)
+
+// DisplayTokenHeader carries a waiting-room display's token (the board; the display's event
+// stream takes it as the token parameter, which EventSource can send).
+const DisplayTokenHeader = "X-Display-Token"
+
+// displayToken opens the display of a request's token: 422 without one, 401 when unknown or
+// revoked.
+func (s *server) displayToken(r *http.Request) (display.Token, error) {
+	tok := r.Header.Get(DisplayTokenHeader)
+	if tok == "" {
+		tok = r.URL.Query().Get("token")
+	}
+	if tok == "" {
+		return display.Token{}, apperr.Invalid(apperr.FieldError{Field: "token", Code: apperr.CodeRequired, Message: "Open the display with the link the administrator created."})
+	}
+	return s.display.Open(r.Context(), tok)
+}
+
+func (s *server) listDisplays(r *http.Request, _ none) (display.TokenList, error) {
+	return s.display.List(r.Context())
+}
+
+func (s *server) createDisplay(r *http.Request, in display.TokenParams) (display.Token, error) {
+	return s.display.Create(r.Context(), actorOf(r), in)
+}
+
+func (s *server) revokeDisplay(r *http.Request, _ none) (none, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return none{}, err
+	}
+	return none{}, s.display.Revoke(r.Context(), actorOf(r), id)
+}
+
+func (s *server) displayBoard(r *http.Request, _ none) (display.Board, error) {
+	t, err := s.displayToken(r)
+	if err != nil {
+		return display.Board{}, err
+	}
+	return s.display.Board(r.Context(), t)
+}
+
+func (s *server) callPatient(r *http.Request, in display.CallParams) (display.Called, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return display.Called{}, err
+	}
+	return s.display.Call(r.Context(), actorOf(r), id, in)
+}
+
+func (s *server) callNext(r *http.Request, in display.CallParams) (display.Called, error) {
+	return s.display.CallNext(r.Context(), actorOf(r), in)
+}
+
+// ticketPDF answers the ticket printed at check-in (80 mm roll): the number the display calls.
+func (s *server) ticketPDF(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	slip, err := s.display.TicketSlip(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	loc, err := settings.Location(r.Context(), s.db.Pool)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := display.WriteTicketPDF(&buf, slip, requestLang(r), loc); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `inline; filename="ticket-`+strconv.Itoa(slip.Ticket)+`.pdf"`)
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Header().Set("Cache-Control", "private, no-store")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// displayEvents answers GET /api/v1/display/events: server-sent events for a display, an event
+// "board" whenever a visit changed (the display then reads its board again), an event "end"
+// when its token is revoked. Like the staff stream it resumes nothing: the board is read anew.
+func (s *server) displayEvents(w http.ResponseWriter, r *http.Request) {
+	if s.events == nil {
+		s.writeError(w, r, apperr.New(apperr.ErrUnavailable, "Live events need the database."))
+		return
+	}
+	if _, err := s.displayToken(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
+	if live {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	ctx := r.Context()
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	if !live {
+		w.WriteHeader(http.StatusOK)
+		st := &sseWriter{w: w, rc: rc}
+		st.printf("retry: %d\n\n", eventRetry)
+		st.flush()
+		return
+	}
+	events := s.events.Subscribe(ctx, 0)
+	defer s.events.Unsubscribe(events)
+	w.WriteHeader(http.StatusOK)
+	st := &sseWriter{w: w, rc: rc, live: true}
+	st.printf("retry: %d\n\n", eventRetry)
+	if !st.flush() {
+		return
+	}
+	stillOpen := func() bool {
+		if _, err := s.displayToken(r.WithContext(ctx)); err != nil {
+			st.printf("event: end\ndata: {}\n\n")
+			st.flush()
+			return false
+		}
+		return true
+	}
+	beat := time.NewTicker(eventHeartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-events.Lost:
+			return
+		case <-events.Resync:
+			st.printf("event: board\ndata: {}\n\n")
+			if !st.flush() {
+				return
+			}
+		case <-events.Recheck:
+		case ev := <-events.C:
+			switch ev.Kind {
+			case "display":
+				if !stillOpen() {
+					return
+				}
+			case "appointment":
+				st.printf("event: board\ndata: {}\n\n")
+				if !st.flush() {
+					return
+				}
+			}
+		case <-beat.C:
+			st.printf(": ping\n\n")
+			if !st.flush() || !stillOpen() {
+				return
+			}
+		}
+	}
+}

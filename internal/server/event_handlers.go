@@ -1,0 +1,296 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"chelal/internal/apperr"
+	"chelal/internal/auth"
+	"chelal/internal/events"
+)
+
+// eventReadOps says, for each event kind (migration 0024), which GET route's permission a user
+// needs to be sent events of that kind: the routes table stays the one place where
+// permissions are listed, and a role is told that something changed only where it could read
+// the change. A kind missing here is sent to nobody. Notifications go to their recipient only.
+var eventReadOps = map[string]string{
+	"patient":      "getPatient",
+	"appointment":  "listAppointments",
+	"encounter":    "getEncounter",
+	"vitals":       "listEncounterVitals",
+	"prescription": "listPrescriptions",
+	"dispense":     "pharmacyQueue",
+	"stock":        "listMedications",
+	"bill":         "listBills",
+	"service":      "listServices",
+	"notification": "listNotifications",
+	"settings":     "getSettings",
+	"user":         "listUsers",
+	"role":         "listRoles",
+	"display":      "listDisplays",
+}
+
+// eventPerms maps each event kind to the permission of its read route (see eventReadOps).
+func eventPerms(table []route) map[string]auth.Permission {
+	byOp := map[string]auth.Permission{}
+	for _, rt := range table {
+		if rt.method == http.MethodGet {
+			byOp[rt.op] = rt.perm
+		}
+	}
+	out := map[string]auth.Permission{}
+	for kind, op := range eventReadOps {
+		perm, ok := byOp[op]
+		if !ok {
+			panic(fmt.Sprintf("server: event kind %q names GET route %q, which does not exist", kind, op))
+		}
+		out[kind] = perm
+	}
+	return out
+}
+
+// mayReceive says whether p may be sent ev.
+func (s *server) mayReceive(p *auth.Principal, ev events.Event) bool {
+	perm, ok := s.eventPerms[ev.Kind]
+	if !ok {
+		return false
+	}
+	switch ev.Kind {
+	case "notification":
+		return ev.UserID == p.User.ID
+	case "user":
+		if ev.EntityID == p.User.ID { // one's own account (language, preferences) changed
+			return true
+		}
+	}
+	return p.Can(perm)
+}
+
+const (
+	// eventHeartbeat is how often an idle stream sends a comment, which keeps proxies from
+	// closing it and lets the server notice a gone client; the session is checked then too
+	// (an idle timeout ends the stream within this much).
+	eventHeartbeat = 20 * time.Second
+	// eventWriteWait bounds each write to a stream (a client that stopped reading is dropped).
+	eventWriteWait = 30 * time.Second
+	// eventRetry is how long browsers wait before reconnecting (the SSE retry field).
+	eventRetry = 1000
+	// eventBacklog is the most events a resuming stream is sent; more means "refetch all".
+	eventBacklog = 1000
+)
+
+// eventStream answers GET /api/v1/events: server-sent events, each one change the user may
+// read (kind, id, version, action, time and who made it). It resumes after Last-Event-ID (the
+// header browsers send when they reconnect, or the last_event_id parameter), sends an event
+// "reset" when it cannot (the client then refetches everything), and ends with an event "end"
+// when the session ends (logout, role change, deactivation) or expires. It is a background
+// request: it never restarts the session's idle time.
+//
+// Where the connection has no write deadline to extend (a transport that is not a network
+// connection), the stream sends what is pending and ends: the browser reconnects after the
+// retry interval, which makes it a short poll.
+func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
+	p := principalOf(r.Context())
+	if s.events == nil {
+		s.writeError(w, r, apperr.New(apperr.ErrUnavailable, "Live events need the database."))
+		return
+	}
+	after, err := lastEventID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rc := http.NewResponseController(w)
+	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
+	if live {
+		// The server's ReadTimeout would end the request (its context) while it streams.
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	ctx := r.Context()
+	var sub *events.Sub
+	if live {
+		sub = s.events.Subscribe(ctx, p.User.ID)
+		defer s.events.Unsubscribe(sub)
+	}
+	if after == 0 {
+		if after, err = s.events.Latest(ctx); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
+	w.WriteHeader(http.StatusOK)
+
+	st := &sseWriter{w: w, rc: rc, live: live}
+	st.printf("retry: %d\nid: %d\n\n", eventRetry, after)
+	sent := newRecentIDs(128)
+	last := after
+	catchUp := func() bool {
+		evs, err := s.events.Since(ctx, last, eventBacklog+1)
+		if errors.Is(err, events.ErrGone) || (err == nil && len(evs) > eventBacklog) {
+			latest, lerr := s.events.Latest(ctx)
+			if lerr != nil {
+				return false
+			}
+			last = latest
+			st.printf("id: %d\nevent: reset\ndata: {}\n\n", latest)
+			return st.flush()
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("events: catch up", "err", err)
+			}
+			return false
+		}
+		for _, ev := range evs {
+			s.sendEvent(st, p, ev, sent)
+			last = max(last, ev.ID)
+		}
+		return st.flush()
+	}
+	if !catchUp() || !live {
+		return
+	}
+	end := func(why string) {
+		st.printf("event: end\ndata: {\"reason\":%q}\n\n", why)
+		st.flush()
+	}
+	recheck := func() bool {
+		err := s.auth.Recheck(ctx, p)
+		if err == nil {
+			return true
+		}
+		if apperr.KindOf(err) == apperr.ErrUnauthorized {
+			end("session")
+		}
+		return false
+	}
+	beat := time.NewTicker(eventHeartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-sub.Lost: // fell behind: the browser reconnects and resumes from the table
+			return
+		case <-sub.Recheck:
+			if !recheck() {
+				return
+			}
+		case <-sub.Resync:
+			if !catchUp() {
+				return
+			}
+		case ev := <-sub.C:
+			if ev.Kind == "user" && ev.EntityID == p.User.ID || ev.Kind == "role" {
+				if !recheck() { // a deactivated user or a changed role is sent nothing more
+					return
+				}
+			}
+			s.sendEvent(st, p, ev, sent)
+			last = max(last, ev.ID)
+			if !st.flush() {
+				return
+			}
+		case <-beat.C:
+			st.printf(": ping\n\n")
+			if !st.flush() || !recheck() {
+				return
+			}
+		}
+	}
+}
+
+// sendEvent writes ev to the stream if p may receive it and it was not sent already.
+func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) {
+	if !sent.add(ev.ID) || !s.mayReceive(p, ev) {
+		return
+	}
+	data := ev.JSON
+	if data == nil {
+		var err error
+		if data, err = json.Marshal(ev); err != nil {
+			return
+		}
+	}
+	st.printf("id: %d\ndata: %s\n\n", ev.ID, data)
+}
+
+// lastEventID reads where a stream resumes: the Last-Event-ID header (a browser reconnecting)
+// or the last_event_id parameter; 0 means from now.
+func lastEventID(r *http.Request) (int64, error) {
+	v := r.Header.Get("Last-Event-ID")
+	if q := r.URL.Query().Get("last_event_id"); v == "" && q != "" {
+		v = q
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, apperr.Invalid(apperr.FieldError{Field: "last_event_id", Code: apperr.CodeInvalid, Message: "Last-Event-ID must be a whole number of at least 0."})
+	}
+	return n, nil
+}
+
+// sseWriter writes a stream, extending the write deadline before each write.
+type sseWriter struct {
+	w    http.ResponseWriter
+	rc   *http.ResponseController
+	live bool
+	err  error
+}
+
+func (st *sseWriter) printf(format string, args ...any) {
+	if st.err != nil {
+		return
+	}
+	if st.live {
+		if err := st.rc.SetWriteDeadline(time.Now().Add(eventWriteWait)); err != nil {
+			st.err = err
+			return
+		}
+	}
+	_, st.err = fmt.Fprintf(st.w, format, args...)
+}
+
+// flush sends what was written; false when the client is gone.
+func (st *sseWriter) flush() bool {
+	if st.err == nil {
+		st.err = st.rc.Flush()
+	}
+	return st.err == nil
+}
+
+// recentIDs remembers the last n event ids sent, so that an event heard live and also read
+// back by a catch-up is sent once.
+type recentIDs struct {
+	set  map[int64]struct{}
+	ring []int64
+	next int
+}
+
+func newRecentIDs(n int) *recentIDs {
+	return &recentIDs{set: map[int64]struct{}{}, ring: make([]int64, n)}
+}
+
+// add records id; false if it was already there.
+func (r *recentIDs) add(id int64) bool {
+	if _, ok := r.set[id]; ok {
+		return false
+	}
+	if old := r.ring[r.next]; old != 0 {
+		delete(r.set, old)
+	}
+	r.ring[r.next] = id
+	r.next = (r.next + 1) % len(r.ring)
+	r.set[id] = struct{}{}
+	return true
+}
