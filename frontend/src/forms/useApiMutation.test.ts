@@ -97,13 +97,13 @@ describe('useApiMutation', () => {
     const { api } = server(async (req) => {
       if (req.method === 'GET') return new Response(JSON.stringify({ items: [] }), { status: 200, headers: { 'Content-Type': 'application/json' } });
       await held;
-      return new Response(JSON.stringify(user), { status: 200, headers: { 'Content-Type': 'application/json' } });
+      return new Response(JSON.stringify({ user }), { status: 200, headers: { 'Content-Type': 'application/json' } });
     });
     const order: string[] = [];
     const m = setup({
       mutationFn: () => unwrap(api.client.PATCH('/api/v1/users/{id}', { params: { path: { id: 3 } }, body: { version: 2 } })),
       invalidate: [['users']],
-      success: (u) => `saved ${u.username}`,
+      success: (answer) => `saved ${answer.user.username}`,
       close: () => order.push('close'),
     });
     // a list on screen, fetched once
@@ -116,7 +116,7 @@ describe('useApiMutation', () => {
     expect(order).toEqual([]);
     release();
     const answer = await done;
-    expect(answer).toEqual(user);
+    expect(answer).toEqual({ user });
     expect(m.observer.getCurrentResult().isPending).toBe(false);
     expect(m.toasts).toEqual([{ color: 'teal', message: 'saved amina' }]);
     expect(order).toEqual(['close']);

@@ -29,16 +29,22 @@ export function isStale(err: unknown): err is ApiError {
 }
 
 /**
- * showServerErrors puts a failure's field errors beside the form's fields and returns the
- * message for the rest (null when every error found its field).
+ * showServerErrors puts a failure's field errors beside the form's fields (`placed`) and
+ * returns the message for the rest (null when every error found its field).
  */
-export function showServerErrors(err: unknown, form: FormTarget | undefined, t: TFunction, lang: string, rename: Record<string, string> = {}, problem?: (err: unknown) => string): string | null {
+export function showServerErrors(
+  err: unknown,
+  form: FormTarget | undefined,
+  t: TFunction,
+  lang: string,
+  rename: Record<string, string> = {},
+  problem?: (err: unknown) => string,
+): { message: string | null; placed: Record<string, string> } {
   const { errors, rest } = serverFieldErrors(err, form ? Object.keys(form.getValues()) : [], t, lang, rename);
   form?.setErrors(errors);
-  const placed = Object.keys(errors).length > 0;
   const validation = err instanceof ApiError && (err.code === 'invalid' || err.fields.length > 0);
-  if (placed && validation && rest.length === 0) return null;
-  return [problem ? problem(err) : problemMessage(err, t, lang), ...rest].join(' ');
+  if (Object.keys(errors).length > 0 && validation && rest.length === 0) return { message: null, placed: errors };
+  return { message: [problem ? problem(err) : problemMessage(err, t, lang), ...rest].join(' '), placed: errors };
 }
 
 export interface ApiMutationConfig<V, R> {
@@ -60,6 +66,8 @@ export interface ApiMutationConfig<V, R> {
   onStale?: (err: ApiError, vars: V) => unknown;
   /** A failure the screen handles itself: return true and nothing else is shown. */
   onError?: (err: unknown, vars: V) => boolean | void;
+  /** After a failure was shown: `placed` are the field errors put beside their fields. */
+  afterError?: (err: unknown, placed: Record<string, string>, vars: V) => unknown;
   /** After a success, before invalidation (e.g. setQueryData, discardDraft). */
   onSuccess?: (answer: R, vars: V) => unknown;
   /** Last, after a success: close the dialog, navigate. */
@@ -100,10 +108,11 @@ export function apiMutationOptions<V, R>(config: ApiMutationConfig<V, R>, env: M
         await config.onStale(err, vars);
         return;
       }
-      const message = showServerErrors(err, config.form, env.t, env.lang, config.rename, config.problem);
+      const { message, placed } = showServerErrors(err, config.form, env.t, env.lang, config.rename, config.problem);
       if (config.failure === 'toast') {
         if (message) env.notify({ color: 'red', message });
       } else env.setMessage(message);
+      await config.afterError?.(err, placed, vars);
     },
   };
 }
@@ -135,3 +144,6 @@ export function useApiMutation<V = void, R = unknown>(config: ApiMutationConfig<
   }, []);
   return { submit, busy: mutation.isPending, message, setMessage, renewKey, mutation };
 }
+
+/** What a screen adds to an area's mutation (queries.ts sets the request and what it refreshes). */
+export type SaveOptions<V, R> = Omit<ApiMutationConfig<V, R>, 'mutationFn' | 'invalidate'>;

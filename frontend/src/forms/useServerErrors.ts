@@ -11,7 +11,11 @@ export function useServerErrors<T extends Record<string, unknown>>(form: UseForm
   const [message, setMessage] = useState<string | null>(null);
 
   const handle = useCallback(
-    (err: unknown) => setMessage(showServerErrors(err, form, t, i18n.language, rename)),
+    (err: unknown): Record<string, string> => {
+      const { message, placed } = showServerErrors(err, form, t, i18n.language, rename);
+      setMessage(message);
+      return placed;
+    },
     // rename is a literal at each call site
     [form, t, i18n.language],
   );

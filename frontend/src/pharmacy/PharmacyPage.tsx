@@ -13,7 +13,9 @@ import { problemMessage } from '../forms/errors';
 import { formatDate } from '../i18n/format';
 import { DispenseQueue } from './DispenseQueue';
 import { useAlerts, useCategories, useInventory } from './queries';
-import { CategoryModal, InventoryAdjustModal, InventoryModal } from './StockForms';
+import { CategoryModal } from './CategoryModal';
+import { InventoryAdjustModal } from './InventoryAdjustModal';
+import { InventoryModal } from './InventoryModal';
 import { MedicationPage, StockPage } from './StockPage';
 
 const TABS = ['stock', 'queue', 'alerts', 'supplies', 'categories'] as const;

@@ -16,7 +16,10 @@ import { problemMessage } from '../forms/errors';
 import { formatDate, formatDateTime, formatMoney } from '../i18n/format';
 import { invalidatePharmacy, useCategories, useMedication, useMedications, useMovements, type MedicationFilter } from './queries';
 import { FLAG_COLORS, returnableDispenses, stockFlags } from './stock';
-import { AdjustModal, MedicationModal, ReceiveModal, ReturnModal } from './StockForms';
+import { AdjustModal } from './AdjustModal';
+import { MedicationModal } from './MedicationModal';
+import { ReceiveModal } from './ReceiveModal';
+import { ReturnModal } from './ReturnModal';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 

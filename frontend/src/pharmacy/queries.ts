@@ -1,7 +1,12 @@
 // The pharmacy's server state: the catalog with stock, one medication with its batches, its
-// ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories.
+// ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories;
+// and its changes (each refreshes every pharmacy list: invalidatePharmacy).
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '../api';
+import { api, unwrap, type Schemas } from '../api';
+import { toApiError } from '../api/client';
+import type { InventoryItem, Medication, MedicationCategory } from '../api/types';
+import { allergyWarnings } from '../clinical/allergy';
+import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 import { NOTIFICATIONS_KEY } from '../notifications/queries';
 
 export const PHARMACY_KEY = ['pharmacy'] as const;
@@ -87,4 +92,104 @@ export function invalidatePharmacy(qc: QueryClient) {
   // A stock change may have notified the user who made it (low stock, a batch expiring soon):
   // the bell shows it now rather than at its next poll.
   return Promise.all([qc.invalidateQueries({ queryKey: PHARMACY_KEY }), qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY })]);
+}
+
+/** A record's editable fields with its active flag (which only an edit sends). */
+type WithActive<P> = P & { is_active: boolean };
+
+/** useSaveMedication creates a medication, or edits `medication` on the version shown. */
+export function useSaveMedication(medication: Medication | undefined, options: SaveOptions<WithActive<Schemas['MedicationParams']>, unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: ({ is_active, ...body }) =>
+      medication
+        ? unwrap(api.client.PATCH('/api/v1/medications/{id}', { params: { path: { id: medication.id } }, body: { ...body, is_active, version: medication.version } }))
+        : unwrap(api.client.POST('/api/v1/medications', { body })),
+  });
+}
+
+export function useReceiveBatch(medicationId: number, options: SaveOptions<Schemas['ReceiveParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/medications/{id}/batches', { params: { path: { id: medicationId } }, body })),
+  });
+}
+
+export function useAdjustStock(medicationId: number, options: SaveOptions<Schemas['AdjustParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/medications/{id}/stock-adjustments', { params: { path: { id: medicationId } }, body })),
+  });
+}
+
+/** useReturnDispense takes back medicine a patient returns from a dispense. */
+export function useReturnDispense(dispenseId: number, options: SaveOptions<Schemas['ReturnParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/dispenses/{id}/returns', { params: { path: { id: dispenseId } }, body })),
+  });
+}
+
+export function useSaveCategory(category: MedicationCategory | undefined, options: SaveOptions<WithActive<Schemas['CategoryParams']>, unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: ({ is_active, ...body }) =>
+      category
+        ? unwrap(api.client.PATCH('/api/v1/medication-categories/{id}', { params: { path: { id: category.id } }, body: { ...body, is_active, version: category.version } }))
+        : unwrap(api.client.POST('/api/v1/medication-categories', { body })),
+  });
+}
+
+export function useSaveInventoryItem(item: InventoryItem | undefined, options: SaveOptions<WithActive<Schemas['InventoryParams']>, unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: ({ is_active, ...body }) =>
+      item
+        ? unwrap(api.client.PATCH('/api/v1/inventory-items/{id}', { params: { path: { id: item.id } }, body: { ...body, is_active, version: item.version } }))
+        : unwrap(api.client.POST('/api/v1/inventory-items', { body })),
+  });
+}
+
+export function useAdjustInventory(itemId: number, options: SaveOptions<Schemas['InventoryAdjustParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/inventory-items/{id}/adjustments', { params: { path: { id: itemId } }, body })),
+  });
+}
+
+/** useDispense hands out a prescription (in full or in part), once per attempt (Idempotency-Key). */
+export function useDispense(prescriptionId: number, options: SaveOptions<number, Schemas['Dispense']>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (quantity, key) =>
+      unwrap(api.client.POST('/api/v1/prescriptions/{id}/dispense', { params: { path: { id: prescriptionId } }, body: { quantity }, headers: { 'Idempotency-Key': key } })),
+  });
+}
+
+/**
+ * useLinkPrescription links a free-text prescription to a catalog medication. An allergy
+ * warning is an answer here, not a failure: `warnings` is set and nothing is linked (the
+ * pharmacist confirms with a reason and sends again).
+ */
+export function useLinkPrescription(prescriptionId: number, options: SaveOptions<Schemas['LinkParams'], { warnings: string[] | null; strength: string }>) {
+  return useApiMutation({
+    ...options,
+    invalidate: (qc, answer) => (answer.warnings ? undefined : invalidatePharmacy(qc)),
+    mutationFn: async (body) => {
+      const { data, error, response } = await api.client.POST('/api/v1/prescriptions/{id}/link', { params: { path: { id: prescriptionId } }, body });
+      if (response.ok) return { warnings: null, strength: data?.strength ?? '' };
+      const err = toApiError(response, error);
+      const warnings = allergyWarnings(err, error);
+      if (warnings) return { warnings, strength: '' };
+      throw err;
+    },
+  });
 }
