@@ -56,8 +56,8 @@ export interface ApiMutationConfig<V, R> {
   form?: FormTarget;
   /** Server field names that the form names otherwise. */
   rename?: Record<string, string>;
-  /** The success toast (none when absent or null). */
-  success?: string | ((answer: R, vars: V) => string | null);
+  /** The success toast (none when absent or null; teal unless a colour is given). */
+  success?: string | ((answer: R, vars: V) => string | { message: string; color: string } | null);
   /** Where a failure shows: in `message` above the buttons (default), or in a red toast. */
   failure?: 'message' | 'toast';
   /** The sentence for a failure (default: problemMessage). */
@@ -99,7 +99,8 @@ export function apiMutationOptions<V, R>(config: ApiMutationConfig<V, R>, env: M
       if (typeof inv === 'function') await inv(env.qc, answer, vars);
       else if (inv) await Promise.all(inv.map((queryKey) => env.qc.invalidateQueries({ queryKey })));
       const success = typeof config.success === 'function' ? config.success(answer, vars) : config.success;
-      if (success) env.notify({ color: 'teal', message: success });
+      if (typeof success === 'string') env.notify({ color: 'teal', message: success });
+      else if (success) env.notify(success);
       config.close?.(answer, vars);
     },
     onError: async (err, vars) => {

@@ -1,8 +1,8 @@
 // The pharmacy's server state: the catalog with stock, one medication with its batches, its
 // ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories;
 // and its changes (each refreshes every pharmacy list: invalidatePharmacy).
-import { useQuery, type QueryClient } from '@tanstack/react-query';
-import { api, unwrap, type Schemas } from '../api';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { api, ApiError, unwrap, type Schemas } from '../api';
 import { toApiError } from '../api/client';
 import type { InventoryItem, Medication, MedicationCategory } from '../api/types';
 import { allergyWarnings } from '../clinical/allergy';
@@ -164,11 +164,18 @@ export function useAdjustInventory(itemId: number, options: SaveOptions<Schemas[
   });
 }
 
+/** useRefreshOnConflict: after a 409 the stock or the prescription changed meanwhile: show the queue as it now is. */
+function useRefreshOnConflict() {
+  const qc = useQueryClient();
+  return (err: unknown) => (err instanceof ApiError && err.status === 409 ? invalidatePharmacy(qc) : undefined);
+}
+
 /** useDispense hands out a prescription (in full or in part), once per attempt (Idempotency-Key). */
 export function useDispense(prescriptionId: number, options: SaveOptions<number, Schemas['Dispense']>) {
   return useApiMutation({
     ...options,
     invalidate: invalidatePharmacy,
+    afterError: useRefreshOnConflict(),
     mutationFn: (quantity, key) =>
       unwrap(api.client.POST('/api/v1/prescriptions/{id}/dispense', { params: { path: { id: prescriptionId } }, body: { quantity }, headers: { 'Idempotency-Key': key } })),
   });
@@ -191,5 +198,15 @@ export function useLinkPrescription(prescriptionId: number, options: SaveOptions
       if (warnings) return { warnings, strength: '' };
       throw err;
     },
+  });
+}
+
+/** useSendBack sends a prescription back to its prescriber, with the reason. */
+export function useSendBack(prescriptionId: number, options: SaveOptions<string, unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    afterError: useRefreshOnConflict(),
+    mutationFn: (reason) => unwrap(api.client.POST('/api/v1/prescriptions/{id}/return-to-prescriber', { params: { path: { id: prescriptionId } }, body: { reason } })),
   });
 }
