@@ -65,7 +65,7 @@ export interface ApiMutationConfig<V, R> {
   /** A stale-version refusal (409): what to do instead of saying so (e.g. show both versions). */
   onStale?: (err: ApiError, vars: V) => unknown;
   /** A failure the screen handles itself: return true and nothing else is shown. */
-  onError?: (err: unknown, vars: V) => boolean | void;
+  onError?: (err: unknown, vars: V) => boolean | void | Promise<boolean | void>;
   /** After a failure was shown: `placed` are the field errors put beside their fields. */
   afterError?: (err: unknown, placed: Record<string, string>, vars: V) => unknown;
   /** After a success, before invalidation (e.g. setQueryData, discardDraft). */
@@ -104,7 +104,7 @@ export function apiMutationOptions<V, R>(config: ApiMutationConfig<V, R>, env: M
       config.close?.(answer, vars);
     },
     onError: async (err, vars) => {
-      if (config.onError?.(err, vars) === true) return;
+      if ((await config.onError?.(err, vars)) === true) return;
       if (config.onStale && isStale(err)) {
         await config.onStale(err, vars);
         return;
