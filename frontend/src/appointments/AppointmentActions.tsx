@@ -1,40 +1,18 @@
 // AppointmentActions: the moves an appointment can make from its status, and only those
 // (check in, start, complete, no-show, cancel with a reason, reschedule a scheduled one).
-import { Badge, Button, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import { Button, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import { IconCalendarEvent, IconChevronDown } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Appointment } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
+import { statusLabel } from '../shell/StatusBadge';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useAppointments, useMoveAppointment } from './queries';
 import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
 import { clinicToday } from '../i18n/format';
-
-const STATUS_COLORS: Record<string, string> = {
-  scheduled: 'blue',
-  checked_in: 'teal',
-  in_progress: 'grape',
-  completed: 'gray',
-  cancelled: 'red',
-  no_show: 'orange',
-};
-
-export function StatusBadge({ status }: { status: string }) {
-  const { t } = useTranslation();
-  return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-status={status}>
-      {statusLabel(status, t)}
-    </Badge>
-  );
-}
-
-export function statusLabel(status: string, t: TFunction): string {
-  return status in STATUS_COLORS ? t(`appointmentStatus.${status as Status}`) : status;
-}
 
 export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { appointment: Appointment; size?: string }) {
   const { t } = useTranslation();

@@ -8,7 +8,8 @@ import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import type { Patient, TimelineEntry } from '../api/types';
-import { AppointmentActions, StatusBadge } from '../appointments/AppointmentActions';
+import { AppointmentActions } from '../appointments/AppointmentActions';
+import { AppointmentStatusBadge } from '../shell/StatusBadge';
 import { BookModal } from '../appointments/BookModal';
 import { useAppointments } from '../appointments/queries';
 import { addDays } from '../appointments/schedule';
@@ -187,7 +188,7 @@ function NextAppointments({ patient: p }: { patient: Patient }) {
               </Text>
             </div>
             <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
-              <StatusBadge status={a.status} />
+              <AppointmentStatusBadge status={a.status} />
               <AppointmentActions appointment={a} />
             </Group>
           </Group>
