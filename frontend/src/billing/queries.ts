@@ -78,6 +78,18 @@ function useBillChange<V, R>(config: ApiMutationConfig<V, R>) {
   return useApiMutation({ ...config, invalidate: invalidateBilling, afterError: () => invalidateBilling(qc) });
 }
 
+/** useSaveService adds a service to the catalog, or edits `service` on the version shown. */
+export function useSaveService(service: Schemas['CatalogService'] | undefined, options: SaveOptions<Schemas['ServiceParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: [SERVICES_KEY],
+    mutationFn: (body) =>
+      service
+        ? unwrap(api.client.PATCH('/api/v1/services/{id}', { params: { path: { id: service.id } }, body: { ...body, version: service.version } }))
+        : unwrap(api.client.POST('/api/v1/services', { body })),
+  });
+}
+
 /** useCreateBill opens a bill, once per attempt (Idempotency-Key). */
 export function useCreateBill(options: SaveOptions<Schemas['CreateBillParams'], BillDetail>) {
   return useApiMutation({
