@@ -17,6 +17,7 @@ import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { AppointmentActions } from './AppointmentActions';
 import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
+import { ActionsTh } from '../shell/ActionsTh';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -52,9 +53,7 @@ export function QueuePage() {
             <Table.Th>{t('appointments.patient')}</Table.Th>
             <Table.Th>{t('appointments.doctor')}</Table.Th>
             <Table.Th>{t('queue.wait')}</Table.Th>
-            <Table.Th className="no-print">
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh className="no-print" />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>

@@ -13,6 +13,7 @@ import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { BACKUPS_KEY } from './queries';
 import { formatBytes } from './restore';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function DisksCard({ list }: { list: BackupList }) {
   const { t, i18n } = useTranslation();
@@ -68,9 +69,7 @@ export function DisksCard({ list }: { list: BackupList }) {
                   <Table.Th>{t('backups.leftoverKind')}</Table.Th>
                   <Table.Th>{t('backups.leftoverCreated')}</Table.Th>
                   <Table.Th ta="right">{t('backups.size')}</Table.Th>
-                  <Table.Th className="no-print">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </Table.Th>
+                  <ActionsTh className="no-print" />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>

@@ -19,6 +19,7 @@ import { FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
 import type { SaveOptions } from '../forms/useApiMutation';
 import { clinicalProblem, useDiscontinue, useMedicationCatalog, usePrescribe, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type PrescribeVars, type Prescription } from './queries';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
@@ -64,9 +65,7 @@ export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Pr
             <Table.Th>{t('rx.quantity')}</Table.Th>
             <Table.Th>{t('rx.instructions')}</Table.Th>
             {onDiscontinue && (
-              <Table.Th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
+              <ActionsTh />
             )}
           </Table.Tr>
         </Table.Thead>

@@ -21,6 +21,7 @@ import type { SaveOptions } from '../forms/useApiMutation';
 import { formatDateTime } from '../i18n/format';
 import { QUEUE_STATUSES, STALE_AFTER_DAYS, useDispense, useDispenseQueue, useLinkPrescription, useMedications, useSendBack, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
@@ -58,9 +59,7 @@ export function DispenseQueue() {
             <Table.Th ta="right">{t('pharmacy.remaining')}</Table.Th>
             <Table.Th ta="right">{t('pharmacy.available')}</Table.Th>
             <Table.Th>{t('pharmacy.prescriber')}</Table.Th>
-            <Table.Th>
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>

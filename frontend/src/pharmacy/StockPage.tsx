@@ -20,6 +20,7 @@ import { AdjustModal } from './AdjustModal';
 import { MedicationModal } from './MedicationModal';
 import { ReceiveModal } from './ReceiveModal';
 import { ReturnModal } from './ReturnModal';
+import { ActionsTh } from '../shell/ActionsTh';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 
@@ -93,9 +94,7 @@ export function StockPage() {
             <Table.Th>{t('pharmacy.expiryDate')}</Table.Th>
             <Table.Th ta="right">{t('pharmacy.unitPrice')}</Table.Th>
             <Table.Th />
-            <Table.Th>
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -260,9 +259,7 @@ export function MedicationPage() {
             <Table.Th>{t('pharmacy.reason')}</Table.Th>
             <Table.Th>{t('pharmacy.by')}</Table.Th>
             {write && (
-              <Table.Th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
+              <ActionsTh />
             )}
           </Table.Tr>
         </Table.Thead>

@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../api';
 import { problemMessage } from '../forms/errors';
 import { formatTime } from '../i18n/format';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export const LOGIN_THROTTLES_KEY = ['login-throttles'] as const;
 
@@ -57,9 +58,7 @@ export function LoginLocks({ writable }: { writable: boolean }) {
                 <Table.Th>{t('users.locks.failures')}</Table.Th>
                 <Table.Th>{t('users.locks.lockedUntil')}</Table.Th>
                 {writable && (
-                  <Table.Th className="no-print">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </Table.Th>
+                  <ActionsTh className="no-print" />
                 )}
               </Table.Tr>
             </Table.Thead>
