@@ -16,6 +16,7 @@ import { usePersistentForm } from '../forms/usePersistentForm';
 import { formatMoney } from '../i18n/format';
 import { amountProblem, normalizeAmount, readAmount } from './money';
 import { CATEGORIES, useSaveService, useServices } from './queries';
+import { ButtonCell } from '../shell/ActionsTh';
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation();
@@ -67,13 +68,9 @@ export function CatalogPage() {
               </Table.Td>
               <Table.Td>{t(`billing.categories.${s.category}`)}</Table.Td>
               <Table.Td ta="right">{formatMoney(s.price, i18n.language)}</Table.Td>
-              <Table.Td>
-                {admin && (
-                  <Button size="compact-sm" variant="subtle" onClick={() => setEditing(s)}>
-                    {t('common.edit')}
-                  </Button>
-                )}
-              </Table.Td>
+              <ButtonCell show={admin} onClick={() => setEditing(s)}>
+                {t('common.edit')}
+              </ButtonCell>
             </Table.Tr>
           ))}
         </Table.Tbody>

@@ -19,7 +19,7 @@ import { FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
 import type { SaveOptions } from '../forms/useApiMutation';
 import { clinicalProblem, useDiscontinue, useMedicationCatalog, usePrescribe, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type PrescribeVars, type Prescription } from './queries';
-import { ActionsTh } from '../shell/ActionsTh';
+import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
@@ -103,13 +103,9 @@ export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Pr
               <Table.Td>{p.quantity}</Table.Td>
               <Table.Td>{p.instructions || '—'}</Table.Td>
               {onDiscontinue && (
-                <Table.Td>
-                  {p.status !== 'discontinued' && (
-                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
-                      {t('rx.discontinue')}
-                    </Button>
-                  )}
-                </Table.Td>
+                <ButtonCell show={p.status !== 'discontinued'} color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
+                  {t('rx.discontinue')}
+                </ButtonCell>
               )}
             </Table.Tr>
           ))}

@@ -17,6 +17,7 @@ import { CategoryModal } from './CategoryModal';
 import { InventoryAdjustModal } from './InventoryAdjustModal';
 import { InventoryModal } from './InventoryModal';
 import { MedicationPage, StockPage } from './StockPage';
+import { ButtonCell } from '../shell/ActionsTh';
 
 const TABS = ['stock', 'queue', 'alerts', 'supplies', 'categories'] as const;
 
@@ -186,13 +187,9 @@ function CategoriesPanel() {
               </Table.Td>
               <Table.Td>{c.description}</Table.Td>
               <Table.Td>{t('pharmacy.medicationCount', { n: c.medication_count })}</Table.Td>
-              <Table.Td>
-                {can('pharmacy.write') && (
-                  <Button size="compact-sm" variant="default" onClick={() => setDialog({ category: c })}>
-                    {t('common.edit')}
-                  </Button>
-                )}
-              </Table.Td>
+              <ButtonCell show={can('pharmacy.write')} variant="default" onClick={() => setDialog({ category: c })}>
+                {t('common.edit')}
+              </ButtonCell>
             </Table.Tr>
           ))}
         </Table.Tbody>
