@@ -2,12 +2,12 @@
 // view), the vitals of this visit and their entry, the doctor's notes and diagnosis (autosaved),
 // the prescriptions, and closing for good. A closed encounter is read-only: its addenda (dated,
 // signed notes) are listed and a new one can be added; the original text never changes.
-import { Alert, Anchor, Button, Card, Center, Group, Loader, Modal, Stack, Text, Textarea, Timeline, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, Stack, Text, Textarea, Timeline, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconLock, IconPlus } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
+import { useParams } from 'react-router';
 import { useSession } from '../auth/session';
 import { draftKey, loadDraft } from '../forms/drafts';
 import { DraftNotice } from '../forms/DraftNotice';
@@ -21,6 +21,7 @@ import { clinicalProblem, useAddAddendum, useCloseEncounter, useEncounter, useEn
 import { clinicUnits } from './vitals';
 import { VitalsForm } from './VitalsForm';
 import { VitalsTable } from './VitalsTable';
+import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function ConsultationPage() {
   const { t, i18n } = useTranslation();
@@ -28,23 +29,8 @@ export function ConsultationPage() {
   const enc = useEncounter(Number.isInteger(id) ? id : 0);
   const e = enc.data;
   useDocumentTitle(`${e ? e.patient_name : t('areas.consultations')} · Chelal`);
-  if (enc.isPending) {
-    return (
-      <Center p="xl">
-        <Loader aria-label={t('common.loading')} />
-      </Center>
-    );
-  }
-  if (!e) {
-    return (
-      <Stack>
-        <Alert color="red">{clinicalProblem(enc.error, t, i18n.language)}</Alert>
-        <Anchor component={Link} to="/consultations">
-          {t('consult.backToQueue')}
-        </Anchor>
-      </Stack>
-    );
-  }
+  if (enc.isPending) return <PageLoader />;
+  if (!e) return <PageFailed message={clinicalProblem(enc.error, t, i18n.language)} back="/consultations" backLabel={t('consult.backToQueue')} />;
   return e.status === 'open' ? <OpenConsultation key={`open-${e.id}`} encounter={e} /> : <ClosedConsultation key={`closed-${e.id}`} encounter={e} />;
 }
 
