@@ -2,17 +2,16 @@
 // doctor, the day and a free 15-minute slot. With no slot given it proposes the doctor's first
 // free slot from now on, so from a chart `b` then Enter books. A slot taken meanwhile by
 // another desk is refused by the server with a clear message, and the next free slot is offered.
-import { Alert, Button, Group, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import type { Appointment, Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { clinicToday, formatDate, formatLongDay } from '../i18n/format';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { ChosenPatient, PatientPicker, RegisterAction } from '../patients/PatientPicker';
 import { lastDoctor, useAppointments, useBook, useDoctors } from './queries';
 import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
 
@@ -29,7 +28,7 @@ const SEARCH_DAYS = 14;
 
 export function BookModal({ patient: given, doctorId, date, time, onClose, onBooked }: BookModalProps) {
   const { t, i18n } = useTranslation();
-  const { can, user } = useSession();
+  const { user } = useSession();
   const doctors = useDoctors();
   const [patient, setPatient] = useState<Patient | undefined>(given);
   const [q, setQ] = useState('');
@@ -90,15 +89,7 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
   return (
     <Modal opened onClose={onClose} title={t('appointments.book')} size="lg">
       {!patient ? (
-        <PatientPicker value={q} onChange={setQ} onPick={(p) => setPatient(p)} autoFocus label={t('appointments.patient')} testId="book-patient"
-          noneAction={
-            can('patients.write') && (
-              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
-                {t('patients.register')}
-              </Button>
-            )
-          }
-        />
+        <PatientPicker value={q} onChange={setQ} onPick={(p) => setPatient(p)} autoFocus label={t('appointments.patient')} testId="book-patient" noneAction={<RegisterAction />} />
       ) : (
         <form
           onSubmit={form.onSubmit(submit)}
@@ -124,16 +115,7 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
               <Text size="sm" fw={500}>
                 {t('appointments.patient')}
               </Text>
-              <Group justify="space-between" wrap="nowrap" data-testid="book-patient-chosen">
-                <div style={{ flex: 1 }}>
-                  <PatientLine patient={patient} />
-                </div>
-                {!given && (
-                  <Button variant="subtle" size="compact-sm" onClick={() => setPatient(undefined)}>
-                    {t('appointments.changePatient')}
-                  </Button>
-                )}
-              </Group>
+              <ChosenPatient patient={patient} onChange={given ? undefined : () => setPatient(undefined)} testId="book-patient-chosen" />
             </div>
             <NativeSelect
               label={t('appointments.doctor')}

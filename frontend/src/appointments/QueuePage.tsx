@@ -13,7 +13,7 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { formatTime, clinicToday } from '../i18n/format';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { ChosenPatient, PatientPicker, RegisterAction } from '../patients/PatientPicker';
 import { AppointmentActions } from './AppointmentActions';
 import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
@@ -94,7 +94,6 @@ export function QueuePage() {
 
 function WalkInModal({ onClose }: { onClose: () => void }) {
   const { t } = useTranslation();
-  const { can } = useSession();
   const doctors = useDoctors();
   const [q, setQ] = useState('');
   const [patient, setPatient] = useState<Patient | null>(null);
@@ -116,15 +115,7 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
   return (
     <Modal opened onClose={onClose} title={t('queue.walkIn')} size="lg">
       {!patient ? (
-        <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-patient"
-          noneAction={
-            can('patients.write') && (
-              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
-                {t('patients.register')}
-              </Button>
-            )
-          }
-        />
+        <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-patient" noneAction={<RegisterAction />} />
       ) : (
         <form
           data-testid="walk-in-form"
@@ -140,14 +131,7 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
           }}
         >
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <div style={{ flex: 1 }}>
-                <PatientLine patient={patient} />
-              </div>
-              <Button variant="subtle" size="compact-sm" onClick={() => setPatient(null)}>
-                {t('appointments.changePatient')}
-              </Button>
-            </Group>
+            <ChosenPatient patient={patient} onChange={() => setPatient(null)} />
             <NativeSelect
               label={t('appointments.doctor')}
               data-autofocus

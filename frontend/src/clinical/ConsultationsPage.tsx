@@ -15,7 +15,7 @@ import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
 import { ConsultationPage } from './ConsultationPage';
 import { PrescriptionPrint } from './PrescriptionPrint';
 import { useStartWalkIn, useVisitQueue } from './queries';
@@ -100,14 +100,7 @@ function WalkInConsultation({ onClose }: { onClose: () => void }) {
       ) : (
         <form noValidate data-testid="walk-in-consultation-form" onSubmit={form.onSubmit((v) => start.submit({ patient_id: patient.id, notes: v.notes }))}>
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <div style={{ flex: 1 }}>
-                <PatientLine patient={patient} />
-              </div>
-              <Button variant="subtle" size="compact-sm" onClick={() => setPatient(null)}>
-                {t('appointments.changePatient')}
-              </Button>
-            </Group>
+            <ChosenPatient patient={patient} onChange={() => setPatient(null)} />
             <DraftNotice
               restored={restored}
               onDiscard={() => {

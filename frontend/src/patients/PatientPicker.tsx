@@ -2,12 +2,14 @@
 // phone), with the results while typing. Arrow keys move through the results, Enter picks the
 // highlighted one (the first by default); a record number with a wrong check digit is said.
 // The patients page opens the chart with it; booking and walk-ins pick the patient with it.
-import { Alert, Badge, Group, Loader, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
+import { Alert, Badge, Button, Group, Loader, Stack, Text, TextInput, UnstyledButton } from '@mantine/core';
 import { IconAlertTriangle, IconSearch } from '@tabler/icons-react';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 import type { PatientMatch } from '../api/types';
 import { problemMessage } from '../forms/errors';
+import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { usePatientSearch } from './queries';
 
@@ -130,4 +132,33 @@ export type Gender = (typeof GENDERS)[number];
 
 export function genderKey(g: string): Gender {
   return (GENDERS as readonly string[]).includes(g) ? (g as Gender) : 'unknown';
+}
+
+/** ChosenPatient: the patient picked, with the way back to the search (none when the patient was given). */
+export function ChosenPatient({ patient, onChange, testId }: { patient: Omit<PatientMatch, 'score'>; onChange?: () => void; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group justify="space-between" wrap="nowrap" data-testid={testId}>
+      <div style={{ flex: 1 }}>
+        <PatientLine patient={patient} />
+      </div>
+      {onChange && (
+        <Button variant="subtle" size="compact-sm" onClick={onChange}>
+          {t('appointments.changePatient')}
+        </Button>
+      )}
+    </Group>
+  );
+}
+
+/** RegisterAction: when the search found nobody, registering (for those who may). */
+export function RegisterAction() {
+  const { t } = useTranslation();
+  const { can } = useSession();
+  if (!can('patients.write')) return null;
+  return (
+    <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
+      {t('patients.register')}
+    </Button>
+  );
 }
