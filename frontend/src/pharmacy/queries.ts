@@ -97,16 +97,31 @@ export function invalidatePharmacy(qc: QueryClient) {
 /** A record's editable fields with its active flag (which only an edit sends). */
 type WithActive<P> = P & { is_active: boolean };
 
-/** useSaveMedication creates a medication, or edits `medication` on the version shown. */
-export function useSaveMedication(medication: Medication | undefined, options: SaveOptions<WithActive<Schemas['MedicationParams']>, unknown>) {
+/**
+ * useSaveRecord creates a record, or edits `record` on the version shown (with its active flag,
+ * which only an edit sends).
+ */
+function useSaveRecord<P extends object, R>(
+  record: { id: number; version: number } | undefined,
+  options: SaveOptions<WithActive<P>, unknown>,
+  create: (body: P) => Promise<R>,
+  edit: (id: number, body: P & { is_active: boolean; version: number }) => Promise<R>,
+) {
   return useApiMutation({
     ...options,
     invalidate: invalidatePharmacy,
-    mutationFn: ({ is_active, ...body }) =>
-      medication
-        ? unwrap(api.client.PATCH('/api/v1/medications/{id}', { params: { path: { id: medication.id } }, body: { ...body, is_active, version: medication.version } }))
-        : unwrap(api.client.POST('/api/v1/medications', { body })),
+    mutationFn: ({ is_active, ...body }: WithActive<P>) => (record ? edit(record.id, { ...(body as P), is_active, version: record.version }) : create(body as P)),
   });
+}
+
+/** useSaveMedication creates a medication, or edits `medication` on the version shown. */
+export function useSaveMedication(medication: Medication | undefined, options: SaveOptions<WithActive<Schemas['MedicationParams']>, unknown>) {
+  return useSaveRecord(
+    medication,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/medications', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/medications/{id}', { params: { path: { id } }, body })),
+  );
 }
 
 export function useReceiveBatch(medicationId: number, options: SaveOptions<Schemas['ReceiveParams'], unknown>) {
@@ -135,25 +150,21 @@ export function useReturnDispense(dispenseId: number, options: SaveOptions<Schem
 }
 
 export function useSaveCategory(category: MedicationCategory | undefined, options: SaveOptions<WithActive<Schemas['CategoryParams']>, unknown>) {
-  return useApiMutation({
-    ...options,
-    invalidate: invalidatePharmacy,
-    mutationFn: ({ is_active, ...body }) =>
-      category
-        ? unwrap(api.client.PATCH('/api/v1/medication-categories/{id}', { params: { path: { id: category.id } }, body: { ...body, is_active, version: category.version } }))
-        : unwrap(api.client.POST('/api/v1/medication-categories', { body })),
-  });
+  return useSaveRecord(
+    category,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/medication-categories', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/medication-categories/{id}', { params: { path: { id } }, body })),
+  );
 }
 
 export function useSaveInventoryItem(item: InventoryItem | undefined, options: SaveOptions<WithActive<Schemas['InventoryParams']>, unknown>) {
-  return useApiMutation({
-    ...options,
-    invalidate: invalidatePharmacy,
-    mutationFn: ({ is_active, ...body }) =>
-      item
-        ? unwrap(api.client.PATCH('/api/v1/inventory-items/{id}', { params: { path: { id: item.id } }, body: { ...body, is_active, version: item.version } }))
-        : unwrap(api.client.POST('/api/v1/inventory-items', { body })),
-  });
+  return useSaveRecord(
+    item,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/inventory-items', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/inventory-items/{id}', { params: { path: { id } }, body })),
+  );
 }
 
 export function useAdjustInventory(itemId: number, options: SaveOptions<Schemas['InventoryAdjustParams'], unknown>) {
