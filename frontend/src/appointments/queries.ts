@@ -1,7 +1,6 @@
 // The appointments area's server state: the doctors, a day's or a range's appointments, the
 // reception queue (refreshed every 15 s), and the moves.
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useCallback } from 'react';
 import { api, ApiError, unwrap } from '../api';
 import type { Appointment, BookParams, MoveParams } from '../api/types';
 import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
@@ -41,21 +40,6 @@ export function useAppointments(filter: AppointmentFilter, options: { enabled?: 
 /** invalidateSchedule refreshes every schedule, queue and chart that shows appointments. */
 export function invalidateSchedule(qc: QueryClient) {
   return Promise.all([qc.invalidateQueries({ queryKey: APPOINTMENTS_KEY }), qc.invalidateQueries({ queryKey: ['patients'], predicate: (q) => q.queryKey[2] === 'timeline' })]);
-}
-
-/** useMove applies a move (status, reschedule) made on the version shown. */
-export function useMove() {
-  const qc = useQueryClient();
-  return useCallback(
-    async (a: Appointment, change: Omit<MoveParams, 'version'>) => {
-      try {
-        return await unwrap(api.client.PATCH('/api/v1/appointments/{id}', { params: { path: { id: a.id } }, body: { version: a.version, ...change } }));
-      } finally {
-        await invalidateSchedule(qc);
-      }
-    },
-    [qc],
-  );
 }
 
 /** useMoveAppointment: a move (status, reschedule) of `a` on the version shown; the schedule is refreshed whatever the answer. */

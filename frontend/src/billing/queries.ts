@@ -65,11 +65,6 @@ export function invalidateBilling(qc: QueryClient) {
   return Promise.all([qc.invalidateQueries({ queryKey: BILLS_KEY }), qc.invalidateQueries({ queryKey: REPORT_KEY })]);
 }
 
-export function useInvalidateBilling() {
-  const qc = useQueryClient();
-  return () => invalidateBilling(qc);
-}
-
 export { newIdempotencyKey } from '../api/idempotency';
 
 /** useBillChange: a change of a bill; the bills are refreshed whatever the answer (a failure may mean it changed meanwhile). */
