@@ -11,7 +11,8 @@ import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { clinicToday, formatDate, formatLongDay } from '../i18n/format';
-import { ChosenPatient, PatientPicker, RegisterAction } from '../patients/PatientPicker';
+import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
+import { RegisterAction } from '../patients/RegisterAction';
 import { lastDoctor, useAppointments, useBook, useDoctors } from './queries';
 import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
 

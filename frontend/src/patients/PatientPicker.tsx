@@ -6,10 +6,8 @@ import { Alert, Badge, Button, Group, Loader, Stack, Text, TextInput, UnstyledBu
 import { IconAlertTriangle, IconSearch } from '@tabler/icons-react';
 import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import type { PatientMatch } from '../api/types';
 import { problemMessage } from '../forms/errors';
-import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { usePatientSearch } from './queries';
 
@@ -148,17 +146,5 @@ export function ChosenPatient({ patient, onChange, testId }: { patient: Omit<Pat
         </Button>
       )}
     </Group>
-  );
-}
-
-/** RegisterAction: when the search found nobody, registering (for those who may). */
-export function RegisterAction() {
-  const { t } = useTranslation();
-  const { can } = useSession();
-  if (!can('patients.write')) return null;
-  return (
-    <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
-      {t('patients.register')}
-    </Button>
   );
 }
