@@ -1,78 +1,46 @@
 // AppointmentActions: the moves an appointment can make from its status, and only those
 // (check in, start, complete, no-show, cancel with a reason, reschedule a scheduled one).
-import { Alert, Badge, Button, Group, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
-import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
+import { Button, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import { IconCalendarEvent, IconChevronDown } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
-import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import type { Appointment } from '../api/types';
 import { useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
-import { useServerErrors } from '../forms/useServerErrors';
-import { useAppointments, useMove } from './queries';
+import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { statusLabel } from '../shell/StatusBadge';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useAppointments, useMoveAppointment } from './queries';
 import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
 import { clinicToday } from '../i18n/format';
 
-const STATUS_COLORS: Record<string, string> = {
-  scheduled: 'blue',
-  checked_in: 'teal',
-  in_progress: 'grape',
-  completed: 'gray',
-  cancelled: 'red',
-  no_show: 'orange',
-};
-
-export function StatusBadge({ status }: { status: string }) {
-  const { t } = useTranslation();
-  return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-status={status}>
-      {statusLabel(status, t)}
-    </Badge>
-  );
-}
-
-export function statusLabel(status: string, t: TFunction): string {
-  return status in STATUS_COLORS ? t(`appointmentStatus.${status as Status}`) : status;
-}
-
 export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { appointment: Appointment; size?: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useSession();
-  const move = useMove();
+  const move = useMoveAppointment(a, { failure: 'toast', success: (_, v) => t('appointments.moved', { patient: a.patient_name, status: statusLabel(v.status ?? '', t) }) });
   const [dialog, setDialog] = useState<'cancel' | 'reschedule' | null>(null);
-  const [busy, setBusy] = useState(false);
   const moves = legalMoves(a.status);
   if (!can('appointments.write') || moves.length === 0) return null;
 
-  async function go(status: Status) {
+  function go(status: Status) {
     if (status === 'cancelled') {
       setDialog('cancel');
       return;
     }
-    setBusy(true);
-    try {
-      await move(a, { status });
-      notifications.show({ color: 'teal', message: t('appointments.moved', { patient: a.patient_name, status: statusLabel(status, t) }) });
-    } catch (err) {
-      notifications.show({ color: 'red', message: problemMessage(err, t, i18n.language) });
-    } finally {
-      setBusy(false);
-    }
+    void move.submit({ status });
   }
 
   return (
     <>
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
-          <Button size={size} variant="light" rightSection={<IconChevronDown size={14} />} loading={busy} className="no-print" data-testid={`actions-${a.id}`}>
+          <Button size={size} variant="light" rightSection={<IconChevronDown size={14} />} loading={move.busy} className="no-print" data-testid={`actions-${a.id}`}>
             {t('common.actions')}
           </Button>
         </Menu.Target>
         <Menu.Dropdown>
           {moves.map((m) => (
-            <Menu.Item key={m} onClick={() => void go(m)} data-move={m} color={m === 'cancelled' || m === 'no_show' ? 'red' : undefined}>
+            <Menu.Item key={m} onClick={() => go(m)} data-move={m} color={m === 'cancelled' || m === 'no_show' ? 'red' : undefined}>
               {t(`appointmentMoves.${m}`)}
             </Menu.Item>
           ))}
@@ -91,38 +59,28 @@ export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { ap
 
 function CancelModal({ appointment: a, onClose }: { appointment: Appointment; onClose: () => void }) {
   const { t } = useTranslation();
-  const move = useMove();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({ mode: 'controlled', initialValues: { cancel_reason: '' }, validate: { cancel_reason: (v) => (v.trim() ? null : t('validation.required')) } });
-  const errors = useServerErrors(form);
+  const { user } = useSession();
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: `appointment-cancel-${a.id}`,
+    owner: user.id,
+    initialValues: { cancel_reason: '' },
+    validate: { cancel_reason: (v) => (v.trim() ? null : t('validation.required')) },
+  });
+  const move = useMoveAppointment(a, { form, onSuccess: discardDraft, close: onClose });
   return (
     <Modal opened onClose={onClose} title={t('appointments.cancelTitle', { patient: a.patient_name })}>
-      <form
-        noValidate
-        data-testid="cancel-form"
-        onSubmit={form.onSubmit(async (v) => {
-          setBusy(true);
-          try {
-            await move(a, { status: 'cancelled', cancel_reason: v.cancel_reason.trim() });
-            onClose();
-          } catch (err) {
-            errors.handle(err);
-          } finally {
-            setBusy(false);
-          }
-        })}
-      >
+      <form noValidate data-testid="cancel-form" onSubmit={form.onSubmit((v) => move.submit({ status: 'cancelled', cancel_reason: v.cancel_reason.trim() }))}>
         <Stack>
+          <DraftNotice
+            restored={restored}
+            onDiscard={() => {
+              discardDraft();
+              form.setValues({ cancel_reason: '' });
+            }}
+          />
           <Textarea label={t('appointments.cancelReason')} required data-autofocus name="cancel_reason" autosize minRows={2} {...form.getInputProps('cancel_reason')} />
-          {errors.message && <Alert color="red">{errors.message}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.back')}
-            </Button>
-            <Button type="submit" color="red" loading={busy}>
-              {t('appointments.cancelSubmit')}
-            </Button>
-          </Group>
+          <FormError message={move.message} />
+          <FormButtons busy={move.busy} onCancel={onClose} cancelLabel={t('common.back')} color="red" label={t('appointments.cancelSubmit')} />
         </Stack>
       </form>
     </Modal>
@@ -131,10 +89,9 @@ function CancelModal({ appointment: a, onClose }: { appointment: Appointment; on
 
 function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment; onClose: () => void }) {
   const { t } = useTranslation();
-  const move = useMove();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({ mode: 'controlled', initialValues: { date: a.date, time: '' } });
-  const errors = useServerErrors(form);
+  const { user } = useSession();
+  const { form, discardDraft } = usePersistentForm({ id: `appointment-reschedule-${a.id}-${a.version}`, owner: user.id, initialValues: { date: a.date, time: '' } });
+  const move = useMoveAppointment(a, { form, onSuccess: discardDraft, close: onClose });
   const day = useAppointments({ doctor_id: a.doctor_id, date: form.values.date }, { enabled: /^\d{4}-\d{2}-\d{2}$/.test(form.values.date) });
   const times = useMemo(() => {
     const taken = takenSlots(day.data ?? []);
@@ -146,17 +103,7 @@ function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment
       <form
         noValidate
         data-testid="reschedule-form"
-        onSubmit={form.onSubmit(async (v) => {
-          setBusy(true);
-          try {
-            await move(a, { date: v.date, time: v.time });
-            onClose();
-          } catch (err) {
-            errors.handle(err);
-          } finally {
-            setBusy(false);
-          }
-        })}
+        onSubmit={form.onSubmit((v) => move.submit({ date: v.date, time: v.time }))}
       >
         <Stack>
           <SimpleGrid cols={2}>
@@ -168,15 +115,8 @@ function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment
               {...form.getInputProps('time')}
             />
           </SimpleGrid>
-          {errors.message && <Alert color="red">{errors.message}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.back')}
-            </Button>
-            <Button type="submit" loading={busy} disabled={!form.values.time}>
-              {t('appointments.rescheduleSubmit')}
-            </Button>
-          </Group>
+          <FormError message={move.message} />
+          <FormButtons busy={move.busy} onCancel={onClose} cancelLabel={t('common.back')} disabled={!form.values.time} label={t('appointments.rescheduleSubmit')} />
         </Stack>
       </form>
     </Modal>

@@ -2,21 +2,18 @@
 // doctor, the day and a free 15-minute slot. With no slot given it proposes the doctor's first
 // free slot from now on, so from a chart `b` then Enter books. A slot taken meanwhile by
 // another desk is refused by the server with a clear message, and the next free slot is offered.
-import { Alert, Button, Group, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
-import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
-import { useQueryClient } from '@tanstack/react-query';
+import { Alert, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
-import { newIdempotencyKey } from '../api/idempotency';
 import type { Appointment, Patient } from '../api/types';
 import { useSession } from '../auth/session';
-import { useServerErrors } from '../forms/useServerErrors';
+import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
 import { clinicToday, formatDate, formatLongDay } from '../i18n/format';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
-import { invalidateSchedule, lastDoctor, rememberDoctor, useAppointments, useDoctors } from './queries';
+import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
+import { RegisterAction } from '../patients/RegisterAction';
+import { lastDoctor, useAppointments, useBook, useDoctors } from './queries';
 import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
 
 export interface BookModalProps {
@@ -32,22 +29,30 @@ const SEARCH_DAYS = 14;
 
 export function BookModal({ patient: given, doctorId, date, time, onClose, onBooked }: BookModalProps) {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  const { can } = useSession();
+  const { user } = useSession();
   const doctors = useDoctors();
   const [patient, setPatient] = useState<Patient | undefined>(given);
   const [q, setQ] = useState('');
   // true while the slot is the proposed "first free" one (not chosen by hand)
   const [auto, setAuto] = useState(!date || !time);
-  const [busy, setBusy] = useState(false);
-  // One key per attempt: a resubmission after a lost answer creates nothing twice.
-  const [key, setKey] = useState(newIdempotencyKey);
   const today = clinicToday();
-  const form = useForm({
-    mode: 'controlled',
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: `book-${given?.id ?? 0}`,
+    owner: user.id,
     initialValues: { doctor_id: doctorId ? String(doctorId) : '', date: date ?? today, time: time ?? '', reason: '', patient_id: given?.id ?? 0 },
+    // the slot is proposed or picked from the free ones each time: only the reason is a draft
+    secret: ['doctor_id', 'date', 'time', 'patient_id'],
   });
-  const errors = useServerErrors(form);
+  // One key per attempt: a resubmission after a lost answer creates nothing twice.
+  const book = useBook({
+    form,
+    onSuccess: discardDraft,
+    success: (a) => t('appointments.booked', { patient: a.patient_name, doctor: a.doctor_name, day: formatLongDay(a.date, i18n.language), time: a.time }),
+    close: (a) => {
+      onBooked?.(a);
+      onClose();
+    },
+  });
   const doctor = Number(form.values.doctor_id);
 
   // the default doctor: the one given, else the one this desk booked with last, else the first
@@ -74,49 +79,18 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
     return slotTimes().filter((s) => s === form.values.time || (!taken.has(`${form.values.date} ${s}`) && !isPast(form.values.date, s, now)));
   }, [day.data, form.values.date, form.values.time]);
 
-  async function submit(v: typeof form.values) {
+  function submit(v: typeof form.values) {
     if (!patient) {
-      errors.setMessage(t('appointments.choosePatient'));
+      book.setMessage(t('appointments.choosePatient'));
       return;
     }
-    setBusy(true);
-    errors.clear();
-    try {
-      const a = await unwrap(
-        api.client.POST('/api/v1/appointments', {
-          body: { patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}) },
-          headers: { 'Idempotency-Key': key },
-        }),
-      );
-      setKey(newIdempotencyKey());
-      rememberDoctor(a.doctor_id);
-      await invalidateSchedule(qc);
-      notifications.show({
-        color: 'teal',
-        message: t('appointments.booked', { patient: a.patient_name, doctor: a.doctor_name, day: formatLongDay(a.date, i18n.language), time: a.time }),
-      });
-      onBooked?.(a);
-      onClose();
-    } catch (err) {
-      errors.handle(err);
-      if (err instanceof ApiError && err.code === 'slot-taken') await invalidateSchedule(qc);
-    } finally {
-      setBusy(false);
-    }
+    void book.submit({ patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}) });
   }
 
   return (
     <Modal opened onClose={onClose} title={t('appointments.book')} size="lg">
       {!patient ? (
-        <PatientPicker value={q} onChange={setQ} onPick={(p) => setPatient(p)} autoFocus label={t('appointments.patient')} testId="book-patient"
-          noneAction={
-            can('patients.write') && (
-              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
-                {t('patients.register')}
-              </Button>
-            )
-          }
-        />
+        <PatientPicker value={q} onChange={setQ} onPick={(p) => setPatient(p)} autoFocus label={t('appointments.patient')} testId="book-patient" noneAction={<RegisterAction />} />
       ) : (
         <form
           onSubmit={form.onSubmit(submit)}
@@ -131,20 +105,18 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
           }}
         >
           <Stack>
+            <DraftNotice
+              restored={restored}
+              onDiscard={() => {
+                discardDraft();
+                form.setFieldValue('reason', '');
+              }}
+            />
             <div>
               <Text size="sm" fw={500}>
                 {t('appointments.patient')}
               </Text>
-              <Group justify="space-between" wrap="nowrap" data-testid="book-patient-chosen">
-                <div style={{ flex: 1 }}>
-                  <PatientLine patient={patient} />
-                </div>
-                {!given && (
-                  <Button variant="subtle" size="compact-sm" onClick={() => setPatient(undefined)}>
-                    {t('appointments.changePatient')}
-                  </Button>
-                )}
-              </Group>
+              <ChosenPatient patient={patient} onChange={given ? undefined : () => setPatient(undefined)} testId="book-patient-chosen" />
             </div>
             <NativeSelect
               label={t('appointments.doctor')}
@@ -190,19 +162,8 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
               </Text>
             )}
             <TextInput label={t('appointments.reason')} name="reason" {...form.getInputProps('reason')} />
-            {errors.message && (
-              <Alert color="red" role="alert" data-testid="book-error">
-                {errors.message}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                {t('common.cancel')}
-              </Button>
-              <Button type="submit" loading={busy} disabled={!form.values.time || !doctor} data-testid="book-submit">
-                {t('appointments.bookSubmit')}
-              </Button>
-            </Group>
+            <FormError message={book.message} testId="book-error" />
+            <FormButtons busy={book.busy} onCancel={onClose} disabled={!form.values.time || !doctor} testId="book-submit" label={t('appointments.bookSubmit')} />
           </Stack>
         </form>
       )}

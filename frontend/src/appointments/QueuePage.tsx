@@ -4,22 +4,21 @@
 // patient, choose the doctor, check in now. Each row offers only the next step of its state
 // that the user may take (a receptionist is not offered the consultation).
 import { Alert, Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconUserCheck } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, unwrap } from '../api';
-import { newIdempotencyKey } from '../api/idempotency';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { formatTime, clinicToday } from '../i18n/format';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
+import { RegisterAction } from '../patients/RegisterAction';
 import { AppointmentActions } from './AppointmentActions';
-import { invalidateSchedule, lastDoctor, QUEUE_REFRESH_MS, rememberDoctor, useAppointments, useDoctors } from './queries';
+import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
+import { ActionsTh } from '../shell/ActionsTh';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -55,9 +54,7 @@ export function QueuePage() {
             <Table.Th>{t('appointments.patient')}</Table.Th>
             <Table.Th>{t('appointments.doctor')}</Table.Th>
             <Table.Th>{t('queue.wait')}</Table.Th>
-            <Table.Th className="no-print">
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh className="no-print" />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -97,17 +94,28 @@ export function QueuePage() {
 }
 
 function WalkInModal({ onClose }: { onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const { can } = useSession();
-  const qc = useQueryClient();
+  const { t } = useTranslation();
   const doctors = useDoctors();
   const [q, setQ] = useState('');
   const [patient, setPatient] = useState<Patient | null>(null);
   const [doctor, setDoctor] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   // One key per attempt: a resubmission after a lost answer creates nothing twice.
-  const [key, setKey] = useState(newIdempotencyKey);
+  const book = useBook({
+    // the check-in's ticket (80 mm) can be printed from the toast
+    success: (a) => ({
+      color: 'teal',
+      autoClose: 10_000,
+      message: (
+        <>
+          {t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name })}{' '}
+          <Anchor href={`/api/v1/appointments/${a.id}/ticket.pdf`} target="_blank" data-testid="print-ticket">
+            {t('displays.printTicket')}
+          </Anchor>
+        </>
+      ),
+    }),
+    close: onClose,
+  });
 
   useEffect(() => {
     const list = doctors.data ?? [];
@@ -115,70 +123,31 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
     setDoctor(String((list.find((d) => d.id === lastDoctor()) ?? list[0]!).id));
   }, [doctors.data]);
 
-  async function checkIn() {
+  function checkIn() {
     if (!patient || !doctor) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const a = await unwrap(api.client.POST('/api/v1/appointments', { body: { patient_id: patient.id, doctor_id: Number(doctor), walk_in: true }, headers: { 'Idempotency-Key': key } }));
-      setKey(newIdempotencyKey());
-      rememberDoctor(a.doctor_id);
-      await invalidateSchedule(qc);
-      notifications.show({
-        color: 'teal',
-        autoClose: 10_000,
-        message: (
-          <>
-            {t('queue.checkedIn', { patient: a.patient_name, doctor: a.doctor_name })}{' '}
-            <Anchor href={`/api/v1/appointments/${a.id}/ticket.pdf`} target="_blank" data-testid="print-ticket">
-              {t('displays.printTicket')}
-            </Anchor>
-          </>
-        ),
-      });
-      onClose();
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+    void book.submit({ patient_id: patient.id, doctor_id: Number(doctor), walk_in: true });
   }
 
   return (
     <Modal opened onClose={onClose} title={t('queue.walkIn')} size="lg">
       {!patient ? (
-        <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-patient"
-          noneAction={
-            can('patients.write') && (
-              <Button component={Link} to="/patients/new" variant="light" size="compact-sm">
-                {t('patients.register')}
-              </Button>
-            )
-          }
-        />
+        <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-patient" noneAction={<RegisterAction />} />
       ) : (
         <form
           data-testid="walk-in-form"
           onSubmit={(e) => {
             e.preventDefault();
-            void checkIn();
+            checkIn();
           }}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && e.target instanceof HTMLSelectElement) {
               e.preventDefault();
-              void checkIn();
+              checkIn();
             }
           }}
         >
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <div style={{ flex: 1 }}>
-                <PatientLine patient={patient} />
-              </div>
-              <Button variant="subtle" size="compact-sm" onClick={() => setPatient(null)}>
-                {t('appointments.changePatient')}
-              </Button>
-            </Group>
+            <ChosenPatient patient={patient} onChange={() => setPatient(null)} />
             <NativeSelect
               label={t('appointments.doctor')}
               data-autofocus
@@ -188,19 +157,8 @@ function WalkInModal({ onClose }: { onClose: () => void }) {
               onChange={(e) => setDoctor(e.currentTarget.value)}
               data={(doctors.data ?? []).map((d) => ({ value: String(d.id), label: d.name }))}
             />
-            {error && (
-              <Alert color="red" role="alert">
-                {error}
-              </Alert>
-            )}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                {t('common.cancel')}
-              </Button>
-              <Button type="submit" loading={busy} disabled={!doctor} data-testid="check-in-now">
-                {t('queue.checkInNow')}
-              </Button>
-            </Group>
+            <FormError message={book.message} />
+            <FormButtons busy={book.busy} onCancel={onClose} disabled={!doctor} testId="check-in-now" label={t('queue.checkInNow')} />
           </Stack>
         </form>
       )}

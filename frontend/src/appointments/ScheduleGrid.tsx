@@ -4,7 +4,8 @@ import { Anchor, Group, Stack, Table, Text, UnstyledButton } from '@mantine/core
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import type { Appointment } from '../api/types';
-import { AppointmentActions, StatusBadge } from './AppointmentActions';
+import { AppointmentActions } from './AppointmentActions';
+import { AppointmentStatusBadge } from '../shell/StatusBadge';
 import { isPast } from './schedule';
 
 export interface Column {
@@ -98,7 +99,7 @@ export function AppointmentChip({ appointment: a, showDoctor }: { appointment: A
         {showDoctor ? ` · ${a.doctor_name}` : ''}
       </Text>
       <Group gap={4}>
-        <StatusBadge status={a.status} />
+        <AppointmentStatusBadge status={a.status} />
         <AppointmentActions appointment={a} size="compact-xs" />
       </Group>
     </Stack>

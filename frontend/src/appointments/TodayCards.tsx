@@ -3,7 +3,7 @@
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { StatusBadge } from './AppointmentActions';
+import { AppointmentStatusBadge } from '../shell/StatusBadge';
 import { QUEUE_REFRESH_MS, useAppointments } from './queries';
 import { useQueue } from './QueuePage';
 import { minutesOf } from './schedule';
@@ -49,7 +49,7 @@ export function TodayCards() {
                 <Text size="sm" c="dimmed">
                   {a.doctor_name}
                 </Text>
-                <StatusBadge status={a.status} />
+                <AppointmentStatusBadge status={a.status} />
               </Group>
             </Group>
           ))}

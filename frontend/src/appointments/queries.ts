@@ -1,9 +1,9 @@
 // The appointments area's server state: the doctors, a day's or a range's appointments, the
 // reception queue (refreshed every 15 s), and the moves.
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { useCallback } from 'react';
-import { api, unwrap } from '../api';
-import type { Appointment, MoveParams } from '../api/types';
+import { api, ApiError, unwrap } from '../api';
+import type { Appointment, BookParams, MoveParams } from '../api/types';
+import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 import { livePoll } from '../live/live';
 
 export const APPOINTMENTS_KEY = ['appointments'] as const;
@@ -43,19 +43,33 @@ export function invalidateSchedule(qc: QueryClient) {
   return Promise.all([qc.invalidateQueries({ queryKey: APPOINTMENTS_KEY }), qc.invalidateQueries({ queryKey: ['patients'], predicate: (q) => q.queryKey[2] === 'timeline' })]);
 }
 
-/** useMove applies a move (status, reschedule) made on the version shown. */
-export function useMove() {
+/** useMoveAppointment: a move (status, reschedule) of `a` on the version shown; the schedule is refreshed whatever the answer. */
+export function useMoveAppointment(a: Appointment, options: SaveOptions<Omit<MoveParams, 'version'>, Appointment>) {
   const qc = useQueryClient();
-  return useCallback(
-    async (a: Appointment, change: Omit<MoveParams, 'version'>) => {
-      try {
-        return await unwrap(api.client.PATCH('/api/v1/appointments/{id}', { params: { path: { id: a.id } }, body: { version: a.version, ...change } }));
-      } finally {
-        await invalidateSchedule(qc);
-      }
+  return useApiMutation({
+    ...options,
+    invalidate: (qc) => invalidateSchedule(qc),
+    afterError: () => invalidateSchedule(qc),
+    mutationFn: (change) => unwrap(api.client.PATCH('/api/v1/appointments/{id}', { params: { path: { id: a.id } }, body: { version: a.version, ...change } })),
+  });
+}
+
+/**
+ * useBook books an appointment or checks a walk-in in, once per attempt (Idempotency-Key); the
+ * doctor is remembered for the next one. A slot taken meanwhile refreshes the schedule.
+ */
+export function useBook(options: SaveOptions<BookParams, Appointment>) {
+  const qc = useQueryClient();
+  return useApiMutation({
+    ...options,
+    onSuccess: (a, v) => {
+      rememberDoctor(a.doctor_id);
+      return options.onSuccess?.(a, v);
     },
-    [qc],
-  );
+    invalidate: (qc) => invalidateSchedule(qc),
+    afterError: (err) => (err instanceof ApiError && err.code === 'slot-taken' ? invalidateSchedule(qc) : undefined),
+    mutationFn: (body, key) => unwrap(api.client.POST('/api/v1/appointments', { body, headers: { 'Idempotency-Key': key } })),
+  });
 }
 
 export const LAST_DOCTOR_KEY = 'chelal.lastDoctor';

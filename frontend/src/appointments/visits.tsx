@@ -2,15 +2,15 @@
 // every queue shows, the minutes in that state counted on the server's clock, and the one next
 // action a user's permissions allow for a visit in a given state.
 import { Badge, Button, Group, Text } from '@mantine/core';
-import { useInterval } from '@mantine/hooks';
 import { IconActivityHeartbeat, IconCash, IconPill, IconStethoscope } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
-import { useEffect, useState, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api, unwrap } from '../api';
 import { livePoll } from '../live/live';
 import type { Appointment } from '../api/types';
+import { useNow } from '../shell/useNow';
 import { APPOINTMENTS_KEY, QUEUE_REFRESH_MS } from './queries';
 
 export type VisitState = NonNullable<Appointment['visit_state']>;
@@ -54,13 +54,7 @@ export function useVisits(doctorId = 0) {
 
 /** useServerNow: the server's clock (this computer's plus offset), ticking every 30 seconds. */
 export function useServerNow(offset: number) {
-  const [now, setNow] = useState(() => Date.now());
-  const interval = useInterval(() => setNow(Date.now()), 30_000);
-  useEffect(() => {
-    interval.start();
-    return interval.stop;
-  }, []);
-  return new Date(now + offset);
+  return new Date(useNow() + offset);
 }
 
 /** stateMinutes: whole minutes since the visit's state began, on the server's clock. */

@@ -1,26 +1,24 @@
 // LoginPage: username and password, then, when the server answers otp-required, a second
 // step asking for the authenticator's 6-digit code or a recovery code.
-import { Alert, Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
-import { useForm } from '@mantine/form';
+import { Anchor, Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap } from '../api';
+import { ApiError } from '../api';
+import { FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
 import { limits } from '../api/limits';
-import { problemMessage } from '../forms/errors';
 import { AuthFrame } from './AuthFrame';
-import { signedIn } from './session';
+import { useLogin } from './queries';
 
 export function LoginPage() {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
+  const { t } = useTranslation();
   useDocumentTitle(`${t('login.title')} · Chelal`);
   const [step, setStep] = useState<'credentials' | 'otp'>('credentials');
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const form = useForm({
-    mode: 'controlled',
+  // the username is kept as a draft (a reload, a lost server); the password and the code never
+  const { form, discardDraft } = usePersistentForm({
+    id: 'login',
+    owner: 'login',
     initialValues: { username: '', password: '', otp: '' },
     validate: {
       username: (v) => (v.trim() ? null : t('validation.required')),
@@ -29,29 +27,30 @@ export function LoginPage() {
     },
   });
 
-  async function submit(values: typeof form.values) {
-    setBusy(true);
-    setMessage(null);
-    try {
-      const body = { username: values.username.trim(), password: values.password, ...(step === 'otp' ? { otp: values.otp.trim() } : {}) };
-      const info = await unwrap(api.client.POST('/api/v1/auth/login', { body }));
-      signedIn(qc, info);
-    } catch (err) {
+  const login = useLogin({
+    onSuccess: discardDraft,
+    onError: (err) => {
       if (err instanceof ApiError && err.code === 'otp-required') {
         setStep('otp');
         form.setFieldValue('otp', '');
-      } else if (err instanceof ApiError && err.code === 'otp-invalid') {
-        form.setFieldError('otp', t('problems.otp-invalid'));
-      } else {
-        setMessage(problemMessage(err, t, i18n.language));
-        if (err instanceof ApiError && err.code === 'invalid-credentials') {
-          setStep('credentials');
-          form.setFieldValue('password', '');
-        }
+        return true;
       }
-    } finally {
-      setBusy(false);
-    }
+      if (err instanceof ApiError && err.code === 'otp-invalid') {
+        form.setFieldError('otp', t('problems.otp-invalid'));
+        return true;
+      }
+      return false;
+    },
+    afterError: (err) => {
+      if (err instanceof ApiError && err.code === 'invalid-credentials') {
+        setStep('credentials');
+        form.setFieldValue('password', '');
+      }
+    },
+  });
+
+  function submit(values: typeof form.values) {
+    void login.submit({ username: values.username.trim(), password: values.password, ...(step === 'otp' ? { otp: values.otp.trim() } : {}) });
   }
 
   return (
@@ -88,12 +87,8 @@ export function LoginPage() {
               {...form.getInputProps('otp')}
             />
           )}
-          {message && (
-            <Alert color="red" role="alert" data-testid="login-error">
-              {message}
-            </Alert>
-          )}
-          <Button type="submit" loading={busy} fullWidth>
+          <FormError message={login.message} testId="login-error" />
+          <Button type="submit" loading={login.busy} fullWidth>
             {step === 'otp' ? t('login.verify') : t('login.submit')}
           </Button>
           {step === 'otp' && (
@@ -103,7 +98,7 @@ export function LoginPage() {
               size="sm"
               onClick={() => {
                 setStep('credentials');
-                setMessage(null);
+                login.setMessage(null);
                 form.setFieldValue('password', '');
               }}
             >

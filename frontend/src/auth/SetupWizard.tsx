@@ -2,27 +2,23 @@
 // consultation fee: the catalog starts with that service) and creates the first administrator in three
 // steps (clinic, administrator, password), then logs them in. Shown while GET /setup says
 // it is needed. Typed input (not the password) is kept as a draft.
-import { Alert, Button, Group, PasswordInput, Stack, Stepper, Text, TextInput } from '@mantine/core';
+import { Button, Group, PasswordInput, Stack, Stepper, Text, TextInput } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
 import { amountProblem, normalizeAmount, readAmount } from '../billing/money';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
+import { FormError } from '../forms/FormFooter';
 import { isEmail, MIN_PASSWORD } from '../forms/validation';
 import { AuthFrame } from './AuthFrame';
-import { SETUP_KEY, signedIn } from './session';
+import { useSetup } from './queries';
 
 const STEP_FIELDS = [['clinic_name', 'mrn_prefix', 'currency', 'consultation_fee'], ['first_name', 'last_name', 'username', 'email'], ['password', 'confirm_password']] as const;
 
 export function SetupWizard() {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   useDocumentTitle(`${t('setup.title')} · Chelal`);
   const [active, setActive] = useState(0);
-  const [busy, setBusy] = useState(false);
   const { form, discardDraft } = usePersistentForm({
     id: 'setup',
     owner: 'setup',
@@ -49,44 +45,31 @@ export function SetupWizard() {
       return e;
     },
   });
-  const errors = useServerErrors(form);
+  const setup = useSetup({
+    form,
+    onSuccess: discardDraft,
+    afterError: (_, placed) => {
+      const first = STEP_FIELDS.findIndex((fields) => fields.some((f) => f in placed));
+      if (first >= 0) setActive(first);
+    },
+  });
 
-  async function next(values: typeof form.values) {
+  function next(values: typeof form.values) {
     if (active < 2) {
       setActive(active + 1);
       return;
     }
-    setBusy(true);
-    errors.clear();
-    try {
-      const { confirm_password: _confirm, ...body } = values;
-      void _confirm;
-      const fee = body.consultation_fee.trim() ? normalizeAmount(readAmount(body.consultation_fee, i18n.language)) : undefined;
-      await unwrap(
-        api.client.POST('/api/v1/setup', {
-          body: {
-            ...body,
-            username: body.username.trim(),
-            email: body.email.trim(),
-            mrn_prefix: body.mrn_prefix.trim().toUpperCase(),
-            currency: body.currency.trim().toUpperCase(),
-            consultation_fee: fee,
-          },
-        }),
-      );
-      discardDraft();
-      const info = await unwrap(api.client.POST('/api/v1/auth/login', { body: { username: body.username.trim(), password: body.password } }));
-      qc.setQueryData(SETUP_KEY, { needed: false });
-      signedIn(qc, info);
-    } catch (err) {
-      const placed = errors.handle(err);
-      const first = STEP_FIELDS.findIndex((fields) => fields.some((f) => f in placed));
-      if (first >= 0) setActive(first);
-      // set up already (by someone else, or the login after it failed): the login screen follows
-      void qc.invalidateQueries({ queryKey: SETUP_KEY });
-    } finally {
-      setBusy(false);
-    }
+    const { confirm_password: _confirm, ...body } = values;
+    void _confirm;
+    const fee = body.consultation_fee.trim() ? normalizeAmount(readAmount(body.consultation_fee, i18n.language)) : undefined;
+    void setup.submit({
+      ...body,
+      username: body.username.trim(),
+      email: body.email.trim(),
+      mrn_prefix: body.mrn_prefix.trim().toUpperCase(),
+      currency: body.currency.trim().toUpperCase(),
+      consultation_fee: fee,
+    });
   }
 
   return (
@@ -152,16 +135,12 @@ export function SetupWizard() {
               </Stack>
             </Stepper.Step>
           </Stepper>
-          {errors.message && (
-            <Alert color="red" role="alert">
-              {errors.message}
-            </Alert>
-          )}
+          <FormError message={setup.message} />
           <Group justify="space-between">
-            <Button variant="default" onClick={() => setActive(active - 1)} disabled={active === 0 || busy}>
+            <Button variant="default" onClick={() => setActive(active - 1)} disabled={active === 0 || setup.busy}>
               {t('common.back')}
             </Button>
-            <Button type="submit" loading={busy} data-testid="setup-next">
+            <Button type="submit" loading={setup.busy} data-testid="setup-next">
               {active < 2 ? t('common.next') : t('setup.finish')}
             </Button>
           </Group>

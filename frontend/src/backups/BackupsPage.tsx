@@ -20,6 +20,7 @@ import { DisksCard } from './DisksCard';
 import { BACKUPS_KEY, useBackupFolder, useBackupList } from './queries';
 import { RestoreDialog } from './RestoreDialog';
 import { formatBytes } from './restore';
+import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
 
 export function VerificationBadge({ backup }: { backup: Backup }) {
   const { t, i18n } = useTranslation();
@@ -159,9 +160,7 @@ export function BackupsPage() {
               <Table.Th>{t('backups.file')}</Table.Th>
               <Table.Th ta="right">{t('backups.size')}</Table.Th>
               <Table.Th>{t('backups.verification')}</Table.Th>
-              <Table.Th className="no-print">
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
+              <ActionsTh className="no-print" />
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -177,11 +176,9 @@ export function BackupsPage() {
                 <Table.Td>
                   <VerificationBadge backup={b} />
                 </Table.Td>
-                <Table.Td ta="right" className="no-print">
-                  <Button size="xs" variant="light" color="red" leftSection={<IconRestore size={14} />} onClick={() => setRestoring(b.file)} data-testid="restore">
-                    {t('backups.restore')}
-                  </Button>
-                </Table.Td>
+                <ButtonCell cell={{ ta: 'right', className: 'no-print' }} size="xs" variant="light" color="red" leftSection={<IconRestore size={14} />} onClick={() => setRestoring(b.file)} data-testid="restore">
+                  {t('backups.restore')}
+                </ButtonCell>
               </Table.Tr>
             ))}
           </Table.Tbody>

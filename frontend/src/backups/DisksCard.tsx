@@ -13,6 +13,7 @@ import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { BACKUPS_KEY } from './queries';
 import { formatBytes } from './restore';
+import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
 
 export function DisksCard({ list }: { list: BackupList }) {
   const { t, i18n } = useTranslation();
@@ -68,9 +69,7 @@ export function DisksCard({ list }: { list: BackupList }) {
                   <Table.Th>{t('backups.leftoverKind')}</Table.Th>
                   <Table.Th>{t('backups.leftoverCreated')}</Table.Th>
                   <Table.Th ta="right">{t('backups.size')}</Table.Th>
-                  <Table.Th className="no-print">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </Table.Th>
+                  <ActionsTh className="no-print" />
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -84,11 +83,9 @@ export function DisksCard({ list }: { list: BackupList }) {
                     <Table.Td>{t(`backups.leftoverKinds.${l.kind}`)}</Table.Td>
                     <Table.Td>{formatDateTime(l.created_at, i18n.language)}</Table.Td>
                     <Table.Td ta="right">{formatBytes(l.bytes, i18n.language)}</Table.Td>
-                    <Table.Td ta="right" className="no-print">
-                      <Button size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setRemoving(l)} data-testid="leftover-remove">
-                        {t('backups.leftoverRemove')}
-                      </Button>
-                    </Table.Td>
+                    <ButtonCell cell={{ ta: 'right', className: 'no-print' }} size="xs" variant="light" color="red" leftSection={<IconTrash size={14} />} onClick={() => setRemoving(l)} data-testid="leftover-remove">
+                      {t('backups.leftoverRemove')}
+                    </ButtonCell>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -4,20 +4,19 @@
 // with a reason while nothing is paid, and the receipt (printed or as PDF).
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
+import { ApiError } from '../api';
 import { limits } from '../api/limits';
 import type { BillDetail } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime, formatMoney } from '../i18n/format';
-import { StatusBadge } from './BillingPage';
+import { BillStatusBadge } from '../shell/StatusBadge';
 import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
-import { METHODS, newIdempotencyKey, useBill, useInvalidateBilling, useServices } from './queries';
+import { METHODS, useAddBillItems, useBill, useCancelBill, usePay, useServices } from './queries';
 
 export function BillPage() {
   const { t, i18n } = useTranslation();
@@ -52,7 +51,7 @@ export function BillPage() {
             {b.patient_unique_id} · {t('billing.openedBy', { when: formatDateTime(b.created_at, i18n.language), who: b.created_by_name || '—' })}
           </Text>
         </Stack>
-        <StatusBadge status={b.status} />
+        <BillStatusBadge status={b.status} />
       </Group>
       {b.status === 'cancelled' && (
         <Alert color="gray" title={t('billing.cancelledTitle')}>
@@ -192,26 +191,14 @@ function Figure({ label, amount, testId, strong = false }: { label: string; amou
 function AddServiceForm({ bill }: { bill: BillDetail }) {
   const { t, i18n } = useTranslation();
   const services = useServices(true);
-  const invalidate = useInvalidateBilling();
   const [pick, setPick] = useState<string | null>(null);
   const [qty, setQty] = useState<number | string>(1);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function add() {
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(api.client.POST('/api/v1/bills/{id}/items', { params: { path: { id: bill.id } }, body: { items: [{ service_id: Number(pick), quantity: Number(qty) || 1 }] } }));
+  const add = useAddBillItems(bill.id, {
+    onSuccess: () => {
       setPick(null);
       setQty(1);
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-      await invalidate();
-    }
-  }
+    },
+  });
 
   return (
     <Stack mt="sm" className="no-print" data-testid="add-service">
@@ -226,30 +213,38 @@ function AddServiceForm({ bill }: { bill: BillDetail }) {
           data-testid="add-service-select"
         />
         <NumberInput label={t('billing.quantity')} value={qty} onChange={setQty} min={1} max={100000} allowDecimal={false} w={100} />
-        <Button onClick={() => void add()} disabled={!pick} loading={busy} data-testid="add-service-submit">
+        <Button onClick={() => void add.submit([{ service_id: Number(pick), quantity: Number(qty) || 1 }])} disabled={!pick} loading={add.busy} data-testid="add-service-submit">
           {t('billing.addLine')}
         </Button>
       </Group>
-      {error && <Alert color="red">{error}</Alert>}
+      {add.message && <Alert color="red">{add.message}</Alert>}
     </Stack>
   );
 }
 
 function PaymentForm({ bill }: { bill: BillDetail }) {
   const { t, i18n } = useTranslation();
-  const invalidate = useInvalidateBilling();
   const [typed, setAmount] = useState(bill.balance);
   const [method, setMethod] = useState<string>('cash');
   const [txn, setTxn] = useState('');
   const [notes, setNotes] = useState('');
-  // One key per payment attempt: a resubmission after a lost answer reuses it.
-  const [key, setKey] = useState(newIdempotencyKey);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  // One key per payment attempt: a resubmission after a lost answer reuses it.
+  const payment = usePay(bill.id, {
+    onSuccess: () => {
+      setTxn('');
+      setNotes('');
+    },
+    success: (p) => t('billing.paymentTaken', { amount: formatMoney(p.amount, i18n.language), receipt: p.receipt_number }),
+    onError: (err) => {
+      if (!(err instanceof ApiError && err.fields.some((f) => f.field === 'amount'))) return false;
+      setFieldError(problemMessage(err, t, i18n.language));
+      return true;
+    },
+  });
 
-  async function pay() {
-    setError(null);
+  function pay() {
+    payment.setMessage(null);
     const amount = readAmount(typed, i18n.language);
     const problem = amountProblem(amount);
     if (problem) {
@@ -261,27 +256,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
       return;
     }
     setFieldError(null);
-    setBusy(true);
-    try {
-      const p = await unwrap(
-        api.client.POST('/api/v1/bills/{id}/payments', {
-          params: { path: { id: bill.id } },
-          headers: { 'Idempotency-Key': key },
-          body: { amount: normalizeAmount(amount), payment_method: method as 'cash', ...(txn.trim() ? { transaction_id: txn.trim() } : {}), ...(notes.trim() ? { notes: notes.trim() } : {}) },
-        }),
-      );
-      notifications.show({ color: 'teal', message: t('billing.paymentTaken', { amount: formatMoney(p.amount, i18n.language), receipt: p.receipt_number }) });
-      setKey(newIdempotencyKey());
-      setTxn('');
-      setNotes('');
-      await invalidate();
-    } catch (err) {
-      if (err instanceof ApiError && err.fields.some((f) => f.field === 'amount')) setFieldError(problemMessage(err, t, i18n.language));
-      else setError(problemMessage(err, t, i18n.language));
-      await invalidate();
-    } finally {
-      setBusy(false);
-    }
+    void payment.submit({ amount: normalizeAmount(amount), payment_method: method as 'cash', ...(txn.trim() ? { transaction_id: txn.trim() } : {}), ...(notes.trim() ? { notes: notes.trim() } : {}) });
   }
 
   return (
@@ -292,7 +267,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          void pay();
+          pay();
         }}
         noValidate
       >
@@ -302,7 +277,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
             value={typed}
             onChange={(e) => {
               setAmount(e.currentTarget.value);
-              setKey(newIdempotencyKey()); // a different payment
+              payment.renewKey(); // a different payment
             }}
             error={fieldError}
             inputMode="decimal"
@@ -315,7 +290,7 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
             value={method}
             onChange={(e) => {
               setMethod(e.currentTarget.value);
-              setKey(newIdempotencyKey());
+              payment.renewKey();
             }}
             data={METHODS.map((m) => ({ value: m, label: t(`billing.methods.${m}`) }))}
             name="payment_method"
@@ -325,16 +300,16 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
           <TextInput label={t('billing.notes')} value={notes} onChange={(e) => setNotes(e.currentTarget.value)} maxLength={limits.PaymentParams.notes.maxLength} flex={1} />
         </Group>
         <Group mt="sm">
-          <Button type="submit" loading={busy} data-testid="payment-submit">
+          <Button type="submit" loading={payment.busy} data-testid="payment-submit">
             {t('billing.pay')}
           </Button>
           <Text size="sm" c="dimmed">
             {t('billing.balanceIs', { balance: formatMoney(bill.balance, i18n.language) })}
           </Text>
         </Group>
-        {error && (
+        {payment.message && (
           <Alert color="red" mt="sm">
-            {error}
+            {payment.message}
           </Alert>
         )}
       </form>
@@ -344,31 +319,23 @@ function PaymentForm({ bill }: { bill: BillDetail }) {
 
 function CreditButton({ bill }: { bill: BillDetail }) {
   const { t, i18n } = useTranslation();
-  const invalidate = useInvalidateBilling();
   const [open, setOpen] = useState(false);
   const [typed, setAmount] = useState('');
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function credit() {
-    const amount = readAmount(typed, i18n.language);
-    const problem = amountProblem(amount);
-    if (problem) return setError(t(`billing.amountProblems.${problem}`));
-    if (!reason.trim()) return setError(t('billing.creditReasonRequired'));
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(api.client.POST('/api/v1/bills/{id}/items', { params: { path: { id: bill.id } }, body: { items: [{ kind: 'credit', amount: normalizeAmount(amount), description: reason.trim() }] } }));
-      setOpen(false);
+  const add = useAddBillItems(bill.id, {
+    onSuccess: () => {
       setAmount('');
       setReason('');
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-      await invalidate();
-    }
+    },
+    close: () => setOpen(false),
+  });
+
+  function credit() {
+    const amount = readAmount(typed, i18n.language);
+    const problem = amountProblem(amount);
+    if (problem) return add.setMessage(t(`billing.amountProblems.${problem}`));
+    if (!reason.trim()) return add.setMessage(t('billing.creditReasonRequired'));
+    void add.submit([{ kind: 'credit', amount: normalizeAmount(amount), description: reason.trim() }]);
   }
 
   return (
@@ -383,9 +350,9 @@ function CreditButton({ bill }: { bill: BillDetail }) {
           </Text>
           <TextInput label={t('billing.amount')} value={typed} onChange={(e) => setAmount(e.currentTarget.value)} inputMode="decimal" data-autofocus />
           <Textarea label={t('billing.creditReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={limits.ItemParams.description.maxLength} />
-          {error && <Alert color="red">{error}</Alert>}
+          {add.message && <Alert color="red">{add.message}</Alert>}
           <Group justify="flex-end">
-            <Button onClick={() => void credit()} loading={busy}>
+            <Button onClick={credit} loading={add.busy}>
               {t('billing.addCredit')}
             </Button>
           </Group>
@@ -396,26 +363,10 @@ function CreditButton({ bill }: { bill: BillDetail }) {
 }
 
 function CancelButton({ bill }: { bill: BillDetail }) {
-  const { t, i18n } = useTranslation();
-  const invalidate = useInvalidateBilling();
+  const { t } = useTranslation();
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function cancel() {
-    setBusy(true);
-    setError(null);
-    try {
-      await unwrap(api.client.PATCH('/api/v1/bills/{id}', { params: { path: { id: bill.id } }, body: { version: bill.version, status: 'cancelled', cancel_reason: reason.trim() } }));
-      setOpen(false);
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-      await invalidate();
-    }
-  }
+  const cancel = useCancelBill(bill, { close: () => setOpen(false) });
 
   return (
     <>
@@ -425,9 +376,9 @@ function CancelButton({ bill }: { bill: BillDetail }) {
       <Modal opened={open} onClose={() => setOpen(false)} title={t('billing.cancelBill')}>
         <Stack>
           <Textarea label={t('billing.cancelReason')} value={reason} onChange={(e) => setReason(e.currentTarget.value)} maxLength={limits.BillEdit.cancel_reason.maxLength} data-autofocus />
-          {error && <Alert color="red">{error}</Alert>}
+          {cancel.message && <Alert color="red">{cancel.message}</Alert>}
           <Group justify="flex-end">
-            <Button color="red" onClick={() => void cancel()} loading={busy} disabled={!reason.trim()}>
+            <Button color="red" onClick={() => void cancel.submit(reason.trim())} loading={cancel.busy} disabled={!reason.trim()}>
               {t('billing.cancelBill')}
             </Button>
           </Group>

@@ -1,7 +1,7 @@
 // The billing area: the cashier's view of bills (open ones first, a search by patient), a
 // bill (/billing/12: lines, payments, credits, cancel), its printable receipt
 // (/billing/12/receipt) and the service catalog (/billing/catalog).
-import { Alert, Badge, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue, useDocumentTitle } from '@mantine/hooks';
 import { IconList, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useNavigate } from 'react-router';
 import type { Bill } from '../api/types';
 import { problemMessage } from '../forms/errors';
+import { BillStatusBadge } from '../shell/StatusBadge';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { BillPage } from './BillPage';
 import { CatalogPage } from './CatalogPage';
@@ -25,17 +26,6 @@ export function BillingPage() {
       <Route path=":id" element={<BillPage />} />
       <Route path=":id/receipt" element={<ReceiptPage />} />
     </Routes>
-  );
-}
-
-export const STATUS_COLORS: Record<string, string> = { pending: 'orange', partially_paid: 'yellow', paid: 'teal', cancelled: 'gray' };
-
-export function StatusBadge({ status }: { status: string }) {
-  const { t } = useTranslation();
-  return (
-    <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-testid="bill-status" data-status={status}>
-      {t(`billing.status.${status}`, { defaultValue: status })}
-    </Badge>
   );
 }
 
@@ -118,7 +108,7 @@ function CashierView({ creating = false }: { creating?: boolean }) {
                   {formatMoney(b.balance, i18n.language)}
                 </Table.Td>
                 <Table.Td>
-                  <StatusBadge status={b.status} />
+                  <BillStatusBadge status={b.status} />
                 </Table.Td>
               </Table.Tr>
             ))}

@@ -2,22 +2,22 @@
 // administrator (services.write) adds a service or changes a price. A price change never
 // touches bills already made: their lines keep the price they were charged at.
 import { Alert, Anchor, Badge, Button, Checkbox, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useForm } from '@mantine/form';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconArrowLeft, IconPlus } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, unwrap } from '../api';
 import { limits } from '../api/limits';
 import type { CatalogService } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
-import { useServerErrors } from '../forms/useServerErrors';
+import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
 import { formatMoney } from '../i18n/format';
 import { amountProblem, normalizeAmount, readAmount } from './money';
-import { CATEGORIES, SERVICES_KEY, useServices } from './queries';
+import { CATEGORIES, useSaveService, useServices } from './queries';
+import { ButtonCell } from '../shell/ActionsTh';
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation();
@@ -69,13 +69,9 @@ export function CatalogPage() {
               </Table.Td>
               <Table.Td>{t(`billing.categories.${s.category}`)}</Table.Td>
               <Table.Td ta="right">{formatMoney(s.price, i18n.language)}</Table.Td>
-              <Table.Td>
-                {admin && (
-                  <Button size="compact-sm" variant="subtle" onClick={() => setEditing(s)}>
-                    {t('common.edit')}
-                  </Button>
-                )}
-              </Table.Td>
+              <ButtonCell show={admin} onClick={() => setEditing(s)}>
+                {t('common.edit')}
+              </ButtonCell>
             </Table.Tr>
           ))}
         </Table.Tbody>
@@ -87,18 +83,19 @@ export function CatalogPage() {
 
 function ServiceModal({ service, onClose }: { service?: CatalogService; onClose: () => void }) {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({
-    mode: 'controlled',
-    initialValues: {
-      name: service?.name ?? '',
-      code: service?.code ?? '',
-      category: service?.category ?? 'consultation',
-      price: service?.price ?? '',
-      is_active: service?.is_active ?? true,
-      description: service?.description ?? '',
-    },
+  const { user } = useSession();
+  const initialValues = {
+    name: service?.name ?? '',
+    code: service?.code ?? '',
+    category: service?.category ?? 'consultation',
+    price: service?.price ?? '',
+    is_active: service?.is_active ?? true,
+    description: service?.description ?? '',
+  };
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: service ? `service-edit-${service.id}` : 'service-new',
+    owner: user.id,
+    initialValues,
     validate: {
       name: (v) => (v.trim() ? null : t('billing.catalog.nameRequired')),
       code: (v) => (v.trim() ? null : t('billing.catalog.codeRequired')),
@@ -108,31 +105,25 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
       },
     },
   });
-  const errors = useServerErrors(form);
-
-  async function save(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    const body = { ...v, name: v.name.trim(), code: v.code.trim(), price: normalizeAmount(readAmount(v.price, i18n.language)), category: v.category as CatalogService['category'] };
-    try {
-      if (service) {
-        await unwrap(api.client.PATCH('/api/v1/services/{id}', { params: { path: { id: service.id } }, body: { ...body, version: service.version } }));
-      } else {
-        await unwrap(api.client.POST('/api/v1/services', { body }));
-      }
-      await qc.invalidateQueries({ queryKey: SERVICES_KEY });
-      onClose();
-    } catch (err) {
-      errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const save = useSaveService(service, { form, onSuccess: discardDraft, close: onClose });
 
   return (
     <Modal opened onClose={onClose} title={service ? t('billing.catalog.edit') : t('billing.catalog.add')}>
-      <form onSubmit={form.onSubmit(save)} noValidate data-testid="service-form">
+      <form
+        onSubmit={form.onSubmit((v) =>
+          save.submit({ ...v, name: v.name.trim(), code: v.code.trim(), price: normalizeAmount(readAmount(v.price, i18n.language)), category: v.category as CatalogService['category'] }),
+        )}
+        noValidate
+        data-testid="service-form"
+      >
         <Stack>
+          <DraftNotice
+            restored={restored}
+            onDiscard={() => {
+              discardDraft();
+              form.setValues(initialValues);
+            }}
+          />
           <TextInput label={t('billing.catalog.name')} {...form.getInputProps('name')} name="name" maxLength={limits.ServiceParams.name.maxLength} data-autofocus />
           <TextInput label={t('billing.catalog.code')} {...form.getInputProps('code')} name="code" maxLength={limits.ServiceParams.code.maxLength} />
           <NativeSelect
@@ -145,15 +136,8 @@ function ServiceModal({ service, onClose }: { service?: CatalogService; onClose:
           {service && <Text size="xs" c="dimmed">{t('billing.catalog.priceNote')}</Text>}
           <TextInput label={t('billing.catalog.description')} {...form.getInputProps('description')} name="description" maxLength={limits.ServiceParams.description.maxLength} />
           <Checkbox label={t('billing.catalog.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} name="is_active" />
-          {errors.message && <Alert color="red">{errors.message}</Alert>}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy} data-testid="service-save">
-              {t('common.save')}
-            </Button>
-          </Group>
+          <FormError message={save.message} />
+          <FormButtons busy={save.busy} onCancel={onClose} testId="service-save" />
         </Stack>
       </form>
     </Modal>

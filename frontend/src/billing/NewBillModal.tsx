@@ -4,14 +4,11 @@ import { ActionIcon, Alert, Button, Group, Modal, NumberInput, Select, Stack, Ta
 import { IconTrash } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
-import { newIdempotencyKey } from '../api/idempotency';
 import type { BillDetail, PatientMatch } from '../api/types';
-import { problemMessage } from '../forms/errors';
 import { formatMoney } from '../i18n/format';
 import { PatientLine, PatientPicker } from '../patients/PatientPicker';
 import { lineTotal, sumAmounts } from './money';
-import { useInvalidateBilling, useServices } from './queries';
+import { useCreateBill, useServices } from './queries';
 
 interface Line {
   service_id: number;
@@ -20,17 +17,14 @@ interface Line {
 
 export function NewBillModal({ onClose, onCreated }: { onClose: () => void; onCreated: (b: BillDetail) => void }) {
   const { t, i18n } = useTranslation();
-  const invalidate = useInvalidateBilling();
   const services = useServices(true);
   const [patient, setPatient] = useState<PatientMatch>();
   const [q, setQ] = useState('');
   const [lines, setLines] = useState<Line[]>([]);
   const [pick, setPick] = useState<string | null>(null);
   const [qty, setQty] = useState<number | string>(1);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
   // One key per attempt: a resubmission after a lost answer creates nothing twice.
-  const [key, setKey] = useState(newIdempotencyKey);
+  const create = useCreateBill({ close: onCreated });
   const byId = new Map((services.data ?? []).map((s) => [s.id, s]));
   const preview = sumAmounts(lines.map((l) => lineTotal(byId.get(l.service_id)?.price ?? '0', l.quantity)));
 
@@ -43,20 +37,9 @@ export function NewBillModal({ onClose, onCreated }: { onClose: () => void; onCr
     setQty(1);
   }
 
-  async function submit() {
+  function submit() {
     if (!patient) return;
-    setBusy(true);
-    setError(null);
-    try {
-      const b = await unwrap(api.client.POST('/api/v1/bills', { body: { patient_id: patient.id, items: lines.map((l) => ({ service_id: l.service_id, quantity: l.quantity })) }, headers: { 'Idempotency-Key': key } }));
-      setKey(newIdempotencyKey());
-      await invalidate();
-      onCreated(b);
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+    void create.submit({ patient_id: patient.id, items: lines.map((l) => ({ service_id: l.service_id, quantity: l.quantity })) });
   }
 
   return (
@@ -110,12 +93,12 @@ export function NewBillModal({ onClose, onCreated }: { onClose: () => void; onCr
               {t('billing.previewNote')}
             </Text>
           </Group>
-          {error && <Alert color="red">{error}</Alert>}
+          {create.message && <Alert color="red">{create.message}</Alert>}
           <Group justify="flex-end">
             <Button variant="default" onClick={onClose}>
               {t('common.cancel')}
             </Button>
-            <Button onClick={() => void submit()} loading={busy} disabled={lines.length === 0} data-testid="create-bill">
+            <Button onClick={submit} loading={create.busy} disabled={lines.length === 0} data-testid="create-bill">
               {t('billing.createBill')}
             </Button>
           </Group>

@@ -1,7 +1,9 @@
 // The billing area's server state: the catalog, bills (the cashier's open bills, a search), one
 // bill with its lines and payments, a receipt, and the changes (lines, payments, cancel).
 import { keepPreviousData, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '../api';
+import { api, unwrap, type Schemas } from '../api';
+import type { BillDetail } from '../api/types';
+import { useApiMutation, type ApiMutationConfig, type SaveOptions } from '../forms/useApiMutation';
 import { livePoll } from '../live/live';
 
 export const BILLS_KEY = ['bills'] as const;
@@ -64,12 +66,58 @@ export function invalidateBilling(qc: QueryClient) {
   return Promise.all([qc.invalidateQueries({ queryKey: BILLS_KEY }), qc.invalidateQueries({ queryKey: REPORT_KEY })]);
 }
 
-export function useInvalidateBilling() {
+export { newIdempotencyKey } from '../api/idempotency';
+
+/** useBillChange: a change of a bill; the bills are refreshed whatever the answer (a failure may mean it changed meanwhile). */
+function useBillChange<V, R>(config: ApiMutationConfig<V, R>) {
   const qc = useQueryClient();
-  return () => invalidateBilling(qc);
+  return useApiMutation({ ...config, invalidate: invalidateBilling, afterError: () => invalidateBilling(qc) });
 }
 
-export { newIdempotencyKey } from '../api/idempotency';
+/** useSaveService adds a service to the catalog, or edits `service` on the version shown. */
+export function useSaveService(service: Schemas['CatalogService'] | undefined, options: SaveOptions<Schemas['ServiceParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: [SERVICES_KEY],
+    mutationFn: (body) =>
+      service
+        ? unwrap(api.client.PATCH('/api/v1/services/{id}', { params: { path: { id: service.id } }, body: { ...body, version: service.version } }))
+        : unwrap(api.client.POST('/api/v1/services', { body })),
+  });
+}
+
+/** useCreateBill opens a bill, once per attempt (Idempotency-Key). */
+export function useCreateBill(options: SaveOptions<Schemas['CreateBillParams'], BillDetail>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidateBilling,
+    mutationFn: (body, key) => unwrap(api.client.POST('/api/v1/bills', { body, headers: { 'Idempotency-Key': key } })),
+  });
+}
+
+/** useAddBillItems adds catalog services or a credit to a bill. */
+export function useAddBillItems(billId: number, options: SaveOptions<Schemas['AddItemsParams']['items'], unknown>) {
+  return useBillChange({
+    ...options,
+    mutationFn: (items) => unwrap(api.client.POST('/api/v1/bills/{id}/items', { params: { path: { id: billId } }, body: { items } })),
+  });
+}
+
+/** usePay takes a payment, once per attempt (Idempotency-Key; renewKey when the payment changes). */
+export function usePay(billId: number, options: SaveOptions<Schemas['PaymentParams'], Schemas['Payment']>) {
+  return useBillChange({
+    ...options,
+    mutationFn: (body, key) => unwrap(api.client.POST('/api/v1/bills/{id}/payments', { params: { path: { id: billId } }, headers: { 'Idempotency-Key': key }, body })),
+  });
+}
+
+/** useCancelBill cancels a bill (nothing paid yet) with the reason, on the version shown. */
+export function useCancelBill(bill: BillDetail, options: SaveOptions<string, unknown>) {
+  return useBillChange({
+    ...options,
+    mutationFn: (reason) => unwrap(api.client.PATCH('/api/v1/bills/{id}', { params: { path: { id: bill.id } }, body: { version: bill.version, status: 'cancelled', cancel_reason: reason } })),
+  });
+}
 
 export const METHODS = ['cash', 'mobile_money', 'card', 'insurance', 'other'] as const;
 export const CATEGORIES = ['consultation', 'procedure', 'lab', 'pharmacy', 'other'] as const;

@@ -2,28 +2,26 @@
 // view), the vitals of this visit and their entry, the doctor's notes and diagnosis (autosaved),
 // the prescriptions, and closing for good. A closed encounter is read-only: its addenda (dated,
 // signed notes) are listed and a new one can be added; the original text never changes.
-import { Alert, Anchor, Button, Card, Center, Group, Loader, Modal, Stack, Text, Textarea, Timeline, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, Modal, Stack, Text, Textarea, Timeline, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconLock, IconPlus } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link, useParams } from 'react-router';
-import { api, unwrap } from '../api';
+import { useParams } from 'react-router';
 import { useSession } from '../auth/session';
 import { draftKey, loadDraft } from '../forms/drafts';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
+import { FormError } from '../forms/FormFooter';
 import { formatDateTime } from '../i18n/format';
 import { notesDraftId, NotesEditor, useNotesAutosave, type NotesAutosave } from './NotesEditor';
 import { PatientBanner } from './PatientBanner';
 import { PrescriptionsPanel } from './PrescriptionsPanel';
-import { afterEncounter, clinicalProblem, useEncounter, useEncounterVitals, usePrescriptions, type Encounter } from './queries';
+import { clinicalProblem, useAddAddendum, useCloseEncounter, useEncounter, useEncounterVitals, usePrescriptions, type Encounter } from './queries';
 import { clinicUnits } from './vitals';
 import { VitalsForm } from './VitalsForm';
 import { VitalsTable } from './VitalsTable';
+import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function ConsultationPage() {
   const { t, i18n } = useTranslation();
@@ -31,23 +29,8 @@ export function ConsultationPage() {
   const enc = useEncounter(Number.isInteger(id) ? id : 0);
   const e = enc.data;
   useDocumentTitle(`${e ? e.patient_name : t('areas.consultations')} · Chelal`);
-  if (enc.isPending) {
-    return (
-      <Center p="xl">
-        <Loader aria-label={t('common.loading')} />
-      </Center>
-    );
-  }
-  if (!e) {
-    return (
-      <Stack>
-        <Alert color="red">{clinicalProblem(enc.error, t, i18n.language)}</Alert>
-        <Anchor component={Link} to="/consultations">
-          {t('consult.backToQueue')}
-        </Anchor>
-      </Stack>
-    );
-  }
+  if (enc.isPending) return <PageLoader />;
+  if (!e) return <PageFailed message={clinicalProblem(enc.error, t, i18n.language)} back="/consultations" backLabel={t('consult.backToQueue')} />;
   return e.status === 'open' ? <OpenConsultation key={`open-${e.id}`} encounter={e} /> : <ClosedConsultation key={`closed-${e.id}`} encounter={e} />;
 }
 
@@ -142,28 +125,11 @@ function ReadOnlyTexts({ encounter: e }: { encounter: Encounter }) {
 }
 
 function CloseDialog({ encounter: e, autosave, onClose }: { encounter: Encounter; autosave: NotesAutosave; onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
+  const { t } = useTranslation();
   const prescriptions = usePrescriptions(e.id);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const typed = autosave.form.values;
   const noNotes = typed.notes.trim() === '' && e.notes.trim() === '';
-
-  async function close() {
-    setBusy(true);
-    setError(null);
-    try {
-      const cur = await autosave.flush();
-      const out = await unwrap(api.client.POST('/api/v1/encounters/{id}/close', { params: { path: { id: e.id } }, body: { version: cur.version } }));
-      autosave.discardDraft();
-      await afterEncounter(qc, out);
-      notifications.show({ color: 'teal', message: t('consult.closed', { name: out.patient_name }) });
-    } catch (err) {
-      setError(clinicalProblem(err, t, i18n.language));
-      setBusy(false);
-    }
-  }
+  const closing = useCloseEncounter(e.id, { onSuccess: () => autosave.discardDraft(), success: (out) => t('consult.closed', { name: out.patient_name }) });
 
   return (
     <Modal opened onClose={onClose} title={t('consult.closeTitle', { name: e.patient_name })} size="lg">
@@ -176,16 +142,12 @@ function CloseDialog({ encounter: e, autosave, onClose }: { encounter: Encounter
           <dd>{t('consult.prescriptionCount', { n: prescriptions.data?.length ?? 0 })}</dd>
         </dl>
         {noNotes && <Alert color="orange">{t('consult.notesFirst')}</Alert>}
-        {error && (
-          <Alert color="red" role="alert">
-            {error}
-          </Alert>
-        )}
+        <FormError message={closing.message} />
         <Group justify="flex-end">
           <Button variant="default" size="md" onClick={onClose}>
             {t('common.back')}
           </Button>
-          <Button color="red" size="md" loading={busy} disabled={noNotes} onClick={() => void close()} data-testid="confirm-close" data-autofocus>
+          <Button color="red" size="md" loading={closing.busy} disabled={noNotes} onClick={() => void closing.submit(autosave.flush)} data-testid="confirm-close" data-autofocus>
             {t('consult.closeConfirm')}
           </Button>
         </Group>
@@ -245,35 +207,22 @@ function ClosedConsultation({ encounter: e }: { encounter: Encounter }) {
 function AddendumForm({ encounter: e, unsaved }: { encounter: Encounter; unsaved: string }) {
   const { t } = useTranslation();
   const { user } = useSession();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const { form, restored, discardDraft } = usePersistentForm({
     id: `addendum-${e.id}`,
     owner: user.id,
     initialValues: { text: '' },
     validate: { text: (v: string) => (v.trim() ? null : t('validation.required')) },
   });
-  const errors = useServerErrors(form);
+  const add = useAddAddendum(e.id, {
+    form,
+    onSuccess: () => {
+      discardDraft();
+      form.setValues({ text: '' });
+      form.resetDirty({ text: '' });
+    },
+  });
   return (
-    <form
-      noValidate
-      data-testid="addendum-form"
-      onSubmit={form.onSubmit(async (v) => {
-        setBusy(true);
-        errors.clear();
-        try {
-          const out = await unwrap(api.client.POST('/api/v1/encounters/{id}/addenda', { params: { path: { id: e.id } }, body: { text: v.text.trim() } }));
-          discardDraft();
-          form.setValues({ text: '' });
-          form.resetDirty({ text: '' });
-          await afterEncounter(qc, out);
-        } catch (err) {
-          errors.handle(err);
-        } finally {
-          setBusy(false);
-        }
-      })}
-    >
+    <form noValidate data-testid="addendum-form" onSubmit={form.onSubmit((v) => add.submit(v.text.trim()))}>
       <Stack mt="md" gap="xs">
         <DraftNotice restored={restored} onDiscard={() => form.setValues({ text: '' })} />
         {unsaved && !form.values.text && (
@@ -288,13 +237,9 @@ function AddendumForm({ encounter: e, unsaved }: { encounter: Encounter; unsaved
           </Alert>
         )}
         <Textarea label={t('consult.newAddendum')} description={t('consult.addendumHint')} name="text" size="md" autosize minRows={3} required {...form.getInputProps('text')} />
-        {errors.message && (
-          <Alert color="red" role="alert">
-            {errors.message}
-          </Alert>
-        )}
+        <FormError message={add.message} />
         <Group justify="flex-end">
-          <Button type="submit" size="md" loading={busy} data-testid="addendum-submit">
+          <Button type="submit" size="md" loading={add.busy} data-testid="addendum-submit">
             {t('consult.addAddendum')}
           </Button>
         </Group>

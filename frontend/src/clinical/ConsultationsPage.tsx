@@ -3,25 +3,23 @@
 // (/consultations/visit/<appointment>), a consultation (/consultations/<encounter>) and its
 // printable prescription (/consultations/<encounter>/prescription). A walk-in without an
 // appointment starts from the patient search.
-import { Alert, Button, Group, Modal, Stack, Text, Textarea, Title } from '@mantine/core';
-import { useForm } from '@mantine/form';
+import { Button, Group, Modal, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconUserPlus } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Route, Routes, useNavigate } from 'react-router';
-import { api, unwrap } from '../api';
-import { newIdempotencyKey } from '../api/idempotency';
 import type { PatientMatch } from '../api/types';
 import { NextAction } from '../appointments/visits';
 import { CallNextButton } from '../display/CallNextButton';
 import { useSession } from '../auth/session';
-import { useServerErrors } from '../forms/useServerErrors';
-import { PatientLine, PatientPicker } from '../patients/PatientPicker';
+import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
 import { ConsultationPage } from './ConsultationPage';
 import { PrescriptionPrint } from './PrescriptionPrint';
-import { afterEncounter, clinicalProblem, useVisitQueue } from './queries';
+import { useStartWalkIn, useVisitQueue } from './queries';
 import { OpenVisit, QueueSection, VisitQueueTable } from './VisitQueue';
 
 export function ConsultationsPage() {
@@ -86,59 +84,37 @@ function DoctorQueue() {
 
 /** WalkInConsultation: a consultation without an appointment: the patient, then the first notes. */
 function WalkInConsultation({ onClose }: { onClose: () => void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const navigate = useNavigate();
-  const qc = useQueryClient();
   const [q, setQ] = useState('');
   const [patient, setPatient] = useState<PatientMatch | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { user } = useSession();
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: 'walk-in-consultation',
+    owner: user.id,
+    initialValues: { notes: '' },
+    validate: { notes: (v) => (v.trim() ? null : t('validation.required')) },
+  });
   // One key per attempt: a resubmission after a lost answer creates nothing twice.
-  const [key, setKey] = useState(newIdempotencyKey);
-  const form = useForm({ mode: 'controlled', initialValues: { notes: '' }, validate: { notes: (v) => (v.trim() ? null : t('validation.required')) } });
-  const errors = useServerErrors(form);
+  const start = useStartWalkIn({ form, onSuccess: discardDraft, close: (e) => navigate(`/consultations/${e.id}`) });
   return (
     <Modal opened onClose={onClose} title={t('consult.walkIn')} size="lg">
       {!patient ? (
         <PatientPicker value={q} onChange={setQ} onPick={setPatient} autoFocus label={t('appointments.patient')} testId="walk-in-consultation-patient" />
       ) : (
-        <form
-          noValidate
-          data-testid="walk-in-consultation-form"
-          onSubmit={form.onSubmit(async (v) => {
-            setBusy(true);
-            errors.clear();
-            try {
-              const e = await unwrap(api.client.POST('/api/v1/encounters', { body: { patient_id: patient.id, notes: v.notes }, headers: { 'Idempotency-Key': key } }));
-              setKey(newIdempotencyKey());
-              await afterEncounter(qc, e);
-              navigate(`/consultations/${e.id}`);
-            } catch (err) {
-              const placed = errors.handle(err);
-              if (Object.keys(placed).length === 0) errors.setMessage(clinicalProblem(err, t, i18n.language));
-            } finally {
-              setBusy(false);
-            }
-          })}
-        >
+        <form noValidate data-testid="walk-in-consultation-form" onSubmit={form.onSubmit((v) => start.submit({ patient_id: patient.id, notes: v.notes }))}>
           <Stack>
-            <Group justify="space-between" wrap="nowrap">
-              <div style={{ flex: 1 }}>
-                <PatientLine patient={patient} />
-              </div>
-              <Button variant="subtle" size="compact-sm" onClick={() => setPatient(null)}>
-                {t('appointments.changePatient')}
-              </Button>
-            </Group>
+            <ChosenPatient patient={patient} onChange={() => setPatient(null)} />
+            <DraftNotice
+              restored={restored}
+              onDiscard={() => {
+                discardDraft();
+                form.setValues({ notes: '' });
+              }}
+            />
             <Textarea label={t('consult.firstNotes')} name="notes" required autosize minRows={3} data-autofocus {...form.getInputProps('notes')} />
-            {errors.message && <Alert color="red">{errors.message}</Alert>}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={onClose}>
-                {t('common.cancel')}
-              </Button>
-              <Button type="submit" loading={busy}>
-                {t('consult.startWalkIn')}
-              </Button>
-            </Group>
+            <FormError message={start.message} />
+            <FormButtons busy={start.busy} onCancel={onClose} label={t('consult.startWalkIn')} />
           </Stack>
         </form>
       )}

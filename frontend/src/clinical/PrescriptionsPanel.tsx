@@ -6,22 +6,20 @@
 // pharmacy no longer dispenses it (a corrected one is a new prescription).
 import { Alert, Badge, Button, Group, List, Modal, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconFileTypePdf, IconPill, IconPrinter } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
-import { toApiError } from '../api/client';
+import { ApiError } from '../api';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { formatDateTime } from '../i18n/format';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
+import { FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
-import { allergyWarnings } from './allergy';
-import { clinicalProblem, prescriptionsKey, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription } from './queries';
+import type { SaveOptions } from '../forms/useApiMutation';
+import { clinicalProblem, useDiscontinue, useMedicationCatalog, usePrescribe, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type PrescribeVars, type Prescription } from './queries';
+import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
@@ -67,9 +65,7 @@ export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Pr
             <Table.Th>{t('rx.quantity')}</Table.Th>
             <Table.Th>{t('rx.instructions')}</Table.Th>
             {onDiscontinue && (
-              <Table.Th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
+              <ActionsTh />
             )}
           </Table.Tr>
         </Table.Thead>
@@ -107,13 +103,9 @@ export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Pr
               <Table.Td>{p.quantity}</Table.Td>
               <Table.Td>{p.instructions || '—'}</Table.Td>
               {onDiscontinue && (
-                <Table.Td>
-                  {p.status !== 'discontinued' && (
-                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
-                      {t('rx.discontinue')}
-                    </Button>
-                  )}
-                </Table.Td>
+                <ButtonCell show={p.status !== 'discontinued'} color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
+                  {t('rx.discontinue')}
+                </ButtonCell>
               )}
             </Table.Tr>
           ))}
@@ -141,11 +133,10 @@ type RxValues = {
 const EMPTY_RX: RxValues = { medication_name: '', medication_id: null, dosage: '', frequency: '', duration: '', quantity: '', instructions: '' };
 
 function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { user } = useSession();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const [warnings, setWarnings] = useState<string[] | null>(null);
+  const [reasonError, setReasonError] = useState<string | null>(null);
   const { form, restored, discardDraft } = usePersistentForm<RxValues>({
     id: `prescription-${e.id}`,
     owner: user.id,
@@ -157,7 +148,6 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
       quantity: (v) => (/^\s*\d+\s*$/.test(v) && Number(v) > 0 ? null : t('rx.quantityHint')),
     },
   });
-  const errors = useServerErrors(form);
   const [medQuery] = useDebouncedValue(form.values.medication_id ? '' : form.values.medication_name, 250);
   const catalog = useMedicationCatalog(medQuery);
 
@@ -172,40 +162,27 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
     };
   }
 
-  /** send prescribes; a reason confirms an allergy warning. Returns the warnings when refused for one. */
-  async function send(v: RxValues, reason?: string): Promise<string[] | null> {
-    const { data, error, response } = await api.client.POST('/api/v1/encounters/{id}/prescriptions', {
-      params: { path: { id: e.id } },
-      body: { ...body(v), ...(reason !== undefined ? { confirm_allergy: true, allergy_override_reason: reason } : {}) },
-    });
-    if (!response.ok) {
-      const err = toApiError(response, error);
-      const w = allergyWarnings(err, error);
-      if (w) return w;
-      throw err;
-    }
-    discardDraft();
-    form.setValues(EMPTY_RX);
-    form.resetDirty(EMPTY_RX);
-    await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
-    void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
-    notifications.show({ color: 'teal', message: t('rx.saved', { name: data?.medication_name ?? v.medication_name }) });
-    return null;
-  }
-
-  async function submit(v: RxValues) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const w = await send(v);
-      if (w) setWarnings(w);
-    } catch (err) {
-      errors.handle(err);
-      if (err instanceof ApiError && err.fields.length === 0) errors.setMessage(clinicalProblem(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
-  }
+  // Refused for an allergy: the warnings are shown (again), and prescribing anyway needs a reason.
+  const sent: SaveOptions<PrescribeVars, { warnings: string[] | null; prescription: Prescription | null }> = {
+    onSuccess: (answer) => {
+      setWarnings(answer.warnings);
+      if (answer.warnings) return;
+      discardDraft();
+      form.setValues(EMPTY_RX);
+      form.resetDirty(EMPTY_RX);
+    },
+    success: (answer, v) => (answer.warnings ? null : t('rx.saved', { name: answer.prescription?.medication_name ?? v.body.medication_name ?? '' })),
+  };
+  const prescribe = usePrescribe(e, { ...sent, form });
+  // the same, confirmed with a reason from the allergy dialog (its errors show there)
+  const confirm = usePrescribe(e, {
+    ...sent,
+    onError: (err) => {
+      if (!(err instanceof ApiError && err.fieldErrors.allergy_override_reason)) return false;
+      setReasonError(err.fieldErrors.allergy_override_reason);
+      return true;
+    },
+  });
 
   function pick(m: CatalogMedication) {
     form.setValues({ medication_name: m.name, medication_id: m.id });
@@ -213,7 +190,7 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
 
   const suggestions = form.values.medication_id ? [] : (catalog.data ?? []);
   return (
-    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="prescribe-form">
+    <form onSubmit={form.onSubmit((v) => prescribe.submit({ body: body(v) }))} noValidate data-testid="prescribe-form">
       <Stack gap="sm">
         <Title order={5}>{t('rx.new')}</Title>
         <DraftNotice restored={restored} onDiscard={() => form.setValues(EMPTY_RX)} />
@@ -244,13 +221,9 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
           <TextInput size="md" name="quantity" label={t('rx.quantity')} inputMode="numeric" required {...form.getInputProps('quantity')} />
         </SimpleGrid>
         <Textarea size="md" name="instructions" label={t('rx.instructions')} autosize minRows={1} {...form.getInputProps('instructions')} />
-        {errors.message && (
-          <Alert color="red" role="alert">
-            {errors.message}
-          </Alert>
-        )}
+        <FormError message={prescribe.message} />
         <Group justify="flex-end">
-          <Button type="submit" size="md" loading={busy} data-testid="prescribe-submit">
+          <Button type="submit" size="md" loading={prescribe.busy} data-testid="prescribe-submit">
             {t('rx.prescribe')}
           </Button>
         </Group>
@@ -261,10 +234,12 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
           medication={form.values.medication_name}
           allergies={e.known_allergies}
           onCancel={() => setWarnings(null)}
-          onConfirm={async (reason) => {
-            const again = await send(form.getValues(), reason);
-            if (again) setWarnings(again);
-            else setWarnings(null);
+          busy={confirm.busy}
+          message={confirm.message}
+          serverError={reasonError}
+          onConfirm={(reason) => {
+            setReasonError(null);
+            void confirm.submit({ body: body(form.getValues()), reason });
           }}
         />
       )}
@@ -276,36 +251,32 @@ function AllergyConfirm({
   warnings,
   medication,
   allergies,
+  busy,
+  message,
+  serverError,
   onCancel,
   onConfirm,
 }: {
   warnings: string[];
   medication: string;
   allergies: string;
+  busy: boolean;
+  /** The last attempt's failure, and its error on the reason. */
+  message: string | null;
+  serverError: string | null;
   onCancel: () => void;
-  onConfirm: (reason: string) => Promise<void>;
+  onConfirm: (reason: string) => void;
 }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [reason, setReason] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  async function confirm() {
+  function confirm() {
     if (!reason.trim()) {
       setError(t('rx.reasonRequired'));
       return;
     }
-    setBusy(true);
     setError(null);
-    setMessage(null);
-    try {
-      await onConfirm(reason.trim());
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.allergy_override_reason) setError(err.fieldErrors.allergy_override_reason);
-      else setMessage(clinicalProblem(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+    onConfirm(reason.trim());
   }
   return (
     <Modal opened onClose={onCancel} title={t('rx.allergyTitle', { name: medication })} size="lg" data-testid="allergy-dialog">
@@ -326,19 +297,15 @@ function AllergyConfirm({
           minRows={2}
           data-autofocus
           value={reason}
-          error={error}
+          error={error ?? serverError}
           onChange={(ev) => setReason(ev.currentTarget.value)}
         />
-        {message && (
-          <Alert color="red" role="alert">
-            {message}
-          </Alert>
-        )}
+        <FormError message={message} />
         <Group justify="flex-end">
           <Button variant="default" size="md" onClick={onCancel} data-testid="allergy-cancel">
             {t('rx.dontPrescribe')}
           </Button>
-          <Button color="red" size="md" loading={busy} onClick={() => void confirm()} data-testid="allergy-confirm">
+          <Button color="red" size="md" loading={busy} onClick={confirm} data-testid="allergy-confirm">
             {t('rx.prescribeAnyway')}
           </Button>
         </Group>
@@ -349,14 +316,8 @@ function AllergyConfirm({
 
 /** DiscontinueModal stops a prescription with a reason (also after the encounter is closed). */
 function DiscontinueModal({ encounter: e, prescription: p, onClose }: { encounter: Encounter; prescription: Prescription; onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  async function discontinue(reason: string) {
-    await unwrap(api.client.POST('/api/v1/prescriptions/{id}/discontinue', { params: { path: { id: p.id } }, body: { reason } }));
-    await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
-    void qc.invalidateQueries({ queryKey: ['pharmacy'] });
-    notifications.show({ color: 'teal', message: t('rx.discontinuedDone', { name: p.medication_name }) });
-  }
+  const { t } = useTranslation();
+  const useSave = (options: SaveOptions<string, unknown>) => useDiscontinue(e, p, { ...options, success: t('rx.discontinuedDone', { name: p.medication_name }) });
   return (
     <ReasonModal
       title={t('rx.discontinueTitle', { name: medicationLabel(p) })}
@@ -365,8 +326,8 @@ function DiscontinueModal({ encounter: e, prescription: p, onClose }: { encounte
       submitLabel={t('rx.discontinueConfirm')}
       submitColor="red"
       testId="discontinue"
-      act={discontinue}
-      problem={(err) => clinicalProblem(err, t, i18n.language)}
+      draftId={`discontinue-${p.id}`}
+      useSave={useSave}
       onClose={onClose}
     />
   );

@@ -11,6 +11,7 @@ import { invalidateSchedule } from '../appointments/queries';
 import { useServerNow, VisitStateCell } from '../appointments/visits';
 import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function VisitQueueTable({
   rows,
@@ -37,9 +38,7 @@ export function VisitQueueTable({
           <Table.Th>{t('appointments.patient')}</Table.Th>
           {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
           <Table.Th>{t('consult.visitStatus')}</Table.Th>
-          <Table.Th>
-            <span className="visually-hidden">{t('common.actions')}</span>
-          </Table.Th>
+          <ActionsTh />
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>

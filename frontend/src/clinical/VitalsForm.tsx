@@ -5,17 +5,15 @@
 // but one at least. A saved reading shows its flags (values outside the normal range for the
 // patient's age) at once.
 import { Alert, Button, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../api';
+import { ApiError } from '../api';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
-import { afterVitals, clinicalProblem } from './queries';
+import { FormError } from '../forms/FormFooter';
+import { useSaveVitals } from './queries';
 import {
   checkVitals,
   EMPTY_VITALS,
@@ -31,10 +29,8 @@ import {
 import { FlagList } from './VitalsTable';
 
 export function VitalsForm({ encounterId, patientId, units, onSaved }: { encounterId: number; patientId: number; units: ClinicUnits; onSaved?: (r: VitalsRecord) => void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { user } = useSession();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const [saved, setSaved] = useState<VitalsRecord | null>(null);
   const { form, restored, discardDraft } = usePersistentForm<VitalsFormValues>({
     id: `vitals-${encounterId}`,
@@ -50,7 +46,6 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
       );
     },
   });
-  const errors = useServerErrors(form);
 
   const unitOf: Record<VitalsField, string> = {
     systolic_bp: 'mmHg',
@@ -63,40 +58,33 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
     weight: units.weight,
   };
 
-  async function submit(values: VitalsFormValues) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const r = await unwrap(api.client.POST('/api/v1/encounters/{id}/vitals', { params: { path: { id: encounterId } }, body: vitalsBody(values) }));
+  const save = useSaveVitals(encounterId, patientId, {
+    form,
+    onSuccess: (r) => {
       discardDraft();
       form.setValues(EMPTY_VITALS);
       form.resetDirty(EMPTY_VITALS);
       discardDraft();
       setSaved(r);
-      notifications.show({ color: r.flags.length ? 'orange' : 'teal', message: t('vitals.saved') });
-      await afterVitals(qc, encounterId, patientId);
-      onSaved?.(r);
-    } catch (err) {
-      errors.handle(err);
+    },
+    success: (r) => ({ color: r.flags.length ? 'orange' : 'teal', message: t('vitals.saved') }),
+    close: (r) => onSaved?.(r),
+    afterError: (err) => {
       // The server's limits of temperature and weight are in °C and kg: say them in the units typed.
-      if (err instanceof ApiError) {
-        for (const fe of err.fields) {
-          if ((fe.field === 'temperature' && units.temperature !== 'C') || (fe.field === 'weight' && units.weight !== 'kg')) {
-            if (fe.code === 'out_of_range') {
-              const [min, max] = unitLimits(fe.field, units);
-              form.setFieldError(fe.field, t('vitals.outOfRange', { min, max, unit: unitOf[fe.field] }));
-            }
+      if (!(err instanceof ApiError)) return;
+      for (const fe of err.fields) {
+        if ((fe.field === 'temperature' && units.temperature !== 'C') || (fe.field === 'weight' && units.weight !== 'kg')) {
+          if (fe.code === 'out_of_range') {
+            const [min, max] = unitLimits(fe.field, units);
+            form.setFieldError(fe.field, t('vitals.outOfRange', { min, max, unit: unitOf[fe.field] }));
           }
         }
-        if (err.fields.length === 0) errors.setMessage(clinicalProblem(err, t, i18n.language));
       }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   return (
-    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="vitals-form">
+    <form onSubmit={form.onSubmit((values) => save.submit(vitalsBody(values)))} noValidate data-testid="vitals-form">
       <Stack>
         <Title order={4}>{t('vitals.record')}</Title>
         <DraftNotice restored={restored} onDiscard={() => form.setValues(EMPTY_VITALS)} />
@@ -117,13 +105,9 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
         <Text size="sm" c="dimmed">
           {t('vitals.bmiHint')}
         </Text>
-        {errors.message && (
-          <Alert color="red" role="alert">
-            {errors.message}
-          </Alert>
-        )}
+        <FormError message={save.message} />
         <Group justify="flex-end">
-          <Button type="submit" size="md" loading={busy} leftSection={<IconDeviceFloppy size={18} />} data-testid="vitals-submit">
+          <Button type="submit" size="md" loading={save.busy} leftSection={<IconDeviceFloppy size={18} />} data-testid="vitals-submit">
             {t('vitals.save')}
           </Button>
         </Group>

@@ -2,7 +2,7 @@
 // consultation; the nurse is offered vitals only for those waiting),
 // picking one opens the visit's encounter (/vitals/visit/<appointment>, which leaves the visit
 // waiting for the doctor) and its vitals form (/vitals/<encounter>).
-import { Alert, Anchor, Button, Card, Center, Group, Loader, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Stack, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconArrowLeft } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
@@ -14,6 +14,7 @@ import { EncounterVitals } from './ConsultationPage';
 import { PatientBanner } from './PatientBanner';
 import { clinicalProblem, useEncounter, useVisitQueue } from './queries';
 import { OpenVisit, QueueSection, VisitQueueTable } from './VisitQueue';
+import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function VitalsPage() {
   return (
@@ -55,23 +56,8 @@ function VitalsVisit() {
   const enc = useEncounter(Number.isInteger(id) ? id : 0);
   const e = enc.data;
   useDocumentTitle(`${t('areas.vitals')} · ${e?.patient_name ?? ''} · Chelal`);
-  if (enc.isPending) {
-    return (
-      <Center p="xl">
-        <Loader aria-label={t('common.loading')} />
-      </Center>
-    );
-  }
-  if (!e) {
-    return (
-      <Stack>
-        <Alert color="red">{clinicalProblem(enc.error, t, i18n.language)}</Alert>
-        <Anchor component={Link} to="/vitals">
-          {t('vitals.backToList')}
-        </Anchor>
-      </Stack>
-    );
-  }
+  if (enc.isPending) return <PageLoader />;
+  if (!e) return <PageFailed message={clinicalProblem(enc.error, t, i18n.language)} back="/vitals" backLabel={t('vitals.backToList')} />;
   return (
     <Stack data-testid="vitals-visit" data-encounter={e.id}>
       <Group className="no-print">

@@ -3,10 +3,14 @@
 // (optional) pharmacy catalog, and the clinical problems' sentences.
 import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-query';
 import type { TFunction } from 'i18next';
+import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Schemas } from '../api';
+import { toApiError } from '../api/client';
 import { invalidateSchedule } from '../appointments/queries';
 import { AFTER_STATES, useVisits, WAITING_STATES } from '../appointments/visits';
 import { problemMessage } from '../forms/errors';
+import { useApiMutation, type ApiMutationConfig, type SaveOptions } from '../forms/useApiMutation';
+import { allergyWarnings } from './allergy';
 
 export type Encounter = Schemas['Encounter'];
 export type Prescription = Schemas['Prescription'];
@@ -140,4 +144,91 @@ export function clinicalProblem(err: unknown, t: TFunction, lang: string): strin
     return t(`clinicalProblems.${err.code as ClinicalProblem}`);
   }
   return problemMessage(err, t, lang);
+}
+
+/** useClinicalMutation: useApiMutation saying the consultation's problems in the user's language. */
+function useClinicalMutation<V, R>(config: ApiMutationConfig<V, R>) {
+  const { t, i18n } = useTranslation();
+  return useApiMutation({ problem: (err) => clinicalProblem(err, t, i18n.language), ...config });
+}
+
+export function useSaveVitals(encounterId: number, patientId: number, options: SaveOptions<Schemas['VitalsInput'], Schemas['VitalsRecord']>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: (qc) => afterVitals(qc, encounterId, patientId),
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/encounters/{id}/vitals', { params: { path: { id: encounterId } }, body })),
+  });
+}
+
+/** useStartWalkIn opens a consultation without an appointment (once per attempt: Idempotency-Key). */
+export function useStartWalkIn(options: SaveOptions<{ patient_id: number; notes: string }, Encounter>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: (qc, e) => afterEncounter(qc, e),
+    mutationFn: (body, key) => unwrap(api.client.POST('/api/v1/encounters', { body, headers: { 'Idempotency-Key': key } })),
+  });
+}
+
+/** useCloseEncounter closes an encounter; `version` is the one its notes were last saved at. */
+export function useCloseEncounter(encounterId: number, options: SaveOptions<() => Promise<{ version: number }>, Encounter>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: (qc, e) => afterEncounter(qc, e),
+    mutationFn: async (flush) => {
+      const cur = await flush();
+      return unwrap(api.client.POST('/api/v1/encounters/{id}/close', { params: { path: { id: encounterId } }, body: { version: cur.version } }));
+    },
+  });
+}
+
+export function useAddAddendum(encounterId: number, options: SaveOptions<string, Encounter>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: (qc, e) => afterEncounter(qc, e),
+    mutationFn: (text) => unwrap(api.client.POST('/api/v1/encounters/{id}/addenda', { params: { path: { id: encounterId } }, body: { text } })),
+  });
+}
+
+/** A prescription sent, with the reason that confirms an allergy warning when there was one. */
+export interface PrescribeVars {
+  body: PrescribeParams;
+  reason?: string;
+}
+
+/**
+ * usePrescribe prescribes. An allergy warning is an answer, not a failure: `warnings` is set
+ * and nothing is prescribed (the doctor confirms with a reason and sends again).
+ */
+export function usePrescribe(e: Encounter, options: SaveOptions<PrescribeVars, { warnings: string[] | null; prescription: Prescription | null }>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: async (qc, answer) => {
+      if (answer.warnings) return;
+      await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
+      void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
+    },
+    mutationFn: async ({ body, reason }) => {
+      const { data, error, response } = await api.client.POST('/api/v1/encounters/{id}/prescriptions', {
+        params: { path: { id: e.id } },
+        body: { ...body, ...(reason !== undefined ? { confirm_allergy: true, allergy_override_reason: reason } : {}) },
+      });
+      if (response.ok) return { warnings: null, prescription: data ?? null };
+      const err = toApiError(response, error);
+      const warnings = allergyWarnings(err, error);
+      if (warnings) return { warnings, prescription: null };
+      throw err;
+    },
+  });
+}
+
+/** useDiscontinue stops a prescription with a reason (the pharmacy no longer dispenses it). */
+export function useDiscontinue(e: Encounter, p: Prescription, options: SaveOptions<string, unknown>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: async (qc) => {
+      await qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) });
+      void qc.invalidateQueries({ queryKey: ['pharmacy'] });
+    },
+    mutationFn: (reason) => unwrap(api.client.POST('/api/v1/prescriptions/{id}/discontinue', { params: { path: { id: p.id } }, body: { reason } })),
+  });
 }

@@ -1,14 +1,15 @@
 // PatientChart (/patients/12): the patient's demographics with the allergies in red, the next
 // appointments, and the timeline (newest first). Edit (/patients/12/edit), book (/patients/12/book,
 // or the `b` key) and the printable card (/patients/12/card) are routes of their own.
-import { Alert, Anchor, Badge, Button, Card, Center, Group, Kbd, Loader, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
+import { Alert, Anchor, Badge, Button, Card, Group, Kbd, SimpleGrid, Stack, Text, Timeline, Title } from '@mantine/core';
 import { useDocumentTitle, useWindowEvent } from '@mantine/hooks';
 import { IconAlertTriangle, IconArrowLeft, IconCalendarPlus, IconId, IconPencil } from '@tabler/icons-react';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useLocation, useNavigate, useParams } from 'react-router';
 import type { Patient, TimelineEntry } from '../api/types';
-import { AppointmentActions, StatusBadge } from '../appointments/AppointmentActions';
+import { AppointmentActions } from '../appointments/AppointmentActions';
+import { AppointmentStatusBadge } from '../shell/StatusBadge';
 import { BookModal } from '../appointments/BookModal';
 import { useAppointments } from '../appointments/queries';
 import { addDays } from '../appointments/schedule';
@@ -22,6 +23,7 @@ import { PatientEditModal } from './PatientEditModal';
 import { genderKey } from './PatientPicker';
 import { usePatient, useTimeline } from './queries';
 import { VitalsTrends } from './VitalsTrends';
+import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function PatientChart() {
   const { t, i18n } = useTranslation();
@@ -30,23 +32,8 @@ export function PatientChart() {
   const p = patient.data;
   useDocumentTitle(`${p ? `${p.first_name} ${p.last_name}` : t('areas.patients')} · Chelal`);
 
-  if (patient.isPending) {
-    return (
-      <Center p="xl">
-        <Loader aria-label={t('common.loading')} />
-      </Center>
-    );
-  }
-  if (!p) {
-    return (
-      <Stack>
-        <Alert color="red">{problemMessage(patient.error, t, i18n.language)}</Alert>
-        <Anchor component={Link} to="/patients">
-          {t('patients.backToSearch')}
-        </Anchor>
-      </Stack>
-    );
-  }
+  if (patient.isPending) return <PageLoader />;
+  if (!p) return <PageFailed message={problemMessage(patient.error, t, i18n.language)} back="/patients" backLabel={t('patients.backToSearch')} />;
   return (
     <Routes>
       <Route path="card" element={<CardPage patient={p} />} />
@@ -187,7 +174,7 @@ function NextAppointments({ patient: p }: { patient: Patient }) {
               </Text>
             </div>
             <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
-              <StatusBadge status={a.status} />
+              <AppointmentStatusBadge status={a.status} />
               <AppointmentActions appointment={a} />
             </Group>
           </Group>

@@ -3,29 +3,28 @@
 // then both versions are shown side by side, and the user either applies their changes on top
 // of the current version or takes the current one.
 import { Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
-import type { EditParams, Patient } from '../api/types';
+import { api, unwrap } from '../api';
+import type { Patient, EditParams } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
+import { problemMessage } from '../forms/errors';
 import { changedFields, PATIENT_FIELDS, PatientFields, pickFields, usePatientValidation } from './fields';
-import { patientKey, PATIENTS_KEY, timelineKey } from './queries';
+import { patientKey, useEditPatient } from './queries';
 import { clinicToday } from '../i18n/format';
 import { StaleNotice } from '../live/StaleNotice';
 
 export function PatientEditModal({ patient }: { patient: Patient }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
   const qc = useQueryClient();
   const today = clinicToday();
-  const [busy, setBusy] = useState(false);
   // the version being edited (its values are what "changed" is measured against)
   const [base, setBase] = useState<Patient>(patient);
   const [theirs, setTheirs] = useState<Patient | null>(null);
@@ -35,35 +34,22 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
     initialValues: { ...pickFields(patient), version: patient.version },
     validate: usePatientValidation(today),
   });
-  const errors = useServerErrors(form);
   const close = () => navigate(`/patients/${patient.id}`);
 
-  async function submit(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const changes = changedFields(v, pickFields(base));
-      const p = await unwrap(api.client.PATCH('/api/v1/patients/{id}', { params: { path: { id: patient.id } }, body: { version: v.version, ...(changes as Partial<EditParams>) } }));
-      discardDraft();
-      qc.setQueryData(patientKey(p.id), p);
-      void qc.invalidateQueries({ queryKey: PATIENTS_KEY, predicate: (q) => q.queryKey[1] === 'search' });
-      void qc.invalidateQueries({ queryKey: timelineKey(p.id) });
-      notifications.show({ color: 'teal', message: t('patients.saved') });
-      close();
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'stale-version') {
-        try {
-          setTheirs(await unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })));
-        } catch (loadErr) {
-          errors.handle(loadErr);
-        }
-      } else {
-        errors.handle(err);
+  const save = useEditPatient(patient.id, {
+    form,
+    onSuccess: discardDraft,
+    success: t('patients.saved'),
+    close,
+    // someone else saved meanwhile: show both versions
+    onStale: async () => {
+      try {
+        setTheirs(await unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })));
+      } catch (loadErr) {
+        save.setMessage(problemMessage(loadErr, t, i18n.language));
       }
-    } finally {
-      setBusy(false);
-    }
-  }
+    },
+  });
 
   // keep my changes, now on top of their version
   function applyMine() {
@@ -121,13 +107,13 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
           </Group>
         </Stack>
       ) : (
-        <form onSubmit={form.onSubmit(submit)} noValidate data-testid="patient-edit-form">
+        <form onSubmit={form.onSubmit((v) => save.submit({ version: v.version, ...(changedFields(v, pickFields(base)) as Partial<EditParams>) }))} noValidate data-testid="patient-edit-form">
           <Stack>
             <StaleNotice
               kind="patient"
               id={patient.id}
               version={mine.version}
-              onReload={() => void unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })).then(setTheirs, errors.handle)}
+              onReload={() => void unwrap(api.client.GET('/api/v1/patients/{id}', { params: { path: { id: patient.id } } })).then(setTheirs, (err) => save.setMessage(problemMessage(err, t, i18n.language)))}
             />
             <DraftNotice
               restored={restored}
@@ -137,23 +123,12 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
               }}
             />
             <PatientFields form={form} today={today} />
-            {errors.message && (
-              <Alert color="red" role="alert">
-                {errors.message}
-              </Alert>
-            )}
+            <FormError message={save.message} />
             <Group justify="space-between">
               <Text size="xs" c="dimmed">
                 {t('patients.version', { version: mine.version })}
               </Text>
-              <Group>
-                <Button variant="default" onClick={close}>
-                  {t('common.cancel')}
-                </Button>
-                <Button type="submit" loading={busy}>
-                  {t('common.save')}
-                </Button>
-              </Group>
+              <FormButtons busy={save.busy} onCancel={close} />
             </Group>
           </Stack>
         </form>

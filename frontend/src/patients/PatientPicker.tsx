@@ -149,3 +149,20 @@ export type Gender = (typeof GENDERS)[number];
 export function genderKey(g: string): Gender {
   return (GENDERS as readonly string[]).includes(g) ? (g as Gender) : 'unknown';
 }
+
+/** ChosenPatient: the patient picked, with the way back to the search (none when the patient was given). */
+export function ChosenPatient({ patient, onChange, testId }: { patient: Omit<PatientMatch, 'score'>; onChange?: () => void; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <Group justify="space-between" wrap="nowrap" data-testid={testId}>
+      <div style={{ flex: 1 }}>
+        <PatientLine patient={patient} />
+      </div>
+      {onChange && (
+        <Button variant="subtle" size="compact-sm" onClick={onChange}>
+          {t('appointments.changePatient')}
+        </Button>
+      )}
+    </Group>
+  );
+}

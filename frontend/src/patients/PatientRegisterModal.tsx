@@ -2,23 +2,20 @@
 // duplicates (similar name and the same birth date, or the same phone) are looked up and shown
 // with their record numbers; saving a new record anyway takes an explicit "This is a new
 // patient". The draft survives a reload or a lost connection.
-import { Alert, Anchor, Button, Checkbox, Group, List, Modal, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { Alert, Anchor, Checkbox, List, Modal, Stack, Text } from '@mantine/core';
 import { IconUsers } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
-import { newIdempotencyKey } from '../api/idempotency';
+import { ApiError } from '../api';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
 import { formatDate, clinicToday } from '../i18n/format';
 import { ageBody, ageProblem, BLANK_AGE, BLANK_PATIENT, namesFromQuery, PatientFields, usePatientValidation, type AgeValues, type PatientValues } from './fields';
+import { useDuplicates, useRegisterPatient } from './queries';
 import type { Gender } from './PatientPicker';
-import { PATIENTS_KEY, useDuplicates } from './queries';
 
 type RegisterValues = PatientValues & AgeValues & { confirm_duplicate: boolean };
 
@@ -26,11 +23,7 @@ export function PatientRegisterModal() {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
   const navigate = useNavigate();
-  const qc = useQueryClient();
   const today = clinicToday();
-  const [busy, setBusy] = useState(false);
-  // One key per attempt: a resubmission after a lost answer creates nothing twice.
-  const [key, setKey] = useState(newIdempotencyKey);
   const [confirmError, setConfirmError] = useState(false);
   // from a search that found nobody: what was typed is a good start
   const [params] = useSearchParams();
@@ -52,39 +45,32 @@ export function PatientRegisterModal() {
       age_months: ageError('age_months'),
     },
   });
-  const errors = useServerErrors(form);
   const v = form.values;
   const dups = useDuplicates({ first_name: v.first_name, last_name: v.last_name, date_of_birth: v.date_of_birth, contact_info: v.contact_info });
   const likely = dups.data ?? [];
   const close = () => navigate('/patients');
 
-  async function submit(values: typeof form.values) {
+  const register = useRegisterPatient({
+    form,
+    onSuccess: discardDraft,
+    success: (p) => t('patients.registered', { name: `${p.first_name} ${p.last_name}`, id: p.unique_id }),
+    close: (p) => navigate(`/patients/${p.id}`),
+    onError: async (err) => {
+      if (!(err instanceof ApiError && err.code === 'possible-duplicate')) return false;
+      // someone registered a similar patient meanwhile: show them, ask again
+      await dups.refetch();
+      setConfirmError(true);
+      return true;
+    },
+  });
+
+  function submit(values: typeof form.values) {
     if (likely.length > 0 && !values.confirm_duplicate) {
       setConfirmError(true);
       return;
     }
-    setBusy(true);
-    errors.clear();
-    try {
-      const { birth_date_unknown, age_years, age_months, ...demographics } = values;
-      const body = { ...demographics, gender: demographics.gender as Gender, ...ageBody({ birth_date_unknown, age_years, age_months }), date_of_birth: birth_date_unknown ? '' : values.date_of_birth };
-      const p = await unwrap(api.client.POST('/api/v1/patients', { body, headers: { 'Idempotency-Key': key } }));
-      setKey(newIdempotencyKey());
-      discardDraft();
-      await qc.invalidateQueries({ queryKey: PATIENTS_KEY });
-      notifications.show({ color: 'teal', message: t('patients.registered', { name: `${p.first_name} ${p.last_name}`, id: p.unique_id }) });
-      navigate(`/patients/${p.id}`);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'possible-duplicate') {
-        // someone registered a similar patient meanwhile: show them, ask again
-        await dups.refetch();
-        setConfirmError(true);
-      } else {
-        errors.handle(err);
-      }
-    } finally {
-      setBusy(false);
-    }
+    const { birth_date_unknown, age_years, age_months, ...demographics } = values;
+    void register.submit({ ...demographics, gender: demographics.gender as Gender, ...ageBody({ birth_date_unknown, age_years, age_months }), date_of_birth: birth_date_unknown ? '' : values.date_of_birth });
   }
 
   return (
@@ -126,19 +112,8 @@ export function PatientRegisterModal() {
               </Stack>
             </Alert>
           )}
-          {errors.message && (
-            <Alert color="red" role="alert">
-              {errors.message}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t('patients.registerSubmit')}
-            </Button>
-          </Group>
+          <FormError message={register.message} />
+          <FormButtons busy={register.busy} onCancel={close} label={t('patients.registerSubmit')} />
         </Stack>
       </form>
     </Modal>

@@ -1,9 +1,11 @@
 // The patients area's server state: search while typing, one patient (opening the chart is
 // what writes the access-audit row, so it is not refetched behind the user's back), the
-// timeline, and the duplicate check before registering.
+// timeline, and the duplicate check before registering; registering and editing.
 import { useDebouncedValue } from '@mantine/hooks';
-import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../api';
+import { keepPreviousData, useQuery, useInfiniteQuery } from '@tanstack/react-query';
+import { api, unwrap, type Schemas } from '../api';
+import type { Patient } from '../api/types';
+import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 
 export const PATIENTS_KEY = ['patients'] as const;
 export const patientKey = (id: number) => ['patients', id] as const;
@@ -95,5 +97,27 @@ export function useDuplicates(v: DuplicateQuery) {
     queryFn: async () => (await unwrap(api.client.GET('/api/v1/patients/duplicates', { params: { query } }))).items,
     enabled: worthChecking(d),
     staleTime: 10_000,
+  });
+}
+
+/** useRegisterPatient registers a patient, once per attempt (Idempotency-Key). */
+export function useRegisterPatient(options: SaveOptions<Schemas['RegisterParams'], Patient>) {
+  return useApiMutation({
+    ...options,
+    invalidate: [PATIENTS_KEY],
+    mutationFn: (body, key) => unwrap(api.client.POST('/api/v1/patients', { body, headers: { 'Idempotency-Key': key } })),
+  });
+}
+
+/** useEditPatient saves the changed demographics on the version that was opened. */
+export function useEditPatient(id: number, options: SaveOptions<Schemas['EditParams'], Patient>) {
+  return useApiMutation({
+    ...options,
+    invalidate: (qc, p) => {
+      qc.setQueryData(patientKey(p.id), p);
+      void qc.invalidateQueries({ queryKey: PATIENTS_KEY, predicate: (q) => q.queryKey[1] === 'search' });
+      void qc.invalidateQueries({ queryKey: timelineKey(p.id) });
+    },
+    mutationFn: (body) => unwrap(api.client.PATCH('/api/v1/patients/{id}', { params: { path: { id } }, body })),
   });
 }

@@ -7,22 +7,21 @@
 // undispensed: stale (older than STALE_AFTER_DAYS), sent back, discontinued.
 import { Alert, Anchor, Button, Group, List, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { api, ApiError, unwrap } from '../api';
-import { toApiError } from '../api/client';
+import { ApiError } from '../api';
 import type { DispenseQueueEntry, Medication } from '../api/types';
 import { useSession } from '../auth/session';
-import { allergyWarnings } from '../clinical/allergy';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { problemMessage } from '../forms/errors';
 import { ReasonModal } from '../forms/ReasonModal';
+import type { SaveOptions } from '../forms/useApiMutation';
 import { formatDateTime } from '../i18n/format';
-import { invalidatePharmacy, QUEUE_STATUSES, STALE_AFTER_DAYS, useDispenseQueue, useMedications, type QueueStatus } from './queries';
+import { QUEUE_STATUSES, STALE_AFTER_DAYS, useDispense, useDispenseQueue, useLinkPrescription, useMedications, useSendBack, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
@@ -60,9 +59,7 @@ export function DispenseQueue() {
             <Table.Th ta="right">{t('pharmacy.remaining')}</Table.Th>
             <Table.Th ta="right">{t('pharmacy.available')}</Table.Th>
             <Table.Th>{t('pharmacy.prescriber')}</Table.Th>
-            <Table.Th>
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -141,48 +138,26 @@ export function DispenseQueue() {
 }
 
 function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
+  const { t } = useTranslation();
   const [quantity, setQuantity] = useState<number | string>(defaultDispense(entry.remaining_quantity, entry.available_quantity));
-  const [key] = useState(() => crypto.randomUUID());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const dispense = useDispense(entry.prescription_id, {
+    success: (d) => t('pharmacy.dispensed', { n: d.quantity, name: d.medication_name, batches: d.batches.map((b) => b.batch_number).join(', ') }),
+    close: onClose,
+  });
 
-  async function submit(e: React.FormEvent) {
+  function submit(e: React.FormEvent) {
     e.preventDefault();
     const n = Number(quantity);
     if (Number.isInteger(n) && n > entry.remaining_quantity) {
       // Never cut down to what remains: say so, and let the pharmacist correct it.
-      setError(t('pharmacy.dispenseTooMany', { asked: n, n: entry.remaining_quantity }));
+      dispense.setMessage(t('pharmacy.dispenseTooMany', { asked: n, n: entry.remaining_quantity }));
       return;
     }
     if (!Number.isInteger(n) || n < 1) {
-      setError(t('pharmacy.dispenseRange', { n: entry.remaining_quantity }));
+      dispense.setMessage(t('pharmacy.dispenseRange', { n: entry.remaining_quantity }));
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const d = await unwrap(
-        api.client.POST('/api/v1/prescriptions/{id}/dispense', {
-          params: { path: { id: entry.prescription_id } },
-          body: { quantity: n },
-          headers: { 'Idempotency-Key': key },
-        }),
-      );
-      await invalidatePharmacy(qc);
-      notifications.show({
-        color: 'teal',
-        message: t('pharmacy.dispensed', { n: d.quantity, name: d.medication_name, batches: d.batches.map((b) => b.batch_number).join(', ') }),
-      });
-      onClose();
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-      // the stock or the prescription changed meanwhile: show the queue as it now is
-      if (err instanceof ApiError && err.status === 409) await invalidatePharmacy(qc);
-    } finally {
-      setBusy(false);
-    }
+    void dispense.submit(n);
   }
 
   return (
@@ -212,19 +187,8 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
             data-autofocus
             name="quantity"
           />
-          {error && (
-            <Alert color="red" role="alert" data-testid="form-error">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy} disabled={entry.medication_id === null} data-testid="dispense-submit">
-              {t('pharmacy.dispense')}
-            </Button>
-          </Group>
+          <FormError message={dispense.message} testId="form-error" />
+          <FormButtons busy={dispense.busy} onCancel={onClose} disabled={entry.medication_id === null} testId="dispense-submit" label={t('pharmacy.dispense')} />
         </Stack>
       </form>
     </Modal>
@@ -233,8 +197,7 @@ function DispenseModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose:
 
 /** LinkModal links a free-text prescription to the catalog medication to hand out. */
 function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
+  const { t } = useTranslation();
   const [q, setQ] = useState(entry.medication_name);
   const [debounced] = useDebouncedValue(q, 250);
   const found = useMedications({ q: debounced.trim() });
@@ -242,45 +205,33 @@ function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () 
   const [warnings, setWarnings] = useState<string[] | null>(null);
   const [reason, setReason] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const link = useLinkPrescription(entry.prescription_id, {
+    onSuccess: (answer) => {
+      if (answer.warnings) setWarnings(answer.warnings);
+    },
+    success: (answer) => (answer.warnings || !chosen ? null : t('pharmacy.linked', { name: answer.strength ? `${chosen.name} ${answer.strength}` : chosen.name })),
+    close: (answer) => {
+      if (!answer.warnings) onClose();
+    },
+    onError: (err) => {
+      if (!(err instanceof ApiError && err.fieldErrors.allergy_override_reason)) return false;
+      setReasonError(err.fieldErrors.allergy_override_reason);
+      return true;
+    },
+  });
 
-  async function submit(ev: React.FormEvent) {
+  function submit(ev: React.FormEvent) {
     ev.preventDefault();
     if (!chosen) {
-      setError(t('pharmacy.linkChoose'));
+      link.setMessage(t('pharmacy.linkChoose'));
       return;
     }
     if (warnings && !reason.trim()) {
       setReasonError(t('pharmacy.linkReasonRequired'));
       return;
     }
-    setBusy(true);
-    setError(null);
     setReasonError(null);
-    try {
-      const { data, error: body, response } = await api.client.POST('/api/v1/prescriptions/{id}/link', {
-        params: { path: { id: entry.prescription_id } },
-        body: { medication_id: chosen.id, ...(warnings ? { confirm_allergy: true, allergy_override_reason: reason.trim() } : {}) },
-      });
-      if (!response.ok) {
-        const err = toApiError(response, body);
-        const w = allergyWarnings(err, body);
-        if (w) {
-          setWarnings(w);
-          return;
-        }
-        throw err;
-      }
-      await invalidatePharmacy(qc);
-      notifications.show({ color: 'teal', message: t('pharmacy.linked', { name: data?.strength ? `${chosen.name} ${data.strength}` : chosen.name }) });
-      onClose();
-    } catch (err) {
-      if (err instanceof ApiError && err.fieldErrors.allergy_override_reason) setReasonError(err.fieldErrors.allergy_override_reason);
-      else setError(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+    void link.submit({ medication_id: chosen.id, ...(warnings ? { confirm_allergy: true, allergy_override_reason: reason.trim() } : {}) });
   }
 
   return (
@@ -341,19 +292,14 @@ function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () 
               onChange={(ev) => setReason(ev.currentTarget.value)}
             />
           )}
-          {error && (
-            <Alert color="red" role="alert" data-testid="form-error">
-              {error}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy} color={warnings ? 'red' : undefined} data-testid="link-submit">
-              {warnings ? t('pharmacy.linkAnyway') : t('pharmacy.linkSubmit')}
-            </Button>
-          </Group>
+          <FormError message={link.message} testId="form-error" />
+          <FormButtons
+            busy={link.busy}
+            onCancel={onClose}
+            color={warnings ? 'red' : undefined}
+            testId="link-submit"
+            label={warnings ? t('pharmacy.linkAnyway') : t('pharmacy.linkSubmit')}
+          />
         </Stack>
       </form>
     </Modal>
@@ -362,31 +308,17 @@ function LinkModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () 
 
 /** SendBackModal sends a prescription back to its prescriber, with a reason. */
 function SendBackModal({ entry, onClose }: { entry: DispenseQueueEntry; onClose: () => void }) {
-  const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
-  async function sendBack(reason: string) {
-    try {
-      await unwrap(
-        api.client.POST('/api/v1/prescriptions/{id}/return-to-prescriber', {
-          params: { path: { id: entry.prescription_id } },
-          body: { reason },
-        }),
-      );
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409) await invalidatePharmacy(qc);
-      throw err;
-    }
-    await invalidatePharmacy(qc);
-    notifications.show({ color: 'teal', message: t('pharmacy.sentBackDone', { name: entry.medication_name }) });
-  }
+  const { t } = useTranslation();
+  const useSave = (options: SaveOptions<string, unknown>) =>
+    useSendBack(entry.prescription_id, { ...options, success: t('pharmacy.sentBackDone', { name: entry.medication_name }) });
   return (
     <ReasonModal
       title={t('pharmacy.sendBackTitle', { name: entry.medication_name })}
       label={t('pharmacy.sendBackReason')}
       submitLabel={t('pharmacy.sendBackSubmit')}
       testId="send-back"
-      act={sendBack}
-      problem={(err) => problemMessage(err, t, i18n.language)}
+      draftId={`send-back-${entry.prescription_id}`}
+      useSave={useSave}
       onClose={onClose}
     />
   );

@@ -13,8 +13,11 @@ import { problemMessage } from '../forms/errors';
 import { formatDate } from '../i18n/format';
 import { DispenseQueue } from './DispenseQueue';
 import { useAlerts, useCategories, useInventory } from './queries';
-import { CategoryModal, InventoryAdjustModal, InventoryModal } from './StockForms';
+import { CategoryModal } from './CategoryModal';
+import { InventoryAdjustModal } from './InventoryAdjustModal';
+import { InventoryModal } from './InventoryModal';
 import { MedicationPage, StockPage } from './StockPage';
+import { ButtonCell } from '../shell/ActionsTh';
 
 const TABS = ['stock', 'queue', 'alerts', 'supplies', 'categories'] as const;
 
@@ -184,13 +187,9 @@ function CategoriesPanel() {
               </Table.Td>
               <Table.Td>{c.description}</Table.Td>
               <Table.Td>{t('pharmacy.medicationCount', { n: c.medication_count })}</Table.Td>
-              <Table.Td>
-                {can('pharmacy.write') && (
-                  <Button size="compact-sm" variant="default" onClick={() => setDialog({ category: c })}>
-                    {t('common.edit')}
-                  </Button>
-                )}
-              </Table.Td>
+              <ButtonCell show={can('pharmacy.write')} variant="default" onClick={() => setDialog({ category: c })}>
+                {t('common.edit')}
+              </ButtonCell>
             </Table.Tr>
           ))}
         </Table.Tbody>

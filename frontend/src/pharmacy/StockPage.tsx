@@ -16,7 +16,11 @@ import { problemMessage } from '../forms/errors';
 import { formatDate, formatDateTime, formatMoney } from '../i18n/format';
 import { invalidatePharmacy, useCategories, useMedication, useMedications, useMovements, type MedicationFilter } from './queries';
 import { FLAG_COLORS, returnableDispenses, stockFlags } from './stock';
-import { AdjustModal, MedicationModal, ReceiveModal, ReturnModal } from './StockForms';
+import { AdjustModal } from './AdjustModal';
+import { MedicationModal } from './MedicationModal';
+import { ReceiveModal } from './ReceiveModal';
+import { ReturnModal } from './ReturnModal';
+import { ActionsTh } from '../shell/ActionsTh';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 
@@ -90,9 +94,7 @@ export function StockPage() {
             <Table.Th>{t('pharmacy.expiryDate')}</Table.Th>
             <Table.Th ta="right">{t('pharmacy.unitPrice')}</Table.Th>
             <Table.Th />
-            <Table.Th>
-              <span className="visually-hidden">{t('common.actions')}</span>
-            </Table.Th>
+            <ActionsTh />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -257,9 +259,7 @@ export function MedicationPage() {
             <Table.Th>{t('pharmacy.reason')}</Table.Th>
             <Table.Th>{t('pharmacy.by')}</Table.Th>
             {write && (
-              <Table.Th>
-                <span className="visually-hidden">{t('common.actions')}</span>
-              </Table.Th>
+              <ActionsTh />
             )}
           </Table.Tr>
         </Table.Thead>

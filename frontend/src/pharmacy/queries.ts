@@ -1,7 +1,12 @@
 // The pharmacy's server state: the catalog with stock, one medication with its batches, its
-// ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories.
-import { useQuery, type QueryClient } from '@tanstack/react-query';
-import { api, unwrap } from '../api';
+// ledger, the alerts, the dispensing queue (refreshed every 15 s), supplies and categories;
+// and its changes (each refreshes every pharmacy list: invalidatePharmacy).
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { api, ApiError, unwrap, type Schemas } from '../api';
+import { toApiError } from '../api/client';
+import type { InventoryItem, Medication, MedicationCategory } from '../api/types';
+import { allergyWarnings } from '../clinical/allergy';
+import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 import { livePoll } from '../live/live';
 import { NOTIFICATIONS_KEY } from '../notifications/queries';
 
@@ -88,4 +93,132 @@ export function invalidatePharmacy(qc: QueryClient) {
   // A stock change may have notified the user who made it (low stock, a batch expiring soon):
   // the bell shows it now rather than at its next poll.
   return Promise.all([qc.invalidateQueries({ queryKey: PHARMACY_KEY }), qc.invalidateQueries({ queryKey: NOTIFICATIONS_KEY })]);
+}
+
+/** A record's editable fields with its active flag (which only an edit sends). */
+type WithActive<P> = P & { is_active: boolean };
+
+/**
+ * useSaveRecord creates a record, or edits `record` on the version shown (with its active flag,
+ * which only an edit sends).
+ */
+function useSaveRecord<P extends object, R>(
+  record: { id: number; version: number } | undefined,
+  options: SaveOptions<WithActive<P>, unknown>,
+  create: (body: P) => Promise<R>,
+  edit: (id: number, body: P & { is_active: boolean; version: number }) => Promise<R>,
+) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: ({ is_active, ...body }: WithActive<P>) => (record ? edit(record.id, { ...(body as P), is_active, version: record.version }) : create(body as P)),
+  });
+}
+
+/** useSaveMedication creates a medication, or edits `medication` on the version shown. */
+export function useSaveMedication(medication: Medication | undefined, options: SaveOptions<WithActive<Schemas['MedicationParams']>, unknown>) {
+  return useSaveRecord(
+    medication,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/medications', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/medications/{id}', { params: { path: { id } }, body })),
+  );
+}
+
+export function useReceiveBatch(medicationId: number, options: SaveOptions<Schemas['ReceiveParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/medications/{id}/batches', { params: { path: { id: medicationId } }, body })),
+  });
+}
+
+export function useAdjustStock(medicationId: number, options: SaveOptions<Schemas['AdjustParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/medications/{id}/stock-adjustments', { params: { path: { id: medicationId } }, body })),
+  });
+}
+
+/** useReturnDispense takes back medicine a patient returns from a dispense. */
+export function useReturnDispense(dispenseId: number, options: SaveOptions<Schemas['ReturnParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/dispenses/{id}/returns', { params: { path: { id: dispenseId } }, body })),
+  });
+}
+
+export function useSaveCategory(category: MedicationCategory | undefined, options: SaveOptions<WithActive<Schemas['CategoryParams']>, unknown>) {
+  return useSaveRecord(
+    category,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/medication-categories', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/medication-categories/{id}', { params: { path: { id } }, body })),
+  );
+}
+
+export function useSaveInventoryItem(item: InventoryItem | undefined, options: SaveOptions<WithActive<Schemas['InventoryParams']>, unknown>) {
+  return useSaveRecord(
+    item,
+    options,
+    (body) => unwrap(api.client.POST('/api/v1/inventory-items', { body })),
+    (id, body) => unwrap(api.client.PATCH('/api/v1/inventory-items/{id}', { params: { path: { id } }, body })),
+  );
+}
+
+export function useAdjustInventory(itemId: number, options: SaveOptions<Schemas['InventoryAdjustParams'], unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    mutationFn: (body) => unwrap(api.client.POST('/api/v1/inventory-items/{id}/adjustments', { params: { path: { id: itemId } }, body })),
+  });
+}
+
+/** useRefreshOnConflict: after a 409 the stock or the prescription changed meanwhile: show the queue as it now is. */
+function useRefreshOnConflict() {
+  const qc = useQueryClient();
+  return (err: unknown) => (err instanceof ApiError && err.status === 409 ? invalidatePharmacy(qc) : undefined);
+}
+
+/** useDispense hands out a prescription (in full or in part), once per attempt (Idempotency-Key). */
+export function useDispense(prescriptionId: number, options: SaveOptions<number, Schemas['Dispense']>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    afterError: useRefreshOnConflict(),
+    mutationFn: (quantity, key) =>
+      unwrap(api.client.POST('/api/v1/prescriptions/{id}/dispense', { params: { path: { id: prescriptionId } }, body: { quantity }, headers: { 'Idempotency-Key': key } })),
+  });
+}
+
+/**
+ * useLinkPrescription links a free-text prescription to a catalog medication. An allergy
+ * warning is an answer here, not a failure: `warnings` is set and nothing is linked (the
+ * pharmacist confirms with a reason and sends again).
+ */
+export function useLinkPrescription(prescriptionId: number, options: SaveOptions<Schemas['LinkParams'], { warnings: string[] | null; strength: string }>) {
+  return useApiMutation({
+    ...options,
+    invalidate: (qc, answer) => (answer.warnings ? undefined : invalidatePharmacy(qc)),
+    mutationFn: async (body) => {
+      const { data, error, response } = await api.client.POST('/api/v1/prescriptions/{id}/link', { params: { path: { id: prescriptionId } }, body });
+      if (response.ok) return { warnings: null, strength: data?.strength ?? '' };
+      const err = toApiError(response, error);
+      const warnings = allergyWarnings(err, error);
+      if (warnings) return { warnings, strength: '' };
+      throw err;
+    },
+  });
+}
+
+/** useSendBack sends a prescription back to its prescriber, with the reason. */
+export function useSendBack(prescriptionId: number, options: SaveOptions<string, unknown>) {
+  return useApiMutation({
+    ...options,
+    invalidate: invalidatePharmacy,
+    afterError: useRefreshOnConflict(),
+    mutationFn: (reason) => unwrap(api.client.POST('/api/v1/prescriptions/{id}/return-to-prescriber', { params: { path: { id: prescriptionId } }, body: { reason } })),
+  });
 }

@@ -3,36 +3,20 @@
 import { Alert, Anchor, Button, Card, Code, Group, Image, List, Stack, Switch, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconFolderOpen } from '@tabler/icons-react';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { desktop, type LANStatus } from './desktop';
-
-const LAN_KEY = ['desktop', 'lan'] as const;
+import { desktop } from './desktop';
+import { LAN_KEY, useSetLANSharing } from './queries';
 
 export function ThisComputerPage() {
   const { t } = useTranslation();
   useDocumentTitle(`${t('desktop.title')} · Chelal`);
   const d = desktop();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
-  const [failed, setFailed] = useState(false);
   const status = useQuery({ queryKey: LAN_KEY, queryFn: () => d!.LANStatus(), enabled: d !== null });
+  // the desktop's own call, not the API's: any failure says the same
+  const sharing = useSetLANSharing({ problem: () => t('desktop.lanFailed') });
 
   if (!d) return <Alert color="gray">{t('desktop.onlyDesktop')}</Alert>;
-
-  async function toggle(on: boolean) {
-    setBusy(true);
-    setFailed(false);
-    try {
-      const next = await d!.SetLANSharing(on);
-      qc.setQueryData<LANStatus>(LAN_KEY, next);
-    } catch {
-      setFailed(true);
-    } finally {
-      setBusy(false);
-    }
-  }
 
   const lan = status.data;
   return (
@@ -44,10 +28,10 @@ export function ThisComputerPage() {
             label={t('desktop.lanSharing')}
             description={t('desktop.lanSharingHint')}
             checked={lan?.enabled ?? false}
-            disabled={busy || !lan}
-            onChange={(e) => void toggle(e.currentTarget.checked)}
+            disabled={sharing.busy || !lan}
+            onChange={(e) => void sharing.submit(e.currentTarget.checked)}
           />
-          {(failed || status.isError) && <Alert color="red">{t('desktop.lanFailed')}</Alert>}
+          {(sharing.message || status.isError) && <Alert color="red">{t('desktop.lanFailed')}</Alert>}
           {lan?.enabled && (
             <Group align="flex-start">
               {lan.qr_png_data_url && <Image src={lan.qr_png_data_url} alt={t('desktop.qrAlt')} w={180} h={180} />}

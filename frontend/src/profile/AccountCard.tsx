@@ -1,15 +1,10 @@
 import { Alert, Avatar, Button, Card, FileButton, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { IconPhoto } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
-import { toApiError } from '../api/client';
-import type { User } from '../api/types';
-import { updateSessionUser, useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
+import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { roleLabel } from '../shell/roleLabel';
+import { useUploadProfileImage } from './queries';
 
 const MAX_IMAGE = 2 << 20;
 
@@ -17,29 +12,15 @@ const MAX_IMAGE = 2 << 20;
 export function AccountCard() {
   const { t, i18n } = useTranslation();
   const { user } = useSession();
-  const qc = useQueryClient();
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const image = useUploadProfileImage({});
 
-  async function upload(file: File | null) {
+  function upload(file: File | null) {
     if (!file) return;
-    setMessage(null);
     if (file.size > MAX_IMAGE) {
-      setMessage(t('profile.imageTooLarge'));
+      image.setMessage(t('profile.imageTooLarge'));
       return;
     }
-    setBusy(true);
-    try {
-      // The schema does not type this raw body; api.fetch adds the CSRF header all the same.
-      const res = await api.fetch('/api/v1/auth/me/profile-image', { method: 'PUT', body: file, headers: { 'Content-Type': file.type } });
-      const body: unknown = await res.json().catch(() => null);
-      if (!res.ok) throw toApiError(res, body);
-      updateSessionUser(qc, (body as { user: User }).user);
-    } catch (err) {
-      setMessage(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
+    void image.submit(file);
   }
 
   const rows: [string, string][] = [
@@ -59,16 +40,16 @@ export function AccountCard() {
             <Title order={3} size="h4">
               {`${user.first_name} ${user.last_name}`.trim() || user.username}
             </Title>
-            <FileButton onChange={(f) => void upload(f)} accept="image/png,image/jpeg">
+            <FileButton onChange={upload} accept="image/png,image/jpeg">
               {(props) => (
-                <Button {...props} variant="subtle" size="compact-sm" leftSection={<IconPhoto size={14} />} loading={busy} className="no-print">
+                <Button {...props} variant="subtle" size="compact-sm" leftSection={<IconPhoto size={14} />} loading={image.busy} className="no-print">
                   {t('profile.changeImage')}
                 </Button>
               )}
             </FileButton>
           </div>
         </Group>
-        {message && <Alert color="red">{message}</Alert>}
+        {image.message && <Alert color="red">{image.message}</Alert>}
         <Table variant="vertical" withRowBorders={false}>
           <Table.Tbody>
             {rows.map(([k, v]) => (

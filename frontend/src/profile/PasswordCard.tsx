@@ -1,18 +1,19 @@
-import { Alert, Button, Card, Group, PasswordInput, Stack, Text, Title } from '@mantine/core';
-import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
-import { useState } from 'react';
+import { Button, Card, Group, PasswordInput, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
-import { useServerErrors } from '../forms/useServerErrors';
+import { useSession } from '../auth/session';
+import { FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
 import { MIN_PASSWORD } from '../forms/validation';
+import { useChangePassword } from './queries';
 
 /** PasswordCard changes one's own password (the server ends one's other sessions). Never kept as a draft. */
 export function PasswordCard() {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({
-    mode: 'controlled',
+  const { user } = useSession();
+  // every field is a password: nothing of it is ever stored
+  const { form } = usePersistentForm({
+    id: 'password-change',
+    owner: user.id,
     initialValues: { current_password: '', new_password: '', confirm_password: '' },
     validate: {
       current_password: (v) => (v ? null : t('validation.required')),
@@ -20,25 +21,11 @@ export function PasswordCard() {
       confirm_password: (v, all) => (v === all.new_password ? null : t('validation.passwordMatch')),
     },
   });
-  const errors = useServerErrors(form, { password: 'new_password' });
-
-  async function submit(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    try {
-      await unwrap(api.client.POST('/api/v1/auth/password', { body: { current_password: v.current_password, new_password: v.new_password } }));
-      form.reset();
-      notifications.show({ color: 'teal', message: t('profile.passwordChanged') });
-    } catch (err) {
-      errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const change = useChangePassword({ form, rename: { password: 'new_password' }, onSuccess: () => form.reset(), success: t('profile.passwordChanged') });
 
   return (
     <Card withBorder padding="lg">
-      <form onSubmit={form.onSubmit(submit)} noValidate data-testid="password-form">
+      <form onSubmit={form.onSubmit((v) => change.submit({ current_password: v.current_password, new_password: v.new_password }))} noValidate data-testid="password-form">
         <Stack>
           <div>
             <Title order={3} size="h4">
@@ -51,13 +38,9 @@ export function PasswordCard() {
           <PasswordInput label={t('fields.current_password')} required autoComplete="current-password" name="current_password" {...form.getInputProps('current_password')} />
           <PasswordInput label={t('fields.new_password')} required autoComplete="new-password" name="new_password" {...form.getInputProps('new_password')} />
           <PasswordInput label={t('fields.confirm_password')} required autoComplete="new-password" name="confirm_password" {...form.getInputProps('confirm_password')} />
-          {errors.message && (
-            <Alert color="red" role="alert">
-              {errors.message}
-            </Alert>
-          )}
+          <FormError message={change.message} />
           <Group justify="flex-end">
-            <Button type="submit" loading={busy}>
+            <Button type="submit" loading={change.busy}>
               {t('profile.changePassword')}
             </Button>
           </Group>

@@ -1,41 +1,36 @@
 // TwoFactorCard: TOTP enrolment (QR code and secret, confirmed with a code, then the recovery
 // codes shown once) and turning it off (password and a code).
 import { Alert, Badge, Button, Card, Code, Group, Image, PasswordInput, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useForm } from '@mantine/form';
 import { IconPrinter, IconShieldCheck } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
+import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap } from '../api';
+import { ApiError } from '../api';
 import type { TwoFactorEnrolment } from '../api/types';
-import { ME_KEY, useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
-import { useServerErrors } from '../forms/useServerErrors';
+import { useSession } from '../auth/session';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useDisableTwoFactor, useEnableTwoFactor, useStartTwoFactor } from './queries';
+
+/** otpInvalid: a wrong code is said beside the code field. */
+function otpInvalid(form: { setFieldError: (field: 'code', error: string) => void }, t: TFunction) {
+  return (err: unknown) => {
+    if (!(err instanceof ApiError && err.code === 'otp-invalid')) return false;
+    form.setFieldError('code', t('problems.otp-invalid'));
+    return true;
+  };
+}
 
 function grouped(secret: string): string {
   return secret.replace(/(.{4})/g, '$1 ').trim();
 }
 
 export function TwoFactorCard() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { user } = useSession();
-  const qc = useQueryClient();
   const [enrolment, setEnrolment] = useState<TwoFactorEnrolment | null>(null);
   const [codes, setCodes] = useState<string[] | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  async function start() {
-    setBusy(true);
-    setMessage(null);
-    try {
-      setEnrolment(await unwrap(api.client.POST('/api/v1/auth/2fa/setup')));
-    } catch (err) {
-      setMessage(problemMessage(err, t, i18n.language));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const start = useStartTwoFactor({ onSuccess: setEnrolment });
 
   return (
     <Card withBorder padding="lg" data-testid="two-factor-card">
@@ -65,15 +60,14 @@ export function TwoFactorCard() {
             onEnabled={(c) => {
               setEnrolment(null);
               setCodes(c);
-              void qc.invalidateQueries({ queryKey: ME_KEY });
             }}
           />
         ) : (
           <>
             <Text size="sm">{t('twoFactor.intro')}</Text>
-            {message && <Alert color="red">{message}</Alert>}
+            {start.message && <Alert color="red">{start.message}</Alert>}
             <Group justify="flex-end">
-              <Button onClick={() => void start()} loading={busy} data-testid="two-factor-start">
+              <Button onClick={() => void start.submit()} loading={start.busy} data-testid="two-factor-start">
                 {t('twoFactor.start')}
               </Button>
             </Group>
@@ -86,30 +80,18 @@ export function TwoFactorCard() {
 
 function EnableForm({ enrolment, onCancel, onEnabled }: { enrolment: TwoFactorEnrolment; onCancel: () => void; onEnabled: (codes: string[]) => void }) {
   const { t } = useTranslation();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({
-    mode: 'controlled',
+  const { user } = useSession();
+  const { form } = usePersistentForm({
+    id: 'two-factor-enable',
+    owner: user.id,
     initialValues: { code: '' },
     validate: { code: (v) => (/^\d{6}$/.test(v.trim()) ? null : t('validation.otp')) },
+    secret: ['code'],
   });
-  const errors = useServerErrors(form);
-
-  async function submit(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const { recovery_codes } = await unwrap(api.client.POST('/api/v1/auth/2fa/enable', { body: { code: v.code.trim() } }));
-      onEnabled(recovery_codes);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'otp-invalid') form.setFieldError('code', t('problems.otp-invalid'));
-      else errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const enable = useEnableTwoFactor({ form, onError: otpInvalid(form, t), close: onEnabled });
 
   return (
-    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="two-factor-enable-form">
+    <form onSubmit={form.onSubmit((v) => enable.submit(v.code.trim()))} noValidate data-testid="two-factor-enable-form">
       <Stack>
         <Text size="sm">{t('twoFactor.scan')}</Text>
         <Group align="flex-start" wrap="wrap">
@@ -132,19 +114,8 @@ function EnableForm({ enrolment, onCancel, onEnabled }: { enrolment: TwoFactorEn
           name="code"
           {...form.getInputProps('code')}
         />
-        {errors.message && (
-          <Alert color="red" role="alert">
-            {errors.message}
-          </Alert>
-        )}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t('twoFactor.enable')}
-          </Button>
-        </Group>
+        <FormError message={enable.message} />
+        <FormButtons busy={enable.busy} onCancel={onCancel} label={t('twoFactor.enable')} />
       </Stack>
     </form>
   );
@@ -178,48 +149,30 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 
 function DisableForm() {
   const { t } = useTranslation();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
-  const form = useForm({
-    mode: 'controlled',
+  const { user } = useSession();
+  const { form } = usePersistentForm({
+    id: 'two-factor-disable',
+    owner: user.id,
     initialValues: { password: '', code: '' },
     validate: {
       password: (v) => (v ? null : t('validation.required')),
       code: (v) => (v.trim() ? null : t('validation.required')),
     },
+    secret: ['code'],
   });
-  const errors = useServerErrors(form);
-
-  async function submit(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    try {
-      await unwrap(api.client.POST('/api/v1/auth/2fa/disable', { body: { password: v.password, code: v.code.trim() } }));
-      form.reset();
-      await qc.invalidateQueries({ queryKey: ME_KEY });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'otp-invalid') form.setFieldError('code', t('problems.otp-invalid'));
-      else errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const disable = useDisableTwoFactor({ form, onError: otpInvalid(form, t), onSuccess: () => form.reset() });
 
   return (
-    <form onSubmit={form.onSubmit(submit)} noValidate data-testid="two-factor-disable-form">
+    <form onSubmit={form.onSubmit((v) => disable.submit({ password: v.password, code: v.code.trim() }))} noValidate data-testid="two-factor-disable-form">
       <Stack>
         <Text size="sm">{t('twoFactor.onText')}</Text>
         <SimpleGrid cols={{ base: 1, sm: 2 }}>
           <PasswordInput label={t('fields.password')} required autoComplete="current-password" name="password" {...form.getInputProps('password')} />
           <TextInput label={t('twoFactor.codeOrRecovery')} required autoComplete="one-time-code" name="code" {...form.getInputProps('code')} />
         </SimpleGrid>
-        {errors.message && (
-          <Alert color="red" role="alert">
-            {errors.message}
-          </Alert>
-        )}
+        <FormError message={disable.message} />
         <Group justify="flex-end">
-          <Button type="submit" color="red" variant="light" loading={busy}>
+          <Button type="submit" color="red" variant="light" loading={disable.busy}>
             {t('twoFactor.disable')}
           </Button>
         </Group>

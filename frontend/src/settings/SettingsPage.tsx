@@ -24,19 +24,17 @@ import {
 } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { useDocumentTitle } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { IconDeviceFloppy } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ApiError, api, unwrap } from '../api';
 import { limits } from '../api/limits';
 import type { ClinicSettings } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { clearDraft, draftKey, loadDraft, saveDraft } from '../forms/drafts';
 import { problemMessage } from '../forms/errors';
-import { useServerErrors } from '../forms/useServerErrors';
+import { FormError } from '../forms/FormFooter';
 import {
   MAX_EXPIRY_DAYS,
   MIN_EXPIRY_DAYS,
@@ -53,7 +51,7 @@ import {
   type SettingsField,
   type SettingsValues,
 } from './form';
-import { SETTINGS_KEY, useClinicSettings } from './queries';
+import { fetchSettings, SETTINGS_KEY, useClinicSettings, useSaveSettings } from './queries';
 import { DisplaysCard } from '../display/DisplaysCard';
 
 export function SettingsPage() {
@@ -96,7 +94,7 @@ interface Stale {
 }
 
 function SettingsForm({ initial }: { initial: ClinicSettings }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const { user } = useSession();
   const qc = useQueryClient();
   const key = draftKey(user.id, 'settings');
@@ -110,7 +108,6 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
     const values = withDraft(valuesOf(initial), draft);
     return { values, restored: changedFields(valuesOf(initial), values).length > 0 };
   });
-  const [busy, setBusy] = useState(false);
   const [stale, setStale] = useState<Stale | null>(null);
   const [mrnPrefix, setMrnPrefix] = useState(initial.mrn_prefix);
 
@@ -126,7 +123,6 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
     },
     onValuesChange: (values) => keepDraft(values, baseRef.current.values),
   });
-  const errors = useServerErrors(form);
 
   function keepDraft(values: SettingsValues, against: SettingsValues) {
     const storage = session();
@@ -151,39 +147,31 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
     return values;
   }
 
-  async function submit(values: SettingsValues) {
-    const body = settingsPatch(base.values, values, base.version);
-    if (!body) return;
-    setBusy(true);
-    errors.clear();
-    try {
-      const saved = await unwrap(api.client.PATCH('/api/v1/settings', { body }));
+  const save = useSaveSettings({
+    form,
+    onSuccess: (saved) => {
       const now = accept(saved);
       form.setValues(now);
       form.resetDirty(now);
       dropDraft();
       setStale(null);
-      // units, slot length, the clinic's name... other screens read them afresh
-      void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== SETTINGS_KEY[0] });
-      notifications.show({ color: 'teal', message: t('settings.saved') });
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 409 && err.code === 'stale-version') {
-        await reloadAfterStale(values, err);
-      } else {
-        errors.handle(err);
-      }
-    } finally {
-      setBusy(false);
-    }
+    },
+    success: t('settings.saved'),
+    onStale: (err) => reloadAfterStale(form.getValues(), err),
+  });
+
+  function submit(values: SettingsValues) {
+    const body = settingsPatch(base.values, values, base.version);
+    if (body) void save.submit(body);
   }
 
   // Someone else saved meanwhile: load what is in effect, keep what was typed on top.
   async function reloadAfterStale(typed: SettingsValues, err: unknown) {
     let current: ClinicSettings;
     try {
-      current = await qc.fetchQuery({ queryKey: SETTINGS_KEY, queryFn: () => unwrap(api.client.GET('/api/v1/settings')), staleTime: 0 });
+      current = await fetchSettings(qc);
     } catch {
-      errors.handle(err);
+      save.setMessage(problemMessage(err, t, i18n.language));
       return;
     }
     const r = rebase(base.values, typed, valuesOf(current));
@@ -196,7 +184,7 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
   function undo() {
     form.setValues(base.values);
     form.clearErrors();
-    errors.clear();
+    save.setMessage(null);
     dropDraft();
   }
 
@@ -359,11 +347,7 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
           </Stack>
         </Fieldset>
 
-        {errors.message && (
-          <Alert color="red" role="alert" data-testid="settings-error">
-            {errors.message}
-          </Alert>
-        )}
+        <FormError message={save.message} testId="settings-error" />
         <Group justify="flex-end" className="no-print">
           {changed.length > 0 && (
             <Text size="sm" c="dimmed" mr="auto" data-testid="settings-changed" data-count={changed.length}>
@@ -373,7 +357,7 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
           <Button variant="default" onClick={undo} disabled={changed.length === 0} data-testid="settings-undo">
             {t('settings.undo')}
           </Button>
-          <Button type="submit" loading={busy} disabled={changed.length === 0} leftSection={<IconDeviceFloppy size={18} />} data-testid="settings-save">
+          <Button type="submit" loading={save.busy} disabled={changed.length === 0} leftSection={<IconDeviceFloppy size={18} />} data-testid="settings-save">
             {t('common.save')}
           </Button>
         </Group>

@@ -1,7 +1,7 @@
 // LoginLocks: the current login throttles (GET /api/v1/login-throttles) on the Users screen:
 // which account, from which client, how many failures, locked until when; an administrator
 // with users.write clears an account's (or an address's) failed attempts at once (audited).
-import { Alert, Badge, Button, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Badge, Stack, Table, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -9,6 +9,7 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../api';
 import { problemMessage } from '../forms/errors';
 import { formatTime } from '../i18n/format';
+import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
 
 export const LOGIN_THROTTLES_KEY = ['login-throttles'] as const;
 
@@ -57,9 +58,7 @@ export function LoginLocks({ writable }: { writable: boolean }) {
                 <Table.Th>{t('users.locks.failures')}</Table.Th>
                 <Table.Th>{t('users.locks.lockedUntil')}</Table.Th>
                 {writable && (
-                  <Table.Th className="no-print">
-                    <span className="visually-hidden">{t('common.actions')}</span>
-                  </Table.Th>
+                  <ActionsTh className="no-print" />
                 )}
               </Table.Tr>
             </Table.Thead>
@@ -88,11 +87,9 @@ export function LoginLocks({ writable }: { writable: boolean }) {
                       )}
                     </Table.Td>
                     {writable && (
-                      <Table.Td className="no-print">
-                        <Button size="compact-sm" variant="subtle" color="orange" onClick={() => void clear(th)} aria-label={t('users.locks.clearNamed', { name })}>
-                          {t('users.locks.clear')}
-                        </Button>
-                      </Table.Td>
+                      <ButtonCell cell={{ className: 'no-print' }} color="orange" onClick={() => void clear(th)} aria-label={t('users.locks.clearNamed', { name })}>
+                        {t('users.locks.clear')}
+                      </ButtonCell>
                     )}
                   </Table.Tr>
                 );

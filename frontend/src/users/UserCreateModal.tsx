@@ -1,26 +1,20 @@
-import { Alert, Button, Group, Modal, PasswordInput, SimpleGrid, Stack, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { Modal, PasswordInput, SimpleGrid, Stack, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { api, unwrap } from '../api';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
 import { isEmail, MIN_PASSWORD } from '../forms/validation';
 import { currentLanguage } from '../i18n';
 import { LanguageSelect } from './LanguageSelect';
-import { USERS_KEY } from './queries';
+import { useCreateUser } from './queries';
 import { RoleSelect } from './RoleSelect';
 
 export function UserCreateModal() {
   const { t } = useTranslation();
   const { user: me } = useSession();
   const navigate = useNavigate();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const { form, restored, discardDraft } = usePersistentForm({
     id: 'user-create',
     owner: me.id,
@@ -34,32 +28,17 @@ export function UserCreateModal() {
       password: (v) => (v.length >= MIN_PASSWORD ? null : t('validation.passwordLength', { min: MIN_PASSWORD })),
     },
   });
-  const errors = useServerErrors(form);
   const close = () => navigate('/users');
 
-  async function submit(v: typeof form.values) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const { user } = await unwrap(
-        api.client.POST('/api/v1/users', {
-          body: { ...v, username: v.username.trim(), email: v.email.trim(), role_id: Number(v.role_id) },
-        }),
-      );
-      discardDraft();
-      await qc.invalidateQueries({ queryKey: USERS_KEY });
-      notifications.show({ color: 'teal', message: t('users.created', { username: user.username }) });
-      close();
-    } catch (err) {
-      errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
+  const create = useCreateUser({ form, onSuccess: discardDraft, success: (user) => t('users.created', { username: user.username }), close });
 
   return (
     <Modal opened onClose={close} title={t('users.new')} size="lg">
-      <form onSubmit={form.onSubmit(submit)} noValidate data-testid="user-create-form">
+      <form
+        onSubmit={form.onSubmit((v) => create.submit({ ...v, username: v.username.trim(), email: v.email.trim(), role_id: Number(v.role_id) }))}
+        noValidate
+        data-testid="user-create-form"
+      >
         <Stack>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.reset(); }} />
           <SimpleGrid cols={{ base: 1, sm: 2 }}>
@@ -78,19 +57,8 @@ export function UserCreateModal() {
             autoComplete="new-password"
             {...form.getInputProps('password')}
           />
-          {errors.message && (
-            <Alert color="red" role="alert">
-              {errors.message}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t('users.create')}
-            </Button>
-          </Group>
+          <FormError message={create.message} />
+          <FormButtons busy={create.busy} onCancel={close} label={t('users.create')} />
         </Stack>
       </form>
     </Modal>

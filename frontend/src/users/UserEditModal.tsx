@@ -2,8 +2,7 @@
 // turn their 2FA off when they lost their phone. Saves only what changed, with the version
 // it was read at (a stale one is refused: someone else changed the user meanwhile).
 import { Alert, Button, Divider, Group, Loader, Modal, SimpleGrid, Stack, Switch, Text, TextInput } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate, useParams } from 'react-router';
@@ -12,12 +11,12 @@ import type { UpdateUserParams, User } from '../api/types';
 import type { Language } from '../i18n/languages';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { problemMessage } from '../forms/errors';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { useServerErrors } from '../forms/useServerErrors';
 import { isEmail } from '../forms/validation';
 import { LanguageSelect } from './LanguageSelect';
-import { USERS_KEY, userKey } from './queries';
+import { useResetTwoFactor, userKey, useUpdateUser } from './queries';
 import { RoleSelect } from './RoleSelect';
 
 export function UserEditModal() {
@@ -51,12 +50,9 @@ function valuesOf(u: User) {
 }
 
 function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { user: me } = useSession();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const [confirmReset, setConfirmReset] = useState(false);
-  const [resetError, setResetError] = useState<string | null>(null);
   const initial = valuesOf(user);
   const { form, restored, discardDraft } = usePersistentForm({
     id: `user-edit-${user.id}`,
@@ -68,10 +64,15 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
       email: (v) => (isEmail(v) ? null : t('validation.email')),
     },
   });
-  const errors = useServerErrors(form);
   const name = `${user.first_name} ${user.last_name}`.trim() || user.username;
 
-  async function submit(v: typeof form.values) {
+  const save = useUpdateUser(user.id, { form, onSuccess: discardDraft, success: (saved) => t('users.saved', { username: saved.username }), close: onDone });
+  const reset = useResetTwoFactor(user.id, {
+    onSuccess: () => setConfirmReset(false),
+    success: (saved) => t('users.twoFactorReset', { username: saved.username }),
+  });
+
+  function submit(v: typeof form.values) {
     const body: UpdateUserParams = { version: user.version };
     if (v.first_name !== initial.first_name) body.first_name = v.first_name.trim();
     if (v.last_name !== initial.last_name) body.last_name = v.last_name.trim();
@@ -84,33 +85,7 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
       onDone();
       return;
     }
-    setBusy(true);
-    errors.clear();
-    try {
-      const { user: saved } = await unwrap(api.client.PATCH('/api/v1/users/{id}', { params: { path: { id: user.id } }, body }));
-      discardDraft();
-      qc.setQueryData(userKey(user.id), saved);
-      await qc.invalidateQueries({ queryKey: USERS_KEY });
-      notifications.show({ color: 'teal', message: t('users.saved', { username: saved.username }) });
-      onDone();
-    } catch (err) {
-      errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  async function resetTwoFactor() {
-    setResetError(null);
-    try {
-      const { user: saved } = await unwrap(api.client.POST('/api/v1/users/{id}/2fa/reset', { params: { path: { id: user.id } } }));
-      setConfirmReset(false);
-      await qc.invalidateQueries({ queryKey: USERS_KEY });
-      qc.setQueryData(userKey(user.id), saved);
-      notifications.show({ color: 'teal', message: t('users.twoFactorReset', { username: saved.username }) });
-    } catch (err) {
-      setResetError(problemMessage(err, t, i18n.language));
-    }
+    void save.submit(body);
   }
 
   return (
@@ -134,19 +109,8 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
             name="is_active"
             {...form.getInputProps('is_active', { type: 'checkbox' })}
           />
-          {errors.message && (
-            <Alert color="red" role="alert">
-              {errors.message}
-            </Alert>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onDone}>
-              {t('common.cancel')}
-            </Button>
-            <Button type="submit" loading={busy}>
-              {t('common.save')}
-            </Button>
-          </Group>
+          <FormError message={save.message} />
+          <FormButtons busy={save.busy} onCancel={onDone} />
         </Stack>
       </form>
       <Divider label={t('users.twoFactor')} labelPosition="left" />
@@ -157,7 +121,7 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
               {t('users.resetConfirmText', { name })}
             </Text>
             <Group>
-              <Button color="orange" onClick={() => void resetTwoFactor()} data-autofocus>
+              <Button color="orange" onClick={() => void reset.submit()} data-autofocus>
                 {t('users.resetConfirm')}
               </Button>
               <Button variant="default" onClick={() => setConfirmReset(false)}>
@@ -178,7 +142,7 @@ function EditForm({ user, onDone }: { user: User; onDone: () => void }) {
           {t('users.twoFactorOff')}
         </Text>
       )}
-      {resetError && <Alert color="red">{resetError}</Alert>}
+      {reset.message && <Alert color="red">{reset.message}</Alert>}
     </Stack>
   );
 }

@@ -18,6 +18,7 @@ import { LoginLocks } from './LoginLocks';
 import { USERS_KEY } from './queries';
 import { UserCreateModal } from './UserCreateModal';
 import { UserEditModal } from './UserEditModal';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function UsersPage() {
   const { t, i18n } = useTranslation();
@@ -56,9 +57,7 @@ export function UsersPage() {
               <Table.Th>{t('users.status')}</Table.Th>
               <Table.Th>{t('fields.date_joined')}</Table.Th>
               {writable && (
-                <Table.Th className="no-print">
-                  <span className="visually-hidden">{t('common.actions')}</span>
-                </Table.Th>
+                <ActionsTh className="no-print" />
               )}
             </Table.Tr>
           </Table.Thead>

@@ -1,0 +1,68 @@
+// AdjustModal: a correction of a medication's stock (up or down, on a batch or the earliest
+// expiring), with its reason.
+import { Modal, NativeSelect, NumberInput, Stack, TextInput } from '@mantine/core';
+import { useTranslation } from 'react-i18next';
+import type { Medication, StockBatch } from '../api/types';
+import { useSession } from '../auth/session';
+import { DraftNotice } from '../forms/DraftNotice';
+import { FormButtons, FormError } from '../forms/FormFooter';
+import { usePersistentForm } from '../forms/usePersistentForm';
+import { useQuantityCheck } from './checks';
+import { useAdjustStock } from './queries';
+import { limits } from '../api/limits';
+
+export function AdjustModal({ medication, batches, onClose }: { medication: Medication; batches: StockBatch[]; onClose: () => void }) {
+  const { t } = useTranslation();
+  const { user } = useSession();
+  const quantity = useQuantityCheck(true);
+  const live = batches.filter((b) => b.quantity_left > 0 || !b.expired);
+  const initialValues = { quantity_change: '' as number | string, reason: '', batch_id: '' };
+  const { form, restored, discardDraft } = usePersistentForm({
+    id: `medication-adjust-${medication.id}`,
+    owner: user.id,
+    initialValues,
+    validate: {
+      quantity_change: quantity,
+      reason: (v) => (v.trim() ? null : t('pharmacy.reasonRequired')),
+      batch_id: (v, values) => (Number(values.quantity_change) > 0 && !v ? t('pharmacy.batchForIncrease') : null),
+    },
+  });
+  const adjust = useAdjustStock(medication.id, { form, onSuccess: discardDraft, success: t('pharmacy.adjusted', { name: medication.name }), close: onClose });
+
+  return (
+    <Modal opened onClose={onClose} title={t('pharmacy.adjustTitle', { name: `${medication.name} ${medication.strength}` })}>
+      <form
+        onSubmit={form.onSubmit((v) =>
+          adjust.submit({ quantity_change: Number(v.quantity_change), reason: v.reason.trim(), ...(v.batch_id ? { batch_id: Number(v.batch_id) } : {}) }),
+        )}
+        noValidate
+        data-testid="adjust-form"
+      >
+        <Stack>
+          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
+          <NumberInput
+            label={t('pharmacy.quantityChange')}
+            description={t('pharmacy.quantityChangeHint', { n: medication.stock_quantity })}
+            name="quantity_change"
+            allowDecimal={false}
+            required
+            data-autofocus
+            {...form.getInputProps('quantity_change')}
+          />
+          <NativeSelect
+            label={t('pharmacy.batch')}
+            name="batch_id"
+            data={[
+              { value: '', label: t('pharmacy.batchAuto') },
+              ...live.map((b) => ({ value: String(b.id), label: `${b.batch_number} · ${b.expiry_date} · ${b.quantity_left}` })),
+            ]}
+            {...form.getInputProps('batch_id')}
+          />
+          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.AdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
+          <FormError message={adjust.message} testId="form-error" />
+          <FormButtons busy={adjust.busy} onCancel={onClose} testId="adjust-submit" />
+        </Stack>
+      </form>
+    </Modal>
+  );
+}
