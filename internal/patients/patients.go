@@ -82,6 +82,7 @@ type Demographics struct {
 	ContactInfo    string `json:"contact_info" db:"contact_info,nullempty" validate:"max=255,text"`
 	Address        string `json:"address" db:"address,nullempty" validate:"max=255,text"`
 	KnownAllergies string `json:"known_allergies" db:"known_allergies,nullempty" validate:"max=4000,text"`
+	NationalID     string `json:"national_id" db:"national_id,nullempty" validate:"max=50,line"`
 }
 
 // RegisterParams is a registration. When the birth date is unknown, the age is given instead

@@ -1916,6 +1916,7 @@ export interface components {
             gender?: "male" | "female" | "other" | "unknown";
             known_allergies?: string;
             last_name?: string;
+            national_id?: string;
             /** Format: int64 */
             version: number;
         };
@@ -2196,6 +2197,7 @@ export interface components {
             id: number;
             known_allergies: string;
             last_name: string;
+            national_id: string;
             score: number;
             unique_id: string;
             /** Format: date-time */
@@ -2428,6 +2430,7 @@ export interface components {
             id: number;
             known_allergies: string;
             last_name: string;
+            national_id: string;
             unique_id: string;
             /** Format: date-time */
             updated_at: string;
@@ -2653,6 +2656,7 @@ export interface components {
             gender: "male" | "female" | "other" | "unknown";
             known_allergies: string;
             last_name: string;
+            national_id: string;
         };
         ReportBilled: {
             /**

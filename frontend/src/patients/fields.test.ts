@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TFunction } from 'i18next';
-import { ageBody, ageMonths, ageProblem, ageText, ageYears, birthDateProblem, changedFields, namesFromQuery } from './fields';
+import { ageBody, ageMonths, ageProblem, ageText, ageYears, birthDateProblem, changedFields, namesFromQuery, PATIENT_FIELDS, type Field } from './fields';
 
 describe('birth date', () => {
   const today = '2026-03-02';
@@ -24,11 +24,14 @@ describe('birth date', () => {
 });
 
 describe('changedFields', () => {
-  const base = { first_name: 'Amina', last_name: 'Wanjiru', date_of_birth: '1990-05-12', gender: 'female', contact_info: '0712', address: 'Moshi', known_allergies: '' };
+  // every field blank, then these: a new field of the record needs no change here
+  const blank = Object.fromEntries(PATIENT_FIELDS.map((f) => [f, ''])) as Record<Field, string>;
+  const base = { ...blank, first_name: 'Amina', last_name: 'Wanjiru', date_of_birth: '1990-05-12', gender: 'female', contact_info: '0712', address: 'Moshi' };
   it('sends only what the user changed (so a re-applied edit keeps the other desk\'s fields)', () => {
     expect(changedFields(base, base)).toEqual({});
     expect(changedFields({ ...base, address: 'Arusha', first_name: ' Amina ' }, base)).toEqual({ address: 'Arusha' });
     expect(changedFields({ ...base, known_allergies: 'Penicillin' }, base)).toEqual({ known_allergies: 'Penicillin' });
+    expect(changedFields({ ...base, national_id: '19900512-12345' }, base)).toEqual({ national_id: '19900512-12345' });
   });
 });
 

@@ -19,9 +19,10 @@ export interface PatientValues {
   contact_info: string;
   address: string;
   known_allergies: string;
+  national_id: string;
 }
 
-export const PATIENT_FIELDS = ['first_name', 'last_name', 'date_of_birth', 'gender', 'contact_info', 'address', 'known_allergies'] as const;
+export const PATIENT_FIELDS = ['first_name', 'last_name', 'date_of_birth', 'gender', 'contact_info', 'address', 'known_allergies', 'national_id'] as const;
 
 export type Field = (typeof PATIENT_FIELDS)[number];
 
@@ -44,6 +45,7 @@ export const BLANK_PATIENT: PatientValues = {
   contact_info: '',
   address: '',
   known_allergies: '',
+  national_id: '',
 };
 
 /** The server's limits, in characters (and years), from its OpenAPI document. */
@@ -155,6 +157,7 @@ export function usePatientValidation(today: string) {
     contact_info: text(CONTACT_MAX),
     address: text(CONTACT_MAX),
     known_allergies: text(ALLERGIES_MAX),
+    national_id: text(limits.RegisterParams.national_id.maxLength),
   };
 }
 
@@ -197,6 +200,7 @@ export function PatientFields<T extends PatientValues>({ form, today, autoFocus 
         />
         <TextInput label={t('fields.contact_info')} description={t('patients.contactHint')} name="contact_info" autoComplete="off" {...form.getInputProps('contact_info')} />
         <TextInput label={t('fields.address')} name="address" autoComplete="off" {...form.getInputProps('address')} />
+        <TextInput label={t('fields.national_id')} name="national_id" autoComplete="off" maxLength={limits.RegisterParams.national_id.maxLength} {...form.getInputProps('national_id')} />
       </SimpleGrid>
       {byAge && (
         <Checkbox

@@ -1,0 +1,1 @@
+ALTER TABLE core_patient DROP COLUMN IF EXISTS national_id;
