@@ -65,6 +65,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
     mode: 'controlled',
     initialValues: {
       name: medication?.name ?? '',
+      generic_name: medication?.generic_name ?? '',
       description: medication?.description ?? '',
       category_id: medication ? String(medication.category_id) : '',
       strength: medication?.strength ?? '',
@@ -89,6 +90,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
     errors.clear();
     const body = {
       name: v.name.trim(),
+      generic_name: v.generic_name.trim(),
       description: v.description.trim(),
       category_id: Number(v.category_id),
       strength: v.strength.trim(),
@@ -118,6 +120,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="medication-form">
         <Stack>
           <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.MedicationParams.name.maxLength} {...form.getInputProps('name')} />
+          <TextInput label={t('pharmacy.genericName')} description={t('pharmacy.genericNameHint')} name="generic_name" maxLength={limits.MedicationParams.generic_name.maxLength} {...form.getInputProps('generic_name')} />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <NativeSelect
               label={t('pharmacy.category')}
