@@ -1,6 +1,6 @@
 // AppointmentActions: the moves an appointment can make from its status, and only those
 // (check in, start, complete, no-show, cancel with a reason, reschedule a scheduled one).
-import { Alert, Badge, Button, Group, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Modal, NativeSelect, SimpleGrid, Stack, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarEvent, IconChevronDown } from '@tabler/icons-react';
@@ -14,6 +14,7 @@ import { useServerErrors } from '../forms/useServerErrors';
 import { useAppointments, useMove } from './queries';
 import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
 import { clinicToday } from '../i18n/format';
+import { DateField } from '../forms/DateField';
 
 const STATUS_COLORS: Record<string, string> = {
   scheduled: 'blue',
@@ -160,7 +161,7 @@ function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment
       >
         <Stack>
           <SimpleGrid cols={2}>
-            <TextInput label={t('appointments.date')} type="date" name="date" min={clinicToday()} data-autofocus {...form.getInputProps('date')} />
+            <DateField label={t('appointments.date')} name="date" required min={clinicToday()} data-autofocus {...form.getInputProps('date')} />
             <NativeSelect
               label={t('appointments.time')}
               name="time"

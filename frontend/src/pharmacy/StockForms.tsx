@@ -15,6 +15,7 @@ import { useServerErrors } from '../forms/useServerErrors';
 import { invalidatePharmacy, useCategories } from './queries';
 import { readAmount } from '../billing/money';
 import { isoToday, moneyProblem, quantityProblem } from './stock';
+import { DateField } from '../forms/DateField';
 
 function useMoneyCheck() {
   const { t, i18n } = useTranslation();
@@ -191,7 +192,7 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
       <form onSubmit={form.onSubmit(submit)} noValidate data-testid="receive-form">
         <Stack>
           <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={limits.ReceiveParams.batch_number.maxLength} {...form.getInputProps('batch_number')} />
-          <TextInput label={t('pharmacy.expiryDate')} name="expiry_date" type="date" min={today} required {...form.getInputProps('expiry_date')} />
+          <DateField label={t('pharmacy.expiryDate')} name="expiry_date" min={today} required {...form.getInputProps('expiry_date')} />
           <SimpleGrid cols={2}>
             <NumberInput label={t('pharmacy.quantityLabel')} name="quantity" min={1} allowDecimal={false} allowNegative={false} required {...form.getInputProps('quantity')} />
             <TextInput label={t('pharmacy.unitCost')} name="unit_cost" inputMode="decimal" required {...form.getInputProps('unit_cost')} />
