@@ -10,7 +10,7 @@ export const limits = {
   BookParams: { reason: { maxLength: 1000 } },
   CategoryEdit: { description: { maxLength: 2000 }, name: { minLength: 1, maxLength: 100 } },
   CategoryParams: { description: { maxLength: 2000 }, name: { minLength: 1, maxLength: 100 } },
-  Change: { clinic_name: { minLength: 1, maxLength: 200 }, pharmacy_expiry_warning_days: { minimum: 1, maximum: 730 }, slot_minutes: { minimum: 5, maximum: 240 }, temperature_unit: { minLength: 1, enum: ['C', 'F'] }, weight_unit: { minLength: 1, enum: ['kg', 'lb'] } },
+  Change: { clinic_name: { minLength: 1, maxLength: 200 }, date_format: { minLength: 1, enum: ['DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD'] }, pharmacy_expiry_warning_days: { minimum: 1, maximum: 730 }, slot_minutes: { minimum: 5, maximum: 240 }, temperature_unit: { minLength: 1, enum: ['C', 'F'] }, weight_unit: { minLength: 1, enum: ['kg', 'lb'] } },
   CorrectParams: { allergy_override_reason: { maxLength: 1000 }, dosage: { maxLength: 100 }, duration: { maxLength: 100 }, frequency: { maxLength: 100 }, instructions: { maxLength: 2000 }, medication_name: { maxLength: 255 }, quantity: { minimum: 1, maximum: 100000 }, reason: { maxLength: 1000 } },
   CreateUserParams: { email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] }, last_name: { maxLength: 150 }, username: { minLength: 1, maxLength: 150 } },
   DispenseParams: { quantity: { minimum: 1, maximum: 10000000 } },

@@ -1536,6 +1536,8 @@ export interface components {
             billing_consultation_code?: string | null;
             clinic_name?: string | null;
             currency?: string | null;
+            /** @enum {string|null} */
+            date_format?: "DD/MM/YYYY" | "MM/DD/YYYY" | "YYYY-MM-DD" | null;
             /** Format: int64 */
             pharmacy_expiry_warning_days?: number | null;
             /** Format: int64 */
@@ -1559,6 +1561,11 @@ export interface components {
             clinic_name: string;
             /** @description ISO 4217 code money is shown in; empty: amounts without a currency */
             currency: string;
+            /**
+             * @description How the UI's date fields show and read a day; the API's dates are ISO whatever it is
+             * @enum {string}
+             */
+            date_format: "DD/MM/YYYY" | "MM/DD/YYYY" | "YYYY-MM-DD";
             /** @description Read-only: the prefix of record numbers already issued. */
             mrn_prefix: string;
             /** Format: int64 */
