@@ -2,10 +2,10 @@
 // French pharmacist on a workstation set to American English in Los Angeles (whose own date
 // fields would read 12/02/2027 as the 2nd of December) receives a batch of a clinic in Nairobi:
 // the expiry field asks for JJ/MM/AAAA, she types 02/12/2027, the calendar speaks French, and
-// the API receives 2027-12-02.
+// the API receives 2027-12-02. The clinic may choose another format (MM/DD/YYYY here).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loginUI, scenario, withClinic } from './harness.mjs';
+import { fillDate, loginUI, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const PHARMACIST = { username: 'neema', password: 'dawa-salama-2030', first_name: 'Neema', last_name: 'Mushi', language_preference: 'fr' };
@@ -50,5 +50,19 @@ test('a French user types 02/12/YYYY in a date field; the API receives YYYY-12-0
   });
   const detail = await api('GET', `/api/v1/medications/${med.id}`);
   assert.deepEqual(detail.batches.map((b) => b.expiry_date), [`${year}-12-02`]);
+
+  // The clinic's choice of format applies to every date field.
+  const now = await api('GET', '/api/v1/settings');
+  await api('PATCH', '/api/v1/settings', { version: now.version, date_format: 'MM/DD/YYYY' });
+  await scenario('dates-clinic-format', page, async () => {
+    await page.reload();
+    await page.locator('[data-testid=stock-table] tr[data-medication=Doxycycline] [data-testid=receive]').click();
+    const form = page.locator('[data-testid=receive-form]');
+    const expiry = form.locator('[data-date=expiry_date]');
+    assert.equal(await expiry.getAttribute('placeholder'), 'MM/JJ/AAAA');
+    await fillDate(expiry, `${year}-12-03`, 'MM/DD/YYYY');
+    assert.equal(await expiry.inputValue(), `12/03/${year}`);
+    assert.equal(await form.locator('input[name=expiry_date]').inputValue(), `${year}-12-03`);
+  });
   await context.close();
 });
