@@ -4,7 +4,7 @@
 // user's chart openings; the CSV export carries the same filters. Other roles do not get it.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ADMIN, loginUI, logoutUI, newPage, scenario, withClinic } from './harness.mjs';
+import { ADMIN, fillDate, loginUI, logoutUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const DOCTOR = { username: 'saida', password: 'daktari-salama-5', first_name: 'Saida', last_name: 'Omari' };
@@ -76,9 +76,9 @@ test('the audit log: filters, before and after, CSV export', { timeout: 240_000 
     assert.match(lines[1], /0711 000 000/);
 
     // Tomorrow has nothing yet.
-    await page.locator('[data-testid=audit-from]').fill(iso(new Date(Date.now() + 86_400_000)));
+    await fillDate(page.locator('[data-testid=audit-from]'), iso(new Date(Date.now() + 86_400_000)));
     await page.locator('[data-testid=audit-none]').waitFor();
-    await page.locator('[data-testid=audit-from]').fill('');
+    await fillDate(page.locator('[data-testid=audit-from]'), '');
 
     // The doctor's chart openings, of every patient once the patient is cleared.
     await page.locator('[data-testid=audit-patient-chosen] button').click();

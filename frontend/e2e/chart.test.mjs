@@ -3,7 +3,7 @@
 // the chart, and on the week view a reschedule and a cancellation with its reason.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+import { ADMIN, Chelal, cleanup, fillDate, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
 
 let chelal;
 let browser;
@@ -84,7 +84,7 @@ test('chart: allergies, stale edit re-applied, card, booking, reschedule and can
     await page.locator('[data-testid=book-from-chart]').click();
     const book = page.locator('[data-testid=book-form]');
     await book.locator('[data-testid=first-free]').waitFor();
-    await book.locator('input[name=date]').fill(day);
+    await fillDate(book.locator('[data-date=date]'), day);
     await book.locator('select[name=time] option[value="10:30"]').waitFor({ state: 'attached' });
     await book.locator('select[name=time]').selectOption('10:30');
     await book.locator('input[name=reason]').fill('Blood pressure review');

@@ -324,3 +324,15 @@ export async function logoutUI(page) {
 export async function navAreas(page) {
   return page.locator('[data-testid=main-nav] [data-area]').evaluateAll((els) => els.map((e) => e.getAttribute('data-area')));
 }
+
+/**
+ * fillDate types an ISO day ('2026-12-02'; '' clears) into a date field (the visible input:
+ * [data-date=<name>] or its data-testid) as a user would, in the field's displayed format
+ * (DD/MM/YYYY unless the clinic chose another), then leaves the field so its calendar closes.
+ * The value the form sends is the ISO day: the hidden input[name=<name>] holds it.
+ */
+export async function fillDate(locator, iso, format = 'DD/MM/YYYY') {
+  const [y, m, d] = iso ? iso.split('-') : [];
+  await locator.fill(iso ? format.replace('DD', d).replace('MM', m).replace('YYYY', y) : '');
+  await locator.blur();
+}

@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loginUI, newPage, scenario, withClinic } from './harness.mjs';
+import { fillDate, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const PHARMACIST = { username: 'baraka', password: 'dawa-salama-2026' };
@@ -79,7 +79,7 @@ test('receive a batch, dispense a prescription, stock falls, low-stock alert', {
     const form = page.locator('[data-testid=receive-form]');
     await form.locator('input[name=batch_number]').fill('AMX-2026-07');
     const yesterday = new Date(Date.now() - 86_400_000);
-    await form.locator('input[name=expiry_date]').fill(iso(yesterday));
+    await fillDate(form.locator('[data-date=expiry_date]'), iso(yesterday));
     await form.locator('input[name=quantity]').fill('10');
     await form.locator('input[name=unit_cost]').fill('4.205');
     await page.locator('[data-testid=receive-submit]').click();
@@ -87,7 +87,7 @@ test('receive a batch, dispense a prescription, stock falls, low-stock alert', {
     await form.getByText('At most two decimals.').waitFor();
     const nextYear = new Date();
     nextYear.setFullYear(nextYear.getFullYear() + 1);
-    await form.locator('input[name=expiry_date]').fill(iso(nextYear));
+    await fillDate(form.locator('[data-date=expiry_date]'), iso(nextYear));
     await form.locator('input[name=unit_cost]').fill('4.20');
     await page.locator('[data-testid=receive-submit]').click();
     await form.waitFor({ state: 'detached' });

@@ -5,7 +5,7 @@
 // sees them in the reception queue, with a walk-in after them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Chelal, cleanup, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+import { Chelal, cleanup, fillDate, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
 
 let chelal;
 let browser;
@@ -48,13 +48,13 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     const form = page.locator('[data-testid=patient-register-form]');
     assert.equal(await form.locator('input[name=first_name]').inputValue(), 'Amina');
     assert.equal(await form.locator('input[name=last_name]').inputValue(), 'Wanjiru');
-    await form.locator('input[name=date_of_birth]').fill('2031-01-01');
+    await fillDate(form.locator('[data-date=date_of_birth]'), '2031-01-01');
     await form.locator('select[name=gender]').selectOption('female');
     await form.locator('input[name=contact_info]').fill('0712 345 678');
     await form.locator('textarea[name=known_allergies]').fill('Penicillin');
     await form.locator('input[name=first_name]').press('Enter');
     await form.getByText('The date of birth cannot be in the future.').waitFor(); // checked beside the field
-    await form.locator('input[name=date_of_birth]').fill('1990-05-12');
+    await fillDate(form.locator('[data-date=date_of_birth]'), '1990-05-12');
     await form.locator('input[name=first_name]').press('Enter');
     const chart = page.locator('[data-testid=patient-chart]');
     await chart.waitFor();
@@ -66,7 +66,7 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     await page.goto(chelal.url + '/patients/new');
     await form.locator('input[name=first_name]').fill('Aminah');
     await form.locator('input[name=last_name]').fill('Wanjiru');
-    await form.locator('input[name=date_of_birth]').fill('1990-05-12');
+    await fillDate(form.locator('[data-date=date_of_birth]'), '1990-05-12');
     // a reload (a power cut at the desk) keeps what was typed
     await page.waitForTimeout(300);
     await page.reload();
@@ -126,7 +126,7 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     if ((await day.locator(`[data-free-slot^="${doctorId} "]`).count()) === 0) {
       // booked the day's last slot: take one of the next day
       await page.locator('[data-testid=next]').click();
-      slotDate = await page.locator('input[type=date]').first().inputValue();
+      slotDate = await page.locator('input[name=schedule_date]').inputValue();
     }
     const free = day.locator(`[data-free-slot^="${doctorId} "]`).first();
     const freeTime = (await free.getAttribute('data-free-slot')).split(' ')[1];

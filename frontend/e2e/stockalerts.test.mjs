@@ -4,7 +4,7 @@
 // the medication's ledger names the patient it went to.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loginUI, newPage, scenario, withClinic } from './harness.mjs';
+import { fillDate, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const PHARMACIST = { username: 'zuhura', password: 'dawa-salama-2028', first_name: 'Zuhura', last_name: 'Said' };
@@ -34,7 +34,7 @@ test('a batch received low and expiring soon notifies at once; the ledger names 
     await row.locator('[data-testid=receive]').click();
     const form = page.locator('[data-testid=receive-form]');
     await form.locator('input[name=batch_number]').fill('ART-SOON');
-    await form.locator('input[name=expiry_date]').fill(iso(new Date(Date.now() + 10 * 86_400_000)));
+    await fillDate(form.locator('[data-date=expiry_date]'), iso(new Date(Date.now() + 10 * 86_400_000)));
     await form.locator('input[name=quantity]').fill('6'); // under the reorder level of 10
     await form.locator('input[name=unit_cost]').fill('1.50');
     await page.locator('[data-testid=receive-submit]').click();

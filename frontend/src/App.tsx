@@ -12,6 +12,7 @@ import { LoginPage } from './auth/LoginPage';
 import { applyUserLanguage, sessionEnded, SessionProvider, useMe, useSetupStatus } from './auth/session';
 import { problemMessage } from './forms/errors';
 import { OfflineBanner } from './shell/OfflineBanner';
+import { setClinicDateFormat } from './forms/dates';
 import { setClinicFormat } from './i18n/format';
 import { useClinicSettings } from './settings/queries';
 import { accessibleColors } from './styles/colors';
@@ -113,6 +114,7 @@ function ClinicFormat({ children }: { children: ReactNode }) {
     );
   }
   setClinicFormat(settings.data?.timezone, settings.data?.currency);
+  setClinicDateFormat(settings.data?.date_format);
   return <>{children}</>;
 }
 

@@ -74,8 +74,19 @@ func AllergyWarnings(knownAllergies, medication, category string) []string {
 // AllergyWarningsIn is AllergyWarnings in language l (the prescriber's: the warnings are shown
 // to them and kept with a prescription they confirm).
 func AllergyWarningsIn(l i18n.Lang, knownAllergies, medication, category string) []string {
+	return render(l, allergyMatches(knownAllergies, medication, "", category))
+}
+
+// CatalogAllergyWarningsIn is AllergyWarningsIn for a catalog medication: its generic name is
+// matched as well, so a patient allergic to amoxicillin is warned of "Augmentin" when the
+// catalog gives its generic name as amoxicillin/clavulanate.
+func CatalogAllergyWarningsIn(l i18n.Lang, knownAllergies string, m CatalogMedication) []string {
+	return render(l, allergyMatches(knownAllergies, m.Name, m.GenericName, m.Category))
+}
+
+func render(l i18n.Lang, ms []allergyMatch) []string {
 	var out []string
-	for _, m := range allergyMatches(knownAllergies, medication, category) {
+	for _, m := range ms {
 		out = append(out, l.Render(m.warning))
 	}
 	return out
@@ -87,8 +98,10 @@ type allergyMatch struct {
 	warning i18n.Msg
 }
 
-func allergyMatches(knownAllergies, medication, category string) []allergyMatch {
-	name, cat := fold(medication), fold(category)
+// allergyMatches matches each allergy entry against a medication's name, its generic name (when
+// known) and its category.
+func allergyMatches(knownAllergies, medication, generic, category string) []allergyMatch {
+	name, gen, cat := fold(medication), fold(generic), fold(category)
 	var out []allergyMatch
 	for _, entry := range allergyTerms(knownAllergies) {
 		for _, term := range entry {
@@ -97,6 +110,8 @@ func allergyMatches(knownAllergies, medication, category string) []allergyMatch 
 			switch {
 			case strings.Contains(name, t):
 				what = i18n.M("allergy.matches_name", "allergy", entry[0], "medication", medication)
+			case gen != "" && (strings.Contains(gen, t) || containsWordOf(term, gen)):
+				what = i18n.M("allergy.matches_generic", "allergy", entry[0], "medication", medication, "generic", generic)
 			case cat != "" && strings.Contains(cat, t):
 				what = i18n.M("allergy.matches_category", "allergy", entry[0], "medication", medication, "category", category)
 			case len(cat) >= 4 && strings.Contains(term, singular(cat)):
@@ -111,13 +126,25 @@ func allergyMatches(knownAllergies, medication, category string) []allergyMatch 
 	return out
 }
 
-// CatalogMedication is what the allergy check knows of a catalog medication: its name and its
-// category (the catalog has no generic name: a clinic that stocks a brand names it in the name,
-// e.g. "Amoxil (amoxicillin)").
+// containsWordOf reports whether term contains one of the words (five letters or more) of a
+// generic name: "amoxicilline" (French) contains "amoxicillin" of "amoxicillin/clavulanate".
+func containsWordOf(term, generic string) bool {
+	for _, w := range words(generic) {
+		if len([]rune(w)) >= 5 && strings.Contains(term, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// CatalogMedication is what the allergy check knows of a catalog medication: its name, its
+// category and its generic name (since migration 0030; empty when the catalog does not give
+// it), in loadCatalog's column order.
 type CatalogMedication struct {
-	ID       int64
-	Name     string
-	Category string
+	ID          int64
+	Name        string
+	Category    string
+	GenericName string
 }
 
 // words splits folded text into its runs of letters and digits.
@@ -168,9 +195,11 @@ func isNumber(s string) bool {
 }
 
 // FreeTextWarnings is the allergy check of a free-text prescription: the patient's allergies
-// against the text itself, and against every catalog medication the text names (its name and
-// its category, so "Amoxicillin 500 mg" warns a patient allergic to penicillins when the catalog
-// files Amoxicillin under Penicillins). One warning per allergy entry, like AllergyWarnings,
+// against the text itself, and against every catalog medication the text names by its name or
+// its generic name (matched on its name, generic name and category, so "Amoxicillin 500 mg"
+// warns a patient allergic to penicillins when the catalog files Amoxicillin under Penicillins,
+// and "Augmentin 625" warns one allergic to amoxicillin when the catalog's Augmentin has the
+// generic name amoxicillin/clavulanate). One warning per allergy entry, like AllergyWarnings,
 // in English; FreeTextWarningsIn writes them in another language.
 func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) []string {
 	return FreeTextWarningsIn(i18n.EN, knownAllergies, text, catalog)
@@ -178,10 +207,10 @@ func FreeTextWarnings(knownAllergies, text string, catalog []CatalogMedication) 
 
 // FreeTextWarningsIn is FreeTextWarnings in language l.
 func FreeTextWarningsIn(l i18n.Lang, knownAllergies, text string, catalog []CatalogMedication) []string {
-	matches := allergyMatches(knownAllergies, text, "")
+	matches := allergyMatches(knownAllergies, text, "", "")
 	for _, m := range catalog {
-		if NamesMedication(text, m.Name) {
-			matches = append(matches, allergyMatches(knownAllergies, m.Name, m.Category)...)
+		if NamesMedication(text, m.Name) || (m.GenericName != "" && NamesMedication(text, m.GenericName)) {
+			matches = append(matches, allergyMatches(knownAllergies, m.Name, m.GenericName, m.Category)...)
 		}
 	}
 	seen := map[string]bool{}

@@ -89,3 +89,42 @@ func TestPrescriptionRowsShowOverrideAndDiscontinuation(t *testing.T) {
 		t.Errorf("discontinuation not printed: %q", rows[1][0])
 	}
 }
+
+// TestGenericNameAllergy: a brand in the catalog whose generic name is the allergy warns, by
+// free text naming the brand or by the catalog medication itself; without the generic name
+// (the catalog before 0030) the same prescription passes unwarned.
+func TestGenericNameAllergy(t *testing.T) {
+	t.Parallel()
+	augmentin := CatalogMedication{ID: 7, Name: "Augmentin", Category: "Antibiotics", GenericName: "Amoxicillin/clavulanate"}
+	noGeneric := augmentin
+	noGeneric.GenericName = ""
+	cases := []struct {
+		name, allergies, text string
+		catalog               CatalogMedication
+		want                  int
+	}{
+		{"brand names its generic", "Amoxicillin (rash)", "Augmentin 625 mg", augmentin, 1},
+		{"accents and case", "AMOXICILLINE", "augmentin 1 g", augmentin, 1},
+		{"typed as the generic", "Amoxicillin", "amoxicillin/clavulanate 625", augmentin, 1},
+		{"without the generic name", "Amoxicillin (rash)", "Augmentin 625 mg", noGeneric, 0},
+		{"unrelated allergy", "Sulfa", "Augmentin 625 mg", augmentin, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got := FreeTextWarnings(c.allergies, c.text, []CatalogMedication{c.catalog})
+			if len(got) != c.want {
+				t.Errorf("FreeTextWarnings(%q, %q) = %q, want %d warning(s)", c.allergies, c.text, got, c.want)
+			}
+			if c.want > 0 && c.catalog.GenericName != "" && !strings.Contains(got[0], c.catalog.GenericName) && !strings.Contains(strings.ToLower(got[0]), "amoxicillin") {
+				t.Errorf("warning %q does not say what matched", got[0])
+			}
+		})
+	}
+	if got := CatalogAllergyWarningsIn(i18n.FR, "amoxicilline", augmentin); len(got) != 1 || !strings.Contains(got[0], "nom générique Amoxicillin/clavulanate") {
+		t.Errorf("catalog Augmentin, French: %q", got)
+	}
+	if got := AllergyWarnings("amoxicillin", "Augmentin", "Antibiotics"); len(got) != 0 {
+		t.Errorf("without the generic name the name alone warns: %q", got)
+	}
+}

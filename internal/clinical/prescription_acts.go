@@ -19,7 +19,7 @@ import (
 // loadCatalog reads every catalog medication with its category, for the allergy check of free
 // text (a small clinic's catalog: hundreds of rows, read only when the patient has allergies).
 func loadCatalog(ctx context.Context, tx pgx.Tx) ([]CatalogMedication, error) {
-	rows, err := tx.Query(ctx, `SELECT m.id, m.name, c.name FROM core_medicationitem m
+	rows, err := tx.Query(ctx, `SELECT m.id, m.name, c.name, coalesce(m.generic_name, '') FROM core_medicationitem m
 		JOIN core_medicationcategory c ON c.id = m.category_id ORDER BY m.id`)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
@@ -191,17 +191,17 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 		if p.Status == RxDispensed {
 			return apperr.New(apperr.ErrConflict, "This prescription has been dispensed in full.").WithCode("already-dispensed")
 		}
-		var name, category string
+		var name, category, generic string
 		var active bool
-		err = tx.QueryRow(ctx, `SELECT m.name, c.name, m.is_active FROM core_medicationitem m
-			JOIN core_medicationcategory c ON c.id = m.category_id WHERE m.id = $1`, in.MedicationID).Scan(&name, &category, &active)
+		err = tx.QueryRow(ctx, `SELECT m.name, c.name, m.is_active, coalesce(m.generic_name, '') FROM core_medicationitem m
+			JOIN core_medicationcategory c ON c.id = m.category_id WHERE m.id = $1`, in.MedicationID).Scan(&name, &category, &active, &generic)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
 			return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeInvalid, Message: "There is no such medication in the catalog."})
 		}
 		if err != nil {
 			return fmt.Errorf("medication: %w", err)
 		}
-		warnings := AllergyWarningsIn(i18n.LangOf(ctx), allergies, name, category)
+		warnings := CatalogAllergyWarningsIn(i18n.LangOf(ctx), allergies, CatalogMedication{Name: name, Category: category, GenericName: generic})
 		if len(warnings) > 0 && !in.ConfirmAllergy {
 			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
 				" Confirm with a reason to link it anyway.").WithCode("allergy-warning").WithKey("err.allergy.link", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})

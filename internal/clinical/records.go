@@ -277,6 +277,12 @@ func (p *PrescribeParams) normalize() {
 // Validate reports every bad field at once: the tags' limits, and what a prescription needs
 // (a medication, a dose, how often, a quantity; a reason with a confirmed allergy).
 func (p PrescribeParams) Validate() error {
+	f := p.fields()
+	return f.Err()
+}
+
+// fields are Validate's field errors (CorrectParams adds its reason's).
+func (p PrescribeParams) fields() apperr.Fields {
 	f := validate.Struct(p)
 	required := func(field, v string, needed bool, what string) {
 		if needed && v == "" {
@@ -293,7 +299,7 @@ func (p PrescribeParams) Validate() error {
 	if p.Quantity == nil {
 		f.Add("quantity", apperr.CodeRequired, "Give the quantity to dispense.")
 	}
-	return f.Err()
+	return f
 }
 
 // Prescribe adds a prescription to an open encounter, by its doctor. A match with the patient's
@@ -313,63 +319,71 @@ func (s *Service) Prescribe(ctx context.Context, actor db.Actor, encounterID int
 		if err := mayWrite(enc, actor.UserID); err != nil {
 			return err
 		}
-		name, category := p.MedicationName, ""
-		medID := p.MedicationID
-		var catalog []CatalogMedication
-		if medID != nil {
-			err := tx.QueryRow(ctx, `SELECT m.name, c.name FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
-				WHERE m.id = $1`, *medID).Scan(&name, &category)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeInvalid, Message: "There is no such medication in the catalog."})
-			}
-			if err != nil {
-				return fmt.Errorf("medication: %w", err)
-			}
-		} else {
-			// A typed name that is the catalog's is the catalog's medication.
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT m.id, m.name, c.name FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
-				WHERE lower(m.name) = lower($1)`, name).Scan(&id, &name, &category)
-			switch {
-			case err == nil:
-				medID = &id
-			case !errors.Is(err, pgx.ErrNoRows):
-				return fmt.Errorf("medication: %w", err)
-			case strings.TrimSpace(enc.KnownAllergies) != "":
-				// Free text: checked against the catalog medications it names as well.
-				if catalog, err = loadCatalog(ctx, tx); err != nil {
-					return err
-				}
-			}
-		}
-		var warnings []string
-		if medID == nil {
-			warnings = FreeTextWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, catalog)
-		} else {
-			warnings = AllergyWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, category)
-		}
-		if len(warnings) > 0 && !p.ConfirmAllergy {
-			return apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
-				" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithKey("err.allergy.prescribe", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})
-		}
-		var warning, reason *string
-		if len(warnings) > 0 {
-			w := strings.Join(warnings, "\n")
-			warning, reason = &w, &p.AllergyOverrideReason
-		}
-		var id int64
-		err = tx.QueryRow(ctx, `
-			INSERT INTO core_prescription (encounter_id, medication_id, medication_name, dosage, frequency, duration,
-			                               quantity, instructions, allergy_warning, allergy_override_reason)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			encounterID, medID, name, p.Dosage, p.Frequency, p.Duration, *p.Quantity, p.Instructions, warning, reason).Scan(&id)
-		if err != nil {
-			return fmt.Errorf("prescribe: %w", err)
-		}
-		out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
+		out, err = insertPrescription(ctx, tx, enc, p)
 		return err
 	})
 	return out, err
+}
+
+// insertPrescription writes a validated prescription on enc (locked by the caller), after
+// the allergy check: a match is a 409 allergy-warning unless p confirms it with a reason.
+// Prescribe uses it on an open encounter, Correct on a closed one too.
+func insertPrescription(ctx context.Context, tx pgx.Tx, enc Encounter, p PrescribeParams) (Prescription, error) {
+	encounterID := enc.ID
+	name, category, generic := p.MedicationName, "", ""
+	medID := p.MedicationID
+	var catalog []CatalogMedication
+	if medID != nil {
+		err := tx.QueryRow(ctx, `SELECT m.name, c.name, coalesce(m.generic_name, '') FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
+			WHERE m.id = $1`, *medID).Scan(&name, &category, &generic)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return Prescription{}, apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeInvalid, Message: "There is no such medication in the catalog."})
+		}
+		if err != nil {
+			return Prescription{}, fmt.Errorf("medication: %w", err)
+		}
+	} else {
+		// A typed name that is the catalog's is the catalog's medication.
+		var id int64
+		err := tx.QueryRow(ctx, `SELECT m.id, m.name, c.name, coalesce(m.generic_name, '') FROM core_medicationitem m JOIN core_medicationcategory c ON c.id = m.category_id
+			WHERE lower(m.name) = lower($1)`, name).Scan(&id, &name, &category, &generic)
+		switch {
+		case err == nil:
+			medID = &id
+		case !errors.Is(err, pgx.ErrNoRows):
+			return Prescription{}, fmt.Errorf("medication: %w", err)
+		case strings.TrimSpace(enc.KnownAllergies) != "":
+			// Free text: checked against the catalog medications it names as well.
+			if catalog, err = loadCatalog(ctx, tx); err != nil {
+				return Prescription{}, err
+			}
+		}
+	}
+	var warnings []string
+	if medID == nil {
+		warnings = FreeTextWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, name, catalog)
+	} else {
+		warnings = CatalogAllergyWarningsIn(i18n.LangOf(ctx), enc.KnownAllergies, CatalogMedication{Name: name, Category: category, GenericName: generic})
+	}
+	if len(warnings) > 0 && !p.ConfirmAllergy {
+		return Prescription{}, apperr.New(apperr.ErrConflict, "This medication matches the patient's known allergies: "+warnings[0]+
+			" Confirm with a reason to prescribe it anyway.").WithCode("allergy-warning").WithKey("err.allergy.prescribe", "warning", warnings[0]).WithDetails(AllergyDetails{Warnings: warnings})
+	}
+	var warning, reason *string
+	if len(warnings) > 0 {
+		w := strings.Join(warnings, "\n")
+		warning, reason = &w, &p.AllergyOverrideReason
+	}
+	var id int64
+	err := tx.QueryRow(ctx, `
+		INSERT INTO core_prescription (encounter_id, medication_id, medication_name, dosage, frequency, duration,
+		                               quantity, instructions, allergy_warning, allergy_override_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
+		encounterID, medID, name, p.Dosage, p.Frequency, p.Duration, *p.Quantity, p.Instructions, warning, reason).Scan(&id)
+	if err != nil {
+		return Prescription{}, fmt.Errorf("prescribe: %w", err)
+	}
+	return scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
 }
 
 // PrescriptionList is an encounter's prescriptions, in the order written.

@@ -314,6 +314,7 @@ var schemaSpec = map[string][]colSpec{
 		{"reorder_level", "integer", "", req, "10"},
 		{"unit_price", "numeric", "12,2", req, ""},
 		{"expiry_date", "date", "", opt, ""},
+		{"generic_name", "text", "", opt, ""}, // since 0030: the substance of a brand, for the allergy check
 		tsCol("updated_at"), versionCol(),
 	},
 	"core_servicecatalog": {

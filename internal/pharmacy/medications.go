@@ -21,6 +21,7 @@ import (
 type Medication struct {
 	ID                   int64     `json:"id"`
 	Name                 string    `json:"name"`
+	GenericName          string    `json:"generic_name" doc:"The generic name (INN) of a brand, e.g. amoxicillin/clavulanate; empty when not given. The allergy check matches it too."`
 	Description          string    `json:"description"`
 	CategoryID           int64     `json:"category_id"`
 	CategoryName         string    `json:"category_name"`
@@ -55,7 +56,7 @@ const selectMedication = `
 	SELECT m.id, m.name, coalesce(m.description, ''), m.category_id, c.name, m.strength, m.form,
 	       m.requires_prescription, m.stock_quantity, coalesce(b.available, 0), coalesce(b.expired, 0),
 	       m.reorder_level, m.unit_price::text, m.expiry_date::text, m.is_active,
-	       coalesce(b.expiring, false), m.updated_at, m.version
+	       coalesce(b.expiring, false), m.updated_at, m.version, coalesce(m.generic_name, '')
 	  FROM core_medicationitem m
 	  JOIN core_medicationcategory c ON c.id = m.category_id
 	  LEFT JOIN LATERAL (
@@ -68,7 +69,7 @@ func scanMedication(r pgx.Row) (Medication, error) {
 	var m Medication
 	err := r.Scan(&m.ID, &m.Name, &m.Description, &m.CategoryID, &m.CategoryName, &m.Strength, &m.Form,
 		&m.RequiresPrescription, &m.StockQuantity, &m.AvailableQuantity, &m.ExpiredQuantity, &m.ReorderLevel,
-		&m.UnitPrice, &m.ExpiryDate, &m.IsActive, &m.ExpiringSoon, &m.UpdatedAt, &m.Version)
+		&m.UnitPrice, &m.ExpiryDate, &m.IsActive, &m.ExpiringSoon, &m.UpdatedAt, &m.Version, &m.GenericName)
 	m.UpdatedAt = m.UpdatedAt.UTC()
 	m.LowStock = m.IsActive && m.AvailableQuantity <= m.ReorderLevel
 	return m, err
@@ -105,7 +106,7 @@ const (
 
 // MedicationFilter selects medications.
 type MedicationFilter struct {
-	Q               string // part of the name
+	Q               string // part of the name or of the generic name
 	CategoryID      int64
 	Stock           string // "", StockLow, StockExpiring, StockExpired
 	IncludeInactive bool
@@ -134,7 +135,7 @@ func (s *Service) Medications(ctx context.Context, mf MedicationFilter) (Medicat
 	args := []any{d.todayText(), d.warnText(), after, mf.IncludeInactive}
 	if mf.Q != "" {
 		args = append(args, "%"+db.EscapeLike(mf.Q)+"%")
-		where = append(where, fmt.Sprintf("m.name ILIKE $%d", len(args)))
+		where = append(where, fmt.Sprintf("(m.name ILIKE $%[1]d OR m.generic_name ILIKE $%[1]d)", len(args)))
 	}
 	if mf.CategoryID != 0 {
 		args = append(args, mf.CategoryID)
@@ -175,6 +176,7 @@ func (s *Service) Medication(ctx context.Context, id int64) (MedicationDetail, e
 // The validate tags are the fields' limits, for Validate, the OpenAPI document and the forms.
 type MedicationParams struct {
 	Name                 string `json:"name" validate:"required,max=255,text"`
+	GenericName          string `json:"generic_name,omitempty" validate:"max=255,text" doc:"The generic name (INN), e.g. amoxicillin/clavulanate for a brand; the allergy check matches it."`
 	Description          string `json:"description,omitempty" validate:"max=2000,text"`
 	CategoryID           int64  `json:"category_id"`
 	Strength             string `json:"strength" validate:"required,max=100,text"`
@@ -198,6 +200,7 @@ func (p MedicationParams) Validate() error {
 type MedicationEdit struct {
 	Version              int64   `json:"version,omitempty"`
 	Name                 *string `json:"name,omitempty"`
+	GenericName          *string `json:"generic_name,omitempty" doc:"Empty removes it."`
 	Description          *string `json:"description,omitempty"`
 	CategoryID           *int64  `json:"category_id,omitempty"`
 	Strength             *string `json:"strength,omitempty"`
@@ -223,7 +226,7 @@ func (e MedicationEdit) Validate() error {
 
 // CreateMedication adds a medication to the catalog, with no stock.
 func (s *Service) CreateMedication(ctx context.Context, actor db.Actor, p MedicationParams) (MedicationDetail, error) {
-	p.Name, p.Description = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description)
+	p.Name, p.Description, p.GenericName = strings.TrimSpace(p.Name), strings.TrimSpace(p.Description), strings.TrimSpace(p.GenericName)
 	p.Strength, p.Form, p.UnitPrice = strings.TrimSpace(p.Strength), strings.TrimSpace(p.Form), strings.TrimSpace(p.UnitPrice)
 	if err := p.Validate(); err != nil {
 		return MedicationDetail{}, err
@@ -242,9 +245,9 @@ func (s *Service) CreateMedication(ctx context.Context, actor db.Actor, p Medica
 		}
 		var id int64
 		err := tx.QueryRow(ctx, `
-			INSERT INTO core_medicationitem (name, description, category_id, strength, form, requires_prescription, reorder_level, unit_price)
-			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8::numeric) RETURNING id`,
-			p.Name, p.Description, p.CategoryID, p.Strength, p.Form, rx, reorder, p.UnitPrice).Scan(&id)
+			INSERT INTO core_medicationitem (name, description, category_id, strength, form, requires_prescription, reorder_level, unit_price, generic_name)
+			VALUES ($1, nullif($2, ''), $3, $4, $5, $6, $7, $8::numeric, nullif($9, '')) RETURNING id`,
+			p.Name, p.Description, p.CategoryID, p.Strength, p.Form, rx, reorder, p.UnitPrice, p.GenericName).Scan(&id)
 		if err != nil {
 			return mapWriteError(err, "medication")
 		}
@@ -276,7 +279,7 @@ func activeCategory(ctx context.Context, tx pgx.Tx, id int64) error {
 
 // UpdateMedication edits a medication; a stale version is a conflict.
 func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64, e MedicationEdit) (MedicationDetail, error) {
-	trimPtrs(e.Name, e.Description, e.Strength, e.Form, e.UnitPrice)
+	trimPtrs(e.Name, e.Description, e.Strength, e.Form, e.UnitPrice, e.GenericName)
 	if err := e.Validate(); err != nil {
 		return MedicationDetail{}, err
 	}
@@ -303,9 +306,10 @@ func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64
 			       description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
 			       category_id = coalesce($4, category_id), strength = coalesce($5, strength), form = coalesce($6, form),
 			       requires_prescription = coalesce($7, requires_prescription), reorder_level = coalesce($8, reorder_level),
-			       unit_price = coalesce($9::numeric, unit_price), is_active = coalesce($10, is_active)
+			       unit_price = coalesce($9::numeric, unit_price), is_active = coalesce($10, is_active),
+			       generic_name = CASE WHEN $11::text IS NULL THEN generic_name ELSE nullif($11, '') END
 			 WHERE id = $1`, id, e.Name, e.Description, e.CategoryID, e.Strength, e.Form, e.RequiresPrescription,
-			e.ReorderLevel, e.UnitPrice, e.IsActive)
+			e.ReorderLevel, e.UnitPrice, e.IsActive, e.GenericName)
 		if err != nil {
 			return mapWriteError(err, "medication")
 		}

@@ -74,6 +74,10 @@ func (s *server) discontinuePrescription(r *http.Request, in clinical.ReasonPara
 	return s.clinical.Discontinue(r.Context(), actorOf(r), routeID(r), in)
 }
 
+func (s *server) correctPrescription(r *http.Request, in clinical.CorrectParams) (clinical.Correction, error) {
+	return s.clinical.Correct(r.Context(), actorOf(r), routeID(r), in)
+}
+
 func (s *server) returnPrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
 	return s.clinical.ReturnToPrescriber(r.Context(), actorOf(r), routeID(r), in)
 }

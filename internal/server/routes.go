@@ -311,6 +311,10 @@ func (s *server) routes() []route {
 			summary: "Discontinue a prescription with a reason (also after the encounter is closed; audited): it leaves the dispensing queue and its undispensed part is never dispensed",
 			in:      clinical.ReasonParams{}, out: clinical.Prescription{}, errs: []int{404, 409},
 			json: handle(s, s.discontinuePrescription)},
+		{method: "POST", path: "/api/v1/prescriptions/{id}/correct", perm: auth.PermPrescriptionsWrite, op: "correctPrescription", tag: "clinical",
+			summary: "Discontinue a prescription with a reason and prescribe the corrected one, also after the encounter is closed (an addendum records it; audited); the allergy check runs -> 409 allergy-warning unless confirmed",
+			in:      clinical.CorrectParams{}, out: clinical.Correction{}, errs: []int{403, 404, 409},
+			json: handle(s, s.correctPrescription)},
 
 		// Billing: the service catalog (prices: administrators), bills, payments, receipts and the
 		// day's report. Doctors read bills; receptionists and cashiers take payments.

@@ -25,6 +25,7 @@ const (
 	DefaultWeightUnit        = "kg"
 	DefaultExpiryWarningDays = 90
 	DefaultConsultationCode  = "CONSULT"
+	DefaultDateFormat        = "DD/MM/YYYY"
 )
 
 // Clinic is every setting with its value in effect (the default where none was set), and the
@@ -35,6 +36,7 @@ type Clinic struct {
 	SlotMinutes             int    `json:"slot_minutes"`
 	TimeZone                string `json:"timezone" doc:"IANA name; empty: the server's own zone"`
 	Currency                string `json:"currency" doc:"ISO 4217 code money is shown in; empty: amounts without a currency"`
+	DateFormat              string `json:"date_format" enum:"DD/MM/YYYY,MM/DD/YYYY,YYYY-MM-DD" doc:"How the UI's date fields show and read a day; the API's dates are ISO whatever it is"`
 	TemperatureUnit         string `json:"temperature_unit" enum:"C,F"`
 	WeightUnit              string `json:"weight_unit" enum:"kg,lb"`
 	ExpiryWarningDays       int    `json:"pharmacy_expiry_warning_days"`
@@ -51,6 +53,7 @@ type Change struct {
 	SlotMinutes             *int    `json:"slot_minutes,omitempty" validate:"min=5,max=240"`
 	TimeZone                *string `json:"timezone,omitempty"`
 	Currency                *string `json:"currency,omitempty"`
+	DateFormat              *string `json:"date_format,omitempty" validate:"required,oneof=DD/MM/YYYY MM/DD/YYYY YYYY-MM-DD"`
 	TemperatureUnit         *string `json:"temperature_unit,omitempty" validate:"required,oneof=C F"`
 	WeightUnit              *string `json:"weight_unit,omitempty" validate:"required,oneof=kg lb"`
 	ExpiryWarningDays       *int    `json:"pharmacy_expiry_warning_days,omitempty" validate:"min=1,max=730"`
@@ -63,12 +66,13 @@ type Change struct {
 func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
-		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true}
+		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true,
+		DateFormat: DefaultDateFormat}
 	fields := map[string]any{
 		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone, Currency: &c.Currency,
 		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
 		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
-		BillingAutoDispense: &c.BillingAutoDispense,
+		BillingAutoDispense: &c.BillingAutoDispense, DateFormat: &c.DateFormat,
 	}
 	c.Version = 1 // a clinic that never set anything is at version 1
 	rows, err := q.Query(ctx, `SELECT key, value, version FROM core_setting`)
@@ -138,6 +142,9 @@ func (ch Change) check() (map[string]any, error) {
 	}
 	if ch.TemperatureUnit != nil {
 		out[TemperatureUnit] = *ch.TemperatureUnit
+	}
+	if ch.DateFormat != nil {
+		out[DateFormat] = *ch.DateFormat
 	}
 	if ch.WeightUnit != nil {
 		out[WeightUnit] = *ch.WeightUnit

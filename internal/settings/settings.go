@@ -18,6 +18,9 @@ const (
 	SlotMinutes = "slot_minutes" // integer minutes per appointment slot; default 15
 	TimeZone    = "timezone"     // IANA name; default the machine's
 	Currency    = "currency"     // ISO 4217 code money is shown in ("KES"); default none (amounts without a symbol)
+	// DateFormat is how the UI's date fields show and read a day: "DD/MM/YYYY" (default),
+	// "MM/DD/YYYY" or "YYYY-MM-DD"; the API's dates are ISO whatever it is.
+	DateFormat = "date_format"
 
 	// ExpiryWarningDays is how many days before a batch expires the pharmacy is warned
 	// (integer, 1-730; default 90).

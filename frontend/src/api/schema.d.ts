@@ -1115,6 +1115,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/prescriptions/{id}/correct": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Discontinue a prescription with a reason and prescribe the corrected one, also after the encounter is closed (an addendum records it; audited); the allergy check runs -> 409 allergy-warning unless confirmed */
+        post: operations["correctPrescription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/prescriptions/{id}/discontinue": {
         parameters: {
             query?: never;
@@ -1760,6 +1777,8 @@ export interface components {
             billing_consultation_code?: string | null;
             clinic_name?: string | null;
             currency?: string | null;
+            /** @enum {string|null} */
+            date_format?: "DD/MM/YYYY" | "MM/DD/YYYY" | "YYYY-MM-DD" | null;
             /** Format: int64 */
             pharmacy_expiry_warning_days?: number | null;
             /** Format: int64 */
@@ -1783,6 +1802,11 @@ export interface components {
             clinic_name: string;
             /** @description ISO 4217 code money is shown in; empty: amounts without a currency */
             currency: string;
+            /**
+             * @description How the UI's date fields show and read a day; the API's dates are ISO whatever it is
+             * @enum {string}
+             */
+            date_format: "DD/MM/YYYY" | "MM/DD/YYYY" | "YYYY-MM-DD";
             /** @description Read-only: the prefix of record numbers already issued. */
             mrn_prefix: string;
             /** Format: int64 */
@@ -1801,6 +1825,25 @@ export interface components {
         CloseEncounter: {
             /** Format: int64 */
             version: number;
+        };
+        Correction: {
+            corrected: components["schemas"]["Prescription"];
+            discontinued: components["schemas"]["Prescription"];
+        };
+        CorrectParams: {
+            allergy_override_reason?: string;
+            confirm_allergy?: boolean;
+            dosage: string;
+            duration?: string;
+            frequency: string;
+            instructions?: string;
+            /** Format: int64 */
+            medication_id?: number | null;
+            medication_name?: string;
+            /** Format: int64 */
+            quantity: number | null;
+            /** @description Why the prescription is discontinued and corrected. */
+            reason: string;
         };
         CreateBillParams: {
             /** @description YYYY-MM-DD; default today */
@@ -2219,6 +2262,8 @@ export interface components {
             /** @description The earliest expiry of a batch in date with stock left (YYYY-MM-DD). */
             expiry_date: string | null;
             form: string;
+            /** @description The generic name (INN) of a brand, e.g. amoxicillin/clavulanate; empty when not given. The allergy check matches it too. */
+            generic_name: string;
             /** Format: int64 */
             id: number;
             is_active: boolean;
@@ -2253,6 +2298,8 @@ export interface components {
             /** @description The earliest expiry of a batch in date with stock left (YYYY-MM-DD). */
             expiry_date: string | null;
             form: string;
+            /** @description The generic name (INN) of a brand, e.g. amoxicillin/clavulanate; empty when not given. The allergy check matches it too. */
+            generic_name: string;
             /** Format: int64 */
             id: number;
             is_active: boolean;
@@ -2277,6 +2324,8 @@ export interface components {
             category_id?: number | null;
             description?: string | null;
             form?: string | null;
+            /** @description Empty removes it. */
+            generic_name?: string | null;
             is_active?: boolean | null;
             name?: string | null;
             /** Format: int64 */
@@ -2293,6 +2342,8 @@ export interface components {
             category_id: number;
             description?: string;
             form: string;
+            /** @description The generic name (INN), e.g. amoxicillin/clavulanate for a brand; the allergy check matches it. */
+            generic_name?: string;
             name: string;
             /** Format: int64 */
             reorder_level?: number | null;
@@ -9754,6 +9805,113 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    correctPrescription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CorrectParams"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Correction"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

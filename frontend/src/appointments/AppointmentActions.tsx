@@ -1,6 +1,6 @@
 // AppointmentActions: the moves an appointment can make from its status, and only those
 // (check in, start, complete, no-show, cancel with a reason, reschedule a scheduled one).
-import { Button, Menu, Modal, NativeSelect, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
+import { Button, Menu, Modal, NativeSelect, SimpleGrid, Stack, Textarea } from '@mantine/core';
 import { IconCalendarEvent, IconChevronDown } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,6 +13,7 @@ import { usePersistentForm } from '../forms/usePersistentForm';
 import { useAppointments, useMoveAppointment } from './queries';
 import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
 import { clinicToday } from '../i18n/format';
+import { DateField } from '../forms/DateField';
 
 export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { appointment: Appointment; size?: string }) {
   const { t } = useTranslation();
@@ -107,7 +108,7 @@ function RescheduleModal({ appointment: a, onClose }: { appointment: Appointment
       >
         <Stack>
           <SimpleGrid cols={2}>
-            <TextInput label={t('appointments.date')} type="date" name="date" min={clinicToday()} data-autofocus {...form.getInputProps('date')} />
+            <DateField label={t('appointments.date')} name="date" required min={clinicToday()} data-autofocus {...form.getInputProps('date')} />
             <NativeSelect
               label={t('appointments.time')}
               name="time"

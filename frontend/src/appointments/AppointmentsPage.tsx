@@ -1,7 +1,7 @@
 // The appointments area: the day view (/appointments?date=&doctor=, every doctor or one), the
 // week view of one doctor (/appointments/week?date=&doctor=) and the reception queue
 // (/appointments/queue). An empty slot books; the day and week are in the URL.
-import { ActionIcon, Alert, Button, Card, Group, NativeSelect, Stack, Tabs, Text, TextInput, Title } from '@mantine/core';
+import { ActionIcon, Alert, Button, Card, Group, NativeSelect, Stack, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconChevronLeft, IconChevronRight } from '@tabler/icons-react';
 import { useMemo, useState } from 'react';
@@ -16,6 +16,7 @@ import { useAppointments, useDoctors } from './queries';
 import { QueuePage } from './QueuePage';
 import { AppointmentChip, ScheduleGrid, type Column } from './ScheduleGrid';
 import { addDays, buildDayGrid, buildWeekGrid, isIsoDate, slotTimes, weekOf } from './schedule';
+import { DateField } from '../forms/DateField';
 
 export function AppointmentsPage() {
   const { t } = useTranslation();
@@ -90,7 +91,7 @@ function DateNav({ date, step, onChange, label }: { date: string; step: number; 
       <ActionIcon variant="default" size="lg" onClick={() => onChange(addDays(date, step))} aria-label={t('appointments.next')} data-testid="next">
         <IconChevronRight size={18} />
       </ActionIcon>
-      <TextInput type="date" value={date} onChange={(e) => isIsoDate(e.currentTarget.value) && onChange(e.currentTarget.value)} aria-label={t('appointments.date')} w={160} />
+      <DateField name="schedule_date" required value={date} onChange={(v) => isIsoDate(v) && onChange(v)} aria-label={t('appointments.date')} w={160} data-testid="schedule-date" />
       <Text fw={600} data-testid="schedule-label">
         {label}
       </Text>

@@ -15,6 +15,7 @@ import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
 import { RegisterAction } from '../patients/RegisterAction';
 import { lastDoctor, useAppointments, useBook, useDoctors } from './queries';
 import { addDays, firstFreeSlot, isPast, slotTimes, takenSlots } from './schedule';
+import { DateField } from '../forms/DateField';
 
 export interface BookModalProps {
   patient?: Patient;
@@ -132,17 +133,17 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
             />
             {doctors.isSuccess && doctors.data.length === 0 && <Alert color="yellow">{t('appointments.noDoctors')}</Alert>}
             <SimpleGrid cols={2}>
-              <TextInput
+              <DateField
                 label={t('appointments.date')}
                 description={/^\d{4}-\d{2}-\d{2}$/.test(form.values.date) ? formatDate(form.values.date, i18n.language) : undefined}
                 inputWrapperOrder={['label', 'input', 'description', 'error']}
-                type="date"
                 name="date"
+                required
                 min={today}
                 {...form.getInputProps('date')}
-                onChange={(e) => {
+                onChange={(v) => {
                   setAuto(false);
-                  form.setValues({ date: e.currentTarget.value, time: '' });
+                  form.setValues({ date: v, time: '' });
                 }}
               />
               <NativeSelect

@@ -1,11 +1,12 @@
-// TodayCards: the reception's day on the home page: how many patients wait now (the queue,
-// kept fresh) and the next appointments of the day.
+// TodayCards: the reception's day on the home page: how many patients wait now (the visits not
+// done, by state, from the queues' own list, kept fresh) and the next appointments of the day.
 import { Anchor, Badge, Button, Card, Group, SimpleGrid, Stack, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { AppointmentStatusBadge } from '../shell/StatusBadge';
 import { QUEUE_REFRESH_MS, useAppointments } from './queries';
-import { useQueue } from './QueuePage';
+import { useVisits } from './visits';
+import { ACTIVE_STATES, waitingCounts } from './waiting';
 import { minutesOf } from './schedule';
 import { clinicToday, clinicWallClock } from '../i18n/format';
 
@@ -13,7 +14,8 @@ const NEXT_SHOWN = 6;
 
 export function TodayCards() {
   const { t } = useTranslation();
-  const queue = useQueue();
+  const visits = useVisits(0);
+  const waiting = waitingCounts(visits.data?.items ?? []);
   const today = useAppointments({ date: clinicToday(), status: 'scheduled' }, { refetchInterval: QUEUE_REFRESH_MS * 4 });
   const nowMinutes = minutesOf(clinicWallClock().slice(11));
   // the slot that began less than 15 minutes ago is still "next"
@@ -24,8 +26,17 @@ export function TodayCards() {
         <Stack gap="xs">
           <Title order={4}>{t('home.queueTitle')}</Title>
           <Text size="xl" fw={700} data-testid="home-queue-size">
-            {t('home.queueSize', { n: queue.data?.length ?? 0 })}
+            {t('home.queueSize', { n: waiting.total })}
           </Text>
+          {waiting.total > 0 && (
+            <Group gap="xs" data-testid="home-queue-states">
+              {ACTIVE_STATES.filter((s) => waiting.byState[s] > 0).map((s) => (
+                <Badge key={s} variant="light" data-state={s}>
+                  {t(`visit.state.${s}`)}: {waiting.byState[s]}
+                </Badge>
+              ))}
+            </Group>
+          )}
           <Group>
             <Button component={Link} to="/appointments/queue" variant="light">
               {t('home.openQueue')}

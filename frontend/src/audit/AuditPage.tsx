@@ -3,7 +3,7 @@
 // dispenses, bills), table, action and a date range (days of the clinic's time zone, applied by
 // the server); newest first, a page at a time; a row opens a drawer with the before and after
 // value of each changed field side by side; the same filters export as CSV.
-import { Alert, Badge, Button, Code, CloseButton, Drawer, Group, NativeSelect, Paper, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Code, CloseButton, Drawer, Group, NativeSelect, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import type { TFunction } from 'i18next';
 import { IconDownload } from '@tabler/icons-react';
@@ -16,6 +16,7 @@ import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { PatientPicker } from '../patients/PatientPicker';
 import { AUDIT_ACTIONS, AUDIT_TABLES, auditQuery, changedFields, isChange, type AuditFilter } from './audit';
+import { DateField } from '../forms/DateField';
 
 export function AuditPage() {
   const { t, i18n } = useTranslation();
@@ -74,8 +75,8 @@ export function AuditPage() {
             data={[{ value: '', label: t('audit.anyAction') }, ...AUDIT_ACTIONS.map((a) => ({ value: a, label: t(`audit.actions.${a}`) }))]}
             data-testid="audit-action"
           />
-          <TextInput type="date" label={t('audit.from')} value={filter.from ?? ''} max={filter.to} onChange={(e) => set({ from: e.currentTarget.value || undefined })} data-testid="audit-from" />
-          <TextInput type="date" label={t('audit.to')} value={filter.to ?? ''} min={filter.from} onChange={(e) => set({ to: e.currentTarget.value || undefined })} data-testid="audit-to" />
+          <DateField label={t('audit.from')} name="from" value={filter.from ?? ''} max={filter.to} onChange={(v) => set({ from: v || undefined })} data-testid="audit-from" />
+          <DateField label={t('audit.to')} name="to" value={filter.to ?? ''} min={filter.from} onChange={(v) => set({ to: v || undefined })} data-testid="audit-to" />
         </Group>
         <Stack gap={4} mt="sm" maw={520}>
           <Text size="sm" fw={500}>

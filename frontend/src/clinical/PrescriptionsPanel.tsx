@@ -3,7 +3,9 @@
 // text, marked so). When it matches the patient's known allergies the server refuses it with
 // the warnings; they are shown, and prescribing anyway needs a reason, which is recorded.
 // A doctor discontinues a prescription with a reason, also once the encounter is closed: the
-// pharmacy no longer dispenses it (a corrected one is a new prescription).
+// pharmacy no longer dispenses it (a corrected one is a new prescription). Once the encounter is
+// closed, its doctor corrects one in one act (CorrectModal): discontinued, and the corrected one
+// prescribed on the same encounter, with an addendum.
 import { Alert, Badge, Button, Group, List, Modal, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconAlertTriangle, IconFileTypePdf, IconPill, IconPrinter } from '@tabler/icons-react';
@@ -17,16 +19,19 @@ import { formatDateTime } from '../i18n/format';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
+import { CorrectModal } from './CorrectModal';
+import { clinicalProblem, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription, useDiscontinue, usePrescribe, type PrescribeVars } from './queries';
 import type { SaveOptions } from '../forms/useApiMutation';
-import { clinicalProblem, useDiscontinue, useMedicationCatalog, usePrescribe, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type PrescribeVars, type Prescription } from './queries';
-import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
+import { ActionsTh } from '../shell/ActionsTh';
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
-  const { can } = useSession();
+  const { can, user } = useSession();
   const list = usePrescriptions(e.id);
   const items = list.data ?? [];
   const [stopping, setStopping] = useState<Prescription | null>(null);
+  const [correcting, setCorrecting] = useState<Prescription | null>(null);
+  const mayCorrect = e.status === 'closed' && e.doctor_id === user.id && can('prescriptions.write');
   return (
     <Stack data-testid="prescriptions">
       <Group justify="space-between">
@@ -44,14 +49,25 @@ export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: 
       </Group>
       {list.isError && <Alert color="red">{clinicalProblem(list.error, t, i18n.language)}</Alert>}
       {list.isSuccess && items.length === 0 && <Text c="dimmed">{t('rx.none')}</Text>}
-      {items.length > 0 && <PrescriptionTable items={items} onDiscontinue={can('prescriptions.write') ? setStopping : undefined} />}
+      {items.length > 0 && (
+        <PrescriptionTable items={items} onDiscontinue={can('prescriptions.write') ? setStopping : undefined} onCorrect={mayCorrect ? setCorrecting : undefined} />
+      )}
       {canPrescribe && <PrescribeForm encounter={e} />}
       {stopping && <DiscontinueModal encounter={e} prescription={stopping} onClose={() => setStopping(null)} />}
+      {correcting && <CorrectModal encounter={e} prescription={correcting} onClose={() => setCorrecting(null)} />}
     </Stack>
   );
 }
 
-export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Prescription[]; onDiscontinue?: (p: Prescription) => void }) {
+export function PrescriptionTable({
+  items,
+  onDiscontinue,
+  onCorrect,
+}: {
+  items: readonly Prescription[];
+  onDiscontinue?: (p: Prescription) => void;
+  onCorrect?: (p: Prescription) => void;
+}) {
   const { t, i18n } = useTranslation();
   return (
     <Table.ScrollContainer minWidth={640}>
@@ -103,9 +119,18 @@ export function PrescriptionTable({ items, onDiscontinue }: { items: readonly Pr
               <Table.Td>{p.quantity}</Table.Td>
               <Table.Td>{p.instructions || '—'}</Table.Td>
               {onDiscontinue && (
-                <ButtonCell show={p.status !== 'discontinued'} color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
-                  {t('rx.discontinue')}
-                </ButtonCell>
+                <Table.Td>
+                  {p.status !== 'discontinued' && (
+                    <Button size="compact-sm" variant="subtle" color="red" onClick={() => onDiscontinue(p)} data-testid="discontinue">
+                      {t('rx.discontinue')}
+                    </Button>
+                  )}
+                  {p.status !== 'discontinued' && onCorrect && (
+                    <Button size="compact-sm" variant="subtle" onClick={() => onCorrect(p)} data-testid="correct">
+                      {t('rx.correct')}
+                    </Button>
+                  )}
+                </Table.Td>
               )}
             </Table.Tr>
           ))}

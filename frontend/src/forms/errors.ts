@@ -53,7 +53,10 @@ type ProblemCode = (typeof PROBLEM_CODES)[number];
 const GENERIC: ReadonlySet<string> = new Set(['invalid', 'conflict', 'not-found', 'forbidden', 'bad-request', 'unavailable', 'insufficient-stock',
   'prescription-discontinued', 'prescription-returned', 'prescription-expired']);
 
-const FIELD_CODES = ['required', 'too_long', 'too_short', 'invalid_type', 'duplicate', 'out_of_range', 'unknown_field'] as const;
+// Every code the server's field errors use (internal/apperr's Code constants; internal/validate
+// emits required, too_long, too_short, invalid and out_of_range). Outside English each one is
+// the catalog's sentence: the server's message is English.
+const FIELD_CODES = ['required', 'too_long', 'too_short', 'invalid', 'invalid_type', 'duplicate', 'out_of_range', 'unknown_field'] as const;
 type FieldCode = (typeof FIELD_CODES)[number];
 
 function isProblemCode(c: string): c is ProblemCode {

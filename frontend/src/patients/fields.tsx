@@ -9,6 +9,7 @@ import { limits } from '../api/limits';
 import type { Patient } from '../api/types';
 import { isIsoDate } from '../appointments/schedule';
 import { GENDERS } from './PatientPicker';
+import { DateField } from '../forms/DateField';
 
 export interface PatientValues {
   [key: string]: unknown;
@@ -180,13 +181,12 @@ export function PatientFields<T extends PatientValues>({ form, today, autoFocus 
             <TextInput label={t('fields.age_months')} name="age_months" inputMode="numeric" autoComplete="off" {...form.getInputProps('age_months')} />
           </SimpleGrid>
         ) : (
-          <TextInput
+          <DateField
             label={t('fields.date_of_birth')}
-            // the date as the user's language writes it, whatever the browser shows in the field
+            // the date in words, in the user's language, under the typed one
             description={/^\d{4}-\d{2}-\d{2}$/.test(born) ? formatDate(born, i18n.language) : undefined}
             inputWrapperOrder={['label', 'input', 'description', 'error']}
             required
-            type="date"
             name="date_of_birth"
             max={today}
             {...form.getInputProps('date_of_birth')}

@@ -18,6 +18,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
   const money = useMoneyCheck();
   const initialValues = {
     name: medication?.name ?? '',
+    generic_name: medication?.generic_name ?? '',
     description: medication?.description ?? '',
     category_id: medication ? String(medication.category_id) : '',
     strength: medication?.strength ?? '',
@@ -52,6 +53,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
         onSubmit={form.onSubmit((v) =>
           save.submit({
             name: v.name.trim(),
+            generic_name: v.generic_name.trim(),
             description: v.description.trim(),
             category_id: Number(v.category_id),
             strength: v.strength.trim(),
@@ -68,6 +70,7 @@ export function MedicationModal({ medication, onClose }: { medication?: Medicati
         <Stack>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
           <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.MedicationParams.name.maxLength} {...form.getInputProps('name')} />
+          <TextInput label={t('pharmacy.genericName')} description={t('pharmacy.genericNameHint')} name="generic_name" maxLength={limits.MedicationParams.generic_name.maxLength} {...form.getInputProps('generic_name')} />
           <SimpleGrid cols={{ base: 1, sm: 3 }}>
             <NativeSelect
               label={t('pharmacy.category')}

@@ -11,6 +11,7 @@ import { useMoneyCheck, useQuantityCheck } from './checks';
 import { useReceiveBatch } from './queries';
 import { isoToday } from './stock';
 import { limits } from '../api/limits';
+import { DateField } from '../forms/DateField';
 
 export function ReceiveModal({ medication, onClose }: { medication: Medication; onClose: () => void }) {
   const { t, i18n } = useTranslation();
@@ -49,7 +50,7 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
         <Stack>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
           <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={limits.ReceiveParams.batch_number.maxLength} {...form.getInputProps('batch_number')} />
-          <TextInput label={t('pharmacy.expiryDate')} name="expiry_date" type="date" min={today} required {...form.getInputProps('expiry_date')} />
+          <DateField label={t('pharmacy.expiryDate')} name="expiry_date" min={today} required {...form.getInputProps('expiry_date')} />
           <SimpleGrid cols={2}>
             <NumberInput label={t('pharmacy.quantityLabel')} name="quantity" min={1} allowDecimal={false} allowNegative={false} required {...form.getInputProps('quantity')} />
             <TextInput label={t('pharmacy.unitCost')} name="unit_cost" inputMode="decimal" required {...form.getInputProps('unit_cost')} />

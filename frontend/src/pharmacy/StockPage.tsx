@@ -105,7 +105,7 @@ export function StockPage() {
                   {m.name}
                 </Anchor>
                 <Text size="xs" c="dimmed">
-                  {m.strength} · {m.form}
+                  {[m.generic_name, m.strength, m.form].filter(Boolean).join(' · ')}
                 </Text>
               </Table.Td>
               <Table.Td>{m.category_name}</Table.Td>

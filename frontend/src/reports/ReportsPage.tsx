@@ -2,7 +2,7 @@
 // by method and by cashier (to close the drawer), what was billed, what is owed, and the
 // medication dispensed; with charts and a CSV download. Days are the clinic's.
 import { Suspense, lazy } from 'react';
-import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconDownload, IconPrinter } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
@@ -14,6 +14,7 @@ import { REPORT_KEY } from '../billing/queries';
 import { problemMessage } from '../forms/errors';
 import { formatLongDay, formatMoney, clinicToday } from '../i18n/format';
 import { chartAmount } from './report';
+import { DateField } from '../forms/DateField';
 
 // The charts load with this page only (see ReportCharts).
 const MethodDonut = lazy(() => import('./ReportCharts').then((m) => ({ default: m.MethodDonut })));
@@ -40,7 +41,7 @@ export function ReportsPage() {
       <Group justify="space-between" align="end">
         <Title order={2}>{t('dailyReport.title')}</Title>
         <Group className="no-print" align="end">
-          <TextInput type="date" label={t('dailyReport.date')} value={date} onChange={(e) => e.currentTarget.value && setParams({ date: e.currentTarget.value })} data-testid="report-date" />
+          <DateField label={t('dailyReport.date')} name="date" required value={date} onChange={(v) => v && setParams({ date: v })} data-testid="report-date" />
           <Button component="a" href={`/api/v1/reports/daily.csv?date=${encodeURIComponent(date)}`} variant="light" leftSection={<IconDownload size={18} />} data-testid="report-csv">
             {t('dailyReport.csv')}
           </Button>

@@ -12,6 +12,7 @@ import {
   Group,
   Input,
   Loader,
+  NativeSelect,
   NumberInput,
   SegmentedControl,
   Select,
@@ -27,6 +28,7 @@ import { useDocumentTitle } from '@mantine/hooks';
 import { IconDeviceFloppy } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useRef, useState } from 'react';
+import { DATE_FORMATS, formatDateInput } from '../forms/dates';
 import { useTranslation } from 'react-i18next';
 import { limits } from '../api/limits';
 import type { ClinicSettings } from '../api/types';
@@ -250,6 +252,14 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
               styles={{ input: { textTransform: 'uppercase' } }}
               data-testid="settings-currency"
               {...form.getInputProps('currency')}
+            />
+            <NativeSelect
+              label={label('date_format')}
+              description={t('settings.dateFormatHint')}
+              name="date_format"
+              data={DATE_FORMATS.map((f) => ({ value: f, label: `${f} (${formatDateInput('2026-12-02', f)})` }))}
+              data-testid="settings-date-format"
+              {...form.getInputProps('date_format')}
             />
           </Stack>
         </Fieldset>

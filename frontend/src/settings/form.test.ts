@@ -19,6 +19,7 @@ const server: ClinicSettings = {
   slot_minutes: 15,
   timezone: '',
   currency: 'KES',
+  date_format: 'DD/MM/YYYY',
   temperature_unit: 'C',
   weight_unit: 'kg',
   pharmacy_expiry_warning_days: 90,

@@ -17,6 +17,7 @@ export interface SettingsValues {
   clinic_name: string;
   timezone: string;
   currency: string;
+  date_format: string;
   slot_minutes: string;
   temperature_unit: string;
   weight_unit: string;
@@ -30,6 +31,7 @@ export type SettingsField =
   | 'clinic_name'
   | 'timezone'
   | 'currency'
+  | 'date_format'
   | 'slot_minutes'
   | 'temperature_unit'
   | 'weight_unit'
@@ -43,6 +45,7 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'clinic_name',
   'timezone',
   'currency',
+  'date_format',
   'slot_minutes',
   'temperature_unit',
   'weight_unit',
@@ -57,6 +60,7 @@ export function valuesOf(s: ClinicSettings): SettingsValues {
     clinic_name: s.clinic_name,
     timezone: s.timezone.trim() ? s.timezone : SERVER_ZONE,
     currency: s.currency,
+    date_format: s.date_format,
     slot_minutes: String(s.slot_minutes),
     temperature_unit: s.temperature_unit,
     weight_unit: s.weight_unit,
