@@ -7,7 +7,8 @@
 #   - the arm64 server prints its version under qemu-user;
 #   - the Windows executable and installer are PE32+ x86-64 (GUI), and the executable carries the
 #     windows-x64 PostgreSQL bundle (its sha256 is in the binary); wine is not installed here;
-#   - a second build of the Linux server and .deb gives the same sha256 (reproducible).
+#   - a second build of the Linux server, the .deb and the Windows executable and installer gives
+#     the same sha256 (reproducible).
 # Needs root (or sudo): it installs and removes the package on this machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -107,10 +108,10 @@ for i, path in enumerate(sys.argv[2:]):
     print(f'{path}: PE ok, {len(b)/1048576:.1f} MB')
 PY
 
-echo "== dist check: reproducible (a second build of the Linux server and .deb)"
+echo "== dist check: reproducible (a second build of the Linux server, the .deb and the Windows installer)"
 again=$(mktemp -d)
-DIST_DIR=$again "$root/build/dist.sh" --only linux-x64 >/dev/null
-for f in "$again"/chelal-*-linux-x64 "$again"/chelal_*_amd64.deb; do
+DIST_DIR=$again "$root/build/dist.sh" --only linux-x64,windows-x64 >/dev/null
+for f in "$again"/chelal-*-linux-x64 "$again"/chelal_*_amd64.deb "$again"/chelal-*-windows-x64.exe "$again"/chelal-*-windows-x64-setup.exe; do
   a=$(sha256sum <"$f"); b=$(sha256sum <"$(basename "$f")")
   [ "$a" = "$b" ] || fail "$(basename "$f") differs between two builds"
 done

@@ -21,6 +21,8 @@ InstallDir "$LOCALAPPDATA\Programs\Chelal"
 InstallDirRegKey HKCU "Software\Chelal" "InstallDir"
 BrandingText "Chelal ${VERSION}"
 ShowInstDetails show
+; No file times in the installer: the same executable gives the same installer (reproducible).
+SetDateSave off
 
 !include "MUI2.nsh"
 !define MUI_FINISHPAGE_RUN "$INSTDIR\chelal.exe"
