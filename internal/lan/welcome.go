@@ -70,7 +70,10 @@ func (p *Plain) welcome(w http.ResponseWriter, r *http.Request) {
 		lang = i18n.Parse(l)
 	}
 	t := func(key string, pairs ...any) string { return lang.T(key, pairs...) }
-	type system struct{ Title, Steps string }
+	type system struct {
+		Title, Steps string
+		Art          template.HTML
+	}
 	data := map[string]any{
 		"Lang":        string(lang),
 		"Title":       t("welcome.title"),
@@ -85,12 +88,12 @@ func (p *Plain) welcome(w http.ResponseWriter, r *http.Request) {
 		"URL":         HTTPSURL(r.Host, "/"),
 		"NoData":      t("welcome.no_data"),
 		"Systems": []system{
-			{t("welcome.windows"), t("welcome.windows_steps")},
-			{t("welcome.macos"), t("welcome.macos_steps")},
-			{t("welcome.linux"), t("welcome.linux_steps")},
-			{t("welcome.android"), t("welcome.android_steps")},
-			{t("welcome.ios"), t("welcome.ios_steps")},
-			{t("welcome.firefox"), t("welcome.firefox_steps")},
+			{t("welcome.windows"), t("welcome.windows_steps"), systemArt["windows"]},
+			{t("welcome.macos"), t("welcome.macos_steps"), systemArt["macos"]},
+			{t("welcome.linux"), t("welcome.linux_steps"), systemArt["linux"]},
+			{t("welcome.android"), t("welcome.android_steps"), systemArt["android"]},
+			{t("welcome.ios"), t("welcome.ios_steps"), systemArt["ios"]},
+			{t("welcome.firefox"), t("welcome.firefox_steps"), systemArt["firefox"]},
 		},
 	}
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
@@ -111,6 +114,7 @@ h1{font-size:1.5rem}ol.main>li{margin:.8rem 0}
 a.button{display:inline-block;background:#1971c2;color:#fff;padding:.5rem 1rem;border-radius:4px;text-decoration:none}
 details{border:1px solid #dee2e6;border-radius:4px;padding:.3rem .7rem;margin:.4rem 0}summary{cursor:pointer;font-weight:600}
 .note{color:#495057;font-size:.9rem}
+svg.art{display:block;max-width:100%;height:auto;margin:.3rem 0 .6rem}
 </style></head>
 <body>
 <h1>{{.Title}}</h1>
@@ -119,7 +123,7 @@ details{border:1px solid #dee2e6;border-radius:4px;padding:.3rem .7rem;margin:.4
 <li>{{.Step1}}<br><a class="button" id="download" href="/welcome/{{.File}}" download="{{.File}}">{{.Download}}</a></li>
 <li>{{.Step2}}<code class="fp" id="fingerprint">{{.Fingerprint}}</code></li>
 <li>{{.Step3}}
-{{range .Systems}}<details><summary>{{.Title}}</summary><ol>{{range lines .Steps}}<li>{{.}}</li>{{end}}</ol></details>
+{{range .Systems}}<details><summary>{{.Title}}</summary><ol>{{range lines .Steps}}<li>{{.}}</li>{{end}}</ol>{{.Art}}</details>
 {{end}}</li>
 <li>{{.Step4}}<br><a class="button" id="open" href="{{.URL}}">{{.URL}}</a></li>
 </ol>
