@@ -47,9 +47,11 @@ cleanup() {
 }
 trap cleanup EXIT
 $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "./$deb" >/dev/null
-getent passwd chelal | grep -q '/var/lib/chelal' || fail "no chelal system user"
+[[ "$(getent passwd chelal)" == *":/var/lib/chelal:"* ]] || fail "no chelal system user"
 [ "$(stat -c '%U %a' /var/lib/chelal)" = "chelal 700" ] || fail "/var/lib/chelal is $(stat -c '%U %a' /var/lib/chelal), want chelal 700"
-/usr/bin/chelal version | grep -q "PostgreSQL 18" || fail "chelal version"
+# (the output is read whole before it is searched: grep -q would close the pipe early, and the
+# writer's SIGPIPE fail the pipeline under pipefail)
+out=$(/usr/bin/chelal version) && [[ "$out" == *"PostgreSQL 18"* ]] || fail "chelal version: $out"
 
 echo "== dist check: systemd-analyze verify chelal.service"
 systemd-analyze verify --man=no --recursive-errors=no /lib/systemd/system/chelal.service || fail "the unit does not verify"
@@ -82,8 +84,8 @@ $sudo env DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq chelal >/dev/null
 
 echo "== dist check: arm64 server under qemu-user"
 arm=$(ls chelal-*-linux-arm64)
-qemu-aarch64-static "./$arm" version | grep -q "PostgreSQL 18" || fail "the arm64 build does not run under qemu"
-dpkg-deb -f chelal_*_arm64.deb Architecture | grep -qx arm64 || fail "the arm64 .deb"
+out=$(qemu-aarch64-static "./$arm" version) && [[ "$out" == *"PostgreSQL 18"* ]] || fail "the arm64 build does not run under qemu: $out"
+[ "$(dpkg-deb -f chelal_*_arm64.deb Architecture)" = arm64 ] || fail "the arm64 .deb"
 
 echo "== dist check: Windows executable and installer (PE headers, embedded bundle)"
 python3 - "$root/internal/db/pgbundle/windows-amd64/postgres.txz.sha256" chelal-*-windows-x64.exe chelal-*-windows-x64-setup.exe <<'PY'
