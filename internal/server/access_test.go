@@ -136,6 +136,7 @@ var whoMay = map[string][]string{
 	// Acts on a prescription: the doctor stops it (also after close); the pharmacist links free
 	// text to the catalog or sends it back.
 	"POST /api/v1/prescriptions/{id}/discontinue":          {"admin", "doctor"},
+	"POST /api/v1/prescriptions/{id}/correct":              {"admin", "doctor"},
 	"POST /api/v1/prescriptions/{id}/link":                 pharmacyWriters,
 	"POST /api/v1/prescriptions/{id}/return-to-prescriber": pharmacyWriters,
 }
