@@ -26,15 +26,7 @@ func wants(n int) string {
 // HandoverUser tells one active user of a hand-over of kind in their language, unless they
 // turned that kind off.
 func HandoverUser(ctx context.Context, q Execer, userID int64, kind string, title, message i18n.Msg) error {
-	titles, texts, err := renderAll(title, message)
-	if err != nil {
-		return err
-	}
-	if _, err := q.Exec(ctx, `
-		INSERT INTO core_notification (user_id, title, message, notification_type)
-		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
-		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), 'handover_' || $4
-		  FROM auth_user u WHERE u.id = $1 AND u.is_active AND `+wants(4), userID, titles, texts, kind); err != nil {
+	if err := toUser(ctx, q, userID, "handover_"+kind, title, message, "u.is_active AND "+wants(5), kind); err != nil {
 		return fmt.Errorf("hand-over to user %d: %w", userID, err)
 	}
 	return nil

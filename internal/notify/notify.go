@@ -61,18 +61,25 @@ func RoleMsg(ctx context.Context, q Execer, role, kind string, title, message i1
 
 // UserMsg notifies one user in their language (see RoleMsg).
 func UserMsg(ctx context.Context, q Execer, userID int64, kind string, title, message i18n.Msg) error {
+	if err := toUser(ctx, q, userID, kind, title, message, "TRUE"); err != nil {
+		return fmt.Errorf("notify user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// toUser writes a notification of kind to one user in their language, when the SQL condition
+// where (on auth_user u) holds for them; where's own parameters, args, are $5 onwards.
+func toUser(ctx context.Context, q Execer, userID int64, kind string, title, message i18n.Msg, where string, args ...any) error {
 	titles, texts, err := renderAll(title, message)
 	if err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, `
+	_, err = q.Exec(ctx, `
 		INSERT INTO core_notification (user_id, title, message, notification_type)
 		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
 		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), $4
-		  FROM auth_user u WHERE u.id = $1`, userID, titles, texts, kind); err != nil {
-		return fmt.Errorf("notify user %d: %w", userID, err)
-	}
-	return nil
+		  FROM auth_user u WHERE u.id = $1 AND (`+where+`)`, append([]any{userID, titles, texts, kind}, args...)...)
+	return err
 }
 
 // renderAll renders title and message in every language, as JSON objects by language code.

@@ -106,27 +106,17 @@ func (s *server) displayEvents(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
-	if live {
-		_ = rc.SetReadDeadline(time.Time{})
-	}
+	st := newSSE(w)
 	ctx := r.Context()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	if !live {
-		w.WriteHeader(http.StatusOK)
-		st := &sseWriter{w: w, rc: rc}
+	if !st.live {
+		st.start()
 		st.printf("retry: %d\n\n", eventRetry)
 		st.flush()
 		return
 	}
 	events := s.events.Subscribe(ctx, 0)
 	defer s.events.Unsubscribe(events)
-	w.WriteHeader(http.StatusOK)
-	st := &sseWriter{w: w, rc: rc, live: true}
+	st.start()
 	st.printf("retry: %d\n\n", eventRetry)
 	if !st.flush() {
 		return

@@ -104,12 +104,8 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
-	if live {
-		// The server's ReadTimeout would end the request (its context) while it streams.
-		_ = rc.SetReadDeadline(time.Time{})
-	}
+	st := newSSE(w)
+	live := st.live
 	ctx := r.Context()
 	var sub *events.Sub
 	if live {
@@ -122,13 +118,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
-	w.WriteHeader(http.StatusOK)
-
-	st := &sseWriter{w: w, rc: rc, live: live}
+	st.start()
 	st.printf("retry: %d\nid: %d\n\n", eventRetry, after)
 	sent := newRecentIDs(128)
 	last := after
@@ -246,6 +236,29 @@ type sseWriter struct {
 	rc   *http.ResponseController
 	live bool
 	err  error
+}
+
+// newSSE prepares w for a stream of server-sent events. The stream is live when a write
+// deadline can be set per write (then the server's ReadTimeout, which would end the request's
+// context while it streams, is lifted); where none can be (the desktop webview, test
+// recorders) the handler sends what is pending and ends, and the browser's reconnection after
+// the retry interval makes it a short poll.
+func newSSE(w http.ResponseWriter) *sseWriter {
+	rc := http.NewResponseController(w)
+	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
+	if live {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return &sseWriter{w: w, rc: rc, live: live}
+}
+
+// start sends the stream's status and headers (no caching, no buffering by a proxy such as nginx).
+func (st *sseWriter) start() {
+	h := st.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	st.w.WriteHeader(http.StatusOK)
 }
 
 func (st *sseWriter) printf(format string, args ...any) {
