@@ -18,7 +18,7 @@ import { RegisterAction } from '../patients/RegisterAction';
 import { AppointmentActions } from './AppointmentActions';
 import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -47,16 +47,10 @@ export function QueuePage() {
       </Group>
       {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs" data-testid="queue">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>#</Table.Th>
-            <Table.Th>{t('queue.arrived')}</Table.Th>
-            <Table.Th>{t('appointments.patient')}</Table.Th>
-            <Table.Th>{t('appointments.doctor')}</Table.Th>
-            <Table.Th>{t('queue.wait')}</Table.Th>
-            <ActionsTh className="no-print" />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={['#', t('queue.arrived'), t('appointments.patient'), t('appointments.doctor'), t('queue.wait')]}
+          actions="no-print"
+        />
         <Table.Tbody>
           {rows.map((a, i) => {
             const waiting = a.visit_state !== undefined && WAITING_STATES.includes(a.visit_state);

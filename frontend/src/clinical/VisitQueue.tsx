@@ -11,7 +11,7 @@ import { invalidateSchedule } from '../appointments/queries';
 import { useServerNow, VisitStateCell } from '../appointments/visits';
 import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
 
 export function VisitQueueTable({
   rows,
@@ -31,16 +31,10 @@ export function VisitQueueTable({
   const now = useServerNow(offset);
   return (
     <Table striped verticalSpacing="sm" data-testid={testId}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>#</Table.Th>
-          <Table.Th>{t('queue.arrived')}</Table.Th>
-          <Table.Th>{t('appointments.patient')}</Table.Th>
-          {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
-          <Table.Th>{t('consult.visitStatus')}</Table.Th>
-          <ActionsTh />
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead
+        columns={['#', t('queue.arrived'), t('appointments.patient'), showDoctor && t('appointments.doctor'), t('consult.visitStatus')]}
+        actions
+      />
       <Table.Tbody>
         {rows.map((a, i) => {
           return (

@@ -21,7 +21,7 @@ import type { SaveOptions } from '../forms/useApiMutation';
 import { formatDateTime } from '../i18n/format';
 import { QUEUE_STATUSES, STALE_AFTER_DAYS, useDispense, useDispenseQueue, useLinkPrescription, useMedications, useSendBack, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
@@ -51,17 +51,17 @@ export function DispenseQueue() {
       {status === 'stale' && <Text size="sm">{t('pharmacy.staleHint', { n: STALE_AFTER_DAYS })}</Text>}
       {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('pharmacy.prescribed')}</Table.Th>
-            <Table.Th>{t('pharmacy.patient')}</Table.Th>
-            <Table.Th>{t('pharmacy.medication')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.remaining')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.available')}</Table.Th>
-            <Table.Th>{t('pharmacy.prescriber')}</Table.Th>
-            <ActionsTh />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            t('pharmacy.prescribed'),
+            t('pharmacy.patient'),
+            t('pharmacy.medication'),
+            right(t('pharmacy.remaining')),
+            right(t('pharmacy.available')),
+            t('pharmacy.prescriber'),
+          ]}
+          actions
+        />
         <Table.Tbody>
           {rows.map((e) => (
             <Table.Tr key={e.prescription_id} data-prescription={e.prescription_id}>
