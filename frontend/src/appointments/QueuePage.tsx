@@ -7,7 +7,6 @@ import { Alert, Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text }
 import { IconUserCheck } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
@@ -19,6 +18,7 @@ import { AppointmentActions } from './AppointmentActions';
 import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
 import { TableHead } from '../shell/TableHead';
+import { PatientNameLines } from '../patients/PatientNameLines';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -59,12 +59,7 @@ export function QueuePage() {
                 <Table.Td>{i + 1}</Table.Td>
                 <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
                 <Table.Td>
-                  <Anchor component={Link} to={`/patients/${a.patient_id}`} fw={600}>
-                    {a.patient_name}
-                  </Anchor>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {a.patient_unique_id}
-                  </Text>
+                  <PatientNameLines id={a.patient_id} name={a.patient_name} uniqueId={a.patient_unique_id} />
                 </Table.Td>
                 <Table.Td>{a.doctor_name}</Table.Td>
                 <Table.Td>
