@@ -2,7 +2,6 @@ package pharmacy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -61,10 +60,7 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 // InventoryItem returns one supply, or apperr.ErrNotFound.
 func (s *Service) InventoryItem(ctx context.Context, id int64) (InventoryItem, error) {
 	i, err := scanInventory(s.db.Pool.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return i, apperr.ErrNotFound
-	}
-	return i, err
+	return i, db.OrNotFound(err)
 }
 
 // InventoryParams creates a supply, with no stock (stock comes through adjustments).
@@ -77,8 +73,7 @@ type InventoryParams struct {
 
 // Validate reports every bad field at once (the service gives Unit its default first).
 func (p InventoryParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // InventoryEdit edits a supply made on Version; absent fields stay.
@@ -95,9 +90,7 @@ func (InventoryEdit) LimitsFrom() any { return InventoryParams{} }
 
 // Validate reports every bad field at once: the version and each field given.
 func (e InventoryEdit) Validate() error {
-	f := validate.Struct(e)
-	apperr.CheckVersion(&f, e.Version)
-	return f.Err()
+	return validate.CheckEdit(e, e.Version)
 }
 
 // CreateInventoryItem adds a supply.
@@ -132,14 +125,8 @@ func (s *Service) UpdateInventoryItem(ctx context.Context, actor db.Actor, id in
 	var out InventoryItem
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
+		if err = db.AtVersion(err, cur.Version, e.Version, "inventory item"); err != nil {
 			return err
-		}
-		if cur.Version != e.Version {
-			return apperr.Stale("inventory item")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE core_inventoryitem SET name = coalesce($2, name),
 			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
@@ -189,8 +176,7 @@ type InventoryAdjustParams struct {
 
 // Validate reports every bad field at once.
 func (p InventoryAdjustParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // InventoryChange is an adjusted supply and its ledger row.
@@ -209,11 +195,8 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var qty int64
 		err := tx.QueryRow(ctx, `SELECT quantity FROM core_inventoryitem WHERE id = $1 FOR UPDATE`, id).Scan(&qty)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
 		if err != nil {
-			return err
+			return db.OrNotFound(err)
 		}
 		if qty+p.QuantityChange < 0 {
 			return insufficient(qty, -p.QuantityChange, whatStock)

@@ -12,7 +12,6 @@ package pharmacy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -132,8 +131,7 @@ type CategoryParams struct {
 
 // Validate reports every bad field at once.
 func (p CategoryParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // CategoryEdit edits a category made on Version; absent fields stay.
@@ -149,9 +147,7 @@ func (CategoryEdit) LimitsFrom() any { return CategoryParams{} }
 
 // Validate reports every bad field at once: the version and each field given.
 func (e CategoryEdit) Validate() error {
-	f := validate.Struct(e)
-	apperr.CheckVersion(&f, e.Version)
-	return f.Err()
+	return validate.CheckEdit(e, e.Version)
 }
 
 // trimPtrs trims the texts given (an edit's nil fields stay nil).
@@ -221,14 +217,8 @@ func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, 
 	var out Category
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1 FOR UPDATE OF c`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
+		if err = db.AtVersion(err, cur.Version, e.Version, "category"); err != nil {
 			return err
-		}
-		if cur.Version != e.Version {
-			return apperr.Stale("category")
 		}
 		_, err = tx.Exec(ctx, `UPDATE core_medicationcategory SET name = coalesce($2, name),
 			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,

@@ -21,8 +21,7 @@ type ReturnParams struct {
 
 // Validate reports every bad field at once.
 func (p ReturnParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // Return puts medicine a patient brought back on the shelf: 'return' movements into the

@@ -436,8 +436,7 @@ type WriteOffParams struct {
 
 // Validate reports every bad field at once.
 func (p WriteOffParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // WriteOff removes what is left of an expired batch with an expire movement. A batch still in
