@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -210,13 +209,7 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 	if sf.Category != "" && !slices.Contains(Categories, sf.Category) {
 		fe.Add("category", apperr.CodeInvalid, "Unknown category.")
 	}
-	if utf8.RuneCountInString(sf.Q) > 100 {
-		fe.Add("q", apperr.CodeTooLong, "At most 100 characters.")
-	}
-	if err := fe.Err(); err != nil {
-		return ServicePage{}, err
-	}
-	limit, after, err := db.PageRequest(sf.Limit, sf.Cursor)
+	limit, after, err := listRequest(&fe, sf.Q, sf.Limit, sf.Cursor)
 	if err != nil {
 		return ServicePage{}, err
 	}
