@@ -490,12 +490,7 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 		return EncounterPage{}, err
 	}
 	var fe apperr.Fields
-	var after int64
-	if f.Cursor != "" {
-		if after, err = db.DecodeCursor(f.Cursor); err != nil {
-			fe.Add("cursor", apperr.CodeInvalid, "This cursor is not one this server gave.")
-		}
-	}
+	after := db.CheckCursor(&fe, f.Cursor)
 	if f.PatientID == 0 && f.DoctorID == 0 && f.AppointmentID == 0 {
 		fe.Add("patient_id", apperr.CodeRequired, "Give a patient_id, doctor_id or appointment_id.")
 	}
