@@ -164,6 +164,10 @@ const selectCategory = `
 	       (SELECT count(*) FROM core_medicationitem m WHERE m.category_id = c.id), c.updated_at, c.version
 	  FROM core_medicationcategory c`
 
+// categories reads, creates and edits categories.
+var categories = record[Category]{what: "category", byID: selectCategory + ` WHERE c.id = $1`, lock: ` FOR UPDATE OF c`,
+	scan: scanCategory, version: func(c Category) int64 { return c.Version }}
+
 func scanCategory(r pgx.Row) (Category, error) {
 	var c Category
 	err := r.Scan(&c.ID, &c.Name, &c.Description, &c.IsActive, &c.MedicationCount, &c.UpdatedAt, &c.Version)
@@ -194,18 +198,8 @@ func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p Category
 	if err := p.Validate(); err != nil {
 		return Category{}, err
 	}
-	var out Category
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, nullif($2, '')) RETURNING id`,
-			p.Name, p.Description).Scan(&id); err != nil {
-			return mapWriteError(err, "category")
-		}
-		var err error
-		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
-		return err
-	})
-	return out, err
+	return categories.create(ctx, s.db, actor, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, nullif($2, '')) RETURNING id`,
+		p.Name, p.Description)
 }
 
 // UpdateCategory edits a category; a stale version is a conflict.
@@ -214,20 +208,7 @@ func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, 
 	if err := e.Validate(); err != nil {
 		return Category{}, err
 	}
-	var out Category
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1 FOR UPDATE OF c`, id))
-		if err = db.AtVersion(err, cur.Version, e.Version, "category"); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE core_medicationcategory SET name = coalesce($2, name),
-			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
-			is_active = coalesce($4, is_active) WHERE id = $1`, id, e.Name, e.Description, e.IsActive)
-		if err != nil {
-			return mapWriteError(err, "category")
-		}
-		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
-		return err
-	})
-	return out, err
+	return categories.edit(ctx, s.db, actor, id, e.Version, `UPDATE core_medicationcategory SET name = coalesce($2, name),
+		description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
+		is_active = coalesce($4, is_active) WHERE id = $1`, id, e.Name, e.Description, e.IsActive)
 }
