@@ -282,9 +282,7 @@ func (MoveParams) LimitsFrom() any { return BookParams{} }
 // Validate reports every bad field that needs no record at once: the version and the
 // reasons' lengths. The move itself is checked against the appointment (Update).
 func (u MoveParams) Validate() error {
-	f := validate.Struct(u)
-	apperr.CheckVersion(&f, u.Version)
-	return f.Err()
+	return validate.CheckEdit(u, u.Version)
 }
 
 // Update applies a move made on version. A stale version is a conflict; an illegal move is
@@ -300,14 +298,8 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 	var out Appointment
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := scanAppointment(tx.QueryRow(ctx, selectAppointment+` WHERE a.id = $1 FOR UPDATE OF a`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
+		if err = db.AtVersion(err, cur.Version, u.Version, "appointment"); err != nil {
 			return err
-		}
-		if cur.Version != u.Version {
-			return apperr.Stale("appointment")
 		}
 		status, date, tm, reason, cancel := cur.Status, cur.Date, cur.Time, cur.Reason, cur.CancelReason
 		var f apperr.Fields
@@ -374,10 +366,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 // Get returns one appointment, or apperr.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id int64) (Appointment, error) {
 	a, err := scanAppointment(s.db.Pool.QueryRow(ctx, selectAppointment+` WHERE a.id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return a, apperr.ErrNotFound
-	}
-	return a, err
+	return a, db.OrNotFound(err)
 }
 
 // Filter selects appointments: one date or a range of at most 31 days, a doctor, a patient,

@@ -26,6 +26,14 @@ func TestMain(m *testing.M) {
 }
 
 // populate puts rows in every table a clinic fills, through InTx so the audit trail fills too.
+// populated is a new database with populate's rows: a backup's source.
+func populated(t *testing.T) *db.DB {
+	t.Helper()
+	d := dbtest.New(t)
+	populate(t, d)
+	return d
+}
+
 func populate(t *testing.T, d *db.DB) {
 	t.Helper()
 	err := d.InTx(context.Background(), db.Actor{IP: netip.MustParseAddr("10.1.1.1")}, func(ctx context.Context, tx pgx.Tx) error {
@@ -77,8 +85,7 @@ func populate(t *testing.T, d *db.DB) {
 func TestRoundTripRestoresEveryTableExactly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dir := t.TempDir()
 	path, m, err := backup.Create(ctx, src, dir, backup.Options{ChelalVersion: "test"})
 	if err != nil {
@@ -141,8 +148,7 @@ func TestRoundTripRestoresEveryTableExactly(t *testing.T) {
 func TestEncryptedBackupNeedsItsPassphrase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	path, _, err := backup.Create(ctx, src, t.TempDir(), backup.Options{Passphrase: "correct horse battery staple"})
 	if err != nil {
 		t.Fatal(err)
@@ -174,8 +180,7 @@ func TestDamagedBackupsAreRefused(t *testing.T) {
 	// Not parallel: it counts the scratch databases left in the whole test cluster, which the
 	// other tests' verifications create meanwhile.
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dir := t.TempDir()
 	path, _, err := backup.Create(ctx, src, dir, backup.Options{})
 	if err != nil {
@@ -234,8 +239,7 @@ func TestDamagedBackupsAreRefused(t *testing.T) {
 func TestBackupUnderLoadIsConsistent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	if _, err := src.Pool.Exec(ctx, `
 		WITH b AS (INSERT INTO core_bill (patient_id, total_amount, due_date) SELECT 2, 0, '2027-01-01' FROM generate_series(1, 20) RETURNING id)
 		INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price) SELECT id, 1, 1, 1000000, 1000000 FROM b`); err != nil {

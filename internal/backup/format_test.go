@@ -135,8 +135,7 @@ func check(raw []byte, pass string) error {
 func TestEveryByteOfABackupIsChecked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dataDir, _ := newDataDir(t)
 	path, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
 	res, err := backup.Check(bytes.NewReader(raw), "")
@@ -209,8 +208,7 @@ func TestEveryByteOfABackupIsChecked(t *testing.T) {
 func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dataDir, _ := newDataDir(t)
 	_, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
 	_, inner := firstMember(t, raw)
@@ -288,8 +286,7 @@ func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 // by a MAC, each 64 KiB by AEAD); under it the same checks hold. Every byte is flipped.
 func TestEveryByteOfAnEncryptedBackupIsChecked(t *testing.T) {
 	t.Parallel()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dataDir, _ := newDataDir(t)
 	const pass = "correct horse battery staple"
 	_, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir, Passphrase: pass})
@@ -371,8 +368,7 @@ func TestFormat1BackupsStillRestore(t *testing.T) {
 func TestRestoreBringsBackTheKeyAndTheImages(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	oldComputer, box := newDataDir(t)
 	sealed, err := box.Seal([]byte("a 2FA secret"))
 	if err != nil {

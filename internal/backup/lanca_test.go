@@ -19,8 +19,7 @@ import (
 func TestBackupCarriesTheClinicCA(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	oldComputer, _ := newDataDir(t)
 	ca, _, err := lan.LoadOrCreateCA(oldComputer)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"chelal/internal/backup"
-	"chelal/internal/db/dbtest"
 )
 
 // docReader extracts the Python reader from docs/BACKUP-FORMAT.md: the code block after the
@@ -52,8 +51,7 @@ func python(t *testing.T) string {
 func TestTheDocumentedReaderReadsBackups(t *testing.T) {
 	t.Parallel()
 	py, reader := python(t), docReader(t)
-	src := dbtest.New(t)
-	populate(t, src)
+	src := populated(t)
 	dataDir, _ := newDataDir(t)
 	path, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
 	fixture := filepath.Join("testdata", "format1.chelal-backup")

@@ -598,6 +598,18 @@ type BillFilter struct {
 // BillPage is one page of bills, newest first.
 type BillPage = db.Page[Bill]
 
+// listRequest checks a list's search text (at most 100 characters) with the list's other
+// filters already in fe, then reads the page asked; every bad filter is reported at once.
+func listRequest(fe *apperr.Fields, q string, limit int, cursor string) (int, int64, error) {
+	if utf8.RuneCountInString(q) > 100 {
+		fe.Add("q", apperr.CodeTooLong, "At most 100 characters.")
+	}
+	if err := fe.Err(); err != nil {
+		return 0, 0, err
+	}
+	return db.PageRequest(limit, cursor)
+}
+
 // ListBills returns the bills of a filter, newest first.
 func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error) {
 	var fe apperr.Fields
@@ -606,13 +618,7 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 		fe.Add("status", apperr.CodeInvalid, "Unknown status; use "+strings.Join(statuses, ", ")+".")
 	}
 	q := strings.TrimSpace(bf.Q)
-	if utf8.RuneCountInString(q) > 100 {
-		fe.Add("q", apperr.CodeTooLong, "At most 100 characters.")
-	}
-	if err := fe.Err(); err != nil {
-		return BillPage{}, err
-	}
-	limit, before, err := db.PageRequest(bf.Limit, bf.Cursor)
+	limit, before, err := listRequest(&fe, q, bf.Limit, bf.Cursor)
 	if err != nil {
 		return BillPage{}, err
 	}

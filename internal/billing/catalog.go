@@ -2,12 +2,10 @@ package billing
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -84,9 +82,7 @@ func (ServiceEdit) LimitsFrom() any { return ServiceParams{} }
 // Validate reports every bad field given at once: the version and the limits. The service
 // is checked again once merged with the record (UpdateService), as a whole ServiceParams.
 func (e ServiceEdit) Validate() error {
-	f := validate.Struct(e)
-	apperr.CheckVersion(&f, e.Version)
-	return f.Err()
+	return validate.CheckEdit(e, e.Version)
 }
 
 // serviceFields is a service's values once checked.
@@ -152,11 +148,8 @@ func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e
 	var out CatalogService
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := scanService(tx.QueryRow(ctx, selectService+` WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
 		if err != nil {
-			return err
+			return db.OrNotFound(err)
 		}
 		v := serviceFields{name: cur.Name, code: cur.Code, category: cur.Category, description: cur.Description, active: cur.IsActive}
 		price := cur.Price.String()
@@ -195,10 +188,7 @@ func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e
 // GetService returns one catalog service, or apperr.ErrNotFound.
 func (s *Service) GetService(ctx context.Context, id int64) (CatalogService, error) {
 	c, err := scanService(s.db.Pool.QueryRow(ctx, selectService+` WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return c, apperr.ErrNotFound
-	}
-	return c, err
+	return c, db.OrNotFound(err)
 }
 
 // ServiceFilter selects catalog services: by name or code (Q), category, active only.
@@ -219,13 +209,7 @@ func (s *Service) ListServices(ctx context.Context, sf ServiceFilter) (ServicePa
 	if sf.Category != "" && !slices.Contains(Categories, sf.Category) {
 		fe.Add("category", apperr.CodeInvalid, "Unknown category.")
 	}
-	if utf8.RuneCountInString(sf.Q) > 100 {
-		fe.Add("q", apperr.CodeTooLong, "At most 100 characters.")
-	}
-	if err := fe.Err(); err != nil {
-		return ServicePage{}, err
-	}
-	limit, after, err := db.PageRequest(sf.Limit, sf.Cursor)
+	limit, after, err := listRequest(&fe, sf.Q, sf.Limit, sf.Cursor)
 	if err != nil {
 		return ServicePage{}, err
 	}

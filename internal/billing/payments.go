@@ -60,8 +60,7 @@ type PaymentParams struct {
 
 // Validate reports every bad field at once; the balance is checked with the bill locked (Pay).
 func (p PaymentParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // PaymentList is a bill's payments, oldest first.

@@ -65,9 +65,8 @@ func (s *Service) Correct(ctx context.Context, actor db.Actor, id int64, in Corr
 		if enc.DoctorID != actor.UserID {
 			return apperr.New(apperr.ErrForbidden, "Only the encounter's doctor can correct its prescriptions.").WithCode("not-your-encounter")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE core_prescription SET discontinued_at = now(), discontinued_by = nullif($2, 0),
-			discontinue_reason = $3 WHERE id = $1`, id, actor.UserID, in.Reason); err != nil {
-			return fmt.Errorf("discontinue: %w", err)
+		if err := markDiscontinued(ctx, tx, id, actor.UserID, in.Reason); err != nil {
+			return err
 		}
 		if out.Corrected, err = insertPrescription(ctx, tx, enc, in.PrescribeParams); err != nil {
 			return err

@@ -90,10 +90,7 @@ func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 // getForUpdate locks and returns an encounter, or apperr.ErrNotFound.
 func getForUpdate(ctx context.Context, tx pgx.Tx, id int64) (Encounter, error) {
 	e, err := scanEncounter(tx.QueryRow(ctx, selectEncounter+` WHERE e.id = $1 FOR UPDATE OF e`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return e, apperr.ErrNotFound
-	}
-	return e, err
+	return e, db.OrNotFound(err)
 }
 
 // closedError is the answer to a change of a closed encounter.
@@ -282,12 +279,7 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
-	var out Encounter
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
-		if err != nil {
-			return err
-		}
+	return s.write(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, cur Encounter) error {
 		notes, diagnosis := cur.Notes, cur.Diagnosis
 		if p.Notes != nil {
 			notes = *p.Notes
@@ -304,8 +296,28 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 				return fmt.Errorf("appointment in progress: %w", err)
 			}
 		}
-		out, err = s.load(ctx, tx, id)
-		return err
+		return nil
+	}, nil)
+}
+
+// write runs change on open encounter id, locked for the actor's change made on version
+// (openForWrite), reads the encounter back and hands it to after (when given), all in one
+// transaction; it returns the encounter as changed.
+func (s *Service) write(ctx context.Context, actor db.Actor, id, version int64, change func(context.Context, pgx.Tx, Encounter) error,
+	after func(context.Context, pgx.Tx, Encounter) error) (Encounter, error) {
+	var out Encounter
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		cur, err := openForWrite(ctx, tx, id, version, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if err := change(ctx, tx, cur); err != nil {
+			return err
+		}
+		if out, err = s.load(ctx, tx, id); err != nil || after == nil {
+			return err
+		}
+		return after(ctx, tx, out)
 	})
 	return out, err
 }
@@ -352,12 +364,7 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
-	var out Encounter
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := openForWrite(ctx, tx, id, p.Version, actor.UserID)
-		if err != nil {
-			return err
-		}
+	return s.write(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, cur Encounter) error {
 		if strings.TrimSpace(cur.Notes) == "" {
 			return apperr.Invalid(apperr.FieldError{Field: "notes", Code: apperr.CodeRequired, Message: "Write the consultation notes before closing."})
 		}
@@ -371,15 +378,13 @@ func (s *Service) Close(ctx context.Context, actor db.Actor, id int64, p CloseEn
 				return fmt.Errorf("complete appointment: %w", err)
 			}
 		}
-		if out, err = s.load(ctx, tx, id); err != nil {
-			return err
-		}
+		return nil
+	}, func(ctx context.Context, tx pgx.Tx, out Encounter) error {
 		if err := s.OnClose.Run(ctx, tx, out); err != nil {
 			return err
 		}
 		return handover.EncounterClosed(ctx, tx, id)
 	})
-	return out, err
 }
 
 // AddendumParams is a note added to a closed encounter.
@@ -485,12 +490,7 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 		return EncounterPage{}, err
 	}
 	var fe apperr.Fields
-	var after int64
-	if f.Cursor != "" {
-		if after, err = db.DecodeCursor(f.Cursor); err != nil {
-			fe.Add("cursor", apperr.CodeInvalid, "This cursor is not one this server gave.")
-		}
-	}
+	after := db.CheckCursor(&fe, f.Cursor)
 	if f.PatientID == 0 && f.DoctorID == 0 && f.AppointmentID == 0 {
 		fe.Add("patient_id", apperr.CodeRequired, "Give a patient_id, doctor_id or appointment_id.")
 	}

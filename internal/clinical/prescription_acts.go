@@ -52,6 +52,46 @@ func rxForUpdate(ctx context.Context, tx pgx.Tx, id int64) (Prescription, string
 	return p, allergies, doctor, nil
 }
 
+// lockedRx is a prescription an act holds locked, with its patient's allergies and its
+// encounter's doctor (rxForUpdate).
+type lockedRx struct {
+	p         Prescription
+	allergies string
+	doctor    int64
+}
+
+// act runs do on prescription id, locked (rxForUpdate), then reads the prescription back and
+// hands it to after (when given), all in one transaction; it returns the prescription as
+// changed.
+func (s *Service) act(ctx context.Context, actor db.Actor, id int64, do func(context.Context, pgx.Tx, lockedRx) error,
+	after func(context.Context, pgx.Tx, Prescription, lockedRx) error) (Prescription, error) {
+	var out Prescription
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		var cur lockedRx
+		var err error
+		if cur.p, cur.allergies, cur.doctor, err = rxForUpdate(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := do(ctx, tx, cur); err != nil {
+			return err
+		}
+		if out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id)); err != nil || after == nil {
+			return err
+		}
+		return after(ctx, tx, out, cur)
+	})
+	return out, err
+}
+
+// markDiscontinued discontinues prescription id, by user, for reason.
+func markDiscontinued(ctx context.Context, tx pgx.Tx, id, user int64, reason string) error {
+	if _, err := tx.Exec(ctx, `UPDATE core_prescription SET discontinued_at = now(), discontinued_by = nullif($2, 0),
+		discontinue_reason = $3 WHERE id = $1`, id, user, reason); err != nil {
+		return fmt.Errorf("discontinue: %w", err)
+	}
+	return nil
+}
+
 // notActive refuses an act on a prescription that was discontinued or sent back.
 func notActive(p Prescription) error {
 	switch p.Status {
@@ -86,23 +126,12 @@ func (s *Service) Discontinue(ctx context.Context, actor db.Actor, id int64, in 
 	if err := in.Validate(); err != nil {
 		return Prescription{}, err
 	}
-	var out Prescription
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		p, _, _, err := rxForUpdate(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if p.Status == RxDiscontinued {
+	return s.act(ctx, actor, id, func(ctx context.Context, tx pgx.Tx, cur lockedRx) error {
+		if cur.p.Status == RxDiscontinued {
 			return apperr.New(apperr.ErrConflict, "This prescription is already discontinued.").WithCode("prescription-discontinued")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE core_prescription SET discontinued_at = now(), discontinued_by = nullif($2, 0),
-			discontinue_reason = $3 WHERE id = $1`, id, actor.UserID, in.Reason); err != nil {
-			return fmt.Errorf("discontinue: %w", err)
-		}
-		out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
-		return err
-	})
-	return out, err
+		return markDiscontinued(ctx, tx, id, actor.UserID, in.Reason)
+	}, nil)
 }
 
 // ReturnToPrescriber is the pharmacist sending a prescription back (unclear, not stocked,
@@ -112,34 +141,26 @@ func (s *Service) ReturnToPrescriber(ctx context.Context, actor db.Actor, id int
 	if err := in.Validate(); err != nil {
 		return Prescription{}, err
 	}
-	var out Prescription
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		p, _, doctor, err := rxForUpdate(ctx, tx, id)
-		if err != nil {
+	return s.act(ctx, actor, id, func(ctx context.Context, tx pgx.Tx, cur lockedRx) error {
+		if err := notActive(cur.p); err != nil {
 			return err
 		}
-		if err := notActive(p); err != nil {
-			return err
-		}
-		if p.Status == RxDispensed {
+		if cur.p.Status == RxDispensed {
 			return apperr.New(apperr.ErrConflict, "This prescription has been dispensed in full.").WithCode("already-dispensed")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE core_prescription SET returned_at = now(), returned_by = nullif($2, 0),
 			return_reason = $3 WHERE id = $1`, id, actor.UserID, in.Reason); err != nil {
 			return fmt.Errorf("return prescription: %w", err)
 		}
-		out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
-		if err != nil {
-			return err
-		}
+		return nil
+	}, func(ctx context.Context, tx pgx.Tx, out Prescription, cur lockedRx) error {
 		var patient string
 		if err := tx.QueryRow(ctx, `SELECT first_name || ' ' || last_name FROM core_patient WHERE id = $1`, out.PatientID).Scan(&patient); err != nil {
 			return fmt.Errorf("patient: %w", err)
 		}
-		return notify.UserMsg(ctx, tx, doctor, "prescription_returned", i18n.M("notify.rx_returned.title"),
+		return notify.UserMsg(ctx, tx, cur.doctor, "prescription_returned", i18n.M("notify.rx_returned.title"),
 			i18n.M("notify.rx_returned.text", "medication", out.MedicationName, "patient", patient, "encounter", out.EncounterID, "reason", in.Reason))
 	})
-	return out, err
 }
 
 // LinkParams links a free-text prescription to the catalog medication the pharmacist will
@@ -176,12 +197,8 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 	if err := in.Validate(); err != nil {
 		return Prescription{}, err
 	}
-	var out Prescription
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		p, allergies, _, err := rxForUpdate(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	return s.act(ctx, actor, id, func(ctx context.Context, tx pgx.Tx, cur lockedRx) error {
+		p, allergies := cur.p, cur.allergies
 		if err := notActive(p); err != nil {
 			return err
 		}
@@ -193,7 +210,7 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 		}
 		var name, category, generic string
 		var active bool
-		err = tx.QueryRow(ctx, `SELECT m.name, c.name, m.is_active, coalesce(m.generic_name, '') FROM core_medicationitem m
+		err := tx.QueryRow(ctx, `SELECT m.name, c.name, m.is_active, coalesce(m.generic_name, '') FROM core_medicationitem m
 			JOIN core_medicationcategory c ON c.id = m.category_id WHERE m.id = $1`, in.MedicationID).Scan(&name, &category, &active, &generic)
 		if errors.Is(err, pgx.ErrNoRows) || (err == nil && !active) {
 			return apperr.Invalid(apperr.FieldError{Field: "medication_id", Code: apperr.CodeInvalid, Message: "There is no such medication in the catalog."})
@@ -225,8 +242,6 @@ func (s *Service) Link(ctx context.Context, actor db.Actor, id int64, in LinkPar
 			id, in.MedicationID, actor.UserID, warningText, reasonText); err != nil {
 			return fmt.Errorf("link prescription: %w", err)
 		}
-		out, err = scanPrescription(tx.QueryRow(ctx, selectPrescription+` WHERE pr.id = $1`, id))
-		return err
-	})
-	return out, err
+		return nil
+	}, nil)
 }

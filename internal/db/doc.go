@@ -16,6 +16,9 @@
 //     at hand), its cursor being EncodeCursor of the last id or EncodeKeyCursor of a sort key
 //     such as a name. The Check* forms add to an apperr.Fields for functions that report every
 //     bad field at once.
+//   - One row: OrNotFound turns a read by id that found nothing into apperr.ErrNotFound;
+//     AtVersion checks a row an edit locked (SELECT ... FOR UPDATE) against the version the
+//     edit was made on: no row is a 404, another version the stale-version conflict.
 //   - Failures: IsUnique(err, constraint...), IsForeignKey, IsCheck and IsSerialization say
 //     which violation a statement met, so a domain answers a field error or a conflict
 //     instead of testing SQLSTATE codes by hand; IsUnavailable says the server is away.

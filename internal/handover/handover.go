@@ -25,42 +25,38 @@ type Tx interface {
 
 // CheckedIn tells an appointment's doctor that its patient checked in.
 func CheckedIn(ctx context.Context, tx Tx, appointmentID int64) error {
-	var doctor *int64
-	var patient string
-	err := tx.QueryRow(ctx, `
+	return toDoctor(ctx, tx, notify.HandoverCheckIn, "notify.handover_checkin.title", "notify.handover_checkin.text", `
 		SELECT a.doctor_id, p.first_name || ' ' || p.last_name
-		  FROM core_appointment a JOIN core_patient p ON p.id = a.patient_id WHERE a.id = $1`, appointmentID).Scan(&doctor, &patient)
-	if err != nil {
-		return fmt.Errorf("hand-over check-in: %w", err)
-	}
-	if doctor == nil {
-		return nil
-	}
-	return notify.HandoverUser(ctx, tx, *doctor, notify.HandoverCheckIn,
-		i18n.M("notify.handover_checkin.title", "patient", patient), i18n.M("notify.handover_checkin.text", "patient", patient))
+		  FROM core_appointment a JOIN core_patient p ON p.id = a.patient_id WHERE a.id = $1`, appointmentID)
 }
 
 // VitalsTaken tells the doctor of an encounter (or of its appointment, before a doctor took
 // it) that the patient's vitals were taken.
 func VitalsTaken(ctx context.Context, tx Tx, encounterID int64) error {
-	var doctor *int64
-	var patient string
-	err := tx.QueryRow(ctx, `
+	return toDoctor(ctx, tx, notify.HandoverVitals, "notify.handover_vitals.title", "notify.handover_vitals.text", `
 		SELECT coalesce(a.doctor_id, e.doctor_id), p.first_name || ' ' || p.last_name
 		  FROM core_encounter e JOIN core_patient p ON p.id = e.patient_id
 		  LEFT JOIN core_appointment a ON a.id = e.appointment_id
-		 WHERE e.id = $1`, encounterID).Scan(&doctor, &patient)
+		 WHERE e.id = $1`, encounterID)
+}
+
+// toDoctor hands the news of kind (its title and text: catalog keys taking the patient's name)
+// to the doctor query finds for id (its columns: the doctor, the patient's name). No row, or no
+// doctor, tells nobody.
+func toDoctor(ctx context.Context, tx Tx, kind, title, text, query string, id int64) error {
+	var doctor *int64
+	var patient string
+	err := tx.QueryRow(ctx, query, id).Scan(&doctor, &patient)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("hand-over vitals: %w", err)
+		return fmt.Errorf("hand-over %s: %w", kind, err)
 	}
 	if doctor == nil {
 		return nil
 	}
-	return notify.HandoverUser(ctx, tx, *doctor, notify.HandoverVitals,
-		i18n.M("notify.handover_vitals.title", "patient", patient), i18n.M("notify.handover_vitals.text", "patient", patient))
+	return notify.HandoverUser(ctx, tx, *doctor, kind, i18n.M(title, "patient", patient), i18n.M(text, "patient", patient))
 }
 
 // EncounterClosed tells the pharmacists that a closed consultation left prescriptions to

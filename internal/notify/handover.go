@@ -35,18 +35,9 @@ func HandoverUser(ctx context.Context, q Execer, userID int64, kind string, titl
 // HandoverRole tells every active user of role of a hand-over of kind, each in their language,
 // but those who turned that kind off; it returns how many were told.
 func HandoverRole(ctx context.Context, q Execer, role, kind string, title, message i18n.Msg) (int64, error) {
-	titles, texts, err := renderAll(title, message)
-	if err != nil {
-		return 0, err
-	}
-	tag, err := q.Exec(ctx, `
-		INSERT INTO core_notification (user_id, title, message, notification_type)
-		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
-		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), 'handover_' || $4
-		  FROM auth_user u JOIN core_role r ON r.id = u.role_id
-		 WHERE r.name = $1 AND u.is_active AND `+wants(4), role, titles, texts, kind)
+	n, err := toUsers(ctx, q, fromRole, "r.name = $1 AND u.is_active AND "+wants(5), role, "handover_"+kind, title, message, kind)
 	if err != nil {
 		return 0, fmt.Errorf("hand-over to %s: %w", role, err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

@@ -43,20 +43,11 @@ func Role(ctx context.Context, q Execer, role, kind, title, message string) (int
 // left, the batch's date), it needs no schema change, and a user rarely changes language. Old
 // notifications thus stay in the language they were written in.
 func RoleMsg(ctx context.Context, q Execer, role, kind string, title, message i18n.Msg) (int64, error) {
-	titles, texts, err := renderAll(title, message)
-	if err != nil {
-		return 0, err
-	}
-	tag, err := q.Exec(ctx, `
-		INSERT INTO core_notification (user_id, title, message, notification_type)
-		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
-		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), $4
-		  FROM auth_user u JOIN core_role r ON r.id = u.role_id
-		 WHERE r.name = $1 AND u.is_active`, role, titles, texts, kind)
+	n, err := toUsers(ctx, q, fromRole, "r.name = $1 AND u.is_active", role, kind, title, message)
 	if err != nil {
 		return 0, fmt.Errorf("notify %s: %w", role, err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }
 
 // UserMsg notifies one user in their language (see RoleMsg).
@@ -67,19 +58,33 @@ func UserMsg(ctx context.Context, q Execer, userID int64, kind string, title, me
 	return nil
 }
 
+// fromRole is the FROM of the users of a role (r.name).
+const fromRole = "auth_user u JOIN core_role r ON r.id = u.role_id"
+
 // toUser writes a notification of kind to one user in their language, when the SQL condition
 // where (on auth_user u) holds for them; where's own parameters, args, are $5 onwards.
 func toUser(ctx context.Context, q Execer, userID int64, kind string, title, message i18n.Msg, where string, args ...any) error {
+	_, err := toUsers(ctx, q, "auth_user u", "u.id = $1 AND ("+where+")", userID, kind, title, message, args...)
+	return err
+}
+
+// toUsers writes a notification of kind to every user of from (a FROM clause over auth_user
+// u) for whom where holds, each in their language, and returns how many. In where, $1 is
+// first and args are $5 onwards.
+func toUsers(ctx context.Context, q Execer, from, where string, first any, kind string, title, message i18n.Msg, args ...any) (int64, error) {
 	titles, texts, err := renderAll(title, message)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	_, err = q.Exec(ctx, `
+	tag, err := q.Exec(ctx, `
 		INSERT INTO core_notification (user_id, title, message, notification_type)
 		SELECT u.id, coalesce($2::jsonb ->> u.language_preference, $2::jsonb ->> 'en'),
 		       coalesce($3::jsonb ->> u.language_preference, $3::jsonb ->> 'en'), $4
-		  FROM auth_user u WHERE u.id = $1 AND (`+where+`)`, append([]any{userID, titles, texts, kind}, args...)...)
-	return err
+		  FROM `+from+` WHERE `+where, append([]any{first, titles, texts, kind}, args...)...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
 }
 
 // renderAll renders title and message in every language, as JSON objects by language code.

@@ -311,14 +311,8 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u EditPa
 	var out Patient
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		cur, err := queryPatient(ctx, tx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = $1 FOR UPDATE`, id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
+		if err = db.AtVersion(err, cur.Version, u.Version, "patient"); err != nil {
 			return err
-		}
-		if cur.Version != u.Version {
-			return apperr.Stale("patient")
 		}
 		p, err := u.apply(cur.Demographics)
 		if err != nil {

@@ -164,34 +164,12 @@ func (s *Service) Dispense(ctx context.Context, actor db.Actor, prescriptionID i
 			return fmt.Errorf("insert dispense: %w", err)
 		}
 		// First expiring first, in date only.
-		rows, err := tx.Query(ctx, `SELECT id, quantity_left FROM core_stockbatch
+		movements, need, err := spread(ctx, tx, actor, medicationID, dispenseID, KindDispense, -p.Quantity, "", `
+			SELECT id, quantity_left FROM core_stockbatch
 			 WHERE medication_id = $1 AND quantity_left > 0 AND expiry_date >= $2::date
 			 ORDER BY expiry_date, id FOR UPDATE`, medicationID, d.todayText())
 		if err != nil {
-			return fmt.Errorf("batches: %w", err)
-		}
-		type batch struct{ id, left int64 }
-		batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (batch, error) {
-			var b batch
-			err := r.Scan(&b.id, &b.left)
-			return b, err
-		})
-		if err != nil {
-			return fmt.Errorf("batches: %w", err)
-		}
-		need := p.Quantity
-		var movements []int64
-		for _, b := range batches {
-			if need == 0 {
-				break
-			}
-			n := min(need, b.left)
-			id, err := insertMovement(ctx, tx, actor, medicationID, b.id, KindDispense, -n, "", &dispenseID)
-			if err != nil {
-				return err
-			}
-			movements = append(movements, id)
-			need -= n
+			return err
 		}
 		if need != 0 {
 			return insufficient(p.Quantity-need, p.Quantity, whatInDate)

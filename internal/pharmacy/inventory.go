@@ -2,7 +2,6 @@ package pharmacy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +29,10 @@ type InventoryItem struct {
 type InventoryPage = db.Page[InventoryItem]
 
 const selectInventory = `SELECT id, name, coalesce(description, ''), quantity, unit, is_active, updated_at, version FROM core_inventoryitem`
+
+// supplies reads, creates and edits supplies.
+var supplies = record[InventoryItem]{what: "inventory item", byID: selectInventory + ` WHERE id = $1`, lock: ` FOR UPDATE`,
+	scan: scanInventory, version: func(i InventoryItem) int64 { return i.Version }}
 
 func scanInventory(r pgx.Row) (InventoryItem, error) {
 	var i InventoryItem
@@ -60,11 +63,7 @@ func (s *Service) InventoryItems(ctx context.Context, q string, includeInactive 
 
 // InventoryItem returns one supply, or apperr.ErrNotFound.
 func (s *Service) InventoryItem(ctx context.Context, id int64) (InventoryItem, error) {
-	i, err := scanInventory(s.db.Pool.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return i, apperr.ErrNotFound
-	}
-	return i, err
+	return supplies.get(ctx, s.db.Pool, id)
 }
 
 // InventoryParams creates a supply, with no stock (stock comes through adjustments).
@@ -77,8 +76,7 @@ type InventoryParams struct {
 
 // Validate reports every bad field at once (the service gives Unit its default first).
 func (p InventoryParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // InventoryEdit edits a supply made on Version; absent fields stay.
@@ -95,9 +93,7 @@ func (InventoryEdit) LimitsFrom() any { return InventoryParams{} }
 
 // Validate reports every bad field at once: the version and each field given.
 func (e InventoryEdit) Validate() error {
-	f := validate.Struct(e)
-	apperr.CheckVersion(&f, e.Version)
-	return f.Err()
+	return validate.CheckEdit(e, e.Version)
 }
 
 // CreateInventoryItem adds a supply.
@@ -109,18 +105,8 @@ func (s *Service) CreateInventoryItem(ctx context.Context, actor db.Actor, p Inv
 	if err := p.Validate(); err != nil {
 		return InventoryItem{}, err
 	}
-	var out InventoryItem
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO core_inventoryitem (name, description, unit) VALUES ($1, nullif($2, ''), $3) RETURNING id`,
-			p.Name, p.Description, p.Unit).Scan(&id); err != nil {
-			return mapWriteError(err, "inventory item")
-		}
-		var err error
-		out, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
-		return err
-	})
-	return out, err
+	return supplies.create(ctx, s.db, actor, `INSERT INTO core_inventoryitem (name, description, unit) VALUES ($1, nullif($2, ''), $3) RETURNING id`,
+		p.Name, p.Description, p.Unit)
 }
 
 // UpdateInventoryItem edits a supply; a stale version is a conflict.
@@ -129,28 +115,10 @@ func (s *Service) UpdateInventoryItem(ctx context.Context, actor db.Actor, id in
 	if err := e.Validate(); err != nil {
 		return InventoryItem{}, err
 	}
-	var out InventoryItem
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1 FOR UPDATE`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if cur.Version != e.Version {
-			return apperr.Stale("inventory item")
-		}
-		if _, err := tx.Exec(ctx, `UPDATE core_inventoryitem SET name = coalesce($2, name),
-			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
-			unit = coalesce($4, unit), is_active = coalesce($5, is_active) WHERE id = $1`,
-			id, e.Name, e.Description, e.Unit, e.IsActive); err != nil {
-			return mapWriteError(err, "inventory item")
-		}
-		out, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id))
-		return err
-	})
-	return out, err
+	return supplies.edit(ctx, s.db, actor, id, e.Version, `UPDATE core_inventoryitem SET name = coalesce($2, name),
+		description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
+		unit = coalesce($4, unit), is_active = coalesce($5, is_active) WHERE id = $1`,
+		id, e.Name, e.Description, e.Unit, e.IsActive)
 }
 
 // InventoryMovement is one row of a supply's ledger.
@@ -189,8 +157,7 @@ type InventoryAdjustParams struct {
 
 // Validate reports every bad field at once.
 func (p InventoryAdjustParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // InventoryChange is an adjusted supply and its ledger row.
@@ -209,11 +176,8 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var qty int64
 		err := tx.QueryRow(ctx, `SELECT quantity FROM core_inventoryitem WHERE id = $1 FOR UPDATE`, id).Scan(&qty)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
 		if err != nil {
-			return err
+			return db.OrNotFound(err)
 		}
 		if qty+p.QuantityChange < 0 {
 			return insufficient(qty, -p.QuantityChange, whatStock)
@@ -226,7 +190,7 @@ func (s *Service) AdjustInventory(ctx context.Context, actor db.Actor, id int64,
 			}
 			return fmt.Errorf("write inventory movement: %w", err)
 		}
-		if out.Item, err = scanInventory(tx.QueryRow(ctx, selectInventory+` WHERE id = $1`, id)); err != nil {
+		if out.Item, err = supplies.get(ctx, tx, id); err != nil {
 			return err
 		}
 		out.Movement, err = scanInventoryMovement(tx.QueryRow(ctx, selectInventoryMovement+` WHERE v.id = $1`, mid))

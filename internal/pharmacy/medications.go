@@ -91,10 +91,7 @@ func (s *Service) detail(ctx context.Context, tx pgx.Tx, id int64) (MedicationDe
 
 func (s *Service) medication(ctx context.Context, q pgx.Tx, d day, id int64) (Medication, error) {
 	m, err := scanMedication(q.QueryRow(ctx, selectMedication+` WHERE m.id = $3`, d.todayText(), d.warnText(), id))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return m, apperr.ErrNotFound
-	}
-	return m, err
+	return m, db.OrNotFound(err)
 }
 
 // Stock filters of a medication list.
@@ -287,14 +284,8 @@ func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var version, category int64
 		err := tx.QueryRow(ctx, `SELECT version, category_id FROM core_medicationitem WHERE id = $1 FOR UPDATE`, id).Scan(&version, &category)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
+		if err = db.AtVersion(err, version, e.Version, "medication"); err != nil {
 			return err
-		}
-		if version != e.Version {
-			return apperr.Stale("medication")
 		}
 		if e.CategoryID != nil && *e.CategoryID != category {
 			if err := activeCategory(ctx, tx, *e.CategoryID); err != nil {

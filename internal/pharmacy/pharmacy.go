@@ -12,7 +12,6 @@ package pharmacy
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -132,8 +131,7 @@ type CategoryParams struct {
 
 // Validate reports every bad field at once.
 func (p CategoryParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // CategoryEdit edits a category made on Version; absent fields stay.
@@ -149,9 +147,7 @@ func (CategoryEdit) LimitsFrom() any { return CategoryParams{} }
 
 // Validate reports every bad field at once: the version and each field given.
 func (e CategoryEdit) Validate() error {
-	f := validate.Struct(e)
-	apperr.CheckVersion(&f, e.Version)
-	return f.Err()
+	return validate.CheckEdit(e, e.Version)
 }
 
 // trimPtrs trims the texts given (an edit's nil fields stay nil).
@@ -167,6 +163,10 @@ const selectCategory = `
 	SELECT c.id, c.name, coalesce(c.description, ''), c.is_active,
 	       (SELECT count(*) FROM core_medicationitem m WHERE m.category_id = c.id), c.updated_at, c.version
 	  FROM core_medicationcategory c`
+
+// categories reads, creates and edits categories.
+var categories = record[Category]{what: "category", byID: selectCategory + ` WHERE c.id = $1`, lock: ` FOR UPDATE OF c`,
+	scan: scanCategory, version: func(c Category) int64 { return c.Version }}
 
 func scanCategory(r pgx.Row) (Category, error) {
 	var c Category
@@ -198,18 +198,8 @@ func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p Category
 	if err := p.Validate(); err != nil {
 		return Category{}, err
 	}
-	var out Category
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var id int64
-		if err := tx.QueryRow(ctx, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, nullif($2, '')) RETURNING id`,
-			p.Name, p.Description).Scan(&id); err != nil {
-			return mapWriteError(err, "category")
-		}
-		var err error
-		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
-		return err
-	})
-	return out, err
+	return categories.create(ctx, s.db, actor, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, nullif($2, '')) RETURNING id`,
+		p.Name, p.Description)
 }
 
 // UpdateCategory edits a category; a stale version is a conflict.
@@ -218,26 +208,7 @@ func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, 
 	if err := e.Validate(); err != nil {
 		return Category{}, err
 	}
-	var out Category
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1 FOR UPDATE OF c`, id))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if cur.Version != e.Version {
-			return apperr.Stale("category")
-		}
-		_, err = tx.Exec(ctx, `UPDATE core_medicationcategory SET name = coalesce($2, name),
-			description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
-			is_active = coalesce($4, is_active) WHERE id = $1`, id, e.Name, e.Description, e.IsActive)
-		if err != nil {
-			return mapWriteError(err, "category")
-		}
-		out, err = scanCategory(tx.QueryRow(ctx, selectCategory+` WHERE c.id = $1`, id))
-		return err
-	})
-	return out, err
+	return categories.edit(ctx, s.db, actor, id, e.Version, `UPDATE core_medicationcategory SET name = coalesce($2, name),
+		description = CASE WHEN $3::text IS NULL THEN description ELSE nullif($3, '') END,
+		is_active = coalesce($4, is_active) WHERE id = $1`, id, e.Name, e.Description, e.IsActive)
 }

@@ -21,8 +21,7 @@ type ReturnParams struct {
 
 // Validate reports every bad field at once.
 func (p ReturnParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // Return puts medicine a patient brought back on the shelf: 'return' movements into the
@@ -65,36 +64,13 @@ func (s *Service) Return(ctx context.Context, actor db.Actor, dispenseID int64, 
 			return apperr.Invalid(apperr.FieldError{Field: "quantity", Code: apperr.CodeOutOfRange,
 				Message: fmt.Sprintf("At most %d can come back from this dispense (%d dispensed, %d returned).", dispensed-returned, dispensed, returned)})
 		}
-		rows, err := tx.Query(ctx, `
+		ids, need, err := spread(ctx, tx, actor, medicationID, dispenseID, KindReturn, p.Quantity, p.Reason, `
 			SELECT b.id, -sum(m.quantity_change)::bigint
 			  FROM core_stockmovement m JOIN core_stockbatch b ON b.id = m.batch_id
 			 WHERE m.dispense_id = $1 AND m.kind = 'dispense' AND b.expiry_date >= $2::date
 			 GROUP BY b.id, b.expiry_date ORDER BY b.expiry_date DESC, b.id DESC`, dispenseID, d.todayText())
 		if err != nil {
 			return err
-		}
-		type from struct{ batch, taken int64 }
-		batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (from, error) {
-			var x from
-			err := r.Scan(&x.batch, &x.taken)
-			return x, err
-		})
-		if err != nil {
-			return err
-		}
-		need := p.Quantity
-		var ids []int64
-		for _, b := range batches {
-			if need == 0 {
-				break
-			}
-			n := min(need, b.taken)
-			id, err := insertMovement(ctx, tx, actor, medicationID, b.batch, KindReturn, n, p.Reason, &dispenseID)
-			if err != nil {
-				return err
-			}
-			ids = append(ids, id)
-			need -= n
 		}
 		if need != 0 {
 			return apperr.New(apperr.ErrConflict, "The batches this medicine came from have expired: it cannot go back on the shelf. Dispose of it and record nothing here.").WithCode("batch-expired")

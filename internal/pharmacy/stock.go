@@ -182,6 +182,45 @@ func lockMedication(ctx context.Context, tx pgx.Tx, d day, id int64) (lockedMedi
 	return m, nil
 }
 
+// spread records change (out of stock: negative; back on the shelf: positive) as one movement
+// per batch, over the batches query lists with how much each can give or take back, in the
+// order to use them. It returns the movements and what of change found no batch (0: all of it
+// was placed).
+func spread(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID, dispenseID int64, kind string, change int64, reason string,
+	query string, args ...any) (movements []int64, need int64, err error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("batches: %w", err)
+	}
+	type batch struct{ id, room int64 }
+	batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (batch, error) {
+		var b batch
+		err := r.Scan(&b.id, &b.room)
+		return b, err
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("batches: %w", err)
+	}
+	sign := int64(1)
+	if change < 0 {
+		sign = -1
+	}
+	need = change * sign
+	for _, b := range batches {
+		if need == 0 {
+			break
+		}
+		n := min(need, b.room)
+		id, err := insertMovement(ctx, tx, actor, medicationID, b.id, kind, sign*n, reason, &dispenseID)
+		if err != nil {
+			return nil, 0, err
+		}
+		movements = append(movements, id)
+		need -= n
+	}
+	return movements, need, nil
+}
+
 // insertMovement writes one ledger row and returns its id.
 func insertMovement(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID, batchID int64, kind string, change int64, reason string, dispenseID *int64) (int64, error) {
 	var id int64
@@ -436,8 +475,7 @@ type WriteOffParams struct {
 
 // Validate reports every bad field at once.
 func (p WriteOffParams) Validate() error {
-	f := validate.Struct(p)
-	return f.Err()
+	return validate.Check(p)
 }
 
 // WriteOff removes what is left of an expired batch with an expire movement. A batch still in

@@ -8,9 +8,8 @@
 //
 // # Declaring a new input's limits
 //
-// Put the rules in a `validate` tag beside the json tag, and give the type a Validate method
-// that starts from Struct and adds what no tag can say (a date in the past, two fields that
-// go together, a username's alphabet):
+// Put the rules in a `validate` tag beside the json tag, and give the type a Validate method.
+// When the tags say everything, it is Check (an edit made on a version: CheckEdit):
 //
 //	type CategoryParams struct {
 //		Name        string `json:"name" validate:"required,max=100,text"`
@@ -19,9 +18,11 @@
 //
 //	// Validate reports every bad field at once.
 //	func (p CategoryParams) Validate() error {
-//		f := validate.Struct(p)
-//		return f.Err()
+//		return validate.Check(p)
 //	}
+//
+// Otherwise it starts from Struct and adds what no tag can say (a date in the past, two fields
+// that go together, a username's alphabet), then returns the Fields' Err.
 //
 // The domain trims its input before it validates it; the service calls Validate before it
 // touches the database. Then run `cd frontend && npm run gen:api`: the form reads the limit as
@@ -238,6 +239,21 @@ func Struct(v any) apperr.Fields {
 	var f apperr.Fields
 	walk(&f, reflect.ValueOf(v), "")
 	return f
+}
+
+// Check is the whole Validate of an input whose tags say all there is to check: every bad
+// field at once, nil when there is none.
+func Check(v any) error {
+	f := Struct(v)
+	return f.Err()
+}
+
+// CheckEdit is the whole Validate of an edit made on a version whose tags say the rest: the
+// version (apperr.CheckVersion) and every bad field given, at once.
+func CheckEdit(v any, version int64) error {
+	f := Struct(v)
+	apperr.CheckVersion(&f, version)
+	return f.Err()
 }
 
 func walk(f *apperr.Fields, v reflect.Value, prefix string) {

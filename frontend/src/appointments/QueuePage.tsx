@@ -7,7 +7,6 @@ import { Alert, Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text }
 import { IconUserCheck } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
@@ -18,7 +17,8 @@ import { RegisterAction } from '../patients/RegisterAction';
 import { AppointmentActions } from './AppointmentActions';
 import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } from './queries';
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
+import { PatientNameLines } from '../patients/PatientNameLines';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -47,16 +47,10 @@ export function QueuePage() {
       </Group>
       {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs" data-testid="queue">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>#</Table.Th>
-            <Table.Th>{t('queue.arrived')}</Table.Th>
-            <Table.Th>{t('appointments.patient')}</Table.Th>
-            <Table.Th>{t('appointments.doctor')}</Table.Th>
-            <Table.Th>{t('queue.wait')}</Table.Th>
-            <ActionsTh className="no-print" />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={['#', t('queue.arrived'), t('appointments.patient'), t('appointments.doctor'), t('queue.wait')]}
+          actions="no-print"
+        />
         <Table.Tbody>
           {rows.map((a, i) => {
             const waiting = a.visit_state !== undefined && WAITING_STATES.includes(a.visit_state);
@@ -65,12 +59,7 @@ export function QueuePage() {
                 <Table.Td>{i + 1}</Table.Td>
                 <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
                 <Table.Td>
-                  <Anchor component={Link} to={`/patients/${a.patient_id}`} fw={600}>
-                    {a.patient_name}
-                  </Anchor>
-                  <Text size="xs" c="dimmed" ff="monospace">
-                    {a.patient_unique_id}
-                  </Text>
+                  <PatientNameLines id={a.patient_id} name={a.patient_name} uniqueId={a.patient_unique_id} />
                 </Table.Td>
                 <Table.Td>{a.doctor_name}</Table.Td>
                 <Table.Td>

@@ -17,6 +17,7 @@ import { formatDateTime } from '../i18n/format';
 import { PatientPicker } from '../patients/PatientPicker';
 import { AUDIT_ACTIONS, AUDIT_TABLES, auditQuery, changedFields, isChange, type AuditFilter } from './audit';
 import { DateField } from '../forms/DateField';
+import { TableHead } from '../shell/TableHead';
 
 export function AuditPage() {
   const { t, i18n } = useTranslation();
@@ -115,16 +116,9 @@ export function AuditPage() {
       {rows.isError && <Alert color="red">{problemMessage(rows.error, t, i18n.language)}</Alert>}
       <Table.ScrollContainer minWidth={760}>
         <Table striped highlightOnHover verticalSpacing="xs" data-testid="audit-table-rows">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('audit.when')}</Table.Th>
-              <Table.Th>{t('audit.user')}</Table.Th>
-              <Table.Th>{t('audit.action')}</Table.Th>
-              <Table.Th>{t('audit.table')}</Table.Th>
-              <Table.Th>{t('audit.record')}</Table.Th>
-              <Table.Th>{t('audit.ip')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead
+            columns={[t('audit.when'), t('audit.user'), t('audit.action'), t('audit.table'), t('audit.record'), t('audit.ip')]}
+          />
           <Table.Tbody>
             {items.map((r) => (
               <Table.Tr
@@ -187,13 +181,7 @@ function AuditDetail({ row }: { row: AuditRow }) {
       </Text>
       {isChange(row.changes) ? (
         <Table withTableBorder withColumnBorders data-testid="audit-diff">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('audit.field')}</Table.Th>
-              <Table.Th>{t('audit.before')}</Table.Th>
-              <Table.Th>{t('audit.after')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead columns={[t('audit.field'), t('audit.before'), t('audit.after')]} />
           <Table.Tbody>
             {fields.map((f) => (
               <Table.Tr key={f.field} data-field={f.field}>

@@ -20,7 +20,8 @@ import { DisksCard } from './DisksCard';
 import { BACKUPS_KEY, useBackupFolder, useBackupList } from './queries';
 import { RestoreDialog } from './RestoreDialog';
 import { formatBytes } from './restore';
-import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
+import { ButtonCell } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
 
 export function VerificationBadge({ backup }: { backup: Backup }) {
   const { t, i18n } = useTranslation();
@@ -154,15 +155,10 @@ export function BackupsPage() {
       {backups.isError && <Alert color="red">{problemMessage(backups.error, t, i18n.language)}</Alert>}
       <Table.ScrollContainer minWidth={720}>
         <Table striped verticalSpacing="xs" data-testid="backups-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('backups.created')}</Table.Th>
-              <Table.Th>{t('backups.file')}</Table.Th>
-              <Table.Th ta="right">{t('backups.size')}</Table.Th>
-              <Table.Th>{t('backups.verification')}</Table.Th>
-              <ActionsTh className="no-print" />
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead
+            columns={[t('backups.created'), t('backups.file'), right(t('backups.size')), t('backups.verification')]}
+            actions="no-print"
+          />
           <Table.Tbody>
             {rows.map((b) => (
               <Table.Tr key={b.file} data-file={b.file}>

@@ -13,7 +13,8 @@ import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { BACKUPS_KEY } from './queries';
 import { formatBytes } from './restore';
-import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
+import { ButtonCell } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
 
 export function DisksCard({ list }: { list: BackupList }) {
   const { t, i18n } = useTranslation();
@@ -63,15 +64,10 @@ export function DisksCard({ list }: { list: BackupList }) {
         ) : (
           <Table.ScrollContainer minWidth={600}>
             <Table verticalSpacing="xs" data-testid="leftovers-table">
-              <Table.Thead>
-                <Table.Tr>
-                  <Table.Th>{t('backups.leftoverName')}</Table.Th>
-                  <Table.Th>{t('backups.leftoverKind')}</Table.Th>
-                  <Table.Th>{t('backups.leftoverCreated')}</Table.Th>
-                  <Table.Th ta="right">{t('backups.size')}</Table.Th>
-                  <ActionsTh className="no-print" />
-                </Table.Tr>
-              </Table.Thead>
+              <TableHead
+                columns={[t('backups.leftoverName'), t('backups.leftoverKind'), t('backups.leftoverCreated'), right(t('backups.size'))]}
+                actions="no-print"
+              />
               <Table.Tbody>
                 {list.leftovers.map((l) => (
                   <Table.Tr key={l.name} data-leftover={l.name}>

@@ -17,6 +17,7 @@ import { formatDateTime, formatMoney } from '../i18n/format';
 import { BillStatusBadge } from '../shell/StatusBadge';
 import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
 import { METHODS, useAddBillItems, useBill, useCancelBill, usePay, useServices } from './queries';
+import { TableHead, right } from '../shell/TableHead';
 
 export function BillPage() {
   const { t, i18n } = useTranslation();
@@ -69,14 +70,9 @@ export function BillPage() {
           {t('billing.lines')}
         </Title>
         <Table verticalSpacing="xs" data-testid="bill-items">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('billing.item')}</Table.Th>
-              <Table.Th ta="right">{t('billing.quantity')}</Table.Th>
-              <Table.Th ta="right">{t('billing.unitPrice')}</Table.Th>
-              <Table.Th ta="right">{t('billing.lineTotal')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead
+            columns={[t('billing.item'), right(t('billing.quantity')), right(t('billing.unitPrice')), right(t('billing.lineTotal'))]}
+          />
           <Table.Tbody>
             {b.items.map((it) => (
               <Table.Tr key={it.id} data-kind={it.kind}>
@@ -108,16 +104,9 @@ export function BillPage() {
           <Text c="dimmed">{t('billing.noPayments')}</Text>
         ) : (
           <Table verticalSpacing="xs" data-testid="bill-payments">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('billing.receiptNumber')}</Table.Th>
-                <Table.Th>{t('billing.when')}</Table.Th>
-                <Table.Th>{t('billing.method')}</Table.Th>
-                <Table.Th>{t('billing.cashier')}</Table.Th>
-                <Table.Th ta="right">{t('billing.amount')}</Table.Th>
-                <Table.Th />
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead
+              columns={[t('billing.receiptNumber'), t('billing.when'), t('billing.method'), t('billing.cashier'), right(t('billing.amount')), '']}
+            />
             <Table.Tbody>
               {b.payments.map((p) => (
                 <Table.Tr key={p.id} data-testid="payment-row">

@@ -16,6 +16,7 @@ import { CatalogPage } from './CatalogPage';
 import { NewBillModal } from './NewBillModal';
 import { useBills } from './queries';
 import { ReceiptPage } from './ReceiptPage';
+import { TableHead, right } from '../shell/TableHead';
 
 export function BillingPage() {
   return (
@@ -76,17 +77,17 @@ function CashierView({ creating = false }: { creating?: boolean }) {
         </Text>
       ) : (
         <Table striped highlightOnHover verticalSpacing="xs" data-testid="bills">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('billing.bill')}</Table.Th>
-              <Table.Th>{t('billing.patient')}</Table.Th>
-              <Table.Th>{t('billing.opened')}</Table.Th>
-              <Table.Th ta="right">{t('billing.total')}</Table.Th>
-              <Table.Th ta="right">{t('billing.paid')}</Table.Th>
-              <Table.Th ta="right">{t('billing.balance')}</Table.Th>
-              <Table.Th>{t('billing.statusLabel')}</Table.Th>
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead
+            columns={[
+              t('billing.bill'),
+              t('billing.patient'),
+              t('billing.opened'),
+              right(t('billing.total')),
+              right(t('billing.paid')),
+              right(t('billing.balance')),
+              t('billing.statusLabel'),
+            ]}
+          />
           <Table.Tbody>
             {items.map((b) => (
               <Table.Tr key={b.id} onClick={() => navigate(`/billing/${b.id}`)} style={{ cursor: 'pointer' }} data-testid="bill-row" data-bill-id={b.id}>

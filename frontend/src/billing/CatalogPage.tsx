@@ -18,6 +18,7 @@ import { formatMoney } from '../i18n/format';
 import { amountProblem, normalizeAmount, readAmount } from './money';
 import { CATEGORIES, useSaveService, useServices } from './queries';
 import { ButtonCell } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation();
@@ -46,15 +47,9 @@ export function CatalogPage() {
       {!admin && <Text c="dimmed">{t('billing.catalog.readOnly')}</Text>}
       {services.isError && <Alert color="red">{problemMessage(services.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs" data-testid="services">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('billing.catalog.code')}</Table.Th>
-            <Table.Th>{t('billing.catalog.name')}</Table.Th>
-            <Table.Th>{t('billing.catalog.category')}</Table.Th>
-            <Table.Th ta="right">{t('billing.catalog.price')}</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[t('billing.catalog.code'), t('billing.catalog.name'), t('billing.catalog.category'), right(t('billing.catalog.price')), '']}
+        />
         <Table.Tbody>
           {(services.data ?? []).map((s) => (
             <Table.Tr key={s.id} data-code={s.code}>

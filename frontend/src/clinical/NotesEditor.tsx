@@ -3,7 +3,7 @@
 // pause in typing, on the version it was typed on. When someone else saved meanwhile (or a
 // draft from earlier was typed on an older version), both versions are shown and the doctor
 // chooses; when the server cannot be reached, the text waits here and is sent again later.
-import { Alert, Button, Group, Loader, Stack, Table, Text, Textarea } from '@mantine/core';
+import { Alert, Group, Loader, Stack, Text, Textarea } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconCloudOff, IconPencil } from '@tabler/icons-react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -12,6 +12,7 @@ import { api, ApiError, NetworkError, unwrap } from '../api';
 import { invalidateSchedule } from '../appointments/queries';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { VersionConflict } from '../forms/VersionConflict';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { AUTOSAVE_MS, draftConflict, idleState, pendingEdit, RETRY_MS, sameTexts, type SaveState, type TypedTexts } from './autosave';
 import { clinicalProblem, encounterKey, type Encounter } from './queries';
@@ -200,37 +201,16 @@ export function NotesEditor({ autosave }: { autosave: NotesAutosave }) {
     <Stack data-testid="notes-editor">
       <DraftNotice restored={announce} onDiscard={autosave.discard} />
       {theirs && (
-        <Stack data-testid="notes-conflict">
-          <Alert color="orange" title={t('consult.conflictTitle')}>
-            {t('consult.conflictText')}
-          </Alert>
-          <Table withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th />
-                <Table.Th>{t('patients.yourVersion')}</Table.Th>
-                <Table.Th>{t('consult.theirVersion', { name: theirs.doctor_name })}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {(['notes', 'diagnosis'] as const).map((f) => (
-                <Table.Tr key={f} data-field={f}>
-                  <Table.Td fw={500}>{t(`consult.${f}`)}</Table.Td>
-                  <Table.Td className="notes-text">{form.values[f]}</Table.Td>
-                  <Table.Td className="notes-text">{theirs[f]}</Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={takeTheirs} data-testid="take-theirs">
-              {t('consult.takeTheirs')}
-            </Button>
-            <Button onClick={keepMine} data-testid="keep-mine">
-              {t('consult.keepMine')}
-            </Button>
-          </Group>
-        </Stack>
+        <VersionConflict
+          testId="notes-conflict"
+          title={t('consult.conflictTitle')}
+          text={t('consult.conflictText')}
+          theirsLabel={t('consult.theirVersion', { name: theirs.doctor_name })}
+          rows={(['notes', 'diagnosis'] as const).map((f) => ({ field: f, label: t(`consult.${f}`), mine: form.values[f], theirs: theirs[f] }))}
+          valueClass="notes-text"
+          takeTheirs={{ label: t('consult.takeTheirs'), onClick: takeTheirs }}
+          keepMine={{ label: t('consult.keepMine'), onClick: keepMine, testId: 'keep-mine' }}
+        />
       )}
       <Textarea
         label={t('consult.notes')}

@@ -22,7 +22,7 @@ import { ReasonModal } from '../forms/ReasonModal';
 import { CorrectModal } from './CorrectModal';
 import { clinicalProblem, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription, useDiscontinue, usePrescribe, type PrescribeVars } from './queries';
 import type { SaveOptions } from '../forms/useApiMutation';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
 
 export function PrescriptionsPanel({ encounter: e, canPrescribe }: { encounter: Encounter; canPrescribe: boolean }) {
   const { t, i18n } = useTranslation();
@@ -72,19 +72,10 @@ export function PrescriptionTable({
   return (
     <Table.ScrollContainer minWidth={640}>
       <Table striped verticalSpacing="xs" data-testid="prescription-list">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('rx.medication')}</Table.Th>
-            <Table.Th>{t('rx.dosage')}</Table.Th>
-            <Table.Th>{t('rx.frequency')}</Table.Th>
-            <Table.Th>{t('rx.duration')}</Table.Th>
-            <Table.Th>{t('rx.quantity')}</Table.Th>
-            <Table.Th>{t('rx.instructions')}</Table.Th>
-            {onDiscontinue && (
-              <ActionsTh />
-            )}
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[t('rx.medication'), t('rx.dosage'), t('rx.frequency'), t('rx.duration'), t('rx.quantity'), t('rx.instructions')]}
+          actions={!!onDiscontinue}
+        />
         <Table.Tbody>
           {items.map((p) => (
             <Table.Tr key={p.id} data-prescription={p.id} data-free-text={p.is_free_text || undefined} data-status={p.status}>

@@ -1,7 +1,7 @@
 // The visits waiting for the doctor or the nurse (today's checked-in appointments, in arrival
 // order, then those in consultation, then those after it), each with its state and how long it
 // has been in it, and the step that opens a visit's encounter from one.
-import { Alert, Anchor, Button, Center, Loader, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Center, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,7 +11,8 @@ import { invalidateSchedule } from '../appointments/queries';
 import { useServerNow, VisitStateCell } from '../appointments/visits';
 import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
+import { PatientNameLines } from '../patients/PatientNameLines';
 
 export function VisitQueueTable({
   rows,
@@ -31,16 +32,10 @@ export function VisitQueueTable({
   const now = useServerNow(offset);
   return (
     <Table striped verticalSpacing="sm" data-testid={testId}>
-      <Table.Thead>
-        <Table.Tr>
-          <Table.Th>#</Table.Th>
-          <Table.Th>{t('queue.arrived')}</Table.Th>
-          <Table.Th>{t('appointments.patient')}</Table.Th>
-          {showDoctor && <Table.Th>{t('appointments.doctor')}</Table.Th>}
-          <Table.Th>{t('consult.visitStatus')}</Table.Th>
-          <ActionsTh />
-        </Table.Tr>
-      </Table.Thead>
+      <TableHead
+        columns={['#', t('queue.arrived'), t('appointments.patient'), showDoctor && t('appointments.doctor'), t('consult.visitStatus')]}
+        actions
+      />
       <Table.Tbody>
         {rows.map((a, i) => {
           return (
@@ -48,13 +43,7 @@ export function VisitQueueTable({
               <Table.Td>{i + 1}</Table.Td>
               <Table.Td>{a.checked_in_at ? formatTime(a.checked_in_at, i18n.language) : a.time}</Table.Td>
               <Table.Td>
-                <Anchor component={Link} to={`/patients/${a.patient_id}`} fw={600}>
-                  {a.patient_name}
-                </Anchor>
-                <Text size="xs" c="dimmed" ff="monospace">
-                  {a.patient_unique_id}
-                  {a.reason ? ` · ${a.reason}` : ''}
-                </Text>
+                <PatientNameLines id={a.patient_id} name={a.patient_name} uniqueId={a.patient_unique_id} extra={a.reason ? ` · ${a.reason}` : ''} />
               </Table.Td>
               {showDoctor && <Table.Td>{a.doctor_name}</Table.Td>}
               <Table.Td>

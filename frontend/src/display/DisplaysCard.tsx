@@ -1,6 +1,6 @@
 // DisplaysCard (settings): the waiting-room displays. An administrator creates one (its link,
 // with the token, is shown once: open it on the TV) and revokes it (the TV is refused at once).
-import { Alert, Button, Card, Code, CopyButton, Group, NativeSelect, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Card, Code, CopyButton, Group, NativeSelect, Stack, Switch, Table, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +8,7 @@ import { api, unwrap } from '../api';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { ENDONYMS, LANGUAGES } from '../i18n/languages';
+import { CardHeading } from '../shell/CardHeading';
 
 export const DISPLAYS_KEY = ['displays'] as const;
 
@@ -45,14 +46,7 @@ export function DisplaysCard() {
   return (
     <Card withBorder padding="lg" data-testid="displays-card">
       <Stack>
-        <div>
-          <Title order={3} size="h4">
-            {t('displays.title')}
-          </Title>
-          <Text size="sm" c="dimmed">
-            {t('displays.help')}
-          </Text>
-        </div>
+        <CardHeading title={t('displays.title')} help={t('displays.help')} />
         <Group align="flex-end">
           <TextInput label={t('displays.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="display-name" />
           <NativeSelect label={t('displays.language')} value={language} onChange={(e) => setLanguage(e.currentTarget.value)} data={LANGUAGES.map((l) => ({ value: l, label: ENDONYMS[l] }))} />

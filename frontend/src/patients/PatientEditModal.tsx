@@ -2,7 +2,7 @@
 // opened. When someone else saved the patient meanwhile the server refuses (stale-version);
 // then both versions are shown side by side, and the user either applies their changes on top
 // of the current version or takes the current one.
-import { Alert, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
+import { Group, Modal, Stack, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -11,6 +11,7 @@ import { api, unwrap } from '../api';
 import type { Patient, EditParams } from '../api/types';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
+import { VersionConflict } from '../forms/VersionConflict';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { problemMessage } from '../forms/errors';
@@ -72,40 +73,21 @@ export function PatientEditModal({ patient }: { patient: Patient }) {
   return (
     <Modal opened onClose={close} title={t('patients.edit')} size="lg">
       {theirs ? (
-        <Stack data-testid="patient-conflict">
-          <Alert color="orange" title={t('patients.conflictTitle')}>
-            {t('patients.conflictText')}
-          </Alert>
-          <Table withTableBorder>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th />
-                <Table.Th>{t('patients.yourVersion')}</Table.Th>
-                <Table.Th>{t('patients.currentVersion')}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {PATIENT_FIELDS.map((f) => {
-                const differs = mine[f].trim() !== (theirs[f] ?? '').trim();
-                return (
-                  <Table.Tr key={f} data-field={f} data-differs={differs || undefined}>
-                    <Table.Td fw={500}>{t(`fields.${f}`)}</Table.Td>
-                    <Table.Td fw={differs ? 700 : undefined}>{f === 'gender' ? t(`gender.${mine[f] as 'male'}`) : mine[f]}</Table.Td>
-                    <Table.Td fw={differs ? 700 : undefined}>{f === 'gender' ? t(`gender.${theirs[f] as 'male'}`) : theirs[f]}</Table.Td>
-                  </Table.Tr>
-                );
-              })}
-            </Table.Tbody>
-          </Table>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={takeTheirs} data-testid="take-theirs">
-              {t('patients.takeTheirs')}
-            </Button>
-            <Button onClick={applyMine} data-testid="apply-mine">
-              {t('patients.applyMine')}
-            </Button>
-          </Group>
-        </Stack>
+        <VersionConflict
+          testId="patient-conflict"
+          title={t('patients.conflictTitle')}
+          text={t('patients.conflictText')}
+          theirsLabel={t('patients.currentVersion')}
+          rows={PATIENT_FIELDS.map((f) => ({
+            field: f,
+            label: t(`fields.${f}`),
+            mine: f === 'gender' ? t(`gender.${mine[f] as 'male'}`) : mine[f],
+            theirs: f === 'gender' ? t(`gender.${theirs[f] as 'male'}`) : theirs[f],
+            differs: mine[f].trim() !== (theirs[f] ?? '').trim(),
+          }))}
+          takeTheirs={{ label: t('patients.takeTheirs'), onClick: takeTheirs }}
+          keepMine={{ label: t('patients.applyMine'), onClick: applyMine, testId: 'apply-mine' }}
+        />
       ) : (
         <form onSubmit={form.onSubmit((v) => save.submit({ version: v.version, ...(changedFields(v, pickFields(base)) as Partial<EditParams>) }))} noValidate data-testid="patient-edit-form">
           <Stack>

@@ -77,20 +77,7 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
       {search.isError && <Alert color="red">{problemMessage(search.error, t, i18n.language)}</Alert>}
       <div role="listbox" id={listId} aria-label={t('patients.results')}>
         {items.map((p, i) => (
-          <UnstyledButton
-            key={p.id}
-            id={`${listId}-${p.id}`}
-            role="option"
-            aria-selected={i === active}
-            tabIndex={-1}
-            className="patient-option"
-            data-active={i === active || undefined}
-            data-unique-id={p.unique_id}
-            onMouseEnter={() => setActive(i)}
-            onClick={() => onPick(p)}
-          >
-            <PatientLine patient={p} />
-          </UnstyledButton>
+          <PatientOption key={p.id} id={`${listId}-${p.id}`} patient={p} active={i === active} onHover={() => setActive(i)} onPick={() => onPick(p)} />
         ))}
       </div>
       {paged && value.trim() && items.length > 0 && (
@@ -112,6 +99,34 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
         </Group>
       )}
     </Stack>
+  );
+}
+
+/** PatientOption: one patient of a list of matches (an option of its listbox), the active one
+ * marked; keepFocus leaves the focus in the search box when it is clicked. */
+export function PatientOption({ patient, active, id, keepFocus, onHover, onPick }: {
+  patient: Omit<PatientMatch, 'score'>;
+  active: boolean;
+  id?: string;
+  keepFocus?: boolean;
+  onHover: () => void;
+  onPick: () => void;
+}) {
+  return (
+    <UnstyledButton
+      id={id}
+      role="option"
+      aria-selected={active}
+      tabIndex={-1}
+      className="patient-option"
+      data-active={active || undefined}
+      data-unique-id={patient.unique_id}
+      onMouseDown={keepFocus ? (e) => e.preventDefault() : undefined}
+      onMouseEnter={onHover}
+      onClick={onPick}
+    >
+      <PatientLine patient={patient} />
+    </UnstyledButton>
   );
 }
 

@@ -5,12 +5,11 @@
 // free-text prescription is linked to the catalog medication to hand out (the allergy check
 // runs again) or sent back to the prescriber. The other lists show what left the queue
 // undispensed: stale (older than STALE_AFTER_DAYS), sent back, discontinued.
-import { Alert, Anchor, Button, Group, List, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
+import { Alert, Button, Group, List, Modal, NumberInput, SegmentedControl, Stack, Table, Text, Textarea, TextInput } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
 import { IconAlertTriangle } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { ApiError } from '../api';
 import type { DispenseQueueEntry, Medication } from '../api/types';
 import { useSession } from '../auth/session';
@@ -21,7 +20,8 @@ import type { SaveOptions } from '../forms/useApiMutation';
 import { formatDateTime } from '../i18n/format';
 import { QUEUE_STATUSES, STALE_AFTER_DAYS, useDispense, useDispenseQueue, useLinkPrescription, useMedications, useSendBack, type QueueStatus } from './queries';
 import { defaultDispense } from './stock';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
+import { PatientNameLines } from '../patients/PatientNameLines';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
@@ -51,28 +51,23 @@ export function DispenseQueue() {
       {status === 'stale' && <Text size="sm">{t('pharmacy.staleHint', { n: STALE_AFTER_DAYS })}</Text>}
       {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('pharmacy.prescribed')}</Table.Th>
-            <Table.Th>{t('pharmacy.patient')}</Table.Th>
-            <Table.Th>{t('pharmacy.medication')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.remaining')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.available')}</Table.Th>
-            <Table.Th>{t('pharmacy.prescriber')}</Table.Th>
-            <ActionsTh />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            t('pharmacy.prescribed'),
+            t('pharmacy.patient'),
+            t('pharmacy.medication'),
+            right(t('pharmacy.remaining')),
+            right(t('pharmacy.available')),
+            t('pharmacy.prescriber'),
+          ]}
+          actions
+        />
         <Table.Tbody>
           {rows.map((e) => (
             <Table.Tr key={e.prescription_id} data-prescription={e.prescription_id}>
               <Table.Td>{formatDateTime(e.created_at, i18n.language)}</Table.Td>
               <Table.Td>
-                <Anchor component={Link} to={`/patients/${e.patient_id}`} fw={600}>
-                  {e.patient_name}
-                </Anchor>
-                <Text size="xs" c="dimmed" ff="monospace">
-                  {e.patient_unique_id}
-                </Text>
+                <PatientNameLines id={e.patient_id} name={e.patient_name} uniqueId={e.patient_unique_id} />
                 {e.known_allergies && (
                   <Text size="xs" c="red.8" fw={600} className="wrap-anywhere" data-testid="allergies">
                     <IconAlertTriangle size={12} /> {t('pharmacy.allergies', { list: e.known_allergies })}

@@ -20,7 +20,7 @@ import { AdjustModal } from './AdjustModal';
 import { MedicationModal } from './MedicationModal';
 import { ReceiveModal } from './ReceiveModal';
 import { ReturnModal } from './ReturnModal';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead, right } from '../shell/TableHead';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 
@@ -84,19 +84,19 @@ export function StockPage() {
       </Group>
       {medications.isError && <Alert color="red">{problemMessage(medications.error, t, i18n.language)}</Alert>}
       <Table striped verticalSpacing="xs" data-testid="stock-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('pharmacy.medication')}</Table.Th>
-            <Table.Th>{t('pharmacy.category')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.available')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.onShelf')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.reorderLevel')}</Table.Th>
-            <Table.Th>{t('pharmacy.expiryDate')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.unitPrice')}</Table.Th>
-            <Table.Th />
-            <ActionsTh />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            t('pharmacy.medication'),
+            t('pharmacy.category'),
+            right(t('pharmacy.available')),
+            right(t('pharmacy.onShelf')),
+            right(t('pharmacy.reorderLevel')),
+            t('pharmacy.expiryDate'),
+            right(t('pharmacy.unitPrice')),
+            '',
+          ]}
+          actions
+        />
         <Table.Tbody>
           {rows.map((m) => (
             <Table.Tr key={m.id} data-medication={m.name}>
@@ -213,16 +213,16 @@ export function MedicationPage() {
       )}
       <Title order={4}>{t('pharmacy.batches')}</Title>
       <Table striped data-testid="batches">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('pharmacy.batchNumber')}</Table.Th>
-            <Table.Th>{t('pharmacy.expiryDate')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.left')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.receivedQty')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.unitCost')}</Table.Th>
-            <Table.Th />
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            t('pharmacy.batchNumber'),
+            t('pharmacy.expiryDate'),
+            right(t('pharmacy.left')),
+            right(t('pharmacy.receivedQty')),
+            right(t('pharmacy.unitCost')),
+            '',
+          ]}
+        />
         <Table.Tbody>
           {m.batches.map((b) => (
             <Table.Tr key={b.id} data-batch={b.batch_number}>
@@ -248,21 +248,19 @@ export function MedicationPage() {
       </Table>
       <Title order={4}>{t('pharmacy.history')}</Title>
       <Table striped data-testid="ledger">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>{t('pharmacy.when')}</Table.Th>
-            <Table.Th>{t('pharmacy.movement')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.change')}</Table.Th>
-            <Table.Th ta="right">{t('pharmacy.balance')}</Table.Th>
-            <Table.Th>{t('pharmacy.batch')}</Table.Th>
-            <Table.Th>{t('pharmacy.patient')}</Table.Th>
-            <Table.Th>{t('pharmacy.reason')}</Table.Th>
-            <Table.Th>{t('pharmacy.by')}</Table.Th>
-            {write && (
-              <ActionsTh />
-            )}
-          </Table.Tr>
-        </Table.Thead>
+        <TableHead
+          columns={[
+            t('pharmacy.when'),
+            t('pharmacy.movement'),
+            right(t('pharmacy.change')),
+            right(t('pharmacy.balance')),
+            t('pharmacy.batch'),
+            t('pharmacy.patient'),
+            t('pharmacy.reason'),
+            t('pharmacy.by'),
+          ]}
+          actions={write}
+        />
         <Table.Tbody>
           {(ledger.data ?? []).map((v) => {
             const dispenseId = v.dispense_id;

@@ -1,7 +1,8 @@
-import { Card, SegmentedControl, Stack, Text, Title } from '@mantine/core';
+import { Card, SegmentedControl, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useChangeLanguage } from '../auth/language';
 import { ENDONYMS, LANGUAGES, isLanguage } from '../i18n/languages';
+import { CardHeading } from '../shell/CardHeading';
 
 export function LanguageCard() {
   const { t, i18n } = useTranslation();
@@ -9,14 +10,7 @@ export function LanguageCard() {
   return (
     <Card withBorder padding="lg">
       <Stack>
-        <div>
-          <Title order={3} size="h4">
-            {t('language.label')}
-          </Title>
-          <Text size="sm" c="dimmed">
-            {t('language.help')}
-          </Text>
-        </div>
+        <CardHeading title={t('language.label')} help={t('language.help')} />
         <SegmentedControl
           aria-label={t('language.choose')}
           value={isLanguage(i18n.language) ? i18n.language : 'en'}

@@ -1,10 +1,11 @@
-import { Button, Card, Group, PasswordInput, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, PasswordInput, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../auth/session';
 import { FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { MIN_PASSWORD } from '../forms/validation';
 import { useChangePassword } from './queries';
+import { CardHeading } from '../shell/CardHeading';
 
 /** PasswordCard changes one's own password (the server ends one's other sessions). Never kept as a draft. */
 export function PasswordCard() {
@@ -27,14 +28,7 @@ export function PasswordCard() {
     <Card withBorder padding="lg">
       <form onSubmit={form.onSubmit((v) => change.submit({ current_password: v.current_password, new_password: v.new_password }))} noValidate data-testid="password-form">
         <Stack>
-          <div>
-            <Title order={3} size="h4">
-              {t('profile.passwordTitle')}
-            </Title>
-            <Text size="sm" c="dimmed">
-              {t('profile.passwordHelp', { min: MIN_PASSWORD })}
-            </Text>
-          </div>
+          <CardHeading title={t('profile.passwordTitle')} help={t('profile.passwordHelp', { min: MIN_PASSWORD })} />
           <PasswordInput label={t('fields.current_password')} required autoComplete="current-password" name="current_password" {...form.getInputProps('current_password')} />
           <PasswordInput label={t('fields.new_password')} required autoComplete="new-password" name="new_password" {...form.getInputProps('new_password')} />
           <PasswordInput label={t('fields.confirm_password')} required autoComplete="new-password" name="confirm_password" {...form.getInputProps('confirm_password')} />

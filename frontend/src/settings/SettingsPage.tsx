@@ -193,6 +193,22 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
   const zoneInput = form.getInputProps('timezone');
   const label = (f: SettingsField) => t(`settings.fields.${f}`);
   const fieldList = (fs: SettingsField[]) => fs.map(label).join(', ');
+  // a vital sign's unit: its choices side by side
+  const unitChoice = (f: 'temperature_unit' | 'weight_unit', testId: string, data: { value: string; label: string }[]) => (
+    <Input.Wrapper label={label(f)} error={form.errors[f]}>
+      <div>
+        <SegmentedControl
+          fullWidth
+          name={f}
+          aria-label={label(f)}
+          data={data}
+          data-testid={testId}
+          value={form.values[f]}
+          onChange={(v) => form.setFieldValue(f, v)}
+        />
+      </div>
+    </Input.Wrapper>
+  );
 
   return (
     <form onSubmit={form.onSubmit(submit)} noValidate data-testid="settings-form" data-version={base.version}>
@@ -282,38 +298,14 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
               {t('settings.unitsHint')}
             </Text>
             <SimpleGrid cols={{ base: 1, sm: 2 }}>
-              <Input.Wrapper label={label('temperature_unit')} error={form.errors.temperature_unit}>
-                <div>
-                  <SegmentedControl
-                    fullWidth
-                    name="temperature_unit"
-                    aria-label={label('temperature_unit')}
-                    data={[
-                      { value: 'C', label: t('settings.celsius') },
-                      { value: 'F', label: t('settings.fahrenheit') },
-                    ]}
-                    data-testid="settings-temperature"
-                    value={form.values.temperature_unit}
-                    onChange={(v) => form.setFieldValue('temperature_unit', v)}
-                  />
-                </div>
-              </Input.Wrapper>
-              <Input.Wrapper label={label('weight_unit')} error={form.errors.weight_unit}>
-                <div>
-                  <SegmentedControl
-                    fullWidth
-                    name="weight_unit"
-                    aria-label={label('weight_unit')}
-                    data={[
-                      { value: 'kg', label: t('settings.kilograms') },
-                      { value: 'lb', label: t('settings.pounds') },
-                    ]}
-                    data-testid="settings-weight"
-                    value={form.values.weight_unit}
-                    onChange={(v) => form.setFieldValue('weight_unit', v)}
-                  />
-                </div>
-              </Input.Wrapper>
+              {unitChoice('temperature_unit', 'settings-temperature', [
+                { value: 'C', label: t('settings.celsius') },
+                { value: 'F', label: t('settings.fahrenheit') },
+              ])}
+              {unitChoice('weight_unit', 'settings-weight', [
+                { value: 'kg', label: t('settings.kilograms') },
+                { value: 'lb', label: t('settings.pounds') },
+              ])}
             </SimpleGrid>
           </Stack>
         </Fieldset>

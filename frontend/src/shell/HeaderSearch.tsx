@@ -2,13 +2,13 @@
 // anywhere; the best matches show under it while typing; Enter opens the highlighted match
 // (the first unless the arrows moved), or the patients page with the query when nothing
 // matches (yet).
-import { Kbd, Paper, Popover, TextInput, UnstyledButton } from '@mantine/core';
+import { Kbd, Paper, Popover, TextInput } from '@mantine/core';
 import { useWindowEvent } from '@mantine/hooks';
 import { IconSearch } from '@tabler/icons-react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
-import { PatientLine } from '../patients/PatientPicker';
+import { PatientOption } from '../patients/PatientPicker';
 import { usePatientSearch } from '../patients/queries';
 
 const SHOWN = 6;
@@ -89,20 +89,7 @@ export function HeaderSearch() {
         <Popover.Dropdown p={4}>
           <Paper role="listbox" aria-label={t('patients.results')} data-testid="header-results">
             {items.map((p, i) => (
-              <UnstyledButton
-                key={p.id}
-                role="option"
-                aria-selected={i === active}
-                tabIndex={-1}
-                className="patient-option"
-                data-active={i === active || undefined}
-                data-unique-id={p.unique_id}
-                onMouseDown={(e) => e.preventDefault()}
-                onMouseEnter={() => setActive(i)}
-                onClick={() => open(p.id)}
-              >
-                <PatientLine patient={p} />
-              </UnstyledButton>
+              <PatientOption key={p.id} patient={p} active={i === active} keepFocus onHover={() => setActive(i)} onPick={() => open(p.id)} />
             ))}
           </Paper>
         </Popover.Dropdown>

@@ -9,7 +9,8 @@ import { useTranslation } from 'react-i18next';
 import { api, unwrap, type Schemas } from '../api';
 import { problemMessage } from '../forms/errors';
 import { formatTime } from '../i18n/format';
-import { ActionsTh, ButtonCell } from '../shell/ActionsTh';
+import { ButtonCell } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
 
 export const LOGIN_THROTTLES_KEY = ['login-throttles'] as const;
 
@@ -51,17 +52,10 @@ export function LoginLocks({ writable }: { writable: boolean }) {
       ) : (
         <Table.ScrollContainer minWidth={640}>
           <Table striped verticalSpacing="xs">
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t('users.locks.account')}</Table.Th>
-                <Table.Th>{t('users.locks.from')}</Table.Th>
-                <Table.Th>{t('users.locks.failures')}</Table.Th>
-                <Table.Th>{t('users.locks.lockedUntil')}</Table.Th>
-                {writable && (
-                  <ActionsTh className="no-print" />
-                )}
-              </Table.Tr>
-            </Table.Thead>
+            <TableHead
+              columns={[t('users.locks.account'), t('users.locks.from'), t('users.locks.failures'), t('users.locks.lockedUntil')]}
+              actions={writable && 'no-print'}
+            />
             <Table.Tbody>
               {items.map((th, i) => {
                 const name = th.username || th.ip || '';

@@ -18,7 +18,7 @@ import { LoginLocks } from './LoginLocks';
 import { USERS_KEY } from './queries';
 import { UserCreateModal } from './UserCreateModal';
 import { UserEditModal } from './UserEditModal';
-import { ActionsTh } from '../shell/ActionsTh';
+import { TableHead } from '../shell/TableHead';
 
 export function UsersPage() {
   const { t, i18n } = useTranslation();
@@ -47,20 +47,18 @@ export function UsersPage() {
       {users.isError && <Alert color="red">{problemMessage(users.error, t, i18n.language)}</Alert>}
       <Table.ScrollContainer minWidth={720}>
         <Table striped highlightOnHover verticalSpacing="xs" data-testid="users-table">
-          <Table.Thead>
-            <Table.Tr>
-              <Table.Th>{t('fields.name')}</Table.Th>
-              <Table.Th>{t('fields.username')}</Table.Th>
-              <Table.Th>{t('fields.role')}</Table.Th>
-              <Table.Th>{t('fields.language_preference')}</Table.Th>
-              <Table.Th>{t('users.twoFactor')}</Table.Th>
-              <Table.Th>{t('users.status')}</Table.Th>
-              <Table.Th>{t('fields.date_joined')}</Table.Th>
-              {writable && (
-                <ActionsTh className="no-print" />
-              )}
-            </Table.Tr>
-          </Table.Thead>
+          <TableHead
+            columns={[
+              t('fields.name'),
+              t('fields.username'),
+              t('fields.role'),
+              t('fields.language_preference'),
+              t('users.twoFactor'),
+              t('users.status'),
+              t('fields.date_joined'),
+            ]}
+            actions={writable && 'no-print'}
+          />
           <Table.Tbody>
             {rows.map((u) => {
               const name = `${u.first_name} ${u.last_name}`.trim();
