@@ -58,7 +58,7 @@ const isNewSQL = `NOT EXISTS (SELECT 1 FROM core_encounter e2 WHERE e2.patient_i
 
 func n(v int64) string { return strconv.FormatInt(v, 10) }
 
-func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []int, r *Report) error {
+func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		WITH v AS (
 			SELECT e.doctor_id, (e.created_at AT TIME ZONE $3)::date AS day, p.gender, `+ageGroupSQL+` AS grp,
@@ -113,7 +113,7 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []i
 		p.Start, p.End).Scan(&patients); err != nil {
 		return err
 	}
-	r.Figures = []Figure{
+	r.Figures = []ReportFigure{
 		{Key: "visits", Label: l.T("report.visits"), Value: n(total[0] + total[1])},
 		{Key: "new", Label: l.T("report.new_visits"), Value: n(total[0])},
 		{Key: "repeat", Label: l.T("report.repeat_visits"), Value: n(total[1])},
@@ -121,15 +121,15 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []i
 	}
 
 	// By age group and sex: new and repeat visits of each sex, and the group's total.
-	sec := Section{Key: "age_sex", Title: l.T("report.by_age_sex"), Chart: "bar"}
-	sec.Columns = []Column{{Key: "total", Label: l.T("report.total")}}
+	sec := ReportSection{Key: "age_sex", Title: l.T("report.by_age_sex"), Chart: "bar"}
+	sec.Columns = []ReportColumn{{Key: "total", Label: l.T("report.total")}}
 	for _, sx := range sexes {
 		for _, nr := range []string{"new", "repeat"} {
-			sec.Columns = append(sec.Columns, Column{Key: nr + "_" + sx, Label: l.T("report.col_"+nr) + " · " + l.T("report.sex_"+sx)})
+			sec.Columns = append(sec.Columns, ReportColumn{Key: nr + "_" + sx, Label: l.T("report.col_"+nr) + " · " + l.T("report.sex_"+sx)})
 		}
 	}
 	for i := range bands {
-		row := Row{Key: bandKey(bands, i), Label: bandLabel(bands, i), Values: []string{""}}
+		row := ReportRow{Key: bandKey(bands, i), Label: bandLabel(bands, i), Values: []string{""}}
 		var t int64
 		for sx := range sexes {
 			row.Values = append(row.Values, n(byGroup[i][sx][0]), n(byGroup[i][sx][1]))
@@ -145,29 +145,29 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []i
 	if err != nil {
 		return err
 	}
-	doc := Section{Key: "doctor", Title: l.T("report.by_doctor"), Chart: "bar", Columns: newRepeatColumns(l), Rows: []Row{}}
+	doc := ReportSection{Key: "doctor", Title: l.T("report.by_doctor"), Chart: "bar", Columns: newRepeatColumns(l), Rows: []ReportRow{}}
 	for _, id := range mapKeys(byDoctor) {
 		c := byDoctor[id]
-		doc.Rows = append(doc.Rows, Row{Key: n(id), Label: names[id], Values: []string{n(c[0] + c[1]), n(c[0]), n(c[1])}})
+		doc.Rows = append(doc.Rows, ReportRow{Key: n(id), Label: names[id], Values: []string{n(c[0] + c[1]), n(c[0]), n(c[1])}})
 	}
 	sortRowsByFirst(doc.Rows)
 	r.Sections = append(r.Sections, doc)
 
 	// By day: every day of the period, zero or not.
-	days := Section{Key: "day", Title: l.T("report.by_day"), Chart: "line", Columns: newRepeatColumns(l), Rows: []Row{}}
+	days := ReportSection{Key: "day", Title: l.T("report.by_day"), Chart: "line", Columns: newRepeatColumns(l), Rows: []ReportRow{}}
 	for _, d := range periodDays(p) {
 		c := byDay[d]
 		if c == nil {
 			c = &pair{}
 		}
-		days.Rows = append(days.Rows, Row{Key: d, Label: d, Values: []string{n(c[0] + c[1]), n(c[0]), n(c[1])}})
+		days.Rows = append(days.Rows, ReportRow{Key: d, Label: d, Values: []string{n(c[0] + c[1]), n(c[0]), n(c[1])}})
 	}
 	r.Sections = append(r.Sections, days)
 	return nil
 }
 
-func newRepeatColumns(l i18n.Lang) []Column {
-	return []Column{{Key: "total", Label: l.T("report.total")}, {Key: "new", Label: l.T("report.col_new")}, {Key: "repeat", Label: l.T("report.col_repeat")}}
+func newRepeatColumns(l i18n.Lang) []ReportColumn {
+	return []ReportColumn{{Key: "total", Label: l.T("report.total")}, {Key: "new", Label: l.T("report.col_new")}, {Key: "repeat", Label: l.T("report.col_repeat")}}
 }
 
 func mapKeys[V any](m map[int64]V) []int64 {
@@ -180,8 +180,8 @@ func mapKeys[V any](m map[int64]V) []int64 {
 }
 
 // sortRowsByFirst orders rows by their first value, largest first (then by label).
-func sortRowsByFirst(rows []Row) {
-	slices.SortStableFunc(rows, func(a, b Row) int {
+func sortRowsByFirst(rows []ReportRow) {
+	slices.SortStableFunc(rows, func(a, b ReportRow) int {
 		x, _ := strconv.ParseFloat(a.Values[0], 64)
 		y, _ := strconv.ParseFloat(b.Values[0], 64)
 		switch {
@@ -201,7 +201,7 @@ func sortRowsByFirst(rows []Row) {
 }
 
 // periodDays lists the period's days (YYYY-MM-DD), at most 1100.
-func periodDays(p Period) []string {
+func periodDays(p ReportPeriod) []string {
 	var out []string
 	d, _ := time.Parse(time.DateOnly, p.From)
 	for range min(p.Days(), 1100) {
@@ -236,7 +236,7 @@ func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, e
 
 // morbidity is the outpatient morbidity return: each coded diagnosis of the period's
 // encounters by age (<5 / 5+ and the groups) and sex, new cases and follow-ups; the top ten.
-func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []int, r *Report) error {
+func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		SELECT d.code, (`+ageSQL+` < 5) AS under5, `+ageGroupSQL+` AS grp, p.gender, d.episode, count(*)
 		  FROM core_encounter e
@@ -303,24 +303,24 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []in
 	if err != nil {
 		return err
 	}
-	r.Figures = []Figure{
+	r.Figures = []ReportFigure{
 		{Key: "diagnoses", Label: l.T("report.coded_diagnoses"), Value: n(cases)},
 		{Key: "new_cases", Label: l.T("report.new_cases"), Value: n(newCases)},
 		{Key: "follow_ups", Label: l.T("report.follow_ups"), Value: n(cases - newCases)},
 		{Key: "codes", Label: l.T("report.distinct_codes"), Value: n(int64(len(codes)))},
 		{Key: "uncoded", Label: l.T("report.uncoded"), Value: n(uncoded)},
 	}
-	ret := Section{Key: "return", Title: l.T("report.morbidity_return"), Chart: "none", Rows: []Row{}}
-	ret.Columns = []Column{{Key: "total", Label: l.T("report.total")}}
+	ret := ReportSection{Key: "return", Title: l.T("report.morbidity_return"), Chart: "none", Rows: []ReportRow{}}
+	ret.Columns = []ReportColumn{{Key: "total", Label: l.T("report.total")}}
 	for _, a := range []string{"under5", "over5"} {
 		for _, sx := range sexes {
-			ret.Columns = append(ret.Columns, Column{Key: a + "_" + sx, Label: l.T("report."+a) + " · " + l.T("report.sex_"+sx)})
+			ret.Columns = append(ret.Columns, ReportColumn{Key: a + "_" + sx, Label: l.T("report."+a) + " · " + l.T("report.sex_"+sx)})
 		}
 	}
 	for i := range bands {
-		ret.Columns = append(ret.Columns, Column{Key: "age_" + bandKey(bands, i), Label: bandLabel(bands, i)})
+		ret.Columns = append(ret.Columns, ReportColumn{Key: "age_" + bandKey(bands, i), Label: bandLabel(bands, i)})
 	}
-	ret.Columns = append(ret.Columns, Column{Key: "new", Label: l.T("report.col_new_cases")}, Column{Key: "follow_up", Label: l.T("report.col_follow_ups")})
+	ret.Columns = append(ret.Columns, ReportColumn{Key: "new", Label: l.T("report.col_new_cases")}, ReportColumn{Key: "follow_up", Label: l.T("report.col_follow_ups")})
 	for _, c := range codes {
 		ln := lines[c]
 		vals := []string{n(ln.new + ln.fup)}
@@ -333,17 +333,17 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []in
 			vals = append(vals, n(g))
 		}
 		vals = append(vals, n(ln.new), n(ln.fup))
-		ret.Rows = append(ret.Rows, Row{Key: c, Label: c + " " + titles[c], Values: vals})
+		ret.Rows = append(ret.Rows, ReportRow{Key: c, Label: c + " " + titles[c], Values: vals})
 	}
-	top := Section{Key: "top", Title: l.T("report.top_diagnoses"), Chart: "bar",
-		Columns: []Column{{Key: "total", Label: l.T("report.total")}, {Key: "new", Label: l.T("report.col_new_cases")}, {Key: "follow_up", Label: l.T("report.col_follow_ups")}}}
+	top := ReportSection{Key: "top", Title: l.T("report.top_diagnoses"), Chart: "bar",
+		Columns: []ReportColumn{{Key: "total", Label: l.T("report.total")}, {Key: "new", Label: l.T("report.col_new_cases")}, {Key: "follow_up", Label: l.T("report.col_follow_ups")}}}
 	for _, row := range ret.Rows {
-		top.Rows = append(top.Rows, Row{Key: row.Key, Label: row.Label, Values: []string{row.Values[0], row.Values[len(row.Values)-2], row.Values[len(row.Values)-1]}})
+		top.Rows = append(top.Rows, ReportRow{Key: row.Key, Label: row.Label, Values: []string{row.Values[0], row.Values[len(row.Values)-2], row.Values[len(row.Values)-1]}})
 	}
 	sortRowsByFirst(top.Rows)
 	top.Rows = top.Rows[:min(10, len(top.Rows))]
 	if top.Rows == nil {
-		top.Rows = []Row{}
+		top.Rows = []ReportRow{}
 	}
 	r.Sections = append(r.Sections, top, ret)
 	return nil

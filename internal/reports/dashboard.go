@@ -15,24 +15,24 @@ import (
 // same day of the month (this month so far against the same days of last month), so the trend
 // is fair on any day.
 type Dashboard struct {
-	Period        Period          `json:"period" doc:"this month so far"`
-	Previous      Period          `json:"previous" doc:"the same days of last month"`
-	Visits        Trend           `json:"visits"`
-	NewPatients   Trend           `json:"new_patients"`
-	Revenue       Trend           `json:"revenue" doc:"money received (decimal strings)"`
-	TopDiagnoses  []DiagnosisLine `json:"top_diagnoses" doc:"the five codes diagnosed most this month"`
-	LowStock      []StockLine     `json:"low_stock" doc:"medications at or under their reorder level (at most ten)"`
-	LowStockCount int64           `json:"low_stock_count"`
+	Period        ReportPeriod         `json:"period" doc:"this month so far"`
+	Previous      ReportPeriod         `json:"previous" doc:"the same days of last month"`
+	Visits        DashboardTrend       `json:"visits"`
+	NewPatients   DashboardTrend       `json:"new_patients"`
+	Revenue       DashboardTrend       `json:"revenue" doc:"money received (decimal strings)"`
+	TopDiagnoses  []DashboardDiagnosis `json:"top_diagnoses" doc:"the five codes diagnosed most this month"`
+	LowStock      []DashboardStock     `json:"low_stock" doc:"medications at or under their reorder level (at most ten)"`
+	LowStockCount int64                `json:"low_stock_count"`
 }
 
 // Trend is a figure this month and last month.
-type Trend struct {
+type DashboardTrend struct {
 	Current  string `json:"current"`
 	Previous string `json:"previous"`
 }
 
 // DiagnosisLine is a code's count this month and last month.
-type DiagnosisLine struct {
+type DashboardDiagnosis struct {
 	Code     string `json:"code"`
 	Title    string `json:"title"`
 	Current  int64  `json:"current"`
@@ -40,11 +40,11 @@ type DiagnosisLine struct {
 }
 
 // StockLine is a medication low on stock.
-type StockLine struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Stock    int64  `json:"stock"`
-	Reorder  int64  `json:"reorder_level"`
+type DashboardStock struct {
+	ID      int64  `json:"id"`
+	Name    string `json:"name"`
+	Stock   int64  `json:"stock"`
+	Reorder int64  `json:"reorder_level"`
 }
 
 // Dashboard builds the home page's month at a glance, in l.
@@ -70,7 +70,7 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 			return err
 		}
 		out.Period, out.Previous = cur, prev
-		for i, p := range []Period{cur, prev} {
+		for i, p := range []ReportPeriod{cur, prev} {
 			var visits, patients int64
 			var money string
 			if err := tx.QueryRow(ctx, `
@@ -95,8 +95,8 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 		if err != nil {
 			return err
 		}
-		out.TopDiagnoses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DiagnosisLine, error) {
-			var d DiagnosisLine
+		out.TopDiagnoses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardDiagnosis, error) {
+			var d DashboardDiagnosis
 			return d, r.Scan(&d.Code, &d.Current, &d.Previous)
 		})
 		if err != nil {
@@ -120,8 +120,8 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 		if err != nil {
 			return err
 		}
-		out.LowStock, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (StockLine, error) {
-			var st StockLine
+		out.LowStock, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardStock, error) {
+			var st DashboardStock
 			return st, r.Scan(&st.ID, &st.Name, &st.Stock, &st.Reorder, &out.LowStockCount)
 		})
 		return err
@@ -130,7 +130,7 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 }
 
 // settingsToday is the clinic's date at now in p's zone, as midnight UTC.
-func settingsToday(now time.Time, p Period) time.Time {
+func settingsToday(now time.Time, p ReportPeriod) time.Time {
 	y, m, d := now.In(p.Start.Location()).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }

@@ -19,16 +19,16 @@ import (
 
 // Mapping is the DHIS2 data set the clinic reports: which report cell fills which data
 // element and category option combo. One per clinic, audited; Version for optimistic edits.
-type Mapping struct {
-	DataSet string        `json:"data_set" validate:"max=11" doc:"the DHIS2 data set's uid"`
-	OrgUnit string        `json:"org_unit" validate:"max=11" doc:"the clinic's organisation unit uid"`
-	Cells   []MappingCell `json:"cells" validate:"max=2000"`
-	Version int64         `json:"version"`
+type DHIS2Mapping struct {
+	DataSet string      `json:"data_set" validate:"max=11" doc:"the DHIS2 data set's uid"`
+	OrgUnit string      `json:"org_unit" validate:"max=11" doc:"the clinic's organisation unit uid"`
+	Cells   []DHIS2Cell `json:"cells" validate:"max=2000"`
+	Version int64       `json:"version"`
 }
 
 // MappingCell maps one report cell (report, section, row, column; section "figures" with
 // row "total" for a headline figure) to a DHIS2 data element and category option combo.
-type MappingCell struct {
+type DHIS2Cell struct {
 	Report              string `json:"report" validate:"required,oneof=attendance morbidity revenue pharmacy appointments"`
 	Section             string `json:"section" validate:"required,max=40"`
 	Row                 string `json:"row" validate:"required,max=40"`
@@ -41,7 +41,7 @@ type MappingCell struct {
 var uid = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{10}$`)
 
 // Validate reports every bad field at once: the tags, and uids shaped as DHIS2's.
-func (m Mapping) Validate() error {
+func (m DHIS2Mapping) Validate() error {
 	f := validate.Struct(m)
 	if m.Version < 0 {
 		f.Add("version", apperr.CodeOutOfRange, "The version read (0: no mapping saved yet).")
@@ -61,12 +61,12 @@ func (m Mapping) Validate() error {
 }
 
 // GetMapping reads the mapping (an empty one at version 0 when never saved).
-func (s *Service) GetMapping(ctx context.Context) (Mapping, error) {
+func (s *Service) GetMapping(ctx context.Context) (DHIS2Mapping, error) {
 	return getMapping(ctx, s.db.Pool)
 }
 
-func getMapping(ctx context.Context, q db.Querier) (Mapping, error) {
-	m := Mapping{Cells: []MappingCell{}}
+func getMapping(ctx context.Context, q db.Querier) (DHIS2Mapping, error) {
+	m := DHIS2Mapping{Cells: []DHIS2Cell{}}
 	var raw []byte
 	err := q.QueryRow(ctx, `SELECT data_set, org_unit, cells, version FROM core_dhis2mapping WHERE singleton`).
 		Scan(&m.DataSet, &m.OrgUnit, &raw, &m.Version)
@@ -84,18 +84,18 @@ func getMapping(ctx context.Context, q db.Querier) (Mapping, error) {
 
 // SaveMapping replaces the mapping made on m.Version (0: none saved yet); another's change in
 // between -> 409.
-func (s *Service) SaveMapping(ctx context.Context, actor db.Actor, m Mapping) (Mapping, error) {
+func (s *Service) SaveMapping(ctx context.Context, actor db.Actor, m DHIS2Mapping) (DHIS2Mapping, error) {
 	if m.Cells == nil {
-		m.Cells = []MappingCell{}
+		m.Cells = []DHIS2Cell{}
 	}
 	if err := m.Validate(); err != nil {
-		return Mapping{}, err
+		return DHIS2Mapping{}, err
 	}
 	cells, err := json.Marshal(m.Cells)
 	if err != nil {
-		return Mapping{}, err
+		return DHIS2Mapping{}, err
 	}
-	var out Mapping
+	var out DHIS2Mapping
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var tag int64
 		if m.Version == 0 {
@@ -167,7 +167,7 @@ func (s *Service) Export(ctx context.Context, q PeriodQuery) (DataValueSet, erro
 
 // exportFrom fills the document of mapping m over p, each report built once (in English:
 // DHIS2 reads the values, not the labels).
-func exportFrom(ctx context.Context, tx pgx.Tx, m Mapping, p Period, completed string) (DataValueSet, error) {
+func exportFrom(ctx context.Context, tx pgx.Tx, m DHIS2Mapping, p ReportPeriod, completed string) (DataValueSet, error) {
 	out := DataValueSet{DataSet: m.DataSet, Period: p.DHIS2(), OrgUnit: m.OrgUnit, CompleteDate: completed, DataValues: []DataValue{}}
 	built := map[string]*Report{}
 	for _, c := range m.Cells {

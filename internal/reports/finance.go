@@ -10,19 +10,19 @@ import (
 
 // table runs a query whose columns are a row key, its label and the values (as text), and
 // returns its rows.
-func table(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Row, error) {
+func table(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]ReportRow, error) {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Row{}
+	out := []ReportRow{}
 	for rows.Next() {
 		vals, err := rows.Values()
 		if err != nil {
 			return nil, err
 		}
-		row := Row{Values: make([]string, 0, len(vals)-2)}
+		row := ReportRow{Values: make([]string, 0, len(vals)-2)}
 		for i, v := range vals {
 			s := text(v)
 			switch i {
@@ -54,7 +54,7 @@ func text(v any) string {
 }
 
 // sum adds column i of rows (money with two decimals or counts), as text.
-func sum(rows []Row, i int, money bool) string {
+func sum(rows []ReportRow, i int, money bool) string {
 	var cents int64
 	for _, r := range rows {
 		cents += toCents(r.Values[i], money)
@@ -108,12 +108,14 @@ func centsText(c int64) string {
 // money2 formats a numeric expression with two decimals, as text.
 func money2(expr string) string { return `to_char(coalesce(` + expr + `, 0), 'FM999999999999990.00')` }
 
-func moneyCol(key, label string) Column { return Column{Key: key, Label: label, Money: true} }
+func moneyCol(key, label string) ReportColumn {
+	return ReportColumn{Key: key, Label: label, Money: true}
+}
 
 // revenue: the money received (by method and by cashier), what was charged (by service and
 // by category), and what is owed, aged by how long past due.
-func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r *Report) error {
-	amountFirst := []Column{moneyCol("amount", l.T("report.amount")), {Key: "count", Label: l.T("report.count")}}
+func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []int, r *Report) error {
+	amountFirst := []ReportColumn{moneyCol("amount", l.T("report.amount")), {Key: "count", Label: l.T("report.count")}}
 	byMethod, err := table(ctx, tx, `
 		SELECT payment_method, payment_method, `+money2("sum(amount)")+`, count(*)
 		  FROM core_payment WHERE payment_date >= $1 AND payment_date < $2
@@ -182,18 +184,18 @@ func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r *
 		aged[i].Key = agedKeys[i]
 		aged[i].Label = l.T("report.aged_" + agedKeys[i])
 	}
-	r.Figures = []Figure{
+	r.Figures = []ReportFigure{
 		{Key: "received", Label: l.T("report.received"), Value: sum(byMethod, 0, true), Money: true},
 		{Key: "payments", Label: l.T("report.payments"), Value: sum(byMethod, 1, false)},
 		{Key: "charged", Label: l.T("report.charged"), Value: sum(byService, 0, true), Money: true},
 		{Key: "outstanding", Label: l.T("report.outstanding"), Value: sum(aged, 0, true), Money: true},
 	}
 	r.Sections = append(r.Sections,
-		Section{Key: "method", Title: l.T("report.by_method"), Chart: "bar", Columns: amountFirst, Rows: byMethod},
-		Section{Key: "cashier", Title: l.T("report.by_cashier"), Chart: "bar", Columns: amountFirst, Rows: byCashier},
-		Section{Key: "service", Title: l.T("report.by_service"), Chart: "bar", Columns: []Column{moneyCol("amount", l.T("report.amount")), {Key: "quantity", Label: l.T("report.quantity")}}, Rows: byService},
-		Section{Key: "category", Title: l.T("report.by_category"), Chart: "bar", Columns: []Column{moneyCol("amount", l.T("report.amount")), {Key: "quantity", Label: l.T("report.quantity")}}, Rows: byCategory},
-		Section{Key: "aged", Title: l.T("report.aged_debts"), Chart: "bar", Columns: amountFirst, Rows: aged},
+		ReportSection{Key: "method", Title: l.T("report.by_method"), Chart: "bar", Columns: amountFirst, Rows: byMethod},
+		ReportSection{Key: "cashier", Title: l.T("report.by_cashier"), Chart: "bar", Columns: amountFirst, Rows: byCashier},
+		ReportSection{Key: "service", Title: l.T("report.by_service"), Chart: "bar", Columns: []ReportColumn{moneyCol("amount", l.T("report.amount")), {Key: "quantity", Label: l.T("report.quantity")}}, Rows: byService},
+		ReportSection{Key: "category", Title: l.T("report.by_category"), Chart: "bar", Columns: []ReportColumn{moneyCol("amount", l.T("report.amount")), {Key: "quantity", Label: l.T("report.quantity")}}, Rows: byCategory},
+		ReportSection{Key: "aged", Title: l.T("report.aged_debts"), Chart: "bar", Columns: amountFirst, Rows: aged},
 	)
 	return nil
 }
@@ -208,7 +210,7 @@ func methodLabel(l i18n.Lang, method string) string {
 // pharmacy: what was dispensed (by medication, at its price), the stock's value today at its
 // batches' cost, batches expiring in the period (or expired, with stock left), and write-offs
 // (expired and adjusted down) in the period at cost.
-func pharmacy(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r *Report) error {
+func pharmacy(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []int, r *Report) error {
 	consumption, err := table(ctx, tx, `
 		SELECT m.id::text, m.name, sum(d.quantity), `+money2("sum(d.quantity * d.unit_price)")+`
 		  FROM core_dispense d JOIN core_medicationitem m ON m.id = d.medication_id
@@ -240,18 +242,18 @@ func pharmacy(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r 
 	if err != nil {
 		return err
 	}
-	qty := Column{Key: "quantity", Label: l.T("report.quantity")}
-	r.Figures = []Figure{
+	qty := ReportColumn{Key: "quantity", Label: l.T("report.quantity")}
+	r.Figures = []ReportFigure{
 		{Key: "dispensed", Label: l.T("report.units_dispensed"), Value: sum(consumption, 0, false)},
 		{Key: "dispensed_value", Label: l.T("report.dispensed_value"), Value: sum(consumption, 1, true), Money: true},
 		{Key: "stock_value", Label: l.T("report.stock_value"), Value: sum(stock, 1, true), Money: true},
 		{Key: "written_off", Label: l.T("report.written_off_value"), Value: sum(writeOffs, 1, true), Money: true},
 	}
 	r.Sections = append(r.Sections,
-		Section{Key: "consumption", Title: l.T("report.consumption"), Chart: "bar", Columns: []Column{qty, moneyCol("value", l.T("report.value_price"))}, Rows: consumption},
-		Section{Key: "stock", Title: l.T("report.stock_value"), Chart: "none", Columns: []Column{qty, moneyCol("value", l.T("report.value_cost"))}, Rows: stock},
-		Section{Key: "expiries", Title: l.T("report.expiries"), Chart: "none", Columns: []Column{{Key: "expiry", Label: l.T("report.expiry_date"), Text: true}, qty, moneyCol("value", l.T("report.value_cost"))}, Rows: expiries},
-		Section{Key: "write_offs", Title: l.T("report.write_offs"), Chart: "bar", Columns: []Column{qty, moneyCol("value", l.T("report.value_cost"))}, Rows: writeOffs},
+		ReportSection{Key: "consumption", Title: l.T("report.consumption"), Chart: "bar", Columns: []ReportColumn{qty, moneyCol("value", l.T("report.value_price"))}, Rows: consumption},
+		ReportSection{Key: "stock", Title: l.T("report.stock_value"), Chart: "none", Columns: []ReportColumn{qty, moneyCol("value", l.T("report.value_cost"))}, Rows: stock},
+		ReportSection{Key: "expiries", Title: l.T("report.expiries"), Chart: "none", Columns: []ReportColumn{{Key: "expiry", Label: l.T("report.expiry_date"), Text: true}, qty, moneyCol("value", l.T("report.value_cost"))}, Rows: expiries},
+		ReportSection{Key: "write_offs", Title: l.T("report.write_offs"), Chart: "bar", Columns: []ReportColumn{qty, moneyCol("value", l.T("report.value_cost"))}, Rows: writeOffs},
 	)
 	return nil
 }
@@ -259,7 +261,7 @@ func pharmacy(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r 
 // appointmentsReport: appointments of the period's days by status (booked: not walk-ins;
 // attended: checked in or further; no-shows), by day, and the wait from check-in to the
 // doctor (the encounter's opening), in minutes, overall and by doctor.
-func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _ []int, r *Report) error {
+func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []int, r *Report) error {
 	var booked, walkIns, attended, noShows, cancelled int64
 	if err := tx.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE NOT walk_in), count(*) FILTER (WHERE walk_in),
@@ -302,7 +304,7 @@ func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _
 		median = waits[0].Values[0]
 		waits[0].Key, waits[0].Label = "all", l.T("report.all_doctors")
 	}
-	r.Figures = []Figure{
+	r.Figures = []ReportFigure{
 		{Key: "booked", Label: l.T("report.booked"), Value: n(booked)},
 		{Key: "walk_ins", Label: l.T("report.walk_ins"), Value: n(walkIns)},
 		{Key: "attended", Label: l.T("report.attended"), Value: n(attended)},
@@ -311,10 +313,10 @@ func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, _
 		{Key: "median_wait", Label: l.T("report.median_wait"), Value: median},
 	}
 	r.Sections = append(r.Sections,
-		Section{Key: "day", Title: l.T("report.by_day"), Chart: "line", Columns: []Column{
+		ReportSection{Key: "day", Title: l.T("report.by_day"), Chart: "line", Columns: []ReportColumn{
 			{Key: "booked", Label: l.T("report.booked")}, {Key: "walk_ins", Label: l.T("report.walk_ins")},
 			{Key: "attended", Label: l.T("report.attended")}, {Key: "no_shows", Label: l.T("report.no_shows")}}, Rows: byDay},
-		Section{Key: "wait", Title: l.T("report.waiting_times"), Chart: "bar", Columns: []Column{
+		ReportSection{Key: "wait", Title: l.T("report.waiting_times"), Chart: "bar", Columns: []ReportColumn{
 			{Key: "median", Label: l.T("report.median_minutes")}, {Key: "p90", Label: l.T("report.p90_minutes")},
 			{Key: "visits", Label: l.T("report.visits")}}, Rows: waits},
 	)

@@ -32,7 +32,7 @@ type PeriodQuery struct {
 
 // Period is a report's period: its first and last local days (both included) and the
 // instants it spans in the clinic's zone.
-type Period struct {
+type ReportPeriod struct {
 	Kind     string    `json:"kind"`
 	From     string    `json:"from" doc:"first day, YYYY-MM-DD"`
 	To       string    `json:"to" doc:"last day (included), YYYY-MM-DD"`
@@ -43,7 +43,7 @@ type Period struct {
 }
 
 // Days is how many days the period holds.
-func (p Period) Days() int {
+func (p ReportPeriod) Days() int {
 	a, _ := time.Parse(time.DateOnly, p.From)
 	b, _ := time.Parse(time.DateOnly, p.To)
 	return int(b.Sub(a).Hours()/24) + 1
@@ -58,7 +58,7 @@ func parseDay(field, s string) (time.Time, error) {
 }
 
 // Resolve turns a query into a period in loc; today is the clinic's date now.
-func (q PeriodQuery) Resolve(loc *time.Location, today time.Time) (Period, error) {
+func (q PeriodQuery) Resolve(loc *time.Location, today time.Time) (ReportPeriod, error) {
 	kind := q.Kind
 	if kind == "" {
 		kind = Month
@@ -67,7 +67,7 @@ func (q PeriodQuery) Resolve(loc *time.Location, today time.Time) (Period, error
 	if q.Date != "" && kind != Custom {
 		t, err := parseDay("date", q.Date)
 		if err != nil {
-			return Period{}, err
+			return ReportPeriod{}, err
 		}
 		anchor = t
 	}
@@ -92,20 +92,20 @@ func (q PeriodQuery) Resolve(loc *time.Location, today time.Time) (Period, error
 	case Custom:
 		var err error
 		if from, err = parseDay("from", q.From); err != nil {
-			return Period{}, err
+			return ReportPeriod{}, err
 		}
 		if to, err = parseDay("to", q.To); err != nil {
-			return Period{}, err
+			return ReportPeriod{}, err
 		}
 		if to.Before(from) || to.Sub(from).Hours()/24 >= maxCustomDays {
-			return Period{}, apperr.Invalid(apperr.FieldError{Field: "to", Code: apperr.CodeOutOfRange,
+			return ReportPeriod{}, apperr.Invalid(apperr.FieldError{Field: "to", Code: apperr.CodeOutOfRange,
 				Message: fmt.Sprintf("The last day comes on or after the first, at most %d days later.", maxCustomDays-1)})
 		}
 	default:
-		return Period{}, apperr.Invalid(apperr.FieldError{Field: "period", Code: apperr.CodeInvalid,
+		return ReportPeriod{}, apperr.Invalid(apperr.FieldError{Field: "period", Code: apperr.CodeInvalid,
 			Message: "The period is day, week, month, quarter, year or custom."})
 	}
-	return Period{Kind: kind, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: pgZone(loc), Zone: pgZone(loc),
+	return ReportPeriod{Kind: kind, From: from.Format(time.DateOnly), To: to.Format(time.DateOnly), TimeZone: pgZone(loc), Zone: pgZone(loc),
 		Start: time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc),
 		End:   time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)}, nil
 }
@@ -133,7 +133,7 @@ func pgZone(loc *time.Location) string {
 
 // DHIS2 is the period as DHIS2 names it (20261130, 2026W48, 202611, 2026Q4, 2026); a custom
 // period has no DHIS2 name ("").
-func (p Period) DHIS2() string {
+func (p ReportPeriod) DHIS2() string {
 	from, _ := time.Parse(time.DateOnly, p.From)
 	switch p.Kind {
 	case Day:

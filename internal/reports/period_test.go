@@ -52,7 +52,7 @@ func TestBands(t *testing.T) {
 	if got := labels; got[0] != "<1" || got[1] != "1-4" || got[2] != "5-14" || got[5] != "50+" {
 		t.Errorf("labels %v", got)
 	}
-	if sum([]Row{{Values: []string{"10.05"}}, {Values: []string{"-0.10"}}, {Values: []string{"3"}}}, 0, true) != "12.95" {
+	if sum([]ReportRow{{Values: []string{"10.05"}}, {Values: []string{"-0.10"}}, {Values: []string{"3"}}}, 0, true) != "12.95" {
 		t.Error("money sum")
 	}
 }

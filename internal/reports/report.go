@@ -33,16 +33,16 @@ var Kinds = []string{Attendance, Morbidity, Revenue, Pharmacy, Appointments}
 // Report is one report over a period: headline figures and sections (tables), labelled in the
 // reader's language. The screen, the CSV, the PDF and the DHIS2 export all read this shape.
 type Report struct {
-	Kind     string    `json:"kind" enum:"attendance,morbidity,revenue,pharmacy,appointments"`
-	Title    string    `json:"title"`
-	Period   Period    `json:"period"`
-	Currency string    `json:"currency" doc:"the clinic's currency of money cells ('' : none)"`
-	Figures  []Figure  `json:"figures"`
-	Sections []Section `json:"sections"`
+	Kind     string          `json:"kind" enum:"attendance,morbidity,revenue,pharmacy,appointments"`
+	Title    string          `json:"title"`
+	Period   ReportPeriod    `json:"period"`
+	Currency string          `json:"currency" doc:"the clinic's currency of money cells ('' : none)"`
+	Figures  []ReportFigure  `json:"figures"`
+	Sections []ReportSection `json:"sections"`
 }
 
 // Figure is a headline number of a report.
-type Figure struct {
+type ReportFigure struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
 	Value string `json:"value" doc:"an integer, or an amount with two decimals when money"`
@@ -50,16 +50,16 @@ type Figure struct {
 }
 
 // Section is a table of a report: its columns, its rows, and the chart the screen draws of it.
-type Section struct {
-	Key     string   `json:"key"`
-	Title   string   `json:"title"`
-	Chart   string   `json:"chart" enum:"bar,line,none" doc:"bar: the first column of each row; line: every column along the rows (by day)"`
-	Columns []Column `json:"columns"`
-	Rows    []Row    `json:"rows"`
+type ReportSection struct {
+	Key     string         `json:"key"`
+	Title   string         `json:"title"`
+	Chart   string         `json:"chart" enum:"bar,line,none" doc:"bar: the first column of each row; line: every column along the rows (by day)"`
+	Columns []ReportColumn `json:"columns"`
+	Rows    []ReportRow    `json:"rows"`
 }
 
 // Column is a column of a section.
-type Column struct {
+type ReportColumn struct {
 	Key   string `json:"key"`
 	Label string `json:"label"`
 	Money bool   `json:"money"`
@@ -68,7 +68,7 @@ type Column struct {
 
 // Row is a line of a section: its key (stable, for the DHIS2 mapping), its label, and one
 // value per column.
-type Row struct {
+type ReportRow struct {
 	Key    string   `json:"key"`
 	Label  string   `json:"label"`
 	Values []string `json:"values"`
@@ -87,7 +87,7 @@ func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
 func (s *Service) SetClock(fn func() time.Time) { s.now = fn }
 
 // builder computes one kind of report inside a snapshot.
-type builder func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p Period, bands []int, r *Report) error
+type builder func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error
 
 var builders = map[string]builder{
 	Attendance: attendance, Morbidity: morbidity, Revenue: revenue, Pharmacy: pharmacy, Appointments: appointmentsReport,
@@ -111,7 +111,7 @@ func (s *Service) Build(ctx context.Context, kind string, q PeriodQuery, l i18n.
 	return build(ctx, tx, b, kind, p, l)
 }
 
-func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p Period, l i18n.Lang) (Report, error) {
+func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p ReportPeriod, l i18n.Lang) (Report, error) {
 	bands, err := settings.Get(ctx, tx, settings.ReportAgeBands, settings.DefaultReportAgeBands)
 	if err != nil {
 		return Report{}, err
@@ -123,7 +123,7 @@ func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p Period, l i
 	if err != nil {
 		return Report{}, err
 	}
-	r := Report{Kind: kind, Title: l.T("report." + kind), Period: p, Currency: cur, Figures: []Figure{}, Sections: []Section{}}
+	r := Report{Kind: kind, Title: l.T("report." + kind), Period: p, Currency: cur, Figures: []ReportFigure{}, Sections: []ReportSection{}}
 	if err := b(ctx, tx, l, p, bands, &r); err != nil {
 		return Report{}, fmt.Errorf("report %s: %w", kind, err)
 	}
@@ -131,16 +131,16 @@ func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p Period, l i
 }
 
 // period resolves q in the clinic's zone and today.
-func (s *Service) period(ctx context.Context, q db.Querier, pq PeriodQuery) (Period, error) {
+func (s *Service) period(ctx context.Context, q db.Querier, pq PeriodQuery) (ReportPeriod, error) {
 	loc, err := settings.Location(ctx, q)
 	if err != nil {
-		return Period{}, err
+		return ReportPeriod{}, err
 	}
 	return pq.Resolve(loc, settings.DateIn(s.now(), loc))
 }
 
 // Section returns the section key of r (nil when absent).
-func (r *Report) Section(key string) *Section {
+func (r *Report) Section(key string) *ReportSection {
 	for i := range r.Sections {
 		if r.Sections[i].Key == key {
 			return &r.Sections[i]

@@ -209,7 +209,7 @@ func TestDHIS2Export(t *testing.T) {
 	p := e.patient("P1", "2024-01-01", "female", false)
 	e.encounter(p, "2026-11-05 10:00")
 	e.encounter(p, "2026-11-06 10:00")
-	m := reports.Mapping{DataSet: "pBOMPrpg1QX", OrgUnit: "DiszpKrYNg8", Cells: []reports.MappingCell{
+	m := reports.DHIS2Mapping{DataSet: "pBOMPrpg1QX", OrgUnit: "DiszpKrYNg8", Cells: []reports.DHIS2Cell{
 		{Report: "attendance", Section: "figures", Row: "total", Column: "visits", DataElement: "GieVkTxp4HH"},
 		{Report: "attendance", Section: "age_sex", Row: "1-4", Column: "new_female", DataElement: "x3Do5e7g4Qo", CategoryOptionCombo: "Prlt0C1RF0s"},
 		{Report: "attendance", Section: "age_sex", Row: "1-4", Column: "repeat_female", DataElement: "x3Do5e7g4Qo", CategoryOptionCombo: "V6L425pT3A0"},
@@ -247,7 +247,7 @@ func TestDHIS2Export(t *testing.T) {
 		t.Errorf("custom period: %v", err)
 	}
 	// A cell no report has is refused, not exported as nothing.
-	saved.Cells = append(saved.Cells, reports.MappingCell{Report: "attendance", Section: "age_sex", Row: "1-4", Column: "nope", DataElement: "abcdefghijk"})
+	saved.Cells = append(saved.Cells, reports.DHIS2Cell{Report: "attendance", Section: "age_sex", Row: "1-4", Column: "nope", DataElement: "abcdefghijk"})
 	if _, err := e.s.SaveMapping(ctx, admin, saved); err != nil {
 		t.Fatal(err)
 	}

@@ -60,11 +60,11 @@ func (s *server) reportDashboard(r *http.Request, _ none) (reports.Dashboard, er
 	return s.reports.Dashboard(r.Context(), requestLang(r))
 }
 
-func (s *server) getDHIS2Mapping(r *http.Request, _ none) (reports.Mapping, error) {
+func (s *server) getDHIS2Mapping(r *http.Request, _ none) (reports.DHIS2Mapping, error) {
 	return s.reports.GetMapping(r.Context())
 }
 
-func (s *server) saveDHIS2Mapping(r *http.Request, in reports.Mapping) (reports.Mapping, error) {
+func (s *server) saveDHIS2Mapping(r *http.Request, in reports.DHIS2Mapping) (reports.DHIS2Mapping, error) {
 	return s.reports.SaveMapping(r.Context(), actorOf(r), in)
 }
 
