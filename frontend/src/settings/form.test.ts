@@ -26,6 +26,7 @@ const server: ClinicSettings = {
   billing_auto_consultation: true,
   billing_consultation_code: 'CONSULT',
   billing_auto_dispense: true,
+  report_age_bands: [0, 1, 5, 15, 25, 50],
   version: 4,
 };
 
