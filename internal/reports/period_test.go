@@ -1,8 +1,11 @@
 package reports
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"chelal/internal/i18n"
 )
 
 func TestPeriods(t *testing.T) {
@@ -54,5 +57,23 @@ func TestBands(t *testing.T) {
 	}
 	if sum([]ReportRow{{Values: []string{"10.05"}}, {Values: []string{"-0.10"}}, {Values: []string{"3"}}}, 0, true) != "12.95" {
 		t.Error("money sum")
+	}
+}
+
+func TestPDFPrintsTheFigures(t *testing.T) {
+	r := Report{Kind: Revenue, Title: "Recettes", Currency: "KES",
+		Period:  ReportPeriod{From: "2026-11-01", To: "2026-11-30", TimeZone: "Africa/Nairobi"},
+		Figures: []ReportFigure{{Key: "received", Label: "Encaissé", Value: "1100.00", Money: true}, {Key: "payments", Label: "Paiements", Value: "2"}},
+		Sections: []ReportSection{{Key: "method", Title: "Par moyen de paiement", Chart: "bar",
+			Columns: []ReportColumn{{Key: "amount", Label: "Montant", Money: true}, {Key: "count", Label: "Nombre"}},
+			Rows:    []ReportRow{{Key: "cash", Label: "Espèces", Values: []string{"600.00", "1"}}}}, {Key: "empty", Title: "Vide"}}}
+	text := r.pdfDoc("Kliniki", i18n.FR, time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)).Text()
+	for _, want := range []string{"Kliniki", "Recettes", "du 2026-11-01 au 2026-11-30 (Africa/Nairobi)", "Encaissé", "1\u00a0100,00\u00a0KES", "Espèces", "600,00\u00a0KES", "Rien sur cette période."} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the PDF lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := r.PDF("Kliniki", i18n.FR, time.Now()); err != nil {
+		t.Fatal(err)
 	}
 }

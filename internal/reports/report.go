@@ -214,6 +214,10 @@ func (r Report) WriteCSV(w io.Writer, l i18n.Lang) error {
 // PDF prints the report on A4 pages: the clinic, the title and period, the figures, then each
 // section's table. Money is printed in the clinic's currency in l's way.
 func (r Report) PDF(clinic string, l i18n.Lang, printed time.Time) ([]byte, error) {
+	return r.pdfDoc(clinic, l, printed).Bytes()
+}
+
+func (r Report) pdfDoc(clinic string, l i18n.Lang, printed time.Time) *pdfdoc.Doc {
 	d := pdfdoc.New(pdfdoc.A4, clinic, r.Title, printed)
 	d.Field(l.T("report.period"), l.T("report.period_value", "from", r.Period.From, "to", r.Period.To, "zone", r.Period.TimeZone))
 	for _, f := range r.Figures {
@@ -254,7 +258,7 @@ func (r Report) PDF(clinic string, l i18n.Lang, printed time.Time) ([]byte, erro
 		}
 		d.Table(cols, rows)
 	}
-	return d.Bytes()
+	return d
 }
 
 // ClinicName is the clinic's name as documents print it.
