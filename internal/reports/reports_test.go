@@ -3,7 +3,7 @@ package reports_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -251,7 +251,24 @@ func TestDHIS2Export(t *testing.T) {
 	if _, err := e.s.SaveMapping(ctx, admin, saved); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Export(ctx, november); !errors.Is(err, apperr.ErrConflict) && apperr.KindOf(err) != apperr.ErrConflict {
+	if _, err := e.s.Export(ctx, november); apperr.KindOf(err) != apperr.ErrConflict {
 		t.Errorf("unknown cell: %v", err)
+	}
+	// The example file in docs/ is a mapping the server takes, every cell of which exists.
+	raw, err := os.ReadFile("../../docs/dhis2-mapping.example.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var example reports.DHIS2Mapping
+	if err := json.Unmarshal(raw, &example); err != nil {
+		t.Fatal(err)
+	}
+	example.Version = saved.Version + 1
+	if _, err := e.s.SaveMapping(ctx, admin, example); err != nil {
+		t.Fatalf("the example mapping: %v", err)
+	}
+	set, err = e.s.Export(ctx, november)
+	if err != nil || len(set.DataValues) != len(example.Cells) {
+		t.Fatalf("the example's export: %v %+v", err, set)
 	}
 }
