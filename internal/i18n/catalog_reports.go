@@ -2,13 +2,7 @@ package i18n
 
 // The reports over any period (internal/reports), in their own file and merged into the
 // catalogs at start, like catalog_lan.go.
-func init() {
-	for lang, texts := range map[Lang]map[string]string{EN: reportsEN, FR: reportsFR, SW: reportsSW} {
-		for k, v := range texts {
-			catalogs[lang][k] = v
-		}
-	}
-}
+func init() { merge(reportsEN, reportsFR, reportsSW) }
 
 var reportsEN = map[string]string{
 	"report.attendance":            "Attendance",

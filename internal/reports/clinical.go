@@ -211,6 +211,12 @@ func periodDays(p ReportPeriod) []string {
 	return out
 }
 
+// userName is the SQL of a user's display name (alias: the auth_user row): "first last",
+// else the username, else "".
+func userName(alias string) string {
+	return `coalesce(nullif(trim(coalesce(` + alias + `.first_name, '') || ' ' || coalesce(` + alias + `.last_name, '')), ''), ` + alias + `.username, '')`
+}
+
 // userNames are the display names of users ("first last", else the username).
 func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
@@ -218,8 +224,7 @@ func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, e
 		return out, nil
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT id, coalesce(nullif(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')), ''), username)
-		  FROM auth_user WHERE id = ANY($1)`, ids)
+		SELECT u.id, `+userName("u")+` FROM auth_user u WHERE u.id = ANY($1)`, ids)
 	if err != nil {
 		return nil, err
 	}

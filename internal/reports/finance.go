@@ -128,7 +128,7 @@ func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []in
 	}
 	byCashier, err := table(ctx, tx, `
 		SELECT coalesce(pm.received_by, 0)::text,
-		       coalesce(nullif(trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), ''), u.username, '—'),
+		       `+userName("u")+`,
 		       `+money2("sum(pm.amount)")+`, count(*)
 		  FROM core_payment pm LEFT JOIN auth_user u ON u.id = pm.received_by
 		 WHERE pm.payment_date >= $1 AND pm.payment_date < $2
@@ -289,7 +289,7 @@ func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPer
 			  FROM core_appointment a JOIN core_encounter e ON e.appointment_id = a.id
 			 WHERE a.date >= $1::date AND a.date <= $2::date AND a.checked_in_at IS NOT NULL AND e.created_at >= a.checked_in_at)
 		SELECT coalesce(w.doctor_id, 0)::text,
-		       coalesce(nullif(trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), ''), u.username, ''),
+		       `+userName("u")+`,
 		       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes))::bigint,
 		       round(percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes))::bigint,
 		       count(*)
