@@ -39,7 +39,6 @@ export function Dhis2Page() {
       form.setValues(v);
       form.resetDirty(v);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [m]);
   const save = useSaveDhis2Mapping({ form, success: t('reports.dhis2.saved'), onSuccess: () => discardDraft() });
   const submit = form.onSubmit((v) => {
