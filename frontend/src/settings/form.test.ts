@@ -67,6 +67,13 @@ describe('the settings form', () => {
     });
   });
 
+  it('reads the age groups as typed, and sends them as numbers when they changed', () => {
+    const base = valuesOf(server);
+    expect(base.report_age_bands).toBe('0, 1, 5, 15, 25, 50');
+    expect(settingsPatch(base, { ...base, report_age_bands: '0,1 5; 15, 25,50' }, 4)).toBeNull();
+    expect(settingsPatch(base, { ...base, report_age_bands: '0, 5' }, 4)).toEqual({ version: 4, report_age_bands: [0, 5] });
+  });
+
   it('sends the server zone as "" and a zone by its name', () => {
     const base = valuesOf({ ...server, timezone: 'Africa/Nairobi' });
     expect(settingsPatch(base, { ...base, timezone: SERVER_ZONE }, 7)).toEqual({ version: 7, timezone: '' });
