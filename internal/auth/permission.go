@@ -37,6 +37,11 @@ const (
 	PermSettingsWrite      Permission = "settings.write"
 	// PermImportsManage: bringing existing records in from spreadsheets (issue 23); administrators.
 	PermImportsManage Permission = "imports.manage"
+	// PermReportsClinical: attendance and morbidity over any period, the home dashboard
+	// (issue 19); administrators and doctors. PermReportsManage: revenue, pharmacy and
+	// appointment reports, the DHIS2 mapping and export; administrators.
+	PermReportsClinical Permission = "reports.clinical"
+	PermReportsManage   Permission = "reports.manage"
 )
 
 // The six roles every clinic has (seeded by migration 0001).

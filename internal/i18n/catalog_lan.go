@@ -3,8 +3,11 @@ package i18n
 // The LAN welcome page (internal/lan), served over plain HTTP to a workstation that has not
 // installed the clinic's CA yet. Kept in its own file and merged into the catalogs at start, so
 // that the three catalogs stay complete (TestCatalogsComplete) without touching theirs.
-func init() {
-	for lang, texts := range map[Lang]map[string]string{EN: lanEN, FR: lanFR, SW: lanSW} {
+func init() { merge(lanEN, lanFR, lanSW) }
+
+// merge adds a part's texts in English, French and Swahili to the catalogs.
+func merge(en, fr, sw map[string]string) {
+	for lang, texts := range map[Lang]map[string]string{EN: en, FR: fr, SW: sw} {
 		for k, v := range texts {
 			catalogs[lang][k] = v
 		}

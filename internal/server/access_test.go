@@ -133,6 +133,27 @@ var whoMay = map[string][]string{
 	"GET /api/v1/reports/daily":          {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
 	"GET /api/v1/reports/daily.csv":      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier},
 
+	// Reports over any period (issue 19): attendance and morbidity for doctors too.
+	"GET /api/v1/reports/attendance":       {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/attendance.csv":   {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/attendance.pdf":   {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/morbidity":        {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/morbidity.csv":    {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/morbidity.pdf":    {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/revenue":          {auth.RoleAdmin},
+	"GET /api/v1/reports/revenue.csv":      {auth.RoleAdmin},
+	"GET /api/v1/reports/revenue.pdf":      {auth.RoleAdmin},
+	"GET /api/v1/reports/pharmacy":         {auth.RoleAdmin},
+	"GET /api/v1/reports/pharmacy.csv":     {auth.RoleAdmin},
+	"GET /api/v1/reports/pharmacy.pdf":     {auth.RoleAdmin},
+	"GET /api/v1/reports/appointments":     {auth.RoleAdmin},
+	"GET /api/v1/reports/appointments.csv": {auth.RoleAdmin},
+	"GET /api/v1/reports/appointments.pdf": {auth.RoleAdmin},
+	"GET /api/v1/reports/dashboard":        {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/reports/dhis2/mapping":    {auth.RoleAdmin},
+	"PUT /api/v1/reports/dhis2/mapping":    {auth.RoleAdmin},
+	"GET /api/v1/reports/dhis2.json":       {auth.RoleAdmin},
+
 	// Acts on a prescription: the doctor stops it (also after close); the pharmacist links free
 	// text to the catalog or sends it back.
 	"POST /api/v1/prescriptions/{id}/discontinue":          {"admin", "doctor"},
@@ -172,6 +193,8 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
 	auth.PermSettingsWrite:      {"admin"}, // the clinic's settings: the administrator's, like the catalog
 	auth.PermImportsManage:      {"admin"}, // bringing records in from spreadsheets: users, catalog and backups are the administrator's
+	auth.PermReportsClinical:    {"admin", "doctor"},
+	auth.PermReportsManage:      {"admin"},
 }
 
 func TestSeededPermissionsAreTheRoleTable(t *testing.T) {

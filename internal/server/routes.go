@@ -17,6 +17,7 @@ import (
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/reports"
 	"chelal/internal/settings"
 )
 
@@ -367,6 +368,56 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
+
+		// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
+		// administrator's; each as JSON (the screen), CSV and PDF. The DHIS2 export of the mapping.
+		{method: "GET", path: "/api/v1/reports/attendance", perm: auth.PermReportsClinical, op: "getAttendanceReport", tag: "reports",
+			summary: "Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day", query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Attendance)},
+		{method: "GET", path: "/api/v1/reports/attendance.csv", perm: auth.PermReportsClinical, op: "getAttendanceReportCSV", tag: "reports",
+			summary: "The attendance report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "csv")},
+		{method: "GET", path: "/api/v1/reports/attendance.pdf", perm: auth.PermReportsClinical, op: "getAttendanceReportPDF", tag: "reports",
+			summary: "The attendance report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "pdf")},
+		{method: "GET", path: "/api/v1/reports/morbidity", perm: auth.PermReportsClinical, op: "getMorbidityReport", tag: "reports",
+			summary: "Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten", query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Morbidity)},
+		{method: "GET", path: "/api/v1/reports/morbidity.csv", perm: auth.PermReportsClinical, op: "getMorbidityReportCSV", tag: "reports",
+			summary: "The morbidity report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "csv")},
+		{method: "GET", path: "/api/v1/reports/morbidity.pdf", perm: auth.PermReportsClinical, op: "getMorbidityReportPDF", tag: "reports",
+			summary: "The morbidity report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "pdf")},
+		{method: "GET", path: "/api/v1/reports/revenue", perm: auth.PermReportsManage, op: "getRevenueReport", tag: "reports",
+			summary: "Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age", query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Revenue)},
+		{method: "GET", path: "/api/v1/reports/revenue.csv", perm: auth.PermReportsManage, op: "getRevenueReportCSV", tag: "reports",
+			summary: "The revenue report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "csv")},
+		{method: "GET", path: "/api/v1/reports/revenue.pdf", perm: auth.PermReportsManage, op: "getRevenueReportPDF", tag: "reports",
+			summary: "The revenue report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "pdf")},
+		{method: "GET", path: "/api/v1/reports/pharmacy", perm: auth.PermReportsManage, op: "getPharmacyReport", tag: "reports",
+			summary: "Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs", query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Pharmacy)},
+		{method: "GET", path: "/api/v1/reports/pharmacy.csv", perm: auth.PermReportsManage, op: "getPharmacyReportCSV", tag: "reports",
+			summary: "The pharmacy report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "csv")},
+		{method: "GET", path: "/api/v1/reports/pharmacy.pdf", perm: auth.PermReportsManage, op: "getPharmacyReportPDF", tag: "reports",
+			summary: "The pharmacy report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "pdf")},
+		{method: "GET", path: "/api/v1/reports/appointments", perm: auth.PermReportsManage, op: "getAppointmentsReport", tag: "reports",
+			summary: "Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor", query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Appointments)},
+		{method: "GET", path: "/api/v1/reports/appointments.csv", perm: auth.PermReportsManage, op: "getAppointmentsReportCSV", tag: "reports",
+			summary: "The appointments report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "csv")},
+		{method: "GET", path: "/api/v1/reports/appointments.pdf", perm: auth.PermReportsManage, op: "getAppointmentsReportPDF", tag: "reports",
+			summary: "The appointments report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "pdf")},
+		{method: "GET", path: "/api/v1/reports/dashboard", perm: auth.PermReportsClinical, op: "getReportDashboard", tag: "reports",
+			summary: "This month so far against the same days of last month: visits, new patients, revenue, top five diagnoses, low stock",
+			out:     reports.Dashboard{}, json: handle(s, s.reportDashboard)},
+		{method: "GET", path: "/api/v1/reports/dhis2/mapping", perm: auth.PermReportsManage, op: "getDHIS2Mapping", tag: "reports",
+			summary: "The DHIS2 data set mapping: report cells to data elements and category option combos", out: reports.DHIS2Mapping{},
+			json: handle(s, s.getDHIS2Mapping)},
+		{method: "PUT", path: "/api/v1/reports/dhis2/mapping", perm: auth.PermReportsManage, op: "saveDHIS2Mapping", tag: "reports",
+			summary: "Replace the DHIS2 mapping made on its version (0: the first; audited); another change in between -> 409",
+			in:      reports.DHIS2Mapping{}, out: reports.DHIS2Mapping{}, errs: []int{409}, json: handle(s, s.saveDHIS2Mapping)},
+		{method: "GET", path: "/api/v1/reports/dhis2.json", perm: auth.PermReportsManage, op: "getDHIS2Export", tag: "reports",
+			summary: "The period's DHIS2 dataValueSets document (a file to upload; no network): the mapped cells' values; no mapping -> 409",
+			query:   reportParams, errs: []int{409, 422}, handler: s.dhis2Export},
 
 		// The caller's own notifications (a failed backup, low stock, ...): nobody reads another's.
 		{method: "GET", path: "/api/v1/notifications", perm: PermAuthenticated, op: "listNotifications", tag: "notifications",

@@ -35,6 +35,7 @@ import (
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/reports"
 	"chelal/internal/update"
 )
 
@@ -52,6 +53,7 @@ type Deps struct {
 	Billing      *billing.Service
 	Notify       *notify.Service
 	Display      *display.Service // the waiting-room displays
+	Reports      *reports.Service // the reports over any period and the DHIS2 export
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -111,6 +113,7 @@ type server struct {
 	clinical     *clinical.Service
 	notify       *notify.Service
 	billing      *billing.Service
+	reports      *reports.Service
 	log          *slog.Logger
 	version      string
 	updater      *update.Updater
@@ -139,7 +142,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -43,6 +43,7 @@ type Clinic struct {
 	BillingAutoConsultation bool   `json:"billing_auto_consultation"`
 	BillingConsultationCode string `json:"billing_consultation_code"`
 	BillingAutoDispense     bool   `json:"billing_auto_dispense"`
+	ReportAgeBands          []int  `json:"report_age_bands" doc:"The reports' age groups: each group's lower bound in years, ascending from 0"`
 	Version                 int64  `json:"version"`
 }
 
@@ -60,6 +61,7 @@ type Change struct {
 	BillingAutoConsultation *bool   `json:"billing_auto_consultation,omitempty"`
 	BillingConsultationCode *string `json:"billing_consultation_code,omitempty"`
 	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
+	ReportAgeBands          []int   `json:"report_age_bands,omitempty" validate:"max=12"`
 }
 
 // Load reads the settings in effect.
@@ -67,12 +69,12 @@ func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
 		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true,
-		DateFormat: DefaultDateFormat}
+		DateFormat: DefaultDateFormat, ReportAgeBands: DefaultReportAgeBands}
 	fields := map[string]any{
 		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone, Currency: &c.Currency,
 		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
 		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
-		BillingAutoDispense: &c.BillingAutoDispense, DateFormat: &c.DateFormat,
+		BillingAutoDispense: &c.BillingAutoDispense, DateFormat: &c.DateFormat, ReportAgeBands: &c.ReportAgeBands,
 	}
 	c.Version = 1 // a clinic that never set anything is at version 1
 	rows, err := q.Query(ctx, `SELECT key, value, version FROM core_setting`)
@@ -165,7 +167,27 @@ func (ch Change) check() (map[string]any, error) {
 		}
 		out[BillingConsultationCode] = v
 	}
+	if ch.ReportAgeBands != nil {
+		if !AgeBandsValid(ch.ReportAgeBands) {
+			f.Add("report_age_bands", apperr.CodeInvalid, "Give the lower bound in years of each age group, ascending from 0 (at most 12 groups, under 120).")
+		}
+		out[ReportAgeBands] = ch.ReportAgeBands
+	}
 	return out, f.Err()
+}
+
+// AgeBandsValid says whether bands are age groups' lower bounds: 1 to 12 of them, strictly
+// ascending from 0, under 120.
+func AgeBandsValid(bands []int) bool {
+	if len(bands) == 0 || len(bands) > 12 || bands[0] != 0 {
+		return false
+	}
+	for i := 1; i < len(bands); i++ {
+		if bands[i] <= bands[i-1] || bands[i] >= 120 {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckCurrency reads a currency code (ISO 4217, any case, "" for none) and says whether it is

@@ -34,7 +34,15 @@ const (
 	BillingAutoConsultation = "billing_auto_consultation" // bool: closing an encounter charges the consultation fee; default true
 	BillingConsultationCode = "billing_consultation_code" // string: the catalog code of that fee; default "CONSULT"
 	BillingAutoDispense     = "billing_auto_dispense"     // bool: dispensing charges the medication; default true
+
+	// ReportAgeBands are the age groups of the attendance and morbidity reports, as the
+	// lower bound in years of each group, ascending from 0 (internal/reports); default
+	// DefaultReportAgeBands: <1, 1-4, 5-14, 15-24, 25-49, 50+.
+	ReportAgeBands = "report_age_bands"
 )
+
+// DefaultReportAgeBands are the age groups of an outpatient return (see ReportAgeBands).
+var DefaultReportAgeBands = []int{0, 1, 5, 15, 25, 50}
 
 // Get reads key into a T, or returns def when the key was never set.
 func Get[T any](ctx context.Context, q db.Querier, key string, def T) (T, error) {

@@ -1200,6 +1200,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports/appointments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor */
+        get: operations["getAppointmentsReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/appointments.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The appointments report as CSV (formula-like cells escaped) */
+        get: operations["getAppointmentsReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/appointments.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The appointments report as a printable PDF (A4) */
+        get: operations["getAppointmentsReportPDF"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/attendance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day */
+        get: operations["getAttendanceReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/attendance.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The attendance report as CSV (formula-like cells escaped) */
+        get: operations["getAttendanceReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/attendance.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The attendance report as a printable PDF (A4) */
+        get: operations["getAttendanceReportPDF"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports/daily": {
         parameters: {
             query?: never;
@@ -1226,6 +1328,211 @@ export interface paths {
         };
         /** The daily report as CSV (formula-like cells escaped) */
         get: operations["getDailyReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This month so far against the same days of last month: visits, new patients, revenue, top five diagnoses, low stock */
+        get: operations["getReportDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/dhis2.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The period's DHIS2 dataValueSets document (a file to upload; no network): the mapped cells' values; no mapping -> 409 */
+        get: operations["getDHIS2Export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/dhis2/mapping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The DHIS2 data set mapping: report cells to data elements and category option combos */
+        get: operations["getDHIS2Mapping"];
+        /** Replace the DHIS2 mapping made on its version (0: the first; audited); another change in between -> 409 */
+        put: operations["saveDHIS2Mapping"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/morbidity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten */
+        get: operations["getMorbidityReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/morbidity.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The morbidity report as CSV (formula-like cells escaped) */
+        get: operations["getMorbidityReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/morbidity.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The morbidity report as a printable PDF (A4) */
+        get: operations["getMorbidityReportPDF"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/pharmacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs */
+        get: operations["getPharmacyReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/pharmacy.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pharmacy report as CSV (formula-like cells escaped) */
+        get: operations["getPharmacyReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/pharmacy.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pharmacy report as a printable PDF (A4) */
+        get: operations["getPharmacyReportPDF"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/revenue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age */
+        get: operations["getRevenueReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/revenue.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The revenue report as CSV (formula-like cells escaped) */
+        get: operations["getRevenueReportCSV"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reports/revenue.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The revenue report as a printable PDF (A4) */
+        get: operations["getRevenueReportPDF"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1781,6 +2088,7 @@ export interface components {
             date_format?: "DD/MM/YYYY" | "MM/DD/YYYY" | "YYYY-MM-DD" | null;
             /** Format: int64 */
             pharmacy_expiry_warning_days?: number | null;
+            report_age_bands?: number[];
             /** Format: int64 */
             slot_minutes?: number | null;
             /** @enum {string|null} */
@@ -1811,6 +2119,8 @@ export interface components {
             mrn_prefix: string;
             /** Format: int64 */
             pharmacy_expiry_warning_days: number;
+            /** @description The reports' age groups: each group's lower bound in years, ascending from 0 */
+            report_age_bands: number[];
             /** Format: int64 */
             slot_minutes: number;
             /** @enum {string} */
@@ -1873,6 +2183,61 @@ export interface components {
             revenue: components["schemas"]["ReportRevenue"];
             time_zone: string;
             visits: components["schemas"]["ReportVisits"];
+        };
+        Dashboard: {
+            /** @description medications at or under their reorder level (at most ten) */
+            low_stock: components["schemas"]["DashboardStock"][];
+            /** Format: int64 */
+            low_stock_count: number;
+            new_patients: components["schemas"]["DashboardTrend"];
+            /** @description this month so far */
+            period: components["schemas"]["ReportPeriod"];
+            /** @description the same days of last month */
+            previous: components["schemas"]["ReportPeriod"];
+            /** @description money received (decimal strings) */
+            revenue: components["schemas"]["DashboardTrend"];
+            /** @description the five codes diagnosed most this month */
+            top_diagnoses: components["schemas"]["DashboardDiagnosis"][];
+            visits: components["schemas"]["DashboardTrend"];
+        };
+        DashboardDiagnosis: {
+            code: string;
+            /** Format: int64 */
+            current: number;
+            /** Format: int64 */
+            previous: number;
+            title: string;
+        };
+        DashboardStock: {
+            /** Format: int64 */
+            id: number;
+            name: string;
+            /** Format: int64 */
+            reorder_level: number;
+            /** Format: int64 */
+            stock: number;
+        };
+        DashboardTrend: {
+            current: string;
+            previous: string;
+        };
+        DHIS2Cell: {
+            category_option_combo?: string;
+            column: string;
+            data_element: string;
+            /** @enum {string} */
+            report: "attendance" | "morbidity" | "revenue" | "pharmacy" | "appointments";
+            row: string;
+            section: string;
+        };
+        DHIS2Mapping: {
+            cells: components["schemas"]["DHIS2Cell"][];
+            /** @description the DHIS2 data set's uid */
+            data_set: string;
+            /** @description the clinic's organisation unit uid */
+            org_unit: string;
+            /** Format: int64 */
+            version: number;
         };
         DisableTwoFactorParams: {
             code: string;
@@ -2709,6 +3074,16 @@ export interface components {
             last_name: string;
             national_id: string;
         };
+        Report: {
+            /** @description the clinic's currency of money cells ('' : none) */
+            currency: string;
+            figures: components["schemas"]["ReportFigure"][];
+            /** @enum {string} */
+            kind: "attendance" | "morbidity" | "revenue" | "pharmacy" | "appointments";
+            period: components["schemas"]["ReportPeriod"];
+            sections: components["schemas"]["ReportSection"][];
+            title: string;
+        };
         ReportBilled: {
             /**
              * @description lines charged that day, credits deducted
@@ -2721,6 +3096,20 @@ export interface components {
              */
             bills: number;
         };
+        ReportColumn: {
+            key: string;
+            label: string;
+            money: boolean;
+            /** @description not a number (a date, a name) */
+            text: boolean;
+        };
+        ReportFigure: {
+            key: string;
+            label: string;
+            money: boolean;
+            /** @description an integer, or an amount with two decimals when money */
+            value: string;
+        };
         ReportOwed: {
             /**
              * @description an amount, exact to the cent, as a string with two decimals
@@ -2729,6 +3118,14 @@ export interface components {
             amount: string;
             /** Format: int64 */
             bills: number;
+        };
+        ReportPeriod: {
+            /** @description first day, YYYY-MM-DD */
+            from: string;
+            kind: string;
+            time_zone: string;
+            /** @description last day (included), YYYY-MM-DD */
+            to: string;
         };
         ReportRevenue: {
             by_cashier: components["schemas"]["UserTotal"][];
@@ -2740,6 +3137,22 @@ export interface components {
              * @example 1250.00
              */
             total: string;
+        };
+        ReportRow: {
+            key: string;
+            label: string;
+            values: string[];
+        };
+        ReportSection: {
+            /**
+             * @description bar: the first column of each row; line: every column along the rows (by day)
+             * @enum {string}
+             */
+            chart: "bar" | "line" | "none";
+            columns: components["schemas"]["ReportColumn"][];
+            key: string;
+            rows: components["schemas"]["ReportRow"][];
+            title: string;
         };
         ReportVisits: {
             /** Format: int64 */
@@ -10370,6 +10783,388 @@ export interface operations {
             };
         };
     };
+    getAppointmentsReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAppointmentsReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAppointmentsReportPDF: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttendanceReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttendanceReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAttendanceReportPDF: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getDailyReport: {
         parameters: {
             query?: {
@@ -10434,6 +11229,841 @@ export interface operations {
             query?: {
                 /** @description YYYY-MM-DD (default today) */
                 date?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getReportDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Dashboard"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDHIS2Export: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDHIS2Mapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DHIS2Mapping"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    saveDHIS2Mapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DHIS2Mapping"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DHIS2Mapping"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMorbidityReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMorbidityReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMorbidityReportPDF: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPharmacyReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPharmacyReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPharmacyReportPDF: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRevenueReport: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Report"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRevenueReportCSV: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRevenueReportPDF: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD: a day inside the period (default today) */
+                date?: string;
+                /** @description custom: the first day, YYYY-MM-DD */
+                from?: string;
+                /** @description day, week, month (default), quarter, year or custom */
+                period?: string;
+                /** @description custom: the last day (included), YYYY-MM-DD */
+                to?: string;
             };
             header?: never;
             path?: never;

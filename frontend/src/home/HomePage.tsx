@@ -11,6 +11,7 @@ import { LastBackupLine } from '../backups/LastBackupLine';
 import { useSession } from '../auth/session';
 import { formatDate } from '../i18n/format';
 import { ConsultationCodeCheck } from './ConsultationCodeCheck';
+import { MonthAtAGlance } from './MonthAtAGlance';
 import { AREA_ICONS } from '../shell/areaIcons';
 import { visibleAreas } from '../shell/areas';
 import { roleLabel } from '../shell/roleLabel';
@@ -32,6 +33,7 @@ export function HomePage() {
       {can('backups.manage') && <DiskWarning />}
       {can('settings.write') && can('billing.read') && <ConsultationCodeCheck />}
       {can('appointments.read') && <TodayCards />}
+      {can('reports.clinical') && <MonthAtAGlance />}
       {areas.length === 0 ? (
         <Text>{t('home.noAreas')}</Text>
       ) : (

@@ -1,7 +1,9 @@
-// The daily report's two charts, in a module of their own: the charting library (recharts,
-// @mantine/charts) is loaded with the report, not with every screen.
+// The reports' charts, in a module of their own: the charting library (recharts,
+// @mantine/charts) is loaded with the reports, not with every screen.
 import '@mantine/charts/styles.css';
-import { BarChart, DonutChart } from '@mantine/charts';
+import { BarChart, DonutChart, LineChart } from '@mantine/charts';
+import type { Schemas } from '../api';
+import { chartAmount } from './report';
 
 export interface Slice {
   name: string;
@@ -26,4 +28,48 @@ export function CashierBars({ data, label }: { data: { name: string; amount: num
   );
 }
 
-export default { MethodDonut, CashierBars };
+const COLORS = ['teal.6', 'blue.6', 'orange.6', 'grape.6', 'red.6', 'gray.6'];
+
+/**
+ * SectionChart draws a report section: "bar", its rows' first column (at most twelve rows);
+ * "line", every column along the rows (the days of the period).
+ */
+export function SectionChart({ section }: { section: Schemas['ReportSection'] }) {
+  if (section.chart === 'bar') {
+    const rows = section.rows.slice(0, 12);
+    const col = section.columns[0]!;
+    return (
+      <BarChart
+        h={60 + 30 * rows.length}
+        orientation="vertical"
+        dataKey="name"
+        data={rows.map((r) => ({ name: r.label, value: chartAmount(r.values[0] ?? '0') }))}
+        series={[{ name: 'value', label: col.label, color: 'teal.6' }]}
+        withTooltip={false}
+      />
+    );
+  }
+  if (section.chart === 'line') {
+    const cols = section.columns.filter((c) => !c.text);
+    return (
+      <LineChart
+        h={220}
+        dataKey="name"
+        curveType="linear"
+        withDots={section.rows.length <= 31}
+        data={section.rows.map((r) => {
+          const point: Record<string, string | number> = { name: r.label };
+          cols.forEach((c) => {
+            point[c.key] = chartAmount(r.values[section.columns.indexOf(c)] ?? '0');
+          });
+          return point;
+        })}
+        series={cols.map((c, i) => ({ name: c.key, label: c.label, color: COLORS[i % COLORS.length]! }))}
+        withLegend
+      />
+    );
+  }
+  return null;
+}
+
+export default { MethodDonut, CashierBars, SectionChart };

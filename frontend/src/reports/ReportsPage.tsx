@@ -1,13 +1,17 @@
 // The reports area: the day's report (/reports, ?date=): visits, new patients, the money taken
 // by method and by cashier (to close the drawer), what was billed, what is owed, and the
-// medication dispensed; with charts and a CSV download. Days are the clinic's.
+// medication dispensed; with charts and a CSV download. Days are the clinic's. Beside it, the
+// reports over any period (/reports/attendance, ...) and the DHIS2 export (/reports/dhis2),
+// each tab shown to the roles that may read it.
 import { Suspense, lazy } from 'react';
-import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
+import { Alert, Button, Card, Group, SimpleGrid, Stack, Table, Tabs, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconDownload, IconPrinter } from '@tabler/icons-react';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
-import { useSearchParams } from 'react-router';
+import { Route, Routes, useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useSession } from '../auth/session';
+import { REPORT_KINDS, REPORT_PERMISSION } from './queries';
 import { api, unwrap } from '../api';
 import { livePoll } from '../live/live';
 import { REPORT_KEY } from '../billing/queries';
@@ -19,8 +23,51 @@ import { DateField } from '../forms/DateField';
 // The charts load with this page only (see ReportCharts).
 const MethodDonut = lazy(() => import('./ReportCharts').then((m) => ({ default: m.MethodDonut })));
 const CashierBars = lazy(() => import('./ReportCharts').then((m) => ({ default: m.CashierBars })));
+const PeriodReport = lazy(() => import('./PeriodReport').then((m) => ({ default: m.PeriodReport })));
+const Dhis2Page = lazy(() => import('./Dhis2Page').then((m) => ({ default: m.Dhis2Page })));
 
 export function ReportsPage() {
+  const { t } = useTranslation();
+  const { can } = useSession();
+  const navigate = useNavigate();
+  const { pathname, search } = useLocation();
+  const tab = pathname.replace(/^\/reports\/?/, '').split('/')[0] || 'daily';
+  const kinds = REPORT_KINDS.filter((k) => can(REPORT_PERMISSION[k]));
+  // The period travels from one report to the next (not to the daily report, which has a day).
+  const go = (to: string) => navigate(to === 'daily' ? '/reports' : `/reports/${to}${tab === 'daily' ? '' : search}`);
+  return (
+    <Stack>
+      {(kinds.length > 0 || can('reports.manage')) && (
+        <Tabs value={tab} onChange={(v) => v && go(v)} className="no-print">
+          <Tabs.List>
+            {can('reports.read') && <Tabs.Tab value="daily">{t('reports.kinds.daily')}</Tabs.Tab>}
+            {kinds.map((k) => (
+              <Tabs.Tab key={k} value={k} data-testid={`report-tab-${k}`}>
+                {t(`reports.kinds.${k}`)}
+              </Tabs.Tab>
+            ))}
+            {can('reports.manage') && (
+              <Tabs.Tab value="dhis2" data-testid="report-tab-dhis2">
+                {t('reports.kinds.dhis2')}
+              </Tabs.Tab>
+            )}
+          </Tabs.List>
+        </Tabs>
+      )}
+      <Suspense fallback={null}>
+        <Routes>
+          <Route index element={<DailyReport />} />
+          {kinds.map((k) => (
+            <Route key={k} path={k} element={<PeriodReport kind={k} />} />
+          ))}
+          {can('reports.manage') && <Route path="dhis2" element={<Dhis2Page />} />}
+        </Routes>
+      </Suspense>
+    </Stack>
+  );
+}
+
+function DailyReport() {
   const { t, i18n } = useTranslation();
   useDocumentTitle(`${t('areas.reports')} · Chelal`);
   const [params, setParams] = useSearchParams();

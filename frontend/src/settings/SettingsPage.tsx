@@ -349,6 +349,16 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
           </Stack>
         </Fieldset>
 
+        <Fieldset legend={t('settings.sections.reports')} data-testid="settings-reports">
+          <TextInput
+            label={label('report_age_bands')}
+            description={t('settings.ageBandsHint')}
+            name="report_age_bands"
+            styles={{ wrapper: { maxWidth: 360 } }}
+            {...form.getInputProps('report_age_bands')}
+          />
+        </Fieldset>
+
         <FormError message={save.message} testId="settings-error" />
         <Group justify="flex-end" className="no-print">
           {changed.length > 0 && (

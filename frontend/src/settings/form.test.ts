@@ -26,6 +26,7 @@ const server: ClinicSettings = {
   billing_auto_consultation: true,
   billing_consultation_code: 'CONSULT',
   billing_auto_dispense: true,
+  report_age_bands: [0, 1, 5, 15, 25, 50],
   version: 4,
 };
 
@@ -64,6 +65,13 @@ describe('the settings form', () => {
       billing_auto_dispense: false,
       billing_consultation_code: 'a b',
     });
+  });
+
+  it('reads the age groups as typed, and sends them as numbers when they changed', () => {
+    const base = valuesOf(server);
+    expect(base.report_age_bands).toBe('0, 1, 5, 15, 25, 50');
+    expect(settingsPatch(base, { ...base, report_age_bands: '0,1 5; 15, 25,50' }, 4)).toBeNull();
+    expect(settingsPatch(base, { ...base, report_age_bands: '0, 5' }, 4)).toEqual({ version: 4, report_age_bands: [0, 5] });
   });
 
   it('sends the server zone as "" and a zone by its name', () => {

@@ -25,6 +25,7 @@ export interface SettingsValues {
   billing_auto_consultation: boolean;
   billing_consultation_code: string;
   billing_auto_dispense: boolean;
+  report_age_bands: string;
 }
 
 export type SettingsField =
@@ -38,7 +39,8 @@ export type SettingsField =
   | 'pharmacy_expiry_warning_days'
   | 'billing_auto_consultation'
   | 'billing_consultation_code'
-  | 'billing_auto_dispense';
+  | 'billing_auto_dispense'
+  | 'report_age_bands';
 
 /** The fields in the form's order. */
 export const SETTINGS_FIELDS: readonly SettingsField[] = [
@@ -53,6 +55,7 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'billing_auto_consultation',
   'billing_consultation_code',
   'billing_auto_dispense',
+  'report_age_bands',
 ];
 
 export function valuesOf(s: ClinicSettings): SettingsValues {
@@ -68,11 +71,12 @@ export function valuesOf(s: ClinicSettings): SettingsValues {
     billing_auto_consultation: s.billing_auto_consultation,
     billing_consultation_code: s.billing_consultation_code,
     billing_auto_dispense: s.billing_auto_dispense,
+    report_age_bands: s.report_age_bands.join(', '),
   };
 }
 
 /** apiValue is a field's value as the API takes it (trimmed text, numbers, "" for the server's zone). */
-function apiValue(field: SettingsField, v: SettingsValues): string | number | boolean {
+function apiValue(field: SettingsField, v: SettingsValues): string | number | boolean | number[] {
   switch (field) {
     case 'clinic_name':
     case 'billing_consultation_code':
@@ -87,12 +91,23 @@ function apiValue(field: SettingsField, v: SettingsValues): string | number | bo
       const d = v.pharmacy_expiry_warning_days;
       return typeof d === 'number' ? d : d.trim() === '' ? NaN : Number(d);
     }
+    case 'report_age_bands':
+      return ageBands(v.report_age_bands);
     default:
       return v[field];
   }
 }
 
+/** ageBands reads the reports' age groups as typed ("0, 1, 5, 15"): their lower bounds in years. */
+export function ageBands(typed: string): number[] {
+  return typed
+    .split(/[\s,;]+/)
+    .filter(Boolean)
+    .map(Number);
+}
+
 function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return JSON.stringify(a) === JSON.stringify(b);
   return a === b || (Number.isNaN(a) && Number.isNaN(b));
 }
 

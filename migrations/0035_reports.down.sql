@@ -1,0 +1,10 @@
+BEGIN;
+DELETE FROM core_rolepermission WHERE permission IN ('reports.clinical', 'reports.manage');
+DROP TABLE IF EXISTS core_dhis2mapping;
+DROP INDEX IF EXISTS idx_bill_open_due;
+DROP INDEX IF EXISTS idx_stockmovement_created_kind;
+DROP INDEX IF EXISTS idx_dispense_dispensed_at;
+DROP INDEX IF EXISTS idx_billitem_created_report;
+DROP INDEX IF EXISTS idx_encounter_patient_created;
+DROP INDEX IF EXISTS idx_encounter_created_report;
+COMMIT;
