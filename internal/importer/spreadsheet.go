@@ -901,6 +901,8 @@ func (im *sheetImport) insertMedication(ctx context.Context, r *sheetRow) (int64
 			id, batch, qty, "opening stock from "+im.o.FileName); err != nil {
 			return 0, err
 		}
+		// The batch, for an undo to take its stock out again.
+		im.rows = append(im.rows, importRow{table: "core_stockbatch", oldID: int64(r.line), newID: batch})
 	}
 	return id, nil
 }
@@ -912,61 +914,6 @@ func (im *sheetImport) insertService(ctx context.Context, r *sheetRow) (int64, e
 		INSERT INTO core_servicecatalog (name, code, category, price) VALUES ($1, $2, $3, $4::numeric) RETURNING id`,
 		v["name"], v["code"], v["category"], v["price"]).Scan(&id)
 	return id, err
-}
-
-// Undo removes what a spreadsheet import of patients or services brought in, as a whole, while
-// none of it has changed or been used since (a patient with a visit, an edited record, a
-// billed service): otherwise it is a conflict and nothing is removed. Stock cannot be undone
-// (the ledger is history): adjust it instead.
-func Undo(ctx context.Context, d *db.DB, actor db.Actor, importID int64) error {
-	return d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var kind string
-		var undone *time.Time
-		err := tx.QueryRow(ctx, `SELECT kind, undone_at FROM core_importrun WHERE id = $1 FOR UPDATE`, importID).Scan(&kind, &undone)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.Errorf(apperr.ErrNotFound, "There is no import #%d.", importID)
-		}
-		if err != nil {
-			return err
-		}
-		if undone != nil {
-			return apperr.Errorf(apperr.ErrConflict, "Import #%d was undone already.", importID)
-		}
-		table := sheetTables[kind]
-		switch kind {
-		case KindPatients, KindServices:
-		default:
-			return apperr.Errorf(apperr.ErrConflict, "An import of %s cannot be undone: its stock or history is in use; correct the records instead.", kind)
-		}
-		var changed int
-		if err := tx.QueryRow(ctx, `
-			SELECT count(*) FROM core_importrow r JOIN `+table+` t ON t.id = r.new_id
-			 WHERE r.import_id = $1 AND t.version <> 1`, importID).Scan(&changed); err != nil {
-			return err
-		}
-		if changed > 0 {
-			return apperr.Errorf(apperr.ErrConflict, "%d of the imported records changed since: the import can no longer be undone as a whole.", changed)
-		}
-		if kind == KindPatients {
-			if _, err := tx.Exec(ctx, `DELETE FROM core_patientalias WHERE patient_id IN (SELECT new_id FROM core_importrow WHERE import_id = $1)`, importID); err != nil {
-				return err
-			}
-		}
-		// A record in use (a visit, a bill line) is protected by its foreign keys: the delete
-		// fails, and the whole undo with it.
-		reason, err := savepoint(ctx, tx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id IN (SELECT new_id FROM core_importrow WHERE import_id = $1)`, importID)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if reason != "" {
-			return apperr.Errorf(apperr.ErrConflict, "Some imported records are in use since (%s): the import can no longer be undone as a whole.", reason)
-		}
-		_, err = tx.Exec(ctx, `UPDATE core_importrun SET undone_at = now(), undone_by = $2 WHERE id = $1`, importID, nullID(actor.UserID))
-		return err
-	})
 }
 
 // Run is one import as the list of imports shows it.
