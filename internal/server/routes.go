@@ -453,7 +453,7 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/imports", perm: auth.PermImportsManage, op: "listImports", tag: "imports",
 			summary: "The latest imports, newest first", out: importRuns{}, json: handle(s, s.listImports)},
 		{method: "POST", path: "/api/v1/imports/{id}/undo", perm: auth.PermImportsManage, op: "undoImport", tag: "imports",
-			summary: "Undo a spreadsheet import as a whole, while none of its records changed since",
+			summary: "Undo an import (a spreadsheet, or the original database) as a whole by a compensating change, while nothing it brought changed since",
 			status:  http.StatusNoContent, errs: []int{404, 409}, json: handle(s, s.undoImport)},
 		// The program itself: administrators (About Chelal, updates from file: update_handlers.go).
 		{method: "GET", path: "/api/v1/system/about", perm: auth.PermBackupsManage, op: "getAbout", tag: "system",

@@ -740,7 +740,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a spreadsheet import as a whole, while none of its records changed since */
+        /** Undo an import (a spreadsheet, or the original database) as a whole by a compensating change, while nothing it brought changed since */
         post: operations["undoImport"];
         delete?: never;
         options?: never;
