@@ -11,6 +11,18 @@ import (
 	"time"
 )
 
+// serveWithAdmin starts Chelal on a new data folder with one administrator, amina, whose
+// password is "first password 123".
+func serveWithAdmin(t *testing.T) (string, *chelal) {
+	t.Helper()
+	data := newDataDir(t)
+	env := []string{"CHELAL_DATA_DIR=" + data}
+	if out, code := runChelalInput(t, false, env, "first password 123\n", "admin", "create", "--username", "amina", "--email", "amina@clinic.test"); code != 0 {
+		t.Fatalf("admin create: %d\n%s", code, out)
+	}
+	return data, startServe(t, data)
+}
+
 // importJob is what GET /api/v1/imports/job tells.
 type importJob struct {
 	ID        int64  `json:"id"`
@@ -26,12 +38,7 @@ type importJob struct {
 // kept; after the restart its job shows as interrupted, and a new import can start.
 func TestImportInterruptedByACrash(t *testing.T) {
 	t.Parallel()
-	data := newDataDir(t)
-	env := []string{"CHELAL_DATA_DIR=" + data}
-	if out, code := runChelalInput(t, false, env, "first password 123\n", "admin", "create", "--username", "amina", "--email", "amina@clinic.test"); code != 0 {
-		t.Fatalf("admin create: %d\n%s", code, out)
-	}
-	c := startServe(t, data)
+	data, c := serveWithAdmin(t)
 	admin := newAPIClient(t, c.addr, "amina", "first password 123")
 	var b strings.Builder
 	b.WriteString("First name,Last name,Date of birth,Sex\n")
