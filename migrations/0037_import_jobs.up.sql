@@ -61,16 +61,19 @@ $$;
 CREATE OR REPLACE FUNCTION chelal_patient_search_insert() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO core_patientsearch (patient_id, name, id_digits, phone_digits, words)
-    SELECT id, name, chelal_digits(unique_id), chelal_digits(contact_info), chelal_name_words(name)
-      FROM (SELECT n.id, n.unique_id, n.contact_info, chelal_patient_name(n.first_name, n.last_name) AS name
-              FROM chelal_new_rows n) p
-    ON CONFLICT (patient_id) DO UPDATE
-       SET name = EXCLUDED.name, id_digits = EXCLUDED.id_digits, phone_digits = EXCLUDED.phone_digits,
-           words = EXCLUDED.words;
+    -- The new words come from the rows just written (no join: during a long import the
+    -- planner's statistics do not yet count the import's own rows).
+    WITH s AS (
+        INSERT INTO core_patientsearch (patient_id, name, id_digits, phone_digits, words)
+        SELECT id, name, chelal_digits(unique_id), chelal_digits(contact_info), chelal_name_words(name)
+          FROM (SELECT n.id, n.unique_id, n.contact_info, chelal_patient_name(n.first_name, n.last_name) AS name
+                  FROM chelal_new_rows n) p
+        ON CONFLICT (patient_id) DO UPDATE
+           SET name = EXCLUDED.name, id_digits = EXCLUDED.id_digits, phone_digits = EXCLUDED.phone_digits,
+               words = EXCLUDED.words
+        RETURNING words)
     INSERT INTO core_nameword (word)
-    SELECT DISTINCT w FROM core_patientsearch s, unnest(s.words) AS w
-     WHERE s.patient_id IN (SELECT id FROM chelal_new_rows)
+    SELECT DISTINCT w FROM s, unnest(s.words) AS w
     ORDER BY w
     ON CONFLICT DO NOTHING;
     RETURN NULL;
