@@ -7,6 +7,9 @@ DROP TRIGGER IF EXISTS chelal_patient_search_insert ON core_patient;
 DROP TRIGGER IF EXISTS chelal_patient_search ON core_patient;
 CREATE TRIGGER chelal_patient_search AFTER INSERT OR UPDATE OF first_name, last_name, unique_id, contact_info
     ON core_patient FOR EACH ROW EXECUTE FUNCTION chelal_patient_search_sync();
+DROP TRIGGER IF EXISTS chelal_audit_insert ON core_patientalias;
+DROP TRIGGER IF EXISTS chelal_audit ON core_patientalias;
+CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_patientalias FOR EACH ROW EXECUTE FUNCTION chelal_audit();
 DROP TRIGGER IF EXISTS chelal_audit_insert ON core_patient;
 DROP TRIGGER IF EXISTS chelal_audit ON core_patient;
 CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_patient FOR EACH ROW EXECUTE FUNCTION chelal_audit();

@@ -10,8 +10,8 @@
 -- by row triggers, one trigger call (and its queries) per patient: most of a 100,000-row
 -- import's time. They are now written by statement triggers over the statement's new rows
 -- (a transition table): still one audit row and one search row per patient, the same values,
--- in one query each per statement; the same for the variants of new name words (0026). Updates
--- and deletes keep the row triggers.
+-- in one query each per statement; the same for the audit rows of old record numbers (0025)
+-- and the variants of new name words (0026). Updates and deletes keep the row triggers.
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS core_importjob (
@@ -84,6 +84,13 @@ DROP TRIGGER IF EXISTS chelal_audit ON core_patient;
 CREATE TRIGGER chelal_audit AFTER UPDATE OR DELETE ON core_patient FOR EACH ROW EXECUTE FUNCTION chelal_audit();
 DROP TRIGGER IF EXISTS chelal_audit_insert ON core_patient;
 CREATE TRIGGER chelal_audit_insert AFTER INSERT ON core_patient REFERENCING NEW TABLE AS chelal_new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION chelal_audit_insert();
+
+-- A patient's old record numbers (0025) come in with the patients.
+DROP TRIGGER IF EXISTS chelal_audit ON core_patientalias;
+CREATE TRIGGER chelal_audit AFTER UPDATE OR DELETE ON core_patientalias FOR EACH ROW EXECUTE FUNCTION chelal_audit();
+DROP TRIGGER IF EXISTS chelal_audit_insert ON core_patientalias;
+CREATE TRIGGER chelal_audit_insert AFTER INSERT ON core_patientalias REFERENCING NEW TABLE AS chelal_new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION chelal_audit_insert();
 
 DROP TRIGGER IF EXISTS chelal_patient_search ON core_patient;

@@ -69,6 +69,14 @@ func TestImportJob(t *testing.T) {
 	if n := count(t, d, `SELECT count(*) FROM core_patient`); n != 4500 {
 		t.Fatalf("patients: %d", n)
 	}
+	// Written in bulk, still one audit row and one search row per patient, with its values.
+	if n := count(t, d, `
+		SELECT count(*) FROM core_patient p
+		  JOIN core_auditlog a ON a.model_name = 'core_patient' AND a.object_id = p.id AND a.action = 'create'
+		   AND a.changes -> 'new' ->> 'last_name' = p.last_name
+		  JOIN core_patientsearch s ON s.patient_id = p.id AND s.name = lower('amina ' || p.last_name)`); n != 4500 {
+		t.Fatalf("patients with their audit and search rows: %d", n)
+	}
 
 	// A bad option or a missing column is told at once, as an error of the upload.
 	opts.Mapping = map[string]string{"first_name": "First name"}
