@@ -422,6 +422,8 @@ type sheetImport struct {
 	runID       int64
 	rows        []importRow
 	seen        map[string]int // a row's identity in the file -> its line: duplicates within the file
+	// analyzed is how many rows were written when the statistics were last brought up to date.
+	analyzed int
 }
 
 // read maps a row's cells to fields and checks each value on its own.
@@ -756,9 +758,17 @@ func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) 
 	if len(idx) == 0 {
 		return nil
 	}
-	// The import's own rows are invisible to the planner's statistics until it commits: after
-	// a few chunks it would still take core_patient for nearly empty and scan it whole for
-	// each row of the chunk. Each branch has its index; the planner is told to use them.
+	// The planner's statistics count the import's own rows only when it commits: it would take
+	// core_patient for nearly empty (after a dry run's rollback, for empty) and scan it whole
+	// for each row of the chunk. ANALYZE in the import's transaction counts them (and is rolled
+	// back with it): it runs whenever the rows written doubled. Each branch has its index, and
+	// the planner is told to use them.
+	if n := im.rep.count(im.o.Kind).Imported; n >= chunk && n >= 2*im.analyzed {
+		if _, err := im.tx.Exec(ctx, `ANALYZE core_patient, core_patientsearch`); err != nil {
+			return fmt.Errorf("check duplicates: %w", err)
+		}
+		im.analyzed = n
+	}
 	if _, err := im.tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
 		return err
 	}
