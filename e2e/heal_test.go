@@ -23,12 +23,7 @@ import (
 // 503 database-unavailable with Retry-After (never a 500); the administrators are notified.
 func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	t.Parallel()
-	data := newDataDir(t)
-	env := []string{"CHELAL_DATA_DIR=" + data}
-	if out, code := runChelalInput(t, false, env, "first password 123\n", "admin", "create", "--username", "amina", "--email", "amina@clinic.test"); code != 0 {
-		t.Fatalf("admin create: %d\n%s", code, out)
-	}
-	c := startServe(t, data)
+	data, c := serveWithAdmin(t)
 	admin := newAPIClient(t, c.addr, "amina", "first password 123")
 
 	var (

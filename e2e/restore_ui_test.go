@@ -65,12 +65,7 @@ func (c *apiClient) call(method, path string, body, out any) int {
 // serves the restored data, and the previous database is kept.
 func TestRestoreFromTheUI(t *testing.T) {
 	t.Parallel()
-	data := newDataDir(t)
-	env := []string{"CHELAL_DATA_DIR=" + data}
-	if out, code := runChelalInput(t, false, env, "first password 123\n", "admin", "create", "--username", "amina", "--email", "amina@clinic.test"); code != 0 {
-		t.Fatalf("admin create: %d\n%s", code, out)
-	}
-	c := startServe(t, data)
+	data, c := serveWithAdmin(t)
 	ctx := context.Background()
 	conn := connect(t, embeddedDSN(t, data))
 	if _, err := conn.Exec(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender) VALUES ('UI-1', 'Zawadi', 'Backed-up', '1990-01-01', 'female')`); err != nil {

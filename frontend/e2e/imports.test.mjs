@@ -50,6 +50,12 @@ test('an administrator imports patients from a spreadsheet, with a dry run first
     const done = page.locator('[data-testid=import-done]');
     await done.waitFor();
     assert.match(await done.innerText(), /2 rows imported, 2 refused/);
+    // The import ran as a job: its status counted the rows read of the file's rows.
+    const job = await page.evaluate(async () => (await fetch('/api/v1/imports/job')).json());
+    assert.equal(job.state, 'done');
+    assert.equal(job.dry_run, false);
+    assert.equal(job.rows_total, 4);
+    assert.equal(job.rows_done, 4);
     const download = page.waitForEvent('download');
     await done.getByRole('button', { name: /Download the refused rows/ }).click();
     const refused = readFileSync(await (await download).path(), 'utf8');

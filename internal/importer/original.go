@@ -174,6 +174,63 @@ func (r *original) insert(ctx context.Context, table string, oldID int64, fn fun
 	return newID, true, nil
 }
 
+// inserter writes one row in its savepoint and returns the new row's id.
+type inserter func(tx pgx.Tx) (int64, error)
+
+// eachRow imports the original's table t row by row: each row is counted as read, then row
+// either refuses it (having said why: it returns nil) or returns what inserts it, run in the
+// row's savepoint.
+func (r *original) eachRow(ctx context.Context, t string, row func(s srcRow) inserter) error {
+	return r.src.each(ctx, t, func(s srcRow) error {
+		r.rep.count(t).Read++
+		fn := row(s)
+		if fn == nil {
+			return nil
+		}
+		_, _, err := r.insert(ctx, t, s.id(), fn)
+		return err
+	})
+}
+
+// statement is the inserter of one statement returning the new row's id.
+func statement(ctx context.Context, sql string, args ...any) inserter {
+	return func(tx pgx.Tx) (int64, error) {
+		var id int64
+		err := tx.QueryRow(ctx, sql, args...).Scan(&id)
+		return id, err
+	}
+}
+
+// named returns the name column col of s (a row of t); an empty one refuses the row.
+func (r *original) named(t string, s srcRow, col string) (string, bool) {
+	v := s.str(col)
+	if v == "" {
+		r.rep.refuse(t, s.id(), "no %s", strings.ReplaceAll(col, "_", " "))
+	}
+	return v, v != ""
+}
+
+// need returns the Chelal id of the row of table that column col of s (a row of t) names;
+// when that row was not imported it refuses s, saying why (format has a %s for the old id).
+func (r *original) need(t string, s srcRow, col, table, format string) (int64, bool) {
+	id, ok := r.mapped(table, s.intp(col))
+	if !ok {
+		r.rep.refuse(t, s.id(), format, s.str(col))
+	}
+	return id, ok
+}
+
+// findOrInsert returns the id of the row find (one argument: a name, a code) finds, else of
+// the row insert makes (made).
+func findOrInsert(ctx context.Context, tx pgx.Tx, find string, key any, insert string, args ...any) (id int64, made bool, err error) {
+	err = tx.QueryRow(ctx, find, key).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		made = true
+		err = tx.QueryRow(ctx, insert, args...).Scan(&id)
+	}
+	return id, made, err
+}
+
 // roleNames maps the names an original clinic gave its roles to Chelal's six.
 var roleNames = map[string]string{
 	"admin": "admin", "administrator": "admin", "superuser": "admin", "administrateur": "admin",
@@ -186,27 +243,23 @@ var roleNames = map[string]string{
 
 func (r *original) roles(ctx context.Context) error {
 	const t = "core_role"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		name := strings.ToLower(s.str("name"))
-		if name == "" {
-			r.rep.refuse(t, s.id(), "no name")
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		name, ok := r.named(t, s, "name")
+		if !ok {
 			return nil
 		}
+		name = strings.ToLower(name)
 		if n, ok := roleNames[name]; ok {
 			name = n
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM core_role WHERE lower(name) = $1`, name).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
+		return func(tx pgx.Tx) (int64, error) {
+			id, made, err := findOrInsert(ctx, tx, `SELECT id FROM core_role WHERE lower(name) = $1`, name,
+				`INSERT INTO core_role (name, description) VALUES ($1, $2) RETURNING id`, name, s.opt("description"))
+			if made {
 				r.rep.note(t, s.id(), "role %q is new to Chelal: it has no permissions until an administrator grants some", name)
-				err = tx.QueryRow(ctx, `INSERT INTO core_role (name, description) VALUES ($1, $2) RETURNING id`,
-					name, s.opt("description")).Scan(&id)
 			}
 			return id, err
-		})
-		return err
+		}
 	})
 }
 
@@ -405,23 +458,16 @@ func addAlias(ctx context.Context, tx pgx.Tx, patientID int64, old, source strin
 
 func (r *original) categories(ctx context.Context) error {
 	const t = "core_medicationcategory"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		name := s.str("name")
-		if name == "" {
-			r.rep.refuse(t, s.id(), "no name")
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		name, ok := r.named(t, s, "name")
+		if !ok {
 			return nil
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM core_medicationcategory WHERE lower(name) = lower($1)`, name).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `INSERT INTO core_medicationcategory (name, description) VALUES ($1, $2) RETURNING id`,
-					name, s.opt("description")).Scan(&id)
-			}
+		return func(tx pgx.Tx) (int64, error) {
+			id, _, err := findOrInsert(ctx, tx, `SELECT id FROM core_medicationcategory WHERE lower(name) = lower($1)`, name,
+				`INSERT INTO core_medicationcategory (name, description) VALUES ($1, $2) RETURNING id`, name, s.opt("description"))
 			return id, err
-		})
-		return err
+		}
 	})
 }
 
@@ -512,15 +558,13 @@ func (r *original) medications(ctx context.Context) error {
 
 func (r *original) inventory(ctx context.Context) error {
 	const t = "core_inventoryitem"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		name := s.str("name")
-		qty, _ := s.int("quantity")
-		switch {
-		case name == "":
-			r.rep.refuse(t, s.id(), "no name")
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		name, ok := r.named(t, s, "name")
+		if !ok {
 			return nil
-		case qty < 0:
+		}
+		qty, _ := s.int("quantity")
+		if qty < 0 {
 			r.rep.refuse(t, s.id(), "%s: quantity %d below zero", name, qty)
 			return nil
 		}
@@ -528,22 +572,17 @@ func (r *original) inventory(ctx context.Context) error {
 		if unit == "" {
 			unit = "unit"
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			if err := tx.QueryRow(ctx, `INSERT INTO core_inventoryitem (name, description, unit) VALUES ($1, $2, $3) RETURNING id`,
-				name, s.opt("description"), unit).Scan(&id); err != nil {
-				return 0, err
+		return func(tx pgx.Tx) (int64, error) {
+			id, err := statement(ctx, `INSERT INTO core_inventoryitem (name, description, unit) VALUES ($1, $2, $3) RETURNING id`,
+				name, s.opt("description"), unit)(tx)
+			if err != nil || qty == 0 {
+				return id, err
 			}
-			if qty > 0 {
-				if _, err := tx.Exec(ctx, `
-					INSERT INTO core_inventorymovement (item_id, quantity_change, balance_after, reason)
-					VALUES ($1, $2, 0, 'opening stock from the original Chelal')`, id, qty); err != nil {
-					return 0, err
-				}
-			}
-			return id, nil
-		})
-		return err
+			_, err = tx.Exec(ctx, `
+				INSERT INTO core_inventorymovement (item_id, quantity_change, balance_after, reason)
+				VALUES ($1, $2, 0, 'opening stock from the original Chelal')`, id, qty)
+			return id, err
+		}
 	})
 }
 
@@ -554,14 +593,10 @@ func (r *original) services(ctx context.Context) error {
 	const t = "core_servicecatalog"
 	add := func(s srcRow, name, code, price string) error {
 		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `SELECT id FROM core_servicecatalog WHERE code = $1`, code).Scan(&id)
-			if errors.Is(err, pgx.ErrNoRows) {
-				err = tx.QueryRow(ctx, `
-					INSERT INTO core_servicecatalog (name, code, category, price, is_active, description)
-					VALUES ($1, $2, 'other', $3::numeric, $4, $5) RETURNING id`,
-					name, code, price, s.boolean("is_active", true), s.opt("description")).Scan(&id)
-			}
+			id, _, err := findOrInsert(ctx, tx, `SELECT id FROM core_servicecatalog WHERE code = $1`, code, `
+				INSERT INTO core_servicecatalog (name, code, category, price, is_active, description)
+				VALUES ($1, $2, 'other', $3::numeric, $4, $5) RETURNING id`,
+				name, code, price, s.boolean("is_active", true), s.opt("description"))
 			return id, err
 		})
 		return err
@@ -624,16 +659,13 @@ var appointmentStatuses = map[string]string{
 
 func (r *original) appointments(ctx context.Context) error {
 	const t = "core_appointment"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		patient, ok := r.mapped("core_patient", s.intp("patient_id"))
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		patient, ok := r.need(t, s, "patient_id", "core_patient", "its patient (%s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its patient (%s) was not imported", s.str("patient_id"))
 			return nil
 		}
-		doctor, ok := r.mapped("auth_user", s.intp("doctor_id"))
+		doctor, ok := r.need(t, s, "doctor_id", "auth_user", "its doctor (user %s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its doctor (user %s) was not imported", s.str("doctor_id"))
 			return nil
 		}
 		status, ok := appointmentStatuses[strings.ToLower(s.str("status"))]
@@ -646,34 +678,26 @@ func (r *original) appointments(ctx context.Context) error {
 			v := "Cancelled in the original Chelal"
 			cancelReason = &v
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, cancel_reason, checked_in_at, created_at, updated_at)
-				VALUES ($1, $2, $3::date, $4::time, $5::text, $6,
-				        CASE WHEN $5::text IN ('checked_in', 'in_progress', 'completed') THEN $3::date + $4::time END,
-				        coalesce($7::timestamptz, now()), coalesce($8::timestamptz, $7::timestamptz, now()))
-				RETURNING id`,
-				patient, doctor, s.str("date"), s.str("time"), status, cancelReason, s.opt("created_at"), s.opt("updated_at")).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_appointment (patient_id, doctor_id, date, time, status, cancel_reason, checked_in_at, created_at, updated_at)
+			VALUES ($1, $2, $3::date, $4::time, $5::text, $6,
+			        CASE WHEN $5::text IN ('checked_in', 'in_progress', 'completed') THEN $3::date + $4::time END,
+			        coalesce($7::timestamptz, now()), coalesce($8::timestamptz, $7::timestamptz, now()))
+			RETURNING id`,
+			patient, doctor, s.str("date"), s.str("time"), status, cancelReason, s.opt("created_at"), s.opt("updated_at"))
 	})
 }
 
 func (r *original) encounters(ctx context.Context) error {
 	const t = "core_encounter"
 	usedAppointments := map[int64]bool{}
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		patient, ok := r.mapped("core_patient", s.intp("patient_id"))
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		patient, ok := r.need(t, s, "patient_id", "core_patient", "its patient (%s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its patient (%s) was not imported", s.str("patient_id"))
 			return nil
 		}
-		doctor, ok := r.mapped("auth_user", s.intp("doctor_id"))
+		doctor, ok := r.need(t, s, "doctor_id", "auth_user", "its doctor (user %s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its doctor (user %s) was not imported", s.str("doctor_id"))
 			return nil
 		}
 		appt, ok := r.mapped("core_appointment", s.intp("appointment_id"))
@@ -691,55 +715,40 @@ func (r *original) encounters(ctx context.Context) error {
 			notes = "(no notes in the original Chelal)"
 		}
 		// History is closed: only addenda follow, as for any finished consultation.
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_encounter (patient_id, appointment_id, doctor_id, notes, diagnosis, status, closed_at, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, 'closed', coalesce($7::timestamptz, $6::timestamptz, now()),
-				        coalesce($6::timestamptz, now()), coalesce($7::timestamptz, $6::timestamptz, now()))
-				RETURNING id`,
-				patient, nullID(appt), doctor, notes, s.opt("diagnosis"), s.opt("created_at"), s.opt("updated_at")).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_encounter (patient_id, appointment_id, doctor_id, notes, diagnosis, status, closed_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, 'closed', coalesce($7::timestamptz, $6::timestamptz, now()),
+			        coalesce($6::timestamptz, now()), coalesce($7::timestamptz, $6::timestamptz, now()))
+			RETURNING id`,
+			patient, nullID(appt), doctor, notes, s.opt("diagnosis"), s.opt("created_at"), s.opt("updated_at"))
 	})
 }
 
 func (r *original) prescriptions(ctx context.Context) error {
 	const t = "core_prescription"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		enc, ok := r.mapped("core_encounter", s.intp("encounter_id"))
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		enc, ok := r.need(t, s, "encounter_id", "core_encounter", "its encounter (%s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its encounter (%s) was not imported", s.str("encounter_id"))
 			return nil
 		}
 		med := r.medByName[strings.ToLower(s.str("medication_name"))]
 		// The original did not track dispensing: an old prescription leaves the pharmacy's
 		// queue (discontinued, with that reason) instead of waiting there for ever.
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, medication_id,
-				                               discontinued_at, discontinue_reason, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), 'Prescribed in the original Chelal (dispensing not tracked there)',
-				        coalesce($6::timestamptz, now()), coalesce($7::timestamptz, $6::timestamptz, now()))
-				RETURNING id`,
-				enc, s.str("medication_name"), s.str("dosage"), s.str("frequency"), nullID(med),
-				s.opt("created_at"), s.opt("updated_at")).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, medication_id,
+			                               discontinued_at, discontinue_reason, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), 'Prescribed in the original Chelal (dispensing not tracked there)',
+			        coalesce($6::timestamptz, now()), coalesce($7::timestamptz, $6::timestamptz, now()))
+			RETURNING id`,
+			enc, s.str("medication_name"), s.str("dosage"), s.str("frequency"), nullID(med), s.opt("created_at"), s.opt("updated_at"))
 	})
 }
 
 func (r *original) vitals(ctx context.Context) error {
 	const t = "core_vitals"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		enc, ok := r.mapped("core_encounter", s.intp("encounter_id"))
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		enc, ok := r.need(t, s, "encounter_id", "core_encounter", "its encounter (%s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its encounter (%s) was not imported", s.str("encounter_id"))
 			return nil
 		}
 		temp := s.num("temperature")
@@ -749,19 +758,14 @@ func (r *original) vitals(ctx context.Context) error {
 			r.rep.note(t, s.id(), "temperature %s read as °F: recorded as %s °C", temp, c)
 			temp = c.String()
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_vitals (encounter_id, systolic_bp, diastolic_bp, heart_rate, respiratory_rate, temperature,
-				                         oxygen_saturation, height, weight, bmi, recorded_at)
-				VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::numeric, coalesce($11::timestamptz, now()))
-				RETURNING id`,
-				enc, s.intp("systolic_bp"), s.intp("diastolic_bp"), s.intp("heart_rate"), s.intp("respiratory_rate"),
-				nullText(temp), nullText(s.num("oxygen_saturation")), nullText(s.num("height")), nullText(s.num("weight")),
-				nullText(s.num("bmi")), s.opt("recorded_at")).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_vitals (encounter_id, systolic_bp, diastolic_bp, heart_rate, respiratory_rate, temperature,
+			                         oxygen_saturation, height, weight, bmi, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6::numeric, $7::numeric, $8::numeric, $9::numeric, $10::numeric, coalesce($11::timestamptz, now()))
+			RETURNING id`,
+			enc, s.intp("systolic_bp"), s.intp("diastolic_bp"), s.intp("heart_rate"), s.intp("respiratory_rate"),
+			nullText(temp), nullText(s.num("oxygen_saturation")), nullText(s.num("height")), nullText(s.num("weight")),
+			nullText(s.num("bmi")), s.opt("recorded_at"))
 	})
 }
 
@@ -940,26 +944,19 @@ func (r *original) bills(ctx context.Context) error {
 
 func (r *original) notifications(ctx context.Context) error {
 	const t = "core_notification"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
-		user, ok := r.mapped("auth_user", s.intp("user_id"))
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		user, ok := r.need(t, s, "user_id", "auth_user", "its user (%s) was not imported")
 		if !ok {
-			r.rep.refuse(t, s.id(), "its user (%s) was not imported", s.str("user_id"))
 			return nil
 		}
 		kind := s.str("notification_type")
 		if kind == "" {
 			kind = "imported"
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_notification (user_id, title, message, notification_type, is_read, created_at)
-				VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now())) RETURNING id`,
-				user, s.str("title"), s.str("message"), kind, s.boolean("is_read", false), s.opt("created_at")).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_notification (user_id, title, message, notification_type, is_read, created_at)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now())) RETURNING id`,
+			user, s.str("title"), s.str("message"), kind, s.boolean("is_read", false), s.opt("created_at"))
 	})
 }
 
@@ -982,8 +979,7 @@ func auditTable(model string) string {
 // and the original's own values under "original".
 func (r *original) auditLog(ctx context.Context) error {
 	const t = "core_auditlog"
-	return r.src.each(ctx, t, func(s srcRow) error {
-		r.rep.count(t).Read++
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
 		action := s.str("action")
 		if action == "" {
 			action = "unknown"
@@ -1018,15 +1014,10 @@ func (r *original) auditLog(ctx context.Context) error {
 			"original_object_id": oldObj,
 			"original_user_id":   s.intp("user_id"),
 		}
-		_, _, err := r.insert(ctx, t, s.id(), func(tx pgx.Tx) (int64, error) {
-			var id int64
-			err := tx.QueryRow(ctx, `
-				INSERT INTO core_auditlog (user_id, action, model_name, object_id, changes, "timestamp", ip_address)
-				VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7::inet) RETURNING id`,
-				nullID(user), action, modelName, obj, changes, s.opt("timestamp"), ip).Scan(&id)
-			return id, err
-		})
-		return err
+		return statement(ctx, `
+			INSERT INTO core_auditlog (user_id, action, model_name, object_id, changes, "timestamp", ip_address)
+			VALUES ($1, $2, $3, $4, $5, coalesce($6::timestamptz, now()), $7::inet) RETURNING id`,
+			nullID(user), action, modelName, obj, changes, s.opt("timestamp"), ip)
 	})
 }
 

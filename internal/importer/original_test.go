@@ -471,6 +471,12 @@ func TestImportOriginal(t *testing.T) {
 		t.Error("the import run does not record its counts")
 	}
 
+	// Its encounters and bills are history that is never removed: it cannot be undone.
+	if err := importer.Undo(ctx, d, db.Actor{}, rep.ImportID); !errors.Is(err, apperr.ErrConflict) ||
+		!strings.Contains(apperr.MessageOf(err), "history is never removed") {
+		t.Errorf("undo of an import with clinical history: %v, want a conflict", err)
+	}
+
 	// Importing the same original again would double everything.
 	if _, err := importer.ImportOriginal(ctx, src, d, "again", opts); !errors.Is(err, apperr.ErrConflict) {
 		t.Errorf("second import: %v, want a conflict", err)

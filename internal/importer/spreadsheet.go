@@ -200,7 +200,7 @@ func (r *sheetRow) reason() string {
 var sheetTables = map[string]string{KindPatients: "core_patient", KindMedications: "core_medicationitem", KindServices: "core_servicecatalog"}
 
 // chunk is how many rows are checked against the database and written at a time.
-const chunk = 500
+const chunk = 2000
 
 // ImportSheet reads a spreadsheet of kind o.Kind from r and imports its good rows in one
 // transaction (none in a dry run). Each refused row is listed with its reasons, and the
@@ -208,6 +208,22 @@ const chunk = 500
 // remembers the mapping and date format for the next file of that kind. progress, if not
 // nil, is called with the number of rows done after each chunk.
 func ImportSheet(ctx context.Context, d *db.DB, actor db.Actor, r io.Reader, o SheetOptions, progress func(int)) (*SheetReport, error) {
+	im, err := prepareSheet(ctx, d, r, o)
+	if err != nil {
+		return nil, err
+	}
+	defer im.sh.Close()
+	if im.previewOnly {
+		return im.rep, nil
+	}
+	return im.run(ctx, actor, progress)
+}
+
+// prepareSheet opens a spreadsheet and reads its header: the columns, the mapping (given,
+// remembered or suggested) and the date format. A mapping that misses a required column is
+// an error, except in a dry run, whose report then shows the columns and says what is missing
+// (previewOnly). The caller closes im.sh.
+func prepareSheet(ctx context.Context, d *db.DB, r io.Reader, o SheetOptions) (*sheetImport, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
@@ -215,7 +231,15 @@ func ImportSheet(ctx context.Context, d *db.DB, actor db.Actor, r io.Reader, o S
 	if err != nil {
 		return nil, err
 	}
-	defer sh.Close()
+	im, err := readHeader(ctx, d, sh, o)
+	if err != nil {
+		_ = sh.Close()
+		return nil, err
+	}
+	return im, nil
+}
+
+func readHeader(ctx context.Context, d *db.DB, sh sheet, o SheetOptions) (*sheetImport, error) {
 	rep := &SheetReport{Report: Report{Kind: o.Kind, Source: o.FileName, DryRun: o.DryRun, Counts: []TableCount{}, Refused: []RowRefusal{}, Notes: []RowRefusal{}},
 		Fields: Fields(o.Kind), Preview: []PreviewRow{}, refusedRows: [][]string{}}
 	header, err := sh.Next()
@@ -265,13 +289,18 @@ func ImportSheet(ctx context.Context, d *db.DB, actor db.Actor, r io.Reader, o S
 			for _, fe := range apperr.FieldsOf(err) {
 				rep.Notes = append(rep.Notes, RowRefusal{Table: o.Kind, Reason: fe.Message})
 			}
-			return rep, nil
+			return &sheetImport{sh: sh, o: o, rep: rep, previewOnly: true}, nil
 		}
 		return nil, err
 	}
+	return &sheetImport{d: d, sh: sh, o: o, rep: rep, col: col, excel: sh.Excel(), layout: DateFormats[rep.DateFormat], seen: map[string]int{}}, nil
+}
 
-	im := &sheetImport{d: d, o: o, rep: rep, col: col, excel: sh.Excel(), layout: DateFormats[rep.DateFormat], seen: map[string]int{}}
-	err = d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+// run reads the rows after the header and imports the good ones in one transaction (none in
+// a dry run).
+func (im *sheetImport) run(ctx context.Context, actor db.Actor, progress func(int)) (*SheetReport, error) {
+	d, sh, o, rep := im.d, im.sh, im.o, im.rep
+	err := d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		im.tx = tx
 		loc, err := settings.Location(ctx, tx)
 		if err != nil {
@@ -378,18 +407,23 @@ func SuggestMapping(kind string, header []string) map[string]string {
 
 // sheetImport is one run of a spreadsheet import.
 type sheetImport struct {
-	d      *db.DB
-	tx     pgx.Tx
-	o      SheetOptions
-	rep    *SheetReport
-	col    map[string]int
-	excel  bool
-	layout string
-	today  time.Time
-	prefix string
-	runID  int64
-	rows   []importRow
-	seen   map[string]int // a row's identity in the file -> its line: duplicates within the file
+	d  *db.DB
+	sh sheet
+	// previewOnly: a dry run whose mapping misses a column; rep shows the columns only.
+	previewOnly bool
+	tx          pgx.Tx
+	o           SheetOptions
+	rep         *SheetReport
+	col         map[string]int
+	excel       bool
+	layout      string
+	today       time.Time
+	prefix      string
+	runID       int64
+	rows        []importRow
+	seen        map[string]int // a row's identity in the file -> its line: duplicates within the file
+	// analyzed is how many rows were written when the statistics were last brought up to date.
+	analyzed int
 }
 
 // read maps a row's cells to fields and checks each value on its own.
@@ -570,8 +604,7 @@ func (im *sheetImport) flush(ctx context.Context, rows []*sheetRow) error {
 			im.rep.Preview = append(im.rep.Preview, PreviewRow{Line: r.line, Values: r.values, Problems: append([]RowProblem{}, r.problems...)})
 		}
 		if len(r.problems) > 0 {
-			im.rep.refuse(im.o.Kind, int64(r.line), "%s", r.reason())
-			im.rep.refusedRows = append(im.rep.refusedRows, append(slices.Clone(r.cells), r.reason()))
+			im.refuseRow(r, r.reason())
 			continue
 		}
 		good = append(good, r)
@@ -582,7 +615,7 @@ func (im *sheetImport) flush(ctx context.Context, rows []*sheetRow) error {
 	ids := make([]int64, len(good))
 	if im.o.Kind == KindPatients {
 		var err error
-		if ids, err = im.insertPatients(ctx, good); err != nil {
+		if good, ids, err = im.insertPatientRows(ctx, good); err != nil {
 			return err
 		}
 	} else {
@@ -603,6 +636,45 @@ func (im *sheetImport) flush(ctx context.Context, rows []*sheetRow) error {
 		im.rows = append(im.rows, importRow{table: sheetTables[im.o.Kind], oldID: int64(r.line), newID: ids[i]})
 	}
 	return nil
+}
+
+// refuseRow lists a row as refused, and keeps it for the file of refused rows.
+func (im *sheetImport) refuseRow(r *sheetRow, reason string) {
+	im.rep.refuse(im.o.Kind, int64(r.line), "%s", reason)
+	im.rep.refusedRows = append(im.rep.refusedRows, append(slices.Clone(r.cells), reason))
+}
+
+// insertPatientRows writes a chunk's checked rows in one statement, in a savepoint. A row the
+// database still refuses (a rule the checks above do not know) rolls the chunk back; the chunk
+// is then written row by row, each in its own savepoint, so that only that row is refused,
+// with the database's reason. It returns the rows written and their ids.
+func (im *sheetImport) insertPatientRows(ctx context.Context, rows []*sheetRow) ([]*sheetRow, []int64, error) {
+	var ids []int64
+	insert := func(rows []*sheetRow) (string, error) {
+		return savepoint(ctx, im.tx, func(tx pgx.Tx) error {
+			var err error
+			ids, err = im.insertPatients(ctx, tx, rows)
+			return err
+		})
+	}
+	reason, err := insert(rows)
+	if err != nil || reason == "" {
+		return rows, ids, err
+	}
+	var kept []*sheetRow
+	var keptIDs []int64
+	for _, r := range rows {
+		reason, err := insert([]*sheetRow{r})
+		if err != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", r.line, err)
+		}
+		if reason != "" {
+			im.refuseRow(r, reason)
+			continue
+		}
+		kept, keptIDs = append(kept, r), append(keptIDs, ids[0])
+	}
+	return kept, keptIDs, nil
 }
 
 // duplicates marks the rows that are already in Chelal: a patient with a similar name and the
@@ -670,7 +742,7 @@ func nullIfEmpty(s string) *string {
 // patientDuplicates marks the chunk's patients already in Chelal (a similar name with the same
 // date of birth, or the same phone number: the registration's rule) in one query per chunk,
 // each branch on its own index (date of birth; the phone's digits reversed).
-func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) error {
+func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) (err error) {
 	var idx []int32
 	var names, dobs, phones []string
 	for i, r := range rows {
@@ -686,6 +758,25 @@ func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) 
 	if len(idx) == 0 {
 		return nil
 	}
+	// The planner's statistics count the import's own rows only when it commits: it would take
+	// core_patient for nearly empty (after a dry run's rollback, for empty) and scan it whole
+	// for each row of the chunk. ANALYZE in the import's transaction counts them (and is rolled
+	// back with it): it runs whenever the rows written doubled. Each branch has its index, and
+	// the planner is told to use them.
+	if n := im.rep.count(im.o.Kind).Imported; n >= chunk && n >= 2*im.analyzed {
+		if _, err := im.tx.Exec(ctx, `ANALYZE core_patient, core_patientsearch`); err != nil {
+			return fmt.Errorf("check duplicates: %w", err)
+		}
+		im.analyzed = n
+	}
+	if _, err := im.tx.Exec(ctx, `SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		return err
+	}
+	defer func() {
+		if err == nil {
+			_, err = im.tx.Exec(ctx, `SET LOCAL enable_seqscan = DEFAULT; SET LOCAL enable_hashjoin = DEFAULT; SET LOCAL enable_mergejoin = DEFAULT`)
+		}
+	}()
 	q, err := im.tx.Query(ctx, `
 		WITH q AS MATERIALIZED (
 		  SELECT i, chelal_unaccent(name) AS name, dob::date AS dob, phone
@@ -718,9 +809,9 @@ func (im *sheetImport) patientDuplicates(ctx context.Context, rows []*sheetRow) 
 
 // insertPatients writes a chunk's good patient rows with one statement: record numbers taken
 // from the sequence for the whole chunk, and each row's old number kept as an alias.
-func (im *sheetImport) insertPatients(ctx context.Context, rows []*sheetRow) ([]int64, error) {
+func (im *sheetImport) insertPatients(ctx context.Context, tx pgx.Tx, rows []*sheetRow) ([]int64, error) {
 	numbers := make([]int64, 0, len(rows))
-	nr, err := im.tx.Query(ctx, `SELECT nextval('core_patient_mrn_seq') FROM generate_series(1, $1)`, len(rows))
+	nr, err := tx.Query(ctx, `SELECT nextval('core_patient_mrn_seq') FROM generate_series(1, $1)`, len(rows))
 	if err != nil {
 		return nil, err
 	}
@@ -742,7 +833,7 @@ func (im *sheetImport) insertPatients(ctx context.Context, rows []*sheetRow) ([]
 			alias[i], key[i] = v["unique_id"], k
 		}
 	}
-	q, err := im.tx.Query(ctx, `
+	q, err := tx.Query(ctx, `
 		INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, contact_info, address,
 		                          known_allergies, birth_date_estimated)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bool[])
@@ -774,7 +865,7 @@ func (im *sheetImport) insertPatients(ctx context.Context, rows []*sheetRow) ([]
 	if len(keys) > 0 {
 		// An old number two patients shared is kept for the first only: search must not answer
 		// a number with the wrong patient.
-		if _, err := im.tx.Exec(ctx, `
+		if _, err := tx.Exec(ctx, `
 			INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
 			SELECT DISTINCT ON (k) id, a, k, 'patients' FROM unnest($1::int[], $2::text[], $3::text[]) AS u (id, a, k) ORDER BY k, id
 			ON CONFLICT (alias_key) DO NOTHING`, aliasIDs, aliases, keys); err != nil {
@@ -831,6 +922,8 @@ func (im *sheetImport) insertMedication(ctx context.Context, r *sheetRow) (int64
 			id, batch, qty, "opening stock from "+im.o.FileName); err != nil {
 			return 0, err
 		}
+		// The batch, for an undo to take its stock out again.
+		im.rows = append(im.rows, importRow{table: "core_stockbatch", oldID: int64(r.line), newID: batch})
 	}
 	return id, nil
 }
@@ -842,61 +935,6 @@ func (im *sheetImport) insertService(ctx context.Context, r *sheetRow) (int64, e
 		INSERT INTO core_servicecatalog (name, code, category, price) VALUES ($1, $2, $3, $4::numeric) RETURNING id`,
 		v["name"], v["code"], v["category"], v["price"]).Scan(&id)
 	return id, err
-}
-
-// Undo removes what a spreadsheet import of patients or services brought in, as a whole, while
-// none of it has changed or been used since (a patient with a visit, an edited record, a
-// billed service): otherwise it is a conflict and nothing is removed. Stock cannot be undone
-// (the ledger is history): adjust it instead.
-func Undo(ctx context.Context, d *db.DB, actor db.Actor, importID int64) error {
-	return d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var kind string
-		var undone *time.Time
-		err := tx.QueryRow(ctx, `SELECT kind, undone_at FROM core_importrun WHERE id = $1 FOR UPDATE`, importID).Scan(&kind, &undone)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.Errorf(apperr.ErrNotFound, "There is no import #%d.", importID)
-		}
-		if err != nil {
-			return err
-		}
-		if undone != nil {
-			return apperr.Errorf(apperr.ErrConflict, "Import #%d was undone already.", importID)
-		}
-		table := sheetTables[kind]
-		switch kind {
-		case KindPatients, KindServices:
-		default:
-			return apperr.Errorf(apperr.ErrConflict, "An import of %s cannot be undone: its stock or history is in use; correct the records instead.", kind)
-		}
-		var changed int
-		if err := tx.QueryRow(ctx, `
-			SELECT count(*) FROM core_importrow r JOIN `+table+` t ON t.id = r.new_id
-			 WHERE r.import_id = $1 AND t.version <> 1`, importID).Scan(&changed); err != nil {
-			return err
-		}
-		if changed > 0 {
-			return apperr.Errorf(apperr.ErrConflict, "%d of the imported records changed since: the import can no longer be undone as a whole.", changed)
-		}
-		if kind == KindPatients {
-			if _, err := tx.Exec(ctx, `DELETE FROM core_patientalias WHERE patient_id IN (SELECT new_id FROM core_importrow WHERE import_id = $1)`, importID); err != nil {
-				return err
-			}
-		}
-		// A record in use (a visit, a bill line) is protected by its foreign keys: the delete
-		// fails, and the whole undo with it.
-		reason, err := savepoint(ctx, tx, func(tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE id IN (SELECT new_id FROM core_importrow WHERE import_id = $1)`, importID)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if reason != "" {
-			return apperr.Errorf(apperr.ErrConflict, "Some imported records are in use since (%s): the import can no longer be undone as a whole.", reason)
-		}
-		_, err = tx.Exec(ctx, `UPDATE core_importrun SET undone_at = now(), undone_by = $2 WHERE id = $1`, importID, nullID(actor.UserID))
-		return err
-	})
 }
 
 // Run is one import as the list of imports shows it.

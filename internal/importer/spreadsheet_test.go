@@ -250,6 +250,7 @@ func TestImportMedicationsXLSX(t *testing.T) {
 		t.Error("ORS without stock should be in the catalog")
 	}
 
+	first := rep
 	// A second list with a medication Chelal has: its stock comes in as a new batch.
 	f2 := excelize.NewFile()
 	for i, r := range [][]any{{"Name", "Strength", "Form", "Price", "Quantity", "Expiry date"}, {"ORS", "1 sachet", "powder", 0.5, 40, "2028-01-31"}} {
@@ -266,8 +267,31 @@ func TestImportMedicationsXLSX(t *testing.T) {
 	if len(rep.Notes) != 1 || count(t, d, `SELECT count(*) FROM core_medicationitem WHERE name = 'ORS' AND stock_quantity = 40`) != 1 {
 		t.Errorf("ORS restocked: notes %v", rep.Notes)
 	}
-	if err := importer.Undo(ctx, d, db.Actor{}, rep.ImportID); !errors.Is(err, apperr.ErrConflict) {
-		t.Errorf("undo of a stock import: %v, want a conflict", err)
+
+	// Undone while its stock has not moved: the batch goes out again by a ledger movement
+	// (the ledger is append-only), and ORS, which was there before, stays in the catalog.
+	if err := importer.Undo(ctx, d, db.Actor{}, rep.ImportID); err != nil {
+		t.Fatalf("undo of a stock import: %v", err)
+	}
+	if n := count(t, d, `
+		SELECT count(*) FROM core_medicationitem m JOIN core_stockmovement s ON s.medication_id = m.id
+		 WHERE m.name = 'ORS' AND m.is_active AND m.stock_quantity = 0 AND s.kind = 'adjust' AND s.quantity_change = -40
+		   AND s.reason = 'import undone (import #' || $1::int || ')'`, rep.ImportID); n != 1 {
+		t.Error("ORS: the undone batch should go out by an adjustment, ORS staying active")
+	}
+
+	// Stock of the first list moved since: its undo is refused, and nothing changes.
+	if _, err := d.Pool.Exec(ctx, `
+		INSERT INTO core_stockmovement (medication_id, batch_id, kind, quantity_change, balance_after, batch_balance_after, reason)
+		SELECT medication_id, id, 'adjust', -1, 0, 0, 'broken' FROM core_stockbatch WHERE batch_number = 'B-1'`); err != nil {
+		t.Fatal(err)
+	}
+	err = importer.Undo(ctx, d, db.Actor{}, first.ImportID)
+	if !errors.Is(err, apperr.ErrConflict) || !strings.Contains(apperr.MessageOf(err), "stock dispensed or adjusted") {
+		t.Errorf("undo of a stock import whose stock moved: %v, want a conflict", err)
+	}
+	if n := count(t, d, `SELECT count(*) FROM core_medicationitem WHERE name = 'Amoxicilline' AND is_active AND stock_quantity = 200`); n != 1 {
+		t.Error("a refused undo changed Amoxicilline")
 	}
 }
 

@@ -45,6 +45,7 @@ var whoMay = map[string][]string{
 	"GET /api/v1/backups":                  {auth.RoleAdmin},
 	"POST /api/v1/imports":                 {auth.RoleAdmin},
 	"GET /api/v1/imports":                  {auth.RoleAdmin},
+	"GET /api/v1/imports/job":              {auth.RoleAdmin},
 	"POST /api/v1/imports/{id}/undo":       {auth.RoleAdmin},
 	"POST /api/v1/backups":                 {auth.RoleAdmin},
 	"GET /api/v1/patients/{id}":            allRoles, // demographics: r for every role

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"chelal/internal/auth"
 )
@@ -22,7 +23,32 @@ func TestImportSheetAPI(t *testing.T) {
 	target := func(q url.Values) string { return "/api/v1/imports?" + q.Encode() }
 	q := url.Values{"kind": {"patients"}, "file_name": {"register.csv"}, "date_format": {"DD/MM/YYYY"}, "dry_run": {"true"}}
 
-	preview := expect(t, admin.do("POST", target(q), csvBody, "Content-Type", "text/csv"), 200)
+	// The upload answers at once with the job; the job's status gives the progress, then the
+	// report.
+	run := func(q url.Values) map[string]any {
+		t.Helper()
+		job := expect(t, admin.do("POST", target(q), csvBody, "Content-Type", "text/csv"), 202)
+		if job["state"] != "running" || job["file_name"] != "register.csv" {
+			t.Fatalf("job at the start: %v", job)
+		}
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			st := expect(t, admin.do("GET", "/api/v1/imports/job", nil), 200)
+			if st["id"] != job["id"] {
+				t.Fatalf("another job: %v, started %v", st, job)
+			}
+			if st["state"] == "running" {
+				continue
+			}
+			if st["state"] != "done" || st["rows_total"] != float64(2) || st["rows_done"] != float64(2) {
+				t.Fatalf("job: %v", st)
+			}
+			res, _ := st["result"].(map[string]any)
+			return res
+		}
+		t.Fatal("the import did not finish in a minute")
+		return nil
+	}
+	preview := run(q)
 	mapping, _ := preview["mapping"].(map[string]any)
 	rows, _ := preview["preview"].([]any)
 	if mapping["first_name"] != "First name" || len(rows) != 2 || preview["refused_csv"] == "" {
@@ -36,7 +62,7 @@ func TestImportSheetAPI(t *testing.T) {
 
 	q.Set("dry_run", "false")
 	q.Set("mapping", `{"first_name":"First name","last_name":"Last name","date_of_birth":"Date of birth","gender":"Sex","contact_info":"Phone"}`)
-	done := expect(t, admin.do("POST", target(q), csvBody, "Content-Type", "text/csv"), 200)
+	done := run(q)
 	if !strings.Contains(done["refused_csv"].(string), "Bad,Sex,03/04/1991,Q,,\"gender: unknown sex value") {
 		t.Fatalf("refused rows file: %q", done["refused_csv"])
 	}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"encoding/json"
 	"mime"
 	"net/http"
@@ -24,17 +23,8 @@ var importQuery = []param{
 	{name: "dry_run", typ: "boolean", doc: "true: check and preview only, write nothing"},
 }
 
-// sheetImportResult is the answer to a spreadsheet upload: the report, and the refused rows as
-// a CSV file (each with its reason) for the user to correct.
-type sheetImportResult struct {
-	importer.SheetReport
-	RefusedCSV string `json:"refused_csv"`
-}
-
-// maxRefusedCSV bounds the refused rows file returned inline.
-const maxRefusedCSV = 8 << 20
-
-// importSheet checks (dry_run=true) or imports a CSV or XLSX upload in one transaction.
+// importSheet starts the check (dry_run=true) or the import of a CSV or XLSX upload, in one
+// transaction, as a job: it answers at once with the job, whose progress getImportJob tells.
 func (s *server) importSheet(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); !slices.Contains(importTypes, mt) {
 		writeProblem(w, newProblem(r, probUnsupportedMedia, "Send the file as text/csv or as an .xlsx workbook."))
@@ -59,7 +49,7 @@ func (s *server) importSheet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	rep, err := importer.ImportSheet(r.Context(), s.db, actorOf(r), r.Body, o, nil)
+	st, err := s.imports.Start(r.Context(), actorOf(r), r.Body, o)
 	if err != nil {
 		if tooBig, ok := asMaxBytes(err); ok {
 			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
@@ -68,18 +58,12 @@ func (s *server) importSheet(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := sheetImportResult{SheetReport: *rep}
-	var buf bytes.Buffer
-	if len(rep.Refused) > 0 {
-		if err := rep.WriteRefused(&buf); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if buf.Len() <= maxRefusedCSV {
-			out.RefusedCSV = buf.String()
-		}
-	}
-	s.writeJSON(w, r, http.StatusOK, out)
+	s.writeJSON(w, r, http.StatusAccepted, st)
+}
+
+// getImportJob is the progress, then the outcome, of the latest spreadsheet import.
+func (s *server) getImportJob(r *http.Request, _ none) (importer.JobStatus, error) {
+	return s.imports.Status(r.Context())
 }
 
 // importRuns is the list of imports.

@@ -495,13 +495,16 @@ func (s *server) routes() []route {
 
 		// Bringing existing records in from spreadsheets: administrators (import_handlers.go).
 		{method: "POST", path: "/api/v1/imports", perm: auth.PermImportsManage, op: "importSheet", tag: "imports",
-			summary: "Check (dry_run=true: columns, mapping, preview, every refused row) or import a CSV or XLSX of patients, medications with opening stock, or services, in one transaction",
-			query:   importQuery, rawIn: importTypes, out: sheetImportResult{}, errs: []int{413, 415, 422},
+			summary: "Start checking (dry_run=true: columns, mapping, preview, every refused row) or importing a CSV or XLSX of patients, medications with opening stock, or services, in one transaction, as a job: GET /imports/job follows it",
+			query:   importQuery, rawIn: importTypes, out: importer.JobStatus{}, status: http.StatusAccepted, errs: []int{409, 413, 415, 422},
 			maxBody: importer.MaxSheetBytes, handler: s.importSheet},
+		{method: "GET", path: "/api/v1/imports/job", perm: auth.PermImportsManage, op: "getImportJob", tag: "imports",
+			summary: "The progress (rows read of the file's rows), then the outcome and report, of the latest spreadsheet import; interrupted if Chelal stopped during it",
+			out:     importer.JobStatus{}, json: handle(s, s.getImportJob)},
 		{method: "GET", path: "/api/v1/imports", perm: auth.PermImportsManage, op: "listImports", tag: "imports",
 			summary: "The latest imports, newest first", out: importRuns{}, json: handle(s, s.listImports)},
 		{method: "POST", path: "/api/v1/imports/{id}/undo", perm: auth.PermImportsManage, op: "undoImport", tag: "imports",
-			summary: "Undo a spreadsheet import as a whole, while none of its records changed since",
+			summary: "Undo an import (a spreadsheet, or the original database) as a whole by a compensating change, while nothing it brought changed since",
 			status:  http.StatusNoContent, errs: []int{404, 409}, json: handle(s, s.undoImport)},
 		// The program itself: administrators (About Chelal, updates from file: update_handlers.go).
 		{method: "GET", path: "/api/v1/system/about", perm: auth.PermBackupsManage, op: "getAbout", tag: "system",

@@ -14,6 +14,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -32,6 +33,7 @@ import (
 	"chelal/internal/db"
 	"chelal/internal/display"
 	"chelal/internal/events"
+	"chelal/internal/importer"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -106,7 +108,8 @@ type server struct {
 	auth         *auth.Service
 	patients     *patients.Service
 	backups      BackupConfig
-	jobs         backup.Jobs // one backup or restore at a time; the restore from the UI
+	jobs         backup.Jobs    // one backup or restore at a time; the restore from the UI
+	imports      *importer.Jobs // the spreadsheet import started from the UI (import_handlers.go)
 	afterRestore func()
 	appointments *appointments.Service
 	pharmacy     *pharmacy.Service
@@ -149,6 +152,7 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	}
 	if d.DB != nil {
 		s.events = events.NewHub(d.DB, s.log) // the live events' streams (event_handlers.go)
+		s.imports = importer.NewJobs(context.Background(), d.DB, s.log)
 	}
 	if s.version == "" {
 		s.version = "dev"

@@ -723,7 +723,7 @@ export interface paths {
         /** The latest imports, newest first */
         get: operations["listImports"];
         put?: never;
-        /** Check (dry_run=true: columns, mapping, preview, every refused row) or import a CSV or XLSX of patients, medications with opening stock, or services, in one transaction */
+        /** Start checking (dry_run=true: columns, mapping, preview, every refused row) or importing a CSV or XLSX of patients, medications with opening stock, or services, in one transaction, as a job: GET /imports/job follows it */
         post: operations["importSheet"];
         delete?: never;
         options?: never;
@@ -740,8 +740,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Undo a spreadsheet import as a whole, while none of its records changed since */
+        /** Undo an import (a spreadsheet, or the original database) as a whole by a compensating change, while nothing it brought changed since */
         post: operations["undoImport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/imports/job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The progress (rows read of the file's rows), then the outcome and report, of the latest spreadsheet import; interrupted if Chelal stopped during it */
+        get: operations["getImportJob"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2523,6 +2540,27 @@ export interface components {
              */
             service_id?: number;
         };
+        JobStatus: {
+            dry_run: boolean;
+            error?: string;
+            file_name?: string;
+            /** Format: date-time */
+            finished_at?: string | null;
+            /** Format: int64 */
+            id: number;
+            kind?: string;
+            /** @enum {string} */
+            phase?: "counting" | "importing" | "finishing";
+            result?: components["schemas"]["SheetResult"] | null;
+            /** Format: int64 */
+            rows_done: number;
+            /** Format: int64 */
+            rows_total: number;
+            /** Format: date-time */
+            started_at?: string | null;
+            /** @enum {string} */
+            state: "idle" | "running" | "done" | "failed" | "interrupted";
+        };
         Leftover: {
             /** Format: int64 */
             bytes: number;
@@ -3287,7 +3325,7 @@ export interface components {
             name: string;
             required: boolean;
         };
-        SheetImportResult: {
+        SheetResult: {
             columns: string[];
             counts: components["schemas"]["TableCount"][];
             date_format: string;
@@ -7809,13 +7847,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description OK */
-            200: {
+            /** @description Accepted */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SheetImportResult"];
+                    "application/json": components["schemas"]["JobStatus"];
                 };
             };
             /** @description Unauthorized */
@@ -7829,6 +7867,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7921,6 +7968,53 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getImportJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobStatus"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

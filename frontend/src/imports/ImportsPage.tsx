@@ -4,12 +4,14 @@
 // remembered by the server for next time), the first rows with every problem marked, and how
 // many rows would be refused. Import writes the good rows in one transaction; the refused rows
 // come back as a file with the reason per row. Earlier imports can be undone while unchanged.
+// The check and the import run as a job on the server: the upload answers at once, and the page
+// follows the job (rows read of the file's rows) with a progress bar until its report comes.
 import { Alert, Badge, Button, Card, FileInput, Group, Progress, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDownload, IconFileImport } from '@tabler/icons-react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
 import { toApiError } from '../api/client';
@@ -17,12 +19,14 @@ import type { components } from '../api/schema';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 
-type SheetImportResult = components['schemas']['SheetImportResult'];
+type SheetImportResult = components['schemas']['SheetResult'];
+type ImportJob = components['schemas']['JobStatus'];
 type Kind = 'patients' | 'medications' | 'services';
 
 const KINDS: Kind[] = ['patients', 'medications', 'services'];
 const DATE_FORMATS = ['DD/MM/YYYY', 'MM/DD/YYYY', 'YYYY-MM-DD', 'DD.MM.YYYY', 'DD-MM-YYYY'];
 const IMPORTS_KEY = ['imports'] as const;
+const JOB_KEY = ['imports', 'job'] as const;
 const FIELD_NAMES = [
   'unique_id', 'first_name', 'last_name', 'date_of_birth', 'age', 'gender', 'contact_info', 'address', 'known_allergies', 'name',
   'strength', 'form', 'category', 'unit_price', 'quantity', 'expiry_date', 'batch_number', 'reorder_level', 'code', 'price',
@@ -35,7 +39,7 @@ function contentType(file: File): string {
   return file.name.toLowerCase().endsWith('.csv') ? 'text/csv' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 }
 
-async function upload(kind: Kind, file: File, dryRun: boolean, dateFormat: string | null, mapping: Record<string, string> | null): Promise<SheetImportResult> {
+async function upload(kind: Kind, file: File, dryRun: boolean, dateFormat: string | null, mapping: Record<string, string> | null): Promise<ImportJob> {
   const q = new URLSearchParams({ kind, file_name: file.name, dry_run: String(dryRun) });
   if (dateFormat) q.set('date_format', dateFormat);
   if (mapping) q.set('mapping', JSON.stringify(mapping));
@@ -47,7 +51,32 @@ async function upload(kind: Kind, file: File, dryRun: boolean, dateFormat: strin
     // not JSON
   }
   if (!res.ok) throw toApiError(res, body);
-  return body as SheetImportResult;
+  return body as ImportJob;
+}
+
+/** JobProgress is the bar of a running check or import: rows read of the file's rows. */
+function JobProgress({ job }: { job: ImportJob }) {
+  const { t, i18n } = useTranslation();
+  const nf = new Intl.NumberFormat(i18n.language);
+  if (job.phase === 'counting' || job.rows_total === 0) {
+    return (
+      <Stack gap={4}>
+        <Text size="sm">{t('imports.counting', { file: job.file_name })}</Text>
+        <Progress value={100} animated striped aria-label={t('imports.counting', { file: job.file_name })} />
+      </Stack>
+    );
+  }
+  const percent = Math.min(100, Math.floor((job.rows_done * 100) / job.rows_total));
+  const text =
+    job.phase === 'finishing'
+      ? t('imports.finishing')
+      : t('imports.progress', { done: nf.format(job.rows_done), total: nf.format(job.rows_total), percent });
+  return (
+    <Stack gap={4} data-testid="import-progress">
+      <Text size="sm">{text}</Text>
+      <Progress value={percent} aria-label={text} aria-valuenow={percent} />
+    </Stack>
+  );
 }
 
 function downloadRefused(csv: string, name: string) {
@@ -71,22 +100,44 @@ export function ImportsPage() {
   const [done, setDone] = useState<SheetImportResult | null>(null);
   const runs = useQuery({ queryKey: IMPORTS_KEY, queryFn: () => unwrap(api.client.GET('/api/v1/imports')) });
 
-  const check = useMutation({
-    mutationFn: (v: { f: File; k: Kind; df: string | null; m: Record<string, string> | null }) => upload(v.k, v.f, true, v.df, v.m),
-    onSuccess: (r) => {
+  // The job the page follows: the latest one (a check or an import started here, or still
+  // running from before), polled while it runs.
+  const [followed, setFollowed] = useState<number | null>(null);
+  const [handled, setHandled] = useState<number | null>(null);
+  const job = useQuery({
+    queryKey: JOB_KEY,
+    queryFn: () => unwrap(api.client.GET('/api/v1/imports/job')),
+    refetchInterval: (q) => (q.state.data?.state === 'running' ? 500 : false),
+  });
+  const current = job.data;
+  useEffect(() => {
+    if (!current || current.state === 'running' || current.id !== followed || current.id === handled) return;
+    setHandled(current.id);
+    const r = current.result;
+    if (!current.dry_run) void qc.invalidateQueries({ queryKey: IMPORTS_KEY });
+    if (current.state !== 'done' || !r) return;
+    if (current.dry_run) {
       setChecked(r);
       setMapping(r.mapping);
       if (r.date_format) setDateFormat(r.date_format);
-    },
+    } else {
+      setDone(r);
+      setChecked(null);
+    }
+  }, [current, followed, handled, qc]);
+  const follow = (j: ImportJob) => {
+    setFollowed(j.id);
+    qc.setQueryData(JOB_KEY, j);
+  };
+  const check = useMutation({
+    mutationFn: (v: { f: File; k: Kind; df: string | null; m: Record<string, string> | null }) => upload(v.k, v.f, true, v.df, v.m),
+    onSuccess: follow,
   });
   const run = useMutation({
     mutationFn: () => upload(kind, file!, false, dateFormat, mapping),
-    onSuccess: (r) => {
-      setDone(r);
-      setChecked(null);
-      void qc.invalidateQueries({ queryKey: IMPORTS_KEY });
-    },
+    onSuccess: follow,
   });
+  const running = current?.state === 'running';
   const undo = useMutation({
     mutationFn: (id: number) => unwrap(api.client.POST('/api/v1/imports/{id}/undo', { params: { path: { id } } })),
     onSuccess: (_, id) => {
@@ -152,6 +203,17 @@ export function ImportsPage() {
 
       {check.isPending && <Progress value={100} animated striped aria-label={t('imports.checking')} />}
       {check.isError && <Alert color="red">{problemMessage(check.error, t, i18n.language)}</Alert>}
+      {current && running && <JobProgress job={current} />}
+      {current?.state === 'failed' && (current.id === followed || !current.dry_run) && (
+        <Alert color="red" data-testid="import-failed">
+          {t('imports.failed', { file: current.file_name, error: current.error })}
+        </Alert>
+      )}
+      {current?.state === 'interrupted' && (
+        <Alert color="orange" data-testid="import-interrupted">
+          {t('imports.interrupted', { file: current.file_name })}
+        </Alert>
+      )}
 
       {checked && (
         <Card withBorder>
@@ -226,7 +288,7 @@ export function ImportsPage() {
                 </Table>
                 <Text data-testid="import-summary">{t('imports.summary', { read: count.read, good, refused: count.refused })}</Text>
                 <Group>
-                  <Button onClick={() => run.mutate()} loading={run.isPending} disabled={good === 0} data-testid="import-run">
+                  <Button onClick={() => run.mutate()} loading={run.isPending || running} disabled={good === 0} data-testid="import-run">
                     {t('imports.import', { count: good })}
                   </Button>
                   {checked.refused_csv && (
@@ -286,11 +348,9 @@ export function ImportsPage() {
                   {r.undone_at ? (
                     <Badge color="gray">{t('imports.undone')}</Badge>
                   ) : (
-                    (r.kind === 'patients' || r.kind === 'services') && (
-                      <Button size="xs" variant="light" color="red" loading={undo.isPending && undo.variables === r.id} onClick={() => undo.mutate(r.id)}>
-                        {t('imports.undo')}
-                      </Button>
-                    )
+                    <Button size="xs" variant="light" color="red" loading={undo.isPending && undo.variables === r.id} onClick={() => undo.mutate(r.id)}>
+                      {t('imports.undo')}
+                    </Button>
                   )}
                 </Table.Td>
               </Table.Tr>
