@@ -12,8 +12,8 @@
 // screens refetch what their user may read.
 //
 // The fan-out is kept cheap, since one instance may hold hundreds of streams: each event is
-// encoded once, as its server-sent-event frame, for every stream; the events heard within
-// Window of the last delivery go out together, so that a stream costs one wake-up and one
+// encoded once, as its server-sent-event frame, for every stream; the events heard within a
+// short window of the last delivery go out together, so that a stream costs one wake-up and one
 // write per window however busy the clinic is (a quiet clinic's event still goes out at
 // once); and the streams' heartbeats come from one ticker of the hub, spread over the
 // heartbeat interval, not from a timer per stream.
@@ -98,7 +98,7 @@ type payload struct {
 // Sub is one stream's subscription.
 type Sub struct {
 	// C delivers the events the hub hears, in commit order, a batch at a time (the events heard
-	// within Window; read-only, shared by every stream).
+	// within the window; read-only, shared by every stream).
 	C chan []Event
 	// Resync says events may have been missed (the listening connection was lost): catch up
 	// with Since.
@@ -114,10 +114,21 @@ type Sub struct {
 	slot   int // which of the hub's heartbeat ticks beats this stream
 }
 
-// Window is how long the hub gathers events after a delivery before it delivers again: a
-// busy minute costs each stream one write per window, not one per event, and an event adds
-// at most Window to its delivery.
-const Window = 50 * time.Millisecond
+// The window is how long the hub gathers events after a delivery before it delivers again:
+// a busy minute costs each stream one write per window, not one per event, and an event adds
+// at most the window to its delivery. It grows with the streams (windowPerStream each, up to
+// MaxWindow: 75 ms for 300), so that the fan-out costs at most about 1/windowPerStream
+// writes a second (4,000) however many streams there are, and a handful of streams is sent
+// each event at once.
+const (
+	windowPerStream = 250 * time.Microsecond
+	MaxWindow       = 100 * time.Millisecond
+)
+
+// window is the delivery window for n streams.
+func window(n int) time.Duration {
+	return min(MaxWindow, time.Duration(n)*windowPerStream)
+}
 
 // Heartbeat is how often each stream is beaten (Sub.Beat), beatTick the hub's one ticker.
 const (
@@ -155,7 +166,7 @@ func NewHub(d *db.DB, log *slog.Logger) *Hub {
 
 // subBuffer is how many deliveries a stream may fall behind before it is dropped (it resumes
 // from the table on reconnect): a slow client never slows the others.
-const subBuffer = 32
+const subBuffer = 64
 
 // Subscribe registers a stream of userID and starts the listener if it is the first. It
 // returns once the listener is listening (or ctx ends), so that no change committed after
@@ -325,7 +336,7 @@ func (h *Hub) deliver(raw string) {
 	if h.due != nil {
 		return // a delivery is already due: ev goes with it
 	}
-	if wait := Window - time.Since(h.delivered); wait > 0 {
+	if wait := window(len(h.subs)) - time.Since(h.delivered); wait > 0 {
 		h.due = time.AfterFunc(wait, func() {
 			h.mu.Lock()
 			defer h.mu.Unlock()

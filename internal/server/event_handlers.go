@@ -188,11 +188,12 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 					break
 				}
 			}
+			wrote := false
 			for _, ev := range batch {
-				s.sendEvent(st, p, ev, sent)
+				wrote = s.sendEvent(st, p, ev, sent) || wrote
 				last = max(last, ev.ID)
 			}
-			if !st.flush() {
+			if wrote && !st.flush() {
 				return
 			}
 		case <-sub.Beat:
@@ -204,12 +205,14 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendEvent writes ev to the stream if p may receive it and it was not sent already.
-func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) {
+// sendEvent writes ev to the stream if p may receive it and it was not sent already (true:
+// it was written).
+func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) bool {
 	if !s.mayReceive(p, ev) || !sent.add(ev.ID) {
-		return
+		return false
 	}
 	st.write(ev.Frame())
+	return true
 }
 
 // lastEventID reads where a stream resumes: the Last-Event-ID header (a browser reconnecting)
