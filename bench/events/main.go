@@ -7,7 +7,14 @@
 //     and "after request" an upper one);
 //   - memory per idle stream: Chelal's PSS (and its PostgreSQL's) before and after the
 //     streams are opened, divided by S;
-//   - the writers' p95 without streams, then with them.
+//   - the writers' p95 without streams, then with them;
+//   - the CPU time the Chelal process (and its PostgreSQL) spent per write in each phase, from
+//     /proc/PID/stat: unlike the p95s it hardly moves with the other load on the machine, so
+//     it shows the streams' cost even where the writers' latencies are noisy.
+//
+// The bench's own readers are kept cheap, since they share the machine with the server: each
+// reads the stream raw and looks only for the patient id in the frames of patient creations
+// (no JSON decoding, one clock reading per read).
 //
 // Budgets (issue 16): delivery p95 <= 250 ms on a 2-core machine, <= 64 KiB per idle stream,
 // writers' p95 within 10% of without. Figures, not a test: nothing here fails on time.
@@ -18,7 +25,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -102,9 +108,14 @@ func run(bin string, streams, writers int, pause, dur time.Duration) error {
 	fmt.Printf("events: %d streams, %d writers (mean pause %s), %s per phase, on %s\n", streams, writers, pause, dur, addr)
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: writers}}
-	without := writeLoad(client, base, writerSessions, pause, dur, nil)
-	fmt.Printf("writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms\n",
-		len(without.lat), pct(without.lat, 0.5), pct(without.lat, 0.95), pct(without.lat, 0.99))
+	cpu := func(l load) string {
+		n := float64(max(1, len(l.lat)))
+		return fmt.Sprintf("CPU per write: Chelal %.2f ms, PostgreSQL %.2f ms, this bench %.2f ms",
+			l.cpu.chelal.Seconds()*1000/n, l.cpu.postgres.Seconds()*1000/n, l.cpu.bench.Seconds()*1000/n)
+	}
+	without := writeLoad(client, base, writerSessions, pause, dur, nil, p.Process.Pid, dir)
+	fmt.Printf("writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s\n",
+		len(without.lat), pct(without.lat, 0.5), pct(without.lat, 0.95), pct(without.lat, 0.99), cpu(without))
 
 	runtimeSettle()
 	totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
@@ -143,10 +154,13 @@ func run(bin string, streams, writers int, pause, dur time.Duration) error {
 		float64(ownBefore)/1024, float64(ownAfter)/1024, streams, float64(ownAfter-ownBefore)/float64(streams),
 		float64(totalBefore)/1024, float64(totalAfter)/1024, float64(totalAfter-totalBefore)/float64(streams))
 
-	with := writeLoad(client, base, writerSessions, pause, dur, rec)
-	fmt.Printf("writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against without)\n",
+	with := writeLoad(client, base, writerSessions, pause, dur, rec, p.Process.Pid, dir)
+	fmt.Printf("writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against without); %s\n",
 		streams, len(with.lat), pct(with.lat, 0.5), pct(with.lat, 0.95), pct(with.lat, 0.99),
-		100*(pct(with.lat, 0.95)/pct(without.lat, 0.95)-1))
+		100*(pct(with.lat, 0.95)/pct(without.lat, 0.95)-1), cpu(with))
+	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
+	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
+		perWrite(with)-perWrite(without), 100*(perWrite(with)/perWrite(without)-1))
 	time.Sleep(2 * time.Second) // the last events arrive
 	var lower, upper []time.Duration
 	missing := 0
@@ -174,13 +188,15 @@ type write struct{ sent, answered time.Time }
 type load struct {
 	lat    []time.Duration
 	writes map[int64]write
+	cpu    cpuTimes // spent during the phase
 }
 
 // writeLoad runs the writers for dur: each registers a patient, then pauses (exponential,
 // mean pause).
-func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, pause, dur time.Duration, rec *receipts) load {
+func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, pause, dur time.Duration, rec *receipts, chelalPid int, dir string) load {
 	var mu sync.Mutex
 	out := load{writes: map[int64]write{}}
+	before := cpuNow(chelalPid, dir)
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
 	for i, s := range sessions {
@@ -208,6 +224,7 @@ func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, 
 		})
 	}
 	wg.Wait()
+	out.cpu = cpuNow(chelalPid, dir).sub(before)
 	return out
 }
 
@@ -236,28 +253,27 @@ func openStream(base string, cookie *http.Cookie, rec *receipts, opened *sync.Wa
 		return nil, fmt.Errorf("events: %d", resp.StatusCode)
 	}
 	go func() {
-		sc := bufio.NewScanner(resp.Body)
+		var r frameReader
 		first := true
-		for sc.Scan() {
-			line := sc.Bytes()
-			if first && len(line) == 0 {
+		var ids []int64
+		for {
+			n, err := resp.Body.Read(r.buf[r.n:])
+			at := time.Now()
+			r.n += n
+			ids = r.patients(ids[:0], first)
+			if first && r.sawFrame {
 				first = false
 				opened.Done()
-				continue
 			}
-			if !bytes.HasPrefix(line, []byte("data: ")) {
-				continue
-			}
-			at := time.Now()
-			var ev struct {
-				Kind   string `json:"kind"`
-				ID     int64  `json:"id"`
-				Action string `json:"action"`
-			}
-			if json.Unmarshal(line[6:], &ev) == nil && ev.Kind == "patient" && ev.Action == "create" {
+			if len(ids) > 0 {
 				rec.mu.Lock()
-				rec.byID[ev.ID] = append(rec.byID[ev.ID], at)
+				for _, id := range ids {
+					rec.byID[id] = append(rec.byID[id], at)
+				}
 				rec.mu.Unlock()
+			}
+			if err != nil {
+				break
 			}
 		}
 		if first {
@@ -265,6 +281,49 @@ func openStream(base string, cookie *http.Cookie, rec *receipts, opened *sync.Wa
 		}
 	}()
 	return func() { resp.Body.Close() }, nil
+}
+
+// frameReader finds patient creations in a raw event stream without decoding it: the server
+// writes each event as "id: N\ndata: {"kind":"patient","id":P,...,"action":"create",...}\n\n".
+type frameReader struct {
+	buf      [32 << 10]byte
+	n        int  // bytes in buf
+	sawFrame bool // a whole frame (the stream's opening "retry" frame) was read
+}
+
+var patientData = []byte(`data: {"kind":"patient","id":`)
+
+// patients appends to ids the patient ids created in the complete lines read so far and keeps
+// the incomplete last line for the next read.
+func (r *frameReader) patients(ids []int64, first bool) []int64 {
+	b := r.buf[:r.n]
+	if first && bytes.Contains(b, []byte("\n\n")) {
+		r.sawFrame = true
+	}
+	for {
+		nl := bytes.IndexByte(b, '\n')
+		if nl < 0 {
+			break
+		}
+		line := b[:nl]
+		b = b[nl+1:]
+		if !bytes.HasPrefix(line, patientData) || !bytes.Contains(line, []byte(`"action":"create"`)) {
+			continue
+		}
+		var id int64
+		for _, c := range line[len(patientData):] {
+			if c < '0' || c > '9' {
+				break
+			}
+			id = id*10 + int64(c-'0')
+		}
+		ids = append(ids, id)
+	}
+	r.n = copy(r.buf[:], b)
+	if r.n == len(r.buf) { // a line longer than the buffer: not an event of ours
+		r.n = 0
+	}
+	return ids
 }
 
 func pct(d []time.Duration, p float64) float64 {
@@ -359,19 +418,70 @@ func memory(chelalPid int, dir string) (total, own, procs int) {
 }
 
 func parent(pid int) int {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
+	f := statFields(pid)
 	if len(f) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(f[1])
 	return ppid
+}
+
+// cpuTimes is CPU time (user + system) spent by the Chelal process, its PostgreSQL (the
+// postmaster and its live backends) and this bench.
+type cpuTimes struct{ chelal, postgres, bench time.Duration }
+
+func (a cpuTimes) sub(b cpuTimes) cpuTimes {
+	return cpuTimes{a.chelal - b.chelal, a.postgres - b.postgres, a.bench - b.bench}
+}
+
+// cpuNow reads the CPU times so far. A PostgreSQL backend that ends between two readings
+// takes its time with it; the pool's connections and the listener live through a phase.
+func cpuNow(chelalPid int, dir string) cpuTimes {
+	var out cpuTimes
+	out.chelal = procCPU(chelalPid)
+	postmaster := 0
+	if b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid")); err == nil {
+		postmaster, _ = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	}
+	if postmaster > 0 {
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			if pid, err := strconv.Atoi(e.Name()); err == nil && (pid == postmaster || parent(pid) == postmaster) {
+				out.postgres += procCPU(pid)
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		out.bench = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	return out
+}
+
+// clockTick is the unit of /proc/PID/stat's times (USER_HZ, 100 on Linux).
+const clockTick = 10 * time.Millisecond
+
+// procCPU is pid's utime + stime.
+func procCPU(pid int) time.Duration {
+	f := statFields(pid)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * clockTick
+}
+
+// statFields are the fields of /proc/PID/stat after the command's name (f[0] is the state).
+func statFields(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil
+	}
+	return strings.Fields(s[i+1:])
 }

@@ -10,6 +10,13 @@
 // (the embedded PostgreSQL restarted, a failover), and tells its streams to catch up from
 // the table afterwards. An event says what changed (kind, id, version), never the content:
 // screens refetch what their user may read.
+//
+// The fan-out is kept cheap, since one instance may hold hundreds of streams: each event is
+// encoded once, as its server-sent-event frame, for every stream; the events heard within a
+// short window of the last delivery go out together, so that a stream costs one wake-up and one
+// write per window however busy the clinic is (a quiet clinic's event still goes out at
+// once); and the streams' heartbeats come from one ticker of the hub, spread over the
+// heartbeat interval, not from a timer per stream.
 package events
 
 import (
@@ -18,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,8 +59,26 @@ type Event struct {
 	ByName string `json:"by_name,omitempty"`
 	// UserID is the one user the event is for (a notification); 0: everyone who may read Kind.
 	UserID int64 `json:"-"`
-	// JSON is the event as sent, encoded once for all the streams (nil: encode it).
-	JSON []byte `json:"-"`
+	// frame is the event as a stream sends it, encoded once for all the streams (nil: encode
+	// it; see Frame).
+	frame []byte
+}
+
+// Frame is ev as a server-sent event: "id: ID\ndata: {json}\n\n".
+func (ev Event) Frame() []byte {
+	if ev.frame != nil {
+		return ev.frame
+	}
+	data, err := json.Marshal(ev)
+	if err != nil { // an Event always encodes
+		panic(err)
+	}
+	b := make([]byte, 0, len(data)+32)
+	b = append(b, "id: "...)
+	b = strconv.AppendInt(b, ev.ID, 10)
+	b = append(b, "\ndata: "...)
+	b = append(b, data...)
+	return append(b, "\n\n"...)
 }
 
 // payload is the NOTIFY payload (short keys: it is sent once per change).
@@ -70,18 +97,45 @@ type payload struct {
 
 // Sub is one stream's subscription.
 type Sub struct {
-	// C delivers the events the hub hears, in commit order.
-	C chan Event
+	// C delivers the events the hub hears, in commit order, a batch at a time (the events heard
+	// within the window; read-only, shared by every stream).
+	C chan []Event
 	// Resync says events may have been missed (the listening connection was lost): catch up
 	// with Since.
 	Resync chan struct{}
 	// Recheck says the user's session or role may have changed: check it now.
 	Recheck chan struct{}
+	// Beat is the stream's heartbeat, every Heartbeat (the streams' beats are spread over it).
+	Beat chan struct{}
 	// Lost is closed when the stream fell too far behind and must end (the client resumes).
 	Lost   chan struct{}
 	userID int64
 	lost   bool
+	slot   int // which of the hub's heartbeat ticks beats this stream
 }
+
+// The window is how long the hub gathers events after a delivery before it delivers again:
+// a busy minute costs each stream one write per window, not one per event, and an event adds
+// at most the window to its delivery. It grows with the streams (windowPerStream each, up to
+// MaxWindow: 75 ms for 300), so that the fan-out costs at most about 1/windowPerStream
+// writes a second (4,000) however many streams there are, and a handful of streams is sent
+// each event at once.
+const (
+	windowPerStream = 250 * time.Microsecond
+	MaxWindow       = 100 * time.Millisecond
+)
+
+// window is the delivery window for n streams.
+func window(n int) time.Duration {
+	return min(MaxWindow, time.Duration(n)*windowPerStream)
+}
+
+// Heartbeat is how often each stream is beaten (Sub.Beat), beatTick the hub's one ticker.
+const (
+	Heartbeat = 20 * time.Second
+	beatTick  = time.Second
+	beatSlots = int(Heartbeat / beatTick)
+)
 
 // Hub is one instance's listener, shared by all its streams.
 type Hub struct {
@@ -94,6 +148,12 @@ type Hub struct {
 	ready  chan struct{}      // closed once the listener's first LISTEN took effect
 	// pruned is when this instance last deleted old events (Unix ns).
 	pruned atomic.Int64
+	// the events heard since the last delivery, when that was, and whether a delivery is due
+	// (the timer runs)
+	pending   []Event
+	delivered time.Time
+	due       *time.Timer
+	nextSlot  int
 }
 
 // NewHub returns the hub of d. It connects only while streams are subscribed.
@@ -104,7 +164,7 @@ func NewHub(d *db.DB, log *slog.Logger) *Hub {
 	return &Hub{db: d, log: log, subs: map[*Sub]struct{}{}}
 }
 
-// subBuffer is how many events a stream may fall behind before it is dropped (it resumes
+// subBuffer is how many deliveries a stream may fall behind before it is dropped (it resumes
 // from the table on reconnect): a slow client never slows the others.
 const subBuffer = 64
 
@@ -112,14 +172,17 @@ const subBuffer = 64
 // returns once the listener is listening (or ctx ends), so that no change committed after
 // Subscribe returns is missed.
 func (h *Hub) Subscribe(ctx context.Context, userID int64) *Sub {
-	s := &Sub{C: make(chan Event, subBuffer), Resync: make(chan struct{}, 1), Recheck: make(chan struct{}, 1),
-		Lost: make(chan struct{}), userID: userID}
+	s := &Sub{C: make(chan []Event, subBuffer), Resync: make(chan struct{}, 1), Recheck: make(chan struct{}, 1),
+		Beat: make(chan struct{}, 1), Lost: make(chan struct{}), userID: userID}
 	h.mu.Lock()
+	s.slot = h.nextSlot
+	h.nextSlot = (h.nextSlot + 1) % beatSlots
 	h.subs[s] = struct{}{}
 	if h.cancel == nil {
 		lctx, cancel := context.WithCancel(context.Background())
 		h.cancel, h.done, h.ready = cancel, make(chan struct{}), make(chan struct{})
 		go h.listen(lctx, h.done, h.ready)
+		go h.beat(lctx)
 	}
 	ready := h.ready
 	h.mu.Unlock()
@@ -152,6 +215,24 @@ func (h *Hub) Streams() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.subs)
+}
+
+// beat beats the streams until ctx ends: every beatTick, the streams of one slot.
+func (h *Hub) beat(ctx context.Context) {
+	t := time.NewTicker(beatTick)
+	defer t.Stop()
+	for tick := 0; ; tick = (tick + 1) % beatSlots {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.broadcast(func(s *Sub) {
+			if s.slot == tick {
+				signal(s.Beat)
+			}
+		})
+	}
 }
 
 // pruneEvery is how often a listening instance deletes events older than Retention.
@@ -248,23 +329,58 @@ func (h *Hub) deliver(raw string) {
 	if p.U != nil {
 		ev.UserID = *p.U
 	}
-	ev.JSON, _ = json.Marshal(ev)
-	h.broadcast(func(s *Sub) {
-		// A user's account or a role changed: the streams concerned check their session
-		// (deactivated, another role, other permissions) before anything else is sent.
-		if ev.Kind == "role" || (ev.Kind == "user" && s.userID == ev.EntityID) {
+	ev.frame = ev.Frame()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pending = append(h.pending, ev)
+	if h.due != nil {
+		return // a delivery is already due: ev goes with it
+	}
+	if wait := window(len(h.subs)) - time.Since(h.delivered); wait > 0 {
+		h.due = time.AfterFunc(wait, func() {
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			h.due = nil
+			h.deliverPending()
+		})
+		return
+	}
+	h.deliverPending()
+}
+
+// deliverPending hands the pending events to every stream, as one batch. h.mu is held.
+func (h *Hub) deliverPending() {
+	batch := h.pending
+	if len(batch) == 0 {
+		return
+	}
+	h.pending, h.delivered = nil, time.Now()
+	// A user's account or a role changed: the streams concerned check their session
+	// (deactivated, another role, other permissions) before anything else is sent.
+	var roles bool
+	var users []int64
+	for _, ev := range batch {
+		switch ev.Kind {
+		case "role":
+			roles = true
+		case "user":
+			users = append(users, ev.EntityID)
+		}
+	}
+	for s := range h.subs {
+		if roles || (len(users) > 0 && slices.Contains(users, s.userID)) {
 			signal(s.Recheck)
 		}
 		if s.lost {
-			return
+			continue
 		}
 		select {
-		case s.C <- ev:
+		case s.C <- batch:
 		default:
 			s.lost = true
 			close(s.Lost)
 		}
-	})
+	}
 }
 
 func (h *Hub) broadcast(fn func(s *Sub)) {
@@ -298,9 +414,17 @@ func (h *Hub) pruneIfDue(ctx context.Context) error {
 	return nil
 }
 
-// Since returns the events after id, oldest first (at most limit). ErrGone: id is older than
-// what is kept.
-func (h *Hub) Since(ctx context.Context, after int64, limit int) ([]Event, error) {
+// ResumeWindow is how far before a stream's resume point Since(…, true) looks again. Event ids
+// are taken when a change is made, not when it commits: a change that took id 10 may commit
+// after the one that took 11, while a client that had 11 was away. Resuming after 11 alone
+// would miss 10; so a resume also sends again the events before 11 whose change began within
+// ResumeWindow of 11's (any transaction shorter than that), and the client drops the ids it
+// already has.
+const ResumeWindow = 10 * time.Second
+
+// Since returns the events after id, oldest first (at most limit); with resume, also those
+// before it within ResumeWindow (see there). ErrGone: id is older than what is kept.
+func (h *Hub) Since(ctx context.Context, after int64, resume bool, limit int) ([]Event, error) {
 	if err := h.pruneIfDue(ctx); err != nil {
 		return nil, err
 	}
@@ -323,8 +447,13 @@ func (h *Hub) Since(ctx context.Context, after int64, limit int) ([]Event, error
 	rows, err := h.db.Pool.Query(ctx, `
 		SELECT e.id, e.kind, e.entity_id, e.version, e.action, e.created_at, coalesce(e.actor_id, 0), coalesce(e.user_id, 0),
 		       coalesce(nullif(btrim(concat_ws(' ', u.first_name, u.last_name)), ''), '')
-		  FROM core_event e LEFT JOIN auth_user u ON u.id = e.actor_id
-		 WHERE e.id > $1 ORDER BY e.id LIMIT $2`, after, limit)
+		  FROM (SELECT * FROM core_event WHERE id > $1
+		        UNION ALL
+		        SELECT * FROM core_event
+		         WHERE $3 AND id < $1
+		           AND created_at >= (SELECT created_at FROM core_event WHERE id = $1) - make_interval(secs => $4)) e
+		  LEFT JOIN auth_user u ON u.id = e.actor_id
+		 ORDER BY e.id LIMIT $2`, after, limit, resume && after > 0, ResumeWindow.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("events since: %w", err)
 	}

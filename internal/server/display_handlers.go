@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"strconv"
-	"time"
 
 	"chelal/internal/apperr"
 	"chelal/internal/display"
@@ -129,8 +128,6 @@ func (s *server) displayEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		return true
 	}
-	beat := time.NewTicker(eventHeartbeat)
-	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -143,19 +140,22 @@ func (s *server) displayEvents(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-events.Recheck:
-		case ev := <-events.C:
-			switch ev.Kind {
-			case "display":
-				if !stillOpen() {
-					return
-				}
-			case "appointment":
+		case batch := <-events.C:
+			token, board := false, false
+			for _, ev := range batch {
+				token = token || ev.Kind == "display"
+				board = board || ev.Kind == "appointment"
+			}
+			if token && !stillOpen() {
+				return
+			}
+			if board {
 				st.printf("event: board\ndata: {}\n\n")
 				if !st.flush() {
 					return
 				}
 			}
-		case <-beat.C:
+		case <-events.Beat:
 			st.printf(": ping\n\n")
 			if !st.flush() || !stillOpen() {
 				return

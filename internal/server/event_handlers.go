@@ -1,7 +1,6 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -70,12 +69,12 @@ func (s *server) mayReceive(p *auth.Principal, ev events.Event) bool {
 	return p.Can(perm)
 }
 
+// A stream sends a comment every events.Heartbeat when idle, which keeps proxies from
+// closing it and lets the server notice a gone client; the session is checked then too (an
+// idle timeout ends the stream within this much).
 const (
-	// eventHeartbeat is how often an idle stream sends a comment, which keeps proxies from
-	// closing it and lets the server notice a gone client; the session is checked then too
-	// (an idle timeout ends the stream within this much).
-	eventHeartbeat = 20 * time.Second
-	// eventWriteWait bounds each write to a stream (a client that stopped reading is dropped).
+	// eventWriteWait bounds the writes to a stream (a client that stopped reading is dropped
+	// within this much; the deadline is moved on once half of it has passed, not at each write).
 	eventWriteWait = 30 * time.Second
 	// eventRetry is how long browsers wait before reconnecting (the SSE retry field).
 	eventRetry = 1000
@@ -112,6 +111,9 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 		sub = s.events.Subscribe(ctx, p.User.ID)
 		defer s.events.Unsubscribe(sub)
 	}
+	// A stream that resumes, or catches up after the listener was lost, also looks again at
+	// the events just before where it was (events.ResumeWindow); a fresh one starts now.
+	resume := after > 0
 	if after == 0 {
 		if after, err = s.events.Latest(ctx); err != nil {
 			s.writeError(w, r, err)
@@ -123,7 +125,8 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	sent := newRecentIDs(128)
 	last := after
 	catchUp := func() bool {
-		evs, err := s.events.Since(ctx, last, eventBacklog+1)
+		evs, err := s.events.Since(ctx, last, resume, eventBacklog+1)
+		resume = true
 		if errors.Is(err, events.ErrGone) || (err == nil && len(evs) > eventBacklog) {
 			latest, lerr := s.events.Latest(ctx)
 			if lerr != nil {
@@ -162,8 +165,6 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return false
 	}
-	beat := time.NewTicker(eventHeartbeat)
-	defer beat.Stop()
 	for {
 		select {
 		case <-ctx.Done():
@@ -178,18 +179,24 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 			if !catchUp() {
 				return
 			}
-		case ev := <-sub.C:
-			if ev.Kind == "user" && ev.EntityID == p.User.ID || ev.Kind == "role" {
-				if !recheck() { // a deactivated user or a changed role is sent nothing more
-					return
+		case batch := <-sub.C:
+			for _, ev := range batch {
+				if ev.Kind == "user" && ev.EntityID == p.User.ID || ev.Kind == "role" {
+					if !recheck() { // a deactivated user or a changed role is sent nothing more
+						return
+					}
+					break
 				}
 			}
-			s.sendEvent(st, p, ev, sent)
-			last = max(last, ev.ID)
-			if !st.flush() {
+			wrote := false
+			for _, ev := range batch {
+				wrote = s.sendEvent(st, p, ev, sent) || wrote
+				last = max(last, ev.ID)
+			}
+			if wrote && !st.flush() {
 				return
 			}
-		case <-beat.C:
+		case <-sub.Beat:
 			st.printf(": ping\n\n")
 			if !st.flush() || !recheck() {
 				return
@@ -198,19 +205,14 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendEvent writes ev to the stream if p may receive it and it was not sent already.
-func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) {
-	if !sent.add(ev.ID) || !s.mayReceive(p, ev) {
-		return
+// sendEvent writes ev to the stream if p may receive it and it was not sent already (true:
+// it was written).
+func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) bool {
+	if !s.mayReceive(p, ev) || !sent.add(ev.ID) {
+		return false
 	}
-	data := ev.JSON
-	if data == nil {
-		var err error
-		if data, err = json.Marshal(ev); err != nil {
-			return
-		}
-	}
-	st.printf("id: %d\ndata: %s\n\n", ev.ID, data)
+	st.write(ev.Frame())
+	return true
 }
 
 // lastEventID reads where a stream resumes: the Last-Event-ID header (a browser reconnecting)
@@ -230,12 +232,13 @@ func lastEventID(r *http.Request) (int64, error) {
 	return n, nil
 }
 
-// sseWriter writes a stream, extending the write deadline before each write.
+// sseWriter writes a stream, extending the write deadline as it goes.
 type sseWriter struct {
-	w    http.ResponseWriter
-	rc   *http.ResponseController
-	live bool
-	err  error
+	w        http.ResponseWriter
+	rc       *http.ResponseController
+	live     bool
+	err      error
+	deadline time.Time // the write deadline set last
 }
 
 // newSSE prepares w for a stream of server-sent events. The stream is live when a write
@@ -245,11 +248,12 @@ type sseWriter struct {
 // the retry interval makes it a short poll.
 func newSSE(w http.ResponseWriter) *sseWriter {
 	rc := http.NewResponseController(w)
-	live := rc.SetWriteDeadline(time.Now().Add(eventWriteWait)) == nil
+	deadline := time.Now().Add(eventWriteWait)
+	live := rc.SetWriteDeadline(deadline) == nil
 	if live {
 		_ = rc.SetReadDeadline(time.Time{})
 	}
-	return &sseWriter{w: w, rc: rc, live: live}
+	return &sseWriter{w: w, rc: rc, live: live, deadline: deadline}
 }
 
 // start sends the stream's status and headers (no caching, no buffering by a proxy such as nginx).
@@ -262,16 +266,28 @@ func (st *sseWriter) start() {
 }
 
 func (st *sseWriter) printf(format string, args ...any) {
+	if st.ready() {
+		_, st.err = fmt.Fprintf(st.w, format, args...)
+	}
+}
+
+func (st *sseWriter) write(b []byte) {
+	if st.ready() {
+		_, st.err = st.w.Write(b)
+	}
+}
+
+// ready says whether the stream may be written, first moving the write deadline on if half
+// of it has passed (setting it at each write would cost more than the write).
+func (st *sseWriter) ready() bool {
 	if st.err != nil {
-		return
+		return false
 	}
-	if st.live {
-		if err := st.rc.SetWriteDeadline(time.Now().Add(eventWriteWait)); err != nil {
-			st.err = err
-			return
-		}
+	if now := time.Now(); st.live && st.deadline.Sub(now) < eventWriteWait/2 {
+		st.deadline = now.Add(eventWriteWait)
+		st.err = st.rc.SetWriteDeadline(st.deadline)
 	}
-	_, st.err = fmt.Fprintf(st.w, format, args...)
+	return st.err == nil
 }
 
 // flush sends what was written; false when the client is gone.

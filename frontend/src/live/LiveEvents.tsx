@@ -14,7 +14,7 @@ import { NOTIFICATIONS_KEY } from '../notifications/queries';
 import type { NotificationPage } from '../notifications/notifications';
 import { invalidateFor } from './invalidation';
 import { handoverPrefs, isHandover, playChime } from './handover';
-import { liveStatus, recordChange, setLiveStatus, useLiveStatus, type LiveEvent } from './live';
+import { firstSight, liveStatus, recordChange, setLiveStatus, useLiveStatus, type LiveEvent } from './live';
 
 /** PAUSED_AFTER_MS: a stream that reconnects within this long (a restart, a proxy) is not shown as paused. */
 export const PAUSED_AFTER_MS = 3000;
@@ -58,7 +58,8 @@ export function LiveEvents() {
     };
 
     const onEvent = (m: MessageEvent<string>) => {
-      if (m.lastEventId) lastId = m.lastEventId;
+      if (!firstSight(m.lastEventId)) return; // sent again by a resume: handled already
+      if (m.lastEventId && Number(m.lastEventId) > Number(lastId || 0)) lastId = m.lastEventId;
       let ev: LiveEvent;
       try {
         ev = JSON.parse(m.data) as LiveEvent;

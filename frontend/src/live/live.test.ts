@@ -2,7 +2,7 @@ import { QueryClient } from '@tanstack/react-query';
 import { describe, expect, it } from 'vitest';
 import { handoverPrefs } from './handover';
 import { invalidateFor, invalidations } from './invalidation';
-import { latestChange, livePoll, recordChange, setLiveStatus } from './live';
+import { firstSight, latestChange, livePoll, recordChange, setLiveStatus } from './live';
 
 describe('livePoll', () => {
   it('polls only while the stream is not live', () => {
@@ -91,5 +91,16 @@ describe('changes and preferences', () => {
   it('hand-over kinds are on and the sound off until chosen', () => {
     expect(handoverPrefs(null)).toEqual({ checkin: true, vitals: true, prescriptions: true, bill: true, lab: true, sound: false });
     expect(handoverPrefs({ handover: { checkin: false, sound: true } })).toMatchObject({ checkin: false, vitals: true, sound: true });
+  });
+});
+
+describe('firstSight', () => {
+  it('drops the events a resumed stream sends again, in any order', () => {
+    expect(firstSight('11')).toBe(true);
+    expect(firstSight('10')).toBe(true); // committed after 11: still new
+    expect(firstSight('11')).toBe(false);
+    expect(firstSight('10')).toBe(false);
+    expect(firstSight('12')).toBe(true);
+    expect(firstSight('')).toBe(true); // no id: nothing to compare
   });
 });

@@ -78,3 +78,19 @@ export function useChangedElsewhere(kind: string, id: number, version: number | 
   if (ev.action === 'delete') return ev;
   return ev.version !== undefined && ev.version > version ? ev : undefined;
 }
+
+const seen = new Set<string>();
+const SEEN_MAX = 4096;
+
+/**
+ * firstSight remembers an event id and says whether it is new. A stream that resumes is sent
+ * again the events just before where it left off (one that committed late may be among them:
+ * ids are taken when a change is made, not when it commits), so ids already handled are dropped.
+ */
+export function firstSight(id: string): boolean {
+  if (!id) return true;
+  if (seen.has(id)) return false;
+  seen.add(id);
+  if (seen.size > SEEN_MAX) seen.delete(seen.values().next().value as string);
+  return true;
+}
