@@ -43,6 +43,8 @@ type Clinic struct {
 	BillingAutoConsultation bool   `json:"billing_auto_consultation"`
 	BillingConsultationCode string `json:"billing_consultation_code"`
 	BillingAutoDispense     bool   `json:"billing_auto_dispense"`
+	BillingAutoLab          bool   `json:"billing_auto_lab"`
+	LabVerification         bool   `json:"lab_verification"`
 	Version                 int64  `json:"version"`
 }
 
@@ -60,6 +62,8 @@ type Change struct {
 	BillingAutoConsultation *bool   `json:"billing_auto_consultation,omitempty"`
 	BillingConsultationCode *string `json:"billing_consultation_code,omitempty"`
 	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
+	BillingAutoLab          *bool   `json:"billing_auto_lab,omitempty"`
+	LabVerification         *bool   `json:"lab_verification,omitempty"`
 }
 
 // Load reads the settings in effect.
@@ -67,12 +71,13 @@ func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
 		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true,
-		DateFormat: DefaultDateFormat}
+		BillingAutoLab: true, DateFormat: DefaultDateFormat}
 	fields := map[string]any{
 		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone, Currency: &c.Currency,
 		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
 		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
 		BillingAutoDispense: &c.BillingAutoDispense, DateFormat: &c.DateFormat,
+		BillingAutoLab: &c.BillingAutoLab, LabVerification: &c.LabVerification,
 	}
 	c.Version = 1 // a clinic that never set anything is at version 1
 	rows, err := q.Query(ctx, `SELECT key, value, version FROM core_setting`)
@@ -157,6 +162,12 @@ func (ch Change) check() (map[string]any, error) {
 	}
 	if ch.BillingAutoDispense != nil {
 		out[BillingAutoDispense] = *ch.BillingAutoDispense
+	}
+	if ch.BillingAutoLab != nil {
+		out[BillingAutoLab] = *ch.BillingAutoLab
+	}
+	if ch.LabVerification != nil {
+		out[LabVerification] = *ch.LabVerification
 	}
 	if ch.BillingConsultationCode != nil {
 		v := strings.TrimSpace(*ch.BillingConsultationCode)

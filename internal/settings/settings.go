@@ -34,6 +34,10 @@ const (
 	BillingAutoConsultation = "billing_auto_consultation" // bool: closing an encounter charges the consultation fee; default true
 	BillingConsultationCode = "billing_consultation_code" // string: the catalog code of that fee; default "CONSULT"
 	BillingAutoDispense     = "billing_auto_dispense"     // bool: dispensing charges the medication; default true
+	BillingAutoLab          = "billing_auto_lab"          // bool: ordering a lab test charges it; default true
+
+	// LabVerification: a result is final only once a second technician verified it (bool; default false).
+	LabVerification = "lab_verification"
 )
 
 // Get reads key into a T, or returns def when the key was never set.
