@@ -26,6 +26,8 @@ const server: ClinicSettings = {
   billing_auto_consultation: true,
   billing_consultation_code: 'CONSULT',
   billing_auto_dispense: true,
+  billing_auto_lab: true,
+  lab_verification: false,
   version: 4,
 };
 

@@ -25,6 +25,8 @@ export interface SettingsValues {
   billing_auto_consultation: boolean;
   billing_consultation_code: string;
   billing_auto_dispense: boolean;
+  billing_auto_lab: boolean;
+  lab_verification: boolean;
 }
 
 export type SettingsField =
@@ -38,7 +40,9 @@ export type SettingsField =
   | 'pharmacy_expiry_warning_days'
   | 'billing_auto_consultation'
   | 'billing_consultation_code'
-  | 'billing_auto_dispense';
+  | 'billing_auto_dispense'
+  | 'billing_auto_lab'
+  | 'lab_verification';
 
 /** The fields in the form's order. */
 export const SETTINGS_FIELDS: readonly SettingsField[] = [
@@ -53,6 +57,8 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'billing_auto_consultation',
   'billing_consultation_code',
   'billing_auto_dispense',
+  'billing_auto_lab',
+  'lab_verification',
 ];
 
 export function valuesOf(s: ClinicSettings): SettingsValues {
@@ -68,6 +74,8 @@ export function valuesOf(s: ClinicSettings): SettingsValues {
     billing_auto_consultation: s.billing_auto_consultation,
     billing_consultation_code: s.billing_consultation_code,
     billing_auto_dispense: s.billing_auto_dispense,
+    billing_auto_lab: s.billing_auto_lab,
+    lab_verification: s.lab_verification,
   };
 }
 
