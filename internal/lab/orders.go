@@ -64,6 +64,9 @@ func userName(alias string) string {
 	return fmt.Sprintf(`trim(coalesce(%[1]s.first_name, '') || ' ' || coalesce(%[1]s.last_name, ''))`, alias)
 }
 
+// selectOrder reads the orders the inner query picks (its own WHERE, ORDER BY and LIMIT, on
+// core_laborder alone), with their patient and users: the joins run on those rows only (by
+// primary key), never on the whole patient table. $1 is the language.
 var selectOrder = `
 	SELECT o.id, o.patient_id, p.first_name || ' ' || p.last_name, p.unique_id, p.gender, p.date_of_birth,
 	       coalesce(p.known_allergies, ''), o.encounter_id, o.ordered_by_id, ` + userName("ob") + `, o.clinical_note, o.urgency,
@@ -73,7 +76,7 @@ var selectOrder = `
 	                 ORDER BY i.id) FROM core_laborderitem i JOIN core_labtest t ON t.id = i.test_id WHERE i.order_id = o.id), '{}'),
 	       coalesce((SELECT array_agg(t.name_en ORDER BY i.id) FROM core_laborderitem i JOIN core_labtest t ON t.id = i.test_id
 	                  WHERE i.order_id = o.id), '{}')
-	  FROM core_laborder o
+	  FROM (%s) o
 	  JOIN core_patient p ON p.id = o.patient_id
 	  JOIN auth_user ob ON ob.id = o.ordered_by_id
 	  LEFT JOIN auth_user cb ON cb.id = o.collected_by_id`
@@ -94,10 +97,11 @@ func scanOrder(r pgx.CollectableRow) (Order, error) {
 	return o, err
 }
 
-// orders reads orders with their results (where: a condition on o with $2...).
-func orders(ctx context.Context, q db.Querier, tail string, args ...any) ([]Order, error) {
+// orders reads the orders inner picks from core_laborder o (its parameters from $2), in the
+// order outer says, with their results.
+func orders(ctx context.Context, q db.Querier, inner, outer string, args ...any) ([]Order, error) {
 	lang := i18n.LangOf(ctx)
-	rows, err := q.Query(ctx, selectOrder+" "+tail, append([]any{string(lang)}, args...)...)
+	rows, err := q.Query(ctx, fmt.Sprintf(selectOrder, inner)+" "+outer, append([]any{string(lang)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +113,7 @@ func orders(ctx context.Context, q db.Querier, tail string, args ...any) ([]Orde
 	for i, o := range out {
 		ids[i] = o.ID
 	}
-	results, err := resultsWhere(ctx, q, `r.order_id = ANY($2::integer[]) ORDER BY r.order_id, r.id`, ids)
+	results, err := resultsWhere(ctx, q, `r.order_id IN (SELECT unnest($2::integer[])) ORDER BY r.order_id, r.id`, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +129,7 @@ func orders(ctx context.Context, q db.Querier, tail string, args ...any) ([]Orde
 }
 
 func getOrder(ctx context.Context, q db.Querier, id int64) (Order, error) {
-	os, err := orders(ctx, q, `WHERE o.id = $2`, id)
+	os, err := orders(ctx, q, `SELECT * FROM core_laborder o WHERE o.id = $2`, "", id)
 	if err != nil {
 		return Order{}, err
 	}
@@ -142,7 +146,7 @@ func (s *Service) GetOrder(ctx context.Context, id int64) (Order, error) {
 
 // EncounterOrders are the orders of an encounter, oldest first.
 func (s *Service) EncounterOrders(ctx context.Context, encounterID int64) (OrderList, error) {
-	os, err := orders(ctx, s.db.Pool, `WHERE o.encounter_id = $2 ORDER BY o.id`, encounterID)
+	os, err := orders(ctx, s.db.Pool, `SELECT * FROM core_laborder o WHERE o.encounter_id = $2`, `ORDER BY o.id`, encounterID)
 	return OrderList{Items: os}, err
 }
 
@@ -172,9 +176,10 @@ func (s *Service) Worklist(ctx context.Context, limit int, cursor string) (Order
 		return OrderPage{}, err
 	}
 	os, err := orders(ctx, s.db.Pool, `
-		WHERE o.status IN ('ordered', 'collected')
-		  AND ($2::boolean OR (`+urgencyRank+`, o.created_at, o.id) > ($3::integer, to_timestamp($4::bigint / 1e6), $5::integer))
-		ORDER BY `+urgencyRank+`, o.created_at, o.id LIMIT $6`, after == "", rank, micros, id, n+1)
+		SELECT * FROM core_laborder o
+		 WHERE o.status IN ('ordered', 'collected')
+		   AND ($2::boolean OR (`+urgencyRank+`, o.created_at, o.id) > ($3::integer, to_timestamp($4::bigint / 1e6), $5::integer))
+		 ORDER BY `+urgencyRank+`, o.created_at, o.id LIMIT $6`, `ORDER BY `+urgencyRank+`, o.created_at, o.id`, after == "", rank, micros, id, n+1)
 	if err != nil {
 		return OrderPage{}, err
 	}
