@@ -244,3 +244,48 @@ func TestCancelBeforeCollection(t *testing.T) {
 		t.Fatalf("order on a closed encounter: %v", err)
 	}
 }
+
+func TestCatalogIsEditable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	admin := e.doctor // the service checks no role: the route does (services.write)
+	p := lab.TestParams{Code: "crp", NameEN: "C-reactive protein", NameFR: "Protéine C réactive", Specimen: "serum", ResultType: "numeric",
+		Unit: "mg/L", Ranges: []lab.Range{{Sex: "any", Band: "newborn", Lo: 0, Hi: 10}}, CriticalHigh: ptr(200), TurnaroundMinutes: 120}
+	x, err := e.s.SaveTest(ctx, admin, 0, p)
+	if err != nil || x.Code != "CRP" || x.Version != 1 || x.Ranges[0].Hi != 10 {
+		t.Fatalf("create: %+v %v", x, err)
+	}
+	if _, err := e.s.SaveTest(ctx, admin, 0, p); apperr.CodeOf(err) != "invalid" && !hasField(err, "code") {
+		t.Fatalf("duplicate code: %v", err)
+	}
+	bad := p
+	bad.Ranges = []lab.Range{{Sex: "any", Band: "teenager", Lo: 5, Hi: 1}}
+	if err := bad.Validate(); !hasField(err, "ranges.0.band") || !hasField(err, "ranges.0.lo") {
+		t.Fatalf("bad range: %v", err)
+	}
+	p.Version = x.Version
+	p.Ranges[0].Hi = 5
+	y, err := e.s.SaveTest(ctx, admin, x.ID, p)
+	if err != nil || y.Version != 2 || y.Ranges[0].Hi != 5 {
+		t.Fatalf("update: %+v %v", y, err)
+	}
+	if _, err := e.s.SaveTest(ctx, admin, x.ID, p); apperr.CodeOf(err) != "stale-version" {
+		t.Fatalf("stale update: %v", err)
+	}
+	// A panel of existing tests.
+	panel, err := e.s.SaveTest(ctx, admin, 0, lab.TestParams{Code: "ANC", NameEN: "Antenatal panel", Specimen: "blood", ResultType: "panel",
+		Members: []int64{e.tests["HB"], e.tests["HIV"], e.tests["SYPH"]}, TurnaroundMinutes: 60})
+	if err != nil || len(panel.Members) != 3 || panel.Members[1] != e.tests["HIV"] {
+		t.Fatalf("panel: %+v %v", panel, err)
+	}
+}
+
+func hasField(err error, field string) bool {
+	for _, f := range apperr.FieldsOf(err) {
+		if f.Field == field {
+			return true
+		}
+	}
+	return false
+}
