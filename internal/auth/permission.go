@@ -42,9 +42,15 @@ const (
 	// appointment reports, the DHIS2 mapping and export; administrators.
 	PermReportsClinical Permission = "reports.clinical"
 	PermReportsManage   Permission = "reports.manage"
+	// The laboratory (issue 18): lab.read the worklist, catalog and results (admin, doctor, nurse,
+	// lab); lab.write specimens and results (admin, lab); lab.order orders, their cancellation and
+	// a critical result's acknowledgement (admin, doctor).
+	PermLabRead  Permission = "lab.read"
+	PermLabWrite Permission = "lab.write"
+	PermLabOrder Permission = "lab.order"
 )
 
-// The six roles every clinic has (seeded by migration 0001).
+// The roles every clinic has (seeded by migration 0001; lab by 0032).
 const (
 	RoleAdmin        = "admin"
 	RoleDoctor       = "doctor"
@@ -52,4 +58,5 @@ const (
 	RoleReceptionist = "receptionist"
 	RolePharmacist   = "pharmacist"
 	RoleCashier      = "cashier"
+	RoleLab          = "lab" // the laboratory technician (migration 0032)
 )

@@ -17,6 +17,7 @@ import (
 const (
 	SourceEncounter = "encounter" // SourceID: the closed encounter's id
 	SourceDispense  = "dispense"  // SourceID: the dispense record's id (one per dispensing act)
+	SourceLab       = "lab"       // SourceID: the ordered lab test's id (core_laborderitem), priced by ServiceID
 )
 
 // DefaultConsultationCode is the catalog code of the consultation fee when the setting
@@ -32,6 +33,8 @@ type Charge struct {
 	// ServiceCode prices an encounter's line from the catalog; "" means the
 	// billing_consultation_code setting (default DefaultConsultationCode).
 	ServiceCode string
+	// ServiceID prices a lab test's line: the catalog service of the test ordered.
+	ServiceID int64
 	// A dispense's line: what was dispensed, its unit price and quantity.
 	Description string
 	UnitPrice   Money
@@ -57,8 +60,8 @@ type ChargeResult struct {
 // no payment), or to a new bill when there is none, inside tx: the caller's transaction, so
 // the line exists exactly when the encounter is closed or the medication dispensed. It is
 // idempotent on (Source, SourceID): a second call adds nothing. It adds nothing when the
-// matching setting (billing_auto_consultation, billing_auto_dispense) is off, or when the
-// consultation service is missing from the catalog (Skipped says which). The line's author is
+// matching setting (billing_auto_consultation, billing_auto_dispense, billing_auto_lab) is off,
+// or when the consultation or lab service is missing from the catalog (Skipped says which). The line's author is
 // the transaction's user (db.InTx's actor). Bad input is an apperr.ErrInvalid error.
 func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeResult, error) {
 	var f apperr.Fields
@@ -84,8 +87,13 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 		if c.UnitPrice.Sign() < 0 || c.UnitPrice.Cmp(MaxMoney) > 0 {
 			f.Add("unit_price", apperr.CodeOutOfRange, "The unit price is 0.00 or more.")
 		}
+	case SourceLab:
+		setting = settings.BillingAutoLab
+		if c.ServiceID <= 0 {
+			f.Add("service_id", apperr.CodeRequired, "A lab line is priced by the test's catalog service.")
+		}
 	default:
-		f.Add("source", apperr.CodeInvalid, "The source is encounter or dispense.")
+		f.Add("source", apperr.CodeInvalid, "The source is encounter, dispense or lab.")
 	}
 	if err := f.Err(); err != nil {
 		return ChargeResult{}, err
@@ -131,6 +139,18 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 			return ChargeResult{}, fmt.Errorf("charge: consultation service: %w", err)
 		}
 		l = line{kind: KindConsultation, serviceID: &id, quantity: 1, unitPrice: price}
+	}
+	if c.Source == SourceLab {
+		var price Money
+		err := tx.QueryRow(ctx, `SELECT price::text FROM core_servicecatalog WHERE id = $1 AND is_active`, c.ServiceID).Scan(&price)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return ChargeResult{Skipped: SkipNoService}, nil
+		}
+		if err != nil {
+			return ChargeResult{}, fmt.Errorf("charge: lab service: %w", err)
+		}
+		id := c.ServiceID
+		l = line{kind: KindService, serviceID: &id, quantity: 1, unitPrice: price}
 	}
 
 	newBill := false

@@ -15,6 +15,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/lab"
 	"chelal/internal/patients"
 )
 
@@ -25,6 +26,7 @@ const (
 	KindVitals       = clinical.TimelineVitals
 	KindPrescription = clinical.TimelinePrescription
 	KindBill         = billing.TimelineKind
+	KindLab          = lab.TimelineKind
 )
 
 // source gives a patient's entries of one kind, newest first, at most limit.
@@ -36,6 +38,7 @@ var sources = map[string]source{
 	KindVitals:       clinical.VitalsTimeline,
 	KindPrescription: clinical.PrescriptionTimeline,
 	KindBill:         billing.TimelineEntries,
+	KindLab:          lab.TimelineEntries,
 }
 
 // Timeline returns a patient's entries of the kinds the user may see, newest first (at most

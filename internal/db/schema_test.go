@@ -149,8 +149,8 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	}
 	wantVersion(t, mg, d, st.Latest)
 	var roles int
-	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_role`).Scan(&roles); err != nil || roles != 6 {
-		t.Fatalf("roles after up again: %d, %v; want 6", roles, err)
+	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_role`).Scan(&roles); err != nil || roles != 7 {
+		t.Fatalf("roles after up again: %d, %v; want 7 (the six, and lab of 0032)", roles, err)
 	}
 }
 
@@ -637,7 +637,7 @@ func TestSchemaRolesSeeded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("roles: %v", err)
 	}
-	if want := []string{"admin", "cashier", "doctor", "nurse", "pharmacist", "receptionist"}; !slices.Equal(names, want) {
+	if want := []string{"admin", "cashier", "doctor", "lab", "nurse", "pharmacist", "receptionist"}; !slices.Equal(names, want) {
 		t.Fatalf("roles %v, want %v (each with a description)", names, want)
 	}
 }

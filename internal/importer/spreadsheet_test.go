@@ -312,7 +312,7 @@ func TestImportServicesCSV(t *testing.T) {
 	if err := importer.Undo(context.Background(), d, db.Actor{}, rep.ImportID); err != nil {
 		t.Fatalf("undo: %v", err)
 	}
-	if n := count(t, d, `SELECT count(*) FROM core_servicecatalog`); n != 0 {
+	if n := count(t, d, `SELECT count(*) FROM core_servicecatalog s WHERE NOT EXISTS (SELECT 1 FROM core_labtest t WHERE t.service_id = s.id)`); n != 0 {
 		t.Errorf("%d services after undo", n)
 	}
 }

@@ -11,7 +11,7 @@ import (
 	"chelal/internal/auth"
 )
 
-var allRoles = []string{auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier}
+var allRoles = []string{auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleReceptionist, auth.RolePharmacist, auth.RoleCashier, auth.RoleLab}
 
 // whoMay is the expected access to every route: "public", "any" (any logged-in user) or the
 // roles allowed. It is written from DESIGN.md's role table, independently of the routes
@@ -161,7 +161,35 @@ var whoMay = map[string][]string{
 	"POST /api/v1/prescriptions/{id}/correct":              {"admin", "doctor"},
 	"POST /api/v1/prescriptions/{id}/link":                 pharmacyWriters,
 	"POST /api/v1/prescriptions/{id}/return-to-prescriber": pharmacyWriters,
+
+	// The laboratory: results r admin, doctor, nurse, lab; specimens and results w admin, lab;
+	// orders admin, doctor; the catalog w admin.
+	"GET /api/v1/lab/tests":                     labReaders,
+	"POST /api/v1/lab/tests":                    {auth.RoleAdmin},
+	"PATCH /api/v1/lab/tests/{id}":              {auth.RoleAdmin},
+	"GET /api/v1/lab/worklist":                  labReaders,
+	"GET /api/v1/lab/orders/{id}":               labReaders,
+	"GET /api/v1/encounters/{id}/lab-orders":    labReaders,
+	"POST /api/v1/encounters/{id}/lab-orders":   labOrderers,
+	"POST /api/v1/lab/orders/{id}/cancel":       labOrderers,
+	"POST /api/v1/lab/orders/{id}/collect":      labWriters,
+	"GET /api/v1/lab/orders/{id}/label.pdf":     labReaders,
+	"GET /api/v1/lab/orders/{id}/report.pdf":    labReaders,
+	"POST /api/v1/lab/results/{id}":             labWriters,
+	"POST /api/v1/lab/results/{id}/verify":      labWriters,
+	"POST /api/v1/lab/results/{id}/amend":       labWriters,
+	"POST /api/v1/lab/results/{id}/acknowledge": labOrderers,
+	"GET /api/v1/patients/{id}/lab-results":     labReaders,
+	"GET /api/v1/patients/{id}/lab-trend":       labReaders,
+	"GET /api/v1/lab/reports/{kind}":            labReaders,
 }
+
+// The laboratory's readers, writers (specimens, results) and orderers.
+var (
+	labReaders  = []string{auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse, auth.RoleLab}
+	labWriters  = []string{auth.RoleAdmin, auth.RoleLab}
+	labOrderers = []string{auth.RoleAdmin, auth.RoleDoctor}
+)
 
 // The pharmacy's readers and writers (DESIGN.md: dispensing, stock, medications).
 var (
@@ -177,7 +205,7 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermAuditRead:          {"admin"},
 	auth.PermServicesWrite:      {"admin"},
 	auth.PermBackupsManage:      {"admin"},
-	auth.PermPatientsRead:       {"admin", "doctor", "nurse", "receptionist", "pharmacist", "cashier"},
+	auth.PermPatientsRead:       {"admin", "doctor", "nurse", "receptionist", "pharmacist", "cashier", "lab"},
 	auth.PermPatientsWrite:      {"admin", "doctor", "nurse", "receptionist"},
 	auth.PermAppointmentsRead:   {"admin", "doctor", "nurse", "receptionist"},
 	auth.PermAppointmentsWrite:  {"admin", "doctor", "nurse", "receptionist"},
@@ -192,10 +220,13 @@ var roleTable = map[auth.Permission][]string{
 	auth.PermBillingRead:        {"admin", "doctor", "receptionist", "cashier"},
 	auth.PermBillingWrite:       {"admin", "receptionist", "cashier"},
 	auth.PermReportsRead:        {"admin", "doctor", "receptionist", "pharmacist", "cashier"},
-	auth.PermSettingsWrite:      {"admin"}, // the clinic's settings: the administrator's, like the catalog
-	auth.PermImportsManage:      {"admin"}, // bringing records in from spreadsheets: users, catalog and backups are the administrator's
 	auth.PermReportsClinical:    {"admin", "doctor"},
 	auth.PermReportsManage:      {"admin"},
+	auth.PermSettingsWrite:      {"admin"},                           // the clinic's settings: the administrator's, like the catalog
+	auth.PermImportsManage:      {"admin"},                           // bringing records in from spreadsheets: users, catalog and backups are the administrator's
+	auth.PermLabRead:            {"admin", "doctor", "nurse", "lab"}, // the worklist, catalog and results (never the consultation's notes)
+	auth.PermLabWrite:           {"admin", "lab"},                    // specimens, results, verification, amendments
+	auth.PermLabOrder:           {"admin", "doctor"},                 // orders, their cancellation, acknowledging a critical result
 }
 
 func TestSeededPermissionsAreTheRoleTable(t *testing.T) {

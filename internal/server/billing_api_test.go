@@ -40,7 +40,7 @@ func TestBillingFlow(t *testing.T) {
 	if svc["price"] != "1500.00" || svc["code"] != "CONSULT" {
 		t.Fatalf("service %v", svc)
 	}
-	lab := expect(t, c.admin.do("POST", "/api/v1/services", map[string]any{"name": "Malaria RDT", "code": "LAB-MRDT",
+	lab := expect(t, c.admin.do("POST", "/api/v1/services", map[string]any{"name": "Malaria RDT", "code": "LAB-RDT-1",
 		"category": "lab", "price": "0.10"}), 201)
 	// A receptionist cannot create or edit a price.
 	expect(t, c.desk.do("POST", "/api/v1/services", map[string]any{"name": "X", "code": "X", "category": "lab", "price": "1"}), 403)

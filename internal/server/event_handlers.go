@@ -31,6 +31,8 @@ var eventReadOps = map[string]string{
 	"user":         "listUsers",
 	"role":         "listRoles",
 	"display":      "listDisplays",
+	"lab":          "labWorklist",
+	"lab_test":     "listLabTests",
 }
 
 // eventPerms maps each event kind to the permission of its read route (see eventReadOps).

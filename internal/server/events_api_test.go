@@ -250,6 +250,8 @@ func TestEventKindsPerRole(t *testing.T) {
 		"user":         {"admin"},
 		"role":         {"admin"},
 		"display":      {"admin"},
+		"lab":          {"admin", "doctor", "nurse", "lab"},
+		"lab_test":     {"admin", "doctor", "nurse", "lab"},
 	}
 	if len(want)+1 != len(eventReadOps) { // +1: notifications, checked below
 		t.Fatalf("the test knows %d kinds, the server %d", len(want)+1, len(eventReadOps))
@@ -259,6 +261,7 @@ func TestEventKindsPerRole(t *testing.T) {
 		"vitals": "core_vitals", "prescription": "core_prescription", "dispense": "core_dispense",
 		"stock": "core_medicationitem", "bill": "core_bill", "service": "core_servicecatalog",
 		"settings": "core_setting", "user": "auth_user", "role": "core_role", "display": "core_displaytoken",
+		"lab": "core_labresult", "lab_test": "core_labtest",
 	}
 	streams := map[string]*stream{}
 	ids := map[string]int64{}

@@ -53,6 +53,7 @@ var timelineKinds = []struct {
 	{auth.PermVitalsRead, chart.KindVitals},
 	{auth.PermPrescriptionsRead, chart.KindPrescription},
 	{auth.PermBillingRead, chart.KindBill},
+	{auth.PermLabRead, chart.KindLab},
 }
 
 func (s *server) patientTimeline(r *http.Request, _ none) (patients.Timeline, error) {

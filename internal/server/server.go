@@ -34,6 +34,7 @@ import (
 	"chelal/internal/display"
 	"chelal/internal/events"
 	"chelal/internal/importer"
+	"chelal/internal/lab"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -56,6 +57,7 @@ type Deps struct {
 	Notify       *notify.Service
 	Display      *display.Service // the waiting-room displays
 	Reports      *reports.Service // the reports over any period and the DHIS2 export
+	Lab          *lab.Service     // the laboratory
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -125,6 +127,7 @@ type server struct {
 	events     *events.Hub                // live events (event_handlers.go); nil without a database
 	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
 	display    *display.Service           // the waiting-room displays (display_handlers.go)
+	lab        *lab.Service               // the laboratory (lab_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -145,7 +148,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, lab: d.Lab, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -9,6 +9,7 @@ import (
 	"chelal/internal/clinical"
 	"chelal/internal/db"
 	"chelal/internal/display"
+	"chelal/internal/lab"
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
@@ -35,5 +36,7 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Display = display.NewService(d)
 	deps.Reports = reports.NewService(d)
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
+	deps.Lab = lab.NewService(d)
+	deps.Billing.WireLab(deps.Lab)
 	return deps, New(deps)
 }

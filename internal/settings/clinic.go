@@ -44,6 +44,8 @@ type Clinic struct {
 	BillingConsultationCode string `json:"billing_consultation_code"`
 	BillingAutoDispense     bool   `json:"billing_auto_dispense"`
 	ReportAgeBands          []int  `json:"report_age_bands" doc:"The reports' age groups: each group's lower bound in years, ascending from 0"`
+	BillingAutoLab          bool   `json:"billing_auto_lab"`
+	LabVerification         bool   `json:"lab_verification"`
 	Version                 int64  `json:"version"`
 }
 
@@ -62,6 +64,8 @@ type Change struct {
 	BillingConsultationCode *string `json:"billing_consultation_code,omitempty"`
 	BillingAutoDispense     *bool   `json:"billing_auto_dispense,omitempty"`
 	ReportAgeBands          []int   `json:"report_age_bands,omitempty" validate:"max=12"`
+	BillingAutoLab          *bool   `json:"billing_auto_lab,omitempty"`
+	LabVerification         *bool   `json:"lab_verification,omitempty"`
 }
 
 // Load reads the settings in effect.
@@ -69,12 +73,13 @@ func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 	c := Clinic{ClinicName: DefaultClinicName, MRNPrefix: DefaultMRNPrefix, SlotMinutes: DefaultSlotMinutes,
 		TemperatureUnit: DefaultTemperatureUnit, WeightUnit: DefaultWeightUnit, ExpiryWarningDays: DefaultExpiryWarningDays,
 		BillingAutoConsultation: true, BillingConsultationCode: DefaultConsultationCode, BillingAutoDispense: true,
-		DateFormat: DefaultDateFormat, ReportAgeBands: DefaultReportAgeBands}
+		BillingAutoLab: true, DateFormat: DefaultDateFormat, ReportAgeBands: DefaultReportAgeBands}
 	fields := map[string]any{
 		ClinicName: &c.ClinicName, MRNPrefix: &c.MRNPrefix, SlotMinutes: &c.SlotMinutes, TimeZone: &c.TimeZone, Currency: &c.Currency,
 		TemperatureUnit: &c.TemperatureUnit, WeightUnit: &c.WeightUnit, ExpiryWarningDays: &c.ExpiryWarningDays,
 		BillingAutoConsultation: &c.BillingAutoConsultation, BillingConsultationCode: &c.BillingConsultationCode,
 		BillingAutoDispense: &c.BillingAutoDispense, DateFormat: &c.DateFormat, ReportAgeBands: &c.ReportAgeBands,
+		BillingAutoLab: &c.BillingAutoLab, LabVerification: &c.LabVerification,
 	}
 	c.Version = 1 // a clinic that never set anything is at version 1
 	rows, err := q.Query(ctx, `SELECT key, value, version FROM core_setting`)
@@ -159,6 +164,12 @@ func (ch Change) check() (map[string]any, error) {
 	}
 	if ch.BillingAutoDispense != nil {
 		out[BillingAutoDispense] = *ch.BillingAutoDispense
+	}
+	if ch.BillingAutoLab != nil {
+		out[BillingAutoLab] = *ch.BillingAutoLab
+	}
+	if ch.LabVerification != nil {
+		out[LabVerification] = *ch.LabVerification
 	}
 	if ch.BillingConsultationCode != nil {
 		v := strings.TrimSpace(*ch.BillingConsultationCode)

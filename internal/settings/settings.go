@@ -39,6 +39,10 @@ const (
 	// lower bound in years of each group, ascending from 0 (internal/reports); default
 	// DefaultReportAgeBands: <1, 1-4, 5-14, 15-24, 25-49, 50+.
 	ReportAgeBands = "report_age_bands"
+	BillingAutoLab = "billing_auto_lab" // bool: ordering a lab test charges it; default true
+
+	// LabVerification: a result is final only once a second technician verified it (bool; default false).
+	LabVerification = "lab_verification"
 )
 
 // DefaultReportAgeBands are the age groups of an outpatient return (see ReportAgeBands).

@@ -17,6 +17,7 @@ import { formatDateTime } from '../i18n/format';
 import { notesDraftId, NotesEditor, useNotesAutosave, type NotesAutosave } from './NotesEditor';
 import { PatientBanner } from './PatientBanner';
 import { PrescriptionsPanel } from './PrescriptionsPanel';
+import { LabOrderPanel } from '../lab/LabOrderPanel';
 import { clinicalProblem, useAddAddendum, useCloseEncounter, useEncounter, useEncounterVitals, usePrescriptions, type Encounter } from './queries';
 import { clinicUnits } from './vitals';
 import { VitalsForm } from './VitalsForm';
@@ -70,6 +71,9 @@ function OpenConsultation({ encounter: e }: { encounter: Encounter }) {
       <Card withBorder>{writes ? <NotesEditor autosave={autosave} /> : <ReadOnlyTexts encounter={e} />}</Card>
       <Card withBorder>
         <PrescriptionsPanel encounter={e} canPrescribe={mine && can('prescriptions.write')} />
+      </Card>
+      <Card withBorder>
+        <LabOrderPanel encounterId={e.id} open={e.status === 'open'} />
       </Card>
       {closing && <CloseDialog encounter={e} autosave={autosave} onClose={() => setClosing(false)} />}
     </Stack>

@@ -35,6 +35,8 @@ export const invalidations: Record<string, Match[]> = {
   user: [prefix('users'), prefix('doctors')],
   role: [prefix('roles'), prefix('users')],
   display: [prefix('displays')],
+  lab: [prefix('lab'), sub('encounters', 'lab'), sub('patients', 'lab'), timelines],
+  lab_test: [prefix('lab')],
 };
 
 /** invalidateFor marks stale every query ev concerns (me: the user's id); an unknown kind concerns none. */

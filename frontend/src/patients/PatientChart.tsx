@@ -23,6 +23,7 @@ import { PatientEditModal } from './PatientEditModal';
 import { genderKey } from './PatientPicker';
 import { usePatient, useTimeline } from './queries';
 import { VitalsTrends } from './VitalsTrends';
+import { LabChartCard } from '../lab/LabChartCard';
 import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function PatientChart() {
@@ -138,6 +139,7 @@ function Chart({ patient: p }: { patient: Patient }) {
       </SimpleGrid>
 
       {can('vitals.read') && <VitalsTrends patientId={p.id} />}
+      {can('lab.read') && <LabChartCard patientId={p.id} canAcknowledge={can('lab.order')} />}
 
       <PatientTimeline id={p.id} />
 
@@ -231,7 +233,7 @@ function entryTitle(e: TimelineEntry, t: TFunction): string {
   return `${kindLabel(e.kind, t)} · ${what}`;
 }
 
-const KINDS = ['appointment', 'encounter', 'vitals', 'prescription', 'bill'] as const;
+const KINDS = ['appointment', 'encounter', 'vitals', 'prescription', 'bill', 'lab'] as const;
 function kindLabel(kind: string, t: TFunction): string {
   return (KINDS as readonly string[]).includes(kind) ? t(`timelineKinds.${kind as (typeof KINDS)[number]}`) : kind;
 }

@@ -346,6 +346,18 @@ function SettingsForm({ initial }: { initial: ClinicSettings }) {
               name="billing_auto_dispense"
               {...form.getInputProps('billing_auto_dispense', { type: 'checkbox' })}
             />
+            <Switch
+              label={label('billing_auto_lab')}
+              description={t('settings.autoLabHint')}
+              name="billing_auto_lab"
+              {...form.getInputProps('billing_auto_lab', { type: 'checkbox' })}
+            />
+            <Switch
+              label={label('lab_verification')}
+              description={t('settings.labVerificationHint')}
+              name="lab_verification"
+              {...form.getInputProps('lab_verification', { type: 'checkbox' })}
+            />
           </Stack>
         </Fieldset>
 

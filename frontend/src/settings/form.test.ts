@@ -27,6 +27,8 @@ const server: ClinicSettings = {
   billing_consultation_code: 'CONSULT',
   billing_auto_dispense: true,
   report_age_bands: [0, 1, 5, 15, 25, 50],
+  billing_auto_lab: true,
+  lab_verification: false,
   version: 4,
 };
 

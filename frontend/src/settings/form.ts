@@ -26,6 +26,8 @@ export interface SettingsValues {
   billing_consultation_code: string;
   billing_auto_dispense: boolean;
   report_age_bands: string;
+  billing_auto_lab: boolean;
+  lab_verification: boolean;
 }
 
 export type SettingsField =
@@ -40,7 +42,9 @@ export type SettingsField =
   | 'billing_auto_consultation'
   | 'billing_consultation_code'
   | 'billing_auto_dispense'
-  | 'report_age_bands';
+  | 'report_age_bands'
+  | 'billing_auto_lab'
+  | 'lab_verification';
 
 /** The fields in the form's order. */
 export const SETTINGS_FIELDS: readonly SettingsField[] = [
@@ -56,6 +60,8 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'billing_consultation_code',
   'billing_auto_dispense',
   'report_age_bands',
+  'billing_auto_lab',
+  'lab_verification',
 ];
 
 export function valuesOf(s: ClinicSettings): SettingsValues {
@@ -72,6 +78,8 @@ export function valuesOf(s: ClinicSettings): SettingsValues {
     billing_consultation_code: s.billing_consultation_code,
     billing_auto_dispense: s.billing_auto_dispense,
     report_age_bands: s.report_age_bands.join(', '),
+    billing_auto_lab: s.billing_auto_lab,
+    lab_verification: s.lab_verification,
   };
 }
 

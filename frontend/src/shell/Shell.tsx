@@ -21,6 +21,7 @@ import { HomePage } from '../home/HomePage';
 import { NotificationBell } from '../notifications/NotificationBell';
 import { PatientsPage } from '../patients/PatientsPage';
 import { PharmacyPage } from '../pharmacy/PharmacyPage';
+import { LabPage } from '../lab/LabPage';
 import { ThisComputerPage } from '../platform/ThisComputerPage';
 import { ProfilePage } from '../profile/ProfilePage';
 import { ReportsPage } from '../reports/ReportsPage';
@@ -80,6 +81,7 @@ export function Shell() {
           <Route path="vitals/*" element={<RequireArea area="vitals"><VitalsPage /></RequireArea>} />
           <Route path="prescriptions/*" element={<RequireArea area="prescriptions"><PrescriptionsPage /></RequireArea>} />
           <Route path="pharmacy/*" element={<RequireArea area="pharmacy"><PharmacyPage /></RequireArea>} />
+          <Route path="lab/*" element={<RequireArea area="lab"><LabPage /></RequireArea>} />
           <Route path="billing/*" element={<RequireArea area="billing"><BillingPage /></RequireArea>} />
           <Route path="reports/*" element={<RequireArea area="reports"><ReportsPage /></RequireArea>} />
           <Route path="users/*" element={<RequireArea area="users"><UsersPage /></RequireArea>} />

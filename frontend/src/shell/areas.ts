@@ -3,7 +3,7 @@
 // shown to the roles whose work it is, which is its permission below (see DESIGN.md's roles
 // table): a receptionist sees patients, appointments, billing and reports; a nurse patients,
 // appointments and vitals; a pharmacist pharmacy, prescriptions and reports; a cashier
-// billing and reports; an administrator everything (the clinic's settings too).
+// billing and reports; a laboratory technician the lab; an administrator everything (the clinic's settings too).
 
 /** Area keys are also the catalog keys under `areas.` and the paths' first segment. */
 export type AreaKey =
@@ -13,6 +13,7 @@ export type AreaKey =
   | 'vitals'
   | 'prescriptions'
   | 'pharmacy'
+  | 'lab'
   | 'billing'
   | 'reports'
   | 'users'
@@ -35,6 +36,7 @@ export const AREAS: readonly Area[] = [
   { key: 'vitals', path: '/vitals', anyOf: ['vitals.write'] },
   { key: 'prescriptions', path: '/prescriptions', anyOf: ['prescriptions.write', 'pharmacy.write'] },
   { key: 'pharmacy', path: '/pharmacy', anyOf: ['pharmacy.write'] },
+  { key: 'lab', path: '/lab', anyOf: ['lab.write'] },
   { key: 'billing', path: '/billing', anyOf: ['billing.write'] },
   { key: 'reports', path: '/reports', anyOf: ['reports.read'] },
   { key: 'users', path: '/users', anyOf: ['users.read', 'users.write'] },

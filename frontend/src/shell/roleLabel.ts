@@ -1,6 +1,6 @@
 import type { TFunction } from 'i18next';
 
-const KNOWN = ['admin', 'doctor', 'nurse', 'receptionist', 'pharmacist', 'cashier'] as const;
+const KNOWN = ['admin', 'doctor', 'nurse', 'receptionist', 'pharmacist', 'cashier', 'lab'] as const;
 
 /** roleLabel names a role in the UI's language; roles a clinic added keep their own name. */
 export function roleLabel(name: string | null | undefined, t: TFunction): string {

@@ -1,0 +1,10 @@
+package lab_test
+
+import (
+	"os"
+	"testing"
+
+	"chelal/internal/db/dbtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }

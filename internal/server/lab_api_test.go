@@ -1,0 +1,52 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"chelal/internal/auth"
+)
+
+// TestLabRolePermissions: the technician reads the worklist but never the consultation's
+// notes; a receptionist cannot enter results.
+func TestLabRolePermissions(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	doc := a.newUser("lab-doc", auth.RoleDoctor)
+	a.newUser("lab-tech", auth.RoleLab)
+	a.newUser("lab-recep", auth.RoleReceptionist)
+	ctx := context.Background()
+	var patient, enc int64
+	if err := a.db.Pool.QueryRow(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		VALUES ('L-1', 'Zawadi', 'Mwangi', '1985-02-03', 'female') RETURNING id`).Scan(&patient); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.db.Pool.QueryRow(ctx, `INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES ($1, $2, 'private notes') RETURNING id`,
+		patient, doc).Scan(&enc); err != nil {
+		t.Fatal(err)
+	}
+	encPath := "/api/v1/encounters/" + strconv.FormatInt(enc, 10)
+	tech := a.login("lab-tech", "10.0.0.5")
+	expect(t, tech.do("GET", encPath, nil), http.StatusForbidden)
+	expect(t, tech.do("GET", "/api/v1/lab/worklist", nil), http.StatusOK)
+	expect(t, tech.do("GET", "/api/v1/patients/"+strconv.FormatInt(patient, 10), nil), http.StatusOK)
+
+	var hb int64
+	a.db.Pool.QueryRow(ctx, `SELECT id FROM core_labtest WHERE code = 'HB'`).Scan(&hb)
+	d := a.login("lab-doc", "10.0.0.5")
+	w := d.do("POST", encPath+"/lab-orders", map[string]any{"test_ids": []int64{hb}, "urgency": "routine", "clinical_note": "pale"})
+	expect(t, w, http.StatusCreated)
+	var result int64
+	a.db.Pool.QueryRow(ctx, `SELECT id FROM core_labresult WHERE patient_id = $1`, patient).Scan(&result)
+	recep := a.login("lab-recep", "10.0.0.5")
+	expect(t, recep.do("POST", "/api/v1/lab/results/"+strconv.FormatInt(result, 10), map[string]any{"value_numeric": 9, "version": 1}), http.StatusForbidden)
+	// The worklist shows the order's clinical note and the patient's allergies, not the notes.
+	w = tech.do("GET", "/api/v1/lab/worklist", nil)
+	expect(t, w, http.StatusOK)
+	if body := w.Body.String(); !strings.Contains(body, `"clinical_note":"pale"`) || strings.Contains(body, "private notes") {
+		t.Fatalf("worklist: %s", body)
+	}
+}

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+
+	"chelal/internal/apperr"
+	"chelal/internal/i18n"
+	"chelal/internal/lab"
+	"chelal/internal/settings"
+)
+
+func (s *server) listLabTests(r *http.Request, _ none) (lab.TestList, error) {
+	return s.lab.ListTests(r.Context(), queryOf(r).Bool("all"))
+}
+
+func (s *server) createLabTest(r *http.Request, in lab.TestParams) (lab.Test, error) {
+	return s.lab.SaveTest(r.Context(), actorOf(r), 0, in)
+}
+
+func (s *server) updateLabTest(r *http.Request, in lab.TestParams) (lab.Test, error) {
+	return s.lab.SaveTest(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) labWorklist(r *http.Request, _ none) (lab.OrderPage, error) {
+	limit, cursor := queryOf(r).Page()
+	return s.lab.Worklist(r.Context(), limit, cursor)
+}
+
+func (s *server) getLabOrder(r *http.Request, _ none) (lab.Order, error) {
+	return s.lab.GetOrder(r.Context(), routeID(r))
+}
+
+func (s *server) encounterLabOrders(r *http.Request, _ none) (lab.OrderList, error) {
+	return s.lab.EncounterOrders(r.Context(), routeID(r))
+}
+
+func (s *server) placeLabOrder(r *http.Request, in lab.OrderParams) (lab.Order, error) {
+	return s.lab.PlaceOrder(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) cancelLabOrder(r *http.Request, in lab.CancelParams) (lab.Order, error) {
+	return s.lab.Cancel(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) collectLabOrder(r *http.Request, in lab.ActParams) (lab.Order, error) {
+	return s.lab.Collect(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) enterLabResult(r *http.Request, in lab.ResultParams) (lab.Result, error) {
+	return s.lab.EnterResult(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) verifyLabResult(r *http.Request, in lab.ActParams) (lab.Result, error) {
+	return s.lab.Verify(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) amendLabResult(r *http.Request, in lab.ResultParams) (lab.Result, error) {
+	return s.lab.Amend(r.Context(), actorOf(r), routeID(r), in)
+}
+
+func (s *server) acknowledgeLabResult(r *http.Request, _ none) (lab.Result, error) {
+	return s.lab.Acknowledge(r.Context(), actorOf(r), routeID(r))
+}
+
+func (s *server) patientLabResults(r *http.Request, _ none) (lab.ResultPage, error) {
+	limit, cursor := queryOf(r).Page()
+	return s.lab.PatientResults(r.Context(), routeID(r), limit, cursor)
+}
+
+func (s *server) patientLabTrend(r *http.Request, _ none) (lab.Trend, error) {
+	q := queryOf(r)
+	return answer(q, func() (lab.Trend, error) { return s.lab.PatientTrend(r.Context(), routeID(r), q.Int("test_id")) })
+}
+
+// labDocument answers an order's label or report as a PDF; ?lang= (en, fr, sw) prints it in
+// the patient's language rather than the user's.
+func (s *server) labDocument(kind string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ctx := r.Context()
+		if l := r.URL.Query().Get("lang"); l != "" {
+			ctx = i18n.WithLang(ctx, i18n.Parse(l))
+		}
+		var pdf []byte
+		if kind == "label" {
+			pdf, err = s.lab.LabelPDF(ctx, actorOf(r), id)
+		} else {
+			pdf, err = s.lab.ReportPDF(ctx, actorOf(r), id)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeDocument(w, "application/pdf", fmt.Sprintf(`inline; filename="lab-%s-%d.pdf"`, kind, id), pdf)
+	}
+}
+
+// labReportCSV answers one of the lab's reports over from..to (days in the clinic's time zone).
+func (s *server) labReportCSV(w http.ResponseWriter, r *http.Request) {
+	kind := r.PathValue("kind")
+	if kind != lab.ReportWorkload && kind != lab.ReportTurnaround && kind != lab.ReportPositivity {
+		s.writeError(w, r, apperr.ErrNotFound)
+		return
+	}
+	loc, err := settings.Location(r.Context(), s.db.Pool)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var f apperr.Fields
+	q := r.URL.Query()
+	from, err1 := parseTimeParamIn(q.Get("from"), false, loc)
+	to, err2 := parseTimeParamIn(q.Get("to"), true, loc)
+	if err1 != nil || from.IsZero() {
+		f.Add("from", apperr.CodeInvalid, "A day: YYYY-MM-DD.")
+	}
+	if err2 != nil || to.IsZero() || !to.After(from) {
+		f.Add("to", apperr.CodeInvalid, "A day on or after from: YYYY-MM-DD.")
+	}
+	if err := f.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := s.lab.WriteReport(r.Context(), &buf, kind, from, to); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeDocument(w, "text/csv; charset=utf-8", `attachment; filename="lab-`+kind+`-`+q.Get("from")+`-`+q.Get("to")+`.csv"`, buf.Bytes())
+}
