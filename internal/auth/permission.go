@@ -37,6 +37,8 @@ const (
 	PermSettingsWrite      Permission = "settings.write"
 	// PermImportsManage: bringing existing records in from spreadsheets (issue 23); administrators.
 	PermImportsManage Permission = "imports.manage"
+	// PermTelemedJoin: taking part in video consultations (issue 17); doctors, nurses, administrators.
+	PermTelemedJoin Permission = "telemedicine.join"
 )
 
 // The six roles every clinic has (seeded by migration 0001).

@@ -35,6 +35,7 @@ import (
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/telemed"
 	"chelal/internal/update"
 )
 
@@ -52,6 +53,9 @@ type Deps struct {
 	Billing      *billing.Service
 	Notify       *notify.Service
 	Display      *display.Service // the waiting-room displays
+	Telemed      *telemed.Service // video consultations (telemed_handlers.go)
+	// ICEServers are the TURN/STUN servers video calls are given (none: the LAN's host candidates).
+	ICEServers []telemed.ICEServer
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -119,6 +123,7 @@ type server struct {
 	events     *events.Hub                // live events (event_handlers.go); nil without a database
 	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
 	display    *display.Service           // the waiting-room displays (display_handlers.go)
+	telemed    *telemed.Service           // video consultations (telemed_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -139,7 +144,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, telemed: d.Telemed, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -12,6 +12,7 @@ import (
 	"chelal/internal/notify"
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
+	"chelal/internal/telemed"
 )
 
 // Wire puts Chelal together on the database d, the one place it is done, shared by the
@@ -32,6 +33,8 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Billing = billing.NewService(d)
 	deps.Notify = notify.NewService(d)
 	deps.Display = display.NewService(d)
+	deps.Telemed = telemed.NewService(d)
+	deps.Telemed.ICE = deps.ICEServers
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
 	return deps, New(deps)
 }
