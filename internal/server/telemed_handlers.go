@@ -14,58 +14,58 @@ import (
 // session's call and nothing else.
 const TelemedTokenHeader = "X-Telemedicine-Token"
 
-func (s *server) createTelemedSession(r *http.Request, _ none) (telemed.Session, error) {
+func (s *server) createTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Session{}, err
+		return telemed.VideoSession{}, err
 	}
 	return s.telemed.Create(r.Context(), actorOf(r), id)
 }
 
-func (s *server) getTelemedSession(r *http.Request, _ none) (telemed.Session, error) {
+func (s *server) getTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Session{}, err
+		return telemed.VideoSession{}, err
 	}
 	return s.telemed.Get(r.Context(), id)
 }
 
-func (s *server) updateTelemedNotes(r *http.Request, in telemed.NotesParams) (telemed.Session, error) {
+func (s *server) updateTelemedNotes(r *http.Request, in telemed.VideoNotesParams) (telemed.VideoSession, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Session{}, err
+		return telemed.VideoSession{}, err
 	}
 	return s.telemed.SetNotes(r.Context(), actorOf(r), id, in)
 }
 
-func (s *server) endTelemedSession(r *http.Request, _ none) (telemed.Session, error) {
+func (s *server) endTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Session{}, err
+		return telemed.VideoSession{}, err
 	}
 	return s.telemed.End(r.Context(), actorOf(r), id)
 }
 
-func (s *server) cancelTelemedSession(r *http.Request, _ none) (telemed.Session, error) {
+func (s *server) cancelTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Session{}, err
+		return telemed.VideoSession{}, err
 	}
 	return s.telemed.Cancel(r.Context(), actorOf(r), id)
 }
 
-func (s *server) listTelemedLinks(r *http.Request, _ none) (telemed.LinkList, error) {
+func (s *server) listTelemedLinks(r *http.Request, _ none) (telemed.PatientLinkList, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.LinkList{}, err
+		return telemed.PatientLinkList{}, err
 	}
 	return s.telemed.Links(r.Context(), id)
 }
 
-func (s *server) createTelemedLink(r *http.Request, in telemed.LinkParams) (telemed.Link, error) {
+func (s *server) createTelemedLink(r *http.Request, in telemed.PatientLinkParams) (telemed.PatientLink, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return telemed.Link{}, err
+		return telemed.PatientLink{}, err
 	}
 	return s.telemed.CreateLink(r.Context(), actorOf(r), id, in)
 }
@@ -78,12 +78,12 @@ func (s *server) revokeTelemedLink(r *http.Request, _ none) (none, error) {
 	return none{}, s.telemed.RevokeLink(r.Context(), actorOf(r), id)
 }
 
-func (s *server) redeemTelemedLink(r *http.Request, in telemed.JoinParams) (telemed.GuestPass, error) {
+func (s *server) redeemTelemedLink(r *http.Request, in telemed.VideoJoinParams) (telemed.GuestPass, error) {
 	return s.telemed.Redeem(r.Context(), in)
 }
 
-// SignalParams is one signalling message from a peer of a call to the other.
-type SignalParams struct {
+// VideoSignalParams is one signalling message from a peer of a call to the other.
+type VideoSignalParams struct {
 	Peer string          `json:"peer" validate:"max=64" doc:"the sender's peer id (from its stream's welcome)"`
 	To   string          `json:"to" validate:"max=64" doc:"the other peer's id"`
 	Kind string          `json:"kind" enum:"offer,answer,candidate,bye"`
@@ -91,7 +91,7 @@ type SignalParams struct {
 }
 
 // Validate checks p.
-func (p SignalParams) Validate() error {
+func (p VideoSignalParams) Validate() error {
 	var f apperr.Fields
 	if p.Peer == "" || len(p.Peer) > 64 {
 		f.Add("peer", apperr.CodeRequired, "Send your peer id.")
@@ -107,9 +107,12 @@ func (p SignalParams) Validate() error {
 	return f.Err()
 }
 
-func (s *server) sendTelemedSignal(r *http.Request, in SignalParams) (none, error) {
+func (s *server) sendTelemedSignal(r *http.Request, in VideoSignalParams) (none, error) {
 	id, err := pathID(r)
 	if err != nil {
+		return none{}, err
+	}
+	if _, err := s.telemed.Get(r.Context(), id); err != nil {
 		return none{}, err
 	}
 	who := telemed.Who{UserID: actorOf(r).UserID}
@@ -118,10 +121,14 @@ func (s *server) sendTelemedSignal(r *http.Request, in SignalParams) (none, erro
 
 // guest opens the patient's guest token of a request (header X-Telemedicine-Token).
 func (s *server) guest(r *http.Request) (telemed.Guest, error) {
-	return s.telemed.OpenGuest(r.Context(), r.Header.Get(TelemedTokenHeader))
+	tok := r.Header.Get(TelemedTokenHeader)
+	if tok == "" {
+		return telemed.Guest{}, apperr.Invalid(apperr.FieldError{Field: "token", Code: apperr.CodeRequired, Message: "Open the call with the link reception gave you."})
+	}
+	return s.telemed.OpenGuest(r.Context(), tok)
 }
 
-func (s *server) sendTelemedGuestSignal(r *http.Request, in SignalParams) (none, error) {
+func (s *server) sendTelemedGuestSignal(r *http.Request, in VideoSignalParams) (none, error) {
 	g, err := s.guest(r)
 	if err != nil {
 		return none{}, err
@@ -129,13 +136,13 @@ func (s *server) sendTelemedGuestSignal(r *http.Request, in SignalParams) (none,
 	return none{}, s.telemed.Hub.Signal(g.SessionID, telemed.Who{LinkID: g.LinkID}, in.Peer, in.To, in.Kind, in.Data)
 }
 
-// welcome is a call stream's first event: the browser's own peer id, who is already in the
+// videoWelcome is a call stream's first event: the browser's own peer id, who is already in the
 // call (the newcomer makes the offer), the ICE servers and the session.
-type welcome struct {
-	Peer       string              `json:"peer"`
-	Peers      []telemed.PeerInfo  `json:"peers"`
-	ICEServers []telemed.ICEServer `json:"ice_servers"`
-	Session    telemed.Session     `json:"session"`
+type videoWelcome struct {
+	Peer       string               `json:"peer"`
+	Peers      []telemed.PeerInfo   `json:"peers"`
+	ICEServers []telemed.ICEServer  `json:"ice_servers"`
+	Session    telemed.VideoSession `json:"session"`
 }
 
 // telemedSignals answers GET /api/v1/telemedicine/sessions/{id}/signal: joining the call is
@@ -159,7 +166,7 @@ func (s *server) telemedSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, id, telemed.Who{UserID: u.ID},
 		telemed.PeerInfo{Name: name, Role: role, Staff: true},
-		telemed.Participant{Kind: "staff", UserID: u.ID, Name: name, Role: role})
+		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role})
 }
 
 // telemedGuestSignals is the patient's stream (their guest token in X-Telemedicine-Token).
@@ -171,10 +178,10 @@ func (s *server) telemedGuestSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, g.SessionID, telemed.Who{LinkID: g.LinkID},
 		telemed.PeerInfo{Name: "patient", Role: "patient"},
-		telemed.Participant{Kind: "patient", LinkID: g.LinkID, Name: "patient"})
+		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"})
 }
 
-func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.Participant) {
+func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant) {
 	ctx := r.Context()
 	sess, err := s.telemed.Get(ctx, id)
 	if err != nil {
@@ -205,7 +212,8 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 	}
 	st := newSSE(w)
 	st.start()
-	b, _ := json.Marshal(welcome{Peer: peer.ID, Peers: others, ICEServers: ice, Session: sess})
+	b, _ := json.Marshal(videoWelcome{Peer: peer.ID, Peers: others, ICEServers: ice, Session: sess})
+	st.printf("retry: %d\n\n", eventRetry)
 	st.printf("event: welcome\ndata: %s\n\n", b)
 	if !st.flush() {
 		return

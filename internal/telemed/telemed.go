@@ -42,8 +42,8 @@ var transitions = map[string][]string{
 // CanMove says whether a session may go from one status to another.
 func CanMove(from, to string) bool { return slices.Contains(transitions[from], to) }
 
-// Participant is one join of a call: a member of staff or the patient's link.
-type Participant struct {
+// VideoParticipant is one join of a call: a member of staff or the patient's link.
+type VideoParticipant struct {
 	Kind   string    `json:"kind" enum:"staff,patient"`
 	UserID int64     `json:"user_id,omitempty"`
 	LinkID int64     `json:"link_id,omitempty"`
@@ -52,8 +52,8 @@ type Participant struct {
 	At     time.Time `json:"at"`
 }
 
-// Session is a video appointment's session.
-type Session struct {
+// VideoSession is a video appointment's session.
+type VideoSession struct {
 	ID            int64         `json:"id"`
 	AppointmentID int64         `json:"appointment_id"`
 	PatientID     int64         `json:"patient_id"`
@@ -67,7 +67,7 @@ type Session struct {
 	StartedAt     *time.Time    `json:"started_at"`
 	EndedAt       *time.Time    `json:"ended_at"`
 	Notes         string        `json:"notes"`
-	Participants  []Participant `json:"participants"`
+	Participants  []VideoParticipant `json:"participants"`
 	Version       int64         `json:"version"`
 }
 
@@ -81,20 +81,20 @@ const selectSession = `
 	  JOIN core_patient p ON p.id = a.patient_id
 	  JOIN auth_user u ON u.id = a.doctor_id`
 
-func scanSession(r pgx.Row) (Session, error) {
-	var s Session
+func scanSession(r pgx.Row) (VideoSession, error) {
+	var s VideoSession
 	var parts []byte
 	err := r.Scan(&s.ID, &s.AppointmentID, &s.PatientID, &s.PatientName, &s.DoctorID, &s.DoctorName, &s.Date, &s.Time,
 		&s.RoomID, &s.Status, &s.StartedAt, &s.EndedAt, &s.Notes, &parts, &s.Version)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, apperr.ErrNotFound
+		return VideoSession{}, apperr.ErrNotFound
 	}
 	if err != nil {
-		return Session{}, err
+		return VideoSession{}, err
 	}
-	s.Participants = []Participant{}
+	s.Participants = []VideoParticipant{}
 	if err := json.Unmarshal(parts, &s.Participants); err != nil {
-		return Session{}, fmt.Errorf("session participants: %w", err)
+		return VideoSession{}, fmt.Errorf("session participants: %w", err)
 	}
 	return s, nil
 }
@@ -122,15 +122,15 @@ func NewService(d *db.DB) *Service {
 }
 
 // Get returns session id.
-func (s *Service) Get(ctx context.Context, id int64) (Session, error) {
+func (s *Service) Get(ctx context.Context, id int64) (VideoSession, error) {
 	return scanSession(s.db.Pool.QueryRow(ctx, selectSession+` WHERE t.id = $1`, id))
 }
 
 // Create gives appointment appointmentID its video session (a video appointment): 409 when it
 // has one, 404 when there is no such appointment. CreateTx is the same inside a transaction
 // (booking a video appointment does both in one).
-func (s *Service) Create(ctx context.Context, actor db.Actor, appointmentID int64) (Session, error) {
-	var out Session
+func (s *Service) Create(ctx context.Context, actor db.Actor, appointmentID int64) (VideoSession, error) {
+	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		id, err := CreateTx(ctx, tx, appointmentID)
 		if err != nil {
@@ -165,17 +165,17 @@ func CreateTx(ctx context.Context, tx pgx.Tx, appointmentID int64) (int64, error
 }
 
 // move changes a session's status in tx (with its times), refusing an illegal move with 409.
-func move(ctx context.Context, tx pgx.Tx, id int64, to string) (Session, error) {
+func move(ctx context.Context, tx pgx.Tx, id int64, to string) (VideoSession, error) {
 	var from string
 	err := tx.QueryRow(ctx, `SELECT status FROM core_telemedicinesession WHERE id = $1 FOR UPDATE`, id).Scan(&from)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Session{}, apperr.ErrNotFound
+		return VideoSession{}, apperr.ErrNotFound
 	}
 	if err != nil {
-		return Session{}, err
+		return VideoSession{}, err
 	}
 	if !CanMove(from, to) {
-		return Session{}, apperr.Errorf(apperr.ErrConflict, "A %s video session cannot become %s.", from, to).WithCode("session-" + from)
+		return VideoSession{}, apperr.Errorf(apperr.ErrConflict, "A %s video session cannot become %s.", from, to).WithCode("session-" + from)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE core_telemedicinesession
 		   SET status = $2::text,
@@ -183,14 +183,14 @@ func move(ctx context.Context, tx pgx.Tx, id int64, to string) (Session, error) 
 		       ended_at = CASE WHEN $2::text = 'ended' THEN now() ELSE ended_at END,
 		       version = version + 1
 		 WHERE id = $1`, id, to); err != nil {
-		return Session{}, err
+		return VideoSession{}, err
 	}
 	return scanSession(tx.QueryRow(ctx, selectSession+` WHERE t.id = $1`, id))
 }
 
 // End ends an active call (a hang-up): both sides are told and their streams close.
-func (s *Service) End(ctx context.Context, actor db.Actor, id int64) (Session, error) {
-	var out Session
+func (s *Service) End(ctx context.Context, actor db.Actor, id int64) (VideoSession, error) {
+	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) (err error) {
 		out, err = move(ctx, tx, id, StatusEnded)
 		return err
@@ -202,8 +202,8 @@ func (s *Service) End(ctx context.Context, actor db.Actor, id int64) (Session, e
 }
 
 // Cancel cancels a session that has not started (the links stop working with it).
-func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64) (Session, error) {
-	var out Session
+func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64) (VideoSession, error) {
+	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) (err error) {
 		out, err = move(ctx, tx, id, StatusCancelled)
 		return err
@@ -222,14 +222,14 @@ func CancelForAppointment(ctx context.Context, tx pgx.Tx, appointmentID int64) e
 	return err
 }
 
-// NotesParams updates a session's notes (optimistic: the version read).
-type NotesParams struct {
+// VideoNotesParams updates a session's notes (optimistic: the version read).
+type VideoNotesParams struct {
 	Notes   string `json:"notes" validate:"max=5000"`
 	Version int64  `json:"version"`
 }
 
 // Validate checks p.
-func (p NotesParams) Validate() error {
+func (p VideoNotesParams) Validate() error {
 	f := validate.Struct(p)
 	if p.Version <= 0 {
 		f.Add("version", apperr.CodeRequired, "Send the version you read.")
@@ -238,11 +238,11 @@ func (p NotesParams) Validate() error {
 }
 
 // SetNotes writes a session's notes; a stale version is 409.
-func (s *Service) SetNotes(ctx context.Context, actor db.Actor, id int64, p NotesParams) (Session, error) {
+func (s *Service) SetNotes(ctx context.Context, actor db.Actor, id int64, p VideoNotesParams) (VideoSession, error) {
 	if err := p.Validate(); err != nil {
-		return Session{}, err
+		return VideoSession{}, err
 	}
-	var out Session
+	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE core_telemedicinesession SET notes = nullif($2, ''), version = version + 1
 			 WHERE id = $1 AND version = $3`, id, strings.TrimSpace(p.Notes), p.Version)
@@ -263,8 +263,8 @@ func (s *Service) SetNotes(ctx context.Context, actor db.Actor, id int64, p Note
 
 // Joined records a join of session id (the first one starts the call: scheduled -> active)
 // and returns the session; a session that is over refuses it (409).
-func (s *Service) Joined(ctx context.Context, actor db.Actor, id int64, p Participant) (Session, error) {
-	var out Session
+func (s *Service) Joined(ctx context.Context, actor db.Actor, id int64, p VideoParticipant) (VideoSession, error) {
+	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM core_telemedicinesession WHERE id = $1 FOR UPDATE`, id).Scan(&status)
@@ -284,7 +284,7 @@ func (s *Service) Joined(ctx context.Context, actor db.Actor, id int64, p Partic
 			return apperr.Errorf(apperr.ErrConflict, "This video session is %s.", status).WithCode("session-" + status)
 		}
 		p.At = s.now().UTC()
-		entry, err := json.Marshal([]Participant{p})
+		entry, err := json.Marshal([]VideoParticipant{p})
 		if err != nil {
 			return err
 		}
@@ -297,8 +297,8 @@ func (s *Service) Joined(ctx context.Context, actor db.Actor, id int64, p Partic
 	return out, err
 }
 
-// Link is a patient's one-time link as reception sees it (the code only once, at creation).
-type Link struct {
+// PatientLink is a patient's one-time link as reception sees it (the code only once, at creation).
+type PatientLink struct {
 	ID        int64      `json:"id"`
 	SessionID int64      `json:"session_id"`
 	ExpiresAt time.Time  `json:"expires_at"`
@@ -309,18 +309,18 @@ type Link struct {
 	Code string `json:"code,omitempty"`
 }
 
-// LinkList is a session's links, newest first.
-type LinkList struct {
-	Items []Link `json:"items"`
+// PatientLinkList is a session's links, newest first.
+type PatientLinkList struct {
+	Items []PatientLink `json:"items"`
 }
 
-// LinkParams creates a link.
-type LinkParams struct {
+// PatientLinkParams creates a link.
+type PatientLinkParams struct {
 	ValidMinutes int `json:"valid_minutes,omitempty" validate:"max=1440" doc:"how long the link may be used to join (default 240)"`
 }
 
 // Validate checks p.
-func (p LinkParams) Validate() error {
+func (p PatientLinkParams) Validate() error {
 	f := validate.Struct(p)
 	if p.ValidMinutes != 0 && p.ValidMinutes < 5 {
 		f.Add("valid_minutes", apperr.CodeOutOfRange, "A link lasts at least 5 minutes.")
@@ -365,19 +365,19 @@ func hash(s string) []byte {
 
 const selectLink = `SELECT id, session_id, expires_at, used_at, revoked_at, created_at FROM core_telemedicinelink`
 
-func scanLink(r pgx.Row) (Link, error) {
-	var l Link
+func scanLink(r pgx.Row) (PatientLink, error) {
+	var l PatientLink
 	err := r.Scan(&l.ID, &l.SessionID, &l.ExpiresAt, &l.UsedAt, &l.RevokedAt, &l.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return Link{}, apperr.ErrNotFound
+		return PatientLink{}, apperr.ErrNotFound
 	}
 	return l, err
 }
 
 // CreateLink makes a patient's link for session id (scheduled or active).
-func (s *Service) CreateLink(ctx context.Context, actor db.Actor, id int64, p LinkParams) (Link, error) {
+func (s *Service) CreateLink(ctx context.Context, actor db.Actor, id int64, p PatientLinkParams) (PatientLink, error) {
 	if err := p.Validate(); err != nil {
-		return Link{}, err
+		return PatientLink{}, err
 	}
 	minutes := p.ValidMinutes
 	if minutes == 0 {
@@ -385,9 +385,9 @@ func (s *Service) CreateLink(ctx context.Context, actor db.Actor, id int64, p Li
 	}
 	code, err := newCode()
 	if err != nil {
-		return Link{}, err
+		return PatientLink{}, err
 	}
-	var out Link
+	var out PatientLink
 	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var status string
 		err := tx.QueryRow(ctx, `SELECT status FROM core_telemedicinesession WHERE id = $1`, id).Scan(&status)
@@ -411,16 +411,16 @@ func (s *Service) CreateLink(ctx context.Context, actor db.Actor, id int64, p Li
 }
 
 // Links lists session id's links.
-func (s *Service) Links(ctx context.Context, id int64) (LinkList, error) {
+func (s *Service) Links(ctx context.Context, id int64) (PatientLinkList, error) {
 	rows, err := s.db.Pool.Query(ctx, selectLink+` WHERE session_id = $1 ORDER BY id DESC`, id)
 	if err != nil {
-		return LinkList{}, err
+		return PatientLinkList{}, err
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Link, error) { return scanLink(r) })
+	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PatientLink, error) { return scanLink(r) })
 	if items == nil {
-		items = []Link{}
+		items = []PatientLink{}
 	}
-	return LinkList{Items: items}, err
+	return PatientLinkList{Items: items}, err
 }
 
 // RevokeLink revokes link id: it can no longer be used, and a patient in the call with it is
@@ -445,13 +445,13 @@ type Guest struct {
 	SessionID int64
 }
 
-// JoinParams is the patient's code (from the link or typed).
-type JoinParams struct {
+// VideoJoinParams is the patient's code (from the link or typed).
+type VideoJoinParams struct {
 	Code string `json:"code" validate:"max=40"`
 }
 
 // Validate checks p.
-func (p JoinParams) Validate() error {
+func (p VideoJoinParams) Validate() error {
 	f := validate.Struct(p)
 	if strings.TrimSpace(p.Code) == "" {
 		f.Add("code", apperr.CodeRequired, "Type the code reception gave you.")
@@ -471,7 +471,7 @@ var errLink = apperr.New(apperr.ErrUnauthorized, "This link is not valid (used, 
 
 // Redeem exchanges a link's code, once, for a guest token: an unknown, used, expired or revoked
 // code is 401, as is a session that is over.
-func (s *Service) Redeem(ctx context.Context, p JoinParams) (GuestPass, error) {
+func (s *Service) Redeem(ctx context.Context, p VideoJoinParams) (GuestPass, error) {
 	if err := p.Validate(); err != nil {
 		return GuestPass{}, err
 	}

@@ -56,11 +56,11 @@ func TestSessionStateMachine(t *testing.T) {
 		t.Fatalf("ending a call nobody joined: %v, want conflict", err)
 	}
 	// The first join starts the call; a second join is recorded beside it.
-	sess, err = s.Joined(ctx, db.Actor{}, sess.ID, Participant{Kind: "staff", UserID: 1, Name: "Asha Were", Role: "doctor"})
+	sess, err = s.Joined(ctx, db.Actor{}, sess.ID, VideoParticipant{Kind: "staff", UserID: 1, Name: "Asha Were", Role: "doctor"})
 	if err != nil || sess.Status != StatusActive || sess.StartedAt == nil {
 		t.Fatalf("first join: %+v %v", sess, err)
 	}
-	sess, err = s.Joined(ctx, db.Actor{}, sess.ID, Participant{Kind: "patient", LinkID: 7, Name: "Juma Ali"})
+	sess, err = s.Joined(ctx, db.Actor{}, sess.ID, VideoParticipant{Kind: "patient", LinkID: 7, Name: "Juma Ali"})
 	if err != nil || len(sess.Participants) != 2 || sess.Participants[1].Kind != "patient" {
 		t.Fatalf("second join: %+v %v", sess, err)
 	}
@@ -71,7 +71,7 @@ func TestSessionStateMachine(t *testing.T) {
 	if err != nil || sess.Status != StatusEnded || sess.EndedAt == nil || sess.EndedAt.Before(*sess.StartedAt) {
 		t.Fatalf("end: %+v %v", sess, err)
 	}
-	if _, err := s.Joined(ctx, db.Actor{}, sess.ID, Participant{Kind: "staff", UserID: 1}); !errors.Is(err, apperr.ErrConflict) {
+	if _, err := s.Joined(ctx, db.Actor{}, sess.ID, VideoParticipant{Kind: "staff", UserID: 1}); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("joining an ended call: %v, want conflict", err)
 	}
 	// Every change is in the audit log: created, started, joined twice, ended.
@@ -105,7 +105,7 @@ func TestPatientLink(t *testing.T) {
 	}
 	now := time.Now()
 	s.now = func() time.Time { return now }
-	link, err := s.CreateLink(ctx, db.Actor{}, sess.ID, LinkParams{ValidMinutes: 30})
+	link, err := s.CreateLink(ctx, db.Actor{}, sess.ID, PatientLinkParams{ValidMinutes: 30})
 	if err != nil || len(link.Code) != CodeLength {
 		t.Fatalf("create link: %+v %v", link, err)
 	}
@@ -116,16 +116,16 @@ func TestPatientLink(t *testing.T) {
 	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_auditlog WHERE model_name = 'core_telemedicinelink' AND changes::text LIKE '%' || $1 || '%'`, link.Code).Scan(&stored); err != nil || stored != 0 {
 		t.Fatalf("the code in the audit log: %d %v", stored, err)
 	}
-	if _, err := s.Redeem(ctx, JoinParams{Code: "WRONGCODE234"}); !errors.Is(err, apperr.ErrUnauthorized) {
+	if _, err := s.Redeem(ctx, VideoJoinParams{Code: "WRONGCODE234"}); !errors.Is(err, apperr.ErrUnauthorized) {
 		t.Fatalf("a wrong code: %v", err)
 	}
 	// Typed with spaces, dashes and in lower case, it is the same code.
 	typed := link.Code[:4] + "-" + link.Code[4:8] + " " + link.Code[8:]
-	pass, err := s.Redeem(ctx, JoinParams{Code: " " + string(toLower(typed))})
+	pass, err := s.Redeem(ctx, VideoJoinParams{Code: " " + string(toLower(typed))})
 	if err != nil || pass.SessionID != sess.ID || pass.Token == "" {
 		t.Fatalf("redeem: %+v %v", pass, err)
 	}
-	if _, err := s.Redeem(ctx, JoinParams{Code: link.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
+	if _, err := s.Redeem(ctx, VideoJoinParams{Code: link.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
 		t.Fatalf("a used code again: %v, want 401 (one-time)", err)
 	}
 	g, err := s.OpenGuest(ctx, pass.Token)
@@ -139,12 +139,12 @@ func TestPatientLink(t *testing.T) {
 	}
 	s.now = func() time.Time { return now }
 	// An unused link past its time cannot be redeemed either.
-	late, err := s.CreateLink(ctx, db.Actor{}, sess.ID, LinkParams{ValidMinutes: 5})
+	late, err := s.CreateLink(ctx, db.Actor{}, sess.ID, PatientLinkParams{ValidMinutes: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.now = func() time.Time { return now.Add(6 * time.Minute) }
-	if _, err := s.Redeem(ctx, JoinParams{Code: late.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
+	if _, err := s.Redeem(ctx, VideoJoinParams{Code: late.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
 		t.Fatalf("redeeming an expired link: %v", err)
 	}
 	s.now = func() time.Time { return now }
@@ -165,17 +165,17 @@ func TestPatientLink(t *testing.T) {
 		t.Fatal("the revoked link's patient is still in the call")
 	}
 	// A session that is over takes no link, and its links stop working.
-	fresh, err := s.CreateLink(ctx, db.Actor{}, sess.ID, LinkParams{})
+	fresh, err := s.CreateLink(ctx, db.Actor{}, sess.ID, PatientLinkParams{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Cancel(ctx, db.Actor{}, sess.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Redeem(ctx, JoinParams{Code: fresh.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
+	if _, err := s.Redeem(ctx, VideoJoinParams{Code: fresh.Code}); !errors.Is(err, apperr.ErrUnauthorized) {
 		t.Fatalf("the link of a cancelled session: %v", err)
 	}
-	if _, err := s.CreateLink(ctx, db.Actor{}, sess.ID, LinkParams{}); !errors.Is(err, apperr.ErrConflict) {
+	if _, err := s.CreateLink(ctx, db.Actor{}, sess.ID, PatientLinkParams{}); !errors.Is(err, apperr.ErrConflict) {
 		t.Fatalf("a link for a cancelled session: %v", err)
 	}
 }
