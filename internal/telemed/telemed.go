@@ -54,21 +54,21 @@ type VideoParticipant struct {
 
 // VideoSession is a video appointment's session.
 type VideoSession struct {
-	ID            int64         `json:"id"`
-	AppointmentID int64         `json:"appointment_id"`
-	PatientID     int64         `json:"patient_id"`
-	PatientName   string        `json:"patient_name"`
-	DoctorID      int64         `json:"doctor_id"`
-	DoctorName    string        `json:"doctor_name"`
-	Date          string        `json:"date"`
-	Time          string        `json:"time"`
-	RoomID        string        `json:"room_id"`
-	Status        string        `json:"status" enum:"scheduled,active,ended,cancelled"`
-	StartedAt     *time.Time    `json:"started_at"`
-	EndedAt       *time.Time    `json:"ended_at"`
-	Notes         string        `json:"notes"`
+	ID            int64              `json:"id"`
+	AppointmentID int64              `json:"appointment_id"`
+	PatientID     int64              `json:"patient_id"`
+	PatientName   string             `json:"patient_name"`
+	DoctorID      int64              `json:"doctor_id"`
+	DoctorName    string             `json:"doctor_name"`
+	Date          string             `json:"date"`
+	Time          string             `json:"time"`
+	RoomID        string             `json:"room_id"`
+	Status        string             `json:"status" enum:"scheduled,active,ended,cancelled"`
+	StartedAt     *time.Time         `json:"started_at"`
+	EndedAt       *time.Time         `json:"ended_at"`
+	Notes         string             `json:"notes"`
 	Participants  []VideoParticipant `json:"participants"`
-	Version       int64         `json:"version"`
+	Version       int64              `json:"version"`
 }
 
 const selectSession = `
