@@ -69,7 +69,7 @@ type Appointment struct {
 	// WaitingSince is when the visit's current state began (server time, UTC).
 	WaitingSince *time.Time `json:"waiting_since,omitempty"`
 	// VideoSessionID is the video session of a video appointment (null: in person).
-	VideoSessionID *int64 `json:"video_session_id"`
+	VideoSessionID *int64 `json:"video_session_id,omitempty"`
 }
 
 const selectAppointment = `

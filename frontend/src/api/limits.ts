@@ -25,6 +25,7 @@ export const limits = {
   MedicationEdit: { description: { maxLength: 2000 }, form: { minLength: 1, maxLength: 100 }, generic_name: { maxLength: 255 }, name: { minLength: 1, maxLength: 255 }, reorder_level: { minimum: 0, maximum: 10000000 }, strength: { minLength: 1, maxLength: 100 }, unit_price: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' } },
   MedicationParams: { description: { maxLength: 2000 }, form: { minLength: 1, maxLength: 100 }, generic_name: { maxLength: 255 }, name: { minLength: 1, maxLength: 255 }, reorder_level: { minimum: 0, maximum: 10000000 }, strength: { minLength: 1, maxLength: 100 }, unit_price: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' } },
   MoveParams: { cancel_reason: { maxLength: 1000 }, reason: { maxLength: 1000 } },
+  PatientLinkParams: { valid_minutes: { maximum: 1440 } },
   PaymentParams: { amount: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' }, notes: { maxLength: 1000 }, payment_method: { minLength: 1, enum: ['cash', 'mobile_money', 'card', 'insurance', 'other'] }, transaction_id: { maxLength: 100 } },
   PrescribeParams: { allergy_override_reason: { maxLength: 1000 }, dosage: { maxLength: 100 }, duration: { maxLength: 100 }, frequency: { maxLength: 100 }, instructions: { maxLength: 2000 }, medication_name: { maxLength: 255 }, quantity: { minimum: 1, maximum: 100000 } },
   ProfileParams: { language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] } },
@@ -38,5 +39,8 @@ export const limits = {
   StartEncounter: { diagnosis: { maxLength: 2000 }, notes: { maxLength: 20000 } },
   TokenParams: { language: { enum: ['en', 'fr', 'sw'] } },
   UpdateUserParams: { email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] }, last_name: { maxLength: 150 } },
+  VideoJoinParams: { code: { maxLength: 40 } },
+  VideoNotesParams: { notes: { maxLength: 5000 } },
+  VideoSignalParams: { kind: { enum: ['offer', 'answer', 'candidate', 'bye'] }, peer: { maxLength: 64 }, to: { maxLength: 64 } },
   WriteOffParams: { reason: { maxLength: 500 } },
 } as const;

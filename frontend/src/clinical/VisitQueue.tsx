@@ -12,6 +12,7 @@ import { useServerNow, VisitStateCell } from '../appointments/visits';
 import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
 import { ActionsTh } from '../shell/ActionsTh';
+import { VideoActions } from '../telemed/VideoActions';
 
 export function VisitQueueTable({
   rows,
@@ -60,7 +61,10 @@ export function VisitQueueTable({
               <Table.Td>
                 <VisitStateCell a={a} serverNow={now} />
               </Table.Td>
-              <Table.Td ta="right">{action(a, i)}</Table.Td>
+              <Table.Td ta="right">
+                <VideoActions appointment={a} />
+                {action(a, i)}
+              </Table.Td>
             </Table.Tr>
           );
         })}
