@@ -24,19 +24,17 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"chelal/bench/internal/apiclient"
+	"chelal/bench/internal/benchserve"
 )
 
 func main() {
@@ -68,15 +66,15 @@ func run(bin string, streams, writers int, pause, dur time.Duration) error {
 		_ = os.Chmod(dir, 0o755)
 		_ = os.Chown(dir, 65534, 65534)
 	}
-	if out, err := command(abs, dir, "admin", "create", "--username", user, "--email", "bench@clinic.test").
-		withStdin(password + "\n").CombinedOutput(); err != nil {
+	if out, err := benchserve.Command(abs, dir, "admin", "create", "--username", user, "--email", "bench@clinic.test").
+		WithStdin(password + "\n").CombinedOutput(); err != nil {
 		return fmt.Errorf("admin create: %v: %s", err, out)
 	}
-	p, addr, err := start(abs, dir)
+	p, addr, err := benchserve.Start(abs, dir)
 	if err != nil {
 		return err
 	}
-	defer stop(p)
+	defer benchserve.Stop(p)
 	base := "http://" + addr
 
 	// Sessions: one per writer, and one per ten streams (a workstation may have a few tabs).
@@ -276,53 +274,6 @@ func pct(d []time.Duration, p float64) float64 {
 	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
-type cmd struct{ *exec.Cmd }
-
-func command(bin, dir string, args ...string) cmd {
-	all := append([]string{bin}, args...)
-	if os.Geteuid() == 0 {
-		all = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, all...)
-	}
-	c := exec.Command(all[0], all[1:]...)
-	c.Env = []string{"PATH=/usr/bin:/bin", "CHELAL_DATA_DIR=" + dir, "CHELAL_LOG_LEVEL=warn"}
-	return cmd{c}
-}
-
-func (c cmd) withStdin(s string) cmd {
-	c.Stdin = strings.NewReader(s)
-	return c
-}
-
-func start(bin, dir string) (*exec.Cmd, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	c := command(bin, dir, "serve", "--addr", addr)
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
-	if err := c.Start(); err != nil {
-		return nil, "", err
-	}
-	hc := &http.Client{Timeout: time.Second}
-	for began := time.Now(); time.Since(began) < 90*time.Second; time.Sleep(10 * time.Millisecond) {
-		if resp, err := hc.Get("http://" + addr + "/api/v1/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return c.Cmd, addr, nil
-			}
-		}
-	}
-	_ = c.Process.Kill()
-	return nil, "", fmt.Errorf("not healthy within 90 s:\n%s", out.String())
-}
-
-func stop(c *exec.Cmd) {
-	_ = c.Process.Signal(syscall.SIGTERM)
-	_ = c.Wait()
-}
 
 // memory sums the PSS (KiB) of the Chelal process and its PostgreSQL's processes; it also
 // returns Chelal's own.
