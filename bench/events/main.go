@@ -274,7 +274,6 @@ func pct(d []time.Duration, p float64) float64 {
 	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
-
 // memory sums the PSS (KiB) of the Chelal process and its PostgreSQL's processes; it also
 // returns Chelal's own.
 func memory(chelalPid int, dir string) (total, own, procs int) {
