@@ -68,28 +68,12 @@ type received struct {
 }
 
 func run(bin string, n int, every, dur time.Duration) error {
-	abs, err := filepath.Abs(bin)
+	srv, err := benchserve.New(bin, "chelal-bench-telemed-", admin, password)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("/var/tmp", "chelal-bench-telemed-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	if os.Geteuid() == 0 {
-		_ = os.Chmod(dir, 0o755)
-		_ = os.Chown(dir, 65534, 65534)
-	}
-	if out, err := benchserve.Command(abs, dir, "admin", "create", "--username", admin, "--email", "bench@clinic.test").
-		WithStdin(password + "\n").CombinedOutput(); err != nil {
-		return fmt.Errorf("admin create: %v: %s", err, out)
-	}
-	p, addr, err := benchserve.Start(abs, dir)
-	if err != nil {
-		return err
-	}
-	defer benchserve.Stop(p)
+	defer srv.Close()
+	p, dir, addr := srv.Cmd, srv.Dir, srv.Addr
 	base := "http://" + addr
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * n}}
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -66,4 +67,45 @@ func Start(bin, dir string) (*exec.Cmd, string, error) {
 func Stop(c *exec.Cmd) {
 	_ = c.Process.Signal(syscall.SIGTERM)
 	_ = c.Wait()
+}
+
+// Server is a served Chelal on a fresh data folder with one administrator.
+type Server struct {
+	Cmd  *exec.Cmd
+	Dir  string // its data folder
+	Addr string // host:port
+}
+
+// New makes a data folder under /var/tmp (name: its prefix), creates the administrator user
+// with password, and serves it. Close stops it and removes the folder.
+func New(bin, name, user, password string) (*Server, error) {
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("/var/tmp", name)
+	if err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		_ = os.Chmod(dir, 0o755)
+		_ = os.Chown(dir, 65534, 65534)
+	}
+	if out, err := Command(abs, dir, "admin", "create", "--username", user, "--email", "bench@clinic.test").
+		WithStdin(password + "\n").CombinedOutput(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("admin create: %v: %s", err, out)
+	}
+	p, addr, err := Start(abs, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return &Server{Cmd: p, Dir: dir, Addr: addr}, nil
+}
+
+// Close stops the server and removes its data folder.
+func (s *Server) Close() {
+	Stop(s.Cmd)
+	os.RemoveAll(s.Dir)
 }
