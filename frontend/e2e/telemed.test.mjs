@@ -91,10 +91,19 @@ test('the doctor and the far-end nurse hold a video consultation; a third is ref
     await third.locator('[data-testid=call-refused]').waitFor();
     await third.context().close();
 
-    // The encounter beside the call: opening and closing it leaves the call up.
+    // The encounter beside the call: the nurse enters vitals from her side, the doctor sees
+    // them beside the video (live), and the call stays up.
     await doctor.locator('[data-testid=video-open-encounter]').click();
     await doctor.waitForURL(/\/video\/\d+\/encounter\/\d+$/);
+    await nurse.locator('[data-testid=video-open-encounter]').click();
+    await nurse.waitForURL(/\/video\/\d+\/encounter\/\d+$/);
+    const form = nurse.locator('[data-testid=vitals-form]');
+    for (const [name, v] of Object.entries({ systolic_bp: '152', diastolic_bp: '84', heart_rate: '88', temperature: '37,9' })) await form.locator(`input[name=${name}]`).fill(v);
+    await form.locator('[data-testid=vitals-submit]').click();
+    await form.locator('[data-testid=vitals-saved]').waitFor();
+    await doctor.locator('[data-testid=encounter-vitals] tr[data-vitals]').first().waitFor();
     assert.equal(await doctor.locator('[data-testid=call]').getAttribute('data-state'), 'connected');
+    assert.equal(await nurse.locator('[data-testid=call]').getAttribute('data-state'), 'connected');
 
     // The doctor hangs up: the call ends on both sides, the session is over.
     await doctor.locator('[data-testid=call-hangup]').click();

@@ -7,6 +7,7 @@ import { IconVideo } from '@tabler/icons-react';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useParams } from 'react-router';
+import { markActivity } from '../auth/IdleLogoff';
 import { useSession } from '../auth/session';
 import { FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
@@ -29,6 +30,13 @@ export function VideoVisitPage() {
   const end = useEndCall(id);
   const current = useRef<Call | null>(null);
   useEffect(() => () => current.current?.close(), []); // leaving the page leaves the call
+  // A call in progress is the user at work: it keeps the idle logoff away (and tells the server).
+  useEffect(() => {
+    const timer = window.setInterval(() => {
+      if (current.current?.snap.state === 'connected') markActivity();
+    }, 20_000);
+    return () => window.clearInterval(timer);
+  }, []);
 
   function join() {
     current.current?.close();
