@@ -30,19 +30,18 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
+	"sync"
 	"time"
 
 	"chelal/bench/internal/apiclient"
+	"chelal/bench/internal/benchserve"
 )
 
 func main() {
@@ -61,28 +60,12 @@ func main() {
 const user, password = "benchadmin", "bench password 1234"
 
 func run(bin string, streams, writers int, pause, dur time.Duration) error {
-	abs, err := filepath.Abs(bin)
+	srv, err := benchserve.New(bin, "chelal-bench-events-", user, password)
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("/var/tmp", "chelal-bench-events-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	if os.Geteuid() == 0 {
-		_ = os.Chmod(dir, 0o755)
-		_ = os.Chown(dir, 65534, 65534)
-	}
-	if out, err := command(abs, dir, "admin", "create", "--username", user, "--email", "bench@clinic.test").
-		withStdin(password + "\n").CombinedOutput(); err != nil {
-		return fmt.Errorf("admin create: %v: %s", err, out)
-	}
-	p, addr, err := start(abs, dir)
-	if err != nil {
-		return err
-	}
-	defer stop(p)
+	defer srv.Close()
+	p, dir, addr := srv.Cmd, srv.Dir, srv.Addr
 	base := "http://" + addr
 
 	// Sessions: one per writer, and one per ten streams (a workstation may have a few tabs).
@@ -333,54 +316,6 @@ func pct(d []time.Duration, p float64) float64 {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
-}
-
-type cmd struct{ *exec.Cmd }
-
-func command(bin, dir string, args ...string) cmd {
-	all := append([]string{bin}, args...)
-	if os.Geteuid() == 0 {
-		all = append([]string{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"}, all...)
-	}
-	c := exec.Command(all[0], all[1:]...)
-	c.Env = []string{"PATH=/usr/bin:/bin", "CHELAL_DATA_DIR=" + dir, "CHELAL_LOG_LEVEL=warn"}
-	return cmd{c}
-}
-
-func (c cmd) withStdin(s string) cmd {
-	c.Stdin = strings.NewReader(s)
-	return c
-}
-
-func start(bin, dir string) (*exec.Cmd, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	c := command(bin, dir, "serve", "--addr", addr)
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
-	if err := c.Start(); err != nil {
-		return nil, "", err
-	}
-	hc := &http.Client{Timeout: time.Second}
-	for began := time.Now(); time.Since(began) < 90*time.Second; time.Sleep(10 * time.Millisecond) {
-		if resp, err := hc.Get("http://" + addr + "/api/v1/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return c.Cmd, addr, nil
-			}
-		}
-	}
-	_ = c.Process.Kill()
-	return nil, "", fmt.Errorf("not healthy within 90 s:\n%s", out.String())
-}
-
-func stop(c *exec.Cmd) {
-	_ = c.Process.Signal(syscall.SIGTERM)
-	_ = c.Wait()
 }
 
 // memory sums the PSS (KiB) of the Chelal process and its PostgreSQL's processes; it also

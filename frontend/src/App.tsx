@@ -22,6 +22,7 @@ import { accessibleColors } from './styles/colors';
 const Shell = lazy(() => import('./shell/Shell').then((m) => ({ default: m.Shell })));
 const SetupWizard = lazy(() => import('./auth/SetupWizard').then((m) => ({ default: m.SetupWizard })));
 const DisplayPage = lazy(() => import('./display/DisplayPage').then((m) => ({ default: m.DisplayPage })));
+const PatientCallPage = lazy(() => import('./telemed/PatientCallPage').then((m) => ({ default: m.PatientCallPage })));
 
 const theme = createTheme({
   primaryColor: 'teal',
@@ -143,6 +144,11 @@ export function App() {
             {window.location.pathname === '/display' ? (
               <Suspense fallback={null}>
                 <DisplayPage />
+              </Suspense>
+            ) : window.location.pathname === '/call' ? (
+              /* a patient's video consultation: no staff session, the link's code instead */
+              <Suspense fallback={null}>
+                <PatientCallPage />
               </Suspense>
             ) : (
               <Root />

@@ -19,6 +19,7 @@ import (
 	"chelal/internal/handover"
 	"chelal/internal/patients"
 	"chelal/internal/settings"
+	"chelal/internal/telemed"
 	"chelal/internal/validate"
 )
 
@@ -67,13 +68,16 @@ type Appointment struct {
 	VisitState string `json:"visit_state,omitempty" enum:"checked_in,vitals_taken,with_doctor,to_pharmacy,to_cashier,done"`
 	// WaitingSince is when the visit's current state began (server time, UTC).
 	WaitingSince *time.Time `json:"waiting_since,omitempty"`
+	// VideoSessionID is the video session of a video appointment (null: in person).
+	VideoSessionID *int64 `json:"video_session_id,omitempty"`
 }
 
 const selectAppointment = `
 	SELECT a.id, a.patient_id, p.first_name || ' ' || p.last_name, p.unique_id, a.doctor_id,
 	       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), a.date::text,
 	       to_char(a.time, 'HH24:MI'), a.status, coalesce(a.reason, ''), coalesce(a.cancel_reason, ''),
-	       a.checked_in_at, ` + visitStateColumns + `, a.created_at, a.updated_at, a.version
+	       a.checked_in_at, ` + visitStateColumns + `, a.created_at, a.updated_at, a.version,
+	       (SELECT t.id FROM core_telemedicinesession t WHERE t.appointment_id = a.id)
 	  FROM core_appointment a
 	  JOIN core_patient p ON p.id = a.patient_id
 	  JOIN auth_user u ON u.id = a.doctor_id` + visitJoins
@@ -82,7 +86,7 @@ func scanAppointment(r pgx.Row) (Appointment, error) {
 	var a Appointment
 	var state *string
 	err := r.Scan(&a.ID, &a.PatientID, &a.PatientName, &a.PatientUniqueID, &a.DoctorID, &a.DoctorName, &a.Date,
-		&a.Time, &a.Status, &a.Reason, &a.CancelReason, &a.CheckedInAt, &state, &a.WaitingSince, &a.CreatedAt, &a.UpdatedAt, &a.Version)
+		&a.Time, &a.Status, &a.Reason, &a.CancelReason, &a.CheckedInAt, &state, &a.WaitingSince, &a.CreatedAt, &a.UpdatedAt, &a.Version, &a.VideoSessionID)
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
 	if state != nil {
 		a.VisitState = *state
@@ -116,6 +120,7 @@ type BookParams struct {
 	Time      string `json:"time,omitempty"`
 	Reason    string `json:"reason,omitempty" validate:"max=1000"`
 	WalkIn    bool   `json:"walk_in,omitempty"`
+	Video     bool   `json:"video,omitempty" doc:"a video consultation (its session is created with it); default in person"`
 }
 
 // Validate reports every bad field that needs no clock at once: the people and the tags'
@@ -217,6 +222,11 @@ func (s *Service) Create(ctx context.Context, actor db.Actor, p BookParams) (App
 		}
 		if status == StatusCheckedIn {
 			if err := handover.CheckedIn(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		if p.Video {
+			if _, err := telemed.CreateTx(ctx, tx, id); err != nil {
 				return err
 			}
 		}
@@ -345,6 +355,11 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, u MovePa
 			 WHERE id = $1`, id, status, date, tm, reason, cancel, tm != cur.Time)
 		if err != nil {
 			return mapWriteError(err)
+		}
+		if status == StatusCancelled && cur.Status != StatusCancelled {
+			if err := telemed.CancelForAppointment(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if status == StatusCheckedIn && cur.Status != StatusCheckedIn {
 			if err := handover.CheckedIn(ctx, tx, id); err != nil {

@@ -48,6 +48,8 @@ const (
 	PermLabRead  Permission = "lab.read"
 	PermLabWrite Permission = "lab.write"
 	PermLabOrder Permission = "lab.order"
+	// PermTelemedJoin: taking part in video consultations (issue 17); doctors, nurses, administrators.
+	PermTelemedJoin Permission = "telemedicine.join"
 )
 
 // The roles every clinic has (seeded by migration 0001; lab by 0032).

@@ -301,6 +301,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		Version:        env.Version,
 		HostNames:      cfg.HostNames,
 		TrustedProxies: cfg.TrustedProxies,
+		ICEServers:     iceServers(cfg),
 		Update:         update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey(), Kind: buildKind},
 	})
 	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}

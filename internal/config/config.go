@@ -50,6 +50,11 @@ type Config struct {
 	UpgradeBackup     bool           // a verified backup is taken before an older schema is migrated up
 	Version           string         // this build's version (set by the command line, not the environment)
 
+	// Video calls: the TURN (or STUN) servers the browsers are given, and their credentials
+	// (none: host candidates only, the LAN).
+	TURNURLs               []string
+	TURNUser, TURNPassword string
+
 	db   dbParts           // DATABASE_URL and its siblings, combined into DatabaseURL
 	home string            // XDG_DATA_HOME, the Linux default data folder's parent
 	raw  map[string]string // the environment's values, by variable
@@ -142,6 +147,22 @@ var Settings = []Setting{
 		set:  func(c *Config, v string) error { c.TLSCert = v; return nil }},
 	{Env: "CHELAL_TLS_KEY", Flag: "tls-key FILE", Help: "the key of the clinic's own certificate (PEM)",
 		set: func(c *Config, v string) error { c.TLSKey = v; return nil }},
+	{Env: "CHELAL_TURN_URL", Default: "none: video calls use the LAN's own addresses (host candidates), no STUN",
+		Help: "video calls between routed sites: the TURN server(s) that relay the media, comma-separated (turn:host:3478?transport=udp, turns:host:5349)",
+		set: func(c *Config, v string) error {
+			for _, u := range strings.Split(v, ",") {
+				u = strings.TrimSpace(u)
+				if !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") && !strings.HasPrefix(u, "stun:") {
+					return fmt.Errorf("CHELAL_TURN_URL %q: each URL starts with turn:, turns: or stun:", u)
+				}
+				c.TURNURLs = append(c.TURNURLs, u)
+			}
+			return nil
+		}},
+	{Env: "CHELAL_TURN_USERNAME", Help: "the TURN server's user name (with CHELAL_TURN_PASSWORD)",
+		set: func(c *Config, v string) error { c.TURNUser = v; return nil }},
+	{Env: "CHELAL_TURN_PASSWORD", Help: "the TURN server's password",
+		set: func(c *Config, v string) error { c.TURNPassword = v; return nil }},
 	{Env: "CHELAL_TRUSTED_PROXIES",
 		Help: "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For/-Proto are believed; plain HTTP from them is served",
 		set: func(c *Config, v string) (err error) {

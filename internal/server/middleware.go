@@ -238,8 +238,9 @@ func withAccessLog(log *slog.Logger, next http.Handler) http.Handler {
 // ContentSecurityPolicy is sent with every answer: only this origin, no plugins, no framing.
 const ContentSecurityPolicy = "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
-// PermissionsPolicy denies powerful browser features (telemedicine will allow the camera).
-const PermissionsPolicy = "camera=(), microphone=(), geolocation=()"
+// PermissionsPolicy denies powerful browser features but the camera and microphone of this
+// origin (video consultations; never another site framed in).
+const PermissionsPolicy = "camera=(self), microphone=(self), geolocation=()"
 
 // withSecurityHeaders sets the strict security headers on every answer, and no-store on the
 // API so that no patient data lands in a browser or proxy cache.

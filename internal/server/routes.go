@@ -20,6 +20,7 @@ import (
 	"chelal/internal/pharmacy"
 	"chelal/internal/reports"
 	"chelal/internal/settings"
+	"chelal/internal/telemed"
 )
 
 // Perm is what a route requires of its caller: PermPublic, PermAuthenticated, or a
@@ -519,6 +520,45 @@ func (s *server) routes() []route {
 		{method: "POST", path: "/api/v1/display/call-next", perm: auth.PermEncountersWrite, op: "callNextPatient", tag: "display",
 			summary: "Call my next patient (the first checked in with me today and not called yet) to a room; nobody waiting -> 409",
 			in:      display.CallParams{}, out: display.Called{}, errs: []int{409}, json: handle(s, s.callNext)},
+
+		// Video consultations (telemed_handlers.go): reception books and cancels them and gives the
+		// patient a one-time link; the doctor and the far-end nurse join the call (opening its
+		// signal stream), the patient with the guest token their link gave (X-Telemedicine-Token).
+		{method: "POST", path: "/api/v1/appointments/{id}/telemedicine", perm: auth.PermAppointmentsWrite, op: "createTelemedicineSession", tag: "telemedicine",
+			summary: "Make an appointment a video appointment (its session); one session per appointment (409)",
+			out:     telemed.VideoSession{}, status: http.StatusCreated, errs: []int{404, 409}, json: handle(s, s.createTelemedSession)},
+		{method: "GET", path: "/api/v1/telemedicine/sessions/{id}", perm: auth.PermAppointmentsRead, op: "getTelemedicineSession", tag: "telemedicine",
+			summary: "A video session: status, start and end, notes, who joined", out: telemed.VideoSession{}, errs: []int{404}, json: handle(s, s.getTelemedSession)},
+		{method: "PATCH", path: "/api/v1/telemedicine/sessions/{id}", perm: auth.PermTelemedJoin, op: "updateTelemedicineSession", tag: "telemedicine",
+			summary: "Write a video session's notes (version; stale -> 409)", in: telemed.VideoNotesParams{}, out: telemed.VideoSession{},
+			errs: []int{404, 409}, json: handle(s, s.updateTelemedNotes)},
+		{method: "POST", path: "/api/v1/telemedicine/sessions/{id}/end", perm: auth.PermTelemedJoin, op: "endTelemedicineSession", tag: "telemedicine",
+			summary: "Hang up: end an active call for both sides", out: telemed.VideoSession{}, errs: []int{404, 409}, json: handle(s, s.endTelemedSession)},
+		{method: "POST", path: "/api/v1/telemedicine/sessions/{id}/cancel", perm: auth.PermAppointmentsWrite, op: "cancelTelemedicineSession", tag: "telemedicine",
+			summary: "Cancel a video session that has not started", out: telemed.VideoSession{}, errs: []int{404, 409}, json: handle(s, s.cancelTelemedSession)},
+		{method: "GET", path: "/api/v1/telemedicine/sessions/{id}/signal", perm: auth.PermTelemedJoin, op: "streamTelemedicineSignals", tag: "telemedicine",
+			summary: "Join the call: server-sent events welcome, peer-joined, peer-left, signal, ended; a third person -> 409",
+			errs:    []int{404, 409}, handler: s.telemedSignals},
+		{method: "POST", path: "/api/v1/telemedicine/sessions/{id}/signal", perm: auth.PermTelemedJoin, op: "sendTelemedicineSignal", tag: "telemedicine",
+			summary: "Send an offer, answer or ICE candidate to the other side of my call (not in the call -> 403)",
+			in:      VideoSignalParams{}, status: http.StatusNoContent, errs: []int{403, 404}, maxBody: 64 << 10, json: handle(s, s.sendTelemedSignal)},
+		{method: "GET", path: "/api/v1/telemedicine/sessions/{id}/links", perm: auth.PermAppointmentsWrite, op: "listTelemedicineLinks", tag: "telemedicine",
+			summary: "A video session's patient links (never their codes)", out: telemed.PatientLinkList{}, errs: []int{404}, json: handle(s, s.listTelemedLinks)},
+		{method: "POST", path: "/api/v1/telemedicine/sessions/{id}/links", perm: auth.PermAppointmentsWrite, op: "createTelemedicineLink", tag: "telemedicine",
+			summary: "A patient's one-time link to this session; the answer holds its code, once", in: telemed.PatientLinkParams{}, out: telemed.PatientLink{},
+			status: http.StatusCreated, errs: []int{404, 409}, json: handle(s, s.createTelemedLink)},
+		{method: "DELETE", path: "/api/v1/telemedicine/links/{id}", perm: auth.PermAppointmentsWrite, op: "revokeTelemedicineLink", tag: "telemedicine",
+			summary: "Revoke a patient's link: it stops working and its patient leaves the call", status: http.StatusNoContent,
+			errs: []int{404}, json: handle(s, s.revokeTelemedLink)},
+		{method: "POST", path: "/api/v1/telemedicine/join", perm: PermPublic, op: "redeemTelemedicineLink", tag: "telemedicine",
+			summary: "A patient uses their link's code, once: the answer is a guest token for that session's call only",
+			in:      telemed.VideoJoinParams{}, out: telemed.GuestPass{}, errs: []int{401}, json: handle(s, s.redeemTelemedLink)},
+		{method: "GET", path: "/api/v1/telemedicine/guest/signal", perm: PermPublic, op: "streamTelemedicineGuestSignals", tag: "telemedicine",
+			summary: "The patient joins their call (guest token in X-Telemedicine-Token): the same events as the staff stream",
+			errs:    []int{401, 409}, handler: s.telemedGuestSignals},
+		{method: "POST", path: "/api/v1/telemedicine/guest/signal", perm: PermPublic, op: "sendTelemedicineGuestSignal", tag: "telemedicine",
+			summary: "The patient sends an offer, answer or ICE candidate to the other side (guest token in X-Telemedicine-Token)",
+			in:      VideoSignalParams{}, status: http.StatusNoContent, errs: []int{401, 403, 422}, maxBody: 64 << 10, json: handle(s, s.sendTelemedGuestSignal)},
 
 		// The clinic's settings: every user reads them (units, clinic name); administrators change them.
 		{method: "GET", path: "/api/v1/settings", perm: PermAuthenticated, op: "getSettings", tag: "settings",

@@ -39,6 +39,7 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/reports"
+	"chelal/internal/telemed"
 	"chelal/internal/update"
 )
 
@@ -58,6 +59,9 @@ type Deps struct {
 	Display      *display.Service // the waiting-room displays
 	Reports      *reports.Service // the reports over any period and the DHIS2 export
 	Lab          *lab.Service     // the laboratory
+	Telemed      *telemed.Service // video consultations (telemed_handlers.go)
+	// ICEServers are the TURN/STUN servers video calls are given (none: the LAN's host candidates).
+	ICEServers []telemed.ICEServer
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -128,6 +132,7 @@ type server struct {
 	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
 	display    *display.Service           // the waiting-room displays (display_handlers.go)
 	lab        *lab.Service               // the laboratory (lab_handlers.go)
+	telemed    *telemed.Service           // video consultations (telemed_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -148,7 +153,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, lab: d.Lab, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, lab: d.Lab, telemed: d.Telemed, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

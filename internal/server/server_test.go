@@ -362,7 +362,7 @@ func TestSecurityHeaders(t *testing.T) {
 		"Referrer-Policy":            "no-referrer",
 		"X-Frame-Options":            "DENY",
 		"Cross-Origin-Opener-Policy": "same-origin",
-		"Permissions-Policy":         "camera=(), microphone=(), geolocation=()",
+		"Permissions-Policy":         "camera=(self), microphone=(self), geolocation=()",
 	}
 	tests := []struct {
 		name   string

@@ -14,6 +14,7 @@ import (
 	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/reports"
+	"chelal/internal/telemed"
 )
 
 // Wire puts Chelal together on the database d, the one place it is done, shared by the
@@ -35,6 +36,8 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Notify = notify.NewService(d)
 	deps.Display = display.NewService(d)
 	deps.Reports = reports.NewService(d)
+	deps.Telemed = telemed.NewService(d)
+	deps.Telemed.ICE = deps.ICEServers
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
 	deps.Lab = lab.NewService(d)
 	deps.Billing.WireLab(deps.Lab)

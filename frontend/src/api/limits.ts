@@ -29,6 +29,7 @@ export const limits = {
   MedicationParams: { description: { maxLength: 2000 }, form: { minLength: 1, maxLength: 100 }, generic_name: { maxLength: 255 }, name: { minLength: 1, maxLength: 255 }, reorder_level: { minimum: 0, maximum: 10000000 }, strength: { minLength: 1, maxLength: 100 }, unit_price: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' } },
   MoveParams: { cancel_reason: { maxLength: 1000 }, reason: { maxLength: 1000 } },
   OrderParams: { clinical_note: { maxLength: 2000 }, urgency: { minLength: 1, enum: ['routine', 'urgent', 'stat'] } },
+  PatientLinkParams: { valid_minutes: { maximum: 1440 } },
   PaymentParams: { amount: { pattern: '^[0-9]+(\\.[0-9]{1,2})?$' }, notes: { maxLength: 1000 }, payment_method: { minLength: 1, enum: ['cash', 'mobile_money', 'card', 'insurance', 'other'] }, transaction_id: { maxLength: 100 } },
   PrescribeParams: { allergy_override_reason: { maxLength: 1000 }, dosage: { maxLength: 100 }, duration: { maxLength: 100 }, frequency: { maxLength: 100 }, instructions: { maxLength: 2000 }, medication_name: { maxLength: 255 }, quantity: { minimum: 1, maximum: 100000 } },
   ProfileParams: { language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] } },
@@ -45,5 +46,8 @@ export const limits = {
   TestParams: { code: { minLength: 1, maxLength: 20 }, name_en: { minLength: 1, maxLength: 200 }, name_fr: { maxLength: 200 }, name_sw: { maxLength: 200 }, result_type: { minLength: 1, enum: ['numeric', 'choice', 'text', 'panel'] }, specimen: { minLength: 1, enum: ['blood', 'capillary_blood', 'serum', 'plasma', 'urine', 'stool', 'sputum', 'swab', 'csf', 'other'] }, turnaround_minutes: { minimum: 1, maximum: 20160 }, unit: { maxLength: 30 } },
   TokenParams: { language: { enum: ['en', 'fr', 'sw'] } },
   UpdateUserParams: { email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] }, last_name: { maxLength: 150 } },
+  VideoJoinParams: { code: { maxLength: 40 } },
+  VideoNotesParams: { notes: { maxLength: 5000 } },
+  VideoSignalParams: { kind: { enum: ['offer', 'answer', 'candidate', 'bye'] }, peer: { maxLength: 64 }, to: { maxLength: 64 } },
   WriteOffParams: { reason: { maxLength: 500 } },
 } as const;

@@ -14,6 +14,7 @@ import { useAppointments, useMoveAppointment } from './queries';
 import { isPast, legalMoves, slotTimes, takenSlots, type Status } from './schedule';
 import { clinicToday } from '../i18n/format';
 import { DateField } from '../forms/DateField';
+import { VideoActions } from '../telemed/VideoActions';
 
 export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { appointment: Appointment; size?: string }) {
   const { t } = useTranslation();
@@ -21,7 +22,8 @@ export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { ap
   const move = useMoveAppointment(a, { failure: 'toast', success: (_, v) => t('appointments.moved', { patient: a.patient_name, status: statusLabel(v.status ?? '', t) }) });
   const [dialog, setDialog] = useState<'cancel' | 'reschedule' | null>(null);
   const moves = legalMoves(a.status);
-  if (!can('appointments.write') || moves.length === 0) return null;
+  const video = <VideoActions appointment={a} size={size} />; // a video appointment: join, the patient's link
+  if (!can('appointments.write') || moves.length === 0) return video;
 
   function go(status: Status) {
     if (status === 'cancelled') {
@@ -33,6 +35,7 @@ export function AppointmentActions({ appointment: a, size = 'compact-sm' }: { ap
 
   return (
     <>
+      {video}
       <Menu position="bottom-end" withinPortal>
         <Menu.Target>
           <Button size={size} variant="light" rightSection={<IconChevronDown size={14} />} loading={move.busy} className="no-print" data-testid={`actions-${a.id}`}>

@@ -2,7 +2,7 @@
 // doctor, the day and a free 15-minute slot. With no slot given it proposes the doctor's first
 // free slot from now on, so from a chart `b` then Enter books. A slot taken meanwhile by
 // another desk is refused by the server with a clear message, and the next free slot is offered.
-import { Alert, Modal, NativeSelect, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Modal, NativeSelect, SegmentedControl, SimpleGrid, Stack, Text, TextInput } from '@mantine/core';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Appointment, Patient } from '../api/types';
@@ -40,7 +40,7 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
   const { form, restored, discardDraft } = usePersistentForm({
     id: `book-${given?.id ?? 0}`,
     owner: user.id,
-    initialValues: { doctor_id: doctorId ? String(doctorId) : '', date: date ?? today, time: time ?? '', reason: '', patient_id: given?.id ?? 0 },
+    initialValues: { doctor_id: doctorId ? String(doctorId) : '', date: date ?? today, time: time ?? '', reason: '', patient_id: given?.id ?? 0, mode: 'in_person' },
     // the slot is proposed or picked from the free ones each time: only the reason is a draft
     secret: ['doctor_id', 'date', 'time', 'patient_id'],
   });
@@ -85,7 +85,7 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
       book.setMessage(t('appointments.choosePatient'));
       return;
     }
-    void book.submit({ patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}) });
+    void book.submit({ patient_id: patient.id, doctor_id: Number(v.doctor_id), date: v.date, time: v.time, ...(v.reason.trim() ? { reason: v.reason.trim() } : {}), ...(v.mode === 'video' ? { video: true } : {}) });
   }
 
   return (
@@ -163,6 +163,16 @@ export function BookModal({ patient: given, doctorId, date, time, onClose, onBoo
               </Text>
             )}
             <TextInput label={t('appointments.reason')} name="reason" {...form.getInputProps('reason')} />
+            {/* in person, or a video consultation (telemedicine: the session is created with it) */}
+            <SegmentedControl
+              aria-label={t('telemed.mode')}
+              data={[
+                { value: 'in_person', label: t('telemed.inPerson') },
+                { value: 'video', label: t('telemed.video') },
+              ]}
+              data-testid="book-mode"
+              {...form.getInputProps('mode')}
+            />
             <FormError message={book.message} testId="book-error" />
             <FormButtons busy={book.busy} onCancel={onClose} disabled={!form.values.time || !doctor} testId="book-submit" label={t('appointments.bookSubmit')} />
           </Stack>

@@ -15,6 +15,15 @@ import { sessionEnded, useLogout, useMe } from './session';
 const SHARED_KEY = 'chelal.lastActivity';
 const EVENTS = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
 
+/** markActivity counts as the user's activity in every tab (a video call in progress: the doctor is there). */
+export function markActivity(now = Date.now()) {
+  try {
+    localStorage.setItem(SHARED_KEY, String(now));
+  } catch {
+    // no storage: the idle clock goes on
+  }
+}
+
 function sharedActivity(): number {
   try {
     return Number(localStorage.getItem(SHARED_KEY)) || 0;

@@ -13,6 +13,8 @@ import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
 import { TableHead } from '../shell/TableHead';
 import { PatientNameLines } from '../patients/PatientNameLines';
+import { ActionsTh } from '../shell/ActionsTh';
+import { VideoActions } from '../telemed/VideoActions';
 
 export function VisitQueueTable({
   rows,
@@ -49,7 +51,10 @@ export function VisitQueueTable({
               <Table.Td>
                 <VisitStateCell a={a} serverNow={now} />
               </Table.Td>
-              <Table.Td ta="right">{action(a, i)}</Table.Td>
+              <Table.Td ta="right">
+                <VideoActions appointment={a} />
+                {action(a, i)}
+              </Table.Td>
             </Table.Tr>
           );
         })}

@@ -22,7 +22,7 @@ export const invalidations: Record<string, Match[]> = {
   // and not for the user's own change (their screen already shows it: an autosave must not
   // reread the encounter being typed)
   patient: [(key, ev) => key[0] === 'patients' && ((key[1] === ev.id && !ev.mine) || key[1] === 'search' || key[1] === 'duplicates'), prefix('appointments'), prefix('bills')],
-  appointment: [prefix('appointments'), timelines],
+  appointment: [prefix('appointments'), timelines, prefix('telemedicine')], // a video session is its appointment's (core_telemedicinesession)
   encounter: [(key, ev) => key[0] === 'encounters' && key[1] === ev.id && !ev.mine && key.length === 2, prefix('appointments'), timelines, prefix('reports')],
   vitals: [sub('encounters', 'vitals'), sub('patients', 'vitals'), prefix('appointments'), timelines],
   prescription: [sub('encounters', 'prescriptions'), prefix('pharmacy'), timelines],

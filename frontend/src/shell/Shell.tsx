@@ -27,6 +27,7 @@ import { ProfilePage } from '../profile/ProfilePage';
 import { ReportsPage } from '../reports/ReportsPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
+import { VideoVisitPage } from '../telemed/VideoVisitPage';
 import { HeaderSearch } from './HeaderSearch';
 import { LanguageMenu } from './LanguageMenu';
 import { Navigation } from './Navigation';
@@ -92,6 +93,7 @@ export function Shell() {
           <Route path="profile" element={<ProfilePage />} />
           <Route path="about" element={can('backups.manage') ? <AboutPage /> : <NotAllowed />} />
           <Route path="this-computer" element={<ThisComputerPage />} />
+          <Route path="video/:sessionId/*" element={can('appointments.read') ? <VideoVisitPage /> : <NotAllowed />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </AppShell.Main>

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"chelal/internal/apperr"
+	"chelal/internal/events"
+	"chelal/internal/telemed"
+)
+
+// TelemedTokenHeader carries a patient's guest token (from their one-time link): it opens that
+// session's call and nothing else.
+const TelemedTokenHeader = "X-Telemedicine-Token"
+
+func (s *server) createTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.VideoSession{}, err
+	}
+	return s.telemed.Create(r.Context(), actorOf(r), id)
+}
+
+func (s *server) getTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.VideoSession{}, err
+	}
+	return s.telemed.Get(r.Context(), id)
+}
+
+func (s *server) updateTelemedNotes(r *http.Request, in telemed.VideoNotesParams) (telemed.VideoSession, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.VideoSession{}, err
+	}
+	return s.telemed.SetNotes(r.Context(), actorOf(r), id, in)
+}
+
+func (s *server) endTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.VideoSession{}, err
+	}
+	return s.telemed.End(r.Context(), actorOf(r), id)
+}
+
+func (s *server) cancelTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.VideoSession{}, err
+	}
+	return s.telemed.Cancel(r.Context(), actorOf(r), id)
+}
+
+func (s *server) listTelemedLinks(r *http.Request, _ none) (telemed.PatientLinkList, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.PatientLinkList{}, err
+	}
+	return s.telemed.Links(r.Context(), id)
+}
+
+func (s *server) createTelemedLink(r *http.Request, in telemed.PatientLinkParams) (telemed.PatientLink, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return telemed.PatientLink{}, err
+	}
+	return s.telemed.CreateLink(r.Context(), actorOf(r), id, in)
+}
+
+func (s *server) revokeTelemedLink(r *http.Request, _ none) (none, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return none{}, err
+	}
+	return none{}, s.telemed.RevokeLink(r.Context(), actorOf(r), id)
+}
+
+func (s *server) redeemTelemedLink(r *http.Request, in telemed.VideoJoinParams) (telemed.GuestPass, error) {
+	return s.telemed.Redeem(r.Context(), in)
+}
+
+// VideoSignalParams is one signalling message from a peer of a call to the other.
+type VideoSignalParams struct {
+	Peer string          `json:"peer" validate:"max=64" doc:"the sender's peer id (from its stream's welcome)"`
+	To   string          `json:"to" validate:"max=64" doc:"the other peer's id"`
+	Kind string          `json:"kind" enum:"offer,answer,candidate,bye"`
+	Data json.RawMessage `json:"data,omitempty" doc:"the SDP or ICE candidate, as the browser gave it"`
+}
+
+// Validate checks p.
+func (p VideoSignalParams) Validate() error {
+	var f apperr.Fields
+	if p.Peer == "" || len(p.Peer) > 64 {
+		f.Add("peer", apperr.CodeRequired, "Send your peer id.")
+	}
+	if p.To == "" || len(p.To) > 64 {
+		f.Add("to", apperr.CodeRequired, "Say whom the message is for.")
+	}
+	switch p.Kind {
+	case "offer", "answer", "candidate", "bye":
+	default:
+		f.Add("kind", apperr.CodeInvalid, "kind is offer, answer, candidate or bye.")
+	}
+	return f.Err()
+}
+
+func (s *server) sendTelemedSignal(r *http.Request, in VideoSignalParams) (none, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return none{}, err
+	}
+	if _, err := s.telemed.Get(r.Context(), id); err != nil {
+		return none{}, err
+	}
+	who := telemed.Who{UserID: actorOf(r).UserID}
+	return none{}, s.telemed.Hub.Signal(id, who, in.Peer, in.To, in.Kind, in.Data)
+}
+
+// guest opens the patient's guest token of a request (header X-Telemedicine-Token).
+func (s *server) guest(r *http.Request) (telemed.Guest, error) {
+	tok := r.Header.Get(TelemedTokenHeader)
+	if tok == "" {
+		return telemed.Guest{}, apperr.Invalid(apperr.FieldError{Field: "token", Code: apperr.CodeRequired, Message: "Open the call with the link reception gave you."})
+	}
+	return s.telemed.OpenGuest(r.Context(), tok)
+}
+
+func (s *server) sendTelemedGuestSignal(r *http.Request, in VideoSignalParams) (none, error) {
+	g, err := s.guest(r)
+	if err != nil {
+		return none{}, err
+	}
+	return none{}, s.telemed.Hub.Signal(g.SessionID, telemed.Who{LinkID: g.LinkID}, in.Peer, in.To, in.Kind, in.Data)
+}
+
+// videoWelcome is a call stream's first event: the browser's own peer id, who is already in the
+// call (the newcomer makes the offer), the ICE servers and the session.
+type videoWelcome struct {
+	Peer       string               `json:"peer"`
+	Peers      []telemed.PeerInfo   `json:"peers"`
+	ICEServers []telemed.ICEServer  `json:"ice_servers"`
+	Session    telemed.VideoSession `json:"session"`
+}
+
+// telemedSignals answers GET /api/v1/telemedicine/sessions/{id}/signal: joining the call is
+// opening this stream (server-sent events: welcome, then peer-joined, peer-left, signal and
+// ended); leaving is closing it. A third person is refused (409), as is a session that is over.
+func (s *server) telemedSignals(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p := principalOf(r.Context())
+	u := p.User
+	role := ""
+	if u.Role != nil {
+		role = *u.Role
+	}
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Username
+	}
+	s.telemedStream(w, r, id, telemed.Who{UserID: u.ID},
+		telemed.PeerInfo{Name: name, Role: role, Staff: true},
+		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role})
+}
+
+// telemedGuestSignals is the patient's stream (their guest token in X-Telemedicine-Token).
+func (s *server) telemedGuestSignals(w http.ResponseWriter, r *http.Request) {
+	g, err := s.guest(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.telemedStream(w, r, g.SessionID, telemed.Who{LinkID: g.LinkID},
+		telemed.PeerInfo{Name: "patient", Role: "patient"},
+		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"})
+}
+
+func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant) {
+	ctx := r.Context()
+	sess, err := s.telemed.Get(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if sess.Status != telemed.StatusScheduled && sess.Status != telemed.StatusActive {
+		s.writeError(w, r, apperr.Errorf(apperr.ErrConflict, "This video session is %s.", sess.Status).WithCode("session-"+sess.Status))
+		return
+	}
+	if info.Role == "patient" {
+		info.Name = sess.PatientName
+		part.Name = sess.PatientName
+	}
+	peer, others, err := s.telemed.Hub.Join(id, who, info)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer s.telemed.Hub.Leave(peer)
+	if sess, err = s.telemed.Joined(ctx, actorOf(r), id, part); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ice := s.telemed.ICE
+	if ice == nil {
+		ice = []telemed.ICEServer{}
+	}
+	st := newSSE(w)
+	st.start()
+	b, _ := json.Marshal(videoWelcome{Peer: peer.ID, Peers: others, ICEServers: ice, Session: sess})
+	st.printf("retry: %d\n\n", eventRetry)
+	st.printf("event: welcome\ndata: %s\n\n", b)
+	if !st.flush() {
+		return
+	}
+	beat := time.NewTicker(events.Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-beat.C:
+			st.printf(": beat\n\n")
+			if !st.flush() {
+				return
+			}
+		case ev := <-peer.C:
+			b, _ := json.Marshal(ev)
+			st.printf("event: %s\ndata: %s\n\n", ev.Type, b)
+			if !st.flush() {
+				return
+			}
+		case <-peer.Done:
+			for { // what was queued before the end (the ended event) still goes out
+				select {
+				case ev := <-peer.C:
+					b, _ := json.Marshal(ev)
+					st.printf("event: %s\ndata: %s\n\n", ev.Type, b)
+				default:
+					st.flush()
+					return
+				}
+			}
+		}
+	}
+}
