@@ -13,7 +13,6 @@ import { formatTime } from '../i18n/format';
 import { clinicalProblem, encounterKey, openVisit } from './queries';
 import { TableHead } from '../shell/TableHead';
 import { PatientNameLines } from '../patients/PatientNameLines';
-import { ActionsTh } from '../shell/ActionsTh';
 import { VideoActions } from '../telemed/VideoActions';
 
 export function VisitQueueTable({
