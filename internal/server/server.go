@@ -30,6 +30,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/diagnoses"
 	"chelal/internal/display"
 	"chelal/internal/events"
 	"chelal/internal/notify"
@@ -51,7 +52,8 @@ type Deps struct {
 	Clinical     *clinical.Service
 	Billing      *billing.Service
 	Notify       *notify.Service
-	Display      *display.Service // the waiting-room displays
+	Display      *display.Service   // the waiting-room displays
+	Diagnoses    *diagnoses.Service // coded diagnoses and the ICD-10 list (diagnosis_handlers.go)
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -119,6 +121,7 @@ type server struct {
 	events     *events.Hub                // live events (event_handlers.go); nil without a database
 	eventPerms map[string]auth.Permission // event kind -> the permission to receive it
 	display    *display.Service           // the waiting-room displays (display_handlers.go)
+	diagnoses  *diagnoses.Service         // coded diagnoses (diagnosis_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -139,7 +142,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, diagnoses: d.Diagnoses, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

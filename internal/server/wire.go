@@ -7,6 +7,7 @@ import (
 	"chelal/internal/auth"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
+	"chelal/internal/diagnoses"
 	"chelal/internal/db"
 	"chelal/internal/display"
 	"chelal/internal/notify"
@@ -32,6 +33,7 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Billing = billing.NewService(d)
 	deps.Notify = notify.NewService(d)
 	deps.Display = display.NewService(d)
+	deps.Diagnoses = diagnoses.NewService(d)
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
 	return deps, New(deps)
 }
