@@ -50,22 +50,20 @@ func loadICD10(ctx context.Context, dsn string) (loaded bool, err error) {
 			return err
 		}
 		// title_en is NOT NULL: while the list has no English title, the French one stands in.
+		// search: the code with and without its dot and every title, lower case, no accents.
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO core_icd10code AS c (code, chapter, parent, title_en, title_fr)
-			SELECT code, chapter, nullif(parent, ''), coalesce(nullif(title_en, ''), title_fr), nullif(title_fr, '')
+			INSERT INTO core_icd10code AS c (code, chapter, parent, title_en, title_fr, search)
+			SELECT code, chapter, nullif(parent, ''), coalesce(nullif(title_en, ''), title_fr), nullif(title_fr, ''),
+			       lower(unaccent(code || ' ' || replace(code, '.', '') || ' ' || coalesce(nullif(title_en, ''), title_fr) || ' ' || title_fr))
 			  FROM icd10_in
 			ON CONFLICT (code) DO UPDATE SET chapter = EXCLUDED.chapter, parent = EXCLUDED.parent,
-			       title_en = EXCLUDED.title_en, title_fr = EXCLUDED.title_fr
+			       title_en = EXCLUDED.title_en, title_fr = EXCLUDED.title_fr,
+			       search = lower(unaccent(EXCLUDED.search || ' ' || coalesce(c.title_sw, '')))
 			 WHERE (c.chapter, c.parent, c.title_en, c.title_fr) IS DISTINCT FROM
 			       (EXCLUDED.chapter, EXCLUDED.parent, EXCLUDED.title_en, EXCLUDED.title_fr)`); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `
-			UPDATE core_icd10code SET search = s.v
-			  FROM (SELECT code, lower(unaccent(code || ' ' || replace(code, '.', '') || ' ' || title_en || ' ' ||
-			                                    coalesce(title_fr, '') || ' ' || coalesce(title_sw, ''))) AS v
-			          FROM core_icd10code) s
-			 WHERE s.code = core_icd10code.code AND core_icd10code.search IS DISTINCT FROM s.v`); err != nil {
+		if _, err := tx.Exec(ctx, `ANALYZE core_icd10code`); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `

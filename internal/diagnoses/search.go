@@ -101,26 +101,32 @@ func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit in
 		return out, nil
 	}
 	var err error
-	// $2: the words without accents; each must be in the title, or (4 letters or more) close to
-	// one of its words. The trigram index answers "%w%" and the similarity operator <%, whose
-	// threshold is set for this transaction.
+	// Each word must be in the title, or (4 letters or more) close to one of its words: the
+	// trigram index answers both, "%w%" and the similarity operator <% (its threshold set for
+	// this transaction), one bitmap per word, ANDed. The words are given as constants (after
+	// unaccent, in a first query) so that the planner uses the index.
 	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)`, typoSimilarity); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
+			array_agg(lower(unaccent(x))) FROM unnest($2::text[]) AS x`, typoSimilarity, ws).Scan(nil, &ws); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-			WITH w AS (SELECT lower(unaccent(x)) AS w FROM unnest($2::text[]) AS x),
-			hit AS (
-				SELECT c.code, c.chapter, c.title_en, c.title_fr, c.title_sw,
-				       sum(CASE WHEN position(w.w IN c.search) > 0 THEN 1 ELSE word_similarity(w.w, c.search) END) AS score,
-				       bool_and(position(w.w IN c.search) > 0) AS exact
-				  FROM core_icd10code c, w
-				 WHERE c.search LIKE '%' || w.w || '%' OR (length(w.w) >= 4 AND w.w <% c.search)
-				 GROUP BY c.code
-				HAVING count(*) = (SELECT count(*) FROM w))
-			SELECT c.code, `+titleSQL+`, c.chapter FROM hit c
-			 ORDER BY c.exact DESC, c.score DESC, length(c.code), c.code
-			 LIMIT $3`, string(lang), ws, limit)
+		args := []any{string(lang), limit}
+		var where, score, exact []string
+		for _, w := range ws {
+			args = append(args, "%"+db.EscapeLike(w)+"%", w)
+			like, word := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
+			cond := "c.search LIKE " + like
+			if len([]rune(w)) >= 4 {
+				cond = "(" + cond + " OR " + word + " <% c.search)"
+			}
+			where = append(where, cond)
+			score = append(score, "CASE WHEN c.search LIKE "+like+" THEN 1 ELSE word_similarity("+word+", c.search) END")
+			exact = append(exact, "c.search LIKE "+like)
+		}
+		rows, err := tx.Query(ctx, `SELECT c.code, `+titleSQL+`, c.chapter FROM core_icd10code c
+			 WHERE `+strings.Join(where, " AND ")+`
+			 ORDER BY (`+strings.Join(exact, " AND ")+`) DESC, `+strings.Join(score, " + ")+` DESC, length(c.code), c.code
+			 LIMIT $2`, args...)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@
 // limit from here, e.g. limits.RegisterParams.first_name.maxLength.
 
 export const limits = {
+  AddDiagnosis: { certainty: { minLength: 1, enum: ['provisional', 'confirmed'] }, code: { maxLength: 8 }, episode: { enum: ['new', 'follow_up'] }, rank: { minLength: 1, enum: ['primary', 'secondary'] }, text: { maxLength: 500 } },
   AddendumParams: { text: { maxLength: 20000 } },
   AdjustParams: { quantity_change: { minimum: -10000000, maximum: 10000000 }, reason: { minLength: 1, maxLength: 500 } },
   BillEdit: { cancel_reason: { maxLength: 1000 }, status: { enum: ['cancelled'] } },
@@ -14,6 +15,7 @@ export const limits = {
   CorrectParams: { allergy_override_reason: { maxLength: 1000 }, dosage: { maxLength: 100 }, duration: { maxLength: 100 }, frequency: { maxLength: 100 }, instructions: { maxLength: 2000 }, medication_name: { maxLength: 255 }, quantity: { minimum: 1, maximum: 100000 }, reason: { maxLength: 1000 } },
   CreateUserParams: { email: { minLength: 1, maxLength: 254 }, first_name: { maxLength: 150 }, language_preference: { minLength: 1, enum: ['en', 'fr', 'sw'] }, last_name: { maxLength: 150 }, username: { minLength: 1, maxLength: 150 } },
   DispenseParams: { quantity: { minimum: 1, maximum: 10000000 } },
+  EditDiagnosis: { certainty: { minLength: 1, enum: ['provisional', 'confirmed'] }, code: { maxLength: 8 }, episode: { enum: ['new', 'follow_up'] }, rank: { minLength: 1, enum: ['primary', 'secondary'] }, text: { maxLength: 500 } },
   EditParams: { address: { maxLength: 255 }, contact_info: { maxLength: 255 }, first_name: { minLength: 1, maxLength: 100 }, gender: { minLength: 1, enum: ['male', 'female', 'other', 'unknown'] }, known_allergies: { maxLength: 4000 }, last_name: { minLength: 1, maxLength: 100 }, national_id: { maxLength: 50 } },
   EncounterEdit: { diagnosis: { maxLength: 2000 }, notes: { maxLength: 20000 } },
   InventoryAdjustParams: { quantity_change: { minimum: -10000000, maximum: 10000000 }, reason: { minLength: 1, maxLength: 500 } },

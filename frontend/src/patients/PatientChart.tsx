@@ -23,6 +23,7 @@ import { PatientEditModal } from './PatientEditModal';
 import { genderKey } from './PatientPicker';
 import { usePatient, useTimeline } from './queries';
 import { VitalsTrends } from './VitalsTrends';
+import { PatientDiagnoses } from '../clinical/PatientDiagnoses';
 import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function PatientChart() {
@@ -138,6 +139,8 @@ function Chart({ patient: p }: { patient: Patient }) {
       </SimpleGrid>
 
       {can('vitals.read') && <VitalsTrends patientId={p.id} />}
+
+      {can('encounters.read') && <PatientDiagnoses patientId={p.id} />}
 
       <PatientTimeline id={p.id} />
 
