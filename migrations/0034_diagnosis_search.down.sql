@@ -30,6 +30,5 @@ $$;
 DROP TRIGGER IF EXISTS chelal_touch ON core_encounterdiagnosis;
 DROP TABLE IF EXISTS core_icd10source;
 DROP INDEX IF EXISTS idx_icd10code_prefix;
-DROP INDEX IF EXISTS idx_icd10code_search;
 ALTER TABLE core_icd10code DROP COLUMN IF EXISTS search;
 COMMIT;

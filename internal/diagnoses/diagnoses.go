@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -88,7 +90,11 @@ func (p EditDiagnosis) Validate() error {
 func empty(s *string) bool { return s == nil || strings.TrimSpace(*s) == "" }
 
 // Service keeps the diagnoses and the favourites.
-type Service struct{ db *db.DB }
+type Service struct {
+	db    *db.DB
+	idx   atomic.Pointer[index] // the list in memory for the word search, loaded at the first
+	idxMu sync.Mutex
+}
 
 // NewService returns the diagnoses service.
 func NewService(d *db.DB) *Service { return &Service{db: d} }

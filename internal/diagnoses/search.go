@@ -33,9 +33,6 @@ const (
 	DefaultLimit = 20
 	MaxLimit     = 50
 	maxQuery     = 100
-	// typoSimilarity: a typed word of 4 letters or more matches a title's word this close
-	// (pg_trgm word similarity): one letter wrong or two swapped in a word of 7 or more.
-	typoSimilarity = "0.45"
 )
 
 // titleSQL is the title of code row c in language $1: the language's own when the list has it,
@@ -69,8 +66,7 @@ func words(q string) []string {
 
 // Search finds codes by code (a prefix: "J0" finds J00..J06.9) or by words of their titles in
 // any of the list's languages, accents ignored; a word of 4 letters or more also matches with
-// a typo (trigram word similarity of at least 0.45). Codes whose titles hold every word come
-// first, then by how close the words are, then the shorter code.
+// one typo (see index.match for the order).
 func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit int) (CodeList, error) {
 	q = strings.TrimSpace(q)
 	if len([]rune(q)) > maxQuery {
@@ -100,40 +96,19 @@ func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit in
 	if len(ws) == 0 {
 		return out, nil
 	}
-	var err error
-	// Each word must be in the title, or (4 letters or more) close to one of its words: the
-	// trigram index answers both, "%w%" and the similarity operator <% (its threshold set for
-	// this transaction), one bitmap per word, ANDed. The words are given as constants (after
-	// unaccent, in a first query) so that the planner uses the index.
-	err = pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT set_config('pg_trgm.word_similarity_threshold', $1, true),
-			array_agg(lower(unaccent(x))) FROM unnest($2::text[]) AS x`, typoSimilarity, ws).Scan(nil, &ws); err != nil {
-			return err
-		}
-		args := []any{string(lang), limit}
-		var where, score, exact []string
-		for _, w := range ws {
-			args = append(args, "%"+db.EscapeLike(w)+"%", w)
-			like, word := fmt.Sprintf("$%d", len(args)-1), fmt.Sprintf("$%d", len(args))
-			cond := "c.search LIKE " + like
-			if len([]rune(w)) >= 4 {
-				cond = "(" + cond + " OR " + word + " <% c.search)"
-			}
-			where = append(where, cond)
-			score = append(score, "CASE WHEN c.search LIKE "+like+" THEN 1 ELSE word_similarity("+word+", c.search) END")
-			exact = append(exact, "c.search LIKE "+like)
-		}
-		rows, err := tx.Query(ctx, `SELECT c.code, `+titleSQL+`, c.chapter FROM core_icd10code c
-			 WHERE `+strings.Join(where, " AND ")+`
-			 ORDER BY (`+strings.Join(exact, " AND ")+`) DESC, `+strings.Join(score, " + ")+` DESC, length(c.code), c.code
-			 LIMIT $2`, args...)
-		if err != nil {
-			return err
-		}
-		out.Items, err = pgx.CollectRows(rows, scanCode)
-		return err
-	})
-	return out, wrapSearch(err)
+	// The words without accents, as the search texts were written (unaccent), then matched in
+	// memory (index.go).
+	if err := s.db.Pool.QueryRow(ctx, `SELECT array_agg(lower(unaccent(x))) FROM unnest($1::text[]) AS x`, ws).Scan(&ws); err != nil {
+		return out, wrapSearch(err)
+	}
+	ix, err := s.loadIndex(ctx)
+	if err != nil {
+		return out, err
+	}
+	for _, i := range ix.match(ws, limit) {
+		out.Items = append(out.Items, Code{Code: ix.codes[i].code, Title: ix.title(i, string(lang)), Chapter: ix.codes[i].chapter})
+	}
+	return out, nil
 }
 
 func scanCode(r pgx.CollectableRow) (Code, error) {
