@@ -28,8 +28,18 @@ export function CodePicker({ onPick, busy, autoFocus, shortcut, taken = [] }: Pr
   const search = useIcdSearch(q);
   const typed = q.trim().length >= 2;
   const results = typed ? (search.data ?? []) : [];
+  // the previous query's results stay on screen (dimmed) while the new ones load; Enter then
+  // waits for the new ones instead of picking a stale result
+  const stale = typed && search.isPlaceholderData;
+  const [enterPending, setEnterPending] = useState(false);
   const favs = (favourites.data ?? []).slice(0, 9);
   useEffect(() => setActive(0), [q]);
+  useEffect(() => {
+    if (enterPending && typed && search.isSuccess && !search.isPlaceholderData) {
+      setEnterPending(false);
+      pick(results[0]);
+    }
+  });
 
   useWindowEvent('keydown', (e) => {
     if (shortcut && e.altKey && !e.ctrlKey && !e.metaKey && e.code === 'KeyD' && !document.querySelector('[role=dialog]')) {
@@ -38,11 +48,11 @@ export function CodePicker({ onPick, busy, autoFocus, shortcut, taken = [] }: Pr
     }
   });
 
-  const pick = (c: IcdCode | undefined) => {
+  function pick(c: IcdCode | undefined) {
     if (!c || busy || taken.includes(c.code)) return;
     onPick(c);
     setQ('');
-  };
+  }
 
   const onKeyDown = (e: React.KeyboardEvent<HTMLInputElement>) => {
     if (q === '' && /^[1-9]$/.test(e.key) && !e.altKey && !e.ctrlKey && !e.metaKey) {
@@ -50,7 +60,8 @@ export function CodePicker({ onPick, busy, autoFocus, shortcut, taken = [] }: Pr
       pick(favs[Number(e.key) - 1]);
     } else if (e.key === 'Enter') {
       e.preventDefault();
-      pick(results[active]);
+      if (stale || (typed && search.isFetching && !search.data)) setEnterPending(true);
+      else pick(results[active]);
     } else if (e.key === 'ArrowDown' && results.length > 0) {
       e.preventDefault();
       setActive((a) => Math.min(a + 1, results.length - 1));
@@ -97,14 +108,17 @@ export function CodePicker({ onPick, busy, autoFocus, shortcut, taken = [] }: Pr
         rightSection={shortcut ? <Kbd size="xs">Alt+D</Kbd> : undefined}
         rightSectionWidth={shortcut ? 64 : undefined}
         value={q}
-        onChange={(e) => setQ(e.currentTarget.value)}
+        onChange={(e) => {
+          setQ(e.currentTarget.value);
+          setEnterPending(false);
+        }}
         onKeyDown={onKeyDown}
         autoFocus={autoFocus}
         maxLength={100}
         data-testid="dx-search"
         aria-describedby="dx-options"
       />
-      <Stack gap={2} id="dx-options" data-testid={typed ? 'dx-results' : 'dx-favourites'}>
+      <Stack gap={2} id="dx-options" data-testid={typed ? 'dx-results' : 'dx-favourites'} data-stale={stale || undefined} style={stale ? { opacity: 0.5 } : undefined}>
         {!typed && favs.length === 0 && (
           <Text size="sm" c="dimmed">
             {t('dx.noFavourites')}
