@@ -171,13 +171,18 @@ func exists(ctx context.Context, q db.Querier, sql string, id int64) error {
 	return err
 }
 
+const noSuchCode = "There is no such ICD-10 code."
+
 // knownCode normalizes a typed code and checks it is in the list (a field error on "code").
 func knownCode(ctx context.Context, q db.Querier, code string) (string, error) {
 	c := NormalizeCode(code)
+	if !codeLike.MatchString(c) {
+		return "", apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeInvalid, Message: noSuchCode})
+	}
 	var one int
 	err := q.QueryRow(ctx, `SELECT 1 FROM core_icd10code WHERE code = $1`, c).Scan(&one)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeInvalid, Message: "There is no such ICD-10 code."})
+		return "", apperr.Invalid(apperr.FieldError{Field: "code", Code: apperr.CodeInvalid, Message: noSuchCode})
 	}
 	return c, err
 }

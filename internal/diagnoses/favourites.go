@@ -69,15 +69,11 @@ func (s *Service) SetFavourites(ctx context.Context, actor db.Actor, lang i18n.L
 				continue
 			}
 			seen[c] = true
-			if len(c) > 8 {
-				f.Add(field, apperr.CodeInvalid, "There is no such ICD-10 code.")
-				continue
-			}
 			if _, err := knownCode(ctx, tx, c); err != nil {
 				if apperr.KindOf(err) != apperr.ErrInvalid {
 					return err
 				}
-				f.Add(field, apperr.CodeInvalid, "There is no such ICD-10 code.")
+				f.Add(field, apperr.CodeInvalid, noSuchCode)
 				continue
 			}
 			codes = append(codes, c)

@@ -26,7 +26,7 @@ func TestOneTypo(t *testing.T) {
 }
 
 func TestNormalizeCode(t *testing.T) {
-	for in, want := range map[string]string{"b509": "B50.9", "B50.9": "B50.9", " j06 ": "J06", "a0": "A0"} {
+	for in, want := range map[string]string{"b509": "B50.9", "B50.9": "B50.9", " j06 ": "J06", "a0": "A0", "Ωμέγα": "ΩΜΈ.ΓΑ"} {
 		if got := NormalizeCode(in); got != want {
 			t.Errorf("NormalizeCode(%q) = %q, want %q", in, got, want)
 		}

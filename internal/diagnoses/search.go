@@ -45,11 +45,11 @@ var codeLike = regexp.MustCompile(`^[A-Za-z][0-9][0-9A-Za-z]?\.?[0-9A-Za-z]{0,4}
 
 // NormalizeCode writes a typed code as the list does: upper case, the dot after the category.
 func NormalizeCode(s string) string {
-	s = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), ".", ""))
-	if len(s) > 3 {
-		return s[:3] + "." + s[3:]
+	r := []rune(strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), ".", "")))
+	if len(r) > 3 {
+		return string(r[:3]) + "." + string(r[3:])
 	}
-	return s
+	return string(r)
 }
 
 // words splits a query into the words searched: letters and digits, lower case; words of one
