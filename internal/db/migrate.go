@@ -193,12 +193,17 @@ func knownVersions(src source.Driver) ([]uint, error) {
 	return all, nil
 }
 
-// Migrate applies every pending migration to the database at dsn.
+// Migrate applies every pending migration to the database at dsn, then loads the bundled
+// ICD-10 list if it changed.
 func Migrate(ctx context.Context, dsn string, log *slog.Logger) error {
 	mg, err := NewMigrator(dsn, log)
 	if err != nil {
 		return err
 	}
 	defer mg.Close()
-	return mg.Up(ctx)
+	if err := mg.Up(ctx); err != nil {
+		return err
+	}
+	_, err = loadICD10(ctx, dsn) // the bundled ICD-10 list (icd10.go)
+	return err
 }

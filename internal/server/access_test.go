@@ -129,6 +129,15 @@ var whoMay = map[string][]string{
 	"POST /api/v1/backups/restore":                   {auth.RoleAdmin},
 	"GET /api/v1/system/about":                       {auth.RoleAdmin},
 	"POST /api/v1/system/update":                     {auth.RoleAdmin},
+	// coded diagnoses: as encounter diagnosis in the role table (admin, doctor rw; nurse r)
+	"GET /api/v1/icd10":                      {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse},
+	"GET /api/v1/diagnosis-favourites":       {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse},
+	"PUT /api/v1/diagnosis-favourites":       {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/encounters/{id}/diagnoses":  {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse},
+	"POST /api/v1/encounters/{id}/diagnoses": {auth.RoleAdmin, auth.RoleDoctor},
+	"PATCH /api/v1/diagnoses/{id}":           {auth.RoleAdmin, auth.RoleDoctor},
+	"DELETE /api/v1/diagnoses/{id}":          {auth.RoleAdmin, auth.RoleDoctor},
+	"GET /api/v1/patients/{id}/diagnoses":    {auth.RoleAdmin, auth.RoleDoctor, auth.RoleNurse},
 
 	// Billing: bills r for doctors, rw for receptionists and cashiers; prices for administrators only.
 	"GET /api/v1/services":               {auth.RoleAdmin, auth.RoleDoctor, auth.RoleReceptionist, auth.RoleCashier},

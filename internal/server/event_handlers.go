@@ -20,6 +20,7 @@ var eventReadOps = map[string]string{
 	"patient":      "getPatient",
 	"appointment":  "listAppointments",
 	"encounter":    "getEncounter",
+	"diagnosis":    "listEncounterDiagnoses",
 	"vitals":       "listEncounterVitals",
 	"prescription": "listPrescriptions",
 	"dispense":     "pharmacyQueue",

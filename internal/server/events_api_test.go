@@ -240,6 +240,7 @@ func TestEventKindsPerRole(t *testing.T) {
 		"patient":      everyone,
 		"appointment":  {"admin", "doctor", "nurse", "receptionist"},
 		"encounter":    {"admin", "doctor", "nurse"},
+		"diagnosis":    {"admin", "doctor", "nurse"},
 		"vitals":       {"admin", "doctor", "nurse"},
 		"prescription": {"admin", "doctor", "nurse", "pharmacist"},
 		"dispense":     {"admin", "doctor", "pharmacist"},
@@ -258,7 +259,7 @@ func TestEventKindsPerRole(t *testing.T) {
 	}
 	models := map[string]string{
 		"patient": "core_patient", "appointment": "core_appointment", "encounter": "core_encounter",
-		"vitals": "core_vitals", "prescription": "core_prescription", "dispense": "core_dispense",
+		"diagnosis": "core_encounterdiagnosis", "vitals": "core_vitals", "prescription": "core_prescription", "dispense": "core_dispense",
 		"stock": "core_medicationitem", "bill": "core_bill", "service": "core_servicecatalog",
 		"settings": "core_setting", "user": "auth_user", "role": "core_role", "display": "core_displaytoken",
 		"lab": "core_labresult", "lab_test": "core_labtest",

@@ -12,6 +12,7 @@ import (
 	"chelal/internal/backup"
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
+	"chelal/internal/diagnoses"
 	"chelal/internal/display"
 	"chelal/internal/importer"
 	"chelal/internal/lab"
@@ -355,6 +356,35 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/patients/{id}/vitals", perm: auth.PermVitalsRead, op: "listPatientVitals", tag: "clinical",
 			summary: "A patient's vitals over time, oldest first (the trend charts)", out: clinical.VitalsList{},
 			errs: []int{404}, json: handle(s, s.listPatientVitals)},
+		// Coded diagnoses (diagnosis_handlers.go): the ICD-10 list, the clinic's favourites, an
+		// encounter's diagnoses (added to closed encounters too: coding an old diagnosis).
+		{method: "GET", path: "/api/v1/icd10", perm: auth.PermEncountersRead, op: "searchIcd10", tag: "diagnoses",
+			summary: "Search the ICD-10 list by code (prefix) or words (accents ignored, typos tolerated), titles in the user's language",
+			query: []param{{name: "q", typ: "string", doc: "a code or its beginning (J06, b509), or words of the title"},
+				{name: "limit", typ: "integer", doc: "at most this many (default 20, at most 50)"}},
+			out: diagnoses.CodeList{}, errs: []int{422}, json: handle(s, s.searchICD10)},
+		{method: "GET", path: "/api/v1/diagnosis-favourites", perm: auth.PermEncountersRead, op: "listDiagnosisFavourites", tag: "diagnoses",
+			summary: "The clinic's favourite diagnoses, in order (the picker numbers the first nine)", out: diagnoses.CodeList{},
+			json: handle(s, s.listDiagnosisFavourites)},
+		{method: "PUT", path: "/api/v1/diagnosis-favourites", perm: auth.PermEncountersWrite, op: "setDiagnosisFavourites", tag: "diagnoses",
+			summary: "Replace the favourite diagnoses by an ordered list of codes (at most 20)", in: diagnoses.Favourites{},
+			out: diagnoses.CodeList{}, json: handle(s, s.setDiagnosisFavourites)},
+		{method: "GET", path: "/api/v1/encounters/{id}/diagnoses", perm: auth.PermEncountersRead, op: "listEncounterDiagnoses", tag: "diagnoses",
+			summary: "An encounter's diagnoses, the primary first", out: diagnoses.DiagnosisList{}, errs: []int{404},
+			json: handle(s, s.listEncounterDiagnoses)},
+		{method: "POST", path: "/api/v1/encounters/{id}/diagnoses", perm: auth.PermEncountersWrite, op: "addDiagnosis", tag: "diagnoses",
+			summary: "Add a diagnosis (a code, text or both) to an encounter, open or closed; episode defaults to new or follow_up; a second primary -> 409",
+			in:      diagnoses.AddDiagnosis{}, out: diagnoses.Diagnosis{}, status: http.StatusCreated, errs: []int{404, 409},
+			json: handle(s, s.addDiagnosis)},
+		{method: "PATCH", path: "/api/v1/diagnoses/{id}", perm: auth.PermEncountersWrite, op: "updateDiagnosis", tag: "diagnoses",
+			summary: "Change a diagnosis (version; stale or a second primary -> 409)", in: diagnoses.EditDiagnosis{},
+			out: diagnoses.Diagnosis{}, errs: []int{404, 409}, json: handle(s, s.updateDiagnosis)},
+		{method: "DELETE", path: "/api/v1/diagnoses/{id}", perm: auth.PermEncountersWrite, op: "deleteDiagnosis", tag: "diagnoses",
+			summary: "Remove a diagnosis while its encounter is open (closed -> 409)", status: http.StatusNoContent,
+			errs: []int{404, 409}, json: handle(s, s.deleteDiagnosis)},
+		{method: "GET", path: "/api/v1/patients/{id}/diagnoses", perm: auth.PermEncountersRead, op: "listPatientDiagnoses", tag: "diagnoses",
+			summary: "A patient's coded diagnoses, newest first (the chart)", out: diagnoses.DiagnosisList{}, errs: []int{404},
+			json: handle(s, s.listPatientDiagnoses)},
 		{method: "GET", path: "/api/v1/encounters/{id}/prescriptions", perm: auth.PermPrescriptionsRead, op: "listPrescriptions", tag: "clinical",
 			summary: "An encounter's prescriptions", out: clinical.PrescriptionList{}, errs: []int{404},
 			json: handle(s, s.listPrescriptions)},

@@ -31,6 +31,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/diagnoses"
 	"chelal/internal/display"
 	"chelal/internal/events"
 	"chelal/internal/importer"
@@ -62,6 +63,7 @@ type Deps struct {
 	Telemed      *telemed.Service // video consultations (telemed_handlers.go)
 	// ICEServers are the TURN/STUN servers video calls are given (none: the LAN's host candidates).
 	ICEServers []telemed.ICEServer
+	Diagnoses  *diagnoses.Service // coded diagnoses and the ICD-10 list (diagnosis_handlers.go)
 	// Backups says where backups are written (administrators' POST /api/v1/backups).
 	Backups BackupConfig
 	// AfterRestore, when set, is called once a restore from the UI has switched Chelal to the
@@ -133,6 +135,7 @@ type server struct {
 	display    *display.Service           // the waiting-room displays (display_handlers.go)
 	lab        *lab.Service               // the laboratory (lab_handlers.go)
 	telemed    *telemed.Service           // video consultations (telemed_handlers.go)
+	diagnoses  *diagnoses.Service         // coded diagnoses (diagnosis_handlers.go)
 
 	mux      *http.ServeMux
 	table    []route
@@ -153,7 +156,7 @@ func New(d Deps) http.Handler {
 // returns (so tests can exercise helpers through routes that production never serves).
 func newServer(d Deps, extra func(s *server) []route) *server {
 	s := &server{db: d.DB, auth: d.Auth, patients: d.Patients, appointments: d.Appointments, clinical: d.Clinical,
-		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, lab: d.Lab, telemed: d.Telemed, backups: d.Backups, afterRestore: d.AfterRestore,
+		pharmacy: d.Pharmacy, billing: d.Billing, notify: d.Notify, display: d.Display, reports: d.Reports, lab: d.Lab, telemed: d.Telemed, diagnoses: d.Diagnoses, backups: d.Backups, afterRestore: d.AfterRestore,
 		log: d.Log, version: d.Version, updater: update.New(d.Update)}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -8,6 +8,7 @@ import (
 	"chelal/internal/billing"
 	"chelal/internal/clinical"
 	"chelal/internal/db"
+	"chelal/internal/diagnoses"
 	"chelal/internal/display"
 	"chelal/internal/lab"
 	"chelal/internal/notify"
@@ -38,6 +39,7 @@ func Wire(d *db.DB, authSvc *auth.Service, deps Deps) (Deps, http.Handler) {
 	deps.Reports = reports.NewService(d)
 	deps.Telemed = telemed.NewService(d)
 	deps.Telemed.ICE = deps.ICEServers
+	deps.Diagnoses = diagnoses.NewService(d)
 	deps.Billing.Wire(deps.Clinical, deps.Pharmacy, deps.Log)
 	deps.Lab = lab.NewService(d)
 	deps.Billing.WireLab(deps.Lab)

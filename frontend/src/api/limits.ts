@@ -4,6 +4,7 @@
 // limit from here, e.g. limits.RegisterParams.first_name.maxLength.
 
 export const limits = {
+  AddDiagnosis: { certainty: { minLength: 1, enum: ['provisional', 'confirmed'] }, code: { maxLength: 8 }, episode: { enum: ['new', 'follow_up'] }, rank: { minLength: 1, enum: ['primary', 'secondary'] }, text: { maxLength: 500 } },
   AddendumParams: { text: { maxLength: 20000 } },
   AdjustParams: { quantity_change: { minimum: -10000000, maximum: 10000000 }, reason: { minLength: 1, maxLength: 500 } },
   BillEdit: { cancel_reason: { maxLength: 1000 }, status: { enum: ['cancelled'] } },
@@ -17,6 +18,7 @@ export const limits = {
   DHIS2Cell: { category_option_combo: { maxLength: 11 }, column: { minLength: 1, maxLength: 40 }, data_element: { minLength: 1, maxLength: 11 }, report: { minLength: 1, enum: ['attendance', 'morbidity', 'revenue', 'pharmacy', 'appointments'] }, row: { minLength: 1, maxLength: 40 }, section: { minLength: 1, maxLength: 40 } },
   DHIS2Mapping: { data_set: { maxLength: 11 }, org_unit: { maxLength: 11 } },
   DispenseParams: { quantity: { minimum: 1, maximum: 10000000 } },
+  EditDiagnosis: { certainty: { minLength: 1, enum: ['provisional', 'confirmed'] }, code: { maxLength: 8 }, episode: { enum: ['new', 'follow_up'] }, rank: { minLength: 1, enum: ['primary', 'secondary'] }, text: { maxLength: 500 } },
   EditParams: { address: { maxLength: 255 }, contact_info: { maxLength: 255 }, first_name: { minLength: 1, maxLength: 100 }, gender: { minLength: 1, enum: ['male', 'female', 'other', 'unknown'] }, known_allergies: { maxLength: 4000 }, last_name: { minLength: 1, maxLength: 100 }, national_id: { maxLength: 50 } },
   EncounterEdit: { diagnosis: { maxLength: 2000 }, notes: { maxLength: 20000 } },
   InventoryAdjustParams: { quantity_change: { minimum: -10000000, maximum: 10000000 }, reason: { minLength: 1, maxLength: 500 } },

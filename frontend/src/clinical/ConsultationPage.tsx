@@ -11,6 +11,7 @@ import { useParams } from 'react-router';
 import { useSession } from '../auth/session';
 import { draftKey, loadDraft } from '../forms/drafts';
 import { DraftNotice } from '../forms/DraftNotice';
+import { DiagnosesPanel } from './DiagnosesPanel';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { FormError } from '../forms/FormFooter';
 import { formatDateTime } from '../i18n/format';
@@ -69,6 +70,9 @@ function OpenConsultation({ encounter: e }: { encounter: Encounter }) {
         <EncounterVitals encounter={e} />
       </Card>
       <Card withBorder>{writes ? <NotesEditor autosave={autosave} /> : <ReadOnlyTexts encounter={e} />}</Card>
+      <Card withBorder>
+        <DiagnosesPanel encounter={e} />
+      </Card>
       <Card withBorder>
         <PrescriptionsPanel encounter={e} canPrescribe={mine && can('prescriptions.write')} />
       </Card>
@@ -181,6 +185,9 @@ function ClosedConsultation({ encounter: e }: { encounter: Encounter }) {
       </Alert>
       <Card withBorder>
         <ReadOnlyTexts encounter={e} />
+      </Card>
+      <Card withBorder>
+        <DiagnosesPanel encounter={e} />
       </Card>
       <Card withBorder data-testid="addenda">
         <Title order={4} mb="xs">

@@ -24,6 +24,7 @@ export const invalidations: Record<string, Match[]> = {
   patient: [(key, ev) => key[0] === 'patients' && ((key[1] === ev.id && !ev.mine) || key[1] === 'search' || key[1] === 'duplicates'), prefix('appointments'), prefix('bills')],
   appointment: [prefix('appointments'), timelines, prefix('telemedicine')], // a video session is its appointment's (core_telemedicinesession)
   encounter: [(key, ev) => key[0] === 'encounters' && key[1] === ev.id && !ev.mine && key.length === 2, prefix('appointments'), timelines, prefix('reports')],
+  diagnosis: [sub('encounters', 'diagnoses'), sub('patients', 'diagnoses'), prefix('diagnoses', 'favourites')],
   vitals: [sub('encounters', 'vitals'), sub('patients', 'vitals'), prefix('appointments'), timelines],
   prescription: [sub('encounters', 'prescriptions'), prefix('pharmacy'), timelines],
   dispense: [prefix('pharmacy'), prefix('medications'), sub('encounters', 'prescriptions'), timelines, prefix('reports')],

@@ -24,6 +24,7 @@ import { genderKey } from './PatientPicker';
 import { usePatient, useTimeline } from './queries';
 import { VitalsTrends } from './VitalsTrends';
 import { LabChartCard } from '../lab/LabChartCard';
+import { PatientDiagnoses } from '../clinical/PatientDiagnoses';
 import { PageFailed, PageLoader } from '../shell/PageState';
 
 export function PatientChart() {
@@ -140,6 +141,8 @@ function Chart({ patient: p }: { patient: Patient }) {
 
       {can('vitals.read') && <VitalsTrends patientId={p.id} />}
       {can('lab.read') && <LabChartCard patientId={p.id} canAcknowledge={can('lab.order')} />}
+
+      {can('encounters.read') && <PatientDiagnoses patientId={p.id} />}
 
       <PatientTimeline id={p.id} />
 
