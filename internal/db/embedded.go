@@ -567,14 +567,8 @@ func loadOrCreatePassword(file, dataDir string) (string, error) {
 // rotateLibraryLogs keeps the newest server log of the previous run as postgres.previous.log
 // and removes the older ones the library leaves behind.
 func rotateLibraryLogs(tmp string) {
+	newest := newestLibraryLog(tmp)
 	logs, _ := filepath.Glob(filepath.Join(tmp, "embedded_postgres_log*"))
-	var newest string
-	var newestTime time.Time
-	for _, f := range logs {
-		if st, err := os.Stat(f); err == nil && st.ModTime().After(newestTime) {
-			newest, newestTime = f, st.ModTime()
-		}
-	}
 	for _, f := range logs {
 		if f == newest {
 			_ = os.Rename(f, filepath.Join(tmp, "postgres.previous.log"))

@@ -1,8 +1,6 @@
 package lan
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -55,11 +53,7 @@ func (ca *CA) Issue(names Names, now time.Time) (*tls.Certificate, error) {
 	if len(names.DNS) == 0 && len(names.IPs) == 0 {
 		return nil, errors.New("a server certificate needs at least one name or address")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := newSerial()
+	key, serial, err := newKeyAndSerial()
 	if err != nil {
 		return nil, err
 	}

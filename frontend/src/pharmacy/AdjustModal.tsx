@@ -1,6 +1,6 @@
 // AdjustModal: a correction of a medication's stock (up or down, on a batch or the earliest
 // expiring), with its reason.
-import { Modal, NativeSelect, NumberInput, Stack, TextInput } from '@mantine/core';
+import { Modal, NativeSelect, Stack, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Medication, StockBatch } from '../api/types';
 import { useSession } from '../auth/session';
@@ -8,6 +8,7 @@ import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useQuantityCheck } from './checks';
+import { QuantityChangeInput } from './QuantityChangeInput';
 import { useAdjustStock } from './queries';
 import { limits } from '../api/limits';
 
@@ -40,15 +41,7 @@ export function AdjustModal({ medication, batches, onClose }: { medication: Medi
       >
         <Stack>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <NumberInput
-            label={t('pharmacy.quantityChange')}
-            description={t('pharmacy.quantityChangeHint', { n: medication.stock_quantity })}
-            name="quantity_change"
-            allowDecimal={false}
-            required
-            data-autofocus
-            {...form.getInputProps('quantity_change')}
-          />
+          <QuantityChangeInput current={medication.stock_quantity} {...form.getInputProps('quantity_change')} />
           <NativeSelect
             label={t('pharmacy.batch')}
             name="batch_id"

@@ -1,5 +1,5 @@
 // InventoryAdjustModal: a correction of a supply's quantity (up or down), with its reason.
-import { Modal, NumberInput, Stack, TextInput } from '@mantine/core';
+import { Modal, Stack, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { InventoryItem } from '../api/types';
 import { useSession } from '../auth/session';
@@ -7,6 +7,7 @@ import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useQuantityCheck } from './checks';
+import { QuantityChangeInput } from './QuantityChangeInput';
 import { useAdjustInventory } from './queries';
 import { limits } from '../api/limits';
 
@@ -28,15 +29,7 @@ export function InventoryAdjustModal({ item, onClose }: { item: InventoryItem; o
       <form onSubmit={form.onSubmit((v) => adjust.submit({ quantity_change: Number(v.quantity_change), reason: v.reason.trim() }))} noValidate data-testid="supply-adjust-form">
         <Stack>
           <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <NumberInput
-            label={t('pharmacy.quantityChange')}
-            description={t('pharmacy.quantityChangeHint', { n: item.quantity })}
-            name="quantity_change"
-            allowDecimal={false}
-            required
-            data-autofocus
-            {...form.getInputProps('quantity_change')}
-          />
+          <QuantityChangeInput current={item.quantity} {...form.getInputProps('quantity_change')} />
           <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.InventoryAdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
           <FormError message={adjust.message} testId="form-error" />
           <FormButtons busy={adjust.busy} onCancel={onClose} testId="supply-adjust-submit" />
