@@ -102,3 +102,36 @@ func spelled(i int) string {
 	}
 	return string(b)
 }
+
+// A row the checks let through but the database refuses (here a rule the test adds) rolls its
+// chunk back; the chunk is then written row by row, so only that row is refused, with the
+// database's reason. A NUL character, which no text column takes, is refused by the checks.
+func TestImportRowRefusedByTheDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	d := dbtest.New(t)
+	if _, err := d.Pool.Exec(ctx, `ALTER TABLE core_patient ADD CONSTRAINT test_no_kamau CHECK (last_name <> 'Kamau')`); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := importCSV(t, d, "rules.csv", "First name,Last name,Date of birth,Sex\nAmina,Hassan,03/04/1990,F\nZoë,Kamau,05/06/1970,F\n"+
+		"Baraka,Otieno,07/08/1985,M\nNul,Wa\x00njiru,01/01/1999,F\n",
+		importer.SheetOptions{Kind: importer.KindPatients, DateFormat: "DD/MM/YYYY"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := rep.Counts[0]; c.Imported != 2 || c.Refused != 2 || len(rep.Refused) != 2 {
+		t.Fatalf("counts %+v, refused %+v", c, rep.Refused)
+	}
+	if r, ok := findRefusal(&rep.Report, importer.KindPatients, 3); !ok || !strings.Contains(r, "test_no_kamau") {
+		t.Errorf("line 3: %q", r)
+	}
+	if r, ok := findRefusal(&rep.Report, importer.KindPatients, 5); !ok || !strings.Contains(r, "not text") {
+		t.Errorf("line 5: %q", r)
+	}
+	if n := count(t, d, `SELECT count(*) FROM core_patient WHERE first_name IN ('Amina', 'Baraka')`); n != 2 {
+		t.Fatalf("the good rows: %d written", n)
+	}
+	if n := count(t, d, `SELECT count(*) FROM core_importrow WHERE import_id = $1`, rep.ImportID); n != 2 {
+		t.Fatalf("import rows: %d", n)
+	}
+}

@@ -442,6 +442,10 @@ func (im *sheetImport) read(line int, cells []string) *sheetRow {
 				v = ""
 			}
 		}
+		if !utf8.ValidString(v) || strings.ContainsRune(v, 0) {
+			r.problem(f.Name, "holds characters that are not text (save the file as UTF-8)")
+			v = ""
+		}
 		r.values[f.Name] = v
 		if f.Required && v == "" && !slices.ContainsFunc(r.problems, func(p RowProblem) bool { return p.Field == f.Name }) {
 			r.problem(f.Name, "empty")
