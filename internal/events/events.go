@@ -94,6 +94,9 @@ type Hub struct {
 	ready  chan struct{}      // closed once the listener's first LISTEN took effect
 	// pruned is when this instance last deleted old events (Unix ns).
 	pruned atomic.Int64
+	// AccessChanged, when set, is called when a session ended, or a user or a role changed, on
+	// any instance (while the hub listens): the sessions cached by auth are looked up again.
+	AccessChanged func()
 }
 
 // NewHub returns the hub of d. It connects only while streams are subscribed.
@@ -231,6 +234,9 @@ func (h *Hub) deliver(raw string) {
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
 		h.log.Warn("events: bad notification", "payload", raw, "err", err)
 		return
+	}
+	if h.AccessChanged != nil && (p.S != nil || p.K == "user" || p.K == "role") {
+		h.AccessChanged()
 	}
 	if p.S != nil { // a session of user *p.S ended
 		uid := *p.S

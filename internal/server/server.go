@@ -146,6 +146,9 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	}
 	if d.DB != nil {
 		s.events = events.NewHub(d.DB, s.log) // the live events' streams (event_handlers.go)
+		if s.auth != nil { // a session, user or role changed on any instance: sessions are looked up again
+			s.events.AccessChanged = s.auth.ForgetSessions
+		}
 	}
 	if s.version == "" {
 		s.version = "dev"
