@@ -146,7 +146,8 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	}
 	if d.DB != nil {
 		s.events = events.NewHub(d.DB, s.log) // the live events' streams (event_handlers.go)
-		if s.auth != nil { // a session, user or role changed on any instance: sessions are looked up again
+		// A session, user or role changed on any instance: sessions are looked up again.
+		if s.auth != nil {
 			s.events.AccessChanged = s.auth.ForgetSessions
 		}
 	}
