@@ -2,30 +2,23 @@
 -- matches.
 --
 -- 0026 expanded each typed word into every dictionary word it begins ("ha": 700 words at a
--- million patients) and each dictionary word one typo away, and asked the GIN index on the
--- patients' words for any of them: a GIN scan costs about its keys times their patients, and
--- such a search took 300 ms. Now each patient's words are indexed with their beginnings and
--- their one-typo variants (0026's chelal_word_variants: the word and its one-letter
--- deletions): "amina" gives ">am", ">ami", ">amin", ">amina" and "~amina", "~mina", "~aina",
--- "~amna", "~amia", "~amin". A typed word w is then the key ">w" (every word it begins, the exact
--- word included) and, from 4 letters, "~v" for each variant v of w (two words are one typo
--- apart when they share a variant): at most 2 + its length keys, however many words match, and
--- no dictionary lookup. The index is an expression index: no column is added, the stored words
--- stay the truth, and nothing else has to keep it up to date.
+-- million patients) and asked the GIN index on the patients' words for any of them: the GIN
+-- scan's cost grows with the number of keys, and such a search took 300 ms. Now each patient's
+-- words are indexed with their beginnings: "amina" gives the keys "=amina" (the word) and
+-- ">am", ">ami", ">amin", ">amina" (its beginnings of 2 letters or more). A typed word is then
+-- the key ">w" (every word it begins, the exact word included) plus "=t" for each word one typo
+-- away: a handful of keys. The index is an expression index: no column is added, the stored
+-- words stay the truth, and nothing else has to keep it up to date.
 BEGIN;
 
 CREATE OR REPLACE FUNCTION chelal_search_keys(words text[]) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
     SELECT coalesce(pg_catalog.array_agg(DISTINCT k), '{}')
       FROM pg_catalog.unnest(words) AS w,
-           LATERAL (SELECT '>' OPERATOR(pg_catalog.||) pg_catalog.left(w, n)
-                      FROM pg_catalog.generate_series(2, pg_catalog.length(w)) AS n
-                    UNION ALL -- chelal_word_variants(w), written out: maintenance runs with search_path pg_catalog
-                    SELECT '~' OPERATOR(pg_catalog.||) w WHERE pg_catalog.length(w) >= 3
+           LATERAL (SELECT '=' OPERATOR(pg_catalog.||) w
                     UNION ALL
-                    SELECT '~' OPERATOR(pg_catalog.||) pg_catalog.left(w, n - 1) OPERATOR(pg_catalog.||) pg_catalog.substr(w, n + 1)
-                      FROM pg_catalog.generate_series(1, pg_catalog.length(w)) AS n
-                     WHERE pg_catalog.length(w) >= 4) AS x (k)
+                    SELECT '>' OPERATOR(pg_catalog.||) pg_catalog.left(w, n)
+                      FROM pg_catalog.generate_series(2, pg_catalog.length(w)) AS n) AS x (k)
 $$;
 
 CREATE INDEX IF NOT EXISTS idx_patientsearch_keys ON core_patientsearch USING gin (chelal_search_keys(words));

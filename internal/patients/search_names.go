@@ -53,15 +53,15 @@ const (
 // first, then names with some word as a beginning, then names with a typo.
 //
 // The patients holding a match of every typed word are found in one scan of a GIN index on
-// their search keys (migration 0039: each word of the name gives ">b" for each of its
-// beginnings b of 2 letters or more, and "~v" for each of its one-typo variants v, the word
-// and its one-letter deletions). A typed word w matches the key ">w" (every name word that
-// begins with w, exact ones included: one key, however many words begin with it) and, from 4
-// letters, "~v" for each variant v of w (two words are one typo apart when they share a
-// variant): a few keys, as a GIN scan costs about its keys times their patients. Each
-// candidate is then ranked by comparing its own words, no join: a typed word is exact when the
-// name holds it, a beginning when one of the name's words begins with it, and otherwise a typo
-// (the index found it by one).
+// their search keys (migration 0039: each word of the name as "=word", and each of its
+// beginnings of 2 letters or more as ">beginning"): a typed word w matches the keys ">w"
+// (every name word that begins with w, exact ones included: one key, however many words begin
+// with it) and "=t" for each dictionary word t one typo away from w that ">w" does not cover
+// (core_namewordvariant, by equality: a handful). A GIN scan costs about its keys times their
+// patients: indexing the one-typo variants themselves ("~v") was measured slower, as each
+// variant of a common word carries every patient of that word again. Each candidate is then ranked by a few comparisons of its own words,
+// no join: a typed word is exact when the name holds it, a beginning when one of the name's
+// words begins with it, and otherwise a typo (the index found it by one).
 func nameSearch(words []string, visit string, arg func(any) string) (with, branch string) {
 	if len(words) == 0 {
 		return "", ""
@@ -78,8 +78,11 @@ func nameSearch(words []string, visit string, arg func(any) string) (with, branc
 	with = `q (i, w) AS MATERIALIZED (SELECT i, chelal_unaccent(lower(t)) FROM (VALUES ` + strings.Join(values, ", ") + `) v (i, t)),
 		     k (i, k) AS MATERIALIZED (
 		       SELECT i, '>' || w FROM q
-		       UNION ALL
-		       SELECT q.i, '~' || t.variant FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant) WHERE length(q.w) >= 4),
+		       UNION
+		       SELECT q.i, '=' || v.word
+		         FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
+		         JOIN core_namewordvariant v ON v.variant = t.variant
+		        WHERE length(q.w) >= 4 AND NOT starts_with(v.word, q.w)),
 		     `
 	// A name's words hold no space (they are split at anything not a letter or a digit).
 	branch = `SELECT s.patient_id AS id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, ` + visit + ` AS visit
