@@ -327,7 +327,7 @@ func load(ctx context.Context, d *db.DB, n int) error {
 		return err
 	}
 	defer conn.Release()
-	indexes := []string{"idx_patientsearch_name", "idx_patientsearch_id_digits", "idx_patientsearch_phone_digits", "idx_patientsearch_phone_suffix", "idx_patientsearch_words", "idx_nameword_trgm"}
+	indexes := []string{"idx_patientsearch_name", "idx_patientsearch_id_digits", "idx_patientsearch_phone_digits", "idx_patientsearch_phone_suffix", "idx_patientsearch_keys", "idx_nameword_trgm"}
 	var defs []string
 	for _, ix := range indexes {
 		var def string

@@ -50,6 +50,7 @@ var errBadCredentials = apperr.New(apperr.ErrUnauthorized, "The username or pass
 // browser a known workstation of the account (Session.Device, for its device cookie) and ends
 // the session the browser still held (c.Session), so one browser has one live token.
 func (s *Service) Login(ctx context.Context, p LoginParams, c Client, userAgent string) (Session, User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	if err := p.Validate(); err != nil {
 		return Session{}, User{}, err
 	}
@@ -215,6 +216,7 @@ func (in ChangePasswordParams) Validate(username string) error {
 // every other session of the user (a stolen session does not survive the change). A wrong
 // current password counts as a failed login of the account from c (reauthenticate).
 func (s *Service) ChangePassword(ctx context.Context, p *Principal, c Client, in ChangePasswordParams) error {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	if err := in.Validate(p.User.Username); err != nil {
 		return err
 	}
@@ -261,6 +263,7 @@ func (s *Service) ResetPassword(ctx context.Context, username, password string) 
 // secret, recovery codes and replay state gone): the way back in for a lone administrator who
 // lost both the phone and the recovery codes. The audit row says whether 2FA was reset.
 func (s *Service) ResetLogin(ctx context.Context, username, password string, resetTwoFactor bool) (User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	username = strings.TrimSpace(username)
 	if err := ValidatePassword(password, username); err != nil {
 		return User{}, err

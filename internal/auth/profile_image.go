@@ -28,6 +28,7 @@ var imageName = regexp.MustCompile(`^[0-9a-f-]{36}\.(png|jpg)$`)
 
 // SetProfileImage stores a PNG or JPEG as the principal's profile image in the data dir.
 func (s *Service) SetProfileImage(ctx context.Context, p *Principal, ip netip.Addr, data []byte) (User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	ext, err := s.checkImage(data)
 	if err != nil {
 		return User{}, err

@@ -66,6 +66,8 @@ type Service struct {
 	hasher *Hasher
 	box    *SecretBox
 	cfg    Config
+	// sessions caches Authenticate's lookups (sessioncache.go).
+	sessions sessionCache
 }
 
 // NewService returns the auth service. box encrypts 2FA secrets with the key of the data dir.

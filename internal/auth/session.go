@@ -104,19 +104,27 @@ const touchEvery = 15 * time.Second
 // Authenticate returns the principal of a session token, or apperr.ErrUnauthorized when the
 // token is unknown, idle too long, too old, or its user is deactivated. It does not restart
 // the session's idle time: only the user's own actions do (NoteActivity), never the app's
-// background requests, so that an unattended workstation is logged off.
+// background requests, so that an unattended workstation is logged off. A lookup is reused
+// for SessionCacheFor at most (sessioncache.go).
 func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, error) {
 	if token == "" || len(token) > 128 {
 		return nil, apperr.ErrUnauthorized
 	}
 	th := hashToken(token)
+	fetched := time.Now()
+	if p, ok := s.sessions.get(th, fetched); ok {
+		return p, nil
+	}
+	gen := s.sessions.generation()
 	var (
 		p        Principal
 		lastSeen time.Time
+		left     float64
 		perms    []string
 	)
 	row := s.db.Pool.QueryRow(ctx, `
 		SELECT s.csrf_token, s.last_seen_at,
+		       extract(epoch FROM least(s.last_seen_at + make_interval(secs => $2), s.created_at + make_interval(secs => $3)) - now())::float8,
 		       coalesce((SELECT array_agg(permission) FROM core_rolepermission WHERE role_id = u.role_id), '{}'),
 		       `+userColumns+`
 		  FROM core_session s
@@ -127,7 +135,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 		   AND s.last_seen_at > now() - make_interval(secs => $2)
 		   AND s.created_at > now() - make_interval(secs => $3)`,
 		th, s.cfg.IdleTimeout.Seconds(), s.cfg.AbsoluteTimeout.Seconds())
-	u, err := scanUser(row, &p.csrfToken, &lastSeen, &perms)
+	u, err := scanUser(row, &p.csrfToken, &lastSeen, &left, &perms)
 	if err == pgx.ErrNoRows {
 		return nil, apperr.ErrUnauthorized
 	}
@@ -141,6 +149,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	slices.Sort(p.Permissions)
 	p.tokenHash = th
 	p.lastSeen = lastSeen
+	s.sessions.put(gen, &p, fetched, time.Duration(left*float64(time.Second)))
 	return &p, nil
 }
 
@@ -157,11 +166,13 @@ func (s *Service) NoteActivity(ctx context.Context, p *Principal) error {
 		 WHERE token_hash = (SELECT token_hash FROM core_session WHERE token_hash = $1 FOR UPDATE SKIP LOCKED)`, p.tokenHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
+	s.sessions.touched(p.tokenHash, time.Now())
 	return nil
 }
 
 // Logout ends the principal's session and records it.
 func (s *Service) Logout(ctx context.Context, p *Principal, ip netip.Addr) error {
+	defer s.ForgetSessions() // once committed: this instance refuses the token at once
 	return s.db.InTx(ctx, p.Actor(ip), func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM core_session WHERE token_hash = $1`, p.tokenHash); err != nil {
 			return fmt.Errorf("logout: %w", err)

@@ -27,6 +27,7 @@ type TwoFactorEnrolment struct {
 // BeginTwoFactor creates a new TOTP secret for the principal and keeps it (encrypted) until
 // EnableTwoFactor confirms it with a code. A user who already has 2FA gets 409.
 func (s *Service) BeginTwoFactor(ctx context.Context, p *Principal, ip netip.Addr) (TwoFactorEnrolment, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	if p.User.TwoFactorEnabled {
 		return TwoFactorEnrolment{}, apperr.New(apperr.ErrConflict, "Two-factor authentication is already on; turn it off first.").WithCode("2fa-enabled")
 	}
@@ -51,6 +52,7 @@ func (s *Service) BeginTwoFactor(ctx context.Context, p *Principal, ip netip.Add
 // EnableTwoFactor turns 2FA on once the user proves their app has the secret, and returns the
 // recovery codes (shown once; only their hashes are kept).
 func (s *Service) EnableTwoFactor(ctx context.Context, p *Principal, ip netip.Addr, code string) ([]string, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	var plain []string
 	err := s.db.InTx(ctx, p.Actor(ip), func(ctx context.Context, tx pgx.Tx) error {
 		var enabled bool
@@ -102,6 +104,7 @@ func (d DisableTwoFactorParams) Validate() error {
 // recovery code). A wrong password or code counts as a failed login of the account from c
 // (reauthenticate).
 func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, d DisableTwoFactorParams) error {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -150,6 +153,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal, c Client, 
 
 // ResetTwoFactor turns a user's 2FA off on an administrator's word (a lost phone).
 func (s *Service) ResetTwoFactor(ctx context.Context, actor db.Actor, userID int64) (User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	var u User
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		if _, err := getUser(ctx, tx, userID); err != nil {

@@ -264,6 +264,7 @@ func (p *UpdateUserParams) normalize() {
 // nothing. Deactivating a user or changing their role ends their sessions at once, and the
 // last active administrator can be neither deactivated nor demoted.
 func (s *Service) UpdateUser(ctx context.Context, actor db.Actor, id int64, p UpdateUserParams) (User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	p.normalize()
 	if err := p.Validate(); err != nil {
 		return User{}, err
@@ -371,6 +372,7 @@ func (p ProfileParams) Validate() error {
 
 // UpdateProfile changes the caller's own language and preferences.
 func (s *Service) UpdateProfile(ctx context.Context, actor db.Actor, userID int64, p ProfileParams) (User, error) {
+	defer s.ForgetSessions() // what it changed is looked up again (sessioncache.go)
 	if err := p.Validate(); err != nil {
 		return User{}, err
 	}

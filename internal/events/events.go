@@ -154,6 +154,9 @@ type Hub struct {
 	delivered time.Time
 	due       *time.Timer
 	nextSlot  int
+	// AccessChanged, when set, is called when a session ended, or a user or a role changed, on
+	// any instance (while the hub listens): the sessions cached by auth are looked up again.
+	AccessChanged func()
 }
 
 // NewHub returns the hub of d. It connects only while streams are subscribed.
@@ -312,6 +315,9 @@ func (h *Hub) deliver(raw string) {
 	if err := json.Unmarshal([]byte(raw), &p); err != nil {
 		h.log.Warn("events: bad notification", "payload", raw, "err", err)
 		return
+	}
+	if h.AccessChanged != nil && (p.S != nil || p.K == "user" || p.K == "role") {
+		h.AccessChanged()
 	}
 	if p.S != nil { // a session of user *p.S ended
 		uid := *p.S

@@ -145,10 +145,16 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		}
 		if !hasLetters {
 			if tail := strings.TrimLeft(digits, "0"); len(tail) >= 6 {
-				// The end of a phone number (typed whole, or without its 0 or country code).
+				// The end of a phone number (typed whole, or without its 0 or country code): the
+				// stored numbers whose reverse begins with the reversed tail, as a range of the
+				// index (not LIKE 'x%', which a prepared statement's generic plan cannot turn into
+				// a range: each search would be planned again). Digits only: the range ends at the
+				// tail with its last digit one higher (':' follows '9').
+				from := reverse(tail)
+				to := from[:len(from)-1] + string(from[len(from)-1]+1)
 				branches = append(branches,
 					`SELECT s.patient_id AS id, `+rank("phone_digits", 0.6)+` AS rank, `+visit+` AS visit
-					   FROM core_patientsearch s WHERE reverse(s.phone_digits) LIKE `+arg(reverse(tail)+"%"))
+					   FROM core_patientsearch s WHERE reverse(s.phone_digits) ~>=~ `+arg(from)+` AND reverse(s.phone_digits) ~<~ `+arg(to))
 			} else {
 				branches = append(branches,
 					`SELECT s.patient_id AS id, `+rank("phone_digits", 0.5)+` AS rank, `+visit+` AS visit

@@ -52,40 +52,42 @@ const (
 // patient ranks by the worst of their words' matches, then by the sum of them: every word exact
 // first, then names with some word as a beginning, then names with a typo.
 //
-// The typed words are first matched against the dictionary of name words (core_nameword, tens
-// of thousands of rows, not a million): every word they begin (a B-tree range) and every word
-// one typo away (core_namewordvariant, by equality). The patients holding a match of every
-// typed word are then found by exact words through the GIN index on their words.
+// The patients holding a match of every typed word are found in one scan of a GIN index on
+// their search keys (migration 0039: each word of the name as "=word", and each of its
+// beginnings of 2 letters or more as ">beginning"): a typed word w matches the keys ">w"
+// (every name word that begins with w, exact ones included: one key, however many words begin
+// with it) and "=t" for each dictionary word t one typo away from w that ">w" does not cover
+// (core_namewordvariant, by equality: a handful). A GIN scan costs about its keys times their
+// patients: indexing the one-typo variants themselves ("~v") was measured slower, as each
+// variant of a common word carries every patient of that word again. Each candidate is then ranked by a few comparisons of its own words,
+// no join: a typed word is exact when the name holds it, a beginning when one of the name's
+// words begins with it, and otherwise a typo (the index found it by one).
 func nameSearch(words []string, visit string, arg func(any) string) (with, branch string) {
 	if len(words) == 0 {
 		return "", ""
 	}
-	var values, conds []string
+	var values, conds, cls []string
 	for i, w := range words {
 		values = append(values, fmt.Sprintf("(%d, %s::text)", i+1, arg(w)))
-		conds = append(conds, fmt.Sprintf("s.words && (SELECT array_agg(word) FROM m WHERE i = %d)", i+1))
+		conds = append(conds, fmt.Sprintf("chelal_search_keys(s.words) && (SELECT array_agg(k) FROM k WHERE i = %d)", i+1))
+		qw := fmt.Sprintf("(SELECT w FROM q WHERE i = %d)", i+1)
+		cls = append(cls, `CASE WHEN s.words @> ARRAY[`+qw+`] THEN `+strconv.Itoa(matchExact)+
+			` WHEN strpos(' ' || array_to_string(s.words, ' '), ' ' || `+qw+`) > 0 THEN `+strconv.Itoa(matchPrefix)+
+			` ELSE `+strconv.Itoa(matchTypo)+` END`)
 	}
 	with = `q (i, w) AS MATERIALIZED (SELECT i, chelal_unaccent(lower(t)) FROM (VALUES ` + strings.Join(values, ", ") + `) v (i, t)),
-		     m AS MATERIALIZED (
-		       SELECT i, word, min(cls) AS cls FROM (
-		         SELECT q.i, n.word, CASE WHEN n.word = q.w THEN ` + strconv.Itoa(matchExact) + ` ELSE ` + strconv.Itoa(matchPrefix) + ` END AS cls
-		           FROM q JOIN core_nameword n ON n.word ~>=~ q.w AND n.word ~<~ (q.w || chr(1114111))
-		         UNION ALL
-		         SELECT q.i, v.word, ` + strconv.Itoa(matchTypo) + `
-		           FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
-		           JOIN core_namewordvariant v ON v.variant = t.variant
-		          WHERE length(q.w) >= 4) x
-		       GROUP BY i, word),
+		     k (i, k) AS MATERIALIZED (
+		       SELECT i, '>' || w FROM q
+		       UNION
+		       SELECT q.i, '=' || v.word
+		         FROM q CROSS JOIN LATERAL chelal_word_variants(q.w) AS t (variant)
+		         JOIN core_namewordvariant v ON v.variant = t.variant
+		        WHERE length(q.w) >= 4 AND NOT starts_with(v.word, q.w)),
 		     `
-	// Each candidate's words are joined to the matches (a hash of the few hundred dictionary
-	// words matched), not each candidate compared with every match: the cost grows with the
-	// candidates, not with candidates times matches.
-	branch = `SELECT id, max(cls) * 16 + sum(cls) AS rank, visit FROM (
-		  SELECT s.patient_id AS id, ` + visit + ` AS visit, m.i, min(m.cls) AS cls
-		    FROM core_patientsearch s CROSS JOIN LATERAL unnest(s.words) AS w (word) JOIN m ON m.word = w.word
-		   WHERE ` + strings.Join(conds, " AND ") + `
-		   GROUP BY 1, 2, 3) c
-		 GROUP BY id, visit`
+	// A name's words hold no space (they are split at anything not a letter or a digit).
+	branch = `SELECT s.patient_id AS id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, ` + visit + ` AS visit
+		    FROM core_patientsearch s
+		   WHERE ` + strings.Join(conds, " AND ")
 	return with, branch
 }
 

@@ -164,6 +164,10 @@ func newServer(d Deps, extra func(s *server) []route) *server {
 	if d.DB != nil {
 		s.events = events.NewHub(d.DB, s.log) // the live events' streams (event_handlers.go)
 		s.imports = importer.NewJobs(context.Background(), d.DB, s.log)
+		// A session, user or role changed on any instance: sessions are looked up again.
+		if s.auth != nil {
+			s.events.AccessChanged = s.auth.ForgetSessions
+		}
 	}
 	if s.version == "" {
 		s.version = "dev"
