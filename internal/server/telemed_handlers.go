@@ -173,7 +173,7 @@ func (s *server) telemedSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, id, telemed.Who{UserID: u.ID},
 		telemed.PeerInfo{Name: name, Role: role, Staff: true},
-		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role})
+		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role}, nil)
 }
 
 // telemedGuestSignals is the patient's stream (their guest token in X-Telemedicine-Token).
@@ -185,10 +185,13 @@ func (s *server) telemedGuestSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, g.SessionID, telemed.Who{LinkID: g.LinkID},
 		telemed.PeerInfo{Name: "patient", Role: "patient"},
-		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"})
+		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"},
+		func() bool { _, err := s.guest(r); return err == nil }) // expired or revoked: out
 }
 
-func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant) {
+// telemedStream holds a participant's stream; valid (nil: always) is asked at each heartbeat
+// whether the participant may stay (a patient's link that expired meanwhile may not).
+func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant, valid func() bool) {
 	ctx := r.Context()
 	sess, err := s.telemed.Get(ctx, id)
 	if err != nil {
@@ -238,6 +241,11 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 		case <-ctx.Done():
 			return
 		case <-beat.C:
+			if valid != nil && !valid() {
+				st.printf("event: ended\ndata: {\"type\":\"ended\"}\n\n")
+				st.flush()
+				return
+			}
 			st.printf(": beat\n\n")
 			if !st.flush() {
 				return
