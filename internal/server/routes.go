@@ -585,7 +585,7 @@ func (s *server) routes() []route {
 			in:      telemed.VideoJoinParams{}, out: telemed.GuestPass{}, errs: []int{401}, json: handle(s, s.redeemTelemedLink)},
 		{method: "GET", path: "/api/v1/telemedicine/guest/signal", perm: PermPublic, op: "streamTelemedicineGuestSignals", tag: "telemedicine",
 			summary: "The patient joins their call (guest token in X-Telemedicine-Token): the same events as the staff stream",
-			errs:    []int{401, 409}, handler: s.telemedGuestSignals},
+			errs:    []int{401, 409, 422}, handler: s.telemedGuestSignals},
 		{method: "POST", path: "/api/v1/telemedicine/guest/signal", perm: PermPublic, op: "sendTelemedicineGuestSignal", tag: "telemedicine",
 			summary: "The patient sends an offer, answer or ICE candidate to the other side (guest token in X-Telemedicine-Token)",
 			in:      VideoSignalParams{}, status: http.StatusNoContent, errs: []int{401, 403, 422}, maxBody: 64 << 10, json: handle(s, s.sendTelemedGuestSignal)},

@@ -9,6 +9,7 @@ import (
 	"chelal/internal/apperr"
 	"chelal/internal/events"
 	"chelal/internal/telemed"
+	"chelal/internal/validate"
 )
 
 // TelemedTokenHeader carries a patient's guest token (from their one-time link): it opens that
@@ -93,11 +94,11 @@ type VideoSignalParams struct {
 
 // Validate checks p.
 func (p VideoSignalParams) Validate() error {
-	var f apperr.Fields
-	if p.Peer == "" || len(p.Peer) > 64 {
+	f := validate.Struct(p)
+	if p.Peer == "" {
 		f.Add("peer", apperr.CodeRequired, "Send your peer id.")
 	}
-	if p.To == "" || len(p.To) > 64 {
+	if p.To == "" {
 		f.Add("to", apperr.CodeRequired, "Say whom the message is for.")
 	}
 	switch p.Kind {
@@ -111,6 +112,9 @@ func (p VideoSignalParams) Validate() error {
 func (s *server) sendTelemedSignal(r *http.Request, in VideoSignalParams) (none, error) {
 	id, err := pathID(r)
 	if err != nil {
+		return none{}, err
+	}
+	if err := in.Validate(); err != nil {
 		return none{}, err
 	}
 	if _, err := s.telemed.Get(r.Context(), id); err != nil {
@@ -130,6 +134,9 @@ func (s *server) guest(r *http.Request) (telemed.Guest, error) {
 }
 
 func (s *server) sendTelemedGuestSignal(r *http.Request, in VideoSignalParams) (none, error) {
+	if err := in.Validate(); err != nil {
+		return none{}, err
+	}
 	g, err := s.guest(r)
 	if err != nil {
 		return none{}, err
@@ -167,7 +174,7 @@ func (s *server) telemedSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, id, telemed.Who{UserID: u.ID},
 		telemed.PeerInfo{Name: name, Role: role, Staff: true},
-		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role})
+		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role}, nil)
 }
 
 // telemedGuestSignals is the patient's stream (their guest token in X-Telemedicine-Token).
@@ -179,10 +186,13 @@ func (s *server) telemedGuestSignals(w http.ResponseWriter, r *http.Request) {
 	}
 	s.telemedStream(w, r, g.SessionID, telemed.Who{LinkID: g.LinkID},
 		telemed.PeerInfo{Name: "patient", Role: "patient"},
-		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"})
+		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"},
+		func() bool { _, err := s.guest(r); return err == nil }) // expired or revoked: out
 }
 
-func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant) {
+// telemedStream holds a participant's stream; valid (nil: always) is asked at each heartbeat
+// whether the participant may stay (a patient's link that expired meanwhile may not).
+func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant, valid func() bool) {
 	ctx := r.Context()
 	sess, err := s.telemed.Get(ctx, id)
 	if err != nil {
@@ -203,6 +213,13 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 		return
 	}
 	defer s.telemed.Hub.Leave(peer)
+	st := newSSE(w)
+	if !st.live { // a writer without deadlines (a test's recorder) cannot hold a call
+		st.start()
+		st.printf("retry: %d\n\n", eventRetry)
+		st.flush()
+		return
+	}
 	if sess, err = s.telemed.Joined(ctx, actorOf(r), id, part); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -211,7 +228,6 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 	if ice == nil {
 		ice = []telemed.ICEServer{}
 	}
-	st := newSSE(w)
 	st.start()
 	b, _ := json.Marshal(videoWelcome{Peer: peer.ID, Peers: others, ICEServers: ice, Session: sess})
 	st.printf("retry: %d\n\n", eventRetry)
@@ -226,6 +242,11 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 		case <-ctx.Done():
 			return
 		case <-beat.C:
+			if valid != nil && !valid() {
+				st.printf("event: ended\ndata: {\"type\":\"ended\"}\n\n")
+				st.flush()
+				return
+			}
 			st.printf(": beat\n\n")
 			if !st.flush() {
 				return
