@@ -1924,14 +1924,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        Code: {
-            chapter: string;
-            code: string;
-            title: string;
-        };
-        CodeList: {
-            items: components["schemas"]["Code"][];
-        };
         Correction: {
             corrected: components["schemas"]["Prescription"];
             discontinued: components["schemas"]["Prescription"];
@@ -2144,7 +2136,7 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        Favourites: {
+        FavouriteCodes: {
             codes: string[];
         };
         FieldError: {
@@ -2170,6 +2162,14 @@ export interface components {
             status: "ok" | "unavailable";
             /** @description Chelal's version */
             version: string;
+        };
+        ICD10Code: {
+            chapter: string;
+            code: string;
+            title: string;
+        };
+        ICD10List: {
+            items: components["schemas"]["ICD10Code"][];
         };
         ImportRun: {
             counts: {
@@ -6077,7 +6077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Unauthorized */
@@ -6118,7 +6118,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Favourites"];
+                "application/json": components["schemas"]["FavouriteCodes"];
             };
         };
         responses: {
@@ -6128,7 +6128,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Bad Request */
@@ -7962,7 +7962,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Unauthorized */
