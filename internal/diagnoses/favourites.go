@@ -14,13 +14,13 @@ import (
 // MaxFavourites is the most codes the clinic's favourites hold (the picker numbers the first nine).
 const MaxFavourites = 20
 
-// Favourites is the clinic's ordered list of favourite codes, as a PUT sends it.
-type Favourites struct {
+// FavouriteCodes is the clinic's ordered list of favourite codes, as a PUT sends it.
+type FavouriteCodes struct {
 	Codes []string `json:"codes"`
 }
 
 // Validate reports too many codes; each is checked against the list by SetFavourites.
-func (p Favourites) Validate() error {
+func (p FavouriteCodes) Validate() error {
 	var f apperr.Fields
 	if p.Codes == nil {
 		f.Add("codes", apperr.CodeRequired, "Send the list of codes (it may be empty).")
@@ -32,31 +32,31 @@ func (p Favourites) Validate() error {
 }
 
 // ListFavourites answers the favourites in their order, titles in lang.
-func (s *Service) ListFavourites(ctx context.Context, lang i18n.Lang) (CodeList, error) {
+func (s *Service) ListFavourites(ctx context.Context, lang i18n.Lang) (ICD10List, error) {
 	return listFavourites(ctx, s.db.Pool, lang)
 }
 
-func listFavourites(ctx context.Context, q db.Querier, lang i18n.Lang) (CodeList, error) {
+func listFavourites(ctx context.Context, q db.Querier, lang i18n.Lang) (ICD10List, error) {
 	rows, err := q.Query(ctx, `SELECT c.code, `+titleSQL+`, c.chapter
 		  FROM core_diagnosisfavourite f JOIN core_icd10code c ON c.code = f.code
 		 ORDER BY f.position, f.id`, string(lang))
 	if err != nil {
-		return CodeList{}, fmt.Errorf("favourites: %w", err)
+		return ICD10List{}, fmt.Errorf("favourites: %w", err)
 	}
 	items, err := pgx.CollectRows(rows, scanCode)
 	if err != nil {
-		return CodeList{}, fmt.Errorf("favourites: %w", err)
+		return ICD10List{}, fmt.Errorf("favourites: %w", err)
 	}
-	return CodeList{Items: items}, nil
+	return ICD10List{Items: items}, nil
 }
 
 // SetFavourites replaces the favourites by p.Codes, in that order (unknown or repeated codes:
 // 422 naming each).
-func (s *Service) SetFavourites(ctx context.Context, actor db.Actor, lang i18n.Lang, p Favourites) (CodeList, error) {
+func (s *Service) SetFavourites(ctx context.Context, actor db.Actor, lang i18n.Lang, p FavouriteCodes) (ICD10List, error) {
 	if err := p.Validate(); err != nil {
-		return CodeList{}, err
+		return ICD10List{}, err
 	}
-	var out CodeList
+	var out ICD10List
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		var f apperr.Fields
 		codes := make([]string, 0, len(p.Codes))

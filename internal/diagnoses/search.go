@@ -16,16 +16,16 @@ import (
 	"chelal/internal/i18n"
 )
 
-// Code is one code of the ICD-10 list, its title in the reader's language.
-type Code struct {
+// ICD10Code is one code of the ICD-10 list, its title in the reader's language.
+type ICD10Code struct {
 	Code    string `json:"code"`
 	Title   string `json:"title"`
 	Chapter string `json:"chapter"`
 }
 
-// CodeList is a list of codes (a search's answer, the favourites).
-type CodeList struct {
-	Items []Code `json:"items"`
+// ICD10List is a list of codes (a search's answer, the favourites).
+type ICD10List struct {
+	Items []ICD10Code `json:"items"`
 }
 
 // Search limits: the default and the most a search answers.
@@ -67,7 +67,7 @@ func words(q string) []string {
 // Search finds codes by code (a prefix: "J0" finds J00..J06.9) or by words of their titles in
 // any of the list's languages, accents ignored; a word of 4 letters or more also matches with
 // one typo (see index.match for the order).
-func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit int) (CodeList, error) {
+func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit int) (ICD10List, error) {
 	q = strings.TrimSpace(q)
 	if len([]rune(q)) > maxQuery {
 		q = string([]rune(q)[:maxQuery])
@@ -76,7 +76,7 @@ func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit in
 		limit = DefaultLimit
 	}
 	limit = min(limit, MaxLimit)
-	out := CodeList{Items: []Code{}}
+	out := ICD10List{Items: []ICD10Code{}}
 	if q == "" {
 		return out, nil
 	}
@@ -106,13 +106,13 @@ func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit in
 		return out, err
 	}
 	for _, i := range ix.match(ws, limit) {
-		out.Items = append(out.Items, Code{Code: ix.codes[i].code, Title: ix.title(i, string(lang)), Chapter: ix.codes[i].chapter})
+		out.Items = append(out.Items, ICD10Code{Code: ix.codes[i].code, Title: ix.title(i, string(lang)), Chapter: ix.codes[i].chapter})
 	}
 	return out, nil
 }
 
-func scanCode(r pgx.CollectableRow) (Code, error) {
-	var c Code
+func scanCode(r pgx.CollectableRow) (ICD10Code, error) {
+	var c ICD10Code
 	err := r.Scan(&c.Code, &c.Title, &c.Chapter)
 	return c, err
 }

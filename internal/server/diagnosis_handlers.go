@@ -6,19 +6,19 @@ import (
 	"chelal/internal/diagnoses"
 )
 
-func (s *server) searchICD10(r *http.Request, _ none) (diagnoses.CodeList, error) {
+func (s *server) searchICD10(r *http.Request, _ none) (diagnoses.ICD10List, error) {
 	q := queryOf(r)
 	text, limit := q.Str("q"), int(q.Int("limit"))
-	return answer(q, func() (diagnoses.CodeList, error) {
+	return answer(q, func() (diagnoses.ICD10List, error) {
 		return s.diagnoses.Search(r.Context(), requestLang(r), text, limit)
 	})
 }
 
-func (s *server) listDiagnosisFavourites(r *http.Request, _ none) (diagnoses.CodeList, error) {
+func (s *server) listDiagnosisFavourites(r *http.Request, _ none) (diagnoses.ICD10List, error) {
 	return s.diagnoses.ListFavourites(r.Context(), requestLang(r))
 }
 
-func (s *server) setDiagnosisFavourites(r *http.Request, in diagnoses.Favourites) (diagnoses.CodeList, error) {
+func (s *server) setDiagnosisFavourites(r *http.Request, in diagnoses.FavouriteCodes) (diagnoses.ICD10List, error) {
 	return s.diagnoses.SetFavourites(r.Context(), actorOf(r), requestLang(r), in)
 }
 

@@ -2714,14 +2714,6 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        Code: {
-            chapter: string;
-            code: string;
-            title: string;
-        };
-        CodeList: {
-            items: components["schemas"]["Code"][];
-        };
         Correction: {
             corrected: components["schemas"]["Prescription"];
             discontinued: components["schemas"]["Prescription"];
@@ -2989,7 +2981,7 @@ export interface components {
             /** Format: int64 */
             version: number;
         };
-        Favourites: {
+        FavouriteCodes: {
             codes: string[];
         };
         FieldError: {
@@ -3021,6 +3013,14 @@ export interface components {
             status: "ok" | "unavailable";
             /** @description Chelal's version */
             version: string;
+        };
+        ICD10Code: {
+            chapter: string;
+            code: string;
+            title: string;
+        };
+        ICD10List: {
+            items: components["schemas"]["ICD10Code"][];
         };
         ImportRun: {
             counts: {
@@ -7334,7 +7334,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Unauthorized */
@@ -7375,7 +7375,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Favourites"];
+                "application/json": components["schemas"]["FavouriteCodes"];
             };
         };
         responses: {
@@ -7385,7 +7385,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Bad Request */
@@ -9375,7 +9375,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CodeList"];
+                    "application/json": components["schemas"]["ICD10List"];
                 };
             };
             /** @description Unauthorized */

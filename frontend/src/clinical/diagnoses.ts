@@ -8,7 +8,7 @@ import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 import { clinicalProblem } from './queries';
 
 export type Diagnosis = Schemas['Diagnosis'];
-export type IcdCode = Schemas['Code'];
+export type IcdCode = Schemas['ICD10Code'];
 export type AddDiagnosis = Schemas['AddDiagnosis'];
 export type EditDiagnosis = Schemas['EditDiagnosis'];
 
