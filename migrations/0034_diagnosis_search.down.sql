@@ -25,6 +25,10 @@ LANGUAGE sql IMMUTABLE AS $$
         WHEN 'core_rolepermission' THEN 'role'
         WHEN 'core_telemedicinesession' THEN 'appointment'
         WHEN 'core_displaytoken' THEN 'display'
+        WHEN 'core_laborder' THEN 'lab'
+        WHEN 'core_labresult' THEN 'lab'
+        WHEN 'core_labtest' THEN 'lab_test'
+        WHEN 'core_labpanelmember' THEN 'lab_test'
     END
 $$;
 DROP TRIGGER IF EXISTS chelal_touch ON core_encounterdiagnosis;
