@@ -172,9 +172,14 @@ func (s *server) telemedSignals(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = u.Username
 	}
+	// A session ended (logout, deactivation, role change: the hub's Recheck, from any
+	// instance) puts the staff member out of the call at once, as it ends their event streams.
+	sub := s.events.Subscribe(r.Context(), u.ID)
+	defer s.events.Unsubscribe(sub)
 	s.telemedStream(w, r, id, telemed.Who{UserID: u.ID},
 		telemed.PeerInfo{Name: name, Role: role, Staff: true},
-		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role}, nil)
+		telemed.VideoParticipant{Kind: "staff", UserID: u.ID, Name: name, Role: role},
+		func() bool { return s.auth.Recheck(r.Context(), p) == nil }, sub.Recheck)
 }
 
 // telemedGuestSignals is the patient's stream (their guest token in X-Telemedicine-Token).
@@ -187,12 +192,13 @@ func (s *server) telemedGuestSignals(w http.ResponseWriter, r *http.Request) {
 	s.telemedStream(w, r, g.SessionID, telemed.Who{LinkID: g.LinkID},
 		telemed.PeerInfo{Name: "patient", Role: "patient"},
 		telemed.VideoParticipant{Kind: "patient", LinkID: g.LinkID, Name: "patient"},
-		func() bool { _, err := s.guest(r); return err == nil }) // expired or revoked: out
+		func() bool { _, err := s.guest(r); return err == nil }, nil) // expired or revoked: out
 }
 
-// telemedStream holds a participant's stream; valid (nil: always) is asked at each heartbeat
-// whether the participant may stay (a patient's link that expired meanwhile may not).
-func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant, valid func() bool) {
+// telemedStream holds a participant's stream; valid is asked at each heartbeat, and at once
+// when recheck fires, whether the participant may stay (a patient's link that expired
+// meanwhile may not; nor may a staff member whose session ended).
+func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64, who telemed.Who, info telemed.PeerInfo, part telemed.VideoParticipant, valid func() bool, recheck <-chan struct{}) {
 	ctx := r.Context()
 	sess, err := s.telemed.Get(ctx, id)
 	if err != nil {
@@ -241,8 +247,14 @@ func (s *server) telemedStream(w http.ResponseWriter, r *http.Request, id int64,
 		select {
 		case <-ctx.Done():
 			return
+		case <-recheck:
+			if !valid() {
+				st.printf("event: ended\ndata: {\"type\":\"ended\"}\n\n")
+				st.flush()
+				return
+			}
 		case <-beat.C:
-			if valid != nil && !valid() {
+			if !valid() {
 				st.printf("event: ended\ndata: {\"type\":\"ended\"}\n\n")
 				st.flush()
 				return
