@@ -2,7 +2,7 @@
 // allergies, the order's clinical note; never the consultation's notes), the specimen's
 // collection with its 80 mm label, result entry (numbers with their unit, a choice, or text),
 // a second technician's verification, the amendment of a final result with a reason, and the
-// lab's reports as CSV over a date range.
+// lab's reports as CSV over a date range, and the test catalog (administrators edit it).
 import { Alert, Badge, Button, Card, Group, NumberInput, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { IconBarcode, IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
@@ -11,6 +11,7 @@ import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { clinicToday, formatDateTime } from '../i18n/format';
 import { useNow } from '../shell/useNow';
+import { CatalogCard } from './CatalogCard';
 import { FlagBadge, resultValue } from './ResultsTable';
 import { useCollect, useEnterResult, useVerify, useWorklist, type LabOrder, type LabResult } from './queries';
 
@@ -212,6 +213,7 @@ export function LabPage() {
         ))}
       </Stack>
       <Reports />
+      <CatalogCard />
     </Stack>
   );
 }
