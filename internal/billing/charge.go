@@ -186,3 +186,45 @@ func (s *Service) ChargeInTx(ctx context.Context, tx pgx.Tx, c Charge) (ChargeRe
 	}
 	return res, nil
 }
+
+// UnchargeInTx takes back the automatic line of (source, sourceID), inside tx: the record it
+// charged was cancelled (a lab order before its specimen). Lines are never changed, so it adds a
+// credit line of the line's total to the line's bill, saying why; at most the bill's balance
+// (a credit never makes the clinic owe the patient: what was already paid beyond it is the
+// cashier's refund, and the credit's description says so). Nothing is done when the source was
+// never charged or its bill is cancelled.
+func (s *Service) UnchargeInTx(ctx context.Context, tx pgx.Tx, source string, sourceID int64, why string) error {
+	var billID int64
+	var total, balance Money
+	var status string
+	err := tx.QueryRow(ctx, `
+		SELECT b.id, i.total_price::text, b.status, (b.total_amount - b.paid_amount)::text
+		  FROM core_billitem i JOIN core_bill b ON b.id = i.bill_id
+		 WHERE i.source = $1 AND i.source_id = $2
+		   FOR UPDATE OF b`, source, sourceID).Scan(&billID, &total, &status, &balance)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("uncharge: %w", err)
+	}
+	if status == StatusCancelled {
+		return nil
+	}
+	desc := fmt.Sprintf("%s [%s #%d]", strings.TrimSpace(why), source, sourceID)
+	if len(desc) > 500 {
+		desc = desc[:500]
+	}
+	credit := total
+	if credit.Cmp(balance) > 0 {
+		credit = balance
+		desc = fmt.Sprintf("%s; %s already paid beyond this credit is to be refunded", desc, total.Sub(balance))
+		if len(desc) > 500 {
+			desc = desc[:500]
+		}
+	}
+	if credit.Sign() <= 0 {
+		return nil
+	}
+	return insertLines(ctx, tx, billID, []line{{kind: KindCredit, quantity: 1, unitPrice: credit.Neg(), description: desc}})
+}

@@ -296,6 +296,17 @@ type Service struct {
 	// OnOrder runs inside the transaction that places an order, with what was ordered (billing
 	// adds the bill lines there), so the lines and the order commit together or not at all.
 	OnOrder db.Hooks[Ordered]
+	// OnCancel runs inside the transaction that cancels an order (billing credits its lines
+	// there), so a cancelled test is never left charged.
+	OnCancel db.Hooks[Cancelled]
+}
+
+// Cancelled is an order just cancelled: its ordered items (core_laborderitem) and the reason.
+type Cancelled struct {
+	OrderID   int64
+	PatientID int64
+	ItemIDs   []int64
+	Reason    string
 }
 
 // NewService returns the laboratory service.

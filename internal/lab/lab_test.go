@@ -238,6 +238,51 @@ func TestCancelBeforeCollection(t *testing.T) {
 	if err != nil || len(w.Items) != 0 {
 		t.Fatalf("worklist after cancel: %+v %v", w, err)
 	}
+	// The cancelled test is no longer owed: its line is credited on its bill, which owes nothing.
+	var billID int64
+	var credit, balance string
+	if err := e.d.Pool.QueryRow(ctx, `
+		SELECT b.id, (SELECT sum(total_price)::text FROM core_billitem WHERE bill_id = b.id AND kind = 'credit'),
+		       (b.total_amount - b.paid_amount)::text
+		  FROM core_bill b WHERE b.patient_id = $1`, e.patient).Scan(&billID, &credit, &balance); err != nil {
+		t.Fatal(err)
+	}
+	var price string
+	e.d.Pool.QueryRow(ctx, `SELECT total_price::text FROM core_billitem WHERE bill_id = $1 AND source = 'lab'`, billID).Scan(&price)
+	if price == "" || credit != "-"+price || balance != "0.00" {
+		t.Fatalf("after cancel: line %s, credit %s, balance %s", price, credit, balance)
+	}
+
+	// Paid before the cancellation: the credit stops at the balance (nothing is owed to the
+	// patient by a credit), and says what the cashier refunds.
+	o2, err := e.s.PlaceOrder(ctx, e.doctor, e.enc, lab.OrderParams{TestIDs: []int64{e.tests["HB"], e.tests["MRDT"]}, Urgency: "routine"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bill2 int64
+	var owed string
+	if err := e.d.Pool.QueryRow(ctx, `SELECT bill_id FROM core_billitem WHERE source = 'lab' ORDER BY id DESC LIMIT 1`).Scan(&bill2); err != nil {
+		t.Fatal(err)
+	}
+	bs := billing.NewService(e.d)
+	e.d.Pool.QueryRow(ctx, `SELECT (total_amount - paid_amount)::text FROM core_bill WHERE id = $1`, bill2).Scan(&owed)
+	if _, err := bs.Pay(ctx, e.doctor, bill2, "", billing.PaymentParams{Amount: "100.00", PaymentMethod: "cash"}); err != nil {
+		t.Fatalf("payment on %s owed: %v", owed, err)
+	}
+	if _, err := e.s.Cancel(ctx, e.doctor, o2.ID, lab.CancelParams{Reason: "sent elsewhere", Version: o2.Version}); err != nil {
+		t.Fatal(err)
+	}
+	var left string
+	var refund bool
+	if err := e.d.Pool.QueryRow(ctx, `
+		SELECT (total_amount - paid_amount)::text,
+		       EXISTS (SELECT 1 FROM core_billitem WHERE bill_id = $1 AND kind = 'credit' AND description LIKE '%refunded%')
+		  FROM core_bill WHERE id = $1`, bill2).Scan(&left, &refund); err != nil {
+		t.Fatal(err)
+	}
+	if left != "0.00" || !refund {
+		t.Fatalf("cancel after a payment of 100.00 on %s: balance %s, refund noted %v", owed, left, refund)
+	}
 	// Ordering on a closed encounter: refused.
 	e.d.Pool.Exec(ctx, `UPDATE core_encounter SET status = 'closed', closed_at = now() WHERE id = $1`, e.enc)
 	if _, err := e.s.PlaceOrder(ctx, e.doctor, e.enc, lab.OrderParams{TestIDs: []int64{e.tests["HCG"]}, Urgency: "routine"}); apperr.CodeOf(err) != "encounter-closed" {

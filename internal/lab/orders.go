@@ -319,6 +319,16 @@ func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64, p Cancel
 			 WHERE id = $1`, id, actor.UserID, p.Reason); err != nil {
 			return err
 		}
+		c := Cancelled{OrderID: id, Reason: p.Reason}
+		if err := tx.QueryRow(ctx, `
+			SELECT o.patient_id, coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}')
+			  FROM core_laborder o LEFT JOIN core_laborderitem i ON i.order_id = o.id
+			 WHERE o.id = $1 GROUP BY o.patient_id`, id).Scan(&c.PatientID, &c.ItemIDs); err != nil {
+			return err
+		}
+		if err := s.OnCancel.Run(ctx, tx, c); err != nil {
+			return err
+		}
 		out, err = getOrder(ctx, tx, id)
 		return err
 	})
