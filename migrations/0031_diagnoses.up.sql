@@ -82,4 +82,41 @@ DROP TRIGGER IF EXISTS chelal_audit ON core_diagnosisfavourite;
 CREATE TRIGGER chelal_audit AFTER INSERT OR UPDATE OR DELETE ON core_diagnosisfavourite
     FOR EACH ROW EXECUTE FUNCTION chelal_audit();
 
+-- The live events' kinds (0024's chelal_event_kind) become rows: a migration that adds an
+-- audited table inserts its row instead of redefining the whole function (two migrations that
+-- each redefined it would drop each other's kinds).
+CREATE TABLE IF NOT EXISTS core_eventkind (
+    model  text PRIMARY KEY,   -- an audited table (core_auditlog.model_name)
+    kind   text NOT NULL       -- the event kind the UI knows
+);
+INSERT INTO core_eventkind (model, kind) VALUES
+    ('core_patient', 'patient'),
+    ('core_appointment', 'appointment'),
+    ('core_encounter', 'encounter'),
+    ('core_encounteraddendum', 'encounter'),
+    ('core_vitals', 'vitals'),
+    ('core_prescription', 'prescription'),
+    ('core_dispense', 'dispense'),
+    ('core_medicationitem', 'stock'),
+    ('core_medicationcategory', 'stock'),
+    ('core_stockbatch', 'stock'),
+    ('core_stockalert', 'stock'),
+    ('core_inventoryitem', 'stock'),
+    ('core_bill', 'bill'),
+    ('core_billitem', 'bill'),
+    ('core_payment', 'bill'),
+    ('core_servicecatalog', 'service'),
+    ('core_notification', 'notification'),
+    ('core_setting', 'settings'),
+    ('auth_user', 'user'),
+    ('core_role', 'role'),
+    ('core_rolepermission', 'role'),
+    ('core_telemedicinesession', 'appointment'),
+    ('core_displaytoken', 'display')
+ON CONFLICT (model) DO NOTHING;
+CREATE OR REPLACE FUNCTION chelal_event_kind(model text) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT kind FROM core_eventkind WHERE core_eventkind.model = $1
+$$;
+
 COMMIT;

@@ -23,39 +23,9 @@ DROP TRIGGER IF EXISTS chelal_touch ON core_encounterdiagnosis;
 CREATE TRIGGER chelal_touch BEFORE UPDATE ON core_encounterdiagnosis
     FOR EACH ROW EXECUTE FUNCTION chelal_touch();
 
-CREATE OR REPLACE FUNCTION chelal_event_kind(model text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE model
-        WHEN 'core_patient' THEN 'patient'
-        WHEN 'core_appointment' THEN 'appointment'
-        WHEN 'core_encounter' THEN 'encounter'
-        WHEN 'core_encounteraddendum' THEN 'encounter'
-        WHEN 'core_encounterdiagnosis' THEN 'diagnosis'
-        WHEN 'core_diagnosisfavourite' THEN 'diagnosis'
-        WHEN 'core_vitals' THEN 'vitals'
-        WHEN 'core_prescription' THEN 'prescription'
-        WHEN 'core_dispense' THEN 'dispense'
-        WHEN 'core_medicationitem' THEN 'stock'
-        WHEN 'core_medicationcategory' THEN 'stock'
-        WHEN 'core_stockbatch' THEN 'stock'
-        WHEN 'core_stockalert' THEN 'stock'
-        WHEN 'core_inventoryitem' THEN 'stock'
-        WHEN 'core_bill' THEN 'bill'
-        WHEN 'core_billitem' THEN 'bill'
-        WHEN 'core_payment' THEN 'bill'
-        WHEN 'core_servicecatalog' THEN 'service'
-        WHEN 'core_notification' THEN 'notification'
-        WHEN 'core_setting' THEN 'settings'
-        WHEN 'auth_user' THEN 'user'
-        WHEN 'core_role' THEN 'role'
-        WHEN 'core_rolepermission' THEN 'role'
-        WHEN 'core_telemedicinesession' THEN 'appointment'
-        WHEN 'core_displaytoken' THEN 'display'
-        WHEN 'core_laborder' THEN 'lab'
-        WHEN 'core_labresult' THEN 'lab'
-        WHEN 'core_labtest' THEN 'lab_test'
-        WHEN 'core_labpanelmember' THEN 'lab_test'
-    END
-$$;
+INSERT INTO core_eventkind (model, kind) VALUES
+    ('core_encounterdiagnosis', 'diagnosis'),
+    ('core_diagnosisfavourite', 'diagnosis')
+ON CONFLICT (model) DO UPDATE SET kind = EXCLUDED.kind;
 
 COMMIT;
