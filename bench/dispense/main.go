@@ -17,8 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -30,6 +28,7 @@ import (
 	"github.com/google/uuid"
 
 	"chelal/bench/internal/apiclient"
+	"chelal/bench/internal/benchdb"
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/pharmacy"
@@ -51,33 +50,24 @@ func main() {
 
 func run(clients, stock int, dur time.Duration) error {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "chelal-bench-dispense-")
+	d, dir, closeDB, err := benchdb.Open(ctx, "dispense", "")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := db.Open(ctx, db.OpenOptions{DataDir: dir, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := db.Migrate(ctx, d.DSN(), quiet); err != nil {
-		return err
-	}
+	defer closeDB()
 	box, err := auth.NewSecretBox(bytes.Repeat([]byte{1}, 32))
 	if err != nil {
 		return err
 	}
 	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
 	// As Chelal runs: each dispense also bills the medication (billing.Wire).
-	deps, h := server.Wire(d, authSvc, server.Deps{Log: quiet})
+	deps, h := server.Wire(d, authSvc, server.Deps{Log: benchdb.Quiet})
 	ph := deps.Pharmacy
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := server.NewHTTPServer(ln.Addr().String(), h, quiet)
+	srv := server.NewHTTPServer(ln.Addr().String(), h, benchdb.Quiet)
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

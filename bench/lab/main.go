@@ -17,8 +17,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -29,6 +27,7 @@ import (
 	"time"
 
 	"chelal/bench/internal/apiclient"
+	"chelal/bench/internal/benchdb"
 	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/server"
@@ -52,20 +51,11 @@ var explain bool
 
 func run(patients, results, open, clients int, dur time.Duration) error {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "chelal-bench-lab-")
+	d, dir, closeDB, err := benchdb.Open(ctx, "lab", "")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := db.Open(ctx, db.OpenOptions{DataDir: dir, Logger: quiet})
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := db.Migrate(ctx, d.DSN(), quiet); err != nil {
-		return err
-	}
+	defer closeDB()
 	began := time.Now()
 	if err := load(ctx, d, patients, results/2, open); err != nil {
 		return err
@@ -99,12 +89,12 @@ func run(patients, results, open, clients int, dur time.Duration) error {
 		return err
 	}
 	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
-	deps, h := server.Wire(d, authSvc, server.Deps{Log: quiet})
+	deps, h := server.Wire(d, authSvc, server.Deps{Log: benchdb.Quiet})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := server.NewHTTPServer(ln.Addr().String(), h, quiet)
+	srv := server.NewHTTPServer(ln.Addr().String(), h, benchdb.Quiet)
 	go srv.Serve(ln)
 	defer srv.Close()
 	base := "http://" + ln.Addr().String()

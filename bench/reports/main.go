@@ -14,13 +14,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"sync"
 	"time"
 
+	"chelal/bench/internal/benchdb"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
 	"chelal/internal/reports"
@@ -41,23 +40,11 @@ func main() {
 
 func run(scale float64, runs, readers int, dir, only string) error {
 	ctx := context.Background()
-	keep := dir != ""
-	if !keep {
-		var err error
-		if dir, err = os.MkdirTemp("", "chelal-bench-reports-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	d, err := db.Open(ctx, db.OpenOptions{DataDir: dir, Logger: quiet})
+	d, _, closeDB, err := benchdb.Open(ctx, "reports", dir)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if err := db.Migrate(ctx, d.DSN(), quiet); err != nil {
-		return err
-	}
+	defer closeDB()
 	var have int64
 	if err := d.Pool.QueryRow(ctx, `SELECT count(*) FROM core_encounter`).Scan(&have); err != nil {
 		return err
