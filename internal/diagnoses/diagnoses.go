@@ -64,7 +64,19 @@ func (p AddDiagnosis) Validate() error {
 	if empty(p.Code) && empty(p.Text) && !f.Has("code") && !f.Has("text") {
 		f.Add("code", apperr.CodeRequired, "Choose a code or write the diagnosis.")
 	}
+	checkChoices(&f, nil, nil, p.Episode)
 	return f.Err()
+}
+
+// checkChoices refuses a choice sent empty (a field left out keeps its value or its default;
+// "" is neither).
+func checkChoices(f *apperr.Fields, rank, certainty, episode *string) {
+	names := []string{"rank", "certainty", "episode"}
+	for i, v := range []*string{rank, certainty, episode} {
+		if v != nil && *v == "" && !f.Has(names[i]) {
+			f.Add(names[i], apperr.CodeInvalid, "Choose one of the values, or leave the field out.")
+		}
+	}
 }
 
 // EditDiagnosis changes a diagnosis made on Version (nil fields stay as they are).
@@ -84,6 +96,7 @@ func (EditDiagnosis) LimitsFrom() any { return AddDiagnosis{} }
 func (p EditDiagnosis) Validate() error {
 	f := validate.Struct(p)
 	apperr.CheckVersion(&f, p.Version)
+	checkChoices(&f, p.Rank, p.Certainty, p.Episode)
 	return f.Err()
 }
 

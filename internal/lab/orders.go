@@ -202,6 +202,11 @@ func (p OrderParams) Validate() error {
 	if len(p.TestIDs) == 0 || len(p.TestIDs) > 20 {
 		f.Add("test_ids", apperr.CodeRequired, "Choose 1-20 tests.")
 	}
+	for i, id := range p.TestIDs {
+		if !db.ValidID(id) {
+			f.Add(fmt.Sprintf("test_ids.%d", i), apperr.CodeInvalid, "This is not a test of the catalog.")
+		}
+	}
 	return f.Err()
 }
 
