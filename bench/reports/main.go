@@ -165,7 +165,7 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 		`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
 		 SELECT 'cash' || i, 'cash' || i || '@b.test', 'x', 'Cashier', 'N' || i, (SELECT id FROM core_role WHERE name = 'cashier') FROM generate_series(1, 3) i`,
 		`INSERT INTO core_icd10code (code, title_en, chapter)
-		 SELECT chr(65 + i / 100) || lpad((i % 100)::text, 2, '0'), 'Condition ' || i, '' FROM generate_series(0, 299) i`,
+		 SELECT chr(65 + i / 100) || lpad((i % 100)::text, 2, '0'), 'Condition ' || i, '' FROM generate_series(0, 299) i ON CONFLICT DO NOTHING`,
 		`INSERT INTO core_servicecatalog (name, code, category, price) VALUES ('Consultation', 'BCONSULT', 'consultation', 500), ('Malaria test', 'BRDT', 'lab', 300)`,
 		`INSERT INTO core_medicationcategory (name) VALUES ('Bench')`,
 		`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price, reorder_level)

@@ -58,6 +58,33 @@ const isNewSQL = `NOT EXISTS (SELECT 1 FROM core_encounter e2 WHERE e2.patient_i
 
 func n(v int64) string { return strconv.FormatInt(v, 10) }
 
+// attCounts are attendance's sums: byGroup[group][sex][new?0:1], by doctor and by day
+// (new, repeat), and the total.
+type attCounts struct {
+	byGroup  [][3][2]int64
+	byDoctor map[int64]*[2]int64
+	byDay    map[string]*[2]int64
+	total    [2]int64
+}
+
+func newAttCounts(bands []int) *attCounts {
+	return &attCounts{byGroup: make([][3][2]int64, len(bands)), byDoctor: map[int64]*[2]int64{}, byDay: map[string]*[2]int64{}}
+}
+
+func addPair(m map[string]*[2]int64, k string, i int, c int64) {
+	if m[k] == nil {
+		m[k] = &[2]int64{}
+	}
+	m[k][i] += c
+}
+
+func (a *attCounts) doctor(id int64, i int, c int64) {
+	if a.byDoctor[id] == nil {
+		a.byDoctor[id] = &[2]int64{}
+	}
+	a.byDoctor[id][i] += c
+}
+
 func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		WITH v AS (
@@ -72,11 +99,7 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, ban
 	if err != nil {
 		return err
 	}
-	// byGroup[group][sex][new?]
-	byGroup := make([][3][2]int64, len(bands))
-	type pair = [2]int64 // new, repeat
-	byDoctor, byDay := map[int64]*pair{}, map[string]*pair{}
-	var total pair
+	a := newAttCounts(bands)
 	for rows.Next() {
 		var g, grp int
 		var gender, day string
@@ -91,23 +114,69 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, ban
 		}
 		switch {
 		case grp > 0: // (group, gender)
-			byGroup[grp-1][sexIndex(gender)][k] += count
-			total[k] += count
+			a.byGroup[grp-1][sexIndex(gender)][k] += count
+			a.total[k] += count
 		case day != "":
-			if byDay[day] == nil {
-				byDay[day] = &pair{}
-			}
-			byDay[day][k] += count
+			addPair(a.byDay, day, k, count)
 		default:
-			if byDoctor[doctor] == nil {
-				byDoctor[doctor] = &pair{}
-			}
-			byDoctor[doctor][k] += count
+			a.doctor(doctor, k, count)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	return renderAttendance(ctx, tx, l, p, bands, a, r)
+}
+
+// attendanceItemsSQL is attendance's items per day (daycache.go): [0, group, sex, 0, new, count]
+// by group and sex, [1, 0, "", doctor, new, count] by doctor.
+const attendanceItemsSQL = `
+	WITH v AS (
+		SELECT e.doctor_id, (e.created_at AT TIME ZONE $3)::date AS day, p.gender, ` + ageGroupSQL + ` AS grp,
+		       ` + isNewSQL + ` AS is_new
+		  FROM core_encounter e JOIN core_patient p ON p.id = e.patient_id
+		 WHERE e.created_at >= $1 AND e.created_at < $2)
+	SELECT day, jsonb_build_array(grouping(grp, gender, doctor_id), coalesce(grp, 0), coalesce(gender, ''),
+	                              coalesce(doctor_id, 0), is_new, count(*)) AS item
+	  FROM v GROUP BY GROUPING SETS ((day, grp, gender, is_new), (day, doctor_id, is_new))`
+
+// attendanceFromItems sums the days' items the way attendance sums its rows.
+func attendanceFromItems(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, items []dayItem, r *Report) error {
+	a := newAttCounts(bands)
+	for _, it := range items {
+		if len(it.vals) != 6 {
+			return fmt.Errorf("attendance: bad cached item %v", it.vals)
+		}
+		g, grp, gender, doctor := jsonInt(it.vals[0]), int(jsonInt(it.vals[1])), fmt.Sprint(it.vals[2]), jsonInt(it.vals[3])
+		isNew, _ := it.vals[4].(bool)
+		count := jsonInt(it.vals[5])
+		k := 1
+		if isNew {
+			k = 0
+		}
+		switch {
+		case g != 1: // by doctor: every encounter once, so also the day's
+			a.doctor(doctor, k, count)
+			addPair(a.byDay, it.day, k, count)
+		case grp > 0:
+			a.byGroup[grp-1][sexIndex(gender)][k] += count
+			a.total[k] += count
+		default: // no age group (as attendance's rows, under doctor 0)
+			a.doctor(0, k, count)
+		}
+	}
+	return renderAttendance(ctx, tx, l, p, bands, a, r)
+}
+
+// jsonInt is a JSON number as an int64.
+func jsonInt(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}
+
+func renderAttendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, a *attCounts, r *Report) error {
+	byGroup, byDoctor, byDay, total := a.byGroup, a.byDoctor, a.byDay, a.total
+	type pair = [2]int64
 	var patients int64
 	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT patient_id) FROM core_encounter WHERE created_at >= $1 AND created_at < $2`,
 		p.Start, p.End).Scan(&patients); err != nil {

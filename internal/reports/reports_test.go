@@ -154,7 +154,8 @@ func TestMorbidityReturn(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	e.exec(`INSERT INTO core_icd10code (code, title_en, title_fr) VALUES
-		('B54', 'Unspecified malaria', 'Paludisme, sans précision'), ('J06', 'Acute upper respiratory infections', NULL)`)
+		('B54', 'Unspecified malaria', 'Paludisme, sans précision'), ('J06', 'Acute upper respiratory infections', NULL)
+		ON CONFLICT (code) DO UPDATE SET title_en = EXCLUDED.title_en, title_fr = EXCLUDED.title_fr`)
 	child := e.patient("C1", "2021-12-01", "female", true) // four on 30 November, five on 1 December
 	adult := e.patient("A1", "1990-01-01", "male", false)
 	diag := func(enc int64, code, episode string) {

@@ -1,0 +1,88 @@
+package reports_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+
+	"chelal/internal/i18n"
+	"chelal/internal/reports"
+)
+
+// TestDayCacheEqualsPlain builds random visits, then reads the cached kinds through the cache
+// and plainly over several periods, after each change a figure depends on: they must agree,
+// and the cache must have been used (its rows exist).
+func TestDayCacheEqualsPlain(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rng := rand.New(rand.NewPCG(19, 40))
+	var patients []int64
+	for i := range 40 {
+		dob := fmt.Sprintf("%d-%02d-%02d", 1950+rng.IntN(76), 1+rng.IntN(12), 1+rng.IntN(28))
+		patients = append(patients, e.patient(fmt.Sprintf("R%03d", i), dob, []string{"male", "female", "other"}[rng.IntN(3)], rng.IntN(4) == 0))
+	}
+	var encounters []int64
+	for range 300 {
+		// From 2025-10 to today (2026-12-02 Nairobi), at any hour: midnight edges included.
+		local := fmt.Sprintf("2026-%02d-%02d %02d:%02d", 1+rng.IntN(11), 1+rng.IntN(28), rng.IntN(24), rng.IntN(60))
+		if rng.IntN(6) == 0 {
+			local = fmt.Sprintf("2026-12-0%d %02d:10", 1+rng.IntN(2), rng.IntN(24))
+		}
+		encounters = append(encounters, e.encounter(patients[rng.IntN(len(patients))], local))
+	}
+	periods := []reports.PeriodQuery{
+		november,
+		{Kind: reports.Year, Date: "2026-06-01"},
+		{Kind: reports.Month, Date: "2026-12-01"},
+		{Kind: reports.Custom, From: "2026-02-27", To: "2026-03-02"},
+	}
+	check := func(step string) {
+		t.Helper()
+		for _, kind := range []string{reports.Attendance} {
+			for _, q := range periods {
+				for range 2 { // the first read fills the cache, the second reads it
+					got, err := e.s.Build(context.Background(), kind, q, i18n.EN)
+					if err != nil {
+						t.Fatalf("%s: %s %v: %v", step, kind, q, err)
+					}
+					want, err := e.s.BuildPlain(context.Background(), kind, q, i18n.EN)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s: %s %v: cached\n%+v\nplain\n%+v", step, kind, q, got, want)
+					}
+				}
+			}
+		}
+		var days int
+		if err := e.d.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_reportday WHERE day < '2026-12-02'`).Scan(&days); err != nil {
+			t.Fatal(err)
+		}
+		if days < 300 {
+			t.Fatalf("%s: %d cached days, want the year's past days", step, days)
+		}
+	}
+	check("random visits")
+
+	// A birth date corrected: the patient moves age group on every day of their encounters.
+	e.exec(`UPDATE core_patient SET date_of_birth = '2026-01-15', gender = 'female' WHERE id = $1`, patients[3])
+	check("birth date and sex corrected")
+	// A backdated encounter: the patient's earlier first visit makes a later new visit a repeat.
+	e.encounter(patients[5], "2025-12-31 23:59")
+	e.encounter(patients[6], "2026-03-01 00:00")
+	check("backdated encounters")
+	// An encounter moved to another day, another given to another patient.
+	e.exec(`UPDATE core_encounter SET created_at = created_at - interval '40 days' WHERE id = $1`, encounters[10])
+	e.exec(`UPDATE core_encounter SET patient_id = $2 WHERE id = $1`, encounters[11], patients[7])
+	check("encounter moved and reassigned")
+	// The age groups changed in the settings.
+	e.exec(`INSERT INTO core_setting (key, value) VALUES ('report_age_bands', '[0, 5, 18, 60]')
+		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`)
+	check("age groups changed")
+	// The time zone changed: days are cut elsewhere.
+	e.exec(`UPDATE core_setting SET value = '"America/New_York"' WHERE key = 'timezone'`)
+	check("time zone changed")
+}

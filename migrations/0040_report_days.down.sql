@@ -1,0 +1,18 @@
+BEGIN;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_patient;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_patient;
+DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounterdiagnosis;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounterdiagnosis;
+DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounterdiagnosis;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_encounterdiagnosis;
+DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounter;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounter;
+DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounter;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_encounter;
+DROP FUNCTION IF EXISTS chelal_reportday_patient();
+DROP FUNCTION IF EXISTS chelal_reportday_diagnosis();
+DROP FUNCTION IF EXISTS chelal_reportday_encounter();
+DROP FUNCTION IF EXISTS chelal_reportday_forget(timestamptz[]);
+DROP FUNCTION IF EXISTS chelal_reportday_lock();
+DROP TABLE IF EXISTS core_reportday;
+COMMIT;
