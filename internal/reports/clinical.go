@@ -310,6 +310,45 @@ func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, e
 
 // morbidity is the outpatient morbidity return: each coded diagnosis of the period's
 // encounters by age (<5 / 5+ and the groups) and sex, new cases and follow-ups; the top ten.
+// morbLine is a code's counts: by <5/5+ and sex, by age group, new cases and follow-ups.
+type morbLine struct {
+	age      [2][3]int64 // [under5?0:1][sex]
+	groups   []int64
+	new, fup int64
+}
+
+// morbCounts are morbidity's sums.
+type morbCounts struct {
+	lines                    map[string]*morbLine
+	cases, newCases, uncoded int64
+}
+
+// add counts count diagnoses of code with these attributes.
+func (m *morbCounts) add(bands []int, code string, under5 bool, grp int, gender, episode string, count int64) {
+	ln := m.lines[code]
+	if ln == nil {
+		ln = &morbLine{groups: make([]int64, len(bands))}
+		m.lines[code] = ln
+	}
+	a := 1
+	if under5 {
+		a = 0
+	}
+	ln.age[a][sexIndex(gender)] += count
+	if grp >= 1 {
+		ln.groups[grp-1] += count
+	}
+	if episode == "follow_up" {
+		ln.fup += count
+	} else {
+		ln.new += count
+		m.newCases += count
+	}
+	m.cases += count
+}
+
+// morbidity is the outpatient morbidity return: each coded diagnosis of the period's
+// encounters by age (<5 / 5+ and the groups) and sex, new cases and follow-ups; the top ten.
 func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		SELECT d.code, (`+ageSQL+` < 5) AS under5, `+ageGroupSQL+` AS grp, p.gender, d.episode, count(*)
@@ -321,13 +360,7 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, band
 	if err != nil {
 		return err
 	}
-	type line struct {
-		age      [2][3]int64 // [under5?0:1][sex]
-		groups   []int64
-		new, fup int64
-	}
-	lines := map[string]*line{}
-	var cases, newCases int64
+	m := &morbCounts{lines: map[string]*morbLine{}}
 	for rows.Next() {
 		var code, gender, episode string
 		var under5 bool
@@ -336,38 +369,60 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, band
 		if err := rows.Scan(&code, &under5, &grp, &gender, &episode, &count); err != nil {
 			return err
 		}
-		ln := lines[code]
-		if ln == nil {
-			ln = &line{groups: make([]int64, len(bands))}
-			lines[code] = ln
-		}
-		a := 1
-		if under5 {
-			a = 0
-		}
-		ln.age[a][sexIndex(gender)] += count
-		if grp >= 1 {
-			ln.groups[grp-1] += count
-		}
-		if episode == "follow_up" {
-			ln.fup += count
-		} else {
-			ln.new += count
-			newCases += count
-		}
-		cases += count
+		m.add(bands, code, under5, grp, gender, episode, count)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var uncoded int64
 	if err := tx.QueryRow(ctx, `
 		SELECT count(*) FROM core_encounter e
-		 WHERE e.created_at >= $1 AND e.created_at < $2 AND btrim(coalesce(e.diagnosis, '')) <> ''
-		   AND NOT EXISTS (SELECT 1 FROM core_encounterdiagnosis d WHERE d.encounter_id = e.id AND d.code IS NOT NULL)`,
-		p.Start, p.End).Scan(&uncoded); err != nil {
+		 WHERE e.created_at >= $1 AND e.created_at < $2 AND `+uncodedSQL,
+		p.Start, p.End).Scan(&m.uncoded); err != nil {
 		return err
 	}
+	return renderMorbidity(ctx, tx, l, bands, m, r)
+}
+
+// uncodedSQL: the encounter e has a free-text diagnosis and no coded one.
+const uncodedSQL = `btrim(coalesce(e.diagnosis, '')) <> ''
+	AND NOT EXISTS (SELECT 1 FROM core_encounterdiagnosis d WHERE d.encounter_id = e.id AND d.code IS NOT NULL)`
+
+// morbidityItemsSQL is morbidity's items per day (daycache.go): [0, code, under5, group, sex,
+// episode, count] and [1, uncoded encounters].
+const morbidityItemsSQL = `
+	SELECT (e.created_at AT TIME ZONE $3)::date AS day,
+	       jsonb_build_array(0, d.code, ` + ageSQL + ` < 5, ` + ageGroupSQL + `, p.gender, d.episode, count(*)) AS item
+	  FROM core_encounter e
+	  JOIN core_encounterdiagnosis d ON d.encounter_id = e.id
+	  JOIN core_patient p ON p.id = e.patient_id
+	 WHERE e.created_at >= $1 AND e.created_at < $2 AND d.code IS NOT NULL
+	 GROUP BY 1, d.code, ` + ageSQL + ` < 5, ` + ageGroupSQL + `, p.gender, d.episode
+	UNION ALL
+	SELECT (e.created_at AT TIME ZONE $3)::date, jsonb_build_array(1, count(*))
+	  FROM core_encounter e
+	 WHERE e.created_at >= $1 AND e.created_at < $2 AND ` + uncodedSQL + `
+	 GROUP BY 1`
+
+// morbidityFromItems sums the days' items the way morbidity sums its rows.
+func morbidityFromItems(ctx context.Context, tx pgx.Tx, l i18n.Lang, _ ReportPeriod, bands []int, items []dayItem, r *Report) error {
+	m := &morbCounts{lines: map[string]*morbLine{}}
+	for _, it := range items {
+		v := it.vals
+		switch {
+		case len(v) == 2:
+			m.uncoded += jsonInt(v[1])
+		case len(v) == 7:
+			under5, _ := v[2].(bool)
+			m.add(bands, fmt.Sprint(v[1]), under5, int(jsonInt(v[3])), fmt.Sprint(v[4]), fmt.Sprint(v[5]), jsonInt(v[6]))
+		default:
+			return fmt.Errorf("morbidity: bad cached item %v", v)
+		}
+	}
+	return renderMorbidity(ctx, tx, l, bands, m, r)
+}
+
+func renderMorbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, bands []int, m *morbCounts, r *Report) error {
+	lines, cases, newCases, uncoded := m.lines, m.cases, m.newCases, m.uncoded
 	codes := make([]string, 0, len(lines))
 	for c := range lines {
 		codes = append(codes, c)

@@ -38,6 +38,7 @@ type dayItem struct {
 
 var dayKinds = map[string]dayKind{
 	Attendance: {itemsSQL: attendanceItemsSQL, render: attendanceFromItems},
+	Morbidity:  {itemsSQL: morbidityItemsSQL, render: morbidityFromItems},
 }
 
 // reportdayLock is the advisory lock writers take shared (the migration's triggers) and the

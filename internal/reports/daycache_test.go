@@ -32,6 +32,24 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 		}
 		encounters = append(encounters, e.encounter(patients[rng.IntN(len(patients))], local))
 	}
+	// Coded diagnoses on most encounters, free text only on some.
+	e.exec(`INSERT INTO core_icd10code (code, title_en) VALUES ('B54', 'Malaria'), ('J06', 'URTI'), ('A09', 'Diarrhoea')
+		ON CONFLICT (code) DO NOTHING`)
+	codes := []string{"B54", "J06", "A09"}
+	diag := func(enc int64, code, episode string) {
+		e.exec(`INSERT INTO core_encounterdiagnosis (encounter_id, code, rank, certainty, episode, created_by_id)
+			VALUES ($1, $2, 'primary', 'confirmed', $3, $4)`, enc, code, episode, e.doctor)
+	}
+	var freeText []int64
+	for _, enc := range encounters {
+		switch rng.IntN(5) {
+		case 0, 1, 2:
+			diag(enc, codes[rng.IntN(len(codes))], []string{"new", "follow_up"}[rng.IntN(2)])
+		case 3:
+			e.exec(`UPDATE core_encounter SET diagnosis = 'fever' WHERE id = $1`, enc)
+			freeText = append(freeText, enc)
+		}
+	}
 	periods := []reports.PeriodQuery{
 		november,
 		{Kind: reports.Year, Date: "2026-06-01"},
@@ -40,7 +58,7 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		for _, kind := range []string{reports.Attendance} {
+		for _, kind := range []string{reports.Attendance, reports.Morbidity} {
 			for _, q := range periods {
 				for range 2 { // the first read fills the cache, the second reads it
 					got, err := e.s.Build(context.Background(), kind, q, i18n.EN)
@@ -78,6 +96,12 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 	e.exec(`UPDATE core_encounter SET created_at = created_at - interval '40 days' WHERE id = $1`, encounters[10])
 	e.exec(`UPDATE core_encounter SET patient_id = $2 WHERE id = $1`, encounters[11], patients[7])
 	check("encounter moved and reassigned")
+	// A free-text diagnosis coded weeks later, an episode corrected, free text added.
+	diag(freeText[0], "A09", "new")
+	e.exec(`UPDATE core_encounterdiagnosis SET episode = CASE episode WHEN 'new' THEN 'follow_up' ELSE 'new' END
+		WHERE id = (SELECT min(id) FROM core_encounterdiagnosis)`)
+	e.exec(`UPDATE core_encounter SET diagnosis = 'cough' WHERE id = $1`, encounters[20])
+	check("diagnoses coded and corrected")
 	// The age groups changed in the settings.
 	e.exec(`INSERT INTO core_setting (key, value) VALUES ('report_age_bands', '[0, 5, 18, 60]')
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`)
