@@ -1,4 +1,16 @@
 BEGIN;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_bill;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_bill;
+DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_billitem;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_billitem;
+DROP TRIGGER IF EXISTS chelal_reportday_del ON core_billitem;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_billitem;
+DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_payment;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_payment;
+DROP TRIGGER IF EXISTS chelal_reportday_del ON core_payment;
+DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_payment;
+DROP FUNCTION IF EXISTS chelal_reportday_bill();
+DROP FUNCTION IF EXISTS chelal_reportday_money();
 DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_patient;
 DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_patient;
 DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounterdiagnosis;

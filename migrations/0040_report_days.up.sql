@@ -79,11 +79,43 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A payment or a bill line added, changed or removed: its old and new days.
+CREATE OR REPLACE FUNCTION chelal_reportday_money() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'core_payment' THEN
+        IF TG_OP = 'INSERT' THEN
+            PERFORM chelal_reportday_forget(ARRAY(SELECT payment_date FROM new_rows));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM chelal_reportday_forget(ARRAY(SELECT payment_date FROM old_rows));
+        ELSE
+            PERFORM chelal_reportday_forget(ARRAY(SELECT payment_date FROM old_rows UNION SELECT payment_date FROM new_rows));
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
+        PERFORM chelal_reportday_forget(ARRAY(SELECT created_at FROM new_rows));
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM chelal_reportday_forget(ARRAY(SELECT created_at FROM old_rows));
+    ELSE
+        PERFORM chelal_reportday_forget(ARRAY(SELECT created_at FROM old_rows UNION SELECT created_at FROM new_rows));
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- A bill cancelled (or no longer): every day of its lines.
+CREATE OR REPLACE FUNCTION chelal_reportday_bill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM chelal_reportday_forget(ARRAY(
+        SELECT i.created_at FROM core_billitem i WHERE i.bill_id IN (
+            SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id
+             WHERE (o.status = 'cancelled') IS DISTINCT FROM (n.status = 'cancelled'))));
+    RETURN NULL;
+END $$;
+
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['core_encounter', 'core_encounterdiagnosis', 'core_patient'] LOOP
+    FOREACH t IN ARRAY ARRAY['core_encounter', 'core_encounterdiagnosis', 'core_patient', 'core_payment',
+                             'core_billitem', 'core_bill'] LOOP
         EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_lock ON %I', t);
         EXECUTE format('CREATE TRIGGER chelal_reportday_lock BEFORE INSERT OR UPDATE OR DELETE ON %I
             FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_lock()', t);
@@ -113,5 +145,25 @@ CREATE TRIGGER chelal_reportday_del AFTER DELETE ON core_encounterdiagnosis REFE
 DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_patient;
 CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON core_patient REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_patient();
+
+DO $$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['core_payment', 'core_billitem'] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_ins ON %I', t);
+        EXECUTE format('CREATE TRIGGER chelal_reportday_ins AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_upd ON %I', t);
+        EXECUTE format('CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_del ON %I', t);
+        EXECUTE format('CREATE TRIGGER chelal_reportday_del AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows
+            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
+    END LOOP;
+END $$;
+DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_bill;
+CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON core_bill REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_bill();
 
 COMMIT;

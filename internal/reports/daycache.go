@@ -39,6 +39,7 @@ type dayItem struct {
 var dayKinds = map[string]dayKind{
 	Attendance: {itemsSQL: attendanceItemsSQL, render: attendanceFromItems},
 	Morbidity:  {itemsSQL: morbidityItemsSQL, render: morbidityFromItems},
+	Revenue:    {itemsSQL: revenueItemsSQL, render: revenueFromItems},
 }
 
 // reportdayLock is the advisory lock writers take shared (the migration's triggers) and the

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"chelal/internal/db/dbtest"
 	"chelal/internal/i18n"
 	"chelal/internal/reports"
 )
@@ -50,6 +51,31 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 			freeText = append(freeText, enc)
 		}
 	}
+	// A bill of one or two lines for most encounters (at its time), paid in part or fully
+	// later by one of two cashiers.
+	cashier := dbtest.ID(t, e.d, `INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
+		VALUES ('cash1', 'cash1@clinic.test', 'x', 'Neema', 'Otieno', (SELECT id FROM core_role WHERE name = 'cashier')) RETURNING id`)
+	e.exec(`INSERT INTO core_servicecatalog (name, code, category, price) VALUES ('Consultation', 'RCONS', 'consultation', 500),
+		('Malaria test', 'RRDT', 'lab', 300.50)`)
+	var bills []int64
+	for i, enc := range encounters {
+		if rng.IntN(4) == 0 {
+			continue
+		}
+		bill := dbtest.ID(t, e.d, `INSERT INTO core_bill (patient_id, total_amount, status, created_at, due_date)
+			SELECT patient_id, 0, 'pending', created_at, (created_at AT TIME ZONE 'Africa/Nairobi')::date + 30 FROM core_encounter WHERE id = $1
+			RETURNING id`, enc)
+		bills = append(bills, bill)
+		e.exec(`INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price, description, kind, created_at)
+			SELECT $1, s.id, $3::int, s.price, s.price * $3::int, s.name, 'service', b.created_at + interval '5 minutes'
+			  FROM core_servicecatalog s, core_bill b WHERE s.code = $2 AND b.id = $1`, bill, []string{"RCONS", "RRDT"}[i%2], 1+rng.IntN(3))
+		e.exec(`UPDATE core_bill SET total_amount = (SELECT sum(total_price) FROM core_billitem WHERE bill_id = $1) WHERE id = $1`, bill)
+		if rng.IntN(3) > 0 {
+			e.exec(`INSERT INTO core_payment (bill_id, amount, payment_method, payment_date, received_by)
+				SELECT id, total_amount, $2, created_at + $3 * interval '1 hour', $4 FROM core_bill WHERE id = $1`,
+				bill, []string{"cash", "mobile_money", "card"}[rng.IntN(3)], rng.IntN(30), []any{cashier, e.doctor}[rng.IntN(2)])
+		}
+	}
 	periods := []reports.PeriodQuery{
 		november,
 		{Kind: reports.Year, Date: "2026-06-01"},
@@ -58,7 +84,7 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 	}
 	check := func(step string) {
 		t.Helper()
-		for _, kind := range []string{reports.Attendance, reports.Morbidity} {
+		for _, kind := range []string{reports.Attendance, reports.Morbidity, reports.Revenue} {
 			for _, q := range periods {
 				for range 2 { // the first read fills the cache, the second reads it
 					got, err := e.s.Build(context.Background(), kind, q, i18n.EN)
@@ -102,6 +128,14 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 		WHERE id = (SELECT min(id) FROM core_encounterdiagnosis)`)
 	e.exec(`UPDATE core_encounter SET diagnosis = 'cough' WHERE id = $1`, encounters[20])
 	check("diagnoses coded and corrected")
+	// A payment backdated into the year, a bill cancelled, a service
+	// renamed and moved to another category.
+	e.exec(`INSERT INTO core_payment (bill_id, amount, payment_method, payment_date, received_by)
+		VALUES ($1, 0.25, 'card', '2026-11-30 21:00+00', $2)`, bills[1], cashier)
+	dbtest.ID(t, e.d, `UPDATE core_bill SET status = 'cancelled', cancelled_at = now(), cancel_reason = 'duplicate'
+		WHERE id = (SELECT min(id) FROM core_bill WHERE paid_amount = 0 AND created_at >= '2026-03-01') RETURNING id`)
+	e.exec(`UPDATE core_servicecatalog SET name = 'RDT', category = 'procedure' WHERE code = 'RRDT'`)
+	check("payments, a cancelled bill, a renamed service")
 	// The age groups changed in the settings.
 	e.exec(`INSERT INTO core_setting (key, value) VALUES ('report_age_bands', '[0, 5, 18, 60]')
 		ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`)
