@@ -92,7 +92,12 @@ func run(scale float64, runs, readers int, dir, only string) error {
 		{"month", reports.PeriodQuery{Kind: reports.Month, Date: "2026-11-15"}, 300 * time.Millisecond},
 		{"year", reports.PeriodQuery{Kind: reports.Year, Date: "2026-06-01"}, 2 * time.Second},
 	}
-	fmt.Printf("%-13s %-6s %9s %9s %9s %9s  %s\n", "report", "period", "p50", "p95", "c-p50", "c-p95", "budget")
+	// Start cold: the first run of each report fills its per-day cache (the month's days, then
+	// the year's others); p50 and p95 are of the runs after it.
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM core_reportday`); err != nil {
+		return err
+	}
+	fmt.Printf("%-13s %-6s %9s %9s %9s %9s %9s  %s\n", "report", "period", "first", "p50", "p95", "c-p50", "c-p95", "budget")
 	for _, kind := range reports.Kinds {
 		if only != "" && kind != only {
 			continue
@@ -130,12 +135,16 @@ func run(scale float64, runs, readers int, dir, only string) error {
 			if firstErr != nil {
 				return firstErr
 			}
-			p50, p95 := pct(seq, 50), pct(seq, 95)
+			warm := seq
+			if len(seq) > 1 {
+				warm = seq[1:]
+			}
+			p50, p95 := pct(warm, 50), pct(warm, 95)
 			ok := "ok"
 			if p95 > p.budg {
 				ok = "OVER " + p.budg.String()
 			}
-			fmt.Printf("%-13s %-6s %9s %9s %9s %9s  %s\n", kind, p.name, ms(p50), ms(p95), ms(pct(conc, 50)), ms(pct(conc, 95)), ok)
+			fmt.Printf("%-13s %-6s %9s %9s %9s %9s %9s  %s\n", kind, p.name, ms(seq[0]), ms(p50), ms(p95), ms(pct(conc, 50)), ms(pct(conc, 95)), ok)
 		}
 	}
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {

@@ -27,7 +27,10 @@ import (
 // the report in the snapshot tx.
 type dayKind struct {
 	itemsSQL string
-	render   func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, items []dayItem, r *Report) error
+	// sumDays: the items' last element is a count, and render needs no day: the cached days'
+	// items are summed in SQL (fewer rows to read).
+	sumDays bool
+	render  func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, items []dayItem, r *Report) error
 }
 
 // dayItem is one item of a day.
@@ -38,7 +41,7 @@ type dayItem struct {
 
 var dayKinds = map[string]dayKind{
 	Attendance: {itemsSQL: attendanceItemsSQL, render: attendanceFromItems},
-	Morbidity:  {itemsSQL: morbidityItemsSQL, render: morbidityFromItems},
+	Morbidity:  {itemsSQL: morbidityItemsSQL, render: morbidityFromItems, sumDays: true},
 	Revenue:    {itemsSQL: revenueItemsSQL, render: revenueFromItems},
 }
 
@@ -152,27 +155,60 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 // dayItems are the period's items: the cached days' and, for the days not cached, the live
 // query's, all read in tx.
 func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportPeriod, bands []int) ([]dayItem, error) {
-	rows, err := tx.Query(ctx, `SELECT day::text, items FROM core_reportday
-		WHERE kind = $1 AND zone = $2 AND bands = $3 AND day BETWEEN $4::date AND $5::date`,
-		kind, p.Zone, bandsKey(bands), p.From, p.To)
-	if err != nil {
-		return nil, err
-	}
+	const cachedDays = `FROM core_reportday r WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day BETWEEN $4::date AND $5::date`
+	args := []any{kind, p.Zone, bandsKey(bands), p.From, p.To}
 	var out []dayItem
 	cached := map[string]bool{}
-	for rows.Next() {
-		var day string
-		var items [][]any
-		if err := rows.Scan(&day, &items); err != nil {
+	if dk.sumDays {
+		rows, err := tx.Query(ctx, `SELECT day::text `+cachedDays, args...)
+		if err != nil {
 			return nil, err
 		}
-		cached[day] = true
-		for _, it := range items {
-			out = append(out, dayItem{day: day, vals: it})
+		days, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
+		for _, d := range days {
+			cached[d] = true
+		}
+		// Each item's leading elements (its key) with its last (a count) summed over the days.
+		rows, err = tx.Query(ctx, `
+			SELECT k || jsonb_build_array(sum(c)) FROM (
+				SELECT it - (jsonb_array_length(it) - 1) AS k, (it ->> (jsonb_array_length(it) - 1))::bigint AS c
+				  `+strings.Replace(cachedDays, "FROM core_reportday r", "FROM core_reportday r, jsonb_array_elements(r.items) it", 1)+`) x
+			 GROUP BY k`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var it dayItem
+			if err := rows.Scan(&it.vals); err != nil {
+				return nil, err
+			}
+			out = append(out, it)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		rows, err := tx.Query(ctx, `SELECT day::text, items `+cachedDays, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var day string
+			var items [][]any
+			if err := rows.Scan(&day, &items); err != nil {
+				return nil, err
+			}
+			cached[day] = true
+			for _, it := range items {
+				out = append(out, dayItem{day: day, vals: it})
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	// The days not cached, as runs of consecutive days, each read live.
 	days := periodDays(p)
