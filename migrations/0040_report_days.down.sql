@@ -1,26 +1,18 @@
 BEGIN;
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_bill;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_bill;
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_billitem;
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_billitem;
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_billitem;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_billitem;
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_payment;
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_payment;
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_payment;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_payment;
+DO $$
+DECLARE
+    t text;
+    g text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['core_encounter', 'core_encounterdiagnosis', 'core_patient', 'core_payment',
+                             'core_billitem', 'core_bill'] LOOP
+        FOREACH g IN ARRAY ARRAY['lock', 'ins', 'upd', 'del'] LOOP
+            EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', 'chelal_reportday_' || g, t);
+        END LOOP;
+    END LOOP;
+END $$;
 DROP FUNCTION IF EXISTS chelal_reportday_bill();
 DROP FUNCTION IF EXISTS chelal_reportday_money();
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_patient;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_patient;
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounterdiagnosis;
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounterdiagnosis;
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounterdiagnosis;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_encounterdiagnosis;
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounter;
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounter;
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounter;
-DROP TRIGGER IF EXISTS chelal_reportday_lock ON core_encounter;
 DROP FUNCTION IF EXISTS chelal_reportday_patient();
 DROP FUNCTION IF EXISTS chelal_reportday_diagnosis();
 DROP FUNCTION IF EXISTS chelal_reportday_encounter();

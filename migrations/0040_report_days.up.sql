@@ -122,44 +122,28 @@ BEGIN
     END LOOP;
 END $$;
 
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounter;
-CREATE TRIGGER chelal_reportday_ins AFTER INSERT ON core_encounter REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_encounter();
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounter;
-CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON core_encounter REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_encounter();
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounter;
-CREATE TRIGGER chelal_reportday_del AFTER DELETE ON core_encounter REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_encounter();
-
-DROP TRIGGER IF EXISTS chelal_reportday_ins ON core_encounterdiagnosis;
-CREATE TRIGGER chelal_reportday_ins AFTER INSERT ON core_encounterdiagnosis REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_diagnosis();
-DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_encounterdiagnosis;
-CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON core_encounterdiagnosis REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_diagnosis();
-DROP TRIGGER IF EXISTS chelal_reportday_del ON core_encounterdiagnosis;
-CREATE TRIGGER chelal_reportday_del AFTER DELETE ON core_encounterdiagnosis REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_diagnosis();
-
 DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_patient;
 CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON core_patient REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_patient();
 
+-- Insert, update and delete triggers of each table and its function.
 DO $$
 DECLARE
-    t text;
+    t text[];
 BEGIN
-    FOREACH t IN ARRAY ARRAY['core_payment', 'core_billitem'] LOOP
-        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_ins ON %I', t);
+    FOREACH t SLICE 1 IN ARRAY ARRAY[['core_encounter', 'chelal_reportday_encounter'],
+                                     ['core_encounterdiagnosis', 'chelal_reportday_diagnosis'],
+                                     ['core_payment', 'chelal_reportday_money'],
+                                     ['core_billitem', 'chelal_reportday_money']] LOOP
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_ins ON %I', t[1]);
         EXECUTE format('CREATE TRIGGER chelal_reportday_ins AFTER INSERT ON %I REFERENCING NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
-        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_upd ON %I', t);
+            FOR EACH STATEMENT EXECUTE FUNCTION %I()', t[1], t[2]);
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_upd ON %I', t[1]);
         EXECUTE format('CREATE TRIGGER chelal_reportday_upd AFTER UPDATE ON %I REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
-        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_del ON %I', t);
+            FOR EACH STATEMENT EXECUTE FUNCTION %I()', t[1], t[2]);
+        EXECUTE format('DROP TRIGGER IF EXISTS chelal_reportday_del ON %I', t[1]);
         EXECUTE format('CREATE TRIGGER chelal_reportday_del AFTER DELETE ON %I REFERENCING OLD TABLE AS old_rows
-            FOR EACH STATEMENT EXECUTE FUNCTION chelal_reportday_money()', t);
+            FOR EACH STATEMENT EXECUTE FUNCTION %I()', t[1], t[2]);
     END LOOP;
 END $$;
 DROP TRIGGER IF EXISTS chelal_reportday_upd ON core_bill;
