@@ -123,34 +123,49 @@ func bandsKey(bands []int) string {
 // taken after every writer holding the shared lock has ended).
 func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone string, bands []int, from, to string) error {
 	bk := bandsKey(bands)
-	var first, last *string
-	missing := `SELECT min(d)::text, max(d)::text FROM generate_series($4::date, $5::date, interval '1 day') d
+	missing := `SELECT min(d)::date::text FROM generate_series($4::date, $5::date, interval '1 day') d
 		WHERE NOT EXISTS (SELECT 1 FROM core_reportday r WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day = d::date)`
-	if err := s.db.Pool.QueryRow(ctx, missing, kind, zone, bk, from, to).Scan(&first, &last); err != nil {
-		return err
-	}
-	if first == nil {
-		return nil
-	}
-	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
+	// At most fillChunk days a transaction: writers wait for the lock at most that long.
+	for cur := from; cur <= to; {
+		var first *string
+		if err := s.db.Pool.QueryRow(ctx, missing, kind, zone, bk, cur, to).Scan(&first); err != nil {
 			return err
 		}
-		var start, end time.Time
-		if err := tx.QueryRow(ctx, dayBoundsSQL, *first, *last, zone).Scan(&start, &end); err != nil {
+		if first == nil {
+			return nil
+		}
+		f, err := time.Parse(time.DateOnly, *first)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `
-			WITH x AS (`+dk.itemsSQL+`),
-			     g AS (SELECT day, jsonb_agg(item) AS items FROM x GROUP BY day)
-			INSERT INTO core_reportday (kind, zone, bands, day, day_start, day_end, items)
-			SELECT $5, $3, $6, d::date, d::date::timestamp AT TIME ZONE $3, (d::date + 1)::timestamp AT TIME ZONE $3,
-			       coalesce(g.items, '[]'::jsonb)
-			  FROM generate_series($7::date, $8::date, interval '1 day') d LEFT JOIN g ON g.day = d::date
-			ON CONFLICT DO NOTHING`, start, end, zone, bands, kind, bk, *first, *last)
-		return err
-	})
+		last := min(f.AddDate(0, 0, fillChunk-1).Format(time.DateOnly), to)
+		if err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
+				return err
+			}
+			var start, end time.Time
+			if err := tx.QueryRow(ctx, dayBoundsSQL, *first, last, zone).Scan(&start, &end); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `
+				WITH x AS (`+dk.itemsSQL+`),
+				     g AS (SELECT day, jsonb_agg(item) AS items FROM x GROUP BY day)
+				INSERT INTO core_reportday (kind, zone, bands, day, day_start, day_end, items)
+				SELECT $5, $3, $6, d::date, d::date::timestamp AT TIME ZONE $3, (d::date + 1)::timestamp AT TIME ZONE $3,
+				       coalesce(g.items, '[]'::jsonb)
+				  FROM generate_series($7::date, $8::date, interval '1 day') d LEFT JOIN g ON g.day = d::date
+				ON CONFLICT DO NOTHING`, start, end, zone, bands, kind, bk, *first, last)
+			return err
+		}); err != nil {
+			return err
+		}
+		cur = f.AddDate(0, 0, fillChunk).Format(time.DateOnly)
+	}
+	return nil
 }
+
+// fillChunk is how many days one fill transaction computes at most.
+const fillChunk = 31
 
 // dayItems are the period's items: the cached days' and, for the days not cached, the live
 // query's, all read in tx.
