@@ -143,8 +143,13 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
 				return err
 			}
+			// Another reader may have filled these days while this one waited for the lock.
+			var still *string
+			if err := tx.QueryRow(ctx, missing, kind, zone, bk, *first, last).Scan(&still); err != nil || still == nil {
+				return err
+			}
 			var start, end time.Time
-			if err := tx.QueryRow(ctx, dayBoundsSQL, *first, last, zone).Scan(&start, &end); err != nil {
+			if err := tx.QueryRow(ctx, dayBoundsSQL, *still, last, zone).Scan(&start, &end); err != nil {
 				return err
 			}
 			_, err := tx.Exec(ctx, `
@@ -154,7 +159,7 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 				SELECT $5, $3, $6, d::date, d::date::timestamp AT TIME ZONE $3, (d::date + 1)::timestamp AT TIME ZONE $3,
 				       coalesce(g.items, '[]'::jsonb)
 				  FROM generate_series($7::date, $8::date, interval '1 day') d LEFT JOIN g ON g.day = d::date
-				ON CONFLICT DO NOTHING`, start, end, zone, bands, kind, bk, *first, last)
+				ON CONFLICT DO NOTHING`, start, end, zone, bands, kind, bk, *still, last)
 			return err
 		}); err != nil {
 			return err
