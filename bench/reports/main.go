@@ -79,7 +79,12 @@ func run(scale float64, runs, readers int, dir, only string) error {
 		{"month", reports.PeriodQuery{Kind: reports.Month, Date: "2026-11-15"}, 300 * time.Millisecond},
 		{"year", reports.PeriodQuery{Kind: reports.Year, Date: "2026-06-01"}, 2 * time.Second},
 	}
-	fmt.Printf("%-13s %-6s %9s %9s %9s %9s  %s\n", "report", "period", "p50", "p95", "c-p50", "c-p95", "budget")
+	// Start cold: the first run of each report fills its per-day cache (the month's days, then
+	// the year's others); p50 and p95 are of the runs after it.
+	if _, err := d.Pool.Exec(ctx, `DELETE FROM core_reportday`); err != nil {
+		return err
+	}
+	fmt.Printf("%-13s %-6s %9s %9s %9s %9s %9s  %s\n", "report", "period", "first", "p50", "p95", "c-p50", "c-p95", "budget")
 	for _, kind := range reports.Kinds {
 		if only != "" && kind != only {
 			continue
@@ -117,12 +122,16 @@ func run(scale float64, runs, readers int, dir, only string) error {
 			if firstErr != nil {
 				return firstErr
 			}
-			p50, p95 := pct(seq, 50), pct(seq, 95)
+			warm := seq
+			if len(seq) > 1 {
+				warm = seq[1:]
+			}
+			p50, p95 := pct(warm, 50), pct(warm, 95)
 			ok := "ok"
 			if p95 > p.budg {
 				ok = "OVER " + p.budg.String()
 			}
-			fmt.Printf("%-13s %-6s %9s %9s %9s %9s  %s\n", kind, p.name, ms(p50), ms(p95), ms(pct(conc, 50)), ms(pct(conc, 95)), ok)
+			fmt.Printf("%-13s %-6s %9s %9s %9s %9s %9s  %s\n", kind, p.name, ms(seq[0]), ms(p50), ms(p95), ms(pct(conc, 50)), ms(pct(conc, 95)), ok)
 		}
 	}
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
@@ -152,7 +161,7 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 		`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
 		 SELECT 'cash' || i, 'cash' || i || '@b.test', 'x', 'Cashier', 'N' || i, (SELECT id FROM core_role WHERE name = 'cashier') FROM generate_series(1, 3) i`,
 		`INSERT INTO core_icd10code (code, title_en, chapter)
-		 SELECT chr(65 + i / 100) || lpad((i % 100)::text, 2, '0'), 'Condition ' || i, '' FROM generate_series(0, 299) i`,
+		 SELECT chr(65 + i / 100) || lpad((i % 100)::text, 2, '0'), 'Condition ' || i, '' FROM generate_series(0, 299) i ON CONFLICT DO NOTHING`,
 		`INSERT INTO core_servicecatalog (name, code, category, price) VALUES ('Consultation', 'BCONSULT', 'consultation', 500), ('Malaria test', 'BRDT', 'lab', 300)`,
 		`INSERT INTO core_medicationcategory (name) VALUES ('Bench')`,
 		`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price, reorder_level)

@@ -58,6 +58,33 @@ const isNewSQL = `NOT EXISTS (SELECT 1 FROM core_encounter e2 WHERE e2.patient_i
 
 func n(v int64) string { return strconv.FormatInt(v, 10) }
 
+// attCounts are attendance's sums: byGroup[group][sex][new?0:1], by doctor and by day
+// (new, repeat), and the total.
+type attCounts struct {
+	byGroup  [][3][2]int64
+	byDoctor map[int64]*[2]int64
+	byDay    map[string]*[2]int64
+	total    [2]int64
+}
+
+func newAttCounts(bands []int) *attCounts {
+	return &attCounts{byGroup: make([][3][2]int64, len(bands)), byDoctor: map[int64]*[2]int64{}, byDay: map[string]*[2]int64{}}
+}
+
+func addPair(m map[string]*[2]int64, k string, i int, c int64) {
+	if m[k] == nil {
+		m[k] = &[2]int64{}
+	}
+	m[k][i] += c
+}
+
+func (a *attCounts) doctor(id int64, i int, c int64) {
+	if a.byDoctor[id] == nil {
+		a.byDoctor[id] = &[2]int64{}
+	}
+	a.byDoctor[id][i] += c
+}
+
 func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		WITH v AS (
@@ -72,11 +99,7 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, ban
 	if err != nil {
 		return err
 	}
-	// byGroup[group][sex][new?]
-	byGroup := make([][3][2]int64, len(bands))
-	type pair = [2]int64 // new, repeat
-	byDoctor, byDay := map[int64]*pair{}, map[string]*pair{}
-	var total pair
+	a := newAttCounts(bands)
 	for rows.Next() {
 		var g, grp int
 		var gender, day string
@@ -91,23 +114,69 @@ func attendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, ban
 		}
 		switch {
 		case grp > 0: // (group, gender)
-			byGroup[grp-1][sexIndex(gender)][k] += count
-			total[k] += count
+			a.byGroup[grp-1][sexIndex(gender)][k] += count
+			a.total[k] += count
 		case day != "":
-			if byDay[day] == nil {
-				byDay[day] = &pair{}
-			}
-			byDay[day][k] += count
+			addPair(a.byDay, day, k, count)
 		default:
-			if byDoctor[doctor] == nil {
-				byDoctor[doctor] = &pair{}
-			}
-			byDoctor[doctor][k] += count
+			a.doctor(doctor, k, count)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	return renderAttendance(ctx, tx, l, p, bands, a, r)
+}
+
+// attendanceItemsSQL is attendance's items per day (daycache.go): [0, group, sex, 0, new, count]
+// by group and sex, [1, 0, "", doctor, new, count] by doctor.
+const attendanceItemsSQL = `
+	WITH v AS (
+		SELECT e.doctor_id, (e.created_at AT TIME ZONE $3)::date AS day, p.gender, ` + ageGroupSQL + ` AS grp,
+		       ` + isNewSQL + ` AS is_new
+		  FROM core_encounter e JOIN core_patient p ON p.id = e.patient_id
+		 WHERE e.created_at >= $1 AND e.created_at < $2)
+	SELECT day, jsonb_build_array(grouping(grp, gender, doctor_id), coalesce(grp, 0), coalesce(gender, ''),
+	                              coalesce(doctor_id, 0), is_new, count(*)) AS item
+	  FROM v GROUP BY GROUPING SETS ((day, grp, gender, is_new), (day, doctor_id, is_new))`
+
+// attendanceFromItems sums the days' items the way attendance sums its rows.
+func attendanceFromItems(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, items []dayItem, r *Report) error {
+	a := newAttCounts(bands)
+	for _, it := range items {
+		if len(it.vals) != 6 {
+			return fmt.Errorf("attendance: bad cached item %v", it.vals)
+		}
+		g, grp, gender, doctor := jsonInt(it.vals[0]), int(jsonInt(it.vals[1])), fmt.Sprint(it.vals[2]), jsonInt(it.vals[3])
+		isNew, _ := it.vals[4].(bool)
+		count := jsonInt(it.vals[5])
+		k := 1
+		if isNew {
+			k = 0
+		}
+		switch {
+		case g != 1: // by doctor: every encounter once, so also the day's
+			a.doctor(doctor, k, count)
+			addPair(a.byDay, it.day, k, count)
+		case grp > 0:
+			a.byGroup[grp-1][sexIndex(gender)][k] += count
+			a.total[k] += count
+		default: // no age group (as attendance's rows, under doctor 0)
+			a.doctor(0, k, count)
+		}
+	}
+	return renderAttendance(ctx, tx, l, p, bands, a, r)
+}
+
+// jsonInt is a JSON number as an int64.
+func jsonInt(v any) int64 {
+	f, _ := v.(float64)
+	return int64(f)
+}
+
+func renderAttendance(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, a *attCounts, r *Report) error {
+	byGroup, byDoctor, byDay, total := a.byGroup, a.byDoctor, a.byDay, a.total
+	type pair = [2]int64
 	var patients int64
 	if err := tx.QueryRow(ctx, `SELECT count(DISTINCT patient_id) FROM core_encounter WHERE created_at >= $1 AND created_at < $2`,
 		p.Start, p.End).Scan(&patients); err != nil {
@@ -241,6 +310,45 @@ func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, e
 
 // morbidity is the outpatient morbidity return: each coded diagnosis of the period's
 // encounters by age (<5 / 5+ and the groups) and sex, new cases and follow-ups; the top ten.
+// morbLine is a code's counts: by <5/5+ and sex, by age group, new cases and follow-ups.
+type morbLine struct {
+	age      [2][3]int64 // [under5?0:1][sex]
+	groups   []int64
+	new, fup int64
+}
+
+// morbCounts are morbidity's sums.
+type morbCounts struct {
+	lines                    map[string]*morbLine
+	cases, newCases, uncoded int64
+}
+
+// add counts count diagnoses of code with these attributes.
+func (m *morbCounts) add(bands []int, code string, under5 bool, grp int, gender, episode string, count int64) {
+	ln := m.lines[code]
+	if ln == nil {
+		ln = &morbLine{groups: make([]int64, len(bands))}
+		m.lines[code] = ln
+	}
+	a := 1
+	if under5 {
+		a = 0
+	}
+	ln.age[a][sexIndex(gender)] += count
+	if grp >= 1 {
+		ln.groups[grp-1] += count
+	}
+	if episode == "follow_up" {
+		ln.fup += count
+	} else {
+		ln.new += count
+		m.newCases += count
+	}
+	m.cases += count
+}
+
+// morbidity is the outpatient morbidity return: each coded diagnosis of the period's
+// encounters by age (<5 / 5+ and the groups) and sex, new cases and follow-ups; the top ten.
 func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
 	rows, err := tx.Query(ctx, `
 		SELECT d.code, (`+ageSQL+` < 5) AS under5, `+ageGroupSQL+` AS grp, p.gender, d.episode, count(*)
@@ -252,13 +360,7 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, band
 	if err != nil {
 		return err
 	}
-	type line struct {
-		age      [2][3]int64 // [under5?0:1][sex]
-		groups   []int64
-		new, fup int64
-	}
-	lines := map[string]*line{}
-	var cases, newCases int64
+	m := &morbCounts{lines: map[string]*morbLine{}}
 	for rows.Next() {
 		var code, gender, episode string
 		var under5 bool
@@ -267,38 +369,60 @@ func morbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, band
 		if err := rows.Scan(&code, &under5, &grp, &gender, &episode, &count); err != nil {
 			return err
 		}
-		ln := lines[code]
-		if ln == nil {
-			ln = &line{groups: make([]int64, len(bands))}
-			lines[code] = ln
-		}
-		a := 1
-		if under5 {
-			a = 0
-		}
-		ln.age[a][sexIndex(gender)] += count
-		if grp >= 1 {
-			ln.groups[grp-1] += count
-		}
-		if episode == "follow_up" {
-			ln.fup += count
-		} else {
-			ln.new += count
-			newCases += count
-		}
-		cases += count
+		m.add(bands, code, under5, grp, gender, episode, count)
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	var uncoded int64
 	if err := tx.QueryRow(ctx, `
 		SELECT count(*) FROM core_encounter e
-		 WHERE e.created_at >= $1 AND e.created_at < $2 AND btrim(coalesce(e.diagnosis, '')) <> ''
-		   AND NOT EXISTS (SELECT 1 FROM core_encounterdiagnosis d WHERE d.encounter_id = e.id AND d.code IS NOT NULL)`,
-		p.Start, p.End).Scan(&uncoded); err != nil {
+		 WHERE e.created_at >= $1 AND e.created_at < $2 AND `+uncodedSQL,
+		p.Start, p.End).Scan(&m.uncoded); err != nil {
 		return err
 	}
+	return renderMorbidity(ctx, tx, l, bands, m, r)
+}
+
+// uncodedSQL: the encounter e has a free-text diagnosis and no coded one.
+const uncodedSQL = `btrim(coalesce(e.diagnosis, '')) <> ''
+	AND NOT EXISTS (SELECT 1 FROM core_encounterdiagnosis d WHERE d.encounter_id = e.id AND d.code IS NOT NULL)`
+
+// morbidityItemsSQL is morbidity's items per day (daycache.go): [0, code, under5, group, sex,
+// episode, count] and [1, uncoded encounters].
+const morbidityItemsSQL = `
+	SELECT (e.created_at AT TIME ZONE $3)::date AS day,
+	       jsonb_build_array(0, d.code, ` + ageSQL + ` < 5, ` + ageGroupSQL + `, p.gender, d.episode, count(*)) AS item
+	  FROM core_encounter e
+	  JOIN core_encounterdiagnosis d ON d.encounter_id = e.id
+	  JOIN core_patient p ON p.id = e.patient_id
+	 WHERE e.created_at >= $1 AND e.created_at < $2 AND d.code IS NOT NULL
+	 GROUP BY 1, d.code, ` + ageSQL + ` < 5, ` + ageGroupSQL + `, p.gender, d.episode
+	UNION ALL
+	SELECT (e.created_at AT TIME ZONE $3)::date, jsonb_build_array(1, count(*))
+	  FROM core_encounter e
+	 WHERE e.created_at >= $1 AND e.created_at < $2 AND ` + uncodedSQL + `
+	 GROUP BY 1`
+
+// morbidityFromItems sums the days' items the way morbidity sums its rows.
+func morbidityFromItems(ctx context.Context, tx pgx.Tx, l i18n.Lang, _ ReportPeriod, bands []int, items []dayItem, r *Report) error {
+	m := &morbCounts{lines: map[string]*morbLine{}}
+	for _, it := range items {
+		v := it.vals
+		switch {
+		case len(v) == 2:
+			m.uncoded += jsonInt(v[1])
+		case len(v) == 7:
+			under5, _ := v[2].(bool)
+			m.add(bands, fmt.Sprint(v[1]), under5, int(jsonInt(v[3])), fmt.Sprint(v[4]), fmt.Sprint(v[5]), jsonInt(v[6]))
+		default:
+			return fmt.Errorf("morbidity: bad cached item %v", v)
+		}
+	}
+	return renderMorbidity(ctx, tx, l, bands, m, r)
+}
+
+func renderMorbidity(ctx context.Context, tx pgx.Tx, l i18n.Lang, bands []int, m *morbCounts, r *Report) error {
+	lines, cases, newCases, uncoded := m.lines, m.cases, m.newCases, m.uncoded
 	codes := make([]string, 0, len(lines))
 	for c := range lines {
 		codes = append(codes, c)

@@ -1,7 +1,11 @@
 package reports
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 
@@ -115,16 +119,12 @@ func moneyCol(key, label string) ReportColumn {
 // revenue: the money received (by method and by cashier), what was charged (by service and
 // by category), and what is owed, aged by how long past due.
 func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []int, r *Report) error {
-	amountFirst := []ReportColumn{moneyCol("amount", l.T("report.amount")), {Key: "count", Label: l.T("report.count")}}
 	byMethod, err := table(ctx, tx, `
 		SELECT payment_method, payment_method, `+money2("sum(amount)")+`, count(*)
 		  FROM core_payment WHERE payment_date >= $1 AND payment_date < $2
 		 GROUP BY payment_method ORDER BY sum(amount) DESC, payment_method`, p.Start, p.End)
 	if err != nil {
 		return err
-	}
-	for i := range byMethod {
-		byMethod[i].Label = methodLabel(l, byMethod[i].Key)
 	}
 	byCashier, err := table(ctx, tx, `
 		SELECT coalesce(pm.received_by, 0)::text,
@@ -146,11 +146,6 @@ func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []in
 	if err != nil {
 		return err
 	}
-	for i := range byService {
-		if k := byService[i].Key; k == "medication" || k == "credit" {
-			byService[i].Label = l.T("report.category_" + k)
-		}
-	}
 	byCategory, err := table(ctx, tx, `
 		SELECT c, c, `+money2("sum(t)")+`, sum(q) FROM (
 			SELECT CASE WHEN i.kind IN ('medication', 'credit') THEN i.kind ELSE coalesce(s.category, 'other') END AS c,
@@ -161,6 +156,21 @@ func revenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []in
 		 GROUP BY c ORDER BY sum(t) DESC, c`, p.Start, p.End)
 	if err != nil {
 		return err
+	}
+	return renderRevenue(ctx, tx, l, p, byMethod, byCashier, byService, byCategory, r)
+}
+
+// renderRevenue labels the tables, reads the aged debts (at the period's end: never cached)
+// and builds the report.
+func renderRevenue(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, byMethod, byCashier, byService, byCategory []ReportRow, r *Report) error {
+	amountFirst := []ReportColumn{moneyCol("amount", l.T("report.amount")), {Key: "count", Label: l.T("report.count")}}
+	for i := range byMethod {
+		byMethod[i].Label = methodLabel(l, byMethod[i].Key)
+	}
+	for i := range byService {
+		if k := byService[i].Key; k == "medication" || k == "credit" {
+			byService[i].Label = l.T("report.category_" + k)
+		}
 	}
 	for i := range byCategory {
 		byCategory[i].Label = l.T("report.category_" + byCategory[i].Key)
@@ -321,4 +331,136 @@ func appointmentsReport(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPer
 			{Key: "visits", Label: l.T("report.visits")}}, Rows: waits},
 	)
 	return nil
+}
+
+// revenueItemsSQL is revenue's items per day (daycache.go): [0, method, cashier, amount,
+// payments] by payment day and [1, line kind, service, amount, quantity] by bill line day
+// (bills not cancelled). $4 is unused (revenue has no age groups).
+const revenueItemsSQL = `
+	SELECT (payment_date AT TIME ZONE $3)::date AS day,
+	       jsonb_build_array(0, payment_method, coalesce(received_by, 0), sum(amount)::text, count(*)) AS item
+	  FROM core_payment WHERE payment_date >= $1 AND payment_date < $2 AND cardinality($4::int[]) >= 0
+	 GROUP BY 1, payment_method, received_by
+	UNION ALL
+	SELECT (i.created_at AT TIME ZONE $3)::date,
+	       jsonb_build_array(1, i.kind, coalesce(i.service_catalog_id, 0), sum(i.total_price)::text, sum(i.quantity))
+	  FROM core_billitem i JOIN core_bill b ON b.id = i.bill_id
+	 WHERE i.created_at >= $1 AND i.created_at < $2 AND b.status <> 'cancelled'
+	 GROUP BY 1, i.kind, i.service_catalog_id`
+
+// sumRow is a row being summed: cents and a count.
+type sumRow struct {
+	key, label   string
+	cents, count int64
+}
+
+// sumRows adds (cents, count) to the row key of m.
+func sumRows(m map[string]*sumRow, key, label string, cents, count int64) {
+	if m[key] == nil {
+		m[key] = &sumRow{key: key, label: label}
+	}
+	m[key].cents += cents
+	m[key].count += count
+}
+
+// sortedRows are m's rows as table gives them: amount largest first, then by sortBy (the key or
+// the label).
+func sortedRows(m map[string]*sumRow, byKey bool) []ReportRow {
+	rs := make([]*sumRow, 0, len(m))
+	for _, r := range m {
+		rs = append(rs, r)
+	}
+	slices.SortFunc(rs, func(a, b *sumRow) int {
+		if a.cents != b.cents {
+			return cmp.Compare(b.cents, a.cents)
+		}
+		if byKey {
+			return strings.Compare(a.key, b.key)
+		}
+		return strings.Compare(a.label, b.label)
+	})
+	out := make([]ReportRow, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ReportRow{Key: r.key, Label: r.label, Values: []string{centsText(r.cents), n(r.count)}})
+	}
+	return out
+}
+
+// revenueFromItems sums the days' items the way revenue's queries sum their rows.
+func revenueFromItems(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, _ []int, items []dayItem, r *Report) error {
+	type pay struct {
+		method  string
+		cashier int64
+	}
+	type line struct {
+		kind    string
+		service int64
+	}
+	pays, lines := map[pay][2]int64{}, map[line][2]int64{}
+	cashiers, services := map[int64]bool{}, map[int64]bool{}
+	for _, it := range items {
+		v := it.vals
+		if len(v) != 5 {
+			return fmt.Errorf("revenue: bad cached item %v", v)
+		}
+		amount, count := toCents(fmt.Sprint(v[3]), true), jsonInt(v[4])
+		if jsonInt(v[0]) == 0 {
+			k := pay{fmt.Sprint(v[1]), jsonInt(v[2])}
+			c := pays[k]
+			pays[k] = [2]int64{c[0] + amount, c[1] + count}
+			cashiers[k.cashier] = true
+		} else {
+			k := line{fmt.Sprint(v[1]), jsonInt(v[2])}
+			c := lines[k]
+			lines[k] = [2]int64{c[0] + amount, c[1] + count}
+			services[k.service] = true
+		}
+	}
+	names, err := userNames(ctx, tx, mapKeys(cashiers))
+	if err != nil {
+		return err
+	}
+	type service struct{ code, name, category *string }
+	catalog := map[int64]service{}
+	rows, err := tx.Query(ctx, `SELECT id, code, name, category FROM core_servicecatalog WHERE id = ANY($1)`, mapKeys(services))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var id int64
+		var s service
+		if err := rows.Scan(&id, &s.code, &s.name, &s.category); err != nil {
+			return err
+		}
+		catalog[id] = s
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	method, cashier, svc, cat := map[string]*sumRow{}, map[string]*sumRow{}, map[string]*sumRow{}, map[string]*sumRow{}
+	for k, c := range pays {
+		sumRows(method, k.method, k.method, c[0], c[1])
+		sumRows(cashier, n(k.cashier), names[k.cashier], c[0], c[1])
+	}
+	or := func(s *string, def string) string {
+		if s == nil {
+			return def
+		}
+		return *s
+	}
+	for k, c := range lines {
+		s := catalog[k.service]
+		key, label := or(s.code, k.kind), or(s.name, k.kind)
+		sumRows(svc, key+"\x00"+label, label, c[0], c[1])
+		category := or(s.category, "other")
+		if k.kind == "medication" || k.kind == "credit" {
+			category = k.kind
+		}
+		sumRows(cat, category, category, c[0], c[1])
+	}
+	byService := sortedRows(svc, false)
+	for i := range byService {
+		byService[i].Key, _, _ = strings.Cut(byService[i].Key, "\x00")
+	}
+	return renderRevenue(ctx, tx, l, p, sortedRows(method, true), sortedRows(cashier, false), byService, sortedRows(cat, true), r)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"chelal/internal/apperr"
 	"chelal/internal/billing"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
@@ -95,29 +94,16 @@ var builders = map[string]builder{
 
 // Build builds the report kind over the period q, in l.
 func (s *Service) Build(ctx context.Context, kind string, q PeriodQuery, l i18n.Lang) (Report, error) {
-	b, ok := builders[kind]
-	if !ok {
-		return Report{}, apperr.New(apperr.ErrNotFound, "No such report.")
+	if dk, ok := dayKinds[kind]; ok {
+		return s.buildDays(ctx, kind, dk, q, l)
 	}
-	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
-	if err != nil {
-		return Report{}, fmt.Errorf("report %s: %w", kind, err)
-	}
-	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	p, err := s.period(ctx, tx, q)
-	if err != nil {
-		return Report{}, err
-	}
-	return build(ctx, tx, b, kind, p, l)
+	return s.BuildPlain(ctx, kind, q, l)
 }
 
 func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p ReportPeriod, l i18n.Lang) (Report, error) {
-	bands, err := settings.Get(ctx, tx, settings.ReportAgeBands, settings.DefaultReportAgeBands)
+	bands, err := ageBands(ctx, tx)
 	if err != nil {
 		return Report{}, err
-	}
-	if !settings.AgeBandsValid(bands) {
-		bands = settings.DefaultReportAgeBands
 	}
 	cur, err := settings.Get(ctx, tx, settings.Currency, "")
 	if err != nil {
@@ -128,6 +114,18 @@ func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p ReportPerio
 		return Report{}, fmt.Errorf("report %s: %w", kind, err)
 	}
 	return r, nil
+}
+
+// ageBands is the clinic's age groups (report_age_bands, else the default).
+func ageBands(ctx context.Context, q db.Querier) ([]int, error) {
+	bands, err := settings.Get(ctx, q, settings.ReportAgeBands, settings.DefaultReportAgeBands)
+	if err != nil {
+		return nil, err
+	}
+	if !settings.AgeBandsValid(bands) {
+		bands = settings.DefaultReportAgeBands
+	}
+	return bands, nil
 }
 
 // period resolves q in the clinic's zone and today.

@@ -1,0 +1,272 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/apperr"
+	"chelal/internal/db"
+	"chelal/internal/i18n"
+	"chelal/internal/settings"
+)
+
+// The per-day cache (core_reportday, migration 0040). A cached kind's aggregates are items
+// (JSON arrays) per local day, summed over the period in Go. Past days are computed once by
+// the kind's itemsSQL and stored, keyed by the zone and the age bands; triggers delete a day
+// in the same transaction as any change to a row it counts (an encounter, a diagnosis, a
+// patient's birth date or sex), so a cached day equals the plain query over it. Today, the
+// future and any day not cached are computed live in the report's snapshot.
+
+// dayKind is a report read through the cache: itemsSQL gives (day date, item jsonb) rows of
+// the encounters in [$1, $2) in the zone $3 and bands $4; render sums the items and builds
+// the report in the snapshot tx.
+type dayKind struct {
+	itemsSQL string
+	// sumDays: the items' last element is a count, and render needs no day: the cached days'
+	// items are summed in SQL (fewer rows to read).
+	sumDays bool
+	render  func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, items []dayItem, r *Report) error
+}
+
+// dayItem is one item of a day.
+type dayItem struct {
+	day  string
+	vals []any
+}
+
+var dayKinds = map[string]dayKind{
+	Attendance: {itemsSQL: attendanceItemsSQL, render: attendanceFromItems},
+	Morbidity:  {itemsSQL: morbidityItemsSQL, render: morbidityFromItems, sumDays: true},
+	Revenue:    {itemsSQL: revenueItemsSQL, render: revenueFromItems},
+}
+
+// reportdayLock is the advisory lock writers take shared (the migration's triggers) and the
+// filler exclusively.
+const reportdayLock = 7340040
+
+// BuildPlain builds the report with the plain queries only, never the cache (the reference
+// the cache is tested against).
+func (s *Service) BuildPlain(ctx context.Context, kind string, q PeriodQuery, l i18n.Lang) (Report, error) {
+	b, ok := builders[kind]
+	if !ok {
+		return Report{}, apperr.New(apperr.ErrNotFound, "No such report.")
+	}
+	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
+	if err != nil {
+		return Report{}, fmt.Errorf("report %s: %w", kind, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	p, err := s.period(ctx, tx, q)
+	if err != nil {
+		return Report{}, err
+	}
+	return build(ctx, tx, b, kind, p, l)
+}
+
+// buildDays builds a cached kind: fills the period's missing past days, then sums the
+// cached days and the live ones in one snapshot.
+func (s *Service) buildDays(ctx context.Context, kind string, dk dayKind, q PeriodQuery, l i18n.Lang) (Report, error) {
+	p, err := s.period(ctx, s.db.Pool, q)
+	if err != nil {
+		return Report{}, err
+	}
+	if p.Days() > 1100 { // periodDays' limit: a longer custom period is read plainly
+		return s.BuildPlain(ctx, kind, q, l)
+	}
+	bands, err := ageBands(ctx, s.db.Pool)
+	if err != nil {
+		return Report{}, err
+	}
+	loc, err := time.LoadLocation(p.Zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	yesterday := settings.DateIn(s.now(), loc).AddDate(0, 0, -1).Format(time.DateOnly)
+	if last := min(p.To, yesterday); last >= p.From {
+		if err := s.fillDays(ctx, kind, dk, p.Zone, bands, p.From, last); err != nil {
+			return Report{}, fmt.Errorf("report %s: fill: %w", kind, err)
+		}
+	}
+	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
+	if err != nil {
+		return Report{}, fmt.Errorf("report %s: %w", kind, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	b := func(ctx context.Context, tx pgx.Tx, l i18n.Lang, p ReportPeriod, bands []int, r *Report) error {
+		items, err := dayItems(ctx, tx, kind, dk, p, bands)
+		if err != nil {
+			return err
+		}
+		return dk.render(ctx, tx, l, p, bands, items, r)
+	}
+	return build(ctx, tx, b, kind, p, l)
+}
+
+// dayBoundsSQL is the instants from midnight of day $1 to the midnight after day $2 in zone $3.
+const dayBoundsSQL = `SELECT $1::date::timestamp AT TIME ZONE $3, ($2::date + 1)::timestamp AT TIME ZONE $3`
+
+func bandsKey(bands []int) string {
+	s := make([]string, len(bands))
+	for i, b := range bands {
+		s[i] = strconv.Itoa(b)
+	}
+	return strings.Join(s, ",")
+}
+
+// fillDays stores the days from..to (past days) of kind not cached yet. It holds the
+// exclusive lock, so no change is in flight while it reads (its statement's snapshot is
+// taken after every writer holding the shared lock has ended).
+func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone string, bands []int, from, to string) error {
+	bk := bandsKey(bands)
+	missing := `SELECT min(d)::date::text FROM generate_series($4::date, $5::date, interval '1 day') d
+		WHERE NOT EXISTS (SELECT 1 FROM core_reportday r WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day = d::date)`
+	// At most fillChunk days a transaction: writers wait for the lock at most that long.
+	for cur := from; cur <= to; {
+		var first *string
+		if err := s.db.Pool.QueryRow(ctx, missing, kind, zone, bk, cur, to).Scan(&first); err != nil {
+			return err
+		}
+		if first == nil {
+			return nil
+		}
+		f, err := time.Parse(time.DateOnly, *first)
+		if err != nil {
+			return err
+		}
+		last := min(f.AddDate(0, 0, fillChunk-1).Format(time.DateOnly), to)
+		if err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
+				return err
+			}
+			// Another reader may have filled these days while this one waited for the lock.
+			var still *string
+			if err := tx.QueryRow(ctx, missing, kind, zone, bk, *first, last).Scan(&still); err != nil || still == nil {
+				return err
+			}
+			var start, end time.Time
+			if err := tx.QueryRow(ctx, dayBoundsSQL, *still, last, zone).Scan(&start, &end); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `
+				WITH x AS (`+dk.itemsSQL+`),
+				     g AS (SELECT day, jsonb_agg(item) AS items FROM x GROUP BY day)
+				INSERT INTO core_reportday (kind, zone, bands, day, day_start, day_end, items)
+				SELECT $5, $3, $6, d::date, d::date::timestamp AT TIME ZONE $3, (d::date + 1)::timestamp AT TIME ZONE $3,
+				       coalesce(g.items, '[]'::jsonb)
+				  FROM generate_series($7::date, $8::date, interval '1 day') d LEFT JOIN g ON g.day = d::date
+				ON CONFLICT DO NOTHING`, start, end, zone, bands, kind, bk, *still, last)
+			return err
+		}); err != nil {
+			return err
+		}
+		cur = f.AddDate(0, 0, fillChunk).Format(time.DateOnly)
+	}
+	return nil
+}
+
+// fillChunk is how many days one fill transaction computes at most.
+const fillChunk = 31
+
+// dayItems are the period's items: the cached days' and, for the days not cached, the live
+// query's, all read in tx.
+func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportPeriod, bands []int) ([]dayItem, error) {
+	const cachedDays = `FROM core_reportday r WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day BETWEEN $4::date AND $5::date`
+	args := []any{kind, p.Zone, bandsKey(bands), p.From, p.To}
+	var out []dayItem
+	cached := map[string]bool{}
+	if dk.sumDays {
+		rows, err := tx.Query(ctx, `SELECT day::text `+cachedDays, args...)
+		if err != nil {
+			return nil, err
+		}
+		days, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range days {
+			cached[d] = true
+		}
+		// Each item's leading elements (its key) with its last (a count) summed over the days.
+		rows, err = tx.Query(ctx, `
+			SELECT k || jsonb_build_array(sum(c)) FROM (
+				SELECT it - (jsonb_array_length(it) - 1) AS k, (it ->> (jsonb_array_length(it) - 1))::bigint AS c
+				  `+strings.Replace(cachedDays, "FROM core_reportday r", "FROM core_reportday r, jsonb_array_elements(r.items) it", 1)+`) x
+			 GROUP BY k`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var it dayItem
+			if err := rows.Scan(&it.vals); err != nil {
+				return nil, err
+			}
+			out = append(out, it)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		rows, err := tx.Query(ctx, `SELECT day::text, items `+cachedDays, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var day string
+			var items [][]any
+			if err := rows.Scan(&day, &items); err != nil {
+				return nil, err
+			}
+			cached[day] = true
+			for _, it := range items {
+				out = append(out, dayItem{day: day, vals: it})
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	// The days not cached, as runs of consecutive days, each read live.
+	days := periodDays(p)
+	for i := 0; i < len(days); {
+		if cached[days[i]] {
+			i++
+			continue
+		}
+		j := i
+		for j+1 < len(days) && !cached[days[j+1]] {
+			j++
+		}
+		live, err := liveItems(ctx, tx, dk, p.Zone, bands, days[i], days[j])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, live...)
+		i = j + 1
+	}
+	return out, nil
+}
+
+func liveItems(ctx context.Context, tx pgx.Tx, dk dayKind, zone string, bands []int, from, to string) ([]dayItem, error) {
+	var start, end time.Time
+	if err := tx.QueryRow(ctx, dayBoundsSQL, from, to, zone).Scan(&start, &end); err != nil {
+		return nil, err
+	}
+	rows, err := tx.Query(ctx, `WITH x AS (`+dk.itemsSQL+`) SELECT day::text, item FROM x`, start, end, zone, bands)
+	if err != nil {
+		return nil, err
+	}
+	var out []dayItem
+	for rows.Next() {
+		var it dayItem
+		if err := rows.Scan(&it.day, &it.vals); err != nil {
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
