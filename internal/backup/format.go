@@ -190,8 +190,9 @@ func (hw hashingWriter) Write(p []byte) (int, error) {
 // hashingReader hashes exactly the bytes its reader (gzip, through flate) takes: it is a
 // flate.Reader, so gzip reads from it without buffering more than it needs.
 type hashingReader struct {
-	br *bufio.Reader
-	h  hash.Hash
+	br  *bufio.Reader
+	h   hash.Hash
+	one [1]byte // ReadByte's byte for the hash, without an allocation per byte
 }
 
 func (hr *hashingReader) Read(p []byte) (int, error) {
@@ -203,7 +204,8 @@ func (hr *hashingReader) Read(p []byte) (int, error) {
 func (hr *hashingReader) ReadByte() (byte, error) {
 	b, err := hr.br.ReadByte()
 	if err == nil {
-		hr.h.Write([]byte{b})
+		hr.one[0] = b
+		hr.h.Write(hr.one[:])
 	}
 	return b, err
 }

@@ -221,6 +221,7 @@ func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	src := populated(t)
+	withoutCodeList(t, src)
 	dataDir, _ := newDataDir(t)
 	_, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
 	_, inner := firstMember(t, raw)
