@@ -71,8 +71,9 @@ test('the month\'s morbidity return counts the coded diagnoses by age, sex and e
     assert.match(body, /\nCoded diagnoses,4\n/);
     assert.match(body, /\nNew cases,3\n/);
     // total, <5 M F O, 5+ M F O, the six age groups, new, follow-ups
-    assert.match(body, /\nB54 [^,\n]*,3,0,1,0,2,0,0,0,1,0,0,2,0,2,1\n/);
-    assert.match(body, /\nJ18 [^,\n]*,1,0,0,0,1,0,0,0,0,0,0,1,0,1,0\n/);
+    // the first cell is "code title", quoted when the title has a comma (the bundled French titles do)
+    assert.match(body, /\n(B54 [^,"\n]*|"B54 [^"\n]*"),3,0,1,0,2,0,0,0,1,0,0,2,0,2,1\n/);
+    assert.match(body, /\n(J18 [^,"\n]*|"J18 [^"\n]*"),1,0,0,0,1,0,0,0,0,0,0,1,0,1,0\n/);
     const pdf = await page.request.get(chelal.url + (await page.locator('[data-testid=report-pdf]').getAttribute('href')));
     assert.equal(pdf.status(), 200);
     assert.equal(pdf.headers()['content-type'], 'application/pdf');
