@@ -7,7 +7,11 @@
 //     and "after request" an upper one);
 //   - memory per idle stream: Chelal's PSS (and its PostgreSQL's) before and after the
 //     streams are opened, divided by S;
-//   - the writers' p95 without streams, then with them;
+//   - the writers' p95 without streams and with them, after a warm-up, in R rounds (default 3)
+//     of a phase without then one with, each condition's phases pooled: one phase's p95 moves
+//     with the disk's fsyncs and the machine's other load, so a single pair misleads (-pin puts
+//     the server on one CPU and this bench's readers and writers on the other, as if the
+//     screens were other computers);
 //   - the CPU time the Chelal process (and its PostgreSQL) spent per write in each phase, from
 //     /proc/PID/stat: unlike the p95s it hardly moves with the other load on the machine, so
 //     it shows the streams' cost even where the writers' latencies are noisy.
@@ -19,7 +23,7 @@
 // Budgets (issue 16): delivery p95 <= 250 ms on a 2-core machine, <= 64 KiB per idle stream,
 // writers' p95 within 10% of without. Figures, not a test: nothing here fails on time.
 //
-//	go build -o bin/chelal . && go run ./bench/events -bin bin/chelal -d 20s
+//	go build -o bin/chelal . && go run ./bench/events -bin bin/chelal -d 20s -rounds 3
 //
 // As root, Chelal is run as nobody (PostgreSQL refuses root).
 package main
@@ -32,6 +36,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -50,8 +55,11 @@ func main() {
 	writers := flag.Int("w", 50, "writing clients")
 	pause := flag.Duration("pause", time.Second, "mean pause of a writer between writes (0: no pause)")
 	d := flag.Duration("d", 20*time.Second, "duration of each write phase")
+	rounds := flag.Int("rounds", 3, "rounds of a phase without streams then one with them")
+	warmup := flag.Duration("warmup", 10*time.Second, "writes before the first round, not counted")
+	pinCPUs := flag.Bool("pin", false, "Chelal and its PostgreSQL on CPU 1, this bench on CPU 0 (as if the screens were other computers; needs 2 CPUs)")
 	flag.Parse()
-	if err := run(*bin, *streams, *writers, *pause, *d); err != nil {
+	if err := run(*bin, *streams, *writers, *rounds, *pause, *d, *warmup, *pinCPUs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/events:", err)
 		os.Exit(1)
 	}
@@ -59,7 +67,7 @@ func main() {
 
 const user, password = "benchadmin", "bench password 1234"
 
-func run(bin string, streams, writers int, pause, dur time.Duration) error {
+func run(bin string, streams, writers, rounds int, pause, dur, warmup time.Duration, pinCPUs bool) error {
 	srv, err := benchserve.New(bin, "chelal-bench-events-", user, password)
 	if err != nil {
 		return err
@@ -96,59 +104,59 @@ func run(bin string, streams, writers int, pause, dur time.Duration) error {
 		return fmt.Sprintf("CPU per write: Chelal %.2f ms, PostgreSQL %.2f ms, this bench %.2f ms",
 			l.cpu.chelal.Seconds()*1000/n, l.cpu.postgres.Seconds()*1000/n, l.cpu.bench.Seconds()*1000/n)
 	}
-	without := writeLoad(client, base, writerSessions, pause, dur, nil, p.Process.Pid, dir)
-	fmt.Printf("writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s\n",
-		len(without.lat), pct(without.lat, 0.5), pct(without.lat, 0.95), pct(without.lat, 0.99), cpu(without))
-
-	runtimeSettle()
-	totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
-	rec := &receipts{byID: map[int64][]time.Time{}}
-	var opened sync.WaitGroup
-	closers := make([]func(), 0, streams)
-	var mu sync.Mutex
-	var openErr error
-	for i := range streams {
-		opened.Add(1)
-		go func() {
-			closeFn, err := openStream(base, streamCookies[i/10], rec, &opened)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil && openErr == nil {
-				openErr = err
-			}
-			if closeFn != nil {
-				closers = append(closers, closeFn)
-			}
-		}()
-	}
-	opened.Wait()
-	if openErr != nil {
-		return openErr
-	}
-	defer func() {
-		for _, c := range closers {
-			c()
+	if pinCPUs {
+		if err := pin(p.Process.Pid, dir); err != nil {
+			return err
 		}
-	}()
-	time.Sleep(3 * time.Second)
-	runtimeSettle()
-	totalAfter, ownAfter, _ := memory(p.Process.Pid, dir)
-	fmt.Printf("memory: Chelal PSS %.1f MB -> %.1f MB with %d idle streams: %.1f KiB per stream; Chelal + PostgreSQL %.1f MB -> %.1f MB (%.1f KiB per stream)\n",
-		float64(ownBefore)/1024, float64(ownAfter)/1024, streams, float64(ownAfter-ownBefore)/float64(streams),
-		float64(totalBefore)/1024, float64(totalAfter)/1024, float64(totalAfter-totalBefore)/float64(streams))
+		fmt.Println("pinned: Chelal and its PostgreSQL on CPU 1, this bench on CPU 0")
+	}
+	// A warm-up, not counted: the first writes of a fresh server pay for cold caches and plans.
+	writeLoad(client, base, writerSessions, pause, warmup, nil, p.Process.Pid, dir)
 
-	with := writeLoad(client, base, writerSessions, pause, dur, rec, p.Process.Pid, dir)
-	fmt.Printf("writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against without); %s\n",
-		streams, len(with.lat), pct(with.lat, 0.5), pct(with.lat, 0.95), pct(with.lat, 0.99),
-		100*(pct(with.lat, 0.95)/pct(without.lat, 0.95)-1), cpu(with))
+	// Rounds of "without, then with": the writers' p95 moves with the machine's disk and
+	// other load from one phase to the next, so each condition is measured in every round and
+	// the phases of a condition are pooled.
+	var without, with []load
+	rec := &receipts{byID: map[int64][]time.Time{}}
+	for round := range rounds {
+		w := writeLoad(client, base, writerSessions, pause, dur, nil, p.Process.Pid, dir)
+		without = append(without, w)
+		fmt.Printf("round %d, writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s\n",
+			round+1, len(w.lat), pct(w.lat, 0.5), pct(w.lat, 0.95), pct(w.lat, 0.99), cpu(w))
+
+		runtimeSettle()
+		totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
+		closeAll, err := openStreams(base, streams, streamCookies, rec)
+		if err != nil {
+			return err
+		}
+		time.Sleep(3 * time.Second)
+		runtimeSettle()
+		if round == 0 {
+			totalAfter, ownAfter, _ := memory(p.Process.Pid, dir)
+			fmt.Printf("memory: Chelal PSS %.1f MB -> %.1f MB with %d idle streams: %.1f KiB per stream; Chelal + PostgreSQL %.1f MB -> %.1f MB (%.1f KiB per stream)\n",
+				float64(ownBefore)/1024, float64(ownAfter)/1024, streams, float64(ownAfter-ownBefore)/float64(streams),
+				float64(totalBefore)/1024, float64(totalAfter)/1024, float64(totalAfter-totalBefore)/float64(streams))
+		}
+		l := writeLoad(client, base, writerSessions, pause, dur, rec, p.Process.Pid, dir)
+		with = append(with, l)
+		fmt.Printf("round %d, writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against this round's without); %s\n",
+			round+1, streams, len(l.lat), pct(l.lat, 0.5), pct(l.lat, 0.95), pct(l.lat, 0.99),
+			100*(pct(l.lat, 0.95)/pct(w.lat, 0.95)-1), cpu(l))
+		time.Sleep(2 * time.Second) // the last events arrive
+		closeAll()
+	}
+	wo, wi := pool(without), pool(with)
+	fmt.Printf("writers, %d rounds pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams %d writes, p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
+		rounds, len(wo.lat), pct(wo.lat, 0.5), pct(wo.lat, 0.95), streams, len(wi.lat), pct(wi.lat, 0.5), pct(wi.lat, 0.95),
+		100*(pct(wi.lat, 0.95)/pct(wo.lat, 0.95)-1))
 	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
 	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
-		perWrite(with)-perWrite(without), 100*(perWrite(with)/perWrite(without)-1))
-	time.Sleep(2 * time.Second) // the last events arrive
+		perWrite(wi)-perWrite(wo), 100*(perWrite(wi)/perWrite(wo)-1))
 	var lower, upper []time.Duration
 	missing := 0
 	rec.mu.Lock()
-	for id, w := range with.writes {
+	for id, w := range wi.writes {
 		got := rec.byID[id]
 		missing += streams - len(got)
 		for _, at := range got {
@@ -161,6 +169,57 @@ func run(bin string, streams, writers int, pause, dur time.Duration) error {
 		streams, len(lower), missing, pct(lower, 0.5), pct(upper, 0.5), pct(lower, 0.95), pct(upper, 0.95), pct(lower, 0.99), pct(upper, 0.99))
 	fmt.Println("budgets: delivery p95 <= 250 ms; <= 64 KiB per idle stream; writers' p95 within 10% of without")
 	return nil
+}
+
+// openStreams opens n streams (ten to a session, as a workstation may have a few tabs) and
+// waits until each has read its opening frame; the function returned closes them all.
+func openStreams(base string, n int, cookies []*http.Cookie, rec *receipts) (func(), error) {
+	var opened sync.WaitGroup
+	closers := make([]func(), 0, n)
+	var mu sync.Mutex
+	var openErr error
+	for i := range n {
+		opened.Add(1)
+		go func() {
+			closeFn, err := openStream(base, cookies[i/10], rec, &opened)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && openErr == nil {
+				openErr = err
+			}
+			if closeFn != nil {
+				closers = append(closers, closeFn)
+			}
+		}()
+	}
+	opened.Wait()
+	closeAll := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range closers {
+			c()
+		}
+	}
+	if openErr != nil {
+		closeAll()
+		return nil, openErr
+	}
+	return closeAll, nil
+}
+
+// pool joins the phases of one condition: their latencies, writes and CPU.
+func pool(phases []load) load {
+	out := load{writes: map[int64]write{}}
+	for _, l := range phases {
+		out.lat = append(out.lat, l.lat...)
+		for id, w := range l.writes {
+			out.writes[id] = w
+		}
+		out.cpu.chelal += l.cpu.chelal
+		out.cpu.postgres += l.cpu.postgres
+		out.cpu.bench += l.cpu.bench
+	}
+	return out
 }
 
 // runtimeSettle gives the server a moment to return freed memory before a measure.
@@ -350,6 +409,38 @@ func memory(chelalPid int, dir string) (total, own, procs int) {
 		}
 	}
 	return total, own, procs
+}
+
+// pin puts this bench on CPU 0 and the server (Chelal, the postmaster and its backends; the
+// backends it starts later inherit the postmaster's CPU) on CPU 1, every thread of each.
+func pin(chelalPid int, dir string) error {
+	postmaster := 0
+	if b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid")); err == nil {
+		postmaster, _ = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	}
+	if postmaster == 0 {
+		return fmt.Errorf("pin: no postmaster.pid in %s", dir)
+	}
+	set := func(cpu string, pid int) error {
+		if out, err := exec.Command("taskset", "-a", "-cp", cpu, strconv.Itoa(pid)).CombinedOutput(); err != nil {
+			return fmt.Errorf("taskset %d: %v: %s", pid, err, out)
+		}
+		return nil
+	}
+	if err := set("0", os.Getpid()); err != nil {
+		return err
+	}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || !(pid == chelalPid || pid == postmaster || parent(pid) == postmaster) {
+			continue
+		}
+		if err := set("1", pid); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parent(pid int) int {
