@@ -66,36 +66,30 @@ const (
 // A word typed in ASCII is already as stored (lower case, no accent): its one-typo variants
 // (the word and the word less each letter, as chelal_word_variants makes them) are computed
 // here; another word is unaccented, and its variants made, by the database. Every value goes
-// through the one-row CTE "a" and is read back by sub-selects: the planner then cannot see
-// the values, so the statement keeps one generic plan instead of being planned again at each
-// search (about a third of the database's time per search, measured at 1M patients).
-func nameSearch(words []string, visit string, arg func(any) string) (with, branch string) {
+// through hide (SearchPage's one-row CTE), so that the statement keeps one generic plan.
+func nameSearch(words []string, visit string, arg func(any) string, hide func(expr string) string) (branch string) {
 	if len(words) == 0 {
-		return "", ""
+		return ""
 	}
-	var cols, conds, cls []string
-	for i, w := range words {
-		wc, vc := fmt.Sprintf("w%d", i+1), fmt.Sprintf("v%d", i+1)
+	var conds, cls []string
+	for _, w := range words {
+		var qw, qv string
 		if isASCII(w) {
-			cols = append(cols, arg(w)+"::text AS "+wc, arg(typoVariants(w))+"::text[] AS "+vc)
+			qw, qv = hide(arg(w)+"::text"), hide(arg(typoVariants(w))+"::text[]")
 		} else {
 			u := "chelal_unaccent(lower(" + arg(w) + "::text))"
-			cols = append(cols, u+" AS "+wc,
-				"CASE WHEN length("+u+") >= 4 THEN ARRAY(SELECT chelal_word_variants("+u+")) ELSE '{}' END AS "+vc)
+			qw, qv = hide(u), hide("CASE WHEN length("+u+") >= 4 THEN ARRAY(SELECT chelal_word_variants("+u+")) ELSE '{}' END")
 		}
-		qw, qv := "(SELECT "+wc+" FROM a)", "(SELECT "+vc+" FROM a)"
 		conds = append(conds, "chelal_search_keys(s.words) && (ARRAY['>' || "+qw+"] || ARRAY(SELECT '=' || v.word FROM core_namewordvariant v WHERE v.variant = ANY("+qv+"::text[]) AND NOT starts_with(v.word, "+qw+")))")
 		cls = append(cls, `CASE WHEN s.words @> ARRAY[`+qw+`] THEN `+strconv.Itoa(matchExact)+
 			` WHEN strpos(' ' || array_to_string(s.words, ' '), ' ' || `+qw+`) > 0 THEN `+strconv.Itoa(matchPrefix)+
 			` ELSE `+strconv.Itoa(matchTypo)+` END`)
 	}
-	with = `a AS MATERIALIZED (SELECT ` + strings.Join(cols, ", ") + `),
-		     `
 	// A name's words hold no space (they are split at anything not a letter or a digit).
 	branch = `SELECT s.patient_id AS id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, ` + visit + ` AS visit
 		    FROM core_patientsearch s
 		   WHERE ` + strings.Join(conds, " AND ")
-	return with, branch
+	return branch
 }
 
 func isASCII(s string) bool {
