@@ -71,7 +71,7 @@ func nameSearch(words []string, visit string, arg func(any) string, hide func(ex
 	if len(words) == 0 {
 		return ""
 	}
-	var conds, cls []string
+	var conds, cases, cls []string
 	for _, w := range words {
 		var qw, qv string
 		if isASCII(w) {
@@ -81,14 +81,21 @@ func nameSearch(words []string, visit string, arg func(any) string, hide func(ex
 			qw, qv = hide(u), hide("CASE WHEN length("+u+") >= 4 THEN ARRAY(SELECT chelal_word_variants("+u+")) ELSE '{}' END")
 		}
 		conds = append(conds, "chelal_search_keys(s.words) && (ARRAY['>' || "+qw+"] || ARRAY(SELECT '=' || v.word FROM core_namewordvariant v WHERE v.variant = ANY("+qv+"::text[]) AND NOT starts_with(v.word, "+qw+")))")
-		cls = append(cls, `CASE WHEN s.words @> ARRAY[`+qw+`] THEN `+strconv.Itoa(matchExact)+
-			` WHEN strpos(' ' || array_to_string(s.words, ' '), ' ' || `+qw+`) > 0 THEN `+strconv.Itoa(matchPrefix)+
-			` ELSE `+strconv.Itoa(matchTypo)+` END`)
+		c := fmt.Sprintf("c%d", len(cls)+1)
+		cls = append(cls, c)
+		cases = append(cases, `CASE WHEN s.words @> ARRAY[`+qw+`] THEN `+strconv.Itoa(matchExact)+
+			` WHEN strpos(s.joined, ' ' || `+qw+`) > 0 THEN `+strconv.Itoa(matchPrefix)+
+			` ELSE `+strconv.Itoa(matchTypo)+` END AS `+c)
 	}
-	// A name's words hold no space (they are split at anything not a letter or a digit).
-	branch = `SELECT s.patient_id AS id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, ` + visit + ` AS visit
-		    FROM core_patientsearch s
-		   WHERE ` + strings.Join(conds, " AND ")
+	// A name's words hold no space (they are split at anything not a letter or a digit). Each
+	// word's match is computed once per candidate, on the name's words joined once: the
+	// OFFSET 0 fences keep the planner from copying the expressions into each use (the ranking
+	// was half of the time of a search with 15,000 candidates).
+	branch = `SELECT id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, visit
+		    FROM (SELECT s.id, ` + strings.Join(cases, ", ") + `, s.visit
+		            FROM (SELECT s.patient_id AS id, s.words, ' ' || array_to_string(s.words, ' ') AS joined, ` + visit + ` AS visit
+		                    FROM core_patientsearch s
+		                   WHERE ` + strings.Join(conds, " AND ") + ` OFFSET 0) s OFFSET 0) c`
 	return branch
 }
 
