@@ -47,7 +47,7 @@ const (
 	matchTypo   = 2 // one typo: removing at most one letter from each makes them equal (4+ letters typed)
 )
 
-// nameSearch returns the CTEs and the branch of a name search. Every typed word must match a
+// nameSearch returns the branch of a name search. Every typed word must match a
 // word of the name (in any order); each typed word's match is its best one in that name. A
 // patient ranks by the worst of their words' matches, then by the sum of them: every word exact
 // first, then names with some word as a beginning, then names with a typo.
