@@ -200,17 +200,29 @@ func lockResult(ctx context.Context, tx pgx.Tx, id, version int64) (resultRow, e
 		  FROM core_labresult r JOIN core_laborder o ON o.id = r.order_id JOIN core_patient p ON p.id = r.patient_id
 		 WHERE r.id = $1 FOR UPDATE OF r, o`, id).Scan(&testID, &x.status, &x.version, &x.enteredBy, &x.orderID, &x.orderStatus,
 		&x.patient.Sex, &x.patient.BirthDate)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return x, apperr.ErrNotFound
-	}
-	if err != nil {
+	if err := db.AtVersion(err, x.version, version, "result"); err != nil {
 		return x, err
-	}
-	if version != x.version {
-		return x, apperr.Stale("result")
 	}
 	x.test, err = getTest(ctx, tx, testID)
 	return x, err
+}
+
+// actOnResult runs an act on a result in one transaction: the result locked on the version the
+// user saw, then act with what it needs of it, then the result as it stands after.
+func (s *Service) actOnResult(ctx context.Context, actor db.Actor, id, version int64, act func(ctx context.Context, tx pgx.Tx, x resultRow) error) (Result, error) {
+	var out Result
+	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		x, err := lockResult(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if err := act(ctx, tx, x); err != nil {
+			return err
+		}
+		out, err = getResult(ctx, tx, id)
+		return err
+	})
+	return out, err
 }
 
 // value checks a value against the test and flags it.
@@ -248,12 +260,7 @@ func (s *Service) EnterResult(ctx context.Context, actor db.Actor, id int64, p R
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		switch {
 		case x.orderStatus == StatusOrdered:
 			return apperr.New(apperr.ErrConflict, "Record the specimen's collection before its results.").WithCode("lab-not-collected")
@@ -285,13 +292,8 @@ func (s *Service) EnterResult(ctx context.Context, actor db.Actor, id int64, p R
 				return err
 			}
 		}
-		if err := completeIfDone(ctx, tx, x.orderID); err != nil {
-			return err
-		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return completeIfDone(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // completeIfDone completes an order whose results are all final and tells its doctor.
@@ -311,12 +313,7 @@ func (s *Service) Verify(ctx context.Context, actor db.Actor, id int64, p ActPar
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		if x.status != ResultEntered {
 			return apperr.New(apperr.ErrConflict, "Only an entered result waits for verification.").WithCode("lab-not-entered")
 		}
@@ -327,13 +324,8 @@ func (s *Service) Verify(ctx context.Context, actor db.Actor, id int64, p ActPar
 			id, actor.UserID); err != nil {
 			return err
 		}
-		if err := completeIfDone(ctx, tx, x.orderID); err != nil {
-			return err
-		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return completeIfDone(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // Amend changes a final result's value with a reason: the old value, flag and the reason are
@@ -348,12 +340,7 @@ func (s *Service) Amend(ctx context.Context, actor db.Actor, id int64, p ResultP
 		f.Add("reason", apperr.CodeRequired, "Say why the result changes.")
 		return Result{}, f.Err()
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		if x.status != ResultFinal {
 			return apperr.New(apperr.ErrConflict, "Only a final result is amended; enter or verify this one instead.").WithCode("lab-not-final")
 		}
@@ -373,16 +360,10 @@ func (s *Service) Amend(ctx context.Context, actor db.Actor, id int64, p ResultP
 			return err
 		}
 		if Critical(flag) {
-			if err := handover.LabCritical(ctx, tx, id); err != nil {
-				return err
-			}
-		} else if err := handover.LabReady(ctx, tx, x.orderID); err != nil {
-			return err
+			return handover.LabCritical(ctx, tx, id)
 		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return handover.LabReady(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // Acknowledge records that the doctor saw a critical result (it stays marked until then).
