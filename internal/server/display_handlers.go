@@ -47,14 +47,6 @@ func (s *server) displayBoard(r *http.Request, _ none) (display.Board, error) {
 	return s.display.Board(r.Context(), t)
 }
 
-func (s *server) callPatient(r *http.Request, in display.CallParams) (display.Called, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return display.Called{}, err
-	}
-	return s.display.Call(r.Context(), actorOf(r), id, in)
-}
-
 // ticketPDF answers the ticket printed at check-in (80 mm roll): the number the display calls.
 func (s *server) ticketPDF(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r)
