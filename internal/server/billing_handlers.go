@@ -22,15 +22,6 @@ func (s *server) listBills(r *http.Request, _ none) (billing.BillPage, error) {
 	return answer(q, func() (billing.BillPage, error) { return s.billing.ListBills(r.Context(), f) })
 }
 
-func (s *server) createPayment(r *http.Request, in billing.PaymentParams) (billing.Payment, error) {
-	id := routeID(r)
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return billing.Payment{}, err
-	}
-	return s.billing.Pay(r.Context(), actorOf(r), id, key, in)
-}
-
 func (s *server) billReceipt(r *http.Request, _ none) (billing.Receipt, error) {
 	q := queryOf(r)
 	payment := q.Int("payment_id")

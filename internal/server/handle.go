@@ -68,6 +68,29 @@ func actOnID[Out any](s *server, fn func(context.Context, db.Actor, int64) (Out,
 	return handle(s, func(r *http.Request, _ none) (Out, error) { return fn(r.Context(), actorOf(r), routeID(r)) })
 }
 
+// actOnOnce is actOn for a change a retry must not make twice (a payment, a dispense): fn
+// gets the request's Idempotency-Key too ("": none), fn(ctx, actor, id, key, body).
+func actOnOnce[In, Out any](s *server, fn func(context.Context, db.Actor, int64, string, In) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, in In) (Out, error) {
+		key, err := idempotencyKey(r)
+		if err != nil {
+			var zero Out
+			return zero, err
+		}
+		return fn(r.Context(), actorOf(r), routeID(r), key, in)
+	})
+}
+
+// pageOfID is a page of a list that belongs to the path's {id} (its limit and cursor from
+// the query): fn(ctx, id, limit, cursor).
+func pageOfID[Out any](s *server, fn func(context.Context, int64, int, string) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, _ none) (Out, error) {
+		q := queryOf(r)
+		limit, cursor := q.Page()
+		return answer(q, func() (Out, error) { return fn(r.Context(), routeID(r), limit, cursor) })
+	})
+}
+
 // writeDocument answers a document whole (a PDF, a CSV, an image): its type, how a browser
 // takes it (disposition, e.g. `attachment; filename="x.csv"`; "" : no header), its length, and
 // never cached, for it holds patients' or the clinic's data.

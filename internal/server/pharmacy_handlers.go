@@ -23,14 +23,6 @@ func (s *server) listMedications(r *http.Request, _ none) (pharmacy.MedicationPa
 	return answer(q, func() (pharmacy.MedicationPage, error) { return s.pharmacy.Medications(r.Context(), f) })
 }
 
-func (s *server) listStockMovements(r *http.Request, _ none) (pharmacy.MovementPage, error) {
-	q := queryOf(r)
-	limit, cursor := q.Page()
-	return answer(q, func() (pharmacy.MovementPage, error) {
-		return s.pharmacy.Movements(r.Context(), routeID(r), limit, cursor)
-	})
-}
-
 func (s *server) listInventoryItems(r *http.Request, _ none) (pharmacy.InventoryPage, error) {
 	q := queryOf(r)
 	all := q.Bool("include_inactive")
@@ -38,23 +30,6 @@ func (s *server) listInventoryItems(r *http.Request, _ none) (pharmacy.Inventory
 	return answer(q, func() (pharmacy.InventoryPage, error) {
 		return s.pharmacy.InventoryItems(r.Context(), q.Str("q"), all, limit, cursor)
 	})
-}
-
-func (s *server) listInventoryMovements(r *http.Request, _ none) (pharmacy.InventoryMovementPage, error) {
-	q := queryOf(r)
-	limit, cursor := q.Page()
-	return answer(q, func() (pharmacy.InventoryMovementPage, error) {
-		return s.pharmacy.InventoryMovements(r.Context(), routeID(r), limit, cursor)
-	})
-}
-
-func (s *server) dispensePrescription(r *http.Request, in pharmacy.DispenseParams) (pharmacy.Dispense, error) {
-	id := routeID(r)
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return pharmacy.Dispense{}, err
-	}
-	return s.pharmacy.Dispense(r.Context(), actorOf(r), id, key, in)
 }
 
 func (s *server) pharmacyQueue(r *http.Request, _ none) (pharmacy.QueuePage, error) {
