@@ -301,27 +301,24 @@ func (p CancelParams) Validate() error {
 	return f.Err()
 }
 
-// actOnOrder runs an act on an order in one transaction: the order locked on the version the
-// user saw (0: any), then act with its status, then the order as it stands after.
+// lockOrder locks an order on the version the user saw (0: any) and answers its status.
+func lockOrder(ctx context.Context, tx pgx.Tx, id, version int64) (string, error) {
+	var status string
+	var v int64
+	err := tx.QueryRow(ctx, `SELECT status, version FROM core_laborder WHERE id = $1 FOR UPDATE`, id).Scan(&status, &v)
+	if version == 0 {
+		version = v
+	}
+	return status, db.AtVersion(err, v, version, "order")
+}
+
+// actOnOrder is an act on an order (db.Edit): the order locked on the version the user saw,
+// then act with its status, then the order as it stands after.
 func (s *Service) actOnOrder(ctx context.Context, actor db.Actor, id, version int64, act func(ctx context.Context, tx pgx.Tx, status string) error) (Order, error) {
-	var out Order
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var status string
-		var v int64
-		err := tx.QueryRow(ctx, `SELECT status, version FROM core_laborder WHERE id = $1 FOR UPDATE`, id).Scan(&status, &v)
-		if version == 0 {
-			version = v
-		}
-		if err := db.AtVersion(err, v, version, "order"); err != nil {
-			return err
-		}
-		if err := act(ctx, tx, status); err != nil {
-			return err
-		}
-		out, err = getOrder(ctx, tx, id)
-		return err
-	})
-	return out, err
+	return db.Edit(ctx, s.db, actor,
+		func(ctx context.Context, tx pgx.Tx) (string, error) { return lockOrder(ctx, tx, id, version) },
+		act,
+		func(ctx context.Context, tx pgx.Tx) (Order, error) { return getOrder(ctx, tx, id) })
 }
 
 // Cancel cancels an order whose specimen was not collected yet, with a reason.

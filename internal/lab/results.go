@@ -207,22 +207,13 @@ func lockResult(ctx context.Context, tx pgx.Tx, id, version int64) (resultRow, e
 	return x, err
 }
 
-// actOnResult runs an act on a result in one transaction: the result locked on the version the
-// user saw, then act with what it needs of it, then the result as it stands after.
+// actOnResult is an act on a result (db.Edit): the result locked on the version the user saw,
+// then act with what it needs of it, then the result as it stands after.
 func (s *Service) actOnResult(ctx context.Context, actor db.Actor, id, version int64, act func(ctx context.Context, tx pgx.Tx, x resultRow) error) (Result, error) {
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
-		if err := act(ctx, tx, x); err != nil {
-			return err
-		}
-		out, err = getResult(ctx, tx, id)
-		return err
-	})
-	return out, err
+	return db.Edit(ctx, s.db, actor,
+		func(ctx context.Context, tx pgx.Tx) (resultRow, error) { return lockResult(ctx, tx, id, version) },
+		act,
+		func(ctx context.Context, tx pgx.Tx) (Result, error) { return getResult(ctx, tx, id) })
 }
 
 // value checks a value against the test and flags it.
