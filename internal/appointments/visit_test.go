@@ -16,23 +16,14 @@ import (
 // 2031-06-02 09:00 (the machine's zone: no time zone is set).
 func visitFixture(t *testing.T) (*Service, *db.DB, int64, int64, []int64) {
 	t.Helper()
-	ctx := context.Background()
 	d := dbtest.New(t)
 	var docs [2]int64
 	for i, name := range []string{"dr.one", "dr.two"} {
-		if err := d.Pool.QueryRow(ctx, `INSERT INTO auth_user (username, email, password, role_id)
-			SELECT $1::text, $1::text || '@clinic.test', 'x', id FROM core_role WHERE name = 'doctor' RETURNING id`, name).Scan(&docs[i]); err != nil {
-			t.Fatal(err)
-		}
+		docs[i] = dbtest.User(t, d, "doctor", name, "", "")
 	}
 	var pats []int64
 	for _, uid := range []string{"P-V001", "P-V002"} {
-		var id int64
-		if err := d.Pool.QueryRow(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-			VALUES ($1, 'Visit', 'Patient', '1990-01-01', 'female') RETURNING id`, uid).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		pats = append(pats, id)
+		pats = append(pats, dbtest.Patient(t, d, uid, "Visit", "Patient", "1990-01-01", "female"))
 	}
 	s := NewService(d)
 	now := time.Date(2031, 6, 2, 9, 0, 0, 0, time.Local)

@@ -19,18 +19,11 @@ func TestWalkInsInOneSecondDoNotCollide(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	d := dbtest.New(t)
-	var doctor int64
-	if err := d.Pool.QueryRow(ctx, `INSERT INTO auth_user (username, email, password, role_id)
-		SELECT 'dr.walk', 'walk@clinic.test', 'x', id FROM core_role WHERE name = 'doctor' RETURNING id`).Scan(&doctor); err != nil {
-		t.Fatal(err)
-	}
+	doctor := dbtest.User(t, d, "doctor", "dr.walk", "", "")
 	const n = 20
 	patients := make([]int64, n+1)
 	for i := range patients {
-		if err := d.Pool.QueryRow(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-			VALUES ($1, 'Walk', 'In', '1990-01-01', 'female') RETURNING id`, fmt.Sprintf("P-W%03d", i)).Scan(&patients[i]); err != nil {
-			t.Fatal(err)
-		}
+		patients[i] = dbtest.Patient(t, d, fmt.Sprintf("P-W%03d", i), "Walk", "In", "1990-01-01", "female")
 	}
 	s := NewService(d)
 	// Every walk-in arrives at 10:15:00 in the clinic's zone: the same second, on a slot's minute.

@@ -22,12 +22,8 @@ func TestListByPatient(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	id := func(sql string, args ...any) int64 { t.Helper(); return dbtest.ID(t, d, sql, args...) }
-	doctor := id(`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-		SELECT 'doc', 'doc@clinic.test', 'x', 'D', 'R', id FROM core_role WHERE name = 'doctor' RETURNING id`)
-	patient := func(uid string) int64 {
-		return id(`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-			VALUES ($1, 'A', 'B', '1990-01-01', 'female') RETURNING id`, uid)
-	}
+	doctor := dbtest.User(t, d, "doctor", "doc", "D", "R")
+	patient := func(uid string) int64 { return dbtest.Patient(t, d, uid, "A", "B", "1990-01-01", "female") }
 	mine, theirs := patient("CHL-1"), patient("CHL-2")
 	var want []string
 	for _, p := range []int64{mine, theirs} {

@@ -29,28 +29,14 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	d := dbtest.New(t)
 	e := &env{t: t, d: d, s: billing.NewService(d)}
-	ctx := context.Background()
-	var uid int64
-	if err := d.Pool.QueryRow(ctx, `
-		INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-		VALUES ('cash1', 'cash1@clinic.test', 'x', 'Neema', 'Cashier', (SELECT id FROM core_role WHERE name = 'cashier'))
-		RETURNING id`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
-	e.cashier = db.Actor{UserID: uid}
+	e.cashier = db.Actor{UserID: dbtest.User(t, d, "cashier", "cash1", "Neema", "Cashier")}
 	e.patient = e.newPatient("P-0001", "Amina", "Otieno")
 	return e
 }
 
 func (e *env) newPatient(uniqueID, first, last string) int64 {
 	e.t.Helper()
-	var id int64
-	if err := e.d.Pool.QueryRow(context.Background(), `
-		INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ($1, $2, $3, '1990-04-02', 'female') RETURNING id`, uniqueID, first, last).Scan(&id); err != nil {
-		e.t.Fatal(err)
-	}
-	return id
+	return dbtest.Patient(e.t, e.d, uniqueID, first, last, "1990-04-02", "female")
 }
 
 func (e *env) service(code, price string) int64 {

@@ -541,15 +541,14 @@ func (s *Service) UpdateBill(ctx context.Context, actor db.Actor, id int64, e Bi
 		return BillDetail{}, err
 	}
 	cancel := e.cancels()
-	var out BillDetail
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+	lock := func(ctx context.Context, tx pgx.Tx) (Bill, error) {
 		b, err := lockBill(ctx, tx, id)
-		if err != nil {
-			return err
+		if err == nil && b.Version != e.Version {
+			err = apperr.Stale("bill")
 		}
-		if b.Version != e.Version {
-			return apperr.Stale("bill")
-		}
+		return b, err
+	}
+	change := func(ctx context.Context, tx pgx.Tx, b Bill) error {
 		if b.Status == StatusCancelled {
 			return apperr.New(apperr.ErrConflict, "This bill is cancelled and can no longer change.").WithCode("bill-cancelled")
 		}
@@ -561,20 +560,16 @@ func (s *Service) UpdateBill(ctx context.Context, actor db.Actor, id int64, e Bi
 		if e.DueDate != nil {
 			due = *e.DueDate
 		}
-		_, err = tx.Exec(ctx, `
+		_, err := tx.Exec(ctx, `
 			UPDATE core_bill SET due_date = $2,
 			       status = CASE WHEN $3 THEN 'cancelled' ELSE status END,
 			       cancel_reason = CASE WHEN $3 THEN $4 ELSE cancel_reason END,
 			       cancelled_at = CASE WHEN $3 THEN now() ELSE cancelled_at END,
 			       cancelled_by = CASE WHEN $3 THEN NULLIF(current_setting('chelal.user_id', true), '')::integer ELSE cancelled_by END
 			 WHERE id = $1`, id, due, cancel, reason)
-		if err != nil {
-			return mapBillError(err)
-		}
-		out, err = detail(ctx, tx, id)
-		return err
-	})
-	return out, err
+		return mapBillError(err)
+	}
+	return db.Edit(ctx, s.db, actor, lock, change, func(ctx context.Context, tx pgx.Tx) (BillDetail, error) { return detail(ctx, tx, id) })
 }
 
 // GetBill returns a bill with its lines and payments, or apperr.ErrNotFound.

@@ -15,7 +15,6 @@ import (
 )
 
 // Methods of payment: the oneof of PaymentParams.PaymentMethod.
-// Methods of payment.
 var Methods = validate.Values(PaymentParams{}, "payment_method")
 
 // Payment is money received for a bill. Payments are never changed or removed.

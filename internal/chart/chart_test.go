@@ -22,12 +22,9 @@ func TestTimelineMergesTheDomainsEntries(t *testing.T) {
 	if _, err := d.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('timezone', '"UTC"')`); err != nil {
 		t.Fatal(err)
 	}
-	doctor := id(`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-		SELECT 'doc', 'doc@clinic.test', 'x', 'Amani', 'Mrisho', id FROM core_role WHERE name = 'doctor' RETURNING id`)
-	p := id(`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('CHL-1', 'A', 'B', '1990-01-01', 'female') RETURNING id`)
-	other := id(`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('CHL-2', 'C', 'D', '1990-01-01', 'male') RETURNING id`)
+	doctor := dbtest.User(t, d, "doctor", "doc", "Amani", "Mrisho")
+	p := dbtest.Patient(t, d, "CHL-1", "A", "B", "1990-01-01", "female")
+	other := dbtest.Patient(t, d, "CHL-2", "C", "D", "1990-01-01", "male")
 	at := func(h int) time.Time { return time.Date(2026, 3, 2, h, 0, 0, 0, time.UTC) }
 	appt := id(`INSERT INTO core_appointment (patient_id, doctor_id, date, time, reason, status, cancel_reason)
 		VALUES ($1, $2, '2026-03-02', '09:00', 'Cough', 'cancelled', 'x') RETURNING id`, p, doctor)

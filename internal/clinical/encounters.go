@@ -302,24 +302,21 @@ func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p Encoun
 
 // write runs change on open encounter id, locked for the actor's change made on version
 // (openForWrite), reads the encounter back and hands it to after (when given), all in one
-// transaction; it returns the encounter as changed.
+// transaction (db.Edit); it returns the encounter as changed.
 func (s *Service) write(ctx context.Context, actor db.Actor, id, version int64, change func(context.Context, pgx.Tx, Encounter) error,
 	after func(context.Context, pgx.Tx, Encounter) error) (Encounter, error) {
-	var out Encounter
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		cur, err := openForWrite(ctx, tx, id, version, actor.UserID)
-		if err != nil {
-			return err
-		}
-		if err := change(ctx, tx, cur); err != nil {
-			return err
-		}
-		if out, err = s.load(ctx, tx, id); err != nil || after == nil {
-			return err
-		}
-		return after(ctx, tx, out)
-	})
-	return out, err
+	return db.Edit(ctx, s.db, actor,
+		func(ctx context.Context, tx pgx.Tx) (Encounter, error) {
+			return openForWrite(ctx, tx, id, version, actor.UserID)
+		},
+		change,
+		func(ctx context.Context, tx pgx.Tx) (Encounter, error) {
+			out, err := s.load(ctx, tx, id)
+			if err != nil || after == nil {
+				return out, err
+			}
+			return out, after(ctx, tx, out)
+		})
 }
 
 // openForWrite locks encounter id for a change made by user on version: it must be open, at

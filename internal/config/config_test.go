@@ -14,28 +14,52 @@ import (
 	"time"
 )
 
-func TestHostNames(t *testing.T) {
+// TestLists: the list settings (host names, trusted proxies) split on commas and spaces, keep
+// each value in its canonical form, and refuse the whole list for one bad value.
+func TestLists(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		list string
-		want []string
-		bad  bool
-	}{
-		{"", nil, false},
-		{"chelal.clinic.lan", []string{"chelal.clinic.lan"}, false},
-		{" chelal.clinic.lan, 192.0.2.10:7300 ,,[2001:db8::1]:7300 reception", []string{"chelal.clinic.lan", "192.0.2.10:7300", "[2001:db8::1]:7300", "reception"}, false},
-		{"http://chelal.clinic.lan", nil, true},
-		{"chelal.clinic.lan/setup", nil, true},
-		{"admin@chelal.clinic.lan", nil, true},
-	}
-	for _, tc := range tests {
-		got, err := HostNames(tc.list)
-		if (err != nil) != tc.bad || !slices.Equal(got, tc.want) {
-			t.Errorf("HostNames(%q) = %q, %v; want %q (error %v)", tc.list, got, err, tc.want, tc.bad)
-		}
+	hostNames := func(list string) ([]string, error) {
+		got, err := HostNames(list)
 		if err != nil && !strings.Contains(err.Error(), "without scheme or path") {
-			t.Errorf("HostNames(%q): unclear error %v", tc.list, err)
+			t.Errorf("HostNames(%q): unclear error %v", list, err)
 		}
+		return got, err
+	}
+	trustedProxies := func(list string) ([]string, error) {
+		got, err := TrustedProxies(list)
+		var s []string
+		for _, p := range got {
+			s = append(s, p.String())
+		}
+		return s, err
+	}
+	tests := []struct {
+		parse func(string) ([]string, error)
+		list  string
+		want  []string
+		bad   bool
+	}{
+		{hostNames, "", nil, false},
+		{hostNames, "chelal.clinic.lan", []string{"chelal.clinic.lan"}, false},
+		{hostNames, " chelal.clinic.lan, 192.0.2.10:7300 ,,[2001:db8::1]:7300 reception", []string{"chelal.clinic.lan", "192.0.2.10:7300", "[2001:db8::1]:7300", "reception"}, false},
+		{hostNames, "http://chelal.clinic.lan", nil, true},
+		{hostNames, "chelal.clinic.lan/setup", nil, true},
+		{hostNames, "admin@chelal.clinic.lan", nil, true},
+		{trustedProxies, "", nil, false},
+		{trustedProxies, "10.0.0.5", []string{"10.0.0.5/32"}, false},
+		{trustedProxies, " 10.0.0.0/24, 2001:db8::7 ,,::ffff:192.0.2.1 192.168.1.9/16", []string{"10.0.0.0/24", "2001:db8::7/128", "192.0.2.1/32", "192.168.0.0/16"}, false},
+		{trustedProxies, "proxy.clinic.lan", nil, true},
+		{trustedProxies, "10.0.0.0/33", nil, true},
+	}
+	for i, tc := range tests {
+		got, err := tc.parse(tc.list)
+		if (err != nil) != tc.bad || !slices.Equal(got, tc.want) {
+			t.Errorf("case %d: (%q) = %q, %v; want %q (error %v)", i, tc.list, got, err, tc.want, tc.bad)
+		}
+	}
+	ps, _ := TrustedProxies("10.0.0.0/24")
+	if !ps[0].Contains(netip.MustParseAddr("10.0.0.200")) || ps[0].Contains(netip.MustParseAddr("10.0.1.1")) {
+		t.Errorf("prefix %v", ps[0])
 	}
 }
 

@@ -16,6 +16,9 @@
 //     at hand), its cursor being EncodeCursor of the last id or EncodeKeyCursor of a sort key
 //     such as a name. The Check* forms add to an apperr.Fields for functions that report every
 //     bad field at once.
+//   - Editing one record: Edit(ctx, d, actor, lock, change, read) is the change of one row in
+//     one transaction: lock it (SELECT ... FOR UPDATE, checked with AtVersion), change it,
+//     read it back as the caller answers it.
 //   - One row: OrNotFound turns a read by id that found nothing into apperr.ErrNotFound;
 //     AtVersion checks a row an edit locked (SELECT ... FOR UPDATE) against the version the
 //     edit was made on: no row is a 404, another version the stale-version conflict.

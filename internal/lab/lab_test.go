@@ -28,21 +28,9 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, d: d, s: lab.NewService(d), tests: map[string]int64{}}
 	billing.NewService(d).WireLab(e.s)
 	ctx := context.Background()
-	user := func(name, role string) db.Actor {
-		var id int64
-		if err := d.Pool.QueryRow(ctx, `
-			INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-			VALUES ($1::text, $1::text || '@clinic.test', 'x', $1::text, 'Test', (SELECT id FROM core_role WHERE name = $2)) RETURNING id`, name, role).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return db.Actor{UserID: id}
-	}
+	user := func(name, role string) db.Actor { return db.Actor{UserID: dbtest.User(t, d, role, name, name, "Test")} }
 	e.doctor, e.tech, e.t2 = user("doc", "doctor"), user("tech", "lab"), user("tech2", "lab")
-	if err := d.Pool.QueryRow(ctx, `
-		INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('P-1', 'Amina', 'Otieno', '1990-04-02', 'female') RETURNING id`).Scan(&e.patient); err != nil {
-		t.Fatal(err)
-	}
+	e.patient = dbtest.Patient(t, d, "P-1", "Amina", "Otieno", "1990-04-02", "female")
 	if err := d.Pool.QueryRow(ctx, `INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES ($1, $2, 'secret notes') RETURNING id`,
 		e.patient, e.doctor.UserID).Scan(&e.enc); err != nil {
 		t.Fatal(err)

@@ -222,11 +222,8 @@ func (s *Service) PlaceOrder(ctx context.Context, actor db.Actor, encounterID in
 		var patient int64
 		var status string
 		err := tx.QueryRow(ctx, `SELECT patient_id, status FROM core_encounter WHERE id = $1 FOR SHARE`, encounterID).Scan(&patient, &status)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return apperr.ErrNotFound
-		}
 		if err != nil {
-			return err
+			return db.OrNotFound(err)
 		}
 		if status != "open" {
 			return apperr.New(apperr.ErrConflict, "This encounter is closed: order tests from an open consultation.").WithCode("encounter-closed")
@@ -237,15 +234,13 @@ func (s *Service) PlaceOrder(ctx context.Context, actor db.Actor, encounterID in
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, patient, encounterID, actor.UserID, p.ClinicalNote, p.Urgency).Scan(&orderID); err != nil {
 			return err
 		}
-		ordered := Ordered{OrderID: orderID, PatientID: patient}
 		for i, tid := range p.TestIDs {
 			var itemID int64
-			var service *int64
 			err := tx.QueryRow(ctx, `
 				INSERT INTO core_laborderitem (order_id, test_id)
 				SELECT $1, t.id FROM core_labtest t WHERE t.id = $2 AND t.is_active
 				ON CONFLICT DO NOTHING
-				RETURNING id, (SELECT service_id FROM core_labtest WHERE id = $2)`, orderID, tid).Scan(&itemID, &service)
+				RETURNING id`, orderID, tid).Scan(&itemID)
 			if errors.Is(err, pgx.ErrNoRows) {
 				var f apperr.Fields
 				f.Add(fmt.Sprintf("test_ids.%d", i), apperr.CodeInvalid, "No such active test, or ordered twice.")
@@ -263,11 +258,10 @@ func (s *Service) PlaceOrder(ctx context.Context, actor db.Actor, encounterID in
 				 ORDER BY m.position, m.id`, itemID, orderID, patient, tid); err != nil {
 				return err
 			}
-			it := OrderedItem{ItemID: itemID}
-			if service != nil {
-				it.ServiceID = *service
-			}
-			ordered.Items = append(ordered.Items, it)
+		}
+		ordered, err := orderedOf(ctx, tx, orderID)
+		if err != nil {
+			return err
 		}
 		if err := s.OnOrder.Run(ctx, tx, ordered); err != nil {
 			return err
@@ -276,6 +270,22 @@ func (s *Service) PlaceOrder(ctx context.Context, actor db.Actor, encounterID in
 		return err
 	})
 	return out, err
+}
+
+// orderedOf is an order's patient and items (in the order they were ordered) with the catalog
+// service each is billed by: what the hooks of placing and cancelling an order are given.
+func orderedOf(ctx context.Context, q db.Querier, id int64) (Ordered, error) {
+	o := Ordered{OrderID: id}
+	var items, services []int64
+	err := q.QueryRow(ctx, `
+		SELECT o.patient_id, coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}'),
+		       coalesce(array_agg(coalesce(t.service_id, 0) ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}')
+		  FROM core_laborder o LEFT JOIN core_laborderitem i ON i.order_id = o.id LEFT JOIN core_labtest t ON t.id = i.test_id
+		 WHERE o.id = $1 GROUP BY o.patient_id`, id).Scan(&o.PatientID, &items, &services)
+	for i, item := range items {
+		o.Items = append(o.Items, OrderedItem{ItemID: item, ServiceID: services[i]})
+	}
+	return o, db.OrNotFound(err)
 }
 
 // CancelParams is an act that needs a reason (a cancellation).
@@ -291,17 +301,24 @@ func (p CancelParams) Validate() error {
 	return f.Err()
 }
 
-// lockOrder locks an order on the version the user saw.
-func lockOrder(ctx context.Context, tx pgx.Tx, id, version int64) (status string, err error) {
+// lockOrder locks an order on the version the user saw (0: any) and answers its status.
+func lockOrder(ctx context.Context, tx pgx.Tx, id, version int64) (string, error) {
+	var status string
 	var v int64
-	err = tx.QueryRow(ctx, `SELECT status, version FROM core_laborder WHERE id = $1 FOR UPDATE`, id).Scan(&status, &v)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return "", apperr.ErrNotFound
+	err := tx.QueryRow(ctx, `SELECT status, version FROM core_laborder WHERE id = $1 FOR UPDATE`, id).Scan(&status, &v)
+	if version == 0 {
+		version = v
 	}
-	if err == nil && version != 0 && v != version {
-		err = apperr.Stale("order")
-	}
-	return status, err
+	return status, db.AtVersion(err, v, version, "order")
+}
+
+// actOnOrder is an act on an order (db.Edit): the order locked on the version the user saw,
+// then act with its status, then the order as it stands after.
+func (s *Service) actOnOrder(ctx context.Context, actor db.Actor, id, version int64, act func(ctx context.Context, tx pgx.Tx, status string) error) (Order, error) {
+	return db.Edit(ctx, s.db, actor,
+		func(ctx context.Context, tx pgx.Tx) (string, error) { return lockOrder(ctx, tx, id, version) },
+		act,
+		func(ctx context.Context, tx pgx.Tx) (Order, error) { return getOrder(ctx, tx, id) })
 }
 
 // Cancel cancels an order whose specimen was not collected yet, with a reason.
@@ -310,12 +327,7 @@ func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64, p Cancel
 	if err := p.Validate(); err != nil {
 		return Order{}, err
 	}
-	var out Order
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		status, err := lockOrder(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnOrder(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, status string) error {
 		if status != StatusOrdered {
 			return apperr.New(apperr.ErrConflict, "Only an order whose specimen was not collected can be cancelled.").WithCode("lab-collected")
 		}
@@ -324,20 +336,16 @@ func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64, p Cancel
 			 WHERE id = $1`, id, actor.UserID, p.Reason); err != nil {
 			return err
 		}
-		c := Cancelled{OrderID: id, Reason: p.Reason}
-		if err := tx.QueryRow(ctx, `
-			SELECT o.patient_id, coalesce(array_agg(i.id ORDER BY i.id) FILTER (WHERE i.id IS NOT NULL), '{}')
-			  FROM core_laborder o LEFT JOIN core_laborderitem i ON i.order_id = o.id
-			 WHERE o.id = $1 GROUP BY o.patient_id`, id).Scan(&c.PatientID, &c.ItemIDs); err != nil {
+		o, err := orderedOf(ctx, tx, id)
+		if err != nil {
 			return err
 		}
-		if err := s.OnCancel.Run(ctx, tx, c); err != nil {
-			return err
+		c := Cancelled{OrderID: id, PatientID: o.PatientID, ItemIDs: []int64{}, Reason: p.Reason}
+		for _, it := range o.Items {
+			c.ItemIDs = append(c.ItemIDs, it.ItemID)
 		}
-		out, err = getOrder(ctx, tx, id)
-		return err
+		return s.OnCancel.Run(ctx, tx, c)
 	})
-	return out, err
 }
 
 // ActParams is an act on a version (the specimen's collection).
@@ -357,21 +365,12 @@ func (s *Service) Collect(ctx context.Context, actor db.Actor, id int64, p ActPa
 	if err := p.Validate(); err != nil {
 		return Order{}, err
 	}
-	var out Order
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		status, err := lockOrder(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnOrder(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, status string) error {
 		if status != StatusOrdered {
 			return apperr.New(apperr.ErrConflict, "This order's specimen was already collected, or the order was cancelled.").WithCode("lab-not-waiting")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE core_laborder SET status = 'collected', collected_at = now(), collected_by_id = $2 WHERE id = $1`,
-			id, actor.UserID); err != nil {
-			return err
-		}
-		out, err = getOrder(ctx, tx, id)
+		_, err := tx.Exec(ctx, `UPDATE core_laborder SET status = 'collected', collected_at = now(), collected_by_id = $2 WHERE id = $1`,
+			id, actor.UserID)
 		return err
 	})
-	return out, err
 }

@@ -200,17 +200,20 @@ func lockResult(ctx context.Context, tx pgx.Tx, id, version int64) (resultRow, e
 		  FROM core_labresult r JOIN core_laborder o ON o.id = r.order_id JOIN core_patient p ON p.id = r.patient_id
 		 WHERE r.id = $1 FOR UPDATE OF r, o`, id).Scan(&testID, &x.status, &x.version, &x.enteredBy, &x.orderID, &x.orderStatus,
 		&x.patient.Sex, &x.patient.BirthDate)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return x, apperr.ErrNotFound
-	}
-	if err != nil {
+	if err := db.AtVersion(err, x.version, version, "result"); err != nil {
 		return x, err
-	}
-	if version != x.version {
-		return x, apperr.Stale("result")
 	}
 	x.test, err = getTest(ctx, tx, testID)
 	return x, err
+}
+
+// actOnResult is an act on a result (db.Edit): the result locked on the version the user saw,
+// then act with what it needs of it, then the result as it stands after.
+func (s *Service) actOnResult(ctx context.Context, actor db.Actor, id, version int64, act func(ctx context.Context, tx pgx.Tx, x resultRow) error) (Result, error) {
+	return db.Edit(ctx, s.db, actor,
+		func(ctx context.Context, tx pgx.Tx) (resultRow, error) { return lockResult(ctx, tx, id, version) },
+		act,
+		func(ctx context.Context, tx pgx.Tx) (Result, error) { return getResult(ctx, tx, id) })
 }
 
 // value checks a value against the test and flags it.
@@ -248,12 +251,7 @@ func (s *Service) EnterResult(ctx context.Context, actor db.Actor, id int64, p R
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		switch {
 		case x.orderStatus == StatusOrdered:
 			return apperr.New(apperr.ErrConflict, "Record the specimen's collection before its results.").WithCode("lab-not-collected")
@@ -285,13 +283,8 @@ func (s *Service) EnterResult(ctx context.Context, actor db.Actor, id int64, p R
 				return err
 			}
 		}
-		if err := completeIfDone(ctx, tx, x.orderID); err != nil {
-			return err
-		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return completeIfDone(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // completeIfDone completes an order whose results are all final and tells its doctor.
@@ -311,12 +304,7 @@ func (s *Service) Verify(ctx context.Context, actor db.Actor, id int64, p ActPar
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		if x.status != ResultEntered {
 			return apperr.New(apperr.ErrConflict, "Only an entered result waits for verification.").WithCode("lab-not-entered")
 		}
@@ -327,13 +315,8 @@ func (s *Service) Verify(ctx context.Context, actor db.Actor, id int64, p ActPar
 			id, actor.UserID); err != nil {
 			return err
 		}
-		if err := completeIfDone(ctx, tx, x.orderID); err != nil {
-			return err
-		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return completeIfDone(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // Amend changes a final result's value with a reason: the old value, flag and the reason are
@@ -348,12 +331,7 @@ func (s *Service) Amend(ctx context.Context, actor db.Actor, id int64, p ResultP
 		f.Add("reason", apperr.CodeRequired, "Say why the result changes.")
 		return Result{}, f.Err()
 	}
-	var out Result
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		x, err := lockResult(ctx, tx, id, p.Version)
-		if err != nil {
-			return err
-		}
+	return s.actOnResult(ctx, actor, id, p.Version, func(ctx context.Context, tx pgx.Tx, x resultRow) error {
 		if x.status != ResultFinal {
 			return apperr.New(apperr.ErrConflict, "Only a final result is amended; enter or verify this one instead.").WithCode("lab-not-final")
 		}
@@ -373,16 +351,10 @@ func (s *Service) Amend(ctx context.Context, actor db.Actor, id int64, p ResultP
 			return err
 		}
 		if Critical(flag) {
-			if err := handover.LabCritical(ctx, tx, id); err != nil {
-				return err
-			}
-		} else if err := handover.LabReady(ctx, tx, x.orderID); err != nil {
-			return err
+			return handover.LabCritical(ctx, tx, id)
 		}
-		out, err = getResult(ctx, tx, id)
-		return err
+		return handover.LabReady(ctx, tx, x.orderID)
 	})
-	return out, err
 }
 
 // Acknowledge records that the doctor saw a critical result (it stays marked until then).

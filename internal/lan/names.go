@@ -97,24 +97,30 @@ func InterfaceAddrs(read func() ([]net.Addr, error)) []netip.Addr {
 	}
 	var out []netip.Addr
 	for _, a := range addrs {
-		var ip net.IP
-		switch v := a.(type) {
-		case *net.IPNet:
-			ip = v.IP
-		case *net.IPAddr:
-			ip = v.IP
-		}
-		na, ok := netip.AddrFromSlice(ip)
+		na, ok := AddrOf(a)
 		if !ok {
 			continue
 		}
-		na = na.Unmap()
 		if na.IsLinkLocalUnicast() || na.IsUnspecified() || na.IsMulticast() {
 			continue
 		}
 		out = append(out, na)
 	}
 	return out
+}
+
+// AddrOf is the IP address of an interface address (as net.InterfaceAddrs lists them), an
+// IPv4-mapped IPv6 address unmapped; false for another kind of address.
+func AddrOf(a net.Addr) (netip.Addr, bool) {
+	var ip net.IP
+	switch v := a.(type) {
+	case *net.IPNet:
+		ip = v.IP
+	case *net.IPAddr:
+		ip = v.IP
+	}
+	na, ok := netip.AddrFromSlice(ip)
+	return na.Unmap(), ok
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -37,10 +37,7 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	d := dbtest.New(t)
 	f := &fixture{t: t, s: NewService(d), db: d}
-	user := func(name, role string) int64 {
-		return f.id(`INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-			SELECT $1::text, $1::text || '@clinic.test', 'x', 'Test', $2::text, id FROM core_role WHERE name = $2::text RETURNING id`, name, role)
-	}
+	user := func(name, role string) int64 { return dbtest.User(t, d, role, name, "Test", role) }
 	f.pharmacist = db.Actor{UserID: user("pharm", "pharmacist")}
 	f.admin = user("boss", "admin")
 	f.doctor = user("doc", "doctor")

@@ -13,18 +13,6 @@ func (s *server) listAppointments(r *http.Request, _ none) (appointments.List, e
 	return answer(q, func() (appointments.List, error) { return s.appointments.List(r.Context(), f) })
 }
 
-func (s *server) createAppointment(r *http.Request, in appointments.BookParams) (appointments.Appointment, error) {
-	return s.appointments.Create(r.Context(), actorOf(r), in)
-}
-
-func (s *server) getAppointment(r *http.Request, _ none) (appointments.Appointment, error) {
-	return s.appointments.Get(r.Context(), routeID(r))
-}
-
-func (s *server) updateAppointment(r *http.Request, in appointments.MoveParams) (appointments.Appointment, error) {
-	return s.appointments.Update(r.Context(), actorOf(r), routeID(r), in)
-}
-
 type doctorList struct {
 	Items []appointments.Doctor `json:"items"`
 }

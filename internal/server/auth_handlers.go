@@ -116,10 +116,6 @@ func (s *server) putProfileImage(w http.ResponseWriter, r *http.Request) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		if tooBig, ok := asMaxBytes(err); ok {
-			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
-			return
-		}
 		s.writeError(w, r, err)
 		return
 	}

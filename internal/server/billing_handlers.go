@@ -15,52 +15,11 @@ func (s *server) listServices(r *http.Request, _ none) (billing.ServicePage, err
 	return answer(q, func() (billing.ServicePage, error) { return s.billing.ListServices(r.Context(), f) })
 }
 
-func (s *server) createService(r *http.Request, in billing.ServiceParams) (billing.CatalogService, error) {
-	return s.billing.CreateService(r.Context(), actorOf(r), in)
-}
-
-func (s *server) getService(r *http.Request, _ none) (billing.CatalogService, error) {
-	return s.billing.GetService(r.Context(), routeID(r))
-}
-
-func (s *server) updateService(r *http.Request, in billing.ServiceEdit) (billing.CatalogService, error) {
-	return s.billing.UpdateService(r.Context(), actorOf(r), routeID(r), in)
-}
-
 func (s *server) listBills(r *http.Request, _ none) (billing.BillPage, error) {
 	q := queryOf(r)
 	f := billing.BillFilter{Status: q.Str("status"), Q: q.Str("q"), PatientID: q.Int("patient_id")}
 	f.Limit, f.Cursor = q.Page()
 	return answer(q, func() (billing.BillPage, error) { return s.billing.ListBills(r.Context(), f) })
-}
-
-func (s *server) createBill(r *http.Request, in billing.CreateBillParams) (billing.BillDetail, error) {
-	return s.billing.CreateBill(r.Context(), actorOf(r), in)
-}
-
-func (s *server) getBill(r *http.Request, _ none) (billing.BillDetail, error) {
-	return s.billing.GetBill(r.Context(), routeID(r))
-}
-
-func (s *server) updateBill(r *http.Request, in billing.BillEdit) (billing.BillDetail, error) {
-	return s.billing.UpdateBill(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) addBillItems(r *http.Request, in billing.AddItemsParams) (billing.BillDetail, error) {
-	return s.billing.AddItems(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) listPayments(r *http.Request, _ none) (billing.PaymentList, error) {
-	return s.billing.Payments(r.Context(), routeID(r))
-}
-
-func (s *server) createPayment(r *http.Request, in billing.PaymentParams) (billing.Payment, error) {
-	id := routeID(r)
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return billing.Payment{}, err
-	}
-	return s.billing.Pay(r.Context(), actorOf(r), id, key, in)
 }
 
 func (s *server) billReceipt(r *http.Request, _ none) (billing.Receipt, error) {

@@ -25,22 +25,6 @@ func (s *server) startEncounter(r *http.Request, in clinical.StartEncounter) (cl
 	return e, err
 }
 
-func (s *server) getEncounter(r *http.Request, _ none) (clinical.Encounter, error) {
-	return s.clinical.Get(r.Context(), actorOf(r), routeID(r))
-}
-
-func (s *server) updateEncounter(r *http.Request, in clinical.EncounterEdit) (clinical.Encounter, error) {
-	return s.clinical.Update(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) closeEncounter(r *http.Request, in clinical.CloseEncounter) (clinical.Encounter, error) {
-	return s.clinical.Close(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) addAddendum(r *http.Request, in clinical.AddendumParams) (clinical.Encounter, error) {
-	return s.clinical.AddAddendum(r.Context(), actorOf(r), routeID(r), in)
-}
-
 // openVisit opens (or finds) the encounter of a checked-in appointment: a nurse before taking
 // vitals, a doctor taking the patient from the queue (which puts the appointment in progress).
 func (s *server) openVisit(r *http.Request, _ none) (clinical.Encounter, error) {
@@ -56,34 +40,6 @@ func (s *server) listEncounterVitals(r *http.Request, _ none) (clinical.VitalsLi
 
 func (s *server) listPatientVitals(r *http.Request, _ none) (clinical.VitalsList, error) {
 	return s.clinical.ListVitals(r.Context(), 0, routeID(r))
-}
-
-func (s *server) recordVitals(r *http.Request, in clinical.VitalsInput) (clinical.VitalsRecord, error) {
-	return s.clinical.RecordVitals(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) listPrescriptions(r *http.Request, _ none) (clinical.PrescriptionList, error) {
-	return s.clinical.ListPrescriptions(r.Context(), routeID(r))
-}
-
-func (s *server) prescribe(r *http.Request, in clinical.PrescribeParams) (clinical.Prescription, error) {
-	return s.clinical.Prescribe(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) discontinuePrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
-	return s.clinical.Discontinue(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) correctPrescription(r *http.Request, in clinical.CorrectParams) (clinical.Correction, error) {
-	return s.clinical.Correct(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) returnPrescription(r *http.Request, in clinical.ReasonParams) (clinical.Prescription, error) {
-	return s.clinical.ReturnToPrescriber(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) linkPrescription(r *http.Request, in clinical.LinkParams) (clinical.Prescription, error) {
-	return s.clinical.Link(r.Context(), actorOf(r), routeID(r), in)
 }
 
 // prescriptionPDF answers an encounter's prescriptions as a PDF download.

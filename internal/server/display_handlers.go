@@ -31,10 +31,6 @@ func (s *server) listDisplays(r *http.Request, _ none) (display.TokenList, error
 	return s.display.List(r.Context())
 }
 
-func (s *server) createDisplay(r *http.Request, in display.TokenParams) (display.Token, error) {
-	return s.display.Create(r.Context(), actorOf(r), in)
-}
-
 func (s *server) revokeDisplay(r *http.Request, _ none) (none, error) {
 	id, err := pathID(r)
 	if err != nil {
@@ -49,18 +45,6 @@ func (s *server) displayBoard(r *http.Request, _ none) (display.Board, error) {
 		return display.Board{}, err
 	}
 	return s.display.Board(r.Context(), t)
-}
-
-func (s *server) callPatient(r *http.Request, in display.CallParams) (display.Called, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return display.Called{}, err
-	}
-	return s.display.Call(r.Context(), actorOf(r), id, in)
-}
-
-func (s *server) callNext(r *http.Request, in display.CallParams) (display.Called, error) {
-	return s.display.CallNext(r.Context(), actorOf(r), in)
 }
 
 // ticketPDF answers the ticket printed at check-in (80 mm roll): the number the display calls.

@@ -1,10 +1,13 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"chelal/internal/db"
 )
 
 // none is the In of a route without a request body, and the Out of one without an answer body.
@@ -38,6 +41,54 @@ func handle[In, Out any](s *server, fn func(r *http.Request, in In) (Out, error)
 			s.writeJSON(w, r, status, out)
 		}
 	}
+}
+
+// The handlers of the routes that only call the domain, by the shape of the domain method
+// they call: it takes the request's context, then as the shape says its actor (actorOf), the
+// path's {id} (routeID) and the request's body. A route that reads more (query parameters,
+// the principal) has its own handler in <tag>_handlers.go, made with handle.
+
+// readID is a read of the path's {id}: fn(ctx, id).
+func readID[Out any](s *server, fn func(context.Context, int64) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, _ none) (Out, error) { return fn(r.Context(), routeID(r)) })
+}
+
+// create is a change made of the body alone: fn(ctx, actor, body).
+func create[In, Out any](s *server, fn func(context.Context, db.Actor, In) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, in In) (Out, error) { return fn(r.Context(), actorOf(r), in) })
+}
+
+// actOn is a change of the path's {id} with the body: fn(ctx, actor, id, body).
+func actOn[In, Out any](s *server, fn func(context.Context, db.Actor, int64, In) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, in In) (Out, error) { return fn(r.Context(), actorOf(r), routeID(r), in) })
+}
+
+// actOnID is a change of the path's {id} without a body: fn(ctx, actor, id).
+func actOnID[Out any](s *server, fn func(context.Context, db.Actor, int64) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, _ none) (Out, error) { return fn(r.Context(), actorOf(r), routeID(r)) })
+}
+
+// actOnOnce is actOn for a change a retry must not make twice (a payment, a dispense): fn
+// gets the request's Idempotency-Key too ("": none), fn(ctx, actor, id, key, body).
+func actOnOnce[In, Out any](s *server, fn func(context.Context, db.Actor, int64, string, In) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, in In) (Out, error) {
+		key, err := idempotencyKey(r)
+		if err != nil {
+			var zero Out
+			return zero, err
+		}
+		return fn(r.Context(), actorOf(r), routeID(r), key, in)
+	})
+}
+
+// pageOfID is a page of a list that belongs to the path's {id} (its limit and cursor from
+// the query): fn(ctx, id, limit, cursor).
+func pageOfID[Out any](s *server, fn func(context.Context, int64, int, string) (Out, error)) jsonHandler {
+	return handle(s, func(r *http.Request, _ none) (Out, error) {
+		q := queryOf(r)
+		limit, cursor := q.Page()
+		return answer(q, func() (Out, error) { return fn(r.Context(), routeID(r), limit, cursor) })
+	})
 }
 
 // writeDocument answers a document whole (a PDF, a CSV, an image): its type, how a browser

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"chelal/internal/lan"
 )
 
 // A DNS-rebinding page (attacker.example, its DNS then pointed at 127.0.0.1 or the clinic's
@@ -108,15 +110,8 @@ func (p *hostPolicy) readMachine(now time.Time) {
 	m := map[string]bool{}
 	if addrs, err := p.interfaceAddrs(); err == nil {
 		for _, a := range addrs {
-			var ip net.IP
-			switch v := a.(type) {
-			case *net.IPNet:
-				ip = v.IP
-			case *net.IPAddr:
-				ip = v.IP
-			}
-			if na, ok := netip.AddrFromSlice(ip); ok {
-				m[na.Unmap().String()] = true
+			if na, ok := lan.AddrOf(a); ok {
+				m[na.String()] = true
 			}
 		}
 	}

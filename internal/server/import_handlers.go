@@ -51,10 +51,6 @@ func (s *server) importSheet(w http.ResponseWriter, r *http.Request) {
 	}
 	st, err := s.imports.Start(r.Context(), actorOf(r), r.Body, o)
 	if err != nil {
-		if tooBig, ok := asMaxBytes(err); ok {
-			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
-			return
-		}
 		s.writeError(w, r, err)
 		return
 	}

@@ -19,49 +19,9 @@ func (s *server) createLabTest(r *http.Request, in lab.TestParams) (lab.Test, er
 	return s.lab.SaveTest(r.Context(), actorOf(r), 0, in)
 }
 
-func (s *server) updateLabTest(r *http.Request, in lab.TestParams) (lab.Test, error) {
-	return s.lab.SaveTest(r.Context(), actorOf(r), routeID(r), in)
-}
-
 func (s *server) labWorklist(r *http.Request, _ none) (lab.OrderPage, error) {
 	limit, cursor := queryOf(r).Page()
 	return s.lab.Worklist(r.Context(), limit, cursor)
-}
-
-func (s *server) getLabOrder(r *http.Request, _ none) (lab.Order, error) {
-	return s.lab.GetOrder(r.Context(), routeID(r))
-}
-
-func (s *server) encounterLabOrders(r *http.Request, _ none) (lab.OrderList, error) {
-	return s.lab.EncounterOrders(r.Context(), routeID(r))
-}
-
-func (s *server) placeLabOrder(r *http.Request, in lab.OrderParams) (lab.Order, error) {
-	return s.lab.PlaceOrder(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) cancelLabOrder(r *http.Request, in lab.CancelParams) (lab.Order, error) {
-	return s.lab.Cancel(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) collectLabOrder(r *http.Request, in lab.ActParams) (lab.Order, error) {
-	return s.lab.Collect(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) enterLabResult(r *http.Request, in lab.ResultParams) (lab.Result, error) {
-	return s.lab.EnterResult(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) verifyLabResult(r *http.Request, in lab.ActParams) (lab.Result, error) {
-	return s.lab.Verify(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) amendLabResult(r *http.Request, in lab.ResultParams) (lab.Result, error) {
-	return s.lab.Amend(r.Context(), actorOf(r), routeID(r), in)
-}
-
-func (s *server) acknowledgeLabResult(r *http.Request, _ none) (lab.Result, error) {
-	return s.lab.Acknowledge(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) patientLabResults(r *http.Request, _ none) (lab.ResultPage, error) {

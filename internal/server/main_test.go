@@ -5,9 +5,10 @@ import (
 	"testing"
 
 	"chelal/internal/db/dbtest"
+	"chelal/internal/update/updatetest"
 )
 
 func TestMain(m *testing.M) {
-	fakeChelalVersion() // the update tests run the test binary as a new Chelal
+	updatetest.StandIn() // the update tests run the test binary as a new Chelal
 	os.Exit(dbtest.Main(m))
 }

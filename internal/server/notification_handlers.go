@@ -14,10 +14,6 @@ func (s *server) listNotifications(r *http.Request, _ none) (notify.Notification
 	})
 }
 
-func (s *server) readNotification(r *http.Request, _ none) (notify.Notification, error) {
-	return s.notify.MarkRead(r.Context(), actorOf(r), routeID(r))
-}
-
 func (s *server) readAllNotifications(r *http.Request, _ none) (notify.ReadAll, error) {
 	return s.notify.MarkAllRead(r.Context(), actorOf(r))
 }

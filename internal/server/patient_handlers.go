@@ -8,24 +8,12 @@ import (
 	"chelal/internal/patients"
 )
 
-func (s *server) getPatient(r *http.Request, _ none) (patients.Patient, error) {
-	return s.patients.Open(r.Context(), actorOf(r), routeID(r))
-}
-
 func (s *server) searchPatients(r *http.Request, _ none) (patients.SearchResult, error) {
 	q := queryOf(r)
 	limit := int(q.Int("limit"))
 	return answer(q, func() (patients.SearchResult, error) {
 		return s.patients.SearchPage(r.Context(), patients.SearchQuery{Q: q.Str("q"), Limit: limit, Cursor: q.Str("cursor")})
 	})
-}
-
-func (s *server) createPatient(r *http.Request, in patients.RegisterParams) (patients.Patient, error) {
-	return s.patients.Create(r.Context(), actorOf(r), in)
-}
-
-func (s *server) updatePatient(r *http.Request, in patients.EditParams) (patients.Patient, error) {
-	return s.patients.Update(r.Context(), actorOf(r), routeID(r), in)
 }
 
 type patientList struct {

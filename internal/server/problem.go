@@ -124,6 +124,10 @@ func problemFor(r *http.Request, err error) (p *Problem, unexpected bool) {
 		}
 		return &cp, cp.Status >= 500
 	}
+	// A body read past its limit (http.MaxBytesReader) is 413, whatever the handler read it for.
+	if tooBig, ok := asMaxBytes(err); ok {
+		return tooLargeProblem(r, tooBig.Limit), false
+	}
 	kind := apperr.KindOf(err)
 	pk, ok := kindProblems[kind]
 	if !ok || kind == apperr.ErrInternal {

@@ -39,8 +39,7 @@ func decodeJSON(r *http.Request, dst any) error {
 	}
 	// One value only: anything but white space after it is an error.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if tooBig, ok := asMaxBytes(err); ok {
 			return tooLargeProblem(r, tooBig.Limit)
 		}
 		return newProblem(r, probBadRequest, fmt.Sprintf("The request body must hold one JSON value; more data follows at byte offset %d.", dec.InputOffset()))

@@ -16,68 +16,8 @@ import (
 // session's call and nothing else.
 const TelemedTokenHeader = "X-Telemedicine-Token"
 
-func (s *server) createTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.VideoSession{}, err
-	}
-	return s.telemed.Create(r.Context(), actorOf(r), id)
-}
-
-func (s *server) getTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.VideoSession{}, err
-	}
-	return s.telemed.Get(r.Context(), id)
-}
-
-func (s *server) updateTelemedNotes(r *http.Request, in telemed.VideoNotesParams) (telemed.VideoSession, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.VideoSession{}, err
-	}
-	return s.telemed.SetNotes(r.Context(), actorOf(r), id, in)
-}
-
-func (s *server) endTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.VideoSession{}, err
-	}
-	return s.telemed.End(r.Context(), actorOf(r), id)
-}
-
-func (s *server) cancelTelemedSession(r *http.Request, _ none) (telemed.VideoSession, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.VideoSession{}, err
-	}
-	return s.telemed.Cancel(r.Context(), actorOf(r), id)
-}
-
-func (s *server) listTelemedLinks(r *http.Request, _ none) (telemed.PatientLinkList, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.PatientLinkList{}, err
-	}
-	return s.telemed.Links(r.Context(), id)
-}
-
-func (s *server) createTelemedLink(r *http.Request, in telemed.PatientLinkParams) (telemed.PatientLink, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return telemed.PatientLink{}, err
-	}
-	return s.telemed.CreateLink(r.Context(), actorOf(r), id, in)
-}
-
 func (s *server) revokeTelemedLink(r *http.Request, _ none) (none, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return none{}, err
-	}
-	return none{}, s.telemed.RevokeLink(r.Context(), actorOf(r), id)
+	return none{}, s.telemed.RevokeLink(r.Context(), actorOf(r), routeID(r))
 }
 
 func (s *server) redeemTelemedLink(r *http.Request, in telemed.VideoJoinParams) (telemed.GuestPass, error) {
@@ -110,10 +50,7 @@ func (p VideoSignalParams) Validate() error {
 }
 
 func (s *server) sendTelemedSignal(r *http.Request, in VideoSignalParams) (none, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return none{}, err
-	}
+	id := routeID(r)
 	if err := in.Validate(); err != nil {
 		return none{}, err
 	}

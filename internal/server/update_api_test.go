@@ -14,22 +14,8 @@ import (
 
 	"chelal/internal/auth"
 	"chelal/internal/update"
+	"chelal/internal/update/updatetest"
 )
-
-// fakeChelalVersion lets the test binary stand for a new Chelal executable in the update
-// tests: run as `<copy> version`, it prints the file fake-version beside it and exits.
-func fakeChelalVersion() {
-	if len(os.Args) != 2 || os.Args[1] != "version" {
-		return
-	}
-	exe, _ := os.Executable()
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(exe), "fake-version"))
-	if err != nil {
-		os.Exit(3)
-	}
-	os.Stdout.Write(b)
-	os.Exit(0)
-}
 
 var releaseTestKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
 
@@ -73,7 +59,7 @@ func TestUpdateFromFile(t *testing.T) {
 	good := update.Sign(releaseTestKey, update.Platform(), sha256.Sum256(candidate))
 	fakeVersion := func(schema string) {
 		t.Helper()
-		if err := os.WriteFile(filepath.Join(dir, "fake-version"), []byte("chelal v9.9.9 (PostgreSQL 18.4.0 bundled)\nschema "+schema+"\n"), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, updatetest.VersionFile), []byte("chelal v9.9.9 (PostgreSQL 18.4.0 bundled)\nschema "+schema+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -90,10 +90,6 @@ func (s *server) updateFromFile(w http.ResponseWriter, r *http.Request) {
 	_ = rc.SetWriteDeadline(time.Now().Add(32 * time.Minute))
 
 	badForm := func(err error) {
-		if tooBig, ok := asMaxBytes(err); ok {
-			writeProblem(w, tooLargeProblem(r, tooBig.Limit))
-			return
-		}
 		s.writeError(w, r, apperr.Wrap(apperr.ErrInvalid, err,
 			"The upload is not a complete form with the executable and its signature: try again.").WithCode("update-form"))
 	}

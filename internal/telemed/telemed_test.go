@@ -18,10 +18,8 @@ import (
 func fixture(t *testing.T) (*Service, *db.DB, int64) {
 	t.Helper()
 	d := dbtest.New(t)
-	doctor := dbtest.ID(t, d, `INSERT INTO auth_user (username, email, password, role_id, first_name, last_name)
-		SELECT 'dr.tele', 'tele@clinic.test', 'x', id, 'Asha', 'Were' FROM core_role WHERE name = 'doctor' RETURNING id`)
-	patient := dbtest.ID(t, d, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('P-T001', 'Juma', 'Ali', '1980-01-01', 'male') RETURNING id`)
+	doctor := dbtest.User(t, d, "doctor", "dr.tele", "Asha", "Were")
+	patient := dbtest.Patient(t, d, "P-T001", "Juma", "Ali", "1980-01-01", "male")
 	appt := dbtest.ID(t, d, `INSERT INTO core_appointment (patient_id, doctor_id, date, time) VALUES ($1, $2, '2031-06-02', '10:00') RETURNING id`, patient, doctor)
 	return NewService(d), d, appt
 }

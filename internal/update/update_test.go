@@ -14,20 +14,12 @@ import (
 	"testing"
 
 	"chelal/internal/apperr"
+	"chelal/internal/update/updatetest"
 )
 
-// TestMain lets the test binary stand for a candidate Chelal: run as `<copy> version`, it prints
-// the file fake-version beside it, as `chelal version` would print its version and schema.
+// TestMain lets the test binary stand for a candidate Chelal (updatetest.StandIn).
 func TestMain(m *testing.M) {
-	if len(os.Args) == 2 && os.Args[1] == "version" {
-		exe, _ := os.Executable()
-		b, err := os.ReadFile(filepath.Join(filepath.Dir(exe), "fake-version"))
-		if err != nil {
-			os.Exit(3)
-		}
-		os.Stdout.Write(b)
-		os.Exit(0)
-	}
+	updatetest.StandIn()
 	os.Exit(m.Run())
 }
 
@@ -233,7 +225,7 @@ func newFixture(t *testing.T, fakeVersion string) *fixture {
 	if err := os.WriteFile(f.exe, []byte("the old executable"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(f.dir, "fake-version"), []byte(fakeVersion), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(f.dir, updatetest.VersionFile), []byte(fakeVersion), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f.candidate = selfExe(t)

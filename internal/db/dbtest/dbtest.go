@@ -149,6 +149,26 @@ func ID(t testing.TB, d *db.DB, sql string, args ...any) int64 {
 	return v
 }
 
+// User adds a staff member of role (a core_role name) and returns its id: username, the
+// e-mail username@clinic.test, the names given ("": none) and a password no login matches.
+// The fixture every domain's tests start from; a test of logging in makes its own.
+func User(t testing.TB, d *db.DB, role, username, first, last string) int64 {
+	t.Helper()
+	return ID(t, d, `
+		INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
+		SELECT $1::text, $1::text || '@clinic.test', 'x', nullif($2, ''), nullif($3, ''), id FROM core_role WHERE name = $4
+		RETURNING id`, username, first, last, role)
+}
+
+// Patient adds a patient and returns its id: its number (unique_id), names, date of birth
+// (YYYY-MM-DD) and gender.
+func Patient(t testing.TB, d *db.DB, uniqueID, first, last, born, gender string) int64 {
+	t.Helper()
+	return ID(t, d, `
+		INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		VALUES ($1, $2, $3, $4::date, $5) RETURNING id`, uniqueID, first, last, born, gender)
+}
+
 // DSN returns a connection string to the named database on the test server.
 func DSN(name string) string { return dsnFor(name) }
 
