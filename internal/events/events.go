@@ -120,10 +120,11 @@ type Sub struct {
 
 // group is the streams delivered to together, and where they are in the hub's log.
 type group struct {
-	phase     time.Duration // the group's offset in the window's grid (see due)
+	phase     time.Duration // the group's offset in the window's grid (see dueTime)
 	subs      map[*Sub]struct{}
-	next      int64     // the log sequence of the first event not yet delivered to the group
+	next      int64     // the sequence (in the hub's heard events) of the first one not yet delivered to the group
 	delivered time.Time // when the group was last delivered to
+	waiting   time.Time // when the first event not yet delivered to the group was heard (zero: none)
 }
 
 // The window is how long the hub gathers events after a delivery to a group before it
@@ -199,8 +200,7 @@ const subBuffer = 64
 // returns once the listener is listening (or ctx ends), so that no change committed after
 // Subscribe returns is missed.
 func (h *Hub) Subscribe(ctx context.Context, userID int64) *Sub {
-	s := &Sub{C: make(chan []Event, subBuffer), Resync: make(chan struct{}, 1), Recheck: make(chan struct{}, 1),
-		Beat: make(chan struct{}, 1), Lost: make(chan struct{}), userID: userID}
+	s := newSub(userID)
 	h.mu.Lock()
 	s.slot = h.nextSlot
 	h.nextSlot = (h.nextSlot + 1) % beatSlots
@@ -220,6 +220,11 @@ func (h *Hub) Subscribe(ctx context.Context, userID int64) *Sub {
 	case <-time.After(5 * time.Second): // the database is down: the stream catches up later (Resync)
 	}
 	return s
+}
+
+func newSub(userID int64) *Sub {
+	return &Sub{C: make(chan []Event, subBuffer), Resync: make(chan struct{}, 1), Recheck: make(chan struct{}, 1),
+		Beat: make(chan struct{}, 1), Lost: make(chan struct{}), userID: userID}
 }
 
 // Unsubscribe removes s; the listener stops with the last stream.
@@ -418,7 +423,10 @@ func (h *Hub) run(now time.Time) {
 		if g.next >= end {
 			continue
 		}
-		at := h.dueTime(g, w, now)
+		if g.waiting.IsZero() {
+			g.waiting = now // run follows each event heard
+		}
+		at := h.dueTime(g, w)
 		if at.After(now) {
 			if next.IsZero() || at.Before(next) {
 				next = at
@@ -457,12 +465,13 @@ func (h *Hub) run(now time.Time) {
 	h.due = t
 }
 
-// dueTime is when group g is to be delivered to next (see the window): at once when it was
-// delivered to at least a window ago, else at its first grid moment a window after that.
-func (h *Hub) dueTime(g *group, w time.Duration, now time.Time) time.Time {
+// dueTime is when group g is to be delivered to next (see the window): when its first waiting
+// event was heard if that was at least a window after its last delivery (at once), else at its
+// first grid moment a window after that delivery.
+func (h *Hub) dueTime(g *group, w time.Duration) time.Time {
 	earliest := g.delivered.Add(w)
-	if !earliest.After(now) || w <= 0 {
-		return now
+	if !earliest.After(g.waiting) || w <= 0 {
+		return g.waiting
 	}
 	// the first moment epoch + phase + k*w at or after earliest
 	since := max(0, earliest.Sub(h.epoch.Add(g.phase)))
@@ -473,7 +482,7 @@ func (h *Hub) dueTime(g *group, w time.Duration, now time.Time) time.Time {
 // deliverTo hands batch to every stream of g, at its turn at (the grid moment, not when the
 // timer fired: a late timer does not make the group skip its next turn). h.mu is held.
 func (h *Hub) deliverTo(g *group, batch []Event, at time.Time) {
-	g.delivered = at
+	g.delivered, g.waiting = at, time.Time{}
 	// A user's account or a role changed: the streams concerned check their session
 	// (deactivated, another role, other permissions) before anything else is sent.
 	var roles bool
