@@ -12,6 +12,10 @@
 //     with the disk's fsyncs and the machine's other load, so a single pair misleads (-pin puts
 //     the server on one CPU and this bench's readers and writers on the other, as if the
 //     screens were other computers);
+//   - the same p95s as the server saw them: Chelal's "Server-Timing: app;dur=MS" header (from
+//     the request's arrival to its status going out), pooled per condition beside the
+//     writers' own, so that the time this bench's 300 readers take from the writers on the
+//     shared cores is told from what the streams cost the server;
 //   - the CPU time the Chelal process (and its PostgreSQL) spent per write in each phase, from
 //     /proc/PID/stat: unlike the p95s it hardly moves with the other load on the machine, so
 //     it shows the streams' cost even where the writers' latencies are noisy.
@@ -24,6 +28,10 @@
 // writers' p95 within 10% of without. Figures, not a test: nothing here fails on time.
 //
 //	go build -o bin/chelal . && go run ./bench/events -bin bin/chelal -d 20s -rounds 3
+//
+// With CHELAL_CPUPROFILE=FILE in its environment, the served Chelal writes a CPU profile of
+// its whole run there when the bench stops it (a path nobody may write when run as root, e.g.
+// under /tmp): go tool pprof -top bin/chelal FILE.
 //
 // As root, Chelal is run as nobody (PostgreSQL refuses root).
 package main
