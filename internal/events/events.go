@@ -142,7 +142,7 @@ type group struct {
 const (
 	windowPerStream = 500 * time.Microsecond
 	MaxWindow       = 150 * time.Millisecond
-	maxGroups       = 16
+	maxGroups       = 4
 	minGroupSize    = 8
 )
 
