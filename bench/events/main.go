@@ -12,6 +12,10 @@
 //     with the disk's fsyncs and the machine's other load, so a single pair misleads (-pin puts
 //     the server on one CPU and this bench's readers and writers on the other, as if the
 //     screens were other computers);
+//   - the same p95s as the server saw them: Chelal's "Server-Timing: app;dur=MS" header (from
+//     the request's arrival to its status going out), pooled per condition beside the
+//     writers' own, so that the time this bench's 300 readers take from the writers on the
+//     shared cores is told from what the streams cost the server;
 //   - the CPU time the Chelal process (and its PostgreSQL) spent per write in each phase, from
 //     /proc/PID/stat: unlike the p95s it hardly moves with the other load on the machine, so
 //     it shows the streams' cost even where the writers' latencies are noisy.
@@ -24,6 +28,10 @@
 // writers' p95 within 10% of without. Figures, not a test: nothing here fails on time.
 //
 //	go build -o bin/chelal . && go run ./bench/events -bin bin/chelal -d 20s -rounds 3
+//
+// With CHELAL_CPUPROFILE=FILE in its environment, the served Chelal writes a CPU profile of
+// its whole run there when the bench stops it (a path nobody may write when run as root, e.g.
+// under /tmp): go tool pprof -top bin/chelal FILE.
 //
 // As root, Chelal is run as nobody (PostgreSQL refuses root).
 package main
@@ -121,8 +129,8 @@ func run(bin string, streams, writers, rounds int, pause, dur, warmup time.Durat
 	for round := range rounds {
 		w := writeLoad(client, base, writerSessions, pause, dur, nil, p.Process.Pid, dir)
 		without = append(without, w)
-		fmt.Printf("round %d, writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms; %s\n",
-			round+1, len(w.lat), pct(w.lat, 0.5), pct(w.lat, 0.95), pct(w.lat, 0.99), cpu(w))
+		fmt.Printf("round %d, writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (server-side p50 %.2f ms, p95 %.2f ms); %s\n",
+			round+1, len(w.lat), pct(w.lat, 0.5), pct(w.lat, 0.95), pct(w.lat, 0.99), pct(w.srv, 0.5), pct(w.srv, 0.95), cpu(w))
 
 		runtimeSettle()
 		totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
@@ -140,9 +148,9 @@ func run(bin string, streams, writers, rounds int, pause, dur, warmup time.Durat
 		}
 		l := writeLoad(client, base, writerSessions, pause, dur, rec, p.Process.Pid, dir)
 		with = append(with, l)
-		fmt.Printf("round %d, writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against this round's without); %s\n",
+		fmt.Printf("round %d, writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against this round's without; server-side p50 %.2f ms, p95 %.2f ms); %s\n",
 			round+1, streams, len(l.lat), pct(l.lat, 0.5), pct(l.lat, 0.95), pct(l.lat, 0.99),
-			100*(pct(l.lat, 0.95)/pct(w.lat, 0.95)-1), cpu(l))
+			100*(pct(l.lat, 0.95)/pct(w.lat, 0.95)-1), pct(l.srv, 0.5), pct(l.srv, 0.95), cpu(l))
 		time.Sleep(2 * time.Second) // the last events arrive
 		closeAll()
 	}
@@ -150,6 +158,9 @@ func run(bin string, streams, writers, rounds int, pause, dur, warmup time.Durat
 	fmt.Printf("writers, %d rounds pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams %d writes, p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
 		rounds, len(wo.lat), pct(wo.lat, 0.5), pct(wo.lat, 0.95), streams, len(wi.lat), pct(wi.lat, 0.5), pct(wi.lat, 0.95),
 		100*(pct(wi.lat, 0.95)/pct(wo.lat, 0.95)-1))
+	fmt.Printf("writers as the server saw them (Server-Timing, request in to status out), pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
+		len(wo.srv), pct(wo.srv, 0.5), pct(wo.srv, 0.95), streams, pct(wi.srv, 0.5), pct(wi.srv, 0.95),
+		100*(pct(wi.srv, 0.95)/pct(wo.srv, 0.95)-1))
 	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
 	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
 		perWrite(wi)-perWrite(wo), 100*(perWrite(wi)/perWrite(wo)-1))
@@ -212,6 +223,7 @@ func pool(phases []load) load {
 	out := load{writes: map[int64]write{}}
 	for _, l := range phases {
 		out.lat = append(out.lat, l.lat...)
+		out.srv = append(out.srv, l.srv...)
 		for id, w := range l.writes {
 			out.writes[id] = w
 		}
@@ -228,7 +240,8 @@ func runtimeSettle() { time.Sleep(time.Second) }
 type write struct{ sent, answered time.Time }
 
 type load struct {
-	lat    []time.Duration
+	lat    []time.Duration // as the writers saw them
+	srv    []time.Duration // as the server saw them (its Server-Timing header)
 	writes map[int64]write
 	cpu    cpuTimes // spent during the phase
 }
@@ -247,15 +260,19 @@ func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, 
 			for n := 0; time.Now().Before(deadline); n++ {
 				body := fmt.Sprintf(`{"first_name":"Bench%d","last_name":"Writer%d","date_of_birth":"1990-01-01","gender":"female","confirm_duplicate":true}`, n, i)
 				sent := time.Now()
-				status, b, err := s.Do(client, "POST", base+"/api/v1/patients", body)
+				status, h, b, err := s.DoHeader(client, "POST", base+"/api/v1/patients", body)
 				answered := time.Now()
 				if err == nil && status == http.StatusCreated {
 					var p struct {
 						ID int64 `json:"id"`
 					}
 					_ = json.Unmarshal(b, &p)
+					srv, srvOK := serverTiming(h)
 					mu.Lock()
 					out.lat = append(out.lat, answered.Sub(sent))
+					if srvOK {
+						out.srv = append(out.srv, srv)
+					}
 					out.writes[p.ID] = write{sent, answered}
 					mu.Unlock()
 				}
@@ -366,6 +383,24 @@ func (r *frameReader) patients(ids []int64, first bool) []int64 {
 		r.n = 0
 	}
 	return ids
+}
+
+// serverTiming reads the server's own time for a request from its "Server-Timing: app;dur=MS"
+// header (false: none).
+func serverTiming(h http.Header) (time.Duration, bool) {
+	for _, metric := range strings.Split(h.Get("Server-Timing"), ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(metric), ";")
+		if name != "app" {
+			continue
+		}
+		for _, p := range strings.Split(params, ";") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(p), "dur="); ok {
+				ms, err := strconv.ParseFloat(v, 64)
+				return time.Duration(ms * float64(time.Millisecond)), err == nil
+			}
+		}
+	}
+	return 0, false
 }
 
 func pct(d []time.Duration, p float64) float64 {

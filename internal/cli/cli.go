@@ -372,6 +372,11 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		lanOpts = &o
 	}
 	started := time.Now()
+	stopProfile, err := startCPUProfile(cfg.CPUProfile, log)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

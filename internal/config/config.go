@@ -48,6 +48,7 @@ type Config struct {
 	TrustedProxies    []netip.Prefix // reverse proxies whose X-Forwarded-For/-Proto are believed
 	DatabaseURL       string         // the external PostgreSQL ("" : the embedded one)
 	UpgradeBackup     bool           // a verified backup is taken before an older schema is migrated up
+	CPUProfile        string         // serve writes a CPU profile of its whole run to this file when it stops ("" : none)
 	Version           string         // this build's version (set by the command line, not the environment)
 
 	// Video calls: the TURN (or STUN) servers the browsers are given, and their credentials
@@ -169,6 +170,8 @@ var Settings = []Setting{
 			c.TrustedProxies, err = TrustedProxies(v)
 			return err
 		}},
+	{Env: "CHELAL_CPUPROFILE", Help: "serve: profile the CPU from start to stop and write the profile (go tool pprof) to this file when it stops; for measuring, not for a clinic",
+		set: func(c *Config, v string) error { c.CPUProfile = v; return nil }},
 	{Env: "DATABASE_URL", Default: "the embedded PostgreSQL",
 		Help: "use this external PostgreSQL (15 or newer) instead, e.g. postgres://chelal:secret@db.clinic.lan:5432/chelal?sslmode=require",
 		set:  func(c *Config, v string) error { c.db.url = v; return nil }},

@@ -84,8 +84,10 @@ func TestLoad(t *testing.T) {
 			"CHELAL_DISK_LOW_MB": "100", "CHELAL_LEFTOVER_DAYS": "3", "CHELAL_LAN_ADDR": "0.0.0.0:7301",
 			"CHELAL_UPGRADE_BACKUP": "off", "CHELAL_LAN_NAME": "kliniki", "CHELAL_MDNS": "off",
 			"CHELAL_TLS_CERT": "/etc/c.pem", "CHELAL_TLS_KEY": "/etc/k.pem", "CHELAL_TRUSTED_PROXIES": "10.0.0.5, 10.0.1.0/24",
+			"CHELAL_CPUPROFILE": "/tmp/cpu.pprof",
 		}, want: func(c *Config) {
 			c.UpgradeBackup, c.LANName, c.MDNS, c.TLSCert, c.TLSKey = false, "kliniki", false, "/etc/c.pem", "/etc/k.pem"
+			c.CPUProfile = "/tmp/cpu.pprof"
 			c.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.5/32"), netip.MustParsePrefix("10.0.1.0/24")}
 			c.DataDir, c.Addr, c.HostNames, c.LogLevel = "/srv/chelal", "0.0.0.0:7300", []string{"a.lan", "192.0.2.1"}, slog.LevelWarn
 			c.SessionIdle, c.BackupPassphrase, c.BackupDir = 30*time.Minute, "pw", "/mnt/usb"

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -302,27 +303,25 @@ func (st *sseWriter) flush() bool {
 }
 
 // recentIDs remembers the last n event ids sent, so that an event heard live and also read
-// back by a catch-up is sent once.
+// back by a catch-up is sent once. Live events mostly come in rising order: an id above every
+// one sent is new without a look (the ring is searched only for the others).
 type recentIDs struct {
-	set  map[int64]struct{}
 	ring []int64
 	next int
+	max  int64
 }
 
 func newRecentIDs(n int) *recentIDs {
-	return &recentIDs{set: map[int64]struct{}{}, ring: make([]int64, n)}
+	return &recentIDs{ring: make([]int64, n)}
 }
 
 // add records id; false if it was already there.
 func (r *recentIDs) add(id int64) bool {
-	if _, ok := r.set[id]; ok {
+	if id <= r.max && slices.Contains(r.ring, id) {
 		return false
 	}
-	if old := r.ring[r.next]; old != 0 {
-		delete(r.set, old)
-	}
+	r.max = max(r.max, id)
 	r.ring[r.next] = id
 	r.next = (r.next + 1) % len(r.ring)
-	r.set[id] = struct{}{}
 	return true
 }

@@ -47,9 +47,15 @@ func (s *Session) Cookie() *http.Cookie { return s.cookie }
 // Do sends a request with the session (a JSON body and the CSRF token for writes; header
 // holds extra name, value pairs) and returns the status and the answer's body.
 func (s *Session) Do(c *http.Client, method, url, body string, header ...string) (int, []byte, error) {
+	status, _, b, err := s.DoHeader(c, method, url, body, header...)
+	return status, b, err
+}
+
+// DoHeader is Do that also returns the answer's header.
+func (s *Session) DoHeader(c *http.Client, method, url, body string, header ...string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	req.AddCookie(s.cookie)
 	if method != "GET" {
@@ -61,9 +67,9 @@ func (s *Session) Do(c *http.Client, method, url, body string, header ...string)
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, b, err
+	return resp.StatusCode, resp.Header, b, err
 }

@@ -27,6 +27,9 @@ func Command(bin, dir string, args ...string) Cmd {
 	}
 	c := exec.Command(all[0], all[1:]...)
 	c.Env = []string{"PATH=/usr/bin:/bin", "CHELAL_DATA_DIR=" + dir, "CHELAL_LOG_LEVEL=warn"}
+	if f := os.Getenv("CHELAL_CPUPROFILE"); f != "" { // the served Chelal writes its CPU profile there when stopped
+		c.Env = append(c.Env, "CHELAL_CPUPROFILE="+f)
+	}
 	return Cmd{c}
 }
 
