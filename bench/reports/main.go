@@ -167,6 +167,9 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 		`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price, reorder_level)
 		 SELECT 'Med ' || i, (SELECT max(id) FROM core_medicationcategory), '1 mg', 'tablet', 10 + i, 50 FROM generate_series(1, 100) i`,
 		`SET session_replication_role = replica`,
+		`SET work_mem = '256MB'`,
+		`SET maintenance_work_mem = '1GB'`,
+		`SET synchronous_commit = off`,
 		fmt.Sprintf(`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, created_at)
 		 SELECT 'B' || i, 'P' || i, 'Q' || i, DATE '1935-01-01' + (random() * 33000)::int,
 		        (ARRAY['male', 'female', 'female', 'other'])[1 + (i %% 4)], TIMESTAMPTZ '2024-01-01 07:00+03' + random() * interval '1095 days'

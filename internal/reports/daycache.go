@@ -52,10 +52,16 @@ const reportdayLock = 7340040
 // BuildPlain builds the report with the plain queries only, never the cache (the reference
 // the cache is tested against).
 func (s *Service) BuildPlain(ctx context.Context, kind string, q PeriodQuery, l i18n.Lang) (Report, error) {
+	return s.buildPlain(ctx, kind, q, l, func() {})
+}
+
+// buildPlain is BuildPlain calling snapshot before it takes its snapshot.
+func (s *Service) buildPlain(ctx context.Context, kind string, q PeriodQuery, l i18n.Lang, snapshot func()) (Report, error) {
 	b, ok := builders[kind]
 	if !ok {
 		return Report{}, apperr.New(apperr.ErrNotFound, "No such report.")
 	}
+	snapshot()
 	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
 	if err != nil {
 		return Report{}, fmt.Errorf("report %s: %w", kind, err)
@@ -69,14 +75,14 @@ func (s *Service) BuildPlain(ctx context.Context, kind string, q PeriodQuery, l 
 }
 
 // buildDays builds a cached kind: fills the period's missing past days, then sums the
-// cached days and the live ones in one snapshot.
-func (s *Service) buildDays(ctx context.Context, kind string, dk dayKind, q PeriodQuery, l i18n.Lang) (Report, error) {
+// cached days and the live ones in one snapshot (snapshot is called just before it is taken).
+func (s *Service) buildDays(ctx context.Context, kind string, dk dayKind, q PeriodQuery, l i18n.Lang, snapshot func()) (Report, error) {
 	p, err := s.period(ctx, s.db.Pool, q)
 	if err != nil {
 		return Report{}, err
 	}
 	if p.Days() > 1100 { // periodDays' limit: a longer custom period is read plainly
-		return s.BuildPlain(ctx, kind, q, l)
+		return s.buildPlain(ctx, kind, q, l, snapshot)
 	}
 	bands, err := ageBands(ctx, s.db.Pool)
 	if err != nil {
@@ -88,10 +94,11 @@ func (s *Service) buildDays(ctx context.Context, kind string, dk dayKind, q Peri
 	}
 	yesterday := settings.DateIn(s.now(), loc).AddDate(0, 0, -1).Format(time.DateOnly)
 	if last := min(p.To, yesterday); last >= p.From {
-		if err := s.fillDays(ctx, kind, dk, p.Zone, bands, p.From, last); err != nil {
+		if err := s.fillDays(ctx, kind, dk, p.Zone, bands, p.From, last, fillChunk); err != nil {
 			return Report{}, fmt.Errorf("report %s: fill: %w", kind, err)
 		}
 	}
+	snapshot()
 	tx, err := db.BeginSnapshot(ctx, s.db.Pool)
 	if err != nil {
 		return Report{}, fmt.Errorf("report %s: %w", kind, err)
@@ -118,14 +125,14 @@ func bandsKey(bands []int) string {
 	return strings.Join(s, ",")
 }
 
-// fillDays stores the days from..to (past days) of kind not cached yet. It holds the
-// exclusive lock, so no change is in flight while it reads (its statement's snapshot is
-// taken after every writer holding the shared lock has ended).
-func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone string, bands []int, from, to string) error {
+// fillDays stores the days from..to (past days) of kind not cached yet, at most chunk days a
+// transaction. It holds the exclusive lock, so no change is in flight while it reads (its
+// statement's snapshot is taken after every writer holding the shared lock has ended).
+func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone string, bands []int, from, to string, chunk int) error {
 	bk := bandsKey(bands)
 	missing := `SELECT min(d)::date::text FROM generate_series($4::date, $5::date, interval '1 day') d
 		WHERE NOT EXISTS (SELECT 1 FROM core_reportday r WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day = d::date)`
-	// At most fillChunk days a transaction: writers wait for the lock at most that long.
+	// Writers wait for the lock at most one chunk's computation.
 	for cur := from; cur <= to; {
 		var first *string
 		if err := s.db.Pool.QueryRow(ctx, missing, kind, zone, bk, cur, to).Scan(&first); err != nil {
@@ -138,7 +145,7 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 		if err != nil {
 			return err
 		}
-		last := min(f.AddDate(0, 0, fillChunk-1).Format(time.DateOnly), to)
+		last := min(f.AddDate(0, 0, chunk-1).Format(time.DateOnly), to)
 		if err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
 				return err
@@ -164,12 +171,12 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 		}); err != nil {
 			return err
 		}
-		cur = f.AddDate(0, 0, fillChunk).Format(time.DateOnly)
+		cur = f.AddDate(0, 0, chunk).Format(time.DateOnly)
 	}
 	return nil
 }
 
-// fillChunk is how many days one fill transaction computes at most.
+// fillChunk is how many days a reader's fill transaction computes at most.
 const fillChunk = 31
 
 // dayItems are the period's items: the cached days' and, for the days not cached, the live
