@@ -145,6 +145,19 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 	// A birth date corrected: the patient moves age group on every day of their encounters.
 	e.exec(`UPDATE core_patient SET date_of_birth = '2026-01-15', gender = 'female' WHERE id = $1`, patients[3])
 	check("birth date and sex corrected")
+	// A visit today forgets no closed day (a visit changes its patient's later days only).
+	cachedDays := func() (n int) {
+		if err := e.d.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_reportday`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := cachedDays()
+	e.encounter(patients[4], "2026-12-02 09:00")
+	if after := cachedDays(); after != before {
+		t.Fatalf("a visit today forgot %d cached days", before-after)
+	}
+	check("a visit today")
 	// A backdated encounter: the patient's earlier first visit makes a later new visit a repeat.
 	e.encounter(patients[5], "2025-12-31 23:59")
 	e.encounter(patients[6], "2026-03-01 00:00")
