@@ -1,5 +1,11 @@
 BEGIN;
 
+DELETE FROM core_reportday WHERE kind LIKE '%/month';
+CREATE OR REPLACE FUNCTION chelal_reportday_forget(ts timestamptz[]) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM core_reportday r USING (SELECT DISTINCT unnest(ts) AS t) x
+     WHERE r.day_start <= x.t AND r.day_start > x.t - interval '2 days' AND r.day_end > x.t
+$$;
+
 -- 0040's function: every day of the patients' encounters.
 CREATE OR REPLACE FUNCTION chelal_reportday_encounter() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

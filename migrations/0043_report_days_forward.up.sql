@@ -31,4 +31,13 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- A summing kind's closed months are cached too (kind '<kind>/month', day its first day, the
+-- sum of its days: daycache.go): a change forgets the month holding its instant as well.
+CREATE OR REPLACE FUNCTION chelal_reportday_forget(ts timestamptz[]) RETURNS void LANGUAGE sql AS $$
+    DELETE FROM core_reportday r USING (SELECT DISTINCT unnest(ts) AS t) x
+     WHERE r.day_start <= x.t AND r.day_start > x.t - interval '2 days' AND r.day_end > x.t;
+    DELETE FROM core_reportday r USING (SELECT DISTINCT unnest(ts) AS t) x
+     WHERE r.kind LIKE '%/month' AND r.day_start <= x.t AND r.day_start > x.t - interval '32 days' AND r.day_end > x.t;
+$$;
+
 COMMIT;

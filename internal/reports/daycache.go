@@ -176,6 +176,27 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 	return nil
 }
 
+// fillMonth stores the closed month starting on month (YYYY-MM-01) of a summing kind, the sum
+// of its days, when every day of it is cached; under the exclusive lock, as fillDays.
+func (s *Service) fillMonth(ctx context.Context, kind, zone string, bands []int, month string) error {
+	return pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, reportdayLock); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `
+			WITH d AS (SELECT r.items FROM core_reportday r
+			            WHERE r.kind = $1 AND r.zone = $2 AND r.bands = $3 AND r.day >= $4::date AND r.day < ($4::date + interval '1 month')::date)
+			INSERT INTO core_reportday (kind, zone, bands, day, day_start, day_end, items)
+			SELECT $1 || '/month', $2, $3, $4::date, $4::date::timestamp AT TIME ZONE $2, ($4::date + interval '1 month')::timestamp AT TIME ZONE $2,
+			       coalesce((SELECT jsonb_agg(k || jsonb_build_array(c)) FROM (
+			           SELECT it - (jsonb_array_length(it) - 1) AS k, sum((it ->> (jsonb_array_length(it) - 1))::bigint) AS c
+			             FROM d, jsonb_array_elements(d.items) it GROUP BY 1) x), '[]'::jsonb)
+			 WHERE (SELECT count(*) FROM d) = ($4::date + interval '1 month')::date - $4::date
+			ON CONFLICT DO NOTHING`, kind, zone, bandsKey(bands), month)
+		return err
+	})
+}
+
 // fillChunk is how many days a reader's fill transaction computes at most.
 const fillChunk = 31
 
@@ -187,7 +208,22 @@ func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportP
 	var out []dayItem
 	cached := map[string]bool{}
 	if dk.sumDays {
-		rows, err := tx.Query(ctx, `SELECT day::text `+cachedDays, args...)
+		// The closed months inside the period cached whole (FillAhead), then the other days.
+		rows, err := tx.Query(ctx, `SELECT day::text FROM core_reportday WHERE kind = $1 || '/month' AND zone = $2 AND bands = $3
+			AND day >= $4::date AND (day + interval '1 month')::date <= $5::date + 1`, args...)
+		if err != nil {
+			return nil, err
+		}
+		months, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, err
+		}
+		if months == nil {
+			months = []string{}
+		}
+		args = append(args, months)
+		const notInMonths = ` AND date_trunc('month', r.day)::date::text <> ALL($6::text[])`
+		rows, err = tx.Query(ctx, `SELECT day::text `+cachedDays+notInMonths, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -198,11 +234,24 @@ func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportP
 		for _, d := range days {
 			cached[d] = true
 		}
-		// Each item's leading elements (its key) with its last (a count) summed over the days.
+		for _, m := range months {
+			d, err := time.Parse(time.DateOnly, m)
+			if err != nil {
+				return nil, err
+			}
+			for e := d.AddDate(0, 1, 0); d.Before(e); d = d.AddDate(0, 0, 1) {
+				cached[d.Format(time.DateOnly)] = true
+			}
+		}
+		// Each item's leading elements (its key) with its last (a count) summed over the days
+		// and months.
 		rows, err = tx.Query(ctx, `
 			SELECT k || jsonb_build_array(sum(c)) FROM (
 				SELECT it - (jsonb_array_length(it) - 1) AS k, (it ->> (jsonb_array_length(it) - 1))::bigint AS c
-				  `+strings.Replace(cachedDays, "FROM core_reportday r", "FROM core_reportday r, jsonb_array_elements(r.items) it", 1)+`) x
+				  FROM core_reportday r, jsonb_array_elements(r.items) it
+				 WHERE r.zone = $2 AND r.bands = $3 AND (
+				       (r.kind = $1 AND r.day BETWEEN $4::date AND $5::date`+notInMonths+`)
+				    OR (r.kind = $1 || '/month' AND r.day::text = ANY($6::text[])))) x
 			 GROUP BY k`, args...)
 		if err != nil {
 			return nil, err

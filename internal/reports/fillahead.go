@@ -54,6 +54,12 @@ func (s *Service) FillAhead(ctx context.Context) (int, error) {
 			if err := s.fillDays(ctx, k, dayKinds[k], zone, bands, start.Format(time.DateOnly), end.Format(time.DateOnly), fillAheadChunk); err != nil {
 				return 0, err
 			}
+			// A summing kind's whole closed month is cached as one row too.
+			if dayKinds[k].sumDays && start.Day() == 1 && end.AddDate(0, 0, 1).Day() == 1 {
+				if err := s.fillMonth(ctx, k, zone, bands, start.Format(time.DateOnly)); err != nil {
+					return 0, err
+				}
+			}
 		}
 		end = start.AddDate(0, 0, -1)
 	}

@@ -9,13 +9,16 @@ import (
 
 // Concurrent readers of the same report share one computation. A reader joins a computation
 // only while it has not yet taken its snapshot, so what it gets is never older than its own
-// request (a change committed before the request is in the result); a reader arriving after
-// the snapshot was taken waits for that computation to end and joins the next one.
+// request (a change committed before the request is in the result); the readers arriving after
+// the snapshot was taken all join the next computation, started when that one ends.
 
 // flight is one computation of a report.
 type flight struct {
+	ctx     context.Context
+	fn      func(ctx context.Context, snapshot func()) (Report, error)
 	done    chan struct{}
-	started bool // its snapshot is taken: a new reader must not join it
+	started bool    // its snapshot is taken: a new reader must not join it
+	next    *flight // the computation the readers arriving after the snapshot wait for
 	r       Report
 	err     error
 }
@@ -36,33 +39,35 @@ func flightKey(kind string, q PeriodQuery, lang string) string {
 // The computation runs on a context that the leader's cancellation does not end (others may
 // be waiting for it); a reader whose ctx ends stops waiting.
 func (f *flights) do(ctx context.Context, key string, fn func(ctx context.Context, snapshot func()) (Report, error)) (Report, error) {
-	for {
-		f.mu.Lock()
-		if f.m == nil {
-			f.m = map[string]*flight{}
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[string]*flight{}
+	}
+	newFlight := func() *flight {
+		return &flight{ctx: context.WithoutCancel(ctx), fn: fn, done: make(chan struct{})}
+	}
+	fl := f.m[key]
+	switch {
+	case fl == nil:
+		fl = newFlight()
+		f.m[key] = fl
+		go f.run(key, fl)
+	case fl.started:
+		if fl.next == nil {
+			fl.next = newFlight()
 		}
-		fl, joined := f.m[key], true
-		if fl == nil {
-			fl = &flight{done: make(chan struct{})}
-			f.m[key] = fl
-			go f.run(context.WithoutCancel(ctx), key, fl, fn)
-		} else {
-			joined = !fl.started
-		}
-		f.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return Report{}, ctx.Err()
-		case <-fl.done:
-		}
-		if joined {
-			return fl.r, fl.err
-		}
-		// fl had taken its snapshot before this reader came: take the next one.
+		fl = fl.next
+	}
+	f.mu.Unlock()
+	select {
+	case <-ctx.Done():
+		return Report{}, ctx.Err()
+	case <-fl.done:
+		return fl.r, fl.err
 	}
 }
 
-func (f *flights) run(ctx context.Context, key string, fl *flight, fn func(ctx context.Context, snapshot func()) (Report, error)) {
+func (f *flights) run(key string, fl *flight) {
 	snapshot := func() {
 		f.mu.Lock()
 		fl.started = true
@@ -70,7 +75,10 @@ func (f *flights) run(ctx context.Context, key string, fl *flight, fn func(ctx c
 	}
 	defer func() {
 		f.mu.Lock()
-		if f.m[key] == fl {
+		if fl.next != nil {
+			f.m[key] = fl.next
+			go f.run(key, fl.next)
+		} else {
 			delete(f.m, key)
 		}
 		f.mu.Unlock()
@@ -81,5 +89,5 @@ func (f *flights) run(ctx context.Context, key string, fl *flight, fn func(ctx c
 			fl.err = fmt.Errorf("report: %v", v)
 		}
 	}()
-	fl.r, fl.err = fn(ctx, snapshot)
+	fl.r, fl.err = fl.fn(fl.ctx, snapshot)
 }
