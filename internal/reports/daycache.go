@@ -20,7 +20,9 @@ import (
 // the kind's itemsSQL and stored, keyed by the zone and the age bands; triggers delete a day
 // in the same transaction as any change to a row it counts (an encounter, a diagnosis, a
 // patient's birth date or sex), so a cached day equals the plain query over it. Today, the
-// future and any day not cached are computed live in the report's snapshot.
+// future and any day not cached are computed live in the report's snapshot. A summing kind's
+// closed months are also stored whole (kind "<kind>/month", FillAhead's fillMonth), forgotten
+// with any of their days, so a year sums a dozen rows.
 
 // dayKind is a report read through the cache: itemsSQL gives (day date, item jsonb) rows of
 // the encounters in [$1, $2) in the zone $3 and bands $4; render sums the items and builds
