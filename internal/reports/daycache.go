@@ -178,6 +178,12 @@ func (s *Service) fillDays(ctx context.Context, kind string, dk dayKind, zone st
 	return nil
 }
 
+// A summed item it (a JSON array): its key (all but the last element) and its count (the last).
+const (
+	itemKeySQL   = `it - (jsonb_array_length(it) - 1)`
+	itemCountSQL = `(it ->> (jsonb_array_length(it) - 1))::bigint`
+)
+
 // fillMonth stores the closed month starting on month (YYYY-MM-01) of a summing kind, the sum
 // of its days, when every day of it is cached; under the exclusive lock, as fillDays.
 func (s *Service) fillMonth(ctx context.Context, kind, zone string, bands []int, month string) error {
@@ -191,7 +197,7 @@ func (s *Service) fillMonth(ctx context.Context, kind, zone string, bands []int,
 			INSERT INTO core_reportday (kind, zone, bands, day, day_start, day_end, items)
 			SELECT $1 || '/month', $2, $3, $4::date, $4::date::timestamp AT TIME ZONE $2, ($4::date + interval '1 month')::timestamp AT TIME ZONE $2,
 			       coalesce((SELECT jsonb_agg(k || jsonb_build_array(c)) FROM (
-			           SELECT it - (jsonb_array_length(it) - 1) AS k, sum((it ->> (jsonb_array_length(it) - 1))::bigint) AS c
+			           SELECT `+itemKeySQL+` AS k, sum(`+itemCountSQL+`) AS c
 			             FROM d, jsonb_array_elements(d.items) it GROUP BY 1) x), '[]'::jsonb)
 			 WHERE (SELECT count(*) FROM d) = ($4::date + interval '1 month')::date - $4::date
 			ON CONFLICT DO NOTHING`, kind, zone, bandsKey(bands), month)
@@ -249,7 +255,7 @@ func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportP
 		// and months.
 		rows, err = tx.Query(ctx, `
 			SELECT k || jsonb_build_array(sum(c)) FROM (
-				SELECT it - (jsonb_array_length(it) - 1) AS k, (it ->> (jsonb_array_length(it) - 1))::bigint AS c
+				SELECT `+itemKeySQL+` AS k, `+itemCountSQL+` AS c
 				  FROM core_reportday r, jsonb_array_elements(r.items) it
 				 WHERE r.zone = $2 AND r.bands = $3 AND (
 				       (r.kind = $1 AND r.day BETWEEN $4::date AND $5::date`+notInMonths+`)
