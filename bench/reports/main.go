@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"chelal/bench/internal/benchdb"
 	"chelal/internal/db"
 	"chelal/internal/i18n"
@@ -31,14 +33,17 @@ func main() {
 	c := flag.Int("c", 50, "concurrent readers")
 	dir := flag.String("dir", "", "keep the database in this folder and reuse it (default: a temp folder, removed)")
 	only := flag.String("only", "", "one report kind")
+	cold := flag.Bool("cold", false, "empty the day cache first: the first run of each report fills it (no fill ahead)")
+	fill := flag.Bool("fill", true, "fill the day cache ahead before the runs (false: read it as the last run left it)")
+	writes := flag.Int("writes", 200, "visits and payments written to measure the cache's cost on writers (0: none)")
 	flag.Parse()
-	if err := run(*scale, *runs, *c, *dir, *only); err != nil {
+	if err := run(*scale, *runs, *c, *dir, *only, *cold, *fill, *writes); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/reports:", err)
 		os.Exit(1)
 	}
 }
 
-func run(scale float64, runs, readers int, dir, only string) error {
+func run(scale float64, runs, readers int, dir, only string, cold, fill bool, writes int) error {
 	ctx := context.Background()
 	d, _, closeDB, err := benchdb.Open(ctx, "reports", dir)
 	if err != nil {
@@ -70,7 +75,8 @@ func run(scale float64, runs, readers int, dir, only string) error {
 		fmt.Printf("load average before: %s", load)
 	}
 	s := reports.NewService(d)
-	s.SetClock(func() time.Time { return time.Date(2026, 12, 15, 12, 0, 0, 0, time.UTC) })
+	// Today is the data's last day (its visits from 07:00 to 19:00 counted, as the live part).
+	s.SetClock(func() time.Time { return time.Date(2026, 12, 30, 12, 0, 0, 0, time.UTC) })
 	periods := []struct {
 		name string
 		q    reports.PeriodQuery
@@ -79,10 +85,20 @@ func run(scale float64, runs, readers int, dir, only string) error {
 		{"month", reports.PeriodQuery{Kind: reports.Month, Date: "2026-11-15"}, 300 * time.Millisecond},
 		{"year", reports.PeriodQuery{Kind: reports.Year, Date: "2026-06-01"}, 2 * time.Second},
 	}
-	// Start cold: the first run of each report fills its per-day cache (the month's days, then
-	// the year's others); p50 and p95 are of the runs after it.
-	if _, err := d.Pool.Exec(ctx, `DELETE FROM core_reportday`); err != nil {
-		return err
+	if cold {
+		// The first run of each report fills its per-day cache (the month's days, then the
+		// year's others); p50 and p95 are of the runs after it.
+		if _, err := d.Pool.Exec(ctx, `DELETE FROM core_reportday`); err != nil {
+			return err
+		}
+	} else if fill {
+		// As the server does at start-up, in the background: every closed day not cached yet.
+		t0 := time.Now()
+		n, err := s.FillAhead(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("day cache filled ahead: %d days in %s\n", n, time.Since(t0).Round(time.Millisecond))
 	}
 	fmt.Printf("%-13s %-6s %9s %9s %9s %9s %9s  %s\n", "report", "period", "first", "p50", "p95", "c-p50", "c-p95", "budget")
 	for _, kind := range reports.Kinds {
@@ -137,6 +153,17 @@ func run(scale float64, runs, readers int, dir, only string) error {
 	if load, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("load average after: %s", load)
 	}
+	if writes > 0 {
+		if err := writeCost(ctx, d, writes, counts[0]); err != nil {
+			return err
+		}
+		t0 := time.Now()
+		n, err := s.FillAhead(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("days filled after the writes (forgotten, or never filled): %d in %s\n", n, time.Since(t0).Round(time.Millisecond))
+	}
 	return nil
 }
 
@@ -167,6 +194,9 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 		`INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price, reorder_level)
 		 SELECT 'Med ' || i, (SELECT max(id) FROM core_medicationcategory), '1 mg', 'tablet', 10 + i, 50 FROM generate_series(1, 100) i`,
 		`SET session_replication_role = replica`,
+		`SET work_mem = '256MB'`,
+		`SET maintenance_work_mem = '1GB'`,
+		`SET synchronous_commit = off`,
 		fmt.Sprintf(`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender, created_at)
 		 SELECT 'B' || i, 'P' || i, 'Q' || i, DATE '1935-01-01' + (random() * 33000)::int,
 		        (ARRAY['male', 'female', 'female', 'other'])[1 + (i %% 4)], TIMESTAMPTZ '2024-01-01 07:00+03' + random() * interval '1095 days'
@@ -213,6 +243,26 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 		return err
 	}
 	defer conn.Release()
+	// The loaded tables' secondary indexes are dropped for the load and built after it (a
+	// sort each, not millions of insertions); the primary keys and constraints stay.
+	rows, err := conn.Query(ctx, `SELECT indexname::text, indexdef FROM pg_indexes i
+		 WHERE schemaname = current_schema() AND tablename = ANY($1)
+		   AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = format('%I', i.indexname)::regclass)`, loadedTables)
+	if err != nil {
+		return err
+	}
+	type index struct{ Name, Def string }
+	indexes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[index])
+	if err != nil {
+		return err
+	}
+	load := slices.Index(steps, `SET synchronous_commit = off`) + 1
+	var drops, builds []string
+	for _, ix := range indexes {
+		drops = append(drops, `DROP INDEX `+pgx.Identifier{ix.Name}.Sanitize())
+		builds = append(builds, ix.Def)
+	}
+	steps = slices.Concat(steps[:load], drops, steps[load:len(steps)-1], []string{`SET max_parallel_maintenance_workers = 2`}, builds, steps[len(steps)-1:])
 	for _, sql := range steps {
 		t0 := time.Now()
 		if _, err := conn.Exec(ctx, sql); err != nil {
@@ -222,6 +272,10 @@ func generate(ctx context.Context, d *db.DB, patients int64) error {
 	}
 	return nil
 }
+
+// loadedTables are the tables generate fills with millions of rows.
+var loadedTables = []string{"core_patient", "core_appointment", "core_encounter", "core_encounterdiagnosis", "core_bill",
+	"core_billitem", "core_payment", "core_prescription", "core_dispense"}
 
 func oneLine(s string) string {
 	out := make([]rune, 0, 70)

@@ -30,6 +30,7 @@ import (
 	"chelal/internal/lan"
 	"chelal/internal/notify"
 	"chelal/internal/pharmacy"
+	"chelal/internal/reports"
 	"chelal/internal/server"
 	"chelal/internal/settings"
 	"chelal/internal/update"
@@ -268,6 +269,7 @@ type core struct {
 	handler  http.Handler
 	schedule *backup.Schedule // nil: scheduled backups are off
 	pharmacy *pharmacy.Service
+	reports  *reports.Service // nil: the report cache is filled by its readers only
 	log      *slog.Logger
 }
 
@@ -277,6 +279,10 @@ func (c core) Run(ctx context.Context) {
 	if c.pharmacy != nil {
 		// Expiry warnings: at start, then hourly (each batch is notified once).
 		wg.Go(func() { c.pharmacy.Run(ctx, time.Hour, c.log) })
+	}
+	if c.reports != nil {
+		// The reports' day cache: filled ahead at start, then the closed and forgotten days.
+		wg.Go(func() { c.reports.Run(ctx, 10*time.Minute, c.log) })
 	}
 	if c.schedule != nil {
 		c.schedule.Run(ctx)
@@ -304,7 +310,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		ICEServers:     iceServers(cfg),
 		Update:         update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey(), Kind: buildKind},
 	})
-	c := core{pharmacy: deps.Pharmacy, log: log, handler: h}
+	c := core{pharmacy: deps.Pharmacy, reports: deps.Reports, log: log, handler: h}
 	if cfg.BackupSchedule {
 		latest, err := backup.LatestSchema(ctx, d)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"sync"
 	"testing"
 
 	"chelal/internal/db/dbtest"
@@ -82,8 +83,38 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 		{Kind: reports.Month, Date: "2026-12-01"},
 		{Kind: reports.Custom, From: "2026-02-27", To: "2026-03-02"},
 	}
+	steps := 0
 	check := func(step string) {
 		t.Helper()
+		// Every other step, the cache is filled ahead (as the server does in the background)
+		// before the readers come; the others leave the filling to the first read.
+		if steps++; steps%2 == 1 {
+			n, err := e.s.FillAhead(context.Background())
+			if err != nil {
+				t.Fatalf("%s: fill ahead: %v", step, err)
+			}
+			if steps == 1 && n < 3*300 {
+				t.Fatalf("%s: fill ahead stored %d days, want the three kinds' past days", step, n)
+			}
+		}
+		// Concurrent readers of one report share a computation: each gets the plain report.
+		year := reports.PeriodQuery{Kind: reports.Year, Date: "2026-06-01"}
+		want, err := e.s.BuildPlain(context.Background(), reports.Morbidity, year, i18n.EN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		got := make([]reports.Report, 6)
+		errs := make([]error, len(got))
+		for i := range got {
+			wg.Go(func() { got[i], errs[i] = e.s.Build(context.Background(), reports.Morbidity, year, i18n.EN) })
+		}
+		wg.Wait()
+		for i := range got {
+			if errs[i] != nil || !reflect.DeepEqual(got[i], want) {
+				t.Fatalf("%s: concurrent reader %d: %v\n%+v\nplain\n%+v", step, i, errs[i], got[i], want)
+			}
+		}
 		for _, kind := range []string{reports.Attendance, reports.Morbidity, reports.Revenue} {
 			for _, q := range periods {
 				for range 2 { // the first read fills the cache, the second reads it
@@ -114,6 +145,19 @@ func TestDayCacheEqualsPlain(t *testing.T) {
 	// A birth date corrected: the patient moves age group on every day of their encounters.
 	e.exec(`UPDATE core_patient SET date_of_birth = '2026-01-15', gender = 'female' WHERE id = $1`, patients[3])
 	check("birth date and sex corrected")
+	// A visit today forgets no closed day (a visit changes its patient's later days only).
+	cachedDays := func() (n int) {
+		if err := e.d.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_reportday`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := cachedDays()
+	e.encounter(patients[4], "2026-12-02 09:00")
+	if after := cachedDays(); after != before {
+		t.Fatalf("a visit today forgot %d cached days", before-after)
+	}
+	check("a visit today")
 	// A backdated encounter: the patient's earlier first visit makes a later new visit a repeat.
 	e.encounter(patients[5], "2025-12-31 23:59")
 	e.encounter(patients[6], "2026-03-01 00:00")

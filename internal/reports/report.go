@@ -75,8 +75,9 @@ type ReportRow struct {
 
 // Service builds the reports.
 type Service struct {
-	db  *db.DB
-	now func() time.Time
+	db      *db.DB
+	now     func() time.Time
+	flights flights
 }
 
 // NewService returns the reports of the database d.
@@ -92,12 +93,15 @@ var builders = map[string]builder{
 	Attendance: attendance, Morbidity: morbidity, Revenue: revenue, Pharmacy: pharmacy, Appointments: appointmentsReport,
 }
 
-// Build builds the report kind over the period q, in l.
+// Build builds the report kind over the period q, in l; concurrent readers of the same report
+// share one computation (flights).
 func (s *Service) Build(ctx context.Context, kind string, q PeriodQuery, l i18n.Lang) (Report, error) {
-	if dk, ok := dayKinds[kind]; ok {
-		return s.buildDays(ctx, kind, dk, q, l)
-	}
-	return s.BuildPlain(ctx, kind, q, l)
+	return s.flights.do(ctx, flightKey(kind, q, string(l)), func(ctx context.Context, snapshot func()) (Report, error) {
+		if dk, ok := dayKinds[kind]; ok {
+			return s.buildDays(ctx, kind, dk, q, l, snapshot)
+		}
+		return s.buildPlain(ctx, kind, q, l, snapshot)
+	})
 }
 
 func build(ctx context.Context, tx pgx.Tx, b builder, kind string, p ReportPeriod, l i18n.Lang) (Report, error) {
