@@ -18,7 +18,43 @@
 --     (internal/events), as after a lost connection; a stream that missed more than it resends
 --     is told to refetch everything.
 -- 0024's function stays defined: the down migration puts its row trigger back.
+--
+-- The undo of an import deletes its patients (and their old record numbers) with one statement
+-- each: their audit rows are now written like 0037's inserts, by a statement trigger over the
+-- deleted rows (chelal_audit_delete: one 'delete' row {"old": row} per row, the same values as
+-- chelal_audit's), so that their events go out as one statement's too. Updates keep the row
+-- trigger.
 BEGIN;
+
+-- chelal_audit_delete is chelal_audit's delete half as a statement trigger, in the order of the
+-- rows (the trigger's arguments add secret columns, as chelal_audit's do).
+CREATE OR REPLACE FUNCTION chelal_audit_delete() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_secret text[] := ARRAY['password', 'two_factor_secret'] || TG_ARGV;
+BEGIN
+    INSERT INTO core_auditlog (user_id, action, model_name, object_id, changes, ip_address)
+    SELECT NULLIF(current_setting('chelal.user_id', true), '')::integer,
+           'delete',
+           TG_TABLE_NAME,
+           (r ->> 'id')::integer,
+           jsonb_build_object('old', CASE WHEN r ?| v_secret THEN chelal_audit_redact(r, v_secret) ELSE r END),
+           NULLIF(current_setting('chelal.client_ip', true), '')::inet
+      FROM (SELECT to_jsonb(o) AS r FROM chelal_old_rows o) x;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS chelal_audit ON core_patient;
+CREATE TRIGGER chelal_audit AFTER UPDATE ON core_patient FOR EACH ROW EXECUTE FUNCTION chelal_audit();
+DROP TRIGGER IF EXISTS chelal_audit_delete ON core_patient;
+CREATE TRIGGER chelal_audit_delete AFTER DELETE ON core_patient REFERENCING OLD TABLE AS chelal_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION chelal_audit_delete();
+DROP TRIGGER IF EXISTS chelal_audit ON core_patientalias;
+CREATE TRIGGER chelal_audit AFTER UPDATE ON core_patientalias FOR EACH ROW EXECUTE FUNCTION chelal_audit();
+DROP TRIGGER IF EXISTS chelal_audit_delete ON core_patientalias;
+CREATE TRIGGER chelal_audit_delete AFTER DELETE ON core_patientalias REFERENCING OLD TABLE AS chelal_old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION chelal_audit_delete();
 
 -- chelal_event_notify_max is the most events a statement announces one by one.
 CREATE OR REPLACE FUNCTION chelal_event_notify_max() RETURNS integer

@@ -271,3 +271,75 @@ func TestEventsOfAStatementAsARowTriggerWrote(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsOfBulkDeletes: patients and their old record numbers deleted with one statement
+// (an import's undo) are audited by 0046's statement trigger with the same rows chelal_audit
+// wrote per row, and each deleted patient is an event.
+func TestEventsOfBulkDeletes(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	ctx := context.Background()
+	admin := a.newUser("gone-admin", "admin")
+	ids := insertPatients(t, a.db, "gone", 120)
+	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
+		SELECT id, 'OLD-' || id, 'OLD' || id, 'patients' FROM unnest($1::int[]) id`, ids); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := a.db.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT set_config('chelal.user_id', $1, true)`, fmt.Sprint(admin)); err != nil {
+		t.Fatal(err)
+	}
+	const deleteAll = `DELETE FROM core_patientalias WHERE patient_id = ANY($1)`
+	const deletePatients = `DELETE FROM core_patient WHERE id = ANY($1)`
+	const audit = `SELECT coalesce(array_agg(format('%s %s %s by %s: %s', action, model_name, object_id, user_id, changes) ORDER BY id), '{}')
+		FROM core_auditlog WHERE id > $1 AND action = 'delete'`
+	var before int64
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(id), 0) FROM core_auditlog`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	deleteBoth := func() []string {
+		for _, q := range []string{deleteAll, deletePatients} {
+			if _, err := tx.Exec(ctx, q, ids); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var rows []string
+		if err := tx.QueryRow(ctx, audit, before).Scan(&rows); err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	if _, err := tx.Exec(ctx, `SAVEPOINT before_delete`); err != nil {
+		t.Fatal(err)
+	}
+	byStatement := deleteBoth()
+	var events int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM core_event WHERE kind = 'patient' AND action = 'delete' AND entity_id = ANY($1)`, ids).Scan(&events); err != nil {
+		t.Fatal(err)
+	}
+	if events != len(ids) {
+		t.Fatalf("%d patient delete events, want %d", events, len(ids))
+	}
+	// chelal_audit per row in place of the statement triggers, for this transaction.
+	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT before_delete`); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"core_patient", "core_patientalias"} {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`DROP TRIGGER chelal_audit_delete ON %[1]s;
+			DROP TRIGGER chelal_audit ON %[1]s;
+			CREATE TRIGGER chelal_audit AFTER UPDATE OR DELETE ON %[1]s FOR EACH ROW EXECUTE FUNCTION chelal_audit()`, table)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	byRow := deleteBoth()
+	if len(byRow) != 2*len(ids) {
+		t.Fatalf("%d delete audit rows by the row trigger, want %d", len(byRow), 2*len(ids))
+	}
+	if !slices.Equal(byStatement, byRow) {
+		t.Fatalf("audit rows of the deletes:\nstatement trigger %v\nrow trigger       %v", byStatement[:min(3, len(byStatement))], byRow[:3])
+	}
+}
