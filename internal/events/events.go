@@ -96,6 +96,10 @@ type payload struct {
 	N string `json:"n"`
 	T int64  `json:"t"`
 	S *int64 `json:"s"` // a session of this user ended
+	// C: a statement wrote C events at once (an import), announced by this one notification
+	// (migration 0046): the streams catch up from the table; R: a user or a role was among them.
+	C int64 `json:"c"`
+	R bool  `json:"r"`
 }
 
 // Sub is one stream's subscription.
@@ -361,8 +365,17 @@ func (h *Hub) deliver(raw string) {
 		h.log.Warn("events: bad notification", "payload", raw, "err", err)
 		return
 	}
-	if h.AccessChanged != nil && (p.S != nil || p.K == "user" || p.K == "role") {
+	if h.AccessChanged != nil && (p.S != nil || p.K == "user" || p.K == "role" || p.R) {
 		h.AccessChanged()
+	}
+	if p.C > 0 { // many events at once: each stream reads them from the table (or resets)
+		h.broadcast(func(s *Sub) {
+			if p.R {
+				signal(s.Recheck)
+			}
+			signal(s.Resync)
+		})
+		return
 	}
 	if p.S != nil { // a session of user *p.S ended
 		uid := *p.S

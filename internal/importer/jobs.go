@@ -79,6 +79,9 @@ func (r *SheetReport) Result() (SheetResult, error) {
 // interrupted is what a job cut short by a stop says.
 const interrupted = "Chelal stopped during this import: its transaction was rolled back and nothing of it was kept. Import the file again."
 
+// failedInternally is what a job that failed for a reason other than its file says.
+const failedInternally = "Chelal could not finish it (the server's log says why); nothing of it was kept. Try again, and tell your administrator if it fails again."
+
 // NewJobs returns the jobs of d, marking the jobs a previous run of Chelal left running as
 // interrupted (one Chelal serves a database); a failure to mark them is logged.
 func NewJobs(ctx context.Context, d *db.DB, log *slog.Logger) *Jobs {
@@ -185,6 +188,9 @@ func (j *Jobs) run(id int64, actor db.Actor, f *os.File, o SheetOptions) {
 		state, msg = "failed", apperr.MessageOf(err)
 		for _, fe := range apperr.FieldsOf(err) {
 			msg += " " + fe.Message
+		}
+		if msg == "" { // not the file's fault (the database failed): what the user needs to know
+			msg = failedInternally
 		}
 		j.log.Error("import failed", "job", id, "err", err)
 	} else {

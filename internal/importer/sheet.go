@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
@@ -150,10 +149,11 @@ func cell(cells []string, i int) string {
 	return strings.TrimSpace(cells[i])
 }
 
-// sheetError is a malformed file, as the user should read it.
+// sheetError is a malformed file, as the user should read it: a file that cannot be read on
+// (a damaged workbook) is the file's fault, and the message says where.
 func sheetError(line int, err error) error {
 	if apperr.KindOf(err) == apperr.ErrInvalid {
 		return err
 	}
-	return fmt.Errorf("read line %d: %w", line, err)
+	return apperr.Errorf(apperr.ErrInvalid, "The file cannot be read from line %d on: %v.", line, err)
 }
