@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"chelal/internal/apperr"
@@ -241,11 +242,23 @@ type VersionInfo struct {
 func (u *Updater) runVersion(ctx context.Context, path string) (VersionInfo, error) {
 	ctx, cancel := context.WithTimeout(ctx, u.cfg.VersionTimeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, path, "version")
 	var out bytes.Buffer
-	cmd.Stdout = &limitedWriter{w: &out, n: 64 << 10}
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Run(); err != nil {
+	run := func() error {
+		out.Reset()
+		cmd := exec.CommandContext(ctx, path, "version")
+		cmd.Stdout = &limitedWriter{w: &out, n: 64 << 10}
+		cmd.WaitDelay = 5 * time.Second
+		return cmd.Run()
+	}
+	err := run()
+	// "text file busy": the candidate was just written, and a process this one forked at that
+	// moment (a backup's pg_dump, another update's check) still holds the written file open
+	// until it execs (golang.org/issue/22315). It lets go within milliseconds: try again.
+	for wait := 10 * time.Millisecond; errors.Is(err, syscall.ETXTBSY) && wait <= 640*time.Millisecond; wait *= 2 {
+		time.Sleep(wait)
+		err = run()
+	}
+	if err != nil {
 		return VersionInfo{}, apperr.Wrap(apperr.ErrInvalid, err,
 			"The new executable did not start on this computer (chelal version failed). Nothing was replaced.").WithCode("update-not-program")
 	}
