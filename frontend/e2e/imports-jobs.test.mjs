@@ -27,11 +27,8 @@ test('the progress bar of a large import moves, then the check ends', { timeout:
 
   const page = await newPage(clinic.browser);
   await scenario('imports-progress', page, async () => {
-    await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
-    await page.locator('[data-testid=main-nav] [data-area=imports]').click();
-    await page.waitForURL(/\/imports$/);
     // Choosing the file and the date format starts its check (a dry run of the whole file) as a job.
-    await page.locator('input[type=file]').setInputFiles(file);
+    await chooseFile(page, clinic, file);
     await page.getByText(/Say how the file writes dates/).waitFor({ timeout: 120_000 });
     await page.locator('[data-testid=import-date-format]').click();
     await page.getByRole('option', { name: 'YYYY-MM-DD' }).click();
@@ -69,6 +66,14 @@ const crcTable = Array.from({ length: 256 }, (_, n) => {
   for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   return c >>> 0;
 });
+// chooseFile signs the administrator in and chooses file on the imports page.
+async function chooseFile(page, clinic, file) {
+  await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
+  await page.locator('[data-testid=main-nav] [data-area=imports]').click();
+  await page.waitForURL(/\/imports$/);
+  await page.locator('input[type=file]').setInputFiles(file);
+}
+
 function crc32(buf) {
   let c = 0xffffffff;
   for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
@@ -150,10 +155,7 @@ test('an import job that fails shows its alert', { timeout: 300_000 }, async () 
 
   const page = await newPage(clinic.browser);
   await scenario('imports-failed', page, async () => {
-    await loginUI(page, clinic.chelal.url, ADMIN.username, ADMIN.password);
-    await page.locator('[data-testid=main-nav] [data-area=imports]').click();
-    await page.waitForURL(/\/imports$/);
-    await page.locator('input[type=file]').setInputFiles(file);
+    await chooseFile(page, clinic, file);
     const failed = page.locator('[data-testid=import-failed]');
     await failed.waitFor({ timeout: 120_000 });
     assert.match(await failed.innerText(), /The import of damaged\.xlsx failed: The file cannot be read from line \d+ on: row number exceeds/);
