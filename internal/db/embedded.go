@@ -175,6 +175,11 @@ func (e *Embedded) start(ctx context.Context) error {
 	e.params = params
 
 	var lastErr error
+	// After a crash that killed the postmaster (power cut, kill -9), its backends live on for a
+	// moment: each leaves when it notices its client gone (client_connection_check_interval)
+	// or its postmaster dead. Until the last one has, PostgreSQL refuses to start ("pre-existing
+	// shared memory block ... is still in use"): wait for them, up to orphansWait.
+	orphansGone := time.Now().Add(orphansWait)
 	for attempt := 0; attempt < 3; attempt++ {
 		if e.port, err = freePort(); err != nil {
 			return err
@@ -201,6 +206,16 @@ func (e *Embedded) start(ctx context.Context) error {
 			e.log.Info("embedded postgres started", "port", e.port, "dir", l.root, "initdb", fresh, "took", time.Since(started).Round(time.Millisecond))
 			break
 		}
+		if strings.Contains(lastErr.Error(), "pre-existing shared memory block") && time.Now().Before(orphansGone) {
+			e.log.Warn("the crashed PostgreSQL's last backends are still leaving: waiting for them")
+			attempt--
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
 		if !strings.Contains(lastErr.Error(), "already listening on port") && !strings.Contains(lastErr.Error(), "Address already in use") {
 			break
 		}
@@ -217,6 +232,9 @@ func (e *Embedded) start(ctx context.Context) error {
 	}
 	return nil
 }
+
+// orphansWait bounds the wait for a crashed PostgreSQL's backends to leave (see start).
+const orphansWait = 30 * time.Second
 
 // tmpdirMu serialises the moments startInTemp changes the process-wide TMPDIR.
 var tmpdirMu sync.Mutex
