@@ -126,6 +126,8 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     if ((await day.locator(`[data-free-slot^="${doctorId} "]`).count()) === 0) {
       // booked the day's last slot: take one of the next day
       await page.locator('[data-testid=next]').click();
+      // wait for the next day to be shown: read at once, the field may still hold today
+      await page.waitForFunction((d) => document.querySelector('input[name=schedule_date]')?.value !== d, date);
       slotDate = await page.locator('input[name=schedule_date]').inputValue();
     }
     const free = day.locator(`[data-free-slot^="${doctorId} "]`).first();
