@@ -351,6 +351,28 @@ export async function clearOfSlotStart(marginMs, slotMinutes = 15) {
 }
 
 /**
+ * bookFirstFree books from an open chart as the desk does: `b` opens the booking with the
+ * doctor's first free slot proposed and the doctor's field focused, Enter books it. Not in the
+ * last seconds before a slot begins (proposed then, it has passed by the Enter). It returns
+ * the slot booked, { date, time }.
+ */
+export async function bookFirstFree(page) {
+  await clearOfSlotStart(15_000);
+  await page.locator('h2').first().click();
+  await page.keyboard.press('b');
+  const book = page.locator('[data-testid=book-form]');
+  await book.locator('[data-testid=first-free]').waitFor();
+  const date = await book.locator('input[name=date]').inputValue();
+  const time = await book.locator('select[name=time]').inputValue();
+  if (!/^\d\d:[0-5][05]$/.test(time)) throw new Error(`the first free slot's time: ${time}`);
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+  if (focused !== 'doctor_id') throw new Error(`the booking's focus is on ${focused}, not the doctor`);
+  await page.keyboard.press('Enter');
+  await book.waitFor({ state: 'detached' });
+  return { date, time };
+}
+
+/**
  * fillDate types an ISO day ('2026-12-02'; '' clears) into a date field (the visible input:
  * [data-date=<name>] or its data-testid) as a user would, in the field's displayed format
  * (DD/MM/YYYY unless the clinic chose another), then leaves the field so its calendar closes.

@@ -5,7 +5,7 @@
 // sees them in the reception queue, with a walk-in after them.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Chelal, cleanup, clearOfSlotStart, fillDate, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
+import { bookFirstFree, Chelal, cleanup, clearOfSlotStart, fillDate, launchBrowser, loginUI, newPage, scenario } from './harness.mjs';
 
 let chelal;
 let browser;
@@ -105,19 +105,9 @@ test('register, find with a typo, book, refuse a double booking, check in, queue
     await page.goBack();
     await page.locator(`[data-testid=patient-chart][data-unique-id="${first}"]`).waitFor();
 
-    // Book: `b` opens the booking with the doctor's first free slot, Enter books it. (Not in
-    // the last seconds before a slot begins: proposed then, it has passed by the Enter.)
-    await clearOfSlotStart(15_000);
-    await page.locator('h2').first().click();
-    await page.keyboard.press('b');
+    // Book: `b` opens the booking with the doctor's first free slot, Enter books it.
+    const { date, time } = await bookFirstFree(page);
     const book = page.locator('[data-testid=book-form]');
-    await book.locator('[data-testid=first-free]').waitFor();
-    const date = await book.locator('input[name=date]').inputValue();
-    const time = await book.locator('select[name=time]').inputValue();
-    assert.match(time, /^\d\d:[0-5][05]$/);
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'doctor_id');
-    await page.keyboard.press('Enter');
-    await book.waitFor({ state: 'detached' });
     await page.locator('[data-testid=patient-appointments]').getByText('Juma Kariuki').waitFor();
 
     // The day view shows the booking; another desk takes the next free slot meanwhile, so
