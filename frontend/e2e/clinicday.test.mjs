@@ -5,7 +5,7 @@
 // shown in the clinic's currency and typed the way the user's language writes it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ADMIN, Chelal, cleanup, launchBrowser, loginUI, scenario } from './harness.mjs';
+import { ADMIN, bookFirstFree, Chelal, cleanup, launchBrowser, loginUI, scenario } from './harness.mjs';
 
 let browser;
 before(async () => {
@@ -22,9 +22,9 @@ const DOCTOR = { username: 'juma', password: 'daktari-salama-1', first_name: 'Ju
 const hhmm = (iso, timeZone) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
 const plain = (s) => s.replace(/[\u00a0\u202f]/g, ' ');
 
-/** freshChelal starts a Chelal of its own, not set up yet. */
-async function freshChelal() {
-  const chelal = await Chelal.create();
+/** freshChelal starts a Chelal of its own, not set up yet (env: e.g. the server's TZ). */
+async function freshChelal(env) {
+  const chelal = await Chelal.create({ env });
   await chelal.start();
   return chelal;
 }
@@ -100,6 +100,30 @@ test('a workstation whose clock is in UTC shows a Nairobi clinic its times on th
     // Its PDF is made by the server, in the clinic's zone (internal/billing).
     const pdf = await page.request.get(chelal.url + `/api/v1/bills/${bill.id}/receipt.pdf`);
     assert.equal(pdf.status(), 200);
+  });
+  await page.context().close();
+});
+
+test("a clinic that set no time zone runs on the server's: a workstation a day behind books the first free slot and the server takes it", { timeout: 240_000 }, async () => {
+  // The server's clock is 25 hours ahead of the workstation's, at any hour: every slot of the
+  // workstation's today (and its tomorrow's 08:00 after 17:45) has passed on the server's.
+  const chelal = await freshChelal({ TZ: 'Pacific/Kiritimati' });
+  await chelal.api('POST', '/api/v1/setup', { clinic_name: 'Kliniki ya Majaribio', ...ADMIN });
+  const admin = await chelal.login(ADMIN.username, ADMIN.password);
+  const settings = (await chelal.api('GET', '/api/v1/settings', undefined, admin)).json;
+  assert.equal(settings.timezone, '', 'no zone set');
+  assert.equal(settings.zone, 'Pacific/Kiritimati', "the zone in effect is the server's");
+  const { patient, visit } = await clinicFlow(chelal, admin);
+
+  const page = await uiIn('Pacific/Pago_Pago', 'en-GB');
+  await scenario('clinicday-server-zone', page, async () => {
+    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await page.goto(chelal.url + `/patients/${patient.id}`);
+    await page.locator(`[data-testid=patient-chart][data-unique-id="${patient.unique_id}"]`).waitFor();
+    const { date, time } = await bookFirstFree(page);
+    assert.ok(date >= visit.date, `the first free slot (${date} ${time}) is not before the clinic's today (${visit.date})`);
+    const booked = (await chelal.api('GET', `/api/v1/appointments?patient_id=${patient.id}&status=scheduled`, undefined, admin)).json.items;
+    assert.deepEqual(booked.map((a) => `${a.date} ${a.time}`), [`${date} ${time}`], 'the server took the slot proposed');
   });
   await page.context().close();
 });

@@ -43,6 +43,18 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * serverZone is the server's TZ: CHELAL_E2E_SERVER_TZ, else this process's TZ (which Chromium
+ * inherits too), else none (the machine's zone). The clinic's clock defaults to the machine's
+ * zone, so `TZ=Etc/GMT-5 node --test e2e/x.test.mjs` runs a scenario at another wall-clock time
+ * of the clinic (Etc zones have the sign inverted) without faking time, and
+ * CHELAL_E2E_SERVER_TZ alone gives the server a zone other than the browser's.
+ */
+function serverZone() {
+  const tz = process.env.CHELAL_E2E_SERVER_TZ || process.env.TZ;
+  return tz ? { TZ: tz } : {};
+}
+
 /** Chelal is one `chelal serve` on 127.0.0.1:port with its own data dir. */
 export class Chelal {
   /** create prepares a Chelal; env adds settings (e.g. CHELAL_SESSION_IDLE_MINUTES). */
@@ -74,7 +86,7 @@ export class Chelal {
   /** start launches serve (again, on the same data dir and port) and waits until /health is 200. */
   async start(timeoutMs = 90_000) {
     const args = ['serve', '--addr', `127.0.0.1:${this.port}`];
-    const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', CHELAL_DATA_DIR: this.dataDir, ...this.extraEnv };
+    const env = { PATH: '/usr/bin:/bin', HOME: '/nonexistent', CHELAL_DATA_DIR: this.dataDir, ...serverZone(), ...this.extraEnv };
     const [cmd, argv] = isRoot
       ? ['setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', this.bin, ...args]]
       : [this.bin, args];
@@ -323,6 +335,41 @@ export async function logoutUI(page) {
 /** navAreas lists the areas the navigation shows (data-area of its links). */
 export async function navAreas(page) {
   return page.locator('[data-testid=main-nav] [data-area]').evaluateAll((els) => els.map((e) => e.getAttribute('data-area')));
+}
+
+/**
+ * clearOfSlotStart waits, when a slot begins within marginMs, until it has begun. A slot the UI
+ * proposes or shows free is refused by the server once its start has passed ("That time has
+ * passed"), so a step that reads a free slot and books it within marginMs does not run across a
+ * slot's start. Slots (15 minutes) begin at multiples of 15 minutes of UTC in every clinic zone
+ * (their offsets are whole quarter hours), so the clinic's zone is not needed.
+ */
+export async function clearOfSlotStart(marginMs, slotMinutes = 15) {
+  const slot = slotMinutes * 60_000;
+  const left = slot - (Date.now() % slot);
+  if (left < marginMs) await sleep(left + 250);
+}
+
+/**
+ * bookFirstFree books from an open chart as the desk does: `b` opens the booking with the
+ * doctor's first free slot proposed and the doctor's field focused, Enter books it. Not in the
+ * last seconds before a slot begins (proposed then, it has passed by the Enter). It returns
+ * the slot booked, { date, time }.
+ */
+export async function bookFirstFree(page) {
+  await clearOfSlotStart(15_000);
+  await page.locator('h2').first().click();
+  await page.keyboard.press('b');
+  const book = page.locator('[data-testid=book-form]');
+  await book.locator('[data-testid=first-free]').waitFor();
+  const date = await book.locator('input[name=date]').inputValue();
+  const time = await book.locator('select[name=time]').inputValue();
+  if (!/^\d\d:[0-5][05]$/.test(time)) throw new Error(`the first free slot's time: ${time}`);
+  const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+  if (focused !== 'doctor_id') throw new Error(`the booking's focus is on ${focused}, not the doctor`);
+  await page.keyboard.press('Enter');
+  await book.waitFor({ state: 'detached' });
+  return { date, time };
 }
 
 /**

@@ -114,7 +114,8 @@ function ClinicFormat({ children }: { children: ReactNode }) {
       </Center>
     );
   }
-  setClinicFormat(settings.data?.timezone, settings.data?.currency);
+  // the zone in effect: the clinic's setting, else the server's own (never this workstation's)
+  setClinicFormat(settings.data?.zone || settings.data?.timezone, settings.data?.currency);
   setClinicDateFormat(settings.data?.date_format);
   return <>{children}</>;
 }

@@ -2,11 +2,10 @@ package reports
 
 import (
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/settings"
 )
 
 // Period kinds.
@@ -110,25 +109,9 @@ func (q PeriodQuery) Resolve(loc *time.Location, today time.Time) (ReportPeriod,
 		End:   time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc)}, nil
 }
 
-// pgZone is loc's IANA name, for PostgreSQL: the machine's zone (time.Local, when the clinic
-// set none) is named by $TZ or the /etc/localtime link, else UTC.
+// pgZone is loc's IANA name, for PostgreSQL (the machine's zone named, not "Local").
 func pgZone(loc *time.Location) string {
-	if loc != time.Local {
-		return loc.String()
-	}
-	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
-		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
-			return tz
-		}
-	}
-	if target, err := os.Readlink("/etc/localtime"); err == nil {
-		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
-			if _, err := time.LoadLocation(name); err == nil {
-				return name
-			}
-		}
-	}
-	return "UTC"
+	return settings.ZoneName(loc)
 }
 
 // DHIS2 is the period as DHIS2 names it (20261130, 2026W48, 202611, 2026Q4, 2026); a custom

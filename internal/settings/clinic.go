@@ -35,6 +35,7 @@ type Clinic struct {
 	MRNPrefix               string `json:"mrn_prefix" doc:"Read-only: the prefix of record numbers already issued."`
 	SlotMinutes             int    `json:"slot_minutes"`
 	TimeZone                string `json:"timezone" doc:"IANA name; empty: the server's own zone"`
+	Zone                    string `json:"zone" doc:"Read-only: the time zone in effect (IANA name), timezone or else the server's own; every today and wall-clock time is read in it"`
 	Currency                string `json:"currency" doc:"ISO 4217 code money is shown in; empty: amounts without a currency"`
 	DateFormat              string `json:"date_format" enum:"DD/MM/YYYY,MM/DD/YYYY,YYYY-MM-DD" doc:"How the UI's date fields show and read a day; the API's dates are ISO whatever it is"`
 	TemperatureUnit         string `json:"temperature_unit" enum:"C,F"`
@@ -101,7 +102,14 @@ func Load(ctx context.Context, q db.Querier) (Clinic, error) {
 			}
 		}
 	}
-	return c, rows.Err()
+	if err := rows.Err(); err != nil {
+		return c, err
+	}
+	c.Zone = c.TimeZone
+	if c.Zone == "" {
+		c.Zone = ZoneName(time.Local)
+	}
+	return c, nil
 }
 
 var consultationCode = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,50}$`)

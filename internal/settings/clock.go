@@ -3,6 +3,8 @@ package settings
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"chelal/internal/db"
@@ -37,4 +39,26 @@ func Today(ctx context.Context, q db.Querier, now time.Time) (time.Time, error) 
 func DateIn(t time.Time, loc *time.Location) time.Time {
 	y, m, d := t.In(loc).Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+}
+
+// ZoneName is loc's IANA name, as PostgreSQL (AT TIME ZONE) and the UI's Intl read it: the
+// machine's zone (time.Local, when the clinic set none) is named by $TZ or the /etc/localtime
+// link, else UTC.
+func ZoneName(loc *time.Location) string {
+	if loc != time.Local {
+		return loc.String()
+	}
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil && tz != "Local" {
+			return tz
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if _, name, ok := strings.Cut(target, "zoneinfo/"); ok {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
+			}
+		}
+	}
+	return "UTC"
 }

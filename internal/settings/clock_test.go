@@ -20,11 +20,20 @@ func TestClinicClock(t *testing.T) {
 	if err != nil || loc != time.Local {
 		t.Errorf("no timezone setting: %v, %v; want the machine's zone", loc, err)
 	}
+	// The zone in effect is named for the UI, never "Local": a workstation in another zone
+	// reads the server's today, not its own.
+	c, err := settings.Load(ctx, d.Pool)
+	if err != nil || c.TimeZone != "" || c.Zone != settings.ZoneName(time.Local) || c.Zone == "Local" || c.Zone == "" {
+		t.Errorf("no timezone setting: Load = timezone %q zone %q, %v; want the machine's zone named", c.TimeZone, c.Zone, err)
+	}
 	if _, err := d.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('timezone', '"Africa/Nairobi"')`); err != nil {
 		t.Fatal(err)
 	}
 	if loc, err = settings.Location(ctx, d.Pool); err != nil || loc.String() != "Africa/Nairobi" {
 		t.Fatalf("Location = %v, %v; want Africa/Nairobi", loc, err)
+	}
+	if c, err := settings.Load(ctx, d.Pool); err != nil || c.Zone != "Africa/Nairobi" {
+		t.Errorf("Load: zone %q, %v; want Africa/Nairobi", c.Zone, err)
 	}
 	today, err := settings.Today(ctx, d.Pool, now)
 	if err != nil || today != time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) {

@@ -2709,6 +2709,8 @@ export interface components {
             version: number;
             /** @enum {string} */
             weight_unit: "kg" | "lb";
+            /** @description Read-only: the time zone in effect (IANA name), timezone or else the server's own; every today and wall-clock time is read in it */
+            zone: string;
         };
         CloseEncounter: {
             /** Format: int64 */

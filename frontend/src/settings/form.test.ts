@@ -18,6 +18,7 @@ const server: ClinicSettings = {
   mrn_prefix: 'CHL',
   slot_minutes: 15,
   timezone: '',
+  zone: 'Africa/Nairobi',
   currency: 'KES',
   date_format: 'DD/MM/YYYY',
   temperature_unit: 'C',
