@@ -18,6 +18,7 @@ import { BillStatusBadge } from '../shell/StatusBadge';
 import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
 import { METHODS, useAddBillItems, useBill, useCancelBill, usePay, useServices } from './queries';
 import { TableHead, right } from '../shell/TableHead';
+import { PdfButton } from '../shell/PdfButton';
 
 export function BillPage() {
   const { t, i18n } = useTranslation();
@@ -138,12 +139,12 @@ export function BillPage() {
         <Button component={Link} to={`/billing/${b.id}/receipt`} leftSection={<IconPrinter size={18} />} data-testid="print-receipt">
           {t('billing.printReceipt')}
         </Button>
-        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />} data-testid="receipt-pdf">
+        <PdfButton href={`/api/v1/bills/${b.id}/receipt.pdf`} variant="light" icon={<IconFileTypePdf size={18} />} data-testid="receipt-pdf">
           {t('billing.pdfA4')}
-        </Button>
-        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf?size=80mm`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />}>
+        </PdfButton>
+        <PdfButton href={`/api/v1/bills/${b.id}/receipt.pdf?size=80mm`} variant="light" icon={<IconFileTypePdf size={18} />}>
           {t('billing.pdf80')}
-        </Button>
+        </PdfButton>
         {writable && owed && <CreditButton bill={b} />}
         {writable && nothingPaid && <CancelButton bill={b} />}
       </Group>
