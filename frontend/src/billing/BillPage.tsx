@@ -4,7 +4,7 @@
 // with a reason while nothing is paid, and the receipt (printed or as PDF).
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
+import { IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -14,6 +14,7 @@ import type { BillDetail } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime, formatMoney } from '../i18n/format';
+import { BackLink } from '../shell/BackLink';
 import { BillStatusBadge } from '../shell/StatusBadge';
 import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
 import { METHODS, useAddBillItems, useBill, useCancelBill, usePay, useServices } from './queries';
@@ -31,7 +32,7 @@ export function BillPage() {
   if (bill.isError) {
     return (
       <Stack>
-        <BackLink />
+        <BackToBills />
         <Alert color="red">{problemMessage(bill.error, t, i18n.language)}</Alert>
       </Stack>
     );
@@ -43,7 +44,7 @@ export function BillPage() {
 
   return (
     <Stack data-testid="bill-page" data-bill-id={b.id} data-status={b.status} data-balance={b.balance}>
-      <BackLink />
+      <BackToBills />
       <Group justify="space-between" align="start">
         <Stack gap={2}>
           <Title order={2}>
@@ -152,16 +153,9 @@ export function BillPage() {
   );
 }
 
-function BackLink() {
+function BackToBills() {
   const { t } = useTranslation();
-  return (
-    <Anchor component={Link} to="/billing" className="no-print" size="sm">
-      <Group gap={4}>
-        <IconArrowLeft size={16} />
-        {t('billing.backToBills')}
-      </Group>
-    </Anchor>
-  );
+  return <BackLink to="/billing">{t('billing.backToBills')}</BackLink>;
 }
 
 function Figure({ label, amount, testId, strong = false }: { label: string; amount: string; testId: string; strong?: boolean }) {
