@@ -7,6 +7,14 @@ import { ADMIN, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 
+/** save fills a dialog's fields (by name), presses its submit button and waits for it to close. */
+async function save(page, formId, submitId, fields) {
+  const form = page.locator(`[data-testid=${formId}]`);
+  for (const [name, value] of Object.entries(fields)) await form.locator(`input[name=${name}]`).fill(value);
+  await page.locator(`[data-testid=${submitId}]`).click();
+  await form.waitFor({ state: 'detached' });
+}
+
 test('categories, medications and supplies through their dialogs, with the draft put back and discarded', { timeout: 240_000 }, async () => {
   const page = await newPage(clinic.browser);
   await scenario('pharmacy-dialogs', page, async () => {
@@ -30,39 +38,23 @@ test('categories, medications and supplies through their dialogs, with the draft
     // a name is required; then the category is saved
     await page.locator('[data-testid=category-submit]').click();
     await form.getByText('This field is required.').waitFor();
-    await form.locator('input[name=name]').fill('Antimalarials');
-    await page.locator('[data-testid=category-submit]').click();
-    await form.waitFor({ state: 'detached' });
+    await save(page, 'category-form', 'category-submit', { name: 'Antimalarials' });
     await page.getByRole('row').filter({ hasText: 'Antimalarials' }).waitFor();
 
     // a medication in that category
     await page.locator('[data-testid=tab-stock]').click();
     await page.locator('[data-testid=new-medication]').click();
-    form = page.locator('[data-testid=medication-form]');
-    await form.locator('input[name=name]').fill('Artemether');
-    await form.locator('select[name=category_id]').selectOption({ label: 'Antimalarials' });
-    await form.locator('input[name=strength]').fill('20 mg');
-    await form.locator('input[name=form]').fill('tablet');
-    await form.locator('input[name=unit_price]').fill('3.00');
-    await page.locator('[data-testid=medication-submit]').click();
-    await form.waitFor({ state: 'detached' });
+    await page.locator('[data-testid=medication-form] select[name=category_id]').selectOption({ label: 'Antimalarials' });
+    await save(page, 'medication-form', 'medication-submit', { name: 'Artemether', strength: '20 mg', form: 'tablet', unit_price: '3.00' });
     await page.locator('[data-testid=stock-table] tr[data-medication=Artemether]').waitFor();
 
     // a supply, and its stock adjusted with a reason
     await page.locator('[data-testid=tab-supplies]').click();
     await page.getByRole('button', { name: 'New supply' }).click();
-    form = page.locator('[data-testid=supply-form]');
-    await form.locator('input[name=name]').fill('Gloves');
-    await form.locator('input[name=unit]').fill('box');
-    await page.locator('[data-testid=supply-submit]').click();
-    await form.waitFor({ state: 'detached' });
+    await save(page, 'supply-form', 'supply-submit', { name: 'Gloves', unit: 'box' });
     const row = page.getByRole('row').filter({ hasText: 'Gloves' });
     await row.getByRole('button', { name: 'Adjust stock' }).click();
-    form = page.locator('[data-testid=supply-adjust-form]');
-    await form.locator('input[name=quantity_change]').fill('5');
-    await form.locator('input[name=reason]').fill('Delivery');
-    await page.locator('[data-testid=supply-adjust-submit]').click();
-    await form.waitFor({ state: 'detached' });
+    await save(page, 'supply-adjust-form', 'supply-adjust-submit', { quantity_change: '5', reason: 'Delivery' });
     await row.getByText('5 box').waitFor();
   });
   await page.context().close();
