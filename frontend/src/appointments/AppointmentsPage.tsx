@@ -17,6 +17,7 @@ import { QueuePage } from './QueuePage';
 import { AppointmentChip, ScheduleGrid, type Column } from './ScheduleGrid';
 import { addDays, buildDayGrid, buildWeekGrid, isIsoDate, slotTimes, weekOf } from './schedule';
 import { DateField } from '../forms/DateField';
+import { QueryError } from '../shell/PageState';
 
 export function AppointmentsPage() {
   const { t } = useTranslation();
@@ -172,7 +173,7 @@ function WeekView() {
         />
         <DoctorSelect doctors={doctors.data ?? []} value={doctor} onChange={(id) => set({ doctor: id })} allowAll={false} />
       </Group>
-      {list.isError && <Alert color="red">{problemMessage(list.error, t, i18n.language)}</Alert>}
+      <QueryError query={list} />
       {doctors.isSuccess && doctors.data.length === 0 && <Alert color="yellow">{t('appointments.noDoctors')}</Alert>}
       {doctor > 0 && (
         <ScheduleGrid

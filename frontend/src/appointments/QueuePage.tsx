@@ -3,13 +3,12 @@
 // how long they have been in it, refreshed every 15 seconds, and the walk-in check-in: find the
 // patient, choose the doctor, check in now. Each row offers only the next step of its state
 // that the user may take (a receptionist is not offered the consultation).
-import { Alert, Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
+import { Anchor, Button, Group, Modal, NativeSelect, Stack, Table, Text } from '@mantine/core';
 import { IconUserCheck } from '@tabler/icons-react';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Patient } from '../api/types';
 import { useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { formatTime, clinicToday } from '../i18n/format';
 import { ChosenPatient, PatientPicker } from '../patients/PatientPicker';
@@ -19,6 +18,7 @@ import { lastDoctor, QUEUE_REFRESH_MS, useAppointments, useBook, useDoctors } fr
 import { NextAction, useServerNow, useVisits, VisitStateCell, WAITING_STATES } from './visits';
 import { TableHead } from '../shell/TableHead';
 import { PatientNameLines } from '../patients/PatientNameLines';
+import { QueryError } from '../shell/PageState';
 
 /** useQueue: today's checked-in appointments, in arrival order, kept fresh. */
 export function useQueue() {
@@ -45,7 +45,7 @@ export function QueuePage() {
           </Button>
         )}
       </Group>
-      {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
+      <QueryError query={queue} />
       <Table striped verticalSpacing="xs" data-testid="queue">
         <TableHead
           columns={['#', t('queue.arrived'), t('appointments.patient'), t('appointments.doctor'), t('queue.wait')]}

@@ -3,7 +3,7 @@
 // dispenses, bills), table, action and a date range (days of the clinic's time zone, applied by
 // the server); newest first, a page at a time; a row opens a drawer with the before and after
 // value of each changed field side by side; the same filters export as CSV.
-import { Alert, Badge, Button, Code, CloseButton, Drawer, Group, NativeSelect, Paper, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Code, CloseButton, Drawer, Group, NativeSelect, Paper, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import type { TFunction } from 'i18next';
 import { IconDownload } from '@tabler/icons-react';
@@ -12,12 +12,12 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
 import type { AuditRow, PatientMatch } from '../api/types';
-import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { PatientPicker } from '../patients/PatientPicker';
 import { AUDIT_ACTIONS, AUDIT_TABLES, auditQuery, changedFields, isChange, type AuditFilter } from './audit';
 import { DateField } from '../forms/DateField';
 import { TableHead } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export function AuditPage() {
   const { t, i18n } = useTranslation();
@@ -113,7 +113,7 @@ export function AuditPage() {
           </Text>
         </Stack>
       </Paper>
-      {rows.isError && <Alert color="red">{problemMessage(rows.error, t, i18n.language)}</Alert>}
+      <QueryError query={rows} />
       <Table.ScrollContainer minWidth={760}>
         <Table striped highlightOnHover verticalSpacing="xs" data-testid="audit-table-rows">
           <TableHead

@@ -1,10 +1,10 @@
 // AuthFrame: the centred card of the screens before login (setup, login), with a language
 // choice that applies at once (the user's saved preference takes over at login).
-import { Center, Group, Paper, SegmentedControl, Stack, Text, ThemeIcon, Title } from '@mantine/core';
-import { IconFirstAidKit } from '@tabler/icons-react';
+import { Center, Group, Paper, SegmentedControl, Stack, Text, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ENDONYMS, LANGUAGES, isLanguage } from '../i18n/languages';
+import { Brand } from '../shell/Brand';
 
 export function AuthFrame({ title, subtitle, children, width = 420 }: { title: string; subtitle?: string; children: ReactNode; width?: number }) {
   const { t, i18n } = useTranslation();
@@ -12,14 +12,7 @@ export function AuthFrame({ title, subtitle, children, width = 420 }: { title: s
     <Center mih="100vh" p="md" className="auth-frame">
       <Stack w="100%" maw={width} gap="md">
         <Group justify="space-between" wrap="nowrap">
-          <Group gap={8} wrap="nowrap">
-            <ThemeIcon radius="md" size="lg" aria-hidden>
-              <IconFirstAidKit size={22} />
-            </ThemeIcon>
-            <Text fw={700} size="lg">
-              Chelal
-            </Text>
-          </Group>
+          <Brand />
           <SegmentedControl
             size="xs"
             aria-label={t('language.choose')}

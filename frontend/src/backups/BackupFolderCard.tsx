@@ -13,6 +13,7 @@ import type { BackupFolder } from '../api/types';
 import { problemMessage, serverFieldErrors } from '../forms/errors';
 import { chooseFolder } from '../platform/desktop';
 import { BACKUPS_KEY, BACKUP_FOLDER_KEY, useBackupFolder } from './queries';
+import { QueryError } from '../shell/PageState';
 
 export function BackupFolderCard() {
   const { t, i18n } = useTranslation();
@@ -71,7 +72,7 @@ export function BackupFolderCard() {
       <Stack gap="xs">
         <Title order={4}>{t('backups.folderTitle')}</Title>
         {folder.isPending && <Loader size="sm" aria-label={t('common.loading')} />}
-        {folder.isError && <Alert color="red">{problemMessage(folder.error, t, i18n.language)}</Alert>}
+        <QueryError query={folder} />
         {f && (
           <form
             noValidate

@@ -22,6 +22,7 @@ import { RestoreDialog } from './RestoreDialog';
 import { formatBytes } from './restore';
 import { ButtonCell } from '../shell/ActionsTh';
 import { TableHead, right } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export function VerificationBadge({ backup }: { backup: Backup }) {
   const { t, i18n } = useTranslation();
@@ -152,7 +153,7 @@ export function BackupsPage() {
           </Group>
         </Alert>
       )}
-      {backups.isError && <Alert color="red">{problemMessage(backups.error, t, i18n.language)}</Alert>}
+      <QueryError query={backups} />
       <Table.ScrollContainer minWidth={720}>
         <Table striped verticalSpacing="xs" data-testid="backups-table">
           <TableHead

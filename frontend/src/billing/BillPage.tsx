@@ -4,7 +4,7 @@
 // with a reason while nothing is paid, and the receipt (printed or as PDF).
 import { Alert, Anchor, Badge, Button, Card, Group, Modal, NativeSelect, NumberInput, Select, SimpleGrid, Stack, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
+import { IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams } from 'react-router';
@@ -14,10 +14,12 @@ import type { BillDetail } from '../api/types';
 import { useSession } from '../auth/session';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime, formatMoney } from '../i18n/format';
+import { BackLink } from '../shell/BackLink';
 import { BillStatusBadge } from '../shell/StatusBadge';
 import { amountProblem, compareAmounts, normalizeAmount, readAmount } from './money';
 import { METHODS, useAddBillItems, useBill, useCancelBill, usePay, useServices } from './queries';
 import { TableHead, right } from '../shell/TableHead';
+import { PdfButton } from '../shell/PdfButton';
 
 export function BillPage() {
   const { t, i18n } = useTranslation();
@@ -30,7 +32,7 @@ export function BillPage() {
   if (bill.isError) {
     return (
       <Stack>
-        <BackLink />
+        <BackToBills />
         <Alert color="red">{problemMessage(bill.error, t, i18n.language)}</Alert>
       </Stack>
     );
@@ -42,7 +44,7 @@ export function BillPage() {
 
   return (
     <Stack data-testid="bill-page" data-bill-id={b.id} data-status={b.status} data-balance={b.balance}>
-      <BackLink />
+      <BackToBills />
       <Group justify="space-between" align="start">
         <Stack gap={2}>
           <Title order={2}>
@@ -138,12 +140,12 @@ export function BillPage() {
         <Button component={Link} to={`/billing/${b.id}/receipt`} leftSection={<IconPrinter size={18} />} data-testid="print-receipt">
           {t('billing.printReceipt')}
         </Button>
-        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />} data-testid="receipt-pdf">
+        <PdfButton href={`/api/v1/bills/${b.id}/receipt.pdf`} variant="light" icon={<IconFileTypePdf size={18} />} data-testid="receipt-pdf">
           {t('billing.pdfA4')}
-        </Button>
-        <Button component="a" href={`/api/v1/bills/${b.id}/receipt.pdf?size=80mm`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />}>
+        </PdfButton>
+        <PdfButton href={`/api/v1/bills/${b.id}/receipt.pdf?size=80mm`} variant="light" icon={<IconFileTypePdf size={18} />}>
           {t('billing.pdf80')}
-        </Button>
+        </PdfButton>
         {writable && owed && <CreditButton bill={b} />}
         {writable && nothingPaid && <CancelButton bill={b} />}
       </Group>
@@ -151,16 +153,9 @@ export function BillPage() {
   );
 }
 
-function BackLink() {
+function BackToBills() {
   const { t } = useTranslation();
-  return (
-    <Anchor component={Link} to="/billing" className="no-print" size="sm">
-      <Group gap={4}>
-        <IconArrowLeft size={16} />
-        {t('billing.backToBills')}
-      </Group>
-    </Anchor>
-  );
+  return <BackLink to="/billing">{t('billing.backToBills')}</BackLink>;
 }
 
 function Figure({ label, amount, testId, strong = false }: { label: string; amount: string; testId: string; strong?: boolean }) {

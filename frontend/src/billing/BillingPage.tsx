@@ -1,14 +1,13 @@
 // The billing area: the cashier's view of bills (open ones first, a search by patient), a
 // bill (/billing/12: lines, payments, credits, cancel), its printable receipt
 // (/billing/12/receipt) and the service catalog (/billing/catalog).
-import { Alert, Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Button, Group, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue, useDocumentTitle } from '@mantine/hooks';
 import { IconList, IconPlus, IconSearch } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes, useNavigate } from 'react-router';
 import type { Bill } from '../api/types';
-import { problemMessage } from '../forms/errors';
 import { BillStatusBadge } from '../shell/StatusBadge';
 import { formatDateTime, formatMoney } from '../i18n/format';
 import { BillPage } from './BillPage';
@@ -17,6 +16,7 @@ import { NewBillModal } from './NewBillModal';
 import { useBills } from './queries';
 import { ReceiptPage } from './ReceiptPage';
 import { TableHead, right } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export function BillingPage() {
   return (
@@ -70,7 +70,7 @@ function CashierView({ creating = false }: { creating?: boolean }) {
           data-testid="bill-filter"
         />
       </Group>
-      {bills.isError && <Alert color="red">{problemMessage(bills.error, t, i18n.language)}</Alert>}
+      <QueryError query={bills} />
       {bills.isSuccess && items.length === 0 ? (
         <Text c="dimmed" data-testid="no-bills">
           {t('billing.noBills')}

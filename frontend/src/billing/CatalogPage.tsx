@@ -1,16 +1,14 @@
 // CatalogPage: the clinic's services and prices. Everyone in billing reads it; only an
 // administrator (services.write) adds a service or changes a price. A price change never
 // touches bills already made: their lines keep the price they were charged at.
-import { Alert, Anchor, Badge, Button, Checkbox, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Badge, Button, Checkbox, Group, Modal, NativeSelect, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
-import { IconArrowLeft, IconPlus } from '@tabler/icons-react';
+import { IconPlus } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { limits } from '../api/limits';
 import type { CatalogService } from '../api/types';
 import { useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
 import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
@@ -18,7 +16,9 @@ import { formatMoney } from '../i18n/format';
 import { amountProblem, normalizeAmount, readAmount } from './money';
 import { CATEGORIES, useSaveService, useServices } from './queries';
 import { ButtonCell } from '../shell/ActionsTh';
+import { BackLink } from '../shell/BackLink';
 import { TableHead, right } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export function CatalogPage() {
   const { t, i18n } = useTranslation();
@@ -30,12 +30,7 @@ export function CatalogPage() {
 
   return (
     <Stack data-testid="catalog-page">
-      <Anchor component={Link} to="/billing" size="sm" className="no-print">
-        <Group gap={4}>
-          <IconArrowLeft size={16} />
-          {t('billing.backToBills')}
-        </Group>
-      </Anchor>
+      <BackLink to="/billing">{t('billing.backToBills')}</BackLink>
       <Group justify="space-between">
         <Title order={2}>{t('billing.catalog.title')}</Title>
         {admin && (
@@ -45,7 +40,7 @@ export function CatalogPage() {
         )}
       </Group>
       {!admin && <Text c="dimmed">{t('billing.catalog.readOnly')}</Text>}
-      {services.isError && <Alert color="red">{problemMessage(services.error, t, i18n.language)}</Alert>}
+      <QueryError query={services} />
       <Table striped verticalSpacing="xs" data-testid="services">
         <TableHead
           columns={[t('billing.catalog.code'), t('billing.catalog.name'), t('billing.catalog.category'), right(t('billing.catalog.price')), '']}

@@ -2,18 +2,19 @@
 // header, lines, payments, balance, cashier and receipt number; laid out for an 80 mm thermal
 // roll or an A4 sheet (the choice is remembered on this computer). The page's @page rule
 // follows the layout, so the browser's print dialog gets the right paper.
-import { Alert, Button, Group, SegmentedControl, Stack, Text } from '@mantine/core';
+import { Button, Group, SegmentedControl, Stack, Text } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconArrowLeft, IconFileTypePdf, IconPrinter } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useParams, useSearchParams } from 'react-router';
 import type { Receipt } from '../api/types';
-import { problemMessage } from '../forms/errors';
 import { formatDateTime, formatMoney } from '../i18n/format';
+import { PdfButton } from '../shell/PdfButton';
 import { useReceipt } from './queries';
 import { pageRule, type ReceiptLayout } from './receiptLayout';
 import './receipt.css';
+import { QueryError } from '../shell/PageState';
 
 const LAYOUT_KEY = 'chelal.receiptLayout';
 
@@ -27,7 +28,7 @@ function savedLayout(): ReceiptLayout {
 
 
 export function ReceiptPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const id = Number(useParams().id);
   const [params] = useSearchParams();
   const payment = Number(params.get('payment')) || undefined;
@@ -65,12 +66,12 @@ export function ReceiptPage() {
           <Button leftSection={<IconPrinter size={18} />} onClick={() => window.print()} data-testid="receipt-print">
             {t('common.print')}
           </Button>
-          <Button component="a" href={`/api/v1/bills/${id}/receipt.pdf${layout === '80mm' ? '?size=80mm' : ''}`} target="_blank" variant="light" leftSection={<IconFileTypePdf size={18} />}>
+          <PdfButton href={`/api/v1/bills/${id}/receipt.pdf${layout === '80mm' ? '?size=80mm' : ''}`} variant="light" icon={<IconFileTypePdf size={18} />}>
             PDF
-          </Button>
+          </PdfButton>
         </Group>
       </Group>
-      {receipt.isError && <Alert color="red">{problemMessage(receipt.error, t, i18n.language)}</Alert>}
+      <QueryError query={receipt} />
       {receipt.data ? <ReceiptDocument receipt={receipt.data} layout={layout} /> : !receipt.isError && <Text>{t('common.loading')}</Text>}
     </Stack>
   );

@@ -13,7 +13,7 @@ import { draftKey, loadDraft } from '../forms/drafts';
 import { DraftNotice } from '../forms/DraftNotice';
 import { DiagnosesPanel } from './DiagnosesPanel';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { FormError } from '../forms/FormFooter';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { formatDateTime } from '../i18n/format';
 import { notesDraftId, NotesEditor, useNotesAutosave, type NotesAutosave } from './NotesEditor';
 import { PatientBanner } from './PatientBanner';
@@ -249,11 +249,7 @@ function AddendumForm({ encounter: e, unsaved }: { encounter: Encounter; unsaved
         )}
         <Textarea label={t('consult.newAddendum')} description={t('consult.addendumHint')} name="text" size="md" autosize minRows={3} required {...form.getInputProps('text')} />
         <FormError message={add.message} />
-        <Group justify="flex-end">
-          <Button type="submit" size="md" loading={add.busy} data-testid="addendum-submit">
-            {t('consult.addAddendum')}
-          </Button>
-        </Group>
+        <FormButtons busy={add.busy} size="md" label={t('consult.addAddendum')} testId="addendum-submit" />
       </Stack>
     </form>
   );

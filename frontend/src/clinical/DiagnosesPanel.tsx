@@ -23,7 +23,7 @@ export function DiagnosesPanel({ encounter: e }: { encounter: Encounter }) {
   const list = useEncounterDiagnoses(e.id);
   const items = list.data ?? [];
   const [note, setNote] = useState('');
-  const [certainty, setCertainty] = useState<'provisional' | 'confirmed'>('provisional');
+  const [certainty, setCertainty] = useState<Certainty>('provisional');
   const [editingFavs, setEditingFavs] = useState(false);
   const add = useAddDiagnosis(e.id, { onSuccess: () => setNote(''), success: (d) => t('dx.added', { code: d.code ?? '' }) });
   const addText = useAddDiagnosis(e.id, { onSuccess: () => setNote('') });
@@ -43,12 +43,7 @@ export function DiagnosesPanel({ encounter: e }: { encounter: Encounter }) {
       </Group>
       {e.diagnosis && (
         <Group gap="xs" data-testid="uncoded-text">
-          <Badge color="orange" variant="light">
-            {t('dx.uncoded')}
-          </Badge>
-          <Text size="sm" className="notes-text">
-            {e.diagnosis}
-          </Text>
+          <UncodedText text={e.diagnosis} />
         </Group>
       )}
       {list.isError && <Alert color="red">{diagnosisProblem(list.error, t, i18n.language)}</Alert>}
@@ -66,15 +61,7 @@ export function DiagnosesPanel({ encounter: e }: { encounter: Encounter }) {
               maxLength={limits.AddDiagnosis.text.maxLength}
               data-testid="dx-text"
             />
-            <SegmentedControl
-              value={certainty}
-              onChange={(v) => setCertainty(v as typeof certainty)}
-              data={[
-                { value: 'provisional', label: t('dx.certainty.provisional') },
-                { value: 'confirmed', label: t('dx.certainty.confirmed') },
-              ]}
-              data-testid="dx-certainty"
-            />
+            <CertaintyControl value={certainty} onChange={setCertainty} testId="dx-certainty" />
           </Group>
           <CodePicker onPick={pick} busy={add.busy} shortcut taken={items.flatMap((d) => (d.code ? [d.code] : []))} />
           <Group justify="flex-end">
@@ -94,6 +81,47 @@ export function DiagnosesPanel({ encounter: e }: { encounter: Encounter }) {
       )}
       {editingFavs && <FavouritesModal onClose={() => setEditingFavs(false)} />}
     </Stack>
+  );
+}
+
+/** Certainty: how sure the doctor is of a diagnosis. */
+export type Certainty = 'provisional' | 'confirmed';
+
+/** CertaintyControl: the choice of a new diagnosis's certainty. */
+export function CertaintyControl({ value, onChange, testId }: { value: Certainty; onChange: (c: Certainty) => void; testId?: string }) {
+  const { t } = useTranslation();
+  return (
+    <SegmentedControl
+      value={value}
+      onChange={(v) => onChange(v as Certainty)}
+      data={[
+        { value: 'provisional', label: t('dx.certainty.provisional') },
+        { value: 'confirmed', label: t('dx.certainty.confirmed') },
+      ]}
+      data-testid={testId}
+    />
+  );
+}
+
+/** UncodedBadge: the mark of a diagnosis that has no code yet. */
+export function UncodedBadge() {
+  const { t } = useTranslation();
+  return (
+    <Badge color="orange" variant="light">
+      {t('dx.uncoded')}
+    </Badge>
+  );
+}
+
+/** UncodedText: a consultation's free-text diagnosis, marked uncoded. */
+export function UncodedText({ text }: { text: string }) {
+  return (
+    <>
+      <UncodedBadge />
+      <Text size="sm" className="notes-text">
+        {text}
+      </Text>
+    </>
   );
 }
 
@@ -147,9 +175,7 @@ export function DiagnosisRow({ diagnosis: d, writes, removable }: { diagnosis: D
             {d.code}
           </Badge>
         ) : (
-          <Badge color="orange" variant="light">
-            {t('dx.uncoded')}
-          </Badge>
+          <UncodedBadge />
         )}
         <div style={{ minWidth: 0 }}>
           {d.title && <Text size="sm">{d.title}</Text>}

@@ -2,7 +2,7 @@
 // whose diagnosis is free text only (from before coding, or typed in the notes' diagnosis
 // field), marked uncoded with a "code it" action: the doctor picks the code and the free text
 // goes beside it, on that consultation (closed ones too).
-import { Badge, Button, Card, Group, Modal, SegmentedControl, Stack, Text, Title } from '@mantine/core';
+import { Button, Card, Group, Modal, Stack, Text, Title } from '@mantine/core';
 import { IconTag } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -10,7 +10,7 @@ import { useSession } from '../auth/session';
 import { FormError } from '../forms/FormFooter';
 import { formatDate } from '../i18n/format';
 import { CodePicker } from './CodePicker';
-import { DiagnosisRow } from './DiagnosesPanel';
+import { CertaintyControl, DiagnosisRow, UncodedText, type Certainty } from './DiagnosesPanel';
 import { useAddDiagnosis, usePatientDiagnoses, usePatientEncounters } from './diagnoses';
 import type { Encounter } from './queries';
 
@@ -37,12 +37,7 @@ export function PatientDiagnoses({ patientId }: { patientId: number }) {
               <Text size="sm" c="dimmed">
                 {formatDate(e.created_at, i18n.language)}
               </Text>
-              <Badge color="orange" variant="light">
-                {t('dx.uncoded')}
-              </Badge>
-              <Text size="sm" className="notes-text">
-                {e.diagnosis}
-              </Text>
+              <UncodedText text={e.diagnosis} />
             </Group>
             {writes && (
               <Button size="compact-sm" variant="light" leftSection={<IconTag size={14} />} onClick={() => setCoding(e)} data-testid="code-it">
@@ -69,7 +64,7 @@ export function PatientDiagnoses({ patientId }: { patientId: number }) {
 
 function CodeItModal({ encounter: e, hasPrimary, onClose }: { encounter: Encounter; hasPrimary: boolean; onClose: () => void }) {
   const { t, i18n } = useTranslation();
-  const [certainty, setCertainty] = useState<'provisional' | 'confirmed'>('confirmed');
+  const [certainty, setCertainty] = useState<Certainty>('confirmed');
   const add = useAddDiagnosis(e.id, { success: (d) => t('dx.added', { code: d.code ?? '' }), close: onClose });
   return (
     <Modal opened onClose={onClose} title={t('dx.codeItTitle', { date: formatDate(e.created_at, i18n.language) })} size="lg">
@@ -77,14 +72,7 @@ function CodeItModal({ encounter: e, hasPrimary, onClose }: { encounter: Encount
         <Text className="notes-text" fs="italic">
           {e.diagnosis}
         </Text>
-        <SegmentedControl
-          value={certainty}
-          onChange={(v) => setCertainty(v as typeof certainty)}
-          data={[
-            { value: 'provisional', label: t('dx.certainty.provisional') },
-            { value: 'confirmed', label: t('dx.certainty.confirmed') },
-          ]}
-        />
+        <CertaintyControl value={certainty} onChange={setCertainty} />
         <CodePicker
           autoFocus
           busy={add.busy}

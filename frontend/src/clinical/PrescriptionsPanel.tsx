@@ -17,7 +17,7 @@ import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { formatDateTime } from '../i18n/format';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { FormError } from '../forms/FormFooter';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
 import { CorrectModal } from './CorrectModal';
 import { clinicalProblem, useMedicationCatalog, usePrescriptions, type CatalogMedication, type Encounter, type PrescribeParams, type Prescription, useDiscontinue, usePrescribe, type PrescribeVars } from './queries';
@@ -238,11 +238,7 @@ function PrescribeForm({ encounter: e }: { encounter: Encounter }) {
         </SimpleGrid>
         <Textarea size="md" name="instructions" label={t('rx.instructions')} autosize minRows={1} {...form.getInputProps('instructions')} />
         <FormError message={prescribe.message} />
-        <Group justify="flex-end">
-          <Button type="submit" size="md" loading={prescribe.busy} data-testid="prescribe-submit">
-            {t('rx.prescribe')}
-          </Button>
-        </Group>
+        <FormButtons busy={prescribe.busy} size="md" label={t('rx.prescribe')} testId="prescribe-submit" />
       </Stack>
       {warnings && (
         <AllergyConfirm

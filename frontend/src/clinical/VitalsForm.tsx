@@ -4,7 +4,7 @@
 // nurse records what she measured (a weight alone, a temperature alone): no field is required,
 // but one at least. A saved reading shows its flags (values outside the normal range for the
 // patient's age) at once.
-import { Alert, Button, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Alert, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
 import { IconDeviceFloppy } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -12,7 +12,7 @@ import { ApiError } from '../api';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { usePersistentForm } from '../forms/usePersistentForm';
-import { FormError } from '../forms/FormFooter';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { useSaveVitals } from './queries';
 import {
   checkVitals,
@@ -106,11 +106,7 @@ export function VitalsForm({ encounterId, patientId, units, onSaved }: { encount
           {t('vitals.bmiHint')}
         </Text>
         <FormError message={save.message} />
-        <Group justify="flex-end">
-          <Button type="submit" size="md" loading={save.busy} leftSection={<IconDeviceFloppy size={18} />} data-testid="vitals-submit">
-            {t('vitals.save')}
-          </Button>
-        </Group>
+        <FormButtons busy={save.busy} size="md" icon={<IconDeviceFloppy size={18} />} label={t('vitals.save')} testId="vitals-submit" />
         {saved && (
           <Alert color={saved.flags.length ? 'orange' : 'teal'} title={t('vitals.savedTitle', { bmi: saved.bmi ?? '—' })} data-testid="vitals-saved" data-vitals={saved.id}>
             <FlagList flags={saved.flags} />

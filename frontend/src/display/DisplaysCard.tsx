@@ -8,6 +8,7 @@ import { api, unwrap } from '../api';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { ENDONYMS, LANGUAGES } from '../i18n/languages';
+import { ButtonCell } from '../shell/ActionsTh';
 import { CardHeading } from '../shell/CardHeading';
 
 export const DISPLAYS_KEY = ['displays'] as const;
@@ -73,13 +74,9 @@ export function DisplaysCard() {
                   <Table.Td>{ENDONYMS[d.language as 'en'] ?? d.language}</Table.Td>
                   <Table.Td>{d.show_names ? t('displays.names') : t('displays.tickets')}</Table.Td>
                   <Table.Td>{d.revoked_at ? t('displays.revokedAt', { at: formatDateTime(d.revoked_at, i18n.language) }) : null}</Table.Td>
-                  <Table.Td>
-                    {!d.revoked_at && (
-                      <Button size="compact-sm" color="red" variant="subtle" onClick={() => void revoke(d.id)}>
-                        {t('displays.revoke')}
-                      </Button>
-                    )}
-                  </Table.Td>
+                  <ButtonCell show={!d.revoked_at} color="red" onClick={() => void revoke(d.id)}>
+                    {t('displays.revoke')}
+                  </ButtonCell>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -30,6 +30,8 @@ export interface PersistentForm<T extends DraftValues> {
   restored: boolean;
   /** Forget the draft (after a successful save, or when the user discards it). */
   discardDraft: () => void;
+  /** Forget the draft and put the form back to the options' initial values (the user discards it). */
+  startOver: () => void;
 }
 
 export function usePersistentForm<T extends DraftValues>(options: PersistentFormOptions<T>): PersistentForm<T> {
@@ -54,5 +56,9 @@ export function usePersistentForm<T extends DraftValues>(options: PersistentForm
     const storage = session();
     if (storage) clearDraft(storage, key);
   }, [key]);
-  return { form, restored: start.restored, discardDraft };
+  const startOver = () => {
+    discardDraft();
+    form.setValues(options.initialValues);
+  };
+  return { form, restored: start.restored, discardDraft, startOver };
 }

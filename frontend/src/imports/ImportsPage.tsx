@@ -18,6 +18,7 @@ import { toApiError } from '../api/client';
 import type { components } from '../api/schema';
 import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
+import { QueryError } from '../shell/PageState';
 
 type SheetImportResult = components['schemas']['SheetResult'];
 type ImportJob = components['schemas']['JobStatus'];
@@ -202,7 +203,7 @@ export function ImportsPage() {
       </Card>
 
       {check.isPending && <Progress value={100} animated striped aria-label={t('imports.checking')} />}
-      {check.isError && <Alert color="red">{problemMessage(check.error, t, i18n.language)}</Alert>}
+      <QueryError query={check} />
       {current && running && <JobProgress job={current} />}
       {current?.state === 'failed' && (current.id === followed || !current.dry_run) && (
         <Alert color="red" data-testid="import-failed">
@@ -304,7 +305,7 @@ export function ImportsPage() {
       )}
 
       {run.isPending && <Progress value={100} animated striped aria-label={t('imports.importing')} />}
-      {run.isError && <Alert color="red">{problemMessage(run.error, t, i18n.language)}</Alert>}
+      <QueryError query={run} />
       {done && (
         <Alert color="green" data-testid="import-done">
           <Stack gap="xs">

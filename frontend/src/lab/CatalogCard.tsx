@@ -12,6 +12,7 @@ import { FormButtons, FormError } from '../forms/FormFooter';
 import { useApiMutation } from '../forms/useApiMutation';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { formatMoney } from '../i18n/format';
+import { ButtonCell } from '../shell/ActionsTh';
 import { labTestsKey, useLabTests, type LabTest } from './queries';
 
 const BANDS = ['newborn', 'infant', 'toddler', 'child_3_5', 'child_6_9', 'child_10_11', 'adolescent', 'adult'] as const;
@@ -133,13 +134,9 @@ export function CatalogCard() {
               <Table.Td>
                 <Badge variant="light">{t('lab.minutes', { n: x.turnaround_minutes })}</Badge>
               </Table.Td>
-              <Table.Td>
-                {can('services.write') && (
-                  <Button size="compact-xs" variant="subtle" onClick={() => setEditing(x)}>
-                    {t('common.edit')}
-                  </Button>
-                )}
-              </Table.Td>
+              <ButtonCell show={can('services.write')} size="compact-xs" onClick={() => setEditing(x)}>
+                {t('common.edit')}
+              </ButtonCell>
             </Table.Tr>
           ))}
         </Table.Tbody>

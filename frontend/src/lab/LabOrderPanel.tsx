@@ -10,6 +10,7 @@ import { useSession } from '../auth/session';
 import { FormError } from '../forms/FormFooter';
 import { ReasonModal } from '../forms/ReasonModal';
 import { formatDateTime } from '../i18n/format';
+import { PdfButton } from '../shell/PdfButton';
 import { ResultsTable } from './ResultsTable';
 import { useCancelLabOrder, useEncounterLabOrders, useLabTests, usePlaceLabOrder, type LabOrder } from './queries';
 
@@ -90,17 +91,9 @@ export function LabOrderPanel({ encounterId, open }: { encounterId: number; open
                   {t('lab.cancel')}
                 </Button>
               )}
-              <Button
-                component="a"
-                href={`/api/v1/lab/orders/${o.id}/report.pdf`}
-                target="_blank"
-                size="compact-sm"
-                variant="default"
-                leftSection={<IconFileTypePdf size={16} />}
-                data-testid="lab-report-pdf"
-              >
+              <PdfButton href={`/api/v1/lab/orders/${o.id}/report.pdf`} size="compact-sm" icon={<IconFileTypePdf size={16} />} data-testid="lab-report-pdf">
                 {t('lab.reportPdf')}
-              </Button>
+              </PdfButton>
             </Group>
           </Group>
           {o.clinical_note && (

@@ -8,12 +8,13 @@ import { IconBarcode, IconDownload } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
 import { clinicToday, formatDateTime } from '../i18n/format';
+import { PdfButton } from '../shell/PdfButton';
 import { useNow } from '../shell/useNow';
 import { CatalogCard } from './CatalogCard';
 import { FlagBadge, resultValue } from './ResultsTable';
 import { useCollect, useEnterResult, useVerify, useWorklist, type LabOrder, type LabResult } from './queries';
+import { QueryError } from '../shell/PageState';
 
 function minutesSince(iso: string, now: number): number {
   return Math.max(0, Math.round((now - new Date(iso).getTime()) / 60000));
@@ -144,17 +145,9 @@ function WorkItem({ o, now }: { o: LabOrder; now: number }) {
         ) : (
           <Text size="sm">{t('lab.collectedBy', { name: o.collected_by_name, at: o.collected_at ? formatDateTime(o.collected_at, i18n.language) : '' })}</Text>
         )}
-        <Button
-          component="a"
-          href={`/api/v1/lab/orders/${o.id}/label.pdf`}
-          target="_blank"
-          size="compact-sm"
-          variant="default"
-          leftSection={<IconBarcode size={16} />}
-          data-testid="lab-label"
-        >
+        <PdfButton href={`/api/v1/lab/orders/${o.id}/label.pdf`} size="compact-sm" icon={<IconBarcode size={16} />} data-testid="lab-label">
           {t('lab.label')}
-        </Button>
+        </PdfButton>
       </Group>
       {o.status !== 'ordered' && (
         <Table mt="xs" verticalSpacing={4}>
@@ -199,13 +192,13 @@ function Reports() {
 }
 
 export function LabPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const list = useWorklist();
   const now = useNow(30_000);
   return (
     <Stack>
       <Title order={2}>{t('lab.worklist')}</Title>
-      {list.isError && <Alert color="red">{problemMessage(list.error, t, i18n.language)}</Alert>}
+      <QueryError query={list} />
       {list.data?.length === 0 && <Text c="dimmed">{t('lab.nothingWaiting')}</Text>}
       <Stack data-testid="worklist">
         {list.data?.map((o) => (

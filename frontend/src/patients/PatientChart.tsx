@@ -25,7 +25,7 @@ import { usePatient, useTimeline } from './queries';
 import { VitalsTrends } from './VitalsTrends';
 import { LabChartCard } from '../lab/LabChartCard';
 import { PatientDiagnoses } from '../clinical/PatientDiagnoses';
-import { PageFailed, PageLoader } from '../shell/PageState';
+import { PageFailed, PageLoader, QueryError } from '../shell/PageState';
 
 export function PatientChart() {
   const { t, i18n } = useTranslation();
@@ -164,7 +164,7 @@ function NextAppointments({ patient: p }: { patient: Patient }) {
       <Title order={4} mb="xs">
         {t('patients.nextAppointments')}
       </Title>
-      {list.isError && <Alert color="red">{problemMessage(list.error, t, i18n.language)}</Alert>}
+      <QueryError query={list} />
       {list.isSuccess && items.length === 0 && <Text c="dimmed">{t('patients.noAppointments')}</Text>}
       <Stack gap="xs">
         {items.map((a) => (
@@ -199,7 +199,7 @@ function PatientTimeline({ id }: { id: number }) {
       <Title order={4} mb="sm">
         {t('patients.timeline')}
       </Title>
-      {timeline.isError && <Alert color="red">{problemMessage(timeline.error, t, i18n.language)}</Alert>}
+      <QueryError query={timeline} />
       {timeline.isSuccess && timeline.data.length === 0 && <Text c="dimmed">{t('patients.timelineEmpty')}</Text>}
       {timeline.isSuccess && timeline.data.length > 0 && (
         <Timeline bulletSize={14} lineWidth={2}>

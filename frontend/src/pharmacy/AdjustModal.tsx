@@ -1,11 +1,10 @@
 // AdjustModal: a correction of a medication's stock (up or down, on a batch or the earliest
 // expiring), with its reason.
-import { Modal, NativeSelect, Stack, TextInput } from '@mantine/core';
+import { NativeSelect, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Medication, StockBatch } from '../api/types';
 import { useSession } from '../auth/session';
-import { DraftNotice } from '../forms/DraftNotice';
-import { FormButtons, FormError } from '../forms/FormFooter';
+import { FormModal } from '../forms/FormModal';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useQuantityCheck } from './checks';
 import { QuantityChangeInput } from './QuantityChangeInput';
@@ -18,7 +17,7 @@ export function AdjustModal({ medication, batches, onClose }: { medication: Medi
   const quantity = useQuantityCheck(true);
   const live = batches.filter((b) => b.quantity_left > 0 || !b.expired);
   const initialValues = { quantity_change: '' as number | string, reason: '', batch_id: '' };
-  const { form, restored, discardDraft } = usePersistentForm({
+  const { form, restored, discardDraft, startOver } = usePersistentForm({
     id: `medication-adjust-${medication.id}`,
     owner: user.id,
     initialValues,
@@ -31,31 +30,28 @@ export function AdjustModal({ medication, batches, onClose }: { medication: Medi
   const adjust = useAdjustStock(medication.id, { form, onSuccess: discardDraft, success: t('pharmacy.adjusted', { name: medication.name }), close: onClose });
 
   return (
-    <Modal opened onClose={onClose} title={t('pharmacy.adjustTitle', { name: `${medication.name} ${medication.strength}` })}>
-      <form
-        onSubmit={form.onSubmit((v) =>
-          adjust.submit({ quantity_change: Number(v.quantity_change), reason: v.reason.trim(), ...(v.batch_id ? { batch_id: Number(v.batch_id) } : {}) }),
-        )}
-        noValidate
-        data-testid="adjust-form"
-      >
-        <Stack>
-          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <QuantityChangeInput current={medication.stock_quantity} {...form.getInputProps('quantity_change')} />
-          <NativeSelect
-            label={t('pharmacy.batch')}
-            name="batch_id"
-            data={[
-              { value: '', label: t('pharmacy.batchAuto') },
-              ...live.map((b) => ({ value: String(b.id), label: `${b.batch_number} · ${b.expiry_date} · ${b.quantity_left}` })),
-            ]}
-            {...form.getInputProps('batch_id')}
-          />
-          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.AdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
-          <FormError message={adjust.message} testId="form-error" />
-          <FormButtons busy={adjust.busy} onCancel={onClose} testId="adjust-submit" />
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('pharmacy.adjustTitle', { name: `${medication.name} ${medication.strength}` })}
+      onClose={onClose}
+      onSubmit={form.onSubmit((v) =>
+        adjust.submit({ quantity_change: Number(v.quantity_change), reason: v.reason.trim(), ...(v.batch_id ? { batch_id: Number(v.batch_id) } : {}) }),
+      )}
+      testId="adjust-form"
+      draft={{ restored, startOver }}
+      save={adjust}
+      submitTestId="adjust-submit"
+    >
+      <QuantityChangeInput current={medication.stock_quantity} {...form.getInputProps('quantity_change')} />
+      <NativeSelect
+        label={t('pharmacy.batch')}
+        name="batch_id"
+        data={[
+          { value: '', label: t('pharmacy.batchAuto') },
+          ...live.map((b) => ({ value: String(b.id), label: `${b.batch_number} · ${b.expiry_date} · ${b.quantity_left}` })),
+        ]}
+        {...form.getInputProps('batch_id')}
+      />
+      <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.AdjustParams.reason.maxLength} {...form.getInputProps('reason')} />
+    </FormModal>
   );
 }

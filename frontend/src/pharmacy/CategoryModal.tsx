@@ -1,10 +1,9 @@
 // CategoryModal: a new medication category, or one edited on the version shown.
-import { Checkbox, Modal, Stack, TextInput, Textarea } from '@mantine/core';
+import { Checkbox, TextInput, Textarea } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { MedicationCategory } from '../api/types';
 import { useSession } from '../auth/session';
-import { DraftNotice } from '../forms/DraftNotice';
-import { FormButtons, FormError } from '../forms/FormFooter';
+import { FormModal } from '../forms/FormModal';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useSaveCategory } from './queries';
 import { limits } from '../api/limits';
@@ -13,7 +12,7 @@ export function CategoryModal({ category, onClose }: { category?: MedicationCate
   const { t } = useTranslation();
   const { user } = useSession();
   const initialValues = { name: category?.name ?? '', description: category?.description ?? '', is_active: category?.is_active ?? true };
-  const { form, restored, discardDraft } = usePersistentForm({
+  const { form, restored, discardDraft, startOver } = usePersistentForm({
     id: category ? `category-edit-${category.id}` : 'category-new',
     owner: user.id,
     initialValues,
@@ -22,17 +21,18 @@ export function CategoryModal({ category, onClose }: { category?: MedicationCate
   const save = useSaveCategory(category, { form, onSuccess: discardDraft, close: onClose });
 
   return (
-    <Modal opened onClose={onClose} title={category ? t('pharmacy.editCategory') : t('pharmacy.newCategory')}>
-      <form onSubmit={form.onSubmit((v) => save.submit({ name: v.name.trim(), description: v.description.trim(), is_active: v.is_active }))} noValidate data-testid="category-form">
-        <Stack>
-          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.CategoryParams.name.maxLength} {...form.getInputProps('name')} />
-          <Textarea label={t('pharmacy.description')} name="description" maxLength={limits.CategoryParams.description.maxLength} {...form.getInputProps('description')} />
-          {category && <Checkbox label={t('pharmacy.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} />}
-          <FormError message={save.message} testId="form-error" />
-          <FormButtons busy={save.busy} onCancel={onClose} testId="category-submit" />
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={category ? t('pharmacy.editCategory') : t('pharmacy.newCategory')}
+      onClose={onClose}
+      onSubmit={form.onSubmit((v) => save.submit({ name: v.name.trim(), description: v.description.trim(), is_active: v.is_active }))}
+      testId="category-form"
+      draft={{ restored, startOver }}
+      save={save}
+      submitTestId="category-submit"
+    >
+      <TextInput label={t('pharmacy.name')} name="name" required data-autofocus maxLength={limits.CategoryParams.name.maxLength} {...form.getInputProps('name')} />
+      <Textarea label={t('pharmacy.description')} name="description" maxLength={limits.CategoryParams.description.maxLength} {...form.getInputProps('description')} />
+      {category && <Checkbox label={t('pharmacy.active')} {...form.getInputProps('is_active', { type: 'checkbox' })} />}
+    </FormModal>
   );
 }

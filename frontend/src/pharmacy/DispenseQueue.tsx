@@ -14,7 +14,6 @@ import { ApiError } from '../api';
 import type { DispenseQueueEntry, Medication } from '../api/types';
 import { useSession } from '../auth/session';
 import { FormButtons, FormError } from '../forms/FormFooter';
-import { problemMessage } from '../forms/errors';
 import { ReasonModal } from '../forms/ReasonModal';
 import type { SaveOptions } from '../forms/useApiMutation';
 import { formatDateTime } from '../i18n/format';
@@ -22,6 +21,7 @@ import { QUEUE_STATUSES, STALE_AFTER_DAYS, useDispense, useDispenseQueue, useLin
 import { defaultDispense } from './stock';
 import { TableHead, right } from '../shell/TableHead';
 import { PatientNameLines } from '../patients/PatientNameLines';
+import { QueryError } from '../shell/PageState';
 
 export function DispenseQueue() {
   const { t, i18n } = useTranslation();
@@ -49,7 +49,7 @@ export function DispenseQueue() {
         />
       </Group>
       {status === 'stale' && <Text size="sm">{t('pharmacy.staleHint', { n: STALE_AFTER_DAYS })}</Text>}
-      {queue.isError && <Alert color="red">{problemMessage(queue.error, t, i18n.language)}</Alert>}
+      <QueryError query={queue} />
       <Table striped verticalSpacing="xs">
         <TableHead
           columns={[

@@ -18,6 +18,7 @@ import { InventoryAdjustModal } from './InventoryAdjustModal';
 import { InventoryModal } from './InventoryModal';
 import { MedicationPage, StockPage } from './StockPage';
 import { ButtonCell } from '../shell/ActionsTh';
+import { QueryError } from '../shell/PageState';
 
 const TABS = ['stock', 'queue', 'alerts', 'supplies', 'categories'] as const;
 
@@ -114,7 +115,7 @@ function BatchAlerts({ rows, empty, lang, testId }: { rows: { batch_id: number; 
 }
 
 function SuppliesPanel() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useSession();
   const [all, setAll] = useState(false);
   const items = useInventory(all);
@@ -129,7 +130,7 @@ function SuppliesPanel() {
           </Button>
         )}
       </Group>
-      {items.isError && <Alert color="red">{problemMessage(items.error, t, i18n.language)}</Alert>}
+      <QueryError query={items} />
       <Table striped>
         <Table.Tbody>
           {(items.data ?? []).map((i) => (
@@ -164,7 +165,7 @@ function SuppliesPanel() {
 }
 
 function CategoriesPanel() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const { can } = useSession();
   const categories = useCategories(true);
   const [dialog, setDialog] = useState<{ category?: MedicationCategory } | null>(null);
@@ -177,7 +178,7 @@ function CategoriesPanel() {
           </Button>
         </Group>
       )}
-      {categories.isError && <Alert color="red">{problemMessage(categories.error, t, i18n.language)}</Alert>}
+      <QueryError query={categories} />
       <Table striped>
         <Table.Tbody>
           {(categories.data ?? []).map((c) => (

@@ -1,11 +1,10 @@
 // ReceiveModal: a delivered batch of a medication (its number, expiry, quantity and cost).
-import { Modal, NumberInput, SimpleGrid, Stack, TextInput } from '@mantine/core';
+import { NumberInput, SimpleGrid, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Medication } from '../api/types';
 import { useSession } from '../auth/session';
 import { readAmount } from '../billing/money';
-import { DraftNotice } from '../forms/DraftNotice';
-import { FormButtons, FormError } from '../forms/FormFooter';
+import { FormModal } from '../forms/FormModal';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useMoneyCheck, useQuantityCheck } from './checks';
 import { useReceiveBatch } from './queries';
@@ -20,7 +19,7 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
   const quantity = useQuantityCheck();
   const today = isoToday();
   const initialValues = { batch_number: '', expiry_date: '', quantity: '' as number | string, unit_cost: '' };
-  const { form, restored, discardDraft } = usePersistentForm({
+  const { form, restored, discardDraft, startOver } = usePersistentForm({
     id: `medication-receive-${medication.id}`,
     owner: user.id,
     initialValues,
@@ -39,26 +38,24 @@ export function ReceiveModal({ medication, onClose }: { medication: Medication; 
   });
 
   return (
-    <Modal opened onClose={onClose} title={t('pharmacy.receiveTitle', { name: `${medication.name} ${medication.strength}` })}>
-      <form
-        onSubmit={form.onSubmit((v) =>
-          receive.submit({ batch_number: v.batch_number.trim(), expiry_date: v.expiry_date, quantity: Number(v.quantity), unit_cost: readAmount(v.unit_cost, i18n.language) }),
-        )}
-        noValidate
-        data-testid="receive-form"
-      >
-        <Stack>
-          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={limits.ReceiveParams.batch_number.maxLength} {...form.getInputProps('batch_number')} />
-          <DateField label={t('pharmacy.expiryDate')} name="expiry_date" min={today} required {...form.getInputProps('expiry_date')} />
-          <SimpleGrid cols={2}>
-            <NumberInput label={t('pharmacy.quantityLabel')} name="quantity" min={1} allowDecimal={false} allowNegative={false} required {...form.getInputProps('quantity')} />
-            <TextInput label={t('pharmacy.unitCost')} name="unit_cost" inputMode="decimal" required {...form.getInputProps('unit_cost')} />
-          </SimpleGrid>
-          <FormError message={receive.message} testId="form-error" />
-          <FormButtons busy={receive.busy} onCancel={onClose} testId="receive-submit" label={t('pharmacy.receive')} />
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('pharmacy.receiveTitle', { name: `${medication.name} ${medication.strength}` })}
+      onClose={onClose}
+      onSubmit={form.onSubmit((v) =>
+        receive.submit({ batch_number: v.batch_number.trim(), expiry_date: v.expiry_date, quantity: Number(v.quantity), unit_cost: readAmount(v.unit_cost, i18n.language) }),
+      )}
+      testId="receive-form"
+      draft={{ restored, startOver }}
+      save={receive}
+      submitLabel={t('pharmacy.receive')}
+      submitTestId="receive-submit"
+    >
+      <TextInput label={t('pharmacy.batchNumber')} name="batch_number" required data-autofocus maxLength={limits.ReceiveParams.batch_number.maxLength} {...form.getInputProps('batch_number')} />
+      <DateField label={t('pharmacy.expiryDate')} name="expiry_date" min={today} required {...form.getInputProps('expiry_date')} />
+      <SimpleGrid cols={2}>
+        <NumberInput label={t('pharmacy.quantityLabel')} name="quantity" min={1} allowDecimal={false} allowNegative={false} required {...form.getInputProps('quantity')} />
+        <TextInput label={t('pharmacy.unitCost')} name="unit_cost" inputMode="decimal" required {...form.getInputProps('unit_cost')} />
+      </SimpleGrid>
+    </FormModal>
   );
 }

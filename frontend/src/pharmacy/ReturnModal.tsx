@@ -1,11 +1,10 @@
 // ReturnModal: medicine a patient brings back from a dispense (at most what was handed out and
 // not yet returned), with the reason.
-import { Modal, NumberInput, Stack, TextInput } from '@mantine/core';
+import { NumberInput, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import type { Medication } from '../api/types';
 import { useSession } from '../auth/session';
-import { DraftNotice } from '../forms/DraftNotice';
-import { FormButtons, FormError } from '../forms/FormFooter';
+import { FormModal } from '../forms/FormModal';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { useQuantityCheck } from './checks';
 import { useReturnDispense } from './queries';
@@ -16,7 +15,7 @@ export function ReturnModal({ medication, dispenseId, remaining, onClose }: { me
   const { user } = useSession();
   const quantity = useQuantityCheck();
   const initialValues = { quantity: '' as number | string, reason: '' };
-  const { form, restored, discardDraft } = usePersistentForm({
+  const { form, restored, discardDraft, startOver } = usePersistentForm({
     id: `dispense-return-${dispenseId}`,
     owner: user.id,
     initialValues,
@@ -33,26 +32,28 @@ export function ReturnModal({ medication, dispenseId, remaining, onClose }: { me
   });
 
   return (
-    <Modal opened onClose={onClose} title={t('pharmacy.returnTitle', { name: `${medication.name} ${medication.strength}` })}>
-      <form onSubmit={form.onSubmit((v) => giveBack.submit({ quantity: Number(v.quantity), reason: v.reason.trim() }))} noValidate data-testid="return-form">
-        <Stack>
-          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.setValues(initialValues); }} />
-          <NumberInput
-            label={t('pharmacy.quantityLabel')}
-            description={t('pharmacy.returnHint', { n: remaining })}
-            name="quantity"
-            min={1}
-            allowDecimal={false}
-            allowNegative={false}
-            required
-            data-autofocus
-            {...form.getInputProps('quantity')}
-          />
-          <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.ReturnParams.reason.maxLength} {...form.getInputProps('reason')} />
-          <FormError message={giveBack.message} testId="form-error" />
-          <FormButtons busy={giveBack.busy} onCancel={onClose} testId="return-submit" label={t('pharmacy.returnSubmit')} />
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('pharmacy.returnTitle', { name: `${medication.name} ${medication.strength}` })}
+      onClose={onClose}
+      onSubmit={form.onSubmit((v) => giveBack.submit({ quantity: Number(v.quantity), reason: v.reason.trim() }))}
+      testId="return-form"
+      draft={{ restored, startOver }}
+      save={giveBack}
+      submitLabel={t('pharmacy.returnSubmit')}
+      submitTestId="return-submit"
+    >
+      <NumberInput
+        label={t('pharmacy.quantityLabel')}
+        description={t('pharmacy.returnHint', { n: remaining })}
+        name="quantity"
+        min={1}
+        allowDecimal={false}
+        allowNegative={false}
+        required
+        data-autofocus
+        {...form.getInputProps('quantity')}
+      />
+      <TextInput label={t('pharmacy.reason')} name="reason" required maxLength={limits.ReturnParams.reason.maxLength} {...form.getInputProps('reason')} />
+    </FormModal>
   );
 }

@@ -21,6 +21,7 @@ import { MedicationModal } from './MedicationModal';
 import { ReceiveModal } from './ReceiveModal';
 import { ReturnModal } from './ReturnModal';
 import { TableHead, right } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 type Dialog = { kind: 'new' } | { kind: 'edit' | 'receive'; medication: Medication } | null;
 
@@ -82,7 +83,7 @@ export function StockPage() {
           </Button>
         )}
       </Group>
-      {medications.isError && <Alert color="red">{problemMessage(medications.error, t, i18n.language)}</Alert>}
+      <QueryError query={medications} />
       <Table striped verticalSpacing="xs" data-testid="stock-table">
         <TableHead
           columns={[

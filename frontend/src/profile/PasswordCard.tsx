@@ -1,7 +1,7 @@
-import { Button, Card, Group, PasswordInput, Stack } from '@mantine/core';
+import { Card, PasswordInput, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../auth/session';
-import { FormError } from '../forms/FormFooter';
+import { FormButtons, FormError } from '../forms/FormFooter';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { MIN_PASSWORD } from '../forms/validation';
 import { useChangePassword } from './queries';
@@ -33,11 +33,7 @@ export function PasswordCard() {
           <PasswordInput label={t('fields.new_password')} required autoComplete="new-password" name="new_password" {...form.getInputProps('new_password')} />
           <PasswordInput label={t('fields.confirm_password')} required autoComplete="new-password" name="confirm_password" {...form.getInputProps('confirm_password')} />
           <FormError message={change.message} />
-          <Group justify="flex-end">
-            <Button type="submit" loading={change.busy}>
-              {t('profile.changePassword')}
-            </Button>
-          </Group>
+          <FormButtons busy={change.busy} label={t('profile.changePassword')} />
         </Stack>
       </form>
     </Card>

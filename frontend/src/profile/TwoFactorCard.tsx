@@ -171,11 +171,7 @@ function DisableForm() {
           <TextInput label={t('twoFactor.codeOrRecovery')} required autoComplete="one-time-code" name="code" {...form.getInputProps('code')} />
         </SimpleGrid>
         <FormError message={disable.message} />
-        <Group justify="flex-end">
-          <Button type="submit" color="red" variant="light" loading={disable.busy}>
-            {t('twoFactor.disable')}
-          </Button>
-        </Group>
+        <FormButtons busy={disable.busy} color="red" variant="light" label={t('twoFactor.disable')} />
       </Stack>
     </form>
   );

@@ -55,9 +55,10 @@ import {
 } from './form';
 import { fetchSettings, SETTINGS_KEY, useClinicSettings, useSaveSettings } from './queries';
 import { DisplaysCard } from '../display/DisplaysCard';
+import { QueryError } from '../shell/PageState';
 
 export function SettingsPage() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   useDocumentTitle(`${t('areas.settings')} · Chelal`);
   const settings = useClinicSettings();
   return (
@@ -69,7 +70,7 @@ export function SettingsPage() {
           <Loader aria-label={t('common.loading')} />
         </Center>
       )}
-      {settings.isError && <Alert color="red">{problemMessage(settings.error, t, i18n.language)}</Alert>}
+      <QueryError query={settings} />
       {/* mounted once: later changes come in through saving (or a stale refusal), not by remounting */}
       {settings.data && <SettingsForm initial={settings.data} />}
       <DisplaysCard />

@@ -1,8 +1,7 @@
 // Shell: the frame every screen lives in: header (search, notifications, language, the user), role-aware
 // navigation, the routes, and the automatic logoff.
-import { AppShell, Burger, Group, Text, ThemeIcon } from '@mantine/core';
+import { AppShell, Burger, Group } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { IconFirstAidKit } from '@tabler/icons-react';
 import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes } from 'react-router';
 import { AboutPage } from '../about/AboutPage';
@@ -28,6 +27,7 @@ import { ReportsPage } from '../reports/ReportsPage';
 import { SettingsPage } from '../settings/SettingsPage';
 import { UsersPage } from '../users/UsersPage';
 import { VideoVisitPage } from '../telemed/VideoVisitPage';
+import { Brand } from './Brand';
 import { HeaderSearch } from './HeaderSearch';
 import { LanguageMenu } from './LanguageMenu';
 import { Navigation } from './Navigation';
@@ -49,14 +49,7 @@ export function Shell() {
           <Group gap="sm" wrap="nowrap">
             <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label={t('nav.toggle')} />
             <Link to="/" className="brand" aria-label={`Chelal, ${t('nav.home')}`}>
-              <Group gap={6} wrap="nowrap">
-                <ThemeIcon radius="md" size="md" aria-hidden>
-                  <IconFirstAidKit size={18} />
-                </ThemeIcon>
-                <Text fw={700} visibleFrom="xs">
-                  Chelal
-                </Text>
-              </Group>
+              <Brand compact />
             </Link>
             {can('patients.read') && <HeaderSearch />}
           </Group>

@@ -10,6 +10,7 @@ import { useSession } from '../auth/session';
 import { FormError } from '../forms/FormFooter';
 import { formatDateTime } from '../i18n/format';
 import { qrPath } from '../patients/qr';
+import { ButtonCell } from '../shell/ActionsTh';
 import { formatCode, joinURL, useCreateLink, useLinks, useRevokeLink, type PatientLink } from './queries';
 
 export function VideoActions({ appointment: a, size = 'compact-sm' }: { appointment: Appointment; size?: string }) {
@@ -97,13 +98,17 @@ function PatientLinkModal({ session, patient, onClose }: { session: number; pati
                   <Table.Td>
                     {l.revoked_at ? t('telemed.linkRevoked') : l.used_at ? t('telemed.linkUsed') : new Date(l.expires_at) < new Date() ? t('telemed.linkExpired') : t('telemed.linkValid')}
                   </Table.Td>
-                  <Table.Td ta="right">
-                    {!l.revoked_at && (
-                      <Button size="compact-xs" color="red" variant="light" onClick={() => void revoke.submit(l.id)} data-testid={`video-link-revoke-${l.id}`}>
-                        {t('telemed.revoke')}
-                      </Button>
-                    )}
-                  </Table.Td>
+                  <ButtonCell
+                    show={!l.revoked_at}
+                    cell={{ ta: 'right' }}
+                    size="compact-xs"
+                    color="red"
+                    variant="light"
+                    onClick={() => void revoke.submit(l.id)}
+                    data-testid={`video-link-revoke-${l.id}`}
+                  >
+                    {t('telemed.revoke')}
+                  </ButtonCell>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -11,6 +11,7 @@ import { problemMessage } from '../forms/errors';
 import { formatTime } from '../i18n/format';
 import { ButtonCell } from '../shell/ActionsTh';
 import { TableHead } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export const LOGIN_THROTTLES_KEY = ['login-throttles'] as const;
 
@@ -45,7 +46,7 @@ export function LoginLocks({ writable }: { writable: boolean }) {
       <Text size="sm" c="dimmed">
         {t('users.locks.intro')}
       </Text>
-      {throttles.isError && <Alert color="red">{problemMessage(throttles.error, t, i18n.language)}</Alert>}
+      <QueryError query={throttles} />
       {error && <Alert color="red">{error}</Alert>}
       {throttles.isSuccess && items.length === 0 ? (
         <Text c="dimmed">{t('users.locks.none')}</Text>

@@ -1,9 +1,8 @@
-import { Modal, PasswordInput, SimpleGrid, Stack, TextInput } from '@mantine/core';
+import { PasswordInput, SimpleGrid, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router';
 import { useSession } from '../auth/session';
-import { DraftNotice } from '../forms/DraftNotice';
-import { FormButtons, FormError } from '../forms/FormFooter';
+import { FormModal } from '../forms/FormModal';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { isEmail, MIN_PASSWORD } from '../forms/validation';
 import { currentLanguage } from '../i18n';
@@ -15,7 +14,7 @@ export function UserCreateModal() {
   const { t } = useTranslation();
   const { user: me } = useSession();
   const navigate = useNavigate();
-  const { form, restored, discardDraft } = usePersistentForm({
+  const { form, restored, discardDraft, startOver } = usePersistentForm({
     id: 'user-create',
     owner: me.id,
     initialValues: { first_name: '', last_name: '', username: '', email: '', role_id: '', language_preference: currentLanguage(), password: '' },
@@ -33,34 +32,32 @@ export function UserCreateModal() {
   const create = useCreateUser({ form, onSuccess: discardDraft, success: (user) => t('users.created', { username: user.username }), close });
 
   return (
-    <Modal opened onClose={close} title={t('users.new')} size="lg">
-      <form
-        onSubmit={form.onSubmit((v) => create.submit({ ...v, username: v.username.trim(), email: v.email.trim(), role_id: Number(v.role_id) }))}
-        noValidate
-        data-testid="user-create-form"
-      >
-        <Stack>
-          <DraftNotice restored={restored} onDiscard={() => { discardDraft(); form.reset(); }} />
-          <SimpleGrid cols={{ base: 1, sm: 2 }}>
-            <TextInput label={t('fields.first_name')} required data-autofocus name="first_name" {...form.getInputProps('first_name')} />
-            <TextInput label={t('fields.last_name')} required name="last_name" {...form.getInputProps('last_name')} />
-            <TextInput label={t('fields.username')} required name="username" autoComplete="off" {...form.getInputProps('username')} />
-            <TextInput label={t('fields.email')} required type="email" name="email" autoComplete="off" {...form.getInputProps('email')} />
-            <RoleSelect label={t('fields.role')} required name="role_id" {...form.getInputProps('role_id')} />
-            <LanguageSelect label={t('fields.language_preference')} name="language_preference" {...form.getInputProps('language_preference')} />
-          </SimpleGrid>
-          <PasswordInput
-            label={t('fields.initialPassword')}
-            description={t('users.passwordHint', { min: MIN_PASSWORD })}
-            required
-            name="password"
-            autoComplete="new-password"
-            {...form.getInputProps('password')}
-          />
-          <FormError message={create.message} />
-          <FormButtons busy={create.busy} onCancel={close} label={t('users.create')} />
-        </Stack>
-      </form>
-    </Modal>
+    <FormModal
+      title={t('users.new')}
+      size="lg"
+      onClose={close}
+      onSubmit={form.onSubmit((v) => create.submit({ ...v, username: v.username.trim(), email: v.email.trim(), role_id: Number(v.role_id) }))}
+      testId="user-create-form"
+      draft={{ restored, startOver }}
+      save={create}
+      submitLabel={t('users.create')}
+    >
+      <SimpleGrid cols={{ base: 1, sm: 2 }}>
+        <TextInput label={t('fields.first_name')} required data-autofocus name="first_name" {...form.getInputProps('first_name')} />
+        <TextInput label={t('fields.last_name')} required name="last_name" {...form.getInputProps('last_name')} />
+        <TextInput label={t('fields.username')} required name="username" autoComplete="off" {...form.getInputProps('username')} />
+        <TextInput label={t('fields.email')} required type="email" name="email" autoComplete="off" {...form.getInputProps('email')} />
+        <RoleSelect label={t('fields.role')} required name="role_id" {...form.getInputProps('role_id')} />
+        <LanguageSelect label={t('fields.language_preference')} name="language_preference" {...form.getInputProps('language_preference')} />
+      </SimpleGrid>
+      <PasswordInput
+        label={t('fields.initialPassword')}
+        description={t('users.passwordHint', { min: MIN_PASSWORD })}
+        required
+        name="password"
+        autoComplete="new-password"
+        {...form.getInputProps('password')}
+      />
+    </FormModal>
   );
 }

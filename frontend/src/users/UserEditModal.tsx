@@ -12,15 +12,15 @@ import type { Language } from '../i18n/languages';
 import { useSession } from '../auth/session';
 import { DraftNotice } from '../forms/DraftNotice';
 import { FormButtons, FormError } from '../forms/FormFooter';
-import { problemMessage } from '../forms/errors';
 import { usePersistentForm } from '../forms/usePersistentForm';
 import { isEmail } from '../forms/validation';
 import { LanguageSelect } from './LanguageSelect';
 import { useResetTwoFactor, userKey, useUpdateUser } from './queries';
 import { RoleSelect } from './RoleSelect';
+import { QueryError } from '../shell/PageState';
 
 export function UserEditModal() {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const navigate = useNavigate();
   const id = Number(useParams().id);
   const close = () => navigate('/users');
@@ -32,7 +32,7 @@ export function UserEditModal() {
   return (
     <Modal opened onClose={close} title={t('users.edit')} size="lg">
       {user.isPending && <Loader />}
-      {user.isError && <Alert color="red">{problemMessage(user.error, t, i18n.language)}</Alert>}
+      <QueryError query={user} />
       {user.data && <EditForm key={`${user.data.id}-${user.data.version}`} user={user.data} onDone={close} />}
     </Modal>
   );

@@ -2,7 +2,7 @@
 // editing happen in modals that have their own URLs (/users/new, /users/12), so a reload or a
 // lost connection brings the user back to the same form with its draft. Below the users, the
 // current login locks (LoginLocks).
-import { Alert, Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Badge, Button, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useDocumentTitle } from '@mantine/hooks';
 import { IconPencil, IconUserPlus } from '@tabler/icons-react';
 import { useInfiniteQuery } from '@tanstack/react-query';
@@ -10,7 +10,6 @@ import { useTranslation } from 'react-i18next';
 import { Link, Route, Routes } from 'react-router';
 import { api, unwrap } from '../api';
 import { useSession } from '../auth/session';
-import { problemMessage } from '../forms/errors';
 import { formatDate } from '../i18n/format';
 import { ENDONYMS, isLanguage } from '../i18n/languages';
 import { roleLabel } from '../shell/roleLabel';
@@ -19,6 +18,7 @@ import { USERS_KEY } from './queries';
 import { UserCreateModal } from './UserCreateModal';
 import { UserEditModal } from './UserEditModal';
 import { TableHead } from '../shell/TableHead';
+import { QueryError } from '../shell/PageState';
 
 export function UsersPage() {
   const { t, i18n } = useTranslation();
@@ -44,7 +44,7 @@ export function UsersPage() {
           </Button>
         )}
       </Group>
-      {users.isError && <Alert color="red">{problemMessage(users.error, t, i18n.language)}</Alert>}
+      <QueryError query={users} />
       <Table.ScrollContainer minWidth={720}>
         <Table striped highlightOnHover verticalSpacing="xs" data-testid="users-table">
           <TableHead
