@@ -148,7 +148,7 @@ func (s *Service) Login(ctx context.Context, p LoginParams, c Client, userAgent 
 		}
 		// The browser's previous session (of this user or another) ends with this login.
 		if c.Session != "" && len(c.Session) <= 128 {
-			if _, err := tx.Exec(ctx, `DELETE FROM core_session WHERE token_hash = $1`, hashToken(c.Session)); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM core_session WHERE token_hash = $1`, HashToken(c.Session)); err != nil {
 				return fmt.Errorf("end previous session: %w", err)
 			}
 		}

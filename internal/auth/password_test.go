@@ -21,10 +21,7 @@ func TestHashVerifyRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := NewHasher(DefaultPasswordParams(), 2)
-	encoded, err := h.Hash(ctx, "correct horse battery staple")
-	if err != nil {
-		t.Fatalf("Hash: %v", err)
-	}
+	encoded := mustHash(t, h, "correct horse battery staple")
 	if !strings.HasPrefix(encoded, "$argon2id$v=19$m=19456,t=2,p=1$") {
 		t.Errorf("encoded = %q, want the PHC prefix with the default parameters", encoded)
 	}
@@ -45,14 +42,8 @@ func TestHashUsesFreshSalt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := NewHasher(cheapParams(), 1)
-	a, err := h.Hash(ctx, "same password here")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := h.Hash(ctx, "same password here")
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustHash(t, h, "same password here")
+	b := mustHash(t, h, "same password here")
 	if a == b {
 		t.Errorf("two hashes of the same password are equal: %q", a)
 	}
@@ -67,10 +58,7 @@ func TestVerifyTamperedHash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := NewHasher(cheapParams(), 1)
-	encoded, err := h.Hash(ctx, "a fine password")
-	if err != nil {
-		t.Fatal(err)
-	}
+	encoded := mustHash(t, h, "a fine password")
 	parts := strings.Split(encoded, "$")
 	flip := func(s string, i int) string {
 		b := []byte(s)
@@ -157,10 +145,7 @@ func TestVerifyNeedsRehash(t *testing.T) {
 
 	weak := DefaultPasswordParams()
 	weak.Memory = 8192
-	old, err := NewHasher(weak, 1).Hash(ctx, "an older password")
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := mustHash(t, NewHasher(weak, 1), "an older password")
 	ok, rehash, err := current.Verify(ctx, old, "an older password")
 	if err != nil || !ok || !rehash {
 		t.Errorf("Verify(m=8192 hash) = %v, %v, %v; want true, true, nil", ok, rehash, err)
@@ -174,10 +159,7 @@ func TestVerifyNeedsRehash(t *testing.T) {
 	strong := DefaultPasswordParams()
 	strong.Time = 3
 	strong.KeyLen = 64
-	enc, err := NewHasher(strong, 1).Hash(ctx, "a stronger password")
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := mustHash(t, NewHasher(strong, 1), "a stronger password")
 	if ok, rehash, err := current.Verify(ctx, enc, "a stronger password"); !ok || rehash || err != nil {
 		t.Errorf("Verify(stronger hash) = %v, %v, %v; want true, false, nil", ok, rehash, err)
 	}
@@ -189,10 +171,7 @@ func TestVerifyNeedsRehash(t *testing.T) {
 		"salt":    {Memory: 64, Time: 2, Threads: 2, SaltLen: 8, KeyLen: 32},
 	} {
 		h := NewHasher(PasswordParams{Memory: 64, Time: 2, Threads: 2, SaltLen: 16, KeyLen: 32}, 1)
-		enc, err := NewHasher(p, 1).Hash(ctx, "pw")
-		if err != nil {
-			t.Fatal(err)
-		}
+		enc := mustHash(t, NewHasher(p, 1), "pw")
 		if ok, rehash, err := h.Verify(ctx, enc, "pw"); !ok || !rehash || err != nil {
 			t.Errorf("weaker %s: Verify = %v, %v, %v; want true, true, nil", name, ok, rehash, err)
 		}
@@ -202,10 +181,7 @@ func TestVerifyNeedsRehash(t *testing.T) {
 func TestHasherSemaphore(t *testing.T) {
 	t.Parallel()
 	h := NewHasher(cheapParams(), 1)
-	enc, err := h.Hash(context.Background(), "a fine password")
-	if err != nil {
-		t.Fatal(err)
-	}
+	enc := mustHash(t, h, "a fine password")
 
 	h.sem <- struct{}{} // another computation holds the only slot
 
@@ -383,10 +359,7 @@ func BenchmarkHash(b *testing.B) {
 func BenchmarkVerify(b *testing.B) {
 	h := NewHasher(DefaultPasswordParams(), 1)
 	ctx := context.Background()
-	enc, err := h.Hash(ctx, "correct horse battery staple")
-	if err != nil {
-		b.Fatal(err)
-	}
+	enc := mustHash(b, h, "correct horse battery staple")
 	b.ReportAllocs()
 	for b.Loop() {
 		if ok, _, err := h.Verify(ctx, enc, "correct horse battery staple"); !ok || err != nil {
@@ -422,4 +395,14 @@ func TestVerifyDjangoHash(t *testing.T) {
 	if !IsDjangoHash(cases[0].encoded) || IsDjangoHash(cases[3].encoded) {
 		t.Errorf("IsDjangoHash disagrees with Verify")
 	}
+}
+
+// mustHash hashes password with h, failing the test if it cannot.
+func mustHash(tb testing.TB, h *Hasher, password string) string {
+	tb.Helper()
+	encoded, err := h.Hash(context.Background(), password)
+	if err != nil {
+		tb.Fatalf("Hash: %v", err)
+	}
+	return encoded
 }

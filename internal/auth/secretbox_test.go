@@ -23,10 +23,7 @@ func TestSecretBoxRoundTrip(t *testing.T) {
 	t.Parallel()
 	box := newTestBox(t)
 	for _, plain := range [][]byte{{}, []byte("x"), []byte("a 2FA secret or anything else"), bytes.Repeat([]byte{0xff}, 1000)} {
-		sealed, err := box.Seal(plain)
-		if err != nil {
-			t.Fatal(err)
-		}
+		sealed := mustSeal(t, box, plain)
 		if want := base64.RawStdEncoding.EncodedLen(12 + len(plain) + 16); len(sealed) != want {
 			t.Errorf("sealed %d bytes into %d characters, want %d", len(plain), len(sealed), want)
 		}
@@ -48,10 +45,7 @@ func TestSecretBoxRoundTrip(t *testing.T) {
 func TestSecretBoxRefusesTampering(t *testing.T) {
 	t.Parallel()
 	box := newTestBox(t)
-	sealed, err := box.Seal([]byte("JBSWY3DPEHPK3PXP"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	sealed := mustSeal(t, box, []byte("JBSWY3DPEHPK3PXP"))
 	raw, _ := base64.RawStdEncoding.DecodeString(sealed)
 	tamper := func(i int) string {
 		b := bytes.Clone(raw)

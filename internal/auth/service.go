@@ -1,7 +1,8 @@
 // Package auth is who may do what in Chelal: users and their roles, passwords (argon2id),
 // server-side sessions with CSRF tokens, login throttling, TOTP two-factor authentication,
-// the first-run setup, and the permissions each role grants. It never imports net/http: the
-// HTTP layer asks it questions and maps its errors (internal/apperr) to statuses.
+// the first-run setup, and the permissions each role grants; and the bearer tokens other
+// packages hand out too (NewToken, HashToken: a waiting-room display's). It never imports
+// net/http: the HTTP layer asks it questions and maps its errors (internal/apperr) to statuses.
 package auth
 
 import (

@@ -57,7 +57,9 @@ func (p *Principal) Actor(ip netip.Addr) db.Actor {
 	return db.Actor{UserID: p.User.ID, IP: ip}
 }
 
-func randomToken(n int) (string, error) {
+// NewToken returns a bearer token of n random bytes, base64url without padding: a session's,
+// a workstation's or a display's. Only its HashToken is stored.
+func NewToken(n int) (string, error) {
 	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("random token: %w", err)
@@ -65,18 +67,20 @@ func randomToken(n int) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-func hashToken(token string) []byte {
+// HashToken is what is stored of a bearer token (SHA-256): enough to recognise it when it is
+// presented, nothing to present.
+func HashToken(token string) []byte {
 	h := sha256.Sum256([]byte(token))
 	return h[:]
 }
 
 // newSession stores a fresh session for userID in tx. Only the token's hash is stored.
 func newSession(ctx context.Context, tx pgx.Tx, userID int64, actor db.Actor, userAgent string) (Session, error) {
-	token, err := randomToken(32)
+	token, err := NewToken(32)
 	if err != nil {
 		return Session{}, err
 	}
-	csrf, err := randomToken(32)
+	csrf, err := NewToken(32)
 	if err != nil {
 		return Session{}, err
 	}
@@ -90,7 +94,7 @@ func newSession(ctx context.Context, tx pgx.Tx, userID int64, actor db.Actor, us
 	}
 	_, err = tx.Exec(ctx, `
 		INSERT INTO core_session (token_hash, user_id, csrf_token, ip_address, user_agent)
-		VALUES ($1, $2, $3, $4::inet, $5)`, hashToken(token), userID, csrf, ip, userAgent)
+		VALUES ($1, $2, $3, $4::inet, $5)`, HashToken(token), userID, csrf, ip, userAgent)
 	if err != nil {
 		return Session{}, fmt.Errorf("create session: %w", err)
 	}
@@ -110,7 +114,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*Principal, e
 	if token == "" || len(token) > 128 {
 		return nil, apperr.ErrUnauthorized
 	}
-	th := hashToken(token)
+	th := HashToken(token)
 	fetched := time.Now()
 	if p, ok := s.sessions.get(th, fetched); ok {
 		return p, nil

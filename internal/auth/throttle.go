@@ -54,7 +54,7 @@ func keyFor(ctx context.Context, tx pgx.Tx, name string, c Client) (throttleKey,
 	if c.Device == "" || len(c.Device) > 128 {
 		return k, nil
 	}
-	h := hashToken(c.Device)
+	h := HashToken(c.Device)
 	err := tx.QueryRow(ctx, `
 		SELECT EXISTS (SELECT 1 FROM core_logindevice d JOIN auth_user u ON u.id = d.user_id
 		                WHERE d.token_hash = $1 AND lower(u.username) = $2
@@ -192,7 +192,7 @@ func rememberDevice(ctx context.Context, tx pgx.Tx, userID int64, presented stri
 	token := ""
 	if presented != "" && len(presented) <= 128 {
 		var known bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_logindevice WHERE token_hash = $1)`, hashToken(presented)).Scan(&known); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM core_logindevice WHERE token_hash = $1)`, HashToken(presented)).Scan(&known); err != nil {
 			return "", fmt.Errorf("device: %w", err)
 		}
 		if known {
@@ -201,13 +201,13 @@ func rememberDevice(ctx context.Context, tx pgx.Tx, userID int64, presented stri
 	}
 	if token == "" {
 		var err error
-		if token, err = randomToken(32); err != nil {
+		if token, err = NewToken(32); err != nil {
 			return "", err
 		}
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO core_logindevice (token_hash, user_id) VALUES ($1, $2)
-		ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = now()`, hashToken(token), userID)
+		ON CONFLICT (token_hash, user_id) DO UPDATE SET last_used_at = now()`, HashToken(token), userID)
 	if err != nil {
 		return "", fmt.Errorf("remember device: %w", err)
 	}

@@ -127,29 +127,31 @@ func check(raw []byte, pass string) error {
 	return err
 }
 
+// smallBackup backs up (with passphrase, if any) a populated database without the bundled
+// ICD-10 list (14,000 reference rows, which every start loads again from the executable):
+// flipping every byte of a backup checks the whole backup once per byte, a cost that grows with
+// the square of its size, and the list would make it minutes instead of seconds without adding
+// a kind of byte to flip.
+func smallBackup(t *testing.T, passphrase string) (src *db.DB, dataDir, path string, raw []byte) {
+	t.Helper()
+	src = populated(t)
+	if _, err := src.Pool.Exec(context.Background(), `TRUNCATE core_icd10code, core_icd10source CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	dataDir, _ = newDataDir(t)
+	path, raw = makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir, Passphrase: passphrase})
+	return src, dataDir, path, raw
+}
+
 // TestEveryByteOfABackupIsChecked flips a bit of every byte of a small backup, in turn (every
 // bit of the gzip header, the end of the deflate data, the trailer and the seal), and requires
 // the check a restore makes to refuse every one: no byte of the format is insignificant (the
 // gzip header's time and OS bytes, the padding bits of deflate's stored blocks and the gzip
 // trailer are covered by the seal; the seal is compared byte for byte).
-// withoutCodeList leaves the bundled ICD-10 list (14,000 reference rows, which every start
-// loads again from the executable) out of a test database: flipping every byte of a backup
-// checks the whole backup once per byte, a cost that grows with the square of its size, and
-// the list would make it minutes instead of seconds without adding a kind of byte to flip.
-func withoutCodeList(t *testing.T, d *db.DB) {
-	t.Helper()
-	if _, err := d.Pool.Exec(context.Background(), `TRUNCATE core_icd10code, core_icd10source CASCADE`); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestEveryByteOfABackupIsChecked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := populated(t)
-	withoutCodeList(t, src)
-	dataDir, _ := newDataDir(t)
-	path, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
+	src, _, path, raw := smallBackup(t, "")
 	res, err := backup.Check(bytes.NewReader(raw), "")
 	if err != nil {
 		t.Fatalf("intact backup: %v", err)
@@ -220,10 +222,7 @@ func TestEveryByteOfABackupIsChecked(t *testing.T) {
 func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	src := populated(t)
-	withoutCodeList(t, src)
-	dataDir, _ := newDataDir(t)
-	_, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir})
+	src, _, _, raw := smallBackup(t, "")
 	_, inner := firstMember(t, raw)
 	if err := check(rebuild(t, inner), ""); err != nil {
 		t.Fatalf("rebuilt intact: %v", err)
@@ -299,11 +298,8 @@ func TestDamageInsideIsFoundAndNamed(t *testing.T) {
 // by a MAC, each 64 KiB by AEAD); under it the same checks hold. Every byte is flipped.
 func TestEveryByteOfAnEncryptedBackupIsChecked(t *testing.T) {
 	t.Parallel()
-	src := populated(t)
-	withoutCodeList(t, src)
-	dataDir, _ := newDataDir(t)
 	const pass = "correct horse battery staple"
-	_, raw := makeBackup(t, src, backup.Options{ChelalVersion: "test", DataDir: dataDir, Passphrase: pass})
+	_, dataDir, _, raw := smallBackup(t, pass)
 	key, err := os.ReadFile(filepath.Join(dataDir, "secret.key"))
 	if err != nil {
 		t.Fatal(err)

@@ -45,9 +45,7 @@ func openArchiving(t *testing.T, name string, params func(root string) map[strin
 	if err := db.Migrate(ctx, d.DSN(), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.User(t, d, "admin", "boss", "", "")
 	return d, root
 }
 
@@ -149,20 +147,25 @@ func TestBaseBackupIsDue(t *testing.T) {
 	s.defaults()
 	ctx := context.Background()
 	morning := time.Date(2026, 11, 27, 9, 0, 0, 0, loc)
-	if !s.baseDue(ctx, morning) {
-		t.Error("no base backup yet: not due")
-	}
-	fakeBase(t, dir, time.Date(2026, 11, 26, 13, 0, 0, 0, loc), "000000010000000000000003")
-	if s.baseDue(ctx, morning) {
-		t.Error("yesterday's base backup and before the daily time: due")
-	}
 	afternoon := time.Date(2026, 11, 27, 14, 0, 0, 0, loc)
-	if !s.baseDue(ctx, afternoon) {
-		t.Error("after the daily time without today's: not due")
-	}
-	fakeBase(t, dir, time.Date(2026, 11, 27, 12, 45, 0, 0, loc), "000000010000000000000009")
-	if s.baseDue(ctx, afternoon) {
-		t.Error("today's taken: still due")
+	for _, step := range []struct {
+		what    string
+		taken   time.Time // a base backup taken before this step (zero: none)
+		segment string    // its first WAL segment
+		at      time.Time
+		due     bool
+	}{
+		{what: "no base backup yet", at: morning, due: true},
+		{"yesterday's base backup and before the daily time", time.Date(2026, 11, 26, 13, 0, 0, 0, loc), "000000010000000000000003", morning, false},
+		{what: "after the daily time without today's", at: afternoon, due: true},
+		{"today's taken", time.Date(2026, 11, 27, 12, 45, 0, 0, loc), "000000010000000000000009", afternoon, false},
+	} {
+		if !step.taken.IsZero() {
+			fakeBase(t, dir, step.taken, step.segment)
+		}
+		if got := s.baseDue(ctx, step.at); got != step.due {
+			t.Errorf("%s: due %v, want %v", step.what, got, step.due)
+		}
 	}
 	// Base backups go beside the archive the server writes into; without one, the folder.
 	if got := s.archiveDir(ctx); got != dir {
@@ -176,9 +179,7 @@ func TestFailingArchiveIsNotified(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.User(t, d, "admin", "boss", "", "")
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
 	var stats ArchiverStats
@@ -253,9 +254,7 @@ func TestLowDiskIsNotifiedOncePerFall(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) SELECT 'boss', 'b@clinic.test', 'x', id FROM core_role WHERE name = 'admin'`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.User(t, d, "admin", "boss", "", "")
 	var free uint64
 	s := &Schedule{DB: d, Dir: t.TempDir(), statDisk: func(string) (uint64, uint64, error) { return free, 100 << 30, nil }}
 	s.defaults()

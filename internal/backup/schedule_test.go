@@ -93,9 +93,7 @@ func TestScheduleBacksUpWhenDueAndTellsAdminsOfFailures(t *testing.T) {
 	ctx := context.Background()
 	d := dbtest.New(t)
 	populate(t, d)
-	if _, err := d.Pool.Exec(ctx, `INSERT INTO auth_user (username, email, password, role_id) VALUES ('boss', 'b@clinic.test', 'x', 1)`); err != nil {
-		t.Fatal(err)
-	}
+	dbtest.User(t, d, "admin", "boss", "", "")
 	dir := t.TempDir()
 	clock := time.Date(2026, 11, 27, 7, 0, 0, 0, time.UTC)
 	s := &backup.Schedule{DB: d, Dir: dir, Location: time.UTC, Now: func() time.Time { return clock },

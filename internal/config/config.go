@@ -97,14 +97,7 @@ var Settings = []Setting{
 	{Env: "CHELAL_LOG_LEVEL", Default: "info", Help: "debug, info, warn or error",
 		set: func(c *Config, v string) error { c.LogLevel = logLevel(v); return nil }},
 	{Env: "CHELAL_SESSION_IDLE_MINUTES", Default: "15", Help: "automatic logoff after this many idle minutes (1 to 1440)",
-		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 24*60 {
-				return fmt.Errorf("CHELAL_SESSION_IDLE_MINUTES %q must be a number of minutes from 1 to 1440", v)
-			}
-			c.SessionIdle = time.Duration(n) * time.Minute
-			return nil
-		}},
+		set: durationIn("CHELAL_SESSION_IDLE_MINUTES", "minutes", time.Minute, 24*60, func(c *Config) *time.Duration { return &c.SessionIdle })},
 	{Env: "CHELAL_BACKUP_PASSPHRASE", Help: "encrypt backups with this passphrase (and decrypt them to restore; backup commands: or --passphrase-file F)",
 		set: func(c *Config, v string) error { c.BackupPassphrase = v; return nil }},
 	{Env: "CHELAL_BACKUP_DIR", Default: "<data dir>/backups, or the folder an administrator chose",
@@ -128,14 +121,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{Env: "CHELAL_LEFTOVER_DAYS", Default: "14", Help: "days after which restore and recovery leftovers are removed",
-		set: func(c *Config, v string) error {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 || n > 3650 {
-				return fmt.Errorf("CHELAL_LEFTOVER_DAYS %q must be a number of days from 1 to 3650", v)
-			}
-			c.LeftoverRetention = time.Duration(n) * 24 * time.Hour
-			return nil
-		}},
+		set: durationIn("CHELAL_LEFTOVER_DAYS", "days", 24*time.Hour, 3650, func(c *Config) *time.Duration { return &c.LeftoverRetention })},
 	{Env: "CHELAL_LAN_ADDR", Help: "desktop: share the clinic UI on HOST:PORT at launch (tests)",
 		set: func(c *Config, v string) error { c.LANAddr = v; return nil }},
 	{Env: "CHELAL_LAN_NAME", Default: "chelal",
@@ -301,6 +287,19 @@ func wrap(b *strings.Builder, text, indent string, width int) {
 		line += w
 	}
 	b.WriteString(line + "\n")
+}
+
+// durationIn is the set of a setting that counts units (from 1 to most) into the duration
+// field returns; an error names the variable and the range, and leaves the field as it was.
+func durationIn(env, units string, unit time.Duration, most int, field func(*Config) *time.Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > most {
+			return fmt.Errorf("%s %q must be a number of %s from 1 to %d", env, v, units, most)
+		}
+		*field(c) = time.Duration(n) * unit
+		return nil
+	}
 }
 
 func logLevel(v string) slog.Level {

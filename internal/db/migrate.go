@@ -80,48 +80,35 @@ func (mg *Migrator) Close() error {
 // Up applies every pending migration. A migration left dirty by a crash (its transaction was
 // rolled back by the server when the connection died) is forced back one step and retried once.
 func (mg *Migrator) Up(ctx context.Context) error {
-	if err := mg.checkNotNewer(); err != nil {
-		return err
-	}
-	if err := mg.recoverDirty(); err != nil {
-		return err
-	}
-	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrate up: %w", err)
-	}
-	return nil
+	return mg.move("migrate up", mg.m.Up)
 }
 
 // To migrates up or down to version (0 = empty schema).
 func (mg *Migrator) To(ctx context.Context, version uint) error {
-	if err := mg.checkNotNewer(); err != nil {
-		return err
-	}
-	if err := mg.recoverDirty(); err != nil {
-		return err
-	}
-	var err error
-	if version == 0 {
-		err = mg.m.Down()
-	} else {
-		err = mg.m.Migrate(version)
-	}
-	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrate to %d: %w", version, err)
-	}
-	return nil
+	return mg.move(fmt.Sprintf("migrate to %d", version), func() error {
+		if version == 0 {
+			return mg.m.Down()
+		}
+		return mg.m.Migrate(version)
+	})
 }
 
 // Steps applies n migrations up (n > 0) or rolls back -n (n < 0).
 func (mg *Migrator) Steps(ctx context.Context, n int) error {
+	return mg.move(fmt.Sprintf("migrate %d steps", n), func() error { return mg.m.Steps(n) })
+}
+
+// move runs one change of the schema's version, named op in its error: refused on a schema
+// newer than this executable, after a dirty migration is recovered; nothing to do is no error.
+func (mg *Migrator) move(op string, change func() error) error {
 	if err := mg.checkNotNewer(); err != nil {
 		return err
 	}
 	if err := mg.recoverDirty(); err != nil {
 		return err
 	}
-	if err := mg.m.Steps(n); err != nil && !errors.Is(err, migrate.ErrNoChange) {
-		return fmt.Errorf("migrate %d steps: %w", n, err)
+	if err := change(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }

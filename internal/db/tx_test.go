@@ -14,49 +14,42 @@ import (
 	"chelal/internal/db/dbtest"
 )
 
+// TestInTxSetsActorForTheTransactionOnly: a user's id and address (an IPv4-mapped one
+// unmapped) are the transaction's settings, the system actor's are empty, and a later
+// statement on the pool sees none.
 func TestInTxSetsActorForTheTransactionOnly(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	ctx := context.Background()
-	actor := db.Actor{UserID: 42, IP: netip.MustParseAddr("::ffff:10.0.0.7")}
-	err := d.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		var uid, ip string
-		if err := tx.QueryRow(ctx, `SELECT current_setting('chelal.user_id', true), current_setting('chelal.client_ip', true)`).Scan(&uid, &ip); err != nil {
-			return err
+	for _, tc := range []struct {
+		name    string
+		actor   db.Actor
+		uid, ip string
+	}{
+		{"user", db.Actor{UserID: 42, IP: netip.MustParseAddr("::ffff:10.0.0.7")}, "42", "10.0.0.7"},
+		{"system", db.Actor{}, "", ""},
+	} {
+		err := d.InTx(ctx, tc.actor, func(ctx context.Context, tx pgx.Tx) error {
+			var uid, ip string
+			if err := tx.QueryRow(ctx, `SELECT current_setting('chelal.user_id', true), current_setting('chelal.client_ip', true)`).Scan(&uid, &ip); err != nil {
+				return err
+			}
+			if uid != tc.uid || ip != tc.ip {
+				t.Errorf("%s inside the transaction: user %q ip %q, want %q and %q", tc.name, uid, ip, tc.uid, tc.ip)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if uid != "42" || ip != "10.0.0.7" {
-			t.Errorf("inside the transaction: user %q ip %q, want 42 and 10.0.0.7 (IPv4-mapped unmapped)", uid, ip)
+		// The settings are transaction-local: a later statement on the pool sees none.
+		var uid *string
+		if err := d.Pool.QueryRow(ctx, `SELECT NULLIF(current_setting('chelal.user_id', true), '')`).Scan(&uid); err != nil {
+			t.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The settings are transaction-local: a later statement on the pool sees none.
-	var uid *string
-	if err := d.Pool.QueryRow(ctx, `SELECT NULLIF(current_setting('chelal.user_id', true), '')`).Scan(&uid); err != nil {
-		t.Fatal(err)
-	}
-	if uid != nil {
-		t.Fatalf("actor leaked out of the transaction: %q", *uid)
-	}
-}
-
-func TestInTxSystemActorHasNoUserOrIP(t *testing.T) {
-	t.Parallel()
-	d := dbtest.New(t)
-	err := d.InTx(context.Background(), db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		var uid, ip string
-		if err := tx.QueryRow(ctx, `SELECT current_setting('chelal.user_id', true), current_setting('chelal.client_ip', true)`).Scan(&uid, &ip); err != nil {
-			return err
+		if uid != nil {
+			t.Fatalf("%s: actor leaked out of the transaction: %q", tc.name, *uid)
 		}
-		if uid != "" || ip != "" {
-			t.Errorf("system actor: user %q ip %q, want both empty", uid, ip)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 

@@ -6,9 +6,6 @@ package display
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/auth"
 	"chelal/internal/db"
 	"chelal/internal/settings"
 )
@@ -71,27 +69,21 @@ func (p *TokenParams) Validate() error {
 	return f.Err()
 }
 
-func hash(token string) []byte {
-	h := sha256.Sum256([]byte(token))
-	return h[:]
-}
-
 // Create makes a display token; the answer holds the token, shown once.
 func (s *Service) Create(ctx context.Context, actor db.Actor, p TokenParams) (Token, error) {
 	if err := p.Validate(); err != nil {
 		return Token{}, err
 	}
-	b := make([]byte, 24)
-	if _, err := rand.Read(b); err != nil {
+	secret, err := auth.NewToken(24)
+	if err != nil {
 		return Token{}, err
 	}
-	secret := base64.RawURLEncoding.EncodeToString(b)
 	var t Token
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+	err = s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
 		return tx.QueryRow(ctx, `
 			INSERT INTO core_displaytoken (name, token_hash, show_names, language, created_by)
 			VALUES ($1, $2, $3, $4, nullif($5, 0)) RETURNING id, name, show_names, language, created_at, revoked_at`,
-			p.Name, hash(secret), p.ShowNames, p.Language, actor.UserID).
+			p.Name, auth.HashToken(secret), p.ShowNames, p.Language, actor.UserID).
 			Scan(&t.ID, &t.Name, &t.ShowNames, &t.Language, &t.CreatedAt, &t.RevokedAt)
 	})
 	if err != nil {
@@ -149,7 +141,7 @@ func (s *Service) Open(ctx context.Context, token string) (Token, error) {
 	var t Token
 	err := s.db.Pool.QueryRow(ctx, `
 		SELECT id, name, show_names, language, created_at, revoked_at FROM core_displaytoken
-		 WHERE token_hash = $1 AND revoked_at IS NULL`, hash(token)).
+		 WHERE token_hash = $1 AND revoked_at IS NULL`, auth.HashToken(token)).
 		Scan(&t.ID, &t.Name, &t.ShowNames, &t.Language, &t.CreatedAt, &t.RevokedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Token{}, apperr.New(apperr.ErrUnauthorized, "This display is not (or no longer) allowed; ask the administrator for a new link.").WithCode("display-token")

@@ -2,13 +2,7 @@ package i18n
 
 // The laboratory's notifications and documents (internal/lab, internal/handover), merged into
 // the catalogs at start like catalog_lan.go.
-func init() {
-	for lang, texts := range map[Lang]map[string]string{EN: labEN, FR: labFR, SW: labSW} {
-		for k, v := range texts {
-			catalogs[lang][k] = v
-		}
-	}
-}
+func init() { merge(labEN, labFR, labSW) }
 
 var labEN = map[string]string{
 	"notify.handover_lab.title":          "Lab results ready: {patient}",

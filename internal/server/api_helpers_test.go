@@ -254,6 +254,17 @@ func hasFieldError(m map[string]any, field, code string) bool {
 	return false
 }
 
+// expectFieldErrors fails the test (what: the request) unless the problem p has an error on
+// each of fields.
+func expectFieldErrors(t *testing.T, what string, p map[string]any, fields ...string) {
+	t.Helper()
+	for _, f := range fields {
+		if !hasFieldError(p, f, "") {
+			t.Errorf("%s: no error on %s: %v", what, f, p["errors"])
+		}
+	}
+}
+
 // problemType returns the last segment of a problem answer's type.
 func problemType(t *testing.T, w *httptest.ResponseRecorder) string {
 	t.Helper()

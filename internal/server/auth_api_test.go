@@ -34,11 +34,7 @@ func TestSetupOnlyOnce(t *testing.T) {
 	// Bad input changes nothing: every bad field is reported at once.
 	bad := map[string]any{"clinic_name": "", "username": "ad min", "email": "nope", "password": "short"}
 	p := expect(t, anon.do("POST", "/api/v1/setup", bad), 422)
-	for _, f := range []string{"clinic_name", "username", "email", "password"} {
-		if !hasFieldError(p, f, "") {
-			t.Errorf("setup with a bad %s: not reported in %v", f, p["errors"])
-		}
-	}
+	expectFieldErrors(t, "setup", p, "clinic_name", "username", "email", "password")
 
 	// Two at once: exactly one wins.
 	var wg sync.WaitGroup

@@ -137,8 +137,7 @@ func TestAdminListsAndClearsLoginLocks(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	admin := a.signedIn("boss", auth.RoleAdmin, "10.9.3.1")
 	a.newUser("reception", auth.RoleReceptionist)
-	a.newUser("nurse2", auth.RoleNurse)
-	nurse := a.login("nurse2", "10.9.3.2")
+	nurse := a.signedIn("nurse2", auth.RoleNurse, "10.9.3.2")
 	for i := 0; i < 5; i++ {
 		badLogin(a.anonymous("172.16.9.8"), "reception")
 	}

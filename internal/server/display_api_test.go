@@ -29,6 +29,9 @@ func TestWaitingRoomDisplay(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "application/pdf" || !strings.HasPrefix(w.Body.String(), "%PDF") {
 		t.Fatalf("ticket: %d %s", w.Code, w.Header().Get("Content-Type"))
 	}
+	if d, cc := w.Header().Get("Content-Disposition"), w.Header().Get("Cache-Control"); !strings.HasPrefix(d, `inline; filename="ticket-`) || cc != "private, no-store" {
+		t.Errorf("ticket: Content-Disposition %q, Cache-Control %q", d, cc)
+	}
 	var tickets []int
 	rows, err := c.a.db.Pool.Query(context.Background(), `SELECT ticket_number FROM core_appointment ORDER BY id`)
 	if err != nil {

@@ -69,12 +69,7 @@ func (s *server) ticketPDF(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "application/pdf")
-	w.Header().Set("Content-Disposition", `inline; filename="ticket-`+strconv.Itoa(slip.Ticket)+`.pdf"`)
-	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.Header().Set("Cache-Control", "private, no-store")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(buf.Bytes())
+	writeDocument(w, "application/pdf", `inline; filename="ticket-`+strconv.Itoa(slip.Ticket)+`.pdf"`, buf.Bytes())
 }
 
 // displayEvents answers GET /api/v1/display/events: server-sent events for a display, an event

@@ -147,6 +147,17 @@ func (s *stream) changes(wait time.Duration) []map[string]any {
 	}
 }
 
+// ids returns the entity ids of the events of kind received within wait, in order.
+func (s *stream) ids(kind string, wait time.Duration) []int64 {
+	var out []int64
+	for _, ev := range s.changes(wait) {
+		if ev["kind"] == kind {
+			out = append(out, int64(ev["id"].(float64)))
+		}
+	}
+	return out
+}
+
 // waitFor returns the first event of kind with entity id within wait.
 func (s *stream) waitFor(kind string, id int64, wait time.Duration) (map[string]any, time.Duration) {
 	s.t.Helper()
@@ -310,8 +321,7 @@ func TestEventKindsPerRole(t *testing.T) {
 func TestEventsResumeAfterLastEventID(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
-	a.newUser("resume-rec", "receptionist")
-	c := a.login("resume-rec", "10.0.0.4")
+	c := a.signedIn("resume-rec", "receptionist", "10.0.0.4")
 	s := openStream(t, base, c, "")
 	first := registerPatient(t, c, "Amina")
 	ev, _ := s.waitFor("patient", first, 2*time.Second)
@@ -320,13 +330,7 @@ func TestEventsResumeAfterLastEventID(t *testing.T) {
 	missed := []int64{registerPatient(t, c, "Baraka"), registerPatient(t, c, "Chausiku")}
 	// ...arrive when it resumes after the last event it saw, and the first is not sent again.
 	s2 := openStream(t, base, c, ev["_id"].(string))
-	var got []int64
-	for _, e := range s2.changes(1 * time.Second) {
-		if e["kind"] == "patient" {
-			got = append(got, int64(e["id"].(float64)))
-		}
-	}
-	if !slices.Equal(got, missed) {
+	if got := s2.ids("patient", 1*time.Second); !slices.Equal(got, missed) {
 		t.Fatalf("resumed stream sent patients %v, want %v", got, missed)
 	}
 	// A resume point older than the retention window: the stream says to refetch everything.
@@ -395,8 +399,7 @@ func TestEventStreamEndsWithTheSession(t *testing.T) {
 func TestEventStreamDoesNotKeepTheSessionAlive(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
-	a.newUser("idle-nurse", "nurse")
-	c := a.login("idle-nurse", "10.0.0.7")
+	c := a.signedIn("idle-nurse", "nurse", "10.0.0.7")
 	ctx := context.Background()
 	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '5 minutes'`); err != nil {
 		t.Fatal(err)
@@ -471,8 +474,7 @@ func TestEventsArePruned(t *testing.T) {
 func TestEventsSurviveALostConnection(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
-	a.newUser("lost-rec", "receptionist")
-	c := a.login("lost-rec", "10.0.0.12")
+	c := a.signedIn("lost-rec", "receptionist", "10.0.0.12")
 	s := openStream(t, base, c, "")
 	ctx := context.Background()
 	var cut int

@@ -87,8 +87,7 @@ func (l *listener) heard(wait time.Duration) []map[string]any {
 func TestEventsOfABulkStatement(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
-	a.newUser("bulk-rec", "receptionist")
-	c := a.login("bulk-rec", "10.0.0.21")
+	c := a.signedIn("bulk-rec", "receptionist", "10.0.0.21")
 	l := listen(t, a.db)
 	s := openStream(t, base, c, "")
 
@@ -126,13 +125,7 @@ func TestEventsOfABulkStatement(t *testing.T) {
 		t.Fatalf("patient events %v, want %v", events, want)
 	}
 	// The stream was sent the few live and the many from the table: each once, in order.
-	var got []int64
-	for _, ev := range s.changes(1500 * time.Millisecond) {
-		if ev["kind"] == "patient" {
-			got = append(got, int64(ev["id"].(float64)))
-		}
-	}
-	if !slices.Equal(got, events) {
+	if got := s.ids("patient", 1500*time.Millisecond); !slices.Equal(got, events) {
 		t.Fatalf("the stream sent patients %v, want %v", got, events)
 	}
 	// A user or a role among many: the notification says so (the instances look sessions up

@@ -13,8 +13,7 @@ import (
 func TestEventsResumeCoversLateCommits(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
-	a.newUser("late-rec", "receptionist")
-	c := a.login("late-rec", "10.0.0.9")
+	c := a.signedIn("late-rec", "receptionist", "10.0.0.9")
 	s := openStream(t, base, c, "")
 	ctx := context.Background()
 	// A change that takes its event id now and commits later...

@@ -130,9 +130,7 @@ func (ch Change) check() (map[string]any, error) {
 	f := validate.Struct(ch)
 	out := map[string]any{}
 	apperr.CheckVersion(&f, ch.Version)
-	if ch.ClinicName != nil {
-		out[ClinicName] = *ch.ClinicName
-	}
+	put(out, ClinicName, ch.ClinicName)
 	if ch.SlotMinutes != nil {
 		if v := *ch.SlotMinutes; v >= 5 && v <= 240 && 60%v != 0 && v%60 != 0 && v%15 != 0 {
 			f.Add("slot_minutes", apperr.CodeOutOfRange, "A slot is 5 to 240 minutes and fits the hour (5, 10, 15, 20, 30, 45, 60, 90, 120...).")
@@ -155,30 +153,14 @@ func (ch Change) check() (map[string]any, error) {
 		}
 		out[Currency] = v
 	}
-	if ch.TemperatureUnit != nil {
-		out[TemperatureUnit] = *ch.TemperatureUnit
-	}
-	if ch.DateFormat != nil {
-		out[DateFormat] = *ch.DateFormat
-	}
-	if ch.WeightUnit != nil {
-		out[WeightUnit] = *ch.WeightUnit
-	}
-	if ch.ExpiryWarningDays != nil {
-		out[ExpiryWarningDays] = *ch.ExpiryWarningDays
-	}
-	if ch.BillingAutoConsultation != nil {
-		out[BillingAutoConsultation] = *ch.BillingAutoConsultation
-	}
-	if ch.BillingAutoDispense != nil {
-		out[BillingAutoDispense] = *ch.BillingAutoDispense
-	}
-	if ch.BillingAutoLab != nil {
-		out[BillingAutoLab] = *ch.BillingAutoLab
-	}
-	if ch.LabVerification != nil {
-		out[LabVerification] = *ch.LabVerification
-	}
+	put(out, TemperatureUnit, ch.TemperatureUnit)
+	put(out, DateFormat, ch.DateFormat)
+	put(out, WeightUnit, ch.WeightUnit)
+	put(out, ExpiryWarningDays, ch.ExpiryWarningDays)
+	put(out, BillingAutoConsultation, ch.BillingAutoConsultation)
+	put(out, BillingAutoDispense, ch.BillingAutoDispense)
+	put(out, BillingAutoLab, ch.BillingAutoLab)
+	put(out, LabVerification, ch.LabVerification)
 	if ch.BillingConsultationCode != nil {
 		v := strings.TrimSpace(*ch.BillingConsultationCode)
 		if !consultationCode.MatchString(v) {
@@ -193,6 +175,13 @@ func (ch Change) check() (map[string]any, error) {
 		out[ReportAgeBands] = ch.ReportAgeBands
 	}
 	return out, f.Err()
+}
+
+// put sets out[key] to the value v points to, when a change gives one.
+func put[T any](out map[string]any, key string, v *T) {
+	if v != nil {
+		out[key] = *v
+	}
 }
 
 // AgeBandsValid says whether bands are age groups' lower bounds: 1 to 12 of them, strictly
