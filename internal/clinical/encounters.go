@@ -498,21 +498,11 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 		return EncounterPage{}, err
 	}
 	var w db.Where
-	if f.PatientID != 0 {
-		w.Add("e.patient_id = $?", f.PatientID)
-	}
-	if f.DoctorID != 0 {
-		w.Add("e.doctor_id = $?", f.DoctorID)
-	}
-	if f.AppointmentID != 0 {
-		w.Add("e.appointment_id = $?", f.AppointmentID)
-	}
-	if f.Status != "" {
-		w.Add("e.status = $?", f.Status)
-	}
-	if after != 0 {
-		w.Add("e.id < $?", after)
-	}
+	w.Filter("e.patient_id = $?", f.PatientID)
+	w.Filter("e.doctor_id = $?", f.DoctorID)
+	w.Filter("e.appointment_id = $?", f.AppointmentID)
+	w.Filter("e.status = $?", f.Status)
+	w.Filter("e.id < $?", after)
 	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
 		func(e Encounter) string { return db.EncodeCursor(e.ID) },
 		selectEncounter+w.SQL()+" ORDER BY e.id DESC LIMIT "+w.Arg(limit+1), w.Args()...)
