@@ -98,15 +98,6 @@ func closedError() error {
 	return apperr.New(apperr.ErrConflict, "This encounter is closed: its notes can no longer change; add an addendum instead.").WithCode("encounter-closed")
 }
 
-// trimTexts trims the texts given (nil ones stay nil).
-func trimTexts(ps ...*string) {
-	for _, p := range ps {
-		if p != nil {
-			*p = strings.TrimSpace(*p)
-		}
-	}
-}
-
 // StartEncounter starts an encounter: from a checked-in appointment, or for a walk-in patient.
 // The validate tags are the texts' limits (the database checks them too), for Validate, the
 // OpenAPI document and the forms.
@@ -141,7 +132,7 @@ func (p StartEncounter) Validate() error {
 // appointment, the appointment moves to in_progress; if the nurse's triage already opened the
 // visit's encounter and no doctor has written it yet, the actor takes it over.
 func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (Encounter, error) {
-	trimTexts(p.Notes, p.Diagnosis)
+	validate.Trim(p.Notes, p.Diagnosis)
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
@@ -275,7 +266,7 @@ func (p EncounterEdit) Validate() error {
 // Update edits an open encounter. Only its doctor may (a doctor may take over a visit nobody
 // has written yet); a closed encounter is a conflict; so is a stale version.
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p EncounterEdit) (Encounter, error) {
-	trimTexts(p.Notes, p.Diagnosis)
+	validate.Trim(p.Notes, p.Diagnosis)
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
