@@ -341,9 +341,7 @@ type CloseEncounter struct {
 
 // Validate reports a missing version; the notes are checked on the record (Close).
 func (p CloseEncounter) Validate() error {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, p.Version)
-	return f.Err()
+	return validate.CheckEdit(p, p.Version)
 }
 
 // Close seals an encounter: it needs notes; its appointment becomes completed; the OnClose
