@@ -250,10 +250,7 @@ func TestDispenseRules(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Ibuprofen", 0)
-	other := f.medication("Metformin", 0)
-	f.receive(med, "B1", today().AddDate(1, 0, 0), 50)
-	f.receive(other, "B2", today().AddDate(1, 0, 0), 50)
+	med, other := f.stocked("Ibuprofen", 0, 50), f.stocked("Metformin", 0, 50)
 	rx := f.prescription(med, 10)
 
 	for name, tc := range map[string]struct {
