@@ -464,15 +464,9 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 		w.Add("a.date >= $?", from.Format(time.DateOnly))
 		w.Add("a.date <= $?", to.Format(time.DateOnly))
 	}
-	if f.DoctorID != 0 {
-		w.Add("a.doctor_id = $?", f.DoctorID)
-	}
-	if f.PatientID != 0 {
-		w.Add("a.patient_id = $?", f.PatientID)
-	}
-	if f.Status != "" {
-		w.Add("a.status = $?", f.Status)
-	}
+	w.Filter("a.doctor_id = $?", f.DoctorID)
+	w.Filter("a.patient_id = $?", f.PatientID)
+	w.Filter("a.status = $?", f.Status)
 	if f.Visits != "" {
 		w.Cond("a.status IN ('checked_in', 'in_progress', 'completed') AND a.checked_in_at IS NOT NULL")
 	}

@@ -57,6 +57,13 @@ func (e *env) bill(items ...billing.ItemParams) billing.BillDetail {
 	return b
 }
 
+// serviceBill is a new service at price and a bill of one line of it.
+func (e *env) serviceBill(code, price string) (billing.BillDetail, int64) {
+	e.t.Helper()
+	svc := e.service(code, price)
+	return e.bill(billing.ItemParams{ServiceID: svc}), svc
+}
+
 // sums reads a bill's amounts and the sums of its lines and payments from the database.
 func (e *env) sums(id int64) (total, paid, items, payments, status string) {
 	e.t.Helper()
@@ -114,8 +121,7 @@ func TestBadAmountsAreRefusedAndChangeNothing(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	svc := e.service("CONS", "100.00")
-	bill := e.bill(billing.ItemParams{ServiceID: svc})
+	bill, _ := e.serviceBill("CONS", "100.00")
 	for _, amount := range []string{"10.005", "-5.00", "-0.01", "ten", "1e3", "0x10", "1,000.00", "", " ", "0", "0.00",
 		"10000000000.00", "99999999999", "NaN", "Infinity", "5.", ".5"} {
 		t.Run(amount, func(t *testing.T) {
@@ -343,8 +349,7 @@ func TestCancelOnlyWithoutPayments(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	svc := e.service("CONS", "100.00")
-	bill := e.bill(billing.ItemParams{ServiceID: svc})
+	bill, svc := e.serviceBill("CONS", "100.00")
 	_, err := e.s.UpdateBill(ctx, e.cashier, bill.ID, billing.BillEdit{Version: bill.Version, Status: ptr("cancelled")})
 	if fieldCodes(err)["cancel_reason"] != apperr.CodeRequired {
 		t.Fatalf("cancel without a reason: %v", err)

@@ -618,12 +618,8 @@ func (s *Service) ListBills(ctx context.Context, bf BillFilter) (BillPage, error
 		return BillPage{}, err
 	}
 	var w db.Where
-	if before > 0 {
-		w.Add("b.id < $?", before)
-	}
-	if bf.PatientID != 0 {
-		w.Add("b.patient_id = $?", bf.PatientID)
-	}
+	w.Filter("b.id < $?", before) // 0 or a valid id (db.DecodeCursor)
+	w.Filter("b.patient_id = $?", bf.PatientID)
 	switch bf.Status {
 	case "":
 	case StatusOpen:

@@ -137,11 +137,7 @@ func (s *Service) CreateService(ctx context.Context, actor db.Actor, p ServicePa
 // UpdateService edits a catalog service. A stale version is a conflict (409). Bills already
 // made keep their prices.
 func (s *Service) UpdateService(ctx context.Context, actor db.Actor, id int64, e ServiceEdit) (CatalogService, error) {
-	for _, v := range []*string{e.Name, e.Code, e.Price, e.Description} {
-		if v != nil {
-			*v = strings.TrimSpace(*v)
-		}
-	}
+	validate.Trim(e.Name, e.Code, e.Price, e.Description)
 	if err := e.Validate(); err != nil {
 		return CatalogService{}, err
 	}

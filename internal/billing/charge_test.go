@@ -129,8 +129,7 @@ func TestDailyReport(t *testing.T) {
 	ctx := context.Background()
 	e.setSetting(settings.TimeZone, `"Africa/Nairobi"`)
 	loc, _ := time.LoadLocation("Africa/Nairobi")
-	svc := e.service("CONS", "1000.00")
-	b1 := e.bill(billing.ItemParams{ServiceID: svc})
+	b1, svc := e.serviceBill("CONS", "1000.00")
 	b2 := e.bill(billing.ItemParams{ServiceID: svc, Quantity: 2})
 	for _, p := range []struct {
 		bill   int64

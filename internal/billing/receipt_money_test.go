@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"chelal/internal/billing"
 	"chelal/internal/i18n"
 )
 
@@ -14,8 +13,7 @@ func TestReceiptAmountsInTheClinicsCurrency(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	ctx := context.Background()
-	svc := e.service("XRAY", "1500.50")
-	b := e.bill(billing.ItemParams{ServiceID: svc})
+	b, _ := e.serviceBill("XRAY", "1500.50")
 	if _, err := e.d.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('currency', '"KES"')`); err != nil {
 		t.Fatal(err)
 	}

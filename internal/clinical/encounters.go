@@ -98,15 +98,6 @@ func closedError() error {
 	return apperr.New(apperr.ErrConflict, "This encounter is closed: its notes can no longer change; add an addendum instead.").WithCode("encounter-closed")
 }
 
-// trimTexts trims the texts given (nil ones stay nil).
-func trimTexts(ps ...*string) {
-	for _, p := range ps {
-		if p != nil {
-			*p = strings.TrimSpace(*p)
-		}
-	}
-}
-
 // StartEncounter starts an encounter: from a checked-in appointment, or for a walk-in patient.
 // The validate tags are the texts' limits (the database checks them too), for Validate, the
 // OpenAPI document and the forms.
@@ -141,7 +132,7 @@ func (p StartEncounter) Validate() error {
 // appointment, the appointment moves to in_progress; if the nurse's triage already opened the
 // visit's encounter and no doctor has written it yet, the actor takes it over.
 func (s *Service) Start(ctx context.Context, actor db.Actor, p StartEncounter) (Encounter, error) {
-	trimTexts(p.Notes, p.Diagnosis)
+	validate.Trim(p.Notes, p.Diagnosis)
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
@@ -275,7 +266,7 @@ func (p EncounterEdit) Validate() error {
 // Update edits an open encounter. Only its doctor may (a doctor may take over a visit nobody
 // has written yet); a closed encounter is a conflict; so is a stale version.
 func (s *Service) Update(ctx context.Context, actor db.Actor, id int64, p EncounterEdit) (Encounter, error) {
-	trimTexts(p.Notes, p.Diagnosis)
+	validate.Trim(p.Notes, p.Diagnosis)
 	if err := p.Validate(); err != nil {
 		return Encounter{}, err
 	}
@@ -350,9 +341,7 @@ type CloseEncounter struct {
 
 // Validate reports a missing version; the notes are checked on the record (Close).
 func (p CloseEncounter) Validate() error {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, p.Version)
-	return f.Err()
+	return validate.CheckEdit(p, p.Version)
 }
 
 // Close seals an encounter: it needs notes; its appointment becomes completed; the OnClose
@@ -498,21 +487,11 @@ func (s *Service) List(ctx context.Context, f EncounterFilter) (EncounterPage, e
 		return EncounterPage{}, err
 	}
 	var w db.Where
-	if f.PatientID != 0 {
-		w.Add("e.patient_id = $?", f.PatientID)
-	}
-	if f.DoctorID != 0 {
-		w.Add("e.doctor_id = $?", f.DoctorID)
-	}
-	if f.AppointmentID != 0 {
-		w.Add("e.appointment_id = $?", f.AppointmentID)
-	}
-	if f.Status != "" {
-		w.Add("e.status = $?", f.Status)
-	}
-	if after != 0 {
-		w.Add("e.id < $?", after)
-	}
+	w.Filter("e.patient_id = $?", f.PatientID)
+	w.Filter("e.doctor_id = $?", f.DoctorID)
+	w.Filter("e.appointment_id = $?", f.AppointmentID)
+	w.Filter("e.status = $?", f.Status)
+	w.Filter("e.id < $?", after)
 	page, err := db.QueryPage(ctx, s.db.Pool, limit, func(r pgx.CollectableRow) (Encounter, error) { return scanEncounter(r) },
 		func(e Encounter) string { return db.EncodeCursor(e.ID) },
 		selectEncounter+w.SQL()+" ORDER BY e.id DESC LIMIT "+w.Arg(limit+1), w.Args()...)

@@ -269,9 +269,7 @@ type AllergyDetails struct {
 }
 
 func (p *PrescribeParams) normalize() {
-	for _, v := range []*string{&p.MedicationName, &p.Dosage, &p.Frequency, &p.Duration, &p.Instructions, &p.AllergyOverrideReason} {
-		*v = strings.TrimSpace(*v)
-	}
+	validate.Trim(&p.MedicationName, &p.Dosage, &p.Frequency, &p.Duration, &p.Instructions, &p.AllergyOverrideReason)
 }
 
 // Validate reports every bad field at once: the tags' limits, and what a prescription needs

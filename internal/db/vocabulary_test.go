@@ -226,4 +226,14 @@ func TestWhereNumbersThePlaceholders(t *testing.T) {
 	if got := fmt.Sprint(w.Args()); got != "[open 7 3 50]" {
 		t.Errorf("Args = %s", got)
 	}
+	var f db.Where
+	var none64 *int64
+	f.Filter("a.doctor_id = $?", int64(0))
+	f.Filter("a.status = $?", "")
+	f.Filter("a.patient_id = $?", none64)
+	f.Filter("a.id < $?", int64(9))
+	f.Filter("a.status = $?", "open")
+	if got, args := f.SQL(), fmt.Sprint(f.Args()); got != " WHERE (a.id < $1) AND (a.status = $2)" || args != "[9 open]" {
+		t.Errorf("Filter: SQL = %q, args %s; want the two filters given only", got, args)
+	}
 }

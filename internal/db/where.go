@@ -1,6 +1,7 @@
 package db
 
 import (
+	"reflect"
 	"strconv"
 	"strings"
 )
@@ -12,6 +13,7 @@ import (
 //	if f.Status != "" {
 //		w.Add("a.status = $?", f.Status)
 //	}
+//	w.Filter("a.doctor_id = $?", f.DoctorID) // the same test: nothing when f.DoctorID is 0
 //	rows, err := q.Query(ctx, selectX+w.SQL()+" ORDER BY a.id LIMIT "+w.Arg(limit), w.Args()...)
 type Where struct {
 	conds []string
@@ -28,6 +30,15 @@ func (w *Where) Arg(v any) string {
 // Add adds the condition cond, in which $? stands for v's placeholder.
 func (w *Where) Add(cond string, v any) {
 	w.conds = append(w.conds, strings.ReplaceAll(cond, "$?", w.Arg(v)))
+}
+
+// Filter adds cond as Add does when v is given: not its type's zero value (0, "", nil), which
+// stands for an optional filter left out.
+func (w *Where) Filter(cond string, v any) {
+	if v == nil || reflect.ValueOf(v).IsZero() {
+		return
+	}
+	w.Add(cond, v)
 }
 
 // Cond adds a condition that takes no new argument (or whose placeholders came from Arg).

@@ -238,10 +238,7 @@ func writeErr(err error) error {
 // Add codes a diagnosis on an encounter, open or closed (a doctor codes an old free-text
 // diagnosis later). One primary per encounter (409 primary-exists); a code once per encounter.
 func (s *Service) Add(ctx context.Context, actor db.Actor, lang i18n.Lang, encounterID int64, p AddDiagnosis) (Diagnosis, error) {
-	if p.Text != nil {
-		t := strings.TrimSpace(*p.Text)
-		p.Text = &t
-	}
+	validate.Trim(p.Text)
 	if err := p.Validate(); err != nil {
 		return Diagnosis{}, err
 	}
@@ -342,10 +339,7 @@ func forUpdate(ctx context.Context, tx pgx.Tx, id int64) (d Diagnosis, closed bo
 
 // Update edits a diagnosis made on p.Version (stale: 409), also on a closed encounter.
 func (s *Service) Update(ctx context.Context, actor db.Actor, lang i18n.Lang, id int64, p EditDiagnosis) (Diagnosis, error) {
-	if p.Text != nil {
-		t := strings.TrimSpace(*p.Text)
-		p.Text = &t
-	}
+	validate.Trim(p.Text)
 	if err := p.Validate(); err != nil {
 		return Diagnosis{}, err
 	}

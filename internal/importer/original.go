@@ -201,23 +201,46 @@ func statement(ctx context.Context, sql string, args ...any) inserter {
 	}
 }
 
-// named returns the name column col of s (a row of t); an empty one refuses the row.
-func (r *original) named(t string, s srcRow, col string) (string, bool) {
-	v := s.str(col)
-	if v == "" {
-		r.rep.refuse(t, s.id(), "no %s", strings.ReplaceAll(col, "_", " "))
-	}
-	return v, v != ""
+// eachNamed is eachRow for a table whose rows need a name: a row without one is refused ("no
+// name"), row is given each other one with its name.
+func (r *original) eachNamed(ctx context.Context, t string, row func(s srcRow, name string) inserter) error {
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		name := s.str("name")
+		if name == "" {
+			r.rep.refuse(t, s.id(), "no name")
+			return nil
+		}
+		return row(s, name)
+	})
 }
 
-// need returns the Chelal id of the row of table that column col of s (a row of t) names;
-// when that row was not imported it refuses s, saying why (format has a %s for the old id).
-func (r *original) need(t string, s srcRow, col, table, format string) (int64, bool) {
-	id, ok := r.mapped(table, s.intp(col))
-	if !ok {
-		r.rep.refuse(t, s.id(), format, s.str(col))
-	}
-	return id, ok
+// ref is a column naming a row of an imported table, and why a row is refused when that row
+// was not imported (format has a %s for the old id).
+type ref struct{ col, table, format string }
+
+var (
+	patientRef   = ref{"patient_id", "core_patient", "its patient (%s) was not imported"}
+	doctorRef    = ref{"doctor_id", "auth_user", "its doctor (user %s) was not imported"}
+	encounterRef = ref{"encounter_id", "core_encounter", "its encounter (%s) was not imported"}
+	userRef      = ref{"user_id", "auth_user", "its user (%s) was not imported"}
+)
+
+// eachReferring is eachRow for a table whose rows name rows of others (refs): a row naming
+// one that was not imported is refused, saying why (the first such ref), and row has the
+// Chelal ids of the rows named, in the order of refs.
+func (r *original) eachReferring(ctx context.Context, t string, refs []ref, row func(s srcRow, ids []int64) inserter) error {
+	return r.eachRow(ctx, t, func(s srcRow) inserter {
+		ids := make([]int64, len(refs))
+		for i, x := range refs {
+			id, ok := r.mapped(x.table, s.intp(x.col))
+			if !ok {
+				r.rep.refuse(t, s.id(), x.format, s.str(x.col))
+				return nil
+			}
+			ids[i] = id
+		}
+		return row(s, ids)
+	})
 }
 
 // findOrInsert returns the id of the row find (one argument: a name, a code) finds, else of
@@ -243,11 +266,7 @@ var roleNames = map[string]string{
 
 func (r *original) roles(ctx context.Context) error {
 	const t = "core_role"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		name, ok := r.named(t, s, "name")
-		if !ok {
-			return nil
-		}
+	return r.eachNamed(ctx, t, func(s srcRow, name string) inserter {
 		name = strings.ToLower(name)
 		if n, ok := roleNames[name]; ok {
 			name = n
@@ -458,11 +477,7 @@ func addAlias(ctx context.Context, tx pgx.Tx, patientID int64, old, source strin
 
 func (r *original) categories(ctx context.Context) error {
 	const t = "core_medicationcategory"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		name, ok := r.named(t, s, "name")
-		if !ok {
-			return nil
-		}
+	return r.eachNamed(ctx, t, func(s srcRow, name string) inserter {
 		return func(tx pgx.Tx) (int64, error) {
 			id, _, err := findOrInsert(ctx, tx, `SELECT id FROM core_medicationcategory WHERE lower(name) = lower($1)`, name,
 				`INSERT INTO core_medicationcategory (name, description) VALUES ($1, $2) RETURNING id`, name, s.opt("description"))
@@ -558,11 +573,7 @@ func (r *original) medications(ctx context.Context) error {
 
 func (r *original) inventory(ctx context.Context) error {
 	const t = "core_inventoryitem"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		name, ok := r.named(t, s, "name")
-		if !ok {
-			return nil
-		}
+	return r.eachNamed(ctx, t, func(s srcRow, name string) inserter {
 		qty, _ := s.int("quantity")
 		if qty < 0 {
 			r.rep.refuse(t, s.id(), "%s: quantity %d below zero", name, qty)
@@ -659,15 +670,8 @@ var appointmentStatuses = map[string]string{
 
 func (r *original) appointments(ctx context.Context) error {
 	const t = "core_appointment"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		patient, ok := r.need(t, s, "patient_id", "core_patient", "its patient (%s) was not imported")
-		if !ok {
-			return nil
-		}
-		doctor, ok := r.need(t, s, "doctor_id", "auth_user", "its doctor (user %s) was not imported")
-		if !ok {
-			return nil
-		}
+	return r.eachReferring(ctx, t, []ref{patientRef, doctorRef}, func(s srcRow, ids []int64) inserter {
+		patient, doctor := ids[0], ids[1]
 		status, ok := appointmentStatuses[strings.ToLower(s.str("status"))]
 		if !ok {
 			r.rep.refuse(t, s.id(), "status %q unknown", s.str("status"))
@@ -691,15 +695,8 @@ func (r *original) appointments(ctx context.Context) error {
 func (r *original) encounters(ctx context.Context) error {
 	const t = "core_encounter"
 	usedAppointments := map[int64]bool{}
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		patient, ok := r.need(t, s, "patient_id", "core_patient", "its patient (%s) was not imported")
-		if !ok {
-			return nil
-		}
-		doctor, ok := r.need(t, s, "doctor_id", "auth_user", "its doctor (user %s) was not imported")
-		if !ok {
-			return nil
-		}
+	return r.eachReferring(ctx, t, []ref{patientRef, doctorRef}, func(s srcRow, ids []int64) inserter {
+		patient, doctor := ids[0], ids[1]
 		appt, ok := r.mapped("core_appointment", s.intp("appointment_id"))
 		switch {
 		case s.intp("appointment_id") != nil && !ok:
@@ -726,11 +723,8 @@ func (r *original) encounters(ctx context.Context) error {
 
 func (r *original) prescriptions(ctx context.Context) error {
 	const t = "core_prescription"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		enc, ok := r.need(t, s, "encounter_id", "core_encounter", "its encounter (%s) was not imported")
-		if !ok {
-			return nil
-		}
+	return r.eachReferring(ctx, t, []ref{encounterRef}, func(s srcRow, ids []int64) inserter {
+		enc := ids[0]
 		med := r.medByName[strings.ToLower(s.str("medication_name"))]
 		// The original did not track dispensing: an old prescription leaves the pharmacy's
 		// queue (discontinued, with that reason) instead of waiting there for ever.
@@ -746,11 +740,8 @@ func (r *original) prescriptions(ctx context.Context) error {
 
 func (r *original) vitals(ctx context.Context) error {
 	const t = "core_vitals"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		enc, ok := r.need(t, s, "encounter_id", "core_encounter", "its encounter (%s) was not imported")
-		if !ok {
-			return nil
-		}
+	return r.eachReferring(ctx, t, []ref{encounterRef}, func(s srcRow, ids []int64) inserter {
+		enc := ids[0]
 		temp := s.num("temperature")
 		if d, err := decimal.NewFromString(temp); err == nil && d.GreaterThanOrEqual(decimal.NewFromInt(86)) && d.LessThanOrEqual(decimal.NewFromInt(113)) {
 			// Written in °F: 86-113 °F is 30-45 °C, and no temperature in °C is that high.
@@ -944,11 +935,8 @@ func (r *original) bills(ctx context.Context) error {
 
 func (r *original) notifications(ctx context.Context) error {
 	const t = "core_notification"
-	return r.eachRow(ctx, t, func(s srcRow) inserter {
-		user, ok := r.need(t, s, "user_id", "auth_user", "its user (%s) was not imported")
-		if !ok {
-			return nil
-		}
+	return r.eachReferring(ctx, t, []ref{userRef}, func(s srcRow, ids []int64) inserter {
+		user := ids[0]
 		kind := s.str("notification_type")
 		if kind == "" {
 			kind = "imported"

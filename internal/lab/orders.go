@@ -296,9 +296,7 @@ type CancelParams struct {
 
 // Validate reports every bad field at once.
 func (p CancelParams) Validate() error {
-	f := validate.Struct(p)
-	apperr.CheckVersion(&f, p.Version)
-	return f.Err()
+	return validate.CheckEdit(p, p.Version)
 }
 
 // lockOrder locks an order on the version the user saw (0: any) and answers its status.
@@ -355,9 +353,7 @@ type ActParams struct {
 
 // Validate checks the version.
 func (p ActParams) Validate() error {
-	var f apperr.Fields
-	apperr.CheckVersion(&f, p.Version)
-	return f.Err()
+	return validate.CheckEdit(p, p.Version)
 }
 
 // Collect records that the order's specimen was collected, now, by the actor.

@@ -111,7 +111,7 @@ func (s *Service) CreateInventoryItem(ctx context.Context, actor db.Actor, p Inv
 
 // UpdateInventoryItem edits a supply; a stale version is a conflict.
 func (s *Service) UpdateInventoryItem(ctx context.Context, actor db.Actor, id int64, e InventoryEdit) (InventoryItem, error) {
-	trimPtrs(e.Name, e.Description, e.Unit)
+	validate.Trim(e.Name, e.Description, e.Unit)
 	if err := e.Validate(); err != nil {
 		return InventoryItem{}, err
 	}

@@ -276,7 +276,7 @@ func activeCategory(ctx context.Context, tx pgx.Tx, id int64) error {
 
 // UpdateMedication edits a medication; a stale version is a conflict.
 func (s *Service) UpdateMedication(ctx context.Context, actor db.Actor, id int64, e MedicationEdit) (MedicationDetail, error) {
-	trimPtrs(e.Name, e.Description, e.Strength, e.Form, e.UnitPrice, e.GenericName)
+	validate.Trim(e.Name, e.Description, e.Strength, e.Form, e.UnitPrice, e.GenericName)
 	if err := e.Validate(); err != nil {
 		return MedicationDetail{}, err
 	}

@@ -150,15 +150,6 @@ func (e CategoryEdit) Validate() error {
 	return validate.CheckEdit(e, e.Version)
 }
 
-// trimPtrs trims the texts given (an edit's nil fields stay nil).
-func trimPtrs(ps ...*string) {
-	for _, p := range ps {
-		if p != nil {
-			*p = strings.TrimSpace(*p)
-		}
-	}
-}
-
 const selectCategory = `
 	SELECT c.id, c.name, coalesce(c.description, ''), c.is_active,
 	       (SELECT count(*) FROM core_medicationitem m WHERE m.category_id = c.id), c.updated_at, c.version
@@ -204,7 +195,7 @@ func (s *Service) CreateCategory(ctx context.Context, actor db.Actor, p Category
 
 // UpdateCategory edits a category; a stale version is a conflict.
 func (s *Service) UpdateCategory(ctx context.Context, actor db.Actor, id int64, e CategoryEdit) (Category, error) {
-	trimPtrs(e.Name, e.Description)
+	validate.Trim(e.Name, e.Description)
 	if err := e.Validate(); err != nil {
 		return Category{}, err
 	}

@@ -77,6 +77,21 @@ func (f *fixture) receive(med int64, batch string, expiry time.Time, qty int64) 
 	return c.Batch.ID
 }
 
+// stocked creates a medication with qty in stock, one batch good for a year.
+func (f *fixture) stocked(name string, reorder, qty int64) int64 {
+	f.t.Helper()
+	med := f.medication(name, reorder)
+	f.receive(med, "B1", today().AddDate(1, 0, 0), qty)
+	return med
+}
+
+// prescribed is a medication with stock in stock and a prescription of quantity units of it.
+func (f *fixture) prescribed(name string, reorder, stock, quantity int64) (med, rx int64) {
+	f.t.Helper()
+	med = f.stocked(name, reorder, stock)
+	return med, f.prescription(med, quantity)
+}
+
 // prescription writes a prescription of quantity units of med (0: free text).
 func (f *fixture) prescription(med, quantity int64) int64 {
 	f.t.Helper()
@@ -122,8 +137,7 @@ func today() time.Time { return time.Now() }
 func TestConcurrentDispensesNeverOversell(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	med := f.medication("Amoxicillin", 2)
-	f.receive(med, "A1", today().AddDate(1, 0, 0), 10)
+	med := f.stocked("Amoxicillin", 2, 10)
 	rx := make([]int64, 50)
 	for i := range rx {
 		rx[i] = f.prescription(med, 1)
@@ -236,10 +250,7 @@ func TestDispenseRules(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Ibuprofen", 0)
-	other := f.medication("Metformin", 0)
-	f.receive(med, "B1", today().AddDate(1, 0, 0), 50)
-	f.receive(other, "B2", today().AddDate(1, 0, 0), 50)
+	med, other := f.stocked("Ibuprofen", 0, 50), f.stocked("Metformin", 0, 50)
 	rx := f.prescription(med, 10)
 
 	for name, tc := range map[string]struct {
@@ -315,9 +326,7 @@ func TestDispenseIdempotency(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Amoxicillin", 0)
-	f.receive(med, "B1", today().AddDate(1, 0, 0), 30)
-	rx := f.prescription(med, 20)
+	med, rx := f.prescribed("Amoxicillin", 0, 30, 20)
 
 	first, err := f.s.Dispense(ctx, f.pharmacist, rx, "key-1", DispenseParams{Quantity: 3})
 	if err != nil {
@@ -358,9 +367,7 @@ func TestOnDispenseHookShareTheTransaction(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Amoxicillin", 0)
-	f.receive(med, "B1", today().AddDate(1, 0, 0), 10)
-	rx := f.prescription(med, 5)
+	med, rx := f.prescribed("Amoxicillin", 0, 10, 5)
 	var got Dispensed
 	f.s.OnDispense.Add(func(ctx context.Context, tx pgx.Tx, d Dispensed) error {
 		got = d
@@ -601,9 +608,7 @@ func TestLedgerNamesThePatient(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Amoxicillin", 5)
-	f.receive(med, "A", today().AddDate(1, 0, 0), 20)
-	rx := f.prescription(med, 4)
+	med, rx := f.prescribed("Amoxicillin", 5, 20, 4)
 	if _, err := f.s.Dispense(ctx, f.pharmacist, rx, "", DispenseParams{Quantity: 4}); err != nil {
 		t.Fatal(err)
 	}

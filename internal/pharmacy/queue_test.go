@@ -17,8 +17,7 @@ func TestQueueLeavesUndispensed(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	med := f.medication("Amoxicillin", 0)
-	f.receive(med, "B1", today().AddDate(1, 0, 0), 200)
+	med := f.stocked("Amoxicillin", 0, 200)
 	waiting, discontinued, returned, stale := f.prescription(med, 15), f.prescription(med, 15), f.prescription(med, 15), f.prescription(med, 15)
 	if _, err := f.s.Dispense(ctx, f.pharmacist, discontinued, "", DispenseParams{Quantity: 5}); err != nil {
 		t.Fatal(err)

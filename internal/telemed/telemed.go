@@ -190,22 +190,19 @@ func move(ctx context.Context, tx pgx.Tx, id int64, to string) (VideoSession, er
 
 // End ends an active call (a hang-up): both sides are told and their streams close.
 func (s *Service) End(ctx context.Context, actor db.Actor, id int64) (VideoSession, error) {
-	var out VideoSession
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) (err error) {
-		out, err = move(ctx, tx, id, StatusEnded)
-		return err
-	})
-	if err == nil {
-		s.Hub.Close(id)
-	}
-	return out, err
+	return s.finish(ctx, actor, id, StatusEnded)
 }
 
 // Cancel cancels a session that has not started (the links stop working with it).
 func (s *Service) Cancel(ctx context.Context, actor db.Actor, id int64) (VideoSession, error) {
+	return s.finish(ctx, actor, id, StatusCancelled)
+}
+
+// finish moves a session to status, ended or cancelled, then closes its call's streams.
+func (s *Service) finish(ctx context.Context, actor db.Actor, id int64, status string) (VideoSession, error) {
 	var out VideoSession
 	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) (err error) {
-		out, err = move(ctx, tx, id, StatusCancelled)
+		out, err = move(ctx, tx, id, status)
 		return err
 	})
 	if err == nil {

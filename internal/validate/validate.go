@@ -371,6 +371,16 @@ func contains(list []string, v string) bool {
 	return false
 }
 
+// Trim trims the white space around the texts given; nil ones (an edit's absent fields) stay
+// nil. A domain trims its input so, before validating it.
+func Trim(ps ...*string) {
+	for _, p := range ps {
+		if p != nil {
+			*p = strings.TrimSpace(*p)
+		}
+	}
+}
+
 // Clean says whether s is text without control characters other than line feed and tab
 // (and is UTF-8).
 func Clean(s string) bool {

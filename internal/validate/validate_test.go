@@ -226,3 +226,13 @@ func TestText(t *testing.T) {
 		t.Errorf("got %v, want %v", codes(f), want)
 	}
 }
+
+func TestTrim(t *testing.T) {
+	t.Parallel()
+	a, b := " \tAmina\n", "Otieno"
+	var absent *string
+	validate.Trim(&a, absent, &b)
+	if a != "Amina" || b != "Otieno" || absent != nil {
+		t.Errorf("Trim: %q %q %v", a, b, absent)
+	}
+}
