@@ -112,6 +112,7 @@ func TestDebtSummaryEqualsLive(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer func() { _ = tx.Rollback(ctx) }()
 		for _, sql := range []string{
 			`CREATE TEMP TABLE imported ON COMMIT DROP AS
 			 SELECT (100 + i * 7.01)::numeric(12,2) AS total, CASE i % 3 WHEN 0 THEN 0 WHEN 1 THEN 50.5 ELSE 100 + i * 7.01 END::numeric(12,2) AS paid,
@@ -121,8 +122,8 @@ func TestDebtSummaryEqualsLive(t *testing.T) {
 			`WITH b AS (INSERT INTO core_bill (patient_id, total_amount, paid_amount, status, created_at, due_date)
 			            SELECT patient, 0, 0, 'pending', at, (at AT TIME ZONE 'UTC')::date + due FROM imported ORDER BY at RETURNING id, created_at)
 			 UPDATE imported i SET id = b.id FROM b WHERE b.created_at = i.at`,
-			`INSERT INTO core_billitem (bill_id, quantity, unit_price, total_price, description, created_at)
-			 SELECT id, 1, total, total, 'Imported', at FROM imported`,
+			`INSERT INTO core_billitem (bill_id, service_catalog_id, quantity, unit_price, total_price, description, created_at)
+			 SELECT id, (SELECT id FROM core_servicecatalog WHERE code = 'DCONS'), 1, total, total, 'Imported', at FROM imported`,
 			`INSERT INTO core_payment (bill_id, amount, payment_method, payment_date)
 			 SELECT id, paid, 'cash', at + interval '1 hour' FROM imported WHERE paid > 0`,
 		} {
