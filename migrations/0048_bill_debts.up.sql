@@ -20,7 +20,7 @@ BEGIN;
 CREATE TABLE IF NOT EXISTS core_billdebt (
     day      date    NOT NULL,
     due_date date    NOT NULL,
-    owed     numeric NOT NULL,
+    owed     numeric(18,2) NOT NULL,
     bills    bigint  NOT NULL
 );
 CREATE INDEX IF NOT EXISTS idx_billdebt_day ON core_billdebt (day) INCLUDE (due_date, owed, bills);
