@@ -9,6 +9,8 @@
 // (report, section, row, column). Each report reads one snapshot (db.BeginSnapshot), so its
 // figures agree with each other.
 //
-// Speed: plain queries over the write path's tables with covering indexes (migration 0035),
-// no summary tables: see README "Reports" and bench/reports for the figures.
+// Speed: queries over the write path's tables with covering indexes (migrations 0035, 0044,
+// 0049), a per-day cache of the big reports (daycache.go) and a summary of the open bills for
+// the aged debts (debts.go, migration 0048), both kept by triggers in the writers' transactions:
+// see README "Reports" and bench/reports for the figures.
 package reports

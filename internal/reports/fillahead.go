@@ -68,7 +68,8 @@ func (s *Service) FillAhead(ctx context.Context) (int, error) {
 	return after - before, err
 }
 
-// Run fills the cache ahead at start and then every interval until ctx ends.
+// Run fills the cache ahead and compacts the debts' summary (CompactDebts) at start and then
+// every interval until ctx ends.
 func (s *Service) Run(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -78,6 +79,9 @@ func (s *Service) Run(ctx context.Context, interval time.Duration, log *slog.Log
 			log.Error("reports: fill the day cache", "err", err)
 		} else if n > 0 {
 			log.Info("reports: day cache filled", "days", n, "took", time.Since(t0).Round(time.Millisecond))
+		}
+		if _, err := s.CompactDebts(ctx); err != nil && ctx.Err() == nil {
+			log.Error("reports: compact the debts' summary", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -1,0 +1,10 @@
+BEGIN;
+DROP TRIGGER IF EXISTS chelal_billdebt_ins ON core_bill;
+DROP TRIGGER IF EXISTS chelal_billdebt_upd ON core_bill;
+DROP TRIGGER IF EXISTS chelal_billdebt_del ON core_bill;
+DROP TRIGGER IF EXISTS chelal_billdebt_truncate ON core_bill;
+DROP FUNCTION IF EXISTS chelal_billdebt_rebuild();
+DROP FUNCTION IF EXISTS chelal_billdebt_truncate();
+DROP FUNCTION IF EXISTS chelal_billdebt();
+DROP TABLE IF EXISTS core_billdebt;
+COMMIT;
