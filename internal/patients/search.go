@@ -32,12 +32,15 @@ type searchRow struct {
 
 // SearchResult is one page of the answer to a search, best matches first. Warning says why a
 // typed record number cannot be right (a wrong check digit, another clinic's prefix). Total
-// counts every match (all pages); NextCursor, when set, fetches the next page.
+// counts every match (all pages) up to SearchCountCap; when more match, Total is the cap and
+// TotalCapped is true ("more than Total"): the pages still reach every match. NextCursor, when
+// set, fetches the next page.
 type SearchResult struct {
-	Items      []Match `json:"items"`
-	Warning    string  `json:"warning,omitempty"`
-	Total      int     `json:"total"`
-	NextCursor *string `json:"next_cursor"`
+	Items       []Match `json:"items"`
+	Warning     string  `json:"warning,omitempty"`
+	Total       int     `json:"total" doc:"how many patients match, all pages; at most the count cap (500), see total_capped"`
+	TotalCapped bool    `json:"total_capped" doc:"more patients match than total (the count stops at its cap): say 'more than total'; next_cursor still reaches every one"`
+	NextCursor  *string `json:"next_cursor"`
 }
 
 // maxMRNDigits is the most digits a record number holds (8 for the number, 1 check digit).
@@ -171,48 +174,85 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 			}
 		}
 	}
+	// tiers are the parts of the answer in rank order, each ranked in full only when the page
+	// reaches it (see nameSearch); candidates lists the ids of every match, for the count.
+	var tiers []string
+	var candidates string
 	if hasLetters && !mrnLike {
-		if branch := nameSearch(SearchWords(q), visit, arg, hide); branch != "" {
+		// The name alone (no other branch comes before it): its tiers from the cursor's on
+		// (the tiers before it hold no key after the cursor's).
+		nameTiers, branch, nameCandidates := nameSearch(SearchWords(q), visit, arg, hide)
+		if branch != "" {
 			branches = append(branches, branch)
+			for t, tier := range nameTiers {
+				if after.rank < int64((t+1)*nameTierWidth) {
+					tiers = append(tiers, tier)
+				}
+			}
+			candidates = nameCandidates
 		}
 	}
-	// An old record number of an imported patient (alias.go).
+	// An old record number of an imported patient (alias.go). Mixed with a name (an old
+	// number holding letters), the search is one tier, each patient at their best rank.
 	if b := aliasBranch(q, visit, arg); b != "" {
 		branches = append(branches, b)
+		tiers, candidates = nil, ""
 	}
 	if len(branches) == 0 {
 		return res, nil
 	}
-	ranked := `ranked AS MATERIALIZED (` + branches[0] + `)`
-	if len(branches) > 1 { // the best rank of each patient
-		ranked = `hits AS (` + strings.Join(branches, " UNION ALL ") + `),
-		     ranked AS MATERIALIZED (SELECT id, min(rank) AS rank, visit FROM hits GROUP BY id, visit)`
+	if candidates == "" {
+		tier := branches[0]
+		if len(branches) > 1 { // the best rank of each patient
+			tier = `SELECT id, min(rank) AS rank, visit FROM (` + strings.Join(branches, " UNION ALL ") + `) h GROUP BY id, visit`
+		}
+		tiers, candidates = []string{tier}, `SELECT id FROM (`+tier+`) t`
 	}
 	// The page's bounds are hidden too: a plan that knows the LIMIT differs from the generic one.
 	bound := hide(arg(after.rank)+"::bigint") + `, ` + hide(arg(after.visit)+"::bigint") + `, ` + hide(arg(after.id)+"::bigint")
 	pageLimit := hide(arg(limit+1) + "::bigint")
-	ranked = `WITH a AS MATERIALIZED (SELECT ` + strings.Join(hidden, ", ") + `),
-		     ` + ranked
-	page := ranked + `,
-		     page AS (SELECT id, rank, visit FROM ranked WHERE (rank, visit, id) > (` + bound + `)
-		               ORDER BY rank, visit, id LIMIT ` + pageLimit + `)
-		SELECT ` + patientColumns + `, g.rank AS search_rank, g.visit AS search_visit, (SELECT count(*) FROM ranked) AS search_total
+	countCap := hide(arg(s.countCap()+1) + "::bigint")
+	with := `WITH a AS MATERIALIZED (SELECT ` + strings.Join(hidden, ", ") + `)`
+	// The count stops past the cap: counting every match would read every candidate's row.
+	count := `SELECT count(*) FROM (` + candidates + ` LIMIT ` + countCap + `) k`
+	// Each tier's page is sorted and cut on its own, and a tier is read only when the tiers
+	// before it did not fill the page (a one-time filter on their count: PostgreSQL then does
+	// not start the tier's scan at all).
+	var parts, got []string
+	for i, t := range tiers {
+		gate := ""
+		if i > 0 {
+			gate = ` AND ` + strings.Join(got, " + ") + ` < ` + pageLimit
+		}
+		parts = append(parts, fmt.Sprintf(`t%d AS MATERIALIZED (SELECT id, rank, visit FROM (%s) t WHERE (rank, visit, id) > (%s)%s
+		            ORDER BY rank, visit, id LIMIT %s)`, i, t, bound, gate, pageLimit))
+		got = append(got, fmt.Sprintf("(SELECT count(*) FROM t%d)", i))
+	}
+	var union []string
+	for i := range tiers {
+		union = append(union, fmt.Sprintf("SELECT id, rank, visit FROM t%d", i))
+	}
+	page := with + `, ` + strings.Join(parts, ", ") + `,
+		     page AS (` + strings.Join(union, " UNION ALL ") + ` ORDER BY rank, visit, id LIMIT ` + pageLimit + `)
+		SELECT ` + patientColumns + `, g.rank AS search_rank, g.visit AS search_visit, (` + count + `) AS search_total
 		  FROM page g JOIN core_patient p ON p.id = g.id
 		 ORDER BY g.rank, g.visit, g.id`
-	rows, err := s.db.Pool.Query(ctx, page, args...)
-	if err != nil {
-		return res, fmt.Errorf("search patients: %w", err)
-	}
 	var keys []searchKey
-	res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
-		row, err := db.RowTo[searchRow](r)
-		k := searchKey{rank: row.Rank, visit: row.Visit, id: row.ID}
-		res.Total = row.Total
-		keys = append(keys, k)
-		return Match{Patient: row.Patient, Score: scoreOf(k.rank)}, err
-	})
-	if err != nil {
-		return res, fmt.Errorf("search patients: %w", err)
+	if len(tiers) > 0 { // else the cursor is past the last tier: no page, the count alone
+		rows, err := s.db.Pool.Query(ctx, page, args...)
+		if err != nil {
+			return res, fmt.Errorf("search patients: %w", err)
+		}
+		res.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Match, error) {
+			row, err := db.RowTo[searchRow](r)
+			k := searchKey{rank: row.Rank, visit: row.Visit, id: row.ID}
+			res.Total = row.Total
+			keys = append(keys, k)
+			return Match{Patient: row.Patient, Score: scoreOf(k.rank)}, err
+		})
+		if err != nil {
+			return res, fmt.Errorf("search patients: %w", err)
+		}
 	}
 	if len(res.Items) > limit {
 		res.Items = res.Items[:limit]
@@ -220,11 +260,25 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		res.NextCursor = &c
 	}
 	if len(res.Items) == 0 && in.Cursor != "" { // past the last page: the count alone
-		if err := s.db.Pool.QueryRow(ctx, ranked+` SELECT count(*) FROM ranked`, args...).Scan(&res.Total); err != nil {
+		if err := s.db.Pool.QueryRow(ctx, with+` `+count, args...).Scan(&res.Total); err != nil {
 			return res, fmt.Errorf("search patients: %w", err)
 		}
 	}
+	if res.Total > s.countCap() {
+		res.Total, res.TotalCapped = s.countCap(), true
+	}
 	return res, nil
+}
+
+// SearchCountCap is how many matches a search counts: past it, Total is the cap and
+// TotalCapped says that more match ("more than 500").
+const SearchCountCap = 500
+
+func (s *Service) countCap() int {
+	if s.searchCountCap > 0 {
+		return s.searchCountCap
+	}
+	return SearchCountCap
 }
 
 // DuplicateQuery describes a patient about to be registered.
