@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -176,7 +177,11 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 	}
 	// tiers are the parts of the answer in rank order, each ranked in full only when the page
 	// reaches it (see nameSearch); candidates lists the ids of every match, for the count.
-	var tiers []string
+	type tier struct {
+		query  string
+		lowest int // the lowest rank of the tier (the last tier holds every rank)
+	}
+	var tiers []tier
 	var candidates string
 	if hasLetters && !mrnLike {
 		// The name alone (no other branch comes before it): its tiers from the cursor's on
@@ -184,9 +189,9 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		nameTiers, branch, nameCandidates := nameSearch(SearchWords(q), visit, arg, hide)
 		if branch != "" {
 			branches = append(branches, branch)
-			for t, tier := range nameTiers {
+			for t, q := range nameTiers {
 				if after.rank < int64((t+1)*nameTierWidth) {
-					tiers = append(tiers, tier)
+					tiers = append(tiers, tier{q, t * nameTierWidth})
 				}
 			}
 			candidates = nameCandidates
@@ -202,39 +207,43 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		return res, nil
 	}
 	if candidates == "" {
-		tier := branches[0]
+		one := branches[0]
 		if len(branches) > 1 { // the best rank of each patient
-			tier = `SELECT id, min(rank) AS rank, visit FROM (` + strings.Join(branches, " UNION ALL ") + `) h GROUP BY id, visit`
+			one = `SELECT id, min(rank) AS rank, visit FROM (` + strings.Join(branches, " UNION ALL ") + `) h GROUP BY id, visit`
 		}
-		tiers, candidates = []string{tier}, `SELECT id FROM (`+tier+`) t`
+		tiers, candidates = []tier{{one, 0}}, `SELECT id FROM (`+one+`) t`
 	}
 	// The page's bounds are hidden too: a plan that knows the LIMIT differs from the generic one.
 	bound := hide(arg(after.rank)+"::bigint") + `, ` + hide(arg(after.visit)+"::bigint") + `, ` + hide(arg(after.id)+"::bigint")
 	pageLimit := hide(arg(limit+1) + "::bigint")
 	countCap := hide(arg(s.countCap()+1) + "::bigint")
 	with := `WITH a AS MATERIALIZED (SELECT ` + strings.Join(hidden, ", ") + `)`
-	// The count stops past the cap: counting every match would read every candidate's row.
-	count := `SELECT count(*) FROM (` + candidates + ` LIMIT ` + countCap + `) k`
-	// Each tier's page is sorted and cut on its own, and a tier is read only when the tiers
-	// before it did not fill the page (a one-time filter on their count: PostgreSQL then does
-	// not start the tier's scan at all).
-	var parts, got []string
-	for i, t := range tiers {
-		gate := ""
-		if i > 0 {
-			gate = ` AND ` + strings.Join(got, " + ") + ` < ` + pageLimit
+	// The count without the last tier stops past the cap: counting every match would read
+	// every candidate's row.
+	capped := `SELECT count(*) FROM (` + candidates + ` LIMIT ` + countCap + `) k`
+	// Each tier is read only when the tiers before it did not fill the page (a one-time filter
+	// on their count: PostgreSQL then does not start the tier's scan at all), and its page is
+	// sorted and cut on its own from its lowest rank on. The last tier holds every match: when
+	// it was read, the count is its size; else the count reads the candidates, up to the cap.
+	var parts, union, got []string
+	gate := func(i int) string {
+		if i <= 0 { // the first tier (or none: the cursor is past the last)
+			return "true"
 		}
-		parts = append(parts, fmt.Sprintf(`t%d AS MATERIALIZED (SELECT id, rank, visit FROM (%s) t WHERE (rank, visit, id) > (%s)%s
-		            ORDER BY rank, visit, id LIMIT %s)`, i, t, bound, gate, pageLimit))
-		got = append(got, fmt.Sprintf("(SELECT count(*) FROM t%d)", i))
+		return strings.Join(got[:i], " + ") + ` < ` + pageLimit
 	}
-	var union []string
-	for i := range tiers {
+	for i, t := range tiers {
+		got = append(got, fmt.Sprintf("(SELECT count(*) FROM t%d)", i))
+		parts = append(parts, fmt.Sprintf(`r%d AS MATERIALIZED (SELECT id, rank, visit FROM (%s) t WHERE %s),
+		     t%d AS MATERIALIZED (SELECT id, rank, visit FROM r%d WHERE rank >= %d AND (rank, visit, id) > (%s)
+		            ORDER BY rank, visit, id LIMIT %s)`, i, t.query, gate(i), i, i, t.lowest, bound, pageLimit))
 		union = append(union, fmt.Sprintf("SELECT id, rank, visit FROM t%d", i))
 	}
+	last := len(tiers) - 1
+	count := `CASE WHEN ` + gate(last) + ` THEN (SELECT count(*) FROM r` + strconv.Itoa(last) + `) ELSE (` + capped + `) END`
 	page := with + `, ` + strings.Join(parts, ", ") + `,
 		     page AS (` + strings.Join(union, " UNION ALL ") + ` ORDER BY rank, visit, id LIMIT ` + pageLimit + `)
-		SELECT ` + patientColumns + `, g.rank AS search_rank, g.visit AS search_visit, (` + count + `) AS search_total
+		SELECT ` + patientColumns + `, g.rank AS search_rank, g.visit AS search_visit, ` + count + ` AS search_total
 		  FROM page g JOIN core_patient p ON p.id = g.id
 		 ORDER BY g.rank, g.visit, g.id`
 	var keys []searchKey
@@ -260,7 +269,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		res.NextCursor = &c
 	}
 	if len(res.Items) == 0 && in.Cursor != "" { // past the last page: the count alone
-		if err := s.db.Pool.QueryRow(ctx, with+` `+count, args...).Scan(&res.Total); err != nil {
+		if err := s.db.Pool.QueryRow(ctx, with+` `+capped, args...).Scan(&res.Total); err != nil {
 			return res, fmt.Errorf("search patients: %w", err)
 		}
 	}

@@ -74,9 +74,10 @@ const nameTierWidth = 16
 // The tiers let a page stop early: the exact tier is the names holding every key "=w", the
 // beginning tier those holding every key ">w" (both a small part of the candidates when a
 // word is one typo from a common name), the typo tier every candidate. SearchPage asks for
-// them in turn in one statement (UNION ALL under a LIMIT), and PostgreSQL stops reading, and
-// ranking, once the page is full: a search whose exact and beginning tiers fill the page never
-// ranks its typo tier. Each tier keeps only its own ranks, so a patient is in one tier.
+// them in turn in one statement, each tier gated by the count of the pages before it, so that
+// PostgreSQL stops reading, and ranking, once the page is full: a search whose exact and beginning tiers fill the page never
+// ranks its typo tier. The exact and beginning tiers keep only their own ranks; the typo tier
+// is every candidate ranked, of which SearchPage pages the typo ranks and counts the whole.
 //
 // A word typed in ASCII is already as stored (lower case, no accent): its one-typo variants
 // (the word and the word less each letter, as chelal_word_variants makes them) are computed
@@ -125,7 +126,9 @@ func nameSearch(words []string, visit string, arg func(any) string, hide func(ex
 	all := strings.Join(conds, " AND ")
 	tiers[matchExact] = tier(matchExact, "chelal_search_keys(s.words) @> ARRAY["+strings.Join(exact, ", ")+"]")
 	tiers[matchPrefix] = tier(matchPrefix, "chelal_search_keys(s.words) @> ARRAY["+strings.Join(begins, ", ")+"]")
-	tiers[matchTypo] = tier(matchTypo, all)
+	// The last tier is every candidate ranked (SearchPage keeps its own ranks for the page and
+	// counts it whole).
+	tiers[matchTypo] = ranked(all)
 	return tiers, ranked(all), `SELECT s.patient_id AS id FROM core_patientsearch s WHERE ` + all
 }
 
