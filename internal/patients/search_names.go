@@ -47,17 +47,10 @@ const (
 	matchTypo   = 2 // one typo: removing at most one letter from each makes them equal (4+ letters typed)
 )
 
-// nameTier is one tier of a name search: the matches whose worst word matches as well as the
-// tier says (exact, beginning, typo), with their rank, visit and id. Ranks of tier t lie in
-// [16t, 16t+15] (a rank is the worst match times 16 plus the sum of the words' matches, at most
-// 2 times maxSearchWords), so the tiers one after another are in rank order.
-const nameTierWidth = 16
-
-// nameSearch returns the three tiers of a name search (exact, beginning, typo: see nameTier)
-// and the candidates' ids, which the count reads. Every typed word must match a word of the
-// name (in any order); each typed word's match is its best one in that name. A patient ranks
-// by the worst of their words' matches, then by the sum of them: every word exact first, then
-// names with some word as a beginning, then names with a typo.
+// nameSearch returns the branch of a name search. Every typed word must match a
+// word of the name (in any order); each typed word's match is its best one in that name. A
+// patient ranks by the worst of their words' matches, then by the sum of them: every word exact
+// first, then names with some word as a beginning, then names with a typo.
 //
 // The patients holding a match of every typed word are found in one scan of a GIN index on
 // their search keys (migration 0039: each word of the name as "=word", and each of its
@@ -66,31 +59,19 @@ const nameTierWidth = 16
 // with it) and "=t" for each dictionary word t one typo away from w that ">w" does not cover
 // (core_namewordvariant, by equality: a handful). A GIN scan costs about its keys times their
 // patients: indexing the one-typo variants themselves ("~v") was measured slower, as each
-// variant of a common word carries every patient of that word again. Each candidate is then
-// ranked by a few comparisons of its own words, no join: a typed word is exact when the name
-// holds it, a beginning when one of the name's words begins with it, and otherwise a typo (the
-// index found it by one).
-//
-// The tiers let a page stop early: the exact tier is the names holding every key "=w", the
-// beginning tier those holding every key ">w" (both a small part of the candidates when a
-// word is one typo from a common name), the typo tier every candidate. SearchPage asks for
-// them in turn in one statement, each tier gated by the count of the pages before it, so that
-// PostgreSQL stops reading, and ranking, once the page is full: a search whose exact and beginning tiers fill the page never
-// ranks its typo tier. The exact and beginning tiers keep only their own ranks; the typo tier
-// is every candidate ranked, of which SearchPage pages the typo ranks and counts the whole.
+// variant of a common word carries every patient of that word again. Each candidate is then ranked by a few comparisons of its own words,
+// no join: a typed word is exact when the name holds it, a beginning when one of the name's
+// words begins with it, and otherwise a typo (the index found it by one).
 //
 // A word typed in ASCII is already as stored (lower case, no accent): its one-typo variants
 // (the word and the word less each letter, as chelal_word_variants makes them) are computed
 // here; another word is unaccented, and its variants made, by the database. Every value goes
 // through hide (SearchPage's one-row CTE), so that the statement keeps one generic plan.
-//
-// branch is the whole search in one part (every candidate ranked), for a search that mixes
-// names with another branch.
-func nameSearch(words []string, visit string, arg func(any) string, hide func(expr string) string) (tiers [3]string, branch, candidates string) {
+func nameSearch(words []string, visit string, arg func(any) string, hide func(expr string) string) (branch string) {
 	if len(words) == 0 {
-		return tiers, "", ""
+		return ""
 	}
-	var conds, cases, cls, exact, begins []string
+	var conds, cases, cls []string
 	for _, w := range words {
 		var qw, qv string
 		if isASCII(w) {
@@ -100,8 +81,6 @@ func nameSearch(words []string, visit string, arg func(any) string, hide func(ex
 			qw, qv = hide(u), hide("CASE WHEN length("+u+") >= 4 THEN ARRAY(SELECT chelal_word_variants("+u+")) ELSE '{}' END")
 		}
 		conds = append(conds, "chelal_search_keys(s.words) && (ARRAY['>' || "+qw+"] || ARRAY(SELECT '=' || v.word FROM core_namewordvariant v WHERE v.variant = ANY("+qv+"::text[]) AND NOT starts_with(v.word, "+qw+")))")
-		exact = append(exact, "'=' || "+qw)
-		begins = append(begins, "'>' || "+qw)
 		c := fmt.Sprintf("c%d", len(cls)+1)
 		cls = append(cls, c)
 		cases = append(cases, `CASE WHEN s.words @> ARRAY[`+qw+`] THEN `+strconv.Itoa(matchExact)+
@@ -112,24 +91,12 @@ func nameSearch(words []string, visit string, arg func(any) string, hide func(ex
 	// word's match is computed once per candidate, on the name's words joined once: the
 	// OFFSET 0 fences keep the planner from copying the expressions into each use (the ranking
 	// was half of the time of a search with 15,000 candidates).
-	ranked := func(where string) string {
-		return `SELECT id, greatest(` + strings.Join(cls, ", ") + `) * ` + strconv.Itoa(nameTierWidth) + ` + ` + strings.Join(cls, " + ") + ` AS rank, visit
+	branch = `SELECT id, greatest(` + strings.Join(cls, ", ") + `) * 16 + ` + strings.Join(cls, " + ") + ` AS rank, visit
 		    FROM (SELECT s.id, ` + strings.Join(cases, ", ") + `, s.visit
 		            FROM (SELECT s.patient_id AS id, s.words, ' ' || array_to_string(s.words, ' ') AS joined, ` + visit + ` AS visit
 		                    FROM core_patientsearch s
-		                   WHERE ` + where + ` OFFSET 0) s OFFSET 0) c`
-	}
-	tier := func(t int, where string) string {
-		return `SELECT id, rank, visit FROM (` + ranked(where) + `) r
-		   WHERE rank >= ` + strconv.Itoa(t*nameTierWidth) + ` AND rank < ` + strconv.Itoa((t+1)*nameTierWidth)
-	}
-	all := strings.Join(conds, " AND ")
-	tiers[matchExact] = tier(matchExact, "chelal_search_keys(s.words) @> ARRAY["+strings.Join(exact, ", ")+"]")
-	tiers[matchPrefix] = tier(matchPrefix, "chelal_search_keys(s.words) @> ARRAY["+strings.Join(begins, ", ")+"]")
-	// The last tier is every candidate ranked (SearchPage keeps its own ranks for the page and
-	// counts it whole).
-	tiers[matchTypo] = ranked(all)
-	return tiers, ranked(all), `SELECT s.patient_id AS id FROM core_patientsearch s WHERE ` + all
+		                   WHERE ` + strings.Join(conds, " AND ") + ` OFFSET 0) s OFFSET 0) c`
+	return branch
 }
 
 func isASCII(s string) bool {
