@@ -61,6 +61,8 @@ type Service struct {
 	db     *db.DB
 	now    func() time.Time
 	prefix prefixCache // the record-number prefix, for searches
+	// searchCountCap replaces SearchCountCap when set (tests page past a small cap).
+	searchCountCap int
 }
 
 // NewService returns the patients service.

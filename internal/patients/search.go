@@ -32,12 +32,15 @@ type searchRow struct {
 
 // SearchResult is one page of the answer to a search, best matches first. Warning says why a
 // typed record number cannot be right (a wrong check digit, another clinic's prefix). Total
-// counts every match (all pages); NextCursor, when set, fetches the next page.
+// counts every match (all pages) up to SearchCountCap; when more match, Total is the cap and
+// TotalCapped is true ("more than Total"): the pages still reach every match. NextCursor, when
+// set, fetches the next page.
 type SearchResult struct {
-	Items      []Match `json:"items"`
-	Warning    string  `json:"warning,omitempty"`
-	Total      int     `json:"total"`
-	NextCursor *string `json:"next_cursor"`
+	Items       []Match `json:"items"`
+	Warning     string  `json:"warning,omitempty"`
+	Total       int     `json:"total" doc:"how many patients match, all pages; at most the count cap (500), see total_capped"`
+	TotalCapped bool    `json:"total_capped" doc:"more patients match than total (the count stops at its cap): say 'more than total'; next_cursor still reaches every one"`
+	NextCursor  *string `json:"next_cursor"`
 }
 
 // maxMRNDigits is the most digits a record number holds (8 for the number, 1 check digit).
@@ -224,7 +227,23 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 			return res, fmt.Errorf("search patients: %w", err)
 		}
 	}
+	if res.Total > s.countCap() {
+		res.Total, res.TotalCapped = s.countCap(), true
+	}
 	return res, nil
+}
+
+// SearchCountCap is the most matches a search reports: past it, Total is the cap and
+// TotalCapped says that more match ("more than 500"). The count itself is still exact here
+// (the ranked matches are counted); the cap lets a cheaper count stop early (see
+// bench/patients/NOTES.md: the tiered search that did so was measured slower and undone).
+const SearchCountCap = 500
+
+func (s *Service) countCap() int {
+	if s.searchCountCap > 0 {
+		return s.searchCountCap
+	}
+	return SearchCountCap
 }
 
 // DuplicateQuery describes a patient about to be registered.

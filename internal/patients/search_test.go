@@ -209,7 +209,6 @@ func TestNameSearchRecall(t *testing.T) {
 	d := dbtest.New(t)
 	loadRecall(t, d, recallNames())
 	s := NewService(d)
-	ctx := context.Background()
 	for _, tc := range []struct {
 		q       string
 		atLeast int // a floor that does not depend on the rule's details
@@ -229,36 +228,55 @@ func TestNameSearchRecall(t *testing.T) {
 		if len(want) < tc.atLeast {
 			t.Errorf("%q: the scan finds %d, expected at least %d (the test's names changed?)", tc.q, len(want), tc.atLeast)
 		}
-		var got []bruteHit
-		cursor, pages := "", 0
-		for {
-			res, err := s.SearchPage(ctx, SearchQuery{Q: tc.q, Limit: 50, Cursor: cursor})
-			if err != nil {
-				t.Fatalf("%q: %v", tc.q, err)
-			}
-			if res.Total != len(want) {
-				t.Errorf("%q page %d: total %d, the scan finds %d", tc.q, pages, res.Total, len(want))
-			}
-			for _, m := range res.Items {
-				got = append(got, bruteHit{id: m.ID})
-			}
-			pages++
-			if res.NextCursor == nil {
-				break
-			}
-			if pages > 20 {
-				t.Fatalf("%q: more than 20 pages", tc.q)
-			}
-			cursor = *res.NextCursor
+		checkRecall(t, s, tc.q, 50, want)
+	}
+	// Past the count's cap: the total says "more than the cap", and the pages still reach
+	// every match, in the scan's order (pages of 7, so a page ends inside each tier).
+	capped := NewService(d)
+	capped.searchCountCap = 30
+	for _, q := range []string{"Moh", "mo", "ali", "Mohamed", "mohmed", "Case", "backup case", "Backup24 Case", "zzyzx"} {
+		checkRecall(t, capped, q, 7, bruteSearch(t, d, q))
+	}
+}
+
+// checkRecall pages through a search and compares it with want (bruteSearch): the same patients
+// in the same order, and on every page the total, exact up to the service's count cap.
+func checkRecall(t *testing.T, s *Service, q string, limit int, want []bruteHit) {
+	t.Helper()
+	ctx := context.Background()
+	wantTotal, wantCapped := len(want), len(want) > s.countCap()
+	if wantCapped {
+		wantTotal = s.countCap()
+	}
+	var got []bruteHit
+	cursor, pages := "", 0
+	for {
+		res, err := s.SearchPage(ctx, SearchQuery{Q: q, Limit: limit, Cursor: cursor})
+		if err != nil {
+			t.Fatalf("%q: %v", q, err)
 		}
-		if len(got) != len(want) {
-			t.Errorf("%q: %d found over %d pages, the scan finds %d", tc.q, len(got), pages, len(want))
+		if res.Total != wantTotal || res.TotalCapped != wantCapped {
+			t.Errorf("%q page %d: total %d (capped %v), the scan finds %d (cap %d)", q, pages, res.Total, res.TotalCapped, len(want), s.countCap())
 		}
-		for i := range min(len(got), len(want)) {
-			if got[i].id != want[i].id {
-				t.Errorf("%q: match %d is patient %d, the scan's order has %d (rank %d)", tc.q, i+1, got[i].id, want[i].id, want[i].rank)
-				break
-			}
+		for _, m := range res.Items {
+			got = append(got, bruteHit{id: m.ID})
+		}
+		pages++
+		if res.NextCursor == nil {
+			break
+		}
+		if pages > 100 {
+			t.Fatalf("%q: more than 100 pages", q)
+		}
+		cursor = *res.NextCursor
+	}
+	if len(got) != len(want) {
+		t.Errorf("%q: %d found over %d pages of %d, the scan finds %d", q, len(got), pages, limit, len(want))
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i].id != want[i].id {
+			t.Errorf("%q: match %d is patient %d, the scan's order has %d (rank %d)", q, i+1, got[i].id, want[i].id, want[i].rank)
+			break
 		}
 	}
 }

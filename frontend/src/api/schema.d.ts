@@ -4028,8 +4028,13 @@ export interface components {
         SearchResult: {
             items: components["schemas"]["Match"][];
             next_cursor: string | null;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description how many patients match, all pages; at most the count cap (500), see total_capped
+             */
             total: number;
+            /** @description more patients match than total (the count stops at its cap): say 'more than total'; next_cursor still reaches every one */
+            total_capped: boolean;
             warning?: string;
         };
         ServiceEdit: {

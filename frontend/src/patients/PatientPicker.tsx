@@ -32,6 +32,8 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
   const search = paged ? pages : one;
   const items = value.trim() ? ((paged ? pages.data?.pages.flatMap((p) => p.items) : one.data?.items) ?? []) : [];
   const total = first?.total ?? 0;
+  // Past the server's count cap the total is a floor: "more than 500".
+  const capped = first?.total_capped ?? false;
   const [active, setActive] = useState(0);
   const listId = useId();
 
@@ -81,9 +83,9 @@ export function PatientPicker({ value, onChange, onPick, autoFocus, label, noneA
         ))}
       </div>
       {paged && value.trim() && items.length > 0 && (
-        <Group justify="space-between" data-testid="match-count" data-total={total}>
+        <Group justify="space-between" data-testid="match-count" data-total={total} data-capped={capped || undefined}>
           <Text c="dimmed" size="sm">
-            {t('patients.matchCount', { shown: items.length, total })}
+            {t(capped ? 'patients.matchCountMore' : 'patients.matchCount', { shown: items.length, total })}
           </Text>
           {pages.hasNextPage && (
             <Button variant="light" size="compact-sm" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()} data-testid="more-patients">
