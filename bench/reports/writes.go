@@ -14,7 +14,7 @@ import (
 	"chelal/internal/db"
 )
 
-// writeCost measures what the day cache's triggers cost the writers: n visits (an encounter
+// writeCost measures what the day cache's and the debts summary's triggers cost the writers: n visits (an encounter
 // of a random patient with its coded diagnosis, bill and bill line, one transaction) and n
 // payments (one transaction each), committed with the audit trigger as the server does, first
 // with the cache's triggers disabled, then enabled. It prints the wall time and the
@@ -56,7 +56,7 @@ func writeCost(ctx context.Context, d *db.DB, n int, patients int64) error {
 			verb = "ENABLE"
 		}
 		_, err := conn.Exec(ctx, `DO $$ DECLARE r record; BEGIN
-			FOR r IN SELECT tgrelid::regclass AS t, tgname FROM pg_trigger WHERE tgname LIKE 'chelal_reportday%' LOOP
+			FOR r IN SELECT tgrelid::regclass AS t, tgname FROM pg_trigger WHERE tgname LIKE 'chelal_reportday%' OR tgname LIKE 'chelal_billdebt%' LOOP
 				EXECUTE format('ALTER TABLE %s `+verb+` TRIGGER %I', r.t, r.tgname);
 			END LOOP; END $$`)
 		return err
@@ -67,7 +67,12 @@ func writeCost(ctx context.Context, d *db.DB, n int, patients int64) error {
 	}
 	fmt.Printf("\nwriters (%d of each, committed one by one, backend CPU from /proc/%d/stat)\n", n, pid)
 	fmt.Printf("%-8s %-9s %10s %10s %14s\n", "write", "triggers", "wall/op", "cpu/op", "days forgotten")
-	defer func() { _ = triggers(true) }()
+	// back on, and the debts summary rebuilt: the bills written with its triggers off are not in it
+	defer func() {
+		if triggers(true) == nil {
+			_, _ = conn.Exec(ctx, `SELECT chelal_billdebt_rebuild()`)
+		}
+	}()
 	for _, on := range []bool{false, true, false, true} { // the first pair warms up, the second is printed
 		if err := triggers(on); err != nil {
 			return err
