@@ -15,86 +15,86 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
-// TestPostmasterKilledUnderWriteLoad kills the embedded postmaster with SIGKILL while two
-// clients register patients through the API: Chelal must notice, restart it, and serve again
-// within 10 s; every registration it acknowledged (201) must be there; every other answer is a
-// 503 database-unavailable with Retry-After (never a 500); the administrators are notified.
-func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
-	t.Parallel()
-	data, c := serveWithAdmin(t)
-	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+// writeOutcome is what one write through the API was answered.
+type writeOutcome struct {
+	status     int
+	retryAfter string
+	body       string
+}
 
-	var (
-		mu        sync.Mutex
-		acked     []string // last names of the registrations answered 201
-		bad       []string // answers that are neither 201 nor a proper 503
-		n503      atomic.Int64
-		lastAck   atomic.Int64 // unix nanos of the newest 201
-		stop      = make(chan struct{})
-		writersWG sync.WaitGroup
-	)
-	register := func(name string) (int, string, string) {
-		body, _ := json.Marshal(map[string]any{"first_name": "Load", "last_name": name, "date_of_birth": "1990-01-01", "gender": "female", "confirm_duplicate": true})
-		req, _ := http.NewRequest("POST", admin.base+"/api/v1/patients", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-CSRF-Token", admin.csrf)
-		resp, err := admin.http.Do(req)
-		if err != nil {
-			return 0, "", err.Error()
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
+// post sends one JSON write as the client (with its CSRF token and, when key is not empty, an
+// Idempotency-Key) and returns the answer; a transport error is a status 0 with its text.
+func (c *apiClient) post(path string, body any, key string) writeOutcome {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
 	}
-	for w := 0; w < 2; w++ {
-		writersWG.Go(func() {
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return writeOutcome{body: err.Error()}
+	}
+	defer resp.Body.Close()
+	rb, _ := io.ReadAll(resp.Body)
+	return writeOutcome{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: string(rb)}
+}
+
+// killPostmasterUnderLoad runs `writers` clients, each calling write(w, i) for i = 0, 1, ...
+// (one API write a call), kills the embedded postmaster with SIGKILL once 20 writes were
+// acknowledged (201), and waits for Chelal to serve again: a new postmaster runs, health
+// answers 200, and a write is acknowledged after that, within 10 s of the kill. Then a little
+// more load, and the writers stop. Every answer that is neither 201 nor a 503
+// database-unavailable with Retry-After fails the test. It returns how long the service took to
+// come back and how many writes were answered 503.
+func killPostmasterUnderLoad(t *testing.T, data string, c *chelal, writers int, write func(w, i int) writeOutcome) (time.Duration, int64) {
+	t.Helper()
+	var (
+		mu      sync.Mutex
+		bad     []string // answers that are neither 201 nor a proper 503
+		acked   atomic.Int64
+		n503    atomic.Int64
+		lastAck atomic.Int64 // unix nanos of the newest 201
+		stop    = make(chan struct{})
+		wg      sync.WaitGroup
+	)
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
 			for i := 0; ; i++ {
 				select {
 				case <-stop:
 					return
 				default:
 				}
-				name := fmt.Sprintf("W%d-%d", w, i)
-				status, retry, body := register(name)
-				mu.Lock()
+				o := write(w, i)
 				switch {
-				case status == http.StatusCreated:
-					acked = append(acked, name)
+				case o.status == http.StatusCreated:
+					acked.Add(1)
 					lastAck.Store(time.Now().UnixNano())
-				case status == http.StatusServiceUnavailable && retry != "" && strings.Contains(body, "database-unavailable"):
+				case o.status == http.StatusServiceUnavailable && o.retryAfter != "" && strings.Contains(o.body, "database-unavailable"):
 					n503.Add(1)
 					time.Sleep(20 * time.Millisecond)
 				default:
-					bad = append(bad, fmt.Sprintf("%s: %d %s", name, status, strings.TrimSpace(body)))
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("writer %d, write %d: %d %s", w, i, o.status, strings.TrimSpace(o.body)))
+					mu.Unlock()
 				}
-				mu.Unlock()
 			}
 		})
 	}
-	defer func() {
-		select {
-		case <-stop:
-		default:
-			close(stop)
-		}
-		writersWG.Wait()
-	}()
+	stopWriters := sync.OnceFunc(func() { close(stop); wg.Wait() })
+	defer stopWriters()
 
-	// Let some registrations commit, then kill the postmaster mid-load.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 20 {
-			break
-		}
+	// Let some writes commit, then kill the postmaster mid-load.
+	for deadline := time.Now().Add(30 * time.Second); acked.Load() < 20; time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d registrations in 30 s before the kill", n)
+			t.Fatalf("only %d writes acknowledged in 30 s before the kill", acked.Load())
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	pgPid := postmasterPID(data)
 	if pgPid == 0 {
@@ -103,8 +103,8 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	mustKill(t, pgPid)
 	killed := time.Now()
 
-	// Service back within 10 s: a new postmaster runs, health answers 200, and a registration
-	// is acknowledged again after that. (Backends outlive their postmaster for a moment, so
+	// Service back within 10 s: a new postmaster runs, health answers 200, and a write is
+	// acknowledged again after that. (Backends outlive their postmaster for a moment, so
 	// answers right after the kill prove nothing.)
 	client := &http.Client{Timeout: 2 * time.Second}
 	var restartedAt time.Time
@@ -129,38 +129,10 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	}
 	back := time.Since(killed)
 	time.Sleep(500 * time.Millisecond) // a little more load on the restarted server
-	close(stop)
-	writersWG.Wait()
+	stopWriters()
 
-	mu.Lock()
-	defer mu.Unlock()
 	if len(bad) > 0 {
 		t.Errorf("%d answers were neither 201 nor 503 database-unavailable, e.g. %s", len(bad), bad[0])
-	}
-	conn := connect(t, embeddedDSN(t, data))
-	rows, err := conn.Query(context.Background(), `SELECT last_name FROM core_patient WHERE first_name = 'Load'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stored := map[string]bool{}
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
-		stored[name] = true
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	lost := 0
-	for _, name := range acked {
-		if !stored[name] {
-			lost++
-		}
-	}
-	if lost > 0 {
-		t.Fatalf("%d of %d acknowledged registrations were lost", lost, len(acked))
 	}
 	if postmasterPID(data) == pgPid {
 		t.Fatalf("postmaster.pid still names the killed %d", pgPid)
@@ -170,6 +142,47 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("the log does not say %q:\n%s", want, out)
 		}
+	}
+	return back, n503.Load()
+}
+
+// TestPostmasterKilledUnderWriteLoad kills the embedded postmaster with SIGKILL while two
+// clients register patients through the API: Chelal must notice, restart it, and serve again
+// within 10 s; every registration it acknowledged (201) must be there; every other answer is a
+// 503 database-unavailable with Retry-After (never a 500); the administrators are notified.
+func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
+	t.Parallel()
+	data, c := serveWithAdmin(t)
+	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+
+	var (
+		mu    sync.Mutex
+		acked []string // last names of the registrations answered 201
+	)
+	back, n503 := killPostmasterUnderLoad(t, data, c, 2, func(w, i int) writeOutcome {
+		name := fmt.Sprintf("W%d-%d", w, i)
+		o := admin.post("/api/v1/patients", map[string]any{"first_name": "Load", "last_name": name, "date_of_birth": "1990-01-01", "gender": "female", "confirm_duplicate": true}, "")
+		if o.status == http.StatusCreated {
+			mu.Lock()
+			acked = append(acked, name)
+			mu.Unlock()
+		}
+		return o
+	})
+
+	conn := connect(t, embeddedDSN(t, data))
+	stored := map[string]bool{}
+	for _, name := range queryStrings(t, conn, `SELECT last_name FROM core_patient WHERE first_name = 'Load'`) {
+		stored[name] = true
+	}
+	lost := 0
+	for _, name := range acked {
+		if !stored[name] {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Fatalf("%d of %d acknowledged registrations were lost", lost, len(acked))
 	}
 	var notes struct {
 		Items []struct {
@@ -186,8 +199,142 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	if !found {
 		t.Errorf("the administrator was not notified of the restart: %+v", notes.Items)
 	}
-	t.Logf("back %s after kill -9; %d registrations acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(acked), n503.Load())
+	t.Logf("back %s after kill -9; %d registrations acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(acked), n503)
 	c.stop(t)
+}
+
+// TestPostmasterKilledUnderCashierLoad kills the embedded postmaster while two cashiers open
+// bills and take part payments (each with an Idempotency-Key). After the restart every
+// acknowledged bill and payment is there with its amount and its audit row, and the money
+// still adds up across the tables a crash could tear apart: each bill's total is its lines',
+// its paid amount its payments', its status follows from both, and the open bills' debts
+// summary (core_billdebt, kept by statement triggers in the same transactions) equals the
+// open bills themselves, key by key.
+func TestPostmasterKilledUnderCashierLoad(t *testing.T) {
+	t.Parallel()
+	data, c := serveWithAdmin(t)
+	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+	var patient, service struct {
+		ID int64 `json:"id"`
+	}
+	if st := admin.call("POST", "/api/v1/patients", map[string]any{"first_name": "Kassim", "last_name": "Till", "date_of_birth": "1984-05-06", "gender": "male"}, &patient); st != 201 {
+		t.Fatalf("patient: %d", st)
+	}
+	if st := admin.call("POST", "/api/v1/services", map[string]any{"name": "Consultation", "code": "CONS", "category": "consultation", "price": "150.00"}, &service); st != 201 {
+		t.Fatalf("service: %d", st)
+	}
+
+	type payment struct {
+		bill   int64
+		amount string
+	}
+	var (
+		mu       sync.Mutex
+		toPay    = map[int]int64{}     // per writer, the bill opened and not yet paid
+		bills    []int64               // bills answered 201
+		payments = map[int64]payment{} // payments answered 201, by id
+	)
+	back, n503 := killPostmasterUnderLoad(t, data, c, 2, func(w, i int) writeOutcome {
+		mu.Lock()
+		bill, open := toPay[w]
+		mu.Unlock()
+		if !open {
+			o := admin.post("/api/v1/bills", map[string]any{"patient_id": patient.ID,
+				"items": []any{map[string]any{"service_id": service.ID, "quantity": 1 + i%3}}}, fmt.Sprintf("bill-%d-%d", w, i))
+			var made struct {
+				ID int64 `json:"id"`
+			}
+			if o.status == http.StatusCreated && json.Unmarshal([]byte(o.body), &made) == nil {
+				mu.Lock()
+				toPay[w] = made.ID
+				bills = append(bills, made.ID)
+				mu.Unlock()
+			}
+			return o
+		}
+		// Part of the bill, or all of a one-line bill. An answer 503 may come after the payment
+		// committed, so it is sent again with the same key and amount, as the cashier's screen
+		// does: the first payment stands, never a second one.
+		amount := "100.00"
+		if bill%2 == 0 {
+			amount = "150.00"
+		}
+		o := admin.post(fmt.Sprintf("/api/v1/bills/%d/payments", bill), map[string]any{"amount": amount, "payment_method": "cash"}, fmt.Sprintf("pay-%d", bill))
+		var made struct {
+			ID int64 `json:"id"`
+		}
+		if o.status == http.StatusCreated && json.Unmarshal([]byte(o.body), &made) == nil {
+			mu.Lock()
+			payments[made.ID] = payment{bill, amount}
+			mu.Unlock()
+		}
+		if o.status != http.StatusServiceUnavailable {
+			mu.Lock()
+			delete(toPay, w)
+			mu.Unlock()
+		}
+		return o
+	})
+
+	conn := connect(t, embeddedDSN(t, data))
+	ctx := context.Background()
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range bills {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_bill WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+			t.Errorf("acknowledged bill %d: %d rows (%v)", id, n, err)
+		}
+	}
+	for id, p := range payments {
+		var amount string
+		var bill int64
+		var audited bool
+		err := conn.QueryRow(ctx, `SELECT amount::text, bill_id, EXISTS (SELECT 1 FROM core_auditlog a WHERE a.model_name = 'core_payment' AND a.object_id = p.id)
+			FROM core_payment p WHERE id = $1`, id).Scan(&amount, &bill, &audited)
+		if err != nil || amount != p.amount || bill != p.bill || !audited {
+			t.Errorf("acknowledged payment %d of %s on bill %d: stored %s on %d, audited %v (%v)", id, p.amount, p.bill, amount, bill, audited, err)
+		}
+	}
+	for _, q := range []struct{ what, sql string }{
+		{"bills whose total is not their lines'", `SELECT b.id::text FROM core_bill b
+			WHERE b.total_amount <> (SELECT coalesce(sum(i.total_price), 0) FROM core_billitem i WHERE i.bill_id = b.id)`},
+		{"bills whose paid amount is not their payments'", `SELECT b.id::text FROM core_bill b
+			WHERE b.paid_amount <> (SELECT coalesce(sum(p.amount), 0) FROM core_payment p WHERE p.bill_id = b.id)`},
+		{"bills whose status does not follow from their amounts", `SELECT b.id || ' ' || b.status FROM core_bill b
+			WHERE b.status <> CASE WHEN b.paid_amount = 0 THEN 'pending' WHEN b.paid_amount < b.total_amount THEN 'partially_paid' ELSE 'paid' END`},
+		{"debt summary keys that differ from the open bills", `
+			WITH summary AS (SELECT day, due_date, sum(owed) AS owed, sum(bills) AS bills FROM core_billdebt
+			                  GROUP BY 1, 2 HAVING sum(owed) <> 0 OR sum(bills) <> 0),
+			     live AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, due_date, sum(total_amount - paid_amount) AS owed, count(*) AS bills
+			                FROM core_bill WHERE status IN ('pending', 'partially_paid') GROUP BY 1, 2)
+			SELECT format('summary %s %s %s %s', day, due_date, owed, bills) FROM (SELECT * FROM summary EXCEPT SELECT * FROM live) x
+			UNION ALL
+			SELECT format('live %s %s %s %s', day, due_date, owed, bills) FROM (SELECT * FROM live EXCEPT SELECT * FROM summary) y`},
+	} {
+		if got := queryStrings(t, conn, q.sql); len(got) > 0 {
+			t.Errorf("%s: %v", q.what, got)
+		}
+	}
+	if len(payments) == 0 {
+		t.Fatal("no payment was acknowledged: the test proved nothing")
+	}
+	t.Logf("back %s after kill -9; %d bills and %d payments acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(bills), len(payments), n503)
+	c.stop(t)
+}
+
+// queryStrings reads the one text column of a query's rows.
+func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // TestDiskFullAtStart starts Chelal on a data folder whose disk (a 16 MB tmpfs) cannot hold

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/db"
 )
 
 // Retries never duplicate. A client that sends a create request (register a patient, book an
@@ -25,7 +26,8 @@ import (
 // (status, body, Content-Type and Location), marked Idempotent-Replayed: true, without running.
 // A duplicate that arrives while the first still runs waits for its answer. The same key with
 // a different request is refused (409 idempotency-key-reused). A failed first request (any
-// answer that is not 2xx) changed nothing and keeps nothing: its retry runs again. Keys belong
+// answer that is not 2xx) changed nothing and keeps nothing: its retry runs again (when the
+// database was down as it failed, as soon as it is back: see settleIdempotencyKey). Keys belong
 // to the user who sent them and are forgotten after IdempotencyKeyTTL.
 
 // IdempotencyKeyTTL is how long a key's answer is replayed.
@@ -164,13 +166,11 @@ func (s *server) runIdempotent(w http.ResponseWriter, r *http.Request, next http
 	rec := &teeWriter{statusWriter: statusWriter{ResponseWriter: w}}
 	// The bookkeeping outlives a client that hangs up: the work may be committed.
 	ctx := context.WithoutCancel(r.Context())
-	kept := false
+	answered := false
 	defer func() {
-		if kept {
-			return
-		}
-		if _, err := s.db.Pool.Exec(ctx, `DELETE FROM core_idempotency_key WHERE user_id = $1 AND key = $2 AND status IS NULL`, userID, key); err != nil {
-			s.log.Error("release an idempotency key", "err", err, "request_id", RequestID(r.Context()))
+		if !answered {
+			s.settleIdempotencyKey(ctx, r, "release an idempotency key",
+				`DELETE FROM core_idempotency_key WHERE user_id = $1 AND key = $2 AND status IS NULL`, userID, key)
 		}
 	}()
 	next(rec, r)
@@ -191,15 +191,47 @@ func (s *server) runIdempotent(w http.ResponseWriter, r *http.Request, next http
 	if err != nil {
 		return
 	}
-	_, err = s.db.Pool.Exec(ctx, `
-		UPDATE core_idempotency_key SET status = $3, headers = $4, body = $5 WHERE user_id = $1 AND key = $2`,
+	// The work is done and answered: from here the key is never let go (a retry must not run
+	// it again), only its answer kept, later if the database does not answer now.
+	answered = true
+	s.settleIdempotencyKey(ctx, r, "keep an idempotent answer",
+		`UPDATE core_idempotency_key SET status = $3, headers = $4, body = $5 WHERE user_id = $1 AND key = $2`,
 		userID, key, status, hj, rec.body.Bytes())
-	if err != nil {
-		// The answer went out but is not kept: a retry will run again.
-		s.log.Error("keep an idempotent answer", "err", err, "request_id", RequestID(r.Context()))
+}
+
+// idempotencySettleRetry is the longest pause between two tries of settling a claim while the
+// database does not answer.
+const idempotencySettleRetry = time.Second
+
+// settleIdempotencyKey runs the statement that ends a claim (its answer kept, or the key let
+// go). When the database does not answer (it is being restarted after a crash), the request's
+// answer was already sent (a 503 most often), and the claim would hold every retry of it (a
+// cashier's payment sent again with the same key) at 409 idempotency-key-in-use until it is
+// taken as abandoned, minutes later. So the statement is tried again in the background until
+// the database answers, for as long as the claim would otherwise hold: the retry is answered
+// as soon as the database is back.
+func (s *server) settleIdempotencyKey(ctx context.Context, r *http.Request, what, sql string, args ...any) {
+	_, err := s.db.Pool.Exec(ctx, sql, args...)
+	if err == nil {
 		return
 	}
-	kept = true
+	if !db.IsUnavailable(err) {
+		s.log.Error(what, "err", err, "request_id", RequestID(r.Context()))
+		return
+	}
+	s.log.Warn(what+": the database does not answer; trying again until it does", "err", err, "request_id", RequestID(r.Context()))
+	go func() {
+		until := time.Now().Add(idempotencyAbandoned)
+		for pause := 50 * time.Millisecond; time.Now().Before(until); pause = min(pause*2, idempotencySettleRetry) {
+			time.Sleep(pause)
+			if _, err = s.db.Pool.Exec(ctx, sql, args...); err == nil || !db.IsUnavailable(err) {
+				break
+			}
+		}
+		if err != nil {
+			s.log.Error(what, "err", err, "request_id", RequestID(r.Context()))
+		}
+	}()
 }
 
 // replay answers with a stored answer.
