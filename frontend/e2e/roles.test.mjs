@@ -81,6 +81,14 @@ test('first run, an administrator creates a receptionist who sees only reception
     await row.waitFor();
     assert.match(await row.innerText(), /Receptionist/);
 
+    // The toast that says so covers none of the header or the page's own buttons (at the top
+    // right it covered "New user", and a pointer on it stops it closing).
+    const toast = page.locator('.mantine-Notification-root', { hasText: 'User neema created.' });
+    await toast.waitFor();
+    const [tb, nb, hb] = [await toast.boundingBox(), await page.locator('[data-testid=new-user]').boundingBox(), await page.locator('header').boundingBox()];
+    const overlaps = (a, b) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    assert.ok(!overlaps(tb, nb) && !overlaps(tb, hb), `the toast ${JSON.stringify(tb)} covers "New user" ${JSON.stringify(nb)} or the header ${JSON.stringify(hb)}`);
+
     // A duplicate username is refused beside the field (the server's answer).
     await page.locator('[data-testid=new-user]').click();
     await form.locator('input[name=first_name]').fill('Neema');

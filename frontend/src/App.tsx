@@ -138,7 +138,9 @@ export function App() {
   return (
     <MantineProvider theme={themed} defaultColorScheme="light">
       <Localized>
-        <Notifications position="top-right" />
+        {/* bottom right: the header (search, bell, menus) and each page's action buttons are at the top,
+            where a toast would cover them (and hovering a toast stops its closing) */}
+        <Notifications position="bottom-right" />
         <QueryClientProvider client={queryClient}>
           <BrowserRouter>
             {/* a waiting-room TV: no staff session, its display token instead */}
