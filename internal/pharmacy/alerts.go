@@ -49,11 +49,7 @@ type Alerts struct {
 // Alerts lists low stock, batches expiring within the warning window and expired stock.
 func (s *Service) Alerts(ctx context.Context) (Alerts, error) {
 	var out Alerts
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		out.Today, out.ExpiryWarningDays = d.todayText(), d.warnDays
 		all, err := db.QueryAll(ctx, tx, pgx.RowToStructByPos[LowStockAlert], `
 			SELECT m.id, m.name, m.strength, m.form,
@@ -98,11 +94,7 @@ func batchAlerts(ctx context.Context, tx pgx.Tx, d day, cond string) ([]BatchAle
 // how many batches were newly notified.
 func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		if _, err := tx.Exec(ctx, `
 			UPDATE core_medicationitem m SET expiry_date = x.earliest
 			  FROM (SELECT m2.id, (SELECT min(b.expiry_date) FROM core_stockbatch b
@@ -111,6 +103,7 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 			 WHERE x.id = m.id AND m.expiry_date IS DISTINCT FROM x.earliest`, d.todayText()); err != nil {
 			return fmt.Errorf("refresh expiry dates: %w", err)
 		}
+		var err error
 		n, err = notifyExpiry(ctx, tx, d, 0)
 		return err
 	})
@@ -251,15 +244,12 @@ func (s *Service) Queue(ctx context.Context, patientID int64, status string, lim
 		return QueuePage{}, err
 	}
 	var out QueuePage
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		args := []any{d.todayText(), cursorID, patientID, limit + 1}
 		if strings.Contains(filter, "$5") {
 			args = append(args, StaleAfterDays)
 		}
+		var err error
 		out, err = db.QueryPage(ctx, tx, limit, func(r pgx.CollectableRow) (QueueEntry, error) {
 			var q QueueEntry
 			err := r.Scan(&q.PrescriptionID, &q.EncounterID, &q.PatientID, &q.PatientName, &q.PatientUniqueID, &q.KnownAllergies,

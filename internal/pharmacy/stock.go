@@ -306,11 +306,7 @@ func (p ReceiveParams) Validate(today time.Time) error {
 func (s *Service) Receive(ctx context.Context, actor db.Actor, medicationID int64, p ReceiveParams) (StockChange, error) {
 	p.BatchNumber, p.ExpiryDate, p.UnitCost = strings.TrimSpace(p.BatchNumber), strings.TrimSpace(p.ExpiryDate), strings.TrimSpace(p.UnitCost)
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		if err := p.Validate(d.today); err != nil {
 			return err
 		}
@@ -390,11 +386,7 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 		return StockChange{}, err
 	}
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		m, err := lockMedication(ctx, tx, d, medicationID)
 		if err != nil {
 			return err
@@ -481,11 +473,7 @@ func (s *Service) WriteOff(ctx context.Context, actor db.Actor, batchID int64, p
 		p.Reason = "expired"
 	}
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		var medicationID int64
 		if err := tx.QueryRow(ctx, `SELECT medication_id FROM core_stockbatch WHERE id = $1`, batchID).Scan(&medicationID); errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound
