@@ -474,11 +474,8 @@ func (s *Service) List(ctx context.Context, f Filter) (List, error) {
 	if f.Status == StatusCheckedIn || f.Visits != "" {
 		order = " ORDER BY a.checked_in_at, a.id"
 	}
-	rows, err := s.db.Pool.Query(ctx, selectAppointment+w.SQL()+order+" LIMIT "+w.Arg(f.Limit), w.Args()...)
-	if err != nil {
-		return List{}, fmt.Errorf("list appointments: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) })
+	items, err := db.QueryAll(ctx, s.db.Pool, func(r pgx.CollectableRow) (Appointment, error) { return scanAppointment(r) },
+		selectAppointment+w.SQL()+order+" LIMIT "+w.Arg(f.Limit), w.Args()...)
 	if err != nil {
 		return List{}, fmt.Errorf("list appointments: %w", err)
 	}
@@ -496,7 +493,7 @@ type Doctor struct {
 
 // Doctors lists the active doctors, by name.
 func (s *Service) Doctors(ctx context.Context) ([]Doctor, error) {
-	rows, err := s.db.Pool.Query(ctx, `
+	out, err := db.QueryAll(ctx, s.db.Pool, pgx.RowToStructByPos[Doctor], `
 		SELECT u.id, trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, ''))
 		  FROM auth_user u JOIN core_role r ON r.id = u.role_id
 		 WHERE r.name = 'doctor' AND u.is_active
@@ -504,5 +501,5 @@ func (s *Service) Doctors(ctx context.Context) ([]Doctor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("doctors: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Doctor])
+	return out, nil
 }

@@ -150,21 +150,21 @@ func detail(ctx context.Context, q db.Querier, id int64) (BillDetail, error) {
 		return BillDetail{}, fmt.Errorf("bill %d: %w", id, err)
 	}
 	d := BillDetail{Bill: b}
-	rows, err := q.Query(ctx, selectItem+` WHERE i.bill_id = $1 ORDER BY i.id`, id)
+	d.Items, err = db.QueryAll(ctx, q, func(r pgx.CollectableRow) (Item, error) { return scanItem(r) },
+		selectItem+` WHERE i.bill_id = $1 ORDER BY i.id`, id)
 	if err != nil {
 		return BillDetail{}, fmt.Errorf("bill %d items: %w", id, err)
 	}
-	if d.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Item, error) { return scanItem(r) }); err != nil {
-		return BillDetail{}, fmt.Errorf("bill %d items: %w", id, err)
-	}
-	rows, err = q.Query(ctx, selectPayment+` WHERE pm.bill_id = $1 ORDER BY pm.id`, id)
-	if err != nil {
-		return BillDetail{}, fmt.Errorf("bill %d payments: %w", id, err)
-	}
-	if d.Payments, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) }); err != nil {
+	if d.Payments, err = billPayments(ctx, q, id); err != nil {
 		return BillDetail{}, fmt.Errorf("bill %d payments: %w", id, err)
 	}
 	return d, nil
+}
+
+// billPayments reads a bill's payments, in the order received.
+func billPayments(ctx context.Context, q db.Querier, billID int64) ([]Payment, error) {
+	return db.QueryAll(ctx, q, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) },
+		selectPayment+` WHERE pm.bill_id = $1 ORDER BY pm.id`, billID)
 }
 
 // lockBill reads a bill FOR UPDATE: the changes of one bill happen one after the other.

@@ -153,12 +153,9 @@ func (s *Service) Payments(ctx context.Context, billID int64) (PaymentList, erro
 	if !exists {
 		return PaymentList{}, apperr.ErrNotFound
 	}
-	rows, err := s.db.Pool.Query(ctx, selectPayment+` WHERE pm.bill_id = $1 ORDER BY pm.id`, billID)
+	items, err := billPayments(ctx, s.db.Pool, billID)
 	if err != nil {
-		return PaymentList{}, fmt.Errorf("payments: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scanPayment(r) })
-	if err != nil {
+
 		return PaymentList{}, fmt.Errorf("payments: %w", err)
 	}
 	return PaymentList{Items: items}, nil

@@ -122,20 +122,17 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 		return DailyReport{}, fmt.Errorf("daily report: counts: %w", err)
 	}
 
-	rows, err := tx.Query(ctx, `
+	r.Revenue.ByMethod, err = db.QueryAll(ctx, tx, pgx.RowToStructByPos[MethodTotal], `
 		SELECT payment_method, count(*), sum(amount)::text FROM core_payment
 		 WHERE payment_date >= $1 AND payment_date < $2 GROUP BY payment_method ORDER BY sum(amount) DESC, payment_method`, from, to)
 	if err != nil {
-		return DailyReport{}, fmt.Errorf("daily report: methods: %w", err)
-	}
-	if r.Revenue.ByMethod, err = pgx.CollectRows(rows, pgx.RowToStructByPos[MethodTotal]); err != nil {
 		return DailyReport{}, fmt.Errorf("daily report: methods: %w", err)
 	}
 	for _, m := range r.Revenue.ByMethod {
 		r.Revenue.Total = r.Revenue.Total.Add(m.Amount)
 		r.Revenue.Payments += m.Payments
 	}
-	rows, err = tx.Query(ctx, `
+	r.Revenue.ByCashier, err = db.QueryAll(ctx, tx, pgx.RowToStructByPos[UserTotal], `
 		SELECT pm.received_by,
 		       coalesce(nullif(trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), ''), u.username, ''),
 		       count(*), sum(pm.amount)::text
@@ -145,10 +142,7 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 	if err != nil {
 		return DailyReport{}, fmt.Errorf("daily report: cashiers: %w", err)
 	}
-	if r.Revenue.ByCashier, err = pgx.CollectRows(rows, pgx.RowToStructByPos[UserTotal]); err != nil {
-		return DailyReport{}, fmt.Errorf("daily report: cashiers: %w", err)
-	}
-	rows, err = tx.Query(ctx, `
+	r.Dispensed, err = db.QueryAll(ctx, tx, pgx.RowToStructByPos[DispensedLine], `
 		SELECT i.description, sum(i.quantity), sum(i.total_price)::text
 		  FROM core_billitem i JOIN core_bill b ON b.id = i.bill_id
 		 WHERE i.kind = 'medication' AND i.created_at >= $1 AND i.created_at < $2 AND b.status <> 'cancelled'
@@ -156,10 +150,8 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 	if err != nil {
 		return DailyReport{}, fmt.Errorf("daily report: dispensed: %w", err)
 	}
-	if r.Dispensed, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DispensedLine]); err != nil {
-		return DailyReport{}, fmt.Errorf("daily report: dispensed: %w", err)
-	}
 	return r, nil
+
 }
 
 // WriteCSV writes the report as CSV (section, item, count, amount), one row per figure, the

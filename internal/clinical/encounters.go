@@ -423,23 +423,19 @@ func (s *Service) load(ctx context.Context, q db.Querier, id int64) (Encounter, 
 	if err != nil {
 		return e, fmt.Errorf("encounter: %w", err)
 	}
-	rows, err := q.Query(ctx, `
+	e.Addenda, err = db.QueryAll(ctx, q, func(r pgx.CollectableRow) (Addendum, error) {
+		var a Addendum
+		err := r.Scan(&a.ID, &a.AuthorID, &a.AuthorName, &a.Text, &a.CreatedAt)
+		a.CreatedAt = a.CreatedAt.UTC()
+		return a, err
+	}, `
 		SELECT a.id, a.author_id, trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')), a.text, a.created_at
 		  FROM core_encounteraddendum a JOIN auth_user u ON u.id = a.author_id
 		 WHERE a.encounter_id = $1 ORDER BY a.created_at, a.id`, id)
 	if err != nil {
 		return e, fmt.Errorf("addenda: %w", err)
 	}
-	e.Addenda, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Addendum, error) {
-		var a Addendum
-		err := r.Scan(&a.ID, &a.AuthorID, &a.AuthorName, &a.Text, &a.CreatedAt)
-		a.CreatedAt = a.CreatedAt.UTC()
-		return a, err
-	})
-	if e.Addenda == nil {
-		e.Addenda = []Addendum{}
-	}
-	return e, err
+	return e, nil
 }
 
 // Get returns an encounter; reading it is recorded in the audit log (it is the patient's chart).

@@ -19,13 +19,10 @@ import (
 // loadCatalog reads every catalog medication with its category, for the allergy check of free
 // text (a small clinic's catalog: hundreds of rows, read only when the patient has allergies).
 func loadCatalog(ctx context.Context, tx pgx.Tx) ([]CatalogMedication, error) {
-	rows, err := tx.Query(ctx, `SELECT m.id, m.name, c.name, coalesce(m.generic_name, '') FROM core_medicationitem m
+	out, err := db.QueryAll(ctx, tx, pgx.RowToStructByPos[CatalogMedication], `SELECT m.id, m.name, c.name, coalesce(m.generic_name, '') FROM core_medicationitem m
 		JOIN core_medicationcategory c ON c.id = m.category_id ORDER BY m.id`)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[CatalogMedication])
-	if err != nil {
+
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	return out, nil

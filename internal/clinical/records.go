@@ -156,16 +156,12 @@ func (s *Service) ListVitals(ctx context.Context, encounterID, patientID int64) 
 	if out.Units, err = ClinicUnits(ctx, s.db.Pool); err != nil {
 		return out, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT * FROM (`+selectVitals+` WHERE `+where+
-		` ORDER BY v.recorded_at DESC, v.id DESC LIMIT $2) x ORDER BY recorded_at, id`, arg, MaxVitals)
-	if err != nil {
+	if out.Items, err = db.QueryAll(ctx, s.db.Pool, func(r pgx.CollectableRow) (VitalsRecord, error) { return scanVitals(ctx, r) },
+		`SELECT * FROM (`+selectVitals+` WHERE `+where+
+			` ORDER BY v.recorded_at DESC, v.id DESC LIMIT $2) x ORDER BY recorded_at, id`, arg, MaxVitals); err != nil {
 		return out, fmt.Errorf("vitals: %w", err)
 	}
-	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (VitalsRecord, error) { return scanVitals(ctx, r) })
-	if out.Items == nil {
-		out.Items = []VitalsRecord{}
-	}
-	return out, err
+	return out, nil
 }
 
 // Prescription is one medication prescribed in an encounter.
@@ -400,13 +396,11 @@ func (s *Service) ListPrescriptions(ctx context.Context, encounterID int64) (Pre
 	if !exists {
 		return out, apperr.ErrNotFound
 	}
-	rows, err := s.db.Pool.Query(ctx, selectPrescription+` WHERE pr.encounter_id = $1 ORDER BY pr.id`, encounterID)
+	items, err := db.QueryAll(ctx, s.db.Pool, func(r pgx.CollectableRow) (Prescription, error) { return scanPrescription(r) },
+		selectPrescription+` WHERE pr.encounter_id = $1 ORDER BY pr.id`, encounterID)
 	if err != nil {
 		return out, fmt.Errorf("prescriptions: %w", err)
 	}
-	out.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (Prescription, error) { return scanPrescription(r) })
-	if out.Items == nil {
-		out.Items = []Prescription{}
-	}
-	return out, err
+	out.Items = items
+	return out, nil
 }

@@ -129,13 +129,10 @@ func scanDiagnosis(r pgx.CollectableRow) (Diagnosis, error) {
 }
 
 func (s *Service) list(ctx context.Context, q db.Querier, lang i18n.Lang, where string, arg int64) (DiagnosisList, error) {
-	rows, err := q.Query(ctx, selectDiagnosis+` WHERE `+where+
+	items, err := db.QueryAll(ctx, q, scanDiagnosis, selectDiagnosis+` WHERE `+where+
 		` ORDER BY d.created_at DESC, (d.rank = 'primary') DESC, d.id LIMIT 500`, string(lang), arg)
 	if err != nil {
-		return DiagnosisList{}, fmt.Errorf("diagnoses: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, scanDiagnosis)
-	if err != nil {
+
 		return DiagnosisList{}, fmt.Errorf("diagnoses: %w", err)
 	}
 	return DiagnosisList{Items: items}, nil

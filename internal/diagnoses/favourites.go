@@ -37,14 +37,11 @@ func (s *Service) ListFavourites(ctx context.Context, lang i18n.Lang) (ICD10List
 }
 
 func listFavourites(ctx context.Context, q db.Querier, lang i18n.Lang) (ICD10List, error) {
-	rows, err := q.Query(ctx, `SELECT c.code, `+titleSQL+`, c.chapter
+	items, err := db.QueryAll(ctx, q, scanCode, `SELECT c.code, `+titleSQL+`, c.chapter
 		  FROM core_diagnosisfavourite f JOIN core_icd10code c ON c.code = f.code
 		 ORDER BY f.position, f.id`, string(lang))
 	if err != nil {
-		return ICD10List{}, fmt.Errorf("favourites: %w", err)
-	}
-	items, err := pgx.CollectRows(rows, scanCode)
-	if err != nil {
+
 		return ICD10List{}, fmt.Errorf("favourites: %w", err)
 	}
 	return ICD10List{Items: items}, nil

@@ -81,14 +81,14 @@ func (s *Service) Search(ctx context.Context, lang i18n.Lang, q string, limit in
 		return out, nil
 	}
 	if codeLike.MatchString(q) && strings.ContainsAny(q, "0123456789") {
-		rows, err := s.db.Pool.Query(ctx, `SELECT c.code, `+titleSQL+`, c.chapter FROM core_icd10code c
+		items, err := db.QueryAll(ctx, s.db.Pool, scanCode, `SELECT c.code, `+titleSQL+`, c.chapter FROM core_icd10code c
 			WHERE c.code LIKE $2 ORDER BY c.code LIMIT $3`, string(lang), db.EscapeLike(NormalizeCode(q))+"%", limit)
 		if err != nil {
-			return out, fmt.Errorf("icd-10 search: %w", err)
-		}
-		out.Items, err = pgx.CollectRows(rows, scanCode)
-		if err != nil || len(out.Items) > 0 {
 			return out, wrapSearch(err)
+		}
+		if len(items) > 0 {
+			out.Items = items
+			return out, nil
 		}
 		// no such code: the characters may be a word ("b12" in a title), searched below
 	}

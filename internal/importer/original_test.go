@@ -181,11 +181,7 @@ func newOriginal(t *testing.T) *pgx.Conn {
 
 func count(t *testing.T, d *db.DB, sql string, args ...any) int {
 	t.Helper()
-	var n int
-	if err := d.Pool.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
-	return n
+	return int(dbtest.ID(t, d, sql, args...))
 }
 
 func findRefusal(rep *importer.Report, table string, row int64) (string, bool) {

@@ -955,16 +955,16 @@ type ImportRun struct {
 
 // ListRuns returns the latest imports (at most 100), newest first.
 func ListRuns(ctx context.Context, d *db.DB) ([]ImportRun, error) {
-	rows, err := d.Pool.Query(ctx, `
+	runs, err := db.QueryAll(ctx, d.Pool, func(r pgx.CollectableRow) (ImportRun, error) {
+		var x ImportRun
+		err := r.Scan(&x.ID, &x.Kind, &x.Source, &x.CreatedBy, &x.Username, &x.CreatedAt, &x.Counts, &x.UndoneAt)
+		return x, err
+	}, `
 		SELECT r.id, r.kind, r.source, r.created_by, u.username, r.created_at, r.counts, r.undone_at
 		  FROM core_importrun r LEFT JOIN auth_user u ON u.id = r.created_by
 		 ORDER BY r.id DESC LIMIT 100`)
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRun, error) {
-		var x ImportRun
-		err := r.Scan(&x.ID, &x.Kind, &x.Source, &x.CreatedBy, &x.Username, &x.CreatedAt, &x.Counts, &x.UndoneAt)
-		return x, err
-	})
+	return runs, nil
 }

@@ -112,15 +112,11 @@ func (t Test) nameIn(l i18n.Lang) string {
 
 // ListTests is the catalog, by code; inactive tests too when all.
 func (s *Service) ListTests(ctx context.Context, all bool) (TestList, error) {
-	rows, err := s.db.Pool.Query(ctx, selectTest+` WHERE t.is_active OR $1 ORDER BY t.code`, all)
+	items, err := db.QueryAll(ctx, s.db.Pool, scanTest(i18n.LangOf(ctx)), selectTest+` WHERE t.is_active OR $1 ORDER BY t.code`, all)
 	if err != nil {
 		return TestList{}, err
 	}
-	items, err := pgx.CollectRows(rows, scanTest(i18n.LangOf(ctx)))
-	if items == nil {
-		items = []Test{}
-	}
-	return TestList{Items: items}, err
+	return TestList{Items: items}, nil
 }
 
 func getTest(ctx context.Context, q db.Querier, id int64) (Test, error) {

@@ -31,10 +31,8 @@ func newEnv(t *testing.T) *env {
 	user := func(name, role string) db.Actor { return db.Actor{UserID: dbtest.User(t, d, role, name, name, "Test")} }
 	e.doctor, e.tech, e.t2 = user("doc", "doctor"), user("tech", "lab"), user("tech2", "lab")
 	e.patient = dbtest.Patient(t, d, "P-1", "Amina", "Otieno", "1990-04-02", "female")
-	if err := d.Pool.QueryRow(ctx, `INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES ($1, $2, 'secret notes') RETURNING id`,
-		e.patient, e.doctor.UserID).Scan(&e.enc); err != nil {
-		t.Fatal(err)
-	}
+	e.enc = dbtest.ID(t, d, `INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES ($1, $2, 'secret notes') RETURNING id`,
+		e.patient, e.doctor.UserID)
 	list, err := e.s.ListTests(ctx, false)
 	if err != nil {
 		t.Fatal(err)

@@ -101,11 +101,7 @@ func scanOrder(r pgx.CollectableRow) (Order, error) {
 // order outer says, with their results.
 func orders(ctx context.Context, q db.Querier, inner, outer string, args ...any) ([]Order, error) {
 	lang := i18n.LangOf(ctx)
-	rows, err := q.Query(ctx, fmt.Sprintf(selectOrder, inner)+" "+outer, append([]any{string(lang)}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	out, err := pgx.CollectRows(rows, scanOrder)
+	out, err := db.QueryAll(ctx, q, scanOrder, fmt.Sprintf(selectOrder, inner)+" "+outer, append([]any{string(lang)}, args...)...)
 	if err != nil || len(out) == 0 {
 		return []Order{}, err
 	}

@@ -91,11 +91,7 @@ func scanResult(r pgx.CollectableRow) (Result, error) {
 
 // resultsWhere reads results (cond uses $2...; $1 is the language).
 func resultsWhere(ctx context.Context, q db.Querier, cond string, args ...any) ([]Result, error) {
-	rows, err := q.Query(ctx, selectResult+" WHERE "+cond, append([]any{string(i18n.LangOf(ctx))}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	return pgx.CollectRows(rows, scanResult)
+	return db.QueryAll(ctx, q, scanResult, selectResult+" WHERE "+cond, append([]any{string(i18n.LangOf(ctx))}, args...)...)
 }
 
 func getResult(ctx context.Context, q db.Querier, id int64) (Result, error) {
@@ -144,22 +140,19 @@ func (s *Service) PatientTrend(ctx context.Context, patientID, testID int64) (Tr
 	} else if err != nil {
 		return out, err
 	}
-	rows, err := s.db.Pool.Query(ctx, `
+	pts, err := db.QueryAll(ctx, s.db.Pool, func(r pgx.CollectableRow) (TrendPoint, error) {
+		var p TrendPoint
+		err := r.Scan(&p.At, &p.Value, &p.Flag)
+		return p, err
+	}, `
 		SELECT * FROM (SELECT r.entered_at, r.value_numeric::float8, r.flag FROM core_labresult r
 		 WHERE r.patient_id = $1 AND r.test_id = $2 AND r.status = 'final' AND r.value_numeric IS NOT NULL
 		 ORDER BY r.entered_at DESC LIMIT 200) x ORDER BY 1`, patientID, testID)
 	if err != nil {
 		return out, err
 	}
-	pts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TrendPoint, error) {
-		var p TrendPoint
-		err := r.Scan(&p.At, &p.Value, &p.Flag)
-		return p, err
-	})
-	if pts != nil {
-		out.Points = pts
-	}
-	return out, err
+	out.Points = pts
+	return out, nil
 }
 
 // ResultParams is a value entered for a result: value_numeric for a numeric test, value_text

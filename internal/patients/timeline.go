@@ -32,11 +32,7 @@ type Timeline struct {
 // (id, at, title, details) of patient $1's rows, newest first, at most $2; finish, when not
 // nil, rewrites each entry (a status in the user's language, values as text).
 func TimelineRows(ctx context.Context, q db.Querier, kind, sql string, patientID int64, limit int, finish func(*TimelineEntry) error) ([]TimelineEntry, error) {
-	rows, err := q.Query(ctx, sql, patientID, limit)
-	if err != nil {
-		return nil, fmt.Errorf("timeline %s: %w", kind, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TimelineEntry, error) {
+	out, err := db.QueryAll(ctx, q, func(r pgx.CollectableRow) (TimelineEntry, error) {
 		e := TimelineEntry{Kind: kind}
 		if err := r.Scan(&e.ID, &e.At, &e.Title, &e.Details); err != nil {
 			return e, err
@@ -46,7 +42,7 @@ func TimelineRows(ctx context.Context, q db.Querier, kind, sql string, patientID
 			return e, finish(&e)
 		}
 		return e, nil
-	})
+	}, sql, patientID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("timeline %s: %w", kind, err)
 	}

@@ -49,22 +49,14 @@ type Alerts struct {
 // Alerts lists low stock, batches expiring within the warning window and expired stock.
 func (s *Service) Alerts(ctx context.Context) (Alerts, error) {
 	var out Alerts
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		out.Today, out.ExpiryWarningDays = d.todayText(), d.warnDays
-		rows, err := tx.Query(ctx, `
+		all, err := db.QueryAll(ctx, tx, pgx.RowToStructByPos[LowStockAlert], `
 			SELECT m.id, m.name, m.strength, m.form,
 			       coalesce((SELECT sum(b.quantity_left) FROM core_stockbatch b
 			                  WHERE b.medication_id = m.id AND b.quantity_left > 0 AND b.expiry_date >= $1::date), 0) AS available,
 			       m.stock_quantity, m.reorder_level
 			  FROM core_medicationitem m WHERE m.is_active`, d.todayText())
-		if err != nil {
-			return fmt.Errorf("low stock: %w", err)
-		}
-		all, err := pgx.CollectRows(rows, pgx.RowToStructByPos[LowStockAlert])
 		if err != nil {
 			return fmt.Errorf("low stock: %w", err)
 		}
@@ -84,7 +76,7 @@ func (s *Service) Alerts(ctx context.Context) (Alerts, error) {
 }
 
 func batchAlerts(ctx context.Context, tx pgx.Tx, d day, cond string) ([]BatchAlert, error) {
-	rows, err := tx.Query(ctx, `
+	out, err := db.QueryAll(ctx, tx, pgx.RowToStructByPos[BatchAlert], `
 		SELECT b.id, b.medication_id, m.name, b.batch_number, b.expiry_date::text, b.quantity_left,
 		       (b.expiry_date - $1::date)::bigint
 		  FROM core_stockbatch b JOIN core_medicationitem m ON m.id = b.medication_id
@@ -93,7 +85,7 @@ func batchAlerts(ctx context.Context, tx pgx.Tx, d day, cond string) ([]BatchAle
 	if err != nil {
 		return nil, fmt.Errorf("batch alerts: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[BatchAlert])
+	return out, nil
 }
 
 // CheckExpiry notifies pharmacists and administrators, once per batch, of each batch with
@@ -102,11 +94,7 @@ func batchAlerts(ctx context.Context, tx pgx.Tx, d day, cond string) ([]BatchAle
 // how many batches were newly notified.
 func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 	var n int
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		if _, err := tx.Exec(ctx, `
 			UPDATE core_medicationitem m SET expiry_date = x.earliest
 			  FROM (SELECT m2.id, (SELECT min(b.expiry_date) FROM core_stockbatch b
@@ -115,6 +103,7 @@ func (s *Service) CheckExpiry(ctx context.Context) (int, error) {
 			 WHERE x.id = m.id AND m.expiry_date IS DISTINCT FROM x.earliest`, d.todayText()); err != nil {
 			return fmt.Errorf("refresh expiry dates: %w", err)
 		}
+		var err error
 		n, err = notifyExpiry(ctx, tx, d, 0)
 		return err
 	})
@@ -133,16 +122,12 @@ var expiryKinds = []struct{ kind, cond, title, text string }{
 func notifyExpiry(ctx context.Context, tx pgx.Tx, d day, batchID int64) (int, error) {
 	var n int
 	for _, k := range expiryKinds {
-		rows, err := tx.Query(ctx, `
+		ids, err := db.QueryAll(ctx, tx, pgx.RowTo[int64], `
 			INSERT INTO core_stockalert (batch_id, kind)
 			SELECT b.id, $3 FROM core_stockbatch b
 			 WHERE b.quantity_left > 0 AND `+k.cond+` AND $2::date IS NOT NULL AND ($4 = 0 OR b.id = $4)
 			ON CONFLICT (batch_id, kind) DO NOTHING
 			RETURNING batch_id`, d.todayText(), d.warnText(), k.kind, batchID)
-		if err != nil {
-			return 0, fmt.Errorf("expiry alerts: %w", err)
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 		if err != nil {
 			return 0, fmt.Errorf("expiry alerts: %w", err)
 		}
@@ -259,16 +244,22 @@ func (s *Service) Queue(ctx context.Context, patientID int64, status string, lim
 		return QueuePage{}, err
 	}
 	var out QueuePage
-	err := s.db.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx, d day) error {
 		args := []any{d.todayText(), cursorID, patientID, limit + 1}
 		if strings.Contains(filter, "$5") {
 			args = append(args, StaleAfterDays)
 		}
-		rows, err := tx.Query(ctx, `
+		var err error
+		out, err = db.QueryPage(ctx, tx, limit, func(r pgx.CollectableRow) (QueueEntry, error) {
+			var q QueueEntry
+			err := r.Scan(&q.PrescriptionID, &q.EncounterID, &q.PatientID, &q.PatientName, &q.PatientUniqueID, &q.KnownAllergies,
+				&q.DoctorID, &q.DoctorName, &q.MedicationID, &q.MedicationName, &q.Dosage, &q.Frequency, &q.Duration, &q.Instructions,
+				&q.Quantity, &q.DispensedQuantity, &q.RemainingQuantity, &q.AvailableQuantity, &q.AllergyWarning,
+				&q.AllergyOverrideReason, &q.CatalogName, &q.StatusReason, &q.CreatedAt)
+			q.CreatedAt = q.CreatedAt.UTC()
+			q.Status = status
+			return q, err
+		}, func(q QueueEntry) string { return db.EncodeCursor(q.PrescriptionID) }, `
 			SELECT p.id, p.encounter_id, e.patient_id, pt.first_name || ' ' || pt.last_name, pt.unique_id,
 			       coalesce(pt.known_allergies, ''), e.doctor_id,
 			       trim(coalesce(u.first_name, '') || ' ' || coalesce(u.last_name, '')),
@@ -290,20 +281,6 @@ func (s *Service) Queue(ctx context.Context, patientID int64, status string, lim
 		if err != nil {
 			return fmt.Errorf("queue: %w", err)
 		}
-		items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (QueueEntry, error) {
-			var q QueueEntry
-			err := r.Scan(&q.PrescriptionID, &q.EncounterID, &q.PatientID, &q.PatientName, &q.PatientUniqueID, &q.KnownAllergies,
-				&q.DoctorID, &q.DoctorName, &q.MedicationID, &q.MedicationName, &q.Dosage, &q.Frequency, &q.Duration, &q.Instructions,
-				&q.Quantity, &q.DispensedQuantity, &q.RemainingQuantity, &q.AvailableQuantity, &q.AllergyWarning,
-				&q.AllergyOverrideReason, &q.CatalogName, &q.StatusReason, &q.CreatedAt)
-			q.CreatedAt = q.CreatedAt.UTC()
-			q.Status = status
-			return q, err
-		})
-		if err != nil {
-			return fmt.Errorf("queue: %w", err)
-		}
-		out = db.NewPage(items, limit, func(q QueueEntry) string { return db.EncodeCursor(q.PrescriptionID) })
 		return nil
 	})
 	return out, err

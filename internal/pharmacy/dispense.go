@@ -230,15 +230,13 @@ func readDispense(ctx context.Context, tx pgx.Tx, where string, arg any) (Dispen
 	}
 	d.DispensedAt = d.DispensedAt.UTC()
 	d.FullyDispensed = d.DispensedTotal == d.PrescribedQuantity
-	rows, err := tx.Query(ctx, `
+	if d.Batches, err = db.QueryAll(ctx, tx, pgx.RowToStructByPos[DispensedBatch], `
 		SELECT v.batch_id, b.batch_number, b.expiry_date::text, -v.quantity_change, v.id
 		  FROM core_stockmovement v JOIN core_stockbatch b ON b.id = v.batch_id
-		 WHERE v.dispense_id = $1 ORDER BY v.id`, d.ID)
-	if err != nil {
+		 WHERE v.dispense_id = $1 ORDER BY v.id`, d.ID); err != nil {
 		return d, fmt.Errorf("dispensed batches: %w", err)
 	}
-	d.Batches, err = pgx.CollectRows(rows, pgx.RowToStructByPos[DispensedBatch])
-	return d, err
+	return d, nil
 }
 
 func dispenseByID(ctx context.Context, tx pgx.Tx, id int64) (Dispense, error) {

@@ -86,6 +86,18 @@ func (s *Service) clinicDay(ctx context.Context, q db.Querier) (day, error) {
 	return day{today: today, warnUntil: today.AddDate(0, 0, n), warnDays: n}, nil
 }
 
+// inDay runs fn in one transaction (InTx) with the clinic's day read first: what is expired,
+// about to expire or out of stock is counted by the clinic's date, in the change's snapshot.
+func (s *Service) inDay(ctx context.Context, actor db.Actor, fn func(ctx context.Context, tx pgx.Tx, d day) error) error {
+	return s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
+		d, err := s.clinicDay(ctx, tx)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, tx, d)
+	})
+}
+
 // mapWriteError turns the constraint violations a catalog write can meet into field errors.
 func mapWriteError(err error, what string) error {
 	switch {

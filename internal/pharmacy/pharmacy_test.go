@@ -50,11 +50,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) id(sql string, args ...any) int64 {
 	f.t.Helper()
-	var id int64
-	if err := f.db.Pool.QueryRow(context.Background(), sql, args...).Scan(&id); err != nil {
-		f.t.Fatalf("%s: %v", sql, err)
-	}
-	return id
+	return dbtest.ID(f.t, f.db, sql, args...)
 }
 
 func (f *fixture) medication(name string, reorder int64) int64 {

@@ -50,13 +50,13 @@ func scanBatch(r pgx.Row) (Batch, error) {
 // batchesOf lists a medication's batches with stock, and those emptied within the last year,
 // first expiring first.
 func batchesOf(ctx context.Context, tx pgx.Tx, d day, id int64) ([]Batch, error) {
-	rows, err := tx.Query(ctx, selectBatch+`
+	out, err := db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (Batch, error) { return scanBatch(r) }, selectBatch+`
 		 WHERE b.medication_id = $3 AND (b.quantity_left > 0 OR b.received_at > now() - interval '1 year')
 		 ORDER BY b.expiry_date, b.id LIMIT 500`, d.todayText(), d.warnText(), id)
 	if err != nil {
 		return nil, fmt.Errorf("batches: %w", err)
 	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Batch, error) { return scanBatch(r) })
+	return out, nil
 }
 
 // Movement kinds of the ledger.
@@ -110,12 +110,8 @@ func scanMovement(r pgx.Row) (Movement, error) {
 	return m, err
 }
 
-func collectMovements(rows pgx.Rows, err error) ([]Movement, error) {
-	if err != nil {
-		return nil, fmt.Errorf("movements: %w", err)
-	}
-	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Movement, error) { return scanMovement(r) })
-}
+// collectMovement is scanMovement for pgx.CollectRows (db.QueryAll, db.QueryPage).
+func collectMovement(r pgx.CollectableRow) (Movement, error) { return scanMovement(r) }
 
 // MovementPage is a page of a ledger, newest first.
 type MovementPage = db.Page[Movement]
@@ -135,12 +131,12 @@ func (s *Service) Movements(ctx context.Context, medicationID int64, limit int, 
 	if !exists {
 		return MovementPage{}, apperr.ErrNotFound
 	}
-	items, err := collectMovements(s.db.Pool.Query(ctx, selectMovement+`
-		 WHERE v.medication_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`, medicationID, before, limit+1))
+	page, err := db.QueryPage(ctx, s.db.Pool, limit, collectMovement, func(x Movement) string { return db.EncodeCursor(x.ID) }, selectMovement+`
+		 WHERE v.medication_id = $1 AND ($2 = 0 OR v.id < $2) ORDER BY v.id DESC LIMIT $3`, medicationID, before, limit+1)
 	if err != nil {
-		return MovementPage{}, err
+		return MovementPage{}, fmt.Errorf("movements: %w", err)
 	}
-	return db.NewPage(items, limit, func(x Movement) string { return db.EncodeCursor(x.ID) }), nil
+	return page, nil
 }
 
 // StockChange is the result of a receipt, an adjustment or a write-off: the medication as it
@@ -188,16 +184,12 @@ func lockMedication(ctx context.Context, tx pgx.Tx, d day, id int64) (lockedMedi
 // was placed).
 func spread(ctx context.Context, tx pgx.Tx, actor db.Actor, medicationID, dispenseID int64, kind string, change int64, reason string,
 	query string, args ...any) (movements []int64, need int64, err error) {
-	rows, err := tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("batches: %w", err)
-	}
 	type batch struct{ id, room int64 }
-	batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (batch, error) {
+	batches, err := db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (batch, error) {
 		var b batch
 		err := r.Scan(&b.id, &b.room)
 		return b, err
-	})
+	}, query, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("batches: %w", err)
 	}
@@ -278,7 +270,11 @@ func insufficient(available, requested int64, what stockWhat) error {
 
 // movementsByIDs reads ledger rows in id order.
 func movementsByIDs(ctx context.Context, tx pgx.Tx, ids []int64) ([]Movement, error) {
-	return collectMovements(tx.Query(ctx, selectMovement+` WHERE v.id = ANY($1) ORDER BY v.id`, ids))
+	out, err := db.QueryAll(ctx, tx, collectMovement, selectMovement+` WHERE v.id = ANY($1) ORDER BY v.id`, ids)
+	if err != nil {
+		return nil, fmt.Errorf("movements: %w", err)
+	}
+	return out, nil
 }
 
 // ReceiveParams is a delivery of one batch.
@@ -310,11 +306,7 @@ func (p ReceiveParams) Validate(today time.Time) error {
 func (s *Service) Receive(ctx context.Context, actor db.Actor, medicationID int64, p ReceiveParams) (StockChange, error) {
 	p.BatchNumber, p.ExpiryDate, p.UnitCost = strings.TrimSpace(p.BatchNumber), strings.TrimSpace(p.ExpiryDate), strings.TrimSpace(p.UnitCost)
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		if err := p.Validate(d.today); err != nil {
 			return err
 		}
@@ -394,11 +386,7 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 		return StockChange{}, err
 	}
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		m, err := lockMedication(ctx, tx, d, medicationID)
 		if err != nil {
 			return err
@@ -430,16 +418,12 @@ func (s *Service) Adjust(ctx context.Context, actor db.Actor, medicationID int64
 			if m.stockOnShelf < need {
 				return insufficient(m.stockOnShelf, need, whatStock)
 			}
-			rows, err := tx.Query(ctx, `SELECT id, quantity_left FROM core_stockbatch
-				 WHERE medication_id = $1 AND quantity_left > 0 ORDER BY expiry_date, id FOR UPDATE`, medicationID)
-			if err != nil {
-				return err
-			}
-			batches, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (take, error) {
+			batches, err := db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (take, error) {
 				var t take
 				err := r.Scan(&t.batch, &t.qty)
 				return t, err
-			})
+			}, `SELECT id, quantity_left FROM core_stockbatch
+				 WHERE medication_id = $1 AND quantity_left > 0 ORDER BY expiry_date, id FOR UPDATE`, medicationID)
 			if err != nil {
 				return err
 			}
@@ -489,11 +473,7 @@ func (s *Service) WriteOff(ctx context.Context, actor db.Actor, batchID int64, p
 		p.Reason = "expired"
 	}
 	var out StockChange
-	err := s.db.InTx(ctx, actor, func(ctx context.Context, tx pgx.Tx) error {
-		d, err := s.clinicDay(ctx, tx)
-		if err != nil {
-			return err
-		}
+	err := s.inDay(ctx, actor, func(ctx context.Context, tx pgx.Tx, d day) error {
 		var medicationID int64
 		if err := tx.QueryRow(ctx, `SELECT medication_id FROM core_stockbatch WHERE id = $1`, batchID).Scan(&medicationID); errors.Is(err, pgx.ErrNoRows) {
 			return apperr.ErrNotFound

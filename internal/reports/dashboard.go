@@ -86,19 +86,15 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 				out.Visits.Previous, out.NewPatients.Previous, out.Revenue.Previous = n(visits), n(patients), money
 			}
 		}
-		rows, err := tx.Query(ctx, `
+		out.TopDiagnoses, err = db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (DashboardDiagnosis, error) {
+			var d DashboardDiagnosis
+			return d, r.Scan(&d.Code, &d.Current, &d.Previous)
+		}, `
 			SELECT d.code, count(*) FILTER (WHERE e.created_at >= $1), count(*) FILTER (WHERE e.created_at < $3)
 			  FROM core_encounter e JOIN core_encounterdiagnosis d ON d.encounter_id = e.id
 			 WHERE ((e.created_at >= $1 AND e.created_at < $2) OR (e.created_at >= $3 AND e.created_at < $4)) AND d.code IS NOT NULL
 			 GROUP BY d.code HAVING count(*) FILTER (WHERE e.created_at >= $1) > 0
 			 ORDER BY 2 DESC, 1 LIMIT 5`, cur.Start, cur.End, prev.Start, prev.End)
-		if err != nil {
-			return err
-		}
-		out.TopDiagnoses, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardDiagnosis, error) {
-			var d DashboardDiagnosis
-			return d, r.Scan(&d.Code, &d.Current, &d.Previous)
-		})
 		if err != nil {
 			return err
 		}
@@ -113,17 +109,13 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 		for i := range out.TopDiagnoses {
 			out.TopDiagnoses[i].Title = titles[out.TopDiagnoses[i].Code]
 		}
-		rows, err = tx.Query(ctx, `
+		out.LowStock, err = db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (DashboardStock, error) {
+			var st DashboardStock
+			return st, r.Scan(&st.ID, &st.Name, &st.Stock, &st.Reorder, &out.LowStockCount)
+		}, `
 			SELECT id, name, stock_quantity, reorder_level, count(*) OVER ()
 			  FROM core_medicationitem WHERE is_active AND stock_quantity <= reorder_level
 			 ORDER BY stock_quantity, name LIMIT 10`)
-		if err != nil {
-			return err
-		}
-		out.LowStock, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (DashboardStock, error) {
-			var st DashboardStock
-			return st, r.Scan(&st.ID, &st.Name, &st.Stock, &st.Reorder, &out.LowStockCount)
-		})
 		return err
 	})
 	return out, err

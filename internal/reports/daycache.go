@@ -217,25 +217,14 @@ func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportP
 	cached := map[string]bool{}
 	if dk.sumDays {
 		// The closed months inside the period cached whole (FillAhead), then the other days.
-		rows, err := tx.Query(ctx, `SELECT day::text FROM core_reportday WHERE kind = $1 || '/month' AND zone = $2 AND bands = $3
+		months, err := db.QueryAll(ctx, tx, pgx.RowTo[string], `SELECT day::text FROM core_reportday WHERE kind = $1 || '/month' AND zone = $2 AND bands = $3
 			AND day >= $4::date AND (day + interval '1 month')::date <= $5::date + 1`, args...)
 		if err != nil {
 			return nil, err
 		}
-		months, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, err
-		}
-		if months == nil {
-			months = []string{}
-		}
 		args = append(args, months)
 		const notInMonths = ` AND date_trunc('month', r.day)::date::text <> ALL($6::text[])`
-		rows, err = tx.Query(ctx, `SELECT day::text `+cachedDays+notInMonths, args...)
-		if err != nil {
-			return nil, err
-		}
-		days, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		days, err := db.QueryAll(ctx, tx, pgx.RowTo[string], `SELECT day::text `+cachedDays+notInMonths, args...)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +242,7 @@ func dayItems(ctx context.Context, tx pgx.Tx, kind string, dk dayKind, p ReportP
 		}
 		// Each item's leading elements (its key) with its last (a count) summed over the days
 		// and months.
-		rows, err = tx.Query(ctx, `
+		rows, err := tx.Query(ctx, `
 			SELECT k || jsonb_build_array(sum(c)) FROM (
 				SELECT `+itemKeySQL+` AS k, `+itemCountSQL+` AS c
 				  FROM core_reportday r, jsonb_array_elements(r.items) it

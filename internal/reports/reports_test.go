@@ -29,8 +29,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, d: d, s: reports.NewService(d)}
 	e.s.SetClock(func() time.Time { return time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) })
 	e.exec(`INSERT INTO core_setting (key, value) VALUES ('timezone', '"Africa/Nairobi"')`)
-	e.doctor = dbtest.ID(t, d, `INSERT INTO auth_user (username, email, password, first_name, last_name, role_id)
-		VALUES ('doc1', 'doc1@clinic.test', 'x', 'Baraka', 'Mwangi', (SELECT id FROM core_role WHERE name = 'doctor')) RETURNING id`)
+	e.doctor = dbtest.User(t, d, "doctor", "doc1", "Baraka", "Mwangi")
 	return e
 }
 

@@ -409,15 +409,12 @@ func (s *Service) CreateLink(ctx context.Context, actor db.Actor, id int64, p Pa
 
 // Links lists session id's links.
 func (s *Service) Links(ctx context.Context, id int64) (PatientLinkList, error) {
-	rows, err := s.db.Pool.Query(ctx, selectLink+` WHERE session_id = $1 ORDER BY id DESC`, id)
+	items, err := db.QueryAll(ctx, s.db.Pool, func(r pgx.CollectableRow) (PatientLink, error) { return scanLink(r) },
+		selectLink+` WHERE session_id = $1 ORDER BY id DESC`, id)
 	if err != nil {
 		return PatientLinkList{}, err
 	}
-	items, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (PatientLink, error) { return scanLink(r) })
-	if items == nil {
-		items = []PatientLink{}
-	}
-	return PatientLinkList{Items: items}, err
+	return PatientLinkList{Items: items}, nil
 }
 
 // RevokeLink revokes link id: it can no longer be used, and a patient in the call with it is
