@@ -615,7 +615,8 @@ func compareSequences(ctx context.Context, d *db.DB, h Header) error {
 	type owned struct{ seq, table, column string }
 	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (owned, error) {
 		var o owned
-		return o, r.Scan(&o.seq, &o.table, &o.column)
+		err := r.Scan(&o.seq, &o.table, &o.column) // before o is read: Go leaves "return o, f(&o)" in either order
+		return o, err
 	})
 	if err != nil {
 		return err

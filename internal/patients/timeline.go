@@ -38,10 +38,11 @@ func TimelineRows(ctx context.Context, q db.Querier, kind, sql string, patientID
 			return e, err
 		}
 		e.At = e.At.UTC()
+		var err error
 		if finish != nil {
-			return e, finish(&e)
+			err = finish(&e) // before e is read: Go leaves "return e, f(&e)" in either order
 		}
-		return e, nil
+		return e, err
 	}, sql, patientID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("timeline %s: %w", kind, err)

@@ -88,7 +88,8 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 		}
 		out.TopDiagnoses, err = db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (DashboardDiagnosis, error) {
 			var d DashboardDiagnosis
-			return d, r.Scan(&d.Code, &d.Current, &d.Previous)
+			err := r.Scan(&d.Code, &d.Current, &d.Previous) // before d is read: Go leaves "return d, f(&d)" in either order
+			return d, err
 		}, `
 			SELECT d.code, count(*) FILTER (WHERE e.created_at >= $1), count(*) FILTER (WHERE e.created_at < $3)
 			  FROM core_encounter e JOIN core_encounterdiagnosis d ON d.encounter_id = e.id
@@ -111,7 +112,8 @@ func (s *Service) Dashboard(ctx context.Context, l i18n.Lang) (Dashboard, error)
 		}
 		out.LowStock, err = db.QueryAll(ctx, tx, func(r pgx.CollectableRow) (DashboardStock, error) {
 			var st DashboardStock
-			return st, r.Scan(&st.ID, &st.Name, &st.Stock, &st.Reorder, &out.LowStockCount)
+			err := r.Scan(&st.ID, &st.Name, &st.Stock, &st.Reorder, &out.LowStockCount)
+			return st, err
 		}, `
 			SELECT id, name, stock_quantity, reorder_level, count(*) OVER ()
 			  FROM core_medicationitem WHERE is_active AND stock_quantity <= reorder_level
