@@ -24,6 +24,7 @@ type writeOutcome struct {
 	status     int
 	retryAfter string
 	body       string
+	refused    bool // a rightful refusal the writer expected (not enough stock): neither acknowledged nor wrong
 }
 
 // post sends one JSON write as the client (with its CSRF token and, when key is not empty, an
@@ -48,7 +49,7 @@ func (c *apiClient) post(path string, body any, key string) writeOutcome {
 // killPostmasterUnderLoad runs `writers` clients, each calling write(w, i) for i = 0, 1, ...
 // (one API write a call), kills the embedded postmaster with SIGKILL once 20 writes were
 // acknowledged (201), and waits for Chelal to serve again: a new postmaster runs, health
-// answers 200, and a write is acknowledged after that, within 10 s of the kill. Then a little
+// answers 200, and every writer has a write acknowledged after that, within 10 s of the kill. Then a little
 // more load, and the writers stop. Every answer that is neither 201 nor a 503
 // database-unavailable with Retry-After fails the test. It returns how long the service took to
 // come back and how many writes were answered 503.
@@ -59,7 +60,7 @@ func killPostmasterUnderLoad(t *testing.T, data string, c *chelal, writers int, 
 		bad     []string // answers that are neither 201 nor a proper 503
 		acked   atomic.Int64
 		n503    atomic.Int64
-		lastAck atomic.Int64 // unix nanos of the newest 201
+		lastAck = make([]atomic.Int64, writers) // per writer, unix nanos of its newest 201
 		stop    = make(chan struct{})
 		wg      sync.WaitGroup
 	)
@@ -73,9 +74,10 @@ func killPostmasterUnderLoad(t *testing.T, data string, c *chelal, writers int, 
 				}
 				o := write(w, i)
 				switch {
+				case o.refused:
 				case o.status == http.StatusCreated:
 					acked.Add(1)
-					lastAck.Store(time.Now().UnixNano())
+					lastAck[w].Store(time.Now().UnixNano())
 				case o.status == http.StatusServiceUnavailable && o.retryAfter != "" && strings.Contains(o.body, "database-unavailable"):
 					n503.Add(1)
 					time.Sleep(20 * time.Millisecond)
@@ -103,8 +105,8 @@ func killPostmasterUnderLoad(t *testing.T, data string, c *chelal, writers int, 
 	mustKill(t, pgPid)
 	killed := time.Now()
 
-	// Service back within 10 s: a new postmaster runs, health answers 200, and a write is
-	// acknowledged again after that. (Backends outlive their postmaster for a moment, so
+	// Service back within 10 s: a new postmaster runs, health answers 200, and each writer has
+	// a write acknowledged again after that. (Backends outlive their postmaster for a moment, so
 	// answers right after the kill prove nothing.)
 	client := &http.Client{Timeout: 2 * time.Second}
 	var restartedAt time.Time
@@ -119,7 +121,11 @@ func killPostmasterUnderLoad(t *testing.T, data string, c *chelal, writers int, 
 				resp.Body.Close()
 			}
 		}
-		if healthy && lastAck.Load() > restartedAt.UnixNano() {
+		allBack := healthy
+		for i := range lastAck {
+			allBack = allBack && lastAck[i].Load() > restartedAt.UnixNano()
+		}
+		if allBack {
 			break
 		}
 		if time.Since(killed) > 10*time.Second {
@@ -335,6 +341,123 @@ func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestPostmasterKilledUnderPharmacyLoad kills the embedded postmaster while a pharmacist
+// receives batches and another dispenses prescriptions one unit each (each dispense with an
+// Idempotency-Key, sent again with it after a 503, as the dispensing screen does). After the
+// restart every acknowledged batch and dispense is there, and the stock still adds up: the
+// medication's stock is its ledger's sum and its batches' remainders, none below zero, and each
+// prescription's dispensed quantity is the sum of its dispenses (so none was applied twice).
+func TestPostmasterKilledUnderPharmacyLoad(t *testing.T) {
+	t.Parallel()
+	data, c := serveWithAdmin(t)
+	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+	var cat, med struct {
+		ID int64 `json:"id"`
+	}
+	if st := admin.call("POST", "/api/v1/medication-categories", map[string]any{"name": "Antimalarials"}, &cat); st != 201 {
+		t.Fatalf("category: %d", st)
+	}
+	if st := admin.call("POST", "/api/v1/medications", map[string]any{"name": "Artemether-lumefantrine", "category_id": cat.ID,
+		"strength": "20/120 mg", "form": "tablet", "unit_price": "30.00", "reorder_level": 5}, &med); st != 201 {
+		t.Fatalf("medication: %d", st)
+	}
+	batches := fmt.Sprintf("/api/v1/medications/%d/batches", med.ID)
+	expiry := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	if st := admin.call("POST", batches, map[string]any{"batch_number": "OPEN", "expiry_date": expiry, "quantity": 30, "unit_cost": "12.00"}, nil); st != 201 {
+		t.Fatalf("opening stock: %d", st)
+	}
+	setup := connect(t, embeddedDSN(t, data))
+	ctx := context.Background()
+	// 2,000 prescriptions of one unit, on one consultation (written directly: the doctor's side
+	// is not what this test is about).
+	if _, err := setup.Exec(ctx, `
+		WITH p AS (INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		           VALUES ('RX-1', 'Halima', 'Dawa', '1979-02-03', 'female') RETURNING id),
+		     e AS (INSERT INTO core_encounter (patient_id, doctor_id, notes)
+		           SELECT p.id, u.id, 'fever' FROM p, auth_user u WHERE u.username = 'amina' RETURNING id)
+		INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, medication_id, quantity)
+		SELECT e.id, 'Artemether-lumefantrine', '4 tablets', 'bd', $1, 1 FROM e, generate_series(1, 2000)`, med.ID); err != nil {
+		t.Fatal(err)
+	}
+	rxs := queryStrings(t, setup, `SELECT id::text FROM core_prescription ORDER BY id`)
+
+	var (
+		mu        sync.Mutex
+		received  []int64 // batches answered 201
+		dispensed []string
+		next      int // the prescription to dispense next
+	)
+	back, n503 := killPostmasterUnderLoad(t, data, c, 2, func(w, i int) writeOutcome {
+		if w == 0 {
+			o := admin.post(batches, map[string]any{"batch_number": fmt.Sprintf("B-%d", i), "expiry_date": expiry, "quantity": 2, "unit_cost": "12.00"}, "")
+			var made struct {
+				Batch struct {
+					ID int64 `json:"id"`
+				} `json:"batch"`
+			}
+			if o.status == http.StatusCreated && json.Unmarshal([]byte(o.body), &made) == nil {
+				mu.Lock()
+				received = append(received, made.Batch.ID)
+				mu.Unlock()
+			}
+			return o
+		}
+		mu.Lock()
+		rx := rxs[next%len(rxs)]
+		mu.Unlock()
+		o := admin.post("/api/v1/prescriptions/"+rx+"/dispense", map[string]any{"quantity": 1}, "dispense-"+rx)
+		if o.status == http.StatusConflict && strings.Contains(o.body, "insufficient-stock") {
+			o.refused = true // the receiving pharmacist will catch up
+			time.Sleep(10 * time.Millisecond)
+			return o
+		}
+		mu.Lock()
+		if o.status == http.StatusCreated {
+			dispensed = append(dispensed, rx)
+		}
+		if o.status != http.StatusServiceUnavailable {
+			next++ // after a 503 the same prescription is sent again with the same key
+		}
+		mu.Unlock()
+		return o
+	})
+
+	conn := connect(t, embeddedDSN(t, data)) // the setup's connection died with the postmaster
+	mu.Lock()
+	defer mu.Unlock()
+	for _, id := range received {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_stockbatch WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+			t.Errorf("acknowledged batch %d: %d rows (%v)", id, n, err)
+		}
+	}
+	for _, rx := range dispensed {
+		var n int
+		if err := conn.QueryRow(ctx, `SELECT dispensed_quantity FROM core_prescription WHERE id = $1::int`, rx).Scan(&n); err != nil || n != 1 {
+			t.Errorf("acknowledged dispense of prescription %s: dispensed %d (%v)", rx, n, err)
+		}
+	}
+	for _, q := range []struct{ what, sql string }{
+		{"medications whose stock is not their ledger's or their batches'", `SELECT m.id || ': ' || m.stock_quantity || ' ' || l.sum || ' ' || b.sum
+			FROM core_medicationitem m,
+			     LATERAL (SELECT coalesce(sum(quantity_change), 0) AS sum FROM core_stockmovement WHERE medication_id = m.id) l,
+			     LATERAL (SELECT coalesce(sum(quantity_left), 0) AS sum FROM core_stockbatch WHERE medication_id = m.id) b
+			WHERE m.stock_quantity <> l.sum OR m.stock_quantity <> b.sum OR m.stock_quantity < 0`},
+		{"batches below zero", `SELECT id::text FROM core_stockbatch WHERE quantity_left < 0`},
+		{"prescriptions whose dispensed quantity is not their dispenses'", `SELECT p.id || ': ' || p.dispensed_quantity FROM core_prescription p
+			WHERE p.dispensed_quantity <> (SELECT coalesce(sum(d.quantity), 0) FROM core_dispense d WHERE d.prescription_id = p.id)`},
+	} {
+		if got := queryStrings(t, conn, q.sql); len(got) > 0 {
+			t.Errorf("%s: %v", q.what, got)
+		}
+	}
+	if len(dispensed) == 0 || len(received) == 0 {
+		t.Fatalf("%d dispenses and %d batches acknowledged: the test proved nothing", len(dispensed), len(received))
+	}
+	t.Logf("back %s after kill -9; %d batches and %d dispenses acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(received), len(dispensed), n503)
+	c.stop(t)
 }
 
 // TestDiskFullAtStart starts Chelal on a data folder whose disk (a 16 MB tmpfs) cannot hold
