@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"chelal/internal/appointments"
@@ -70,7 +71,7 @@ type param struct {
 
 // routes is every route of the API, in one place, with its permission beside it.
 func (s *server) routes() []route {
-	return []route{
+	table := []route{
 		{
 			method: "GET", path: "/api/v1/health", perm: PermPublic,
 			op: "getHealth", tag: "system", summary: "Whether the server and its database answer",
@@ -455,44 +456,22 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
-
-		// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
-		// administrator's; each as JSON (the screen), CSV and PDF. The DHIS2 export of the mapping.
-		{method: "GET", path: "/api/v1/reports/attendance", perm: auth.PermReportsClinical, op: "getAttendanceReport", tag: "reports",
-			summary: "Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Attendance)},
-		{method: "GET", path: "/api/v1/reports/attendance.csv", perm: auth.PermReportsClinical, op: "getAttendanceReportCSV", tag: "reports",
-			summary: "The attendance report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "csv")},
-		{method: "GET", path: "/api/v1/reports/attendance.pdf", perm: auth.PermReportsClinical, op: "getAttendanceReportPDF", tag: "reports",
-			summary: "The attendance report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "pdf")},
-		{method: "GET", path: "/api/v1/reports/morbidity", perm: auth.PermReportsClinical, op: "getMorbidityReport", tag: "reports",
-			summary: "Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Morbidity)},
-		{method: "GET", path: "/api/v1/reports/morbidity.csv", perm: auth.PermReportsClinical, op: "getMorbidityReportCSV", tag: "reports",
-			summary: "The morbidity report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "csv")},
-		{method: "GET", path: "/api/v1/reports/morbidity.pdf", perm: auth.PermReportsClinical, op: "getMorbidityReportPDF", tag: "reports",
-			summary: "The morbidity report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "pdf")},
-		{method: "GET", path: "/api/v1/reports/revenue", perm: auth.PermReportsManage, op: "getRevenueReport", tag: "reports",
-			summary: "Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Revenue)},
-		{method: "GET", path: "/api/v1/reports/revenue.csv", perm: auth.PermReportsManage, op: "getRevenueReportCSV", tag: "reports",
-			summary: "The revenue report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "csv")},
-		{method: "GET", path: "/api/v1/reports/revenue.pdf", perm: auth.PermReportsManage, op: "getRevenueReportPDF", tag: "reports",
-			summary: "The revenue report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "pdf")},
-		{method: "GET", path: "/api/v1/reports/pharmacy", perm: auth.PermReportsManage, op: "getPharmacyReport", tag: "reports",
-			summary: "Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Pharmacy)},
-		{method: "GET", path: "/api/v1/reports/pharmacy.csv", perm: auth.PermReportsManage, op: "getPharmacyReportCSV", tag: "reports",
-			summary: "The pharmacy report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "csv")},
-		{method: "GET", path: "/api/v1/reports/pharmacy.pdf", perm: auth.PermReportsManage, op: "getPharmacyReportPDF", tag: "reports",
-			summary: "The pharmacy report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "pdf")},
-		{method: "GET", path: "/api/v1/reports/appointments", perm: auth.PermReportsManage, op: "getAppointmentsReport", tag: "reports",
-			summary: "Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Appointments)},
-		{method: "GET", path: "/api/v1/reports/appointments.csv", perm: auth.PermReportsManage, op: "getAppointmentsReportCSV", tag: "reports",
-			summary: "The appointments report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "csv")},
-		{method: "GET", path: "/api/v1/reports/appointments.pdf", perm: auth.PermReportsManage, op: "getAppointmentsReportPDF", tag: "reports",
-			summary: "The appointments report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "pdf")},
+	}
+	// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
+	// administrator's; each as JSON (the screen), CSV and PDF.
+	table = slices.Concat(table,
+		s.reportRoutes(reports.Attendance, auth.PermReportsClinical,
+			"Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day"),
+		s.reportRoutes(reports.Morbidity, auth.PermReportsClinical,
+			"Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten"),
+		s.reportRoutes(reports.Revenue, auth.PermReportsManage,
+			"Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age"),
+		s.reportRoutes(reports.Pharmacy, auth.PermReportsManage,
+			"Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs"),
+		s.reportRoutes(reports.Appointments, auth.PermReportsManage,
+			"Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor"))
+	return append(table, []route{
+		// The reports' dashboard, and the DHIS2 export of the mapping.
 		{method: "GET", path: "/api/v1/reports/dashboard", perm: auth.PermReportsClinical, op: "getReportDashboard", tag: "reports",
 			summary: "This month so far against the same days of last month: visits, new patients, revenue, top five diagnoses, low stock",
 			out:     reports.Dashboard{}, json: handle(s, s.reportDashboard)},
@@ -659,6 +638,21 @@ func (s *server) routes() []route {
 				{name: "patient_id", typ: "integer"}, {name: "action", typ: "string"},
 				{name: "from", typ: "string"}, {name: "to", typ: "string"},
 			}, errs: []int{422}, handler: s.auditCSV},
+	}...)
+}
+
+// reportRoutes are the three routes of a period report (reports.Attendance, ...): the JSON the
+// screen shows, GET /api/v1/reports/<kind>, operation get<Kind>Report; and its CSV and PDF
+// files, <kind>.csv and <kind>.pdf, operations get<Kind>ReportCSV and get<Kind>ReportPDF.
+func (s *server) reportRoutes(kind string, perm Perm, summary string) []route {
+	path, op := "/api/v1/reports/"+kind, "get"+strings.ToUpper(kind[:1])+kind[1:]+"Report"
+	return []route{
+		{method: "GET", path: path, perm: perm, op: op, tag: "reports", summary: summary, query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(kind)},
+		{method: "GET", path: path + ".csv", perm: perm, op: op + "CSV", tag: "reports",
+			summary: "The " + kind + " report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(kind, "csv")},
+		{method: "GET", path: path + ".pdf", perm: perm, op: op + "PDF", tag: "reports",
+			summary: "The " + kind + " report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(kind, "pdf")},
 	}
 }
 
