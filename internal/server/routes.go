@@ -140,7 +140,7 @@ func (s *server) routes() []route {
 			query:   []param{{name: "username", typ: "string", doc: "an account, every client"}, {name: "ip", typ: "string", doc: "an address, every account"}},
 			status:  http.StatusNoContent, errs: []int{422}, json: handle(s, s.clearLoginThrottle)},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
-			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
+			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: handleDocument(s, s.getProfileImage)},
 
 		// Patients.
 		{method: "GET", path: "/api/v1/patients", perm: auth.PermPatientsRead, op: "searchPatients", tag: "patients",
@@ -318,7 +318,7 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/lab/reports/{kind}", perm: auth.PermLabRead, op: "labReportCsv", tag: "lab",
 			summary: "A lab report as CSV: workload (by test and day), turnaround, positivity (rapid tests)", errs: []int{404, 422},
 			query:   []param{{name: "from", typ: "string", doc: "YYYY-MM-DD", required: true}, {name: "to", typ: "string", doc: "YYYY-MM-DD", required: true}},
-			handler: s.labReportCSV},
+			handler: handleDocument(s, s.labReportCSV)},
 
 		// The consultation: encounters, vitals, prescriptions. Receptionists and cashiers have
 		// none of these permissions: notes and diagnoses never reach them.
@@ -391,7 +391,7 @@ func (s *server) routes() []route {
 			json: readID(s, s.clinical.ListPrescriptions)},
 		{method: "GET", path: "/api/v1/encounters/{id}/prescription.pdf", perm: auth.PermPrescriptionsRead, op: "prescriptionPdf", tag: "clinical",
 			summary: "The encounter's prescriptions as a printable PDF (application/pdf)", errs: []int{404},
-			handler: s.prescriptionPDF},
+			handler: handleDocument(s, s.prescriptionPDF)},
 		{method: "POST", path: "/api/v1/encounters/{id}/prescriptions", perm: auth.PermPrescriptionsWrite, op: "prescribe", tag: "clinical",
 			summary: "Prescribe on an open encounter; an allergy match -> 409 allergy-warning unless confirmed with a reason",
 			in:      clinical.PrescribeParams{}, out: clinical.Prescription{}, status: http.StatusCreated, errs: []int{403, 404, 409},
@@ -448,14 +448,14 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/bills/{id}/receipt.pdf", perm: auth.PermBillingRead, op: "getReceiptPDF", tag: "billing",
 			summary: "The receipt as a PDF (A4, or size=80mm for a thermal roll)",
 			query:   []param{{name: "payment_id", typ: "integer"}, {name: "size", typ: "string", doc: "a4 (default) or 80mm"}},
-			errs:    []int{404, 422}, handler: s.billReceiptPDF},
+			errs:    []int{404, 422}, handler: handleDocument(s, s.billReceiptPDF)},
 		{method: "GET", path: "/api/v1/reports/daily", perm: auth.PermReportsRead, op: "getDailyReport", tag: "reports",
 			summary: "One day in the clinic's time zone: visits, new patients, revenue by method and cashier, billed, owed, dispensed",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, out: billing.DailyReport{}, errs: []int{422},
 			json: handle(s, s.dailyReport)},
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
-			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
+			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: handleDocument(s, s.dailyReportCSV)},
 	}
 	// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
 	// administrator's; each as JSON (the screen), CSV and PDF.
@@ -483,7 +483,7 @@ func (s *server) routes() []route {
 			in:      reports.DHIS2Mapping{}, out: reports.DHIS2Mapping{}, errs: []int{409}, json: handle(s, s.saveDHIS2Mapping)},
 		{method: "GET", path: "/api/v1/reports/dhis2.json", perm: auth.PermReportsManage, op: "getDHIS2Export", tag: "reports",
 			summary: "The period's DHIS2 dataValueSets document (a file to upload; no network): the mapped cells' values; no mapping -> 409",
-			query:   reportParams, errs: []int{409, 422}, handler: s.dhis2Export},
+			query:   reportParams, errs: []int{409, 422}, handler: handleDocument(s, s.dhis2Export)},
 
 		// The caller's own notifications (a failed backup, low stock, ...): nobody reads another's.
 		{method: "GET", path: "/api/v1/notifications", perm: PermAuthenticated, op: "listNotifications", tag: "notifications",
@@ -525,7 +525,7 @@ func (s *server) routes() []route {
 			out: display.Called{}, errs: []int{404, 409}, json: actOn(s, s.display.Call)},
 		{method: "GET", path: "/api/v1/appointments/{id}/ticket.pdf", perm: auth.PermAppointmentsRead, op: "ticketPdf", tag: "display",
 			summary: "The ticket printed at check-in (80 mm roll, application/pdf): the number the waiting-room display calls",
-			errs:    []int{404, 409}, handler: s.ticketPDF},
+			errs:    []int{404, 409}, handler: handleDocument(s, s.ticketPDF)},
 		{method: "POST", path: "/api/v1/display/call-next", perm: auth.PermEncountersWrite, op: "callNextPatient", tag: "display",
 			summary: "Call my next patient (the first checked in with me today and not called yet) to a room; nobody waiting -> 409",
 			in:      display.CallParams{}, out: display.Called{}, errs: []int{409}, json: create(s, s.display.CallNext)},
