@@ -51,10 +51,7 @@ func TestLabRolePermissions(t *testing.T) {
 	}
 
 	// The order's label and report print as PDFs; the lab's reports download as CSV.
-	var order int64
-	if err := a.db.Pool.QueryRow(ctx, `SELECT id FROM core_laborder WHERE patient_id = $1`, patient).Scan(&order); err != nil {
-		t.Fatal(err)
-	}
+	order := queryValue[int64](a, `SELECT id FROM core_laborder WHERE patient_id = $1`, patient)
 	orderPath := "/api/v1/lab/orders/" + strconv.FormatInt(order, 10)
 	for _, kind := range []string{"label", "report"} {
 		w = tech.do("GET", orderPath+"/"+kind+".pdf?lang=fr", nil)
@@ -68,9 +65,7 @@ func TestLabRolePermissions(t *testing.T) {
 		expect(t, tech.do("GET", "/api/v1/lab/orders/x/"+kind+".pdf", nil), http.StatusNotFound)
 	}
 	// (With no time zone set the workload report fails: lab.WriteReport gives PostgreSQL "Local".)
-	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('timezone', '"Africa/Nairobi"')`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`INSERT INTO core_setting (key, value) VALUES ('timezone', '"Africa/Nairobi"')`)
 	w = tech.do("GET", "/api/v1/lab/reports/workload?from=2026-01-01&to=2026-12-31", nil)
 	expect(t, w, http.StatusOK)
 	if h := w.Header(); h.Get("Content-Type") != "text/csv; charset=utf-8" ||
