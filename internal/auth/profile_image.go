@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/apperr"
+	"chelal/internal/durable"
 )
 
 // maxImageSide bounds a profile image's width and height (a decompression bomb is refused
@@ -41,7 +42,7 @@ func (s *Service) SetProfileImage(ctx context.Context, p *Principal, ip netip.Ad
 	}
 	name := uuid.NewString() + ext
 	path := filepath.Join(s.cfg.ProfileImageDir, name)
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := durable.WriteFile(path, data, 0o600); err != nil {
 		return User{}, err
 	}
 	var old *string
@@ -112,26 +113,4 @@ func (s *Service) ProfileImage(ctx context.Context, userID int64) (string, []byt
 		ct = "image/jpeg"
 	}
 	return ct, data, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }

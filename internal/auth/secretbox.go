@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+
+	"chelal/internal/durable"
 )
 
 const (
@@ -48,8 +50,9 @@ func NewSecretBox(key []byte) (*SecretBox, error) {
 }
 
 // LoadOrCreateKey returns a SecretBox with the key stored at path (64 hex characters and a
-// newline), creating the key if the file does not exist: random, written to path+".tmp" with
-// mode 0600, synced and renamed into place, in a parent directory created with mode 0700.
+// newline), creating the key if the file does not exist: random, written with mode 0600 by
+// durable.WriteFile (a temporary file synced and renamed into place), in a parent directory
+// created with mode 0700.
 // An existing file is never replaced: if it is malformed, or (on Unix) readable by group or
 // others, LoadOrCreateKey returns an error and leaves it alone, since a new key would make
 // every stored secret unreadable. Creation is not safe against another process creating the
@@ -108,43 +111,11 @@ func createKeyFile(path string) ([]byte, error) {
 	if _, err := rand.Read(key); err != nil {
 		return nil, fmt.Errorf("generate key: %w", err)
 	}
-	tmp := path + ".tmp"
-	// A leftover from a crash may have other permissions; start afresh so O_EXCL applies 0600.
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("remove stale %s: %w", tmp, err)
+	if err := durable.WriteFile(path, []byte(hex.EncodeToString(key)+"\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
 	}
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("create key file: %w", err)
-	}
-	_, werr := f.WriteString(hex.EncodeToString(key) + "\n")
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("write key file: %w", werr)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return nil, fmt.Errorf("install key file: %w", err)
-	}
-	syncDir(dir)
+	_ = durable.SyncDir(dir) // the rename has happened; a folder that cannot be synced changes nothing
 	return key, nil
-}
-
-// syncDir makes a rename in dir durable. Some systems (Windows, some file systems) cannot
-// sync a directory; the rename has happened anyway, so failures are ignored.
-func syncDir(dir string) {
-	d, err := os.Open(dir)
-	if err != nil {
-		return
-	}
-	_ = d.Sync()
-	_ = d.Close()
 }
 
 // Seal encrypts plaintext with a fresh random nonce and returns base64 (standard alphabet,

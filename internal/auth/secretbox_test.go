@@ -157,8 +157,8 @@ func TestLoadOrCreateKey(t *testing.T) {
 	if len(data) != 65 || data[64] != '\n' {
 		t.Errorf("key file = %q, want 64 hex characters and a newline", data)
 	}
-	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
-		t.Errorf("temporary file left behind (stat err %v)", err)
+	if entries, err := os.ReadDir(filepath.Dir(path)); err != nil || len(entries) != 1 {
+		t.Errorf("the key's folder holds %d entries (%v), want the key file alone", len(entries), err)
 	}
 
 	sealed := mustSeal(t, first, []byte("kept across restarts"))

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/db"
+	"chelal/internal/durable"
 )
 
 // Extension is the file name extension of Chelal backups.
@@ -111,10 +112,7 @@ func Create(ctx context.Context, d *db.DB, dir string, o Options) (string, Manif
 		_ = os.Remove(tmp)
 		return "", Manifest{}, fmt.Errorf("finish backup: %w", err)
 	}
-	if dirf, err := os.Open(dir); err == nil {
-		_ = dirf.Sync()
-		_ = dirf.Close()
-	}
+	_ = durable.SyncDir(dir) // the backup is in place; a folder that cannot be synced changes nothing
 	return final, m, nil
 }
 

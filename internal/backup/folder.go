@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"chelal/internal/apperr"
+	"chelal/internal/durable"
 )
 
 // Folder is where backups, base backups and the WAL archive go. An administrator may move it
@@ -89,7 +90,7 @@ func (f *Folder) Set(dir string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.file != "" {
-		if err := writeSync(f.file, []byte(dir+"\n")); err != nil {
+		if err := durable.WriteFile(f.file, []byte(dir+"\n"), 0o600); err != nil {
 			return fmt.Errorf("keep the backup folder choice: %w", err)
 		}
 	}
@@ -158,23 +159,6 @@ func probeFolder(dir string) error {
 		rerr = nil
 	}
 	return errors.Join(werr, serr, cerr, rerr)
-}
-
-// writeSync writes a small file atomically (temporary name, sync, rename).
-func writeSync(name string, data []byte) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return err
-	}
-	if err := errors.Join(f.Sync(), f.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp, name)
 }
 
 // Why a backup could not be written into its folder (FolderFailure).

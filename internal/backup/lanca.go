@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"chelal/internal/durable"
 	"chelal/internal/lan"
 )
 
@@ -72,11 +73,11 @@ func installCA(dataDir string, files map[string][]byte) (undo func(), err error)
 		}
 	}
 	// The key first (0600, writeSync's mode); the certificate is public.
-	if err := writeSync(filepath.Join(dataDir, filepath.FromSlash(lan.CAKeyFile)), keyPEM); err != nil {
+	if err := durable.WriteFile(filepath.Join(dataDir, filepath.FromSlash(lan.CAKeyFile)), keyPEM, 0o600); err != nil {
 		undo()
 		return func() {}, fmt.Errorf("restore the clinic CA key: %w", err)
 	}
-	if err := writeSync(certPath, certPEM); err != nil {
+	if err := durable.WriteFile(certPath, certPEM, 0o600); err != nil {
 		undo()
 		return func() {}, fmt.Errorf("restore the clinic CA certificate: %w", err)
 	}

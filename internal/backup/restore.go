@@ -25,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"chelal/internal/db"
+	"chelal/internal/durable"
 )
 
 // ErrPassphrase means the backup is encrypted and the passphrase is missing or wrong.
@@ -658,7 +659,7 @@ func InstallFiles(dataDir string, files map[string][]byte) (keptKey string, undo
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return "", undo, fmt.Errorf("restore %s: %w", name, err)
 		}
-		if err := writeSync(path, files[name]); err != nil {
+		if err := durable.WriteFile(path, files[name], 0o600); err != nil {
 			return "", undo, fmt.Errorf("restore %s: %w", name, err)
 		}
 	}
@@ -685,7 +686,7 @@ func InstallFiles(dataDir string, files map[string][]byte) (keptKey string, undo
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return "", undo, err
 	}
-	if err := writeSync(path, key); err != nil {
+	if err := durable.WriteFile(path, key, 0o600); err != nil {
 		if keptKey != "" {
 			_ = os.Rename(keptKey, path)
 		}

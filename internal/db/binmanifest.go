@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"chelal/internal/durable"
 )
 
 // The extracted PostgreSQL binaries are checked at every start against a manifest of the
@@ -39,7 +41,7 @@ func writeManifest(dir string) error {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "%s %d %s\n", e.sum, e.size, e.path)
 	}
-	return writeFileSync(filepath.Join(dir, manifestFile), b.Bytes(), 0o600)
+	return durable.WriteFile(filepath.Join(dir, manifestFile), b.Bytes(), 0o600)
 }
 
 // verifyManifest says whether the files under bin/ and lib/ of dir are those the manifest

@@ -25,6 +25,8 @@ import (
 	embeddedpostgres "github.com/fergusstrange/embedded-postgres"
 	"github.com/gofrs/flock"
 	"github.com/xi2/xz"
+
+	"chelal/internal/durable"
 )
 
 // PostgresVersion is the version of the bundled PostgreSQL; it must match the archive made by
@@ -296,7 +298,7 @@ func CurrentDatabase(dir string) string {
 // SwitchDatabase makes Chelal use another database of the embedded server from its next start
 // (written atomically: a crash leaves the old choice or the new one, nothing in between).
 func (e *Embedded) SwitchDatabase(database string) error {
-	return writeFileSync(filepath.Join(e.opts.Dir, "database"), []byte(database+"\n"), 0o600)
+	return durable.WriteFile(filepath.Join(e.opts.Dir, "database"), []byte(database+"\n"), 0o600)
 }
 
 // Dir is the folder the server owns (<data dir>/pg).
@@ -341,7 +343,7 @@ func (e *Embedded) hardenFreshCluster(ctx context.Context, l layout) error {
 		}
 		out = append(out, line)
 	}
-	if err := writeFileSync(hba, []byte(strings.Join(out, "\n")), 0o600); err != nil {
+	if err := durable.WriteFile(hba, []byte(strings.Join(out, "\n")), 0o600); err != nil {
 		return err
 	}
 	return e.ctl(ctx, "reload")
@@ -490,7 +492,7 @@ func extractOnce(open func() (io.ReadCloser, error), dir string, log *slog.Logge
 	if err := writeManifest(tmp); err != nil {
 		return fmt.Errorf("checksum the postgres binaries: %w", err)
 	}
-	if err := writeFileSync(filepath.Join(tmp, completeMarker), []byte(PostgresVersion+"\n"), 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(tmp, completeMarker), []byte(PostgresVersion+"\n"), 0o600); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -576,7 +578,7 @@ func loadOrCreatePassword(file, dataDir string) (string, error) {
 		return "", fmt.Errorf("generate password: %w", err)
 	}
 	pw := hex.EncodeToString(raw)
-	if err := writeFileSync(file, []byte(pw+"\n"), 0o600); err != nil {
+	if err := durable.WriteFile(file, []byte(pw+"\n"), 0o600); err != nil {
 		return "", err
 	}
 	return pw, nil
@@ -604,29 +606,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func writeFileSync(name string, data []byte, perm fs.FileMode) error {
-	tmp := name + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, perm)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		_ = f.Close()
-		return fmt.Errorf("sync %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, name); err != nil {
-		return fmt.Errorf("rename %s: %w", name, err)
-	}
-	return nil
 }
 
 func fileExists(name string) bool {

@@ -22,6 +22,8 @@ import (
 
 	"github.com/gofrs/flock"
 	"github.com/jackc/pgx/v5"
+
+	"chelal/internal/durable"
 )
 
 // Point-in-time recovery of the embedded server: PostgreSQL archives every WAL segment into a
@@ -174,10 +176,10 @@ func (d *DB) BaseBackup(ctx context.Context, dir string) (BaseBackupInfo, error)
 		return info, err
 	}
 	body, _ := json.MarshalIndent(info, "", "  ")
-	if err := writeFileSync(filepath.Join(dir, name+".json"), body, 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(dir, name+".json"), body, 0o600); err != nil {
 		return info, err
 	}
-	return info, syncDir(dir)
+	return info, durable.SyncDir(dir)
 }
 
 // labelValue reads "KEY: value (file NAME)" from a backup label: the WAL file name for
@@ -260,19 +262,6 @@ type zeros struct{}
 func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
-}
-
-// syncDir makes a folder's new entries durable.
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }
 
 // RecoverOptions says what a point-in-time recovery restores.
@@ -531,7 +520,7 @@ func startReplay(ctx context.Context, bin, data, run string, params map[string]s
 	if r.hba, err = os.ReadFile(hbaFile); err != nil {
 		return nil, err
 	}
-	if err := writeFileSync(hbaFile, []byte("local all all trust\n"), 0o600); err != nil {
+	if err := durable.WriteFile(hbaFile, []byte("local all all trust\n"), 0o600); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(run, 0o700); err != nil {
@@ -630,11 +619,11 @@ func (r *replay) finishRecovery(ctx context.Context, password, dir string) error
 		return err
 	}
 	if !exists {
-		if err := writeFileSync(filepath.Join(dir, "database"), []byte(embeddedDatabase+"\n"), 0o600); err != nil {
+		if err := durable.WriteFile(filepath.Join(dir, "database"), []byte(embeddedDatabase+"\n"), 0o600); err != nil {
 			return err
 		}
 	}
-	return writeFileSync(filepath.Join(r.data, "pg_hba.conf"), r.hba, 0o600)
+	return durable.WriteFile(filepath.Join(r.data, "pg_hba.conf"), r.hba, 0o600)
 }
 
 // stop stops the replaying server (mode fast or immediate).
@@ -706,7 +695,7 @@ func writeRecoveryConfig(dir string, sources []string, target time.Time, immedia
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return writeFileSync(filepath.Join(dir, "recovery.signal"), nil, 0o600)
+	return durable.WriteFile(filepath.Join(dir, "recovery.signal"), nil, 0o600)
 }
 
 // BaseCheck is the result of verifying a base backup: replayed to its consistent end in a
@@ -733,7 +722,7 @@ func VerifyBase(ctx context.Context, server EmbeddedOptions, base, walDir, scrat
 	if info, rerr := ReadBaseBackupInfo(base); rerr == nil {
 		info.Verification = &check
 		body, _ := json.MarshalIndent(info, "", "  ")
-		if werr := writeFileSync(strings.TrimSuffix(base, ".tar.gz")+".json", body, 0o600); werr != nil && err == nil {
+		if werr := durable.WriteFile(strings.TrimSuffix(base, ".tar.gz")+".json", body, 0o600); werr != nil && err == nil {
 			err = werr
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"chelal/internal/durable"
 )
 
 // A point-in-time recovery (RecoverTo) replaces the data dir in steps, and a recovery killed
@@ -42,10 +44,10 @@ type recoveryJournal struct {
 
 func writeJournal(l layout, j recoveryJournal) error {
 	b, _ := json.MarshalIndent(j, "", "  ")
-	if err := writeFileSync(filepath.Join(l.root, RecoveryJournalFile), b, journalPerm); err != nil {
+	if err := durable.WriteFile(filepath.Join(l.root, RecoveryJournalFile), b, journalPerm); err != nil {
 		return fmt.Errorf("write the recovery journal: %w", err)
 	}
-	return syncDir(l.root)
+	return durable.SyncDir(l.root)
 }
 
 // ResolvedRecovery says what became of a recovery that was interrupted.

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"chelal/internal/durable"
 )
 
 // While WAL archiving fails (the backup folder's drive unplugged or full), PostgreSQL keeps
@@ -89,7 +91,7 @@ func (d *DB) DiscardUnarchivedWAL(ctx context.Context) (gap *WALGap, isNew bool,
 	gap.Last, gap.LastWAL = now, dropped[len(dropped)-1]
 	gap.Segments += len(dropped)
 	body, _ := json.MarshalIndent(gap, "", "  ")
-	if err := writeFileSync(filepath.Join(d.embedded.opts.Dir, walGapFile), body, 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(d.embedded.opts.Dir, walGapFile), body, 0o600); err != nil {
 		return gap, isNew, err
 	}
 	// The checkpoint removes or recycles the segments now marked done.

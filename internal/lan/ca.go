@@ -27,6 +27,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"chelal/internal/durable"
 )
 
 // Where the CA lives, relative to the data dir. Backups carry both files (internal/backup).
@@ -145,37 +147,13 @@ func (ca *CA) save(dataDir string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dataDir, filepath.FromSlash(CAKeyFile)), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+	if err := durable.WriteFile(filepath.Join(dataDir, filepath.FromSlash(CAKeyFile)), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
 		return fmt.Errorf("save the clinic CA key: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dataDir, filepath.FromSlash(CACertFile)), ca.PEM(), 0o644); err != nil {
+	if err := durable.WriteFile(filepath.Join(dataDir, filepath.FromSlash(CACertFile)), ca.PEM(), 0o644); err != nil {
 		return fmt.Errorf("save the clinic CA certificate: %w", err)
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(f.Name(), path)
 }
 
 // PEM is the CA certificate as a workstation installs it.

@@ -165,8 +165,13 @@ func (c *Certs) HostNames() []string {
 	if err != nil {
 		return nil
 	}
-	out := slices.Clone(cert.Leaf.DNSNames)
-	for _, ip := range cert.Leaf.IPAddresses {
+	return leafNames(cert.Leaf)
+}
+
+// leafNames are the DNS names and then the addresses a certificate covers.
+func leafNames(leaf *x509.Certificate) []string {
+	out := slices.Clone(leaf.DNSNames)
+	for _, ip := range leaf.IPAddresses {
 		out = append(out, ip.String())
 	}
 	return out
@@ -257,9 +262,5 @@ func (f *FileCert) HostNames() []string {
 	if err != nil || cert.Leaf == nil {
 		return nil
 	}
-	out := slices.Clone(cert.Leaf.DNSNames)
-	for _, ip := range cert.Leaf.IPAddresses {
-		out = append(out, ip.String())
-	}
-	return out
+	return leafNames(cert.Leaf)
 }

@@ -339,10 +339,7 @@ func TestEveryRouteIsGuarded(t *testing.T) {
 		}
 	}
 	// Every refusal was recorded.
-	var denied int
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM core_auditlog WHERE action = 'access_denied' AND user_id IS NOT NULL AND ip_address = '10.0.0.2'`).Scan(&denied); err != nil {
-		t.Fatal(err)
-	}
+	denied := queryValue[int](a, `SELECT count(*) FROM core_auditlog WHERE action = 'access_denied' AND user_id IS NOT NULL AND ip_address = '10.0.0.2'`)
 	if denied == 0 {
 		t.Error("no access_denied audit rows were written")
 	}

@@ -130,11 +130,28 @@ func (a *api) signedIn(username, role, ip string) *client {
 // count runs a query that counts rows (SELECT count(*) ...) and fails the test if it cannot.
 func (a *api) count(query string, args ...any) int {
 	a.t.Helper()
-	var n int
-	if err := a.db.Pool.QueryRow(context.Background(), query, args...).Scan(&n); err != nil {
+	return queryValue[int](a, query, args...)
+}
+
+// queryValue is the one value a query on the test's database answers (an id, a time, a
+// setting); a failure ends the test.
+func queryValue[T any](a *api, query string, args ...any) T {
+	a.t.Helper()
+	var v T
+	if err := a.db.Pool.QueryRow(context.Background(), query, args...).Scan(&v); err != nil {
 		a.t.Fatalf("%s: %v", query, err)
 	}
-	return n
+	return v
+}
+
+// exec runs a statement on the test's database directly (a fixture the API does not make, a
+// clock moved back); a failure ends the test. The session cache cannot know of such a write:
+// after one that changes a session, call a.auth.ForgetSessions.
+func (a *api) exec(sql string, args ...any) {
+	a.t.Helper()
+	if _, err := a.db.Pool.Exec(context.Background(), sql, args...); err != nil {
+		a.t.Fatalf("%s: %v", sql, err)
+	}
 }
 
 // client is one browser: its session cookie, CSRF token and address.

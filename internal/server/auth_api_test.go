@@ -173,13 +173,10 @@ func TestSessionTimeouts(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	a.newUser("doc", auth.RoleDoctor)
-	ctx := context.Background()
 
 	idle := a.login("doc", "10.0.0.1")
 	expect(t, idle.do("GET", "/api/v1/auth/me", nil), 200)
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '16 minutes' WHERE user_id = $1`, idle.userID); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = now() - interval '16 minutes' WHERE user_id = $1`, idle.userID)
 	a.auth.ForgetSessions() // the clock jump is a direct write: the session cache cannot know of it
 	w := idle.do("GET", "/api/v1/auth/me", nil)
 	expect(t, w, 401)
@@ -188,9 +185,7 @@ func TestSessionTimeouts(t *testing.T) {
 	}
 
 	old := a.login("doc", "10.0.0.1")
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET created_at = now() - interval '12 hours 1 minute'`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET created_at = now() - interval '12 hours 1 minute'`)
 	a.auth.ForgetSessions()
 	expect(t, old.do("GET", "/api/v1/auth/me", nil), 401)
 
@@ -288,10 +283,7 @@ func TestTwoFactor(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(qr, []byte("\x89PNG")) {
 		t.Fatalf("qr_png is not a PNG (%v)", err)
 	}
-	var stored string
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT two_factor_secret FROM auth_user WHERE username = 'careful'`).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
+	stored := queryValue[string](a, `SELECT two_factor_secret FROM auth_user WHERE username = 'careful'`)
 	if strings.Contains(stored, secret) {
 		t.Fatal("the 2FA secret is stored in clear in the database")
 	}
@@ -370,11 +362,8 @@ func TestAuditRowsCarryUserAndIP(t *testing.T) {
 	expect(t, admin.do("PATCH", "/api/v1/users/"+strconv.FormatInt(newID, 10), map[string]any{"last_name": "Wanjiru", "version": created["version"]}), 200)
 	expect(t, a.anonymous("192.168.1.77").do("POST", "/api/v1/auth/login", map[string]any{"username": "doc", "password": "not the password"}), 401)
 
-	var patientID int64
-	if err := a.db.Pool.QueryRow(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('CHL-000001-0', 'Baraka', 'Mwangi', '1990-04-02', 'male') RETURNING id`).Scan(&patientID); err != nil {
-		t.Fatal(err)
-	}
+	patientID := queryValue[int64](a, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		VALUES ('CHL-000001-0', 'Baraka', 'Mwangi', '1990-04-02', 'male') RETURNING id`)
 	doc := a.login("doc", "192.168.1.42")
 	chart := expect(t, doc.do("GET", "/api/v1/patients/"+strconv.FormatInt(patientID, 10), nil), 200)
 	if chart["unique_id"] != "CHL-000001-0" || chart["date_of_birth"] != "1990-04-02" {
@@ -517,14 +506,9 @@ func TestWeakerHashIsUpgradedAtLogin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE auth_user SET password = $2 WHERE id = $1`, id, weak); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE auth_user SET password = $2 WHERE id = $1`, id, weak)
 	a.login("veteran", "10.0.0.1")
-	var stored string
-	if err := a.db.Pool.QueryRow(ctx, `SELECT password FROM auth_user WHERE id = $1`, id).Scan(&stored); err != nil {
-		t.Fatal(err)
-	}
+	stored := queryValue[string](a, `SELECT password FROM auth_user WHERE id = $1`, id)
 	if stored == weak || !strings.HasPrefix(stored, "$argon2id$v=19$m=64,t=1,p=1$") {
 		t.Fatalf("hash after login %q: want it re-made with the current parameters", stored)
 	}

@@ -94,10 +94,8 @@ func TestKnownWorkstationGrowingDelays(t *testing.T) {
 		t.Fatalf("another client while the workstation waits: %d, want 200", st)
 	}
 	// The delay passes; the next failure doubles it.
-	if _, err := a.db.Pool.Exec(context.Background(), `
-		UPDATE core_loginattempt SET attempted_at = attempted_at - interval '31 seconds' WHERE username = 'typist' AND known_device`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`
+		UPDATE core_loginattempt SET attempted_at = attempted_at - interval '31 seconds' WHERE username = 'typist' AND known_device`)
 	if st := badLogin(desk, "typist"); st != 401 {
 		t.Fatalf("after the delay: %d, want 401", st)
 	}
@@ -248,20 +246,14 @@ func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	c := a.signedIn("idler", auth.RoleReceptionist, "10.9.5.1")
-	ctx := context.Background()
 	age := func() time.Duration {
 		t.Helper()
-		var secs float64
-		if err := a.db.Pool.QueryRow(ctx, `SELECT extract(epoch FROM now() - last_seen_at) FROM core_session WHERE user_id = $1`, c.userID).Scan(&secs); err != nil {
-			t.Fatal(err)
-		}
+		secs := queryValue[float64](a, `SELECT extract(epoch FROM now() - last_seen_at) FROM core_session WHERE user_id = $1`, c.userID)
 		return time.Duration(secs * float64(time.Second))
 	}
 	idle := func() {
 		t.Helper()
-		if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '10 minutes' WHERE user_id = $1`, c.userID); err != nil {
-			t.Fatal(err)
-		}
+		a.exec(`UPDATE core_session SET last_seen_at = now() - interval '10 minutes' WHERE user_id = $1`, c.userID)
 		a.auth.ForgetSessions() // a direct write: the session cache cannot know of it
 	}
 	cases := []struct {
@@ -287,14 +279,10 @@ func TestBackgroundRequestsDoNotExtendSession(t *testing.T) {
 		}
 	}
 	// Background reads alone: the session ends at the idle timeout.
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '14 minutes 50 seconds' WHERE user_id = $1`, c.userID); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = now() - interval '14 minutes 50 seconds' WHERE user_id = $1`, c.userID)
 	a.auth.ForgetSessions()
 	expect(t, c.do("GET", "/api/v1/auth/me", nil), 200)
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = last_seen_at - interval '20 seconds' WHERE user_id = $1`, c.userID); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = last_seen_at - interval '20 seconds' WHERE user_id = $1`, c.userID)
 	a.auth.ForgetSessions()
 	expect(t, c.do("GET", "/api/v1/auth/me", nil), 401)
 }

@@ -29,21 +29,15 @@ func (s *server) billReceipt(r *http.Request, _ none) (billing.Receipt, error) {
 }
 
 // billReceiptPDF answers the receipt as a PDF (A4, or an 80 mm roll with ?size=80mm).
-func (s *server) billReceiptPDF(w http.ResponseWriter, r *http.Request) {
-	if err := readRequest(r, &none{}); err != nil { // the {id} billReceipt reads
-		s.writeError(w, r, err)
-		return
-	}
+func (s *server) billReceiptPDF(r *http.Request) (document, error) {
 	rc, err := s.billReceipt(r, none{})
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	rc.Lang = requestLang(r)
 	var buf bytes.Buffer
 	if err := billing.WriteReceiptPDF(&buf, rc, r.URL.Query().Get("size") == "80mm"); err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
-	writeDocument(w, "application/pdf", `inline; filename="receipt-`+strconv.FormatInt(rc.Bill.ID, 10)+`.pdf"`, buf.Bytes())
+	return document{contentPDF, inline("receipt-" + strconv.FormatInt(rc.Bill.ID, 10) + ".pdf"), buf.Bytes()}, nil
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"testing"
 )
@@ -12,7 +11,6 @@ import (
 func TestConsultationAndDispenseAreBilled(t *testing.T) {
 	t.Parallel()
 	c := newClinic(t, "")
-	ctx := context.Background()
 	expect(t, c.admin.do("POST", "/api/v1/services", map[string]any{"name": "Consultation", "code": "CONSULT", "category": "consultation", "price": "500.00"}), 201)
 	cat := expect(t, c.pha.do("POST", "/api/v1/medication-categories", map[string]any{"name": "Antimalarials"}), 201)
 	med := expect(t, c.pha.do("POST", "/api/v1/medications", map[string]any{"name": "Coartem", "category_id": cat["id"],
@@ -51,9 +49,7 @@ func TestConsultationAndDispenseAreBilled(t *testing.T) {
 	}
 
 	// Switched off: the next dispense bills nothing.
-	if _, err := c.a.db.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('billing_auto_dispense', 'false')`); err != nil {
-		t.Fatal(err)
-	}
+	c.a.exec(`INSERT INTO core_setting (key, value) VALUES ('billing_auto_dispense', 'false')`)
 	e2 := expect(t, c.doc.do("POST", "/api/v1/encounters", map[string]any{"patient_id": c.patient["id"], "notes": "Review"}), 201)
 	rx2 := expect(t, c.doc.do("POST", fmt.Sprintf("/api/v1/encounters/%d/prescriptions", idOf(e2)), map[string]any{"medication_id": idOf(med),
 		"dosage": "4 tablets", "frequency": "bd", "quantity": 6}), 201)

@@ -321,12 +321,8 @@ func TestClinicalBadInput(t *testing.T) {
 func TestAllergyWarning(t *testing.T) {
 	t.Parallel()
 	c := newClinic(t, "Penicillin (rash)")
-	ctx := context.Background()
-	var medID int64
-	if err := c.a.db.Pool.QueryRow(ctx, `WITH cat AS (INSERT INTO core_medicationcategory (name) VALUES ('Penicillins') RETURNING id)
-		INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price) SELECT 'Amoxicillin', id, '500 mg', 'capsule', '12.50' FROM cat RETURNING id`).Scan(&medID); err != nil {
-		t.Fatal(err)
-	}
+	medID := queryValue[int64](c.a, `WITH cat AS (INSERT INTO core_medicationcategory (name) VALUES ('Penicillins') RETURNING id)
+		INSERT INTO core_medicationitem (name, category_id, strength, form, unit_price) SELECT 'Amoxicillin', id, '500 mg', 'capsule', '12.50' FROM cat RETURNING id`)
 	e := expect(t, c.doc.do("POST", "/api/v1/encounters", map[string]any{"appointment_id": c.visit["id"], "notes": "Sore throat"}), 201)
 	path := fmt.Sprintf("/api/v1/encounters/%d/prescriptions", idOf(e))
 	rx := map[string]any{"medication_id": medID, "dosage": "500 mg", "frequency": "three times a day", "duration": "5 days", "quantity": 15}
@@ -378,10 +374,7 @@ func TestAllergyWarning(t *testing.T) {
 func TestWalkInEncounterAndVitalsUnits(t *testing.T) {
 	t.Parallel()
 	c := newClinic(t, "")
-	ctx := context.Background()
-	if _, err := c.a.db.Pool.Exec(ctx, `INSERT INTO core_setting (key, value) VALUES ('temperature_unit', '"F"'), ('weight_unit', '"lb"')`); err != nil {
-		t.Fatal(err)
-	}
+	c.a.exec(`INSERT INTO core_setting (key, value) VALUES ('temperature_unit', '"F"'), ('weight_unit', '"lb"')`)
 	e := expect(t, c.doc.do("POST", "/api/v1/encounters", map[string]any{"patient_id": c.patient["id"], "notes": "Walk-in: cut finger"}), 201)
 	if e["appointment_id"] != nil || e["status"] != "open" {
 		t.Fatalf("walk-in encounter: %v", e)

@@ -43,16 +43,8 @@ func (s *server) listPatientVitals(r *http.Request, _ none) (clinical.VitalsList
 }
 
 // prescriptionPDF answers an encounter's prescriptions as a PDF download.
-func (s *server) prescriptionPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *server) prescriptionPDF(r *http.Request) (document, error) {
+	id := routeID(r)
 	pdf, err := s.clinical.PrescriptionPDF(r.Context(), actorOf(r), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeDocument(w, "application/pdf", fmt.Sprintf(`attachment; filename="prescription-%d.pdf"`, id), pdf)
+	return document{contentPDF, attachment(fmt.Sprintf("prescription-%d.pdf", id)), pdf}, err
 }

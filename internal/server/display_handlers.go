@@ -48,28 +48,20 @@ func (s *server) displayBoard(r *http.Request, _ none) (display.Board, error) {
 }
 
 // ticketPDF answers the ticket printed at check-in (80 mm roll): the number the display calls.
-func (s *server) ticketPDF(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
+func (s *server) ticketPDF(r *http.Request) (document, error) {
+	slip, err := s.display.TicketSlip(r.Context(), routeID(r))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	slip, err := s.display.TicketSlip(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	loc, err := settings.Location(r.Context(), s.db.Pool)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	var buf bytes.Buffer
 	if err := display.WriteTicketPDF(&buf, slip, requestLang(r), loc); err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
-	writeDocument(w, "application/pdf", `inline; filename="ticket-`+strconv.Itoa(slip.Ticket)+`.pdf"`, buf.Bytes())
+	return document{contentPDF, inline("ticket-" + strconv.Itoa(slip.Ticket) + ".pdf"), buf.Bytes()}, nil
 }
 
 // displayEvents answers GET /api/v1/display/events: server-sent events for a display, an event

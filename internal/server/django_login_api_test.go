@@ -15,9 +15,7 @@ const djangoHash = "pbkdf2_sha256$260000$seasalt123$kxU6il220OIKJLp1MtFkmidiZcUA
 
 func (a *api) setStoredHash(username, hash string) {
 	a.t.Helper()
-	if _, err := a.db.Pool.Exec(context.Background(), `UPDATE auth_user SET password = $2 WHERE username = $1`, username, hash); err != nil {
-		a.t.Fatal(err)
-	}
+	a.exec(`UPDATE auth_user SET password = $2 WHERE username = $1`, username, hash)
 }
 
 func (a *api) storedHash(username string) string {

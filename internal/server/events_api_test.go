@@ -203,10 +203,7 @@ func TestEventsPublishedOnlyWithTheirChange(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	ctx := context.Background()
 	count := func() int {
-		var n int
-		if err := a.db.Pool.QueryRow(ctx, `SELECT count(*) FROM core_event WHERE kind = 'patient'`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
+		n := queryValue[int](a, `SELECT count(*) FROM core_event WHERE kind = 'patient'`)
 		return n
 	}
 	// A change that fails after its rows were written: neither the rows nor their event remain.
@@ -281,18 +278,13 @@ func TestEventKindsPerRole(t *testing.T) {
 		ids[role] = a.newUser("kinds-"+role, role)
 		streams[role] = openStream(t, base, a.login("kinds-"+role, "10.0.0.3"), "")
 	}
-	ctx := context.Background()
 	// Audit rows as the triggers write them (a change of each kind), and a notification for
 	// the nurse alone.
 	for kind, model := range models {
-		if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_auditlog (action, model_name, object_id, changes) VALUES ('update', $1, 999999, '{}')`, model); err != nil {
-			t.Fatal(err)
-		}
+		a.exec(`INSERT INTO core_auditlog (action, model_name, object_id, changes) VALUES ('update', $1, 999999, '{}')`, model)
 		_ = kind
 	}
-	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_notification (user_id, title, message, notification_type) VALUES ($1, 't', 'm', 'info')`, ids["nurse"]); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`INSERT INTO core_notification (user_id, title, message, notification_type) VALUES ($1, 't', 'm', 'info')`, ids["nurse"])
 	time.Sleep(1500 * time.Millisecond) // every event has reached every stream by then
 	for _, role := range allRoles {
 		got := map[string]bool{}
@@ -334,9 +326,7 @@ func TestEventsResumeAfterLastEventID(t *testing.T) {
 		t.Fatalf("resumed stream sent patients %v, want %v", got, missed)
 	}
 	// A resume point older than the retention window: the stream says to refetch everything.
-	if _, err := a.db.Pool.Exec(context.Background(), `DELETE FROM core_event`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`DELETE FROM core_event`)
 	s3 := openStream(t, base, c, ev["_id"].(string))
 	if m := s3.next(2 * time.Second); m.event != "reset" {
 		t.Fatalf("resume after pruned events: %+v, want event reset", m)
@@ -400,18 +390,12 @@ func TestEventStreamDoesNotKeepTheSessionAlive(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
 	c := a.signedIn("idle-nurse", "nurse", "10.0.0.7")
-	ctx := context.Background()
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '5 minutes'`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = now() - interval '5 minutes'`)
 	s := openStream(t, base, c, "")
 	s.close()
 	s = openStream(t, base, c, "")
 	_ = s
-	var idle float64
-	if err := a.db.Pool.QueryRow(ctx, `SELECT extract(epoch FROM now() - last_seen_at) FROM core_session`).Scan(&idle); err != nil {
-		t.Fatal(err)
-	}
+	idle := queryValue[float64](a, `SELECT extract(epoch FROM now() - last_seen_at) FROM core_session`)
 	if idle < 290 {
 		t.Fatalf("the stream restarted the idle time (idle %.0f s, want about 300)", idle)
 	}
@@ -443,10 +427,8 @@ func TestEventsArePruned(t *testing.T) {
 	t.Parallel()
 	a, base := liveAPI(t)
 	ctx := context.Background()
-	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_event (kind, entity_id, action, created_at) VALUES
-		('patient', 1, 'update', now() - interval '11 minutes'), ('patient', 2, 'update', now() - interval '9 minutes')`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`INSERT INTO core_event (kind, entity_id, action, created_at) VALUES
+		('patient', 1, 'update', now() - interval '11 minutes'), ('patient', 2, 'update', now() - interval '9 minutes')`)
 	a.newUser("prune-rec", "receptionist")
 	openStream(t, base, a.login("prune-rec", "10.0.0.11"), "")
 	// The stream's listener or its catch-up prunes, whichever comes first: the listener's

@@ -104,10 +104,7 @@ func TestEventsOfABulkStatement(t *testing.T) {
 
 	bulk := insertPatients(t, a.db, "bulk", 150)
 	heard = l.heard(300 * time.Millisecond)
-	var last int64
-	if err := a.db.Pool.QueryRow(context.Background(), `SELECT max(id) FROM core_event`).Scan(&last); err != nil {
-		t.Fatal(err)
-	}
+	last := queryValue[int64](a, `SELECT max(id) FROM core_event`)
 	if len(heard) != 1 || heard[0]["c"] != float64(150) || heard[0]["i"] != float64(last) || heard[0]["r"] != false {
 		t.Fatalf("150 patients in one statement: notifications %v, want one {c: 150, i: %d, r: false}", heard, last)
 	}
@@ -130,10 +127,8 @@ func TestEventsOfABulkStatement(t *testing.T) {
 	}
 	// A user or a role among many: the notification says so (the instances look sessions up
 	// again and the streams recheck theirs).
-	if _, err := a.db.Pool.Exec(context.Background(), `INSERT INTO core_auditlog (action, model_name, object_id, changes)
-		SELECT 'update', 'auth_user', g, '{}' FROM generate_series(900001, 900101) g`); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`INSERT INTO core_auditlog (action, model_name, object_id, changes)
+		SELECT 'update', 'auth_user', g, '{}' FROM generate_series(900001, 900101) g`)
 	if heard = l.heard(300 * time.Millisecond); len(heard) != 1 || heard[0]["c"] != float64(101) || heard[0]["r"] != true {
 		t.Fatalf("101 user changes in one statement: notifications %v, want one {c: 101, r: true}", heard)
 	}
@@ -274,10 +269,8 @@ func TestEventsOfBulkDeletes(t *testing.T) {
 	ctx := context.Background()
 	admin := a.newUser("gone-admin", "admin")
 	ids := insertPatients(t, a.db, "gone", 120)
-	if _, err := a.db.Pool.Exec(ctx, `INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
-		SELECT id, 'OLD-' || id, 'OLD' || id, 'patients' FROM unnest($1::int[]) id`, ids); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`INSERT INTO core_patientalias (patient_id, alias, alias_key, source)
+		SELECT id, 'OLD-' || id, 'OLD' || id, 'patients' FROM unnest($1::int[]) id`, ids)
 	tx, err := a.db.Pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -405,67 +405,39 @@ func (f *fuzzer) valid(rng *rand.Rand, name string, s map[string]any, depth int)
 // validation to the queries and the PDFs (the schema alone does not say them).
 func plausible(name string) []any {
 	day := func(n int) string { return time.Now().AddDate(0, 0, n).Format(time.DateOnly) }
-	switch name {
-	case "gender":
-		return []any{"male", "female", "other", "unknown"}
-	case "date_of_birth":
-		return []any{"1990-04-02", "2024-02-29"}
-	case "date", "due_date":
-		return []any{day(0), day(1), day(7)}
-	case "expiry_date":
-		return []any{day(200), day(400)}
-	case "from":
-		return []any{day(-3)}
-	case "to":
-		return []any{day(3)}
-	case "time":
-		return []any{"10:00", "14:30", "16:45"}
-	case "status":
-		return []any{"scheduled", "checked_in", "open", "closed", "pending", "paid", "cancelled"}
-	case "category":
-		return []any{"consultation", "procedure", "lab", "pharmacy", "other"}
-	case "payment_method":
-		return []any{"cash", "mobile_money", "card"}
-	case "kind":
-		return []any{"service", "credit"}
-	case "stock":
-		return []any{"low", "expiring", "expired"}
-	case "size":
-		return []any{"a4", "80mm"}
-	case "temperature_unit":
-		return []any{"C", "F"}
-	case "weight_unit":
-		return []any{"kg", "lb"}
-	case "timezone":
-		return []any{"Africa/Nairobi", "UTC"}
-	case "language_preference":
-		return []any{"en", "fr", "sw"}
-	case "slot_minutes":
-		return []any{15, 30}
-	case "pharmacy_expiry_warning_days":
-		return []any{30, 90}
-	case "systolic_bp":
-		return []any{120}
-	case "diastolic_bp":
-		return []any{80}
-	case "heart_rate":
-		return []any{72}
-	case "respiratory_rate":
-		return []any{16}
-	case "temperature":
-		return []any{36.8}
-	case "oxygen_saturation":
-		return []any{98}
-	case "height":
-		return []any{170}
-	case "weight":
-		return []any{65}
-	case "version":
-		return []any{1, 2}
-	case "walk_in", "confirm_duplicate":
-		return []any{true}
-	}
-	return nil
+	return map[string][]any{
+		"gender":                       {"male", "female", "other", "unknown"},
+		"date_of_birth":                {"1990-04-02", "2024-02-29"},
+		"date":                         {day(0), day(1), day(7)},
+		"due_date":                     {day(0), day(1), day(7)},
+		"expiry_date":                  {day(200), day(400)},
+		"from":                         {day(-3)},
+		"to":                           {day(3)},
+		"time":                         {"10:00", "14:30", "16:45"},
+		"status":                       {"scheduled", "checked_in", "open", "closed", "pending", "paid", "cancelled"},
+		"category":                     {"consultation", "procedure", "lab", "pharmacy", "other"},
+		"payment_method":               {"cash", "mobile_money", "card"},
+		"kind":                         {"service", "credit"},
+		"stock":                        {"low", "expiring", "expired"},
+		"size":                         {"a4", "80mm"},
+		"temperature_unit":             {"C", "F"},
+		"weight_unit":                  {"kg", "lb"},
+		"timezone":                     {"Africa/Nairobi", "UTC"},
+		"language_preference":          {"en", "fr", "sw"},
+		"slot_minutes":                 {15, 30},
+		"pharmacy_expiry_warning_days": {30, 90},
+		"systolic_bp":                  {120},
+		"diastolic_bp":                 {80},
+		"heart_rate":                   {72},
+		"respiratory_rate":             {16},
+		"temperature":                  {36.8},
+		"oxygen_saturation":            {98},
+		"height":                       {170},
+		"weight":                       {65},
+		"version":                      {1, 2},
+		"walk_in":                      {true},
+		"confirm_duplicate":            {true},
+	}[name]
 }
 
 // validString is a plausible string for a field.

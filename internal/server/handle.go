@@ -91,6 +91,45 @@ func pageOfID[Out any](s *server, fn func(context.Context, int64, int, string) (
 	})
 }
 
+// document is what a route answers when it answers a file rather than JSON: writeDocument
+// sends it.
+type document struct {
+	contentType string // e.g. contentPDF, contentCSV
+	disposition string // how a browser takes it: inline or attachment (with the file's name); "": no header
+	data        []byte
+}
+
+// The content types of the documents Chelal makes.
+const (
+	contentPDF = "application/pdf"
+	contentCSV = "text/csv; charset=utf-8"
+)
+
+// inline is the Content-Disposition of a document a browser shows (a PDF to print).
+func inline(filename string) string { return `inline; filename="` + filename + `"` }
+
+// attachment is the Content-Disposition of a document a browser saves as filename.
+func attachment(filename string) string { return `attachment; filename="` + filename + `"` }
+
+// handleDocument makes the handler of a route that answers a document, as handle does for a
+// JSON route: the path's {id} is checked first (fn reads it with routeID), fn makes the
+// document, and every failure goes through writeError, so nothing is sent before the whole
+// document is made.
+func handleDocument(s *server, fn func(r *http.Request) (document, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := readRequest(r, &none{}); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		doc, err := fn(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeDocument(w, doc.contentType, doc.disposition, doc.data)
+	}
+}
+
 // writeDocument answers a document whole (a PDF, a CSV, an image): its type, how a browser
 // takes it (disposition, e.g. `attachment; filename="x.csv"`; "" : no header), its length, and
 // never cached, for it holds patients' or the clinic's data.

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -64,11 +63,8 @@ func TestHandoverNotifications(t *testing.T) {
 		t.Fatalf("pharmacist after the close: %v", got)
 	}
 	// A bill opened at the desk: the cashier is told.
-	var svc int64
-	if err := c.a.db.Pool.QueryRow(context.Background(), `INSERT INTO core_servicecatalog (name, code, price, category)
-		VALUES ('Dressing', 'DRS', 2000, 'other') RETURNING id`).Scan(&svc); err != nil {
-		t.Fatal(err)
-	}
+	svc := queryValue[int64](c.a, `INSERT INTO core_servicecatalog (name, code, price, category)
+		VALUES ('Dressing', 'DRS', 2000, 'other') RETURNING id`)
 	expect(t, c.desk.do("POST", "/api/v1/bills", map[string]any{"patient_id": c.patient["id"],
 		"items": []map[string]any{{"service_id": svc, "quantity": 1}}}), http.StatusCreated)
 	if got := handovers(t, c.cashier); len(got) == 0 || got[len(got)-1] != "handover_bill" {

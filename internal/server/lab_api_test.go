@@ -49,4 +49,29 @@ func TestLabRolePermissions(t *testing.T) {
 	if body := w.Body.String(); !strings.Contains(body, `"clinical_note":"pale"`) || strings.Contains(body, "private notes") {
 		t.Fatalf("worklist: %s", body)
 	}
+
+	// The order's label and report print as PDFs; the lab's reports download as CSV.
+	order := queryValue[int64](a, `SELECT id FROM core_laborder WHERE patient_id = $1`, patient)
+	orderPath := "/api/v1/lab/orders/" + strconv.FormatInt(order, 10)
+	for _, kind := range []string{"label", "report"} {
+		w = tech.do("GET", orderPath+"/"+kind+".pdf?lang=fr", nil)
+		expect(t, w, http.StatusOK)
+		want := `inline; filename="lab-` + kind + `-` + strconv.FormatInt(order, 10) + `.pdf"`
+		if h := w.Header(); h.Get("Content-Type") != "application/pdf" || h.Get("Content-Disposition") != want ||
+			!strings.HasPrefix(w.Body.String(), "%PDF") {
+			t.Fatalf("%s: %v %.20q", kind, h, w.Body.String())
+		}
+		expect(t, tech.do("GET", "/api/v1/lab/orders/99999999/"+kind+".pdf", nil), http.StatusNotFound)
+		expect(t, tech.do("GET", "/api/v1/lab/orders/x/"+kind+".pdf", nil), http.StatusNotFound)
+	}
+	// (With no time zone set the workload report fails: lab.WriteReport gives PostgreSQL "Local".)
+	a.exec(`INSERT INTO core_setting (key, value) VALUES ('timezone', '"Africa/Nairobi"')`)
+	w = tech.do("GET", "/api/v1/lab/reports/workload?from=2026-01-01&to=2026-12-31", nil)
+	expect(t, w, http.StatusOK)
+	if h := w.Header(); h.Get("Content-Type") != "text/csv; charset=utf-8" ||
+		h.Get("Content-Disposition") != `attachment; filename="lab-workload-2026-01-01-2026-12-31.csv"` || w.Body.Len() == 0 {
+		t.Fatalf("workload csv: %v %q", h, w.Body.String())
+	}
+	expect(t, tech.do("GET", "/api/v1/lab/reports/nonsense?from=2026-01-01&to=2026-12-31", nil), http.StatusNotFound)
+	expectFieldErrors(t, "lab report without a period", expect(t, tech.do("GET", "/api/v1/lab/reports/workload", nil), http.StatusUnprocessableEntity), "from", "to")
 }

@@ -37,41 +37,29 @@ func (s *server) patientLabTrend(r *http.Request, _ none) (lab.Trend, error) {
 // labDocument answers an order's label or report as a PDF; ?lang= (en, fr, sw) prints it in
 // the patient's language rather than the user's.
 func (s *server) labDocument(kind string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ctx := r.Context()
+	return handleDocument(s, func(r *http.Request) (document, error) {
+		ctx, id := r.Context(), routeID(r)
 		if l := r.URL.Query().Get("lang"); l != "" {
 			ctx = i18n.WithLang(ctx, i18n.Parse(l))
 		}
-		var pdf []byte
+		render := s.lab.ReportPDF
 		if kind == "label" {
-			pdf, err = s.lab.LabelPDF(ctx, actorOf(r), id)
-		} else {
-			pdf, err = s.lab.ReportPDF(ctx, actorOf(r), id)
+			render = s.lab.LabelPDF
 		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeDocument(w, "application/pdf", fmt.Sprintf(`inline; filename="lab-%s-%d.pdf"`, kind, id), pdf)
-	}
+		pdf, err := render(ctx, actorOf(r), id)
+		return document{contentPDF, inline(fmt.Sprintf("lab-%s-%d.pdf", kind, id)), pdf}, err
+	})
 }
 
 // labReportCSV answers one of the lab's reports over from..to (days in the clinic's time zone).
-func (s *server) labReportCSV(w http.ResponseWriter, r *http.Request) {
+func (s *server) labReportCSV(r *http.Request) (document, error) {
 	kind := r.PathValue("kind")
 	if kind != lab.ReportWorkload && kind != lab.ReportTurnaround && kind != lab.ReportPositivity {
-		s.writeError(w, r, apperr.ErrNotFound)
-		return
+		return document{}, apperr.ErrNotFound
 	}
 	loc, err := settings.Location(r.Context(), s.db.Pool)
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	var f apperr.Fields
 	q := r.URL.Query()
@@ -84,13 +72,11 @@ func (s *server) labReportCSV(w http.ResponseWriter, r *http.Request) {
 		f.Add("to", apperr.CodeInvalid, "A day on or after from: YYYY-MM-DD.")
 	}
 	if err := f.Err(); err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	var buf bytes.Buffer
 	if err := s.lab.WriteReport(r.Context(), &buf, kind, from, to); err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
-	writeDocument(w, "text/csv; charset=utf-8", `attachment; filename="lab-`+kind+`-`+q.Get("from")+`-`+q.Get("to")+`.csv"`, buf.Bytes())
+	return document{contentCSV, attachment("lab-" + kind + "-" + q.Get("from") + "-" + q.Get("to") + ".csv"), buf.Bytes()}, nil
 }

@@ -30,11 +30,8 @@ func newPharmacyClinic(t *testing.T) *pharmacyClinic {
 	m := expect(t, c.pharm.do("POST", "/api/v1/medications", map[string]any{"name": "Amoxicillin", "category_id": cat["id"],
 		"strength": "500 mg", "form": "capsule", "unit_price": "12.50", "reorder_level": 3}), 201)
 	c.med = int64(m["id"].(float64))
-	var patient int64
-	if err := a.db.Pool.QueryRow(context.Background(), `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
-		VALUES ('CHL-9', 'Amina', 'Otieno', '1990-01-01', 'female') RETURNING id`).Scan(&patient); err != nil {
-		t.Fatal(err)
-	}
+	patient := queryValue[int64](a, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		VALUES ('CHL-9', 'Amina', 'Otieno', '1990-01-01', 'female') RETURNING id`)
 	if err := a.db.Pool.QueryRow(context.Background(), `INSERT INTO core_encounter (patient_id, doctor_id, notes) VALUES ($1, $2, 'cough') RETURNING id`,
 		patient, doctor).Scan(&c.encounter); err != nil {
 		t.Fatal(err)
@@ -44,11 +41,8 @@ func newPharmacyClinic(t *testing.T) *pharmacyClinic {
 
 func (c *pharmacyClinic) prescribe(t *testing.T, quantity int) int64 {
 	t.Helper()
-	var id int64
-	if err := c.a.db.Pool.QueryRow(context.Background(), `INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, medication_id, quantity)
-		VALUES ($1, 'Amoxicillin', '500 mg', 'tds', $2, $3) RETURNING id`, c.encounter, c.med, quantity).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	id := queryValue[int64](c.a, `INSERT INTO core_prescription (encounter_id, medication_name, dosage, frequency, medication_id, quantity)
+		VALUES ($1, 'Amoxicillin', '500 mg', 'tds', $2, $3) RETURNING id`, c.encounter, c.med, quantity)
 	return id
 }
 

@@ -12,16 +12,14 @@ func (s *server) dailyReport(r *http.Request, _ none) (billing.DailyReport, erro
 }
 
 // dailyReportCSV answers the daily report as a CSV file.
-func (s *server) dailyReportCSV(w http.ResponseWriter, r *http.Request) {
+func (s *server) dailyReportCSV(r *http.Request) (document, error) {
 	rep, err := s.billing.Daily(r.Context(), r.URL.Query().Get("date"))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	var buf bytes.Buffer
 	if err := rep.WriteCSV(&buf, requestLang(r)); err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
-	writeDocument(w, "text/csv; charset=utf-8", `attachment; filename="daily-report-`+rep.Date+`.csv"`, buf.Bytes())
+	return document{contentCSV, attachment("daily-report-" + rep.Date + ".csv"), buf.Bytes()}, nil
 }

@@ -29,31 +29,24 @@ func (s *server) report(kind string) jsonHandler {
 
 // reportFile answers the report kind as a CSV or PDF download.
 func (s *server) reportFile(kind, format string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+	return handleDocument(s, func(r *http.Request) (document, error) {
 		l := requestLang(r)
 		rep, err := s.reports.Build(r.Context(), kind, periodOf(r), l)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return document{}, err
 		}
-		name := kind + "-" + rep.Period.From + "-" + rep.Period.To + "." + format
-		var data []byte
-		typ := "text/csv; charset=utf-8"
+		doc := document{contentType: contentCSV, disposition: attachment(kind + "-" + rep.Period.From + "-" + rep.Period.To + "." + format)}
 		if format == "csv" {
-			data, err = rep.CSV(l)
+			doc.data, err = rep.CSV(l)
 		} else {
 			var clinic string
 			if clinic, err = s.reports.ClinicName(r.Context()); err == nil {
-				data, err = rep.PDF(clinic, l, s.reports.Now())
+				doc.data, err = rep.PDF(clinic, l, s.reports.Now())
 			}
-			typ = "application/pdf"
+			doc.contentType = contentPDF
 		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeDocument(w, typ, `attachment; filename="`+name+`"`, data)
-	}
+		return doc, err
+	})
 }
 
 func (s *server) reportDashboard(r *http.Request, _ none) (reports.Dashboard, error) {
@@ -69,16 +62,11 @@ func (s *server) saveDHIS2Mapping(r *http.Request, in reports.DHIS2Mapping) (rep
 }
 
 // dhis2Export answers the period's dataValueSets document as a file to upload to DHIS2.
-func (s *server) dhis2Export(w http.ResponseWriter, r *http.Request) {
+func (s *server) dhis2Export(r *http.Request) (document, error) {
 	set, err := s.reports.Export(r.Context(), periodOf(r))
 	if err != nil {
-		s.writeError(w, r, err)
-		return
+		return document{}, err
 	}
 	data, err := json.MarshalIndent(set, "", "  ")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeDocument(w, "application/json", `attachment; filename="dhis2-`+set.DataSet+`-`+set.Period+`.json"`, data)
+	return document{"application/json", attachment("dhis2-" + set.DataSet + "-" + set.Period + ".json"), data}, err
 }

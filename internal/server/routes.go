@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"chelal/internal/appointments"
@@ -70,7 +71,7 @@ type param struct {
 
 // routes is every route of the API, in one place, with its permission beside it.
 func (s *server) routes() []route {
-	return []route{
+	table := []route{
 		{
 			method: "GET", path: "/api/v1/health", perm: PermPublic,
 			op: "getHealth", tag: "system", summary: "Whether the server and its database answer",
@@ -139,7 +140,7 @@ func (s *server) routes() []route {
 			query:   []param{{name: "username", typ: "string", doc: "an account, every client"}, {name: "ip", typ: "string", doc: "an address, every account"}},
 			status:  http.StatusNoContent, errs: []int{422}, json: handle(s, s.clearLoginThrottle)},
 		{method: "GET", path: "/api/v1/users/{id}/profile-image", perm: PermAuthenticated, op: "getProfileImage", tag: "users",
-			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: s.getProfileImage},
+			summary: "A user's profile image (PNG or JPEG)", errs: []int{404}, handler: handleDocument(s, s.getProfileImage)},
 
 		// Patients.
 		{method: "GET", path: "/api/v1/patients", perm: auth.PermPatientsRead, op: "searchPatients", tag: "patients",
@@ -317,7 +318,7 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/lab/reports/{kind}", perm: auth.PermLabRead, op: "labReportCsv", tag: "lab",
 			summary: "A lab report as CSV: workload (by test and day), turnaround, positivity (rapid tests)", errs: []int{404, 422},
 			query:   []param{{name: "from", typ: "string", doc: "YYYY-MM-DD", required: true}, {name: "to", typ: "string", doc: "YYYY-MM-DD", required: true}},
-			handler: s.labReportCSV},
+			handler: handleDocument(s, s.labReportCSV)},
 
 		// The consultation: encounters, vitals, prescriptions. Receptionists and cashiers have
 		// none of these permissions: notes and diagnoses never reach them.
@@ -390,7 +391,7 @@ func (s *server) routes() []route {
 			json: readID(s, s.clinical.ListPrescriptions)},
 		{method: "GET", path: "/api/v1/encounters/{id}/prescription.pdf", perm: auth.PermPrescriptionsRead, op: "prescriptionPdf", tag: "clinical",
 			summary: "The encounter's prescriptions as a printable PDF (application/pdf)", errs: []int{404},
-			handler: s.prescriptionPDF},
+			handler: handleDocument(s, s.prescriptionPDF)},
 		{method: "POST", path: "/api/v1/encounters/{id}/prescriptions", perm: auth.PermPrescriptionsWrite, op: "prescribe", tag: "clinical",
 			summary: "Prescribe on an open encounter; an allergy match -> 409 allergy-warning unless confirmed with a reason",
 			in:      clinical.PrescribeParams{}, out: clinical.Prescription{}, status: http.StatusCreated, errs: []int{403, 404, 409},
@@ -447,52 +448,30 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/api/v1/bills/{id}/receipt.pdf", perm: auth.PermBillingRead, op: "getReceiptPDF", tag: "billing",
 			summary: "The receipt as a PDF (A4, or size=80mm for a thermal roll)",
 			query:   []param{{name: "payment_id", typ: "integer"}, {name: "size", typ: "string", doc: "a4 (default) or 80mm"}},
-			errs:    []int{404, 422}, handler: s.billReceiptPDF},
+			errs:    []int{404, 422}, handler: handleDocument(s, s.billReceiptPDF)},
 		{method: "GET", path: "/api/v1/reports/daily", perm: auth.PermReportsRead, op: "getDailyReport", tag: "reports",
 			summary: "One day in the clinic's time zone: visits, new patients, revenue by method and cashier, billed, owed, dispensed",
 			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, out: billing.DailyReport{}, errs: []int{422},
 			json: handle(s, s.dailyReport)},
 		{method: "GET", path: "/api/v1/reports/daily.csv", perm: auth.PermReportsRead, op: "getDailyReportCSV", tag: "reports",
 			summary: "The daily report as CSV (formula-like cells escaped)",
-			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: s.dailyReportCSV},
-
-		// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
-		// administrator's; each as JSON (the screen), CSV and PDF. The DHIS2 export of the mapping.
-		{method: "GET", path: "/api/v1/reports/attendance", perm: auth.PermReportsClinical, op: "getAttendanceReport", tag: "reports",
-			summary: "Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Attendance)},
-		{method: "GET", path: "/api/v1/reports/attendance.csv", perm: auth.PermReportsClinical, op: "getAttendanceReportCSV", tag: "reports",
-			summary: "The attendance report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "csv")},
-		{method: "GET", path: "/api/v1/reports/attendance.pdf", perm: auth.PermReportsClinical, op: "getAttendanceReportPDF", tag: "reports",
-			summary: "The attendance report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Attendance, "pdf")},
-		{method: "GET", path: "/api/v1/reports/morbidity", perm: auth.PermReportsClinical, op: "getMorbidityReport", tag: "reports",
-			summary: "Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Morbidity)},
-		{method: "GET", path: "/api/v1/reports/morbidity.csv", perm: auth.PermReportsClinical, op: "getMorbidityReportCSV", tag: "reports",
-			summary: "The morbidity report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "csv")},
-		{method: "GET", path: "/api/v1/reports/morbidity.pdf", perm: auth.PermReportsClinical, op: "getMorbidityReportPDF", tag: "reports",
-			summary: "The morbidity report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Morbidity, "pdf")},
-		{method: "GET", path: "/api/v1/reports/revenue", perm: auth.PermReportsManage, op: "getRevenueReport", tag: "reports",
-			summary: "Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Revenue)},
-		{method: "GET", path: "/api/v1/reports/revenue.csv", perm: auth.PermReportsManage, op: "getRevenueReportCSV", tag: "reports",
-			summary: "The revenue report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "csv")},
-		{method: "GET", path: "/api/v1/reports/revenue.pdf", perm: auth.PermReportsManage, op: "getRevenueReportPDF", tag: "reports",
-			summary: "The revenue report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Revenue, "pdf")},
-		{method: "GET", path: "/api/v1/reports/pharmacy", perm: auth.PermReportsManage, op: "getPharmacyReport", tag: "reports",
-			summary: "Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Pharmacy)},
-		{method: "GET", path: "/api/v1/reports/pharmacy.csv", perm: auth.PermReportsManage, op: "getPharmacyReportCSV", tag: "reports",
-			summary: "The pharmacy report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "csv")},
-		{method: "GET", path: "/api/v1/reports/pharmacy.pdf", perm: auth.PermReportsManage, op: "getPharmacyReportPDF", tag: "reports",
-			summary: "The pharmacy report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Pharmacy, "pdf")},
-		{method: "GET", path: "/api/v1/reports/appointments", perm: auth.PermReportsManage, op: "getAppointmentsReport", tag: "reports",
-			summary: "Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor", query: reportParams,
-			out: reports.Report{}, errs: []int{422}, json: s.report(reports.Appointments)},
-		{method: "GET", path: "/api/v1/reports/appointments.csv", perm: auth.PermReportsManage, op: "getAppointmentsReportCSV", tag: "reports",
-			summary: "The appointments report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "csv")},
-		{method: "GET", path: "/api/v1/reports/appointments.pdf", perm: auth.PermReportsManage, op: "getAppointmentsReportPDF", tag: "reports",
-			summary: "The appointments report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(reports.Appointments, "pdf")},
+			query:   []param{{name: "date", typ: "string", doc: "YYYY-MM-DD (default today)"}}, errs: []int{422}, handler: handleDocument(s, s.dailyReportCSV)},
+	}
+	// Reports over any period (issue 19): attendance and morbidity for doctors, the rest the
+	// administrator's; each as JSON (the screen), CSV and PDF.
+	table = slices.Concat(table,
+		s.reportRoutes(reports.Attendance, auth.PermReportsClinical,
+			"Attendance over a period in the clinic's time zone: new and repeat visits by age group and sex, by doctor, by day"),
+		s.reportRoutes(reports.Morbidity, auth.PermReportsClinical,
+			"Morbidity over a period in the clinic's time zone: every coded diagnosis by age group and sex, new cases and follow-ups, the top ten"),
+		s.reportRoutes(reports.Revenue, auth.PermReportsManage,
+			"Revenue over a period in the clinic's time zone: money received by method and cashier, charged by service and category, debts by age"),
+		s.reportRoutes(reports.Pharmacy, auth.PermReportsManage,
+			"Pharmacy over a period in the clinic's time zone: consumption by medication, stock value at cost, expiries, write-offs"),
+		s.reportRoutes(reports.Appointments, auth.PermReportsManage,
+			"Appointments over a period in the clinic's time zone: booked, walk-ins, attended, no-shows by day; waiting time from check-in to doctor"))
+	return append(table, []route{
+		// The reports' dashboard, and the DHIS2 export of the mapping.
 		{method: "GET", path: "/api/v1/reports/dashboard", perm: auth.PermReportsClinical, op: "getReportDashboard", tag: "reports",
 			summary: "This month so far against the same days of last month: visits, new patients, revenue, top five diagnoses, low stock",
 			out:     reports.Dashboard{}, json: handle(s, s.reportDashboard)},
@@ -504,7 +483,7 @@ func (s *server) routes() []route {
 			in:      reports.DHIS2Mapping{}, out: reports.DHIS2Mapping{}, errs: []int{409}, json: handle(s, s.saveDHIS2Mapping)},
 		{method: "GET", path: "/api/v1/reports/dhis2.json", perm: auth.PermReportsManage, op: "getDHIS2Export", tag: "reports",
 			summary: "The period's DHIS2 dataValueSets document (a file to upload; no network): the mapped cells' values; no mapping -> 409",
-			query:   reportParams, errs: []int{409, 422}, handler: s.dhis2Export},
+			query:   reportParams, errs: []int{409, 422}, handler: handleDocument(s, s.dhis2Export)},
 
 		// The caller's own notifications (a failed backup, low stock, ...): nobody reads another's.
 		{method: "GET", path: "/api/v1/notifications", perm: PermAuthenticated, op: "listNotifications", tag: "notifications",
@@ -546,7 +525,7 @@ func (s *server) routes() []route {
 			out: display.Called{}, errs: []int{404, 409}, json: actOn(s, s.display.Call)},
 		{method: "GET", path: "/api/v1/appointments/{id}/ticket.pdf", perm: auth.PermAppointmentsRead, op: "ticketPdf", tag: "display",
 			summary: "The ticket printed at check-in (80 mm roll, application/pdf): the number the waiting-room display calls",
-			errs:    []int{404, 409}, handler: s.ticketPDF},
+			errs:    []int{404, 409}, handler: handleDocument(s, s.ticketPDF)},
 		{method: "POST", path: "/api/v1/display/call-next", perm: auth.PermEncountersWrite, op: "callNextPatient", tag: "display",
 			summary: "Call my next patient (the first checked in with me today and not called yet) to a room; nobody waiting -> 409",
 			in:      display.CallParams{}, out: display.Called{}, errs: []int{409}, json: create(s, s.display.CallNext)},
@@ -659,6 +638,21 @@ func (s *server) routes() []route {
 				{name: "patient_id", typ: "integer"}, {name: "action", typ: "string"},
 				{name: "from", typ: "string"}, {name: "to", typ: "string"},
 			}, errs: []int{422}, handler: s.auditCSV},
+	}...)
+}
+
+// reportRoutes are the three routes of a period report (reports.Attendance, ...): the JSON the
+// screen shows, GET /api/v1/reports/<kind>, operation get<Kind>Report; and its CSV and PDF
+// files, <kind>.csv and <kind>.pdf, operations get<Kind>ReportCSV and get<Kind>ReportPDF.
+func (s *server) reportRoutes(kind string, perm Perm, summary string) []route {
+	path, op := "/api/v1/reports/"+kind, "get"+strings.ToUpper(kind[:1])+kind[1:]+"Report"
+	return []route{
+		{method: "GET", path: path, perm: perm, op: op, tag: "reports", summary: summary, query: reportParams,
+			out: reports.Report{}, errs: []int{422}, json: s.report(kind)},
+		{method: "GET", path: path + ".csv", perm: perm, op: op + "CSV", tag: "reports",
+			summary: "The " + kind + " report as CSV (formula-like cells escaped)", query: reportParams, errs: []int{422}, handler: s.reportFile(kind, "csv")},
+		{method: "GET", path: path + ".pdf", perm: perm, op: op + "PDF", tag: "reports",
+			summary: "The " + kind + " report as a printable PDF (A4)", query: reportParams, errs: []int{422}, handler: s.reportFile(kind, "pdf")},
 	}
 }
 

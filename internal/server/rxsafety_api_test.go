@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -110,7 +109,6 @@ func TestPharmacistLinksFreeText(t *testing.T) {
 func TestDiscontinueAndReturn(t *testing.T) {
 	t.Parallel()
 	c, amox, e := rxClinic(t, "")
-	ctx := context.Background()
 	path := fmt.Sprintf("/api/v1/encounters/%d/prescriptions", idOf(e))
 	rx := func() int64 {
 		return idOf(expect(t, c.doc.do("POST", path, map[string]any{"medication_id": amox, "dosage": "500 mg", "frequency": "tds", "quantity": 15}), 201))
@@ -155,9 +153,7 @@ func TestDiscontinueAndReturn(t *testing.T) {
 	// A returned prescription can still be discontinued by the doctor, who prescribes anew.
 	expect(t, c.doc.do("POST", fmt.Sprintf("/api/v1/prescriptions/%d/discontinue", sentBack), map[string]any{"reason": "Replaced"}), 200)
 
-	if _, err := c.a.db.Pool.Exec(ctx, `UPDATE core_prescription SET created_at = now() - interval '31 days' WHERE id = $1`, stale); err != nil {
-		t.Fatal(err)
-	}
+	c.a.exec(`UPDATE core_prescription SET created_at = now() - interval '31 days' WHERE id = $1`, stale)
 	for _, tc := range []struct {
 		status string
 		in     []int64

@@ -164,9 +164,7 @@ func TestSessionCacheKeepsTheIdleTimeout(t *testing.T) {
 	a := newAPI(t, auth.Config{})
 	c := a.signedIn("almost-idle", auth.RoleNurse, "10.1.0.8")
 	// 300 ms of idle time left (a direct write, which the cache cannot know of: forgotten).
-	if _, err := a.db.Pool.Exec(context.Background(), `UPDATE core_session SET last_seen_at = now() - interval '15 minutes' + interval '300 milliseconds' WHERE user_id = $1`, c.userID); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = now() - interval '15 minutes' + interval '300 milliseconds' WHERE user_id = $1`, c.userID)
 	a.auth.ForgetSessions()
 	expect(t, c.do("GET", "/api/v1/auth/me", nil), http.StatusOK) // a background read: no activity
 	time.Sleep(400 * time.Millisecond)
@@ -179,26 +177,17 @@ func TestSessionCacheNotesActivity(t *testing.T) {
 	t.Parallel()
 	a := newAPI(t, auth.Config{})
 	c := a.signedIn("busy", auth.RoleNurse, "10.1.0.9")
-	ctx := context.Background()
-	if _, err := a.db.Pool.Exec(ctx, `UPDATE core_session SET last_seen_at = now() - interval '10 minutes' WHERE user_id = $1`, c.userID); err != nil {
-		t.Fatal(err)
-	}
+	a.exec(`UPDATE core_session SET last_seen_at = now() - interval '10 minutes' WHERE user_id = $1`, c.userID)
 	a.auth.ForgetSessions()
 	expect(t, c.do("GET", "/api/v1/auth/me", nil), http.StatusOK) // cached, last seen 10 minutes ago
 	expect(t, c.do("GET", "/api/v1/auth/me", nil, ActivityHeader, "user"), http.StatusOK)
-	var first time.Time
-	if err := a.db.Pool.QueryRow(ctx, `SELECT last_seen_at FROM core_session WHERE user_id = $1`, c.userID).Scan(&first); err != nil {
-		t.Fatal(err)
-	}
+	first := queryValue[time.Time](a, `SELECT last_seen_at FROM core_session WHERE user_id = $1`, c.userID)
 	if time.Since(first) > time.Minute {
 		t.Fatalf("the user's read from a cached session did not restart the idle time (last seen %v)", first)
 	}
 	time.Sleep(20 * time.Millisecond)
 	expect(t, c.do("GET", "/api/v1/auth/me", nil, ActivityHeader, "user"), http.StatusOK)
-	var second time.Time
-	if err := a.db.Pool.QueryRow(ctx, `SELECT last_seen_at FROM core_session WHERE user_id = $1`, c.userID).Scan(&second); err != nil {
-		t.Fatal(err)
-	}
+	second := queryValue[time.Time](a, `SELECT last_seen_at FROM core_session WHERE user_id = $1`, c.userID)
 	if !second.Equal(first) {
 		t.Fatalf("last_seen_at written again %v after the last write", second.Sub(first))
 	}

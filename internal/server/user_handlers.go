@@ -11,18 +11,9 @@ type rolesList struct {
 }
 
 // getProfileImage answers the image itself, not JSON.
-func (s *server) getProfileImage(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ct, data, err := s.auth.ProfileImage(r.Context(), id)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeDocument(w, ct, "", data)
+func (s *server) getProfileImage(r *http.Request) (document, error) {
+	ct, data, err := s.auth.ProfileImage(r.Context(), routeID(r))
+	return document{contentType: ct, data: data}, err
 }
 
 func (s *server) listRoles(r *http.Request, _ none) (rolesList, error) {

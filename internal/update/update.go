@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"chelal/internal/apperr"
+	"chelal/internal/durable"
 )
 
 // Config is what an Updater needs to know of the running Chelal.
@@ -343,22 +344,8 @@ func install(exe, newPath, oldPath string) error {
 		}
 		return fmt.Errorf("update: put the new executable in place (the old one is back): %w", err)
 	}
-	return syncDir(filepath.Dir(exe))
-}
-
-// syncDir makes the renames in dir durable. Windows cannot open a folder to sync it (NTFS
-// journals the renames itself).
-func syncDir(dir string) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("update: sync %s: %w", dir, err)
+	if err := durable.SyncDir(filepath.Dir(exe)); err != nil {
+		return fmt.Errorf("update: sync %s: %w", filepath.Dir(exe), err)
 	}
 	return nil
 }
