@@ -98,7 +98,7 @@ func (s *Service) Daily(ctx context.Context, date string) (DailyReport, error) {
 		day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
 	}
 	from, to := day, day.AddDate(0, 0, 1)
-	r := DailyReport{Date: day.Format(time.DateOnly), TimeZone: loc.String(), Dispensed: []DispensedLine{}}
+	r := DailyReport{Date: day.Format(time.DateOnly), TimeZone: settings.ZoneName(loc), Dispensed: []DispensedLine{}}
 
 	// One snapshot for the whole report: its figures agree with each other.
 	tx, err := db.BeginSnapshot(ctx, s.db.Pool)

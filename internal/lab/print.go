@@ -174,7 +174,7 @@ func (s *Service) WriteReport(ctx context.Context, w io.Writer, kind string, fro
 		        WHERE t.result_type = 'choice' AND r.status = 'final' AND r.created_at >= $1 AND r.created_at < $2 AND $3 <> ''
 		        GROUP BY t.code ORDER BY 1`
 	}
-	rows, err := snap.Query(ctx, sql, from, to, loc.String())
+	rows, err := snap.Query(ctx, sql, from, to, settings.ZoneName(loc)) // the machine's zone by its name: PostgreSQL knows no "Local"
 	if err != nil {
 		return fmt.Errorf("lab report: %w", err)
 	}
