@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -516,4 +517,112 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if !strings.Contains(out2, fmt.Sprintf("schema version %04d of %04d", latest+1, latest)) {
 		t.Fatalf("the newer schema was changed; migrate status:\n%s", out2)
 	}
+}
+
+// TestEventsAfterPostmasterKill: a screen's live event stream, open when the postmaster is
+// killed, still brings the changes made after the restart (the hub's LISTEN connection died
+// with the server and must come back by itself), and a patient registered just before the kill
+// is not lost. When the stream itself ends, it is opened again with Last-Event-ID, as the UI
+// does, and what it missed must come.
+func TestEventsAfterPostmasterKill(t *testing.T) {
+	t.Parallel()
+	data, c := serveWithAdmin(t)
+	admin := newAPIClient(t, c.addr, "amina", "first password 123")
+	type event struct {
+		id   string
+		kind string
+		of   int64
+	}
+	open := func(lastID string) (<-chan event, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", admin.base+"/api/v1/events", nil)
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := (&http.Client{Jar: admin.http.Jar}).Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			cancel()
+			t.Fatalf("events: %v %v", resp, err)
+		}
+		ch := make(chan event, 1000)
+		go func() {
+			defer close(ch)
+			defer resp.Body.Close()
+			sc := bufio.NewScanner(resp.Body)
+			var id string
+			for sc.Scan() {
+				line := sc.Text()
+				if v, ok := strings.CutPrefix(line, "id: "); ok {
+					id = v
+				}
+				if v, ok := strings.CutPrefix(line, "data: "); ok {
+					var ev struct {
+						Kind string `json:"kind"`
+						ID   int64  `json:"id"`
+					}
+					if json.Unmarshal([]byte(v), &ev) == nil && ev.Kind != "" {
+						ch <- event{id, ev.Kind, ev.ID}
+					}
+				}
+			}
+		}()
+		return ch, cancel
+	}
+	register := func(name string, within time.Duration) int64 {
+		t.Helper()
+		for end := time.Now().Add(within); ; time.Sleep(200 * time.Millisecond) {
+			var p struct {
+				ID int64 `json:"id"`
+			}
+			o := admin.post("/api/v1/patients", map[string]any{"first_name": name, "last_name": "Live", "date_of_birth": "1990-01-01", "gender": "female"}, "register-"+name)
+			if o.status == http.StatusCreated && json.Unmarshal([]byte(o.body), &p) == nil {
+				return p.ID
+			}
+			if time.Now().After(end) {
+				t.Fatalf("registering %s: %d %s", name, o.status, o.body)
+			}
+		}
+	}
+	stream, cancel := open("")
+	defer func() { cancel() }()
+	lastID := ""
+	// waitPatient reads the stream until the patient's event, opening it again after the last
+	// id seen when it ends.
+	waitPatient := func(id int64, within time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		deadline := time.After(within)
+		for {
+			select {
+			case ev, ok := <-stream:
+				if !ok {
+					t.Logf("the stream ended after id %q; opened again with Last-Event-ID", lastID)
+					cancel()
+					stream, cancel = open(lastID)
+					continue
+				}
+				lastID = ev.id
+				if ev.kind == "patient" && ev.of == id {
+					return time.Since(start)
+				}
+			case <-deadline:
+				t.Fatalf("no event of patient %d within %v\n%s", id, within, c.out.String())
+			}
+		}
+	}
+	waitPatient(register("Before", 5*time.Second), 5*time.Second)
+
+	last := register("Last", 5*time.Second) // committed just before the kill
+	pgPid := postmasterPID(data)
+	mustKill(t, pgPid)
+	for end := time.Now().Add(15 * time.Second); postmasterPID(data) == pgPid || postmasterPID(data) == 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no new postmaster 15 s after the kill\n%s", c.out.String())
+		}
+	}
+	after := register("After", 15*time.Second)
+	waitPatient(last, 5*time.Second)
+	took := waitPatient(after, 5*time.Second)
+	t.Logf("the event of a registration after the restart came %s after its answer", took.Round(time.Millisecond))
+	c.stop(t)
 }
