@@ -16,8 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // writeOutcome is what one write through the API was answered.
@@ -328,20 +326,6 @@ func TestPostmasterKilledUnderCashierLoad(t *testing.T) {
 	}
 	t.Logf("back %s after kill -9; %d bills and %d payments acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(bills), len(payments), n503)
 	c.stop(t)
-}
-
-// queryStrings reads the one text column of a query's rows.
-func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
-	t.Helper()
-	rows, err := conn.Query(context.Background(), sql)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // TestPostmasterKilledUnderPharmacyLoad kills the embedded postmaster while a pharmacist

@@ -286,6 +286,20 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 	return conn
 }
 
+// queryStrings reads the one text column of a query's rows.
+func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
+	t.Helper()
+	rows, err := conn.Query(context.Background(), sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 type syncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer

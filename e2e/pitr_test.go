@@ -123,15 +123,7 @@ func TestInterruptedRecoveryCommand(t *testing.T) {
 		t.Helper()
 		conn := connect(t, embeddedDSN(t, data))
 		defer conn.Close(ctx)
-		rows, err := conn.Query(ctx, `SELECT first_name FROM core_patient WHERE last_name = 'Pitr' ORDER BY unique_id`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
+		return queryStrings(t, conn, `SELECT first_name FROM core_patient WHERE last_name = 'Pitr' ORDER BY unique_id`)
 	}
 	clean := func(when string) {
 		t.Helper()
