@@ -49,6 +49,7 @@ func main() {
 	flag.DurationVar(&think, "think", 0, "each client's mean pause between requests, like staff at work (0: none, every client at full speed)")
 	flag.BoolVar(&keep, "keep", false, "with -dir: keep the data folder, and reuse it when it already holds the patients (skips the load)")
 	flag.StringVar(&only, "only", "", "\"search\": stop after the search phases (no writes, backup or restore)")
+	flag.IntVar(&serial, "serial", 0, "before the load phases, search the whole sample one at a time this many times and print PostgreSQL's CPU per search of each round (steadier than throughput on a shared machine)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the API server and its clients) during each HTTP search phase to FILE-<kind>.pprof")
 	flag.Parse()
 	if think > 0 {
@@ -170,6 +171,11 @@ func run(n, clients int, dur time.Duration, dir string) error {
 	sample, err := sampleQueries(ctx, d, 2000)
 	if err != nil {
 		return err
+	}
+	if serial > 0 {
+		if err := serialCPU(ctx, patientsSvc, sample, serial); err != nil {
+			return err
+		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	for _, kind := range []string{"name", "id", "phone"} {
@@ -455,6 +461,7 @@ var (
 	keep       bool
 	only       string
 	cpuProfile string
+	serial     int
 )
 
 func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result {
@@ -499,6 +506,32 @@ func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result
 		return lat[min(len(lat)-1, int(p*float64(len(lat))))]
 	}
 	return result{n: len(lat), errs: int(errs.Load()), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99), rps: float64(len(lat)) / dur.Seconds(), goCPU: goCPU, pgCPU: pgCPU}
+}
+
+// serialCPU searches each kind's sample one query at a time, rounds times, and prints the
+// PostgreSQL CPU per search of each round (the postmaster and its children, as measure counts
+// it) and the wall time per search. One search at a time is not a load test: it compares two
+// versions of a query on a machine whose other load makes throughput and latency unsteady, as
+// the CPU a search costs moves much less with the load than its wall time does.
+func serialCPU(ctx context.Context, s *patients.Service, sample map[string][]string, rounds int) error {
+	for _, kind := range []string{"name", "id", "phone"} {
+		qs := sample[kind]
+		var cpu, wall []string
+		for range rounds {
+			pg0, began := pgCPUSeconds(), time.Now()
+			for _, q := range qs {
+				if _, err := s.Search(ctx, q, 0); err != nil {
+					return fmt.Errorf("search %q: %w", q, err)
+				}
+			}
+			n := float64(max(len(qs), 1))
+			cpu = append(cpu, fmt.Sprintf("%.2f", (pgCPUSeconds()-pg0)*1000/n))
+			wall = append(wall, fmt.Sprintf("%.2f", float64(time.Since(began).Microseconds())/1000/n))
+		}
+		fmt.Printf("search %-5s one at a time (%d searches, %d rounds): PostgreSQL CPU per search %s ms; wall %s ms\n",
+			kind, len(qs), rounds, strings.Join(cpu, ", "), strings.Join(wall, ", "))
+	}
+	return nil
 }
 
 // session is a logged-in client with the checks the bench needs.
