@@ -109,7 +109,8 @@ func (d *DB) Close() error {
 // InTx runs fn in one transaction on behalf of actor: it commits when fn returns nil and rolls
 // back otherwise (also on panic). The actor's user id and IP are set as transaction-local
 // settings (chelal.user_id, chelal.client_ip) for the audit trigger, so every row a change
-// writes and the audit rows that record it commit or vanish together.
+// writes and the audit rows that record it commit or vanish together. When ctx carries an
+// Idempotency-Key's claim (WithClaim), the claim is marked applied in the same transaction.
 func (d *DB) InTx(ctx context.Context, actor Actor, fn func(ctx context.Context, tx pgx.Tx) error) (err error) {
 	tx, err := d.Pool.Begin(ctx)
 	if err != nil {
@@ -135,6 +136,9 @@ func (d *DB) InTx(ctx context.Context, actor Actor, fn func(ctx context.Context,
 		return fmt.Errorf("set actor: %w", err)
 	}
 	if err = fn(ctx, tx); err != nil {
+		return err
+	}
+	if err = markClaimApplied(ctx, tx); err != nil {
 		return err
 	}
 	if err = tx.Commit(ctx); err != nil {

@@ -27,7 +27,10 @@ import (
 // A duplicate that arrives while the first still runs waits for its answer. The same key with
 // a different request is refused (409 idempotency-key-reused). A failed first request (any
 // answer that is not 2xx) changed nothing and keeps nothing: its retry runs again (when the
-// database was down as it failed, as soon as it is back: see settleIdempotencyKey). Keys belong
+// database was down as it failed, as soon as it is back: see settleIdempotencyKey). Unless its
+// work was committed all the same (the database stopped between the commit and the answer):
+// db.InTx marks the claim applied in the work's own transaction, and a retry of such a request
+// is told 409 idempotency-answer-lost instead of doing the work twice. Keys belong
 // to the user who sent them and are forgotten after IdempotencyKeyTTL.
 
 // IdempotencyKeyTTL is how long a key's answer is replayed.
@@ -93,6 +96,13 @@ func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 			case prev.status != 0:
 				replay(w, prev)
 				return
+			case prev.applied && (prev.ended || prev.abandoned):
+				// The first request's work was committed, but its answer was lost (the database
+				// stopped between the commit and the answer): running it again would do it twice.
+				s.writeError(w, r, apperr.New(apperr.ErrConflict,
+					"This request was carried out, but its answer was lost when the database stopped. Reload to see the result; do not send it again.").
+					WithCode("idempotency-answer-lost"))
+				return
 			}
 			// The first request with this key is still running: wait for its answer.
 			if time.Now().After(deadline) {
@@ -113,19 +123,23 @@ func (s *server) idempotent(next http.HandlerFunc) http.HandlerFunc {
 // storedAnswer is a key's row: the request it was claimed for and, once it succeeded, its answer.
 type storedAnswer struct {
 	hash    []byte
-	status  int // 0: the first request is still running
+	status  int // 0: the first request is still running, or ended without an answer kept
 	headers map[string]string
 	body    []byte
+	// applied: the request's work was committed (db.InTx marked it); ended: the request
+	// answered an error all the same; abandoned: claimed longer ago than idempotencyAbandoned.
+	applied, ended, abandoned bool
 }
 
 // claimIdempotencyKey claims key for the user, or returns the row that holds it (nil when the
-// row went away meanwhile). An expired row, or a claim abandoned by a stopped server, is
-// deleted first.
+// row went away meanwhile). An expired row, or a claim abandoned by a stopped server before its
+// work was applied, is deleted first.
 func (s *server) claimIdempotencyKey(ctx context.Context, userID int64, key string, hash []byte) (bool, *storedAnswer, error) {
 	_, err := s.db.Pool.Exec(ctx, `
 		DELETE FROM core_idempotency_key
 		 WHERE user_id = $1 AND key = $2
-		   AND (created_at < now() - make_interval(secs => $3) OR (status IS NULL AND created_at < now() - make_interval(secs => $4)))`,
+		   AND (created_at < now() - make_interval(secs => $3)
+		        OR (status IS NULL AND applied_at IS NULL AND created_at < now() - make_interval(secs => $4)))`,
 		userID, key, IdempotencyKeyTTL.Seconds(), idempotencyAbandoned.Seconds())
 	if err != nil {
 		return false, nil, fmt.Errorf("idempotency key: %w", err)
@@ -143,8 +157,10 @@ func (s *server) claimIdempotencyKey(ctx context.Context, userID int64, key stri
 	var status *int16
 	var headers []byte
 	err = s.db.Pool.QueryRow(ctx, `
-		SELECT request_hash, status, headers, body FROM core_idempotency_key WHERE user_id = $1 AND key = $2`,
-		userID, key).Scan(&a.hash, &status, &headers, &a.body)
+		SELECT request_hash, status, headers, body, applied_at IS NOT NULL, ended_at IS NOT NULL,
+		       created_at < now() - make_interval(secs => $3)
+		  FROM core_idempotency_key WHERE user_id = $1 AND key = $2`,
+		userID, key, idempotencyAbandoned.Seconds()).Scan(&a.hash, &status, &headers, &a.body, &a.applied, &a.ended, &a.abandoned)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil, nil
 	}
@@ -161,7 +177,8 @@ func (s *server) claimIdempotencyKey(ctx context.Context, userID int64, key stri
 }
 
 // runIdempotent runs the request that claimed key, keeps its answer when it succeeded, and
-// lets go of the key otherwise (also when next panics).
+// lets go of the key otherwise (also when next panics), unless its work was committed all the
+// same: then the claim is marked ended, and a retry is told the answer was lost.
 func (s *server) runIdempotent(w http.ResponseWriter, r *http.Request, next http.HandlerFunc, userID int64, key string) {
 	rec := &teeWriter{statusWriter: statusWriter{ResponseWriter: w}}
 	// The bookkeeping outlives a client that hangs up: the work may be committed.
@@ -169,11 +186,15 @@ func (s *server) runIdempotent(w http.ResponseWriter, r *http.Request, next http
 	answered := false
 	defer func() {
 		if !answered {
-			s.settleIdempotencyKey(ctx, r, "release an idempotency key",
-				`DELETE FROM core_idempotency_key WHERE user_id = $1 AND key = $2 AND status IS NULL`, userID, key)
+			s.settleIdempotencyKey(ctx, r, "release an idempotency key", `
+				WITH released AS (
+				    DELETE FROM core_idempotency_key WHERE user_id = $1 AND key = $2 AND status IS NULL AND applied_at IS NULL)
+				UPDATE core_idempotency_key SET ended_at = now()
+				 WHERE user_id = $1 AND key = $2 AND status IS NULL AND applied_at IS NOT NULL`, userID, key)
 		}
 	}()
-	next(rec, r)
+	// The work's transactions mark the claim applied as they commit (db.InTx).
+	next(rec, r.WithContext(db.WithClaim(r.Context(), db.Claim{UserID: userID, Key: key})))
 	status := rec.status
 	if status == 0 {
 		status = http.StatusOK

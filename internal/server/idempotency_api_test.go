@@ -9,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"chelal/internal/auth"
+	"chelal/internal/db"
 )
 
 // TestRetriesNeverDuplicate: on every create route that takes an Idempotency-Key, twenty
@@ -201,4 +205,63 @@ func bodyOrNil(m map[string]any) any {
 		return nil
 	}
 	return m
+}
+
+// TestRetryAfterALostAnswerDoesNotRunTwice: a request commits its work, then the database
+// stops before it can answer (the test's route commits through db.InTx, then answers 503
+// database-unavailable as a lost COMMIT reply would). Its retry with the same key must not do
+// the work a second time: it is told 409 idempotency-answer-lost, at once. A request that
+// failed before committing anything still lets go of its key: its retry runs.
+func TestRetryAfterALostAnswerDoesNotRunTwice(t *testing.T) {
+	t.Parallel()
+	a := newAPI(t, auth.Config{})
+	a.newUser("desk", auth.RoleReceptionist)
+	a.exec(`CREATE TABLE test_work (key text)`)
+	var commitFirst bool // whether the route's work commits before it fails
+	deps, _ := Wire(a.db, a.auth, Deps{Log: errorLog(t)})
+	a.h = newServer(deps, func(s *server) []route {
+		return []route{{method: "POST", path: "/api/v1/test/lost-answer", perm: auth.PermPatientsWrite, op: "testLostAnswer", tag: "test",
+			summary: "commits, then loses its answer", idempotent: true, errs: []int{503},
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				err := s.db.InTx(r.Context(), db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
+					if _, err := tx.Exec(ctx, `INSERT INTO test_work VALUES ($1)`, r.Header.Get("Idempotency-Key")); err != nil {
+						return err
+					}
+					if !commitFirst {
+						return db.Unavailable(pgconn.ErrConnClosed) // failed before its commit
+					}
+					return nil
+				})
+				if err == nil {
+					err = db.Unavailable(pgconn.ErrConnClosed) // committed, then the answer was lost
+				}
+				s.writeError(w, r, err)
+			}}}
+	}).handler
+	desk := a.login("desk", "10.0.2.1")
+	works := func(key string) int {
+		return queryValue[int](a, `SELECT count(*)::int FROM test_work WHERE key = $1`, key)
+	}
+
+	// Failed before committing: nothing kept, the key let go, the retry runs (and fails again).
+	expect(t, desk.do("POST", "/api/v1/test/lost-answer", map[string]any{}, "Idempotency-Key", "k-1"), 503)
+	expect(t, desk.do("POST", "/api/v1/test/lost-answer", map[string]any{}, "Idempotency-Key", "k-1"), 503)
+	if n := works("k-1"); n != 0 {
+		t.Fatalf("a failed request kept %d rows", n)
+	}
+
+	// Committed, then the answer lost: the retry does not run the work again.
+	commitFirst = true
+	expect(t, desk.do("POST", "/api/v1/test/lost-answer", map[string]any{}, "Idempotency-Key", "k-2"), 503)
+	start := time.Now()
+	w := desk.do("POST", "/api/v1/test/lost-answer", map[string]any{}, "Idempotency-Key", "k-2")
+	if w.Code != http.StatusConflict || problemType(t, w) != "idempotency-answer-lost" {
+		t.Fatalf("the retry of a request whose answer was lost: %d %s", w.Code, w.Body)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the retry waited %v for a request that had ended", took)
+	}
+	if n := works("k-2"); n != 1 {
+		t.Fatalf("the work was done %d times, want 1", n)
+	}
 }

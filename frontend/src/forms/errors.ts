@@ -41,6 +41,7 @@ const PROBLEM_CODES = [
   'already-dispensed',
   'idempotency-key-reused',
   'idempotency-key-in-use',
+  'idempotency-answer-lost',
   'not-expired',
   'inactive',
   'duplicate-name',
