@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // writeOutcome is what one write through the API was answered.
@@ -291,32 +293,26 @@ func TestPostmasterKilledUnderCashierLoad(t *testing.T) {
 	})
 
 	conn := connect(t, embeddedDSN(t, data))
-	ctx := context.Background()
 	mu.Lock()
 	defer mu.Unlock()
-	for _, id := range bills {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_bill WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
-			t.Errorf("acknowledged bill %d: %d rows (%v)", id, n, err)
-		}
-	}
+	var payIDs, payBills []int64
+	var payAmounts []string
 	for id, p := range payments {
-		var amount string
-		var bill int64
-		var audited bool
-		err := conn.QueryRow(ctx, `SELECT amount::text, bill_id, EXISTS (SELECT 1 FROM core_auditlog a WHERE a.model_name = 'core_payment' AND a.object_id = p.id)
-			FROM core_payment p WHERE id = $1`, id).Scan(&amount, &bill, &audited)
-		if err != nil || amount != p.amount || bill != p.bill || !audited {
-			t.Errorf("acknowledged payment %d of %s on bill %d: stored %s on %d, audited %v (%v)", id, p.amount, p.bill, amount, bill, audited, err)
-		}
+		payIDs, payAmounts, payBills = append(payIDs, id), append(payAmounts, p.amount), append(payBills, p.bill)
 	}
-	for _, q := range []struct{ what, sql string }{
+	expectNoRows(t, conn, []rowCheck{
+		{"acknowledged bills missing", `SELECT a::text FROM unnest($1::bigint[]) a WHERE NOT EXISTS (SELECT 1 FROM core_bill WHERE id = a)`, []any{bills}},
+		{"acknowledged payments missing, changed or unaudited", `
+			SELECT format('%s of %s on bill %s', a.id, a.amount, a.bill) FROM unnest($1::bigint[], $2::numeric[], $3::bigint[]) a (id, amount, bill)
+			 WHERE NOT EXISTS (SELECT 1 FROM core_payment p WHERE p.id = a.id AND p.amount = a.amount AND p.bill_id = a.bill
+			                      AND EXISTS (SELECT 1 FROM core_auditlog l WHERE l.model_name = 'core_payment' AND l.object_id = p.id))`,
+			[]any{payIDs, payAmounts, payBills}},
 		{"bills whose total is not their lines'", `SELECT b.id::text FROM core_bill b
-			WHERE b.total_amount <> (SELECT coalesce(sum(i.total_price), 0) FROM core_billitem i WHERE i.bill_id = b.id)`},
+			WHERE b.total_amount <> (SELECT coalesce(sum(i.total_price), 0) FROM core_billitem i WHERE i.bill_id = b.id)`, nil},
 		{"bills whose paid amount is not their payments'", `SELECT b.id::text FROM core_bill b
-			WHERE b.paid_amount <> (SELECT coalesce(sum(p.amount), 0) FROM core_payment p WHERE p.bill_id = b.id)`},
+			WHERE b.paid_amount <> (SELECT coalesce(sum(p.amount), 0) FROM core_payment p WHERE p.bill_id = b.id)`, nil},
 		{"bills whose status does not follow from their amounts", `SELECT b.id || ' ' || b.status FROM core_bill b
-			WHERE b.status <> CASE WHEN b.paid_amount = 0 THEN 'pending' WHEN b.paid_amount < b.total_amount THEN 'partially_paid' ELSE 'paid' END`},
+			WHERE b.status <> CASE WHEN b.paid_amount = 0 THEN 'pending' WHEN b.paid_amount < b.total_amount THEN 'partially_paid' ELSE 'paid' END`, nil},
 		{"debt summary keys that differ from the open bills", `
 			WITH summary AS (SELECT day, due_date, sum(owed) AS owed, sum(bills) AS bills FROM core_billdebt
 			                  GROUP BY 1, 2 HAVING sum(owed) <> 0 OR sum(bills) <> 0),
@@ -324,12 +320,8 @@ func TestPostmasterKilledUnderCashierLoad(t *testing.T) {
 			                FROM core_bill WHERE status IN ('pending', 'partially_paid') GROUP BY 1, 2)
 			SELECT format('summary %s %s %s %s', day, due_date, owed, bills) FROM (SELECT * FROM summary EXCEPT SELECT * FROM live) x
 			UNION ALL
-			SELECT format('live %s %s %s %s', day, due_date, owed, bills) FROM (SELECT * FROM live EXCEPT SELECT * FROM summary) y`},
-	} {
-		if got := queryStrings(t, conn, q.sql); len(got) > 0 {
-			t.Errorf("%s: %v", q.what, got)
-		}
-	}
+			SELECT format('live %s %s %s %s', day, due_date, owed, bills) FROM (SELECT * FROM live EXCEPT SELECT * FROM summary) y`, nil},
+	})
 	if len(payments) == 0 {
 		t.Fatal("no payment was acknowledged: the test proved nothing")
 	}
@@ -421,37 +413,41 @@ func TestPostmasterKilledUnderPharmacyLoad(t *testing.T) {
 	conn := connect(t, embeddedDSN(t, data)) // the setup's connection died with the postmaster
 	mu.Lock()
 	defer mu.Unlock()
-	for _, id := range received {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM core_stockbatch WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
-			t.Errorf("acknowledged batch %d: %d rows (%v)", id, n, err)
-		}
-	}
-	for _, rx := range dispensed {
-		var n int
-		if err := conn.QueryRow(ctx, `SELECT dispensed_quantity FROM core_prescription WHERE id = $1::int`, rx).Scan(&n); err != nil || n != 1 {
-			t.Errorf("acknowledged dispense of prescription %s: dispensed %d (%v)", rx, n, err)
-		}
-	}
-	for _, q := range []struct{ what, sql string }{
+	expectNoRows(t, conn, []rowCheck{
+		{"acknowledged batches missing", `SELECT a::text FROM unnest($1::bigint[]) a WHERE NOT EXISTS (SELECT 1 FROM core_stockbatch WHERE id = a)`, []any{received}},
+		{"acknowledged dispenses not applied once", `SELECT a || ': ' || coalesce(p.dispensed_quantity::text, 'missing')
+			FROM unnest($1::text[]) a LEFT JOIN core_prescription p ON p.id = a::int WHERE p.dispensed_quantity IS DISTINCT FROM 1`, []any{dispensed}},
 		{"medications whose stock is not their ledger's or their batches'", `SELECT m.id || ': ' || m.stock_quantity || ' ' || l.sum || ' ' || b.sum
 			FROM core_medicationitem m,
 			     LATERAL (SELECT coalesce(sum(quantity_change), 0) AS sum FROM core_stockmovement WHERE medication_id = m.id) l,
 			     LATERAL (SELECT coalesce(sum(quantity_left), 0) AS sum FROM core_stockbatch WHERE medication_id = m.id) b
-			WHERE m.stock_quantity <> l.sum OR m.stock_quantity <> b.sum OR m.stock_quantity < 0`},
-		{"batches below zero", `SELECT id::text FROM core_stockbatch WHERE quantity_left < 0`},
+			WHERE m.stock_quantity <> l.sum OR m.stock_quantity <> b.sum OR m.stock_quantity < 0`, nil},
+		{"batches below zero", `SELECT id::text FROM core_stockbatch WHERE quantity_left < 0`, nil},
 		{"prescriptions whose dispensed quantity is not their dispenses'", `SELECT p.id || ': ' || p.dispensed_quantity FROM core_prescription p
-			WHERE p.dispensed_quantity <> (SELECT coalesce(sum(d.quantity), 0) FROM core_dispense d WHERE d.prescription_id = p.id)`},
-	} {
-		if got := queryStrings(t, conn, q.sql); len(got) > 0 {
-			t.Errorf("%s: %v", q.what, got)
-		}
-	}
+			WHERE p.dispensed_quantity <> (SELECT coalesce(sum(d.quantity), 0) FROM core_dispense d WHERE d.prescription_id = p.id)`, nil},
+	})
 	if len(dispensed) == 0 || len(received) == 0 {
 		t.Fatalf("%d dispenses and %d batches acknowledged: the test proved nothing", len(dispensed), len(received))
 	}
 	t.Logf("back %s after kill -9; %d batches and %d dispenses acknowledged and kept, %d answered 503", back.Round(time.Millisecond), len(received), len(dispensed), n503)
 	c.stop(t)
+}
+
+// rowCheck is a query whose rows (one text column) are what went wrong.
+type rowCheck struct {
+	what string
+	sql  string
+	args []any
+}
+
+// expectNoRows fails the test for every check that finds rows.
+func expectNoRows(t *testing.T, conn *pgx.Conn, checks []rowCheck) {
+	t.Helper()
+	for _, c := range checks {
+		if got := queryStrings(t, conn, c.sql, c.args...); len(got) > 0 {
+			t.Errorf("%s: %v", c.what, got)
+		}
+	}
 }
 
 // TestDiskFullAtStart starts Chelal on a data folder whose disk (a 16 MB tmpfs) cannot hold

@@ -287,9 +287,9 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 }
 
 // queryStrings reads the one text column of a query's rows.
-func queryStrings(t *testing.T, conn *pgx.Conn, sql string) []string {
+func queryStrings(t *testing.T, conn *pgx.Conn, sql string, args ...any) []string {
 	t.Helper()
-	rows, err := conn.Query(context.Background(), sql)
+	rows, err := conn.Query(context.Background(), sql, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
