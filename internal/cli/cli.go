@@ -29,6 +29,7 @@ import (
 	"chelal/internal/i18n"
 	"chelal/internal/lan"
 	"chelal/internal/notify"
+	"chelal/internal/patients"
 	"chelal/internal/pharmacy"
 	"chelal/internal/reports"
 	"chelal/internal/server"
@@ -269,7 +270,8 @@ type core struct {
 	handler  http.Handler
 	schedule *backup.Schedule // nil: scheduled backups are off
 	pharmacy *pharmacy.Service
-	reports  *reports.Service // nil: the report cache is filled by its readers only
+	patients *patients.Service // nil: name searches take the SQL path only
+	reports  *reports.Service  // nil: the report cache is filled by its readers only
 	log      *slog.Logger
 }
 
@@ -279,6 +281,10 @@ func (c core) Run(ctx context.Context) {
 	if c.pharmacy != nil {
 		// Expiry warnings: at start, then hourly (each batch is notified once).
 		wg.Go(func() { c.pharmacy.Run(ctx, time.Hour, c.log) })
+	}
+	if c.patients != nil {
+		// The name search's index in memory: built at start, brought forward every second.
+		wg.Go(func() { c.patients.Run(ctx, c.log) })
 	}
 	if c.reports != nil {
 		// The reports' day cache: filled ahead at start, then the closed and forgotten days.
@@ -310,7 +316,7 @@ func newCore(ctx context.Context, env Env, cfg *config.Config, d *db.DB, dataDir
 		ICEServers:     iceServers(cfg),
 		Update:         update.Config{Executable: selfExecutable(log), ReleaseKey: update.ReleaseKey(), Kind: buildKind},
 	})
-	c := core{pharmacy: deps.Pharmacy, reports: deps.Reports, log: log, handler: h}
+	c := core{pharmacy: deps.Pharmacy, patients: deps.Patients, reports: deps.Reports, log: log, handler: h}
 	if cfg.BackupSchedule {
 		latest, err := backup.LatestSchema(ctx, d)
 		if err != nil {

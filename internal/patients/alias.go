@@ -27,13 +27,22 @@ func AliasKey(s string) string {
 }
 
 // aliasBranch is the search branch that finds a patient by an old record number typed whole
-// (an exact match ranks like a current record number), or "" when q cannot be one: a record
-// number has at least one digit and three characters.
+// (an exact match ranks like a current record number), or "" when q cannot be one (aliasKey).
 func aliasBranch(q, visit string, arg func(any) string) string {
-	key := AliasKey(q)
-	if len(key) < 3 || !strings.ContainsFunc(key, unicode.IsDigit) {
+	key := aliasKey(q)
+	if key == "" {
 		return ""
 	}
 	return `SELECT a.patient_id AS id, 0 AS rank, ` + visit + ` AS visit
 		  FROM core_patientalias a JOIN core_patientsearch s ON s.patient_id = a.patient_id WHERE a.alias_key = ` + arg(key)
+}
+
+// aliasKey is the key q is searched by as an old record number, or "" when q cannot be one: a
+// record number has at least one digit and three characters.
+func aliasKey(q string) string {
+	key := AliasKey(q)
+	if len(key) < 3 || !strings.ContainsFunc(key, unicode.IsDigit) {
+		return ""
+	}
+	return key
 }

@@ -63,10 +63,11 @@ type Service struct {
 	prefix prefixCache // the record-number prefix, for searches
 	// searchCountCap replaces SearchCountCap when set (tests page past a small cap).
 	searchCountCap int
+	names          *nameIndex // the name search's index in memory, kept by Run
 }
 
 // NewService returns the patients service.
-func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now} }
+func NewService(d *db.DB) *Service { return &Service{db: d, now: time.Now, names: newNameIndex()} }
 
 // Genders a patient record accepts.
 var Genders = []string{"male", "female", "other", "unknown"}

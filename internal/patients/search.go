@@ -2,6 +2,7 @@ package patients
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -118,7 +119,7 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 
 	// Each branch gives (id, rank, visit): rank 0 is best; visit orders the most recent visit
 	// first. Each branch uses its own index.
-	const visit = `coalesce(-(extract(epoch FROM s.last_visit_at) * 1000000)::bigint, 9223372036854775807)`
+	const visit = visitKey
 	var branches []string
 	args := []any{}
 	arg := func(v any) string {
@@ -175,7 +176,18 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 		}
 	}
 	if hasLetters && !mrnLike {
-		if branch := nameSearch(SearchWords(q), visit, arg, hide); branch != "" {
+		words := SearchWords(q)
+		if !isMRN && aliasKey(q) == "" && len(words) > 0 {
+			// A name alone: the index in memory answers, when it is ready (nameindex.go).
+			keys, total, err := s.indexedSearch(ctx, words, after, limit)
+			if err == nil {
+				return s.pageOf(ctx, res, keys, total, limit)
+			}
+			if !errors.Is(err, errNoIndex) {
+				return res, err
+			}
+		}
+		if branch := nameSearch(words, visit, arg, hide); branch != "" {
 			branches = append(branches, branch)
 		}
 	}
@@ -227,8 +239,49 @@ func (s *Service) SearchPage(ctx context.Context, in SearchQuery) (SearchResult,
 			return res, fmt.Errorf("search patients: %w", err)
 		}
 	}
+	s.capTotal(&res)
+	return res, nil
+}
+
+func (s *Service) capTotal(res *SearchResult) {
 	if res.Total > s.countCap() {
 		res.Total, res.TotalCapped = s.countCap(), true
+	}
+}
+
+// pageOf completes a page found in the index: the patients of keys (limit+1 at most, in
+// order), read by id, and the count.
+func (s *Service) pageOf(ctx context.Context, res SearchResult, keys []searchKey, total, limit int) (SearchResult, error) {
+	res.Total = total
+	s.capTotal(&res)
+	if len(keys) > limit {
+		keys = keys[:limit]
+		c := keys[limit-1].encode()
+		res.NextCursor = &c
+	}
+	if len(keys) == 0 {
+		return res, nil
+	}
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		ids[i] = k.id
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+patientColumns+` FROM core_patient p WHERE p.id = ANY($1)`, ids)
+	if err != nil {
+		return res, fmt.Errorf("search patients: %w", err)
+	}
+	found, err := pgx.CollectRows(rows, db.RowTo[Patient])
+	if err != nil {
+		return res, fmt.Errorf("search patients: %w", err)
+	}
+	byID := make(map[int64]Patient, len(found))
+	for _, p := range found {
+		byID[p.ID] = p
+	}
+	for _, k := range keys {
+		if p, ok := byID[k.id]; ok { // else deleted since the index was read
+			res.Items = append(res.Items, Match{Patient: p, Score: scoreOf(k.rank)})
+		}
 	}
 	return res, nil
 }

@@ -208,7 +208,7 @@ func TestNameSearchRecall(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
 	loadRecall(t, d, recallNames())
-	s := NewService(d)
+	s, indexed := NewService(d), runIndexed(t, d)
 	for _, tc := range []struct {
 		q       string
 		atLeast int // a floor that does not depend on the rule's details
@@ -229,13 +229,16 @@ func TestNameSearchRecall(t *testing.T) {
 			t.Errorf("%q: the scan finds %d, expected at least %d (the test's names changed?)", tc.q, len(want), tc.atLeast)
 		}
 		checkRecall(t, s, tc.q, 50, want)
+		checkRecall(t, indexed, tc.q, 50, want)
 	}
 	// Past the count's cap: the total says "more than the cap", and the pages still reach
 	// every match, in the scan's order (pages of 7, so a page ends inside each tier).
-	capped := NewService(d)
-	capped.searchCountCap = 30
+	capped, cappedIndexed := NewService(d), runIndexed(t, d)
+	capped.searchCountCap, cappedIndexed.searchCountCap = 30, 30
 	for _, q := range []string{"Moh", "mo", "ali", "Mohamed", "mohmed", "Case", "backup case", "Backup24 Case", "zzyzx"} {
-		checkRecall(t, capped, q, 7, bruteSearch(t, d, q))
+		want := bruteSearch(t, d, q)
+		checkRecall(t, capped, q, 7, want)
+		checkRecall(t, cappedIndexed, q, 7, want)
 	}
 }
 

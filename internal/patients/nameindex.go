@@ -1,0 +1,578 @@
+package patients
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/jackc/pgx/v5"
+)
+
+// The name search's index in memory (migration 0051).
+//
+// A name search at a million patients spent most of its PostgreSQL time merging the GIN
+// index's posting lists: the patients of every key of each typed word, walked to keep those
+// holding all the words (bench/patients/NOTES.md). Each Chelal instance now keeps, as of a
+// snapshot of the database (pg_current_snapshot), every patient's name words and last visit,
+// and each dictionary word's patients as a compressed bitmap (roaring): a typed word's
+// patients are a union of bitmaps, the candidates their intersection, computed in Go in
+// microseconds. PostgreSQL is asked, in one round trip of two statements, for the typed words
+// as stored (accents removed) with the dictionary words one typo away, and for the patients
+// changed since the snapshot (core_patientsearch_log, written by a trigger in the changing
+// transaction: the rows of the log not visible in the snapshot are exactly what the memory
+// lacks, whatever order transactions commit in); those patients are judged from their current
+// words instead of the memory. Then the page's rows are read by id. The answer is the one the
+// SQL search gives (nameSearch; TestNameSearchRecall checks both against a brute-force scan),
+// on every instance, whatever was written a moment before, here or on another instance.
+//
+// Run builds the index at start and brings it forward every second (the changes applied, the
+// snapshot moved on); until it is ready, or while it cannot be brought forward, searches take
+// the SQL path. Memory: about 20 bytes per patient and a few per name word (measured in
+// bench/patients/NOTES.md).
+
+// nameIndexRefresh is how often Run brings the index forward; a search whose changes since the
+// snapshot are many asks for it sooner.
+const nameIndexRefresh = time.Second
+
+// nameIndexStale: an index not brought forward for so long is built again (the log is kept a
+// day, nameIndexLogKeep, so nothing it would need is gone).
+const nameIndexStale = time.Hour
+
+// nameIndexLogKeep is how long the change log keeps a row.
+const nameIndexLogKeep = "1 day"
+
+// noVisit is the visit key of a patient never seen (last in the order).
+const noVisit = int64(1<<63 - 1)
+
+// visitKey is the SQL of a patient's visit key (most recent first, never visited last), on
+// core_patientsearch s.
+const visitKey = `coalesce(-(extract(epoch FROM s.last_visit_at) * 1000000)::bigint, 9223372036854775807)`
+
+// nameData is the index's contents, as of snap.
+type nameData struct {
+	snap    string            // the pg_snapshot the contents are as of
+	freshAt time.Time         // when snap was taken
+	words   []string          // by word id
+	wordID  map[string]uint32 // word -> id
+	sorted  []uint32          // word ids in the byte order of their words (prefix ranges)
+	post    []*roaring.Bitmap // by word id: the patients whose name holds the word
+	present roaring.Bitmap    // every patient indexed
+	visit   []int64           // by patient id: the visit key
+	// A patient's words (ids), to take them out when the name changes: pwData[pwStart[p]:][:pwLen[p]].
+	pwStart []uint32
+	pwLen   []uint8
+	pwData  []uint32
+	garbage int // entries of pwData no longer used
+}
+
+// nameIndex is the index and its state; mu guards every field.
+type nameIndex struct {
+	mu        sync.RWMutex
+	data      *nameData // nil: not built (searches take the SQL path)
+	rebuild   bool      // a change the log cannot say (a TRUNCATE): build again
+	kick      chan struct{}
+}
+
+func newNameIndex() *nameIndex {
+	return &nameIndex{kick: make(chan struct{}, 1)}
+}
+
+func (d *nameData) wordOf(w string) uint32 {
+	if id, ok := d.wordID[w]; ok {
+		return id
+	}
+	id := uint32(len(d.words))
+	d.words = append(d.words, w)
+	d.wordID[w] = id
+	d.post = append(d.post, roaring.New())
+	i := sort.Search(len(d.sorted), func(i int) bool { return d.words[d.sorted[i]] >= w })
+	d.sorted = slices.Insert(d.sorted, i, id)
+	return id
+}
+
+func (d *nameData) grow(p uint32) {
+	if int(p) < len(d.visit) {
+		return
+	}
+	n := max(int(p)+1, len(d.visit)+len(d.visit)/4)
+	d.visit = append(d.visit, make([]int64, n-len(d.visit))...)
+	d.pwStart = append(d.pwStart, make([]uint32, n-len(d.pwStart))...)
+	d.pwLen = append(d.pwLen, make([]uint8, n-len(d.pwLen))...)
+}
+
+// set puts patient p in the index with its words and visit key (taking out what it held).
+func (d *nameData) set(p uint32, words []string, visit int64) {
+	d.remove(p)
+	d.grow(p)
+	if len(words) > 255 {
+		words = words[:255]
+	}
+	d.pwStart[p], d.pwLen[p] = uint32(len(d.pwData)), uint8(len(words))
+	for _, w := range words {
+		id := d.wordOf(w)
+		d.pwData = append(d.pwData, id)
+		d.post[id].Add(p)
+	}
+	d.visit[p] = visit
+	d.present.Add(p)
+}
+
+// remove takes patient p out of the index.
+func (d *nameData) remove(p uint32) {
+	if !d.present.Contains(p) {
+		return
+	}
+	for _, id := range d.pwData[d.pwStart[p]:][:d.pwLen[p]] {
+		d.post[id].Remove(p)
+	}
+	d.garbage += int(d.pwLen[p])
+	d.pwLen[p] = 0
+	d.present.Remove(p)
+	if d.garbage > 1<<16 && d.garbage > len(d.pwData)/2 {
+		d.compact()
+	}
+}
+
+// compact copies the words still used to a new pwData.
+func (d *nameData) compact() {
+	data := make([]uint32, 0, len(d.pwData)-d.garbage)
+	it := d.present.Iterator()
+	for it.HasNext() {
+		p := it.Next()
+		start := uint32(len(data))
+		data = append(data, d.pwData[d.pwStart[p]:][:d.pwLen[p]]...)
+		d.pwStart[p] = start
+	}
+	d.pwData, d.garbage = data, 0
+}
+
+// Run keeps the name search's index in memory until ctx ends: built at start (again after a
+// failure, or when the log cannot say what changed), then brought forward every second, and
+// the change log emptied of rows older than a day every hour.
+func (s *Service) Run(ctx context.Context, log *slog.Logger) {
+	x := s.names
+	var pruned time.Time
+	wait := nameIndexRefresh
+	for {
+		x.mu.RLock()
+		d, rebuild := x.data, x.rebuild
+		x.mu.RUnlock()
+		var err error
+		switch {
+		case d == nil || rebuild || time.Since(d.freshAt) > nameIndexStale:
+			start := time.Now()
+			if err = s.buildNameIndex(ctx); err == nil {
+				x.mu.RLock()
+				n := x.data.present.GetCardinality()
+				x.mu.RUnlock()
+				log.Info("name search index built", "patients", n, "took", time.Since(start).Round(time.Millisecond))
+			}
+		default:
+			err = s.refreshNameIndex(ctx)
+		}
+		if err == nil && time.Since(pruned) > time.Hour {
+			if _, err = s.db.Pool.Exec(ctx, `DELETE FROM core_patientsearch_log WHERE at < now() - $1::interval`, nameIndexLogKeep); err == nil {
+				pruned = time.Now()
+			}
+		}
+		wait = nameIndexRefresh
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			// The database may be restarting: searches take the SQL path meanwhile (they fail
+			// with it), and the index is tried again in a while.
+			log.Warn("name search index", "err", err)
+			wait = 5 * nameIndexRefresh
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		case <-x.kick:
+		}
+	}
+}
+
+// buildNameIndex reads every patient's words and visit as of one snapshot.
+func (s *Service) buildNameIndex(ctx context.Context) error {
+	// A log row whose transaction id is not yet given out came with a restored backup (another
+	// cluster's ids): it would be read as a change at every search.
+	if _, err := s.db.Pool.Exec(ctx, `DELETE FROM core_patientsearch_log WHERE xid >= pg_snapshot_xmax(pg_current_snapshot())`); err != nil {
+		return fmt.Errorf("name index: %w", err)
+	}
+	d := &nameData{wordID: map[string]uint32{}}
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&d.snap); err != nil {
+			return err
+		}
+		d.freshAt = time.Now()
+		var n int
+		if err := tx.QueryRow(ctx, `SELECT coalesce(max(patient_id), 0) FROM core_patientsearch`).Scan(&n); err != nil {
+			return err
+		}
+		d.grow(uint32(n))
+		// Each word's patients are gathered in id order, then made bitmaps at once.
+		var lists [][]uint32
+		rows, err := tx.Query(ctx, `SELECT s.patient_id, s.words, `+visitKey+` FROM core_patientsearch s ORDER BY s.patient_id`)
+		if err != nil {
+			return err
+		}
+		var (
+			id    int32
+			words []string
+			visit int64
+		)
+		_, err = pgx.ForEachRow(rows, []any{&id, &words, &visit}, func() error {
+			p := uint32(id)
+			d.grow(p)
+			d.pwStart[p], d.pwLen[p] = uint32(len(d.pwData)), uint8(min(len(words), 255))
+			for _, w := range words[:d.pwLen[p]] {
+				wid, ok := d.wordID[w]
+				if !ok {
+					wid = uint32(len(d.words))
+					d.words = append(d.words, w)
+					d.wordID[w] = wid
+					lists = append(lists, nil)
+				}
+				d.pwData = append(d.pwData, wid)
+				lists[wid] = append(lists[wid], p)
+			}
+			d.visit[p] = visit
+			d.present.Add(p)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		d.post = make([]*roaring.Bitmap, len(lists))
+		for i, l := range lists {
+			d.post[i] = roaring.BitmapOf(l...)
+			d.post[i].RunOptimize()
+		}
+		d.sorted = make([]uint32, len(d.words))
+		for i := range d.sorted {
+			d.sorted[i] = uint32(i)
+		}
+		slices.SortFunc(d.sorted, func(a, b uint32) int { return strings.Compare(d.words[a], d.words[b]) })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("name index: %w", err)
+	}
+	x := s.names
+	x.mu.Lock()
+	x.data, x.rebuild = d, false
+	x.mu.Unlock()
+	return nil
+}
+
+// changeSQL reads the patients changed since the snapshot $1: their current words and visit
+// key, or present false when they are gone; patient 0 means every patient (a TRUNCATE).
+const changeSQL = `
+	SELECT l.patient_id, coalesce(s.words, '{}'), coalesce(` + visitKey + `, 0), s.patient_id IS NOT NULL
+	  FROM (SELECT DISTINCT patient_id FROM core_patientsearch_log
+	         WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)) l
+	  LEFT JOIN core_patientsearch s ON s.patient_id = l.patient_id`
+
+// nameChange is a patient changed since the index's snapshot.
+type nameChange struct {
+	id      uint32
+	words   []string
+	visit   int64
+	present bool
+}
+
+func collectChanges(rows pgx.Rows) ([]nameChange, error) {
+	var out []nameChange
+	var c nameChange
+	var id int32
+	_, err := pgx.ForEachRow(rows, []any{&id, &c.words, &c.visit, &c.present}, func() error {
+		c.id = uint32(id)
+		out = append(out, c)
+		c.words = nil
+		return nil
+	})
+	return out, err
+}
+
+// refreshNameIndex applies the changes since the index's snapshot and moves the snapshot on.
+func (s *Service) refreshNameIndex(ctx context.Context) error {
+	x := s.names
+	x.mu.RLock()
+	snap := x.data.snap
+	x.mu.RUnlock()
+	var changes []nameChange
+	var next string
+	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&next); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, changeSQL, snap)
+		if err != nil {
+			return err
+		}
+		changes, err = collectChanges(rows)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("name index: %w", err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d := x.data
+	if d == nil || d.snap != snap {
+		return nil // built again meanwhile
+	}
+	for _, c := range changes {
+		switch {
+		case c.id == 0:
+			x.rebuild = true
+			return nil
+		case c.present:
+			d.set(c.id, c.words, c.visit)
+		default:
+			d.remove(c.id)
+		}
+	}
+	d.snap, d.freshAt = next, time.Now()
+	return nil
+}
+
+// typedWord is a typed word as stored (accents removed) and the dictionary words one typo away
+// from it that it does not begin.
+type typedWord struct {
+	u     string
+	typos []string
+}
+
+// errNoIndex: the index cannot answer (not built, or built again); the SQL path does.
+var errNoIndex = errors.New("name index not ready")
+
+// indexedSearch is a name search answered from the index (see the top of this file): the keys
+// of the page (limit+1 at most, after the cursor, in order) and the number of matches.
+func (s *Service) indexedSearch(ctx context.Context, words []string, after searchKey, limit int) ([]searchKey, int, error) {
+	x := s.names
+	x.mu.RLock()
+	d := x.data
+	snap := ""
+	if d != nil && !x.rebuild && time.Since(d.freshAt) < nameIndexStale {
+		snap = d.snap
+	}
+	x.mu.RUnlock()
+	if snap == "" {
+		return nil, 0, errNoIndex
+	}
+	typed := make([]typedWord, 0, len(words))
+	var changes []nameChange
+	b := &pgx.Batch{}
+	b.Queue(`SELECT u, CASE WHEN length(u) >= 4 THEN ARRAY(
+	                SELECT DISTINCT v.word FROM core_namewordvariant v
+	                 WHERE v.variant IN (SELECT chelal_word_variants(u)) AND NOT starts_with(v.word, u))
+	            ELSE '{}' END
+	           FROM (SELECT chelal_unaccent(lower(w)) AS u, n FROM unnest($1::text[]) WITH ORDINALITY AS t (w, n)) x
+	          ORDER BY n`, words).Query(func(rows pgx.Rows) error {
+		var t typedWord
+		_, err := pgx.ForEachRow(rows, []any{&t.u, &t.typos}, func() error {
+			typed = append(typed, t)
+			t = typedWord{}
+			return nil
+		})
+		return err
+	})
+	b.Queue(changeSQL, snap).Query(func(rows pgx.Rows) error {
+		var err error
+		changes, err = collectChanges(rows)
+		return err
+	})
+	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
+		return nil, 0, fmt.Errorf("search patients: %w", err)
+	}
+	if len(changes) > 100 {
+		select { // bring the index forward now rather than in up to a second
+		case x.kick <- struct{}{}:
+		default:
+		}
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.data != d {
+		return nil, 0, errNoIndex
+	}
+	return d.search(typed, changes, after, limit)
+}
+
+// search ranks the candidates: the patients of the index holding every typed word (exact, as
+// a beginning, or one typo away), those changed since the snapshot judged from their current
+// words instead.
+func (d *nameData) search(typed []typedWord, changes []nameChange, after searchKey, limit int) ([]searchKey, int, error) {
+	exact := make([]*roaring.Bitmap, len(typed))
+	begins := make([]*roaring.Bitmap, len(typed))
+	var all []*roaring.Bitmap
+	for i, t := range typed {
+		exact[i] = roaring.New()
+		if id, ok := d.wordID[t.u]; ok {
+			exact[i] = d.post[id]
+		}
+		var lists []*roaring.Bitmap
+		from := sort.Search(len(d.sorted), func(k int) bool { return d.words[d.sorted[k]] >= t.u })
+		for _, id := range d.sorted[from:] {
+			if !strings.HasPrefix(d.words[id], t.u) {
+				break
+			}
+			lists = append(lists, d.post[id])
+		}
+		begins[i] = roaring.FastOr(lists...)
+		for _, w := range t.typos {
+			if id, ok := d.wordID[w]; ok {
+				lists = append(lists, d.post[id])
+			}
+		}
+		all = append(all, roaring.FastOr(lists...))
+	}
+	cand := roaring.FastAnd(all...)
+	changed := roaring.New()
+	for _, c := range changes {
+		if c.id == 0 {
+			return nil, 0, errNoIndex
+		}
+		changed.Add(c.id)
+	}
+	cand.AndNot(changed)
+
+	total := int(cand.GetCardinality())
+	page := make([]searchKey, 0, limit+1)
+	consider := func(k searchKey) {
+		if !after.less(k) {
+			return
+		}
+		if len(page) == limit+1 && !k.less(page[limit]) {
+			return
+		}
+		i := sort.Search(len(page), func(i int) bool { return k.less(page[i]) })
+		if len(page) < limit+1 {
+			page = append(page, searchKey{})
+		}
+		copy(page[i+1:], page[i:])
+		page[i] = k
+	}
+	it := cand.Iterator()
+	for it.HasNext() {
+		p := it.Next()
+		worst, sum := 0, 0
+		for i := range typed {
+			m := matchTypo
+			switch {
+			case exact[i].Contains(p):
+				m = matchExact
+			case begins[i].Contains(p):
+				m = matchPrefix
+			}
+			worst, sum = max(worst, m), sum+m
+		}
+		consider(searchKey{rank: int64(worst*16 + sum), visit: d.visit[p], id: int64(p)})
+	}
+	for _, c := range changes {
+		if !c.present {
+			continue
+		}
+		if rank, ok := rankWords(typed, c.words); ok {
+			total++
+			consider(searchKey{rank: rank, visit: c.visit, id: int64(c.id)})
+		}
+	}
+	return page, total, nil
+}
+
+// rankWords is the rank of a name of these words against the typed words (as the SQL search
+// ranks: the worst word's match times 16 plus the sum of the matches), false when a typed word
+// matches none of them.
+func rankWords(typed []typedWord, words []string) (int64, bool) {
+	worst, sum := 0, 0
+	for _, t := range typed {
+		m := -1
+		for _, w := range words {
+			switch {
+			case w == t.u:
+				m = matchExact
+			case strings.HasPrefix(w, t.u):
+				if m != matchExact {
+					m = matchPrefix
+				}
+			case m < 0 && oneTypo(t.u, w):
+				m = matchTypo
+			}
+		}
+		if m < 0 {
+			return 0, false
+		}
+		worst, sum = max(worst, m), sum+m
+	}
+	return int64(worst*16 + sum), true
+}
+
+// oneTypo says whether a typed word u and a name's word w are one typo apart, as the SQL
+// search decides it (core_namewordvariant, chelal_word_variants): u has 4 letters or more, and
+// u or u less one letter equals w (3 letters or more) or w less one letter (w of 4 or more).
+func oneTypo(u, w string) bool {
+	ur, wr := []rune(u), []rune(w)
+	if len(ur) < 4 || len(wr) < 3 {
+		return false
+	}
+	uv := runeVariants(ur)
+	wv := []string{w}
+	if len(wr) >= 4 {
+		wv = runeVariants(wr)
+	}
+	for _, a := range uv {
+		if slices.Contains(wv, a) {
+			return true
+		}
+	}
+	return false
+}
+
+// runeVariants is a word and the word less each one of its letters.
+func runeVariants(r []rune) []string {
+	out := []string{string(r)}
+	for k := range r {
+		out = append(out, string(r[:k])+string(r[k+1:]))
+	}
+	return out
+}
+
+// less orders search keys: rank, then visit, then id.
+func (k searchKey) less(o searchKey) bool {
+	if k.rank != o.rank {
+		return k.rank < o.rank
+	}
+	if k.visit != o.visit {
+		return k.visit < o.visit
+	}
+	return k.id < o.id
+}
+
+// WaitNameIndex waits until the name search's index is built (Run must be running), for tests
+// and benchmarks that measure the indexed path.
+func (s *Service) WaitNameIndex(ctx context.Context) error {
+	for {
+		s.names.mu.RLock()
+		ok := s.names.data != nil && !s.names.rebuild
+		s.names.mu.RUnlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

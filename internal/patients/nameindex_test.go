@@ -1,0 +1,165 @@
+package patients
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"chelal/internal/db"
+	"chelal/internal/db/dbtest"
+)
+
+// runIndexed returns a service whose name search's index is built and kept (Run), for the
+// test's life; its searches take the indexed path (indexed fails the test otherwise).
+func runIndexed(t *testing.T, d *db.DB) *Service {
+	t.Helper()
+	s := NewService(d)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); s.Run(ctx, testLog(t)) }()
+	t.Cleanup(func() { cancel(); <-done })
+	wctx, wcancel := context.WithTimeout(ctx, time.Minute)
+	defer wcancel()
+	if err := s.WaitNameIndex(wctx); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// indexedOnly searches q on the index only: an error if the SQL path would have answered.
+func indexedOnly(t *testing.T, s *Service, q string) []searchKey {
+	t.Helper()
+	keys, _, err := s.indexedSearch(context.Background(), SearchWords(q), searchKey{rank: -1}, 49)
+	if err != nil {
+		t.Fatalf("%q: %v", q, err)
+	}
+	return keys
+}
+
+// TestNameIndexFollowsChanges: what is written after the index was built (new patients, a
+// renamed one, a deleted one, a visit) is found at once, on this instance and on another one,
+// before and after the index is brought forward; and both instances answer as the scan does.
+func TestNameIndexFollowsChanges(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	loadRecall(t, d, recallNames())
+	a, b := runIndexed(t, d), runIndexed(t, d)
+	queries := []string{"Backup", "zawadi", "zawdi", "mohamed hassan", "Kiprotich", "kiprotch", "Lefevre", "Case", "mo"}
+	check := func(when string) {
+		t.Helper()
+		for _, q := range queries {
+			want := bruteSearch(t, d, q)
+			for _, s := range []*Service{a, b} {
+				indexedOnly(t, s, q) // the index answers (not the SQL path)
+				checkRecall(t, s, q, 50, want)
+			}
+			if t.Failed() {
+				t.Fatalf("%s: %q differs from the scan", when, q)
+			}
+		}
+	}
+	check("built")
+
+	// Written after the index: new names (one with a new word), a rename, a deletion, a visit.
+	for _, w := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+		  VALUES ('CHL-900001', 'Kiprotich', 'Backup99', '1990-01-01', 'unknown'),
+		         ('CHL-900002', 'Zawadi', 'Lefèvre', '1991-01-01', 'unknown')`, nil},
+		{`UPDATE core_patient SET first_name = 'Zawadi' WHERE unique_id = $1`, []any{FormatMRN("CHL", 30)}}, // a Mohamed
+		{`DELETE FROM core_patient WHERE unique_id = $1`, []any{FormatMRN("CHL", 6)}},                       // Backup5, never seen
+		{`INSERT INTO core_encounter (patient_id, doctor_id, notes, created_at)
+		  SELECT p.id, u.id, 'seen', now() FROM core_patient p, auth_user u
+		   WHERE u.username = 'drrecall' AND p.first_name = 'Backup3'`, nil},
+	} {
+		if _, err := d.Pool.Exec(ctx, w.sql, w.args...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("changed, before the index is brought forward")
+	for _, s := range []*Service{a, b} {
+		if err := s.refreshNameIndex(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("brought forward")
+
+	// A change the log cannot say (a TRUNCATE, the rows put back): each index is built again,
+	// the SQL path answering meanwhile.
+	a.names.mu.RLock()
+	before := a.names.data
+	a.names.mu.RUnlock()
+	if _, err := d.Pool.Exec(ctx, `CREATE TEMP TABLE keep AS SELECT * FROM core_patientsearch;
+		TRUNCATE core_patientsearch; INSERT INTO core_patientsearch SELECT * FROM keep`); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := a.indexedSearch(ctx, []string{"backup"}, searchKey{rank: -1}, 10)
+	a.names.mu.RLock()
+	rebuilt := a.names.data != before
+	a.names.mu.RUnlock()
+	if err != errNoIndex && !rebuilt { // Run may have built it again already
+		t.Fatalf("after a TRUNCATE the index answered from before it: %v", err)
+	}
+	checkRecall(t, a, "backup", 50, bruteSearch(t, d, "backup")) // by the SQL path
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for _, s := range []*Service{a, b} {
+		for {
+			if _, _, err := s.indexedSearch(ctx, []string{"backup"}, searchKey{rank: -1}, 10); err == nil {
+				break
+			}
+			if wctx.Err() != nil {
+				t.Fatal("the index was not built again after the TRUNCATE")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	check("built again")
+}
+
+// TestOneTypoAgreesWithTheDictionary: the typo rule judged in Go for the patients changed since
+// the snapshot (oneTypo) is the database's (core_namewordvariant), word for word.
+func TestOneTypoAgreesWithTheDictionary(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	dict := []string{"ali", "alia", "amina", "anima", "mina", "mohamed", "mohammed", "mohamud", "muhamed", "hassan", "hasan",
+		"lefevre", "lefebvre", "zoe", "zoeh", "ngoue", "faṭima", "fatima", "abc", "abcd", "acbd", "ab"}
+	for _, w := range dict {
+		if _, err := d.Pool.Exec(ctx, `INSERT INTO core_nameword (word) VALUES ($1) ON CONFLICT DO NOTHING`, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range []string{"ali", "alia", "amina", "amna", "mohamed", "mohmed", "hasan", "lefevre", "zoeh", "zoe", "fatima", "faṭima", "abcd", "abdc", "bcd"} {
+		var typos []string
+		if err := d.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT word ORDER BY word), '{}') FROM core_namewordvariant
+			WHERE length($1) >= 4 AND variant IN (SELECT chelal_word_variants($1)) AND word = ANY($2)`, u, dict).Scan(&typos); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range dict {
+			want := false
+			for _, x := range typos {
+				want = want || x == w
+			}
+			if got := oneTypo(u, w); got != want {
+				t.Errorf("oneTypo(%q, %q) = %v, the dictionary says %v", u, w, got, want)
+			}
+		}
+	}
+}
+
+// testLog logs to the test's output.
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, nil))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(b []byte) (int, error) {
+	w.t.Log(string(b))
+	return len(b), nil
+}
