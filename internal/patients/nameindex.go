@@ -74,10 +74,10 @@ type nameData struct {
 
 // nameIndex is the index and its state; mu guards every field.
 type nameIndex struct {
-	mu        sync.RWMutex
-	data      *nameData // nil: not built (searches take the SQL path)
-	rebuild   bool      // a change the log cannot say (a TRUNCATE): build again
-	kick      chan struct{}
+	mu      sync.RWMutex
+	data    *nameData // nil: not built (searches take the SQL path)
+	rebuild bool      // a change the log cannot say (a TRUNCATE): build again
+	kick    chan struct{}
 }
 
 func newNameIndex() *nameIndex {
