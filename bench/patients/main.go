@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func main() {
 	flag.BoolVar(&keep, "keep", false, "with -dir: keep the data folder, and reuse it when it already holds the patients (skips the load)")
 	flag.StringVar(&only, "only", "", "\"search\": stop after the search phases (no writes, backup or restore)")
 	flag.IntVar(&serial, "serial", 0, "before the load phases, search the whole sample one at a time this many times and print PostgreSQL's CPU per search of each round (steadier than throughput on a shared machine)")
+	flag.BoolVar(&sqlOnly, "sqlsearch", false, "name searches by SQL only, without the index in memory (the search before issue 21's index, for comparison)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the API server and its clients) during each HTTP search phase to FILE-<kind>.pprof")
 	flag.Parse()
 	if think > 0 {
@@ -139,6 +141,25 @@ func run(n, clients int, dur time.Duration, dir string) error {
 	authSvc := auth.NewService(d, auth.NewHasher(auth.DefaultPasswordParams(), 2), box, auth.Config{ProfileImageDir: dir})
 	deps, h := server.Wire(d, authSvc, server.Deps{Log: quiet})
 	patientsSvc := deps.Patients
+	if !sqlOnly {
+		// The name search's index in memory, as serve keeps it.
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		began := time.Now()
+		ictx, stopIndex := context.WithCancel(ctx)
+		defer stopIndex()
+		go patientsSvc.Run(ictx, quiet)
+		if err := patientsSvc.WaitNameIndex(ctx); err != nil {
+			return err
+		}
+		took := time.Since(began)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		fmt.Printf("name index built in %s; Go heap %.1f MiB more\n", took.Round(time.Millisecond), float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20))
+	} else {
+		fmt.Println("name search by SQL only (-sqlsearch)")
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -462,6 +483,7 @@ var (
 	only       string
 	cpuProfile string
 	serial     int
+	sqlOnly    bool
 )
 
 func measure(clients int, dur time.Duration, op func(r *rand.Rand) error) result {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
+	"github.com/bits-and-blooms/bitset"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -70,6 +72,11 @@ type nameData struct {
 	pwLen   []uint8
 	pwData  []uint32
 	garbage int // entries of pwData no longer used
+	// The dictionary's one-typo neighbourhood, as core_namewordvariant holds it: for each word of
+	// 3 letters or more, the word and (4 or more) each of its one-letter deletions, as
+	// hash(variant)<<32 | word id, sorted; typoNew holds those of the words added since, unsorted.
+	typo    []uint64
+	typoNew []uint64
 }
 
 // nameIndex is the index and its state; mu guards every field.
@@ -94,7 +101,59 @@ func (d *nameData) wordOf(w string) uint32 {
 	d.post = append(d.post, roaring.New())
 	i := sort.Search(len(d.sorted), func(i int) bool { return d.words[d.sorted[i]] >= w })
 	d.sorted = slices.Insert(d.sorted, i, id)
+	d.typoNew = appendVariants(d.typoNew, w, id)
+	if len(d.typoNew) > 4096 {
+		d.typo = append(d.typo, d.typoNew...)
+		slices.Sort(d.typo)
+		d.typoNew = d.typoNew[:0]
+	}
 	return id
+}
+
+var variantSeed = maphash.MakeSeed()
+
+// appendVariants appends the entries of word w (id) to the typo neighbourhood: w and its
+// one-letter deletions, as chelal_word_variants makes them (none under 3 letters; the word
+// alone at 3).
+func appendVariants(dst []uint64, w string, id uint32) []uint64 {
+	r := []rune(w)
+	switch {
+	case len(r) < 3:
+		return dst
+	case len(r) == 3:
+		return append(dst, maphash.String(variantSeed, w)>>32<<32|uint64(id))
+	}
+	for _, v := range runeVariants(r) {
+		dst = append(dst, maphash.String(variantSeed, v)>>32<<32|uint64(id))
+	}
+	return dst
+}
+
+// typoWords are the dictionary words one typo away from u (oneTypo) that u does not begin.
+func (d *nameData) typoWords(u string) []uint32 {
+	r := []rune(u)
+	if len(r) < 4 {
+		return nil
+	}
+	var out []uint32
+	add := func(e uint64) {
+		id := uint32(e)
+		if w := d.words[id]; !strings.HasPrefix(w, u) && !slices.Contains(out, id) && oneTypo(u, w) {
+			out = append(out, id)
+		}
+	}
+	for _, v := range runeVariants(r) {
+		h := maphash.String(variantSeed, v) >> 32 << 32
+		for i := sort.Search(len(d.typo), func(i int) bool { return d.typo[i] >= h }); i < len(d.typo) && d.typo[i]>>32<<32 == h; i++ {
+			add(d.typo[i])
+		}
+		for _, e := range d.typoNew {
+			if e>>32<<32 == h {
+				add(e)
+			}
+		}
+	}
+	return out
 }
 
 func (d *nameData) grow(p uint32) {
@@ -262,6 +321,10 @@ func (s *Service) buildNameIndex(ctx context.Context) error {
 			d.sorted[i] = uint32(i)
 		}
 		slices.SortFunc(d.sorted, func(a, b uint32) int { return strings.Compare(d.words[a], d.words[b]) })
+		for id, w := range d.words {
+			d.typo = appendVariants(d.typo, w, uint32(id))
+		}
+		slices.Sort(d.typo)
 		return nil
 	})
 	if err != nil {
@@ -346,13 +409,6 @@ func (s *Service) refreshNameIndex(ctx context.Context) error {
 	return nil
 }
 
-// typedWord is a typed word as stored (accents removed) and the dictionary words one typo away
-// from it that it does not begin.
-type typedWord struct {
-	u     string
-	typos []string
-}
-
 // errNoIndex: the index cannot answer (not built, or built again); the SQL path does.
 var errNoIndex = errors.New("name index not ready")
 
@@ -370,23 +426,19 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	if snap == "" {
 		return nil, 0, errNoIndex
 	}
-	typed := make([]typedWord, 0, len(words))
+	// The words as stored: a word typed in ASCII already is (lower case, no accent); the others
+	// are unaccented by the database (chelal_unaccent), in the same round trip as the changes.
+	typed := slices.Clone(words)
 	var changes []nameChange
 	b := &pgx.Batch{}
-	b.Queue(`SELECT u, CASE WHEN length(u) >= 4 THEN ARRAY(
-	                SELECT DISTINCT v.word FROM core_namewordvariant v
-	                 WHERE v.variant IN (SELECT chelal_word_variants(u)) AND NOT starts_with(v.word, u))
-	            ELSE '{}' END
-	           FROM (SELECT chelal_unaccent(lower(w)) AS u, n FROM unnest($1::text[]) WITH ORDINALITY AS t (w, n)) x
-	          ORDER BY n`, words).Query(func(rows pgx.Rows) error {
-		var t typedWord
-		_, err := pgx.ForEachRow(rows, []any{&t.u, &t.typos}, func() error {
-			typed = append(typed, t)
-			t = typedWord{}
-			return nil
-		})
-		return err
-	})
+	if slices.IndexFunc(words, func(w string) bool { return !isASCII(w) }) >= 0 {
+		b.Queue(`SELECT chelal_unaccent(lower(w)) FROM unnest($1::text[]) WITH ORDINALITY AS t (w, n) ORDER BY n`, words).
+			Query(func(rows pgx.Rows) error {
+				var err error
+				typed, err = pgx.CollectRows(rows, pgx.RowTo[string])
+				return err
+			})
+	}
 	b.Queue(changeSQL, snap).Query(func(rows pgx.Rows) error {
 		var err error
 		changes, err = collectChanges(rows)
@@ -394,6 +446,9 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	})
 	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
 		return nil, 0, fmt.Errorf("search patients: %w", err)
+	}
+	if len(typed) != len(words) {
+		return nil, 0, fmt.Errorf("search patients: %d words unaccented, %d typed", len(typed), len(words))
 	}
 	if len(changes) > 100 {
 		select { // bring the index forward now rather than in up to a second
@@ -409,45 +464,85 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	return d.search(typed, changes, after, limit)
 }
 
+// bitsets are the dense sets of patients a search builds (one bit per patient id), reused.
+var bitsets sync.Pool
+
+func getBits(n uint) *bitset.BitSet {
+	if b, ok := bitsets.Get().(*bitset.BitSet); ok && b.Len() >= n {
+		return b.ClearAll()
+	}
+	return bitset.New(n)
+}
+
+// orInto sets in a, and in b unless nil, the patients of p (each below the sets' length).
+func orInto(p *roaring.Bitmap, a, b *bitset.BitSet) {
+	it := p.ManyIterator()
+	var buf [256]uint32
+	wa := a.Words()
+	var wb []uint64
+	if b != nil {
+		wb = b.Words()
+	}
+	for n := it.NextMany(buf[:]); n > 0; n = it.NextMany(buf[:]) {
+		for _, v := range buf[:n] {
+			wa[v>>6] |= 1 << (v & 63)
+		}
+		if wb != nil {
+			for _, v := range buf[:n] {
+				wb[v>>6] |= 1 << (v & 63)
+			}
+		}
+	}
+}
+
 // search ranks the candidates: the patients of the index holding every typed word (exact, as
 // a beginning, or one typo away), those changed since the snapshot judged from their current
-// words instead.
-func (d *nameData) search(typed []typedWord, changes []nameChange, after searchKey, limit int) ([]searchKey, int, error) {
+// words instead. Each typed word's patients are gathered in dense sets (a bit per patient):
+// those a name word begins with it (exact ones included), and those plus the ones a word one
+// typo away; the candidates are the intersection of the latter. (Unions of roaring bitmaps
+// were measured first: merging the many sparse lists of a common word's neighbours was half of
+// a search's CPU.)
+func (d *nameData) search(typed []string, changes []nameChange, after searchKey, limit int) ([]searchKey, int, error) {
+	n := uint(len(d.visit))
 	exact := make([]*roaring.Bitmap, len(typed))
-	begins := make([]*roaring.Bitmap, len(typed))
-	var all []*roaring.Bitmap
-	for i, t := range typed {
-		exact[i] = roaring.New()
-		if id, ok := d.wordID[t.u]; ok {
+	begins := make([]*bitset.BitSet, len(typed))
+	var cand *bitset.BitSet
+	defer func() {
+		for _, b := range begins {
+			bitsets.Put(b)
+		}
+	}()
+	for i, u := range typed {
+		if id, ok := d.wordID[u]; ok {
 			exact[i] = d.post[id]
 		}
-		var lists []*roaring.Bitmap
-		from := sort.Search(len(d.sorted), func(k int) bool { return d.words[d.sorted[k]] >= t.u })
-		for _, id := range d.sorted[from:] {
-			if !strings.HasPrefix(d.words[id], t.u) {
+		begins[i] = getBits(n)
+		matched := getBits(n)
+		for _, id := range d.sorted[sort.Search(len(d.sorted), func(k int) bool { return d.words[d.sorted[k]] >= u }):] {
+			if !strings.HasPrefix(d.words[id], u) {
 				break
 			}
-			lists = append(lists, d.post[id])
+			orInto(d.post[id], begins[i], matched)
 		}
-		begins[i] = roaring.FastOr(lists...)
-		for _, w := range t.typos {
-			if id, ok := d.wordID[w]; ok {
-				lists = append(lists, d.post[id])
-			}
+		for _, id := range d.typoWords(u) {
+			orInto(d.post[id], matched, nil)
 		}
-		all = append(all, roaring.FastOr(lists...))
+		if cand == nil {
+			cand = matched
+		} else {
+			cand.InPlaceIntersection(matched)
+			bitsets.Put(matched)
+		}
 	}
-	cand := roaring.FastAnd(all...)
-	changed := roaring.New()
+	defer bitsets.Put(cand)
 	for _, c := range changes {
 		if c.id == 0 {
 			return nil, 0, errNoIndex
 		}
-		changed.Add(c.id)
+		cand.Clear(uint(c.id))
 	}
-	cand.AndNot(changed)
 
-	total := int(cand.GetCardinality())
+	total := int(cand.Count())
 	page := make([]searchKey, 0, limit+1)
 	consider := func(k searchKey) {
 		if !after.less(k) {
@@ -463,21 +558,22 @@ func (d *nameData) search(typed []typedWord, changes []nameChange, after searchK
 		copy(page[i+1:], page[i:])
 		page[i] = k
 	}
-	it := cand.Iterator()
-	for it.HasNext() {
-		p := it.Next()
-		worst, sum := 0, 0
-		for i := range typed {
-			m := matchTypo
-			switch {
-			case exact[i].Contains(p):
-				m = matchExact
-			case begins[i].Contains(p):
-				m = matchPrefix
+	var buf [256]uint
+	for j, ps := cand.NextSetMany(0, buf[:]); len(ps) > 0; j, ps = cand.NextSetMany(j+1, buf[:]) {
+		for _, p := range ps {
+			worst, sum := 0, 0
+			for i := range typed {
+				m := matchTypo
+				switch {
+				case exact[i] != nil && exact[i].Contains(uint32(p)):
+					m = matchExact
+				case begins[i].Test(p):
+					m = matchPrefix
+				}
+				worst, sum = max(worst, m), sum+m
 			}
-			worst, sum = max(worst, m), sum+m
+			consider(searchKey{rank: int64(worst*16 + sum), visit: d.visit[p], id: int64(p)})
 		}
-		consider(searchKey{rank: int64(worst*16 + sum), visit: d.visit[p], id: int64(p)})
 	}
 	for _, c := range changes {
 		if !c.present {
@@ -494,19 +590,19 @@ func (d *nameData) search(typed []typedWord, changes []nameChange, after searchK
 // rankWords is the rank of a name of these words against the typed words (as the SQL search
 // ranks: the worst word's match times 16 plus the sum of the matches), false when a typed word
 // matches none of them.
-func rankWords(typed []typedWord, words []string) (int64, bool) {
+func rankWords(typed []string, words []string) (int64, bool) {
 	worst, sum := 0, 0
-	for _, t := range typed {
+	for _, u := range typed {
 		m := -1
 		for _, w := range words {
 			switch {
-			case w == t.u:
+			case w == u:
 				m = matchExact
-			case strings.HasPrefix(w, t.u):
+			case strings.HasPrefix(w, u):
 				if m != matchExact {
 					m = matchPrefix
 				}
-			case m < 0 && oneTypo(t.u, w):
+			case m < 0 && oneTypo(u, w):
 				m = matchTypo
 			}
 		}

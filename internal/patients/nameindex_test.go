@@ -3,6 +3,8 @@ package patients
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,6 +136,12 @@ func TestOneTypoAgreesWithTheDictionary(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	added, sorted := &nameData{wordID: map[string]uint32{}}, &nameData{wordID: map[string]uint32{}}
+	for _, w := range dict {
+		added.wordOf(w)
+		sorted.wordOf(w)
+	}
+	sorted.typo, sorted.typoNew = slices.Sorted(slices.Values(sorted.typoNew)), nil
 	for _, u := range []string{"ali", "alia", "amina", "amna", "mohamed", "mohmed", "hasan", "lefevre", "zoeh", "zoe", "fatima", "faṭima", "abcd", "abdc", "bcd"} {
 		var typos []string
 		if err := d.Pool.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT word ORDER BY word), '{}') FROM core_namewordvariant
@@ -141,12 +149,27 @@ func TestOneTypoAgreesWithTheDictionary(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, w := range dict {
-			want := false
-			for _, x := range typos {
-				want = want || x == w
-			}
+			want := slices.Contains(typos, w)
 			if got := oneTypo(u, w); got != want {
 				t.Errorf("oneTypo(%q, %q) = %v, the dictionary says %v", u, w, got, want)
+			}
+		}
+		// The index's neighbourhood gives the same words (less those u begins), whether they
+		// were added one by one (typoNew) or sorted in (typo).
+		var want []string
+		for _, w := range typos {
+			if !strings.HasPrefix(w, u) {
+				want = append(want, w)
+			}
+		}
+		for _, d := range []*nameData{added, sorted} {
+			var got []string
+			for _, id := range d.typoWords(u) {
+				got = append(got, d.words[id])
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Errorf("typoWords(%q) = %v, the dictionary says %v", u, got, want)
 			}
 		}
 	}
