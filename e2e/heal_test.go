@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,6 +200,43 @@ func TestPostmasterKilledUnderWriteLoad(t *testing.T) {
 	}
 	if lost > 0 {
 		t.Fatalf("%d of %d acknowledged registrations were lost", lost, len(acked))
+	}
+	// The name search finds every one of them, page by page, once the index in memory is built
+	// again on the restarted server (a restarted server may give out again a transaction id
+	// the index's snapshot counted as past).
+	for end := time.Now().Add(30 * time.Second); strings.Count(c.out.String(), "name search index built") < 2; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the name index was not built again after the restart:\n%s", c.out.String())
+		}
+	}
+	searched := map[string]bool{}
+	cursor := ""
+	for page := 0; ; page++ {
+		var res struct {
+			Items []struct {
+				LastName string `json:"last_name"`
+			} `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		if st := admin.call("GET", "/api/v1/patients?limit=50&q=load&cursor="+url.QueryEscape(cursor), nil, &res); st != http.StatusOK || page > 1000 {
+			t.Fatalf("search page %d: %d", page, st)
+		}
+		for _, it := range res.Items {
+			searched[it.LastName] = true
+		}
+		if res.NextCursor == nil {
+			break
+		}
+		cursor = *res.NextCursor
+	}
+	if len(searched) != len(stored) {
+		t.Errorf("the name search finds %d of the %d stored registrations", len(searched), len(stored))
+	}
+	for name := range stored {
+		if !searched[name] {
+			t.Errorf("registration %s is stored and the name search does not find it", name)
+			break
+		}
 	}
 	var notes struct {
 		Items []struct {

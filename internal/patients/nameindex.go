@@ -60,6 +60,7 @@ const visitKey = `coalesce(-(extract(epoch FROM s.last_visit_at) * 1000000)::big
 // nameData is the index's contents, as of snap.
 type nameData struct {
 	snap    string            // the pg_snapshot the contents are as of
+	started time.Time         // when the database server had started (changeSQL)
 	freshAt time.Time         // when snap was taken
 	words   []string          // by word id
 	wordID  map[string]uint32 // word -> id
@@ -269,7 +270,7 @@ func (s *Service) buildNameIndex(ctx context.Context) error {
 	}
 	d := &nameData{wordID: map[string]uint32{}}
 	err := pgx.BeginTxFunc(ctx, s.db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text`).Scan(&d.snap); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT pg_current_snapshot()::text, pg_postmaster_start_time()`).Scan(&d.snap, &d.started); err != nil {
 			return err
 		}
 		d.freshAt = time.Now()
@@ -338,11 +339,16 @@ func (s *Service) buildNameIndex(ctx context.Context) error {
 }
 
 // changeSQL reads the patients changed since the snapshot $1: their current words and visit
-// key, or present false when they are gone; patient 0 means every patient (a TRUNCATE).
+// key, or present false when they are gone; patient 0 means every patient (a TRUNCATE). Each
+// row, and one row with no patient when nothing changed, carries when the database server
+// started: a server started since the snapshot may give out again the id of a transaction
+// that had not reached its WAL when it stopped (crash recovery), and a change written under
+// such an id would look older than the snapshot; the index is then built again.
 const changeSQL = `
-	SELECT l.patient_id, coalesce(s.words, '{}'), coalesce(` + visitKey + `, 0), s.patient_id IS NOT NULL
-	  FROM (SELECT DISTINCT patient_id FROM core_patientsearch_log
-	         WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)) l
+	SELECT t.started, l.patient_id, coalesce(s.words, '{}'), coalesce(` + visitKey + `, 0), s.patient_id IS NOT NULL
+	  FROM (SELECT pg_postmaster_start_time() AS started) t
+	  LEFT JOIN (SELECT DISTINCT patient_id FROM core_patientsearch_log
+	              WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot)) l ON true
 	  LEFT JOIN core_patientsearch s ON s.patient_id = l.patient_id`
 
 // nameChange is a patient changed since the index's snapshot.
@@ -353,13 +359,21 @@ type nameChange struct {
 	present bool
 }
 
-func collectChanges(rows pgx.Rows) ([]nameChange, error) {
+// collectChanges reads changeSQL's rows; a server started at another time than started (the
+// index's) is the change of every patient (id 0).
+func collectChanges(rows pgx.Rows, started time.Time) ([]nameChange, error) {
 	var out []nameChange
 	var c nameChange
-	var id int32
-	_, err := pgx.ForEachRow(rows, []any{&id, &c.words, &c.visit, &c.present}, func() error {
-		c.id = uint32(id)
-		out = append(out, c)
+	var id *int32
+	var at time.Time
+	_, err := pgx.ForEachRow(rows, []any{&at, &id, &c.words, &c.visit, &c.present}, func() error {
+		if !at.Equal(started) {
+			out = append(out, nameChange{id: 0})
+		}
+		if id != nil {
+			c.id = uint32(*id)
+			out = append(out, c)
+		}
 		c.words = nil
 		return nil
 	})
@@ -370,7 +384,7 @@ func collectChanges(rows pgx.Rows) ([]nameChange, error) {
 func (s *Service) refreshNameIndex(ctx context.Context) error {
 	x := s.names
 	x.mu.RLock()
-	snap := x.data.snap
+	snap, started := x.data.snap, x.data.started
 	x.mu.RUnlock()
 	var changes []nameChange
 	var next string
@@ -382,7 +396,7 @@ func (s *Service) refreshNameIndex(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		changes, err = collectChanges(rows)
+		changes, err = collectChanges(rows, started)
 		return err
 	})
 	if err != nil {
@@ -418,9 +432,9 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	x := s.names
 	x.mu.RLock()
 	d := x.data
-	snap := ""
+	snap, started := "", time.Time{}
 	if d != nil && !x.rebuild && time.Since(d.freshAt) < nameIndexStale {
-		snap = d.snap
+		snap, started = d.snap, d.started
 	}
 	x.mu.RUnlock()
 	if snap == "" {
@@ -441,7 +455,7 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	}
 	b.Queue(changeSQL, snap).Query(func(rows pgx.Rows) error {
 		var err error
-		changes, err = collectChanges(rows)
+		changes, err = collectChanges(rows, started)
 		return err
 	})
 	if err := s.db.Pool.SendBatch(ctx, b).Close(); err != nil {
@@ -450,8 +464,8 @@ func (s *Service) indexedSearch(ctx context.Context, words []string, after searc
 	if len(typed) != len(words) {
 		return nil, 0, fmt.Errorf("search patients: %d words unaccented, %d typed", len(typed), len(words))
 	}
-	if len(changes) > 100 {
-		select { // bring the index forward now rather than in up to a second
+	if len(changes) > 100 || slices.ContainsFunc(changes, func(c nameChange) bool { return c.id == 0 }) {
+		select { // bring the index forward (or build it again) now rather than in up to a second
 		case x.kick <- struct{}{}:
 		default:
 		}
