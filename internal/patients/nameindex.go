@@ -556,7 +556,7 @@ func (d *nameData) search(typed []string, changes []nameChange, after searchKey,
 		cand.Clear(uint(c.id))
 	}
 
-	total := int(cand.Count())
+	total := 0
 	page := make([]searchKey, 0, limit+1)
 	consider := func(k searchKey) {
 		if !after.less(k) {
@@ -574,6 +574,7 @@ func (d *nameData) search(typed []string, changes []nameChange, after searchKey,
 	}
 	var buf [256]uint
 	for j, ps := cand.NextSetMany(0, buf[:]); len(ps) > 0; j, ps = cand.NextSetMany(j+1, buf[:]) {
+		total += len(ps)
 		for _, p := range ps {
 			worst, sum := 0, 0
 			for i := range typed {
