@@ -23,21 +23,22 @@ import (
 // index's posting lists: the patients of every key of each typed word, walked to keep those
 // holding all the words (bench/patients/NOTES.md). Each Chelal instance now keeps, as of a
 // snapshot of the database (pg_current_snapshot), every patient's name words and last visit,
-// and each dictionary word's patients as a compressed bitmap (roaring): a typed word's
-// patients are a union of bitmaps, the candidates their intersection, computed in Go in
-// microseconds. PostgreSQL is asked, in one round trip of two statements, for the typed words
-// as stored (accents removed) with the dictionary words one typo away, and for the patients
-// changed since the snapshot (core_patientsearch_log, written by a trigger in the changing
-// transaction: the rows of the log not visible in the snapshot are exactly what the memory
-// lacks, whatever order transactions commit in); those patients are judged from their current
-// words instead of the memory. Then the page's rows are read by id. The answer is the one the
-// SQL search gives (nameSearch; TestNameSearchRecall checks both against a brute-force scan),
-// on every instance, whatever was written a moment before, here or on another instance.
+// each dictionary word's patients as a compressed bitmap (roaring), and the dictionary's
+// one-typo neighbourhood. A search gathers each typed word's patients (the words it begins, the
+// words one typo away) in dense bitsets, intersects them, and ranks the candidates as the SQL
+// search does, in Go. PostgreSQL is asked, in one round trip, for the patients changed since the
+// snapshot (core_patientsearch_log, written by a trigger in the changing transaction: the rows
+// of the log not visible in the snapshot are exactly what the memory lacks, whatever order
+// transactions commit in), and for the typed words without their accents when one has any;
+// the changed patients are judged from their current words instead of the memory. Then the
+// page's rows are read by id. The answer is the one the SQL search gives (nameSearch;
+// TestNameSearchRecall checks both against a brute-force scan), on every instance, whatever
+// was written a moment before, here or on another instance.
 //
 // Run builds the index at start and brings it forward every second (the changes applied, the
 // snapshot moved on); until it is ready, or while it cannot be brought forward, searches take
-// the SQL path. Memory: about 20 bytes per patient and a few per name word (measured in
-// bench/patients/NOTES.md).
+// the SQL path. Memory: about 40 bytes per patient (40 MiB of Go heap at 1M patients, 185 MiB
+// at 5M; bench/patients/NOTES.md).
 
 // nameIndexRefresh is how often Run brings the index forward; a search whose changes since the
 // snapshot are many asks for it sooner.
@@ -49,9 +50,6 @@ const nameIndexStale = time.Hour
 
 // nameIndexLogKeep is how long the change log keeps a row.
 const nameIndexLogKeep = "1 day"
-
-// noVisit is the visit key of a patient never seen (last in the order).
-const noVisit = int64(1<<63 - 1)
 
 // visitKey is the SQL of a patient's visit key (most recent first, never visited last), on
 // core_patientsearch s.
