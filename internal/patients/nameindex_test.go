@@ -2,9 +2,11 @@ package patients
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,4 +187,78 @@ type tWriter struct{ t *testing.T }
 func (w tWriter) Write(b []byte) (int, error) {
 	w.t.Log(string(b))
 	return len(b), nil
+}
+
+// TestNameIndexUnderConcurrentWrites: while two writers register and rename patients and the
+// index is brought forward under them, each writer finds what it has just written at once
+// (the index path, not the SQL one), searches run alongside, and at the end the index answers
+// as the scan does.
+func TestNameIndexUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	loadRecall(t, d, recallNames())
+	s := runIndexed(t, d)
+	stop := make(chan struct{})
+	errs := make(chan error, 8)
+	var readers, writers sync.WaitGroup
+	for r := range 3 {
+		readers.Go(func() {
+			qs := []string{"mohamed", "backup case", "hasan", "zawadi", "mo", "wri"}
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := s.SearchPage(ctx, SearchQuery{Q: qs[(i+r)%len(qs)], Limit: 20}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for w := range 2 {
+		writers.Go(func() {
+			for i := range 40 {
+				name := fmt.Sprintf("Writer%dx%d", w, i)
+				var id int64
+				if err := d.Pool.QueryRow(ctx, `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+					VALUES ($1, $2, 'Zawadi', '1990-01-01', 'unknown') RETURNING id`, fmt.Sprintf("W-%d-%d", w, i), name).Scan(&id); err != nil {
+					errs <- err
+					return
+				}
+				if i%4 == 0 { // and renamed at once
+					name = fmt.Sprintf("Renamed%dx%d", w, i)
+					if _, err := d.Pool.Exec(ctx, `UPDATE core_patient SET first_name = $1 WHERE id = $2`, name, id); err != nil {
+						errs <- err
+						return
+					}
+				}
+				keys, _, err := s.indexedSearch(ctx, SearchWords(name+" zawadi"), searchKey{rank: -1}, 5)
+				if err != nil {
+					errs <- fmt.Errorf("%s: %w", name, err)
+					return
+				}
+				if len(keys) == 0 || keys[0].id != id || keys[0].rank != 0 {
+					errs <- fmt.Errorf("%s (patient %d) just written, the index finds %+v", name, id, keys)
+					return
+				}
+			}
+		})
+	}
+	writers.Wait()
+	close(stop)
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		return
+	}
+	for _, q := range []string{"writer", "renamed zawadi", "zawadi", "writer1x3", "mohamed"} {
+		indexedOnly(t, s, q)
+		checkRecall(t, s, q, 50, bruteSearch(t, d, q))
+	}
 }
