@@ -14,7 +14,8 @@
 -- patient (a TRUNCATE): the memory is built again.
 --
 -- The log is read by the id of the transaction (a B-tree on xid8) and emptied of rows older
--- than a day; an index in memory not brought forward for an hour is built again.
+-- than a day, hourly, by a scan (a day of changes is small; no second index to keep at each
+-- write); an index in memory not brought forward for an hour is built again.
 BEGIN;
 
 CREATE TABLE IF NOT EXISTS core_patientsearch_log (
@@ -23,7 +24,6 @@ CREATE TABLE IF NOT EXISTS core_patientsearch_log (
     at         timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS idx_patientsearch_log_xid ON core_patientsearch_log (xid);
-CREATE INDEX IF NOT EXISTS idx_patientsearch_log_at ON core_patientsearch_log (at);
 
 CREATE OR REPLACE FUNCTION chelal_patientsearch_log() RETURNS trigger
 LANGUAGE plpgsql AS $$
