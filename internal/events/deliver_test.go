@@ -1,7 +1,6 @@
 package events
 
 import (
-	"slices"
 	"testing"
 	"time"
 )
@@ -22,16 +21,8 @@ func hubWith(n int) (*Hub, []*Sub) {
 // (zero: none armed); the timer is stopped so that the test drives the clock.
 func hear(h *Hub, id int64, now time.Time) time.Time {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	h.heard = append(h.heard, Event{ID: id, Kind: "patient"})
-	next := runAt(h, now)
-	h.mu.Unlock()
-	settle(h)
-	return next
-}
-
-// runAt runs the hub at now and returns the timer's next moment, the timer stopped (h.mu is
-// held).
-func runAt(h *Hub, now time.Time) time.Time {
 	h.run(now)
 	if h.due == nil {
 		return time.Time{}
@@ -39,21 +30,6 @@ func runAt(h *Hub, now time.Time) time.Time {
 	h.due.Stop()
 	h.due = nil
 	return h.dueAt
-}
-
-// settle waits until the groups' writers have handed out every delivery made so far.
-func settle(h *Hub) {
-	h.mu.Lock()
-	var marks []chan struct{}
-	for _, g := range h.groups {
-		m := make(chan struct{})
-		g.work <- delivery{done: m}
-		marks = append(marks, m)
-	}
-	h.mu.Unlock()
-	for _, m := range marks {
-		<-m
-	}
 }
 
 func received(s *Sub) (ids []int64) {
@@ -104,9 +80,13 @@ func TestDeliveriesAreStaggered(t *testing.T) {
 		}
 		turns = append(turns, next)
 		h.mu.Lock()
-		next = runAt(h, next)
+		h.run(next)
+		next = time.Time{}
+		if h.due != nil {
+			h.due.Stop()
+			h.due, next = nil, h.dueAt
+		}
 		h.mu.Unlock()
-		settle(h)
 	}
 	if len(turns) != maxGroups {
 		t.Fatalf("%d turns, want one per group (%d)", len(turns), maxGroups)
@@ -142,107 +122,5 @@ func TestFewStreamsAreSentAtOnce(t *testing.T) {
 		if got := received(s); len(got) != 2 {
 			t.Errorf("got %v, want [1 2]", got)
 		}
-	}
-}
-
-// fakeSender records what a group's writer sends; refuse leaves the next batches to C; block,
-// when set, holds a Send until Stall is called.
-type fakeSender struct {
-	sent    []int64
-	refuse  bool
-	block   chan struct{}
-	blocked chan struct{}
-}
-
-func (f *fakeSender) Send(batch []Event) bool {
-	if f.block != nil {
-		close(f.blocked)
-		<-f.block
-		f.block = nil
-		return false
-	}
-	if f.refuse {
-		return false
-	}
-	for _, ev := range batch {
-		f.sent = append(f.sent, ev.ID)
-	}
-	return true
-}
-
-func (f *fakeSender) Stall() { close(f.block) }
-
-func subscribeFake(h *Hub, userID int64) (*Sub, *fakeSender) {
-	f := &fakeSender{}
-	s := newSub(userID)
-	s.sender, s.queued = f, 1
-	h.mu.Lock()
-	h.subs[s] = struct{}{}
-	h.join(s)
-	h.mu.Unlock()
-	return s, f
-}
-
-// TestSendersKeepOrder: a stream's batches go to C until it is caught up (Done), and after a
-// batch its Sender left to C, until its goroutine has handled it: never out of order; else the
-// group's writer sends them itself.
-func TestSendersKeepOrder(t *testing.T) {
-	h := NewHub(nil, nil)
-	s, f := subscribeFake(h, 1)
-	now := time.Now()
-	at := func(i int) time.Time { return now.Add(time.Duration(i) * time.Second) } // a window apart: at once
-	hear(h, 1, at(1))
-	s.Done() // caught up, but batch 1 is still in C
-	hear(h, 2, at(2))
-	if got := received(s); !slices.Equal(got, []int64{1, 2}) || len(f.sent) != 0 {
-		t.Fatalf("before the stream handled its queue: C %v, sent %v; want C [1 2], none sent", got, f.sent)
-	}
-	s.Done()
-	s.Done()
-	hear(h, 3, at(3))
-	if got := received(s); len(got) != 0 || !slices.Equal(f.sent, []int64{3}) {
-		t.Fatalf("a caught-up stream: C %v, sent %v; want sent [3]", got, f.sent)
-	}
-	f.refuse = true
-	hear(h, 4, at(4))
-	f.refuse = false
-	hear(h, 5, at(5))
-	if got := received(s); !slices.Equal(got, []int64{4, 5}) || !slices.Equal(f.sent, []int64{3}) {
-		t.Fatalf("after a refused batch: C %v, sent %v; want C [4 5], sent [3]", got, f.sent)
-	}
-}
-
-// TestStuckWriteIsStalled: a write stuck for writeStall is made to fail (Stall), and the
-// group's other streams are written meanwhile, once it has.
-func TestStuckWriteIsStalled(t *testing.T) {
-	h := NewHub(nil, nil)
-	stuck, fs := subscribeFake(h, 1)
-	other, fo := subscribeFake(h, 2)
-	for _, s := range []*Sub{stuck, other} {
-		s.Done()
-	}
-	if stuck.group != other.group {
-		t.Fatal("two streams in two groups")
-	}
-	fs.block, fs.blocked = make(chan struct{}), make(chan struct{})
-	// The writer goes through the group's streams in the order they joined.
-	h.mu.Lock()
-	h.heard = append(h.heard, Event{ID: 1, Kind: "patient"})
-	runAt(h, time.Now())
-	h.mu.Unlock()
-	<-fs.blocked
-	h.stallStuck(time.Now()) // not yet stuck for long
-	select {
-	case <-fs.block:
-		t.Fatal("a write stalled at once")
-	default:
-	}
-	h.stallStuck(time.Now().Add(writeStall + time.Millisecond))
-	settle(h)
-	if got := received(stuck); !slices.Equal(got, []int64{1}) {
-		t.Errorf("the stalled stream's batch went to %v in C, want [1] (its goroutine finds the failed write)", got)
-	}
-	if !slices.Equal(fo.sent, []int64{1}) {
-		t.Errorf("the other stream was sent %v, want [1]", fo.sent)
 	}
 }

@@ -107,8 +107,7 @@ type payload struct {
 // Sub is one stream's subscription.
 type Sub struct {
 	// C delivers the events the hub hears, in commit order, a batch at a time (the events heard
-	// within the window; read-only, shared by every stream). A stream subscribed with a Sender
-	// is sent only the batches its Sender handed back (see Sender and Done).
+	// within the window; read-only, shared by every stream).
 	C chan []Event
 	// Resync says events may have been missed (the listening connection was lost): catch up
 	// with Since.
@@ -120,99 +119,19 @@ type Sub struct {
 	// Lost is closed when the stream fell too far behind and must end (the client resumes).
 	Lost   chan struct{}
 	userID int64
+	lost   bool
 	slot   int // which of the hub's heartbeat ticks beats this stream
 	group  *group
-	sender Sender // nil: every batch goes to C
-	// mu is held while the stream is written: by its group's writer around Sender.Send, and by
-	// the stream's own goroutine around its writes (Lock).
-	mu   sync.Mutex
-	lost bool // Lost is closed (mu)
-	gone bool // unsubscribed: the group's writer skips it (mu)
-	// queued is how many batches handed to C (and, first, the stream's start) the stream has
-	// not yet Done: while any is, the writer queues the later batches behind them, in order (mu).
-	queued int
-}
-
-// A Sender writes a stream's batches from its group's writer goroutine (one goroutine per
-// group writes to its streams in turn), so that a delivery does not wake every stream's own
-// goroutine: that wake-up was most of a stream's cost after the write itself.
-type Sender interface {
-	// Send writes batch to the stream, with the stream's lock held (Sub.Lock). It returns false
-	// to leave the batch to the stream's own goroutine instead (Sub.C; it must call Done once
-	// it has handled it): the stream must check its session first, or its write failed.
-	Send(batch []Event) bool
-	// Stall makes a write that has been stuck for writeStall (a client that stopped reading,
-	// its socket's buffer full) fail now, so that its group's other streams are written.
-	Stall()
-}
-
-// Lock takes the stream's lock, held by its group's writer while it sends to the stream: the
-// stream's own goroutine writes only with it held.
-func (s *Sub) Lock() { s.mu.Lock() }
-
-// Unlock lets the stream's lock go.
-func (s *Sub) Unlock() { s.mu.Unlock() }
-
-// Done says that the stream's goroutine has handled a batch it received from C, or (the
-// first call) that it has written what comes before the live events (its catch-up): the
-// group's writer sends to the stream directly again once nothing handed to C is pending.
-func (s *Sub) Done() {
-	s.mu.Lock()
-	s.queued--
-	s.mu.Unlock()
-}
-
-// queue hands batch to the stream's goroutine; a stream that fell subBuffer batches behind
-// is lost. s.mu is held.
-func (s *Sub) queue(batch []Event) {
-	if s.lost {
-		return
-	}
-	select {
-	case s.C <- batch:
-		if s.sender != nil {
-			s.queued++
-		}
-	default:
-		s.lost = true
-		close(s.Lost)
-	}
 }
 
 // group is the streams delivered to together, and where they are in the hub's log.
 type group struct {
 	phase     time.Duration // the group's offset in the window's grid (see dueTime)
 	subs      map[*Sub]struct{}
-	list      []*Sub    // subs as a slice, replaced (never changed) when a stream joins or leaves
 	next      int64     // the sequence (in the hub's heard events) of the first one not yet delivered to the group
 	delivered time.Time // when the group was last delivered to
 	waiting   time.Time // when the first event not yet delivered to the group was heard (zero: none)
-	// work is the group's deliveries, for its writer (closed when the hub lets the group go).
-	work chan delivery
-	// lose is the streams of a delivery dropped because work was full (the writer was stuck
-	// that long): they are ended, and resume from the table (h.mu).
-	lose []*Sub
-	// writing is the stream the writer is sending to now, since when (Unix ns): the hub's
-	// ticker stalls a write stuck for writeStall.
-	writing atomic.Pointer[Sub]
-	since   atomic.Int64
 }
-
-// delivery is one batch for the streams of a group (done: a marker, closed when the writer
-// reaches it).
-type delivery struct {
-	batch []Event
-	subs  []*Sub
-	done  chan struct{}
-}
-
-// workBuffer is how many deliveries a group's writer may fall behind (about 10 s at a 150 ms
-// window) before the streams of the one that does not fit are ended; writeStall is how long a
-// write to one stream may hold its group's writer up before it is made to fail.
-const (
-	workBuffer = 64
-	writeStall = 2 * time.Second
-)
 
 // The window is how long the hub gathers events after a delivery to a group before it
 // delivers to that group again: a busy minute costs each stream one write per window, not one
@@ -292,19 +211,7 @@ const subBuffer = 64
 // returns once the listener is listening (or ctx ends), so that no change committed after
 // Subscribe returns is missed.
 func (h *Hub) Subscribe(ctx context.Context, userID int64) *Sub {
-	return h.subscribe(ctx, newSub(userID))
-}
-
-// SubscribeSender is Subscribe for a stream whose batches send writes from its group's writer
-// (see Sender). Until the stream calls Done once (it has written its catch-up), its batches
-// are handed to C.
-func (h *Hub) SubscribeSender(ctx context.Context, userID int64, send Sender) *Sub {
 	s := newSub(userID)
-	s.sender, s.queued = send, 1
-	return h.subscribe(ctx, s)
-}
-
-func (h *Hub) subscribe(ctx context.Context, s *Sub) *Sub {
 	h.mu.Lock()
 	s.slot = h.nextSlot
 	h.nextSlot = (h.nextSlot + 1) % beatSlots
@@ -335,18 +242,12 @@ func newSub(userID int64) *Sub {
 func (h *Hub) Unsubscribe(s *Sub) {
 	h.mu.Lock()
 	delete(h.subs, s)
-	if g := s.group; g != nil {
-		delete(g.subs, s)
-		if i := slices.Index(g.list, s); i >= 0 {
-			g.list = slices.Delete(slices.Clone(g.list), i, i+1)
-		}
+	if s.group != nil {
+		delete(s.group.subs, s)
 	}
 	var done chan struct{}
 	if len(h.subs) == 0 { // nobody left to deliver to: start afresh with the next stream
 		h.heard, h.heardBase = nil, h.heardBase+int64(len(h.heard))
-		for _, g := range h.groups {
-			close(g.work)
-		}
 		h.groups, h.epoch = nil, time.Time{}
 		if h.due != nil {
 			h.due.Stop()
@@ -359,9 +260,6 @@ func (h *Hub) Unsubscribe(s *Sub) {
 		h.cancel, h.done, h.ready = nil, nil, nil
 	}
 	h.mu.Unlock()
-	s.mu.Lock() // waits for a write in progress: the stream is never written after this
-	s.gone = true
-	s.mu.Unlock()
 	if done != nil {
 		<-done // the connection is closed before the last stream's request ends
 	}
@@ -389,22 +287,6 @@ func (h *Hub) beat(ctx context.Context) {
 				signal(s.Beat)
 			}
 		})
-		h.stallStuck(time.Now())
-	}
-}
-
-// stallStuck makes the writes stuck for writeStall fail (see Sender.Stall).
-func (h *Hub) stallStuck(now time.Time) {
-	var stuck []*Sub
-	h.mu.Lock()
-	for _, g := range h.groups {
-		if s := g.writing.Load(); s != nil && now.UnixNano()-g.since.Load() > int64(writeStall) {
-			stuck = append(stuck, s)
-		}
-	}
-	h.mu.Unlock()
-	for _, s := range stuck {
-		s.sender.Stall()
 	}
 }
 
@@ -527,8 +409,7 @@ func (h *Hub) join(s *Sub) {
 	want := min(maxGroups, max(1, len(h.subs)/minGroupSize))
 	var g *group
 	if len(h.groups) < want {
-		g = &group{subs: map[*Sub]struct{}{}, next: h.heardBase + int64(len(h.heard)), work: make(chan delivery, workBuffer)}
-		go h.write(g)
+		g = &group{subs: map[*Sub]struct{}{}, next: h.heardBase + int64(len(h.heard))}
 		h.groups = append(h.groups, g)
 		if h.epoch.IsZero() {
 			h.epoch = time.Now()
@@ -541,7 +422,6 @@ func (h *Hub) join(s *Sub) {
 		}
 	}
 	g.subs[s] = struct{}{}
-	g.list = append(slices.Clip(g.list), s)
 	s.group = g
 }
 
@@ -635,56 +515,18 @@ func (h *Hub) deliverTo(g *group, batch []Event, at time.Time) {
 			users = append(users, ev.EntityID)
 		}
 	}
-	if roles || len(users) > 0 {
-		for s := range g.subs {
-			if roles || slices.Contains(users, s.userID) {
-				signal(s.Recheck)
-			}
+	for s := range g.subs {
+		if roles || (len(users) > 0 && slices.Contains(users, s.userID)) {
+			signal(s.Recheck)
 		}
-	}
-	select {
-	case g.work <- delivery{batch: batch, subs: g.list}:
-	default: // the writer is stuck: these streams miss the batch, so they end (and resume)
-		g.lose = append(g.lose, g.list...)
-	}
-}
-
-// write is the writer of group g: it hands each delivery to the group's streams in turn, with
-// their Senders (or through C), until the hub lets the group go.
-func (h *Hub) write(g *group) {
-	for d := range g.work {
-		if d.done != nil {
-			close(d.done)
+		if s.lost {
 			continue
 		}
-		for _, s := range d.subs {
-			s.mu.Lock()
-			switch {
-			case s.gone || s.lost:
-			case s.sender == nil || s.queued > 0:
-				s.queue(d.batch)
-			default:
-				g.since.Store(time.Now().UnixNano())
-				g.writing.Store(s)
-				ok := s.sender.Send(d.batch)
-				g.writing.Store(nil)
-				if !ok {
-					s.queue(d.batch)
-				}
-			}
-			s.mu.Unlock()
-		}
-		h.mu.Lock()
-		lose := g.lose
-		g.lose = nil
-		h.mu.Unlock()
-		for _, s := range lose {
-			s.mu.Lock()
-			if !s.lost {
-				s.lost = true
-				close(s.Lost)
-			}
-			s.mu.Unlock()
+		select {
+		case s.C <- batch:
+		default:
+			s.lost = true
+			close(s.Lost)
 		}
 	}
 }

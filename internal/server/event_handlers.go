@@ -110,18 +110,10 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	st := newSSE(w)
 	live := st.live
 	ctx := r.Context()
-	sent := newRecentIDs(128)
-	last := after
-	// Live batches are written by the hub's writer of the stream's group (sender.Send), with
-	// the stream's lock held; this goroutine takes the lock for its own writes, and for last
-	// and sent, which both share.
-	sender := &streamSender{s: s, st: st, p: p, sent: sent, last: &last}
 	var sub *events.Sub
-	lock, unlock := func() {}, func() {}
 	if live {
-		sub = s.events.SubscribeSender(ctx, p.User.ID, sender)
+		sub = s.events.Subscribe(ctx, p.User.ID)
 		defer s.events.Unsubscribe(sub)
-		lock, unlock = sub.Lock, sub.Unlock
 	}
 	// A stream that resumes, or catches up after the listener was lost, also looks again at
 	// the events just before where it was (events.ResumeWindow); a fresh one starts now.
@@ -131,18 +123,14 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		last = after
 	}
 	st.start()
 	st.printf("retry: %d\nid: %d\n\n", eventRetry, after)
+	sent := newRecentIDs(128)
+	last := after
 	catchUp := func() bool {
-		lock()
-		from := last
-		unlock()
-		evs, err := s.events.Since(ctx, from, resume, eventBacklog+1)
+		evs, err := s.events.Since(ctx, last, resume, eventBacklog+1)
 		resume = true
-		lock()
-		defer unlock()
 		if errors.Is(err, events.ErrGone) || (err == nil && len(evs) > eventBacklog) {
 			latest, lerr := s.events.Latest(ctx)
 			if lerr != nil {
@@ -167,13 +155,9 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	if !catchUp() || !live {
 		return
 	}
-	sub.Done() // caught up: the group's writer may send to the stream
 	end := func(why string) {
-		lock()
-		defer unlock()
 		st.printf("event: end\ndata: {\"reason\":%q}\n\n", why)
 		st.flush()
-		st.err = errStreamEnded // the writer sends nothing after the end
 	}
 	recheck := func() bool {
 		err := s.auth.Recheck(ctx, p)
@@ -199,75 +183,30 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 			if !catchUp() {
 				return
 			}
-		case batch := <-sub.C: // left by the writer: before the catch-up, a session to check, or a failed write
-			if needsRecheck(p, batch) && !recheck() { // a deactivated user or a changed role is sent nothing more
+		case batch := <-sub.C:
+			for _, ev := range batch {
+				if ev.Kind == "user" && ev.EntityID == p.User.ID || ev.Kind == "role" {
+					if !recheck() { // a deactivated user or a changed role is sent nothing more
+						return
+					}
+					break
+				}
+			}
+			wrote := false
+			for _, ev := range batch {
+				wrote = s.sendEvent(st, p, ev, sent) || wrote
+				last = max(last, ev.ID)
+			}
+			if wrote && !st.flush() {
 				return
 			}
-			lock()
-			ok := sender.write(batch)
-			unlock()
-			if !ok {
-				return
-			}
-			sub.Done()
 		case <-sub.Beat:
-			lock()
 			st.printf(": ping\n\n")
-			ok := st.flush()
-			unlock()
-			if !ok || !recheck() {
+			if !st.flush() || !recheck() {
 				return
 			}
 		}
 	}
-}
-
-// errStreamEnded is a stream's error once it has sent its end.
-var errStreamEnded = errors.New("events: the stream has ended")
-
-// needsRecheck says whether batch holds a change to p's account or to a role: p's session is
-// checked (deactivated, another role, other permissions) before the batch is sent.
-func needsRecheck(p *auth.Principal, batch []events.Event) bool {
-	for _, ev := range batch {
-		if ev.Kind == "user" && ev.EntityID == p.User.ID || ev.Kind == "role" {
-			return true
-		}
-	}
-	return false
-}
-
-// streamSender writes a stream's live batches from the hub's writer of its group (see
-// events.Sender); its fields are used with the stream's lock held.
-type streamSender struct {
-	s    *server
-	st   *sseWriter
-	p    *auth.Principal
-	sent *recentIDs
-	last *int64
-}
-
-// Send writes batch unless the stream must check its session first or has failed.
-func (ss *streamSender) Send(batch []events.Event) bool {
-	if ss.st.err != nil || needsRecheck(ss.p, batch) {
-		return false
-	}
-	return ss.write(batch)
-}
-
-// write sends the events of batch that p may receive (false: the client is gone).
-func (ss *streamSender) write(batch []events.Event) bool {
-	wrote := false
-	for _, ev := range batch {
-		wrote = ss.s.sendEvent(ss.st, ss.p, ev, ss.sent) || wrote
-		*ss.last = max(*ss.last, ev.ID)
-	}
-	return (!wrote || ss.st.flush()) && ss.st.err == nil
-}
-
-// Stall makes a write stuck on a client that stopped reading fail now (the connection's
-// deadlines may be set from any goroutine).
-func (ss *streamSender) Stall() {
-	_ = ss.st.rc.SetWriteDeadline(time.Now())
 }
 
 // sendEvent writes ev to the stream if p may receive it and it was not sent already (true:
