@@ -17,9 +17,7 @@
 // write per window however busy the clinic is (a quiet clinic's event still goes out at
 // once); the streams are dealt into groups whose deliveries are staggered over the window, so
 // that a busy clinic's fan-out is a steady trickle rather than every stream woken at once (a
-// burst that would hold up the requests being served meanwhile); each group's streams are
-// written in turn by one goroutine of the hub (a stream's Sender), not each by its own
-// goroutine woken for the purpose; and the streams' heartbeats
+// burst that would hold up the requests being served meanwhile); and the streams' heartbeats
 // come from one ticker of the hub, spread over the heartbeat interval, not from a timer per
 // stream.
 package events
@@ -202,9 +200,8 @@ func NewHub(d *db.DB, log *slog.Logger) *Hub {
 	return &Hub{db: d, log: log, subs: map[*Sub]struct{}{}}
 }
 
-// subBuffer is how many deliveries a stream's goroutine may fall behind (in C) before it is
-// dropped (it resumes from the table on reconnect): a slow client never slows the others (a
-// write stuck on it is stalled, see Sender).
+// subBuffer is how many deliveries a stream may fall behind before it is dropped (it resumes
+// from the table on reconnect): a slow client never slows the others.
 const subBuffer = 64
 
 // Subscribe registers a stream of userID and starts the listener if it is the first. It
