@@ -262,3 +262,27 @@ func TestNameIndexUnderConcurrentWrites(t *testing.T) {
 		checkRecall(t, s, q, 50, bruteSearch(t, d, q))
 	}
 }
+
+// TestNameIndexHostileQueries: what a fuzzer sends the search box (NUL bytes, emoji, invalid
+// UTF-8, combining accents, other scripts, the longest query) gets the same answer from the
+// index as from the SQL search, and no error from either.
+func TestNameIndexHostileQueries(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	loadRecall(t, d, recallNames())
+	for _, n := range [][2]string{{"محمد", "حسن"}, {"Zoe\u0301", "Ngoue\u0301"}, {"王", "小明"}} {
+		if _, err := d.Pool.Exec(context.Background(), `INSERT INTO core_patient (unique_id, first_name, last_name, date_of_birth, gender)
+			VALUES ('X-' || left(md5($1), 12), $1, $2, '1990-01-01', 'unknown')`, n[0], n[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plain, indexed := NewService(d), runIndexed(t, d)
+	for _, q := range []string{
+		"moh\x00amed", "\x00\x00", "😀 mohamed 😀", "mo\xff\xfehamed", "\xc3", "zoe\u0301", "ngoué", "محمد", "محم حسن",
+		"小明", "  ", "a b c", strings.Repeat("mohamed ", 13)[:100], strings.Repeat("é", 100), "backup\u200bcase", "'''", "o'", "-- ;",
+	} {
+		want := bruteSearch(t, d, q)
+		checkRecall(t, plain, q, 20, want)
+		checkRecall(t, indexed, q, 20, want)
+	}
+}
