@@ -90,13 +90,23 @@ func newNameIndex() *nameIndex {
 	return &nameIndex{kick: make(chan struct{}, 1)}
 }
 
-func (d *nameData) wordOf(w string) uint32 {
+// intern gives word w its id, new (added) when the dictionary did not hold it.
+func (d *nameData) intern(w string) (id uint32, added bool) {
 	if id, ok := d.wordID[w]; ok {
-		return id
+		return id, false
 	}
-	id := uint32(len(d.words))
+	id = uint32(len(d.words))
 	d.words = append(d.words, w)
 	d.wordID[w] = id
+	return id, true
+}
+
+// wordOf is the id of word w, added to the dictionary, its bitmaps and its neighbourhood when new.
+func (d *nameData) wordOf(w string) uint32 {
+	id, added := d.intern(w)
+	if !added {
+		return id
+	}
 	d.post = append(d.post, roaring.New())
 	i := sort.Search(len(d.sorted), func(i int) bool { return d.words[d.sorted[i]] >= w })
 	d.sorted = slices.Insert(d.sorted, i, id)
@@ -293,11 +303,8 @@ func (s *Service) buildNameIndex(ctx context.Context) error {
 			d.grow(p)
 			d.pwStart[p], d.pwLen[p] = uint32(len(d.pwData)), uint8(min(len(words), 255))
 			for _, w := range words[:d.pwLen[p]] {
-				wid, ok := d.wordID[w]
-				if !ok {
-					wid = uint32(len(d.words))
-					d.words = append(d.words, w)
-					d.wordID[w] = wid
+				wid, added := d.intern(w)
+				if added {
 					lists = append(lists, nil)
 				}
 				d.pwData = append(d.pwData, wid)
