@@ -50,8 +50,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +59,7 @@ import (
 
 	"chelal/bench/internal/apiclient"
 	"chelal/bench/internal/benchserve"
+	"chelal/bench/internal/proc"
 )
 
 func main() {
@@ -422,17 +421,14 @@ func pct(d []time.Duration, p float64) float64 {
 // memory sums the PSS (KiB) of the Chelal process and its PostgreSQL's processes; it also
 // returns Chelal's own.
 func memory(chelalPid int, dir string) (total, own, procs int) {
-	postmaster := 0
-	if b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid")); err == nil {
-		postmaster, _ = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	}
+	pg, _ := proc.Postgres(dir)
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if !(pid == chelalPid || pid == postmaster || parent(pid) == postmaster || parent(pid) == chelalPid) {
+		if !(pid == chelalPid || slices.Contains(pg, pid) || proc.Parent(pid) == chelalPid) {
 			continue
 		}
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
@@ -456,42 +452,14 @@ func memory(chelalPid int, dir string) (total, own, procs int) {
 // pin puts this bench on CPU 0 and the server (Chelal, the postmaster and its backends; the
 // backends it starts later inherit the postmaster's CPU) on CPU 1, every thread of each.
 func pin(chelalPid int, dir string) error {
-	postmaster := 0
-	if b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid")); err == nil {
-		postmaster, _ = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	pg, err := proc.Postgres(dir)
+	if err != nil {
+		return fmt.Errorf("pin: %w", err)
 	}
-	if postmaster == 0 {
-		return fmt.Errorf("pin: no postmaster.pid in %s", dir)
-	}
-	set := func(cpu string, pid int) error {
-		if out, err := exec.Command("taskset", "-a", "-cp", cpu, strconv.Itoa(pid)).CombinedOutput(); err != nil {
-			return fmt.Errorf("taskset %d: %v: %s", pid, err, out)
-		}
-		return nil
-	}
-	if err := set("0", os.Getpid()); err != nil {
+	if err := proc.Pin("0", os.Getpid()); err != nil {
 		return err
 	}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || !(pid == chelalPid || pid == postmaster || parent(pid) == postmaster) {
-			continue
-		}
-		if err := set("1", pid); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func parent(pid int) int {
-	f := statFields(pid)
-	if len(f) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(f[1])
-	return ppid
+	return proc.Pin("1", append(pg, chelalPid)...)
 }
 
 // cpuTimes is CPU time (user + system) spent by the Chelal process, its PostgreSQL (the
@@ -506,50 +474,14 @@ func (a cpuTimes) sub(b cpuTimes) cpuTimes {
 // takes its time with it; the pool's connections and the listener live through a phase.
 func cpuNow(chelalPid int, dir string) cpuTimes {
 	var out cpuTimes
-	out.chelal = procCPU(chelalPid)
-	postmaster := 0
-	if b, err := os.ReadFile(filepath.Join(dir, "pg", "data", "postmaster.pid")); err == nil {
-		postmaster, _ = strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	}
-	if postmaster > 0 {
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			if pid, err := strconv.Atoi(e.Name()); err == nil && (pid == postmaster || parent(pid) == postmaster) {
-				out.postgres += procCPU(pid)
-			}
-		}
+	out.chelal = proc.CPU(chelalPid)
+	pg, _ := proc.Postgres(dir)
+	for _, pid := range pg {
+		out.postgres += proc.CPU(pid)
 	}
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		out.bench = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	return out
-}
-
-// clockTick is the unit of /proc/PID/stat's times (USER_HZ, 100 on Linux).
-const clockTick = 10 * time.Millisecond
-
-// procCPU is pid's utime + stime.
-func procCPU(pid int) time.Duration {
-	f := statFields(pid)
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * clockTick
-}
-
-// statFields are the fields of /proc/PID/stat after the command's name (f[0] is the state).
-func statFields(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(s[i+1:])
 }

@@ -1,74 +1,34 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"net/http"
 	"os"
-	"path/filepath"
+	"os/exec"
 	"runtime/pprof"
-	"strconv"
-	"strings"
+	"time"
+
+	"chelal/bench/internal/apiclient"
+	"chelal/bench/internal/proc"
 )
 
-// pgPID is the embedded postmaster's process id (0: unknown); its children are the backends.
-var pgPID int
+// pgDir is the data folder of the embedded PostgreSQL whose CPU the phases count.
+var pgDir string
 
-func postmasterPID(dir string) int {
-	f, err := os.Open(filepath.Join(dir, "pg", "data", "postmaster.pid"))
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Scan()
-	pid, _ := strconv.Atoi(strings.TrimSpace(sc.Text()))
-	return pid
-}
-
-// procStat returns a process's parent and the CPU seconds it used (user + system).
-func procStat(pid int) (ppid int, cpu float64, ok bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, 0, false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, false
-	}
-	f := strings.Fields(s[i+1:]) // f[0] state, f[1] ppid, f[11] utime, f[12] stime
-	if len(f) < 13 {
-		return 0, 0, false
-	}
-	ppid, _ = strconv.Atoi(f[1])
-	u, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return ppid, (u + st) / 100, true // USER_HZ is 100 on Linux
-}
-
-func cpuSeconds(pid int) float64 {
-	_, c, _ := procStat(pid)
-	return c
-}
+func cpuSeconds(pid int) float64 { return proc.CPU(pid).Seconds() }
 
 // pgCPUSeconds is the CPU used so far by the postmaster and its live children (backends that
 // exited meanwhile are not counted; the bench's pool keeps its connections).
 func pgCPUSeconds() float64 {
-	if pgPID == 0 {
-		return 0
+	pids, _ := proc.Postgres(pgDir)
+	var total time.Duration
+	for _, pid := range pids {
+		total += proc.CPU(pid)
 	}
-	total := cpuSeconds(pgPID)
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ppid, c, ok := procStat(pid); ok && ppid == pgPID {
-			total += c
-		}
-	}
-	return total
+	return total.Seconds()
 }
 
 // startProfile starts a CPU profile of this process for one phase; the returned func stops it.
@@ -86,4 +46,81 @@ func startProfile(kind string) func() {
 		return func() {}
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+// With -pin, the HTTP clients run in a child process (this program again, with clientEnv set)
+// on CPU 0, while this process (the API server and the direct searches) and its PostgreSQL run
+// on CPU 1: the clients' own work (building requests, reading answers) is then not charged to
+// the server's CPU, as when they are the clinic's other computers, and the API/direct ratio
+// compares the server's work per request with the direct path's on the same single CPU.
+const clientEnv = "CHELAL_BENCH_PATIENTS_CLIENTS"
+
+// clientSpec is what the child is asked to do: clients sessions (their cookies) searching the
+// queries for dur.
+type clientSpec struct {
+	URL     string // the search URL, without the query
+	Cookies []http.Cookie
+	Queries []string
+	Clients int
+	Dur     time.Duration
+	Think   time.Duration
+}
+
+// clientResult is the child's answer.
+type clientResult struct {
+	N, Errs       int
+	P50, P95, P99 time.Duration
+	RPS           float64
+}
+
+// pinServer puts this process and its PostgreSQL on CPU 1.
+func pinServer() error {
+	pg, err := proc.Postgres(pgDir)
+	if err != nil {
+		return fmt.Errorf("pin: %w", err)
+	}
+	return proc.Pin("1", append(pg, os.Getpid())...)
+}
+
+// childClients runs spec's load in a child process on CPU 0 and returns its result.
+func childClients(spec clientSpec) (result, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return result{}, err
+	}
+	in, err := json.Marshal(spec)
+	if err != nil {
+		return result{}, err
+	}
+	cmd := exec.Command("taskset", "-c", "0", self)
+	cmd.Env = append(os.Environ(), clientEnv+"=1")
+	cmd.Stdin = bytes.NewReader(in)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return result{}, fmt.Errorf("clients' process: %w", err)
+	}
+	var r clientResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		return result{}, fmt.Errorf("clients' process: %w: %q", err, out)
+	}
+	return result{n: r.N, errs: r.Errs, p50: r.P50, p95: r.P95, p99: r.P99, rps: r.RPS}, nil
+}
+
+// clientMain is the child's whole run: read the spec, search, print the result.
+func clientMain() error {
+	var spec clientSpec
+	if err := json.NewDecoder(os.Stdin).Decode(&spec); err != nil {
+		return err
+	}
+	think = spec.Think
+	var sessions []*session
+	for i := range spec.Cookies {
+		sessions = append(sessions, &session{apiclient.WithCookie(&spec.Cookies[i])})
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: spec.Clients}}
+	r := measure(spec.Clients, spec.Dur, func(r *rand.Rand) error {
+		return sessions[r.IntN(len(sessions))].get(client, spec.URL+searchQuery(spec.Queries[r.IntN(len(spec.Queries))]))
+	})
+	return json.NewEncoder(os.Stdout).Encode(clientResult{N: r.n, Errs: r.errs, P50: r.p50, P95: r.p95, P99: r.p99, RPS: r.rps})
 }

@@ -43,6 +43,13 @@ import (
 )
 
 func main() {
+	if os.Getenv(clientEnv) != "" { // -pin's clients' process
+		if err := clientMain(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/patients clients:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	n := flag.Int("n", 1_000_000, "patients to load")
 	c := flag.Int("c", 50, "concurrent clients")
 	d := flag.Duration("d", 15*time.Second, "duration of each load phase")
@@ -52,6 +59,7 @@ func main() {
 	flag.StringVar(&only, "only", "", "\"search\": stop after the search phases (no writes, backup or restore)")
 	flag.IntVar(&serial, "serial", 0, "before the load phases, search the whole sample one at a time this many times and print PostgreSQL's CPU per search of each round (steadier than throughput on a shared machine)")
 	flag.BoolVar(&sqlOnly, "sqlsearch", false, "name searches by SQL only, without the index in memory (the search before issue 21's index, for comparison)")
+	flag.BoolVar(&pinCPUs, "pin", false, "the HTTP clients in another process on CPU 0; this process (the API server, the direct searches) and PostgreSQL on CPU 1, as when the clients are other computers: the API/direct ratio then compares the server's own work per request with the direct path's (needs 2 CPUs and taskset)")
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this process (the API server and its clients) during each HTTP search phase to FILE-<kind>.pprof")
 	flag.Parse()
 	if think > 0 {
@@ -108,7 +116,7 @@ func run(n, clients int, dur time.Duration, dir string) error {
 	if took := time.Since(began); took > time.Second {
 		fmt.Printf("migrations: %s\n", took.Round(time.Millisecond))
 	}
-	pgPID = postmasterPID(dir)
+	pgDir = dir
 
 	var have int
 	if keep {
@@ -199,12 +207,31 @@ func run(n, clients int, dur time.Duration, dir string) error {
 		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	if pinCPUs {
+		if err := pinServer(); err != nil {
+			return err
+		}
+		fmt.Println("pinned: this process (the API server, the direct searches) and PostgreSQL on CPU 1; the HTTP clients in another process on CPU 0 (the CPU per request over HTTP is then the server's alone)")
+	}
 	for _, kind := range []string{"name", "id", "phone"} {
 		qs := sample[kind]
 		stop := startProfile(kind)
-		api := measure(clients, dur, func(r *rand.Rand) error {
-			return pick(r).get(client, base+"/api/v1/patients?q="+url.QueryEscape(qs[r.IntN(len(qs))]))
-		})
+		var api result
+		if pinCPUs {
+			cookies := make([]http.Cookie, len(sessions))
+			for i, s := range sessions {
+				cookies[i] = *s.Cookie()
+			}
+			goCPU0, pgCPU0 := cpuSeconds(os.Getpid()), pgCPUSeconds()
+			if api, err = childClients(clientSpec{URL: base + "/api/v1/patients", Cookies: cookies, Queries: qs, Clients: clients, Dur: dur, Think: think}); err != nil {
+				return err
+			}
+			api.goCPU, api.pgCPU = cpuSeconds(os.Getpid())-goCPU0, pgCPUSeconds()-pgCPU0
+		} else {
+			api = measure(clients, dur, func(r *rand.Rand) error {
+				return pick(r).get(client, base+"/api/v1/patients"+searchQuery(qs[r.IntN(len(qs))]))
+			})
+		}
 		stop()
 		direct := measure(clients, dur, func(r *rand.Rand) error {
 			_, err := patientsSvc.Search(ctx, qs[r.IntN(len(qs))], 0)
@@ -473,6 +500,9 @@ func (r result) String() string {
 		r.n, r.rps, ms(r.p50), ms(r.p95), ms(r.p99), r.errs, r.goCPU/float64(max(r.n, 1))*1000, r.pgCPU/float64(max(r.n, 1))*1000)
 }
 
+// searchQuery is the query string of a search for q.
+func searchQuery(q string) string { return "?q=" + url.QueryEscape(q) }
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // measure runs op from clients goroutines for dur and summarises the latencies.
@@ -483,6 +513,7 @@ var (
 	only       string
 	cpuProfile string
 	serial     int
+	pinCPUs    bool
 	sqlOnly    bool
 )
 

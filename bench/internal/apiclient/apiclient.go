@@ -41,6 +41,10 @@ func Login(base, user, password string) (*Session, error) {
 	return nil, fmt.Errorf("login: no session cookie")
 }
 
+// WithCookie is the session of an existing cookie, for GET requests only (it has no CSRF
+// token): another process's clients of a session logged in here.
+func WithCookie(c *http.Cookie) *Session { return &Session{cookie: c} }
+
 // Cookie is the session's cookie (for a request made by hand, such as an event stream).
 func (s *Session) Cookie() *http.Cookie { return s.cookie }
 
