@@ -6,7 +6,7 @@
 // "Call next". A page whose event stream cannot connect says "Live updates paused".
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loginUI, newPage, scenario, withClinic } from './harness.mjs';
+import { ADMIN, loginUI, newPage, scenario, withClinic } from './harness.mjs';
 
 const clinic = withClinic();
 const DESK = { username: 'neema', password: 'mapokezi-salama-1', first_name: 'Neema', last_name: 'Otieno' };
@@ -98,5 +98,49 @@ test('a check-in reaches the doctor’s list and bell within 2 s; the display ca
     await cut.route('**/api/v1/events*', (r) => r.fulfill({ status: 503, contentType: 'application/problem+json', body: '{}' }));
     await loginUI(cut, chelal.url, DESK.username, DESK.password);
     await cut.locator('[data-testid=live-paused]').getByText('Live updates paused').waitFor({ timeout: 10_000 });
+  });
+});
+
+test('the administrator creates a display in Settings and revokes it; a user’s hand-over choices are saved and kept', { timeout: 180_000 }, async () => {
+  const { chelal, admin, browser } = clinic;
+  const page = await newPage(browser);
+  await scenario('live-displays-card', page, async () => {
+    await loginUI(page, chelal.url, ADMIN.username, ADMIN.password);
+    await page.goto(`${chelal.url}/settings`);
+    const card = page.locator('[data-testid=displays-card]');
+    await card.locator('[data-testid=display-name]').fill('Corridor TV');
+    await card.locator('[data-testid=display-create]').click();
+    const link = await card.locator('[data-testid=display-link] pre, [data-testid=display-link] code').first().textContent();
+    const token = new URL(link.trim()).searchParams.get('token');
+    assert.ok(token, 'the link carries the display token');
+    // the TV opens with it
+    const tv = await newPage(browser);
+    await tv.goto(link.trim());
+    await tv.locator('[data-testid=display]').waitFor();
+    await tv.close();
+    const row = card.locator('tr', { hasText: 'Corridor TV' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText(/^Revoked /).waitFor();
+    const listed = (await chelal.api('GET', '/api/v1/displays', undefined, admin)).json.items.find((d) => d.name === 'Corridor TV');
+    assert.ok(listed?.revoked_at, 'revoked on the server');
+  });
+
+  await scenario('live-handover-card', page, async () => {
+    await page.goto(`${chelal.url}/profile`);
+    const card = page.locator('[data-testid=handover-card]');
+    const bill = card.locator('[data-testid=handover-bill]');
+    assert.equal(await bill.isChecked(), true, 'every hand-over is on until chosen');
+    await bill.uncheck();
+    await card.locator('[data-testid=handover-bill]:enabled').waitFor(); // saved: the boxes are free again
+    await card.locator('[data-testid=handover-sound]').check();
+    await page.waitForFunction(async () => {
+      const r = await fetch('/api/v1/auth/me');
+      const me = await r.json();
+      return me.user.preferences?.handover?.bill === false && me.user.preferences?.handover?.sound === true;
+    });
+    await page.reload();
+    await card.waitFor();
+    assert.equal(await card.locator('[data-testid=handover-bill]').isChecked(), false, 'the choice is kept');
+    assert.equal(await card.locator('[data-testid=handover-checkin]').isChecked(), true);
   });
 });

@@ -5,21 +5,13 @@
 // check: its warnings are shown and prescribing anyway needs a reason, as for a new one.
 import { Alert, Button, Group, List, Modal, SimpleGrid, Stack, TextInput, Textarea } from '@mantine/core';
 import { useForm } from '@mantine/form';
-import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle } from '@tabler/icons-react';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api } from '../api';
-import { toApiError } from '../api/client';
-import { useServerErrors } from '../forms/useServerErrors';
-import { allergyWarnings } from './allergy';
-import { encounterKey, prescriptionsKey, type Encounter, type Prescription } from './queries';
+import { useCorrectPrescription, type Encounter, type Prescription } from './queries';
 
 export function CorrectModal({ encounter: e, prescription: p, onClose }: { encounter: Encounter; prescription: Prescription; onClose: () => void }) {
   const { t } = useTranslation();
-  const qc = useQueryClient();
-  const [busy, setBusy] = useState(false);
   const [warnings, setWarnings] = useState<string[] | null>(null);
   const [override, setOverride] = useState('');
   const [overrideError, setOverrideError] = useState<string | null>(null);
@@ -42,44 +34,31 @@ export function CorrectModal({ encounter: e, prescription: p, onClose }: { encou
       quantity: (v) => (/^\s*\d+\s*$/.test(v) && Number(v) > 0 ? null : t('rx.quantityHint')),
     },
   });
-  const errors = useServerErrors(form);
+  const correct = useCorrectPrescription(e, p, {
+    form,
+    onSuccess: (answer) => {
+      if (answer.warnings) setWarnings(answer.warnings);
+    },
+    success: (answer, v) => (answer.warnings ? null : t('rx.correctedDone', { old: p.medication_name, name: answer.correction?.corrected.medication_name ?? v.body.medication_name })),
+    close: (answer) => {
+      if (!answer.warnings) onClose();
+    },
+  });
+  const busy = correct.busy;
 
-  async function submit(v: typeof form.values, allergyReason?: string) {
-    setBusy(true);
-    errors.clear();
-    try {
-      const { data, error, response } = await api.client.POST('/api/v1/prescriptions/{id}/correct', {
-        params: { path: { id: p.id } },
-        body: {
-          reason: v.reason.trim(),
-          medication_name: v.medication_name.trim(),
-          dosage: v.dosage.trim(),
-          frequency: v.frequency.trim(),
-          duration: v.duration.trim(),
-          quantity: Number(v.quantity),
-          instructions: v.instructions.trim(),
-          ...(allergyReason !== undefined ? { confirm_allergy: true, allergy_override_reason: allergyReason } : {}),
-        },
-      });
-      if (!response.ok) {
-        const err = toApiError(response, error);
-        const w = allergyWarnings(err, error);
-        if (w) {
-          setWarnings(w);
-          return;
-        }
-        throw err;
-      }
-      await Promise.all([qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) }), qc.invalidateQueries({ queryKey: encounterKey(e.id) })]);
-      void qc.invalidateQueries({ queryKey: ['pharmacy'] });
-      void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
-      notifications.show({ color: 'teal', message: t('rx.correctedDone', { old: p.medication_name, name: data?.corrected.medication_name ?? v.medication_name }) });
-      onClose();
-    } catch (err) {
-      errors.handle(err);
-    } finally {
-      setBusy(false);
-    }
+  function submit(v: typeof form.values, allergyReason?: string) {
+    void correct.submit({
+      body: {
+        reason: v.reason.trim(),
+        medication_name: v.medication_name.trim(),
+        dosage: v.dosage.trim(),
+        frequency: v.frequency.trim(),
+        duration: v.duration.trim(),
+        quantity: Number(v.quantity),
+        instructions: v.instructions.trim(),
+      },
+      reason: allergyReason,
+    });
   }
 
   function confirmAllergy() {
@@ -88,12 +67,12 @@ export function CorrectModal({ encounter: e, prescription: p, onClose }: { encou
       return;
     }
     setOverrideError(null);
-    void submit(form.getValues(), override.trim());
+    submit(form.getValues(), override.trim());
   }
 
   return (
     <Modal opened onClose={onClose} title={t('rx.correctTitle', { name: p.medication_name })} size="lg">
-      <form onSubmit={form.onSubmit((v) => void submit(v))} noValidate data-testid="correct-form">
+      <form onSubmit={form.onSubmit((v) => submit(v))} noValidate data-testid="correct-form">
         <Stack gap="sm">
           <Textarea label={t('rx.correctReason')} description={t('rx.correctHint')} name="reason" required autosize minRows={2} data-autofocus {...form.getInputProps('reason')} />
           <TextInput name="medication_name" label={t('rx.medication')} required autoComplete="off" {...form.getInputProps('medication_name')} />
@@ -121,9 +100,9 @@ export function CorrectModal({ encounter: e, prescription: p, onClose }: { encou
               </Stack>
             </Alert>
           )}
-          {errors.message && (
+          {correct.message && (
             <Alert color="red" role="alert">
-              {errors.message}
+              {correct.message}
             </Alert>
           )}
           <Group justify="flex-end">

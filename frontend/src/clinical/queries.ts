@@ -5,12 +5,11 @@ import { keepPreviousData, useQuery, type QueryClient } from '@tanstack/react-qu
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError, unwrap, type Schemas } from '../api';
-import { toApiError } from '../api/client';
 import { invalidateSchedule } from '../appointments/queries';
 import { AFTER_STATES, useVisits, WAITING_STATES } from '../appointments/visits';
 import { problemMessage } from '../forms/errors';
 import { useApiMutation, type ApiMutationConfig, type SaveOptions } from '../forms/useApiMutation';
-import { allergyWarnings } from './allergy';
+import { allergyChecked } from './allergy';
 
 export type Encounter = Schemas['Encounter'];
 export type Prescription = Schemas['Prescription'];
@@ -189,6 +188,9 @@ export function useAddAddendum(encounterId: number, options: SaveOptions<string,
   });
 }
 
+/** confirmed is what a prescription adds when the doctor confirmed an allergy warning with reason. */
+const confirmed = (reason?: string) => (reason !== undefined ? { confirm_allergy: true, allergy_override_reason: reason } : {});
+
 /** A prescription sent, with the reason that confirms an allergy warning when there was one. */
 export interface PrescribeVars {
   body: PrescribeParams;
@@ -208,15 +210,34 @@ export function usePrescribe(e: Encounter, options: SaveOptions<PrescribeVars, {
       void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
     },
     mutationFn: async ({ body, reason }) => {
-      const { data, error, response } = await api.client.POST('/api/v1/encounters/{id}/prescriptions', {
-        params: { path: { id: e.id } },
-        body: { ...body, ...(reason !== undefined ? { confirm_allergy: true, allergy_override_reason: reason } : {}) },
-      });
-      if (response.ok) return { warnings: null, prescription: data ?? null };
-      const err = toApiError(response, error);
-      const warnings = allergyWarnings(err, error);
-      if (warnings) return { warnings, prescription: null };
-      throw err;
+      const { warnings, data } = await allergyChecked(api.client.POST('/api/v1/encounters/{id}/prescriptions', { params: { path: { id: e.id } }, body: { ...body, ...confirmed(reason) } }));
+      return { warnings, prescription: data };
+    },
+  });
+}
+
+/** A correction sent, with the reason that confirms an allergy warning when there was one. */
+export interface CorrectVars {
+  body: Omit<Schemas['CorrectParams'], 'confirm_allergy' | 'allergy_override_reason'>;
+  reason?: string;
+}
+
+/**
+ * useCorrectPrescription discontinues p and prescribes the corrected one in one act. As for a
+ * new prescription, an allergy warning is an answer: `warnings` is set and nothing is changed.
+ */
+export function useCorrectPrescription(e: Encounter, p: Prescription, options: SaveOptions<CorrectVars, { warnings: string[] | null; correction: Schemas['Correction'] | null }>) {
+  return useClinicalMutation({
+    ...options,
+    invalidate: async (qc, answer) => {
+      if (answer.warnings) return;
+      await Promise.all([qc.invalidateQueries({ queryKey: prescriptionsKey(e.id) }), qc.invalidateQueries({ queryKey: encounterKey(e.id) })]);
+      void qc.invalidateQueries({ queryKey: ['pharmacy'] });
+      void qc.invalidateQueries({ queryKey: ['patients', e.patient_id, 'timeline'] });
+    },
+    mutationFn: async ({ body, reason }) => {
+      const { warnings, data } = await allergyChecked(api.client.POST('/api/v1/prescriptions/{id}/correct', { params: { path: { id: p.id } }, body: { ...body, ...confirmed(reason) } }));
+      return { warnings, correction: data };
     },
   });
 }

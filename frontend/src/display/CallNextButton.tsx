@@ -5,31 +5,30 @@ import { notifications } from '@mantine/notifications';
 import { IconSpeakerphone } from '@tabler/icons-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../api';
 import { problemMessage } from '../forms/errors';
+import { useCallNext } from './queries';
 
 const ROOM_KEY = 'chelal.room';
 
 export function CallNextButton() {
   const { t, i18n } = useTranslation();
   const [room, setRoom] = useState(() => window.localStorage.getItem(ROOM_KEY) ?? '');
-  const [busy, setBusy] = useState(false);
-  async function call() {
-    setBusy(true);
-    try {
-      window.localStorage.setItem(ROOM_KEY, room);
-      const c = await unwrap(api.client.POST('/api/v1/display/call-next', { body: { room } }));
-      notifications.show({ color: 'teal', message: t('displays.called', { ticket: c.ticket, room: c.room }) });
-    } catch (err) {
+  const callNext = useCallNext({
+    success: (c) => t('displays.called', { ticket: c.ticket, room: c.room }),
+    // nobody waiting is news, not a failure: yellow
+    onError: (err) => {
       notifications.show({ color: 'yellow', message: problemMessage(err, t, i18n.language) });
-    } finally {
-      setBusy(false);
-    }
+      return true;
+    },
+  });
+  function call() {
+    window.localStorage.setItem(ROOM_KEY, room);
+    void callNext.submit(room);
   }
   return (
     <Group gap="xs" align="flex-end">
       <TextInput size="sm" w={120} label={t('displays.room')} value={room} onChange={(e) => setRoom(e.currentTarget.value)} data-testid="call-room" />
-      <Button leftSection={<IconSpeakerphone size={18} aria-hidden />} loading={busy} onClick={() => void call()} data-testid="call-next">
+      <Button leftSection={<IconSpeakerphone size={18} aria-hidden />} loading={callNext.busy} onClick={call} data-testid="call-next">
         {t('displays.callNext')}
       </Button>
     </Group>

@@ -1,48 +1,31 @@
 // DisplaysCard (settings): the waiting-room displays. An administrator creates one (its link,
 // with the token, is shown once: open it on the TV) and revokes it (the TV is refused at once).
 import { Alert, Button, Card, Code, CopyButton, Group, NativeSelect, Stack, Switch, Table, TextInput } from '@mantine/core';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, unwrap } from '../api';
-import { problemMessage } from '../forms/errors';
 import { formatDateTime } from '../i18n/format';
 import { ENDONYMS, LANGUAGES } from '../i18n/languages';
 import { ButtonCell } from '../shell/ActionsTh';
 import { CardHeading } from '../shell/CardHeading';
-
-export const DISPLAYS_KEY = ['displays'] as const;
+import { DISPLAYS_KEY, useCreateDisplay, useRevokeDisplay } from './queries';
 
 export function DisplaysCard() {
   const { t, i18n } = useTranslation();
-  const qc = useQueryClient();
   const list = useQuery({ queryKey: DISPLAYS_KEY, queryFn: () => unwrap(api.client.GET('/api/v1/displays')) });
   const [name, setName] = useState('');
   const [showNames, setShowNames] = useState(false);
   const [language, setLanguage] = useState<string>(i18n.language);
   const [link, setLink] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  async function create() {
-    setError(null);
-    try {
-      const d = await unwrap(api.client.POST('/api/v1/displays', { body: { name, show_names: showNames, language: language as 'en' } }));
+  const create = useCreateDisplay({
+    onSuccess: (d) => {
       setLink(`${window.location.origin}/display?token=${encodeURIComponent(d.token ?? '')}`);
       setName('');
-      void qc.invalidateQueries({ queryKey: DISPLAYS_KEY });
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    }
-  }
-
-  async function revoke(id: number) {
-    try {
-      await unwrap(api.client.DELETE('/api/v1/displays/{id}', { params: { path: { id } } }));
-    } catch (err) {
-      setError(problemMessage(err, t, i18n.language));
-    }
-    void qc.invalidateQueries({ queryKey: DISPLAYS_KEY });
-  }
+    },
+  });
+  const revoke = useRevokeDisplay();
+  const error = create.message ?? revoke.message;
 
   return (
     <Card withBorder padding="lg" data-testid="displays-card">
@@ -52,7 +35,7 @@ export function DisplaysCard() {
           <TextInput label={t('displays.name')} value={name} onChange={(e) => setName(e.currentTarget.value)} data-testid="display-name" />
           <NativeSelect label={t('displays.language')} value={language} onChange={(e) => setLanguage(e.currentTarget.value)} data={LANGUAGES.map((l) => ({ value: l, label: ENDONYMS[l] }))} />
           <Switch label={t('displays.showNames')} checked={showNames} onChange={(e) => setShowNames(e.currentTarget.checked)} />
-          <Button onClick={() => void create()} disabled={!name.trim()} data-testid="display-create">
+          <Button loading={create.busy} onClick={() => void create.submit({ name, show_names: showNames, language: language as 'en' })} disabled={!name.trim()} data-testid="display-create">
             {t('displays.create')}
           </Button>
         </Group>
@@ -74,7 +57,7 @@ export function DisplaysCard() {
                   <Table.Td>{ENDONYMS[d.language as 'en'] ?? d.language}</Table.Td>
                   <Table.Td>{d.show_names ? t('displays.names') : t('displays.tickets')}</Table.Td>
                   <Table.Td>{d.revoked_at ? t('displays.revokedAt', { at: formatDateTime(d.revoked_at, i18n.language) }) : null}</Table.Td>
-                  <ButtonCell show={!d.revoked_at} color="red" onClick={() => void revoke(d.id)}>
+                  <ButtonCell show={!d.revoked_at} color="red" onClick={() => void revoke.submit(d.id)}>
                     {t('displays.revoke')}
                   </ButtonCell>
                 </Table.Tr>

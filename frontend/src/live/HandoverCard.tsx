@@ -3,41 +3,28 @@
 // when it notifies.
 import { Button, Card, Checkbox, Group, Stack, Switch, Text, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { api, ApiError, unwrap } from '../api';
-import { updateSessionUser, useSession } from '../auth/session';
+import { useSession } from '../auth/session';
 import { HANDOVER_KINDS, handoverPrefs, playChime, type HandoverPrefs } from './handover';
+import { useSaveHandover } from './queries';
 
 export function HandoverCard() {
   const { t } = useTranslation();
-  const qc = useQueryClient();
   const { user } = useSession();
   const [prefs, setPrefs] = useState<HandoverPrefs>(() => handoverPrefs(user.preferences));
-  const [busy, setBusy] = useState(false);
-
-  async function save(next: HandoverPrefs) {
-    setPrefs(next);
-    setBusy(true);
-    const put = (version: number, current: unknown) =>
-      unwrap(api.client.PATCH('/api/v1/auth/me', { body: { version, preferences: { ...((current as Record<string, unknown>) ?? {}), handover: next } } }));
-    try {
-      let answer;
-      try {
-        answer = await put(user.version, user.preferences);
-      } catch (err) {
-        if (!(err instanceof ApiError && err.code === 'stale-version')) throw err;
-        const fresh = await unwrap(api.client.GET('/api/v1/auth/me'));
-        answer = await put(fresh.user.version, fresh.user.preferences);
-      }
-      updateSessionUser(qc, answer.user);
-    } catch {
+  const saving = useSaveHandover({
+    onError: () => {
       notifications.show({ color: 'red', message: t('handover.notSaved') });
       setPrefs(handoverPrefs(user.preferences));
-    } finally {
-      setBusy(false);
-    }
+      return true;
+    },
+  });
+  const busy = saving.busy;
+
+  function save(next: HandoverPrefs) {
+    setPrefs(next);
+    void saving.submit(next);
   }
 
   return (
@@ -52,10 +39,10 @@ export function HandoverCard() {
           </Text>
         </div>
         {HANDOVER_KINDS.map((k) => (
-          <Checkbox key={k} label={t(`handover.kinds.${k}`)} checked={prefs[k]} disabled={busy} onChange={(e) => void save({ ...prefs, [k]: e.currentTarget.checked })} data-testid={`handover-${k}`} />
+          <Checkbox key={k} label={t(`handover.kinds.${k}`)} checked={prefs[k]} disabled={busy} onChange={(e) => save({ ...prefs, [k]: e.currentTarget.checked })} data-testid={`handover-${k}`} />
         ))}
         <Group justify="space-between">
-          <Switch label={t('handover.sound')} checked={prefs.sound} disabled={busy} onChange={(e) => void save({ ...prefs, sound: e.currentTarget.checked })} data-testid="handover-sound" />
+          <Switch label={t('handover.sound')} checked={prefs.sound} disabled={busy} onChange={(e) => save({ ...prefs, sound: e.currentTarget.checked })} data-testid="handover-sound" />
           <Button variant="subtle" size="compact-sm" onClick={playChime}>
             {t('handover.test')}
           </Button>

@@ -3,9 +3,8 @@
 // and its changes (each refreshes every pharmacy list: invalidatePharmacy).
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { api, ApiError, unwrap, type Schemas } from '../api';
-import { toApiError } from '../api/client';
 import type { InventoryItem, Medication, MedicationCategory } from '../api/types';
-import { allergyWarnings } from '../clinical/allergy';
+import { allergyChecked } from '../clinical/allergy';
 import { useApiMutation, type SaveOptions } from '../forms/useApiMutation';
 import { livePoll } from '../live/live';
 import { NOTIFICATIONS_KEY } from '../notifications/queries';
@@ -203,12 +202,8 @@ export function useLinkPrescription(prescriptionId: number, options: SaveOptions
     ...options,
     invalidate: (qc, answer) => (answer.warnings ? undefined : invalidatePharmacy(qc)),
     mutationFn: async (body) => {
-      const { data, error, response } = await api.client.POST('/api/v1/prescriptions/{id}/link', { params: { path: { id: prescriptionId } }, body });
-      if (response.ok) return { warnings: null, strength: data?.strength ?? '' };
-      const err = toApiError(response, error);
-      const warnings = allergyWarnings(err, error);
-      if (warnings) return { warnings, strength: '' };
-      throw err;
+      const { warnings, data } = await allergyChecked(api.client.POST('/api/v1/prescriptions/{id}/link', { params: { path: { id: prescriptionId } }, body }));
+      return { warnings, strength: data?.strength ?? '' };
     },
   });
 }

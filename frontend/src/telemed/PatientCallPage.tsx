@@ -9,7 +9,7 @@ import { LanguageMenu } from '../shell/LanguageMenu';
 import { Call } from './call';
 import { CallView } from './CallView';
 import { webRTCAvailable } from './desktop';
-import { guestTransport, redeem } from './queries';
+import { guestTransport, useRedeem } from './queries';
 
 const TOKEN_KEY = 'chelal.call';
 
@@ -18,11 +18,25 @@ export function PatientCallPage() {
   const [code, setCode] = useState(() => decodeURIComponent(window.location.hash.slice(1)));
   const [doctor, setDoctor] = useState('');
   const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
   const [call, setCall] = useState<Call | null>(null);
   const [left, setLeft] = useState(false);
   const current = useRef<Call | null>(null);
   useEffect(() => () => current.current?.close(), []);
+
+  const redeeming = useRedeem({
+    onSuccess: (pass) => {
+      sessionStorage.setItem(TOKEN_KEY, pass.token);
+      setDoctor(pass.doctor);
+      history.replaceState(null, '', '/call'); // the code is used: off the address bar
+      setCode('');
+      start(pass.token);
+    },
+    onError: (err) => {
+      setError(err instanceof Error ? err.message : String(err));
+      return true;
+    },
+  });
+  const busy = redeeming.busy;
 
   function start(token: string) {
     const c = new Call(guestTransport(token));
@@ -31,26 +45,14 @@ export function PatientCallPage() {
     void c.start();
   }
 
-  async function join() {
+  function join() {
     setError('');
     const kept = sessionStorage.getItem(TOKEN_KEY);
     if (kept && !code) {
       start(kept);
       return;
     }
-    setBusy(true);
-    try {
-      const pass = await redeem(code);
-      sessionStorage.setItem(TOKEN_KEY, pass.token);
-      setDoctor(pass.doctor);
-      history.replaceState(null, '', '/call'); // the code is used: off the address bar
-      setCode('');
-      start(pass.token);
-    } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
-    } finally {
-      setBusy(false);
-    }
+    void redeeming.submit(code);
   }
 
   function leave() {
@@ -81,7 +83,7 @@ export function PatientCallPage() {
                 {error}
               </Alert>
             )}
-            <Button leftSection={<IconVideo size={18} />} onClick={() => void join()} loading={busy} disabled={!code.trim() && !sessionStorage.getItem(TOKEN_KEY)} data-testid="call-join">
+            <Button leftSection={<IconVideo size={18} />} onClick={join} loading={busy} disabled={!code.trim() && !sessionStorage.getItem(TOKEN_KEY)} data-testid="call-join">
               {t('telemed.join')}
             </Button>
           </Stack>

@@ -112,3 +112,8 @@ export async function redeem(code: string): Promise<Schemas['GuestPass']> {
   if (!res.ok) throw new Error(body.detail || `HTTP ${res.status}`);
   return body;
 }
+
+/** useRedeem exchanges a patient's code for the guest token (the patient's page: no session). */
+export function useRedeem(options: SaveOptions<string, Schemas['GuestPass']>) {
+  return useApiMutation({ ...options, mutationFn: (code) => redeem(code) });
+}
