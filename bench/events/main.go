@@ -22,7 +22,9 @@
 //
 // The bench's own readers are kept cheap, since they share the machine with the server: each
 // reads the stream raw and looks only for the patient id in the frames of patient creations
-// (no JSON decoding, one clock reading per read).
+// (no JSON decoding, one clock reading per read). They run in a child process (readers.go);
+// -nice 19 lowers its priority, so that they take only the CPU the server and the writers
+// leave, as when the screens are the clinic's other computers.
 //
 // Budgets (issue 16): delivery p95 <= 250 ms on a 2-core machine, <= 64 KiB per idle stream,
 // writers' p95 within 10% of without. Figures, not a test: nothing here fails on time.
@@ -63,6 +65,13 @@ import (
 )
 
 func main() {
+	if os.Getenv(readersEnv) != "" { // the stream readers' process (readers.go)
+		if err := readersMain(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench/events readers:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	bin := flag.String("bin", "bin/chelal", "chelal executable")
 	streams := flag.Int("s", 300, "event streams held open")
 	writers := flag.Int("w", 50, "writing clients")
@@ -71,9 +80,10 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds of a phase without streams then one with them")
 	warmup := flag.Duration("warmup", 10*time.Second, "writes before the first round, not counted")
 	pinCPUs := flag.Bool("pin", false, "Chelal and its PostgreSQL on CPU 1, this bench on CPU 0 (as if the screens were other computers; needs 2 CPUs)")
+	niceness := flag.Int("nice", 0, "the niceness of the stream readers' process: 19 gives them only the CPU that the server and the writers leave, as when the screens are other computers")
 	parent := flag.String("dir", "/var/tmp", "where the server's data folder is made (/dev/shm: no disk, so no fsync stalls)")
 	flag.Parse()
-	if err := run(*bin, *parent, *streams, *writers, *rounds, *pause, *d, *warmup, *pinCPUs); err != nil {
+	if err := run(*bin, *parent, *streams, *writers, *rounds, *pause, *d, *warmup, *pinCPUs, *niceness); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/events:", err)
 		os.Exit(1)
 	}
@@ -81,7 +91,7 @@ func main() {
 
 const user, password = "benchadmin", "bench password 1234"
 
-func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup time.Duration, pinCPUs bool) error {
+func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup time.Duration, pinCPUs bool, niceness int) error {
 	srv, err := benchserve.NewIn(parent, bin, "chelal-bench-events-", user, password)
 	if err != nil {
 		return err
@@ -124,24 +134,35 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 		}
 		fmt.Println("pinned: Chelal and its PostgreSQL on CPU 1, this bench on CPU 0")
 	}
+	spec := readerSpec{Base: base, Streams: streams}
+	for _, c := range streamCookies {
+		spec.Cookies = append(spec.Cookies, *c)
+	}
+	rd, err := startReaders(spec, niceness) // after pin: the child shares this bench's CPU
+	if err != nil {
+		return err
+	}
+	defer rd.stop()
+	readersCPU = rd.cpu
+	if niceness != 0 {
+		fmt.Printf("the stream readers run at nice %d\n", niceness)
+	}
 	// A warm-up, not counted: the first writes of a fresh server pay for cold caches and plans.
-	writeLoad(client, base, writerSessions, pause, warmup, nil, p.Process.Pid, dir)
+	writeLoad(client, base, writerSessions, pause, warmup, p.Process.Pid, dir)
 
 	// Rounds of "without, then with": the writers' p95 moves with the machine's disk and
 	// other load from one phase to the next, so each condition is measured in every round and
 	// the phases of a condition are pooled.
 	var without, with []load
-	rec := &receipts{byID: map[int64][]time.Time{}}
 	for round := range rounds {
-		w := writeLoad(client, base, writerSessions, pause, dur, nil, p.Process.Pid, dir)
+		w := writeLoad(client, base, writerSessions, pause, dur, p.Process.Pid, dir)
 		without = append(without, w)
 		fmt.Printf("round %d, writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (server-side p50 %.2f ms, p95 %.2f ms); %s\n",
 			round+1, len(w.lat), pct(w.lat, 0.5), pct(w.lat, 0.95), pct(w.lat, 0.99), pct(w.srv, 0.5), pct(w.srv, 0.95), cpu(w))
 
 		runtimeSettle()
 		totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
-		closeAll, err := openStreams(base, streams, streamCookies, rec)
-		if err != nil {
+		if err := rd.open(); err != nil {
 			return err
 		}
 		time.Sleep(3 * time.Second)
@@ -152,13 +173,15 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 				float64(ownBefore)/1024, float64(ownAfter)/1024, streams, float64(ownAfter-ownBefore)/float64(streams),
 				float64(totalBefore)/1024, float64(totalAfter)/1024, float64(totalAfter-totalBefore)/float64(streams))
 		}
-		l := writeLoad(client, base, writerSessions, pause, dur, rec, p.Process.Pid, dir)
+		l := writeLoad(client, base, writerSessions, pause, dur, p.Process.Pid, dir)
 		with = append(with, l)
 		fmt.Printf("round %d, writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against this round's without; server-side p50 %.2f ms, p95 %.2f ms); %s\n",
 			round+1, streams, len(l.lat), pct(l.lat, 0.5), pct(l.lat, 0.95), pct(l.lat, 0.99),
 			100*(pct(l.lat, 0.95)/pct(w.lat, 0.95)-1), pct(l.srv, 0.5), pct(l.srv, 0.95), cpu(l))
 		time.Sleep(2 * time.Second) // the last events arrive
-		closeAll()
+		if err := rd.close(); err != nil {
+			return err
+		}
 	}
 	wo, wi := pool(without), pool(with)
 	fmt.Printf("writers, %d rounds pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams %d writes, p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
@@ -170,20 +193,12 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
 	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
 		perWrite(wi)-perWrite(wo), 100*(perWrite(wi)/perWrite(wo)-1))
-	var lower, upper []time.Duration
-	missing := 0
-	rec.mu.Lock()
-	for id, w := range wi.writes {
-		got := rec.byID[id]
-		missing += streams - len(got)
-		for _, at := range got {
-			lower = append(lower, max(0, at.Sub(w.answered)))
-			upper = append(upper, at.Sub(w.sent))
-		}
+	dr, err := rd.report(wi.writes)
+	if err != nil {
+		return err
 	}
-	rec.mu.Unlock()
 	fmt.Printf("delivery, commit to receipt on %d streams: %d deliveries, %d missing; p50 %.2f-%.2f ms, p95 %.2f-%.2f ms, p99 %.2f-%.2f ms (after the answer - after the request)\n",
-		streams, len(lower), missing, pct(lower, 0.5), pct(upper, 0.5), pct(lower, 0.95), pct(upper, 0.95), pct(lower, 0.99), pct(upper, 0.99))
+		streams, dr.Deliveries, dr.Missing, dr.LowerP50, dr.UpperP50, dr.LowerP95, dr.UpperP95, dr.LowerP99, dr.UpperP99)
 	fmt.Println("budgets: delivery p95 <= 250 ms; <= 64 KiB per idle stream; writers' p95 within 10% of without")
 	return nil
 }
@@ -254,7 +269,7 @@ type load struct {
 
 // writeLoad runs the writers for dur: each registers a patient, then pauses (exponential,
 // mean pause).
-func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, pause, dur time.Duration, rec *receipts, chelalPid int, dir string) load {
+func writeLoad(client *http.Client, base string, sessions []*apiclient.Session, pause, dur time.Duration, chelalPid int, dir string) load {
 	var mu sync.Mutex
 	out := load{writes: map[int64]write{}}
 	before := cpuNow(chelalPid, dir)
@@ -462,8 +477,11 @@ func pin(chelalPid int, dir string) error {
 	return proc.Pin("1", append(pg, chelalPid)...)
 }
 
+// readersCPU is the CPU time the stream readers' process has used so far.
+var readersCPU func() time.Duration
+
 // cpuTimes is CPU time (user + system) spent by the Chelal process, its PostgreSQL (the
-// postmaster and its live backends) and this bench.
+// postmaster and its live backends) and this bench (its writers and its stream readers).
 type cpuTimes struct{ chelal, postgres, bench time.Duration }
 
 func (a cpuTimes) sub(b cpuTimes) cpuTimes {
@@ -482,6 +500,9 @@ func cpuNow(chelalPid int, dir string) cpuTimes {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 		out.bench = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	if readersCPU != nil {
+		out.bench += readersCPU()
 	}
 	return out
 }
