@@ -352,16 +352,7 @@ func sequenceValues(ctx context.Context, tx pgx.Tx) (map[string]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup: sequences: %w", err)
 	}
-	out := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var v int64
-		if err := rows.Scan(&name, &v); err != nil {
-			return nil, err
-		}
-		out[name] = v
-	}
-	return out, rows.Err()
+	return db.CollectMap[string, int64](rows)
 }
 
 // dataFiles lists the files of a data dir a restore needs, as slash-separated paths relative

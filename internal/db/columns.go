@@ -108,6 +108,22 @@ func RowTo[T any](row pgx.CollectableRow) (T, error) {
 	return v, err
 }
 
+// CollectMap reads rows of two columns, a key and its value, into a map: pgx.CollectRows for
+// lookups (names by id, ids by record number). It closes rows.
+func CollectMap[K comparable, V any](rows pgx.Rows) (map[K]V, error) {
+	defer rows.Close()
+	out := map[K]V{}
+	for rows.Next() {
+		var k K
+		var v V
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, rows.Err()
+}
+
 var timeType = reflect.TypeFor[time.Time]()
 
 func utcTimes(v reflect.Value) {

@@ -30,6 +30,7 @@
 //     scans it (with pgx.CollectRows or pgx.CollectExactlyOneRow), Assignments gives an
 //     INSERT's or UPDATE's columns and values. internal/patients is the example: its SQL
 //     names no column of the record, so a new field is a migration and a struct field.
+//     CollectMap reads a lookup of two columns (names by id) into a map.
 //   - Ids: ValidID and FitsInteger before a value goes to an integer column; EscapeLike for
 //     user input inside a LIKE pattern.
 //

@@ -237,3 +237,41 @@ func TestWhereNumbersThePlaceholders(t *testing.T) {
 		t.Errorf("Filter: SQL = %q, args %s; want the two filters given only", got, args)
 	}
 }
+
+// CollectMap reads pairs into a map (the last row of a key wins) and refuses a value that does
+// not scan.
+func TestCollectMap(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	ctx := context.Background()
+	err := d.InTx(ctx, db.Actor{}, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT * FROM (VALUES ('a', 1), ('b', 2), ('a', 3)) v (k, n) ORDER BY n`)
+		if err != nil {
+			return err
+		}
+		got, err := db.CollectMap[string, int64](rows)
+		if err != nil || len(got) != 2 || got["a"] != 3 || got["b"] != 2 {
+			t.Errorf("CollectMap = %v, %v; want a:3 (the last row of a key) and b:2", got, err)
+		}
+		if got, err := db.CollectMap[int64, string](mustQuery(t, ctx, tx, `SELECT 1, 'x' WHERE false`)); err != nil || got == nil || len(got) != 0 {
+			t.Errorf("no rows: %v, %v; want an empty map", got, err)
+		}
+		// The second column is text: it does not scan into an int64.
+		if _, err := db.CollectMap[string, int64](mustQuery(t, ctx, tx, `SELECT 'a', 'not a number'`)); err == nil {
+			t.Error("a value that does not scan was accepted")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustQuery(t *testing.T, ctx context.Context, tx pgx.Tx, sql string) pgx.Rows {
+	t.Helper()
+	rows, err := tx.Query(ctx, sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}

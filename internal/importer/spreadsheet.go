@@ -845,16 +845,8 @@ func (im *sheetImport) insertPatients(ctx context.Context, tx pgx.Tx, rows []*sh
 	if err != nil {
 		return nil, err
 	}
-	byMRN := make(map[string]int64, n)
-	for q.Next() {
-		var uid string
-		var id int64
-		if err := q.Scan(&uid, &id); err != nil {
-			return nil, err
-		}
-		byMRN[uid] = id
-	}
-	if err := q.Err(); err != nil {
+	byMRN, err := db.CollectMap[string, int64](q)
+	if err != nil {
 		return nil, err
 	}
 	ids := make([]int64, n)

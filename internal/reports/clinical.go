@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"chelal/internal/db"
 	"chelal/internal/i18n"
 )
 
@@ -297,15 +298,7 @@ func userNames(ctx context.Context, tx pgx.Tx, ids []int64) (map[int64]string, e
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, err
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
+	return db.CollectMap[int64, string](rows)
 }
 
 // morbidity is the outpatient morbidity return: each coded diagnosis of the period's
@@ -495,12 +488,5 @@ func codeTitles(ctx context.Context, tx pgx.Tx, l i18n.Lang, codes []string) (ma
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var c, t string
-		if err := rows.Scan(&c, &t); err != nil {
-			return nil, err
-		}
-		out[c] = t
-	}
-	return out, rows.Err()
+	return db.CollectMap[string, string](rows)
 }

@@ -71,17 +71,8 @@ func roleIDs(tb testing.TB, d *db.DB) map[string]int64 {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	defer rows.Close()
-	ids := map[string]int64{}
-	for rows.Next() {
-		var name string
-		var id int64
-		if err := rows.Scan(&name, &id); err != nil {
-			tb.Fatal(err)
-		}
-		ids[name] = id
-	}
-	if err := rows.Err(); err != nil {
+	ids, err := db.CollectMap[string, int64](rows)
+	if err != nil {
 		tb.Fatal(err)
 	}
 	return ids
