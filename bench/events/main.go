@@ -62,6 +62,7 @@ import (
 	"chelal/bench/internal/apiclient"
 	"chelal/bench/internal/benchserve"
 	"chelal/bench/internal/proc"
+	"chelal/bench/internal/stats"
 )
 
 func main() {
@@ -158,7 +159,7 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 		w := writeLoad(client, base, writerSessions, pause, dur, p.Process.Pid, dir)
 		without = append(without, w)
 		fmt.Printf("round %d, writers without streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (server-side p50 %.2f ms, p95 %.2f ms); %s\n",
-			round+1, len(w.lat), pct(w.lat, 0.5), pct(w.lat, 0.95), pct(w.lat, 0.99), pct(w.srv, 0.5), pct(w.srv, 0.95), cpu(w))
+			round+1, len(w.lat), stats.Pct(w.lat, 0.5), stats.Pct(w.lat, 0.95), stats.Pct(w.lat, 0.99), stats.Pct(w.srv, 0.5), stats.Pct(w.srv, 0.95), cpu(w))
 
 		runtimeSettle()
 		totalBefore, ownBefore, _ := memory(p.Process.Pid, dir)
@@ -176,8 +177,8 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 		l := writeLoad(client, base, writerSessions, pause, dur, p.Process.Pid, dir)
 		with = append(with, l)
 		fmt.Printf("round %d, writers with %d streams: %d writes, p50 %.2f ms, p95 %.2f ms, p99 %.2f ms (p95 %+.1f%% against this round's without; server-side p50 %.2f ms, p95 %.2f ms); %s\n",
-			round+1, streams, len(l.lat), pct(l.lat, 0.5), pct(l.lat, 0.95), pct(l.lat, 0.99),
-			100*(pct(l.lat, 0.95)/pct(w.lat, 0.95)-1), pct(l.srv, 0.5), pct(l.srv, 0.95), cpu(l))
+			round+1, streams, len(l.lat), stats.Pct(l.lat, 0.5), stats.Pct(l.lat, 0.95), stats.Pct(l.lat, 0.99),
+			100*(stats.Pct(l.lat, 0.95)/stats.Pct(w.lat, 0.95)-1), stats.Pct(l.srv, 0.5), stats.Pct(l.srv, 0.95), cpu(l))
 		time.Sleep(2 * time.Second) // the last events arrive
 		if err := rd.close(); err != nil {
 			return err
@@ -185,11 +186,11 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 	}
 	wo, wi := pool(without), pool(with)
 	fmt.Printf("writers, %d rounds pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams %d writes, p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
-		rounds, len(wo.lat), pct(wo.lat, 0.5), pct(wo.lat, 0.95), streams, len(wi.lat), pct(wi.lat, 0.5), pct(wi.lat, 0.95),
-		100*(pct(wi.lat, 0.95)/pct(wo.lat, 0.95)-1))
+		rounds, len(wo.lat), stats.Pct(wo.lat, 0.5), stats.Pct(wo.lat, 0.95), streams, len(wi.lat), stats.Pct(wi.lat, 0.5), stats.Pct(wi.lat, 0.95),
+		100*(stats.Pct(wi.lat, 0.95)/stats.Pct(wo.lat, 0.95)-1))
 	fmt.Printf("writers as the server saw them (Server-Timing, request in to status out), pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
-		len(wo.srv), pct(wo.srv, 0.5), pct(wo.srv, 0.95), streams, pct(wi.srv, 0.5), pct(wi.srv, 0.95),
-		100*(pct(wi.srv, 0.95)/pct(wo.srv, 0.95)-1))
+		len(wo.srv), stats.Pct(wo.srv, 0.5), stats.Pct(wo.srv, 0.95), streams, stats.Pct(wi.srv, 0.5), stats.Pct(wi.srv, 0.95),
+		100*(stats.Pct(wi.srv, 0.95)/stats.Pct(wo.srv, 0.95)-1))
 	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
 	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
 		perWrite(wi)-perWrite(wo), 100*(perWrite(wi)/perWrite(wo)-1))
@@ -422,15 +423,6 @@ func serverTiming(h http.Header) (time.Duration, bool) {
 		}
 	}
 	return 0, false
-}
-
-func pct(d []time.Duration, p float64) float64 {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
 }
 
 // memory sums the PSS (KiB) of the Chelal process and its PostgreSQL's processes; it also

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"chelal/bench/internal/proc"
+	"chelal/bench/internal/stats"
 )
 
 // The stream readers run in a child process (this program again, with readersEnv set), so that
@@ -196,7 +197,7 @@ func (rec *receipts) report(w map[int64][2]int64, n int) deliveryReport {
 	rec.mu.Unlock()
 	return deliveryReport{
 		Deliveries: len(lower), Missing: missing,
-		LowerP50: pct(lower, 0.5), LowerP95: pct(lower, 0.95), LowerP99: pct(lower, 0.99),
-		UpperP50: pct(upper, 0.5), UpperP95: pct(upper, 0.95), UpperP99: pct(upper, 0.99),
+		LowerP50: stats.Pct(lower, 0.5), LowerP95: stats.Pct(lower, 0.95), LowerP99: stats.Pct(lower, 0.99),
+		UpperP50: stats.Pct(upper, 0.5), UpperP95: stats.Pct(upper, 0.95), UpperP99: stats.Pct(upper, 0.99),
 	}
 }

@@ -20,13 +20,13 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"chelal/bench/internal/benchdb"
+	"chelal/bench/internal/stats"
 )
 
 func main() {
@@ -88,8 +88,7 @@ func run(writers, rounds int, dur, pause time.Duration, listen bool) error {
 			if err != nil {
 				return err
 			}
-			slices.Sort(lat)
-			q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+			q := func(p float64) float64 { return stats.Pct(lat, p) }
 			what := "without NOTIFY"
 			if notify {
 				what = "with NOTIFY   "

@@ -36,6 +36,7 @@ import (
 
 	"chelal/bench/internal/apiclient"
 	"chelal/bench/internal/benchserve"
+	"chelal/bench/internal/stats"
 )
 
 const admin, password = "benchadmin", "bench password 1234"
@@ -170,7 +171,7 @@ func run(bin string, n int, every, dur time.Duration) error {
 			c[1].close()
 		}
 	}()
-	fmt.Printf("join (stream to welcome): p50 %.2f ms, p95 %.2f ms, max %.2f ms\n", pct(joins, 0.5), pct(joins, 0.95), pct(joins, 1))
+	fmt.Printf("join (stream to welcome): p50 %.2f ms, p95 %.2f ms, max %.2f ms\n", stats.Pct(joins, 0.5), stats.Pct(joins, 0.95), stats.Pct(joins, 1))
 
 	idle := cpu(p.Process.Pid, dir, 3*time.Second)
 	fmt.Printf("CPU with %d calls open, idle: Chelal %.1f%%, its PostgreSQL %.1f%% (of one core)\n", n, idle.chelal, idle.pg)
@@ -234,7 +235,7 @@ func run(bin string, n int, every, dur time.Duration) error {
 	mu.Lock()
 	defer mu.Unlock()
 	fmt.Printf("signalling: %d messages sent, %d received (%.0f/s), latency p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms\n",
-		sent, len(lat), float64(len(lat))/dur.Seconds(), pct(lat, 0.5), pct(lat, 0.95), pct(lat, 0.99), pct(lat, 1))
+		sent, len(lat), float64(len(lat))/dur.Seconds(), stats.Pct(lat, 0.5), stats.Pct(lat, 0.95), stats.Pct(lat, 0.99), stats.Pct(lat, 1))
 	fmt.Printf("CPU while signalling: Chelal %.1f%%, its PostgreSQL %.1f%% (of one core; %d cores here)\n", used.chelal, used.pg, runtime.NumCPU())
 	return nil
 }
@@ -347,14 +348,4 @@ func ticks(pid int, dir string) (chelal, pg int64) {
 		}
 	}
 	return chelal, pg
-}
-
-func pct(d []time.Duration, p float64) float64 {
-	if len(d) == 0 {
-		return 0
-	}
-	s := slices.Clone(d)
-	slices.Sort(s)
-	i := min(len(s)-1, int(p*float64(len(s))))
-	return float64(s[i].Microseconds()) / 1000
 }
