@@ -41,6 +41,12 @@
 // harsher, steadier test of the writers' budget than the disk, not the figure of a real
 // clinic's disk.
 //
+// -base N holds N more streams open through both phases (the bench's own, not counted in the
+// deliveries): with one, the server LISTENs in the phase without the S streams too, so the
+// difference between the phases is the fan-out alone, without the listening connection's cost
+// (PostgreSQL's work to notify a listener at each commit, which the CPU per write of
+// PostgreSQL, reported for both phases, shows).
+//
 // As root, Chelal is run as nobody (PostgreSQL refuses root).
 package main
 
@@ -83,8 +89,9 @@ func main() {
 	pinCPUs := flag.Bool("pin", false, "Chelal and its PostgreSQL on CPU 1, this bench on CPU 0 (as if the screens were other computers; needs 2 CPUs)")
 	niceness := flag.Int("nice", 0, "the niceness of the stream readers' process: 19 gives them only the CPU that the server and the writers leave, as when the screens are other computers")
 	parent := flag.String("dir", "/var/tmp", "where the server's data folder is made (/dev/shm: no disk, so no fsync stalls)")
+	baseStreams := flag.Int("base", 0, "streams held open through both phases (1: the server listens in the phase without the -s streams too, which then measure the fan-out alone)")
 	flag.Parse()
-	if err := run(*bin, *parent, *streams, *writers, *rounds, *pause, *d, *warmup, *pinCPUs, *niceness); err != nil {
+	if err := run(*bin, *parent, *streams, *baseStreams, *writers, *rounds, *pause, *d, *warmup, *pinCPUs, *niceness); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/events:", err)
 		os.Exit(1)
 	}
@@ -92,7 +99,7 @@ func main() {
 
 const user, password = "benchadmin", "bench password 1234"
 
-func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup time.Duration, pinCPUs bool, niceness int) error {
+func run(bin, parent string, streams, baseStreams, writers, rounds int, pause, dur, warmup time.Duration, pinCPUs bool, niceness int) error {
 	srv, err := benchserve.NewIn(parent, bin, "chelal-bench-events-", user, password)
 	if err != nil {
 		return err
@@ -148,6 +155,14 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 	if niceness != 0 {
 		fmt.Printf("the stream readers run at nice %d\n", niceness)
 	}
+	if baseStreams > 0 {
+		closeBase, err := openStreams(base, baseStreams, streamCookies, &receipts{byID: map[int64][]time.Time{}})
+		if err != nil {
+			return err
+		}
+		defer closeBase()
+		fmt.Printf("%d streams held open through both phases: the phase without streams has the server listening too\n", baseStreams)
+	}
 	// A warm-up, not counted: the first writes of a fresh server pay for cold caches and plans.
 	writeLoad(client, base, writerSessions, pause, warmup, p.Process.Pid, dir)
 
@@ -191,9 +206,10 @@ func run(bin, parent string, streams, writers, rounds int, pause, dur, warmup ti
 	fmt.Printf("writers as the server saw them (Server-Timing, request in to status out), pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
 		len(wo.srv), stats.Pct(wo.srv, 0.5), stats.Pct(wo.srv, 0.95), streams, stats.Pct(wi.srv, 0.5), stats.Pct(wi.srv, 0.95),
 		100*(stats.Pct(wi.srv, 0.95)/stats.Pct(wo.srv, 0.95)-1))
-	perWrite := func(l load) float64 { return l.cpu.chelal.Seconds() * 1000 / float64(max(1, len(l.lat))) }
-	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%)\n",
-		perWrite(wi)-perWrite(wo), 100*(perWrite(wi)/perWrite(wo)-1))
+	perWrite := func(l load, cpu time.Duration) float64 { return cpu.Seconds() * 1000 / float64(max(1, len(l.lat))) }
+	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%), PostgreSQL CPU per write %+.2f ms (%+.1f%%)\n",
+		perWrite(wi, wi.cpu.chelal)-perWrite(wo, wo.cpu.chelal), 100*(perWrite(wi, wi.cpu.chelal)/perWrite(wo, wo.cpu.chelal)-1),
+		perWrite(wi, wi.cpu.postgres)-perWrite(wo, wo.cpu.postgres), 100*(perWrite(wi, wi.cpu.postgres)/perWrite(wo, wo.cpu.postgres)-1))
 	dr, err := rd.report(wi.writes)
 	if err != nil {
 		return err
