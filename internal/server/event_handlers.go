@@ -128,6 +128,23 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	st.printf("retry: %d\nid: %d\n\n", eventRetry, after)
 	sent := newRecentIDs(128)
 	last := after
+	var out []byte // the frames of the events being sent, written at once
+	// send writes the events of evs that p may receive and flushes if it wrote or if flush is
+	// set (false: the client is gone).
+	send := func(evs []events.Event, flush bool) bool {
+		out = s.appendEvents(out[:0], p, evs, sent)
+		for _, ev := range evs {
+			last = max(last, ev.ID)
+		}
+		if len(out) > 0 {
+			st.write(out)
+			flush = true
+		}
+		if cap(out) > maxEventBuffer { // grown by a catch-up or a burst: let it go
+			out = nil
+		}
+		return !flush || st.flush()
+	}
 	catchUp := func() bool {
 		evs, err := s.events.Since(ctx, last, resume, eventBacklog+1)
 		resume = true
@@ -146,11 +163,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 			}
 			return false
 		}
-		for _, ev := range evs {
-			s.sendEvent(st, p, ev, sent)
-			last = max(last, ev.ID)
-		}
-		return st.flush()
+		return send(evs, true)
 	}
 	if !catchUp() || !live {
 		return
@@ -169,9 +182,10 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 		}
 		return false
 	}
+	done := ctx.Done() // once: the request's context is a chain of values, walked at each call
 	for {
 		select {
-		case <-ctx.Done():
+		case <-done:
 			return
 		case <-sub.Lost: // fell behind: the browser reconnects and resumes from the table
 			return
@@ -192,12 +206,7 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 					break
 				}
 			}
-			wrote := false
-			for _, ev := range batch {
-				wrote = s.sendEvent(st, p, ev, sent) || wrote
-				last = max(last, ev.ID)
-			}
-			if wrote && !st.flush() {
+			if !send(batch, false) {
 				return
 			}
 		case <-sub.Beat:
@@ -209,15 +218,21 @@ func (s *server) eventStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendEvent writes ev to the stream if p may receive it and it was not sent already (true:
-// it was written).
-func (s *server) sendEvent(st *sseWriter, p *auth.Principal, ev events.Event, sent *recentIDs) bool {
-	if !s.mayReceive(p, ev) || !sent.add(ev.ID) {
-		return false
+// appendEvents appends to out the frames of the events of evs that p may receive and that
+// were not sent already: a batch goes to the stream in one write, not one per event (each
+// write through net/http costs more than copying the frame).
+func (s *server) appendEvents(out []byte, p *auth.Principal, evs []events.Event, sent *recentIDs) []byte {
+	for _, ev := range evs {
+		if s.mayReceive(p, ev) && sent.add(ev.ID) {
+			out = append(out, ev.Frame()...)
+		}
 	}
-	st.write(ev.Frame())
-	return true
+	return out
 }
+
+// maxEventBuffer is the most a stream's buffer of frames keeps between batches (an idle
+// stream's memory); a bigger one, grown by a catch-up or a burst, is let go.
+const maxEventBuffer = 16 << 10
 
 // lastEventID reads where a stream resumes: the Last-Event-ID header (a browser reconnecting)
 // or the last_event_id parameter; 0 means from now.
