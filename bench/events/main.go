@@ -206,10 +206,16 @@ func run(bin, parent string, streams, baseStreams, writers, rounds int, pause, d
 	fmt.Printf("writers as the server saw them (Server-Timing, request in to status out), pooled: without streams %d writes, p50 %.2f ms, p95 %.2f ms; with %d streams p50 %.2f ms, p95 %.2f ms (p95 %+.1f%% against without)\n",
 		len(wo.srv), stats.Pct(wo.srv, 0.5), stats.Pct(wo.srv, 0.95), streams, stats.Pct(wi.srv, 0.5), stats.Pct(wi.srv, 0.95),
 		100*(stats.Pct(wi.srv, 0.95)/stats.Pct(wo.srv, 0.95)-1))
-	perWrite := func(l load, cpu time.Duration) float64 { return cpu.Seconds() * 1000 / float64(max(1, len(l.lat))) }
+	// added is what the streams added to a process's CPU per write: in ms, and against without.
+	added := func(cpu func(cpuTimes) time.Duration) (float64, float64) {
+		without := cpu(wo.cpu).Seconds() * 1000 / float64(max(1, len(wo.lat)))
+		with := cpu(wi.cpu).Seconds() * 1000 / float64(max(1, len(wi.lat)))
+		return with - without, 100 * (with/without - 1)
+	}
+	chelalMs, chelalPct := added(func(c cpuTimes) time.Duration { return c.chelal })
+	pgMs, pgPct := added(func(c cpuTimes) time.Duration { return c.postgres })
 	fmt.Printf("streams' cost: Chelal CPU per write %+.2f ms (%+.1f%%), PostgreSQL CPU per write %+.2f ms (%+.1f%%)\n",
-		perWrite(wi, wi.cpu.chelal)-perWrite(wo, wo.cpu.chelal), 100*(perWrite(wi, wi.cpu.chelal)/perWrite(wo, wo.cpu.chelal)-1),
-		perWrite(wi, wi.cpu.postgres)-perWrite(wo, wo.cpu.postgres), 100*(perWrite(wi, wi.cpu.postgres)/perWrite(wo, wo.cpu.postgres)-1))
+		chelalMs, chelalPct, pgMs, pgPct)
 	dr, err := rd.report(wi.writes)
 	if err != nil {
 		return err

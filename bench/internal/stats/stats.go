@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Pct is the p-quantile (0 < p < 1) of d in milliseconds: the element at index p*len(d) of d
-// sorted (d itself is left as it is); 0 when d is empty.
+// Pct is the p-quantile (0 <= p <= 1; 1: the largest) of d in milliseconds: the element at
+// index p*len(d) of d sorted, the last for p = 1 (d itself is left as it is); 0 when d is empty.
 func Pct(d []time.Duration, p float64) float64 {
 	if len(d) == 0 {
 		return 0
