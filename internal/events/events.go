@@ -45,8 +45,9 @@ const Channel = "chelal_events"
 // Retention is how long events are kept for streams that reconnect (Last-Event-ID).
 const Retention = 10 * time.Minute
 
-// ErrGone means a stream asked to resume after an event older than Retention: what it missed
-// is no longer known, so it must refetch everything.
+// ErrGone means a stream asked to resume after an event older than Retention, or after an id
+// never given (from before a restore): what it missed is not known, so it must refetch
+// everything.
 var ErrGone = errors.New("events: resume point is older than the retention window")
 
 // Event is one change, as streams send it.
@@ -586,6 +587,11 @@ func (h *Hub) Since(ctx context.Context, after int64, resume bool, limit int) ([
 			return nil, fmt.Errorf("events since: %w", err)
 		}
 		if !covered && ((oldest == nil && last > after) || (oldest != nil && *oldest > after+1)) {
+			return nil, ErrGone
+		}
+		// Beyond any id given: the client's id comes from another database (a restore of an
+		// older backup took the ids back), so what it missed cannot be told either.
+		if after > last {
 			return nil, ErrGone
 		}
 	}

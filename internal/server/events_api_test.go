@@ -325,6 +325,14 @@ func TestEventsResumeAfterLastEventID(t *testing.T) {
 	if got := s2.ids("patient", 1*time.Second); !slices.Equal(got, missed) {
 		t.Fatalf("resumed stream sent patients %v, want %v", got, missed)
 	}
+	// A resume point beyond any id given (a browser that kept its Last-Event-ID across a restore
+	// of an older backup, whose ids are lower): what it missed cannot be told, so it refetches
+	// everything.
+	sFuture := openStream(t, base, c, "2147483648")
+	if m := sFuture.next(2 * time.Second); m.event != "reset" {
+		t.Fatalf("resume after an id never given: %+v, want event reset", m)
+	}
+	sFuture.close()
 	// A resume point older than the retention window: the stream says to refetch everything.
 	a.exec(`DELETE FROM core_event`)
 	s3 := openStream(t, base, c, ev["_id"].(string))
